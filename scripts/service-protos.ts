@@ -1,0 +1,176 @@
+/**
+ * Renders one `<kind>_service.proto` per entry of the kind table, so that every
+ * kind's service has exactly the same shape. Kind-specific RPCs (pod binding and
+ * logs, service account tokens) are added here, next to the standard ones.
+ */
+import { type KindInfo, apiVersionOf, pluralOf, snakeOf } from '../sdk/kinds.js';
+
+interface Rpc {
+  comment: string;
+  name: string;
+  request: string[];
+  response: string[];
+  serverStreaming?: boolean;
+}
+
+const meta = 'wheelhouse.meta.v1';
+const scale = 'wheelhouse.apps.v1.Scale';
+
+function objectKey(info: KindInfo): string[] {
+  return info.namespaced ? ['string namespace = 1;', 'string name = 2;'] : ['string name = 2;'];
+}
+
+function rpcsOf(info: KindInfo): Rpc[] {
+  const k = info.kind;
+  const field = snakeOf(info);
+  const plural = pluralOf(info);
+  const scope = info.namespaced ? ['// Empty means all namespaces.', 'string namespace = 1;'] : [];
+  const rpcs: Rpc[] = [
+    {
+      comment: `Create${k} creates a ${k}. Status fields are ignored.`,
+      name: `Create${k}`,
+      request: [`${k} ${field} = 1;`, '// Validate and admit, but do not persist.', 'bool dry_run = 2;'],
+      response: [`${k} ${field} = 1;`],
+    },
+    {
+      comment: `Get${k} reads one ${k}.`,
+      name: `Get${k}`,
+      request: [
+        ...objectKey(info),
+        '// Empty reads the latest state; "0" allows the watch cache to answer.',
+        'string resource_version = 3;',
+      ],
+      response: [`${k} ${field} = 1;`],
+    },
+    {
+      comment: `List${plural} lists ${plural} matching the options, one page at a time.`,
+      name: `List${plural}`,
+      request: [...scope, `${meta}.ListOptions options = 2;`],
+      response: [`${meta}.ListMeta metadata = 1;`, `repeated ${k} items = 2;`],
+    },
+    {
+      comment: `Update${k} replaces a ${k}; metadata.resourceVersion guards against lost updates.`,
+      name: `Update${k}`,
+      request: [`${k} ${field} = 1;`, 'bool dry_run = 2;'],
+      response: [`${k} ${field} = 1;`],
+    },
+    {
+      comment: `Delete${k} deletes a ${k}, or marks it for deletion while finalizers or a grace period hold it.`,
+      name: `Delete${k}`,
+      request: [...objectKey(info), `${meta}.DeleteOptions options = 3;`],
+      response: [
+        '// The object as it was deleted, or as it now is while deletion is pending.',
+        `${k} ${field} = 1;`,
+      ],
+    },
+    {
+      comment: `Watch${plural} streams changes to ${plural} matching the options.`,
+      name: `Watch${plural}`,
+      request: [...scope, `${meta}.ListOptions options = 2;`],
+      response: [`${meta}.WatchEventType type = 1;`, `${k} object = 2;`],
+      serverStreaming: true,
+    },
+  ];
+  if (info.status) {
+    rpcs.push({
+      comment: `Update${k}Status replaces the status of a ${k}; everything else is ignored.`,
+      name: `Update${k}Status`,
+      request: [`${k} ${field} = 1;`, 'bool dry_run = 2;'],
+      response: [`${k} ${field} = 1;`],
+    });
+  }
+  if (info.scale) {
+    rpcs.push(
+      {
+        comment: `Get${k}Scale reads the scale subresource of a ${k}.`,
+        name: `Get${k}Scale`,
+        request: objectKey(info),
+        response: [`${scale} scale = 1;`],
+      },
+      {
+        comment: `Update${k}Scale sets the desired replicas of a ${k}.`,
+        name: `Update${k}Scale`,
+        request: [`${scale} scale = 1;`, 'bool dry_run = 2;'],
+        response: [`${scale} scale = 1;`],
+      },
+    );
+  }
+  if (k === 'Pod') {
+    rpcs.push(
+      {
+        comment: 'BindPod assigns a Pod to a node, once: the binding subresource used by schedulers.',
+        name: 'BindPod',
+        request: ['Binding binding = 1;', 'bool dry_run = 2;'],
+        response: ['Pod pod = 1;'],
+      },
+      {
+        comment: "GetPodLogs streams a container's log from the kubelet of the Pod's node.",
+        name: 'GetPodLogs',
+        request: [
+          ...objectKey(info),
+          '// May be empty when the Pod has one container.',
+          'string container = 3;',
+          'bool follow = 4;',
+          '// Logs of the previous, terminated instance of the container.',
+          'bool previous = 5;',
+          'optional int64 since_seconds = 6;',
+          'optional int64 tail_lines = 7;',
+          'bool timestamps = 8;',
+          'optional int64 limit_bytes = 9;',
+        ],
+        response: ['bytes data = 1;'],
+        serverStreaming: true,
+      },
+    );
+  }
+  if (k === 'ServiceAccount') {
+    rpcs.push({
+      comment: 'CreateServiceAccountToken issues a short-lived token bound to the ServiceAccount.',
+      name: 'CreateServiceAccountToken',
+      request: [...objectKey(info), 'TokenRequest token_request = 3;'],
+      response: ['TokenRequest token_request = 1;'],
+    });
+  }
+  return rpcs;
+}
+
+function message(name: string, fields: string[], comment: string): string {
+  const body = fields.map((f) => `  ${f}`).join('\n');
+  return `// ${comment}\nmessage ${name} {\n${body}\n}\n`;
+}
+
+/** The path of a kind's service proto, relative to the repository root. */
+export function serviceProtoPath(info: KindInfo): string {
+  return `proto/wheelhouse/${info.protoGroup}/v1/${snakeOf(info)}_service.proto`;
+}
+
+/** The full text of a kind's service proto. */
+export function renderServiceProto(info: KindInfo): string {
+  const rpcs = rpcsOf(info);
+  const imports = new Set([`wheelhouse/${info.protoGroup}/v1/${snakeOf(info)}.proto`, 'wheelhouse/meta/v1/meta.proto']);
+  if (info.scale) imports.add('wheelhouse/apps/v1/scale.proto');
+  if (info.kind === 'Pod') imports.add('wheelhouse/core/v1/binding.proto');
+  if (info.kind === 'ServiceAccount') imports.add('wheelhouse/core/v1/token_request.proto');
+  const scope = info.namespaced ? 'namespaced' : 'cluster-scoped';
+  const lines = [
+    'syntax = "proto3";',
+    '',
+    '// Code generated by scripts/proto-gen.ts from sdk/kinds.ts. DO NOT EDIT.',
+    `package wheelhouse.${info.protoGroup}.v1;`,
+    '',
+    ...[...imports].sort().map((i) => `import "${i}";`),
+    '',
+    `// ${info.kind}Service serves ${pluralOf(info)} (apiVersion ${apiVersionOf(info)}, resource ${info.resource}, ${scope}).`,
+    `service ${info.kind}Service {`,
+  ];
+  for (const rpc of rpcs) {
+    const out = rpc.serverStreaming ? `stream ${rpc.name}Response` : `${rpc.name}Response`;
+    lines.push(`  // ${rpc.comment}`, `  rpc ${rpc.name}(${rpc.name}Request) returns (${out});`);
+  }
+  lines.push('}', '');
+  for (const rpc of rpcs) {
+    lines.push(message(`${rpc.name}Request`, rpc.request, `${rpc.name}Request is the request of ${rpc.name}.`));
+    lines.push(message(`${rpc.name}Response`, rpc.response, `${rpc.name}Response is the response of ${rpc.name}.`));
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}

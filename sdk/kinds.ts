@@ -1,0 +1,128 @@
+/**
+ * The table of every kind Wheelhouse serves. It is the one place that says how a
+ * kind is named in each of its forms: the Protobuf package and service, the
+ * manifest's apiVersion/kind, the resource name used in storage keys and RBAC.
+ * The service protos are rendered from it (scripts/proto-gen.ts), the apiserver
+ * registers one service per entry and whctl resolves names through it.
+ */
+
+/** A Protobuf API group: the `<group>` in `wheelhouse.<group>.v1`. */
+export type ProtoGroup = 'core' | 'apps' | 'rbac' | 'coordination' | 'admissionregistration';
+
+export interface KindInfo {
+  /** Protobuf package group (`wheelhouse.<protoGroup>.v1`). */
+  readonly protoGroup: ProtoGroup;
+  /** Kubernetes API group: '' for the core group. */
+  readonly apiGroup: string;
+  /** The manifest `kind`, also the Protobuf message name. */
+  readonly kind: string;
+  /** The resource name: lower-case plural, as in RBAC rules and storage keys. */
+  readonly resource: string;
+  readonly namespaced: boolean;
+  /** Has a status subresource (`Update<Kind>Status`). */
+  readonly status: boolean;
+  /** Has a scale subresource (`Get<Kind>Scale`, `Update<Kind>Scale`). */
+  readonly scale: boolean;
+  readonly shortNames: readonly string[];
+}
+
+const apiGroups: Record<ProtoGroup, string> = {
+  core: '',
+  apps: 'apps',
+  rbac: 'rbac.authorization.k8s.io',
+  coordination: 'coordination.k8s.io',
+  admissionregistration: 'admissionregistration.k8s.io',
+};
+
+function kind(
+  protoGroup: ProtoGroup,
+  name: string,
+  resource: string,
+  opts: { namespaced?: boolean; status?: boolean; scale?: boolean; shortNames?: string[] } = {},
+): KindInfo {
+  return {
+    protoGroup,
+    apiGroup: apiGroups[protoGroup],
+    kind: name,
+    resource,
+    namespaced: opts.namespaced ?? true,
+    status: opts.status ?? false,
+    scale: opts.scale ?? false,
+    shortNames: opts.shortNames ?? [],
+  };
+}
+
+export const kinds: readonly KindInfo[] = [
+  kind('core', 'Namespace', 'namespaces', { namespaced: false, status: true, shortNames: ['ns'] }),
+  kind('core', 'Node', 'nodes', { namespaced: false, status: true, shortNames: ['no'] }),
+  kind('core', 'Pod', 'pods', { status: true, shortNames: ['po'] }),
+  kind('core', 'Event', 'events', { shortNames: ['ev'] }),
+  kind('core', 'ServiceAccount', 'serviceaccounts', { shortNames: ['sa'] }),
+  kind('core', 'ConfigMap', 'configmaps', { shortNames: ['cm'] }),
+  kind('core', 'Secret', 'secrets'),
+  kind('core', 'LimitRange', 'limitranges', { shortNames: ['limits'] }),
+  kind('core', 'ResourceQuota', 'resourcequotas', { status: true, shortNames: ['quota'] }),
+  kind('apps', 'Deployment', 'deployments', { status: true, scale: true, shortNames: ['deploy'] }),
+  kind('apps', 'ReplicaSet', 'replicasets', { status: true, scale: true, shortNames: ['rs'] }),
+  kind('rbac', 'Role', 'roles'),
+  kind('rbac', 'ClusterRole', 'clusterroles', { namespaced: false }),
+  kind('rbac', 'RoleBinding', 'rolebindings'),
+  kind('rbac', 'ClusterRoleBinding', 'clusterrolebindings', { namespaced: false }),
+  kind('coordination', 'Lease', 'leases'),
+  kind('admissionregistration', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', {
+    namespaced: false,
+  }),
+  kind('admissionregistration', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', {
+    namespaced: false,
+  }),
+];
+
+/** `v1` for the core group, `<group>/v1` otherwise: the manifest's apiVersion. */
+export function apiVersionOf(info: KindInfo): string {
+  return info.apiGroup === '' ? 'v1' : `${info.apiGroup}/v1`;
+}
+
+/** The fully qualified Protobuf message name, e.g. `wheelhouse.core.v1.Pod`. */
+export function protoTypeOf(info: KindInfo): string {
+  return `wheelhouse.${info.protoGroup}.v1.${info.kind}`;
+}
+
+/** The fully qualified service name, e.g. `wheelhouse.core.v1.PodService`. */
+export function serviceNameOf(info: KindInfo): string {
+  return `wheelhouse.${info.protoGroup}.v1.${info.kind}Service`;
+}
+
+/** The plural used in RPC names: `ListPods`, `WatchReplicaSets`. */
+export function pluralOf(info: KindInfo): string {
+  return `${info.kind}s`;
+}
+
+/** The kind's name in snake case, as used for request fields and file names. */
+export function snakeOf(info: KindInfo): string {
+  return info.kind.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+/** The kind's name in lower camel case: the request field in the generated TypeScript. */
+export function fieldOf(info: KindInfo): string {
+  return info.kind.charAt(0).toLowerCase() + info.kind.slice(1);
+}
+
+const byApiVersionKind = new Map(kinds.map((k) => [`${apiVersionOf(k)}/${k.kind}`, k]));
+
+/** Looks a kind up by the manifest's apiVersion and kind. */
+export function kindFor(apiVersion: string, kindName: string): KindInfo | undefined {
+  return byApiVersionKind.get(`${apiVersion}/${kindName}`);
+}
+
+/**
+ * Resolves what a user types (`pods`, `pod`, `po`, `Pod`, `deployments.apps`) to a kind.
+ */
+export function resolveResource(name: string): KindInfo | undefined {
+  const lower = name.toLowerCase();
+  const [base = '', group] = lower.split(/\.(.*)/s);
+  return kinds.find(
+    (k) =>
+      (group === undefined || k.apiGroup === group) &&
+      (k.resource === base || k.kind.toLowerCase() === base || k.shortNames.includes(base)),
+  );
+}
