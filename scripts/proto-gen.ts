@@ -6,7 +6,16 @@
  * With --check it writes nothing and fails when any of them is stale.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, cpSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { kinds } from '../sdk/kinds.js';
@@ -39,7 +48,10 @@ try {
     // The SDK would be generated from stale protos; report what we know.
   } else {
     execFileSync(buf, ['generate', '--output', work], { cwd: root, stdio: 'inherit' });
-    execFileSync(buf, ['build', '-o', join(work, 'sdk/gen/wheelhouse.binpb')], { cwd: root, stdio: 'inherit' });
+    execFileSync(buf, ['build', '-o', join(work, 'sdk/gen/wheelhouse.binpb')], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     const fresh = join(work, 'sdk/gen');
     const committed = join(root, 'sdk/gen');
     if (check) {
@@ -60,7 +72,9 @@ try {
 }
 
 if (stale.length > 0) {
-  console.error(`Generated API code is stale; run \`npm run proto:gen\` and commit:\n  ${stale.join('\n  ')}`);
+  console.error(
+    `Generated API code is stale; run \`npm run proto:gen\` and commit:\n  ${stale.join('\n  ')}`,
+  );
   process.exit(1);
 }
 console.log(check ? 'generated API code is up to date' : 'generated API code written');

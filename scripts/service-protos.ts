@@ -3,7 +3,7 @@
  * kind's service has exactly the same shape. Kind-specific RPCs (pod binding and
  * logs, service account tokens) are added here, next to the standard ones.
  */
-import { type KindInfo, apiVersionOf, pluralOf, snakeOf } from '../sdk/kinds.js';
+import { apiVersionOf, type KindInfo, pluralOf, snakeOf } from '../sdk/kinds.js';
 
 interface Rpc {
   comment: string;
@@ -147,7 +147,10 @@ export function serviceProtoPath(info: KindInfo): string {
 /** The full text of a kind's service proto. */
 export function renderServiceProto(info: KindInfo): string {
   const rpcs = rpcsOf(info);
-  const imports = new Set([`wheelhouse/${info.protoGroup}/v1/${snakeOf(info)}.proto`, 'wheelhouse/meta/v1/meta.proto']);
+  const imports = new Set([
+    `wheelhouse/${info.protoGroup}/v1/${snakeOf(info)}.proto`,
+    'wheelhouse/meta/v1/meta.proto',
+  ]);
   if (info.scale) imports.add('wheelhouse/apps/v1/scale.proto');
   if (info.kind === 'Pod') imports.add('wheelhouse/core/v1/binding.proto');
   if (info.kind === 'ServiceAccount') imports.add('wheelhouse/core/v1/token_request.proto');
@@ -169,8 +172,12 @@ export function renderServiceProto(info: KindInfo): string {
   }
   lines.push('}', '');
   for (const rpc of rpcs) {
-    lines.push(message(`${rpc.name}Request`, rpc.request, `${rpc.name}Request is the request of ${rpc.name}.`));
-    lines.push(message(`${rpc.name}Response`, rpc.response, `${rpc.name}Response is the response of ${rpc.name}.`));
+    lines.push(
+      message(`${rpc.name}Request`, rpc.request, `${rpc.name}Request is the request of ${rpc.name}.`),
+    );
+    lines.push(
+      message(`${rpc.name}Response`, rpc.response, `${rpc.name}Response is the response of ${rpc.name}.`),
+    );
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -1,0 +1,224 @@
+/**
+ * The one gRPC server bootstrap every component uses. It gives each server the
+ * same things: TLS, a message size limit, a logging and metrics interceptor that
+ * sees the final status of every call, optional per-call authentication, standard
+ * health checking, and reflection served from the buf-built descriptor set.
+ */
+import {
+  experimental,
+  type Metadata,
+  Server,
+  ServerCredentials,
+  ServerInterceptingCall,
+  type ServerInterceptor,
+  type ServiceDefinition,
+  status,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Registry } from 'prom-client';
+import { toServiceError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { apiDescriptors, type DescriptorIndex } from './descriptors.js';
+import { setInternalErrorSink } from './handlers.js';
+import { grpcMetrics } from './metrics.js';
+import { type PeerIdentity, peerIdentity } from './peer.js';
+import { reflectionServiceNames, reflectionServices } from './reflection.js';
+
+export interface ServerTlsOptions {
+  cert: Buffer;
+  key: Buffer;
+  /** CA bundle that client certificates must chain to. */
+  ca?: Buffer;
+  /**
+   * `require`: a valid client certificate is needed to connect (the store, kubelets).
+   * `request`: clients may present one; the server checks it per call (the apiserver,
+   * which also takes bearer tokens). `none`: client certificates are not asked for.
+   */
+  clientCerts: 'require' | 'request' | 'none';
+}
+
+/**
+ * Runs before the handler of every call. Return (or resolve to) anything to let
+ * the call through: the value is then available to handlers through
+ * `callerOf(call.metadata)`. Throw an ApiError to refuse the call.
+ */
+export type Authenticator<P> = (peer: PeerIdentity, method: string, metadata: Metadata) => P | Promise<P>;
+
+export interface GrpcServerOptions<P = unknown> {
+  /** Names the server in logs and metrics (`store`, `apiserver`, ...). */
+  component: string;
+  logger: Logger;
+  /** Omit only behind an explicit "insecure" flag: the server then speaks plaintext. */
+  tls?: ServerTlsOptions;
+  authenticate?: Authenticator<P>;
+  /** Largest message accepted or sent; 16 MiB by default. */
+  maxMessageBytes?: number;
+  /** Where the gRPC metrics go; no metrics when omitted. */
+  registry?: Registry;
+  /** Descriptors served by reflection; the API's by default. */
+  descriptors?: DescriptorIndex;
+}
+
+const callers = new WeakMap<Metadata, unknown>();
+
+/** The value the server's authenticator returned for this call's metadata. */
+export function callerOf<P>(metadata: Metadata): P | undefined {
+  return callers.get(metadata) as P | undefined;
+}
+
+export class GrpcServer {
+  readonly server: Server;
+  readonly health = new HealthImplementation({ '': 'SERVING' });
+  private readonly services: string[] = [];
+  private port: number | undefined;
+
+  constructor(private readonly opts: GrpcServerOptions) {
+    const max = opts.maxMessageBytes ?? 16 * 1024 * 1024;
+    setInternalErrorSink((err) => opts.logger.error({ err }, 'internal error in handler'));
+    this.server = new Server({
+      'grpc.max_receive_message_length': max,
+      'grpc.max_send_message_length': max,
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+      interceptors: [this.interceptor()],
+    });
+    this.health.addToServer(this.server);
+    this.services.push('grpc.health.v1.Health');
+    const index = opts.descriptors ?? apiDescriptors();
+    for (const { definition, handler } of reflectionServices(index, () => [...this.services])) {
+      this.server.addService(definition, { serverReflectionInfo: handler });
+    }
+    this.services.push(...reflectionServiceNames);
+  }
+
+  /** Registers a service; `name` is its fully qualified name, for reflection and health. */
+  addService(
+    name: string,
+    definition: ServiceDefinition,
+    implementation: UntypedServiceImplementation,
+  ): void {
+    this.server.addService(definition, implementation);
+    this.services.push(name);
+    this.health.setStatus(name, 'SERVING');
+  }
+
+  /** Binds `host:port` (port 0 picks a free one) and resolves to the bound port. */
+  async listen(address: string): Promise<number> {
+    const creds = this.credentials();
+    this.port = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port)));
+    });
+    this.opts.logger.info(
+      { address, port: this.port, tls: this.opts.tls !== undefined },
+      'gRPC server listening',
+    );
+    return this.port;
+  }
+
+  /** Stops accepting calls, lets running ones finish for up to `graceMs`, then cancels the rest. */
+  async shutdown(graceMs = 5_000): Promise<void> {
+    for (const name of this.services) this.health.setStatus(name, 'NOT_SERVING');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private credentials(): ServerCredentials {
+    const tls = this.opts.tls;
+    if (tls === undefined) return ServerCredentials.createInsecure();
+    const pair = { cert_chain: tls.cert, private_key: tls.key };
+    if (tls.clientCerts === 'request') {
+      if (tls.ca === undefined) throw new Error('TLS client certificates requested but no client CA given');
+      const ca = tls.ca;
+      const identity = { certificate: tls.cert, privateKey: tls.key };
+      const provider: experimental.CertificateProvider = {
+        addCaCertificateListener: (listener) => listener({ caCertificate: ca }),
+        removeCaCertificateListener: () => undefined,
+        addIdentityCertificateListener: (listener) => listener(identity),
+        removeIdentityCertificateListener: () => undefined,
+      };
+      return experimental.createCertificateProviderServerCredentials(provider, provider, false);
+    }
+    if (tls.clientCerts === 'require' && tls.ca === undefined) {
+      throw new Error('TLS client certificates required but no client CA given');
+    }
+    return ServerCredentials.createSsl(tls.ca ?? null, [pair], tls.clientCerts === 'require');
+  }
+
+  /** Logs and counts every call at its end, and authenticates it at its start. */
+  private interceptor(): ServerInterceptor {
+    const { logger, registry, authenticate } = this.opts;
+    const metrics = registry ? grpcMetrics(registry) : undefined;
+    return (descriptor, call) => {
+      const started = process.hrtime.bigint();
+      const path = descriptor.path;
+      const slash = path.lastIndexOf('/');
+      const labels = {
+        grpc_service: path.slice(1, slash),
+        grpc_method: path.slice(slash + 1),
+        grpc_type:
+          `${descriptor.requestStream ? 'client' : 'unary'}_${descriptor.responseStream ? 'stream' : 'unary'}`.replace(
+            /^unary_unary$/,
+            'unary',
+          ),
+      };
+      metrics?.started.inc(labels);
+      let caller: string | undefined;
+      const self: ServerInterceptingCall = new ServerInterceptingCall(call, {
+        start: (next) => {
+          next({
+            onReceiveMetadata: (metadata, proceed) => {
+              if (authenticate === undefined) {
+                proceed(metadata);
+                return;
+              }
+              const peer = peerIdentity(call);
+              caller = peer.commonName;
+              Promise.resolve()
+                .then(() => authenticate(peer, path, metadata))
+                .then(
+                  (principal) => {
+                    callers.set(metadata, principal);
+                    const name = (principal as { name?: unknown } | undefined)?.name;
+                    if (typeof name === 'string') caller = name;
+                    proceed(metadata);
+                  },
+                  (err: unknown) =>
+                    self.sendStatus(
+                      toServiceError(err, (e) => logger.error({ err: e }, 'authentication failed')),
+                    ),
+                );
+            },
+          });
+        },
+        sendStatus: (st, next) => {
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          const code = st.code ?? status.UNKNOWN;
+          metrics?.handled.inc({ ...labels, grpc_code: status[code] ?? String(code) });
+          metrics?.latency.observe(labels, seconds);
+          const entry = { method: path, code: status[code], ms: Math.round(seconds * 1e6) / 1e3, caller };
+          if (code === status.OK || code === status.CANCELLED) logger.debug(entry, 'call');
+          else if (code === status.INTERNAL || code === status.UNKNOWN)
+            logger.warn({ ...entry, detail: st.details }, 'call failed');
+          else logger.info({ ...entry, detail: st.details }, 'call refused');
+          next(st);
+        },
+      });
+      return self;
+    };
+  }
+}
+
+export function createGrpcServer<P>(opts: GrpcServerOptions<P>): GrpcServer {
+  return new GrpcServer(opts as GrpcServerOptions);
+}

@@ -1,0 +1,13 @@
+export { apiDescriptors, type DescriptorIndex } from './descriptors.js';
+export {
+  type Authenticator,
+  callerOf,
+  createGrpcServer,
+  GrpcServer,
+  type GrpcServerOptions,
+  type ServerTlsOptions,
+} from './grpc-server.js';
+export { asyncServerStream, asyncUnary, type ServerStreamFn, type UnaryFn } from './handlers.js';
+export { createRegistry, grpcMetrics, type MetricsEndpoint, serveMetrics } from './metrics.js';
+export { type PeerIdentity, peerIdentity } from './peer.js';
+export { onShutdownSignal } from './signals.js';
