@@ -1,0 +1,59 @@
+/**
+ * What a kind contributes to the generic registry: a strategy. The generic
+ * registry (generic-registry.ts) owns the order in which these steps run; a
+ * strategy only answers for its kind. Strategies must not read or write storage.
+ *
+ * Create:  applyDefaults → prepareForCreate → validate → canonicalize → admission → store
+ * Update:  applyDefaults → prepareForUpdate(new, old) → validateUpdate → canonicalize → admission → store
+ * Status:  the same as update with the status strategy's prepareForUpdate/validateUpdate.
+ */
+import type { KindObject } from '../../sdk/kind-registry.js';
+import type { KindInfo } from '../../sdk/kinds.js';
+import type { FieldError } from '../validation/index.js';
+
+/** Who is asking, and how: passed to every strategy step. */
+export interface RequestContext {
+  /** The authenticated user name (`system:anonymous` when none). */
+  readonly user: string;
+  readonly groups: readonly string[];
+  readonly dryRun: boolean;
+  /** One clock reading per request, so every timestamp it sets is the same. */
+  readonly now: Date;
+}
+
+/** How `metadata.name` is validated: Kubernetes uses different rules per kind. */
+export type NameRule = 'subdomain' | 'label' | 'path-segment';
+
+/** Extracts a field for field selectors; returns undefined when the object has no such field. */
+export type FieldExtractor<T> = (obj: T) => string | undefined;
+
+export interface StatusStrategy<T extends KindObject> {
+  /** Copies everything but status from `old` into `obj`: the status endpoint changes only status. */
+  prepareForUpdate(obj: T, old: T, ctx: RequestContext): void;
+  validateUpdate(obj: T, old: T, ctx: RequestContext): FieldError[];
+}
+
+export interface Strategy<T extends KindObject = KindObject> {
+  readonly info: KindInfo;
+  readonly nameRule: NameRule;
+  /** Updates without metadata.resourceVersion are allowed (last write wins) when true. */
+  readonly allowUnconditionalUpdate: boolean;
+  /** Fills in defaults, as Kubernetes' scheme defaulting does; called on create and on update. */
+  applyDefaults(obj: T): void;
+  /** Clears what clients may not set on create (status, for kinds with a status subresource). */
+  prepareForCreate(obj: T, ctx: RequestContext): void;
+  /** Every failure of a new object, each with its field path. Must not mutate `obj`. */
+  validate(obj: T, ctx: RequestContext): FieldError[];
+  /** Keeps what the main endpoint may not change (status) from `old`. */
+  prepareForUpdate(obj: T, old: T, ctx: RequestContext): void;
+  /** Every failure of an update, including changes to immutable fields. Must not mutate either object. */
+  validateUpdate(obj: T, old: T, ctx: RequestContext): FieldError[];
+  /** Normalises a valid object before it is stored (sorting, trimming); optional. */
+  canonicalize?(obj: T): void;
+  /** The status subresource; absent for kinds without status. */
+  readonly status?: StatusStrategy<T>;
+  /** Field selectors this kind supports beyond metadata.name and metadata.namespace. */
+  readonly fieldSelectors?: Readonly<Record<string, FieldExtractor<T>>>;
+  /** Seconds a stored object lives before the store deletes it (Events); absent means forever. */
+  ttlSeconds?(obj: T): number | undefined;
+}

@@ -1,0 +1,34 @@
+/**
+ * `wheelhouse <command>`: one subcommand per process of the control plane. Each
+ * component owns its command module; this file only dispatches.
+ */
+const commands: Record<string, { summary: string; load: () => Promise<(argv: string[]) => Promise<void>> }> = {
+  up: { summary: 'start the whole control plane on this machine', load: async () => (await import('../cli/up.js')).runUp },
+  store: { summary: 'run the key-value store', load: async () => (await import('../store/main.js')).runStore },
+  storectl: { summary: 'inspect the store (get, watch, status, compact)', load: async () => (await import('../store/storectl.js')).runStorectl },
+  apiserver: { summary: 'run the API server', load: async () => (await import('../apiserver/main.js')).runApiserver },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `Usage: wheelhouse <command> [flags]\n\nCommands:\n${lines.join('\n')}\n\nRun 'wheelhouse <command> --help' for a command's flags.\n`;
+}
+
+const [name, ...argv] = process.argv.slice(2);
+if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  process.stdout.write(usage());
+  process.exit(name === undefined ? 1 : 0);
+}
+const command = commands[name];
+if (command === undefined) {
+  process.stderr.write(`wheelhouse: unknown command "${name}"\n\n${usage()}`);
+  process.exit(1);
+}
+try {
+  const run = await command.load();
+  await run(argv);
+} catch (err) {
+  process.stderr.write(`wheelhouse ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
