@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import type { ClientConfig } from './client-config.js';
+
+/** The largest message a client sends or accepts: big lists travel in one response. */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The channel credentials a client config describes: TLS verified against its CA, presenting the
+ * client certificate if there is one, and sending the bearer token on every call if there is one.
+ * Paths are read here, once, so a missing file fails at start rather than on the first call.
+ */
+export function channelCredentials(config: ClientConfig): grpc.ChannelCredentials {
+  if (config.insecure) {
+    if (config.token) throw new Error('refusing to send a bearer token over a plaintext connection');
+    return grpc.credentials.createInsecure();
+  }
+  const ca = material(config.certificateAuthority, config.certificateAuthorityData, 'certificateAuthority');
+  const cert = material(config.clientCertificate, config.clientCertificateData, 'clientCertificate');
+  const key = material(config.clientKey, config.clientKeyData, 'clientKey');
+  const tls = grpc.credentials.createSsl(ca ?? null, key ?? null, cert ?? null);
+  if (!config.token) return tls;
+  return grpc.credentials.combineChannelCredentials(tls, bearerToken(config.token));
+}
+
+/** Call credentials adding `authorization: Bearer <token>` to every call's metadata. */
+export function bearerToken(token: string): grpc.CallCredentials {
+  return grpc.credentials.createFromMetadataGenerator((_params, callback) => {
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${token}`);
+    callback(null, metadata);
+  });
+}
+
+/** Channel options to go with the credentials: TLS name override, keepalive and message size limits. */
+export function channelOptions(config: ClientConfig): grpc.ChannelOptions {
+  return {
+    ...(config.serverName
+      ? { 'grpc.ssl_target_name_override': config.serverName, 'grpc.default_authority': config.serverName }
+      : {}),
+    // Watches stay open for a long time with nothing to say: pings notice a dead peer or a dropped
+    // connection in under a minute instead of at the next write.
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  };
+}
+
+/** The bytes of a PEM given by path or inline as base64; undefined when neither is set. */
+function material(path: string | undefined, data: string | undefined, field: string): Buffer | undefined {
+  if (data !== undefined) return Buffer.from(data, 'base64');
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`${field}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
