@@ -1,0 +1,3 @@
+// Importing a driver registers its scheme with openBackend.
+import './level.js';
+import './memory.js';

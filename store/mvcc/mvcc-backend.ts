@@ -1,0 +1,360 @@
+import {
+  type Backend,
+  type BackendObserver,
+  type BackendOptions,
+  type BackendStatus,
+  ErrClosed,
+  ErrCompacted,
+  ErrConflict,
+  ErrFutureRevision,
+  ErrKeyExists,
+  ErrNotFound,
+  type Event,
+  type KeyValue,
+  type ListOptions,
+  type ListResult,
+  StoreError,
+  type WatchBatch,
+  type WatchOptions,
+} from '../types.js';
+import { toCount, validateKey, validatePrefix, validateValue } from '../validate.js';
+import type { RevisionLog } from './revision-log.js';
+import { WatchHub } from './watch-hub.js';
+
+type WriteOp =
+  | { kind: 'create'; key: string; value: Buffer; ttlSeconds: number }
+  | { kind: 'update'; key: string; value: Buffer; expected: number; ttlSeconds: number }
+  | { kind: 'delete'; key: string; expected: number }
+  /** TTL expiry: a delete that quietly loses to any write since the sweep saw the key. */
+  | { kind: 'expire'; key: string; expected: number };
+
+interface PendingWrite {
+  readonly op: WriteOp;
+  resolve(event: Event): void;
+  reject(err: unknown): void;
+}
+
+/** A group commit never grows past this many writes or bytes, to bound one sync's latency. */
+const MAX_BATCH_WRITES = 2048;
+const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The revisioned store on top of a RevisionLog: one writer assigns consecutive
+ * revisions, checks compare-and-swap conditions against the current keys plus the
+ * earlier writes of the same batch, and makes a whole batch durable with one sync
+ * (group commit) before any of its writes is acknowledged or visible. The live keys
+ * are held in memory (the log keeps history), so CAS checks and current reads need
+ * no disk access.
+ */
+export class MvccBackend implements Backend {
+  private revision = 0;
+  private compacted = 0;
+  private readonly current = new Map<string, KeyValue>();
+  /** The live keys that have a TTL, so that the sweep need not visit every key. */
+  private readonly withTtl = new Map<string, KeyValue>();
+  private readonly expiring = new Set<string>();
+  private queue: PendingWrite[] = [];
+  private committing: Promise<void> | undefined;
+  /** Set when a sync failed: the log's state is then unknown and no more writes are taken. */
+  private broken: Error | undefined;
+  private closed = false;
+  private compaction: Promise<void> = Promise.resolve();
+  private readonly hub: WatchHub;
+  private readonly observer: BackendObserver;
+  private readonly sweepTimer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly log: RevisionLog,
+    options: BackendOptions,
+  ) {
+    this.observer = options.observer ?? {};
+    this.hub = new WatchHub(
+      {
+        eventsBetween: (prefix, after, upTo, max) => this.log.eventsBetween(prefix, after, upTo, max),
+        currentRevision: () => this.revision,
+        compactRevision: () => this.compacted,
+      },
+      options.watchBufferLimit ?? 10_000,
+      this.observer,
+    );
+    // Not unref'd: an open backend keeps the process alive until close(), like any open server.
+    this.sweepTimer = setInterval(() => this.sweepExpired(), options.ttlSweepMs ?? 1000);
+  }
+
+  static async open(log: RevisionLog, options: BackendOptions = {}): Promise<MvccBackend> {
+    const state = await log.open();
+    const backend = new MvccBackend(log, options);
+    backend.revision = state.revision;
+    backend.compacted = state.compactRevision;
+    for (const kv of state.current) {
+      backend.current.set(kv.key, kv);
+      if (kv.expiresAtMs > 0) backend.withTtl.set(kv.key, kv);
+    }
+    return backend;
+  }
+
+  get name(): string {
+    return this.log.name;
+  }
+
+  currentRevision(): number {
+    return this.revision;
+  }
+
+  async get(key: string, revision = 0): Promise<{ kv?: KeyValue; revision: number }> {
+    validateKey(key);
+    const at = this.readRevision(revision);
+    if (at === this.revision) return { kv: this.current.get(key), revision: at };
+    const kv = await this.log.getAt(key, at);
+    this.checkCompacted(at);
+    return { kv, revision: at };
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
+    validatePrefix(prefix);
+    const at = this.readRevision(toCount('revision', options.revision));
+    const startAfter = options.startAfter ?? '';
+    if (startAfter) validatePrefix(startAfter);
+    const { kvs, more } = await this.log.rangeAt(prefix, at, {
+      startAfter,
+      limit: toCount('limit', options.limit),
+      keysOnly: options.keysOnly ?? false,
+    });
+    this.checkCompacted(at);
+    return { kvs, more, revision: at };
+  }
+
+  async count(prefix: string): Promise<{ count: number; revision: number }> {
+    validatePrefix(prefix);
+    let count = 0;
+    if (prefix === '') count = this.current.size;
+    else for (const key of this.current.keys()) if (key.startsWith(prefix)) count++;
+    return { count, revision: this.revision };
+  }
+
+  async create(key: string, value: Buffer, ttlSeconds = 0): Promise<KeyValue> {
+    validateKey(key);
+    validateValue(value);
+    const event = await this.submit({ kind: 'create', key, value, ttlSeconds: toCount('ttl', ttlSeconds) });
+    return event.kv;
+  }
+
+  async update(key: string, value: Buffer, expectedModRevision: number, ttlSeconds = 0): Promise<KeyValue> {
+    validateKey(key);
+    validateValue(value);
+    const expected = toCount('expected mod revision', expectedModRevision);
+    const event = await this.submit({
+      kind: 'update',
+      key,
+      value,
+      expected,
+      ttlSeconds: toCount('ttl', ttlSeconds),
+    });
+    return event.kv;
+  }
+
+  async delete(key: string, expectedModRevision = 0): Promise<{ prevKv: KeyValue; revision: number }> {
+    validateKey(key);
+    const expected = toCount('expected mod revision', expectedModRevision);
+    const event = await this.submit({ kind: 'delete', key, expected });
+    return { prevKv: event.prevKv!, revision: event.kv.modRevision };
+  }
+
+  async compact(revision: number): Promise<number> {
+    const target = toCount('revision', revision);
+    if (target > this.revision) throw ErrFutureRevision(target, this.revision);
+    if (target < this.compacted) throw ErrCompacted(target, this.compacted);
+    if (target === this.compacted) return target;
+    // Readers below the new mark are refused from now on; the log then deletes in the background of reads.
+    this.compacted = target;
+    const run = this.compaction.then(() => this.log.compact(target));
+    this.compaction = run.catch(() => {});
+    await run;
+    return target;
+  }
+
+  watch(prefix: string, startRevision: number, options?: WatchOptions): AsyncIterable<WatchBatch> {
+    validatePrefix(prefix);
+    const start = toCount('start revision', startRevision) || this.revision;
+    if (start > this.revision) throw ErrFutureRevision(start, this.revision);
+    if (start < this.compacted) throw ErrCompacted(start, this.compacted);
+    return this.hub.watch(prefix, start, options);
+  }
+
+  async status(): Promise<BackendStatus> {
+    return {
+      revision: this.revision,
+      compactRevision: this.compacted,
+      keys: this.current.size,
+      dbSizeBytes: await this.log.sizeBytes(),
+      backend: this.name,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    while (this.committing) await this.committing;
+    this.hub.close();
+    await this.compaction;
+    await this.log.close();
+  }
+
+  /** The revision a read is served at, refusing compacted and future ones. */
+  private readRevision(revision: number): number {
+    const at = toCount('revision', revision) || this.revision;
+    if (at > this.revision) throw ErrFutureRevision(at, this.revision);
+    this.checkCompacted(at);
+    return at;
+  }
+
+  private checkCompacted(revision: number): void {
+    if (revision < this.compacted) throw ErrCompacted(revision, this.compacted);
+  }
+
+  private submit(op: WriteOp): Promise<Event> {
+    if (this.closed) return Promise.reject(ErrClosed());
+    if (this.broken) return Promise.reject(this.broken);
+    return new Promise<Event>((resolve, reject) => {
+      this.queue.push({ op, resolve, reject });
+      this.committing ??= this.commitLoop().finally(() => {
+        this.committing = undefined;
+      });
+    });
+  }
+
+  /** Drains the queue one durable batch at a time; writes queued during a sync form the next batch. */
+  private async commitLoop(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.takeBatch();
+      const staged = new Map<string, KeyValue | null>();
+      const accepted: { pending: PendingWrite; event: Event }[] = [];
+      const refused: { pending: PendingWrite; err: unknown }[] = [];
+      const now = Date.now();
+      for (const pending of batch) {
+        try {
+          const event = this.stage(pending.op, this.revision + accepted.length + 1, staged, now);
+          accepted.push({ pending, event });
+        } catch (err) {
+          refused.push({ pending, err });
+        }
+      }
+      const events = accepted.map((a) => a.event);
+      if (events.length > 0) {
+        const started = performance.now();
+        try {
+          if (this.broken) throw this.broken;
+          await this.log.append(events);
+        } catch (err) {
+          this.broken ??= new StoreError(
+            'Closed',
+            `the store stopped taking writes after a failed sync: ${err}`,
+          );
+          for (const { pending } of accepted) pending.reject(this.broken);
+          for (const { pending } of refused) pending.reject(this.broken);
+          continue;
+        }
+        this.observer.commit?.(events.length, (performance.now() - started) / 1000);
+        this.apply(events);
+      }
+      // Refusals are only told once the writes they were checked against are durable.
+      for (const { pending, err } of refused) pending.reject(err);
+      for (const { pending, event } of accepted) pending.resolve(event);
+    }
+  }
+
+  private takeBatch(): PendingWrite[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queue.length && n < MAX_BATCH_WRITES && bytes < MAX_BATCH_BYTES) {
+      const op = this.queue[n]!.op;
+      bytes += op.key.length + ('value' in op ? op.value.length : 0);
+      n++;
+    }
+    const batch = this.queue.slice(0, n);
+    this.queue = this.queue.slice(n);
+    return batch;
+  }
+
+  /** Checks one write against the state including earlier writes of its batch, and builds its event. */
+  private stage(op: WriteOp, revision: number, staged: Map<string, KeyValue | null>, now: number): Event {
+    const cur = staged.has(op.key) ? (staged.get(op.key) ?? undefined) : this.current.get(op.key);
+    let event: Event;
+    switch (op.kind) {
+      case 'create': {
+        if (cur) throw ErrKeyExists(op.key);
+        const kv: KeyValue = {
+          key: op.key,
+          value: op.value,
+          createRevision: revision,
+          modRevision: revision,
+          version: 1,
+          expiresAtMs: op.ttlSeconds > 0 ? now + op.ttlSeconds * 1000 : 0,
+        };
+        event = { type: 'put', kv };
+        break;
+      }
+      case 'update': {
+        if (!cur) throw ErrNotFound(op.key);
+        if (op.expected !== 0 && cur.modRevision !== op.expected) throw ErrConflict(op.key, op.expected, cur);
+        const kv: KeyValue = {
+          key: op.key,
+          value: op.value,
+          createRevision: cur.createRevision,
+          modRevision: revision,
+          version: cur.version + 1,
+          expiresAtMs: op.ttlSeconds > 0 ? now + op.ttlSeconds * 1000 : 0,
+        };
+        event = { type: 'put', kv, prevKv: cur };
+        break;
+      }
+      case 'delete':
+      case 'expire': {
+        if (!cur) throw ErrNotFound(op.key);
+        if (op.expected !== 0 && cur.modRevision !== op.expected) throw ErrConflict(op.key, op.expected, cur);
+        event = { type: 'delete', kv: tombstone(op.key, revision), prevKv: cur };
+        break;
+      }
+    }
+    staged.set(op.key, event.type === 'put' ? event.kv : null);
+    return event;
+  }
+
+  /** Makes a durable batch visible: current keys, then the revision, then watchers, in one tick. */
+  private apply(events: readonly Event[]): void {
+    for (const event of events) {
+      const { key } = event.kv;
+      if (event.type === 'put') this.current.set(key, event.kv);
+      else this.current.delete(key);
+      if (event.type === 'put' && event.kv.expiresAtMs > 0) this.withTtl.set(key, event.kv);
+      else this.withTtl.delete(key);
+      this.expiring.delete(key);
+    }
+    this.revision = events[events.length - 1]!.kv.modRevision;
+    this.hub.publish(events, this.revision);
+  }
+
+  private sweepExpired(): void {
+    if (this.closed || this.broken) return;
+    const now = Date.now();
+    for (const kv of this.withTtl.values()) {
+      if (kv.expiresAtMs > now || this.expiring.has(kv.key)) continue;
+      this.expiring.add(kv.key);
+      this.submit({ kind: 'expire', key: kv.key, expected: kv.modRevision }).catch(() => {
+        this.expiring.delete(kv.key);
+      });
+    }
+  }
+}
+
+export function tombstone(key: string, revision: number): KeyValue {
+  return {
+    key,
+    value: Buffer.alloc(0),
+    createRevision: 0,
+    modRevision: revision,
+    version: 0,
+    expiresAtMs: 0,
+  };
+}
