@@ -63,10 +63,7 @@ describe('parseFieldSelector', () => {
         (err: unknown) => {
           assert.ok(err instanceof ApiError);
           assert.equal(err.code, Code.INVALID_ARGUMENT);
-          assert.ok(
-            err.message.startsWith(`invalid field selector "${input}": ${message}`),
-            err.message,
-          );
+          assert.ok(err.message.startsWith(`invalid field selector "${input}": ${message}`), err.message);
           return true;
         },
       );
