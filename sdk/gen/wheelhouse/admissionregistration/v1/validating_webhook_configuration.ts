@@ -6,17 +6,73 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { ObjectMeta } from "../../meta/v1/meta.js";
+import { LabelSelector, ObjectMeta } from "../../meta/v1/meta.js";
+import { MatchCondition, RuleWithOperations, WebhookClientConfig } from "./webhook.js";
 
-/** ValidatingWebhookConfiguration (placeholder until its fields are written). */
+/**
+ * ValidatingWebhookConfiguration registers webhooks that may reject requests
+ * after all mutation (apiVersion admissionregistration.k8s.io/v1). They cannot
+ * change objects, so they are called in parallel.
+ */
 export interface ValidatingWebhookConfiguration {
   apiVersion: string;
   kind: string;
   metadata?: ObjectMeta | undefined;
+  webhooks: ValidatingWebhook[];
+}
+
+/**
+ * ValidatingWebhook is one webhook: a gRPC AdmissionService (see clientConfig)
+ * called for the requests its rules match. A patch in its response is an error.
+ */
+export interface ValidatingWebhook {
+  /** Fully qualified and unique within the configuration, e.g. `policy.example.com`. */
+  name: string;
+  clientConfig?:
+    | WebhookClientConfig
+    | undefined;
+  /** The webhook is called when any rule matches. */
+  rules: RuleWithOperations[];
+  /**
+   * Ignore or Fail (the default): what to do when the webhook cannot be reached
+   * or fails.
+   */
+  failurePolicy?:
+    | string
+    | undefined;
+  /**
+   * Exact or Equivalent (the default): whether a request for the same object
+   * through another API version also matches.
+   */
+  matchPolicy?:
+    | string
+    | undefined;
+  /** Limits the webhook to objects in namespaces with matching labels. */
+  namespaceSelector?:
+    | LabelSelector
+    | undefined;
+  /** Limits the webhook to objects with matching labels. */
+  objectSelector?:
+    | LabelSelector
+    | undefined;
+  /**
+   * None or NoneOnDryRun: the webhook has no side effects (or skips them on
+   * dry runs). Required; webhooks with other values are not called on dry runs.
+   */
+  sideEffects?:
+    | string
+    | undefined;
+  /** Deadline of each call, 1 to 30 seconds; unset means 10. */
+  timeoutSeconds?:
+    | number
+    | undefined;
+  /** AdmissionReview versions the webhook accepts, most preferred first (v1). */
+  admissionReviewVersions: string[];
+  matchConditions: MatchCondition[];
 }
 
 function createBaseValidatingWebhookConfiguration(): ValidatingWebhookConfiguration {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, webhooks: [] };
 }
 
 export const ValidatingWebhookConfiguration: MessageFns<ValidatingWebhookConfiguration> = {
@@ -29,6 +85,9 @@ export const ValidatingWebhookConfiguration: MessageFns<ValidatingWebhookConfigu
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.webhooks) {
+      ValidatingWebhook.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -70,6 +129,14 @@ export const ValidatingWebhookConfiguration: MessageFns<ValidatingWebhookConfigu
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.webhooks.push(ValidatingWebhook.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +158,9 @@ export const ValidatingWebhookConfiguration: MessageFns<ValidatingWebhookConfigu
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      webhooks: globalThis.Array.isArray(object?.webhooks)
+        ? object.webhooks.map((e: any) => ValidatingWebhook.fromJSON(e))
+        : [],
     };
   },
 
@@ -104,6 +174,9 @@ export const ValidatingWebhookConfiguration: MessageFns<ValidatingWebhookConfigu
     }
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.webhooks?.length) {
+      obj.webhooks = message.webhooks.map((e) => ValidatingWebhook.toJSON(e));
     }
     return obj;
   },
@@ -120,6 +193,292 @@ export const ValidatingWebhookConfiguration: MessageFns<ValidatingWebhookConfigu
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.webhooks = object.webhooks?.map((e) => ValidatingWebhook.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseValidatingWebhook(): ValidatingWebhook {
+  return {
+    name: "",
+    clientConfig: undefined,
+    rules: [],
+    failurePolicy: undefined,
+    matchPolicy: undefined,
+    namespaceSelector: undefined,
+    objectSelector: undefined,
+    sideEffects: undefined,
+    timeoutSeconds: undefined,
+    admissionReviewVersions: [],
+    matchConditions: [],
+  };
+}
+
+export const ValidatingWebhook: MessageFns<ValidatingWebhook> = {
+  encode(message: ValidatingWebhook, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.clientConfig !== undefined) {
+      WebhookClientConfig.encode(message.clientConfig, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.rules) {
+      RuleWithOperations.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.failurePolicy !== undefined) {
+      writer.uint32(34).string(message.failurePolicy);
+    }
+    if (message.matchPolicy !== undefined) {
+      writer.uint32(42).string(message.matchPolicy);
+    }
+    if (message.namespaceSelector !== undefined) {
+      LabelSelector.encode(message.namespaceSelector, writer.uint32(50).fork()).join();
+    }
+    if (message.objectSelector !== undefined) {
+      LabelSelector.encode(message.objectSelector, writer.uint32(58).fork()).join();
+    }
+    if (message.sideEffects !== undefined) {
+      writer.uint32(66).string(message.sideEffects);
+    }
+    if (message.timeoutSeconds !== undefined) {
+      writer.uint32(72).int32(message.timeoutSeconds);
+    }
+    for (const v of message.admissionReviewVersions) {
+      writer.uint32(82).string(v!);
+    }
+    for (const v of message.matchConditions) {
+      MatchCondition.encode(v!, writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ValidatingWebhook {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseValidatingWebhook();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientConfig = WebhookClientConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.rules.push(RuleWithOperations.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.failurePolicy = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.matchPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.namespaceSelector = LabelSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.objectSelector = LabelSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.sideEffects = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.timeoutSeconds = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.admissionReviewVersions.push(reader.string());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.matchConditions.push(MatchCondition.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ValidatingWebhook {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      clientConfig: isSet(object.clientConfig)
+        ? WebhookClientConfig.fromJSON(object.clientConfig)
+        : isSet(object.client_config)
+        ? WebhookClientConfig.fromJSON(object.client_config)
+        : undefined,
+      rules: globalThis.Array.isArray(object?.rules)
+        ? object.rules.map((e: any) => RuleWithOperations.fromJSON(e))
+        : [],
+      failurePolicy: isSet(object.failurePolicy)
+        ? globalThis.String(object.failurePolicy)
+        : isSet(object.failure_policy)
+        ? globalThis.String(object.failure_policy)
+        : undefined,
+      matchPolicy: isSet(object.matchPolicy)
+        ? globalThis.String(object.matchPolicy)
+        : isSet(object.match_policy)
+        ? globalThis.String(object.match_policy)
+        : undefined,
+      namespaceSelector: isSet(object.namespaceSelector)
+        ? LabelSelector.fromJSON(object.namespaceSelector)
+        : isSet(object.namespace_selector)
+        ? LabelSelector.fromJSON(object.namespace_selector)
+        : undefined,
+      objectSelector: isSet(object.objectSelector)
+        ? LabelSelector.fromJSON(object.objectSelector)
+        : isSet(object.object_selector)
+        ? LabelSelector.fromJSON(object.object_selector)
+        : undefined,
+      sideEffects: isSet(object.sideEffects)
+        ? globalThis.String(object.sideEffects)
+        : isSet(object.side_effects)
+        ? globalThis.String(object.side_effects)
+        : undefined,
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : undefined,
+      admissionReviewVersions: globalThis.Array.isArray(object?.admissionReviewVersions)
+        ? object.admissionReviewVersions.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.admission_review_versions)
+        ? object.admission_review_versions.map((e: any) => globalThis.String(e))
+        : [],
+      matchConditions: globalThis.Array.isArray(object?.matchConditions)
+        ? object.matchConditions.map((e: any) => MatchCondition.fromJSON(e))
+        : globalThis.Array.isArray(object?.match_conditions)
+        ? object.match_conditions.map((e: any) => MatchCondition.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ValidatingWebhook): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.clientConfig !== undefined) {
+      obj.clientConfig = WebhookClientConfig.toJSON(message.clientConfig);
+    }
+    if (message.rules?.length) {
+      obj.rules = message.rules.map((e) => RuleWithOperations.toJSON(e));
+    }
+    if (message.failurePolicy !== undefined) {
+      obj.failurePolicy = message.failurePolicy;
+    }
+    if (message.matchPolicy !== undefined) {
+      obj.matchPolicy = message.matchPolicy;
+    }
+    if (message.namespaceSelector !== undefined) {
+      obj.namespaceSelector = LabelSelector.toJSON(message.namespaceSelector);
+    }
+    if (message.objectSelector !== undefined) {
+      obj.objectSelector = LabelSelector.toJSON(message.objectSelector);
+    }
+    if (message.sideEffects !== undefined) {
+      obj.sideEffects = message.sideEffects;
+    }
+    if (message.timeoutSeconds !== undefined) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    if (message.admissionReviewVersions?.length) {
+      obj.admissionReviewVersions = message.admissionReviewVersions;
+    }
+    if (message.matchConditions?.length) {
+      obj.matchConditions = message.matchConditions.map((e) => MatchCondition.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ValidatingWebhook>, I>>(base?: I): ValidatingWebhook {
+    return ValidatingWebhook.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ValidatingWebhook>, I>>(object: I): ValidatingWebhook {
+    const message = createBaseValidatingWebhook();
+    message.name = object.name ?? "";
+    message.clientConfig = (object.clientConfig !== undefined && object.clientConfig !== null)
+      ? WebhookClientConfig.fromPartial(object.clientConfig)
+      : undefined;
+    message.rules = object.rules?.map((e) => RuleWithOperations.fromPartial(e)) || [];
+    message.failurePolicy = object.failurePolicy ?? undefined;
+    message.matchPolicy = object.matchPolicy ?? undefined;
+    message.namespaceSelector = (object.namespaceSelector !== undefined && object.namespaceSelector !== null)
+      ? LabelSelector.fromPartial(object.namespaceSelector)
+      : undefined;
+    message.objectSelector = (object.objectSelector !== undefined && object.objectSelector !== null)
+      ? LabelSelector.fromPartial(object.objectSelector)
+      : undefined;
+    message.sideEffects = object.sideEffects ?? undefined;
+    message.timeoutSeconds = object.timeoutSeconds ?? undefined;
+    message.admissionReviewVersions = object.admissionReviewVersions?.map((e) => e) || [];
+    message.matchConditions = object.matchConditions?.map((e) => MatchCondition.fromPartial(e)) || [];
     return message;
   },
 };

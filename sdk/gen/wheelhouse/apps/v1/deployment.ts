@@ -6,17 +6,126 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { ObjectMeta } from "../../meta/v1/meta.js";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { PodTemplateSpec } from "../../core/v1/pod.js";
+import { IntOrString, LabelSelector, ObjectMeta } from "../../meta/v1/meta.js";
 
-/** Deployment (placeholder until its fields are written). */
+/**
+ * Deployment declares a replicated, rolling-updatable set of Pods (apiVersion
+ * apps/v1). The Deployment controller realises it through one ReplicaSet per
+ * revision of the Pod template.
+ */
 export interface Deployment {
   apiVersion: string;
   kind: string;
   metadata?: ObjectMeta | undefined;
+  spec?: DeploymentSpec | undefined;
+  status?: DeploymentStatus | undefined;
+}
+
+/** DeploymentSpec is the desired state of a Deployment. */
+export interface DeploymentSpec {
+  /** Desired number of Pods; unset means 1. */
+  replicas?:
+    | number
+    | undefined;
+  /**
+   * Selects the Pods this Deployment owns; must match template.metadata.labels
+   * and cannot change after creation.
+   */
+  selector?:
+    | LabelSelector
+    | undefined;
+  /** The Pods to create. A change here starts a new rollout. */
+  template?:
+    | PodTemplateSpec
+    | undefined;
+  /** How old Pods are replaced by new ones. */
+  strategy?:
+    | DeploymentStrategy
+    | undefined;
+  /** Seconds a new Pod must be ready, with no container crashing, to count as available. */
+  minReadySeconds: number;
+  /** Old ReplicaSets to keep for rollback; unset means 10. */
+  revisionHistoryLimit?:
+    | number
+    | undefined;
+  /** While true, template changes do not start a rollout. */
+  paused: boolean;
+  /**
+   * Seconds without progress before the rollout is reported failed
+   * (condition Progressing=False, reason ProgressDeadlineExceeded); unset means 600.
+   */
+  progressDeadlineSeconds?: number | undefined;
+}
+
+/** DeploymentStrategy says how a Deployment replaces its Pods. */
+export interface DeploymentStrategy {
+  /**
+   * Recreate (delete all old Pods, then create the new ones) or RollingUpdate
+   * (the default).
+   */
+  type: string;
+  /** Only with type RollingUpdate. */
+  rollingUpdate?: RollingUpdateDeployment | undefined;
+}
+
+/**
+ * RollingUpdateDeployment bounds a rolling update. Each bound is a count (`1`) or
+ * a percentage of the desired replicas (`25%`); both default to 25%, and they
+ * cannot both be zero.
+ */
+export interface RollingUpdateDeployment {
+  /** How many Pods may be unavailable during the update (percentages round down). */
+  maxUnavailable?:
+    | IntOrString
+    | undefined;
+  /** How many Pods may exist above the desired replicas (percentages round up). */
+  maxSurge?: IntOrString | undefined;
+}
+
+/** DeploymentStatus is the observed state of a Deployment, written by its controller. */
+export interface DeploymentStatus {
+  /** The metadata.generation this status was computed from. */
+  observedGeneration: string;
+  /** Non-terminating Pods of every ReplicaSet of this Deployment. */
+  replicas: number;
+  /** Non-terminating Pods that run the current template. */
+  updatedReplicas: number;
+  /** Pods with a Ready condition. */
+  readyReplicas: number;
+  /** Pods ready for at least minReadySeconds. */
+  availableReplicas: number;
+  /** Pods still needed for the Deployment to be fully available. */
+  unavailableReplicas: number;
+  /** Pods with a deletionTimestamp that have not yet gone; unset when not tracked. */
+  terminatingReplicas?: number | undefined;
+  conditions: DeploymentCondition[];
+  /** Bumped when the hash of a new ReplicaSet's name collides with an existing one. */
+  collisionCount?: number | undefined;
+}
+
+/** DeploymentCondition is one aspect of a Deployment's state. */
+export interface DeploymentCondition {
+  /** Available, Progressing or ReplicaFailure. */
+  type: string;
+  /** True, False or Unknown. */
+  status: string;
+  /** When the condition was last written, changed or not. */
+  lastUpdateTime?:
+    | Date
+    | undefined;
+  /** When status last changed. */
+  lastTransitionTime?:
+    | Date
+    | undefined;
+  /** CamelCase machine-readable cause, e.g. NewReplicaSetAvailable. */
+  reason: string;
+  message: string;
 }
 
 function createBaseDeployment(): Deployment {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, spec: undefined, status: undefined };
 }
 
 export const Deployment: MessageFns<Deployment> = {
@@ -29,6 +138,12 @@ export const Deployment: MessageFns<Deployment> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      DeploymentSpec.encode(message.spec, writer.uint32(34).fork()).join();
+    }
+    if (message.status !== undefined) {
+      DeploymentStatus.encode(message.status, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -70,6 +185,22 @@ export const Deployment: MessageFns<Deployment> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.spec = DeploymentSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.status = DeploymentStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +222,8 @@ export const Deployment: MessageFns<Deployment> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? DeploymentSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? DeploymentStatus.fromJSON(object.status) : undefined,
     };
   },
 
@@ -105,6 +238,12 @@ export const Deployment: MessageFns<Deployment> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.spec !== undefined) {
+      obj.spec = DeploymentSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = DeploymentStatus.toJSON(message.status);
+    }
     return obj;
   },
 
@@ -118,6 +257,802 @@ export const Deployment: MessageFns<Deployment> = {
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? DeploymentSpec.fromPartial(object.spec)
+      : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? DeploymentStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeploymentSpec(): DeploymentSpec {
+  return {
+    replicas: undefined,
+    selector: undefined,
+    template: undefined,
+    strategy: undefined,
+    minReadySeconds: 0,
+    revisionHistoryLimit: undefined,
+    paused: false,
+    progressDeadlineSeconds: undefined,
+  };
+}
+
+export const DeploymentSpec: MessageFns<DeploymentSpec> = {
+  encode(message: DeploymentSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.replicas !== undefined) {
+      writer.uint32(8).int32(message.replicas);
+    }
+    if (message.selector !== undefined) {
+      LabelSelector.encode(message.selector, writer.uint32(18).fork()).join();
+    }
+    if (message.template !== undefined) {
+      PodTemplateSpec.encode(message.template, writer.uint32(26).fork()).join();
+    }
+    if (message.strategy !== undefined) {
+      DeploymentStrategy.encode(message.strategy, writer.uint32(34).fork()).join();
+    }
+    if (message.minReadySeconds !== 0) {
+      writer.uint32(40).int32(message.minReadySeconds);
+    }
+    if (message.revisionHistoryLimit !== undefined) {
+      writer.uint32(48).int32(message.revisionHistoryLimit);
+    }
+    if (message.paused !== false) {
+      writer.uint32(56).bool(message.paused);
+    }
+    if (message.progressDeadlineSeconds !== undefined) {
+      writer.uint32(64).int32(message.progressDeadlineSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeploymentSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeploymentSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.replicas = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.selector = LabelSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.template = PodTemplateSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.strategy = DeploymentStrategy.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.minReadySeconds = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.revisionHistoryLimit = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.paused = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.progressDeadlineSeconds = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeploymentSpec {
+    return {
+      replicas: isSet(object.replicas) ? globalThis.Number(object.replicas) : undefined,
+      selector: isSet(object.selector) ? LabelSelector.fromJSON(object.selector) : undefined,
+      template: isSet(object.template) ? PodTemplateSpec.fromJSON(object.template) : undefined,
+      strategy: isSet(object.strategy) ? DeploymentStrategy.fromJSON(object.strategy) : undefined,
+      minReadySeconds: isSet(object.minReadySeconds)
+        ? globalThis.Number(object.minReadySeconds)
+        : isSet(object.min_ready_seconds)
+        ? globalThis.Number(object.min_ready_seconds)
+        : 0,
+      revisionHistoryLimit: isSet(object.revisionHistoryLimit)
+        ? globalThis.Number(object.revisionHistoryLimit)
+        : isSet(object.revision_history_limit)
+        ? globalThis.Number(object.revision_history_limit)
+        : undefined,
+      paused: isSet(object.paused) ? globalThis.Boolean(object.paused) : false,
+      progressDeadlineSeconds: isSet(object.progressDeadlineSeconds)
+        ? globalThis.Number(object.progressDeadlineSeconds)
+        : isSet(object.progress_deadline_seconds)
+        ? globalThis.Number(object.progress_deadline_seconds)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DeploymentSpec): unknown {
+    const obj: any = {};
+    if (message.replicas !== undefined) {
+      obj.replicas = Math.round(message.replicas);
+    }
+    if (message.selector !== undefined) {
+      obj.selector = LabelSelector.toJSON(message.selector);
+    }
+    if (message.template !== undefined) {
+      obj.template = PodTemplateSpec.toJSON(message.template);
+    }
+    if (message.strategy !== undefined) {
+      obj.strategy = DeploymentStrategy.toJSON(message.strategy);
+    }
+    if (message.minReadySeconds !== 0) {
+      obj.minReadySeconds = Math.round(message.minReadySeconds);
+    }
+    if (message.revisionHistoryLimit !== undefined) {
+      obj.revisionHistoryLimit = Math.round(message.revisionHistoryLimit);
+    }
+    if (message.paused !== false) {
+      obj.paused = message.paused;
+    }
+    if (message.progressDeadlineSeconds !== undefined) {
+      obj.progressDeadlineSeconds = Math.round(message.progressDeadlineSeconds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeploymentSpec>, I>>(base?: I): DeploymentSpec {
+    return DeploymentSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeploymentSpec>, I>>(object: I): DeploymentSpec {
+    const message = createBaseDeploymentSpec();
+    message.replicas = object.replicas ?? undefined;
+    message.selector = (object.selector !== undefined && object.selector !== null)
+      ? LabelSelector.fromPartial(object.selector)
+      : undefined;
+    message.template = (object.template !== undefined && object.template !== null)
+      ? PodTemplateSpec.fromPartial(object.template)
+      : undefined;
+    message.strategy = (object.strategy !== undefined && object.strategy !== null)
+      ? DeploymentStrategy.fromPartial(object.strategy)
+      : undefined;
+    message.minReadySeconds = object.minReadySeconds ?? 0;
+    message.revisionHistoryLimit = object.revisionHistoryLimit ?? undefined;
+    message.paused = object.paused ?? false;
+    message.progressDeadlineSeconds = object.progressDeadlineSeconds ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDeploymentStrategy(): DeploymentStrategy {
+  return { type: "", rollingUpdate: undefined };
+}
+
+export const DeploymentStrategy: MessageFns<DeploymentStrategy> = {
+  encode(message: DeploymentStrategy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.rollingUpdate !== undefined) {
+      RollingUpdateDeployment.encode(message.rollingUpdate, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeploymentStrategy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeploymentStrategy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rollingUpdate = RollingUpdateDeployment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeploymentStrategy {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      rollingUpdate: isSet(object.rollingUpdate)
+        ? RollingUpdateDeployment.fromJSON(object.rollingUpdate)
+        : isSet(object.rolling_update)
+        ? RollingUpdateDeployment.fromJSON(object.rolling_update)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DeploymentStrategy): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.rollingUpdate !== undefined) {
+      obj.rollingUpdate = RollingUpdateDeployment.toJSON(message.rollingUpdate);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeploymentStrategy>, I>>(base?: I): DeploymentStrategy {
+    return DeploymentStrategy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeploymentStrategy>, I>>(object: I): DeploymentStrategy {
+    const message = createBaseDeploymentStrategy();
+    message.type = object.type ?? "";
+    message.rollingUpdate = (object.rollingUpdate !== undefined && object.rollingUpdate !== null)
+      ? RollingUpdateDeployment.fromPartial(object.rollingUpdate)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRollingUpdateDeployment(): RollingUpdateDeployment {
+  return { maxUnavailable: undefined, maxSurge: undefined };
+}
+
+export const RollingUpdateDeployment: MessageFns<RollingUpdateDeployment> = {
+  encode(message: RollingUpdateDeployment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.maxUnavailable !== undefined) {
+      IntOrString.encode(message.maxUnavailable, writer.uint32(10).fork()).join();
+    }
+    if (message.maxSurge !== undefined) {
+      IntOrString.encode(message.maxSurge, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RollingUpdateDeployment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRollingUpdateDeployment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.maxUnavailable = IntOrString.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.maxSurge = IntOrString.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RollingUpdateDeployment {
+    return {
+      maxUnavailable: isSet(object.maxUnavailable)
+        ? IntOrString.fromJSON(object.maxUnavailable)
+        : isSet(object.max_unavailable)
+        ? IntOrString.fromJSON(object.max_unavailable)
+        : undefined,
+      maxSurge: isSet(object.maxSurge)
+        ? IntOrString.fromJSON(object.maxSurge)
+        : isSet(object.max_surge)
+        ? IntOrString.fromJSON(object.max_surge)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RollingUpdateDeployment): unknown {
+    const obj: any = {};
+    if (message.maxUnavailable !== undefined) {
+      obj.maxUnavailable = IntOrString.toJSON(message.maxUnavailable);
+    }
+    if (message.maxSurge !== undefined) {
+      obj.maxSurge = IntOrString.toJSON(message.maxSurge);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RollingUpdateDeployment>, I>>(base?: I): RollingUpdateDeployment {
+    return RollingUpdateDeployment.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RollingUpdateDeployment>, I>>(object: I): RollingUpdateDeployment {
+    const message = createBaseRollingUpdateDeployment();
+    message.maxUnavailable = (object.maxUnavailable !== undefined && object.maxUnavailable !== null)
+      ? IntOrString.fromPartial(object.maxUnavailable)
+      : undefined;
+    message.maxSurge = (object.maxSurge !== undefined && object.maxSurge !== null)
+      ? IntOrString.fromPartial(object.maxSurge)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeploymentStatus(): DeploymentStatus {
+  return {
+    observedGeneration: "0",
+    replicas: 0,
+    updatedReplicas: 0,
+    readyReplicas: 0,
+    availableReplicas: 0,
+    unavailableReplicas: 0,
+    terminatingReplicas: undefined,
+    conditions: [],
+    collisionCount: undefined,
+  };
+}
+
+export const DeploymentStatus: MessageFns<DeploymentStatus> = {
+  encode(message: DeploymentStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.observedGeneration !== "0") {
+      writer.uint32(8).int64(message.observedGeneration);
+    }
+    if (message.replicas !== 0) {
+      writer.uint32(16).int32(message.replicas);
+    }
+    if (message.updatedReplicas !== 0) {
+      writer.uint32(24).int32(message.updatedReplicas);
+    }
+    if (message.readyReplicas !== 0) {
+      writer.uint32(32).int32(message.readyReplicas);
+    }
+    if (message.availableReplicas !== 0) {
+      writer.uint32(40).int32(message.availableReplicas);
+    }
+    if (message.unavailableReplicas !== 0) {
+      writer.uint32(48).int32(message.unavailableReplicas);
+    }
+    if (message.terminatingReplicas !== undefined) {
+      writer.uint32(56).int32(message.terminatingReplicas);
+    }
+    for (const v of message.conditions) {
+      DeploymentCondition.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.collisionCount !== undefined) {
+      writer.uint32(72).int32(message.collisionCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeploymentStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeploymentStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.observedGeneration = reader.int64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.replicas = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.updatedReplicas = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.readyReplicas = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.availableReplicas = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.unavailableReplicas = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.terminatingReplicas = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.conditions.push(DeploymentCondition.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.collisionCount = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeploymentStatus {
+    return {
+      observedGeneration: isSet(object.observedGeneration)
+        ? globalThis.String(object.observedGeneration)
+        : isSet(object.observed_generation)
+        ? globalThis.String(object.observed_generation)
+        : "0",
+      replicas: isSet(object.replicas) ? globalThis.Number(object.replicas) : 0,
+      updatedReplicas: isSet(object.updatedReplicas)
+        ? globalThis.Number(object.updatedReplicas)
+        : isSet(object.updated_replicas)
+        ? globalThis.Number(object.updated_replicas)
+        : 0,
+      readyReplicas: isSet(object.readyReplicas)
+        ? globalThis.Number(object.readyReplicas)
+        : isSet(object.ready_replicas)
+        ? globalThis.Number(object.ready_replicas)
+        : 0,
+      availableReplicas: isSet(object.availableReplicas)
+        ? globalThis.Number(object.availableReplicas)
+        : isSet(object.available_replicas)
+        ? globalThis.Number(object.available_replicas)
+        : 0,
+      unavailableReplicas: isSet(object.unavailableReplicas)
+        ? globalThis.Number(object.unavailableReplicas)
+        : isSet(object.unavailable_replicas)
+        ? globalThis.Number(object.unavailable_replicas)
+        : 0,
+      terminatingReplicas: isSet(object.terminatingReplicas)
+        ? globalThis.Number(object.terminatingReplicas)
+        : isSet(object.terminating_replicas)
+        ? globalThis.Number(object.terminating_replicas)
+        : undefined,
+      conditions: globalThis.Array.isArray(object?.conditions)
+        ? object.conditions.map((e: any) => DeploymentCondition.fromJSON(e))
+        : [],
+      collisionCount: isSet(object.collisionCount)
+        ? globalThis.Number(object.collisionCount)
+        : isSet(object.collision_count)
+        ? globalThis.Number(object.collision_count)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DeploymentStatus): unknown {
+    const obj: any = {};
+    if (message.observedGeneration !== "0") {
+      obj.observedGeneration = message.observedGeneration;
+    }
+    if (message.replicas !== 0) {
+      obj.replicas = Math.round(message.replicas);
+    }
+    if (message.updatedReplicas !== 0) {
+      obj.updatedReplicas = Math.round(message.updatedReplicas);
+    }
+    if (message.readyReplicas !== 0) {
+      obj.readyReplicas = Math.round(message.readyReplicas);
+    }
+    if (message.availableReplicas !== 0) {
+      obj.availableReplicas = Math.round(message.availableReplicas);
+    }
+    if (message.unavailableReplicas !== 0) {
+      obj.unavailableReplicas = Math.round(message.unavailableReplicas);
+    }
+    if (message.terminatingReplicas !== undefined) {
+      obj.terminatingReplicas = Math.round(message.terminatingReplicas);
+    }
+    if (message.conditions?.length) {
+      obj.conditions = message.conditions.map((e) => DeploymentCondition.toJSON(e));
+    }
+    if (message.collisionCount !== undefined) {
+      obj.collisionCount = Math.round(message.collisionCount);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeploymentStatus>, I>>(base?: I): DeploymentStatus {
+    return DeploymentStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeploymentStatus>, I>>(object: I): DeploymentStatus {
+    const message = createBaseDeploymentStatus();
+    message.observedGeneration = object.observedGeneration ?? "0";
+    message.replicas = object.replicas ?? 0;
+    message.updatedReplicas = object.updatedReplicas ?? 0;
+    message.readyReplicas = object.readyReplicas ?? 0;
+    message.availableReplicas = object.availableReplicas ?? 0;
+    message.unavailableReplicas = object.unavailableReplicas ?? 0;
+    message.terminatingReplicas = object.terminatingReplicas ?? undefined;
+    message.conditions = object.conditions?.map((e) => DeploymentCondition.fromPartial(e)) || [];
+    message.collisionCount = object.collisionCount ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDeploymentCondition(): DeploymentCondition {
+  return { type: "", status: "", lastUpdateTime: undefined, lastTransitionTime: undefined, reason: "", message: "" };
+}
+
+export const DeploymentCondition: MessageFns<DeploymentCondition> = {
+  encode(message: DeploymentCondition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.lastUpdateTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastUpdateTime), writer.uint32(26).fork()).join();
+    }
+    if (message.lastTransitionTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastTransitionTime), writer.uint32(34).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(50).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeploymentCondition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeploymentCondition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.lastUpdateTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastTransitionTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeploymentCondition {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      lastUpdateTime: isSet(object.lastUpdateTime)
+        ? fromJsonTimestamp(object.lastUpdateTime)
+        : isSet(object.last_update_time)
+        ? fromJsonTimestamp(object.last_update_time)
+        : undefined,
+      lastTransitionTime: isSet(object.lastTransitionTime)
+        ? fromJsonTimestamp(object.lastTransitionTime)
+        : isSet(object.last_transition_time)
+        ? fromJsonTimestamp(object.last_transition_time)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: DeploymentCondition): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.lastUpdateTime !== undefined) {
+      obj.lastUpdateTime = message.lastUpdateTime.toISOString();
+    }
+    if (message.lastTransitionTime !== undefined) {
+      obj.lastTransitionTime = message.lastTransitionTime.toISOString();
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeploymentCondition>, I>>(base?: I): DeploymentCondition {
+    return DeploymentCondition.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeploymentCondition>, I>>(object: I): DeploymentCondition {
+    const message = createBaseDeploymentCondition();
+    message.type = object.type ?? "";
+    message.status = object.status ?? "";
+    message.lastUpdateTime = object.lastUpdateTime ?? undefined;
+    message.lastTransitionTime = object.lastTransitionTime ?? undefined;
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
     return message;
   },
 };
@@ -134,6 +1069,28 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -6,17 +6,73 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { ObjectMeta } from "../../meta/v1/meta.js";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { PodTemplateSpec } from "../../core/v1/pod.js";
+import { LabelSelector, ObjectMeta } from "../../meta/v1/meta.js";
 
-/** ReplicaSet (placeholder until its fields are written). */
+/**
+ * ReplicaSet keeps a number of identical Pods running (apiVersion apps/v1). It is
+ * usually owned by a Deployment, one per revision of the Deployment's template.
+ */
 export interface ReplicaSet {
   apiVersion: string;
   kind: string;
   metadata?: ObjectMeta | undefined;
+  spec?: ReplicaSetSpec | undefined;
+  status?: ReplicaSetStatus | undefined;
+}
+
+/** ReplicaSetSpec is the desired state of a ReplicaSet. */
+export interface ReplicaSetSpec {
+  /** Desired number of Pods; unset means 1. */
+  replicas?:
+    | number
+    | undefined;
+  /** Seconds a new Pod must be ready, with no container crashing, to count as available. */
+  minReadySeconds: number;
+  /** Selects the Pods this ReplicaSet owns; must match template.metadata.labels. */
+  selector?:
+    | LabelSelector
+    | undefined;
+  /**
+   * The Pods to create when there are too few. Changing it does not touch
+   * existing Pods.
+   */
+  template?: PodTemplateSpec | undefined;
+}
+
+/** ReplicaSetStatus is the observed state of a ReplicaSet, written by its controller. */
+export interface ReplicaSetStatus {
+  /** Non-terminating Pods owned by this ReplicaSet. */
+  replicas: number;
+  /** Pods whose labels match the template's labels. */
+  fullyLabeledReplicas: number;
+  /** Pods with a Ready condition. */
+  readyReplicas: number;
+  /** Pods ready for at least minReadySeconds. */
+  availableReplicas: number;
+  /** Pods with a deletionTimestamp that have not yet gone; unset when not tracked. */
+  terminatingReplicas?:
+    | number
+    | undefined;
+  /** The metadata.generation this status was computed from. */
+  observedGeneration: string;
+  conditions: ReplicaSetCondition[];
+}
+
+/** ReplicaSetCondition is one aspect of a ReplicaSet's state. */
+export interface ReplicaSetCondition {
+  /** ReplicaFailure: Pods could not be created or deleted (quota, admission, ...). */
+  type: string;
+  /** True, False or Unknown. */
+  status: string;
+  lastTransitionTime?: Date | undefined;
+  reason: string;
+  message: string;
 }
 
 function createBaseReplicaSet(): ReplicaSet {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, spec: undefined, status: undefined };
 }
 
 export const ReplicaSet: MessageFns<ReplicaSet> = {
@@ -29,6 +85,12 @@ export const ReplicaSet: MessageFns<ReplicaSet> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      ReplicaSetSpec.encode(message.spec, writer.uint32(34).fork()).join();
+    }
+    if (message.status !== undefined) {
+      ReplicaSetStatus.encode(message.status, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -70,6 +132,22 @@ export const ReplicaSet: MessageFns<ReplicaSet> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.spec = ReplicaSetSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.status = ReplicaSetStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +169,8 @@ export const ReplicaSet: MessageFns<ReplicaSet> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? ReplicaSetSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? ReplicaSetStatus.fromJSON(object.status) : undefined,
     };
   },
 
@@ -105,6 +185,12 @@ export const ReplicaSet: MessageFns<ReplicaSet> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.spec !== undefined) {
+      obj.spec = ReplicaSetSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = ReplicaSetStatus.toJSON(message.status);
+    }
     return obj;
   },
 
@@ -118,6 +204,469 @@ export const ReplicaSet: MessageFns<ReplicaSet> = {
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? ReplicaSetSpec.fromPartial(object.spec)
+      : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? ReplicaSetStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseReplicaSetSpec(): ReplicaSetSpec {
+  return { replicas: undefined, minReadySeconds: 0, selector: undefined, template: undefined };
+}
+
+export const ReplicaSetSpec: MessageFns<ReplicaSetSpec> = {
+  encode(message: ReplicaSetSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.replicas !== undefined) {
+      writer.uint32(8).int32(message.replicas);
+    }
+    if (message.minReadySeconds !== 0) {
+      writer.uint32(16).int32(message.minReadySeconds);
+    }
+    if (message.selector !== undefined) {
+      LabelSelector.encode(message.selector, writer.uint32(26).fork()).join();
+    }
+    if (message.template !== undefined) {
+      PodTemplateSpec.encode(message.template, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplicaSetSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplicaSetSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.replicas = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.minReadySeconds = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.selector = LabelSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.template = PodTemplateSpec.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReplicaSetSpec {
+    return {
+      replicas: isSet(object.replicas) ? globalThis.Number(object.replicas) : undefined,
+      minReadySeconds: isSet(object.minReadySeconds)
+        ? globalThis.Number(object.minReadySeconds)
+        : isSet(object.min_ready_seconds)
+        ? globalThis.Number(object.min_ready_seconds)
+        : 0,
+      selector: isSet(object.selector) ? LabelSelector.fromJSON(object.selector) : undefined,
+      template: isSet(object.template) ? PodTemplateSpec.fromJSON(object.template) : undefined,
+    };
+  },
+
+  toJSON(message: ReplicaSetSpec): unknown {
+    const obj: any = {};
+    if (message.replicas !== undefined) {
+      obj.replicas = Math.round(message.replicas);
+    }
+    if (message.minReadySeconds !== 0) {
+      obj.minReadySeconds = Math.round(message.minReadySeconds);
+    }
+    if (message.selector !== undefined) {
+      obj.selector = LabelSelector.toJSON(message.selector);
+    }
+    if (message.template !== undefined) {
+      obj.template = PodTemplateSpec.toJSON(message.template);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReplicaSetSpec>, I>>(base?: I): ReplicaSetSpec {
+    return ReplicaSetSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReplicaSetSpec>, I>>(object: I): ReplicaSetSpec {
+    const message = createBaseReplicaSetSpec();
+    message.replicas = object.replicas ?? undefined;
+    message.minReadySeconds = object.minReadySeconds ?? 0;
+    message.selector = (object.selector !== undefined && object.selector !== null)
+      ? LabelSelector.fromPartial(object.selector)
+      : undefined;
+    message.template = (object.template !== undefined && object.template !== null)
+      ? PodTemplateSpec.fromPartial(object.template)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseReplicaSetStatus(): ReplicaSetStatus {
+  return {
+    replicas: 0,
+    fullyLabeledReplicas: 0,
+    readyReplicas: 0,
+    availableReplicas: 0,
+    terminatingReplicas: undefined,
+    observedGeneration: "0",
+    conditions: [],
+  };
+}
+
+export const ReplicaSetStatus: MessageFns<ReplicaSetStatus> = {
+  encode(message: ReplicaSetStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.replicas !== 0) {
+      writer.uint32(8).int32(message.replicas);
+    }
+    if (message.fullyLabeledReplicas !== 0) {
+      writer.uint32(16).int32(message.fullyLabeledReplicas);
+    }
+    if (message.readyReplicas !== 0) {
+      writer.uint32(24).int32(message.readyReplicas);
+    }
+    if (message.availableReplicas !== 0) {
+      writer.uint32(32).int32(message.availableReplicas);
+    }
+    if (message.terminatingReplicas !== undefined) {
+      writer.uint32(40).int32(message.terminatingReplicas);
+    }
+    if (message.observedGeneration !== "0") {
+      writer.uint32(48).int64(message.observedGeneration);
+    }
+    for (const v of message.conditions) {
+      ReplicaSetCondition.encode(v!, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplicaSetStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplicaSetStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.replicas = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.fullyLabeledReplicas = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.readyReplicas = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.availableReplicas = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.terminatingReplicas = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.observedGeneration = reader.int64().toString();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.conditions.push(ReplicaSetCondition.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReplicaSetStatus {
+    return {
+      replicas: isSet(object.replicas) ? globalThis.Number(object.replicas) : 0,
+      fullyLabeledReplicas: isSet(object.fullyLabeledReplicas)
+        ? globalThis.Number(object.fullyLabeledReplicas)
+        : isSet(object.fully_labeled_replicas)
+        ? globalThis.Number(object.fully_labeled_replicas)
+        : 0,
+      readyReplicas: isSet(object.readyReplicas)
+        ? globalThis.Number(object.readyReplicas)
+        : isSet(object.ready_replicas)
+        ? globalThis.Number(object.ready_replicas)
+        : 0,
+      availableReplicas: isSet(object.availableReplicas)
+        ? globalThis.Number(object.availableReplicas)
+        : isSet(object.available_replicas)
+        ? globalThis.Number(object.available_replicas)
+        : 0,
+      terminatingReplicas: isSet(object.terminatingReplicas)
+        ? globalThis.Number(object.terminatingReplicas)
+        : isSet(object.terminating_replicas)
+        ? globalThis.Number(object.terminating_replicas)
+        : undefined,
+      observedGeneration: isSet(object.observedGeneration)
+        ? globalThis.String(object.observedGeneration)
+        : isSet(object.observed_generation)
+        ? globalThis.String(object.observed_generation)
+        : "0",
+      conditions: globalThis.Array.isArray(object?.conditions)
+        ? object.conditions.map((e: any) => ReplicaSetCondition.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ReplicaSetStatus): unknown {
+    const obj: any = {};
+    if (message.replicas !== 0) {
+      obj.replicas = Math.round(message.replicas);
+    }
+    if (message.fullyLabeledReplicas !== 0) {
+      obj.fullyLabeledReplicas = Math.round(message.fullyLabeledReplicas);
+    }
+    if (message.readyReplicas !== 0) {
+      obj.readyReplicas = Math.round(message.readyReplicas);
+    }
+    if (message.availableReplicas !== 0) {
+      obj.availableReplicas = Math.round(message.availableReplicas);
+    }
+    if (message.terminatingReplicas !== undefined) {
+      obj.terminatingReplicas = Math.round(message.terminatingReplicas);
+    }
+    if (message.observedGeneration !== "0") {
+      obj.observedGeneration = message.observedGeneration;
+    }
+    if (message.conditions?.length) {
+      obj.conditions = message.conditions.map((e) => ReplicaSetCondition.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReplicaSetStatus>, I>>(base?: I): ReplicaSetStatus {
+    return ReplicaSetStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReplicaSetStatus>, I>>(object: I): ReplicaSetStatus {
+    const message = createBaseReplicaSetStatus();
+    message.replicas = object.replicas ?? 0;
+    message.fullyLabeledReplicas = object.fullyLabeledReplicas ?? 0;
+    message.readyReplicas = object.readyReplicas ?? 0;
+    message.availableReplicas = object.availableReplicas ?? 0;
+    message.terminatingReplicas = object.terminatingReplicas ?? undefined;
+    message.observedGeneration = object.observedGeneration ?? "0";
+    message.conditions = object.conditions?.map((e) => ReplicaSetCondition.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseReplicaSetCondition(): ReplicaSetCondition {
+  return { type: "", status: "", lastTransitionTime: undefined, reason: "", message: "" };
+}
+
+export const ReplicaSetCondition: MessageFns<ReplicaSetCondition> = {
+  encode(message: ReplicaSetCondition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.lastTransitionTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastTransitionTime), writer.uint32(26).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(42).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplicaSetCondition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplicaSetCondition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.lastTransitionTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReplicaSetCondition {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      lastTransitionTime: isSet(object.lastTransitionTime)
+        ? fromJsonTimestamp(object.lastTransitionTime)
+        : isSet(object.last_transition_time)
+        ? fromJsonTimestamp(object.last_transition_time)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: ReplicaSetCondition): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.lastTransitionTime !== undefined) {
+      obj.lastTransitionTime = message.lastTransitionTime.toISOString();
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReplicaSetCondition>, I>>(base?: I): ReplicaSetCondition {
+    return ReplicaSetCondition.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReplicaSetCondition>, I>>(object: I): ReplicaSetCondition {
+    const message = createBaseReplicaSetCondition();
+    message.type = object.type ?? "";
+    message.status = object.status ?? "";
+    message.lastTransitionTime = object.lastTransitionTime ?? undefined;
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
     return message;
   },
 };
@@ -134,6 +683,28 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -8,15 +8,38 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { ObjectMeta } from "../../meta/v1/meta.js";
 
-/** Scale (placeholder until its fields are written). */
+/**
+ * Scale is the scale subresource of Deployments and ReplicaSets, as Kubernetes'
+ * autoscaling/v1 Scale (apiVersion autoscaling/v1, kind Scale). Its metadata is
+ * the scaled object's, so metadata.resourceVersion guards updates of the parent.
+ */
 export interface Scale {
   apiVersion: string;
   kind: string;
   metadata?: ObjectMeta | undefined;
+  spec?: ScaleSpec | undefined;
+  status?: ScaleStatus | undefined;
+}
+
+/** ScaleSpec is the desired scale. */
+export interface ScaleSpec {
+  /** Desired number of replicas; 0 scales to zero. */
+  replicas: number;
+}
+
+/** ScaleStatus is the observed scale. */
+export interface ScaleStatus {
+  /** Replicas currently observed by the parent's controller. */
+  replicas: number;
+  /**
+   * The parent's label selector in string form (`app=web,tier in (a,b)`), so that
+   * autoscalers can find the Pods without knowing the parent's kind.
+   */
+  selector: string;
 }
 
 function createBaseScale(): Scale {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, spec: undefined, status: undefined };
 }
 
 export const Scale: MessageFns<Scale> = {
@@ -29,6 +52,12 @@ export const Scale: MessageFns<Scale> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      ScaleSpec.encode(message.spec, writer.uint32(34).fork()).join();
+    }
+    if (message.status !== undefined) {
+      ScaleStatus.encode(message.status, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -70,6 +99,22 @@ export const Scale: MessageFns<Scale> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.spec = ScaleSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.status = ScaleStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +136,8 @@ export const Scale: MessageFns<Scale> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? ScaleSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? ScaleStatus.fromJSON(object.status) : undefined,
     };
   },
 
@@ -105,6 +152,12 @@ export const Scale: MessageFns<Scale> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.spec !== undefined) {
+      obj.spec = ScaleSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = ScaleStatus.toJSON(message.status);
+    }
     return obj;
   },
 
@@ -118,6 +171,162 @@ export const Scale: MessageFns<Scale> = {
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null) ? ScaleSpec.fromPartial(object.spec) : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? ScaleStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseScaleSpec(): ScaleSpec {
+  return { replicas: 0 };
+}
+
+export const ScaleSpec: MessageFns<ScaleSpec> = {
+  encode(message: ScaleSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.replicas !== 0) {
+      writer.uint32(8).int32(message.replicas);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScaleSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScaleSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.replicas = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScaleSpec {
+    return { replicas: isSet(object.replicas) ? globalThis.Number(object.replicas) : 0 };
+  },
+
+  toJSON(message: ScaleSpec): unknown {
+    const obj: any = {};
+    if (message.replicas !== 0) {
+      obj.replicas = Math.round(message.replicas);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ScaleSpec>, I>>(base?: I): ScaleSpec {
+    return ScaleSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ScaleSpec>, I>>(object: I): ScaleSpec {
+    const message = createBaseScaleSpec();
+    message.replicas = object.replicas ?? 0;
+    return message;
+  },
+};
+
+function createBaseScaleStatus(): ScaleStatus {
+  return { replicas: 0, selector: "" };
+}
+
+export const ScaleStatus: MessageFns<ScaleStatus> = {
+  encode(message: ScaleStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.replicas !== 0) {
+      writer.uint32(8).int32(message.replicas);
+    }
+    if (message.selector !== "") {
+      writer.uint32(18).string(message.selector);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScaleStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScaleStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.replicas = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.selector = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScaleStatus {
+    return {
+      replicas: isSet(object.replicas) ? globalThis.Number(object.replicas) : 0,
+      selector: isSet(object.selector) ? globalThis.String(object.selector) : "",
+    };
+  },
+
+  toJSON(message: ScaleStatus): unknown {
+    const obj: any = {};
+    if (message.replicas !== 0) {
+      obj.replicas = Math.round(message.replicas);
+    }
+    if (message.selector !== "") {
+      obj.selector = message.selector;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ScaleStatus>, I>>(base?: I): ScaleStatus {
+    return ScaleStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ScaleStatus>, I>>(object: I): ScaleStatus {
+    const message = createBaseScaleStatus();
+    message.replicas = object.replicas ?? 0;
+    message.selector = object.selector ?? "";
     return message;
   },
 };

@@ -6,17 +6,65 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { ObjectMeta } from "../../meta/v1/meta.js";
 
-/** Lease (placeholder until its fields are written). */
+/**
+ * Lease is a lock with an expiry (apiVersion coordination.k8s.io/v1): kubelets
+ * renew one per node as a heartbeat (namespace kube-node-lease), and replicas of
+ * the scheduler and controller-manager hold one to elect a leader.
+ */
 export interface Lease {
   apiVersion: string;
   kind: string;
   metadata?: ObjectMeta | undefined;
+  spec?: LeaseSpec | undefined;
+}
+
+/**
+ * LeaseSpec is the state of the lock. Contenders update it with the Lease's
+ * resourceVersion, so at most one of two racing acquisitions succeeds.
+ */
+export interface LeaseSpec {
+  /** The current holder; unset or empty when the lease is free. */
+  holderIdentity?:
+    | string
+    | undefined;
+  /**
+   * How long the holder owns the lease after renewTime; others may take it over
+   * once renewTime + leaseDurationSeconds has passed.
+   */
+  leaseDurationSeconds?:
+    | number
+    | undefined;
+  /** When the current holder acquired the lease (Kubernetes' MicroTime). */
+  acquireTime?:
+    | Date
+    | undefined;
+  /** When the holder last renewed the lease (Kubernetes' MicroTime). */
+  renewTime?:
+    | Date
+    | undefined;
+  /** How many times the lease changed hands. */
+  leaseTransitions?:
+    | number
+    | undefined;
+  /**
+   * How the next holder is chosen in coordinated leader election:
+   * OldestEmulationVersion. Unset for ordinary leader election.
+   */
+  strategy?:
+    | string
+    | undefined;
+  /**
+   * The identity the coordinator wants to hold the lease next; the holder should
+   * step down in its favour.
+   */
+  preferredHolder?: string | undefined;
 }
 
 function createBaseLease(): Lease {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, spec: undefined };
 }
 
 export const Lease: MessageFns<Lease> = {
@@ -29,6 +77,9 @@ export const Lease: MessageFns<Lease> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      LeaseSpec.encode(message.spec, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -70,6 +121,14 @@ export const Lease: MessageFns<Lease> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.spec = LeaseSpec.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +150,7 @@ export const Lease: MessageFns<Lease> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? LeaseSpec.fromJSON(object.spec) : undefined,
     };
   },
 
@@ -105,6 +165,9 @@ export const Lease: MessageFns<Lease> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.spec !== undefined) {
+      obj.spec = LeaseSpec.toJSON(message.spec);
+    }
     return obj;
   },
 
@@ -118,6 +181,204 @@ export const Lease: MessageFns<Lease> = {
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null) ? LeaseSpec.fromPartial(object.spec) : undefined;
+    return message;
+  },
+};
+
+function createBaseLeaseSpec(): LeaseSpec {
+  return {
+    holderIdentity: undefined,
+    leaseDurationSeconds: undefined,
+    acquireTime: undefined,
+    renewTime: undefined,
+    leaseTransitions: undefined,
+    strategy: undefined,
+    preferredHolder: undefined,
+  };
+}
+
+export const LeaseSpec: MessageFns<LeaseSpec> = {
+  encode(message: LeaseSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.holderIdentity !== undefined) {
+      writer.uint32(10).string(message.holderIdentity);
+    }
+    if (message.leaseDurationSeconds !== undefined) {
+      writer.uint32(16).int32(message.leaseDurationSeconds);
+    }
+    if (message.acquireTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.acquireTime), writer.uint32(26).fork()).join();
+    }
+    if (message.renewTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.renewTime), writer.uint32(34).fork()).join();
+    }
+    if (message.leaseTransitions !== undefined) {
+      writer.uint32(40).int32(message.leaseTransitions);
+    }
+    if (message.strategy !== undefined) {
+      writer.uint32(50).string(message.strategy);
+    }
+    if (message.preferredHolder !== undefined) {
+      writer.uint32(58).string(message.preferredHolder);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaseSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaseSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.holderIdentity = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.leaseDurationSeconds = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.acquireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.renewTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.leaseTransitions = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.strategy = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.preferredHolder = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaseSpec {
+    return {
+      holderIdentity: isSet(object.holderIdentity)
+        ? globalThis.String(object.holderIdentity)
+        : isSet(object.holder_identity)
+        ? globalThis.String(object.holder_identity)
+        : undefined,
+      leaseDurationSeconds: isSet(object.leaseDurationSeconds)
+        ? globalThis.Number(object.leaseDurationSeconds)
+        : isSet(object.lease_duration_seconds)
+        ? globalThis.Number(object.lease_duration_seconds)
+        : undefined,
+      acquireTime: isSet(object.acquireTime)
+        ? fromJsonTimestamp(object.acquireTime)
+        : isSet(object.acquire_time)
+        ? fromJsonTimestamp(object.acquire_time)
+        : undefined,
+      renewTime: isSet(object.renewTime)
+        ? fromJsonTimestamp(object.renewTime)
+        : isSet(object.renew_time)
+        ? fromJsonTimestamp(object.renew_time)
+        : undefined,
+      leaseTransitions: isSet(object.leaseTransitions)
+        ? globalThis.Number(object.leaseTransitions)
+        : isSet(object.lease_transitions)
+        ? globalThis.Number(object.lease_transitions)
+        : undefined,
+      strategy: isSet(object.strategy) ? globalThis.String(object.strategy) : undefined,
+      preferredHolder: isSet(object.preferredHolder)
+        ? globalThis.String(object.preferredHolder)
+        : isSet(object.preferred_holder)
+        ? globalThis.String(object.preferred_holder)
+        : undefined,
+    };
+  },
+
+  toJSON(message: LeaseSpec): unknown {
+    const obj: any = {};
+    if (message.holderIdentity !== undefined) {
+      obj.holderIdentity = message.holderIdentity;
+    }
+    if (message.leaseDurationSeconds !== undefined) {
+      obj.leaseDurationSeconds = Math.round(message.leaseDurationSeconds);
+    }
+    if (message.acquireTime !== undefined) {
+      obj.acquireTime = message.acquireTime.toISOString();
+    }
+    if (message.renewTime !== undefined) {
+      obj.renewTime = message.renewTime.toISOString();
+    }
+    if (message.leaseTransitions !== undefined) {
+      obj.leaseTransitions = Math.round(message.leaseTransitions);
+    }
+    if (message.strategy !== undefined) {
+      obj.strategy = message.strategy;
+    }
+    if (message.preferredHolder !== undefined) {
+      obj.preferredHolder = message.preferredHolder;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaseSpec>, I>>(base?: I): LeaseSpec {
+    return LeaseSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseSpec>, I>>(object: I): LeaseSpec {
+    const message = createBaseLeaseSpec();
+    message.holderIdentity = object.holderIdentity ?? undefined;
+    message.leaseDurationSeconds = object.leaseDurationSeconds ?? undefined;
+    message.acquireTime = object.acquireTime ?? undefined;
+    message.renewTime = object.renewTime ?? undefined;
+    message.leaseTransitions = object.leaseTransitions ?? undefined;
+    message.strategy = object.strategy ?? undefined;
+    message.preferredHolder = object.preferredHolder ?? undefined;
     return message;
   },
 };
@@ -134,6 +395,28 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -6,17 +6,25 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { ObjectMeta } from "../../meta/v1/meta.js";
+import { ObjectMeta, ObjectReference } from "../../meta/v1/meta.js";
 
-/** Binding (placeholder until its fields are written). */
+/**
+ * Binding assigns a Pod to a node: the body of the Pod's binding subresource,
+ * written by the scheduler (apiVersion v1). metadata names the Pod (namespace
+ * and name, optionally uid and resourceVersion as preconditions).
+ */
 export interface Binding {
   apiVersion: string;
   kind: string;
-  metadata?: ObjectMeta | undefined;
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** The node to bind to: kind Node and its name. */
+  target?: ObjectReference | undefined;
 }
 
 function createBaseBinding(): Binding {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, target: undefined };
 }
 
 export const Binding: MessageFns<Binding> = {
@@ -29,6 +37,9 @@ export const Binding: MessageFns<Binding> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    if (message.target !== undefined) {
+      ObjectReference.encode(message.target, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -70,6 +81,14 @@ export const Binding: MessageFns<Binding> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.target = ObjectReference.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +110,7 @@ export const Binding: MessageFns<Binding> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      target: isSet(object.target) ? ObjectReference.fromJSON(object.target) : undefined,
     };
   },
 
@@ -105,6 +125,9 @@ export const Binding: MessageFns<Binding> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.target !== undefined) {
+      obj.target = ObjectReference.toJSON(message.target);
+    }
     return obj;
   },
 
@@ -117,6 +140,9 @@ export const Binding: MessageFns<Binding> = {
     message.kind = object.kind ?? "";
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.target = (object.target !== undefined && object.target !== null)
+      ? ObjectReference.fromPartial(object.target)
       : undefined;
     return message;
   },

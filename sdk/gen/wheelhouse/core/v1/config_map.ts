@@ -8,15 +8,33 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { ObjectMeta } from "../../meta/v1/meta.js";
 
-/** ConfigMap (placeholder until its fields are written). */
+/** ConfigMap holds configuration for Pods to consume as env vars or files (apiVersion v1). */
 export interface ConfigMap {
   apiVersion: string;
   kind: string;
-  metadata?: ObjectMeta | undefined;
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** UTF-8 values; keys are [-._a-zA-Z0-9]+ and must not also appear in binary_data. */
+  data: { [key: string]: string };
+  /** Arbitrary bytes, base64 in JSON and YAML. */
+  binaryData: { [key: string]: Buffer };
+  /** When true, data and binary_data can no longer change; the object can only be deleted. */
+  immutable?: boolean | undefined;
+}
+
+export interface ConfigMap_DataEntry {
+  key: string;
+  value: string;
+}
+
+export interface ConfigMap_BinaryDataEntry {
+  key: string;
+  value: Buffer;
 }
 
 function createBaseConfigMap(): ConfigMap {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, data: {}, binaryData: {}, immutable: undefined };
 }
 
 export const ConfigMap: MessageFns<ConfigMap> = {
@@ -29,6 +47,15 @@ export const ConfigMap: MessageFns<ConfigMap> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    globalThis.Object.entries(message.data).forEach(([key, value]: [string, string]) => {
+      ConfigMap_DataEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    globalThis.Object.entries(message.binaryData).forEach(([key, value]: [string, Buffer]) => {
+      ConfigMap_BinaryDataEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    if (message.immutable !== undefined) {
+      writer.uint32(48).bool(message.immutable);
     }
     return writer;
   },
@@ -70,6 +97,36 @@ export const ConfigMap: MessageFns<ConfigMap> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = ConfigMap_DataEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.data[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = ConfigMap_BinaryDataEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.binaryData[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.immutable = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +148,48 @@ export const ConfigMap: MessageFns<ConfigMap> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      data: isObject(object.data)
+        ? (globalThis.Object.entries(object.data) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      binaryData: isObject(object.binaryData)
+        ? (globalThis.Object.entries(object.binaryData) as [string, any][]).reduce(
+          (acc: { [key: string]: Buffer }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: Buffer.from(bytesFromBase64(value as string)),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.binary_data)
+        ? (globalThis.Object.entries(object.binary_data) as [string, any][]).reduce(
+          (acc: { [key: string]: Buffer }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: Buffer.from(bytesFromBase64(value as string)),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      immutable: isSet(object.immutable) ? globalThis.Boolean(object.immutable) : undefined,
     };
   },
 
@@ -105,6 +204,27 @@ export const ConfigMap: MessageFns<ConfigMap> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.data) {
+      const entries = globalThis.Object.entries(message.data) as [string, string][];
+      if (entries.length > 0) {
+        obj.data = {};
+        entries.forEach(([k, v]) => {
+          obj.data[k] = v;
+        });
+      }
+    }
+    if (message.binaryData) {
+      const entries = globalThis.Object.entries(message.binaryData) as [string, Buffer][];
+      if (entries.length > 0) {
+        obj.binaryData = {};
+        entries.forEach(([k, v]) => {
+          obj.binaryData[k] = base64FromBytes(v);
+        });
+      }
+    }
+    if (message.immutable !== undefined) {
+      obj.immutable = message.immutable;
+    }
     return obj;
   },
 
@@ -118,9 +238,206 @@ export const ConfigMap: MessageFns<ConfigMap> = {
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.data = (globalThis.Object.entries(object.data ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.binaryData = (globalThis.Object.entries(object.binaryData ?? {}) as [string, Buffer][]).reduce(
+      (acc: { [key: string]: Buffer }, [key, value]: [string, Buffer]) => {
+        if (value !== undefined) {
+          acc[key] = value;
+        }
+        return acc;
+      },
+      {},
+    );
+    message.immutable = object.immutable ?? undefined;
     return message;
   },
 };
+
+function createBaseConfigMap_DataEntry(): ConfigMap_DataEntry {
+  return { key: "", value: "" };
+}
+
+export const ConfigMap_DataEntry: MessageFns<ConfigMap_DataEntry> = {
+  encode(message: ConfigMap_DataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfigMap_DataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfigMap_DataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConfigMap_DataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ConfigMap_DataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConfigMap_DataEntry>, I>>(base?: I): ConfigMap_DataEntry {
+    return ConfigMap_DataEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConfigMap_DataEntry>, I>>(object: I): ConfigMap_DataEntry {
+    const message = createBaseConfigMap_DataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseConfigMap_BinaryDataEntry(): ConfigMap_BinaryDataEntry {
+  return { key: "", value: Buffer.alloc(0) };
+}
+
+export const ConfigMap_BinaryDataEntry: MessageFns<ConfigMap_BinaryDataEntry> = {
+  encode(message: ConfigMap_BinaryDataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value.length !== 0) {
+      writer.uint32(18).bytes(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfigMap_BinaryDataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfigMap_BinaryDataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConfigMap_BinaryDataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: ConfigMap_BinaryDataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value.length !== 0) {
+      obj.value = base64FromBytes(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConfigMap_BinaryDataEntry>, I>>(base?: I): ConfigMap_BinaryDataEntry {
+    return ConfigMap_BinaryDataEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConfigMap_BinaryDataEntry>, I>>(object: I): ConfigMap_BinaryDataEntry {
+    const message = createBaseConfigMap_BinaryDataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -134,6 +451,10 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -6,17 +6,96 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { ObjectMeta } from "../../meta/v1/meta.js";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { ObjectMeta, ObjectReference } from "../../meta/v1/meta.js";
 
-/** Event (placeholder until its fields are written). */
+/**
+ * Event reports something that happened to an object (apiVersion v1). Events
+ * carry their fields at the top level, as in Kubernetes: there is no spec.
+ */
 export interface Event {
   apiVersion: string;
   kind: string;
-  metadata?: ObjectMeta | undefined;
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** The object this event is about. */
+  involvedObject?:
+    | ObjectReference
+    | undefined;
+  /** Short CamelCase cause: Scheduled, Pulled, BackOff, FailedScheduling, ... */
+  reason: string;
+  /** In words, for people. */
+  message: string;
+  /** The component that reported it (deprecated in favour of reporting_component). */
+  source?:
+    | EventSource
+    | undefined;
+  /** When the first occurrence of this event was recorded. */
+  firstTimestamp?:
+    | Date
+    | undefined;
+  /** When the latest occurrence was recorded. */
+  lastTimestamp?:
+    | Date
+    | undefined;
+  /** How many times it occurred. */
+  count: number;
+  /** Normal or Warning. */
+  type: string;
+  /** When the event was first observed, with microsecond precision. */
+  eventTime?:
+    | Date
+    | undefined;
+  /** Data about a series of repeated events; unset for a singleton. */
+  series?:
+    | EventSeries
+    | undefined;
+  /** What was done, or failed: Binding, Pulling, Killing, ... */
+  action: string;
+  /** A second object involved, if any (e.g. the node a Pod was bound to). */
+  related?:
+    | ObjectReference
+    | undefined;
+  /** The controller that emitted it, e.g. wheelhouse.io/scheduler. */
+  reportingComponent: string;
+  /** The instance of that controller, e.g. the scheduler's host name. */
+  reportingInstance: string;
+}
+
+/** EventSource names the component and host that reported an event. */
+export interface EventSource {
+  component: string;
+  host: string;
+}
+
+/** EventSeries describes a run of repeated events. */
+export interface EventSeries {
+  /** Occurrences so far. */
+  count: number;
+  lastObservedTime?: Date | undefined;
 }
 
 function createBaseEvent(): Event {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return {
+    apiVersion: "",
+    kind: "",
+    metadata: undefined,
+    involvedObject: undefined,
+    reason: "",
+    message: "",
+    source: undefined,
+    firstTimestamp: undefined,
+    lastTimestamp: undefined,
+    count: 0,
+    type: "",
+    eventTime: undefined,
+    series: undefined,
+    action: "",
+    related: undefined,
+    reportingComponent: "",
+    reportingInstance: "",
+  };
 }
 
 export const Event: MessageFns<Event> = {
@@ -29,6 +108,48 @@ export const Event: MessageFns<Event> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    if (message.involvedObject !== undefined) {
+      ObjectReference.encode(message.involvedObject, writer.uint32(34).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(50).string(message.message);
+    }
+    if (message.source !== undefined) {
+      EventSource.encode(message.source, writer.uint32(58).fork()).join();
+    }
+    if (message.firstTimestamp !== undefined) {
+      Timestamp.encode(toTimestamp(message.firstTimestamp), writer.uint32(66).fork()).join();
+    }
+    if (message.lastTimestamp !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastTimestamp), writer.uint32(74).fork()).join();
+    }
+    if (message.count !== 0) {
+      writer.uint32(80).int32(message.count);
+    }
+    if (message.type !== "") {
+      writer.uint32(90).string(message.type);
+    }
+    if (message.eventTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.eventTime), writer.uint32(98).fork()).join();
+    }
+    if (message.series !== undefined) {
+      EventSeries.encode(message.series, writer.uint32(106).fork()).join();
+    }
+    if (message.action !== "") {
+      writer.uint32(114).string(message.action);
+    }
+    if (message.related !== undefined) {
+      ObjectReference.encode(message.related, writer.uint32(122).fork()).join();
+    }
+    if (message.reportingComponent !== "") {
+      writer.uint32(130).string(message.reportingComponent);
+    }
+    if (message.reportingInstance !== "") {
+      writer.uint32(138).string(message.reportingInstance);
     }
     return writer;
   },
@@ -70,6 +191,118 @@ export const Event: MessageFns<Event> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.involvedObject = ObjectReference.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.source = EventSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.firstTimestamp = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.lastTimestamp = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.count = reader.int32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.eventTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.series = EventSeries.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.related = ObjectReference.decode(reader, reader.uint32());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.reportingComponent = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.reportingInstance = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +324,44 @@ export const Event: MessageFns<Event> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      involvedObject: isSet(object.involvedObject)
+        ? ObjectReference.fromJSON(object.involvedObject)
+        : isSet(object.involved_object)
+        ? ObjectReference.fromJSON(object.involved_object)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      source: isSet(object.source) ? EventSource.fromJSON(object.source) : undefined,
+      firstTimestamp: isSet(object.firstTimestamp)
+        ? fromJsonTimestamp(object.firstTimestamp)
+        : isSet(object.first_timestamp)
+        ? fromJsonTimestamp(object.first_timestamp)
+        : undefined,
+      lastTimestamp: isSet(object.lastTimestamp)
+        ? fromJsonTimestamp(object.lastTimestamp)
+        : isSet(object.last_timestamp)
+        ? fromJsonTimestamp(object.last_timestamp)
+        : undefined,
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      eventTime: isSet(object.eventTime)
+        ? fromJsonTimestamp(object.eventTime)
+        : isSet(object.event_time)
+        ? fromJsonTimestamp(object.event_time)
+        : undefined,
+      series: isSet(object.series) ? EventSeries.fromJSON(object.series) : undefined,
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+      related: isSet(object.related) ? ObjectReference.fromJSON(object.related) : undefined,
+      reportingComponent: isSet(object.reportingComponent)
+        ? globalThis.String(object.reportingComponent)
+        : isSet(object.reporting_component)
+        ? globalThis.String(object.reporting_component)
+        : "",
+      reportingInstance: isSet(object.reportingInstance)
+        ? globalThis.String(object.reportingInstance)
+        : isSet(object.reporting_instance)
+        ? globalThis.String(object.reporting_instance)
+        : "",
     };
   },
 
@@ -105,6 +376,48 @@ export const Event: MessageFns<Event> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.involvedObject !== undefined) {
+      obj.involvedObject = ObjectReference.toJSON(message.involvedObject);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.source !== undefined) {
+      obj.source = EventSource.toJSON(message.source);
+    }
+    if (message.firstTimestamp !== undefined) {
+      obj.firstTimestamp = message.firstTimestamp.toISOString();
+    }
+    if (message.lastTimestamp !== undefined) {
+      obj.lastTimestamp = message.lastTimestamp.toISOString();
+    }
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.eventTime !== undefined) {
+      obj.eventTime = message.eventTime.toISOString();
+    }
+    if (message.series !== undefined) {
+      obj.series = EventSeries.toJSON(message.series);
+    }
+    if (message.action !== "") {
+      obj.action = message.action;
+    }
+    if (message.related !== undefined) {
+      obj.related = ObjectReference.toJSON(message.related);
+    }
+    if (message.reportingComponent !== "") {
+      obj.reportingComponent = message.reportingComponent;
+    }
+    if (message.reportingInstance !== "") {
+      obj.reportingInstance = message.reportingInstance;
+    }
     return obj;
   },
 
@@ -118,6 +431,202 @@ export const Event: MessageFns<Event> = {
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.involvedObject = (object.involvedObject !== undefined && object.involvedObject !== null)
+      ? ObjectReference.fromPartial(object.involvedObject)
+      : undefined;
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
+    message.source = (object.source !== undefined && object.source !== null)
+      ? EventSource.fromPartial(object.source)
+      : undefined;
+    message.firstTimestamp = object.firstTimestamp ?? undefined;
+    message.lastTimestamp = object.lastTimestamp ?? undefined;
+    message.count = object.count ?? 0;
+    message.type = object.type ?? "";
+    message.eventTime = object.eventTime ?? undefined;
+    message.series = (object.series !== undefined && object.series !== null)
+      ? EventSeries.fromPartial(object.series)
+      : undefined;
+    message.action = object.action ?? "";
+    message.related = (object.related !== undefined && object.related !== null)
+      ? ObjectReference.fromPartial(object.related)
+      : undefined;
+    message.reportingComponent = object.reportingComponent ?? "";
+    message.reportingInstance = object.reportingInstance ?? "";
+    return message;
+  },
+};
+
+function createBaseEventSource(): EventSource {
+  return { component: "", host: "" };
+}
+
+export const EventSource: MessageFns<EventSource> = {
+  encode(message: EventSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.component !== "") {
+      writer.uint32(10).string(message.component);
+    }
+    if (message.host !== "") {
+      writer.uint32(18).string(message.host);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EventSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEventSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.component = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.host = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EventSource {
+    return {
+      component: isSet(object.component) ? globalThis.String(object.component) : "",
+      host: isSet(object.host) ? globalThis.String(object.host) : "",
+    };
+  },
+
+  toJSON(message: EventSource): unknown {
+    const obj: any = {};
+    if (message.component !== "") {
+      obj.component = message.component;
+    }
+    if (message.host !== "") {
+      obj.host = message.host;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EventSource>, I>>(base?: I): EventSource {
+    return EventSource.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EventSource>, I>>(object: I): EventSource {
+    const message = createBaseEventSource();
+    message.component = object.component ?? "";
+    message.host = object.host ?? "";
+    return message;
+  },
+};
+
+function createBaseEventSeries(): EventSeries {
+  return { count: 0, lastObservedTime: undefined };
+}
+
+export const EventSeries: MessageFns<EventSeries> = {
+  encode(message: EventSeries, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.count !== 0) {
+      writer.uint32(8).int32(message.count);
+    }
+    if (message.lastObservedTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastObservedTime), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EventSeries {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEventSeries();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.count = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.lastObservedTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EventSeries {
+    return {
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+      lastObservedTime: isSet(object.lastObservedTime)
+        ? fromJsonTimestamp(object.lastObservedTime)
+        : isSet(object.last_observed_time)
+        ? fromJsonTimestamp(object.last_observed_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: EventSeries): unknown {
+    const obj: any = {};
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    if (message.lastObservedTime !== undefined) {
+      obj.lastObservedTime = message.lastObservedTime.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EventSeries>, I>>(base?: I): EventSeries {
+    return EventSeries.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EventSeries>, I>>(object: I): EventSeries {
+    const message = createBaseEventSeries();
+    message.count = object.count ?? 0;
+    message.lastObservedTime = object.lastObservedTime ?? undefined;
     return message;
   },
 };
@@ -134,6 +643,28 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -8,15 +8,68 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { ObjectMeta } from "../../meta/v1/meta.js";
 
-/** LimitRange (placeholder until its fields are written). */
+/**
+ * LimitRange constrains, and defaults, the resources of each object in its
+ * namespace; the LimitRanger admission plugin enforces it (apiVersion v1).
+ */
 export interface LimitRange {
   apiVersion: string;
   kind: string;
   metadata?: ObjectMeta | undefined;
+  spec?: LimitRangeSpec | undefined;
+}
+
+/** LimitRangeSpec lists the limits. */
+export interface LimitRangeSpec {
+  limits: LimitRangeItem[];
+}
+
+/**
+ * LimitRangeItem is the limits of one kind of object. Keys of every map are resource
+ * names (cpu, memory, ...), values quantities (100m, 128Mi).
+ */
+export interface LimitRangeItem {
+  /** Container, Pod or PersistentVolumeClaim. */
+  type: string;
+  /** Largest allowed limit (and request). */
+  max: { [key: string]: string };
+  /** Smallest allowed request (and limit). */
+  min: { [key: string]: string };
+  /** Limits set on containers that have none. */
+  default: { [key: string]: string };
+  /** Requests set on containers that have none. */
+  defaultRequest: { [key: string]: string };
+  /** Largest allowed limit / request ratio. */
+  maxLimitRequestRatio: { [key: string]: string };
+}
+
+export interface LimitRangeItem_MaxEntry {
+  key: string;
+  value: string;
+}
+
+export interface LimitRangeItem_MinEntry {
+  key: string;
+  value: string;
+}
+
+export interface LimitRangeItem_DefaultEntry {
+  key: string;
+  value: string;
+}
+
+export interface LimitRangeItem_DefaultRequestEntry {
+  key: string;
+  value: string;
+}
+
+export interface LimitRangeItem_MaxLimitRequestRatioEntry {
+  key: string;
+  value: string;
 }
 
 function createBaseLimitRange(): LimitRange {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, spec: undefined };
 }
 
 export const LimitRange: MessageFns<LimitRange> = {
@@ -29,6 +82,9 @@ export const LimitRange: MessageFns<LimitRange> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      LimitRangeSpec.encode(message.spec, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -70,6 +126,14 @@ export const LimitRange: MessageFns<LimitRange> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.spec = LimitRangeSpec.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +155,7 @@ export const LimitRange: MessageFns<LimitRange> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? LimitRangeSpec.fromJSON(object.spec) : undefined,
     };
   },
 
@@ -105,6 +170,9 @@ export const LimitRange: MessageFns<LimitRange> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.spec !== undefined) {
+      obj.spec = LimitRangeSpec.toJSON(message.spec);
+    }
     return obj;
   },
 
@@ -118,6 +186,834 @@ export const LimitRange: MessageFns<LimitRange> = {
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? LimitRangeSpec.fromPartial(object.spec)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLimitRangeSpec(): LimitRangeSpec {
+  return { limits: [] };
+}
+
+export const LimitRangeSpec: MessageFns<LimitRangeSpec> = {
+  encode(message: LimitRangeSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.limits) {
+      LimitRangeItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRangeSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRangeSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.limits.push(LimitRangeItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRangeSpec {
+    return {
+      limits: globalThis.Array.isArray(object?.limits) ? object.limits.map((e: any) => LimitRangeItem.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: LimitRangeSpec): unknown {
+    const obj: any = {};
+    if (message.limits?.length) {
+      obj.limits = message.limits.map((e) => LimitRangeItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRangeSpec>, I>>(base?: I): LimitRangeSpec {
+    return LimitRangeSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRangeSpec>, I>>(object: I): LimitRangeSpec {
+    const message = createBaseLimitRangeSpec();
+    message.limits = object.limits?.map((e) => LimitRangeItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseLimitRangeItem(): LimitRangeItem {
+  return { type: "", max: {}, min: {}, default: {}, defaultRequest: {}, maxLimitRequestRatio: {} };
+}
+
+export const LimitRangeItem: MessageFns<LimitRangeItem> = {
+  encode(message: LimitRangeItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    globalThis.Object.entries(message.max).forEach(([key, value]: [string, string]) => {
+      LimitRangeItem_MaxEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    globalThis.Object.entries(message.min).forEach(([key, value]: [string, string]) => {
+      LimitRangeItem_MinEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    globalThis.Object.entries(message.default).forEach(([key, value]: [string, string]) => {
+      LimitRangeItem_DefaultEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    globalThis.Object.entries(message.defaultRequest).forEach(([key, value]: [string, string]) => {
+      LimitRangeItem_DefaultRequestEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    globalThis.Object.entries(message.maxLimitRequestRatio).forEach(([key, value]: [string, string]) => {
+      LimitRangeItem_MaxLimitRequestRatioEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRangeItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRangeItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = LimitRangeItem_MaxEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.max[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = LimitRangeItem_MinEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.min[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = LimitRangeItem_DefaultEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.default[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = LimitRangeItem_DefaultRequestEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.defaultRequest[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = LimitRangeItem_MaxLimitRequestRatioEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.maxLimitRequestRatio[entry6.key] = entry6.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRangeItem {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      max: isObject(object.max)
+        ? (globalThis.Object.entries(object.max) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      min: isObject(object.min)
+        ? (globalThis.Object.entries(object.min) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      default: isObject(object.default)
+        ? (globalThis.Object.entries(object.default) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      defaultRequest: isObject(object.defaultRequest)
+        ? (globalThis.Object.entries(object.defaultRequest) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.default_request)
+        ? (globalThis.Object.entries(object.default_request) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      maxLimitRequestRatio: isObject(object.maxLimitRequestRatio)
+        ? (globalThis.Object.entries(object.maxLimitRequestRatio) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.max_limit_request_ratio)
+        ? (globalThis.Object.entries(object.max_limit_request_ratio) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: LimitRangeItem): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.max) {
+      const entries = globalThis.Object.entries(message.max) as [string, string][];
+      if (entries.length > 0) {
+        obj.max = {};
+        entries.forEach(([k, v]) => {
+          obj.max[k] = v;
+        });
+      }
+    }
+    if (message.min) {
+      const entries = globalThis.Object.entries(message.min) as [string, string][];
+      if (entries.length > 0) {
+        obj.min = {};
+        entries.forEach(([k, v]) => {
+          obj.min[k] = v;
+        });
+      }
+    }
+    if (message.default) {
+      const entries = globalThis.Object.entries(message.default) as [string, string][];
+      if (entries.length > 0) {
+        obj.default = {};
+        entries.forEach(([k, v]) => {
+          obj.default[k] = v;
+        });
+      }
+    }
+    if (message.defaultRequest) {
+      const entries = globalThis.Object.entries(message.defaultRequest) as [string, string][];
+      if (entries.length > 0) {
+        obj.defaultRequest = {};
+        entries.forEach(([k, v]) => {
+          obj.defaultRequest[k] = v;
+        });
+      }
+    }
+    if (message.maxLimitRequestRatio) {
+      const entries = globalThis.Object.entries(message.maxLimitRequestRatio) as [string, string][];
+      if (entries.length > 0) {
+        obj.maxLimitRequestRatio = {};
+        entries.forEach(([k, v]) => {
+          obj.maxLimitRequestRatio[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRangeItem>, I>>(base?: I): LimitRangeItem {
+    return LimitRangeItem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRangeItem>, I>>(object: I): LimitRangeItem {
+    const message = createBaseLimitRangeItem();
+    message.type = object.type ?? "";
+    message.max = (globalThis.Object.entries(object.max ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.min = (globalThis.Object.entries(object.min ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.default = (globalThis.Object.entries(object.default ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.defaultRequest = (globalThis.Object.entries(object.defaultRequest ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.maxLimitRequestRatio = (globalThis.Object.entries(object.maxLimitRequestRatio ?? {}) as [string, string][])
+      .reduce((acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      }, {});
+    return message;
+  },
+};
+
+function createBaseLimitRangeItem_MaxEntry(): LimitRangeItem_MaxEntry {
+  return { key: "", value: "" };
+}
+
+export const LimitRangeItem_MaxEntry: MessageFns<LimitRangeItem_MaxEntry> = {
+  encode(message: LimitRangeItem_MaxEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRangeItem_MaxEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRangeItem_MaxEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRangeItem_MaxEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: LimitRangeItem_MaxEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRangeItem_MaxEntry>, I>>(base?: I): LimitRangeItem_MaxEntry {
+    return LimitRangeItem_MaxEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRangeItem_MaxEntry>, I>>(object: I): LimitRangeItem_MaxEntry {
+    const message = createBaseLimitRangeItem_MaxEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseLimitRangeItem_MinEntry(): LimitRangeItem_MinEntry {
+  return { key: "", value: "" };
+}
+
+export const LimitRangeItem_MinEntry: MessageFns<LimitRangeItem_MinEntry> = {
+  encode(message: LimitRangeItem_MinEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRangeItem_MinEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRangeItem_MinEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRangeItem_MinEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: LimitRangeItem_MinEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRangeItem_MinEntry>, I>>(base?: I): LimitRangeItem_MinEntry {
+    return LimitRangeItem_MinEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRangeItem_MinEntry>, I>>(object: I): LimitRangeItem_MinEntry {
+    const message = createBaseLimitRangeItem_MinEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseLimitRangeItem_DefaultEntry(): LimitRangeItem_DefaultEntry {
+  return { key: "", value: "" };
+}
+
+export const LimitRangeItem_DefaultEntry: MessageFns<LimitRangeItem_DefaultEntry> = {
+  encode(message: LimitRangeItem_DefaultEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRangeItem_DefaultEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRangeItem_DefaultEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRangeItem_DefaultEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: LimitRangeItem_DefaultEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRangeItem_DefaultEntry>, I>>(base?: I): LimitRangeItem_DefaultEntry {
+    return LimitRangeItem_DefaultEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRangeItem_DefaultEntry>, I>>(object: I): LimitRangeItem_DefaultEntry {
+    const message = createBaseLimitRangeItem_DefaultEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseLimitRangeItem_DefaultRequestEntry(): LimitRangeItem_DefaultRequestEntry {
+  return { key: "", value: "" };
+}
+
+export const LimitRangeItem_DefaultRequestEntry: MessageFns<LimitRangeItem_DefaultRequestEntry> = {
+  encode(message: LimitRangeItem_DefaultRequestEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRangeItem_DefaultRequestEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRangeItem_DefaultRequestEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRangeItem_DefaultRequestEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: LimitRangeItem_DefaultRequestEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRangeItem_DefaultRequestEntry>, I>>(
+    base?: I,
+  ): LimitRangeItem_DefaultRequestEntry {
+    return LimitRangeItem_DefaultRequestEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRangeItem_DefaultRequestEntry>, I>>(
+    object: I,
+  ): LimitRangeItem_DefaultRequestEntry {
+    const message = createBaseLimitRangeItem_DefaultRequestEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseLimitRangeItem_MaxLimitRequestRatioEntry(): LimitRangeItem_MaxLimitRequestRatioEntry {
+  return { key: "", value: "" };
+}
+
+export const LimitRangeItem_MaxLimitRequestRatioEntry: MessageFns<LimitRangeItem_MaxLimitRequestRatioEntry> = {
+  encode(message: LimitRangeItem_MaxLimitRequestRatioEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRangeItem_MaxLimitRequestRatioEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRangeItem_MaxLimitRequestRatioEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRangeItem_MaxLimitRequestRatioEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: LimitRangeItem_MaxLimitRequestRatioEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRangeItem_MaxLimitRequestRatioEntry>, I>>(
+    base?: I,
+  ): LimitRangeItem_MaxLimitRequestRatioEntry {
+    return LimitRangeItem_MaxLimitRequestRatioEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRangeItem_MaxLimitRequestRatioEntry>, I>>(
+    object: I,
+  ): LimitRangeItem_MaxLimitRequestRatioEntry {
+    const message = createBaseLimitRangeItem_MaxLimitRequestRatioEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -134,6 +1030,10 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -6,17 +6,47 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { ObjectMeta } from "../../meta/v1/meta.js";
 
-/** Namespace (placeholder until its fields are written). */
+/** Namespace scopes the names of namespaced objects (apiVersion v1, cluster-scoped). */
 export interface Namespace {
   apiVersion: string;
   kind: string;
   metadata?: ObjectMeta | undefined;
+  spec?: NamespaceSpec | undefined;
+  status?: NamespaceStatus | undefined;
+}
+
+/** NamespaceSpec is the desired state of a Namespace. */
+export interface NamespaceSpec {
+  /**
+   * The namespace is removed once this list is empty; "kubernetes" is emptied by
+   * the namespace controller after it has deleted everything in the namespace.
+   */
+  finalizers: string[];
+}
+
+/** NamespaceStatus is the observed state of a Namespace. */
+export interface NamespaceStatus {
+  /** Active or Terminating. */
+  phase: string;
+  conditions: NamespaceCondition[];
+}
+
+/** NamespaceCondition is one condition of a Namespace. */
+export interface NamespaceCondition {
+  /** NamespaceDeletionDiscoveryFailure, NamespaceDeletionContentFailure, NamespaceContentRemaining, ... */
+  type: string;
+  /** True, False or Unknown. */
+  status: string;
+  lastTransitionTime?: Date | undefined;
+  reason: string;
+  message: string;
 }
 
 function createBaseNamespace(): Namespace {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, spec: undefined, status: undefined };
 }
 
 export const Namespace: MessageFns<Namespace> = {
@@ -29,6 +59,12 @@ export const Namespace: MessageFns<Namespace> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      NamespaceSpec.encode(message.spec, writer.uint32(34).fork()).join();
+    }
+    if (message.status !== undefined) {
+      NamespaceStatus.encode(message.status, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -70,6 +106,22 @@ export const Namespace: MessageFns<Namespace> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.spec = NamespaceSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.status = NamespaceStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +143,8 @@ export const Namespace: MessageFns<Namespace> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? NamespaceSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? NamespaceStatus.fromJSON(object.status) : undefined,
     };
   },
 
@@ -105,6 +159,12 @@ export const Namespace: MessageFns<Namespace> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.spec !== undefined) {
+      obj.spec = NamespaceSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = NamespaceStatus.toJSON(message.status);
+    }
     return obj;
   },
 
@@ -118,6 +178,307 @@ export const Namespace: MessageFns<Namespace> = {
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? NamespaceSpec.fromPartial(object.spec)
+      : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? NamespaceStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseNamespaceSpec(): NamespaceSpec {
+  return { finalizers: [] };
+}
+
+export const NamespaceSpec: MessageFns<NamespaceSpec> = {
+  encode(message: NamespaceSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.finalizers) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NamespaceSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNamespaceSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.finalizers.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NamespaceSpec {
+    return {
+      finalizers: globalThis.Array.isArray(object?.finalizers)
+        ? object.finalizers.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: NamespaceSpec): unknown {
+    const obj: any = {};
+    if (message.finalizers?.length) {
+      obj.finalizers = message.finalizers;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NamespaceSpec>, I>>(base?: I): NamespaceSpec {
+    return NamespaceSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NamespaceSpec>, I>>(object: I): NamespaceSpec {
+    const message = createBaseNamespaceSpec();
+    message.finalizers = object.finalizers?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseNamespaceStatus(): NamespaceStatus {
+  return { phase: "", conditions: [] };
+}
+
+export const NamespaceStatus: MessageFns<NamespaceStatus> = {
+  encode(message: NamespaceStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.phase !== "") {
+      writer.uint32(10).string(message.phase);
+    }
+    for (const v of message.conditions) {
+      NamespaceCondition.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NamespaceStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNamespaceStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.phase = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.conditions.push(NamespaceCondition.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NamespaceStatus {
+    return {
+      phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
+      conditions: globalThis.Array.isArray(object?.conditions)
+        ? object.conditions.map((e: any) => NamespaceCondition.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: NamespaceStatus): unknown {
+    const obj: any = {};
+    if (message.phase !== "") {
+      obj.phase = message.phase;
+    }
+    if (message.conditions?.length) {
+      obj.conditions = message.conditions.map((e) => NamespaceCondition.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NamespaceStatus>, I>>(base?: I): NamespaceStatus {
+    return NamespaceStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NamespaceStatus>, I>>(object: I): NamespaceStatus {
+    const message = createBaseNamespaceStatus();
+    message.phase = object.phase ?? "";
+    message.conditions = object.conditions?.map((e) => NamespaceCondition.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseNamespaceCondition(): NamespaceCondition {
+  return { type: "", status: "", lastTransitionTime: undefined, reason: "", message: "" };
+}
+
+export const NamespaceCondition: MessageFns<NamespaceCondition> = {
+  encode(message: NamespaceCondition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.lastTransitionTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastTransitionTime), writer.uint32(26).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(42).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NamespaceCondition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNamespaceCondition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.lastTransitionTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NamespaceCondition {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      lastTransitionTime: isSet(object.lastTransitionTime)
+        ? fromJsonTimestamp(object.lastTransitionTime)
+        : isSet(object.last_transition_time)
+        ? fromJsonTimestamp(object.last_transition_time)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: NamespaceCondition): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.lastTransitionTime !== undefined) {
+      obj.lastTransitionTime = message.lastTransitionTime.toISOString();
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NamespaceCondition>, I>>(base?: I): NamespaceCondition {
+    return NamespaceCondition.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NamespaceCondition>, I>>(object: I): NamespaceCondition {
+    const message = createBaseNamespaceCondition();
+    message.type = object.type ?? "";
+    message.status = object.status ?? "";
+    message.lastTransitionTime = object.lastTransitionTime ?? undefined;
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
     return message;
   },
 };
@@ -134,6 +495,28 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -6,17 +6,170 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { ObjectMeta } from "../../meta/v1/meta.js";
 
-/** Node (placeholder until its fields are written). */
+/** Node is a machine that runs Pods, registered by its kubelet (apiVersion v1, cluster-scoped). */
 export interface Node {
   apiVersion: string;
   kind: string;
   metadata?: ObjectMeta | undefined;
+  spec?:
+    | NodeSpec
+    | undefined;
+  /** Written by the kubelet (and the node lifecycle controller) through the status subresource. */
+  status?: NodeStatus | undefined;
+}
+
+/** NodeSpec is the desired state of a Node. */
+export interface NodeSpec {
+  /** The Pod IP range assigned to the node. */
+  podCidr: string;
+  /** One range per address family; the first equals pod_cidr. */
+  podCidrs: string[];
+  /** <provider>://<id> of the machine at its cloud provider. */
+  providerId: string;
+  /** Cordoned: no new Pods are scheduled on it. */
+  unschedulable: boolean;
+  taints: Taint[];
+  /** Deprecated, unused; kept so that old manifests decode. */
+  externalId: string;
+}
+
+/** Taint repels Pods that do not tolerate it. */
+export interface Taint {
+  key: string;
+  value: string;
+  /** NoSchedule, PreferNoSchedule or NoExecute. */
+  effect: string;
+  /** When a NoExecute taint was added; set by the server. */
+  timeAdded?: Date | undefined;
+}
+
+/** NodeStatus is the observed state of a Node. */
+export interface NodeStatus {
+  /** Total resources of the node (cpu, memory, pods, ephemeral-storage, ...), as quantities. */
+  capacity: { [key: string]: string };
+  /** The part of capacity available to Pods; default capacity. */
+  allocatable: { [key: string]: string };
+  /** Pending, Running or Terminated (deprecated upstream, still accepted). */
+  phase: string;
+  conditions: NodeCondition[];
+  addresses: NodeAddress[];
+  daemonEndpoints?: NodeDaemonEndpoints | undefined;
+  nodeInfo?:
+    | NodeSystemInfo
+    | undefined;
+  /** Images present on the node. */
+  images: ContainerImage[];
+  /** Volumes in use (mounted) on the node. */
+  volumesInUse: string[];
+  volumesAttached: AttachedVolume[];
+  /** Runtime handlers (RuntimeClass handlers) the node offers. */
+  runtimeHandlers: NodeRuntimeHandler[];
+  features?: NodeFeatures | undefined;
+}
+
+export interface NodeStatus_CapacityEntry {
+  key: string;
+  value: string;
+}
+
+export interface NodeStatus_AllocatableEntry {
+  key: string;
+  value: string;
+}
+
+/** NodeCondition is one condition of a Node. */
+export interface NodeCondition {
+  /** Ready, MemoryPressure, DiskPressure, PIDPressure or NetworkUnavailable. */
+  type: string;
+  /** True, False or Unknown. */
+  status: string;
+  /** The kubelet's last report of this condition. */
+  lastHeartbeatTime?: Date | undefined;
+  lastTransitionTime?: Date | undefined;
+  reason: string;
+  message: string;
+}
+
+/** NodeAddress is one address of a Node. */
+export interface NodeAddress {
+  /** Hostname, InternalIP, ExternalIP, InternalDNS or ExternalDNS. */
+  type: string;
+  address: string;
+}
+
+/** NodeDaemonEndpoints are the ports of the daemons on a Node. */
+export interface NodeDaemonEndpoints {
+  kubeletEndpoint?: DaemonEndpoint | undefined;
+}
+
+/** DaemonEndpoint is a daemon's port. */
+export interface DaemonEndpoint {
+  /** Kubernetes spells this one with a capital P. */
+  port: number;
+}
+
+/** NodeSystemInfo describes the machine and the software the kubelet runs on. */
+export interface NodeSystemInfo {
+  machineId: string;
+  systemUuid: string;
+  /** Changes on every boot. */
+  bootId: string;
+  kernelVersion: string;
+  /** e.g. Debian GNU/Linux 12 (bookworm). */
+  osImage: string;
+  /** <runtime>://<version>. */
+  containerRuntimeVersion: string;
+  kubeletVersion: string;
+  /** Deprecated upstream; kept so that old objects decode. */
+  kubeProxyVersion: string;
+  /** linux or windows. */
+  operatingSystem: string;
+  /** amd64, arm64, ... */
+  architecture: string;
+  swap?: NodeSwapStatus | undefined;
+}
+
+/** NodeSwapStatus describes the node's swap. */
+export interface NodeSwapStatus {
+  capacity?: string | undefined;
+}
+
+/** ContainerImage is an image present on a Node. */
+export interface ContainerImage {
+  /** Names (tags and digests) the image is known by. */
+  names: string[];
+  sizeBytes: string;
+}
+
+/** AttachedVolume is a volume attached to a Node. */
+export interface AttachedVolume {
+  name: string;
+  devicePath: string;
+}
+
+/** NodeRuntimeHandler is a runtime handler and what it supports. */
+export interface NodeRuntimeHandler {
+  /** Empty is the default handler. */
+  name: string;
+  features?: NodeRuntimeHandlerFeatures | undefined;
+}
+
+/** NodeRuntimeHandlerFeatures are the optional features of a runtime handler. */
+export interface NodeRuntimeHandlerFeatures {
+  recursiveReadOnlyMounts?: boolean | undefined;
+  userNamespaces?: boolean | undefined;
+}
+
+/** NodeFeatures are the optional features the node supports. */
+export interface NodeFeatures {
+  supplementalGroupsPolicy?: boolean | undefined;
 }
 
 function createBaseNode(): Node {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, spec: undefined, status: undefined };
 }
 
 export const Node: MessageFns<Node> = {
@@ -29,6 +182,12 @@ export const Node: MessageFns<Node> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      NodeSpec.encode(message.spec, writer.uint32(34).fork()).join();
+    }
+    if (message.status !== undefined) {
+      NodeStatus.encode(message.status, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -70,6 +229,22 @@ export const Node: MessageFns<Node> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.spec = NodeSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.status = NodeStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +266,8 @@ export const Node: MessageFns<Node> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? NodeSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? NodeStatus.fromJSON(object.status) : undefined,
     };
   },
 
@@ -105,6 +282,12 @@ export const Node: MessageFns<Node> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.spec !== undefined) {
+      obj.spec = NodeSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = NodeStatus.toJSON(message.status);
+    }
     return obj;
   },
 
@@ -118,6 +301,1983 @@ export const Node: MessageFns<Node> = {
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null) ? NodeSpec.fromPartial(object.spec) : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? NodeStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseNodeSpec(): NodeSpec {
+  return { podCidr: "", podCidrs: [], providerId: "", unschedulable: false, taints: [], externalId: "" };
+}
+
+export const NodeSpec: MessageFns<NodeSpec> = {
+  encode(message: NodeSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.podCidr !== "") {
+      writer.uint32(10).string(message.podCidr);
+    }
+    for (const v of message.podCidrs) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.providerId !== "") {
+      writer.uint32(26).string(message.providerId);
+    }
+    if (message.unschedulable !== false) {
+      writer.uint32(32).bool(message.unschedulable);
+    }
+    for (const v of message.taints) {
+      Taint.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.externalId !== "") {
+      writer.uint32(50).string(message.externalId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.podCidr = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.podCidrs.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.providerId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.unschedulable = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.taints.push(Taint.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.externalId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeSpec {
+    return {
+      podCidr: isSet(object.podCIDR)
+        ? globalThis.String(object.podCIDR)
+        : isSet(object.pod_cidr)
+        ? globalThis.String(object.pod_cidr)
+        : "",
+      podCidrs: globalThis.Array.isArray(object?.podCIDRs)
+        ? object.podCIDRs.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.pod_cidrs)
+        ? object.pod_cidrs.map((e: any) => globalThis.String(e))
+        : [],
+      providerId: isSet(object.providerID)
+        ? globalThis.String(object.providerID)
+        : isSet(object.provider_id)
+        ? globalThis.String(object.provider_id)
+        : "",
+      unschedulable: isSet(object.unschedulable) ? globalThis.Boolean(object.unschedulable) : false,
+      taints: globalThis.Array.isArray(object?.taints) ? object.taints.map((e: any) => Taint.fromJSON(e)) : [],
+      externalId: isSet(object.externalID)
+        ? globalThis.String(object.externalID)
+        : isSet(object.external_id)
+        ? globalThis.String(object.external_id)
+        : "",
+    };
+  },
+
+  toJSON(message: NodeSpec): unknown {
+    const obj: any = {};
+    if (message.podCidr !== "") {
+      obj.podCIDR = message.podCidr;
+    }
+    if (message.podCidrs?.length) {
+      obj.podCIDRs = message.podCidrs;
+    }
+    if (message.providerId !== "") {
+      obj.providerID = message.providerId;
+    }
+    if (message.unschedulable !== false) {
+      obj.unschedulable = message.unschedulable;
+    }
+    if (message.taints?.length) {
+      obj.taints = message.taints.map((e) => Taint.toJSON(e));
+    }
+    if (message.externalId !== "") {
+      obj.externalID = message.externalId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeSpec>, I>>(base?: I): NodeSpec {
+    return NodeSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeSpec>, I>>(object: I): NodeSpec {
+    const message = createBaseNodeSpec();
+    message.podCidr = object.podCidr ?? "";
+    message.podCidrs = object.podCidrs?.map((e) => e) || [];
+    message.providerId = object.providerId ?? "";
+    message.unschedulable = object.unschedulable ?? false;
+    message.taints = object.taints?.map((e) => Taint.fromPartial(e)) || [];
+    message.externalId = object.externalId ?? "";
+    return message;
+  },
+};
+
+function createBaseTaint(): Taint {
+  return { key: "", value: "", effect: "", timeAdded: undefined };
+}
+
+export const Taint: MessageFns<Taint> = {
+  encode(message: Taint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    if (message.effect !== "") {
+      writer.uint32(26).string(message.effect);
+    }
+    if (message.timeAdded !== undefined) {
+      Timestamp.encode(toTimestamp(message.timeAdded), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Taint {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTaint();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.effect = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.timeAdded = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Taint {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+      effect: isSet(object.effect) ? globalThis.String(object.effect) : "",
+      timeAdded: isSet(object.timeAdded)
+        ? fromJsonTimestamp(object.timeAdded)
+        : isSet(object.time_added)
+        ? fromJsonTimestamp(object.time_added)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Taint): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    if (message.effect !== "") {
+      obj.effect = message.effect;
+    }
+    if (message.timeAdded !== undefined) {
+      obj.timeAdded = message.timeAdded.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Taint>, I>>(base?: I): Taint {
+    return Taint.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Taint>, I>>(object: I): Taint {
+    const message = createBaseTaint();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    message.effect = object.effect ?? "";
+    message.timeAdded = object.timeAdded ?? undefined;
+    return message;
+  },
+};
+
+function createBaseNodeStatus(): NodeStatus {
+  return {
+    capacity: {},
+    allocatable: {},
+    phase: "",
+    conditions: [],
+    addresses: [],
+    daemonEndpoints: undefined,
+    nodeInfo: undefined,
+    images: [],
+    volumesInUse: [],
+    volumesAttached: [],
+    runtimeHandlers: [],
+    features: undefined,
+  };
+}
+
+export const NodeStatus: MessageFns<NodeStatus> = {
+  encode(message: NodeStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.capacity).forEach(([key, value]: [string, string]) => {
+      NodeStatus_CapacityEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    globalThis.Object.entries(message.allocatable).forEach(([key, value]: [string, string]) => {
+      NodeStatus_AllocatableEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    if (message.phase !== "") {
+      writer.uint32(26).string(message.phase);
+    }
+    for (const v of message.conditions) {
+      NodeCondition.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.addresses) {
+      NodeAddress.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.daemonEndpoints !== undefined) {
+      NodeDaemonEndpoints.encode(message.daemonEndpoints, writer.uint32(50).fork()).join();
+    }
+    if (message.nodeInfo !== undefined) {
+      NodeSystemInfo.encode(message.nodeInfo, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.images) {
+      ContainerImage.encode(v!, writer.uint32(66).fork()).join();
+    }
+    for (const v of message.volumesInUse) {
+      writer.uint32(74).string(v!);
+    }
+    for (const v of message.volumesAttached) {
+      AttachedVolume.encode(v!, writer.uint32(82).fork()).join();
+    }
+    for (const v of message.runtimeHandlers) {
+      NodeRuntimeHandler.encode(v!, writer.uint32(90).fork()).join();
+    }
+    if (message.features !== undefined) {
+      NodeFeatures.encode(message.features, writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = NodeStatus_CapacityEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.capacity[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = NodeStatus_AllocatableEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.allocatable[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.phase = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.conditions.push(NodeCondition.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.addresses.push(NodeAddress.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.daemonEndpoints = NodeDaemonEndpoints.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.nodeInfo = NodeSystemInfo.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.images.push(ContainerImage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.volumesInUse.push(reader.string());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.volumesAttached.push(AttachedVolume.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.runtimeHandlers.push(NodeRuntimeHandler.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.features = NodeFeatures.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeStatus {
+    return {
+      capacity: isObject(object.capacity)
+        ? (globalThis.Object.entries(object.capacity) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      allocatable: isObject(object.allocatable)
+        ? (globalThis.Object.entries(object.allocatable) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
+      conditions: globalThis.Array.isArray(object?.conditions)
+        ? object.conditions.map((e: any) => NodeCondition.fromJSON(e))
+        : [],
+      addresses: globalThis.Array.isArray(object?.addresses)
+        ? object.addresses.map((e: any) => NodeAddress.fromJSON(e))
+        : [],
+      daemonEndpoints: isSet(object.daemonEndpoints)
+        ? NodeDaemonEndpoints.fromJSON(object.daemonEndpoints)
+        : isSet(object.daemon_endpoints)
+        ? NodeDaemonEndpoints.fromJSON(object.daemon_endpoints)
+        : undefined,
+      nodeInfo: isSet(object.nodeInfo)
+        ? NodeSystemInfo.fromJSON(object.nodeInfo)
+        : isSet(object.node_info)
+        ? NodeSystemInfo.fromJSON(object.node_info)
+        : undefined,
+      images: globalThis.Array.isArray(object?.images)
+        ? object.images.map((e: any) => ContainerImage.fromJSON(e))
+        : [],
+      volumesInUse: globalThis.Array.isArray(object?.volumesInUse)
+        ? object.volumesInUse.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.volumes_in_use)
+        ? object.volumes_in_use.map((e: any) => globalThis.String(e))
+        : [],
+      volumesAttached: globalThis.Array.isArray(object?.volumesAttached)
+        ? object.volumesAttached.map((e: any) => AttachedVolume.fromJSON(e))
+        : globalThis.Array.isArray(object?.volumes_attached)
+        ? object.volumes_attached.map((e: any) => AttachedVolume.fromJSON(e))
+        : [],
+      runtimeHandlers: globalThis.Array.isArray(object?.runtimeHandlers)
+        ? object.runtimeHandlers.map((e: any) => NodeRuntimeHandler.fromJSON(e))
+        : globalThis.Array.isArray(object?.runtime_handlers)
+        ? object.runtime_handlers.map((e: any) => NodeRuntimeHandler.fromJSON(e))
+        : [],
+      features: isSet(object.features) ? NodeFeatures.fromJSON(object.features) : undefined,
+    };
+  },
+
+  toJSON(message: NodeStatus): unknown {
+    const obj: any = {};
+    if (message.capacity) {
+      const entries = globalThis.Object.entries(message.capacity) as [string, string][];
+      if (entries.length > 0) {
+        obj.capacity = {};
+        entries.forEach(([k, v]) => {
+          obj.capacity[k] = v;
+        });
+      }
+    }
+    if (message.allocatable) {
+      const entries = globalThis.Object.entries(message.allocatable) as [string, string][];
+      if (entries.length > 0) {
+        obj.allocatable = {};
+        entries.forEach(([k, v]) => {
+          obj.allocatable[k] = v;
+        });
+      }
+    }
+    if (message.phase !== "") {
+      obj.phase = message.phase;
+    }
+    if (message.conditions?.length) {
+      obj.conditions = message.conditions.map((e) => NodeCondition.toJSON(e));
+    }
+    if (message.addresses?.length) {
+      obj.addresses = message.addresses.map((e) => NodeAddress.toJSON(e));
+    }
+    if (message.daemonEndpoints !== undefined) {
+      obj.daemonEndpoints = NodeDaemonEndpoints.toJSON(message.daemonEndpoints);
+    }
+    if (message.nodeInfo !== undefined) {
+      obj.nodeInfo = NodeSystemInfo.toJSON(message.nodeInfo);
+    }
+    if (message.images?.length) {
+      obj.images = message.images.map((e) => ContainerImage.toJSON(e));
+    }
+    if (message.volumesInUse?.length) {
+      obj.volumesInUse = message.volumesInUse;
+    }
+    if (message.volumesAttached?.length) {
+      obj.volumesAttached = message.volumesAttached.map((e) => AttachedVolume.toJSON(e));
+    }
+    if (message.runtimeHandlers?.length) {
+      obj.runtimeHandlers = message.runtimeHandlers.map((e) => NodeRuntimeHandler.toJSON(e));
+    }
+    if (message.features !== undefined) {
+      obj.features = NodeFeatures.toJSON(message.features);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeStatus>, I>>(base?: I): NodeStatus {
+    return NodeStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeStatus>, I>>(object: I): NodeStatus {
+    const message = createBaseNodeStatus();
+    message.capacity = (globalThis.Object.entries(object.capacity ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.allocatable = (globalThis.Object.entries(object.allocatable ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.phase = object.phase ?? "";
+    message.conditions = object.conditions?.map((e) => NodeCondition.fromPartial(e)) || [];
+    message.addresses = object.addresses?.map((e) => NodeAddress.fromPartial(e)) || [];
+    message.daemonEndpoints = (object.daemonEndpoints !== undefined && object.daemonEndpoints !== null)
+      ? NodeDaemonEndpoints.fromPartial(object.daemonEndpoints)
+      : undefined;
+    message.nodeInfo = (object.nodeInfo !== undefined && object.nodeInfo !== null)
+      ? NodeSystemInfo.fromPartial(object.nodeInfo)
+      : undefined;
+    message.images = object.images?.map((e) => ContainerImage.fromPartial(e)) || [];
+    message.volumesInUse = object.volumesInUse?.map((e) => e) || [];
+    message.volumesAttached = object.volumesAttached?.map((e) => AttachedVolume.fromPartial(e)) || [];
+    message.runtimeHandlers = object.runtimeHandlers?.map((e) => NodeRuntimeHandler.fromPartial(e)) || [];
+    message.features = (object.features !== undefined && object.features !== null)
+      ? NodeFeatures.fromPartial(object.features)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseNodeStatus_CapacityEntry(): NodeStatus_CapacityEntry {
+  return { key: "", value: "" };
+}
+
+export const NodeStatus_CapacityEntry: MessageFns<NodeStatus_CapacityEntry> = {
+  encode(message: NodeStatus_CapacityEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeStatus_CapacityEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeStatus_CapacityEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeStatus_CapacityEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: NodeStatus_CapacityEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeStatus_CapacityEntry>, I>>(base?: I): NodeStatus_CapacityEntry {
+    return NodeStatus_CapacityEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeStatus_CapacityEntry>, I>>(object: I): NodeStatus_CapacityEntry {
+    const message = createBaseNodeStatus_CapacityEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseNodeStatus_AllocatableEntry(): NodeStatus_AllocatableEntry {
+  return { key: "", value: "" };
+}
+
+export const NodeStatus_AllocatableEntry: MessageFns<NodeStatus_AllocatableEntry> = {
+  encode(message: NodeStatus_AllocatableEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeStatus_AllocatableEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeStatus_AllocatableEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeStatus_AllocatableEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: NodeStatus_AllocatableEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeStatus_AllocatableEntry>, I>>(base?: I): NodeStatus_AllocatableEntry {
+    return NodeStatus_AllocatableEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeStatus_AllocatableEntry>, I>>(object: I): NodeStatus_AllocatableEntry {
+    const message = createBaseNodeStatus_AllocatableEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseNodeCondition(): NodeCondition {
+  return { type: "", status: "", lastHeartbeatTime: undefined, lastTransitionTime: undefined, reason: "", message: "" };
+}
+
+export const NodeCondition: MessageFns<NodeCondition> = {
+  encode(message: NodeCondition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.lastHeartbeatTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastHeartbeatTime), writer.uint32(26).fork()).join();
+    }
+    if (message.lastTransitionTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastTransitionTime), writer.uint32(34).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(50).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeCondition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeCondition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.lastHeartbeatTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastTransitionTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeCondition {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      lastHeartbeatTime: isSet(object.lastHeartbeatTime)
+        ? fromJsonTimestamp(object.lastHeartbeatTime)
+        : isSet(object.last_heartbeat_time)
+        ? fromJsonTimestamp(object.last_heartbeat_time)
+        : undefined,
+      lastTransitionTime: isSet(object.lastTransitionTime)
+        ? fromJsonTimestamp(object.lastTransitionTime)
+        : isSet(object.last_transition_time)
+        ? fromJsonTimestamp(object.last_transition_time)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: NodeCondition): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.lastHeartbeatTime !== undefined) {
+      obj.lastHeartbeatTime = message.lastHeartbeatTime.toISOString();
+    }
+    if (message.lastTransitionTime !== undefined) {
+      obj.lastTransitionTime = message.lastTransitionTime.toISOString();
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeCondition>, I>>(base?: I): NodeCondition {
+    return NodeCondition.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeCondition>, I>>(object: I): NodeCondition {
+    const message = createBaseNodeCondition();
+    message.type = object.type ?? "";
+    message.status = object.status ?? "";
+    message.lastHeartbeatTime = object.lastHeartbeatTime ?? undefined;
+    message.lastTransitionTime = object.lastTransitionTime ?? undefined;
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseNodeAddress(): NodeAddress {
+  return { type: "", address: "" };
+}
+
+export const NodeAddress: MessageFns<NodeAddress> = {
+  encode(message: NodeAddress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.address !== "") {
+      writer.uint32(18).string(message.address);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeAddress {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeAddress();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeAddress {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+    };
+  },
+
+  toJSON(message: NodeAddress): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeAddress>, I>>(base?: I): NodeAddress {
+    return NodeAddress.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeAddress>, I>>(object: I): NodeAddress {
+    const message = createBaseNodeAddress();
+    message.type = object.type ?? "";
+    message.address = object.address ?? "";
+    return message;
+  },
+};
+
+function createBaseNodeDaemonEndpoints(): NodeDaemonEndpoints {
+  return { kubeletEndpoint: undefined };
+}
+
+export const NodeDaemonEndpoints: MessageFns<NodeDaemonEndpoints> = {
+  encode(message: NodeDaemonEndpoints, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kubeletEndpoint !== undefined) {
+      DaemonEndpoint.encode(message.kubeletEndpoint, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeDaemonEndpoints {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeDaemonEndpoints();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kubeletEndpoint = DaemonEndpoint.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeDaemonEndpoints {
+    return {
+      kubeletEndpoint: isSet(object.kubeletEndpoint)
+        ? DaemonEndpoint.fromJSON(object.kubeletEndpoint)
+        : isSet(object.kubelet_endpoint)
+        ? DaemonEndpoint.fromJSON(object.kubelet_endpoint)
+        : undefined,
+    };
+  },
+
+  toJSON(message: NodeDaemonEndpoints): unknown {
+    const obj: any = {};
+    if (message.kubeletEndpoint !== undefined) {
+      obj.kubeletEndpoint = DaemonEndpoint.toJSON(message.kubeletEndpoint);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeDaemonEndpoints>, I>>(base?: I): NodeDaemonEndpoints {
+    return NodeDaemonEndpoints.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeDaemonEndpoints>, I>>(object: I): NodeDaemonEndpoints {
+    const message = createBaseNodeDaemonEndpoints();
+    message.kubeletEndpoint = (object.kubeletEndpoint !== undefined && object.kubeletEndpoint !== null)
+      ? DaemonEndpoint.fromPartial(object.kubeletEndpoint)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDaemonEndpoint(): DaemonEndpoint {
+  return { port: 0 };
+}
+
+export const DaemonEndpoint: MessageFns<DaemonEndpoint> = {
+  encode(message: DaemonEndpoint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.port !== 0) {
+      writer.uint32(8).int32(message.port);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DaemonEndpoint {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDaemonEndpoint();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.port = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DaemonEndpoint {
+    return {
+      port: isSet(object.Port)
+        ? globalThis.Number(object.Port)
+        : isSet(object.port)
+        ? globalThis.Number(object.port)
+        : 0,
+    };
+  },
+
+  toJSON(message: DaemonEndpoint): unknown {
+    const obj: any = {};
+    if (message.port !== 0) {
+      obj.Port = Math.round(message.port);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DaemonEndpoint>, I>>(base?: I): DaemonEndpoint {
+    return DaemonEndpoint.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DaemonEndpoint>, I>>(object: I): DaemonEndpoint {
+    const message = createBaseDaemonEndpoint();
+    message.port = object.port ?? 0;
+    return message;
+  },
+};
+
+function createBaseNodeSystemInfo(): NodeSystemInfo {
+  return {
+    machineId: "",
+    systemUuid: "",
+    bootId: "",
+    kernelVersion: "",
+    osImage: "",
+    containerRuntimeVersion: "",
+    kubeletVersion: "",
+    kubeProxyVersion: "",
+    operatingSystem: "",
+    architecture: "",
+    swap: undefined,
+  };
+}
+
+export const NodeSystemInfo: MessageFns<NodeSystemInfo> = {
+  encode(message: NodeSystemInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.machineId !== "") {
+      writer.uint32(10).string(message.machineId);
+    }
+    if (message.systemUuid !== "") {
+      writer.uint32(18).string(message.systemUuid);
+    }
+    if (message.bootId !== "") {
+      writer.uint32(26).string(message.bootId);
+    }
+    if (message.kernelVersion !== "") {
+      writer.uint32(34).string(message.kernelVersion);
+    }
+    if (message.osImage !== "") {
+      writer.uint32(42).string(message.osImage);
+    }
+    if (message.containerRuntimeVersion !== "") {
+      writer.uint32(50).string(message.containerRuntimeVersion);
+    }
+    if (message.kubeletVersion !== "") {
+      writer.uint32(58).string(message.kubeletVersion);
+    }
+    if (message.kubeProxyVersion !== "") {
+      writer.uint32(66).string(message.kubeProxyVersion);
+    }
+    if (message.operatingSystem !== "") {
+      writer.uint32(74).string(message.operatingSystem);
+    }
+    if (message.architecture !== "") {
+      writer.uint32(82).string(message.architecture);
+    }
+    if (message.swap !== undefined) {
+      NodeSwapStatus.encode(message.swap, writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeSystemInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeSystemInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.machineId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.systemUuid = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.bootId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.kernelVersion = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.osImage = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.containerRuntimeVersion = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.kubeletVersion = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.kubeProxyVersion = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.operatingSystem = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.architecture = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.swap = NodeSwapStatus.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeSystemInfo {
+    return {
+      machineId: isSet(object.machineID)
+        ? globalThis.String(object.machineID)
+        : isSet(object.machine_id)
+        ? globalThis.String(object.machine_id)
+        : "",
+      systemUuid: isSet(object.systemUUID)
+        ? globalThis.String(object.systemUUID)
+        : isSet(object.system_uuid)
+        ? globalThis.String(object.system_uuid)
+        : "",
+      bootId: isSet(object.bootID)
+        ? globalThis.String(object.bootID)
+        : isSet(object.boot_id)
+        ? globalThis.String(object.boot_id)
+        : "",
+      kernelVersion: isSet(object.kernelVersion)
+        ? globalThis.String(object.kernelVersion)
+        : isSet(object.kernel_version)
+        ? globalThis.String(object.kernel_version)
+        : "",
+      osImage: isSet(object.osImage)
+        ? globalThis.String(object.osImage)
+        : isSet(object.os_image)
+        ? globalThis.String(object.os_image)
+        : "",
+      containerRuntimeVersion: isSet(object.containerRuntimeVersion)
+        ? globalThis.String(object.containerRuntimeVersion)
+        : isSet(object.container_runtime_version)
+        ? globalThis.String(object.container_runtime_version)
+        : "",
+      kubeletVersion: isSet(object.kubeletVersion)
+        ? globalThis.String(object.kubeletVersion)
+        : isSet(object.kubelet_version)
+        ? globalThis.String(object.kubelet_version)
+        : "",
+      kubeProxyVersion: isSet(object.kubeProxyVersion)
+        ? globalThis.String(object.kubeProxyVersion)
+        : isSet(object.kube_proxy_version)
+        ? globalThis.String(object.kube_proxy_version)
+        : "",
+      operatingSystem: isSet(object.operatingSystem)
+        ? globalThis.String(object.operatingSystem)
+        : isSet(object.operating_system)
+        ? globalThis.String(object.operating_system)
+        : "",
+      architecture: isSet(object.architecture) ? globalThis.String(object.architecture) : "",
+      swap: isSet(object.swap) ? NodeSwapStatus.fromJSON(object.swap) : undefined,
+    };
+  },
+
+  toJSON(message: NodeSystemInfo): unknown {
+    const obj: any = {};
+    if (message.machineId !== "") {
+      obj.machineID = message.machineId;
+    }
+    if (message.systemUuid !== "") {
+      obj.systemUUID = message.systemUuid;
+    }
+    if (message.bootId !== "") {
+      obj.bootID = message.bootId;
+    }
+    if (message.kernelVersion !== "") {
+      obj.kernelVersion = message.kernelVersion;
+    }
+    if (message.osImage !== "") {
+      obj.osImage = message.osImage;
+    }
+    if (message.containerRuntimeVersion !== "") {
+      obj.containerRuntimeVersion = message.containerRuntimeVersion;
+    }
+    if (message.kubeletVersion !== "") {
+      obj.kubeletVersion = message.kubeletVersion;
+    }
+    if (message.kubeProxyVersion !== "") {
+      obj.kubeProxyVersion = message.kubeProxyVersion;
+    }
+    if (message.operatingSystem !== "") {
+      obj.operatingSystem = message.operatingSystem;
+    }
+    if (message.architecture !== "") {
+      obj.architecture = message.architecture;
+    }
+    if (message.swap !== undefined) {
+      obj.swap = NodeSwapStatus.toJSON(message.swap);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeSystemInfo>, I>>(base?: I): NodeSystemInfo {
+    return NodeSystemInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeSystemInfo>, I>>(object: I): NodeSystemInfo {
+    const message = createBaseNodeSystemInfo();
+    message.machineId = object.machineId ?? "";
+    message.systemUuid = object.systemUuid ?? "";
+    message.bootId = object.bootId ?? "";
+    message.kernelVersion = object.kernelVersion ?? "";
+    message.osImage = object.osImage ?? "";
+    message.containerRuntimeVersion = object.containerRuntimeVersion ?? "";
+    message.kubeletVersion = object.kubeletVersion ?? "";
+    message.kubeProxyVersion = object.kubeProxyVersion ?? "";
+    message.operatingSystem = object.operatingSystem ?? "";
+    message.architecture = object.architecture ?? "";
+    message.swap = (object.swap !== undefined && object.swap !== null)
+      ? NodeSwapStatus.fromPartial(object.swap)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseNodeSwapStatus(): NodeSwapStatus {
+  return { capacity: undefined };
+}
+
+export const NodeSwapStatus: MessageFns<NodeSwapStatus> = {
+  encode(message: NodeSwapStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.capacity !== undefined) {
+      writer.uint32(8).int64(message.capacity);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeSwapStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeSwapStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.capacity = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeSwapStatus {
+    return { capacity: isSet(object.capacity) ? globalThis.String(object.capacity) : undefined };
+  },
+
+  toJSON(message: NodeSwapStatus): unknown {
+    const obj: any = {};
+    if (message.capacity !== undefined) {
+      obj.capacity = message.capacity;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeSwapStatus>, I>>(base?: I): NodeSwapStatus {
+    return NodeSwapStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeSwapStatus>, I>>(object: I): NodeSwapStatus {
+    const message = createBaseNodeSwapStatus();
+    message.capacity = object.capacity ?? undefined;
+    return message;
+  },
+};
+
+function createBaseContainerImage(): ContainerImage {
+  return { names: [], sizeBytes: "0" };
+}
+
+export const ContainerImage: MessageFns<ContainerImage> = {
+  encode(message: ContainerImage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.names) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.sizeBytes !== "0") {
+      writer.uint32(16).int64(message.sizeBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerImage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerImage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.names.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sizeBytes = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerImage {
+    return {
+      names: globalThis.Array.isArray(object?.names) ? object.names.map((e: any) => globalThis.String(e)) : [],
+      sizeBytes: isSet(object.sizeBytes)
+        ? globalThis.String(object.sizeBytes)
+        : isSet(object.size_bytes)
+        ? globalThis.String(object.size_bytes)
+        : "0",
+    };
+  },
+
+  toJSON(message: ContainerImage): unknown {
+    const obj: any = {};
+    if (message.names?.length) {
+      obj.names = message.names;
+    }
+    if (message.sizeBytes !== "0") {
+      obj.sizeBytes = message.sizeBytes;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerImage>, I>>(base?: I): ContainerImage {
+    return ContainerImage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerImage>, I>>(object: I): ContainerImage {
+    const message = createBaseContainerImage();
+    message.names = object.names?.map((e) => e) || [];
+    message.sizeBytes = object.sizeBytes ?? "0";
+    return message;
+  },
+};
+
+function createBaseAttachedVolume(): AttachedVolume {
+  return { name: "", devicePath: "" };
+}
+
+export const AttachedVolume: MessageFns<AttachedVolume> = {
+  encode(message: AttachedVolume, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.devicePath !== "") {
+      writer.uint32(18).string(message.devicePath);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttachedVolume {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttachedVolume();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.devicePath = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AttachedVolume {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      devicePath: isSet(object.devicePath)
+        ? globalThis.String(object.devicePath)
+        : isSet(object.device_path)
+        ? globalThis.String(object.device_path)
+        : "",
+    };
+  },
+
+  toJSON(message: AttachedVolume): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.devicePath !== "") {
+      obj.devicePath = message.devicePath;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AttachedVolume>, I>>(base?: I): AttachedVolume {
+    return AttachedVolume.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AttachedVolume>, I>>(object: I): AttachedVolume {
+    const message = createBaseAttachedVolume();
+    message.name = object.name ?? "";
+    message.devicePath = object.devicePath ?? "";
+    return message;
+  },
+};
+
+function createBaseNodeRuntimeHandler(): NodeRuntimeHandler {
+  return { name: "", features: undefined };
+}
+
+export const NodeRuntimeHandler: MessageFns<NodeRuntimeHandler> = {
+  encode(message: NodeRuntimeHandler, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.features !== undefined) {
+      NodeRuntimeHandlerFeatures.encode(message.features, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeRuntimeHandler {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeRuntimeHandler();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.features = NodeRuntimeHandlerFeatures.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeRuntimeHandler {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      features: isSet(object.features) ? NodeRuntimeHandlerFeatures.fromJSON(object.features) : undefined,
+    };
+  },
+
+  toJSON(message: NodeRuntimeHandler): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.features !== undefined) {
+      obj.features = NodeRuntimeHandlerFeatures.toJSON(message.features);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeRuntimeHandler>, I>>(base?: I): NodeRuntimeHandler {
+    return NodeRuntimeHandler.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeRuntimeHandler>, I>>(object: I): NodeRuntimeHandler {
+    const message = createBaseNodeRuntimeHandler();
+    message.name = object.name ?? "";
+    message.features = (object.features !== undefined && object.features !== null)
+      ? NodeRuntimeHandlerFeatures.fromPartial(object.features)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseNodeRuntimeHandlerFeatures(): NodeRuntimeHandlerFeatures {
+  return { recursiveReadOnlyMounts: undefined, userNamespaces: undefined };
+}
+
+export const NodeRuntimeHandlerFeatures: MessageFns<NodeRuntimeHandlerFeatures> = {
+  encode(message: NodeRuntimeHandlerFeatures, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.recursiveReadOnlyMounts !== undefined) {
+      writer.uint32(8).bool(message.recursiveReadOnlyMounts);
+    }
+    if (message.userNamespaces !== undefined) {
+      writer.uint32(16).bool(message.userNamespaces);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeRuntimeHandlerFeatures {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeRuntimeHandlerFeatures();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.recursiveReadOnlyMounts = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.userNamespaces = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeRuntimeHandlerFeatures {
+    return {
+      recursiveReadOnlyMounts: isSet(object.recursiveReadOnlyMounts)
+        ? globalThis.Boolean(object.recursiveReadOnlyMounts)
+        : isSet(object.recursive_read_only_mounts)
+        ? globalThis.Boolean(object.recursive_read_only_mounts)
+        : undefined,
+      userNamespaces: isSet(object.userNamespaces)
+        ? globalThis.Boolean(object.userNamespaces)
+        : isSet(object.user_namespaces)
+        ? globalThis.Boolean(object.user_namespaces)
+        : undefined,
+    };
+  },
+
+  toJSON(message: NodeRuntimeHandlerFeatures): unknown {
+    const obj: any = {};
+    if (message.recursiveReadOnlyMounts !== undefined) {
+      obj.recursiveReadOnlyMounts = message.recursiveReadOnlyMounts;
+    }
+    if (message.userNamespaces !== undefined) {
+      obj.userNamespaces = message.userNamespaces;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeRuntimeHandlerFeatures>, I>>(base?: I): NodeRuntimeHandlerFeatures {
+    return NodeRuntimeHandlerFeatures.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeRuntimeHandlerFeatures>, I>>(object: I): NodeRuntimeHandlerFeatures {
+    const message = createBaseNodeRuntimeHandlerFeatures();
+    message.recursiveReadOnlyMounts = object.recursiveReadOnlyMounts ?? undefined;
+    message.userNamespaces = object.userNamespaces ?? undefined;
+    return message;
+  },
+};
+
+function createBaseNodeFeatures(): NodeFeatures {
+  return { supplementalGroupsPolicy: undefined };
+}
+
+export const NodeFeatures: MessageFns<NodeFeatures> = {
+  encode(message: NodeFeatures, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.supplementalGroupsPolicy !== undefined) {
+      writer.uint32(8).bool(message.supplementalGroupsPolicy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeFeatures {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeFeatures();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.supplementalGroupsPolicy = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeFeatures {
+    return {
+      supplementalGroupsPolicy: isSet(object.supplementalGroupsPolicy)
+        ? globalThis.Boolean(object.supplementalGroupsPolicy)
+        : isSet(object.supplemental_groups_policy)
+        ? globalThis.Boolean(object.supplemental_groups_policy)
+        : undefined,
+    };
+  },
+
+  toJSON(message: NodeFeatures): unknown {
+    const obj: any = {};
+    if (message.supplementalGroupsPolicy !== undefined) {
+      obj.supplementalGroupsPolicy = message.supplementalGroupsPolicy;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeFeatures>, I>>(base?: I): NodeFeatures {
+    return NodeFeatures.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeFeatures>, I>>(object: I): NodeFeatures {
+    const message = createBaseNodeFeatures();
+    message.supplementalGroupsPolicy = object.supplementalGroupsPolicy ?? undefined;
     return message;
   },
 };
@@ -134,6 +2294,32 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

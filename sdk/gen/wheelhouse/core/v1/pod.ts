@@ -6,17 +6,309 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { ObjectMeta } from "../../meta/v1/meta.js";
+import { Container, ResourceRequirements } from "./container.js";
+import { LocalObjectReference } from "./local_object_reference.js";
+import { Affinity, Toleration, TopologySpreadConstraint } from "./scheduling.js";
+import { PodSecurityContext } from "./security_context.js";
+import { Volume } from "./volume.js";
 
-/** Pod (placeholder until its fields are written). */
+/** Pod is a group of containers scheduled together onto one node (apiVersion v1). */
 export interface Pod {
   apiVersion: string;
   kind: string;
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** What should run; set by the user, immutable after creation except for a few fields. */
+  spec?:
+    | PodSpec
+    | undefined;
+  /** What runs; written by the kubelet through the status subresource. */
+  status?: PodStatus | undefined;
+}
+
+/** PodTemplateSpec describes the Pods a controller (Deployment, ReplicaSet) creates. */
+export interface PodTemplateSpec {
   metadata?: ObjectMeta | undefined;
+  spec?: PodSpec | undefined;
+}
+
+/** PodSpec is the desired state of a Pod. */
+export interface PodSpec {
+  /** Volumes the containers may mount. */
+  volumes: Volume[];
+  /** Run one after another, each to completion, before the containers start. */
+  initContainers: Container[];
+  /** At least one. */
+  containers: Container[];
+  /** Always, OnFailure or Never; default Always. */
+  restartPolicy: string;
+  /** Seconds between SIGTERM and SIGKILL when the Pod is deleted; default 30, 0 kills at once. */
+  terminationGracePeriodSeconds?:
+    | string
+    | undefined;
+  /** Seconds the Pod may be active before the kubelet fails it. */
+  activeDeadlineSeconds?:
+    | string
+    | undefined;
+  /** ClusterFirst, ClusterFirstWithHostNet, Default or None; default ClusterFirst. */
+  dnsPolicy: string;
+  /** The node's labels must include all of these. */
+  nodeSelector: { [key: string]: string };
+  serviceAccountName: string;
+  /** Deprecated alias of service_account_name; kept so that old manifests decode. */
+  serviceAccount: string;
+  /** Whether the service account token is mounted; overrides the ServiceAccount's setting. */
+  automountServiceAccountToken?:
+    | boolean
+    | undefined;
+  /**
+   * The node the Pod runs on. Set by the scheduler through the binding subresource,
+   * or by the user to skip scheduling.
+   */
+  nodeName: string;
+  /** Use the node's network namespace. */
+  hostNetwork: boolean;
+  hostPid: boolean;
+  hostIpc: boolean;
+  /** Containers see each other's processes; the pause process is PID 1. */
+  shareProcessNamespace?: boolean | undefined;
+  securityContext?:
+    | PodSecurityContext
+    | undefined;
+  /** Secrets in the Pod's namespace used to pull the images. */
+  imagePullSecrets: LocalObjectReference[];
+  /** Default: the Pod's name. */
+  hostname: string;
+  /** With a headless Service of this name, the FQDN becomes <hostname>.<subdomain>.<namespace>.svc.<domain>. */
+  subdomain: string;
+  affinity?:
+    | Affinity
+    | undefined;
+  /** Default: the default scheduler. */
+  schedulerName: string;
+  tolerations: Toleration[];
+  /** Entries added to the Pod's /etc/hosts. */
+  hostAliases: HostAlias[];
+  /** Resolved by the priority admission plugin into priority. */
+  priorityClassName: string;
+  /** Set from priority_class_name on create; higher is more important. */
+  priority?:
+    | number
+    | undefined;
+  /** Applied on top of dns_policy (required with dns_policy None). */
+  dnsConfig?:
+    | PodDNSConfig
+    | undefined;
+  /** Extra conditions that must be True for the Pod to be Ready. */
+  readinessGates: PodReadinessGate[];
+  /** RuntimeClass to run the Pod with; empty means the node's default handler. */
+  runtimeClassName: string;
+  /** Inject environment variables for the namespace's Services; default true. */
+  enableServiceLinks?:
+    | boolean
+    | undefined;
+  /** PreemptLowerPriority or Never; default PreemptLowerPriority. */
+  preemptionPolicy: string;
+  /** Resources used by the Pod's sandbox on top of its containers'; set from the RuntimeClass. */
+  overhead: { [key: string]: string };
+  topologySpreadConstraints: TopologySpreadConstraint[];
+  /** Make the hostname the FQDN (Linux: the kernel hostname). */
+  setHostnameAsFqdn?:
+    | boolean
+    | undefined;
+  /** Operating system of the containers; limits which fields are valid. */
+  os?:
+    | PodOS
+    | undefined;
+  /** Use the host's user namespace; default true. False gives the Pod its own. */
+  hostUsers?:
+    | boolean
+    | undefined;
+  /** While any gate is present the scheduler leaves the Pod alone. */
+  schedulingGates: PodSchedulingGate[];
+  /** Resources for the whole Pod, shared by its containers. */
+  resources?: ResourceRequirements | undefined;
+}
+
+export interface PodSpec_NodeSelectorEntry {
+  key: string;
+  value: string;
+}
+
+export interface PodSpec_OverheadEntry {
+  key: string;
+  value: string;
+}
+
+/** HostAlias maps an IP to host names in the Pod's /etc/hosts. */
+export interface HostAlias {
+  ip: string;
+  hostnames: string[];
+}
+
+/** PodDNSConfig adds to the DNS settings that dns_policy produces. */
+export interface PodDNSConfig {
+  nameservers: string[];
+  searches: string[];
+  options: PodDNSConfigOption[];
+}
+
+/** PodDNSConfigOption is one resolver option (ndots:2, edns0). */
+export interface PodDNSConfigOption {
+  name: string;
+  value: string;
+}
+
+/** PodReadinessGate names a Pod condition that must be True for the Pod to be Ready. */
+export interface PodReadinessGate {
+  conditionType: string;
+}
+
+/** PodSchedulingGate holds a Pod back from scheduling while it is present. */
+export interface PodSchedulingGate {
+  name: string;
+}
+
+/** PodOS names the operating system the Pod's containers need. */
+export interface PodOS {
+  /** linux or windows. */
+  name: string;
+}
+
+/** PodStatus is the observed state of a Pod, reported by the kubelet. */
+export interface PodStatus {
+  /** Pending, Running, Succeeded, Failed or Unknown. */
+  phase: string;
+  conditions: PodCondition[];
+  /** Why the Pod is in its phase, in words. */
+  message: string;
+  /** Why the Pod is in its phase, CamelCase (Evicted, DeadlineExceeded, ...). */
+  reason: string;
+  /** The node a preempting Pod expects to be scheduled on. */
+  nominatedNodeName: string;
+  /** Primary IP of the Pod's node. */
+  hostIp: string;
+  /** Every IP of the node, the primary first. */
+  hostIps: HostIP[];
+  /** Primary IP of the Pod. */
+  podIp: string;
+  /** Every IP of the Pod (one per address family), the primary first. */
+  podIps: PodIP[];
+  /** When the kubelet acknowledged the Pod, before any image was pulled. */
+  startTime?: Date | undefined;
+  initContainerStatuses: ContainerStatus[];
+  containerStatuses: ContainerStatus[];
+  /** Guaranteed, Burstable or BestEffort, derived from the containers' resources. */
+  qosClass: string;
+  ephemeralContainerStatuses: ContainerStatus[];
+  /** Progress of an in-place resize: Proposed, InProgress, Deferred or Infeasible (deprecated upstream). */
+  resize: string;
+  /** The metadata.generation this status was computed for. */
+  observedGeneration: string;
+}
+
+/** PodCondition is one condition of a Pod. */
+export interface PodCondition {
+  /** PodScheduled, PodReadyToStartContainers, Initialized, ContainersReady, Ready, DisruptionTarget, or a readiness gate. */
+  type: string;
+  /** True, False or Unknown. */
+  status: string;
+  lastProbeTime?: Date | undefined;
+  lastTransitionTime?:
+    | Date
+    | undefined;
+  /** CamelCase reason of the last transition. */
+  reason: string;
+  message: string;
+  observedGeneration: string;
+}
+
+/** PodIP is one IP address of a Pod. */
+export interface PodIP {
+  ip: string;
+}
+
+/** HostIP is one IP address of a Pod's node. */
+export interface HostIP {
+  ip: string;
+}
+
+/** ContainerStatus is the observed state of one container. */
+export interface ContainerStatus {
+  name: string;
+  state?:
+    | ContainerState
+    | undefined;
+  /** The state of the previous instance, after a restart. */
+  lastState?:
+    | ContainerState
+    | undefined;
+  /** Passed its readiness probe (or has none) and is running. */
+  ready: boolean;
+  /** Times the container has been restarted. */
+  restartCount: number;
+  /** The image as the runtime ran it (may differ from spec's, e.g. a resolved tag). */
+  image: string;
+  /** Image digest as the runtime reports it. */
+  imageId: string;
+  /** <runtime>://<id>. */
+  containerId: string;
+  /** Passed its startup probe (or has none); always false while not running. */
+  started?:
+    | boolean
+    | undefined;
+  /** Resources the node has allocated to the container. */
+  allocatedResources: { [key: string]: string };
+  /** Resources the runtime has applied to the running container. */
+  resources?:
+    | ResourceRequirements
+    | undefined;
+  /** Signal the container is stopped with, as the runtime reports it. */
+  stopSignal: string;
+}
+
+export interface ContainerStatus_AllocatedResourcesEntry {
+  key: string;
+  value: string;
+}
+
+/** ContainerState is the state of a container; exactly one field is set. */
+export interface ContainerState {
+  waiting?: ContainerStateWaiting | undefined;
+  running?: ContainerStateRunning | undefined;
+  terminated?: ContainerStateTerminated | undefined;
+}
+
+/** ContainerStateWaiting is a container that is not running yet. */
+export interface ContainerStateWaiting {
+  /** ContainerCreating, CrashLoopBackOff, ErrImagePull, ImagePullBackOff, CreateContainerConfigError, ... */
+  reason: string;
+  message: string;
+}
+
+/** ContainerStateRunning is a running container. */
+export interface ContainerStateRunning {
+  startedAt?: Date | undefined;
+}
+
+/** ContainerStateTerminated is a container that has exited. */
+export interface ContainerStateTerminated {
+  exitCode: number;
+  /** The signal that ended it, if any. */
+  signal: number;
+  /** Completed, Error, OOMKilled, ... */
+  reason: string;
+  message: string;
+  startedAt?: Date | undefined;
+  finishedAt?: Date | undefined;
+  containerId: string;
 }
 
 function createBasePod(): Pod {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, spec: undefined, status: undefined };
 }
 
 export const Pod: MessageFns<Pod> = {
@@ -29,6 +321,12 @@ export const Pod: MessageFns<Pod> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      PodSpec.encode(message.spec, writer.uint32(34).fork()).join();
+    }
+    if (message.status !== undefined) {
+      PodStatus.encode(message.status, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -70,6 +368,22 @@ export const Pod: MessageFns<Pod> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.spec = PodSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.status = PodStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +405,8 @@ export const Pod: MessageFns<Pod> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? PodSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? PodStatus.fromJSON(object.status) : undefined,
     };
   },
 
@@ -105,6 +421,12 @@ export const Pod: MessageFns<Pod> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.spec !== undefined) {
+      obj.spec = PodSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = PodStatus.toJSON(message.status);
+    }
     return obj;
   },
 
@@ -118,6 +440,3205 @@ export const Pod: MessageFns<Pod> = {
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null) ? PodSpec.fromPartial(object.spec) : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? PodStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePodTemplateSpec(): PodTemplateSpec {
+  return { metadata: undefined, spec: undefined };
+}
+
+export const PodTemplateSpec: MessageFns<PodTemplateSpec> = {
+  encode(message: PodTemplateSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      PodSpec.encode(message.spec, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodTemplateSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodTemplateSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.spec = PodSpec.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodTemplateSpec {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? PodSpec.fromJSON(object.spec) : undefined,
+    };
+  },
+
+  toJSON(message: PodTemplateSpec): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.spec !== undefined) {
+      obj.spec = PodSpec.toJSON(message.spec);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodTemplateSpec>, I>>(base?: I): PodTemplateSpec {
+    return PodTemplateSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodTemplateSpec>, I>>(object: I): PodTemplateSpec {
+    const message = createBasePodTemplateSpec();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null) ? PodSpec.fromPartial(object.spec) : undefined;
+    return message;
+  },
+};
+
+function createBasePodSpec(): PodSpec {
+  return {
+    volumes: [],
+    initContainers: [],
+    containers: [],
+    restartPolicy: "",
+    terminationGracePeriodSeconds: undefined,
+    activeDeadlineSeconds: undefined,
+    dnsPolicy: "",
+    nodeSelector: {},
+    serviceAccountName: "",
+    serviceAccount: "",
+    automountServiceAccountToken: undefined,
+    nodeName: "",
+    hostNetwork: false,
+    hostPid: false,
+    hostIpc: false,
+    shareProcessNamespace: undefined,
+    securityContext: undefined,
+    imagePullSecrets: [],
+    hostname: "",
+    subdomain: "",
+    affinity: undefined,
+    schedulerName: "",
+    tolerations: [],
+    hostAliases: [],
+    priorityClassName: "",
+    priority: undefined,
+    dnsConfig: undefined,
+    readinessGates: [],
+    runtimeClassName: "",
+    enableServiceLinks: undefined,
+    preemptionPolicy: "",
+    overhead: {},
+    topologySpreadConstraints: [],
+    setHostnameAsFqdn: undefined,
+    os: undefined,
+    hostUsers: undefined,
+    schedulingGates: [],
+    resources: undefined,
+  };
+}
+
+export const PodSpec: MessageFns<PodSpec> = {
+  encode(message: PodSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.volumes) {
+      Volume.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.initContainers) {
+      Container.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.containers) {
+      Container.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.restartPolicy !== "") {
+      writer.uint32(34).string(message.restartPolicy);
+    }
+    if (message.terminationGracePeriodSeconds !== undefined) {
+      writer.uint32(40).int64(message.terminationGracePeriodSeconds);
+    }
+    if (message.activeDeadlineSeconds !== undefined) {
+      writer.uint32(48).int64(message.activeDeadlineSeconds);
+    }
+    if (message.dnsPolicy !== "") {
+      writer.uint32(58).string(message.dnsPolicy);
+    }
+    globalThis.Object.entries(message.nodeSelector).forEach(([key, value]: [string, string]) => {
+      PodSpec_NodeSelectorEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
+    });
+    if (message.serviceAccountName !== "") {
+      writer.uint32(74).string(message.serviceAccountName);
+    }
+    if (message.serviceAccount !== "") {
+      writer.uint32(82).string(message.serviceAccount);
+    }
+    if (message.automountServiceAccountToken !== undefined) {
+      writer.uint32(88).bool(message.automountServiceAccountToken);
+    }
+    if (message.nodeName !== "") {
+      writer.uint32(98).string(message.nodeName);
+    }
+    if (message.hostNetwork !== false) {
+      writer.uint32(104).bool(message.hostNetwork);
+    }
+    if (message.hostPid !== false) {
+      writer.uint32(112).bool(message.hostPid);
+    }
+    if (message.hostIpc !== false) {
+      writer.uint32(120).bool(message.hostIpc);
+    }
+    if (message.shareProcessNamespace !== undefined) {
+      writer.uint32(128).bool(message.shareProcessNamespace);
+    }
+    if (message.securityContext !== undefined) {
+      PodSecurityContext.encode(message.securityContext, writer.uint32(138).fork()).join();
+    }
+    for (const v of message.imagePullSecrets) {
+      LocalObjectReference.encode(v!, writer.uint32(146).fork()).join();
+    }
+    if (message.hostname !== "") {
+      writer.uint32(154).string(message.hostname);
+    }
+    if (message.subdomain !== "") {
+      writer.uint32(162).string(message.subdomain);
+    }
+    if (message.affinity !== undefined) {
+      Affinity.encode(message.affinity, writer.uint32(170).fork()).join();
+    }
+    if (message.schedulerName !== "") {
+      writer.uint32(178).string(message.schedulerName);
+    }
+    for (const v of message.tolerations) {
+      Toleration.encode(v!, writer.uint32(186).fork()).join();
+    }
+    for (const v of message.hostAliases) {
+      HostAlias.encode(v!, writer.uint32(194).fork()).join();
+    }
+    if (message.priorityClassName !== "") {
+      writer.uint32(202).string(message.priorityClassName);
+    }
+    if (message.priority !== undefined) {
+      writer.uint32(208).int32(message.priority);
+    }
+    if (message.dnsConfig !== undefined) {
+      PodDNSConfig.encode(message.dnsConfig, writer.uint32(218).fork()).join();
+    }
+    for (const v of message.readinessGates) {
+      PodReadinessGate.encode(v!, writer.uint32(226).fork()).join();
+    }
+    if (message.runtimeClassName !== "") {
+      writer.uint32(234).string(message.runtimeClassName);
+    }
+    if (message.enableServiceLinks !== undefined) {
+      writer.uint32(240).bool(message.enableServiceLinks);
+    }
+    if (message.preemptionPolicy !== "") {
+      writer.uint32(250).string(message.preemptionPolicy);
+    }
+    globalThis.Object.entries(message.overhead).forEach(([key, value]: [string, string]) => {
+      PodSpec_OverheadEntry.encode({ key: key as any, value }, writer.uint32(258).fork()).join();
+    });
+    for (const v of message.topologySpreadConstraints) {
+      TopologySpreadConstraint.encode(v!, writer.uint32(266).fork()).join();
+    }
+    if (message.setHostnameAsFqdn !== undefined) {
+      writer.uint32(272).bool(message.setHostnameAsFqdn);
+    }
+    if (message.os !== undefined) {
+      PodOS.encode(message.os, writer.uint32(282).fork()).join();
+    }
+    if (message.hostUsers !== undefined) {
+      writer.uint32(288).bool(message.hostUsers);
+    }
+    for (const v of message.schedulingGates) {
+      PodSchedulingGate.encode(v!, writer.uint32(298).fork()).join();
+    }
+    if (message.resources !== undefined) {
+      ResourceRequirements.encode(message.resources, writer.uint32(306).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.volumes.push(Volume.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.initContainers.push(Container.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.containers.push(Container.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.restartPolicy = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.terminationGracePeriodSeconds = reader.int64().toString();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.activeDeadlineSeconds = reader.int64().toString();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.dnsPolicy = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            const entry8 = PodSpec_NodeSelectorEntry.decode(reader, reader.uint32());
+            if (entry8.value !== undefined) {
+              message.nodeSelector[entry8.key] = entry8.value;
+            }
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.serviceAccountName = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.serviceAccount = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.automountServiceAccountToken = reader.bool();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.nodeName = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.hostNetwork = reader.bool();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.hostPid = reader.bool();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.hostIpc = reader.bool();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.shareProcessNamespace = reader.bool();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.securityContext = PodSecurityContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.imagePullSecrets.push(LocalObjectReference.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.hostname = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.subdomain = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.affinity = Affinity.decode(reader, reader.uint32());
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.schedulerName = reader.string();
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.tolerations.push(Toleration.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.hostAliases.push(HostAlias.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.priorityClassName = reader.string();
+            continue;
+          }
+          case 26: {
+            if (tag !== 208) {
+              break;
+            }
+
+            message.priority = reader.int32();
+            continue;
+          }
+          case 27: {
+            if (tag !== 218) {
+              break;
+            }
+
+            message.dnsConfig = PodDNSConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 28: {
+            if (tag !== 226) {
+              break;
+            }
+
+            message.readinessGates.push(PodReadinessGate.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 29: {
+            if (tag !== 234) {
+              break;
+            }
+
+            message.runtimeClassName = reader.string();
+            continue;
+          }
+          case 30: {
+            if (tag !== 240) {
+              break;
+            }
+
+            message.enableServiceLinks = reader.bool();
+            continue;
+          }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.preemptionPolicy = reader.string();
+            continue;
+          }
+          case 32: {
+            if (tag !== 258) {
+              break;
+            }
+
+            const entry32 = PodSpec_OverheadEntry.decode(reader, reader.uint32());
+            if (entry32.value !== undefined) {
+              message.overhead[entry32.key] = entry32.value;
+            }
+            continue;
+          }
+          case 33: {
+            if (tag !== 266) {
+              break;
+            }
+
+            message.topologySpreadConstraints.push(TopologySpreadConstraint.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 34: {
+            if (tag !== 272) {
+              break;
+            }
+
+            message.setHostnameAsFqdn = reader.bool();
+            continue;
+          }
+          case 35: {
+            if (tag !== 282) {
+              break;
+            }
+
+            message.os = PodOS.decode(reader, reader.uint32());
+            continue;
+          }
+          case 36: {
+            if (tag !== 288) {
+              break;
+            }
+
+            message.hostUsers = reader.bool();
+            continue;
+          }
+          case 37: {
+            if (tag !== 298) {
+              break;
+            }
+
+            message.schedulingGates.push(PodSchedulingGate.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 38: {
+            if (tag !== 306) {
+              break;
+            }
+
+            message.resources = ResourceRequirements.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSpec {
+    return {
+      volumes: globalThis.Array.isArray(object?.volumes) ? object.volumes.map((e: any) => Volume.fromJSON(e)) : [],
+      initContainers: globalThis.Array.isArray(object?.initContainers)
+        ? object.initContainers.map((e: any) => Container.fromJSON(e))
+        : globalThis.Array.isArray(object?.init_containers)
+        ? object.init_containers.map((e: any) => Container.fromJSON(e))
+        : [],
+      containers: globalThis.Array.isArray(object?.containers)
+        ? object.containers.map((e: any) => Container.fromJSON(e))
+        : [],
+      restartPolicy: isSet(object.restartPolicy)
+        ? globalThis.String(object.restartPolicy)
+        : isSet(object.restart_policy)
+        ? globalThis.String(object.restart_policy)
+        : "",
+      terminationGracePeriodSeconds: isSet(object.terminationGracePeriodSeconds)
+        ? globalThis.String(object.terminationGracePeriodSeconds)
+        : isSet(object.termination_grace_period_seconds)
+        ? globalThis.String(object.termination_grace_period_seconds)
+        : undefined,
+      activeDeadlineSeconds: isSet(object.activeDeadlineSeconds)
+        ? globalThis.String(object.activeDeadlineSeconds)
+        : isSet(object.active_deadline_seconds)
+        ? globalThis.String(object.active_deadline_seconds)
+        : undefined,
+      dnsPolicy: isSet(object.dnsPolicy)
+        ? globalThis.String(object.dnsPolicy)
+        : isSet(object.dns_policy)
+        ? globalThis.String(object.dns_policy)
+        : "",
+      nodeSelector: isObject(object.nodeSelector)
+        ? (globalThis.Object.entries(object.nodeSelector) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.node_selector)
+        ? (globalThis.Object.entries(object.node_selector) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      serviceAccountName: isSet(object.serviceAccountName)
+        ? globalThis.String(object.serviceAccountName)
+        : isSet(object.service_account_name)
+        ? globalThis.String(object.service_account_name)
+        : "",
+      serviceAccount: isSet(object.serviceAccount)
+        ? globalThis.String(object.serviceAccount)
+        : isSet(object.service_account)
+        ? globalThis.String(object.service_account)
+        : "",
+      automountServiceAccountToken: isSet(object.automountServiceAccountToken)
+        ? globalThis.Boolean(object.automountServiceAccountToken)
+        : isSet(object.automount_service_account_token)
+        ? globalThis.Boolean(object.automount_service_account_token)
+        : undefined,
+      nodeName: isSet(object.nodeName)
+        ? globalThis.String(object.nodeName)
+        : isSet(object.node_name)
+        ? globalThis.String(object.node_name)
+        : "",
+      hostNetwork: isSet(object.hostNetwork)
+        ? globalThis.Boolean(object.hostNetwork)
+        : isSet(object.host_network)
+        ? globalThis.Boolean(object.host_network)
+        : false,
+      hostPid: isSet(object.hostPID)
+        ? globalThis.Boolean(object.hostPID)
+        : isSet(object.host_pid)
+        ? globalThis.Boolean(object.host_pid)
+        : false,
+      hostIpc: isSet(object.hostIPC)
+        ? globalThis.Boolean(object.hostIPC)
+        : isSet(object.host_ipc)
+        ? globalThis.Boolean(object.host_ipc)
+        : false,
+      shareProcessNamespace: isSet(object.shareProcessNamespace)
+        ? globalThis.Boolean(object.shareProcessNamespace)
+        : isSet(object.share_process_namespace)
+        ? globalThis.Boolean(object.share_process_namespace)
+        : undefined,
+      securityContext: isSet(object.securityContext)
+        ? PodSecurityContext.fromJSON(object.securityContext)
+        : isSet(object.security_context)
+        ? PodSecurityContext.fromJSON(object.security_context)
+        : undefined,
+      imagePullSecrets: globalThis.Array.isArray(object?.imagePullSecrets)
+        ? object.imagePullSecrets.map((e: any) => LocalObjectReference.fromJSON(e))
+        : globalThis.Array.isArray(object?.image_pull_secrets)
+        ? object.image_pull_secrets.map((e: any) => LocalObjectReference.fromJSON(e))
+        : [],
+      hostname: isSet(object.hostname) ? globalThis.String(object.hostname) : "",
+      subdomain: isSet(object.subdomain) ? globalThis.String(object.subdomain) : "",
+      affinity: isSet(object.affinity) ? Affinity.fromJSON(object.affinity) : undefined,
+      schedulerName: isSet(object.schedulerName)
+        ? globalThis.String(object.schedulerName)
+        : isSet(object.scheduler_name)
+        ? globalThis.String(object.scheduler_name)
+        : "",
+      tolerations: globalThis.Array.isArray(object?.tolerations)
+        ? object.tolerations.map((e: any) => Toleration.fromJSON(e))
+        : [],
+      hostAliases: globalThis.Array.isArray(object?.hostAliases)
+        ? object.hostAliases.map((e: any) => HostAlias.fromJSON(e))
+        : globalThis.Array.isArray(object?.host_aliases)
+        ? object.host_aliases.map((e: any) => HostAlias.fromJSON(e))
+        : [],
+      priorityClassName: isSet(object.priorityClassName)
+        ? globalThis.String(object.priorityClassName)
+        : isSet(object.priority_class_name)
+        ? globalThis.String(object.priority_class_name)
+        : "",
+      priority: isSet(object.priority) ? globalThis.Number(object.priority) : undefined,
+      dnsConfig: isSet(object.dnsConfig)
+        ? PodDNSConfig.fromJSON(object.dnsConfig)
+        : isSet(object.dns_config)
+        ? PodDNSConfig.fromJSON(object.dns_config)
+        : undefined,
+      readinessGates: globalThis.Array.isArray(object?.readinessGates)
+        ? object.readinessGates.map((e: any) => PodReadinessGate.fromJSON(e))
+        : globalThis.Array.isArray(object?.readiness_gates)
+        ? object.readiness_gates.map((e: any) => PodReadinessGate.fromJSON(e))
+        : [],
+      runtimeClassName: isSet(object.runtimeClassName)
+        ? globalThis.String(object.runtimeClassName)
+        : isSet(object.runtime_class_name)
+        ? globalThis.String(object.runtime_class_name)
+        : "",
+      enableServiceLinks: isSet(object.enableServiceLinks)
+        ? globalThis.Boolean(object.enableServiceLinks)
+        : isSet(object.enable_service_links)
+        ? globalThis.Boolean(object.enable_service_links)
+        : undefined,
+      preemptionPolicy: isSet(object.preemptionPolicy)
+        ? globalThis.String(object.preemptionPolicy)
+        : isSet(object.preemption_policy)
+        ? globalThis.String(object.preemption_policy)
+        : "",
+      overhead: isObject(object.overhead)
+        ? (globalThis.Object.entries(object.overhead) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      topologySpreadConstraints: globalThis.Array.isArray(object?.topologySpreadConstraints)
+        ? object.topologySpreadConstraints.map((e: any) => TopologySpreadConstraint.fromJSON(e))
+        : globalThis.Array.isArray(object?.topology_spread_constraints)
+        ? object.topology_spread_constraints.map((e: any) => TopologySpreadConstraint.fromJSON(e))
+        : [],
+      setHostnameAsFqdn: isSet(object.setHostnameAsFQDN)
+        ? globalThis.Boolean(object.setHostnameAsFQDN)
+        : isSet(object.set_hostname_as_fqdn)
+        ? globalThis.Boolean(object.set_hostname_as_fqdn)
+        : undefined,
+      os: isSet(object.os) ? PodOS.fromJSON(object.os) : undefined,
+      hostUsers: isSet(object.hostUsers)
+        ? globalThis.Boolean(object.hostUsers)
+        : isSet(object.host_users)
+        ? globalThis.Boolean(object.host_users)
+        : undefined,
+      schedulingGates: globalThis.Array.isArray(object?.schedulingGates)
+        ? object.schedulingGates.map((e: any) => PodSchedulingGate.fromJSON(e))
+        : globalThis.Array.isArray(object?.scheduling_gates)
+        ? object.scheduling_gates.map((e: any) => PodSchedulingGate.fromJSON(e))
+        : [],
+      resources: isSet(object.resources) ? ResourceRequirements.fromJSON(object.resources) : undefined,
+    };
+  },
+
+  toJSON(message: PodSpec): unknown {
+    const obj: any = {};
+    if (message.volumes?.length) {
+      obj.volumes = message.volumes.map((e) => Volume.toJSON(e));
+    }
+    if (message.initContainers?.length) {
+      obj.initContainers = message.initContainers.map((e) => Container.toJSON(e));
+    }
+    if (message.containers?.length) {
+      obj.containers = message.containers.map((e) => Container.toJSON(e));
+    }
+    if (message.restartPolicy !== "") {
+      obj.restartPolicy = message.restartPolicy;
+    }
+    if (message.terminationGracePeriodSeconds !== undefined) {
+      obj.terminationGracePeriodSeconds = message.terminationGracePeriodSeconds;
+    }
+    if (message.activeDeadlineSeconds !== undefined) {
+      obj.activeDeadlineSeconds = message.activeDeadlineSeconds;
+    }
+    if (message.dnsPolicy !== "") {
+      obj.dnsPolicy = message.dnsPolicy;
+    }
+    if (message.nodeSelector) {
+      const entries = globalThis.Object.entries(message.nodeSelector) as [string, string][];
+      if (entries.length > 0) {
+        obj.nodeSelector = {};
+        entries.forEach(([k, v]) => {
+          obj.nodeSelector[k] = v;
+        });
+      }
+    }
+    if (message.serviceAccountName !== "") {
+      obj.serviceAccountName = message.serviceAccountName;
+    }
+    if (message.serviceAccount !== "") {
+      obj.serviceAccount = message.serviceAccount;
+    }
+    if (message.automountServiceAccountToken !== undefined) {
+      obj.automountServiceAccountToken = message.automountServiceAccountToken;
+    }
+    if (message.nodeName !== "") {
+      obj.nodeName = message.nodeName;
+    }
+    if (message.hostNetwork !== false) {
+      obj.hostNetwork = message.hostNetwork;
+    }
+    if (message.hostPid !== false) {
+      obj.hostPID = message.hostPid;
+    }
+    if (message.hostIpc !== false) {
+      obj.hostIPC = message.hostIpc;
+    }
+    if (message.shareProcessNamespace !== undefined) {
+      obj.shareProcessNamespace = message.shareProcessNamespace;
+    }
+    if (message.securityContext !== undefined) {
+      obj.securityContext = PodSecurityContext.toJSON(message.securityContext);
+    }
+    if (message.imagePullSecrets?.length) {
+      obj.imagePullSecrets = message.imagePullSecrets.map((e) => LocalObjectReference.toJSON(e));
+    }
+    if (message.hostname !== "") {
+      obj.hostname = message.hostname;
+    }
+    if (message.subdomain !== "") {
+      obj.subdomain = message.subdomain;
+    }
+    if (message.affinity !== undefined) {
+      obj.affinity = Affinity.toJSON(message.affinity);
+    }
+    if (message.schedulerName !== "") {
+      obj.schedulerName = message.schedulerName;
+    }
+    if (message.tolerations?.length) {
+      obj.tolerations = message.tolerations.map((e) => Toleration.toJSON(e));
+    }
+    if (message.hostAliases?.length) {
+      obj.hostAliases = message.hostAliases.map((e) => HostAlias.toJSON(e));
+    }
+    if (message.priorityClassName !== "") {
+      obj.priorityClassName = message.priorityClassName;
+    }
+    if (message.priority !== undefined) {
+      obj.priority = Math.round(message.priority);
+    }
+    if (message.dnsConfig !== undefined) {
+      obj.dnsConfig = PodDNSConfig.toJSON(message.dnsConfig);
+    }
+    if (message.readinessGates?.length) {
+      obj.readinessGates = message.readinessGates.map((e) => PodReadinessGate.toJSON(e));
+    }
+    if (message.runtimeClassName !== "") {
+      obj.runtimeClassName = message.runtimeClassName;
+    }
+    if (message.enableServiceLinks !== undefined) {
+      obj.enableServiceLinks = message.enableServiceLinks;
+    }
+    if (message.preemptionPolicy !== "") {
+      obj.preemptionPolicy = message.preemptionPolicy;
+    }
+    if (message.overhead) {
+      const entries = globalThis.Object.entries(message.overhead) as [string, string][];
+      if (entries.length > 0) {
+        obj.overhead = {};
+        entries.forEach(([k, v]) => {
+          obj.overhead[k] = v;
+        });
+      }
+    }
+    if (message.topologySpreadConstraints?.length) {
+      obj.topologySpreadConstraints = message.topologySpreadConstraints.map((e) => TopologySpreadConstraint.toJSON(e));
+    }
+    if (message.setHostnameAsFqdn !== undefined) {
+      obj.setHostnameAsFQDN = message.setHostnameAsFqdn;
+    }
+    if (message.os !== undefined) {
+      obj.os = PodOS.toJSON(message.os);
+    }
+    if (message.hostUsers !== undefined) {
+      obj.hostUsers = message.hostUsers;
+    }
+    if (message.schedulingGates?.length) {
+      obj.schedulingGates = message.schedulingGates.map((e) => PodSchedulingGate.toJSON(e));
+    }
+    if (message.resources !== undefined) {
+      obj.resources = ResourceRequirements.toJSON(message.resources);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodSpec>, I>>(base?: I): PodSpec {
+    return PodSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodSpec>, I>>(object: I): PodSpec {
+    const message = createBasePodSpec();
+    message.volumes = object.volumes?.map((e) => Volume.fromPartial(e)) || [];
+    message.initContainers = object.initContainers?.map((e) => Container.fromPartial(e)) || [];
+    message.containers = object.containers?.map((e) => Container.fromPartial(e)) || [];
+    message.restartPolicy = object.restartPolicy ?? "";
+    message.terminationGracePeriodSeconds = object.terminationGracePeriodSeconds ?? undefined;
+    message.activeDeadlineSeconds = object.activeDeadlineSeconds ?? undefined;
+    message.dnsPolicy = object.dnsPolicy ?? "";
+    message.nodeSelector = (globalThis.Object.entries(object.nodeSelector ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.serviceAccountName = object.serviceAccountName ?? "";
+    message.serviceAccount = object.serviceAccount ?? "";
+    message.automountServiceAccountToken = object.automountServiceAccountToken ?? undefined;
+    message.nodeName = object.nodeName ?? "";
+    message.hostNetwork = object.hostNetwork ?? false;
+    message.hostPid = object.hostPid ?? false;
+    message.hostIpc = object.hostIpc ?? false;
+    message.shareProcessNamespace = object.shareProcessNamespace ?? undefined;
+    message.securityContext = (object.securityContext !== undefined && object.securityContext !== null)
+      ? PodSecurityContext.fromPartial(object.securityContext)
+      : undefined;
+    message.imagePullSecrets = object.imagePullSecrets?.map((e) => LocalObjectReference.fromPartial(e)) || [];
+    message.hostname = object.hostname ?? "";
+    message.subdomain = object.subdomain ?? "";
+    message.affinity = (object.affinity !== undefined && object.affinity !== null)
+      ? Affinity.fromPartial(object.affinity)
+      : undefined;
+    message.schedulerName = object.schedulerName ?? "";
+    message.tolerations = object.tolerations?.map((e) => Toleration.fromPartial(e)) || [];
+    message.hostAliases = object.hostAliases?.map((e) => HostAlias.fromPartial(e)) || [];
+    message.priorityClassName = object.priorityClassName ?? "";
+    message.priority = object.priority ?? undefined;
+    message.dnsConfig = (object.dnsConfig !== undefined && object.dnsConfig !== null)
+      ? PodDNSConfig.fromPartial(object.dnsConfig)
+      : undefined;
+    message.readinessGates = object.readinessGates?.map((e) => PodReadinessGate.fromPartial(e)) || [];
+    message.runtimeClassName = object.runtimeClassName ?? "";
+    message.enableServiceLinks = object.enableServiceLinks ?? undefined;
+    message.preemptionPolicy = object.preemptionPolicy ?? "";
+    message.overhead = (globalThis.Object.entries(object.overhead ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.topologySpreadConstraints =
+      object.topologySpreadConstraints?.map((e) => TopologySpreadConstraint.fromPartial(e)) || [];
+    message.setHostnameAsFqdn = object.setHostnameAsFqdn ?? undefined;
+    message.os = (object.os !== undefined && object.os !== null) ? PodOS.fromPartial(object.os) : undefined;
+    message.hostUsers = object.hostUsers ?? undefined;
+    message.schedulingGates = object.schedulingGates?.map((e) => PodSchedulingGate.fromPartial(e)) || [];
+    message.resources = (object.resources !== undefined && object.resources !== null)
+      ? ResourceRequirements.fromPartial(object.resources)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePodSpec_NodeSelectorEntry(): PodSpec_NodeSelectorEntry {
+  return { key: "", value: "" };
+}
+
+export const PodSpec_NodeSelectorEntry: MessageFns<PodSpec_NodeSelectorEntry> = {
+  encode(message: PodSpec_NodeSelectorEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSpec_NodeSelectorEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSpec_NodeSelectorEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSpec_NodeSelectorEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PodSpec_NodeSelectorEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodSpec_NodeSelectorEntry>, I>>(base?: I): PodSpec_NodeSelectorEntry {
+    return PodSpec_NodeSelectorEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodSpec_NodeSelectorEntry>, I>>(object: I): PodSpec_NodeSelectorEntry {
+    const message = createBasePodSpec_NodeSelectorEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePodSpec_OverheadEntry(): PodSpec_OverheadEntry {
+  return { key: "", value: "" };
+}
+
+export const PodSpec_OverheadEntry: MessageFns<PodSpec_OverheadEntry> = {
+  encode(message: PodSpec_OverheadEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSpec_OverheadEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSpec_OverheadEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSpec_OverheadEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PodSpec_OverheadEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodSpec_OverheadEntry>, I>>(base?: I): PodSpec_OverheadEntry {
+    return PodSpec_OverheadEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodSpec_OverheadEntry>, I>>(object: I): PodSpec_OverheadEntry {
+    const message = createBasePodSpec_OverheadEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseHostAlias(): HostAlias {
+  return { ip: "", hostnames: [] };
+}
+
+export const HostAlias: MessageFns<HostAlias> = {
+  encode(message: HostAlias, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ip !== "") {
+      writer.uint32(10).string(message.ip);
+    }
+    for (const v of message.hostnames) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HostAlias {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHostAlias();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ip = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hostnames.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HostAlias {
+    return {
+      ip: isSet(object.ip) ? globalThis.String(object.ip) : "",
+      hostnames: globalThis.Array.isArray(object?.hostnames)
+        ? object.hostnames.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: HostAlias): unknown {
+    const obj: any = {};
+    if (message.ip !== "") {
+      obj.ip = message.ip;
+    }
+    if (message.hostnames?.length) {
+      obj.hostnames = message.hostnames;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HostAlias>, I>>(base?: I): HostAlias {
+    return HostAlias.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HostAlias>, I>>(object: I): HostAlias {
+    const message = createBaseHostAlias();
+    message.ip = object.ip ?? "";
+    message.hostnames = object.hostnames?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBasePodDNSConfig(): PodDNSConfig {
+  return { nameservers: [], searches: [], options: [] };
+}
+
+export const PodDNSConfig: MessageFns<PodDNSConfig> = {
+  encode(message: PodDNSConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.nameservers) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.searches) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.options) {
+      PodDNSConfigOption.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodDNSConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodDNSConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nameservers.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.searches.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.options.push(PodDNSConfigOption.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodDNSConfig {
+    return {
+      nameservers: globalThis.Array.isArray(object?.nameservers)
+        ? object.nameservers.map((e: any) => globalThis.String(e))
+        : [],
+      searches: globalThis.Array.isArray(object?.searches) ? object.searches.map((e: any) => globalThis.String(e)) : [],
+      options: globalThis.Array.isArray(object?.options)
+        ? object.options.map((e: any) => PodDNSConfigOption.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PodDNSConfig): unknown {
+    const obj: any = {};
+    if (message.nameservers?.length) {
+      obj.nameservers = message.nameservers;
+    }
+    if (message.searches?.length) {
+      obj.searches = message.searches;
+    }
+    if (message.options?.length) {
+      obj.options = message.options.map((e) => PodDNSConfigOption.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodDNSConfig>, I>>(base?: I): PodDNSConfig {
+    return PodDNSConfig.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodDNSConfig>, I>>(object: I): PodDNSConfig {
+    const message = createBasePodDNSConfig();
+    message.nameservers = object.nameservers?.map((e) => e) || [];
+    message.searches = object.searches?.map((e) => e) || [];
+    message.options = object.options?.map((e) => PodDNSConfigOption.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePodDNSConfigOption(): PodDNSConfigOption {
+  return { name: "", value: "" };
+}
+
+export const PodDNSConfigOption: MessageFns<PodDNSConfigOption> = {
+  encode(message: PodDNSConfigOption, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodDNSConfigOption {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodDNSConfigOption();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodDNSConfigOption {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PodDNSConfigOption): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodDNSConfigOption>, I>>(base?: I): PodDNSConfigOption {
+    return PodDNSConfigOption.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodDNSConfigOption>, I>>(object: I): PodDNSConfigOption {
+    const message = createBasePodDNSConfigOption();
+    message.name = object.name ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePodReadinessGate(): PodReadinessGate {
+  return { conditionType: "" };
+}
+
+export const PodReadinessGate: MessageFns<PodReadinessGate> = {
+  encode(message: PodReadinessGate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conditionType !== "") {
+      writer.uint32(10).string(message.conditionType);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodReadinessGate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodReadinessGate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conditionType = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodReadinessGate {
+    return {
+      conditionType: isSet(object.conditionType)
+        ? globalThis.String(object.conditionType)
+        : isSet(object.condition_type)
+        ? globalThis.String(object.condition_type)
+        : "",
+    };
+  },
+
+  toJSON(message: PodReadinessGate): unknown {
+    const obj: any = {};
+    if (message.conditionType !== "") {
+      obj.conditionType = message.conditionType;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodReadinessGate>, I>>(base?: I): PodReadinessGate {
+    return PodReadinessGate.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodReadinessGate>, I>>(object: I): PodReadinessGate {
+    const message = createBasePodReadinessGate();
+    message.conditionType = object.conditionType ?? "";
+    return message;
+  },
+};
+
+function createBasePodSchedulingGate(): PodSchedulingGate {
+  return { name: "" };
+}
+
+export const PodSchedulingGate: MessageFns<PodSchedulingGate> = {
+  encode(message: PodSchedulingGate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSchedulingGate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSchedulingGate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSchedulingGate {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: PodSchedulingGate): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodSchedulingGate>, I>>(base?: I): PodSchedulingGate {
+    return PodSchedulingGate.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodSchedulingGate>, I>>(object: I): PodSchedulingGate {
+    const message = createBasePodSchedulingGate();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBasePodOS(): PodOS {
+  return { name: "" };
+}
+
+export const PodOS: MessageFns<PodOS> = {
+  encode(message: PodOS, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodOS {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodOS();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodOS {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: PodOS): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodOS>, I>>(base?: I): PodOS {
+    return PodOS.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodOS>, I>>(object: I): PodOS {
+    const message = createBasePodOS();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBasePodStatus(): PodStatus {
+  return {
+    phase: "",
+    conditions: [],
+    message: "",
+    reason: "",
+    nominatedNodeName: "",
+    hostIp: "",
+    hostIps: [],
+    podIp: "",
+    podIps: [],
+    startTime: undefined,
+    initContainerStatuses: [],
+    containerStatuses: [],
+    qosClass: "",
+    ephemeralContainerStatuses: [],
+    resize: "",
+    observedGeneration: "0",
+  };
+}
+
+export const PodStatus: MessageFns<PodStatus> = {
+  encode(message: PodStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.phase !== "") {
+      writer.uint32(10).string(message.phase);
+    }
+    for (const v of message.conditions) {
+      PodCondition.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.nominatedNodeName !== "") {
+      writer.uint32(42).string(message.nominatedNodeName);
+    }
+    if (message.hostIp !== "") {
+      writer.uint32(50).string(message.hostIp);
+    }
+    for (const v of message.hostIps) {
+      HostIP.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.podIp !== "") {
+      writer.uint32(66).string(message.podIp);
+    }
+    for (const v of message.podIps) {
+      PodIP.encode(v!, writer.uint32(74).fork()).join();
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(82).fork()).join();
+    }
+    for (const v of message.initContainerStatuses) {
+      ContainerStatus.encode(v!, writer.uint32(90).fork()).join();
+    }
+    for (const v of message.containerStatuses) {
+      ContainerStatus.encode(v!, writer.uint32(98).fork()).join();
+    }
+    if (message.qosClass !== "") {
+      writer.uint32(106).string(message.qosClass);
+    }
+    for (const v of message.ephemeralContainerStatuses) {
+      ContainerStatus.encode(v!, writer.uint32(114).fork()).join();
+    }
+    if (message.resize !== "") {
+      writer.uint32(122).string(message.resize);
+    }
+    if (message.observedGeneration !== "0") {
+      writer.uint32(128).int64(message.observedGeneration);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.phase = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.conditions.push(PodCondition.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.nominatedNodeName = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.hostIp = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.hostIps.push(HostIP.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.podIp = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.podIps.push(PodIP.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.initContainerStatuses.push(ContainerStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.containerStatuses.push(ContainerStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.qosClass = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.ephemeralContainerStatuses.push(ContainerStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.resize = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.observedGeneration = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodStatus {
+    return {
+      phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
+      conditions: globalThis.Array.isArray(object?.conditions)
+        ? object.conditions.map((e: any) => PodCondition.fromJSON(e))
+        : [],
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      nominatedNodeName: isSet(object.nominatedNodeName)
+        ? globalThis.String(object.nominatedNodeName)
+        : isSet(object.nominated_node_name)
+        ? globalThis.String(object.nominated_node_name)
+        : "",
+      hostIp: isSet(object.hostIP)
+        ? globalThis.String(object.hostIP)
+        : isSet(object.host_ip)
+        ? globalThis.String(object.host_ip)
+        : "",
+      hostIps: globalThis.Array.isArray(object?.hostIPs)
+        ? object.hostIPs.map((e: any) => HostIP.fromJSON(e))
+        : globalThis.Array.isArray(object?.host_ips)
+        ? object.host_ips.map((e: any) => HostIP.fromJSON(e))
+        : [],
+      podIp: isSet(object.podIP)
+        ? globalThis.String(object.podIP)
+        : isSet(object.pod_ip)
+        ? globalThis.String(object.pod_ip)
+        : "",
+      podIps: globalThis.Array.isArray(object?.podIPs)
+        ? object.podIPs.map((e: any) => PodIP.fromJSON(e))
+        : globalThis.Array.isArray(object?.pod_ips)
+        ? object.pod_ips.map((e: any) => PodIP.fromJSON(e))
+        : [],
+      startTime: isSet(object.startTime)
+        ? fromJsonTimestamp(object.startTime)
+        : isSet(object.start_time)
+        ? fromJsonTimestamp(object.start_time)
+        : undefined,
+      initContainerStatuses: globalThis.Array.isArray(object?.initContainerStatuses)
+        ? object.initContainerStatuses.map((e: any) => ContainerStatus.fromJSON(e))
+        : globalThis.Array.isArray(object?.init_container_statuses)
+        ? object.init_container_statuses.map((e: any) => ContainerStatus.fromJSON(e))
+        : [],
+      containerStatuses: globalThis.Array.isArray(object?.containerStatuses)
+        ? object.containerStatuses.map((e: any) => ContainerStatus.fromJSON(e))
+        : globalThis.Array.isArray(object?.container_statuses)
+        ? object.container_statuses.map((e: any) => ContainerStatus.fromJSON(e))
+        : [],
+      qosClass: isSet(object.qosClass)
+        ? globalThis.String(object.qosClass)
+        : isSet(object.qos_class)
+        ? globalThis.String(object.qos_class)
+        : "",
+      ephemeralContainerStatuses: globalThis.Array.isArray(object?.ephemeralContainerStatuses)
+        ? object.ephemeralContainerStatuses.map((e: any) => ContainerStatus.fromJSON(e))
+        : globalThis.Array.isArray(object?.ephemeral_container_statuses)
+        ? object.ephemeral_container_statuses.map((e: any) => ContainerStatus.fromJSON(e))
+        : [],
+      resize: isSet(object.resize) ? globalThis.String(object.resize) : "",
+      observedGeneration: isSet(object.observedGeneration)
+        ? globalThis.String(object.observedGeneration)
+        : isSet(object.observed_generation)
+        ? globalThis.String(object.observed_generation)
+        : "0",
+    };
+  },
+
+  toJSON(message: PodStatus): unknown {
+    const obj: any = {};
+    if (message.phase !== "") {
+      obj.phase = message.phase;
+    }
+    if (message.conditions?.length) {
+      obj.conditions = message.conditions.map((e) => PodCondition.toJSON(e));
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.nominatedNodeName !== "") {
+      obj.nominatedNodeName = message.nominatedNodeName;
+    }
+    if (message.hostIp !== "") {
+      obj.hostIP = message.hostIp;
+    }
+    if (message.hostIps?.length) {
+      obj.hostIPs = message.hostIps.map((e) => HostIP.toJSON(e));
+    }
+    if (message.podIp !== "") {
+      obj.podIP = message.podIp;
+    }
+    if (message.podIps?.length) {
+      obj.podIPs = message.podIps.map((e) => PodIP.toJSON(e));
+    }
+    if (message.startTime !== undefined) {
+      obj.startTime = message.startTime.toISOString();
+    }
+    if (message.initContainerStatuses?.length) {
+      obj.initContainerStatuses = message.initContainerStatuses.map((e) => ContainerStatus.toJSON(e));
+    }
+    if (message.containerStatuses?.length) {
+      obj.containerStatuses = message.containerStatuses.map((e) => ContainerStatus.toJSON(e));
+    }
+    if (message.qosClass !== "") {
+      obj.qosClass = message.qosClass;
+    }
+    if (message.ephemeralContainerStatuses?.length) {
+      obj.ephemeralContainerStatuses = message.ephemeralContainerStatuses.map((e) => ContainerStatus.toJSON(e));
+    }
+    if (message.resize !== "") {
+      obj.resize = message.resize;
+    }
+    if (message.observedGeneration !== "0") {
+      obj.observedGeneration = message.observedGeneration;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodStatus>, I>>(base?: I): PodStatus {
+    return PodStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodStatus>, I>>(object: I): PodStatus {
+    const message = createBasePodStatus();
+    message.phase = object.phase ?? "";
+    message.conditions = object.conditions?.map((e) => PodCondition.fromPartial(e)) || [];
+    message.message = object.message ?? "";
+    message.reason = object.reason ?? "";
+    message.nominatedNodeName = object.nominatedNodeName ?? "";
+    message.hostIp = object.hostIp ?? "";
+    message.hostIps = object.hostIps?.map((e) => HostIP.fromPartial(e)) || [];
+    message.podIp = object.podIp ?? "";
+    message.podIps = object.podIps?.map((e) => PodIP.fromPartial(e)) || [];
+    message.startTime = object.startTime ?? undefined;
+    message.initContainerStatuses = object.initContainerStatuses?.map((e) => ContainerStatus.fromPartial(e)) || [];
+    message.containerStatuses = object.containerStatuses?.map((e) => ContainerStatus.fromPartial(e)) || [];
+    message.qosClass = object.qosClass ?? "";
+    message.ephemeralContainerStatuses =
+      object.ephemeralContainerStatuses?.map((e) => ContainerStatus.fromPartial(e)) || [];
+    message.resize = object.resize ?? "";
+    message.observedGeneration = object.observedGeneration ?? "0";
+    return message;
+  },
+};
+
+function createBasePodCondition(): PodCondition {
+  return {
+    type: "",
+    status: "",
+    lastProbeTime: undefined,
+    lastTransitionTime: undefined,
+    reason: "",
+    message: "",
+    observedGeneration: "0",
+  };
+}
+
+export const PodCondition: MessageFns<PodCondition> = {
+  encode(message: PodCondition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.lastProbeTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastProbeTime), writer.uint32(26).fork()).join();
+    }
+    if (message.lastTransitionTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastTransitionTime), writer.uint32(34).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(50).string(message.message);
+    }
+    if (message.observedGeneration !== "0") {
+      writer.uint32(56).int64(message.observedGeneration);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodCondition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodCondition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.lastProbeTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastTransitionTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.observedGeneration = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodCondition {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      lastProbeTime: isSet(object.lastProbeTime)
+        ? fromJsonTimestamp(object.lastProbeTime)
+        : isSet(object.last_probe_time)
+        ? fromJsonTimestamp(object.last_probe_time)
+        : undefined,
+      lastTransitionTime: isSet(object.lastTransitionTime)
+        ? fromJsonTimestamp(object.lastTransitionTime)
+        : isSet(object.last_transition_time)
+        ? fromJsonTimestamp(object.last_transition_time)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      observedGeneration: isSet(object.observedGeneration)
+        ? globalThis.String(object.observedGeneration)
+        : isSet(object.observed_generation)
+        ? globalThis.String(object.observed_generation)
+        : "0",
+    };
+  },
+
+  toJSON(message: PodCondition): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.lastProbeTime !== undefined) {
+      obj.lastProbeTime = message.lastProbeTime.toISOString();
+    }
+    if (message.lastTransitionTime !== undefined) {
+      obj.lastTransitionTime = message.lastTransitionTime.toISOString();
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.observedGeneration !== "0") {
+      obj.observedGeneration = message.observedGeneration;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodCondition>, I>>(base?: I): PodCondition {
+    return PodCondition.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodCondition>, I>>(object: I): PodCondition {
+    const message = createBasePodCondition();
+    message.type = object.type ?? "";
+    message.status = object.status ?? "";
+    message.lastProbeTime = object.lastProbeTime ?? undefined;
+    message.lastTransitionTime = object.lastTransitionTime ?? undefined;
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
+    message.observedGeneration = object.observedGeneration ?? "0";
+    return message;
+  },
+};
+
+function createBasePodIP(): PodIP {
+  return { ip: "" };
+}
+
+export const PodIP: MessageFns<PodIP> = {
+  encode(message: PodIP, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ip !== "") {
+      writer.uint32(10).string(message.ip);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodIP {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodIP();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ip = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodIP {
+    return { ip: isSet(object.ip) ? globalThis.String(object.ip) : "" };
+  },
+
+  toJSON(message: PodIP): unknown {
+    const obj: any = {};
+    if (message.ip !== "") {
+      obj.ip = message.ip;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodIP>, I>>(base?: I): PodIP {
+    return PodIP.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodIP>, I>>(object: I): PodIP {
+    const message = createBasePodIP();
+    message.ip = object.ip ?? "";
+    return message;
+  },
+};
+
+function createBaseHostIP(): HostIP {
+  return { ip: "" };
+}
+
+export const HostIP: MessageFns<HostIP> = {
+  encode(message: HostIP, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ip !== "") {
+      writer.uint32(10).string(message.ip);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HostIP {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHostIP();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ip = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HostIP {
+    return { ip: isSet(object.ip) ? globalThis.String(object.ip) : "" };
+  },
+
+  toJSON(message: HostIP): unknown {
+    const obj: any = {};
+    if (message.ip !== "") {
+      obj.ip = message.ip;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HostIP>, I>>(base?: I): HostIP {
+    return HostIP.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HostIP>, I>>(object: I): HostIP {
+    const message = createBaseHostIP();
+    message.ip = object.ip ?? "";
+    return message;
+  },
+};
+
+function createBaseContainerStatus(): ContainerStatus {
+  return {
+    name: "",
+    state: undefined,
+    lastState: undefined,
+    ready: false,
+    restartCount: 0,
+    image: "",
+    imageId: "",
+    containerId: "",
+    started: undefined,
+    allocatedResources: {},
+    resources: undefined,
+    stopSignal: "",
+  };
+}
+
+export const ContainerStatus: MessageFns<ContainerStatus> = {
+  encode(message: ContainerStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.state !== undefined) {
+      ContainerState.encode(message.state, writer.uint32(18).fork()).join();
+    }
+    if (message.lastState !== undefined) {
+      ContainerState.encode(message.lastState, writer.uint32(26).fork()).join();
+    }
+    if (message.ready !== false) {
+      writer.uint32(32).bool(message.ready);
+    }
+    if (message.restartCount !== 0) {
+      writer.uint32(40).int32(message.restartCount);
+    }
+    if (message.image !== "") {
+      writer.uint32(50).string(message.image);
+    }
+    if (message.imageId !== "") {
+      writer.uint32(58).string(message.imageId);
+    }
+    if (message.containerId !== "") {
+      writer.uint32(66).string(message.containerId);
+    }
+    if (message.started !== undefined) {
+      writer.uint32(72).bool(message.started);
+    }
+    globalThis.Object.entries(message.allocatedResources).forEach(([key, value]: [string, string]) => {
+      ContainerStatus_AllocatedResourcesEntry.encode({ key: key as any, value }, writer.uint32(82).fork()).join();
+    });
+    if (message.resources !== undefined) {
+      ResourceRequirements.encode(message.resources, writer.uint32(90).fork()).join();
+    }
+    if (message.stopSignal !== "") {
+      writer.uint32(98).string(message.stopSignal);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.state = ContainerState.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.lastState = ContainerState.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.ready = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.restartCount = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.image = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.imageId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.started = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            const entry10 = ContainerStatus_AllocatedResourcesEntry.decode(reader, reader.uint32());
+            if (entry10.value !== undefined) {
+              message.allocatedResources[entry10.key] = entry10.value;
+            }
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.resources = ResourceRequirements.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.stopSignal = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerStatus {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      state: isSet(object.state) ? ContainerState.fromJSON(object.state) : undefined,
+      lastState: isSet(object.lastState)
+        ? ContainerState.fromJSON(object.lastState)
+        : isSet(object.last_state)
+        ? ContainerState.fromJSON(object.last_state)
+        : undefined,
+      ready: isSet(object.ready) ? globalThis.Boolean(object.ready) : false,
+      restartCount: isSet(object.restartCount)
+        ? globalThis.Number(object.restartCount)
+        : isSet(object.restart_count)
+        ? globalThis.Number(object.restart_count)
+        : 0,
+      image: isSet(object.image) ? globalThis.String(object.image) : "",
+      imageId: isSet(object.imageID)
+        ? globalThis.String(object.imageID)
+        : isSet(object.image_id)
+        ? globalThis.String(object.image_id)
+        : "",
+      containerId: isSet(object.containerID)
+        ? globalThis.String(object.containerID)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      started: isSet(object.started) ? globalThis.Boolean(object.started) : undefined,
+      allocatedResources: isObject(object.allocatedResources)
+        ? (globalThis.Object.entries(object.allocatedResources) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.allocated_resources)
+        ? (globalThis.Object.entries(object.allocated_resources) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      resources: isSet(object.resources) ? ResourceRequirements.fromJSON(object.resources) : undefined,
+      stopSignal: isSet(object.stopSignal)
+        ? globalThis.String(object.stopSignal)
+        : isSet(object.stop_signal)
+        ? globalThis.String(object.stop_signal)
+        : "",
+    };
+  },
+
+  toJSON(message: ContainerStatus): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.state !== undefined) {
+      obj.state = ContainerState.toJSON(message.state);
+    }
+    if (message.lastState !== undefined) {
+      obj.lastState = ContainerState.toJSON(message.lastState);
+    }
+    if (message.ready !== false) {
+      obj.ready = message.ready;
+    }
+    if (message.restartCount !== 0) {
+      obj.restartCount = Math.round(message.restartCount);
+    }
+    if (message.image !== "") {
+      obj.image = message.image;
+    }
+    if (message.imageId !== "") {
+      obj.imageID = message.imageId;
+    }
+    if (message.containerId !== "") {
+      obj.containerID = message.containerId;
+    }
+    if (message.started !== undefined) {
+      obj.started = message.started;
+    }
+    if (message.allocatedResources) {
+      const entries = globalThis.Object.entries(message.allocatedResources) as [string, string][];
+      if (entries.length > 0) {
+        obj.allocatedResources = {};
+        entries.forEach(([k, v]) => {
+          obj.allocatedResources[k] = v;
+        });
+      }
+    }
+    if (message.resources !== undefined) {
+      obj.resources = ResourceRequirements.toJSON(message.resources);
+    }
+    if (message.stopSignal !== "") {
+      obj.stopSignal = message.stopSignal;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerStatus>, I>>(base?: I): ContainerStatus {
+    return ContainerStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerStatus>, I>>(object: I): ContainerStatus {
+    const message = createBaseContainerStatus();
+    message.name = object.name ?? "";
+    message.state = (object.state !== undefined && object.state !== null)
+      ? ContainerState.fromPartial(object.state)
+      : undefined;
+    message.lastState = (object.lastState !== undefined && object.lastState !== null)
+      ? ContainerState.fromPartial(object.lastState)
+      : undefined;
+    message.ready = object.ready ?? false;
+    message.restartCount = object.restartCount ?? 0;
+    message.image = object.image ?? "";
+    message.imageId = object.imageId ?? "";
+    message.containerId = object.containerId ?? "";
+    message.started = object.started ?? undefined;
+    message.allocatedResources = (globalThis.Object.entries(object.allocatedResources ?? {}) as [string, string][])
+      .reduce((acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      }, {});
+    message.resources = (object.resources !== undefined && object.resources !== null)
+      ? ResourceRequirements.fromPartial(object.resources)
+      : undefined;
+    message.stopSignal = object.stopSignal ?? "";
+    return message;
+  },
+};
+
+function createBaseContainerStatus_AllocatedResourcesEntry(): ContainerStatus_AllocatedResourcesEntry {
+  return { key: "", value: "" };
+}
+
+export const ContainerStatus_AllocatedResourcesEntry: MessageFns<ContainerStatus_AllocatedResourcesEntry> = {
+  encode(message: ContainerStatus_AllocatedResourcesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerStatus_AllocatedResourcesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerStatus_AllocatedResourcesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerStatus_AllocatedResourcesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ContainerStatus_AllocatedResourcesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerStatus_AllocatedResourcesEntry>, I>>(
+    base?: I,
+  ): ContainerStatus_AllocatedResourcesEntry {
+    return ContainerStatus_AllocatedResourcesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerStatus_AllocatedResourcesEntry>, I>>(
+    object: I,
+  ): ContainerStatus_AllocatedResourcesEntry {
+    const message = createBaseContainerStatus_AllocatedResourcesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseContainerState(): ContainerState {
+  return { waiting: undefined, running: undefined, terminated: undefined };
+}
+
+export const ContainerState: MessageFns<ContainerState> = {
+  encode(message: ContainerState, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.waiting !== undefined) {
+      ContainerStateWaiting.encode(message.waiting, writer.uint32(10).fork()).join();
+    }
+    if (message.running !== undefined) {
+      ContainerStateRunning.encode(message.running, writer.uint32(18).fork()).join();
+    }
+    if (message.terminated !== undefined) {
+      ContainerStateTerminated.encode(message.terminated, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerState {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerState();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.waiting = ContainerStateWaiting.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.running = ContainerStateRunning.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.terminated = ContainerStateTerminated.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerState {
+    return {
+      waiting: isSet(object.waiting) ? ContainerStateWaiting.fromJSON(object.waiting) : undefined,
+      running: isSet(object.running) ? ContainerStateRunning.fromJSON(object.running) : undefined,
+      terminated: isSet(object.terminated) ? ContainerStateTerminated.fromJSON(object.terminated) : undefined,
+    };
+  },
+
+  toJSON(message: ContainerState): unknown {
+    const obj: any = {};
+    if (message.waiting !== undefined) {
+      obj.waiting = ContainerStateWaiting.toJSON(message.waiting);
+    }
+    if (message.running !== undefined) {
+      obj.running = ContainerStateRunning.toJSON(message.running);
+    }
+    if (message.terminated !== undefined) {
+      obj.terminated = ContainerStateTerminated.toJSON(message.terminated);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerState>, I>>(base?: I): ContainerState {
+    return ContainerState.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerState>, I>>(object: I): ContainerState {
+    const message = createBaseContainerState();
+    message.waiting = (object.waiting !== undefined && object.waiting !== null)
+      ? ContainerStateWaiting.fromPartial(object.waiting)
+      : undefined;
+    message.running = (object.running !== undefined && object.running !== null)
+      ? ContainerStateRunning.fromPartial(object.running)
+      : undefined;
+    message.terminated = (object.terminated !== undefined && object.terminated !== null)
+      ? ContainerStateTerminated.fromPartial(object.terminated)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseContainerStateWaiting(): ContainerStateWaiting {
+  return { reason: "", message: "" };
+}
+
+export const ContainerStateWaiting: MessageFns<ContainerStateWaiting> = {
+  encode(message: ContainerStateWaiting, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reason !== "") {
+      writer.uint32(10).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerStateWaiting {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerStateWaiting();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerStateWaiting {
+    return {
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: ContainerStateWaiting): unknown {
+    const obj: any = {};
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerStateWaiting>, I>>(base?: I): ContainerStateWaiting {
+    return ContainerStateWaiting.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerStateWaiting>, I>>(object: I): ContainerStateWaiting {
+    const message = createBaseContainerStateWaiting();
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseContainerStateRunning(): ContainerStateRunning {
+  return { startedAt: undefined };
+}
+
+export const ContainerStateRunning: MessageFns<ContainerStateRunning> = {
+  encode(message: ContainerStateRunning, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.startedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startedAt), writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerStateRunning {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerStateRunning();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.startedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerStateRunning {
+    return {
+      startedAt: isSet(object.startedAt)
+        ? fromJsonTimestamp(object.startedAt)
+        : isSet(object.started_at)
+        ? fromJsonTimestamp(object.started_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ContainerStateRunning): unknown {
+    const obj: any = {};
+    if (message.startedAt !== undefined) {
+      obj.startedAt = message.startedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerStateRunning>, I>>(base?: I): ContainerStateRunning {
+    return ContainerStateRunning.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerStateRunning>, I>>(object: I): ContainerStateRunning {
+    const message = createBaseContainerStateRunning();
+    message.startedAt = object.startedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseContainerStateTerminated(): ContainerStateTerminated {
+  return {
+    exitCode: 0,
+    signal: 0,
+    reason: "",
+    message: "",
+    startedAt: undefined,
+    finishedAt: undefined,
+    containerId: "",
+  };
+}
+
+export const ContainerStateTerminated: MessageFns<ContainerStateTerminated> = {
+  encode(message: ContainerStateTerminated, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.exitCode !== 0) {
+      writer.uint32(8).int32(message.exitCode);
+    }
+    if (message.signal !== 0) {
+      writer.uint32(16).int32(message.signal);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(34).string(message.message);
+    }
+    if (message.startedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startedAt), writer.uint32(42).fork()).join();
+    }
+    if (message.finishedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.finishedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.containerId !== "") {
+      writer.uint32(58).string(message.containerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerStateTerminated {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerStateTerminated();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.exitCode = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.signal = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.startedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.finishedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerStateTerminated {
+    return {
+      exitCode: isSet(object.exitCode)
+        ? globalThis.Number(object.exitCode)
+        : isSet(object.exit_code)
+        ? globalThis.Number(object.exit_code)
+        : 0,
+      signal: isSet(object.signal) ? globalThis.Number(object.signal) : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      startedAt: isSet(object.startedAt)
+        ? fromJsonTimestamp(object.startedAt)
+        : isSet(object.started_at)
+        ? fromJsonTimestamp(object.started_at)
+        : undefined,
+      finishedAt: isSet(object.finishedAt)
+        ? fromJsonTimestamp(object.finishedAt)
+        : isSet(object.finished_at)
+        ? fromJsonTimestamp(object.finished_at)
+        : undefined,
+      containerId: isSet(object.containerID)
+        ? globalThis.String(object.containerID)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ContainerStateTerminated): unknown {
+    const obj: any = {};
+    if (message.exitCode !== 0) {
+      obj.exitCode = Math.round(message.exitCode);
+    }
+    if (message.signal !== 0) {
+      obj.signal = Math.round(message.signal);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.startedAt !== undefined) {
+      obj.startedAt = message.startedAt.toISOString();
+    }
+    if (message.finishedAt !== undefined) {
+      obj.finishedAt = message.finishedAt.toISOString();
+    }
+    if (message.containerId !== "") {
+      obj.containerID = message.containerId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerStateTerminated>, I>>(base?: I): ContainerStateTerminated {
+    return ContainerStateTerminated.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerStateTerminated>, I>>(object: I): ContainerStateTerminated {
+    const message = createBaseContainerStateTerminated();
+    message.exitCode = object.exitCode ?? 0;
+    message.signal = object.signal ?? 0;
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
+    message.startedAt = object.startedAt ?? undefined;
+    message.finishedAt = object.finishedAt ?? undefined;
+    message.containerId = object.containerId ?? "";
     return message;
   },
 };
@@ -134,6 +3655,32 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

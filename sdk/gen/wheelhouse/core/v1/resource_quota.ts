@@ -8,15 +8,75 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { ObjectMeta } from "../../meta/v1/meta.js";
 
-/** ResourceQuota (placeholder until its fields are written). */
+/**
+ * ResourceQuota caps the total resources and object counts of a namespace; the
+ * ResourceQuota admission plugin enforces it (apiVersion v1). Keys of the maps
+ * are resource names (cpu, requests.memory, limits.cpu, pods, count/configmaps,
+ * ...), values quantities.
+ */
 export interface ResourceQuota {
   apiVersion: string;
   kind: string;
   metadata?: ObjectMeta | undefined;
+  spec?:
+    | ResourceQuotaSpec
+    | undefined;
+  /** Written by the quota controller and the admission plugin. */
+  status?: ResourceQuotaStatus | undefined;
+}
+
+/** ResourceQuotaSpec is the desired quota. */
+export interface ResourceQuotaSpec {
+  /** The caps. */
+  hard: { [key: string]: string };
+  /**
+   * Only objects in every scope count: Terminating, NotTerminating, BestEffort,
+   * NotBestEffort, PriorityClass, CrossNamespacePodAffinity.
+   */
+  scopes: string[];
+  /** Like scopes, with operators; ANDed with them. */
+  scopeSelector?: ScopeSelector | undefined;
+}
+
+export interface ResourceQuotaSpec_HardEntry {
+  key: string;
+  value: string;
+}
+
+/** ScopeSelector selects scopes; every requirement must match. */
+export interface ScopeSelector {
+  matchExpressions: ScopedResourceSelectorRequirement[];
+}
+
+/** ScopedResourceSelectorRequirement is one requirement on a scope. */
+export interface ScopedResourceSelectorRequirement {
+  /** One of the scopes listed in ResourceQuotaSpec.scopes. */
+  scopeName: string;
+  /** In, NotIn, Exists or DoesNotExist. */
+  operator: string;
+  values: string[];
+}
+
+/** ResourceQuotaStatus is the enforced quota and the current usage. */
+export interface ResourceQuotaStatus {
+  /** The caps in force. */
+  hard: { [key: string]: string };
+  /** What the namespace uses now. */
+  used: { [key: string]: string };
+}
+
+export interface ResourceQuotaStatus_HardEntry {
+  key: string;
+  value: string;
+}
+
+export interface ResourceQuotaStatus_UsedEntry {
+  key: string;
+  value: string;
 }
 
 function createBaseResourceQuota(): ResourceQuota {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, spec: undefined, status: undefined };
 }
 
 export const ResourceQuota: MessageFns<ResourceQuota> = {
@@ -29,6 +89,12 @@ export const ResourceQuota: MessageFns<ResourceQuota> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      ResourceQuotaSpec.encode(message.spec, writer.uint32(34).fork()).join();
+    }
+    if (message.status !== undefined) {
+      ResourceQuotaStatus.encode(message.status, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -70,6 +136,22 @@ export const ResourceQuota: MessageFns<ResourceQuota> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.spec = ResourceQuotaSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.status = ResourceQuotaStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +173,8 @@ export const ResourceQuota: MessageFns<ResourceQuota> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? ResourceQuotaSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? ResourceQuotaStatus.fromJSON(object.status) : undefined,
     };
   },
 
@@ -105,6 +189,12 @@ export const ResourceQuota: MessageFns<ResourceQuota> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.spec !== undefined) {
+      obj.spec = ResourceQuotaSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = ResourceQuotaStatus.toJSON(message.status);
+    }
     return obj;
   },
 
@@ -118,6 +208,736 @@ export const ResourceQuota: MessageFns<ResourceQuota> = {
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? ResourceQuotaSpec.fromPartial(object.spec)
+      : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? ResourceQuotaStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseResourceQuotaSpec(): ResourceQuotaSpec {
+  return { hard: {}, scopes: [], scopeSelector: undefined };
+}
+
+export const ResourceQuotaSpec: MessageFns<ResourceQuotaSpec> = {
+  encode(message: ResourceQuotaSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.hard).forEach(([key, value]: [string, string]) => {
+      ResourceQuotaSpec_HardEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    for (const v of message.scopes) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.scopeSelector !== undefined) {
+      ScopeSelector.encode(message.scopeSelector, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResourceQuotaSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResourceQuotaSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = ResourceQuotaSpec_HardEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.hard[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.scopes.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.scopeSelector = ScopeSelector.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResourceQuotaSpec {
+    return {
+      hard: isObject(object.hard)
+        ? (globalThis.Object.entries(object.hard) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      scopes: globalThis.Array.isArray(object?.scopes) ? object.scopes.map((e: any) => globalThis.String(e)) : [],
+      scopeSelector: isSet(object.scopeSelector)
+        ? ScopeSelector.fromJSON(object.scopeSelector)
+        : isSet(object.scope_selector)
+        ? ScopeSelector.fromJSON(object.scope_selector)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ResourceQuotaSpec): unknown {
+    const obj: any = {};
+    if (message.hard) {
+      const entries = globalThis.Object.entries(message.hard) as [string, string][];
+      if (entries.length > 0) {
+        obj.hard = {};
+        entries.forEach(([k, v]) => {
+          obj.hard[k] = v;
+        });
+      }
+    }
+    if (message.scopes?.length) {
+      obj.scopes = message.scopes;
+    }
+    if (message.scopeSelector !== undefined) {
+      obj.scopeSelector = ScopeSelector.toJSON(message.scopeSelector);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResourceQuotaSpec>, I>>(base?: I): ResourceQuotaSpec {
+    return ResourceQuotaSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResourceQuotaSpec>, I>>(object: I): ResourceQuotaSpec {
+    const message = createBaseResourceQuotaSpec();
+    message.hard = (globalThis.Object.entries(object.hard ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.scopes = object.scopes?.map((e) => e) || [];
+    message.scopeSelector = (object.scopeSelector !== undefined && object.scopeSelector !== null)
+      ? ScopeSelector.fromPartial(object.scopeSelector)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseResourceQuotaSpec_HardEntry(): ResourceQuotaSpec_HardEntry {
+  return { key: "", value: "" };
+}
+
+export const ResourceQuotaSpec_HardEntry: MessageFns<ResourceQuotaSpec_HardEntry> = {
+  encode(message: ResourceQuotaSpec_HardEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResourceQuotaSpec_HardEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResourceQuotaSpec_HardEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResourceQuotaSpec_HardEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ResourceQuotaSpec_HardEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResourceQuotaSpec_HardEntry>, I>>(base?: I): ResourceQuotaSpec_HardEntry {
+    return ResourceQuotaSpec_HardEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResourceQuotaSpec_HardEntry>, I>>(object: I): ResourceQuotaSpec_HardEntry {
+    const message = createBaseResourceQuotaSpec_HardEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseScopeSelector(): ScopeSelector {
+  return { matchExpressions: [] };
+}
+
+export const ScopeSelector: MessageFns<ScopeSelector> = {
+  encode(message: ScopeSelector, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.matchExpressions) {
+      ScopedResourceSelectorRequirement.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScopeSelector {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScopeSelector();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.matchExpressions.push(ScopedResourceSelectorRequirement.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScopeSelector {
+    return {
+      matchExpressions: globalThis.Array.isArray(object?.matchExpressions)
+        ? object.matchExpressions.map((e: any) => ScopedResourceSelectorRequirement.fromJSON(e))
+        : globalThis.Array.isArray(object?.match_expressions)
+        ? object.match_expressions.map((e: any) => ScopedResourceSelectorRequirement.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ScopeSelector): unknown {
+    const obj: any = {};
+    if (message.matchExpressions?.length) {
+      obj.matchExpressions = message.matchExpressions.map((e) => ScopedResourceSelectorRequirement.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ScopeSelector>, I>>(base?: I): ScopeSelector {
+    return ScopeSelector.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ScopeSelector>, I>>(object: I): ScopeSelector {
+    const message = createBaseScopeSelector();
+    message.matchExpressions = object.matchExpressions?.map((e) => ScopedResourceSelectorRequirement.fromPartial(e)) ||
+      [];
+    return message;
+  },
+};
+
+function createBaseScopedResourceSelectorRequirement(): ScopedResourceSelectorRequirement {
+  return { scopeName: "", operator: "", values: [] };
+}
+
+export const ScopedResourceSelectorRequirement: MessageFns<ScopedResourceSelectorRequirement> = {
+  encode(message: ScopedResourceSelectorRequirement, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.scopeName !== "") {
+      writer.uint32(10).string(message.scopeName);
+    }
+    if (message.operator !== "") {
+      writer.uint32(18).string(message.operator);
+    }
+    for (const v of message.values) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScopedResourceSelectorRequirement {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScopedResourceSelectorRequirement();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.scopeName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.values.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScopedResourceSelectorRequirement {
+    return {
+      scopeName: isSet(object.scopeName)
+        ? globalThis.String(object.scopeName)
+        : isSet(object.scope_name)
+        ? globalThis.String(object.scope_name)
+        : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: ScopedResourceSelectorRequirement): unknown {
+    const obj: any = {};
+    if (message.scopeName !== "") {
+      obj.scopeName = message.scopeName;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.values?.length) {
+      obj.values = message.values;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ScopedResourceSelectorRequirement>, I>>(
+    base?: I,
+  ): ScopedResourceSelectorRequirement {
+    return ScopedResourceSelectorRequirement.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ScopedResourceSelectorRequirement>, I>>(
+    object: I,
+  ): ScopedResourceSelectorRequirement {
+    const message = createBaseScopedResourceSelectorRequirement();
+    message.scopeName = object.scopeName ?? "";
+    message.operator = object.operator ?? "";
+    message.values = object.values?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseResourceQuotaStatus(): ResourceQuotaStatus {
+  return { hard: {}, used: {} };
+}
+
+export const ResourceQuotaStatus: MessageFns<ResourceQuotaStatus> = {
+  encode(message: ResourceQuotaStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.hard).forEach(([key, value]: [string, string]) => {
+      ResourceQuotaStatus_HardEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    globalThis.Object.entries(message.used).forEach(([key, value]: [string, string]) => {
+      ResourceQuotaStatus_UsedEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResourceQuotaStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResourceQuotaStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = ResourceQuotaStatus_HardEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.hard[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = ResourceQuotaStatus_UsedEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.used[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResourceQuotaStatus {
+    return {
+      hard: isObject(object.hard)
+        ? (globalThis.Object.entries(object.hard) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      used: isObject(object.used)
+        ? (globalThis.Object.entries(object.used) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: ResourceQuotaStatus): unknown {
+    const obj: any = {};
+    if (message.hard) {
+      const entries = globalThis.Object.entries(message.hard) as [string, string][];
+      if (entries.length > 0) {
+        obj.hard = {};
+        entries.forEach(([k, v]) => {
+          obj.hard[k] = v;
+        });
+      }
+    }
+    if (message.used) {
+      const entries = globalThis.Object.entries(message.used) as [string, string][];
+      if (entries.length > 0) {
+        obj.used = {};
+        entries.forEach(([k, v]) => {
+          obj.used[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResourceQuotaStatus>, I>>(base?: I): ResourceQuotaStatus {
+    return ResourceQuotaStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResourceQuotaStatus>, I>>(object: I): ResourceQuotaStatus {
+    const message = createBaseResourceQuotaStatus();
+    message.hard = (globalThis.Object.entries(object.hard ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.used = (globalThis.Object.entries(object.used ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseResourceQuotaStatus_HardEntry(): ResourceQuotaStatus_HardEntry {
+  return { key: "", value: "" };
+}
+
+export const ResourceQuotaStatus_HardEntry: MessageFns<ResourceQuotaStatus_HardEntry> = {
+  encode(message: ResourceQuotaStatus_HardEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResourceQuotaStatus_HardEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResourceQuotaStatus_HardEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResourceQuotaStatus_HardEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ResourceQuotaStatus_HardEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResourceQuotaStatus_HardEntry>, I>>(base?: I): ResourceQuotaStatus_HardEntry {
+    return ResourceQuotaStatus_HardEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResourceQuotaStatus_HardEntry>, I>>(
+    object: I,
+  ): ResourceQuotaStatus_HardEntry {
+    const message = createBaseResourceQuotaStatus_HardEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseResourceQuotaStatus_UsedEntry(): ResourceQuotaStatus_UsedEntry {
+  return { key: "", value: "" };
+}
+
+export const ResourceQuotaStatus_UsedEntry: MessageFns<ResourceQuotaStatus_UsedEntry> = {
+  encode(message: ResourceQuotaStatus_UsedEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResourceQuotaStatus_UsedEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResourceQuotaStatus_UsedEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResourceQuotaStatus_UsedEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ResourceQuotaStatus_UsedEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResourceQuotaStatus_UsedEntry>, I>>(base?: I): ResourceQuotaStatus_UsedEntry {
+    return ResourceQuotaStatus_UsedEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResourceQuotaStatus_UsedEntry>, I>>(
+    object: I,
+  ): ResourceQuotaStatus_UsedEntry {
+    const message = createBaseResourceQuotaStatus_UsedEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -134,6 +954,10 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -8,15 +8,38 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { ObjectMeta } from "../../meta/v1/meta.js";
 
-/** Secret (placeholder until its fields are written). */
+/** Secret holds sensitive data such as passwords, tokens and keys (apiVersion v1). */
 export interface Secret {
   apiVersion: string;
   kind: string;
-  metadata?: ObjectMeta | undefined;
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** Values are bytes: base64 in JSON and YAML, as in Kubernetes. */
+  data: { [key: string]: Buffer };
+  /** Write-only convenience: merged into data on write (winning on conflicts), never returned. */
+  stringData: { [key: string]: string };
+  /**
+   * Opaque (the default), kubernetes.io/service-account-token, kubernetes.io/dockerconfigjson,
+   * kubernetes.io/tls, kubernetes.io/basic-auth, kubernetes.io/ssh-auth, ...; decides the required keys.
+   */
+  type: string;
+  /** When true, data can no longer change; the object can only be deleted. */
+  immutable?: boolean | undefined;
+}
+
+export interface Secret_DataEntry {
+  key: string;
+  value: Buffer;
+}
+
+export interface Secret_StringDataEntry {
+  key: string;
+  value: string;
 }
 
 function createBaseSecret(): Secret {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, data: {}, stringData: {}, type: "", immutable: undefined };
 }
 
 export const Secret: MessageFns<Secret> = {
@@ -29,6 +52,18 @@ export const Secret: MessageFns<Secret> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    globalThis.Object.entries(message.data).forEach(([key, value]: [string, Buffer]) => {
+      Secret_DataEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    globalThis.Object.entries(message.stringData).forEach(([key, value]: [string, string]) => {
+      Secret_StringDataEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    if (message.type !== "") {
+      writer.uint32(50).string(message.type);
+    }
+    if (message.immutable !== undefined) {
+      writer.uint32(56).bool(message.immutable);
     }
     return writer;
   },
@@ -70,6 +105,44 @@ export const Secret: MessageFns<Secret> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = Secret_DataEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.data[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = Secret_StringDataEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.stringData[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.immutable = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +164,49 @@ export const Secret: MessageFns<Secret> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      data: isObject(object.data)
+        ? (globalThis.Object.entries(object.data) as [string, any][]).reduce(
+          (acc: { [key: string]: Buffer }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: Buffer.from(bytesFromBase64(value as string)),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      stringData: isObject(object.stringData)
+        ? (globalThis.Object.entries(object.stringData) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.string_data)
+        ? (globalThis.Object.entries(object.string_data) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      immutable: isSet(object.immutable) ? globalThis.Boolean(object.immutable) : undefined,
     };
   },
 
@@ -105,6 +221,30 @@ export const Secret: MessageFns<Secret> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.data) {
+      const entries = globalThis.Object.entries(message.data) as [string, Buffer][];
+      if (entries.length > 0) {
+        obj.data = {};
+        entries.forEach(([k, v]) => {
+          obj.data[k] = base64FromBytes(v);
+        });
+      }
+    }
+    if (message.stringData) {
+      const entries = globalThis.Object.entries(message.stringData) as [string, string][];
+      if (entries.length > 0) {
+        obj.stringData = {};
+        entries.forEach(([k, v]) => {
+          obj.stringData[k] = v;
+        });
+      }
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.immutable !== undefined) {
+      obj.immutable = message.immutable;
+    }
     return obj;
   },
 
@@ -118,9 +258,207 @@ export const Secret: MessageFns<Secret> = {
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.data = (globalThis.Object.entries(object.data ?? {}) as [string, Buffer][]).reduce(
+      (acc: { [key: string]: Buffer }, [key, value]: [string, Buffer]) => {
+        if (value !== undefined) {
+          acc[key] = value;
+        }
+        return acc;
+      },
+      {},
+    );
+    message.stringData = (globalThis.Object.entries(object.stringData ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.type = object.type ?? "";
+    message.immutable = object.immutable ?? undefined;
     return message;
   },
 };
+
+function createBaseSecret_DataEntry(): Secret_DataEntry {
+  return { key: "", value: Buffer.alloc(0) };
+}
+
+export const Secret_DataEntry: MessageFns<Secret_DataEntry> = {
+  encode(message: Secret_DataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value.length !== 0) {
+      writer.uint32(18).bytes(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Secret_DataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSecret_DataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Secret_DataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: Secret_DataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value.length !== 0) {
+      obj.value = base64FromBytes(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Secret_DataEntry>, I>>(base?: I): Secret_DataEntry {
+    return Secret_DataEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Secret_DataEntry>, I>>(object: I): Secret_DataEntry {
+    const message = createBaseSecret_DataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseSecret_StringDataEntry(): Secret_StringDataEntry {
+  return { key: "", value: "" };
+}
+
+export const Secret_StringDataEntry: MessageFns<Secret_StringDataEntry> = {
+  encode(message: Secret_StringDataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Secret_StringDataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSecret_StringDataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Secret_StringDataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Secret_StringDataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Secret_StringDataEntry>, I>>(base?: I): Secret_StringDataEntry {
+    return Secret_StringDataEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Secret_StringDataEntry>, I>>(object: I): Secret_StringDataEntry {
+    const message = createBaseSecret_StringDataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -134,6 +472,10 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -6,17 +6,36 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { ObjectMeta } from "../../meta/v1/meta.js";
+import { ObjectMeta, ObjectReference } from "../../meta/v1/meta.js";
+import { LocalObjectReference } from "./local_object_reference.js";
 
-/** ServiceAccount (placeholder until its fields are written). */
+/**
+ * ServiceAccount is an identity for the processes of Pods (apiVersion v1).
+ * ServiceAccounts have no spec or status: their fields sit at the top level.
+ */
 export interface ServiceAccount {
   apiVersion: string;
   kind: string;
-  metadata?: ObjectMeta | undefined;
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** Secrets Pods of this account may use (legacy token Secrets); only name is needed. */
+  secrets: ObjectReference[];
+  /** Added to the imagePullSecrets of Pods that use this account. */
+  imagePullSecrets: LocalObjectReference[];
+  /** Whether Pods of this account get its token mounted; a Pod's own setting wins. */
+  automountServiceAccountToken?: boolean | undefined;
 }
 
 function createBaseServiceAccount(): ServiceAccount {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return {
+    apiVersion: "",
+    kind: "",
+    metadata: undefined,
+    secrets: [],
+    imagePullSecrets: [],
+    automountServiceAccountToken: undefined,
+  };
 }
 
 export const ServiceAccount: MessageFns<ServiceAccount> = {
@@ -29,6 +48,15 @@ export const ServiceAccount: MessageFns<ServiceAccount> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.secrets) {
+      ObjectReference.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.imagePullSecrets) {
+      LocalObjectReference.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.automountServiceAccountToken !== undefined) {
+      writer.uint32(48).bool(message.automountServiceAccountToken);
     }
     return writer;
   },
@@ -70,6 +98,30 @@ export const ServiceAccount: MessageFns<ServiceAccount> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.secrets.push(ObjectReference.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.imagePullSecrets.push(LocalObjectReference.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.automountServiceAccountToken = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +143,19 @@ export const ServiceAccount: MessageFns<ServiceAccount> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      secrets: globalThis.Array.isArray(object?.secrets)
+        ? object.secrets.map((e: any) => ObjectReference.fromJSON(e))
+        : [],
+      imagePullSecrets: globalThis.Array.isArray(object?.imagePullSecrets)
+        ? object.imagePullSecrets.map((e: any) => LocalObjectReference.fromJSON(e))
+        : globalThis.Array.isArray(object?.image_pull_secrets)
+        ? object.image_pull_secrets.map((e: any) => LocalObjectReference.fromJSON(e))
+        : [],
+      automountServiceAccountToken: isSet(object.automountServiceAccountToken)
+        ? globalThis.Boolean(object.automountServiceAccountToken)
+        : isSet(object.automount_service_account_token)
+        ? globalThis.Boolean(object.automount_service_account_token)
+        : undefined,
     };
   },
 
@@ -105,6 +170,15 @@ export const ServiceAccount: MessageFns<ServiceAccount> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.secrets?.length) {
+      obj.secrets = message.secrets.map((e) => ObjectReference.toJSON(e));
+    }
+    if (message.imagePullSecrets?.length) {
+      obj.imagePullSecrets = message.imagePullSecrets.map((e) => LocalObjectReference.toJSON(e));
+    }
+    if (message.automountServiceAccountToken !== undefined) {
+      obj.automountServiceAccountToken = message.automountServiceAccountToken;
+    }
     return obj;
   },
 
@@ -118,6 +192,9 @@ export const ServiceAccount: MessageFns<ServiceAccount> = {
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.secrets = object.secrets?.map((e) => ObjectReference.fromPartial(e)) || [];
+    message.imagePullSecrets = object.imagePullSecrets?.map((e) => LocalObjectReference.fromPartial(e)) || [];
+    message.automountServiceAccountToken = object.automountServiceAccountToken ?? undefined;
     return message;
   },
 };

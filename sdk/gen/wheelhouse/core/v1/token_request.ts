@@ -6,17 +6,53 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { ObjectMeta } from "../../meta/v1/meta.js";
 
-/** TokenRequest (placeholder until its fields are written). */
+/**
+ * TokenRequest asks for a token of a ServiceAccount: the body of the
+ * ServiceAccount's token subresource (apiVersion authentication.k8s.io/v1).
+ */
 export interface TokenRequest {
   apiVersion: string;
   kind: string;
   metadata?: ObjectMeta | undefined;
+  spec?:
+    | TokenRequestSpec
+    | undefined;
+  /** Filled in by the server. */
+  status?: TokenRequestStatus | undefined;
+}
+
+/** TokenRequestSpec is what the token is for and for how long. */
+export interface TokenRequestSpec {
+  /** Audiences the token is valid for; empty means the apiserver's own. */
+  audiences: string[];
+  /** Requested lifetime; the server may shorten it. Default 3600. */
+  expirationSeconds?:
+    | string
+    | undefined;
+  /** An object the token is bound to: the token stops being valid when it is deleted. */
+  boundObjectRef?: BoundObjectReference | undefined;
+}
+
+/** BoundObjectReference names the object a token is bound to (a Pod, a Secret or a Node). */
+export interface BoundObjectReference {
+  kind: string;
+  apiVersion: string;
+  name: string;
+  uid: string;
+}
+
+/** TokenRequestStatus is the issued token. */
+export interface TokenRequestStatus {
+  /** The token itself (a signed JWT). Never logged. */
+  token: string;
+  expirationTimestamp?: Date | undefined;
 }
 
 function createBaseTokenRequest(): TokenRequest {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, spec: undefined, status: undefined };
 }
 
 export const TokenRequest: MessageFns<TokenRequest> = {
@@ -29,6 +65,12 @@ export const TokenRequest: MessageFns<TokenRequest> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      TokenRequestSpec.encode(message.spec, writer.uint32(34).fork()).join();
+    }
+    if (message.status !== undefined) {
+      TokenRequestStatus.encode(message.status, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -70,6 +112,22 @@ export const TokenRequest: MessageFns<TokenRequest> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.spec = TokenRequestSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.status = TokenRequestStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +149,8 @@ export const TokenRequest: MessageFns<TokenRequest> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? TokenRequestSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? TokenRequestStatus.fromJSON(object.status) : undefined,
     };
   },
 
@@ -105,6 +165,12 @@ export const TokenRequest: MessageFns<TokenRequest> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.spec !== undefined) {
+      obj.spec = TokenRequestSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = TokenRequestStatus.toJSON(message.status);
+    }
     return obj;
   },
 
@@ -118,6 +184,335 @@ export const TokenRequest: MessageFns<TokenRequest> = {
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? TokenRequestSpec.fromPartial(object.spec)
+      : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? TokenRequestStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseTokenRequestSpec(): TokenRequestSpec {
+  return { audiences: [], expirationSeconds: undefined, boundObjectRef: undefined };
+}
+
+export const TokenRequestSpec: MessageFns<TokenRequestSpec> = {
+  encode(message: TokenRequestSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.audiences) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.expirationSeconds !== undefined) {
+      writer.uint32(16).int64(message.expirationSeconds);
+    }
+    if (message.boundObjectRef !== undefined) {
+      BoundObjectReference.encode(message.boundObjectRef, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TokenRequestSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTokenRequestSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.audiences.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expirationSeconds = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.boundObjectRef = BoundObjectReference.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TokenRequestSpec {
+    return {
+      audiences: globalThis.Array.isArray(object?.audiences)
+        ? object.audiences.map((e: any) => globalThis.String(e))
+        : [],
+      expirationSeconds: isSet(object.expirationSeconds)
+        ? globalThis.String(object.expirationSeconds)
+        : isSet(object.expiration_seconds)
+        ? globalThis.String(object.expiration_seconds)
+        : undefined,
+      boundObjectRef: isSet(object.boundObjectRef)
+        ? BoundObjectReference.fromJSON(object.boundObjectRef)
+        : isSet(object.bound_object_ref)
+        ? BoundObjectReference.fromJSON(object.bound_object_ref)
+        : undefined,
+    };
+  },
+
+  toJSON(message: TokenRequestSpec): unknown {
+    const obj: any = {};
+    if (message.audiences?.length) {
+      obj.audiences = message.audiences;
+    }
+    if (message.expirationSeconds !== undefined) {
+      obj.expirationSeconds = message.expirationSeconds;
+    }
+    if (message.boundObjectRef !== undefined) {
+      obj.boundObjectRef = BoundObjectReference.toJSON(message.boundObjectRef);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TokenRequestSpec>, I>>(base?: I): TokenRequestSpec {
+    return TokenRequestSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TokenRequestSpec>, I>>(object: I): TokenRequestSpec {
+    const message = createBaseTokenRequestSpec();
+    message.audiences = object.audiences?.map((e) => e) || [];
+    message.expirationSeconds = object.expirationSeconds ?? undefined;
+    message.boundObjectRef = (object.boundObjectRef !== undefined && object.boundObjectRef !== null)
+      ? BoundObjectReference.fromPartial(object.boundObjectRef)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseBoundObjectReference(): BoundObjectReference {
+  return { kind: "", apiVersion: "", name: "", uid: "" };
+}
+
+export const BoundObjectReference: MessageFns<BoundObjectReference> = {
+  encode(message: BoundObjectReference, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(18).string(message.apiVersion);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.uid !== "") {
+      writer.uint32(34).string(message.uid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BoundObjectReference {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBoundObjectReference();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.uid = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BoundObjectReference {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      uid: isSet(object.uid) ? globalThis.String(object.uid) : "",
+    };
+  },
+
+  toJSON(message: BoundObjectReference): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.uid !== "") {
+      obj.uid = message.uid;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BoundObjectReference>, I>>(base?: I): BoundObjectReference {
+    return BoundObjectReference.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BoundObjectReference>, I>>(object: I): BoundObjectReference {
+    const message = createBaseBoundObjectReference();
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    message.name = object.name ?? "";
+    message.uid = object.uid ?? "";
+    return message;
+  },
+};
+
+function createBaseTokenRequestStatus(): TokenRequestStatus {
+  return { token: "", expirationTimestamp: undefined };
+}
+
+export const TokenRequestStatus: MessageFns<TokenRequestStatus> = {
+  encode(message: TokenRequestStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    if (message.expirationTimestamp !== undefined) {
+      Timestamp.encode(toTimestamp(message.expirationTimestamp), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TokenRequestStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTokenRequestStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.expirationTimestamp = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TokenRequestStatus {
+    return {
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+      expirationTimestamp: isSet(object.expirationTimestamp)
+        ? fromJsonTimestamp(object.expirationTimestamp)
+        : isSet(object.expiration_timestamp)
+        ? fromJsonTimestamp(object.expiration_timestamp)
+        : undefined,
+    };
+  },
+
+  toJSON(message: TokenRequestStatus): unknown {
+    const obj: any = {};
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    if (message.expirationTimestamp !== undefined) {
+      obj.expirationTimestamp = message.expirationTimestamp.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TokenRequestStatus>, I>>(base?: I): TokenRequestStatus {
+    return TokenRequestStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TokenRequestStatus>, I>>(object: I): TokenRequestStatus {
+    const message = createBaseTokenRequestStatus();
+    message.token = object.token ?? "";
+    message.expirationTimestamp = object.expirationTimestamp ?? undefined;
     return message;
   },
 };
@@ -134,6 +529,28 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -6,17 +6,36 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { ObjectMeta } from "../../meta/v1/meta.js";
+import { LabelSelector, ObjectMeta } from "../../meta/v1/meta.js";
+import { PolicyRule } from "./policy.js";
 
-/** ClusterRole (placeholder until its fields are written). */
+/**
+ * ClusterRole is a cluster-wide set of permissions (apiVersion
+ * rbac.authorization.k8s.io/v1). A ClusterRoleBinding grants it everywhere; a
+ * RoleBinding grants it within one namespace.
+ */
 export interface ClusterRole {
   apiVersion: string;
   kind: string;
-  metadata?: ObjectMeta | undefined;
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** With aggregationRule set, the controller owns this list and overwrites it. */
+  rules: PolicyRule[];
+  /** Builds rules from other ClusterRoles (as admin, edit and view are built). */
+  aggregationRule?: AggregationRule | undefined;
+}
+
+/**
+ * AggregationRule makes a ClusterRole the union of the rules of the ClusterRoles
+ * that any of the selectors match.
+ */
+export interface AggregationRule {
+  clusterRoleSelectors: LabelSelector[];
 }
 
 function createBaseClusterRole(): ClusterRole {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, rules: [], aggregationRule: undefined };
 }
 
 export const ClusterRole: MessageFns<ClusterRole> = {
@@ -29,6 +48,12 @@ export const ClusterRole: MessageFns<ClusterRole> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.rules) {
+      PolicyRule.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.aggregationRule !== undefined) {
+      AggregationRule.encode(message.aggregationRule, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -70,6 +95,22 @@ export const ClusterRole: MessageFns<ClusterRole> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.rules.push(PolicyRule.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.aggregationRule = AggregationRule.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +132,12 @@ export const ClusterRole: MessageFns<ClusterRole> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      rules: globalThis.Array.isArray(object?.rules) ? object.rules.map((e: any) => PolicyRule.fromJSON(e)) : [],
+      aggregationRule: isSet(object.aggregationRule)
+        ? AggregationRule.fromJSON(object.aggregationRule)
+        : isSet(object.aggregation_rule)
+        ? AggregationRule.fromJSON(object.aggregation_rule)
+        : undefined,
     };
   },
 
@@ -105,6 +152,12 @@ export const ClusterRole: MessageFns<ClusterRole> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.rules?.length) {
+      obj.rules = message.rules.map((e) => PolicyRule.toJSON(e));
+    }
+    if (message.aggregationRule !== undefined) {
+      obj.aggregationRule = AggregationRule.toJSON(message.aggregationRule);
+    }
     return obj;
   },
 
@@ -118,6 +171,83 @@ export const ClusterRole: MessageFns<ClusterRole> = {
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.rules = object.rules?.map((e) => PolicyRule.fromPartial(e)) || [];
+    message.aggregationRule = (object.aggregationRule !== undefined && object.aggregationRule !== null)
+      ? AggregationRule.fromPartial(object.aggregationRule)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAggregationRule(): AggregationRule {
+  return { clusterRoleSelectors: [] };
+}
+
+export const AggregationRule: MessageFns<AggregationRule> = {
+  encode(message: AggregationRule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.clusterRoleSelectors) {
+      LabelSelector.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AggregationRule {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAggregationRule();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.clusterRoleSelectors.push(LabelSelector.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AggregationRule {
+    return {
+      clusterRoleSelectors: globalThis.Array.isArray(object?.clusterRoleSelectors)
+        ? object.clusterRoleSelectors.map((e: any) => LabelSelector.fromJSON(e))
+        : globalThis.Array.isArray(object?.cluster_role_selectors)
+        ? object.cluster_role_selectors.map((e: any) => LabelSelector.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: AggregationRule): unknown {
+    const obj: any = {};
+    if (message.clusterRoleSelectors?.length) {
+      obj.clusterRoleSelectors = message.clusterRoleSelectors.map((e) => LabelSelector.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AggregationRule>, I>>(base?: I): AggregationRule {
+    return AggregationRule.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AggregationRule>, I>>(object: I): AggregationRule {
+    const message = createBaseAggregationRule();
+    message.clusterRoleSelectors = object.clusterRoleSelectors?.map((e) => LabelSelector.fromPartial(e)) || [];
     return message;
   },
 };

@@ -7,16 +7,21 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { ObjectMeta } from "../../meta/v1/meta.js";
+import { PolicyRule } from "./policy.js";
 
-/** Role (placeholder until its fields are written). */
+/**
+ * Role is a namespaced set of permissions (apiVersion rbac.authorization.k8s.io/v1);
+ * a RoleBinding grants it within its namespace.
+ */
 export interface Role {
   apiVersion: string;
   kind: string;
   metadata?: ObjectMeta | undefined;
+  rules: PolicyRule[];
 }
 
 function createBaseRole(): Role {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, rules: [] };
 }
 
 export const Role: MessageFns<Role> = {
@@ -29,6 +34,9 @@ export const Role: MessageFns<Role> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.rules) {
+      PolicyRule.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -70,6 +78,14 @@ export const Role: MessageFns<Role> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.rules.push(PolicyRule.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +107,7 @@ export const Role: MessageFns<Role> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      rules: globalThis.Array.isArray(object?.rules) ? object.rules.map((e: any) => PolicyRule.fromJSON(e)) : [],
     };
   },
 
@@ -105,6 +122,9 @@ export const Role: MessageFns<Role> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.rules?.length) {
+      obj.rules = message.rules.map((e) => PolicyRule.toJSON(e));
+    }
     return obj;
   },
 
@@ -118,6 +138,7 @@ export const Role: MessageFns<Role> = {
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
       : undefined;
+    message.rules = object.rules?.map((e) => PolicyRule.fromPartial(e)) || [];
     return message;
   },
 };

@@ -7,16 +7,23 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { ObjectMeta } from "../../meta/v1/meta.js";
+import { RoleRef, Subject } from "./policy.js";
 
-/** RoleBinding (placeholder until its fields are written). */
+/**
+ * RoleBinding grants a Role, or a ClusterRole, to subjects within the binding's
+ * namespace (apiVersion rbac.authorization.k8s.io/v1).
+ */
 export interface RoleBinding {
   apiVersion: string;
   kind: string;
   metadata?: ObjectMeta | undefined;
+  subjects: Subject[];
+  /** A Role of the binding's namespace or a ClusterRole. */
+  roleRef?: RoleRef | undefined;
 }
 
 function createBaseRoleBinding(): RoleBinding {
-  return { apiVersion: "", kind: "", metadata: undefined };
+  return { apiVersion: "", kind: "", metadata: undefined, subjects: [], roleRef: undefined };
 }
 
 export const RoleBinding: MessageFns<RoleBinding> = {
@@ -29,6 +36,12 @@ export const RoleBinding: MessageFns<RoleBinding> = {
     }
     if (message.metadata !== undefined) {
       ObjectMeta.encode(message.metadata, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.subjects) {
+      Subject.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.roleRef !== undefined) {
+      RoleRef.encode(message.roleRef, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -70,6 +83,22 @@ export const RoleBinding: MessageFns<RoleBinding> = {
             message.metadata = ObjectMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.subjects.push(Subject.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.roleRef = RoleRef.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +120,12 @@ export const RoleBinding: MessageFns<RoleBinding> = {
         : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      subjects: globalThis.Array.isArray(object?.subjects) ? object.subjects.map((e: any) => Subject.fromJSON(e)) : [],
+      roleRef: isSet(object.roleRef)
+        ? RoleRef.fromJSON(object.roleRef)
+        : isSet(object.role_ref)
+        ? RoleRef.fromJSON(object.role_ref)
+        : undefined,
     };
   },
 
@@ -105,6 +140,12 @@ export const RoleBinding: MessageFns<RoleBinding> = {
     if (message.metadata !== undefined) {
       obj.metadata = ObjectMeta.toJSON(message.metadata);
     }
+    if (message.subjects?.length) {
+      obj.subjects = message.subjects.map((e) => Subject.toJSON(e));
+    }
+    if (message.roleRef !== undefined) {
+      obj.roleRef = RoleRef.toJSON(message.roleRef);
+    }
     return obj;
   },
 
@@ -117,6 +158,10 @@ export const RoleBinding: MessageFns<RoleBinding> = {
     message.kind = object.kind ?? "";
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.subjects = object.subjects?.map((e) => Subject.fromPartial(e)) || [];
+    message.roleRef = (object.roleRef !== undefined && object.roleRef !== null)
+      ? RoleRef.fromPartial(object.roleRef)
       : undefined;
     return message;
   },
