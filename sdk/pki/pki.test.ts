@@ -57,7 +57,7 @@ describe('ensureCa and ensureCert', () => {
     const dataDir = freshDir();
     ensureClusterPki(dataDir, { nodes: ['node-a', 'node-b'], apiserverHosts: ['10.1.2.3', 'api.test'] });
     const first = snapshot(dataDir);
-    assert.equal(first.size, 28, "CA, 5 certificates, 2 per node for 2 nodes, sa.key/pub, store CA and 2");
+    assert.equal(first.size, 28, 'CA, 5 certificates, 2 per node for 2 nodes, sa.key/pub, store CA and 2');
     const again = ensureClusterPki(dataDir, {
       nodes: ['node-a', 'node-b'],
       apiserverHosts: ['10.1.2.3', 'api.test'],
