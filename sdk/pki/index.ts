@@ -5,7 +5,7 @@
  */
 export { type Ca, type CaOptions, ensureCa } from './ca.js';
 export { type CertFiles, type CertOptions, ensureCert } from './cert.js';
-export type { Usage } from './certificate.js';
+export type { ParsedCertificate, Usage } from './certificate.js';
 export {
   type ClusterPki,
   type ClusterPkiOptions,
