@@ -1,0 +1,53 @@
+/**
+ * Tables of objects as `whctl get` prints them: the kind's columns after NAME,
+ * NAMESPACE first with -A, `kind/name` names when several kinds are shown.
+ */
+import type { KindObject } from '../../../sdk/kind-registry.js';
+import type { KindInfo } from '../../../sdk/kinds.js';
+import { objectLabel } from '../resources.js';
+import { deploymentPrinter } from './deployment.js';
+import { genericPrinter } from './generic.js';
+import { namespacePrinter } from './namespace.js';
+import { nodePrinter } from './node.js';
+import { podPrinter } from './pod.js';
+import type { TablePrinter } from './printer.js';
+import { replicaSetPrinter } from './replica-set.js';
+
+export { age, humanDuration } from './age.js';
+export { renderTable, TableWriter } from './table.js';
+
+const printers: Readonly<Record<string, TablePrinter>> = {
+  Pod: podPrinter,
+  Deployment: deploymentPrinter,
+  ReplicaSet: replicaSetPrinter,
+  Node: nodePrinter,
+  Namespace: namespacePrinter,
+};
+
+export function printerFor(info: KindInfo): TablePrinter {
+  return printers[info.kind] ?? genericPrinter;
+}
+
+export interface TableOptions {
+  readonly wide?: boolean;
+  /** Adds the NAMESPACE column (with -A, for namespaced kinds). */
+  readonly withNamespace?: boolean;
+  /** Names as `pod/web`: several kinds are printed. */
+  readonly withKind?: boolean;
+  readonly now: Date;
+}
+
+export function tableHeader(info: KindInfo, opts: TableOptions): string[] {
+  const columns = printerFor(info).columns.filter((c) => opts.wide || !c.wide);
+  return [...(opts.withNamespace ? ['NAMESPACE'] : []), 'NAME', ...columns.map((c) => c.header)];
+}
+
+export function tableRow(info: KindInfo, object: KindObject, opts: TableOptions): string[] {
+  const columns = printerFor(info).columns.filter((c) => opts.wide || !c.wide);
+  const name = object.metadata?.name ?? '';
+  return [
+    ...(opts.withNamespace ? [object.metadata?.namespace ?? ''] : []),
+    opts.withKind ? objectLabel(info, name) : name,
+    ...columns.map((c) => c.cell(object, opts.now)),
+  ];
+}
