@@ -138,7 +138,17 @@ describe('manifest round trip', () => {
     assert.equal(probe.httpGet.port, 8080);
     assert.equal((json.status as { observedGeneration: unknown }).observedGeneration, 7);
     assert.match(toYaml([web]), /^ {4}rollingUpdate:\n {6}maxUnavailable: 0\n {6}maxSurge: 25%$/m);
-    assert.match(toYaml([web]), /^ {6}lastUpdateTime: 2024-05-01T12:00:00Z$/m);
+    assert.match(toYaml([web]), /^ {6}lastUpdateTime: "2024-05-01T12:00:00Z"$/m);
+  });
+
+  it('quotes strings that YAML 1.1 readers would take for something else', () => {
+    const [config] = parseManifests(
+      '{apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {a: "yes", b: "off", c: "1"}}',
+    );
+    assert.ok(config);
+    const printed = toYaml([config]);
+    assert.match(printed, /^ {2}a: "yes"\n {2}b: "off"\n {2}c: "1"$/m);
+    assert.deepEqual(parseManifests(printed)[0]?.object, config.object);
   });
 
   it('keeps 64-bit integers past 2^53 as strings and times to the millisecond', () => {
@@ -193,6 +203,29 @@ describe('manifest documents', () => {
   it('reads JSON as well as YAML', () => {
     const [object] = parseManifests('{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "j"}}');
     assert.equal(object?.object.metadata?.name, 'j');
+  });
+
+  it('resolves anchors, aliases and merge keys', () => {
+    const text = `
+apiVersion: v1
+kind: Pod
+metadata: {name: p, labels: &labels {app: web}}
+spec:
+  nodeSelector: *labels
+  containers:
+    - &base {name: a, image: busybox, imagePullPolicy: Always}
+    - <<: *base
+      name: b
+`;
+    const pod = parseManifests(text)[0]?.object as Pod;
+    assert.deepEqual(pod.spec?.nodeSelector, { app: 'web' });
+    assert.deepEqual(
+      pod.spec?.containers.map((c) => [c.name, c.image, c.imagePullPolicy]),
+      [
+        ['a', 'busybox', 'Always'],
+        ['b', 'busybox', 'Always'],
+      ],
+    );
   });
 
   it('expands kind: List and typed lists into their items', () => {

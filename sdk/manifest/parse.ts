@@ -25,7 +25,8 @@ export interface ParsedObject {
  */
 export function parseManifests(text: string, source?: string): ParsedObject[] {
   const out: ParsedObject[] = [];
-  const documents = parseAllDocuments(text);
+  // Merge keys (`<<: *defaults`) as Kubernetes' YAML reader has them.
+  const documents = parseAllDocuments(text, { merge: true });
   for (const [i, doc] of documents.entries()) {
     const location: ManifestLocation = { source, document: i + 1 };
     const [error] = doc.errors;

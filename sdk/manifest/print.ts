@@ -4,8 +4,10 @@ import { encodeList, encodeObject, type ManifestObject } from './encode.js';
 
 /** One YAML document per object, separated by `---`, ready for `whctl apply -f`. */
 export function toYaml(items: readonly ManifestObject[]): string {
-  // lineWidth 0: never fold long strings (certificates, scripts) across lines.
-  return items.map((i) => stringify(encodeObject(i.info, i.object), { lineWidth: 0 })).join('---\n');
+  // YAML 1.1 quoting: strings like `yes`, `on` and times stay strings for YAML 1.1
+  // readers too (kubectl, PyYAML). lineWidth 0: never fold long strings (certificates).
+  const options = { version: '1.1', lineWidth: 0 } as const;
+  return items.map((i) => stringify(encodeObject(i.info, i.object), options)).join('---\n');
 }
 
 /** Indented JSON: the object itself, or a `kind: List` when asked for a list. */
