@@ -1,0 +1,223 @@
+import { ApiError } from '../../sdk/errors.js';
+import type { KindObject } from '../../sdk/kind-registry.js';
+import type { StoredEvent } from './stored-event.js';
+import type { CacheEvent } from './types.js';
+
+export interface CacheWatcherOptions<T extends KindObject> {
+  readonly prefix: string;
+  readonly matches: ((obj: T) => boolean) | undefined;
+  readonly allowBookmarks: boolean;
+  /**
+   * Events owed before any live one: the initial objects, or the ring's events after
+   * the requested revision. They are not counted against `bufferLimit`.
+   */
+  readonly backlog: CacheEvent<T>[];
+  /** True when the backlog is a snapshot (initial events), whose revisions are no place to resume from. */
+  readonly backlogIsSnapshot: boolean;
+  /** Every change at or below this revision is in the backlog or was never this watcher's. */
+  readonly position: number;
+  /** Where a client could resume before it has read anything; undefined when that is nowhere (a snapshot). */
+  readonly resumeFrom: number | undefined;
+  /** Live events a consumer may leave pending before it is dropped. */
+  readonly bufferLimit: number;
+  /** Called once when the watcher ends, however it ends. */
+  readonly onEnd: (watcher: CacheWatcher<T>) => void;
+}
+
+/** Past this many consumed slots the live queue is compacted. */
+const COMPACT_AFTER = 4096;
+
+/**
+ * One client watch: a bounded queue of shared events, consumed as an async iterator.
+ * The cache pushes into it synchronously as it applies store events, so what a watcher
+ * owes is fixed the moment it is registered: backlog first, then live events in the
+ * cache's order, with no gap and no duplicate. Only one next() may be pending at once.
+ */
+export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator<CacheEvent<T>> {
+  readonly prefix: string;
+  readonly matches: ((obj: T) => boolean) | undefined;
+  readonly allowBookmarks: boolean;
+  /** The revision up to which this watcher has been offered every change. */
+  position: number;
+  /** Revision of the last event queued for it; a bookmark is only worth sending past it. */
+  sentRevision: number;
+  /** When an event was last queued (ms), for idle bookmarks. */
+  lastSentAt = Date.now();
+
+  private backlog: CacheEvent<T>[];
+  private backlogHead = 0;
+  private readonly backlogIsSnapshot: boolean;
+  private queue: CacheEvent<T>[] = [];
+  private head = 0;
+  /** The revision a client could resume from after what it has consumed; undefined inside a snapshot. */
+  private resumeFrom: number | undefined;
+  private waiting?: { resolve(r: IteratorResult<CacheEvent<T>>): void; reject(err: unknown): void };
+  private failure?: ApiError;
+  private ended = false;
+  private readonly registeredAt: number;
+  private readonly bufferLimit: number;
+  private readonly onEnd: (watcher: CacheWatcher<T>) => void;
+
+  constructor(opts: CacheWatcherOptions<T>) {
+    this.prefix = opts.prefix;
+    this.matches = opts.matches;
+    this.allowBookmarks = opts.allowBookmarks;
+    this.backlog = opts.backlog;
+    this.backlogIsSnapshot = opts.backlogIsSnapshot;
+    this.position = opts.position;
+    this.sentRevision = opts.position;
+    this.registeredAt = opts.position;
+    this.resumeFrom = opts.backlog.length > 0 ? opts.resumeFrom : opts.position;
+    this.bufferLimit = opts.bufferLimit;
+    this.onEnd = opts.onEnd;
+  }
+
+  get done(): boolean {
+    return this.ended;
+  }
+
+  /** Live events queued and not yet consumed. */
+  get pending(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** True while the consumer has queued events or backlog still to read. */
+  get busy(): boolean {
+    return this.pending > 0 || this.backlogHead < this.backlog.length;
+  }
+
+  /**
+   * Offers applied store events (in order) and moves the watcher to `revision`.
+   * Returns false when this pushed the watcher over its buffer limit: it has then
+   * ended with RESOURCE_EXHAUSTED.
+   */
+  offer(events: readonly StoredEvent<T>[], revision: number, now: number): boolean {
+    if (this.ended) return true;
+    let queued = false;
+    for (const stored of events) {
+      if (stored.revision <= this.position || !stored.key.startsWith(this.prefix)) continue;
+      const event = stored.viewFor(this.matches);
+      if (!event) continue;
+      this.queue.push(event);
+      this.sentRevision = stored.revision;
+      queued = true;
+    }
+    if (revision > this.position) this.position = revision;
+    if (!queued) return true;
+    this.lastSentAt = now;
+    if (this.pending > this.bufferLimit) {
+      const resume = this.resumeFrom;
+      this.fail(
+        ApiError.exhausted(
+          resume === undefined
+            ? 'watch fell behind while reading its initial events; list again and watch from the list'
+            : `watch fell behind; resume from resourceVersion ${resume}`,
+        ),
+      );
+      return false;
+    }
+    this.wake();
+    return true;
+  }
+
+  /** Queues a bookmark if the consumer is idle and the cache has moved past what it was sent. */
+  offerBookmark(bookmark: CacheEvent<T>): boolean {
+    if (this.ended || !this.allowBookmarks || this.busy || bookmark.revision <= this.sentRevision)
+      return false;
+    this.queue.push(bookmark);
+    this.sentRevision = bookmark.revision;
+    this.lastSentAt = Date.now();
+    this.wake();
+    return true;
+  }
+
+  /** Ends the watch with an error, dropping whatever was queued. */
+  fail(err: ApiError): void {
+    if (this.ended) return;
+    this.failure = err;
+    this.finish();
+    const waiting = this.waiting;
+    if (waiting) {
+      this.waiting = undefined;
+      this.failure = undefined;
+      waiting.reject(err);
+    }
+  }
+
+  /** Ends the watch normally; a pending next() resolves as done. */
+  close(): void {
+    if (this.ended) return;
+    this.finish();
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.resolve({ value: undefined, done: true });
+  }
+
+  next(): Promise<IteratorResult<CacheEvent<T>>> {
+    const event = this.take();
+    if (event) return Promise.resolve({ value: event, done: false });
+    if (this.failure) {
+      const err = this.failure;
+      this.failure = undefined;
+      return Promise.reject(err);
+    }
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    if (this.waiting) return Promise.reject(new Error('a watch does not take concurrent next() calls'));
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<CacheEvent<T>>> {
+    this.close();
+    this.failure = undefined;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private take(): CacheEvent<T> | undefined {
+    if (this.backlogHead < this.backlog.length) {
+      const event = this.backlog[this.backlogHead++]!;
+      if (!this.backlogIsSnapshot) this.resumeFrom = event.revision;
+      if (this.backlogHead === this.backlog.length) {
+        this.backlog = [];
+        this.backlogHead = 0;
+        // The snapshot (or replay) brought the consumer up to the registration revision.
+        this.resumeFrom = Math.max(this.resumeFrom ?? 0, this.registeredAt);
+      }
+      return event;
+    }
+    if (this.head === this.queue.length) return undefined;
+    const event = this.queue[this.head++]!;
+    this.resumeFrom = event.revision;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head >= COMPACT_AFTER) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return event;
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    if (!waiting) return;
+    const event = this.take();
+    if (!event) return;
+    this.waiting = undefined;
+    waiting.resolve({ value: event, done: false });
+  }
+
+  private finish(): void {
+    this.ended = true;
+    this.backlog = [];
+    this.backlogHead = 0;
+    this.queue = [];
+    this.head = 0;
+    this.onEnd(this);
+  }
+}

@@ -1,0 +1,420 @@
+import { ApiError, Code, isApiError } from '../../sdk/errors.js';
+import { ObjectMeta } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import type { KindObject } from '../../sdk/kind-registry.js';
+import { typesOf } from '../../sdk/kind-registry.js';
+import { apiVersionOf, type KindInfo } from '../../sdk/kinds.js';
+import type { Logger } from '../../sdk/logger.js';
+import type { Backend, Event, KeyValue, WatchBatch } from '../../store/types.js';
+import { CacheWatcher } from './cache-watcher.js';
+import { EventRing } from './event-ring.js';
+import { ObjectIndex } from './object-index.js';
+import { StoredEvent, withResourceVersion } from './stored-event.js';
+import { type CacheEvent, INITIAL_EVENTS_END_ANNOTATION, type WatchRequest } from './types.js';
+
+export interface WatchCacheOptions<T> {
+  /** Which resource (prefix `/registry/<resource>/`). */
+  info: KindInfo;
+  /** The store (a remote client implementing Backend in production). */
+  backend: Backend;
+  /** Bytes → object with metadata.resourceVersion = String(kv.modRevision); see createDecoder. */
+  decode: (kv: KeyValue) => T;
+  /** Events kept for watches that resume from a revision (default 10_000). */
+  capacity?: number;
+  /** Events pending per watcher before it is dropped (default 10_000). */
+  watcherBufferLimit?: number;
+  /** Idle milliseconds before a BOOKMARK goes to watchers that allow them (default 1_000). */
+  bookmarkIntervalMs?: number;
+  /** Idle milliseconds before the store reports progress, so that `revision` advances (default 250). */
+  progressIntervalMs?: number;
+  logger: Logger;
+}
+
+/** Keys read per page when listing the store. */
+const LIST_PAGE = 2000;
+const RETRY_MIN_MS = 50;
+const RETRY_MAX_MS = 5000;
+const DEFAULT_WAIT_MS = 3000;
+
+/** An object of the cache, with the revision it was last written at: also its initial ADDED event. */
+type Entry<T> = CacheEvent<T>;
+
+/**
+ * The apiserver's cache of one resource, as Kubernetes' cacher: one store watch per
+ * resource keeps the current objects and a ring of recent events in memory, and fans
+ * every event out to the client watches, which also lets it answer gets and lists.
+ *
+ * Each store event is decoded once; the object is shared by the index, the ring and
+ * every watcher (so nothing handed out may be mutated). Fan-out is synchronous with
+ * applying the event, which is what makes a watch's replay and its live events meet
+ * with no gap and no duplicate. A watcher whose consumer lets its queue grow past the
+ * limit is ended alone (RESOURCE_EXHAUSTED), costing the others nothing.
+ */
+export class WatchCache<T extends KindObject> {
+  readonly metrics = { watchers: 0, events: 0, dropped: 0 };
+  private readonly info: KindInfo;
+  private readonly backend: Backend;
+  private readonly decode: (kv: KeyValue) => T;
+  private readonly prefix: string;
+  private readonly bufferLimit: number;
+  private readonly bookmarkIntervalMs: number;
+  private readonly progressIntervalMs: number;
+  private readonly logger: Logger;
+  private readonly index = new ObjectIndex<Entry<T>>();
+  private readonly ring: EventRing<StoredEvent<T>>;
+  private readonly watchers = new Set<CacheWatcher<T>>();
+  private waiters: { revision: number; resolve(): void }[] = [];
+  private current = 0;
+  private ready = false;
+  private started = false;
+  private stopped = false;
+  private bookmarkTimer: NodeJS.Timeout | undefined;
+
+  constructor(opts: WatchCacheOptions<T>) {
+    this.info = opts.info;
+    this.backend = opts.backend;
+    this.decode = opts.decode;
+    this.prefix = `/registry/${opts.info.resource}/`;
+    this.ring = new EventRing(opts.capacity ?? 10_000);
+    this.bufferLimit = opts.watcherBufferLimit ?? 10_000;
+    this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 1000;
+    this.progressIntervalMs = opts.progressIntervalMs ?? 250;
+    this.logger = opts.logger.child({ resource: opts.info.resource });
+  }
+
+  /**
+   * Lists the resource, then watches it; resolves once the cache holds the initial list.
+   * Reconnects (relisting when its revision was compacted) until `signal` aborts, and
+   * then ends every client watch with UNAVAILABLE.
+   */
+  async start(signal: AbortSignal): Promise<void> {
+    if (this.started) throw new Error(`the ${this.info.resource} watch cache was already started`);
+    this.started = true;
+    signal.addEventListener('abort', () => this.stop(), { once: true });
+    for (let attempt = 1; ; attempt++) {
+      if (signal.aborted) throw ApiError.unavailable(`the ${this.info.resource} watch cache was stopped`);
+      try {
+        await this.relist();
+        break;
+      } catch (err) {
+        if (signal.aborted) continue;
+        this.logger.warn({ err, attempt }, 'listing the store failed; retrying');
+        await sleep(retryDelay(attempt), signal);
+      }
+    }
+    this.ready = true;
+    this.bookmarkTimer = setInterval(() => this.sendBookmarks(), Math.max(10, this.bookmarkIntervalMs / 2));
+    this.bookmarkTimer.unref();
+    void this.run(signal);
+  }
+
+  /** The revision the cache is current to (advanced by events and by the store's progress notifications). */
+  get revision(): number {
+    return this.current;
+  }
+
+  /** Resolves once the cache is at `revision` or later; rejects with UNAVAILABLE after timeoutMs. */
+  waitForRevision(revision: number, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+    if (this.ready && this.current >= revision) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        revision,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(
+          ApiError.unavailable(
+            `the ${this.info.resource} cache is at revision ${this.current}, not yet at ${revision}, after ${timeoutMs} ms: retry`,
+          ),
+        );
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** The object at `key`, shared with the cache: do not mutate it. */
+  get(key: string): T | undefined {
+    this.assertReady();
+    return this.index.get(key)?.object;
+  }
+
+  /** Objects under `prefix` in key order, optionally filtered; with the revision they were read at. Shared: do not mutate. */
+  list(prefix: string, matches?: (obj: T) => boolean): { items: T[]; revision: number } {
+    this.assertReady();
+    const items: T[] = [];
+    this.index.scan(prefix, (entry) => {
+      if (!matches || matches(entry.object)) items.push(entry.object);
+    });
+    return { items, revision: this.current };
+  }
+
+  /**
+   * Events for one client watch. Throws OUT_OF_RANGE ("too old resource version: R
+   * (oldest S)") when fromRevision is older than the events kept. A consumer that lets
+   * more than watcherBufferLimit events pile up ends with RESOURCE_EXHAUSTED ("watch
+   * fell behind; resume from resourceVersion N"); others are unaffected. The watch is
+   * registered by this call, so nothing written after it returns is missed; it ends
+   * on `return()` (a `break` out of for-await) or when `req.signal` aborts.
+   */
+  watch(req: WatchRequest<T>): AsyncIterableIterator<CacheEvent<T>> {
+    this.assertReady();
+    if (!req.prefix.startsWith(this.prefix)) {
+      throw ApiError.invalid(`watch prefix ${req.prefix} is outside ${this.prefix}`);
+    }
+    const from = req.fromRevision ?? 0;
+    if (!Number.isSafeInteger(from) || from < 0) {
+      throw ApiError.invalid(`resourceVersion ${req.fromRevision} is not a revision`);
+    }
+    const revision = this.current;
+    const backlog: CacheEvent<T>[] = [];
+    let position = revision;
+    let resumeFrom: number | undefined = revision;
+    if (req.sendInitialEvents) {
+      this.index.scan(req.prefix, (entry) => {
+        if (!req.matches || req.matches(entry.object)) backlog.push(entry);
+      });
+      if (req.allowBookmarks) backlog.push(this.bookmark(revision, true));
+      resumeFrom = undefined;
+    } else if (from > 0) {
+      if (from < this.ring.floor) {
+        throw ApiError.gone(`too old resource version: ${from} (oldest ${this.ring.floor})`);
+      }
+      for (const stored of this.ring.since(from)) {
+        if (!stored.key.startsWith(req.prefix)) continue;
+        const event = stored.viewFor(req.matches);
+        if (event) backlog.push(event);
+      }
+      // A revision the cache has not reached yet: live events up to it are skipped.
+      position = Math.max(revision, from);
+      resumeFrom = from;
+    }
+    const watcher: CacheWatcher<T> = new CacheWatcher<T>({
+      prefix: req.prefix,
+      matches: req.matches,
+      allowBookmarks: req.allowBookmarks,
+      backlog,
+      backlogIsSnapshot: req.sendInitialEvents,
+      position,
+      resumeFrom,
+      bufferLimit: this.bufferLimit,
+      onEnd: (w) => {
+        req.signal.removeEventListener('abort', onAbort);
+        if (this.watchers.delete(w)) this.metrics.watchers = this.watchers.size;
+      },
+    });
+    const onAbort = () => watcher.close();
+    if (req.signal.aborted) {
+      watcher.close();
+      return watcher;
+    }
+    req.signal.addEventListener('abort', onAbort, { once: true });
+    this.watchers.add(watcher);
+    this.metrics.watchers = this.watchers.size;
+    return watcher;
+  }
+
+  private assertReady(): void {
+    if (!this.ready)
+      throw ApiError.unavailable(`the ${this.info.resource} watch cache is not ready yet: retry`);
+    if (this.stopped) throw ApiError.unavailable(`the ${this.info.resource} watch cache is stopped`);
+  }
+
+  /** Follows the store until `signal` aborts: watch from the cache's revision, and after a failure again. */
+  private async run(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        const batches = this.backend.watch(this.prefix, this.current, {
+          signal,
+          progressIntervalMs: this.progressIntervalMs,
+        });
+        for await (const batch of batches) {
+          this.apply(batch);
+          failures = 0;
+        }
+        if (signal.aborted) return;
+        throw ApiError.unavailable('the store ended the watch');
+      } catch (err) {
+        if (signal.aborted) return;
+        failures++;
+        // Only a compacted revision needs a relist: after any other failure (the store
+        // restarting, this cache falling behind it) the store can still replay what
+        // followed the cache's revision, so no client watch has to end.
+        const compacted = isApiError(err, Code.OUT_OF_RANGE);
+        this.logger.warn(
+          { err, revision: this.current, failures },
+          compacted ? 'store watch revision was compacted; relisting' : 'store watch failed; resuming',
+        );
+        if (failures > 1) await sleep(retryDelay(failures - 1), signal);
+        if (!compacted || signal.aborted) continue;
+        try {
+          await this.relist();
+        } catch (relistErr) {
+          this.logger.warn({ err: relistErr }, 'relisting the store failed; retrying');
+        }
+      }
+    }
+  }
+
+  /**
+   * Replaces the cache's contents with a fresh list. The events between the cache's old
+   * revision and the list's are lost, so every client watch that was not already past
+   * the list's revision ends with OUT_OF_RANGE and re-lists, as in Kubernetes.
+   */
+  private async relist(): Promise<void> {
+    const kvs: KeyValue[] = [];
+    let revision = 0;
+    let startAfter = '';
+    for (;;) {
+      const page = await this.backend.list(this.prefix, { revision, limit: LIST_PAGE, startAfter });
+      revision = page.revision;
+      kvs.push(...page.kvs);
+      if (!page.more || page.kvs.length === 0) break;
+      startAfter = page.kvs[page.kvs.length - 1]!.key;
+    }
+    const wasReady = this.ready;
+    this.index.clear();
+    for (const kv of kvs) {
+      const object = this.tryDecode(kv);
+      if (object) this.index.set(kv.key, { type: 'ADDED', object, revision: kv.modRevision });
+    }
+    this.ring.reset(revision);
+    this.current = revision;
+    if (wasReady) {
+      for (const watcher of this.watchers) {
+        if (watcher.position >= revision) continue;
+        watcher.fail(
+          ApiError.gone(`too old resource version: ${watcher.position} (oldest ${revision}): list again`),
+        );
+      }
+    }
+    this.logger.info({ revision, objects: this.index.size }, 'listed the store');
+    this.resolveWaiters();
+  }
+
+  /** Applies one store batch to the index and the ring, then fans it out, all in one tick. */
+  private apply(batch: WatchBatch): void {
+    const events: StoredEvent<T>[] = [];
+    for (const event of batch.events) {
+      const stored = this.toStored(event);
+      if (!stored) continue;
+      events.push(stored);
+      this.ring.push(stored);
+    }
+    const last = events[events.length - 1];
+    this.current = Math.max(this.current, batch.revision, last?.revision ?? 0);
+    this.metrics.events += events.length;
+    const now = Date.now();
+    for (const watcher of this.watchers) {
+      if (!watcher.offer(events, this.current, now)) {
+        this.metrics.dropped++;
+        this.logger.info(
+          { prefix: watcher.prefix, limit: this.bufferLimit },
+          'dropped a watch whose consumer fell behind',
+        );
+      }
+    }
+    this.resolveWaiters();
+  }
+
+  /** Updates the index with one store event and builds the event clients see. */
+  private toStored(event: Event): StoredEvent<T> | undefined {
+    const { key, modRevision } = event.kv;
+    const before = this.index.get(key)?.object;
+    if (event.type === 'delete') {
+      this.index.delete(key);
+      const last = before ?? (event.prevKv && this.tryDecode(event.prevKv));
+      if (!last) return undefined;
+      return new StoredEvent(key, 'DELETED', withResourceVersion(last, modRevision), undefined, modRevision);
+    }
+    const object = this.tryDecode(event.kv);
+    if (!object) {
+      // Serving the old state as current would be wrong; forget the key until it is written again.
+      this.index.delete(key);
+      return undefined;
+    }
+    this.index.set(key, { type: 'ADDED', object, revision: modRevision });
+    const created = !event.prevKv || event.kv.version === 1;
+    if (created) return new StoredEvent(key, 'ADDED', object, undefined, modRevision);
+    const prev = before ?? (event.prevKv && this.tryDecode(event.prevKv));
+    return new StoredEvent(key, 'MODIFIED', object, prev, modRevision);
+  }
+
+  private tryDecode(kv: KeyValue): T | undefined {
+    try {
+      return this.decode(kv);
+    } catch (err) {
+      this.logger.error(
+        { err, key: kv.key, revision: kv.modRevision },
+        'cannot decode a stored object; skipped',
+      );
+      return undefined;
+    }
+  }
+
+  private resolveWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const due = this.waiters.filter((w) => w.revision <= this.current);
+    if (due.length === 0) return;
+    this.waiters = this.waiters.filter((w) => w.revision > this.current);
+    for (const w of due) w.resolve();
+  }
+
+  /** Gives every idle watcher that allows bookmarks the cache's revision, if it moved. */
+  private sendBookmarks(): void {
+    if (this.watchers.size === 0) return;
+    const idleSince = Date.now() - this.bookmarkIntervalMs;
+    let bookmark: CacheEvent<T> | undefined;
+    for (const watcher of this.watchers) {
+      if (!watcher.allowBookmarks || watcher.lastSentAt > idleSince || watcher.sentRevision >= this.current) {
+        continue;
+      }
+      bookmark ??= this.bookmark(this.current, false);
+      watcher.offerBookmark(bookmark);
+    }
+  }
+
+  /** A BOOKMARK: an object of the cache's kind with only its type and resourceVersion set. */
+  private bookmark(revision: number, initialEventsEnd: boolean): CacheEvent<T> {
+    const object = typesOf(this.info).message.create({
+      apiVersion: apiVersionOf(this.info),
+      kind: this.info.kind,
+    });
+    object.metadata = ObjectMeta.create({
+      resourceVersion: String(revision),
+      annotations: initialEventsEnd ? { [INITIAL_EVENTS_END_ANNOTATION]: 'true' } : {},
+    });
+    // The registry types messages by kind name; this cache's messages are T.
+    return { type: 'BOOKMARK', object: object as T, revision };
+  }
+
+  private stop(): void {
+    this.stopped = true;
+    clearInterval(this.bookmarkTimer);
+    for (const watcher of this.watchers) {
+      watcher.fail(ApiError.unavailable(`the ${this.info.resource} watch cache is stopping`));
+    }
+  }
+}
+
+/** Backoff before the n-th retry (n >= 1): 50 ms doubling up to 5 s. */
+function retryDelay(n: number): number {
+  return Math.min(RETRY_MIN_MS * 2 ** (n - 1), RETRY_MAX_MS);
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
