@@ -16,7 +16,7 @@ async function rejectsWith(promise: Promise<unknown>, reason: StoreErrorReason):
     await promise;
   } catch (err) {
     assert.ok(err instanceof StoreError, `expected StoreError ${reason}, got ${err}`);
-    assert.equal(err.reason, reason, err.message);
+    assert.equal(err.storeReason, reason, err.message);
     return err;
   }
   assert.fail(`expected ${reason}, but it succeeded`);
@@ -182,7 +182,7 @@ export function backendSuite(name: string, open: OpenBackend): void {
         );
         assert.equal(updates.filter((r) => r.status === 'fulfilled').length, 1);
         for (const r of updates) {
-          if (r.status === 'rejected') assert.equal((r.reason as StoreError).reason, 'Conflict');
+          if (r.status === 'rejected') assert.equal((r.reason as StoreError).storeReason, 'Conflict');
         }
       }));
 
@@ -200,7 +200,7 @@ export function backendSuite(name: string, open: OpenBackend): void {
         await rejectsWith(b.list('/', { revision: 2 }), 'Compacted');
         assert.throws(
           () => b.watch('/', 3),
-          (e: unknown) => e instanceof StoreError && e.reason === 'Compacted',
+          (e: unknown) => e instanceof StoreError && e.storeReason === 'Compacted',
         );
         await rejectsWith(b.compact(3), 'Compacted');
         assert.equal(

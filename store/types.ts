@@ -4,6 +4,7 @@
  * etcd://) implements Backend; the service never looks behind it.
  */
 import { status } from '@grpc/grpc-js';
+import { ApiError } from '../sdk/errors.js';
 
 /** One key at one revision. Revisions are integers well below 2^53. */
 export interface KeyValue {
@@ -131,8 +132,14 @@ const codes = {
 
 export type StoreErrorReason = keyof typeof codes;
 
-export class StoreError extends Error {
-  readonly code: status;
+/** The reason a client gives an error that arrives as a bare code (INVALID_ARGUMENT is always InvalidArgument). */
+export function reasonOfCode(code: status): StoreErrorReason | undefined {
+  if (code === status.INVALID_ARGUMENT) return 'InvalidArgument';
+  return (Object.keys(codes) as StoreErrorReason[]).find((reason) => codes[reason] === code);
+}
+
+/** An ApiError (so it crosses the gRPC boundary with its code) that also names its reason. */
+export class StoreError extends ApiError {
   /** On Conflict: the key-value as it is now. */
   current?: KeyValue;
   /** On Compacted: the compacted revision. */
@@ -141,12 +148,10 @@ export class StoreError extends Error {
   resumeRevision?: number;
 
   constructor(
-    readonly reason: StoreErrorReason,
+    readonly storeReason: StoreErrorReason,
     message: string,
   ) {
-    super(message);
-    this.name = 'StoreError';
-    this.code = codes[reason];
+    super(codes[storeReason], message);
   }
 }
 

@@ -1,0 +1,285 @@
+/**
+ * The apiserver's client of the store. Key-value calls travel on one long-lived
+ * Pipeline stream: each request carries an id, answers complete in any order, so
+ * hundreds of calls share one stream and the store's group commit. A broken stream
+ * fails the calls it carried (UNAVAILABLE) and the next call opens a new one; reads
+ * are retried, writes are not (their outcome is unknown). Watches use one Watch
+ * stream each and resume by themselves from the last revision they delivered.
+ */
+import { type ChannelCredentials, type ChannelOptions, type ClientDuplexStream, status } from '@grpc/grpc-js';
+import { type ApiError, isApiError } from '../sdk/errors.js';
+import {
+  type PipelineRequest,
+  type PipelineResponse,
+  StoreServiceClient,
+  type WatchResponse,
+} from '../sdk/gen/wheelhouse/store/v1/store.js';
+import { fromCallError, fromPipelineError } from './client-errors.js';
+import { eventFromProto, kvFromProto } from './server/convert.js';
+import {
+  type BackendStatus,
+  type KeyValue,
+  type ListOptions,
+  type ListResult,
+  StoreError,
+  type WatchBatch,
+} from './types.js';
+
+export interface StoreClientOptions {
+  /** `host:port` of the store. */
+  readonly address: string;
+  readonly credentials: ChannelCredentials;
+  readonly channelOptions?: ChannelOptions;
+  /** Attempts for a read whose stream broke; 3 by default. */
+  readonly readAttempts?: number;
+}
+
+export interface ClientWatchOptions {
+  readonly signal?: AbortSignal;
+  /** Ask the store for a progress notification after this many idle milliseconds. */
+  readonly progressIntervalMs?: number;
+  /**
+   * Reopen the watch from the last delivered revision when the store cuts it off
+   * (RESOURCE_EXHAUSTED) or the connection drops (UNAVAILABLE). On by default;
+   * OUT_OF_RANGE (compacted) always ends the watch: the caller must list again.
+   */
+  readonly resume?: boolean;
+}
+
+type Op = NonNullable<PipelineRequest['op']>;
+type Result = NonNullable<PipelineResponse['result']>;
+type ResultOf<C extends Op['$case']> = Extract<Result, { $case: C }>['value'];
+
+interface Pending {
+  resolve(result: Result): void;
+  reject(err: ApiError): void;
+}
+
+/** One Pipeline stream and the calls waiting for an answer on it. */
+class PipelineStream {
+  readonly pending = new Map<string, Pending>();
+  broken = false;
+  private nextId = 1;
+
+  constructor(
+    private readonly stream: ClientDuplexStream<PipelineRequest, PipelineResponse>,
+    onBroken: () => void,
+  ) {
+    stream.on('data', (res: PipelineResponse) => {
+      const pending = this.pending.get(res.id);
+      if (!pending || !res.result) return;
+      this.pending.delete(res.id);
+      if (res.result.$case === 'error') pending.reject(fromPipelineError(res.result.value));
+      else pending.resolve(res.result);
+    });
+    const fail = (err: unknown) => {
+      if (this.broken) return;
+      this.broken = true;
+      onBroken();
+      const cause = err ? fromCallError(err) : undefined;
+      for (const pending of this.pending.values()) {
+        pending.reject(
+          new StoreError(
+            'Closed',
+            `the store connection broke before the answer came${cause ? `: ${cause.message}` : ''}`,
+          ),
+        );
+      }
+      this.pending.clear();
+    };
+    stream.on('error', fail);
+    stream.on('end', () => fail(undefined));
+  }
+
+  send(op: Op): Promise<Result> {
+    const id = String(this.nextId++);
+    return new Promise<Result>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.stream.write({ id, op });
+    });
+  }
+
+  close(): void {
+    this.stream.end();
+    this.stream.cancel();
+  }
+}
+
+export class StoreClient {
+  readonly grpc: StoreServiceClient;
+  private pipeline: PipelineStream | undefined;
+  private readonly readAttempts: number;
+
+  constructor(options: StoreClientOptions) {
+    this.grpc = new StoreServiceClient(options.address, options.credentials, {
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.max_receive_message_length': 16 * 1024 * 1024,
+      'grpc.max_send_message_length': 16 * 1024 * 1024,
+      ...options.channelOptions,
+    });
+    this.readAttempts = options.readAttempts ?? 3;
+  }
+
+  async get(key: string, revision = 0): Promise<{ kv?: KeyValue; revision: number }> {
+    const res = await this.read('get', { $case: 'get', value: { key, revision: String(revision) } });
+    return { kv: res.kv ? kvFromProto(res.kv) : undefined, revision: Number(res.revision) };
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
+    const res = await this.read('list', {
+      $case: 'list',
+      value: {
+        prefix,
+        revision: String(options.revision ?? 0),
+        limit: String(options.limit ?? 0),
+        startAfter: options.startAfter ?? '',
+        keysOnly: options.keysOnly ?? false,
+      },
+    });
+    return { kvs: res.kvs.map(kvFromProto), revision: Number(res.revision), more: res.more };
+  }
+
+  async count(prefix: string): Promise<{ count: number; revision: number }> {
+    const res = await this.read('count', { $case: 'count', value: { prefix } });
+    return { count: Number(res.count), revision: Number(res.revision) };
+  }
+
+  async create(key: string, value: Buffer, ttlSeconds = 0): Promise<KeyValue> {
+    const res = await this.write('create', {
+      $case: 'create',
+      value: { key, value, ttlSeconds: String(ttlSeconds) },
+    });
+    return kvFromProto(res.kv!);
+  }
+
+  async update(key: string, value: Buffer, expectedModRevision: number, ttlSeconds = 0): Promise<KeyValue> {
+    const res = await this.write('update', {
+      $case: 'update',
+      value: { key, value, expectedModRevision: String(expectedModRevision), ttlSeconds: String(ttlSeconds) },
+    });
+    return kvFromProto(res.kv!);
+  }
+
+  async delete(key: string, expectedModRevision = 0): Promise<{ prevKv: KeyValue; revision: number }> {
+    const res = await this.write('delete', {
+      $case: 'delete',
+      value: { key, expectedModRevision: String(expectedModRevision) },
+    });
+    return { prevKv: kvFromProto(res.prevKv!), revision: Number(res.revision) };
+  }
+
+  /** Unary: compaction is an operator's action, not the apiserver's hot path. */
+  compact(revision: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.grpc.compact({ revision: String(revision) }, (err, res) =>
+        err ? reject(fromCallError(err)) : resolve(Number(res.compactRevision)),
+      );
+    });
+  }
+
+  status(): Promise<BackendStatus> {
+    return new Promise((resolve, reject) => {
+      this.grpc.status({}, (err, res) =>
+        err
+          ? reject(fromCallError(err))
+          : resolve({
+              revision: Number(res.revision),
+              compactRevision: Number(res.compactRevision),
+              keys: Number(res.keys),
+              dbSizeBytes: Number(res.dbSizeBytes),
+              backend: res.backend,
+            }),
+      );
+    });
+  }
+
+  /**
+   * Every change under `prefix` after `startRevision` (0: from now). The first batch
+   * has no events and names the revision the watch starts after; later empty batches
+   * are progress notifications.
+   */
+  async *watch(
+    prefix: string,
+    startRevision: number,
+    options: ClientWatchOptions = {},
+  ): AsyncGenerator<WatchBatch> {
+    const { signal, resume = true } = options;
+    let from = startRevision;
+    let failures = 0;
+    while (!signal?.aborted) {
+      const call = this.grpc.watch({
+        prefix,
+        startRevision: String(from),
+        progressIntervalMs: String(options.progressIntervalMs ?? 0),
+      });
+      const cancel = () => call.cancel();
+      signal?.addEventListener('abort', cancel);
+      try {
+        for await (const res of call as AsyncIterable<WatchResponse>) {
+          failures = 0;
+          const batch: WatchBatch = {
+            events: res.events.map(eventFromProto),
+            revision: Number(res.revision),
+          };
+          from = batch.revision;
+          yield batch;
+        }
+        return;
+      } catch (err) {
+        if (signal?.aborted) return;
+        const storeErr = fromCallError(err);
+        const resumable = storeErr.code === status.RESOURCE_EXHAUSTED || storeErr.code === status.UNAVAILABLE;
+        if (!resume || !resumable) throw storeErr;
+        // Backs off only while reconnecting fails; a watch cut off for lagging resumes at once.
+        if (storeErr.code === status.UNAVAILABLE) await sleep(Math.min(2000, 50 * 2 ** failures++), signal);
+      } finally {
+        signal?.removeEventListener('abort', cancel);
+        call.cancel();
+      }
+    }
+  }
+
+  close(): void {
+    this.pipeline?.close();
+    this.pipeline = undefined;
+    this.grpc.close();
+  }
+
+  private stream(): PipelineStream {
+    if (!this.pipeline || this.pipeline.broken) {
+      const created: PipelineStream = new PipelineStream(this.grpc.pipeline(), () => {
+        if (this.pipeline === created) this.pipeline = undefined;
+      });
+      this.pipeline = created;
+    }
+    return this.pipeline;
+  }
+
+  private async write<C extends 'create' | 'update' | 'delete'>(_kind: C, op: Extract<Op, { $case: C }>) {
+    return (await this.stream().send(op)).value as ResultOf<C>;
+  }
+
+  private async read<C extends 'get' | 'list' | 'count'>(_kind: C, op: Extract<Op, { $case: C }>) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.stream().send(op)).value as ResultOf<C>;
+      } catch (err) {
+        if (!isApiError(err, status.UNAVAILABLE) || attempt >= this.readAttempts) throw err;
+        await sleep(50 * 2 ** attempt);
+      }
+    }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done);
+  });
+}

@@ -1,0 +1,109 @@
+/** `wheelhouse store`: runs the key-value store until SIGTERM or SIGINT. */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../sdk/logger.js';
+import { ensureStorePki, STORE_CLIENT_COMMON_NAME } from '../sdk/pki/index.js';
+import { onShutdownSignal } from '../sdk/server/index.js';
+import { startStoreServer } from './server/start.js';
+
+export const DEFAULT_STORE_ADDRESS = '127.0.0.1:2390';
+export const DEFAULT_STORE_DATA_DIR = '.wheelhouse/store';
+
+const usage = `Usage: wheelhouse store [flags]
+
+Runs the store: the revisioned, watchable key-value service on LevelDB that only the
+apiserver may call. On first start it creates its PKI under <data-dir>/pki/store/.
+
+Flags:
+  --data-dir DIR                 where the database and the PKI live (default ${DEFAULT_STORE_DATA_DIR})
+  --backend URL                  storage driver (default level://<data-dir>/db; memory:// keeps nothing)
+  --listen HOST:PORT             gRPC address (default ${DEFAULT_STORE_ADDRESS}; port 0 picks one)
+  --metrics-listen HOST:PORT     Prometheus /metrics address (default 127.0.0.1:2391; '' for none)
+  --tls-cert FILE --tls-key FILE serving certificate (default: generated in the data dir)
+  --tls-ca FILE                  CA that client certificates must chain to (default: the store CA)
+  --allowed-cn NAME              client certificate CN allowed to call; repeatable (default ${STORE_CLIENT_COMMON_NAME})
+  --insecure                     plaintext and no client authentication: for experiments only
+  --compact-keep-revisions N     automatic compaction keeps at least N revisions (default 0: by age only)
+  --compact-keep-minutes M       automatic compaction keeps at least M minutes of history (default 5)
+  --compact-interval-seconds S   how often automatic compaction runs (default 60)
+  --watch-buffer N               events a watcher may lag before it is cut off (default 10000)
+  --port-file FILE               write the bound gRPC port to FILE once serving
+`;
+
+function intFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new Error(`--${name} must be a non-negative integer, not ${value}`);
+  return n;
+}
+
+export async function runStore(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      'data-dir': { type: 'string' },
+      backend: { type: 'string' },
+      listen: { type: 'string' },
+      'metrics-listen': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-ca': { type: 'string' },
+      'allowed-cn': { type: 'string', multiple: true },
+      insecure: { type: 'boolean' },
+      'compact-keep-revisions': { type: 'string' },
+      'compact-keep-minutes': { type: 'string' },
+      'compact-interval-seconds': { type: 'string' },
+      'watch-buffer': { type: 'string' },
+      'port-file': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(usage);
+    return;
+  }
+  const logger = createLogger('store');
+  const dataDir = resolve(values['data-dir'] ?? DEFAULT_STORE_DATA_DIR);
+  let tls: { cert: Buffer; key: Buffer; ca: Buffer } | undefined;
+  if (!values.insecure) {
+    const pki =
+      values['tls-cert'] && values['tls-key'] && values['tls-ca'] ? undefined : ensureStorePki(dataDir);
+    tls = {
+      cert: readFileSync(values['tls-cert'] ?? pki!.serverCertFile),
+      key: readFileSync(values['tls-key'] ?? pki!.serverKeyFile),
+      ca: readFileSync(values['tls-ca'] ?? pki!.caFile),
+    };
+  } else {
+    logger.warn('serving without TLS or client authentication (--insecure)');
+  }
+  const store = await startStoreServer({
+    backendUrl: values.backend ?? `level://${join(dataDir, 'db')}`,
+    listen: values.listen ?? DEFAULT_STORE_ADDRESS,
+    metricsListen: values['metrics-listen'] ?? '127.0.0.1:2391',
+    tls,
+    allowedCommonNames: values['allowed-cn'] ?? [STORE_CLIENT_COMMON_NAME],
+    compaction: {
+      keepRevisions: intFlag('compact-keep-revisions', values['compact-keep-revisions'], 0),
+      keepMinutes: intFlag('compact-keep-minutes', values['compact-keep-minutes'], 5),
+      intervalMs: intFlag('compact-interval-seconds', values['compact-interval-seconds'], 60) * 1000,
+    },
+    watchBufferLimit: intFlag('watch-buffer', values['watch-buffer'], 10_000),
+    logger,
+  });
+  if (values['port-file']) {
+    // Written aside and renamed, so that a reader never sees half a number.
+    writeFileSync(`${values['port-file']}.tmp`, `${store.port}\n`);
+    renameSync(`${values['port-file']}.tmp`, values['port-file']);
+  }
+  await new Promise<void>((done) => {
+    onShutdownSignal(async (signal) => {
+      logger.info({ signal }, 'stopping');
+      await store.stop();
+      logger.flush();
+      done();
+    }, false);
+  });
+}

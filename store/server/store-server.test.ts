@@ -1,0 +1,340 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  credentials,
+  Metadata,
+  makeGenericClientConstructor,
+  type ServiceError,
+  status,
+} from '@grpc/grpc-js';
+import { ApiError } from '../../sdk/errors.js';
+import { StoreServiceClient } from '../../sdk/gen/wheelhouse/store/v1/store.js';
+import { createLogger } from '../../sdk/logger.js';
+import { ensureCa, ensureCert, ensureStorePki } from '../../sdk/pki/index.js';
+import { StoreClient } from '../client.js';
+import { type Event, StoreError } from '../types.js';
+import { type RunningStore, startStoreServer } from './start.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'store-server-'));
+const pki = ensureStorePki(dir);
+const ca = readFileSync(pki.caFile);
+const logger = createLogger('store', { level: 'silent' });
+let store: RunningStore;
+let address: string;
+
+function clientCreds(certFile?: string, keyFile?: string, caPem = ca) {
+  return certFile && keyFile
+    ? credentials.createSsl(caPem, readFileSync(keyFile), readFileSync(certFile))
+    : credentials.createSsl(caPem);
+}
+
+function apiserverClient(): StoreClient {
+  return new StoreClient({ address, credentials: clientCreds(pki.clientCertFile, pki.clientKeyFile) });
+}
+
+async function expectCode(promise: Promise<unknown>, code: status): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof ApiError, `expected an ApiError, got ${err}`);
+    assert.equal(err.code, code, `${status[err.code]}: ${err.message}`);
+    return err;
+  }
+  assert.fail(`expected ${status[code]}, but it succeeded`);
+}
+
+before(async () => {
+  store = await startStoreServer({
+    backendUrl: `level://${join(dir, 'db')}`,
+    listen: '127.0.0.1:0',
+    metricsListen: '127.0.0.1:0',
+    tls: { cert: readFileSync(pki.serverCertFile), key: readFileSync(pki.serverKeyFile), ca },
+    allowedCommonNames: ['wheelhouse-apiserver'],
+    watchBufferLimit: 20,
+    logger,
+  });
+  address = `127.0.0.1:${store.port}`;
+});
+
+after(async () => {
+  await store.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('store server over the Pipeline client', () => {
+  it('serves create, get, list, count, update and delete with the store errors', async () => {
+    const c = apiserverClient();
+    try {
+      const a = await c.create('/registry/pods/default/a', Buffer.from('A'));
+      await expectCode(c.create('/registry/pods/default/a', Buffer.from('A')), status.ALREADY_EXISTS);
+      const a2 = await c.update('/registry/pods/default/a', Buffer.from('A2'), a.modRevision);
+      const conflict = await expectCode(
+        c.update('/registry/pods/default/a', Buffer.from('A3'), a.modRevision),
+        status.ABORTED,
+      );
+      assert.ok(conflict instanceof StoreError);
+      assert.equal(conflict.current?.modRevision, a2.modRevision);
+      assert.equal(conflict.current?.value.toString(), 'A2');
+      await c.create('/registry/pods/default/b', Buffer.from('B'));
+      const list = await c.list('/registry/pods/', { limit: 1 });
+      assert.deepEqual(
+        list.kvs.map((kv) => kv.key),
+        ['/registry/pods/default/a'],
+      );
+      assert.equal(list.more, true);
+      assert.equal((await c.count('/registry/pods/')).count, 2);
+      assert.equal((await c.get('/registry/pods/default/a', a.modRevision)).kv?.value.toString(), 'A');
+      const del = await c.delete('/registry/pods/default/b');
+      assert.equal(del.prevKv.value.toString(), 'B');
+      await expectCode(c.delete('/registry/pods/default/b'), status.NOT_FOUND);
+      await expectCode(c.create('bad key', Buffer.from('x')), status.INVALID_ARGUMENT);
+      await expectCode(c.create('/big', Buffer.alloc(1.5 * 1024 * 1024 + 1)), status.INVALID_ARGUMENT);
+      await expectCode(c.get('/x', 1e9), status.FAILED_PRECONDITION);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('answers many pipelined requests, each under its own id', async () => {
+    const c = apiserverClient();
+    try {
+      const writes = Array.from({ length: 300 }, (_, i) => c.create(`/many/${i}`, Buffer.from(`${i}`)));
+      const reads = Array.from({ length: 100 }, (_, i) => c.get(`/many/${i}`));
+      const created = await Promise.all(writes);
+      for (const [i, kv] of created.entries()) assert.equal(kv.key, `/many/${i}`);
+      await Promise.all(reads);
+      const revisions = created.map((kv) => kv.modRevision).sort((x, y) => x - y);
+      assert.equal(revisions[revisions.length - 1]! - revisions[0]!, 299, 'consecutive revisions');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('reports compaction as OUT_OF_RANGE with the compacted revision, unary and pipelined', async () => {
+    const c = apiserverClient();
+    try {
+      const kv = await c.create('/compact/a', Buffer.from('1'));
+      await c.update('/compact/a', Buffer.from('2'), kv.modRevision);
+      const status0 = await c.status();
+      assert.equal(await c.compact(status0.revision), status0.revision);
+      const piped = await expectCode(c.get('/compact/a', kv.modRevision), status.OUT_OF_RANGE);
+      assert.equal((piped as StoreError).compactRevision, status0.revision);
+      const unary = await new Promise<ServiceError>((resolve) =>
+        c.grpc.get({ key: '/compact/a', revision: String(kv.modRevision) }, (err) => resolve(err!)),
+      );
+      assert.equal(unary.code, status.OUT_OF_RANGE);
+      assert.equal(unary.metadata.get('wheelhouse-compact-revision')[0], String(status0.revision));
+      const watch = c.watch('/compact/', kv.modRevision);
+      await expectCode(watch.next(), status.OUT_OF_RANGE);
+      const st = await c.status();
+      assert.equal(st.compactRevision, status0.revision);
+      assert.equal(st.backend, 'level');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('returns the current key-value in a trailer on a unary ABORTED', async () => {
+    const c = apiserverClient();
+    try {
+      const kv = await c.create('/unary/a', Buffer.from('1'));
+      await c.update('/unary/a', Buffer.from('2'), kv.modRevision);
+      const err = await new Promise<ServiceError>((resolve) =>
+        c.grpc.update(
+          {
+            key: '/unary/a',
+            value: Buffer.from('3'),
+            expectedModRevision: String(kv.modRevision),
+            ttlSeconds: '0',
+          },
+          (e) => resolve(e!),
+        ),
+      );
+      assert.equal(err.code, status.ABORTED);
+      assert.ok(err.metadata.get('wheelhouse-current-bin')[0] instanceof Buffer);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('store server watch', () => {
+  it('streams replay then live events, and progress notifications', async () => {
+    const c = apiserverClient();
+    try {
+      const first = await c.create('/watch/a', Buffer.from('1'));
+      const ac = new AbortController();
+      const events: Event[] = [];
+      const revisions: number[] = [];
+      const done = (async () => {
+        for await (const batch of c.watch('/watch/', first.modRevision - 1, {
+          signal: ac.signal,
+          progressIntervalMs: 50,
+        })) {
+          events.push(...batch.events);
+          revisions.push(batch.revision);
+          if (events.length === 3 && batch.events.length === 0) ac.abort();
+        }
+      })();
+      await c.update('/watch/a', Buffer.from('2'), first.modRevision);
+      await c.delete('/watch/a');
+      await done;
+      assert.deepEqual(
+        events.map((e) => [e.type, e.kv.value.toString(), e.prevKv?.value.toString()]),
+        [
+          ['put', '1', undefined],
+          ['put', '2', '1'],
+          ['delete', '', '2'],
+        ],
+      );
+      assert.equal(revisions[0], first.modRevision - 1, 'the first answer names the start revision');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('cuts off a watcher that stops reading, and the client resumes it with nothing lost', async () => {
+    const c = apiserverClient();
+    try {
+      const start = (await c.status()).revision;
+      const watch = c.watch('/slow/', start);
+      assert.deepEqual((await watch.next()).value?.events, []);
+      const value = Buffer.alloc(200 * 1024, 1);
+      // The watcher is not read while 60 large values are written: the transport fills up, then the queue.
+      for (let i = 0; i < 60; i++) await c.create(`/slow/${i}`, value);
+      const seen: number[] = [];
+      for await (const batch of watch) {
+        seen.push(...batch.events.map((e) => e.kv.modRevision));
+        if (seen.length >= 60) break;
+      }
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 60 }, (_, i) => start + 1 + i),
+      );
+      const metrics = await (await fetch(`http://127.0.0.1:${store.metricsPort}/metrics`)).text();
+      const fellBehind = /wheelhouse_store_watchers_fell_behind_total\{[^}]*\} (\d+)/.exec(metrics);
+      assert.ok(Number(fellBehind?.[1]) >= 1, 'the cut-off is counted');
+      assert.match(metrics, /wheelhouse_store_batch_writes_count/);
+      assert.match(metrics, /wheelhouse_store_write_seconds_bucket/);
+      assert.match(metrics, /wheelhouse_store_revision\{[^}]*\} \d+/);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('store server access', () => {
+  const call = (creds: ReturnType<typeof credentials.createSsl>) => {
+    const client = new StoreServiceClient(address, creds);
+    return new Promise<ServiceError | null>((resolve) =>
+      client.status({}, (err) => {
+        client.close();
+        resolve(err);
+      }),
+    );
+  };
+
+  it('lets the apiserver certificate in', async () => {
+    assert.equal(await call(clientCreds(pki.clientCertFile, pki.clientKeyFile)), null);
+  });
+
+  // The handshake itself fails without a certificate of the store CA, so the call never starts.
+  const refused = [status.UNAUTHENTICATED, status.UNAVAILABLE];
+
+  it('refuses a client without a certificate', async () => {
+    assert.ok(refused.includes((await call(clientCreds()))?.code ?? status.OK));
+  });
+
+  it('refuses another identity of the same CA with PERMISSION_DENIED', async () => {
+    const storeCa = ensureCa(join(dir, 'pki', 'store'), 'ca');
+    const other = ensureCert(join(dir, 'other'), storeCa, 'kubelet', {
+      commonName: 'kubelet',
+      usage: 'client',
+    });
+    assert.equal((await call(clientCreds(other.certFile, other.keyFile)))?.code, status.PERMISSION_DENIED);
+  });
+
+  it('refuses the right name signed by another CA', async () => {
+    const foreignCa = ensureCa(join(dir, 'foreign'), 'ca');
+    const forged = ensureCert(join(dir, 'foreign'), foreignCa, 'apiserver', {
+      commonName: 'wheelhouse-apiserver',
+      usage: 'client',
+    });
+    assert.ok(
+      refused.includes((await call(clientCreds(forged.certFile, forged.keyFile)))?.code ?? status.OK),
+    );
+  });
+});
+
+describe('store server robustness', () => {
+  it('survives garbage messages and abandoned streams', async () => {
+    const Raw = makeGenericClientConstructor(
+      {
+        pipeline: {
+          path: '/wheelhouse.store.v1.StoreService/Pipeline',
+          requestStream: true,
+          responseStream: true,
+          requestSerialize: (b: Buffer) => b,
+          requestDeserialize: (b: Buffer) => b,
+          responseSerialize: (b: Buffer) => b,
+          responseDeserialize: (b: Buffer) => b,
+        },
+        get: {
+          path: '/wheelhouse.store.v1.StoreService/Get',
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: (b: Buffer) => b,
+          requestDeserialize: (b: Buffer) => b,
+          responseSerialize: (b: Buffer) => b,
+          responseDeserialize: (b: Buffer) => b,
+        },
+      },
+      'Raw',
+    );
+    const raw = new Raw(address, clientCreds(pki.clientCertFile, pki.clientKeyFile));
+    const garbage = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x99]);
+    const unaryErr = await new Promise<ServiceError | null>((resolve) =>
+      raw.makeUnaryRequest(
+        '/wheelhouse.store.v1.StoreService/Get',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        garbage,
+        new Metadata(),
+        {},
+        (err: ServiceError | null) => resolve(err),
+      ),
+    );
+    assert.ok(unaryErr && unaryErr.code !== status.OK);
+    const stream = raw.makeBidiStreamRequest(
+      '/wheelhouse.store.v1.StoreService/Pipeline',
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+    );
+    const ended = new Promise((resolve) => {
+      stream.on('error', resolve);
+      stream.on('end', resolve);
+    });
+    stream.on('data', () => {});
+    stream.write(garbage);
+    await ended;
+    // Abandon pipelines mid-flight, many times over.
+    for (let i = 0; i < 20; i++) {
+      const c = apiserverClient();
+      const inflight = Array.from({ length: 20 }, (_, j) => c.create(`/abandon/${i}/${j}`, Buffer.from('x')));
+      c.close();
+      await Promise.allSettled(inflight);
+    }
+    raw.close();
+    const c = apiserverClient();
+    try {
+      assert.ok((await c.status()).revision > 0, 'the store still serves');
+      // Abandoned writes may or may not have committed, but never half of a key.
+      for (const kv of (await c.list('/abandon/')).kvs) assert.equal(kv.value.toString(), 'x');
+    } finally {
+      c.close();
+    }
+  });
+});
