@@ -24,7 +24,10 @@ export function checkHealth(
   credentials: ChannelCredentials,
   opts: { options?: ChannelOptions; service?: string; timeoutMs?: number } = {},
 ): Promise<ServingStatus> {
-  const client = new Client(address, credentials, opts.options ?? {});
+  // A private subchannel: grpc-js otherwise shares one per target, and after a
+  // refused connection (a server still starting) it waits out a growing backoff
+  // before trying again, which would delay every later check.
+  const client = new Client(address, credentials, { ...opts.options, 'grpc.use_local_subchannel_pool': 1 });
   return new Promise<ServingStatus>((resolve, reject) => {
     client.makeUnaryRequest<string, ServingStatus>(
       CHECK,

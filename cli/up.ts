@@ -1,0 +1,219 @@
+/**
+ * `wheelhouse up` (`npm start`): the whole control plane on this machine. It
+ * creates the PKI and the client configs in the data dir, starts each component
+ * as its own process once the one before it is healthy, prints how to use the
+ * cluster, and on Ctrl-C (or SIGTERM) stops them in reverse order and exits 0.
+ * If a component dies on its own, the rest are stopped and up fails.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type ClientConfig, CONFIG_ENV, writeClientConfig } from '../sdk/client-config.js';
+import { channelCredentials, channelOptions } from '../sdk/credentials.js';
+import { type CertFiles, type ClusterPki, ensureClusterPki } from '../sdk/pki/index.js';
+import { checkHealth } from './health-check.js';
+import {
+  apiserverComponent,
+  type ComponentSpec,
+  LOOPBACK,
+  storeComponent,
+  type UpLayout,
+} from './up/components.js';
+import { type ProcessSpec, Supervisor } from './up/supervisor.js';
+
+const USAGE = `Usage: wheelhouse up [flags]
+
+Starts the store and the apiserver (and every other component as it is built) on
+this machine, each in its own process, with TLS certificates and an admin client
+config generated in the data dir. Ctrl-C stops everything.
+
+Flags:
+  --data-dir DIR      where data, certificates and client configs live (default ./.wheelhouse)
+  --port PORT         the apiserver's port (default 6443)
+  --store-port PORT   the store's port (default 2379)
+  -h, --help          this text
+`;
+
+/**
+ * The name clients verify the servers' certificates against (both have it).
+ * Connecting to 127.0.0.1 would otherwise send an IP address as the TLS server
+ * name, which Node warns about on every connection.
+ */
+const TLS_SERVER_NAME = 'localhost';
+
+const WHEELHOUSE_BIN = fileURLToPath(new URL('../bin/wheelhouse.js', import.meta.url));
+
+export async function runUp(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      'store-port': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const dataDir = resolve(values['data-dir'] ?? '.wheelhouse');
+  const apiserverPort = port(values.port, 6443, '--port');
+  const storePort = port(values['store-port'], 2379, '--store-port');
+  if (apiserverPort === storePort) throw new Error('--port and --store-port must differ');
+
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const pki = ensureClusterPki(dataDir, { nodes: [] });
+  const layout: UpLayout = { dataDir, pki, storePort, apiserverPort };
+  const configs = writeClientConfigs(layout);
+
+  const write = (text: string) => process.stdout.write(text);
+  const supervisor = new Supervisor(['store', 'apiserver'], { write });
+  // Whatever happens to this process, its children must not outlive it.
+  const killOnExit = () => supervisor.killAll();
+  process.on('exit', killOnExit);
+
+  let interrupted: (signal: NodeJS.Signals) => void = () => {};
+  const interrupt = new Promise<NodeJS.Signals>((resolve) => {
+    interrupted = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A second Ctrl-C while stopping: stop waiting.
+    if (stopping) {
+      supervisor.killAll();
+      process.exit(130);
+    }
+    interrupted(signal);
+  };
+  let stopping = false;
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const started = (async () => {
+      await supervisor.start(processSpec(storeComponent(layout), storeHealth(pki, storePort)));
+      await supervisor.start(processSpec(apiserverComponent(layout), apiserverHealth(configs.admin)));
+    })();
+    const first = await Promise.race([
+      started.then(() => ({ kind: 'ready' as const })),
+      interrupt.then((signal) => ({ kind: 'signal' as const, signal })),
+    ]);
+    if (first.kind === 'ready') {
+      write(readyMessage(layout, configs.adminPath));
+      const outcome = await Promise.race([
+        interrupt.then((signal) => ({ kind: 'signal' as const, signal })),
+        supervisor.failed.then((err) => ({ kind: 'failed' as const, err })),
+      ]);
+      if (outcome.kind === 'failed') throw outcome.err;
+      write(`\n${outcome.signal} received; stopping (Ctrl-C again to kill)\n`);
+    } else {
+      write(`\n${first.signal} received while starting; stopping\n`);
+      // The start in progress ends once the supervisor is stopping.
+      started.catch(() => {});
+    }
+    stopping = true;
+    await supervisor.stop();
+    write('stopped\n');
+  } catch (err) {
+    stopping = true;
+    write(`${(err as Error).message}; stopping the other components\n`);
+    await supervisor.stop();
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', killOnExit);
+  }
+}
+
+function port(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new Error(
+      `${flag} must be a port number between 1 and 65535 (0 is not supported: clients need to know it)`,
+    );
+  }
+  return n;
+}
+
+function processSpec(component: ComponentSpec, ready: () => Promise<boolean>): ProcessSpec {
+  return {
+    name: component.name,
+    command: process.execPath,
+    args: [WHEELHOUSE_BIN, ...component.args],
+    ready,
+  };
+}
+
+/** The store accepts only the apiserver's certificate, so its health is checked with that one. */
+function storeHealth(pki: ClusterPki, storePort: number): () => Promise<boolean> {
+  const credentials = channelCredentials({
+    server: `${LOOPBACK}:${storePort}`,
+    certificateAuthority: pki.store.caFile,
+    clientCertificate: pki.store.clientCertFile,
+    clientKey: pki.store.clientKeyFile,
+  });
+  const options = channelOptions({ server: '', serverName: TLS_SERVER_NAME });
+  return async () => (await checkHealth(`${LOOPBACK}:${storePort}`, credentials, { options })) === 'SERVING';
+}
+
+function apiserverHealth(admin: ClientConfig & { path: string }): () => Promise<boolean> {
+  const credentials = channelCredentials(resolvedPaths(admin));
+  const options = channelOptions(admin);
+  return async () => (await checkHealth(admin.server, credentials, { options })) === 'SERVING';
+}
+
+/** The config with its paths made absolute, as loadClientConfig would give it. */
+function resolvedPaths(config: ClientConfig & { path: string }): ClientConfig {
+  const dir = resolve(config.path, '..');
+  const abs = (p: string | undefined) => (p === undefined ? undefined : resolve(dir, p));
+  return {
+    ...config,
+    certificateAuthority: abs(config.certificateAuthority),
+    clientCertificate: abs(config.clientCertificate),
+    clientKey: abs(config.clientKey),
+  };
+}
+
+/**
+ * `admin.yaml` (CN admin, O system:masters) and one config per component that
+ * talks to the apiserver. Paths are relative to the data dir, so it can move.
+ */
+function writeClientConfigs(layout: UpLayout): { admin: ClientConfig & { path: string }; adminPath: string } {
+  const server = `${LOOPBACK}:${layout.apiserverPort}`;
+  const configFor = (cert: CertFiles): ClientConfig => ({
+    server,
+    serverName: TLS_SERVER_NAME,
+    certificateAuthority: relative(layout.dataDir, layout.pki.caFile),
+    clientCertificate: relative(layout.dataDir, cert.certFile),
+    clientKey: relative(layout.dataDir, cert.keyFile),
+  });
+  const admin = configFor(layout.pki.admin);
+  const adminPath = join(layout.dataDir, 'admin.yaml');
+  writeClientConfig(adminPath, admin);
+  writeClientConfig(join(layout.dataDir, 'scheduler.yaml'), configFor(layout.pki.scheduler));
+  writeClientConfig(join(layout.dataDir, 'controller-manager.yaml'), configFor(layout.pki.controllerManager));
+  return { admin: { ...admin, path: adminPath }, adminPath };
+}
+
+export const READY_LINE = 'Wheelhouse is up.';
+
+function readyMessage(layout: UpLayout, adminPath: string): string {
+  return `
+${READY_LINE}
+  apiserver  ${LOOPBACK}:${layout.apiserverPort}
+  store      ${LOOPBACK}:${layout.storePort}
+  data       ${layout.dataDir}
+
+To use it:
+  export ${CONFIG_ENV}=${adminPath}
+  npx whctl get pods -A
+  npx whctl apply -f deploy.yaml
+  npx whctl api-resources
+
+Press Ctrl-C to stop.
+`;
+}

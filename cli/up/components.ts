@@ -1,0 +1,76 @@
+/**
+ * The processes `wheelhouse up` runs and the flags each gets: the one place to
+ * add a component as it is built. Each is `wheelhouse <name>` in its own process,
+ * talking real gRPC over TLS to the others, with its files under the data dir.
+ */
+import { join } from 'node:path';
+import type { ClusterPki } from '../../sdk/pki/index.js';
+
+export interface UpLayout {
+  readonly dataDir: string;
+  readonly pki: ClusterPki;
+  readonly storePort: number;
+  readonly apiserverPort: number;
+}
+
+export interface ComponentSpec {
+  readonly name: string;
+  /** The arguments after `wheelhouse`. */
+  readonly args: string[];
+}
+
+export const LOOPBACK = '127.0.0.1';
+
+/** The store: its data under `<dataDir>/store`, serving only the apiserver's client certificate. */
+export function storeComponent(layout: UpLayout): ComponentSpec {
+  const { store } = layout.pki;
+  return {
+    name: 'store',
+    args: [
+      'store',
+      '--data-dir',
+      join(layout.dataDir, 'store'),
+      '--listen',
+      `${LOOPBACK}:${layout.storePort}`,
+      // Any free port: a fixed one would keep two clusters from running side by
+      // side; the store logs the one it got.
+      '--metrics-listen',
+      `${LOOPBACK}:0`,
+      '--tls-cert',
+      store.serverCertFile,
+      '--tls-key',
+      store.serverKeyFile,
+      '--tls-ca',
+      store.caFile,
+    ],
+  };
+}
+
+/** The apiserver: the store's client, serving the API with the cluster CA's certificates. */
+export function apiserverComponent(layout: UpLayout): ComponentSpec {
+  const { pki } = layout;
+  return {
+    name: 'apiserver',
+    args: [
+      'apiserver',
+      '--store-servers',
+      `${LOOPBACK}:${layout.storePort}`,
+      '--store-cafile',
+      pki.store.caFile,
+      '--store-certfile',
+      pki.store.clientCertFile,
+      '--store-keyfile',
+      pki.store.clientKeyFile,
+      '--bind-address',
+      LOOPBACK,
+      '--secure-port',
+      String(layout.apiserverPort),
+      '--tls-cert-file',
+      pki.apiserver.certFile,
+      '--tls-private-key-file',
+      pki.apiserver.keyFile,
+      '--client-ca-file',
+      pki.caFile,
+    ],
+  };
+}
