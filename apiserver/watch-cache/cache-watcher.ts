@@ -31,7 +31,8 @@ const COMPACT_AFTER = 4096;
  * One client watch: a bounded queue of shared events, consumed as an async iterator.
  * The cache pushes into it synchronously as it applies store events, so what a watcher
  * owes is fixed the moment it is registered: backlog first, then live events in the
- * cache's order, with no gap and no duplicate. Only one next() may be pending at once.
+ * cache's order, with no gap and no duplicate. Concurrent next() calls are answered in
+ * order.
  */
 export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator<CacheEvent<T>> {
   readonly prefix: string;
@@ -51,7 +52,8 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
   private head = 0;
   /** The revision a client could resume from after what it has consumed; undefined inside a snapshot. */
   private resumeFrom: number | undefined;
-  private waiting?: { resolve(r: IteratorResult<CacheEvent<T>>): void; reject(err: unknown): void };
+  /** Unanswered next() calls, oldest first. */
+  private waiting: { resolve(r: IteratorResult<CacheEvent<T>>): void; reject(err: unknown): void }[] = [];
   private failure?: ApiError;
   private ended = false;
   private readonly registeredAt: number;
@@ -137,11 +139,14 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
     this.failure = err;
     this.finish();
     const waiting = this.waiting;
-    if (waiting) {
-      this.waiting = undefined;
+    this.waiting = [];
+    // The oldest pending next() gets the error and the rest see the end, as with a generator.
+    const first = waiting.shift();
+    if (first) {
       this.failure = undefined;
-      waiting.reject(err);
+      first.reject(err);
     }
+    for (const w of waiting) w.resolve({ value: undefined, done: true });
   }
 
   /** Ends the watch normally; a pending next() resolves as done. */
@@ -149,8 +154,8 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
     if (this.ended) return;
     this.finish();
     const waiting = this.waiting;
-    this.waiting = undefined;
-    waiting?.resolve({ value: undefined, done: true });
+    this.waiting = [];
+    for (const w of waiting) w.resolve({ value: undefined, done: true });
   }
 
   next(): Promise<IteratorResult<CacheEvent<T>>> {
@@ -162,9 +167,8 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
       return Promise.reject(err);
     }
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    if (this.waiting) return Promise.reject(new Error('a watch does not take concurrent next() calls'));
     return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
+      this.waiting.push({ resolve, reject });
     });
   }
 
@@ -204,12 +208,11 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
   }
 
   private wake(): void {
-    const waiting = this.waiting;
-    if (!waiting) return;
-    const event = this.take();
-    if (!event) return;
-    this.waiting = undefined;
-    waiting.resolve({ value: event, done: false });
+    while (this.waiting.length > 0) {
+      const event = this.take();
+      if (!event) return;
+      this.waiting.shift()!.resolve({ value: event, done: false });
+    }
   }
 
   private finish(): void {

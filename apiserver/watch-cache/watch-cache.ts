@@ -242,14 +242,16 @@ export class WatchCache<T extends KindObject> {
         failures++;
         // Only a compacted revision needs a relist: after any other failure (the store
         // restarting, this cache falling behind it) the store can still replay what
-        // followed the cache's revision, so no client watch has to end.
-        const compacted = isApiError(err, Code.OUT_OF_RANGE);
+        // followed the cache's revision, so no client watch has to end. Revision 0 is
+        // the exception: to the store a watch from 0 means "from now", so it cannot
+        // replay from there.
+        const relist = isApiError(err, Code.OUT_OF_RANGE) || this.current === 0;
         this.logger.warn(
           { err, revision: this.current, failures },
-          compacted ? 'store watch revision was compacted; relisting' : 'store watch failed; resuming',
+          relist ? 'store watch cannot resume; relisting' : 'store watch failed; resuming',
         );
         if (failures > 1) await sleep(retryDelay(failures - 1), signal);
-        if (!compacted || signal.aborted) continue;
+        if (!relist || signal.aborted) continue;
         try {
           await this.relist();
         } catch (relistErr) {
