@@ -50,9 +50,8 @@ function showValue(key: string, value: Buffer): unknown {
     }
   }
   const text = value.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(value) && !/[\x00-\x08\x0e-\x1f]/.test(text)
-    ? text
-    : { base64: value.toString('base64') };
+  const printable = value.every((byte) => byte >= 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d);
+  return printable && Buffer.from(text, 'utf8').equals(value) ? text : { base64: value.toString('base64') };
 }
 
 function printKv(out: NodeJS.WritableStream, output: Output, kv: KeyValue, keysOnly: boolean): void {
