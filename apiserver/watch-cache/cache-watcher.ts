@@ -74,10 +74,6 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
     this.onEnd = opts.onEnd;
   }
 
-  get done(): boolean {
-    return this.ended;
-  }
-
   /** Live events queued and not yet consumed. */
   get pending(): number {
     return this.queue.length - this.head;
