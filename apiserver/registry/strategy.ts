@@ -56,4 +56,19 @@ export interface Strategy<T extends KindObject = KindObject> {
   readonly fieldSelectors?: Readonly<Record<string, FieldExtractor<T>>>;
   /** Seconds a stored object lives before the store deletes it (Events); absent means forever. */
   ttlSeconds?(obj: T): number | undefined;
+  /** Deletion behaviour; absent means objects go as soon as no finalizer holds them. */
+  readonly deletion?: DeletionStrategy<T>;
+}
+
+/** How a kind is deleted, for kinds that do not simply disappear (Pods, Namespaces). */
+export interface DeletionStrategy<T extends KindObject> {
+  /**
+   * Seconds the object lingers with a deletionTimestamp before it may go (Pods: until their
+   * node confirms), given what the client asked for; 0 deletes at once.
+   */
+  gracePeriodSeconds?(obj: T, requested: number | undefined): number;
+  /** Marks the object as being deleted (Namespaces: status.phase Terminating). May mutate `obj`. */
+  prepareForDelete?(obj: T): void;
+  /** Whether something besides metadata.finalizers holds the object (Namespaces: spec.finalizers). */
+  holdsDeletion?(obj: T): boolean;
 }

@@ -7,6 +7,8 @@ export interface PeerIdentity {
   /** The certificate subject's organizations: the groups. */
   organizations: string[];
   address: string;
+  /** The certificate as the TLS layer received it; not verified when client certificates are only requested. */
+  certificate?: PeerCertificate;
 }
 
 interface CallWithAuth {
@@ -27,5 +29,6 @@ export function peerIdentity(call: CallWithAuth): PeerIdentity {
     ...(cn !== undefined ? { commonName: cn } : {}),
     organizations: subject ? asList(subject.O) : [],
     address: call.getPeer(),
+    ...(subject ? { certificate: cert } : {}),
   };
 }

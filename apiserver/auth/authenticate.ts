@@ -1,0 +1,49 @@
+/**
+ * The authentication chain, run for every call before anything else: a client
+ * certificate, else a bearer token; anonymous requests only when allowed by flag.
+ * Every authenticated user also carries `system:authenticated`.
+ */
+import type { Metadata } from '@grpc/grpc-js';
+import type { PeerCertificate } from 'node:tls';
+import { ApiError } from '../../sdk/errors.js';
+import type { TokenFileAuthenticator } from './token-file.js';
+import type { UserInfo } from './types.js';
+import type { X509Authenticator } from './x509.js';
+
+/** Anything that turns a bearer token into a user (token file, service account JWTs). */
+export interface TokenAuthenticator {
+  authenticate(token: string): UserInfo | undefined | Promise<UserInfo | undefined>;
+}
+
+export interface AuthenticationOptions {
+  x509?: X509Authenticator;
+  tokens: readonly (TokenAuthenticator | TokenFileAuthenticator)[];
+  anonymous: boolean;
+}
+
+export const anonymousUser: UserInfo = { name: 'system:anonymous', uid: '', groups: ['system:unauthenticated'] };
+
+export function createAuthenticator(opts: AuthenticationOptions) {
+  return async (cert: PeerCertificate | undefined, metadata: Metadata): Promise<UserInfo> => {
+    const fromCert = opts.x509?.authenticate(cert);
+    if (fromCert) return withAuthenticated(fromCert);
+    const header = metadata.get('authorization')[0];
+    if (typeof header === 'string' && header !== '') {
+      const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+      if (!match?.[1]) throw ApiError.unauthenticated('the authorization header must be "Bearer <token>"');
+      for (const auth of opts.tokens) {
+        const user = await auth.authenticate(match[1]);
+        if (user) return withAuthenticated(user);
+      }
+      throw ApiError.unauthenticated('invalid bearer token');
+    }
+    if (opts.anonymous) return anonymousUser;
+    throw ApiError.unauthenticated(
+      'no credentials: present a client certificate signed by the cluster CA or a bearer token (see the admin config written by `wheelhouse up`)',
+    );
+  };
+}
+
+function withAuthenticated(user: UserInfo): UserInfo {
+  return user.groups.includes('system:authenticated') ? user : { ...user, groups: [...user.groups, 'system:authenticated'] };
+}

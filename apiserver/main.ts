@@ -1,0 +1,146 @@
+/**
+ * `wheelhouse apiserver`: flags modelled on kube-apiserver's, so that an operator
+ * who knows one knows the other.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { credentials } from '@grpc/grpc-js';
+import { createLogger } from '../sdk/logger.js';
+import { createRegistry, onShutdownSignal, serveMetrics } from '../sdk/server/index.js';
+import { StoreClient } from '../store/client.js';
+import { alwaysAllow } from './auth/always-allow.js';
+import { createAuthenticator } from './auth/authenticate.js';
+import { TokenFileAuthenticator } from './auth/token-file.js';
+import { X509Authenticator } from './auth/x509.js';
+import { createApiServer, defaultAdmissionPlugins } from './server.js';
+
+const flags = {
+  'store-servers': { type: 'string', default: '127.0.0.1:2379' },
+  'store-cafile': { type: 'string' },
+  'store-certfile': { type: 'string' },
+  'store-keyfile': { type: 'string' },
+  'store-insecure': { type: 'boolean', default: false },
+  'bind-address': { type: 'string', default: '127.0.0.1' },
+  'secure-port': { type: 'string', default: '6443' },
+  'tls-cert-file': { type: 'string' },
+  'tls-private-key-file': { type: 'string' },
+  'client-ca-file': { type: 'string' },
+  'token-auth-file': { type: 'string' },
+  'anonymous-auth': { type: 'boolean', default: false },
+  'authorization-mode': { type: 'string', default: 'AlwaysAllow' },
+  'enable-admission-plugins': { type: 'string', default: defaultAdmissionPlugins.join(',') },
+  'audit-log-path': { type: 'string' },
+  'watch-cache-sizes': { type: 'string', default: '' },
+  'event-ttl': { type: 'string', default: '1h' },
+  'metrics-bind-address': { type: 'string', default: '' },
+  'insecure-serving': { type: 'boolean', default: false },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+const usage = `Usage: wheelhouse apiserver [flags]
+
+  --store-servers HOST:PORT        the store (default 127.0.0.1:2379)
+  --store-cafile, --store-certfile, --store-keyfile
+                                   TLS to the store: its CA, and the apiserver's client certificate
+  --bind-address ADDR              address to serve on (default 127.0.0.1)
+  --secure-port PORT               port to serve on (default 6443; 0 picks a free one)
+  --tls-cert-file, --tls-private-key-file
+                                   the serving certificate
+  --client-ca-file FILE            CA that client certificates must chain to (x509 authentication)
+  --token-auth-file FILE           static bearer tokens: token,user,uid,"group1,group2"
+  --anonymous-auth                 allow requests without credentials (as system:anonymous)
+  --authorization-mode MODE        AlwaysAllow (default)
+  --enable-admission-plugins LIST  comma-separated, in order (default ${defaultAdmissionPlugins.join(',')})
+  --audit-log-path FILE            where audit records go (JSON lines)
+  --watch-cache-sizes LIST         resource#size,... events kept per resource for resuming watches
+  --event-ttl DURATION             how long Events are kept (default 1h; e.g. 30m, 2h, 90s)
+  --metrics-bind-address HOST:PORT Prometheus metrics at /metrics
+  --insecure-serving               serve plaintext without TLS (tests and local debugging only)
+  --store-insecure                 talk to the store without TLS (tests only)
+`;
+
+export function parseDuration(text: string): number {
+  const m = /^(\d+)(s|m|h)?$/.exec(text.trim());
+  if (!m?.[1]) throw new Error(`invalid duration "${text}": use e.g. 90s, 30m or 1h`);
+  const n = Number(m[1]);
+  return m[2] === 'h' ? n * 3600 : m[2] === 'm' ? n * 60 : n;
+}
+
+export function parseWatchCacheSizes(text: string): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const part of text.split(',').filter((p) => p.trim() !== '')) {
+    const [resource, size] = part.split('#');
+    if (!resource || !size || !/^\d+$/.test(size)) throw new Error(`invalid --watch-cache-sizes entry "${part}": use resource#size`);
+    sizes.set(resource.trim(), Number(size));
+  }
+  return sizes;
+}
+
+export async function runApiserver(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: flags, allowPositionals: false });
+  if (values.help) {
+    process.stdout.write(usage);
+    return;
+  }
+  const logger = createLogger('apiserver', values['log-level'] ? { level: values['log-level'] } : {});
+  if (values['authorization-mode'] !== 'AlwaysAllow') {
+    throw new Error(`--authorization-mode ${values['authorization-mode']} is not supported; use AlwaysAllow`);
+  }
+
+  const storeAddress = (values['store-servers'] ?? '').split(',')[0]?.replace(/^https?:\/\//, '') ?? '';
+  let storeCredentials = credentials.createInsecure();
+  if (!values['store-insecure']) {
+    const { 'store-cafile': ca, 'store-certfile': cert, 'store-keyfile': key } = values;
+    if (!ca || !cert || !key) throw new Error('--store-cafile, --store-certfile and --store-keyfile are required (or --store-insecure)');
+    storeCredentials = credentials.createSsl(readFileSync(ca), readFileSync(key), readFileSync(cert));
+  }
+  const store = new StoreClient({ address: storeAddress, credentials: storeCredentials });
+
+  let tls;
+  if (!values['insecure-serving']) {
+    const { 'tls-cert-file': cert, 'tls-private-key-file': key, 'client-ca-file': ca } = values;
+    if (!cert || !key) throw new Error('--tls-cert-file and --tls-private-key-file are required (or --insecure-serving)');
+    tls = {
+      cert: readFileSync(cert),
+      key: readFileSync(key),
+      ...(ca ? { ca: readFileSync(ca) } : {}),
+      clientCerts: ca ? ('request' as const) : ('none' as const),
+    };
+  }
+  const clientCa = values['client-ca-file'];
+  const authenticate = createAuthenticator({
+    ...(clientCa ? { x509: new X509Authenticator(readFileSync(clientCa, 'utf8')) } : {}),
+    tokens: values['token-auth-file'] ? [TokenFileAuthenticator.fromFile(values['token-auth-file'])] : [],
+    anonymous: values['anonymous-auth'] ?? false,
+  });
+
+  const metrics = createRegistry('apiserver');
+  const server = await createApiServer({
+    store,
+    logger,
+    ...(tls ? { tls } : {}),
+    authenticate,
+    authorizer: alwaysAllow,
+    admissionPlugins: (values['enable-admission-plugins'] ?? '').split(',').map((p) => p.trim()).filter((p) => p !== ''),
+    watchCacheSizes: parseWatchCacheSizes(values['watch-cache-sizes'] ?? ''),
+    eventTtlSeconds: parseDuration(values['event-ttl'] ?? '1h'),
+    metrics,
+  });
+  const port = await server.listen(`${values['bind-address']}:${values['secure-port']}`);
+  let metricsEndpoint: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  const metricsAddress = values['metrics-bind-address'] ?? '';
+  if (metricsAddress !== '') {
+    const [host = '127.0.0.1', p = '0'] = metricsAddress.split(/:(?=\d+$)/);
+    metricsEndpoint = await serveMetrics(metrics, host, Number(p));
+    logger.info({ port: metricsEndpoint.port }, 'metrics listening');
+  }
+  // One line on stdout that supervisors and tests wait for.
+  process.stdout.write(`apiserver listening on ${values['bind-address']}:${port}\n`);
+  onShutdownSignal(async (signal) => {
+    logger.info({ signal }, 'shutting down');
+    await server.stop();
+    await metricsEndpoint?.close();
+    store.close();
+  });
+}

@@ -1,0 +1,167 @@
+/**
+ * One gRPC service per kind, all built the same way from the kind table: every RPC
+ * authorizes through the request gate, then calls the generic registry. The
+ * kind-specific subresources (binding, logs, scale, tokens) are wired in here too,
+ * by name, so that a kind's whole surface is visible in one place.
+ */
+import { once } from 'node:events';
+import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { ApiError } from '../../sdk/errors.js';
+import type { Binding } from '../../sdk/gen/wheelhouse/core/v1/binding.js';
+import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import type { Scale } from '../../sdk/gen/wheelhouse/apps/v1/scale.js';
+import { type DeleteOptions, type ListOptions, WatchEventType } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import type { KindObject } from '../../sdk/kind-registry.js';
+import { fieldOf, pluralOf } from '../../sdk/kinds.js';
+import { asyncServerStream, asyncUnary } from '../../sdk/server/index.js';
+import type { GenericRegistry } from '../registry/generic-registry.js';
+import { bindPod } from '../registry/pod-binding.js';
+import { type Scalable, getScale, updateScale } from '../registry/scale.js';
+import type { CacheEvent } from '../watch-cache/index.js';
+import type { RequestGate } from './request.js';
+
+interface ObjectRequest {
+  dryRun?: boolean;
+  [field: string]: unknown;
+}
+interface KeyRequest {
+  namespace?: string;
+  name: string;
+  resourceVersion?: string;
+  options?: DeleteOptions;
+}
+interface CollectionRequest {
+  namespace?: string;
+  options?: ListOptions;
+}
+
+const eventTypes: Record<CacheEvent<KindObject>['type'], WatchEventType> = {
+  ADDED: WatchEventType.WATCH_EVENT_TYPE_ADDED,
+  MODIFIED: WatchEventType.WATCH_EVENT_TYPE_MODIFIED,
+  DELETED: WatchEventType.WATCH_EVENT_TYPE_DELETED,
+  BOOKMARK: WatchEventType.WATCH_EVENT_TYPE_BOOKMARK,
+};
+
+/** Logs come from the kubelet of the Pod's node; answered clearly until kubelets serve them. */
+export type PodLogSource = (
+  pod: Pod,
+  request: Record<string, unknown>,
+  call: ServerWritableStream<unknown, unknown>,
+  signal: AbortSignal,
+) => Promise<void>;
+
+export interface KindServiceOptions {
+  podLogs?: PodLogSource;
+}
+
+export function kindService<T extends KindObject>(
+  registry: GenericRegistry<T>,
+  gate: RequestGate,
+  opts: KindServiceOptions = {},
+): UntypedServiceImplementation {
+  const info = registry.info;
+  const k = info.kind;
+  const field = fieldOf(info);
+  const plural = pluralOf(info);
+  const objectOf = (req: ObjectRequest) => req[field] as T | undefined;
+  const metaOf = (obj: T | undefined) => ({ namespace: obj?.metadata?.namespace || (info.namespaced ? 'default' : ''), name: obj?.metadata?.name ?? '' });
+
+  const impl: UntypedServiceImplementation = {
+    [`create${k}`]: asyncUnary<ObjectRequest, unknown>(async (req, call) => {
+      const obj = objectOf(req);
+      const { namespace } = metaOf(obj);
+      const ctx = await gate.admit(call.metadata, { verb: 'create', info, namespace, name: '' }, req.dryRun);
+      return { [field]: await registry.create(obj, ctx) };
+    }),
+    [`get${k}`]: asyncUnary<KeyRequest, unknown>(async (req, call) => {
+      await gate.admit(call.metadata, { verb: 'get', info, namespace: req.namespace ?? '', name: req.name });
+      return { [field]: await registry.get(req.namespace ?? '', req.name, req.resourceVersion) };
+    }),
+    [`list${plural}`]: asyncUnary<CollectionRequest, unknown>(async (req, call) => {
+      await gate.admit(call.metadata, { verb: 'list', info, namespace: req.namespace ?? '', name: '' });
+      return registry.list(req.namespace ?? '', req.options);
+    }),
+    [`update${k}`]: asyncUnary<ObjectRequest, unknown>(async (req, call) => {
+      const obj = objectOf(req);
+      const ctx = await gate.admit(call.metadata, { verb: 'update', info, ...metaOf(obj) }, req.dryRun);
+      return { [field]: await registry.update(obj, ctx) };
+    }),
+    [`delete${k}`]: asyncUnary<KeyRequest, unknown>(async (req, call) => {
+      const namespace = req.namespace ?? '';
+      const ctx = await gate.admit(call.metadata, { verb: 'delete', info, namespace, name: req.name }, req.options?.dryRun);
+      return { [field]: await registry.delete(namespace, req.name, req.options, ctx) };
+    }),
+    [`watch${plural}`]: asyncServerStream<CollectionRequest, unknown>(async (req, call, signal) => {
+      await gate.admit(call.metadata, { verb: 'watch', info, namespace: req.namespace ?? '', name: '' });
+      const timeout = Number(req.options?.timeoutSeconds ?? '0');
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      signal.addEventListener('abort', stop, { once: true });
+      const timer = timeout > 0 ? setTimeout(stop, timeout * 1000) : undefined;
+      try {
+        for await (const event of registry.watch(req.namespace ?? '', req.options, controller.signal)) {
+          if (controller.signal.aborted) break;
+          if (!call.write({ type: eventTypes[event.type], object: event.object })) {
+            await Promise.race([once(call, 'drain'), once(controller.signal, 'abort')]);
+          }
+        }
+      } finally {
+        if (timer) clearTimeout(timer);
+        signal.removeEventListener('abort', stop);
+      }
+    }),
+  };
+
+  if (info.status) {
+    impl[`update${k}Status`] = asyncUnary<ObjectRequest, unknown>(async (req, call) => {
+      const obj = objectOf(req);
+      const ctx = await gate.admit(call.metadata, { verb: 'update', info, subresource: 'status', ...metaOf(obj) }, req.dryRun);
+      return { [field]: await registry.updateStatus(obj, ctx) };
+    });
+  }
+
+  if (info.scale) {
+    const scalable = registry as unknown as GenericRegistry<Scalable>;
+    impl[`get${k}Scale`] = asyncUnary<KeyRequest, unknown>(async (req, call) => {
+      await gate.admit(call.metadata, { verb: 'get', info, subresource: 'scale', namespace: req.namespace ?? '', name: req.name });
+      return { scale: await getScale(scalable, req.namespace ?? '', req.name) };
+    });
+    impl[`update${k}Scale`] = asyncUnary<{ scale?: Scale; dryRun?: boolean }, unknown>(async (req, call) => {
+      const namespace = req.scale?.metadata?.namespace || 'default';
+      const name = req.scale?.metadata?.name ?? '';
+      const ctx = await gate.admit(call.metadata, { verb: 'update', info, subresource: 'scale', namespace, name }, req.dryRun);
+      return { scale: await updateScale(scalable, req.scale && { ...req.scale, metadata: req.scale.metadata && { ...req.scale.metadata, namespace } }, ctx) };
+    });
+  }
+
+  if (k === 'Pod') {
+    const pods = registry as unknown as GenericRegistry<Pod>;
+    impl.bindPod = asyncUnary<{ binding?: Binding; dryRun?: boolean }, unknown>(async (req, call) => {
+      const namespace = req.binding?.metadata?.namespace || 'default';
+      const name = req.binding?.metadata?.name ?? '';
+      const ctx = await gate.admit(call.metadata, { verb: 'create', info, subresource: 'binding', namespace, name }, req.dryRun);
+      const binding = req.binding && { ...req.binding, metadata: req.binding.metadata && { ...req.binding.metadata, namespace } };
+      return { pod: await bindPod(pods, binding, ctx) };
+    });
+    impl.getPodLogs = asyncServerStream<KeyRequest & Record<string, unknown>, unknown>(async (req, call, signal) => {
+      await gate.admit(call.metadata, { verb: 'get', info, subresource: 'log', namespace: req.namespace ?? '', name: req.name });
+      const pod = await pods.get(req.namespace ?? '', req.name);
+      const node = pod.spec?.nodeName ?? '';
+      if (node === '') {
+        throw ApiError.failedPrecondition(`pod ${req.name} does not have a host assigned yet; logs exist once it is scheduled and running`);
+      }
+      if (!opts.podLogs) {
+        throw ApiError.unavailable(`no kubelet connection for node "${node}": this apiserver cannot stream logs from kubelets yet`);
+      }
+      await opts.podLogs(pod, req, call as ServerWritableStream<unknown, unknown>, signal);
+    });
+  }
+
+  if (k === 'ServiceAccount') {
+    impl.createServiceAccountToken = asyncUnary<KeyRequest, unknown>(async (req, call) => {
+      await gate.admit(call.metadata, { verb: 'create', info, subresource: 'token', namespace: req.namespace ?? '', name: req.name });
+      throw ApiError.unimplemented('service account tokens are not issued by this apiserver yet');
+    });
+  }
+  return impl;
+}

@@ -1,0 +1,153 @@
+/**
+ * Typed objects of one kind over the store: Protobuf encoding, keys, the object's
+ * resourceVersion (the store's mod revision, never stored inside the value) and the
+ * translation of store failures into the API's errors and messages.
+ */
+import type { KindObject, KindTypes } from '../../sdk/kind-registry.js';
+import { typesOf } from '../../sdk/kind-registry.js';
+import type { KindInfo } from '../../sdk/kinds.js';
+import { ApiError } from '../../sdk/errors.js';
+import { type KeyValue, StoreError } from '../../store/types.js';
+import type { StoreAccess } from './store-access.js';
+import { namespacePrefix, objectKey } from './keys.js';
+
+export interface Stored<T> {
+  object: T;
+  revision: number;
+}
+
+export interface ListPage<T> {
+  items: T[];
+  revision: number;
+  /** The last key returned, to continue from. */
+  lastKey: string | undefined;
+  more: boolean;
+}
+
+export class ObjectStore<T extends KindObject> {
+  private readonly types: KindTypes<T>;
+
+  constructor(
+    readonly info: KindInfo,
+    private readonly backend: StoreAccess,
+  ) {
+    this.types = typesOf(info) as unknown as KindTypes<T>;
+  }
+
+  key(namespace: string, name: string): string {
+    return objectKey(this.info, namespace, name);
+  }
+
+  prefix(namespace: string): string {
+    return namespacePrefix(this.info, namespace);
+  }
+
+  /** Bytes of an object as stored: without its resourceVersion, which is the store's business. */
+  encode(obj: T): Buffer {
+    const rv = obj.metadata?.resourceVersion;
+    if (obj.metadata) obj.metadata.resourceVersion = '';
+    try {
+      return Buffer.from(this.types.message.encode(obj).finish());
+    } finally {
+      if (obj.metadata && rv !== undefined) obj.metadata.resourceVersion = rv;
+    }
+  }
+
+  decode(kv: KeyValue, revision = kv.modRevision): T {
+    const obj = this.types.message.decode(kv.value);
+    if (obj.metadata) obj.metadata.resourceVersion = String(revision);
+    return obj;
+  }
+
+  /** The store's current revision (a read of the resource's prefix key, which holds no object). */
+  async currentRevision(): Promise<number> {
+    return (await this.call(() => this.backend.get(this.prefix('')), '')).revision;
+  }
+
+  async get(namespace: string, name: string): Promise<Stored<T>> {
+    const { kv } = await this.call(() => this.backend.get(this.key(namespace, name)), name);
+    if (kv === undefined) throw this.notFound(name);
+    return { object: this.decode(kv), revision: kv.modRevision };
+  }
+
+  async list(namespace: string, opts: { revision?: number; limit?: number; startAfter?: string }): Promise<ListPage<T>> {
+    const res = await this.call(() => this.backend.list(this.prefix(namespace), opts), '');
+    return {
+      items: res.kvs.map((kv) => this.decode(kv)),
+      revision: res.revision,
+      lastKey: res.kvs.at(-1)?.key,
+      more: res.more,
+    };
+  }
+
+  async create(obj: T, ttlSeconds?: number): Promise<Stored<T>> {
+    const name = obj.metadata?.name ?? '';
+    const kv = await this.call(
+      () => this.backend.create(this.key(obj.metadata?.namespace ?? '', name), this.encode(obj), ttlSeconds),
+      name,
+    );
+    return { object: this.decode(kv), revision: kv.modRevision };
+  }
+
+  /** Replaces the object if it is still at `expectedRevision`; ABORTED otherwise. */
+  async update(obj: T, expectedRevision: number, ttlSeconds?: number): Promise<Stored<T>> {
+    const name = obj.metadata?.name ?? '';
+    const kv = await this.call(
+      () =>
+        this.backend.update(this.key(obj.metadata?.namespace ?? '', name), this.encode(obj), expectedRevision, ttlSeconds),
+      name,
+    );
+    return { object: this.decode(kv), revision: kv.modRevision };
+  }
+
+  /** Removes the object if it is still at `expectedRevision`; resolves with its last state. */
+  async delete(namespace: string, name: string, expectedRevision: number): Promise<Stored<T>> {
+    const { prevKv, revision } = await this.call(
+      () => this.backend.delete(this.key(namespace, name), expectedRevision),
+      name,
+    );
+    return { object: this.decode(prevKv, revision), revision };
+  }
+
+  notFound(name: string): ApiError {
+    return ApiError.notFound(`${this.info.resource} "${name}" not found`, this.details(name));
+  }
+
+  conflict(name: string): ApiError {
+    return ApiError.conflict(
+      `Operation cannot be fulfilled on ${this.info.resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      this.details(name),
+    );
+  }
+
+  details(name: string) {
+    return { name, group: this.info.apiGroup, kind: this.info.kind };
+  }
+
+  /** Runs a store call, translating its failures into the API's errors. */
+  private async call<R>(fn: () => Promise<R>, name: string): Promise<R> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof StoreError)) throw err;
+      switch (err.reason) {
+        case 'NotFound':
+          throw this.notFound(name);
+        case 'KeyExists':
+          throw ApiError.alreadyExists(`${this.info.resource} "${name}" already exists`, this.details(name));
+        case 'Conflict':
+          throw this.conflict(name);
+        case 'Compacted':
+          throw ApiError.gone(
+            `too old resource version: the store has compacted history up to ${err.compactRevision ?? 'a later revision'}; list again to get a current resourceVersion`,
+          );
+        case 'TooLarge':
+          throw ApiError.invalid(`${this.info.resource} "${name}" is too large: ${err.message}`);
+        case 'Closed':
+          throw ApiError.unavailable(`the store is unavailable: ${err.message}; retry shortly`);
+        default:
+          throw new ApiError(err.code, `store: ${err.message}`);
+      }
+    }
+  }
+}

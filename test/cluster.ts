@@ -1,0 +1,204 @@
+/**
+ * A real control plane for integration tests: the PKI, a store process and an
+ * apiserver process on free loopback ports, and clients that talk gRPC to them with
+ * the admin's credentials.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client, Metadata, ServiceError } from '@grpc/grpc-js';
+import type { ClientConfig } from '../sdk/client-config.js';
+import { channelCredentials, channelOptions } from '../sdk/credentials.js';
+import { fromServiceError } from '../sdk/errors.js';
+import { typesOf } from '../sdk/kind-registry.js';
+import { resolveResource } from '../sdk/kinds.js';
+import { ensureClusterPki } from '../sdk/pki/index.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const entry = join(root, 'bin/wheelhouse.js');
+
+export interface Cluster {
+  readonly dir: string;
+  readonly apiserver: string;
+  readonly storePort: number;
+  readonly admin: ClientConfig;
+  /** A client of one kind's service (`pods`, `deployments`, ...) as the admin, or with another config. */
+  client<C extends Client = Client>(resource: string, config?: ClientConfig): C;
+  /** Stops the apiserver (and restarts it with the same store) — for tests of restarts. */
+  restartApiserver(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  apiserverArgs?: string[];
+  storeArgs?: string[];
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 30_000): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start in time:\n${err.slice(-2000)}`)), timeoutMs);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = pattern.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.length > 100_000) err = err.slice(-50_000);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}:\n${err.slice(-4000)}`));
+    });
+  });
+}
+
+async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'wheelhouse-test-'));
+  const pki = ensureClusterPki(dir, { nodes: ['node-1'] });
+  const env = { ...process.env, WHEELHOUSE_LOG_LEVEL: process.env.WHEELHOUSE_LOG_LEVEL ?? 'warn' };
+  const portFile = join(dir, 'store.port');
+  const store = spawn(
+    process.execPath,
+    [
+      entry,
+      'store',
+      '--data-dir',
+      join(dir, 'store'),
+      '--listen',
+      '127.0.0.1:0',
+      '--metrics-listen',
+      '127.0.0.1:0',
+      '--tls-cert',
+      pki.store.serverCertFile,
+      '--tls-key',
+      pki.store.serverKeyFile,
+      '--tls-ca',
+      pki.store.caFile,
+      '--port-file',
+      portFile,
+      ...(opts.storeArgs ?? []),
+    ],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const storePort = await waitForPortFile(portFile, store);
+  let apiserver: ChildProcess | undefined;
+  let address = '';
+  const startApiserver = async (port = 0) => {
+    apiserver = spawn(
+      process.execPath,
+      [
+        entry,
+        'apiserver',
+        '--store-servers',
+        `127.0.0.1:${storePort}`,
+        '--store-cafile',
+        pki.store.caFile,
+        '--store-certfile',
+        pki.store.clientCertFile,
+        '--store-keyfile',
+        pki.store.clientKeyFile,
+        '--bind-address',
+        '127.0.0.1',
+        '--secure-port',
+        String(port),
+        '--tls-cert-file',
+        pki.apiserver.certFile,
+        '--tls-private-key-file',
+        pki.apiserver.keyFile,
+        '--client-ca-file',
+        pki.caFile,
+        ...(opts.apiserverArgs ?? []),
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const m = await waitForLine(apiserver, /apiserver listening on (\S+):(\d+)/, 'apiserver');
+    address = `127.0.0.1:${m[2]}`;
+  };
+  try {
+    await startApiserver();
+  } catch (err) {
+    await stopProcess(store);
+    throw err;
+  }
+  const admin: ClientConfig = {
+    server: address,
+    certificateAuthority: pki.caFile,
+    clientCertificate: pki.admin.certFile,
+    clientKey: pki.admin.keyFile,
+  };
+  const clients: Client[] = [];
+  return {
+    dir,
+    get apiserver() {
+      return address;
+    },
+    storePort,
+    admin,
+    client<C extends Client>(resource: string, config: ClientConfig = { ...admin, server: address }): C {
+      const info = resolveResource(resource);
+      if (!info) throw new Error(`unknown resource ${resource}`);
+      const Ctor = typesOf(info).client;
+      const c = new Ctor(config.server, channelCredentials(config), channelOptions(config));
+      clients.push(c);
+      return c as unknown as C;
+    },
+    async restartApiserver() {
+      const port = Number(address.split(':')[1]);
+      await stopProcess(apiserver);
+      await startApiserver(port);
+    },
+    async stop() {
+      for (const c of clients) c.close();
+      await stopProcess(apiserver);
+      await stopProcess(store);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForPortFile(path: string, child: ChildProcess): Promise<number> {
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`store exited with ${child.exitCode}:\n${err.slice(-4000)}`);
+    try {
+      const port = Number(readFileSync(path, 'utf8').trim());
+      if (port > 0) return port;
+    } catch {
+      // Not written yet.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`store did not start in time:\n${err.slice(-4000)}`);
+}
+
+type UnaryMethod<Req, Res> = (req: Req, md: Metadata, cb: (err: ServiceError | null, res: Res) => void) => unknown;
+
+/** Calls a unary method of a generated client; rejects with an ApiError. */
+export function call<Res, Req = unknown>(client: Client, method: string, req: Req, metadata?: Metadata): Promise<Res> {
+  const fn = (client as unknown as Record<string, UnaryMethod<Req, Res>>)[method];
+  if (typeof fn !== 'function') throw new Error(`no method ${method}`);
+  return new Promise((resolve, reject) => {
+    const cb = (err: ServiceError | null, res: Res) => (err ? reject(fromServiceError(err)) : resolve(res));
+    if (metadata) fn.call(client, req, metadata, cb);
+    else (fn as unknown as (req: Req, cb: (err: ServiceError | null, res: Res) => void) => unknown).call(client, req, cb);
+  });
+}
