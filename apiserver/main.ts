@@ -6,7 +6,12 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { credentials } from '@grpc/grpc-js';
 import { createLogger } from '../sdk/logger.js';
-import { createRegistry, onShutdownSignal, serveMetrics } from '../sdk/server/index.js';
+import {
+  createRegistry,
+  onShutdownSignal,
+  type ServerTlsOptions,
+  serveMetrics,
+} from '../sdk/server/index.js';
 import { StoreClient } from '../store/client.js';
 import { alwaysAllow } from './auth/always-allow.js';
 import { createAuthenticator } from './auth/authenticate.js';
@@ -71,7 +76,8 @@ export function parseWatchCacheSizes(text: string): Map<string, number> {
   const sizes = new Map<string, number>();
   for (const part of text.split(',').filter((p) => p.trim() !== '')) {
     const [resource, size] = part.split('#');
-    if (!resource || !size || !/^\d+$/.test(size)) throw new Error(`invalid --watch-cache-sizes entry "${part}": use resource#size`);
+    if (!resource || !size || !/^\d+$/.test(size))
+      throw new Error(`invalid --watch-cache-sizes entry "${part}": use resource#size`);
     sizes.set(resource.trim(), Number(size));
   }
   return sizes;
@@ -92,15 +98,19 @@ export async function runApiserver(argv: string[]): Promise<void> {
   let storeCredentials = credentials.createInsecure();
   if (!values['store-insecure']) {
     const { 'store-cafile': ca, 'store-certfile': cert, 'store-keyfile': key } = values;
-    if (!ca || !cert || !key) throw new Error('--store-cafile, --store-certfile and --store-keyfile are required (or --store-insecure)');
+    if (!ca || !cert || !key)
+      throw new Error(
+        '--store-cafile, --store-certfile and --store-keyfile are required (or --store-insecure)',
+      );
     storeCredentials = credentials.createSsl(readFileSync(ca), readFileSync(key), readFileSync(cert));
   }
   const store = new StoreClient({ address: storeAddress, credentials: storeCredentials });
 
-  let tls;
+  let tls: ServerTlsOptions | undefined;
   if (!values['insecure-serving']) {
     const { 'tls-cert-file': cert, 'tls-private-key-file': key, 'client-ca-file': ca } = values;
-    if (!cert || !key) throw new Error('--tls-cert-file and --tls-private-key-file are required (or --insecure-serving)');
+    if (!cert || !key)
+      throw new Error('--tls-cert-file and --tls-private-key-file are required (or --insecure-serving)');
     tls = {
       cert: readFileSync(cert),
       key: readFileSync(key),
@@ -122,7 +132,10 @@ export async function runApiserver(argv: string[]): Promise<void> {
     ...(tls ? { tls } : {}),
     authenticate,
     authorizer: alwaysAllow,
-    admissionPlugins: (values['enable-admission-plugins'] ?? '').split(',').map((p) => p.trim()).filter((p) => p !== ''),
+    admissionPlugins: (values['enable-admission-plugins'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== ''),
     watchCacheSizes: parseWatchCacheSizes(values['watch-cache-sizes'] ?? ''),
     eventTtlSeconds: parseDuration(values['event-ttl'] ?? '1h'),
     metrics,

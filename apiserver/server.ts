@@ -9,10 +9,14 @@ import type { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
 import { type KindObject, typesOf } from '../sdk/kind-registry.js';
 import { kinds, serviceNameOf } from '../sdk/kinds.js';
 import type { Logger } from '../sdk/logger.js';
-import { type GrpcServer, type ServerTlsOptions, createGrpcServer } from '../sdk/server/index.js';
+import { createGrpcServer, type GrpcServer, type ServerTlsOptions } from '../sdk/server/index.js';
 import type { Backend } from '../store/types.js';
 import { AdmissionChain } from './admission/chain.js';
-import { type NamespaceLookup, namespaceLifecycle, systemNamespaces } from './admission/plugins/namespace-lifecycle.js';
+import {
+  type NamespaceLookup,
+  namespaceLifecycle,
+  systemNamespaces,
+} from './admission/plugins/namespace-lifecycle.js';
 import type { AdmissionPlugin } from './admission/types.js';
 import type { createAuthenticator } from './auth/authenticate.js';
 import type { Authorizer, UserInfo } from './auth/types.js';
@@ -90,7 +94,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   };
   const plugins = opts.admissionPlugins.map((name) => {
     const make = available[name];
-    if (!make) throw new Error(`unknown admission plugin "${name}"; available: ${Object.keys(available).join(', ')}`);
+    if (!make)
+      throw new Error(`unknown admission plugin "${name}"; available: ${Object.keys(available).join(', ')}`);
     return make();
   });
   const admission = new AdmissionChain(plugins);
@@ -99,7 +104,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   for (const info of kinds) {
     const strategy = strategies.get(info.kind);
     if (!strategy) throw new Error(`no strategy for kind ${info.kind}`);
-    registries.set(info.kind, new GenericRegistry(strategy, stores.get(info.kind)!, caches.get(info.kind), admission));
+    registries.set(
+      info.kind,
+      new GenericRegistry(strategy, stores.get(info.kind)!, caches.get(info.kind), admission),
+    );
   }
 
   await Promise.all([...caches.values()].map((c) => c.start(lifetime.signal)));
@@ -115,7 +123,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   });
   const gate = new RequestGate(opts.authorizer);
   for (const info of kinds) {
-    grpc.addService(serviceNameOf(info), typesOf(info).service, kindService(registries.get(info.kind)!, gate));
+    grpc.addService(
+      serviceNameOf(info),
+      typesOf(info).service,
+      kindService(registries.get(info.kind)!, gate),
+    );
   }
 
   return {
@@ -132,7 +144,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
 async function ensureSystemNamespaces(registry: GenericRegistry<KindObject>, logger: Logger): Promise<void> {
   for (const name of systemNamespaces) {
     try {
-      const ns = typesOf(registry.info).message.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } as KindObject['metadata'] });
+      const ns = typesOf(registry.info).message.create({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name } as KindObject['metadata'],
+      });
       await registry.create(ns, systemContext());
       logger.info({ namespace: name }, 'created system namespace');
     } catch (err) {

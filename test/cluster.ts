@@ -23,6 +23,7 @@ export interface Cluster {
   readonly apiserver: string;
   readonly storePort: number;
   readonly admin: ClientConfig;
+  readonly pki: ReturnType<typeof ensureClusterPki>;
   /** A client of one kind's service (`pods`, `deployments`, ...) as the admin, or with another config. */
   client<C extends Client = Client>(resource: string, config?: ClientConfig): C;
   /** Stops the apiserver (and restarts it with the same store) — for tests of restarts. */
@@ -35,11 +36,19 @@ export interface ClusterOptions {
   storeArgs?: string[];
 }
 
-function waitForLine(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 30_000): Promise<RegExpExecArray> {
+function waitForLine(
+  child: ChildProcess,
+  pattern: RegExp,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start in time:\n${err.slice(-2000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${what} did not start in time:\n${err.slice(-2000)}`)),
+      timeoutMs,
+    );
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const m = pattern.exec(out);
@@ -150,6 +159,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     },
     storePort,
     admin,
+    pki,
     client<C extends Client>(resource: string, config: ClientConfig = { ...admin, server: address }): C {
       const info = resolveResource(resource);
       if (!info) throw new Error(`unknown resource ${resource}`);
@@ -190,15 +200,29 @@ async function waitForPortFile(path: string, child: ChildProcess): Promise<numbe
   throw new Error(`store did not start in time:\n${err.slice(-4000)}`);
 }
 
-type UnaryMethod<Req, Res> = (req: Req, md: Metadata, cb: (err: ServiceError | null, res: Res) => void) => unknown;
+type UnaryMethod<Req, Res> = (
+  req: Req,
+  md: Metadata,
+  cb: (err: ServiceError | null, res: Res) => void,
+) => unknown;
 
 /** Calls a unary method of a generated client; rejects with an ApiError. */
-export function call<Res, Req = unknown>(client: Client, method: string, req: Req, metadata?: Metadata): Promise<Res> {
+export function call<Res, Req = unknown>(
+  client: Client,
+  method: string,
+  req: Req,
+  metadata?: Metadata,
+): Promise<Res> {
   const fn = (client as unknown as Record<string, UnaryMethod<Req, Res>>)[method];
   if (typeof fn !== 'function') throw new Error(`no method ${method}`);
   return new Promise((resolve, reject) => {
     const cb = (err: ServiceError | null, res: Res) => (err ? reject(fromServiceError(err)) : resolve(res));
     if (metadata) fn.call(client, req, metadata, cb);
-    else (fn as unknown as (req: Req, cb: (err: ServiceError | null, res: Res) => void) => unknown).call(client, req, cb);
+    else
+      (fn as unknown as (req: Req, cb: (err: ServiceError | null, res: Res) => void) => unknown).call(
+        client,
+        req,
+        cb,
+      );
   });
 }

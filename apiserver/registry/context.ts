@@ -6,7 +6,10 @@ import { apiVersionOf, type KindInfo } from '../../sdk/kinds.js';
 /** apiVersion and kind may be left out of a request; when given, they must name this kind. */
 export function checkTypeMeta(info: KindInfo, obj: KindObject): void {
   const apiVersion = apiVersionOf(info);
-  if ((obj.apiVersion !== '' && obj.apiVersion !== apiVersion) || (obj.kind !== '' && obj.kind !== info.kind)) {
+  if (
+    (obj.apiVersion !== '' && obj.apiVersion !== apiVersion) ||
+    (obj.kind !== '' && obj.kind !== info.kind)
+  ) {
     throw ApiError.invalid(
       `this endpoint serves ${info.kind} (apiVersion ${apiVersion}); the request carries apiVersion "${obj.apiVersion}", kind "${obj.kind}"`,
     );
@@ -28,9 +31,10 @@ export function randomSuffix(): string {
 export function parseResourceVersion(rv: string, field = 'resourceVersion'): number | undefined {
   if (rv === '' || rv === '0') return undefined;
   if (!/^[1-9][0-9]{0,15}$/.test(rv)) {
-    throw ApiError.invalid(`${field}: Invalid value: "${rv}": must be a resourceVersion returned by the server`, [
-      { field, reason: 'FieldValueInvalid', message: 'must be a resourceVersion returned by the server' },
-    ]);
+    throw ApiError.invalid(
+      `${field}: Invalid value: "${rv}": must be a resourceVersion returned by the server`,
+      [{ field, reason: 'FieldValueInvalid', message: 'must be a resourceVersion returned by the server' }],
+    );
   }
   return Number(rv);
 }

@@ -16,14 +16,24 @@ export function encodeContinue(pos: ContinuePosition): string {
 
 export function decodeContinue(token: string, prefix: string): ContinuePosition {
   try {
-    const raw = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: unknown; rv?: unknown; start?: unknown };
-    if (raw.v === 1 && typeof raw.rv === 'number' && Number.isSafeInteger(raw.rv) && typeof raw.start === 'string') {
+    const raw = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      v?: unknown;
+      rv?: unknown;
+      start?: unknown;
+    };
+    if (
+      raw.v === 1 &&
+      typeof raw.rv === 'number' &&
+      Number.isSafeInteger(raw.rv) &&
+      typeof raw.start === 'string'
+    ) {
       if (raw.start.startsWith(prefix)) return { revision: raw.rv, startAfter: raw.start };
     }
   } catch {
     // Reported below.
   }
-  throw ApiError.invalid('continue: Invalid value: the continue token is not valid for this list; list again without it', [
-    { field: 'continue', reason: 'FieldValueInvalid', message: 'not a continue token of this list' },
-  ]);
+  throw ApiError.invalid(
+    'continue: Invalid value: the continue token is not valid for this list; list again without it',
+    [{ field: 'continue', reason: 'FieldValueInvalid', message: 'not a continue token of this list' }],
+  );
 }

@@ -12,15 +12,20 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, Code } from '../../sdk/errors.js';
 import { compileFieldSelector, objectMetaFields, parseFieldSelector } from '../../sdk/fields/index.js';
-import type { ListMeta, ListOptions, DeleteOptions, ObjectMeta } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import type {
+  DeleteOptions,
+  ListMeta,
+  ListOptions,
+  ObjectMeta,
+} from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { ObjectMeta as ObjectMetaFns } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
-import { typesOf, type KindObject, type MessageFns } from '../../sdk/kind-registry.js';
+import { type KindObject, type MessageFns, typesOf } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
 import { matches as labelsMatch, parse as parseLabelSelector } from '../../sdk/labels/index.js';
 import type { AdmissionChain } from '../admission/chain.js';
 import type { Operation } from '../admission/types.js';
 import type { ObjectStore, Stored } from '../storage/object-store.js';
-import { validateObjectMeta, validateObjectMetaUpdate, toApiError } from '../validation/index.js';
+import { toApiError, validateObjectMeta, validateObjectMetaUpdate } from '../validation/index.js';
 import type { CacheEvent, WatchCache } from '../watch-cache/index.js';
 import { checkTypeMeta, parseResourceVersion, randomSuffix } from './context.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
@@ -126,11 +131,18 @@ export class GenericRegistry<T extends KindObject> {
       for (const item of page.items) if (!filter || filter(item)) items.push(item);
       if (page.items.length === 0) break;
     }
-    const next = more && startAfter !== undefined && revision !== undefined ? encodeContinue({ revision, startAfter }) : '';
+    const next =
+      more && startAfter !== undefined && revision !== undefined
+        ? encodeContinue({ revision, startAfter })
+        : '';
     return { metadata: { resourceVersion: String(revision ?? 0), continue: next }, items };
   }
 
-  private async readPage(ns: string, opts: { revision?: number; limit: number; startAfter?: string }, continuing: boolean) {
+  private async readPage(
+    ns: string,
+    opts: { revision?: number; limit: number; startAfter?: string },
+    continuing: boolean,
+  ) {
     try {
       return await this.store.list(ns, opts);
     } catch (err) {
@@ -156,9 +168,16 @@ export class GenericRegistry<T extends KindObject> {
     const meta = this.metaOf(obj);
     meta.namespace = this.namespaceOf(meta.namespace);
     if (meta.resourceVersion !== '') {
-      throw ApiError.invalid('metadata.resourceVersion: Invalid value: resourceVersion should not be set on objects to be created', [
-        { field: 'metadata.resourceVersion', reason: 'FieldValueInvalid', message: 'should not be set on objects to be created' },
-      ]);
+      throw ApiError.invalid(
+        'metadata.resourceVersion: Invalid value: resourceVersion should not be set on objects to be created',
+        [
+          {
+            field: 'metadata.resourceVersion',
+            reason: 'FieldValueInvalid',
+            message: 'should not be set on objects to be created',
+          },
+        ],
+      );
     }
     if (meta.name === '' && meta.generateName !== '') meta.name = `${meta.generateName}${randomSuffix()}`;
     meta.uid = randomUUID();
@@ -208,7 +227,13 @@ export class GenericRegistry<T extends KindObject> {
     if (unconditional && endpoint === 'main' && !this.strategy.allowUnconditionalUpdate) {
       throw ApiError.invalid(
         `metadata.resourceVersion: Invalid value: must be specified for an update of ${this.info.resource} "${meta.name}"; get the object and send it back with its resourceVersion`,
-        [{ field: 'metadata.resourceVersion', reason: 'FieldValueRequired', message: 'must be specified for an update' }],
+        [
+          {
+            field: 'metadata.resourceVersion',
+            reason: 'FieldValueRequired',
+            message: 'must be specified for an update',
+          },
+        ],
       );
     }
     const pristine = unconditional ? this.message.encode(obj).finish() : undefined;
@@ -220,7 +245,13 @@ export class GenericRegistry<T extends KindObject> {
       try {
         return await this.replaceOnce(next, current, ctx, status);
       } catch (err) {
-        if (!unconditional || attempt >= maxConflictRetries || !(err instanceof ApiError) || err.code !== Code.ABORTED) throw err;
+        if (
+          !unconditional ||
+          attempt >= maxConflictRetries ||
+          !(err instanceof ApiError) ||
+          err.code !== Code.ABORTED
+        )
+          throw err;
       }
     }
   }
@@ -267,7 +298,9 @@ export class GenericRegistry<T extends KindObject> {
       if (ctx.dryRun) return obj;
       return (await this.store.delete(meta.namespace, meta.name, current.revision)).object;
     }
-    if (Buffer.from(this.message.encode(obj).finish()).equals(Buffer.from(this.message.encode(old).finish()))) {
+    if (
+      Buffer.from(this.message.encode(obj).finish()).equals(Buffer.from(this.message.encode(old).finish()))
+    ) {
       return old; // Nothing changed: no write, no new resourceVersion, no watch event.
     }
     if (ctx.dryRun) return obj;
@@ -276,7 +309,8 @@ export class GenericRegistry<T extends KindObject> {
 
   /** Whether anything but metadata and status differs: what bumps metadata.generation. */
   private contentChanged(a: T, b: T): boolean {
-    const strip = (o: T) => this.message.encode({ ...o, metadata: undefined, status: undefined } as T).finish();
+    const strip = (o: T) =>
+      this.message.encode({ ...o, metadata: undefined, status: undefined } as T).finish();
     return !Buffer.from(strip(a)).equals(Buffer.from(strip(b)));
   }
 
@@ -294,10 +328,15 @@ export class GenericRegistry<T extends KindObject> {
     const ns = this.namespaceOf(namespace);
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(ns, name);
-      if (expectedRevision !== undefined && expectedRevision !== current.revision) throw this.store.conflict(name);
+      if (expectedRevision !== undefined && expectedRevision !== current.revision)
+        throw this.store.conflict(name);
       const copy = this.message.decode(this.message.encode(current.object).finish());
       const next = await mutate(copy, current);
-      if (Buffer.from(this.message.encode(next).finish()).equals(Buffer.from(this.message.encode(current.object).finish()))) {
+      if (
+        Buffer.from(this.message.encode(next).finish()).equals(
+          Buffer.from(this.message.encode(current.object).finish()),
+        )
+      ) {
         return current.object;
       }
       if (ctx.dryRun) return next;
@@ -316,19 +355,33 @@ export class GenericRegistry<T extends KindObject> {
    * Deletes an object, or marks it for deletion (deletionTimestamp) while a grace period
    * or finalizers hold it. Resolves with the object as deleted, or as it now is.
    */
-  async delete(namespace: string, name: string, options: DeleteOptions | undefined, ctx: RequestContext): Promise<T> {
+  async delete(
+    namespace: string,
+    name: string,
+    options: DeleteOptions | undefined,
+    ctx: RequestContext,
+  ): Promise<T> {
     const ns = this.namespaceOf(namespace);
     this.requireName(name);
     const policy = options?.propagationPolicy || 'Background';
     if (!['Orphan', 'Background', 'Foreground'].includes(policy)) {
       throw ApiError.invalid(
         `propagationPolicy: Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`,
-        [{ field: 'propagationPolicy', reason: 'FieldValueNotSupported', message: 'supported values: "Background", "Foreground", "Orphan"' }],
+        [
+          {
+            field: 'propagationPolicy',
+            reason: 'FieldValueNotSupported',
+            message: 'supported values: "Background", "Foreground", "Orphan"',
+          },
+        ],
       );
     }
-    const requestedGrace = options?.gracePeriodSeconds === undefined ? undefined : Number(options.gracePeriodSeconds);
+    const requestedGrace =
+      options?.gracePeriodSeconds === undefined ? undefined : Number(options.gracePeriodSeconds);
     if (requestedGrace !== undefined && (!Number.isSafeInteger(requestedGrace) || requestedGrace < 0)) {
-      throw ApiError.invalid(`gracePeriodSeconds: Invalid value: ${options?.gracePeriodSeconds}: must be >= 0`);
+      throw ApiError.invalid(
+        `gracePeriodSeconds: Invalid value: ${options?.gracePeriodSeconds}: must be >= 0`,
+      );
     }
     const pre = options?.preconditions;
     const preRevision = parseResourceVersion(pre?.resourceVersion ?? '', 'preconditions.resourceVersion');
@@ -402,11 +455,27 @@ export class GenericRegistry<T extends KindObject> {
    * Events for one client watch, from the watch cache. resourceVersion "" starts now,
    * "0" starts with the current objects; anything else resumes after that revision.
    */
-  watch(namespace: string, options: ListOptions | undefined, signal: AbortSignal): AsyncIterable<CacheEvent<T>> {
-    if (!this.cache) throw ApiError.unavailable(`watch of ${this.info.resource} is not available: its watch cache is disabled`);
+  async watch(
+    namespace: string,
+    options: ListOptions | undefined,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<CacheEvent<T>>> {
+    if (!this.cache)
+      throw ApiError.unavailable(
+        `watch of ${this.info.resource} is not available: its watch cache is disabled`,
+      );
     const ns = this.info.namespaced ? namespace : '';
     const rv = options?.resourceVersion ?? '';
     const fromRevision = parseResourceVersion(rv);
+    if (fromRevision !== undefined) {
+      // The cache may still hold events the store has compacted; Kubernetes' contract is the store's.
+      const compacted = await this.store.compactRevision();
+      if (fromRevision < compacted) {
+        throw ApiError.gone(
+          `too old resource version: ${fromRevision} (the store has compacted history up to ${compacted}); list again and watch from the list's resourceVersion`,
+        );
+      }
+    }
     return this.cache.watch({
       prefix: this.store.prefix(ns),
       ...(fromRevision !== undefined ? { fromRevision } : {}),
@@ -435,15 +504,18 @@ export class GenericRegistry<T extends KindObject> {
 
   private requireObject(input: T | undefined): T {
     if (input === undefined) {
-      throw ApiError.invalid(`the request carries no ${this.info.kind}; put the object in the "${fieldName(this.info)}" field`);
+      throw ApiError.invalid(
+        `the request carries no ${this.info.kind}; put the object in the "${fieldName(this.info)}" field`,
+      );
     }
     return input;
   }
 
   private requireName(name: string): void {
-    if (name === '') throw ApiError.invalid(`name: Required value: a ${this.info.kind} name is required`, [
-      { field: 'metadata.name', reason: 'FieldValueRequired', message: 'Required value' },
-    ]);
+    if (name === '')
+      throw ApiError.invalid(`name: Required value: a ${this.info.kind} name is required`, [
+        { field: 'metadata.name', reason: 'FieldValueRequired', message: 'Required value' },
+      ]);
   }
 
   private metaOf(obj: T): ObjectMeta {
@@ -455,9 +527,16 @@ export class GenericRegistry<T extends KindObject> {
   namespaceOf(namespace: string | undefined): string {
     if (!this.info.namespaced) {
       if (namespace) {
-        throw ApiError.invalid(`metadata.namespace: Forbidden: ${this.info.resource} are cluster-scoped; leave the namespace empty`, [
-          { field: 'metadata.namespace', reason: 'FieldValueForbidden', message: 'not allowed on a cluster-scoped resource' },
-        ]);
+        throw ApiError.invalid(
+          `metadata.namespace: Forbidden: ${this.info.resource} are cluster-scoped; leave the namespace empty`,
+          [
+            {
+              field: 'metadata.namespace',
+              reason: 'FieldValueForbidden',
+              message: 'not allowed on a cluster-scoped resource',
+            },
+          ],
+        );
       }
       return '';
     }

@@ -8,19 +8,40 @@ import { type Pod, PodCondition, PodStatus } from '../../sdk/gen/wheelhouse/core
 import type { GenericRegistry } from './generic-registry.js';
 import type { RequestContext } from './strategy.js';
 
-export async function bindPod(pods: GenericRegistry<Pod>, binding: Binding | undefined, ctx: RequestContext): Promise<Pod> {
+export async function bindPod(
+  pods: GenericRegistry<Pod>,
+  binding: Binding | undefined,
+  ctx: RequestContext,
+): Promise<Pod> {
   const name = binding?.metadata?.name ?? '';
   const namespace = binding?.metadata?.namespace ?? '';
   const node = binding?.target?.name ?? '';
   const targetKind = binding?.target?.kind ?? '';
   const causes = [];
-  if (name === '') causes.push({ field: 'metadata.name', reason: 'FieldValueRequired', message: 'Required value: the Pod to bind' });
-  if (node === '') causes.push({ field: 'target.name', reason: 'FieldValueRequired', message: 'Required value: the node to bind to' });
+  if (name === '')
+    causes.push({
+      field: 'metadata.name',
+      reason: 'FieldValueRequired',
+      message: 'Required value: the Pod to bind',
+    });
+  if (node === '')
+    causes.push({
+      field: 'target.name',
+      reason: 'FieldValueRequired',
+      message: 'Required value: the node to bind to',
+    });
   if (targetKind !== '' && targetKind !== 'Node') {
-    causes.push({ field: 'target.kind', reason: 'FieldValueNotSupported', message: 'Unsupported value: must be "Node"' });
+    causes.push({
+      field: 'target.kind',
+      reason: 'FieldValueNotSupported',
+      message: 'Unsupported value: must be "Node"',
+    });
   }
   if (causes.length > 0) {
-    throw ApiError.invalid(`Binding "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`, causes);
+    throw ApiError.invalid(
+      `Binding "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
+      causes,
+    );
   }
   return pods.guaranteedUpdate(namespace, name, ctx, (pod) => {
     const spec = pod.spec;
@@ -33,13 +54,22 @@ export async function bindPod(pods: GenericRegistry<Pod>, binding: Binding | und
         `pod ${name} is already assigned to node "${spec.nodeName}"; a Pod is bound once — delete and recreate it to move it`,
       );
     }
-    if (binding?.target?.uid && pod.metadata?.uid && binding.metadata?.uid && binding.metadata.uid !== pod.metadata.uid) {
-      throw ApiError.conflict(`the binding names pod uid ${binding.metadata.uid}, but pod ${name} has uid ${pod.metadata.uid}`);
+    if (
+      binding?.target?.uid &&
+      pod.metadata?.uid &&
+      binding.metadata?.uid &&
+      binding.metadata.uid !== pod.metadata.uid
+    ) {
+      throw ApiError.conflict(
+        `the binding names pod uid ${binding.metadata.uid}, but pod ${name} has uid ${pod.metadata.uid}`,
+      );
     }
     spec.nodeName = node;
     pod.status ??= PodStatus.create();
     const conditions = pod.status.conditions.filter((c) => c.type !== 'PodScheduled');
-    conditions.push(PodCondition.fromPartial({ type: 'PodScheduled', status: 'True', lastTransitionTime: ctx.now }));
+    conditions.push(
+      PodCondition.fromPartial({ type: 'PodScheduled', status: 'True', lastTransitionTime: ctx.now }),
+    );
     pod.status.conditions = conditions;
     return pod;
   });

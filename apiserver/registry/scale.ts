@@ -29,11 +29,18 @@ export function scaleOf<T extends Scalable>(obj: T): Scale {
       creationTimestamp: obj.metadata?.creationTimestamp,
     },
     spec: { replicas: obj.spec?.replicas ?? 0 },
-    status: { replicas: obj.status?.replicas ?? 0, selector: selectorToString(fromLabelSelector(obj.spec?.selector)) },
+    status: {
+      replicas: obj.status?.replicas ?? 0,
+      selector: selectorToString(fromLabelSelector(obj.spec?.selector)),
+    },
   });
 }
 
-export async function getScale<T extends Scalable>(registry: GenericRegistry<T>, namespace: string, name: string): Promise<Scale> {
+export async function getScale<T extends Scalable>(
+  registry: GenericRegistry<T>,
+  namespace: string,
+  name: string,
+): Promise<Scale> {
   return scaleOf(await registry.get(namespace, name));
 }
 
@@ -45,9 +52,16 @@ export async function updateScale<T extends Scalable>(
   const name = scale?.metadata?.name ?? '';
   const replicas = scale?.spec?.replicas ?? 0;
   if (replicas < 0) {
-    throw ApiError.invalid(`Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${replicas}: must be greater than or equal to 0`, [
-      { field: 'spec.replicas', reason: 'FieldValueInvalid', message: 'must be greater than or equal to 0' },
-    ]);
+    throw ApiError.invalid(
+      `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${replicas}: must be greater than or equal to 0`,
+      [
+        {
+          field: 'spec.replicas',
+          reason: 'FieldValueInvalid',
+          message: 'must be greater than or equal to 0',
+        },
+      ],
+    );
   }
   const expected = parseResourceVersion(scale?.metadata?.resourceVersion ?? '', 'metadata.resourceVersion');
   const updated = await registry.guaranteedUpdate(

@@ -7,16 +7,20 @@
 import { once } from 'node:events';
 import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ApiError } from '../../sdk/errors.js';
+import type { Scale } from '../../sdk/gen/wheelhouse/apps/v1/scale.js';
 import type { Binding } from '../../sdk/gen/wheelhouse/core/v1/binding.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import type { Scale } from '../../sdk/gen/wheelhouse/apps/v1/scale.js';
-import { type DeleteOptions, type ListOptions, WatchEventType } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import {
+  type DeleteOptions,
+  type ListOptions,
+  WatchEventType,
+} from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type { KindObject } from '../../sdk/kind-registry.js';
 import { fieldOf, pluralOf } from '../../sdk/kinds.js';
 import { asyncServerStream, asyncUnary } from '../../sdk/server/index.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import { bindPod } from '../registry/pod-binding.js';
-import { type Scalable, getScale, updateScale } from '../registry/scale.js';
+import { getScale, type Scalable, updateScale } from '../registry/scale.js';
 import type { CacheEvent } from '../watch-cache/index.js';
 import type { RequestGate } from './request.js';
 
@@ -64,7 +68,10 @@ export function kindService<T extends KindObject>(
   const field = fieldOf(info);
   const plural = pluralOf(info);
   const objectOf = (req: ObjectRequest) => req[field] as T | undefined;
-  const metaOf = (obj: T | undefined) => ({ namespace: obj?.metadata?.namespace || (info.namespaced ? 'default' : ''), name: obj?.metadata?.name ?? '' });
+  const metaOf = (obj: T | undefined) => ({
+    namespace: obj?.metadata?.namespace || (info.namespaced ? 'default' : ''),
+    name: obj?.metadata?.name ?? '',
+  });
 
   const impl: UntypedServiceImplementation = {
     [`create${k}`]: asyncUnary<ObjectRequest, unknown>(async (req, call) => {
@@ -88,7 +95,11 @@ export function kindService<T extends KindObject>(
     }),
     [`delete${k}`]: asyncUnary<KeyRequest, unknown>(async (req, call) => {
       const namespace = req.namespace ?? '';
-      const ctx = await gate.admit(call.metadata, { verb: 'delete', info, namespace, name: req.name }, req.options?.dryRun);
+      const ctx = await gate.admit(
+        call.metadata,
+        { verb: 'delete', info, namespace, name: req.name },
+        req.options?.dryRun,
+      );
       return { [field]: await registry.delete(namespace, req.name, req.options, ctx) };
     }),
     [`watch${plural}`]: asyncServerStream<CollectionRequest, unknown>(async (req, call, signal) => {
@@ -99,7 +110,7 @@ export function kindService<T extends KindObject>(
       signal.addEventListener('abort', stop, { once: true });
       const timer = timeout > 0 ? setTimeout(stop, timeout * 1000) : undefined;
       try {
-        for await (const event of registry.watch(req.namespace ?? '', req.options, controller.signal)) {
+        for await (const event of await registry.watch(req.namespace ?? '', req.options, controller.signal)) {
           if (controller.signal.aborted) break;
           if (!call.write({ type: eventTypes[event.type], object: event.object })) {
             await Promise.race([once(call, 'drain'), once(controller.signal, 'abort')]);
@@ -115,7 +126,11 @@ export function kindService<T extends KindObject>(
   if (info.status) {
     impl[`update${k}Status`] = asyncUnary<ObjectRequest, unknown>(async (req, call) => {
       const obj = objectOf(req);
-      const ctx = await gate.admit(call.metadata, { verb: 'update', info, subresource: 'status', ...metaOf(obj) }, req.dryRun);
+      const ctx = await gate.admit(
+        call.metadata,
+        { verb: 'update', info, subresource: 'status', ...metaOf(obj) },
+        req.dryRun,
+      );
       return { [field]: await registry.updateStatus(obj, ctx) };
     });
   }
@@ -123,14 +138,30 @@ export function kindService<T extends KindObject>(
   if (info.scale) {
     const scalable = registry as unknown as GenericRegistry<Scalable>;
     impl[`get${k}Scale`] = asyncUnary<KeyRequest, unknown>(async (req, call) => {
-      await gate.admit(call.metadata, { verb: 'get', info, subresource: 'scale', namespace: req.namespace ?? '', name: req.name });
+      await gate.admit(call.metadata, {
+        verb: 'get',
+        info,
+        subresource: 'scale',
+        namespace: req.namespace ?? '',
+        name: req.name,
+      });
       return { scale: await getScale(scalable, req.namespace ?? '', req.name) };
     });
     impl[`update${k}Scale`] = asyncUnary<{ scale?: Scale; dryRun?: boolean }, unknown>(async (req, call) => {
       const namespace = req.scale?.metadata?.namespace || 'default';
       const name = req.scale?.metadata?.name ?? '';
-      const ctx = await gate.admit(call.metadata, { verb: 'update', info, subresource: 'scale', namespace, name }, req.dryRun);
-      return { scale: await updateScale(scalable, req.scale && { ...req.scale, metadata: req.scale.metadata && { ...req.scale.metadata, namespace } }, ctx) };
+      const ctx = await gate.admit(
+        call.metadata,
+        { verb: 'update', info, subresource: 'scale', namespace, name },
+        req.dryRun,
+      );
+      return {
+        scale: await updateScale(
+          scalable,
+          req.scale && { ...req.scale, metadata: req.scale.metadata && { ...req.scale.metadata, namespace } },
+          ctx,
+        ),
+      };
     });
   }
 
@@ -139,27 +170,52 @@ export function kindService<T extends KindObject>(
     impl.bindPod = asyncUnary<{ binding?: Binding; dryRun?: boolean }, unknown>(async (req, call) => {
       const namespace = req.binding?.metadata?.namespace || 'default';
       const name = req.binding?.metadata?.name ?? '';
-      const ctx = await gate.admit(call.metadata, { verb: 'create', info, subresource: 'binding', namespace, name }, req.dryRun);
-      const binding = req.binding && { ...req.binding, metadata: req.binding.metadata && { ...req.binding.metadata, namespace } };
+      const ctx = await gate.admit(
+        call.metadata,
+        { verb: 'create', info, subresource: 'binding', namespace, name },
+        req.dryRun,
+      );
+      const binding = req.binding && {
+        ...req.binding,
+        metadata: req.binding.metadata && { ...req.binding.metadata, namespace },
+      };
       return { pod: await bindPod(pods, binding, ctx) };
     });
-    impl.getPodLogs = asyncServerStream<KeyRequest & Record<string, unknown>, unknown>(async (req, call, signal) => {
-      await gate.admit(call.metadata, { verb: 'get', info, subresource: 'log', namespace: req.namespace ?? '', name: req.name });
-      const pod = await pods.get(req.namespace ?? '', req.name);
-      const node = pod.spec?.nodeName ?? '';
-      if (node === '') {
-        throw ApiError.failedPrecondition(`pod ${req.name} does not have a host assigned yet; logs exist once it is scheduled and running`);
-      }
-      if (!opts.podLogs) {
-        throw ApiError.unavailable(`no kubelet connection for node "${node}": this apiserver cannot stream logs from kubelets yet`);
-      }
-      await opts.podLogs(pod, req, call as ServerWritableStream<unknown, unknown>, signal);
-    });
+    impl.getPodLogs = asyncServerStream<KeyRequest & Record<string, unknown>, unknown>(
+      async (req, call, signal) => {
+        await gate.admit(call.metadata, {
+          verb: 'get',
+          info,
+          subresource: 'log',
+          namespace: req.namespace ?? '',
+          name: req.name,
+        });
+        const pod = await pods.get(req.namespace ?? '', req.name);
+        const node = pod.spec?.nodeName ?? '';
+        if (node === '') {
+          throw ApiError.failedPrecondition(
+            `pod ${req.name} does not have a host assigned yet; logs exist once it is scheduled and running`,
+          );
+        }
+        if (!opts.podLogs) {
+          throw ApiError.unavailable(
+            `no kubelet connection for node "${node}": this apiserver cannot stream logs from kubelets yet`,
+          );
+        }
+        await opts.podLogs(pod, req, call as ServerWritableStream<unknown, unknown>, signal);
+      },
+    );
   }
 
   if (k === 'ServiceAccount') {
     impl.createServiceAccountToken = asyncUnary<KeyRequest, unknown>(async (req, call) => {
-      await gate.admit(call.metadata, { verb: 'create', info, subresource: 'token', namespace: req.namespace ?? '', name: req.name });
+      await gate.admit(call.metadata, {
+        verb: 'create',
+        info,
+        subresource: 'token',
+        namespace: req.namespace ?? '',
+        name: req.name,
+      });
       throw ApiError.unimplemented('service account tokens are not issued by this apiserver yet');
     });
   }

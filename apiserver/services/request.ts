@@ -39,7 +39,11 @@ export class RequestGate {
     if (!decision.allowed) {
       const resource = subresource ? `${access.info.resource}/${subresource}` : access.info.resource;
       const group = access.info.apiGroup === '' ? '' : ` in API group "${access.info.apiGroup}"`;
-      const where = access.info.namespaced ? (namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope') : ' at the cluster scope';
+      const where = access.info.namespaced
+        ? namespace
+          ? ` in the namespace "${namespace}"`
+          : ' at the cluster scope'
+        : ' at the cluster scope';
       const target = access.name ? `${access.info.resource} "${access.name}"` : access.info.resource;
       throw ApiError.forbidden(
         `${target} is forbidden: User "${user.name}" cannot ${access.verb} resource "${resource}"${group}${where}${decision.reason ? `: ${decision.reason}` : ''}`,

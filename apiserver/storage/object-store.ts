@@ -3,13 +3,14 @@
  * resourceVersion (the store's mod revision, never stored inside the value) and the
  * translation of store failures into the API's errors and messages.
  */
+
+import { ApiError } from '../../sdk/errors.js';
 import type { KindObject, KindTypes } from '../../sdk/kind-registry.js';
 import { typesOf } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
-import { ApiError } from '../../sdk/errors.js';
 import { type KeyValue, StoreError } from '../../store/types.js';
-import type { StoreAccess } from './store-access.js';
 import { namespacePrefix, objectKey } from './keys.js';
+import type { StoreAccess } from './store-access.js';
 
 export interface Stored<T> {
   object: T;
@@ -64,13 +65,21 @@ export class ObjectStore<T extends KindObject> {
     return (await this.call(() => this.backend.get(this.prefix('')), '')).revision;
   }
 
+  /** The revision at and below which the store has discarded history. */
+  async compactRevision(): Promise<number> {
+    return (await this.call(() => this.backend.status(), '')).compactRevision;
+  }
+
   async get(namespace: string, name: string): Promise<Stored<T>> {
     const { kv } = await this.call(() => this.backend.get(this.key(namespace, name)), name);
     if (kv === undefined) throw this.notFound(name);
     return { object: this.decode(kv), revision: kv.modRevision };
   }
 
-  async list(namespace: string, opts: { revision?: number; limit?: number; startAfter?: string }): Promise<ListPage<T>> {
+  async list(
+    namespace: string,
+    opts: { revision?: number; limit?: number; startAfter?: string },
+  ): Promise<ListPage<T>> {
     const res = await this.call(() => this.backend.list(this.prefix(namespace), opts), '');
     return {
       items: res.kvs.map((kv) => this.decode(kv)),
@@ -94,7 +103,12 @@ export class ObjectStore<T extends KindObject> {
     const name = obj.metadata?.name ?? '';
     const kv = await this.call(
       () =>
-        this.backend.update(this.key(obj.metadata?.namespace ?? '', name), this.encode(obj), expectedRevision, ttlSeconds),
+        this.backend.update(
+          this.key(obj.metadata?.namespace ?? '', name),
+          this.encode(obj),
+          expectedRevision,
+          ttlSeconds,
+        ),
       name,
     );
     return { object: this.decode(kv), revision: kv.modRevision };

@@ -1,0 +1,83 @@
+/** Reads a server-streaming watch in tests: collect events until a condition or a timeout. */
+import type { Client, ClientReadableStream } from '@grpc/grpc-js';
+import { type ApiError, fromServiceError } from '../sdk/errors.js';
+import { WatchEventType } from '../sdk/gen/wheelhouse/meta/v1/meta.js';
+
+export interface SeenEvent<T> {
+  type: string;
+  object: T;
+}
+
+export class WatchReader<T> {
+  readonly events: SeenEvent<T>[] = [];
+  error: ApiError | undefined;
+  ended = false;
+  private waiters: Array<() => void> = [];
+
+  constructor(readonly stream: ClientReadableStream<{ type: WatchEventType; object?: T }>) {
+    stream.on('data', (e: { type: WatchEventType; object?: T }) => {
+      this.events.push({
+        type: WatchEventType[e.type].replace('WATCH_EVENT_TYPE_', ''),
+        object: e.object as T,
+      });
+      this.wake();
+    });
+    stream.on('error', (err) => {
+      this.error = fromServiceError(err);
+      this.ended = true;
+      this.wake();
+    });
+    stream.on('end', () => {
+      this.ended = true;
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Waits until `predicate` holds over the events seen so far. */
+  async until(predicate: (events: SeenEvent<T>[]) => boolean, timeoutMs = 10_000): Promise<SeenEvent<T>[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this.events)) {
+      if (this.ended)
+        throw new Error(`watch ended (${this.error?.message ?? 'no error'}) before the condition held`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out; saw ${JSON.stringify(this.events.map((e) => e.type))}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return this.events;
+  }
+
+  /** Waits for the stream to end; resolves with its error, if any. */
+  async end(timeoutMs = 10_000): Promise<ApiError | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.ended) {
+      if (Date.now() > deadline) throw new Error('watch did not end');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.error;
+  }
+
+  cancel(): void {
+    this.stream.cancel();
+  }
+}
+
+export function watch<T>(client: Client, method: string, req: unknown): WatchReader<T> {
+  const fn = (
+    client as unknown as Record<
+      string,
+      (r: unknown) => ClientReadableStream<{ type: WatchEventType; object?: T }>
+    >
+  )[method];
+  if (typeof fn !== 'function') throw new Error(`no method ${method}`);
+  return new WatchReader<T>(fn.call(client, req));
+}
