@@ -101,7 +101,7 @@ export async function runUp(argv: string[]): Promise<void> {
       interrupt.then((signal) => ({ kind: 'signal' as const, signal })),
     ]);
     if (first.kind === 'ready') {
-      write(readyMessage(layout, configs.adminPath));
+      write(readyMessage(layout, configs.adminPath, (name) => supervisor.pidOf(name)));
       const outcome = await Promise.race([
         interrupt.then((signal) => ({ kind: 'signal' as const, signal })),
         supervisor.failed.then((err) => ({ kind: 'failed' as const, err })),
@@ -201,11 +201,15 @@ function writeClientConfigs(layout: UpLayout): { admin: ClientConfig & { path: s
 
 export const READY_LINE = 'Wheelhouse is up.';
 
-function readyMessage(layout: UpLayout, adminPath: string): string {
+function readyMessage(
+  layout: UpLayout,
+  adminPath: string,
+  pidOf: (name: string) => number | undefined,
+): string {
   return `
 ${READY_LINE}
-  apiserver  ${LOOPBACK}:${layout.apiserverPort}
-  store      ${LOOPBACK}:${layout.storePort}
+  apiserver  ${LOOPBACK}:${layout.apiserverPort}  (pid ${pidOf('apiserver')})
+  store      ${LOOPBACK}:${layout.storePort}  (pid ${pidOf('store')})
   data       ${layout.dataDir}
 
 To use it:

@@ -55,9 +55,9 @@ export class Supervisor {
     return this.failure;
   }
 
-  /** The process ids of every process started, for checks that they are gone. */
-  get pids(): number[] {
-    return this.running.flatMap((r) => (r.child.pid === undefined ? [] : [r.child.pid]));
+  /** The process id of a started process. */
+  pidOf(name: string): number | undefined {
+    return this.running.find((r) => r.spec.name === name)?.child.pid;
   }
 
   /** Starts one process and waits until it is healthy; rejects if it exits or times out first. */
@@ -100,12 +100,17 @@ export class Supervisor {
     });
 
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 60_000);
+    let gone = false;
+    void exited.then(() => {
+      gone = true;
+    });
     while (!this.stopping) {
       const outcome = await Promise.race([
         spec.ready().catch(() => false),
         exited.then(() => 'exited' as const),
       ]);
-      if (outcome === 'exited') throw await this.failure;
+      // A health check can answer false faster than the exit is noticed: check both.
+      if (outcome === 'exited' || gone) throw await this.failure;
       if (outcome === true) return;
       if (Date.now() > deadline) {
         throw new Error(

@@ -11,7 +11,9 @@ export function formatError(err: unknown): string {
   if (err instanceof ApiError) {
     // UNAVAILABLE is about reaching the server, which did not say anything itself.
     if (err.code === Code.UNAVAILABLE && err.statusDetails.causes === undefined) {
-      return `error: cannot reach the apiserver: ${err.message}\n`;
+      // grpc-js appends an empty "Resolution note:" for literal addresses; it says nothing.
+      const reason = err.message.replace(/\.?\s*Resolution note:\s*$/, '');
+      return `error: cannot reach the apiserver: ${reason}\n`;
     }
     const lines = [`Error from server (${err.reason}): ${err.message}`];
     for (const cause of err.causes) {
