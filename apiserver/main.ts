@@ -13,11 +13,12 @@ import {
   serveMetrics,
 } from '../sdk/server/index.js';
 import { StoreClient } from '../store/client.js';
+import { defaultAdmissionPlugins } from './admission/plugins/index.js';
 import { alwaysAllow } from './auth/always-allow.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { TokenFileAuthenticator } from './auth/token-file.js';
 import { X509Authenticator } from './auth/x509.js';
-import { createApiServer, defaultAdmissionPlugins } from './server.js';
+import { createApiServer } from './server.js';
 
 const flags = {
   'store-servers': { type: 'string', default: '127.0.0.1:2379' },

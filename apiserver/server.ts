@@ -5,18 +5,15 @@
  */
 import type { Registry } from 'prom-client';
 import { ApiError, Code } from '../sdk/errors.js';
-import type { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
 import { type KindObject, typesOf } from '../sdk/kind-registry.js';
 import { kinds, serviceNameOf } from '../sdk/kinds.js';
 import type { Logger } from '../sdk/logger.js';
 import { createGrpcServer, type GrpcServer, type ServerTlsOptions } from '../sdk/server/index.js';
 import type { Backend } from '../store/types.js';
 import { AdmissionChain } from './admission/chain.js';
-import {
-  type NamespaceLookup,
-  namespaceLifecycle,
-  systemNamespaces,
-} from './admission/plugins/namespace-lifecycle.js';
+import type { AdmissionDeps, ClusterReader } from './admission/deps.js';
+import { admissionPlugins } from './admission/plugins/index.js';
+import { systemNamespaces } from './admission/plugins/namespace-lifecycle.js';
 import type { AdmissionPlugin } from './admission/types.js';
 import type { createAuthenticator } from './auth/authenticate.js';
 import type { Authorizer, UserInfo } from './auth/types.js';
@@ -43,7 +40,7 @@ export interface ApiServerOptions {
   metrics?: Registry;
 }
 
-export const defaultAdmissionPlugins = ['NamespaceLifecycle'];
+export { defaultAdmissionPlugins } from './admission/plugins/index.js';
 
 export interface ApiServer {
   readonly grpc: GrpcServer;
@@ -77,27 +74,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     );
   }
 
-  const namespaces = stores.get('Namespace') as ObjectStore<Namespace> | undefined;
-  const namespaceCache = caches.get('Namespace') as WatchCache<Namespace> | undefined;
-  const lookupNamespace: NamespaceLookup = async (name) => {
-    const cached = namespaceCache?.get(namespaces?.key('', name) ?? '');
-    if (cached) return cached;
-    try {
-      return (await namespaces?.get('', name))?.object;
-    } catch (err) {
-      if (err instanceof ApiError && err.code === Code.NOT_FOUND) return undefined;
-      throw err;
-    }
-  };
-  const available: Record<string, () => AdmissionPlugin> = {
-    NamespaceLifecycle: () => namespaceLifecycle(lookupNamespace),
-  };
-  const plugins = opts.admissionPlugins.map((name) => {
-    const make = available[name];
-    if (!make)
-      throw new Error(`unknown admission plugin "${name}"; available: ${Object.keys(available).join(', ')}`);
-    return make();
-  });
+  // The chain is filled once the registries exist: plugins may read through them.
+  const plugins: AdmissionPlugin[] = [];
   const admission = new AdmissionChain(plugins);
 
   const registries = new Map<string, GenericRegistry<KindObject>>();
@@ -108,6 +86,18 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       info.kind,
       new GenericRegistry(strategy, stores.get(info.kind)!, caches.get(info.kind), admission),
     );
+  }
+
+  const reader = clusterReader(stores, caches);
+  const deps: AdmissionDeps = { reader, registries, logger: opts.logger };
+  for (const name of opts.admissionPlugins) {
+    const make = admissionPlugins[name];
+    if (!make) {
+      throw new Error(
+        `unknown admission plugin "${name}"; available: ${Object.keys(admissionPlugins).join(', ')}`,
+      );
+    }
+    plugins.push(make(deps));
   }
 
   await Promise.all([...caches.values()].map((c) => c.start(lifetime.signal)));
@@ -155,4 +145,35 @@ async function ensureSystemNamespaces(registry: GenericRegistry<KindObject>, log
       if (!(err instanceof ApiError && err.code === Code.ALREADY_EXISTS)) throw err;
     }
   }
+}
+
+/** Reads for admission plugins: the watch cache first, the store when the cache has not seen it yet. */
+function clusterReader(
+  stores: ReadonlyMap<string, ObjectStore<KindObject>>,
+  caches: ReadonlyMap<string, WatchCache<KindObject>>,
+): ClusterReader {
+  const storeOf = (kind: string) => {
+    const store = stores.get(kind);
+    if (!store) throw new Error(`unknown kind ${kind}`);
+    return store;
+  };
+  return {
+    async get<T extends KindObject>(kind: string, namespace: string, name: string) {
+      const store = storeOf(kind);
+      const cached = caches.get(kind)?.get(store.key(namespace, name));
+      if (cached) return cached as T;
+      try {
+        return (await store.get(namespace, name)).object as T;
+      } catch (err) {
+        if (err instanceof ApiError && err.code === Code.NOT_FOUND) return undefined;
+        throw err;
+      }
+    },
+    async list<T extends KindObject>(kind: string, namespace: string) {
+      const store = storeOf(kind);
+      const cache = caches.get(kind);
+      if (cache) return cache.list(store.prefix(namespace)).items as T[];
+      return (await store.list(namespace, {})).items as T[];
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { ApiError } from '../../sdk/errors.js';
 import type { KindInfo } from '../../sdk/kinds.js';
 import { callerOf } from '../../sdk/server/index.js';
 import { anonymousUser } from '../auth/authenticate.js';
-import type { Authorizer, UserInfo } from '../auth/types.js';
+import type { Authorizer, Decision, RequestAttributes, UserInfo } from '../auth/types.js';
 import type { RequestContext } from '../registry/strategy.js';
 
 export interface Access {
@@ -19,6 +19,15 @@ export interface Access {
   name: string;
 }
 
+/** What each call asked to do and what authorization said: read at the call's end by the audit log. */
+const decided = new WeakMap<Metadata, { attributes: RequestAttributes; decision: Decision }>();
+
+export function requestOf(
+  metadata: Metadata | undefined,
+): { attributes: RequestAttributes; decision: Decision } | undefined {
+  return metadata ? decided.get(metadata) : undefined;
+}
+
 export class RequestGate {
   constructor(private readonly authorizer: Authorizer) {}
 
@@ -27,7 +36,7 @@ export class RequestGate {
     const user = callerOf<UserInfo>(metadata) ?? anonymousUser;
     const subresource = access.subresource ?? '';
     const namespace = access.info.namespaced ? access.namespace : '';
-    const decision = await this.authorizer.authorize({
+    const attributes: RequestAttributes = {
       user,
       verb: access.verb,
       apiGroup: access.info.apiGroup,
@@ -35,7 +44,9 @@ export class RequestGate {
       subresource,
       namespace,
       name: access.name,
-    });
+    };
+    const decision = await this.authorizer.authorize(attributes);
+    decided.set(metadata, { attributes, decision });
     if (!decision.allowed) {
       const resource = subresource ? `${access.info.resource}/${subresource}` : access.info.resource;
       const group = access.info.apiGroup === '' ? '' : ` in API group "${access.info.apiGroup}"`;

@@ -58,6 +58,20 @@ export interface GrpcServerOptions<P = unknown> {
   registry?: Registry;
   /** Descriptors served by reflection; the API's by default. */
   descriptors?: DescriptorIndex;
+  /** Called once per call with its final status (for audit logs). */
+  onCallEnd?: (end: CallEnd) => void;
+}
+
+/** The end of one call, as the server saw it. */
+export interface CallEnd {
+  /** `/package.Service/Method`. */
+  method: string;
+  code: status;
+  details: string;
+  seconds: number;
+  /** The call's request metadata, once received (the key for per-call facts such as the caller). */
+  metadata?: Metadata;
+  peer: string;
 }
 
 const callers = new WeakMap<Metadata, unknown>();
@@ -157,7 +171,7 @@ export class GrpcServer {
 
   /** Logs and counts every call at its end, and authenticates it at its start. */
   private interceptor(): ServerInterceptor {
-    const { logger, registry, authenticate } = this.opts;
+    const { logger, registry, authenticate, onCallEnd } = this.opts;
     const metrics = registry ? grpcMetrics(registry) : undefined;
     return (descriptor, call) => {
       const started = process.hrtime.bigint();
@@ -174,10 +188,12 @@ export class GrpcServer {
       };
       metrics?.started.inc(labels);
       let caller: string | undefined;
+      let received: Metadata | undefined;
       const self: ServerInterceptingCall = new ServerInterceptingCall(call, {
         start: (next) => {
           next({
             onReceiveMetadata: (metadata, proceed) => {
+              received = metadata;
               if (authenticate === undefined) {
                 proceed(metadata);
                 return;
@@ -211,6 +227,20 @@ export class GrpcServer {
           else if (code === status.INTERNAL || code === status.UNKNOWN)
             logger.warn({ ...entry, detail: st.details }, 'call failed');
           else logger.info({ ...entry, detail: st.details }, 'call refused');
+          if (onCallEnd) {
+            try {
+              onCallEnd({
+                method: path,
+                code,
+                details: st.details ?? '',
+                seconds,
+                metadata: received,
+                peer: call.getPeer(),
+              });
+            } catch (err) {
+              logger.error({ err }, 'call end hook failed');
+            }
+          }
           next(st);
         },
       });

@@ -1,6 +1,7 @@
 export { apiDescriptors, type DescriptorIndex } from './descriptors.js';
 export {
   type Authenticator,
+  type CallEnd,
   callerOf,
   createGrpcServer,
   GrpcServer,

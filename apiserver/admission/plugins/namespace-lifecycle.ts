@@ -17,7 +17,9 @@ export function namespaceLifecycle(lookup: NamespaceLookup): AdmissionPlugin {
     async validate(attrs) {
       if (attrs.info.kind === 'Namespace') {
         if (attrs.operation === 'DELETE' && (systemNamespaces as readonly string[]).includes(attrs.name)) {
-          throw ApiError.forbidden(`namespaces "${attrs.name}" is forbidden: this namespace may not be deleted`);
+          throw ApiError.forbidden(
+            `namespaces "${attrs.name}" is forbidden: this namespace may not be deleted`,
+          );
         }
         return;
       }
