@@ -13,6 +13,7 @@ import {
   type StatusObject,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
 import { ApiError, toServiceError } from '../../sdk/errors.js';
 import type { DeleteOptions, ListOptions } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { WatchEventType } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
@@ -199,6 +200,7 @@ export async function startFakeApiserver(served: readonly KindInfo[]): Promise<F
     server.addService(typesOf(info).service, implementation);
   }
 
+  new HealthImplementation({ '': 'SERVING' }).addToServer(server);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),

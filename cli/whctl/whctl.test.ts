@@ -337,6 +337,15 @@ describe('whctl against an apiserver', () => {
     assert.equal((await run(['delete', 'pods'])).code, 1);
   });
 
+  it('version prints the client version and the health of the configured server', async () => {
+    const res = await run(['version']);
+    assert.equal(res.code, 0);
+    assert.match(
+      res.out(),
+      /^Client Version: v\d+\.\d+\.\d+\nServer: 127\.0\.0\.1:\d+ \(serving\)\nConfig: .*config\.yaml\n$/,
+    );
+  });
+
   it('fails clearly without a reachable server or config', async () => {
     const noConfig = testIo({ cwd: dir, env: {} });
     assert.equal(await runWhctl(['get', 'pods'], noConfig), 1);
@@ -345,7 +354,8 @@ describe('whctl against an apiserver', () => {
     writeClientConfig(join(dir, 'down.yaml'), { server: '127.0.0.1:1', insecure: true });
     const down = await run(['get', 'pods', '--config', 'down.yaml']);
     assert.equal(down.code, 1);
-    assert.match(down.err(), /^error: cannot reach the apiserver/);
+    assert.match(down.err(), /^error: cannot reach the apiserver: .*ECONNREFUSED/);
+    assert.equal((await run(['version', '--config', 'down.yaml'])).code, 1);
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));
