@@ -8,8 +8,9 @@ import type { IntOrString } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { isValidPercent } from '../../sdk/labels/index.js';
 import { type ErrorList, forbidden, invalid, required } from '../validation/field-error.js';
 import { FieldPath } from '../validation/field-path.js';
+import { validateNonNegative } from '../validation/values.js';
 import { validateWorkloadSelector, validateWorkloadTemplate } from './pod-template.js';
-import { validateEnum, validateNonNegative } from './rules.js';
+import { validateEnum } from './rules.js';
 
 const specPath = FieldPath.of('spec');
 const statusPath = FieldPath.of('status');

@@ -6,8 +6,9 @@ import type { Event } from '../../sdk/gen/wheelhouse/core/v1/event.js';
 import type { Strategy } from '../registry/strategy.js';
 import { type ErrorList, invalid, required } from '../validation/field-error.js';
 import { FieldPath } from '../validation/field-path.js';
+import { validateNonNegative } from '../validation/values.js';
 import { infoOf } from './kind-info.js';
-import { validateEnum, validateNonNegative } from './rules.js';
+import { validateEnum } from './rules.js';
 
 export const eventTypes = ['Normal', 'Warning'];
 const involvedPath = FieldPath.of('involvedObject');

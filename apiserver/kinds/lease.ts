@@ -3,8 +3,8 @@ import type { Lease } from '../../sdk/gen/wheelhouse/coordination/v1/lease.js';
 import type { Strategy } from '../registry/strategy.js';
 import { type ErrorList, invalid } from '../validation/field-error.js';
 import { FieldPath } from '../validation/field-path.js';
+import { validateNonNegative } from '../validation/values.js';
 import { infoOf } from './kind-info.js';
-import { validateNonNegative } from './rules.js';
 
 const specPath = FieldPath.of('spec');
 

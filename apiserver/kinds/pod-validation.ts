@@ -9,10 +9,11 @@ import { type ErrorList, forbidden, invalid, notFound, required } from '../valid
 import type { FieldPath } from '../validation/field-path.js';
 import { validateLabels } from '../validation/labels.js';
 import { validateDnsLabel, validateDnsSubdomain, validateQualifiedName } from '../validation/names.js';
+import { validateNonNegative } from '../validation/values.js';
 import { diffPaths } from './compare.js';
 import { validateContainers } from './container-validation.js';
 import { parseQuantityAt } from './resources.js';
-import { parseInt64, validateEnum, validateInRange, validateNonNegative } from './rules.js';
+import { parseInt64, validateEnum, validateInRange } from './rules.js';
 import {
   validateAffinity,
   validateTolerations,

@@ -12,13 +12,8 @@ import type {
 import type { IntOrString } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type ErrorList, forbidden, invalid, required } from '../validation/field-error.js';
 import type { FieldPath } from '../validation/field-path.js';
-import {
-  parseInt64,
-  validateEnum,
-  validateNonNegative,
-  validatePortName,
-  validatePortNumber,
-} from './rules.js';
+import { validateNonNegative } from '../validation/values.js';
+import { parseInt64, validateEnum, validatePortName, validatePortNumber } from './rules.js';
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';
 

@@ -3,6 +3,7 @@ import type { ReplicaSet, ReplicaSetStatus } from '../../sdk/gen/wheelhouse/apps
 import type { Strategy } from '../registry/strategy.js';
 import { type ErrorList, invalid } from '../validation/field-error.js';
 import { FieldPath } from '../validation/field-path.js';
+import { validateNonNegative } from '../validation/values.js';
 import { infoOf } from './kind-info.js';
 import {
   defaultPodTemplate,
@@ -10,7 +11,6 @@ import {
   validateWorkloadSelector,
   validateWorkloadTemplate,
 } from './pod-template.js';
-import { validateNonNegative } from './rules.js';
 import { keepStatus, statusStrategy } from './status-strategy.js';
 
 const specPath = FieldPath.of('spec');

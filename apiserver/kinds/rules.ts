@@ -17,10 +17,6 @@ export function validateEnum(
   return allowed.includes(value) ? [] : [notSupported(path, value, allowed)];
 }
 
-export function validateNonNegative(value: number | bigint, path: FieldPath): ErrorList {
-  return value < 0 ? [invalid(path, value, 'must be greater than or equal to 0')] : [];
-}
-
 /** Kubernetes prints inclusive ranges as `must be between 1 and 65535, inclusive`. */
 export function validateInRange(
   value: number | bigint,
