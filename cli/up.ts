@@ -96,9 +96,14 @@ export async function runUp(argv: string[]): Promise<void> {
       await supervisor.start(processSpec(storeComponent(layout), storeHealth(pki, storePort)));
       await supervisor.start(processSpec(apiserverComponent(layout), apiserverHealth(configs.admin)));
     })();
+    // When something else ends the wait first, the start in progress fails as the
+    // supervisor stops; that failure is already reported.
+    started.catch(() => {});
     const first = await Promise.race([
       started.then(() => ({ kind: 'ready' as const })),
       interrupt.then((signal) => ({ kind: 'signal' as const, signal })),
+      // A component already running may die while a later one starts.
+      supervisor.failed.then((err) => Promise.reject(err)),
     ]);
     if (first.kind === 'ready') {
       write(readyMessage(layout, configs.adminPath, (name) => supervisor.pidOf(name)));
@@ -110,8 +115,6 @@ export async function runUp(argv: string[]): Promise<void> {
       write(`\n${outcome.signal} received; stopping (Ctrl-C again to kill)\n`);
     } else {
       write(`\n${first.signal} received while starting; stopping\n`);
-      // The start in progress ends once the supervisor is stopping.
-      started.catch(() => {});
     }
     stopping = true;
     await supervisor.stop();

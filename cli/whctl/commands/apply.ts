@@ -135,7 +135,9 @@ function stripServerFields(raw: unknown, namespace: string): JsonValue {
     ]) {
       delete metadata[field];
     }
+    // Placed by placeObject: the object's own, -n, or default; none for cluster-scoped kinds.
     if (namespace !== '') metadata.namespace = namespace;
+    else delete metadata.namespace;
   }
   return manifest;
 }
