@@ -119,8 +119,11 @@ Flags:
     const all = found.flat();
     const writers = new Map<KindInfo, TableWriter>();
     if (all.length === 0 && !failed && !named && (output === 'table' || output === 'wide')) {
+      const namespaced = requests.some((r) => r.info.namespaced);
       ctx.io.writeError(
-        opts.allNamespaces ? 'No resources found\n' : `No resources found in ${opts.namespace} namespace.\n`,
+        opts.allNamespaces || !namespaced
+          ? 'No resources found\n'
+          : `No resources found in ${opts.namespace} namespace.\n`,
       );
     } else {
       printFound(ctx, found, output, named && all.length === 1, (info) => {
@@ -166,7 +169,12 @@ async function fetch(
     const namespace = opts.allNamespaces ? DEFAULT_NAMESPACE : opts.namespace;
     const objects: KindObject[] = [];
     for (const name of request.names) objects.push(await client.get(info, namespace, name));
-    return { objects, resourceVersion: '' };
+    // A watch of one object starts from the version just printed; of several, from now.
+    const [single] = objects;
+    return {
+      objects,
+      resourceVersion: objects.length === 1 ? (single?.metadata?.resourceVersion ?? '') : '',
+    };
   }
   const objects: KindObject[] = [];
   let continueToken = '';
