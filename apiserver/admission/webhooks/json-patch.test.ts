@@ -9,11 +9,14 @@ function patch(doc: Json, ops: string): Json {
 }
 
 function fails(doc: Json, ops: string, pattern: RegExp): void {
-  assert.throws(() => patch(doc, ops), (err: unknown) => {
-    assert.ok(err instanceof JsonPatchError, String(err));
-    assert.match(err.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => patch(doc, ops),
+    (err: unknown) => {
+      assert.ok(err instanceof JsonPatchError, String(err));
+      assert.match(err.message, pattern);
+      return true;
+    },
+  );
 }
 
 // The examples of RFC 6902, Appendix A.

@@ -31,7 +31,8 @@ function parseOperation(raw: unknown, i: number): JsonPatchOperation {
   if (!isObject(raw)) throw new JsonPatchError(`operation ${i}: expected an object`);
   const { op, path, from } = raw;
   const str = (v: unknown, field: string): string => {
-    if (typeof v !== 'string') throw new JsonPatchError(`operation ${i} (${String(op)}): "${field}" must be a string`);
+    if (typeof v !== 'string')
+      throw new JsonPatchError(`operation ${i} (${String(op)}): "${field}" must be a string`);
     return v;
   };
   switch (op) {
@@ -101,7 +102,8 @@ function applyOperation(doc: Json, operation: JsonPatchOperation): Json {
 /** The reference tokens of a JSON Pointer; [] is the whole document. */
 export function parsePointer(pointer: string): string[] {
   if (pointer === '') return [];
-  if (!pointer.startsWith('/')) throw new JsonPatchError(`"${pointer}" is not a JSON Pointer: it must start with /`);
+  if (!pointer.startsWith('/'))
+    throw new JsonPatchError(`"${pointer}" is not a JSON Pointer: it must start with /`);
   return pointer
     .slice(1)
     .split('/')
