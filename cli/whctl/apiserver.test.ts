@@ -8,14 +8,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeClientConfig } from '../../sdk/client-config.js';
+import { type Cluster, startCluster } from '../../test/cluster.js';
 import { runWhctl } from './main.js';
-import { startServingCluster } from './serving-cluster.js';
 import { type TestIo, testIo } from './test-io.js';
 
-// Until the apiserver serves, these tests say why instead of failing.
-const { cluster, unavailable } = await startServingCluster();
+const cluster: Cluster = await startCluster();
 after(async () => {
-  await cluster?.stop();
+  await cluster.stop();
 });
 
 const deployment = (replicas: number, image = 'nginx:1.27') => `apiVersion: apps/v1
@@ -47,9 +46,8 @@ spec:
       image: "${image}"
 `;
 
-describe('whctl against the apiserver', { skip: unavailable }, () => {
+describe('whctl against the apiserver', () => {
   const run = async (args: string[]): Promise<TestIo & { code: number }> => {
-    if (!cluster) throw new Error('no cluster');
     const config = join(cluster.dir, 'whctl.yaml');
     writeClientConfig(config, { ...cluster.admin, server: cluster.apiserver, serverName: 'localhost' });
     const io = testIo({ cwd: cluster.dir, env: { WHEELHOUSE_CONFIG: config } });
@@ -57,7 +55,6 @@ describe('whctl against the apiserver', { skip: unavailable }, () => {
     return Object.assign(io, { code });
   };
   const file = (name: string, text: string) => {
-    if (!cluster) throw new Error('no cluster');
     writeFileSync(join(cluster.dir, name), text);
     return name;
   };
@@ -91,7 +88,6 @@ describe('whctl against the apiserver', { skip: unavailable }, () => {
 
   it('watches pods until interrupted, and deletes them', async () => {
     assert.equal((await run(['apply', '-f', file('a.yaml', pod('a', 'x'))])).out(), 'pod/a created\n');
-    if (!cluster) throw new Error('no cluster');
     const config = join(cluster.dir, 'whctl.yaml');
     const io = testIo({ cwd: cluster.dir, env: { WHEELHOUSE_CONFIG: config } });
     const watching = runWhctl(['get', 'pods', '-w'], io);
