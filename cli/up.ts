@@ -75,6 +75,7 @@ export async function runUp(argv: string[]): Promise<void> {
   const killOnExit = () => supervisor.killAll();
   process.on('exit', killOnExit);
 
+  let stopping = false;
   let interrupted: (signal: NodeJS.Signals) => void = () => {};
   const interrupt = new Promise<NodeJS.Signals>((resolve) => {
     interrupted = resolve;
@@ -87,7 +88,6 @@ export async function runUp(argv: string[]): Promise<void> {
     }
     interrupted(signal);
   };
-  let stopping = false;
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
