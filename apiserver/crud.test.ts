@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { credentials } from '@grpc/grpc-js';
 import { ApiError, Code } from '../sdk/errors.js';
 import type { Deployment } from '../sdk/gen/wheelhouse/apps/v1/deployment.js';
+import type { Lease } from '../sdk/gen/wheelhouse/coordination/v1/lease.js';
 import type { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
 import { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { ListMeta } from '../sdk/gen/wheelhouse/meta/v1/meta.js';
@@ -190,15 +191,30 @@ describe('apiserver: objects through real processes', () => {
       /spec\.selector.*immutable/,
     );
 
+    // Deployments, like in Kubernetes, accept an update without resourceVersion (last write wins);
+    // Leases do not.
     const noRv = structuredClone(scaled);
     noRv.metadata!.resourceVersion = '';
-    await rejects(
-      call(deploys, 'updateDeployment', { deployment: noRv }),
-      Code.INVALID_ARGUMENT,
-      /resourceVersion/,
+    noRv.metadata!.annotations = { note: 'unconditional' };
+    const { deployment: unconditional } = await call<{ deployment: Deployment }>(
+      deploys,
+      'updateDeployment',
+      {
+        deployment: noRv,
+      },
     );
+    assert.equal(unconditional.metadata?.annotations.note, 'unconditional');
+    const leases = cluster.client('leases');
+    const { lease } = await call<{ lease: Lease }>(leases, 'createLease', {
+      lease: {
+        metadata: { name: 'holder', namespace: 'default' },
+        spec: { holderIdentity: 'a', leaseDurationSeconds: 15 },
+      },
+    });
+    lease.metadata!.resourceVersion = '';
+    await rejects(call(leases, 'updateLease', { lease }), Code.INVALID_ARGUMENT, /resourceVersion/);
 
-    const withStatus = structuredClone(scaled);
+    const withStatus = structuredClone(unconditional);
     withStatus.status = { ...withStatus.status!, replicas: 3, observedGeneration: '2' };
     withStatus.spec!.replicas = 1;
     const { deployment: st } = await call<{ deployment: Deployment }>(deploys, 'updateDeploymentStatus', {

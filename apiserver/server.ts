@@ -3,6 +3,7 @@
  * admission), one gRPC service per kind behind the request gate, the system
  * namespaces, and the gRPC server itself.
  */
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import { ApiError, Code } from '../sdk/errors.js';
 import { type KindObject, typesOf } from '../sdk/kind-registry.js';
@@ -15,7 +16,9 @@ import type { AdmissionDeps, ClusterReader } from './admission/deps.js';
 import { admissionPlugins } from './admission/plugins/index.js';
 import { systemNamespaces } from './admission/plugins/namespace-lifecycle.js';
 import type { AdmissionPlugin } from './admission/types.js';
+import type { AuditLog } from './audit/index.js';
 import type { createAuthenticator } from './auth/authenticate.js';
+import type { ServiceAccountTokens } from './auth/service-account/index.js';
 import type { Authorizer, UserInfo } from './auth/types.js';
 import { createStrategies } from './kinds/index.js';
 import { GenericRegistry } from './registry/generic-registry.js';
@@ -38,6 +41,10 @@ export interface ApiServerOptions {
   watchCacheSizes?: ReadonlyMap<string, number>;
   eventTtlSeconds: number;
   metrics?: Registry;
+  /** Service account tokens: the issuer behind CreateServiceAccountToken, the authenticator to connect. */
+  serviceAccountTokens?: ServiceAccountTokens;
+  /** Where every call is recorded; closed (flushed) by stop(). */
+  audit?: AuditLog;
 }
 
 export { defaultAdmissionPlugins } from './admission/plugins/index.js';
@@ -102,6 +109,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
 
   await Promise.all([...caches.values()].map((c) => c.start(lifetime.signal)));
 
+  // Tokens are bound to their ServiceAccount's uid: read through the watch cache on every use.
+  opts.serviceAccountTokens?.authenticator?.connect(
+    async (namespace, name) => (await reader.get('ServiceAccount', namespace, name))?.metadata?.uid,
+  );
+
   await ensureSystemNamespaces(registries.get('Namespace')!, opts.logger);
 
   const grpc = createGrpcServer<UserInfo>({
@@ -110,13 +122,19 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.metrics ? { registry: opts.metrics } : {}),
     authenticate: (peer, _method, metadata) => opts.authenticate(peer.certificate, metadata),
+    ...(opts.audit ? { onCallEnd: opts.audit.onCallEnd } : {}),
   });
   const gate = new RequestGate(opts.authorizer);
+  const audited = (impl: UntypedServiceImplementation) => opts.audit?.captureRequests(impl) ?? impl;
   for (const info of kinds) {
     grpc.addService(
       serviceNameOf(info),
       typesOf(info).service,
-      kindService(registries.get(info.kind)!, gate),
+      audited(
+        kindService(registries.get(info.kind)!, gate, {
+          ...(opts.serviceAccountTokens?.issuer ? { tokenIssuer: opts.serviceAccountTokens.issuer } : {}),
+        }),
+      ),
     );
   }
 
@@ -127,6 +145,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     async stop() {
       await grpc.shutdown(2_000);
       lifetime.abort();
+      await opts.audit?.close();
     },
   };
 }

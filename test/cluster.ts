@@ -7,12 +7,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client, Metadata, ServiceError } from '@grpc/grpc-js';
+import { type Client, Metadata as GrpcMetadata, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import type { ClientConfig } from '../sdk/client-config.js';
 import { channelCredentials, channelOptions } from '../sdk/credentials.js';
 import { fromServiceError } from '../sdk/errors.js';
 import { typesOf } from '../sdk/kind-registry.js';
-import { resolveResource } from '../sdk/kinds.js';
+import { type KindInfo, kinds, resolveResource, serviceNameOf, snakeOf } from '../sdk/kinds.js';
 import { ensureClusterPki } from '../sdk/pki/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -206,23 +206,34 @@ type UnaryMethod<Req, Res> = (
   cb: (err: ServiceError | null, res: Res) => void,
 ) => unknown;
 
-/** Calls a unary method of a generated client; rejects with an ApiError. */
-export function call<Res, Req = unknown>(
+/**
+ * The generated functions of a method's request message, so that tests may write
+ * requests as partial objects (ts-proto's encoders expect complete messages).
+ */
+async function requestMessage(
   client: Client,
   method: string,
-  req: Req,
+): Promise<{ fromPartial(v: unknown): unknown } | undefined> {
+  const serviceName = (client.constructor as { serviceName?: string }).serviceName ?? '';
+  const info = kinds.find((k) => serviceNameOf(k) === serviceName);
+  if (!info) return undefined;
+  const file = `../sdk/gen/wheelhouse/${info.protoGroup}/v1/${snakeOf(info)}_service.js`;
+  const mod = (await import(file)) as Record<string, { fromPartial(v: unknown): unknown } | undefined>;
+  return mod[`${method.charAt(0).toUpperCase()}${method.slice(1)}Request`];
+}
+
+/** Calls a unary method of a generated client with a (possibly partial) request; rejects with an ApiError. */
+export async function call<Res, Req = unknown>(
+  client: Client,
+  method: string,
+  partial: Req,
   metadata?: Metadata,
 ): Promise<Res> {
   const fn = (client as unknown as Record<string, UnaryMethod<Req, Res>>)[method];
   if (typeof fn !== 'function') throw new Error(`no method ${method}`);
+  const req = ((await requestMessage(client, method))?.fromPartial(partial) ?? partial) as Req;
   return new Promise((resolve, reject) => {
     const cb = (err: ServiceError | null, res: Res) => (err ? reject(fromServiceError(err)) : resolve(res));
-    if (metadata) fn.call(client, req, metadata, cb);
-    else
-      (fn as unknown as (req: Req, cb: (err: ServiceError | null, res: Res) => void) => unknown).call(
-        client,
-        req,
-        cb,
-      );
+    fn.call(client, req, metadata ?? new GrpcMetadata(), cb);
   });
 }

@@ -1,7 +1,7 @@
 /** Reads a server-streaming watch in tests: collect events until a condition or a timeout. */
 import type { Client, ClientReadableStream } from '@grpc/grpc-js';
 import { type ApiError, fromServiceError } from '../sdk/errors.js';
-import { WatchEventType } from '../sdk/gen/wheelhouse/meta/v1/meta.js';
+import { ListOptions, WatchEventType } from '../sdk/gen/wheelhouse/meta/v1/meta.js';
 
 export interface SeenEvent<T> {
   type: string;
@@ -71,7 +71,12 @@ export class WatchReader<T> {
   }
 }
 
-export function watch<T>(client: Client, method: string, req: unknown): WatchReader<T> {
+/** Starts a watch; `req` is `{ namespace?, options? }` with partial ListOptions. */
+export function watch<T>(
+  client: Client,
+  method: string,
+  req: { namespace?: string; options?: Partial<ListOptions> },
+): WatchReader<T> {
   const fn = (
     client as unknown as Record<
       string,
@@ -79,5 +84,7 @@ export function watch<T>(client: Client, method: string, req: unknown): WatchRea
     >
   )[method];
   if (typeof fn !== 'function') throw new Error(`no method ${method}`);
-  return new WatchReader<T>(fn.call(client, req));
+  return new WatchReader<T>(
+    fn.call(client, { namespace: req.namespace ?? '', options: ListOptions.fromPartial(req.options ?? {}) }),
+  );
 }

@@ -144,7 +144,7 @@ export class ObjectStore<T extends KindObject> {
       return await fn();
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;
-      switch (err.reason) {
+      switch (err.storeReason) {
         case 'NotFound':
           throw this.notFound(name);
         case 'KeyExists':

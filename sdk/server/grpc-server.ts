@@ -155,10 +155,12 @@ export class GrpcServer {
       if (tls.ca === undefined) throw new Error('TLS client certificates requested but no client CA given');
       const ca = tls.ca;
       const identity = { certificate: tls.cert, privateKey: tls.key };
+      // Listeners are called on the next tick: grpc-js subscribes to the provider before it
+      // registers the watcher that applies the update, so a synchronous call would be lost.
       const provider: experimental.CertificateProvider = {
-        addCaCertificateListener: (listener) => listener({ caCertificate: ca }),
+        addCaCertificateListener: (listener) => setImmediate(() => listener({ caCertificate: ca })),
         removeCaCertificateListener: () => undefined,
-        addIdentityCertificateListener: (listener) => listener(identity),
+        addIdentityCertificateListener: (listener) => setImmediate(() => listener(identity)),
         removeIdentityCertificateListener: () => undefined,
       };
       return experimental.createCertificateProviderServerCredentials(provider, provider, false);
