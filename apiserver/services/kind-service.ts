@@ -10,6 +10,7 @@ import { ApiError } from '../../sdk/errors.js';
 import type { Scale } from '../../sdk/gen/wheelhouse/apps/v1/scale.js';
 import type { Binding } from '../../sdk/gen/wheelhouse/core/v1/binding.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import type { ServiceAccount } from '../../sdk/gen/wheelhouse/core/v1/service_account.js';
 import {
   type DeleteOptions,
   type ListOptions,
@@ -18,6 +19,11 @@ import {
 import type { KindObject } from '../../sdk/kind-registry.js';
 import { fieldOf, pluralOf } from '../../sdk/kinds.js';
 import { asyncServerStream, asyncUnary } from '../../sdk/server/index.js';
+import {
+  type CreateTokenRequest,
+  createServiceAccountToken,
+  type TokenIssuer,
+} from '../auth/service-account/index.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import { bindPod } from '../registry/pod-binding.js';
 import { getScale, type Scalable, updateScale } from '../registry/scale.js';
@@ -56,6 +62,8 @@ export type PodLogSource = (
 
 export interface KindServiceOptions {
   podLogs?: PodLogSource;
+  /** Signs ServiceAccount tokens; without it CreateServiceAccountToken answers UNIMPLEMENTED. */
+  tokenIssuer?: TokenIssuer;
 }
 
 export function kindService<T extends KindObject>(
@@ -208,15 +216,16 @@ export function kindService<T extends KindObject>(
   }
 
   if (k === 'ServiceAccount') {
-    impl.createServiceAccountToken = asyncUnary<KeyRequest, unknown>(async (req, call) => {
+    const accounts = registry as unknown as GenericRegistry<ServiceAccount>;
+    impl.createServiceAccountToken = asyncUnary<CreateTokenRequest, unknown>(async (req, call) => {
       await gate.admit(call.metadata, {
         verb: 'create',
         info,
         subresource: 'token',
-        namespace: req.namespace ?? '',
+        namespace: req.namespace || 'default',
         name: req.name,
       });
-      throw ApiError.unimplemented('service account tokens are not issued by this apiserver yet');
+      return createServiceAccountToken(accounts, opts.tokenIssuer, req);
     });
   }
   return impl;

@@ -1,0 +1,121 @@
+/**
+ * The audit log: one JSON line per API call, written when the call ends (the
+ * gRPC server's `onCallEnd` hook), calls refused at authentication included.
+ * What the call did comes from the request gate's record of its authorized
+ * attributes (`requestOf`), or from its method when it never got that far; at the
+ * Request level the request object is kept by `captureRequests`, which wraps the
+ * services' handlers, and written with Secret data and credentials removed.
+ *
+ * A line:
+ *   {"time":…,"auditID":…,"level":"Metadata","stage":"ResponseComplete","method":"/wheelhouse.core.v1.PodService/ListPods",
+ *    "user":"admin","uid":"","groups":["system:masters","system:authenticated"],"sourceIP":"127.0.0.1",
+ *    "verb":"list","apiGroup":"","resource":"pods","subresource":"","namespace":"default","name":"",
+ *    "code":0,"status":"OK","decision":"allow","latencyMs":1.2,"requestReceivedTimestamp":…}
+ */
+import { randomUUID } from 'node:crypto';
+import { type Metadata, status, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { type CallEnd, callerOf } from '../../sdk/server/index.js';
+import type { UserInfo } from '../auth/types.js';
+import { requestOf } from '../services/request.js';
+import type { AuditSink } from './audit-sink.js';
+import { methodAttributes } from './method-attributes.js';
+import type { AuditLevel } from './policy.js';
+import { redactRequest } from './redact.js';
+
+export interface AuditLogOptions {
+  readonly level: AuditLevel;
+  readonly sink: AuditSink;
+  readonly now?: () => Date;
+}
+
+/** Calls about the server itself, not the API: health checks would drown everything else. */
+const unaudited = /^\/grpc\./;
+/** Refusal messages are kept, but bounded: a line is a record, not a payload. */
+const maxMessageLength = 1024;
+
+type Handler = (call: { request?: unknown; metadata: Metadata }, ...rest: unknown[]) => unknown;
+
+export class AuditLog {
+  private readonly requests = new WeakMap<Metadata, unknown>();
+
+  constructor(private readonly opts: AuditLogOptions) {}
+
+  get level(): AuditLevel {
+    return this.opts.level;
+  }
+
+  /**
+   * The same service, with each call's request object remembered for the audit
+   * line. Only the Request level needs it; otherwise the service is returned as is.
+   */
+  captureRequests(impl: UntypedServiceImplementation): UntypedServiceImplementation {
+    if (this.opts.level !== 'Request') return impl;
+    const wrapped: UntypedServiceImplementation = {};
+    for (const [name, handler] of Object.entries(impl)) {
+      const fn = handler as unknown as Handler;
+      const capture: Handler = (call, ...rest) => {
+        if (call.request !== undefined) this.requests.set(call.metadata, call.request);
+        return fn(call, ...rest);
+      };
+      wrapped[name] = capture as unknown as UntypedServiceImplementation[string];
+    }
+    return wrapped;
+  }
+
+  /** The `onCallEnd` hook of the gRPC server. */
+  readonly onCallEnd = (end: CallEnd): void => {
+    if (this.opts.level === 'None' || unaudited.test(end.method)) return;
+    this.opts.sink.write(`${JSON.stringify(this.eventOf(end))}\n`);
+  };
+
+  close(): Promise<void> {
+    return this.opts.sink.close();
+  }
+
+  private eventOf(end: CallEnd): Record<string, unknown> {
+    const now = this.opts.now?.() ?? new Date();
+    const decided = requestOf(end.metadata);
+    const attrs = decided?.attributes ?? { ...methodAttributes(end.method), namespace: '', name: '' };
+    const user: UserInfo | undefined =
+      decided?.attributes.user ?? (end.metadata ? callerOf<UserInfo>(end.metadata) : undefined);
+    const event: Record<string, unknown> = {
+      time: now.toISOString(),
+      auditID: randomUUID(),
+      level: this.opts.level,
+      stage: 'ResponseComplete',
+      method: end.method,
+      user: user?.name ?? '',
+      uid: user?.uid ?? '',
+      groups: user?.groups ?? [],
+      ...(user?.extra && Object.keys(user.extra).length > 0 ? { extra: user.extra } : {}),
+      sourceIP: sourceIpOf(end.peer),
+      verb: attrs.verb,
+      apiGroup: attrs.apiGroup,
+      resource: attrs.resource,
+      subresource: attrs.subresource,
+      namespace: attrs.namespace,
+      name: attrs.name,
+      code: end.code,
+      status: status[end.code] ?? String(end.code),
+      ...(end.code !== status.OK && end.details ? { message: end.details.slice(0, maxMessageLength) } : {}),
+      ...(decided ? { decision: decided.decision.allowed ? 'allow' : 'forbid' } : {}),
+      ...(decided && !decided.decision.allowed ? { reason: decided.decision.reason } : {}),
+      latencyMs: Math.round(end.seconds * 1e6) / 1e3,
+      requestReceivedTimestamp: new Date(now.getTime() - end.seconds * 1000).toISOString(),
+    };
+    if (this.opts.level === 'Request' && end.metadata) {
+      const request = this.requests.get(end.metadata);
+      if (request !== undefined) event.requestObject = redactRequest(request, attrs.resource === 'secrets');
+    }
+    return event;
+  }
+}
+
+/** `ipv4:127.0.0.1:5000`, `127.0.0.1:5000` or `[::1]:5000` → the address alone. */
+function sourceIpOf(peer: string): string {
+  const bare = peer.replace(/^ipv[46]:/, '');
+  const bracketed = /^\[([^\]]+)\]/.exec(bare);
+  if (bracketed?.[1]) return bracketed[1];
+  const colon = bare.lastIndexOf(':');
+  return colon > 0 && bare.indexOf(':') === colon ? bare.slice(0, colon) : bare;
+}
