@@ -14,8 +14,10 @@ import {
 } from '../sdk/server/index.js';
 import { StoreClient } from '../store/client.js';
 import { defaultAdmissionPlugins } from './admission/plugins/index.js';
+import { openAuditLog } from './audit/index.js';
 import { alwaysAllow } from './auth/always-allow.js';
 import { createAuthenticator } from './auth/authenticate.js';
+import { defaultServiceAccountIssuer, loadServiceAccountTokens } from './auth/service-account/index.js';
 import { TokenFileAuthenticator } from './auth/token-file.js';
 import { X509Authenticator } from './auth/x509.js';
 import { createApiServer } from './server.js';
@@ -36,6 +38,11 @@ const flags = {
   'authorization-mode': { type: 'string', default: 'AlwaysAllow' },
   'enable-admission-plugins': { type: 'string', default: defaultAdmissionPlugins.join(',') },
   'audit-log-path': { type: 'string' },
+  'audit-policy-level': { type: 'string' },
+  'service-account-signing-key-file': { type: 'string' },
+  'service-account-key-file': { type: 'string', multiple: true },
+  'service-account-issuer': { type: 'string', default: defaultServiceAccountIssuer },
+  'api-audiences': { type: 'string', default: '' },
   'watch-cache-sizes': { type: 'string', default: '' },
   'event-ttl': { type: 'string', default: '1h' },
   'metrics-bind-address': { type: 'string', default: '' },
@@ -58,7 +65,13 @@ const usage = `Usage: wheelhouse apiserver [flags]
   --anonymous-auth                 allow requests without credentials (as system:anonymous)
   --authorization-mode MODE        AlwaysAllow (default)
   --enable-admission-plugins LIST  comma-separated, in order (default ${defaultAdmissionPlugins.join(',')})
-  --audit-log-path FILE            where audit records go (JSON lines)
+  --audit-log-path FILE            where audit records go (JSON lines; - for standard output)
+  --audit-policy-level LEVEL       None, Metadata (default) or Request (adds the request, secrets removed)
+  --service-account-signing-key-file FILE
+                                   the private key (ECDSA P-256) that signs service account tokens
+  --service-account-key-file FILE  public keys that verify them (repeatable; default: the signing key's)
+  --service-account-issuer URL     the tokens' issuer (default ${defaultServiceAccountIssuer})
+  --api-audiences LIST             audiences tokens must name (comma-separated; default: the issuer)
   --watch-cache-sizes LIST         resource#size,... events kept per resource for resuming watches
   --event-ttl DURATION             how long Events are kept (default 1h; e.g. 30m, 2h, 90s)
   --metrics-bind-address HOST:PORT Prometheus metrics at /metrics
@@ -119,10 +132,27 @@ export async function runApiserver(argv: string[]): Promise<void> {
       clientCerts: ca ? ('request' as const) : ('none' as const),
     };
   }
+  const serviceAccountTokens = loadServiceAccountTokens({
+    signingKeyFile: values['service-account-signing-key-file'],
+    keyFiles: values['service-account-key-file'] ?? [],
+    issuer: values['service-account-issuer'] ?? defaultServiceAccountIssuer,
+    apiAudiences: (values['api-audiences'] ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== ''),
+  });
+  const audit = openAuditLog({
+    path: values['audit-log-path'],
+    level: values['audit-policy-level'],
+    logger,
+  });
   const clientCa = values['client-ca-file'];
   const authenticate = createAuthenticator({
     ...(clientCa ? { x509: new X509Authenticator(readFileSync(clientCa, 'utf8')) } : {}),
-    tokens: values['token-auth-file'] ? [TokenFileAuthenticator.fromFile(values['token-auth-file'])] : [],
+    tokens: [
+      ...(values['token-auth-file'] ? [TokenFileAuthenticator.fromFile(values['token-auth-file'])] : []),
+      ...(serviceAccountTokens.authenticator ? [serviceAccountTokens.authenticator] : []),
+    ],
     anonymous: values['anonymous-auth'] ?? false,
   });
 
@@ -140,6 +170,8 @@ export async function runApiserver(argv: string[]): Promise<void> {
     watchCacheSizes: parseWatchCacheSizes(values['watch-cache-sizes'] ?? ''),
     eventTtlSeconds: parseDuration(values['event-ttl'] ?? '1h'),
     metrics,
+    serviceAccountTokens,
+    ...(audit ? { audit } : {}),
   });
   const port = await server.listen(`${values['bind-address']}:${values['secure-port']}`);
   let metricsEndpoint: Awaited<ReturnType<typeof serveMetrics>> | undefined;
