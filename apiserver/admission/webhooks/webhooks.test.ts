@@ -331,6 +331,33 @@ describe('admission webhooks over gRPC', () => {
     );
   });
 
+  test('reinvocationPolicy IfNeeded: called again when a later webhook changed the object', async () => {
+    // The first webhook records whether it saw the second one's label; the second adds it.
+    hook.handler = (req) => {
+      const labels = Pod.decode(req.object!.value).metadata?.labels ?? {};
+      return {
+        allowed: true,
+        patchType: 'JSONPatch',
+        patch: Buffer.from(
+          JSON.stringify([{ op: 'add', path: '/metadata/labels/saw-second', value: labels.second ?? 'no' }]),
+        ),
+      };
+    };
+    other.handler = () => ({
+      allowed: true,
+      patchType: 'JSONPatch',
+      patch: Buffer.from(JSON.stringify([{ op: 'add', path: '/metadata/labels/second', value: 'yes' }])),
+    });
+    const first = webhook('first.webhooks.test', { reinvocationPolicy: 'IfNeeded' });
+    const second = webhook('second.webhooks.test', { clientConfig: { url: other.url, caBundle } });
+    await withWebhooks('Mutating', [first, second], async () => {
+      const { pod: created } = await createPod(pod('reinvoked-1'));
+      assert.equal(created.metadata?.labels['saw-second'], 'yes');
+      assert.equal(hook.requests.length, 2, 'the IfNeeded webhook was called twice');
+      assert.equal(other.requests.length, 1, 'the Never webhook once');
+    });
+  });
+
   test('a webhook that does not answer in time: Fail refuses, Ignore admits', async () => {
     hook.handler = () => 'hang';
     await withWebhooks('Validating', [webhook('slow.webhooks.test', { timeoutSeconds: 1 })], async () => {
