@@ -82,7 +82,7 @@ describe('whctl against the apiserver', () => {
   it('prints what the server rejected, field by field, and exits 1', async () => {
     const res = await run(['create', '-f', file('bad.yaml', pod('bad', ''))]);
     assert.equal(res.code, 1);
-    assert.match(res.err(), /^Error from server \(Invalid\): /);
+    assert.match(res.err(), /^Error from server \(Invalid\): Pod "bad" is invalid:\n/);
     assert.match(res.err(), /\n {2}\* spec\.containers\[0\]\.image: /);
   });
 

@@ -126,7 +126,12 @@ export async function startFakeApiserver(served: readonly KindInfo[]): Promise<F
               ]
             : [],
         );
-        if (causes.length > 0) throw ApiError.invalid(`${info.kind} "${name}" is invalid`, causes);
+        if (causes.length > 0) {
+          // As Kubernetes words it: one error as it is, several in brackets.
+          const rendered = causes.map((c) => `${c.field}: ${c.message}`);
+          const list = rendered.length === 1 ? rendered[0] : `[${rendered.join(', ')}]`;
+          throw ApiError.invalid(`${info.kind} "${name}" is invalid: ${list}`, causes);
+        }
         if (objects.has(keyOf(info, object.metadata?.namespace ?? '', name))) {
           throw ApiError.alreadyExists(`${describe(info, name)} already exists`);
         }

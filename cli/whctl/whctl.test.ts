@@ -159,7 +159,7 @@ describe('whctl against an apiserver', () => {
     assert.equal(res.out(), 'pod/a created\npod/b created\npod/c created\n');
     assert.match(
       res.err(),
-      /^Error from server \(Invalid\): Pod "bad" is invalid\n {2}\* spec\.containers\[0\]\.image: Required value \(FieldValueRequired\)\n$/,
+      /^Error from server \(Invalid\): Pod "bad" is invalid:\n {2}\* spec\.containers\[0\]\.image: Required value\n$/,
     );
     assert.equal(res.code, 1);
     assert.ok(pod('prod', 'b'));
