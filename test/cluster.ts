@@ -28,12 +28,18 @@ export interface Cluster {
   client<C extends Client = Client>(resource: string, config?: ClientConfig): C;
   /** Stops the apiserver (and restarts it with the same store) — for tests of restarts. */
   restartApiserver(): Promise<void>;
+  /** What the store and the apiserver wrote (stdout and stderr, interleaved) when `captureOutput` was set; kept after stop(). */
+  output(): string;
   stop(): Promise<void>;
 }
 
 export interface ClusterOptions {
   apiserverArgs?: string[];
   storeArgs?: string[];
+  /** WHEELHOUSE_LOG_LEVEL of the processes (default: the test's own, else warn). */
+  logLevel?: string;
+  /** Keep everything the processes write, for `output()` (tests that check what reaches logs). */
+  captureOutput?: boolean;
 }
 
 function waitForLine(
@@ -80,7 +86,16 @@ async function stopProcess(child: ChildProcess | undefined): Promise<void> {
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'wheelhouse-test-'));
   const pki = ensureClusterPki(dir, { nodes: ['node-1'] });
-  const env = { ...process.env, WHEELHOUSE_LOG_LEVEL: process.env.WHEELHOUSE_LOG_LEVEL ?? 'warn' };
+  const env = {
+    ...process.env,
+    WHEELHOUSE_LOG_LEVEL: opts.logLevel ?? process.env.WHEELHOUSE_LOG_LEVEL ?? 'warn',
+  };
+  const captured: string[] = [];
+  const capture = (child: ChildProcess) => {
+    if (!opts.captureOutput) return;
+    child.stdout?.on('data', (d: Buffer) => captured.push(d.toString()));
+    child.stderr?.on('data', (d: Buffer) => captured.push(d.toString()));
+  };
   const portFile = join(dir, 'store.port');
   const store = spawn(
     process.execPath,
@@ -105,6 +120,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     ],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  capture(store);
   const storePort = await waitForPortFile(portFile, store);
   let apiserver: ChildProcess | undefined;
   let address = '';
@@ -132,10 +148,15 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         pki.apiserver.keyFile,
         '--client-ca-file',
         pki.caFile,
+        '--service-account-signing-key-file',
+        pki.serviceAccount.privateKeyFile,
+        '--service-account-key-file',
+        pki.serviceAccount.publicKeyFile,
         ...(opts.apiserverArgs ?? []),
       ],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    capture(apiserver);
     const m = await waitForLine(apiserver, /apiserver listening on (\S+):(\d+)/, 'apiserver');
     address = `127.0.0.1:${m[2]}`;
   };
@@ -168,6 +189,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       clients.push(c);
       return c as unknown as C;
     },
+    output: () => captured.join(''),
     async restartApiserver() {
       const port = Number(address.split(':')[1]);
       await stopProcess(apiserver);
