@@ -10,7 +10,7 @@ import type { ServiceAccount } from '../../../sdk/gen/wheelhouse/core/v1/service
 import { TokenRequest } from '../../../sdk/gen/wheelhouse/core/v1/token_request.js';
 import type { GenericRegistry } from '../../registry/generic-registry.js';
 import { type ErrorList, FieldPath, forbidden, invalid, toApiError } from '../../validation/index.js';
-import { minExpirationSeconds, type TokenIssuer } from './token-issuer.js';
+import { minExpirationSeconds, TokenIssuer } from './token-issuer.js';
 
 export interface CreateTokenRequest {
   namespace?: string;
@@ -66,7 +66,7 @@ export async function createServiceAccountToken(
       now,
     },
   );
-  const lifetime = Math.round((issued.expirationTimestamp.getTime() - now.getTime()) / 1000);
+  const lifetime = TokenIssuer.lifetimeOf(expirationSeconds);
   return {
     tokenRequest: TokenRequest.create({
       apiVersion: 'authentication.k8s.io/v1',

@@ -7,6 +7,10 @@ import { formatError } from '../report-error.js';
 import { objectLabel } from '../resources.js';
 import { UsageError } from '../usage-error.js';
 import { dryRunSuffix, manifestFlags } from './apply.js';
+import { createTokenCommand } from './create-token.js';
+
+/** `whctl create <what> ...` forms besides `-f`, each a command of its own. */
+const subcommands: Readonly<Record<string, Command>> = { token: createTokenCommand };
 
 export const createCommand: Command = {
   summary: 'Create resources from files or standard input',
@@ -14,6 +18,8 @@ export const createCommand: Command = {
 
 Usage:
   whctl create -f FILENAME [-f FILENAME...] [flags]
+  whctl create token SERVICE_ACCOUNT [-n NS] [--duration 1h] [--audience AUD]
+                                      print a token of the ServiceAccount
 
 Flags:
   -f, --filename PATH     file, folder (its .yaml/.yml/.json files) or - for standard input
@@ -23,6 +29,8 @@ Flags:
       --config FILE       client config file
 `,
   async run(args, ctx) {
+    const sub = args[0] === undefined ? undefined : subcommands[args[0]];
+    if (sub) return sub.run(args.slice(1), ctx);
     const { values, positionals } = parseFlags(args, manifestFlags);
     if (positionals.length > 0) {
       throw new UsageError(`unexpected arguments: ${positionals.join(' ')} (only "create -f" is supported)`);
