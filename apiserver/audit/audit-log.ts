@@ -46,10 +46,11 @@ export class AuditLog {
 
   /**
    * The same service, with each call's request object remembered for the audit
-   * line. Only the Request level needs it; otherwise the service is returned as is.
+   * line: its body at the Request level, and at every level the name of an object
+   * being created (the request gate authorizes creates without one).
    */
   captureRequests(impl: UntypedServiceImplementation): UntypedServiceImplementation {
-    if (this.opts.level !== 'Request') return impl;
+    if (this.opts.level === 'None') return impl;
     const wrapped: UntypedServiceImplementation = {};
     for (const [name, handler] of Object.entries(impl)) {
       const fn = handler as unknown as Handler;
@@ -76,6 +77,7 @@ export class AuditLog {
     const now = this.opts.now?.() ?? new Date();
     const decided = requestOf(end.metadata);
     const attrs = decided?.attributes ?? { ...methodAttributes(end.method), namespace: '', name: '' };
+    const request = end.metadata ? this.requests.get(end.metadata) : undefined;
     const user: UserInfo | undefined =
       decided?.attributes.user ?? (end.metadata ? callerOf<UserInfo>(end.metadata) : undefined);
     const event: Record<string, unknown> = {
@@ -94,7 +96,7 @@ export class AuditLog {
       resource: attrs.resource,
       subresource: attrs.subresource,
       namespace: attrs.namespace,
-      name: attrs.name,
+      name: attrs.name || objectNameOf(request),
       code: end.code,
       status: status[end.code] ?? String(end.code),
       ...(end.code !== status.OK && end.details ? { message: end.details.slice(0, maxMessageLength) } : {}),
@@ -103,9 +105,8 @@ export class AuditLog {
       latencyMs: Math.round(end.seconds * 1e6) / 1e3,
       requestReceivedTimestamp: new Date(now.getTime() - end.seconds * 1000).toISOString(),
     };
-    if (this.opts.level === 'Request' && end.metadata) {
-      const request = this.requests.get(end.metadata);
-      if (request !== undefined) event.requestObject = redactRequest(request, attrs.resource === 'secrets');
+    if (this.opts.level === 'Request' && request !== undefined) {
+      event.requestObject = redactRequest(request, attrs.resource === 'secrets');
     }
     return event;
   }
@@ -118,4 +119,14 @@ function sourceIpOf(peer: string): string {
   if (bracketed?.[1]) return bracketed[1];
   const colon = bare.lastIndexOf(':');
   return colon > 0 && bare.indexOf(':') === colon ? bare.slice(0, colon) : bare;
+}
+
+/** The name of the object a create or update request carries (`{ pod: { metadata: { name } } }`). */
+function objectNameOf(request: unknown): string {
+  if (typeof request !== 'object' || request === null) return '';
+  for (const value of Object.values(request)) {
+    const name = (value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+    if (typeof name === 'string' && name !== '') return name;
+  }
+  return '';
 }
