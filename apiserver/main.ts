@@ -15,8 +15,8 @@ import {
 import { StoreClient } from '../store/client.js';
 import { defaultAdmissionPlugins } from './admission/plugins/index.js';
 import { openAuditLog } from './audit/index.js';
-import { alwaysAllow } from './auth/always-allow.js';
 import { createAuthenticator } from './auth/authenticate.js';
+import { defaultAuthorizationModes, parseAuthorizationModes } from './auth/authorization-modes.js';
 import { defaultServiceAccountIssuer, loadServiceAccountTokens } from './auth/service-account/index.js';
 import { TokenFileAuthenticator } from './auth/token-file.js';
 import { X509Authenticator } from './auth/x509.js';
@@ -35,7 +35,7 @@ const flags = {
   'client-ca-file': { type: 'string' },
   'token-auth-file': { type: 'string' },
   'anonymous-auth': { type: 'boolean', default: false },
-  'authorization-mode': { type: 'string', default: 'AlwaysAllow' },
+  'authorization-mode': { type: 'string', default: defaultAuthorizationModes.join(',') },
   'enable-admission-plugins': { type: 'string', default: defaultAdmissionPlugins.join(',') },
   'audit-log-path': { type: 'string' },
   'audit-policy-level': { type: 'string' },
@@ -63,7 +63,7 @@ const usage = `Usage: wheelhouse apiserver [flags]
   --client-ca-file FILE            CA that client certificates must chain to (x509 authentication)
   --token-auth-file FILE           static bearer tokens: token,user,uid,"group1,group2"
   --anonymous-auth                 allow requests without credentials (as system:anonymous)
-  --authorization-mode MODE        AlwaysAllow (default)
+  --authorization-mode LIST        authorizers in order: Node, RBAC, AlwaysAllow (default Node,RBAC)
   --enable-admission-plugins LIST  comma-separated, in order (default ${defaultAdmissionPlugins.join(',')})
   --audit-log-path FILE            where audit records go (JSON lines; - for standard output)
   --audit-policy-level LEVEL       None, Metadata (default) or Request (adds the request, secrets removed)
@@ -104,9 +104,7 @@ export async function runApiserver(argv: string[]): Promise<void> {
     return;
   }
   const logger = createLogger('apiserver', values['log-level'] ? { level: values['log-level'] } : {});
-  if (values['authorization-mode'] !== 'AlwaysAllow') {
-    throw new Error(`--authorization-mode ${values['authorization-mode']} is not supported; use AlwaysAllow`);
-  }
+  const authorizationModes = parseAuthorizationModes(values['authorization-mode'] ?? '');
 
   const storeAddress = (values['store-servers'] ?? '').split(',')[0]?.replace(/^https?:\/\//, '') ?? '';
   let storeCredentials = credentials.createInsecure();
@@ -162,7 +160,7 @@ export async function runApiserver(argv: string[]): Promise<void> {
     logger,
     ...(tls ? { tls } : {}),
     authenticate,
-    authorizer: alwaysAllow,
+    authorizationModes,
     admissionPlugins: (values['enable-admission-plugins'] ?? '')
       .split(',')
       .map((p) => p.trim())

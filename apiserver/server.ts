@@ -6,6 +6,7 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import { ApiError, Code } from '../sdk/errors.js';
+import { AccessReviewServiceService } from '../sdk/gen/wheelhouse/authorization/v1/access_review_service.js';
 import { type KindObject, typesOf } from '../sdk/kind-registry.js';
 import { kinds, serviceNameOf } from '../sdk/kinds.js';
 import type { Logger } from '../sdk/logger.js';
@@ -17,12 +18,16 @@ import { admissionPlugins } from './admission/plugins/index.js';
 import { systemNamespaces } from './admission/plugins/namespace-lifecycle.js';
 import type { AdmissionPlugin } from './admission/types.js';
 import type { AuditLog } from './audit/index.js';
+import { alwaysAllow } from './auth/always-allow.js';
 import type { createAuthenticator } from './auth/authenticate.js';
+import { type AccessAuthorizer, createAuthorizer, fixedAuthorizer } from './auth/authorization-modes.js';
+import { ensureBootstrapPolicy } from './auth/rbac/bootstrap-policy.js';
 import type { ServiceAccountTokens } from './auth/service-account/index.js';
 import type { Authorizer, UserInfo } from './auth/types.js';
 import { createStrategies } from './kinds/index.js';
 import { GenericRegistry } from './registry/generic-registry.js';
 import type { RequestContext } from './registry/strategy.js';
+import { accessReviewService, accessReviewServiceName } from './services/access-review.js';
 import { kindService } from './services/kind-service.js';
 import { RequestGate } from './services/request.js';
 import { ObjectStore } from './storage/object-store.js';
@@ -34,7 +39,10 @@ export interface ApiServerOptions {
   logger: Logger;
   tls?: ServerTlsOptions;
   authenticate: ReturnType<typeof createAuthenticator>;
-  authorizer: Authorizer;
+  /** A fixed authorizer; ignored when authorizationModes is given. */
+  authorizer?: Authorizer;
+  /** `--authorization-mode` (Node, RBAC, AlwaysAllow), built once the watch caches run. */
+  authorizationModes?: readonly string[];
   /** Admission plugins by name, in the order given. */
   admissionPlugins: readonly string[];
   /** Events kept per resource for resuming watches, by resource name; others get the default. */
@@ -116,6 +124,16 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
 
   await ensureSystemNamespaces(registries.get('Namespace')!, opts.logger);
 
+  // Authorization: the bootstrap roles first, so that the authorizers start with them.
+  await ensureBootstrapPolicy(registries, opts.logger);
+  const authorizer: AccessAuthorizer = opts.authorizationModes
+    ? await createAuthorizer(opts.authorizationModes, {
+        registries,
+        logger: opts.logger,
+        signal: lifetime.signal,
+      })
+    : fixedAuthorizer(opts.authorizer ?? alwaysAllow);
+
   const grpc = createGrpcServer<UserInfo>({
     component: 'apiserver',
     logger: opts.logger,
@@ -124,8 +142,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     authenticate: (peer, _method, metadata) => opts.authenticate(peer.certificate, metadata),
     ...(opts.audit ? { onCallEnd: opts.audit.onCallEnd } : {}),
   });
-  const gate = new RequestGate(opts.authorizer);
+  const gate = new RequestGate(authorizer);
   const audited = (impl: UntypedServiceImplementation) => opts.audit?.captureRequests(impl) ?? impl;
+  grpc.addService(
+    accessReviewServiceName,
+    AccessReviewServiceService,
+    audited(accessReviewService(authorizer, gate)),
+  );
   for (const info of kinds) {
     grpc.addService(
       serviceNameOf(info),
