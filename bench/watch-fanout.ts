@@ -1,0 +1,186 @@
+/**
+ * Watch fan-out: many watchers of one namespace's Pods, a writer creating Pods at a
+ * fixed rate, and the delay from each create being sent to each watcher receiving its
+ * event. The send time travels in an annotation, read by the same process that wrote
+ * it, so there is one clock.
+ */
+import { performance } from 'node:perf_hooks';
+import { type Client, type ClientReadableStream, Metadata } from '@grpc/grpc-js';
+import { WatchPodsRequest } from '../sdk/gen/wheelhouse/core/v1/pod_service.js';
+import { ListOptions } from '../sdk/gen/wheelhouse/meta/v1/meta.js';
+
+/**
+ * The annotation carrying `performance.now()` at the moment the create was sent, or
+ * `sync-<round>` on the Pods that check every watcher is registered.
+ */
+export const SENT_AT = 'bench.wheelhouse.dev/sent-at';
+const SENT_AT_BYTES = Buffer.from(SENT_AT);
+const WATCH_PODS = '/wheelhouse.core.v1.PodService/WatchPods';
+
+/**
+ * Reads only the SENT_AT annotation out of an encoded WatchPodsResponse ('' when it
+ * has none). Decoding whole Pods for a thousand watchers would make this one client
+ * process the bottleneck: the byte search costs a fraction of it. A map entry is
+ * encoded as its key (field 1) then its value (field 2, tag 0x12), so the value's
+ * length and bytes follow the key's bytes.
+ */
+function sentAtOf(bytes: Buffer): string {
+  const at = bytes.indexOf(SENT_AT_BYTES);
+  if (at < 0) return '';
+  const p = at + SENT_AT_BYTES.length;
+  if (bytes[p] !== 0x12) return '';
+  const length = bytes[p + 1] ?? 0;
+  return bytes.toString('latin1', p + 2, p + 2 + length);
+}
+
+export interface FanoutOptions {
+  /** One client per channel (connection); watchers are spread over them round-robin. */
+  readonly clients: readonly Client[];
+  readonly watchers: number;
+  readonly namespace: string;
+  /** Creates per second. */
+  readonly rate: number;
+  readonly durationMs: number;
+  /** How long to wait, after the last create is acknowledged, for deliveries still on their way. */
+  readonly graceMs: number;
+  /** Sends one create of a Pod with this name and SENT_AT annotation; resolves on its acknowledgement. */
+  readonly create: (name: string, sentAt: string) => Promise<unknown>;
+  readonly progress: (line: string) => void;
+}
+
+export interface FanoutResult {
+  readonly sent: number;
+  readonly writeErrors: number;
+  readonly firstWriteError: string | undefined;
+  /** Seconds the writer took to send and have acknowledged every create. */
+  readonly writeSeconds: number;
+  readonly expected: number;
+  readonly delivered: number;
+  /** Watch streams that ended with an error before the end. */
+  readonly watchErrors: number;
+  readonly firstWatchError: string | undefined;
+  /** Send-to-receipt delay of every delivered event, in milliseconds. */
+  readonly latenciesMs: Float64Array;
+}
+
+export async function runFanout(opts: FanoutOptions): Promise<FanoutResult> {
+  const total = Math.round((opts.rate * opts.durationMs) / 1000);
+  const latencies = new Float64Array(opts.watchers * total);
+  let delivered = 0;
+  let watchErrors = 0;
+  let firstWatchError: string | undefined;
+  let stopping = false;
+  // The highest sync round each watcher has seen: proof that it is registered.
+  const synced = new Int32Array(opts.watchers).fill(-1);
+  const streams: ClientReadableStream<string>[] = [];
+
+  for (let w = 0; w < opts.watchers; w++) {
+    const client = opts.clients[w % opts.clients.length]!;
+    const stream = client.makeServerStreamRequest(
+      WATCH_PODS,
+      (req: WatchPodsRequest) => Buffer.from(WatchPodsRequest.encode(req).finish()),
+      sentAtOf,
+      { namespace: opts.namespace, options: ListOptions.fromPartial({}) },
+      new Metadata(),
+    );
+    stream.on('data', (sentAtText: string) => {
+      const now = performance.now();
+      if (sentAtText.startsWith('sync-')) {
+        synced[w] = Math.max(synced[w]!, Number(sentAtText.slice(5)));
+        return;
+      }
+      const sentAt = Number(sentAtText);
+      if (sentAtText !== '' && Number.isFinite(sentAt) && delivered < latencies.length) {
+        latencies[delivered++] = now - sentAt;
+      }
+    });
+    stream.on('error', (err: Error) => {
+      if (stopping) return;
+      watchErrors++;
+      firstWatchError ??= err.message;
+    });
+    streams.push(stream);
+  }
+
+  try {
+    // Watches are registered when the server has handled their request; creates
+    // before that would reach only some. Sync pods tell when every watcher is in.
+    const syncDeadline = performance.now() + 60_000;
+    for (let round = 0; ; round++) {
+      await opts.create(`sync-${round}`, `sync-${round}`);
+      await sleep(1_000);
+      const behind = synced.reduce((n, s) => (s < 0 ? n + 1 : n), 0);
+      if (behind === 0) break;
+      opts.progress(`  ${opts.watchers - behind}/${opts.watchers} watchers registered`);
+      if (performance.now() > syncDeadline) throw new Error(`${behind} watchers never registered`);
+    }
+
+    const writer = await paced(total, opts.rate, (i) => opts.create(`ev-${i}`, String(performance.now())));
+    opts.progress(`  ${writer.sent} creates sent in ${writer.seconds.toFixed(1)} s; waiting for deliveries`);
+    const expected = writer.acked * opts.watchers;
+    const graceEnd = performance.now() + opts.graceMs;
+    while (delivered < expected && performance.now() < graceEnd && watchErrors < opts.watchers) {
+      await sleep(50);
+    }
+    return {
+      sent: writer.sent,
+      writeErrors: writer.errors,
+      firstWriteError: writer.firstError,
+      writeSeconds: writer.seconds,
+      expected,
+      delivered,
+      watchErrors,
+      firstWatchError,
+      latenciesMs: latencies.subarray(0, delivered),
+    };
+  } finally {
+    stopping = true;
+    for (const s of streams) s.cancel();
+  }
+}
+
+interface PacedResult {
+  sent: number;
+  acked: number;
+  errors: number;
+  firstError: string | undefined;
+  seconds: number;
+}
+
+/**
+ * Sends `total` operations at `rate` per second (an open loop: the schedule does not
+ * wait for answers), with at most 512 unanswered; resolves when all are answered.
+ */
+async function paced(total: number, rate: number, op: (i: number) => Promise<unknown>): Promise<PacedResult> {
+  const maxInFlight = 512;
+  let sent = 0;
+  let acked = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  let inFlight = 0;
+  const start = performance.now();
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
+    while (sent < due && inFlight < maxInFlight) {
+      inFlight++;
+      op(sent++).then(
+        () => {
+          inFlight--;
+          acked++;
+        },
+        (err: unknown) => {
+          inFlight--;
+          errors++;
+          firstError ??= err instanceof Error ? err.message : String(err);
+        },
+      );
+    }
+    await sleep(2);
+  }
+  while (inFlight > 0) await sleep(5);
+  return { sent, acked, errors, firstError, seconds: (performance.now() - start) / 1000 };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
