@@ -11,7 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Client } from '@grpc/grpc-js';
@@ -208,7 +208,10 @@ function parseFlags(): Set<string> {
   const dir = values['profile-dir'];
   if (dir) {
     // The child processes inherit the environment: each writes its profile when it exits.
-    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir}`.trim();
+    // (--cpu-prof itself is not allowed in NODE_OPTIONS.)
+    process.env.BENCH_PROFILE_DIR = resolve(dir);
+    process.env.NODE_OPTIONS =
+      `${process.env.NODE_OPTIONS ?? ''} --import ${join(here, 'cpu-profile.mjs')}`.trim();
   }
   return only;
 }
