@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
 import { Metadata, status, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { kindFor } from '../../sdk/kinds.js';
@@ -128,5 +129,31 @@ describe('audit: records', () => {
       } else assert.equal(r?.requestObject, undefined);
     }
     assert.equal(seen.length, 2, 'the wrapped handler still runs');
+  });
+
+  test('a call its client cancels is recorded once, as CANCELLED, from what the gate decided', async () => {
+    const { log, records } = memoryLog('Metadata');
+    const impl: UntypedServiceImplementation = {
+      watchPods: (() => undefined) as never,
+    };
+    const gate = new RequestGate({ authorize: () => ({ allowed: true, reason: '' }) });
+    const metadata = new Metadata();
+    const call = Object.assign(new EventEmitter(), {
+      request: { namespace: 'prod' },
+      metadata,
+      getPeer: () => '127.0.0.1:1',
+    });
+    (log.captureRequests(impl).watchPods as unknown as (c: unknown) => void)(call);
+    await gate.admit(metadata, { verb: 'watch', info: kindFor('v1', 'Pod')!, namespace: 'prod', name: '' });
+    call.emit('cancelled');
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    log.onCallEnd(end('/wheelhouse.core.v1.PodService/WatchPods', status.CANCELLED, metadata));
+    const all = records();
+    assert.equal(all.length, 1);
+    assert.deepEqual(
+      [all[0]?.method, all[0]?.status, all[0]?.verb, all[0]?.resource, all[0]?.namespace],
+      ['/wheelhouse.core.v1.PodService/WatchPods', 'CANCELLED', 'watch', 'pods', 'prod'],
+    );
   });
 });

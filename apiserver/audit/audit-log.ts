@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Metadata, status, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { kinds, serviceNameOf } from '../../sdk/kinds.js';
 import { type CallEnd, callerOf } from '../../sdk/server/index.js';
 import type { UserInfo } from '../auth/types.js';
 import { requestOf } from '../services/request.js';
@@ -33,10 +34,26 @@ const unaudited = /^\/grpc\./;
 /** Refusal messages are kept, but bounded: a line is a record, not a payload. */
 const maxMessageLength = 1024;
 
-type Handler = (call: { request?: unknown; metadata: Metadata }, ...rest: unknown[]) => unknown;
+interface HandlerCall {
+  request?: unknown;
+  metadata: Metadata;
+  on?(event: 'cancelled', listener: () => void): unknown;
+  getPeer?(): string;
+}
+type Handler = (call: HandlerCall, ...rest: unknown[]) => unknown;
+
+/** What is kept of a request, taken when its handler starts (the registry may change the object later). */
+interface CapturedRequest {
+  /** The name of the object it carries, if any. */
+  readonly name: string;
+  /** The redacted request, at the Request level. */
+  readonly object?: unknown;
+}
 
 export class AuditLog {
-  private readonly requests = new WeakMap<Metadata, unknown>();
+  private readonly requests = new WeakMap<Metadata, CapturedRequest>();
+  /** Calls already recorded: a cancelled call may be reported twice (see captureRequests). */
+  private readonly recorded = new WeakSet<Metadata>();
 
   constructor(private readonly opts: AuditLogOptions) {}
 
@@ -45,20 +62,32 @@ export class AuditLog {
   }
 
   /**
-   * The same service, with each call's request object remembered for the audit
-   * line: its body at the Request level, and at every level the name of an object
-   * being created (the request gate authorizes creates without one).
+   * The same service, with each call's request remembered for the audit line: its
+   * body at the Request level, and at every level the name of an object being
+   * created (the request gate authorizes creates without one). It also records
+   * calls the client cancels, which never reach the server's `onCallEnd` (a watch
+   * ended by its client, most often).
    */
   captureRequests(impl: UntypedServiceImplementation): UntypedServiceImplementation {
     if (this.opts.level === 'None') return impl;
     const wrapped: UntypedServiceImplementation = {};
-    for (const [name, handler] of Object.entries(impl)) {
+    for (const [rpc, handler] of Object.entries(impl)) {
       const fn = handler as unknown as Handler;
       const capture: Handler = (call, ...rest) => {
-        if (call.request !== undefined) this.requests.set(call.metadata, call.request);
+        const started = process.hrtime.bigint();
+        if (call.request !== undefined) {
+          this.requests.set(call.metadata, {
+            name: objectNameOf(call.request),
+            ...(this.opts.level === 'Request' ? { object: redactRequest(call.request, false) } : {}),
+          });
+        }
+        call.on?.('cancelled', () => {
+          // Let a status the server still sends win; record the cancellation otherwise.
+          setImmediate(() => this.recordCancelled(call, rpc, started));
+        });
         return fn(call, ...rest);
       };
-      wrapped[name] = capture as unknown as UntypedServiceImplementation[string];
+      wrapped[rpc] = capture as unknown as UntypedServiceImplementation[string];
     }
     return wrapped;
   }
@@ -66,8 +95,27 @@ export class AuditLog {
   /** The `onCallEnd` hook of the gRPC server. */
   readonly onCallEnd = (end: CallEnd): void => {
     if (this.opts.level === 'None' || unaudited.test(end.method)) return;
+    if (end.metadata) {
+      if (this.recorded.has(end.metadata)) return;
+      this.recorded.add(end.metadata);
+    }
     this.opts.sink.write(`${JSON.stringify(this.eventOf(end))}\n`);
   };
+
+  private recordCancelled(call: HandlerCall, rpc: string, started: bigint): void {
+    if (this.recorded.has(call.metadata)) return;
+    const attrs = requestOf(call.metadata)?.attributes;
+    const info = attrs && kinds.find((k) => k.resource === attrs.resource && k.apiGroup === attrs.apiGroup);
+    const service = info ? serviceNameOf(info) : '';
+    this.onCallEnd({
+      method: `/${service}/${rpc.charAt(0).toUpperCase()}${rpc.slice(1)}`,
+      code: status.CANCELLED,
+      details: 'cancelled by the client',
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      metadata: call.metadata,
+      peer: call.getPeer?.() ?? '',
+    });
+  }
 
   close(): Promise<void> {
     return this.opts.sink.close();
@@ -77,7 +125,7 @@ export class AuditLog {
     const now = this.opts.now?.() ?? new Date();
     const decided = requestOf(end.metadata);
     const attrs = decided?.attributes ?? { ...methodAttributes(end.method), namespace: '', name: '' };
-    const request = end.metadata ? this.requests.get(end.metadata) : undefined;
+    const captured = end.metadata ? this.requests.get(end.metadata) : undefined;
     const user: UserInfo | undefined =
       decided?.attributes.user ?? (end.metadata ? callerOf<UserInfo>(end.metadata) : undefined);
     const event: Record<string, unknown> = {
@@ -96,7 +144,7 @@ export class AuditLog {
       resource: attrs.resource,
       subresource: attrs.subresource,
       namespace: attrs.namespace,
-      name: attrs.name || objectNameOf(request),
+      name: attrs.name || (captured?.name ?? ''),
       code: end.code,
       status: status[end.code] ?? String(end.code),
       ...(end.code !== status.OK && end.details ? { message: end.details.slice(0, maxMessageLength) } : {}),
@@ -105,9 +153,7 @@ export class AuditLog {
       latencyMs: Math.round(end.seconds * 1e6) / 1e3,
       requestReceivedTimestamp: new Date(now.getTime() - end.seconds * 1000).toISOString(),
     };
-    if (this.opts.level === 'Request' && request !== undefined) {
-      event.requestObject = redactRequest(request, attrs.resource === 'secrets');
-    }
+    if (captured?.object !== undefined) event.requestObject = captured.object;
     return event;
   }
 }

@@ -20,6 +20,7 @@ import { type Cluster, call, startCluster } from '../../../test/cluster.js';
 import { watch } from '../../../test/watch.js';
 import { buildClaims } from './claims.js';
 import { decodeJws, signEs256 } from './jws.js';
+import { grantPodReader } from './testing.js';
 
 const issuer = 'https://wheelhouse.local';
 
@@ -39,6 +40,15 @@ describe('service account tokens against the apiserver', () => {
   before(async () => {
     cluster = await startCluster();
     clusterKey = createPrivateKey(readFileSync(cluster.pki.serviceAccount.privateKeyFile));
+    // RBAC is on: every ServiceAccount of the namespace may read its pods, through its group.
+    await createAccount('prober');
+    const probe = (await requestToken('prober')).status?.token ?? '';
+    await grantPodReader(
+      cluster,
+      'default',
+      [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:serviceaccounts:default' }],
+      () => call(asToken('pods', probe), 'listPods', { namespace: 'default' }),
+    );
   });
   after(() => cluster.stop());
 
@@ -117,6 +127,12 @@ describe('service account tokens against the apiserver', () => {
     assert.ok(lifetime > 3590 && lifetime <= 3600, `lifetime ${lifetime}`);
     assert.equal(Number(claims?.exp) - Number(claims?.iat), 3600);
     assert.deepEqual(await useToken(token), { unary: 'OK', watch: 'OK' });
+    // Authenticated, but only as what RBAC grants the account.
+    await assert.rejects(call(asToken('secrets', token), 'listSecrets', { namespace: 'default' }), (err) => {
+      assert.ok(err instanceof ApiError && err.code === Code.PERMISSION_DENIED);
+      assert.match(err.message, /User "system:serviceaccount:default:robot" cannot list resource "secrets"/);
+      return true;
+    });
   });
 
   test('lifetimes: at least 10 minutes, shortened to 48 hours; unknown accounts get none', async () => {
