@@ -276,6 +276,7 @@ export class GenericRegistry<T extends KindObject> {
 
     const errors = [];
     if (status) {
+      await this.admission.admit(this.attrs('UPDATE', obj, old, ctx, 'status'));
       status.prepareForUpdate(obj, old, ctx);
       errors.push(...validateObjectMetaUpdate(meta, oldMeta), ...status.validateUpdate(obj, old, ctx));
     } else {
@@ -291,7 +292,7 @@ export class GenericRegistry<T extends KindObject> {
     if (errors.length > 0) throw toApiError(this.info.kind, meta.name, errors);
     if (!status && this.contentChanged(obj, old)) meta.generation = String(Number(oldMeta.generation) + 1);
     this.strategy.canonicalize?.(obj);
-    await this.admission.validate(this.attrs('UPDATE', obj, old, ctx));
+    await this.admission.validate(this.attrs('UPDATE', obj, old, ctx, status ? 'status' : ''));
 
     if (meta.deletionTimestamp !== undefined && this.deletable(obj)) {
       // The last finalizer is gone: the object goes now.
@@ -324,6 +325,8 @@ export class GenericRegistry<T extends KindObject> {
     ctx: RequestContext,
     mutate: (obj: T, current: Stored<T>) => T | Promise<T>,
     expectedRevision?: number,
+    /** Run admission on the change, as a request to this subresource (binding, scale); internal updates omit it. */
+    admitAs?: { operation: Operation; subresource: string },
   ): Promise<T> {
     const ns = this.namespaceOf(namespace);
     for (let attempt = 0; ; attempt++) {
@@ -338,6 +341,11 @@ export class GenericRegistry<T extends KindObject> {
         )
       ) {
         return current.object;
+      }
+      if (admitAs) {
+        const attrs = this.attrs(admitAs.operation, next, current.object, ctx, admitAs.subresource);
+        await this.admission.admit(attrs);
+        await this.admission.validate(attrs);
       }
       if (ctx.dryRun) return next;
       try {
@@ -488,12 +496,18 @@ export class GenericRegistry<T extends KindObject> {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  private attrs(operation: Operation, object: T | undefined, oldObject: T | undefined, ctx: RequestContext) {
+  private attrs(
+    operation: Operation,
+    object: T | undefined,
+    oldObject: T | undefined,
+    ctx: RequestContext,
+    subresource = '',
+  ) {
     const meta = (object ?? oldObject)?.metadata;
     return {
       operation,
       info: this.info,
-      subresource: '',
+      subresource,
       namespace: meta?.namespace ?? '',
       name: meta?.name ?? '',
       ...(object ? { object } : {}),

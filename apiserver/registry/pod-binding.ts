@@ -43,34 +43,41 @@ export async function bindPod(
       causes,
     );
   }
-  return pods.guaranteedUpdate(namespace, name, ctx, (pod) => {
-    const spec = pod.spec;
-    if (spec === undefined) throw ApiError.internal(`pod ${namespace}/${name} has no spec`);
-    if (pod.metadata?.deletionTimestamp !== undefined) {
-      throw ApiError.failedPrecondition(`pod ${name} is being deleted, cannot be assigned to a host`);
-    }
-    if (spec.nodeName !== '') {
-      throw ApiError.failedPrecondition(
-        `pod ${name} is already assigned to node "${spec.nodeName}"; a Pod is bound once — delete and recreate it to move it`,
+  return pods.guaranteedUpdate(
+    namespace,
+    name,
+    ctx,
+    (pod) => {
+      const spec = pod.spec;
+      if (spec === undefined) throw ApiError.internal(`pod ${namespace}/${name} has no spec`);
+      if (pod.metadata?.deletionTimestamp !== undefined) {
+        throw ApiError.failedPrecondition(`pod ${name} is being deleted, cannot be assigned to a host`);
+      }
+      if (spec.nodeName !== '') {
+        throw ApiError.failedPrecondition(
+          `pod ${name} is already assigned to node "${spec.nodeName}"; a Pod is bound once — delete and recreate it to move it`,
+        );
+      }
+      if (
+        binding?.target?.uid &&
+        pod.metadata?.uid &&
+        binding.metadata?.uid &&
+        binding.metadata.uid !== pod.metadata.uid
+      ) {
+        throw ApiError.conflict(
+          `the binding names pod uid ${binding.metadata.uid}, but pod ${name} has uid ${pod.metadata.uid}`,
+        );
+      }
+      spec.nodeName = node;
+      pod.status ??= PodStatus.create();
+      const conditions = pod.status.conditions.filter((c) => c.type !== 'PodScheduled');
+      conditions.push(
+        PodCondition.fromPartial({ type: 'PodScheduled', status: 'True', lastTransitionTime: ctx.now }),
       );
-    }
-    if (
-      binding?.target?.uid &&
-      pod.metadata?.uid &&
-      binding.metadata?.uid &&
-      binding.metadata.uid !== pod.metadata.uid
-    ) {
-      throw ApiError.conflict(
-        `the binding names pod uid ${binding.metadata.uid}, but pod ${name} has uid ${pod.metadata.uid}`,
-      );
-    }
-    spec.nodeName = node;
-    pod.status ??= PodStatus.create();
-    const conditions = pod.status.conditions.filter((c) => c.type !== 'PodScheduled');
-    conditions.push(
-      PodCondition.fromPartial({ type: 'PodScheduled', status: 'True', lastTransitionTime: ctx.now }),
-    );
-    pod.status.conditions = conditions;
-    return pod;
-  });
+      pod.status.conditions = conditions;
+      return pod;
+    },
+    undefined,
+    { operation: 'CREATE', subresource: 'binding' },
+  );
 }

@@ -77,6 +77,7 @@ export async function updateScale<T extends Scalable>(
       return obj;
     },
     expected,
+    { operation: 'UPDATE', subresource: 'scale' },
   );
   return scaleOf(updated);
 }
