@@ -90,7 +90,7 @@ async function buildPolicy(shape: Shape): Promise<{ policy: RbacPolicy; ms: numb
   return { policy, ms: performance.now() - start };
 }
 
-/** A deterministic mix of requests, about half of them allowed, spread over every namespace and user. */
+/** A deterministic mix of allowed and denied requests, spread over every namespace and user. */
 function requests(shape: Shape, count: number): RequestAttributes[] {
   const verbs = ['get', 'list', 'watch', 'update', 'delete', 'create'];
   const resources: [string, string, string][] = [
