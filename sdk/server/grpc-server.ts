@@ -191,9 +191,31 @@ export class GrpcServer {
       metrics?.started.inc(labels);
       let caller: string | undefined;
       let received: Metadata | undefined;
+      let ended = false;
+      /** Logs, counts and reports the call's end, once: by its status, or by the client cancelling it. */
+      const finish = (code: status, details: string) => {
+        if (ended) return;
+        ended = true;
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        metrics?.handled.inc({ ...labels, grpc_code: status[code] ?? String(code) });
+        metrics?.latency.observe(labels, seconds);
+        const entry = { method: path, code: status[code], ms: Math.round(seconds * 1e6) / 1e3, caller };
+        if (code === status.OK || code === status.CANCELLED) logger.debug(entry, 'call');
+        else if (code === status.INTERNAL || code === status.UNKNOWN)
+          logger.warn({ ...entry, detail: details }, 'call failed');
+        else logger.info({ ...entry, detail: details }, 'call refused');
+        if (onCallEnd) {
+          try {
+            onCallEnd({ method: path, code, details, seconds, metadata: received, peer: call.getPeer() });
+          } catch (err) {
+            logger.error({ err }, 'call end hook failed');
+          }
+        }
+      };
       const self: ServerInterceptingCall = new ServerInterceptingCall(call, {
         start: (next) => {
           next({
+            onCancel: () => finish(status.CANCELLED, 'cancelled by the client'),
             onReceiveMetadata: (metadata, proceed) => {
               received = metadata;
               if (authenticate === undefined) {
@@ -220,29 +242,7 @@ export class GrpcServer {
           });
         },
         sendStatus: (st, next) => {
-          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          const code = st.code ?? status.UNKNOWN;
-          metrics?.handled.inc({ ...labels, grpc_code: status[code] ?? String(code) });
-          metrics?.latency.observe(labels, seconds);
-          const entry = { method: path, code: status[code], ms: Math.round(seconds * 1e6) / 1e3, caller };
-          if (code === status.OK || code === status.CANCELLED) logger.debug(entry, 'call');
-          else if (code === status.INTERNAL || code === status.UNKNOWN)
-            logger.warn({ ...entry, detail: st.details }, 'call failed');
-          else logger.info({ ...entry, detail: st.details }, 'call refused');
-          if (onCallEnd) {
-            try {
-              onCallEnd({
-                method: path,
-                code,
-                details: st.details ?? '',
-                seconds,
-                metadata: received,
-                peer: call.getPeer(),
-              });
-            } catch (err) {
-              logger.error({ err }, 'call end hook failed');
-            }
-          }
+          finish(st.code ?? status.UNKNOWN, st.details ?? '');
           next(st);
         },
       });
