@@ -5,6 +5,7 @@
 import type { Command } from './command.js';
 import { apiResourcesCommand } from './commands/api-resources.js';
 import { applyCommand } from './commands/apply.js';
+import { authCommand } from './commands/auth.js';
 import { createCommand } from './commands/create.js';
 import { deleteCommand } from './commands/delete.js';
 import { getCommand } from './commands/get.js';
@@ -19,6 +20,7 @@ export const commands: Readonly<Record<string, Command>> = {
   create: createCommand,
   delete: deleteCommand,
   'api-resources': apiResourcesCommand,
+  auth: authCommand,
   version: versionCommand,
 };
 

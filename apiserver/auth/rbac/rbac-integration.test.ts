@@ -7,7 +7,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@grpc/grpc-js';
-import type { ClientConfig } from '../../../sdk/client-config.js';
+import { runWhctl } from '../../../cli/whctl/main.js';
+import { testIo } from '../../../cli/whctl/test-io.js';
+import { type ClientConfig, writeClientConfig } from '../../../sdk/client-config.js';
 import { channelCredentials, channelOptions } from '../../../sdk/credentials.js';
 import { ApiError, Code } from '../../../sdk/errors.js';
 import {
@@ -433,5 +435,55 @@ describe('authorization: RBAC and the node authorizer', () => {
     const who = await call<WhoAmIResponse>(reviews('node1'), 'whoAmI', {});
     assert.equal(who.userInfo?.username, 'system:node:node-1');
     assert.deepEqual([...(who.userInfo?.groups ?? [])].sort(), ['system:authenticated', 'system:nodes']);
+  });
+  test('whctl auth can-i and whoami', async () => {
+    const whctl = async (who: string, ...args: string[]) => {
+      const config = join(cluster.dir, `${who}.yaml`);
+      writeClientConfig(config, { ...as[who]!, serverName: 'localhost' });
+      const io = testIo({ cwd: cluster.dir });
+      const code = await runWhctl([...args, '--config', config], io);
+      return { code, out: io.out(), err: io.err() };
+    };
+    assert.deepEqual(await whctl('alice', 'auth', 'can-i', 'list', 'pods'), {
+      code: 0,
+      out: 'yes\n',
+      err: '',
+    });
+    assert.deepEqual(await whctl('alice', 'auth', 'can-i', 'list', 'po', '-n', 'kube-system'), {
+      code: 1,
+      out: 'no\n',
+      err: '',
+    });
+    assert.equal((await whctl('alice', 'auth', 'can-i', 'get', 'pods/log')).out, 'no\n');
+    assert.equal(
+      (await whctl('admin', 'auth', 'can-i', 'create', 'deployments.apps', '--as', 'alice')).out,
+      'no\n',
+    );
+    assert.equal(
+      (
+        await whctl(
+          'admin',
+          'auth',
+          'can-i',
+          'update',
+          'nodes',
+          'node-1',
+          '--as',
+          'system:node:node-1',
+          '--as-group',
+          'system:nodes',
+        )
+      ).out,
+      'yes\n',
+    );
+    const refused = await whctl('alice', 'auth', 'can-i', 'get', 'pods', '--as', 'bob');
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /Forbidden/);
+    const me = await whctl('alice', 'auth', 'whoami');
+    assert.equal(me.code, 0);
+    assert.match(
+      me.out,
+      /^ATTRIBUTE\s+VALUE\nUsername\s+alice\nUID\s+u-alice\nGroups\s+\[system:authenticated\]\n$/,
+    );
   });
 });
