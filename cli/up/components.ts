@@ -71,6 +71,12 @@ export function apiserverComponent(layout: UpLayout): ComponentSpec {
       pki.apiserver.keyFile,
       '--client-ca-file',
       pki.caFile,
+      '--service-account-signing-key-file',
+      pki.serviceAccount.privateKeyFile,
+      '--service-account-key-file',
+      pki.serviceAccount.publicKeyFile,
+      '--audit-log-path',
+      join(layout.dataDir, 'audit.log'),
     ],
   };
 }
