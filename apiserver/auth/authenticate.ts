@@ -3,8 +3,9 @@
  * certificate, else a bearer token; anonymous requests only when allowed by flag.
  * Every authenticated user also carries `system:authenticated`.
  */
-import type { Metadata } from '@grpc/grpc-js';
+
 import type { PeerCertificate } from 'node:tls';
+import type { Metadata } from '@grpc/grpc-js';
 import { ApiError } from '../../sdk/errors.js';
 import type { TokenFileAuthenticator } from './token-file.js';
 import type { UserInfo } from './types.js';
@@ -21,7 +22,11 @@ export interface AuthenticationOptions {
   anonymous: boolean;
 }
 
-export const anonymousUser: UserInfo = { name: 'system:anonymous', uid: '', groups: ['system:unauthenticated'] };
+export const anonymousUser: UserInfo = {
+  name: 'system:anonymous',
+  uid: '',
+  groups: ['system:unauthenticated'],
+};
 
 export function createAuthenticator(opts: AuthenticationOptions) {
   return async (cert: PeerCertificate | undefined, metadata: Metadata): Promise<UserInfo> => {
@@ -45,5 +50,7 @@ export function createAuthenticator(opts: AuthenticationOptions) {
 }
 
 function withAuthenticated(user: UserInfo): UserInfo {
-  return user.groups.includes('system:authenticated') ? user : { ...user, groups: [...user.groups, 'system:authenticated'] };
+  return user.groups.includes('system:authenticated')
+    ? user
+    : { ...user, groups: [...user.groups, 'system:authenticated'] };
 }

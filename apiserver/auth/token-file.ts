@@ -21,7 +21,12 @@ export class TokenFileAuthenticator {
       this.users.set(token, {
         name,
         uid,
-        groups: groups ? groups.split(',').map((g) => g.trim()).filter((g) => g !== '') : [],
+        groups: groups
+          ? groups
+              .split(',')
+              .map((g) => g.trim())
+              .filter((g) => g !== '')
+          : [],
       });
     });
   }

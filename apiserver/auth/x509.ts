@@ -21,12 +21,16 @@ export class X509Authenticator {
     if (cert === undefined || cert.raw === undefined || cert.raw.length === 0) return undefined;
     const x509 = new X509Certificate(cert.raw);
     const issuer = this.cas.find((ca) => x509.checkIssued(ca) && x509.verify(ca.publicKey));
-    if (issuer === undefined) throw ApiError.unauthenticated('the client certificate is not signed by a trusted client CA');
+    if (issuer === undefined)
+      throw ApiError.unauthenticated('the client certificate is not signed by a trusted client CA');
     if (now < new Date(x509.validFrom) || now > new Date(x509.validTo)) {
-      throw ApiError.unauthenticated(`the client certificate is not valid now (valid ${x509.validFrom} to ${x509.validTo})`);
+      throw ApiError.unauthenticated(
+        `the client certificate is not valid now (valid ${x509.validFrom} to ${x509.validTo})`,
+      );
     }
     const cn = first(cert.subject?.CN);
-    if (!cn) throw ApiError.unauthenticated('the client certificate has no common name (CN) to use as user name');
+    if (!cn)
+      throw ApiError.unauthenticated('the client certificate has no common name (CN) to use as user name');
     return { name: cn, uid: '', groups: list(cert.subject?.O) };
   }
 }
