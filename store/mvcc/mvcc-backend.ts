@@ -54,7 +54,9 @@ export class MvccBackend implements Backend {
   private readonly withTtl = new Map<string, KeyValue>();
   private readonly expiring = new Set<string>();
   private queue: PendingWrite[] = [];
-  private committing: Promise<void> | undefined;
+  /** True while commitLoop runs; it is cleared in the same tick as the loop's last look at the queue. */
+  private committing = false;
+  private committed: Promise<void> = Promise.resolve();
   /** Set when a sync failed: the log's state is then unknown and no more writes are taken. */
   private broken: Error | undefined;
   private closed = false;
@@ -62,12 +64,14 @@ export class MvccBackend implements Backend {
   private readonly hub: WatchHub;
   private readonly observer: BackendObserver;
   private readonly sweepTimer: NodeJS.Timeout;
+  private readonly coalesceMs: number;
 
   private constructor(
     private readonly log: RevisionLog,
     options: BackendOptions,
   ) {
     this.observer = options.observer ?? {};
+    this.coalesceMs = options.coalesceMs ?? Number(process.env.WHEELHOUSE_STORE_COALESCE_MS ?? 1);
     this.hub = new WatchHub(
       {
         eventsBetween: (prefix, after, upTo, max) => this.log.eventsBetween(prefix, after, upTo, max),
@@ -195,7 +199,7 @@ export class MvccBackend implements Backend {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.sweepTimer);
-    while (this.committing) await this.committing;
+    await this.committed;
     this.hub.close();
     await this.compaction;
     await this.log.close();
@@ -218,49 +222,71 @@ export class MvccBackend implements Backend {
     if (this.broken) return Promise.reject(this.broken);
     return new Promise<Event>((resolve, reject) => {
       this.queue.push({ op, resolve, reject });
-      this.committing ??= this.commitLoop().finally(() => {
-        this.committing = undefined;
-      });
+      if (!this.committing) {
+        this.committing = true;
+        this.committed = this.commitLoop();
+      }
     });
   }
 
   /** Drains the queue one durable batch at a time; writes queued during a sync form the next batch. */
   private async commitLoop(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.takeBatch();
-      const staged = new Map<string, KeyValue | null>();
-      const accepted: { pending: PendingWrite; event: Event }[] = [];
-      const refused: { pending: PendingWrite; err: unknown }[] = [];
-      const now = Date.now();
-      for (const pending of batch) {
-        try {
-          const event = this.stage(pending.op, this.revision + accepted.length + 1, staged, now);
-          accepted.push({ pending, event });
-        } catch (err) {
-          refused.push({ pending, err });
+    // `finally` clears the flag in the same tick as the loop last saw the queue empty, so a
+    // write queued after that starts a new loop and none is left waiting for a loop that ended.
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.takeBatch();
+        const staged = new Map<string, KeyValue | null>();
+        const accepted: { pending: PendingWrite; event: Event }[] = [];
+        const refused: { pending: PendingWrite; err: unknown }[] = [];
+        const now = Date.now();
+        for (const pending of batch) {
+          try {
+            const event = this.stage(pending.op, this.revision + accepted.length + 1, staged, now);
+            accepted.push({ pending, event });
+          } catch (err) {
+            refused.push({ pending, err });
+          }
         }
-      }
-      const events = accepted.map((a) => a.event);
-      if (events.length > 0) {
-        const started = performance.now();
-        try {
-          if (this.broken) throw this.broken;
-          await this.log.append(events);
-        } catch (err) {
-          this.broken ??= new StoreError(
-            'Closed',
-            `the store stopped taking writes after a failed sync: ${err}`,
-          );
-          for (const { pending } of accepted) pending.reject(this.broken);
-          for (const { pending } of refused) pending.reject(this.broken);
-          continue;
+        const events = accepted.map((a) => a.event);
+        if (events.length > 0) {
+          const started = performance.now();
+          try {
+            if (this.broken) throw this.broken;
+            await this.log.append(events);
+          } catch (err) {
+            this.broken ??= new StoreError(
+              'Closed',
+              `the store stopped taking writes after a failed sync: ${err}`,
+            );
+            for (const { pending } of accepted) pending.reject(this.broken);
+            for (const { pending } of refused) pending.reject(this.broken);
+            continue;
+          }
+          this.observer.commit?.(events.length, (performance.now() - started) / 1000);
+          this.apply(events);
         }
-        this.observer.commit?.(events.length, (performance.now() - started) / 1000);
-        this.apply(events);
+        // Refusals are only told once the writes they were checked against are durable.
+        for (const { pending, err } of refused) pending.reject(err);
+        for (const { pending, event } of accepted) pending.resolve(event);
+        await this.coalesce(this.queue.length + batch.length);
       }
-      // Refusals are only told once the writes they were checked against are durable.
-      for (const { pending, err } of refused) pending.reject(err);
-      for (const { pending, event } of accepted) pending.resolve(event);
+    } finally {
+      this.committing = false;
+    }
+  }
+
+  /**
+   * With one sync at a time, writers that were just answered come back while the
+   * next batch is already syncing, and a steady load splits into two alternating
+   * half-size batches. Waiting a moment for them (up to coalesceMs, and only while
+   * the queue is short of the writers just seen) makes each sync carry them all.
+   */
+  private async coalesce(expected: number): Promise<void> {
+    if (this.coalesceMs <= 0 || expected <= 1 || this.closed) return;
+    const deadline = performance.now() + this.coalesceMs;
+    while (this.queue.length < expected && performance.now() < deadline) {
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

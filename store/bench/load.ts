@@ -1,0 +1,57 @@
+/** Closed-loop load: keep N calls in flight for a fixed time, recording each call's latency. */
+
+export interface LoadResult {
+  readonly ops: number;
+  readonly seconds: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/**
+ * Runs `op(i)` with `inFlight` calls outstanding for `warmupMs` (not measured) and then
+ * `durationMs`; each call's number `i` is unique within the run.
+ */
+export async function closedLoop(
+  inFlight: number,
+  durationMs: number,
+  op: (i: number) => Promise<unknown>,
+  warmupMs = 300,
+): Promise<LoadResult> {
+  let next = 0;
+  let errors = 0;
+  const latencies: number[] = [];
+  const start = performance.now();
+  const measureFrom = start + warmupMs;
+  const end = measureFrom + durationMs;
+  let firstError: unknown;
+  const worker = async () => {
+    for (;;) {
+      const began = performance.now();
+      if (began >= end) return;
+      try {
+        await op(next++);
+        if (began >= measureFrom) latencies.push(performance.now() - began);
+      } catch (err) {
+        errors++;
+        firstError ??= err;
+        if (errors > 100) throw firstError;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const seconds = (performance.now() - measureFrom) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    ops: latencies.length,
+    seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    errors,
+  };
+}
