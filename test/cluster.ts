@@ -12,7 +12,7 @@ import type { ClientConfig } from '../sdk/client-config.js';
 import { channelCredentials, channelOptions } from '../sdk/credentials.js';
 import { fromServiceError } from '../sdk/errors.js';
 import { typesOf } from '../sdk/kind-registry.js';
-import { type KindInfo, kinds, resolveResource, serviceNameOf, snakeOf } from '../sdk/kinds.js';
+import { kinds, resolveResource, serviceNameOf, snakeOf } from '../sdk/kinds.js';
 import { ensureClusterPki } from '../sdk/pki/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
