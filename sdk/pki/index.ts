@@ -6,6 +6,7 @@
 export { type Ca, type CaOptions, ensureCa } from './ca.js';
 export { type CertFiles, type CertOptions, ensureCert } from './cert.js';
 export type { ParsedCertificate, Usage } from './certificate.js';
+export { ClientCertificateVerifier, type VerifiedIdentity } from './client-certificates.js';
 export {
   type ClusterPki,
   type ClusterPkiOptions,

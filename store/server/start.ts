@@ -1,5 +1,6 @@
 import { StoreServiceService } from '../../sdk/gen/wheelhouse/store/v1/store.js';
 import type { Logger } from '../../sdk/logger.js';
+import { ClientCertificateVerifier } from '../../sdk/pki/index.js';
 import {
   createGrpcServer,
   createRegistry,
@@ -49,16 +50,21 @@ export async function startStoreServer(options: StoreServerOptions): Promise<Run
   metrics.attach(backend);
   const tls: ServerTlsOptions | undefined = options.tls && {
     ...options.tls,
-    // The TLS handshake already refuses clients without a certificate of the store CA; the
-    // authenticator then refuses every other name than the apiserver's with PERMISSION_DENIED.
-    clientCerts: 'require',
+    // Certificates are requested, not required, so that a client without one is refused with
+    // UNAUTHENTICATED; the authenticator verifies the chain and allows only the apiserver's name.
+    clientCerts: 'request',
   };
   const server = createGrpcServer({
     component: 'store',
     logger,
     tls,
     registry,
-    authenticate: tls ? storeAuthenticator(options.allowedCommonNames) : undefined,
+    authenticate: tls
+      ? storeAuthenticator(
+          options.allowedCommonNames,
+          new ClientCertificateVerifier(tls.ca?.toString('utf8') ?? ''),
+        )
+      : undefined,
   });
   server.addService(
     'wheelhouse.store.v1.StoreService',
