@@ -28,7 +28,7 @@ import { createStrategies } from './kinds/index.js';
 import { GenericRegistry } from './registry/generic-registry.js';
 import type { RequestContext } from './registry/strategy.js';
 import { accessReviewService, accessReviewServiceName } from './services/access-review.js';
-import { kindService } from './services/kind-service.js';
+import { kindService, kindServiceDefinition } from './services/kind-service.js';
 import { RequestGate } from './services/request.js';
 import { ObjectStore } from './storage/object-store.js';
 import type { StoreAccess } from './storage/store-access.js';
@@ -152,7 +152,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   for (const info of kinds) {
     grpc.addService(
       serviceNameOf(info),
-      typesOf(info).service,
+      kindServiceDefinition(info),
       audited(
         kindService(registries.get(info.kind)!, gate, {
           ...(opts.serviceAccountTokens?.issuer ? { tokenIssuer: opts.serviceAccountTokens.issuer } : {}),

@@ -5,7 +5,8 @@
  * by name, so that a kind's whole surface is visible in one place.
  */
 import { once } from 'node:events';
-import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import type { ServerWritableStream, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ApiError } from '../../sdk/errors.js';
 import type { Scale } from '../../sdk/gen/wheelhouse/apps/v1/scale.js';
 import type { Binding } from '../../sdk/gen/wheelhouse/core/v1/binding.js';
@@ -16,8 +17,8 @@ import {
   type ListOptions,
   WatchEventType,
 } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
-import type { KindObject } from '../../sdk/kind-registry.js';
-import { fieldOf, pluralOf } from '../../sdk/kinds.js';
+import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
+import { fieldOf, type KindInfo, pluralOf } from '../../sdk/kinds.js';
 import { asyncServerStream, asyncUnary } from '../../sdk/server/index.js';
 import {
   type CreateTokenRequest,
@@ -51,6 +52,45 @@ const eventTypes: Record<CacheEvent<KindObject>['type'], WatchEventType> = {
   DELETED: WatchEventType.WATCH_EVENT_TYPE_DELETED,
   BOOKMARK: WatchEventType.WATCH_EVENT_TYPE_BOOKMARK,
 };
+
+/**
+ * Watch events are encoded once and the same bytes written to every watcher: the
+ * cache shares one event object among all of them. (Bookmarks and per-watcher
+ * events are encoded as they come.)
+ */
+const encodedEvents = new WeakMap<object, Buffer>();
+
+function encodeWatchEvent(info: KindInfo, event: CacheEvent<KindObject>): Buffer {
+  let bytes = encodedEvents.get(event);
+  if (bytes === undefined) {
+    // WatchXResponse { WatchEventType type = 1; X object = 2; }
+    const writer = new BinaryWriter();
+    writer.uint32(8).int32(eventTypes[event.type]);
+    writer.uint32(18).bytes(typesOf(info).message.encode(event.object).finish());
+    bytes = Buffer.from(writer.finish());
+    encodedEvents.set(event, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * A kind's service definition whose watch method also accepts pre-encoded events
+ * (Buffers), which it sends as they are.
+ */
+export function kindServiceDefinition(info: KindInfo): ServiceDefinition {
+  const base = typesOf(info).service;
+  const key = `watch${pluralOf(info)}`;
+  const method = base[key];
+  if (!method) throw new Error(`no ${key} in the service of ${info.kind}`);
+  return {
+    ...base,
+    [key]: {
+      ...method,
+      responseSerialize: (value: unknown) =>
+        Buffer.isBuffer(value) ? value : method.responseSerialize(value),
+    },
+  };
+}
 
 /** Logs come from the kubelet of the Pod's node; answered clearly until kubelets serve them. */
 export type PodLogSource = (
@@ -120,7 +160,7 @@ export function kindService<T extends KindObject>(
       try {
         for await (const event of await registry.watch(req.namespace ?? '', req.options, controller.signal)) {
           if (controller.signal.aborted) break;
-          if (!call.write({ type: eventTypes[event.type], object: event.object })) {
+          if (!call.write(encodeWatchEvent(info, event))) {
             await Promise.race([once(call, 'drain'), once(controller.signal, 'abort')]);
           }
         }
