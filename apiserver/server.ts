@@ -7,6 +7,7 @@ import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import { ApiError, Code } from '../sdk/errors.js';
 import { AccessReviewServiceService } from '../sdk/gen/wheelhouse/authorization/v1/access_review_service.js';
+import type { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
 import { type KindObject, typesOf } from '../sdk/kind-registry.js';
 import { kinds, serviceNameOf } from '../sdk/kinds.js';
 import type { Logger } from '../sdk/logger.js';
@@ -24,6 +25,7 @@ import { type AccessAuthorizer, createAuthorizer, fixedAuthorizer } from './auth
 import { ensureBootstrapPolicy } from './auth/rbac/bootstrap-policy.js';
 import type { ServiceAccountTokens } from './auth/service-account/index.js';
 import type { Authorizer, UserInfo } from './auth/types.js';
+import { runDefaultServiceAccounts } from './bootstrap/default-service-accounts.js';
 import { createStrategies } from './kinds/index.js';
 import { GenericRegistry } from './registry/generic-registry.js';
 import type { RequestContext } from './registry/strategy.js';
@@ -123,6 +125,12 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   );
 
   await ensureSystemNamespaces(registries.get('Namespace')!, opts.logger);
+  void runDefaultServiceAccounts(
+    registries.get('Namespace') as unknown as GenericRegistry<Namespace>,
+    registries.get('ServiceAccount')!,
+    opts.logger,
+    lifetime.signal,
+  );
 
   // Authorization: the bootstrap roles first, so that the authorizers start with them.
   await ensureBootstrapPolicy(registries, opts.logger);
