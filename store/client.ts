@@ -1,7 +1,8 @@
 /**
  * The apiserver's client of the store. Key-value calls travel on one long-lived
- * Pipeline stream: each request carries an id, answers complete in any order, so
- * hundreds of calls share one stream and the store's group commit. A broken stream
+ * Pipeline stream: each operation carries an id, the calls of one event-loop turn
+ * share a message, answers complete in any order, so hundreds of calls share one
+ * stream, a few messages and the store's group commit. A broken stream
  * fails the calls it carried (UNAVAILABLE) and the next call opens a new one; reads
  * are retried, writes are not (their outcome is unknown). Watches use one Watch
  * stream each and resume by themselves from the last revision they delivered.
@@ -9,8 +10,10 @@
 import { type ChannelCredentials, type ChannelOptions, type ClientDuplexStream, status } from '@grpc/grpc-js';
 import { type ApiError, isApiError } from '../sdk/errors.js';
 import {
+  type PipelineOp,
   type PipelineRequest,
   type PipelineResponse,
+  type PipelineResult,
   StoreServiceClient,
   type WatchResponse,
 } from '../sdk/gen/wheelhouse/store/v1/store.js';
@@ -46,35 +49,60 @@ export interface ClientWatchOptions {
   readonly resume?: boolean;
 }
 
-type Op = NonNullable<PipelineRequest['op']>;
-type Result = NonNullable<PipelineResponse['result']>;
+type Op = NonNullable<PipelineOp['op']>;
+type Result = NonNullable<PipelineResult['result']>;
 type ResultOf<C extends Op['$case']> = Extract<Result, { $case: C }>['value'];
+
+/** Operations sent on one stream and not yet answered; more wait in the client until answers come. */
+const MAX_IN_FLIGHT = 4096;
+/** At most this many operations in one request message, so that a burst never builds one huge message. */
+const MAX_OPS_PER_MESSAGE = 256;
 
 interface Pending {
   resolve(result: Result): void;
   reject(err: ApiError): void;
 }
 
-/** One Pipeline stream and the calls waiting for an answer on it. */
+/**
+ * One Pipeline stream and the calls waiting for an answer on it. Calls made in the
+ * same event-loop turn leave together in one message (up to MAX_OPS_PER_MESSAGE),
+ * so that a burst costs one message rather than one per call.
+ */
 class PipelineStream {
   readonly pending = new Map<string, Pending>();
   broken = false;
   private nextId = 1;
+  /** Operations not yet written to the stream. */
+  private outbox: PipelineOp[] = [];
+  private flushScheduled = false;
+  /** Operations written and not yet answered. */
+  private sent = 0;
+  /** The transport's buffer is full: nothing more is written until 'drain'. */
+  private blocked = false;
 
   constructor(
     private readonly stream: ClientDuplexStream<PipelineRequest, PipelineResponse>,
     onBroken: () => void,
   ) {
     stream.on('data', (res: PipelineResponse) => {
-      const pending = this.pending.get(res.id);
-      if (!pending || !res.result) return;
-      this.pending.delete(res.id);
-      if (res.result.$case === 'error') pending.reject(fromPipelineError(res.result.value));
-      else pending.resolve(res.result);
+      for (const { id, result } of res.results) {
+        const pending = this.pending.get(id);
+        if (!pending || !result) continue;
+        this.pending.delete(id);
+        this.sent--;
+        if (result.$case === 'error') pending.reject(fromPipelineError(result.value));
+        else pending.resolve(result);
+      }
+      if (this.outbox.length > 0) this.flush();
+    });
+    stream.on('drain', () => {
+      this.blocked = false;
+      this.flush();
     });
     const fail = (err: unknown) => {
       if (this.broken) return;
       this.broken = true;
+      this.outbox = [];
       onBroken();
       const cause = err ? fromCallError(err) : undefined;
       for (const pending of this.pending.values()) {
@@ -95,13 +123,32 @@ class PipelineStream {
     const id = String(this.nextId++);
     return new Promise<Result>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.stream.write({ id, op });
+      this.outbox.push({ id, op });
+      if (this.outbox.length >= MAX_OPS_PER_MESSAGE) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // After the microtasks of this turn, so that every call they make goes along.
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
+      }
     });
   }
 
   close(): void {
     this.stream.end();
     this.stream.cancel();
+  }
+
+  private flush(): void {
+    while (this.outbox.length > 0 && !this.blocked && !this.broken && this.sent < MAX_IN_FLIGHT) {
+      const n = Math.min(this.outbox.length, MAX_OPS_PER_MESSAGE, MAX_IN_FLIGHT - this.sent);
+      const ops = n === this.outbox.length ? this.outbox : this.outbox.slice(0, n);
+      this.outbox = n === this.outbox.length ? [] : this.outbox.slice(n);
+      this.sent += n;
+      if (!this.stream.write({ ops })) this.blocked = true;
+    }
   }
 }
 

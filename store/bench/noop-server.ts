@@ -10,6 +10,7 @@ import {
   type CreateRequest,
   type KeyValue,
   type PipelineRequest,
+  type PipelineResult,
   StoreServiceService,
 } from '../../sdk/gen/wheelhouse/store/v1/store.js';
 
@@ -32,9 +33,13 @@ server.addService(StoreServiceService, {
   create: (call: { request: CreateRequest }, callback: (err: null, res: { kv: KeyValue }) => void) =>
     callback(null, { kv: kvOf(call.request) }),
   pipeline: (call: NodeJS.EventEmitter & { write(res: unknown): boolean; end(): void }) => {
+    // Each request message is answered at once by one response message carrying all its results.
     call.on('data', (req: PipelineRequest) => {
-      if (req.op?.$case === 'create')
-        call.write({ id: req.id, result: { $case: 'create', value: { kv: kvOf(req.op.value) } } });
+      const results: PipelineResult[] = [];
+      for (const { id, op } of req.ops)
+        if (op?.$case === 'create')
+          results.push({ id, result: { $case: 'create', value: { kv: kvOf(op.value) } } });
+      call.write({ results });
     });
     call.on('end', () => call.end());
     call.on('error', () => {});

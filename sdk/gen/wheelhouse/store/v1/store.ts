@@ -221,9 +221,21 @@ export interface Event {
   prevKv?: KeyValue | undefined;
 }
 
-/** PipelineRequest is one request on a Pipeline stream. */
+/**
+ * PipelineRequest is one message on a Pipeline stream: the operations a client issued
+ * together. Carrying many per message saves the per-message cost of the transport.
+ */
 export interface PipelineRequest {
-  /** Chosen by the client, echoed in the response. */
+  /** Answered independently, in any order, possibly across several responses. */
+  ops: PipelineOp[];
+}
+
+/** PipelineOp is one operation of a PipelineRequest. */
+export interface PipelineOp {
+  /**
+   * Chosen by the client, unique among its operations in flight on the stream;
+   * echoed in the result.
+   */
   id: string;
   op?:
     | { $case: "get"; value: GetRequest }
@@ -235,8 +247,17 @@ export interface PipelineRequest {
     | undefined;
 }
 
-/** PipelineResponse answers one PipelineRequest. */
+/**
+ * PipelineResponse is one message of answers: the operations that completed together
+ * (a group commit, the reads of one burst).
+ */
 export interface PipelineResponse {
+  results: PipelineResult[];
+}
+
+/** PipelineResult answers one PipelineOp. */
+export interface PipelineResult {
+  /** The id of the operation answered. */
   id: string;
   result?:
     | { $case: "get"; value: GetResponse }
@@ -249,7 +270,7 @@ export interface PipelineResponse {
     | undefined;
 }
 
-/** PipelineError is a failed request on a Pipeline stream. */
+/** PipelineError is a failed operation on a Pipeline stream. */
 export interface PipelineError {
   /** The gRPC status code the unary RPC would have returned. */
   code: number;
@@ -2166,11 +2187,78 @@ export const Event: MessageFns<Event> = {
 };
 
 function createBasePipelineRequest(): PipelineRequest {
-  return { id: "0", op: undefined };
+  return { ops: [] };
 }
 
 export const PipelineRequest: MessageFns<PipelineRequest> = {
   encode(message: PipelineRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.ops) {
+      PipelineOp.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PipelineRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePipelineRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ops.push(PipelineOp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PipelineRequest {
+    return { ops: globalThis.Array.isArray(object?.ops) ? object.ops.map((e: any) => PipelineOp.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: PipelineRequest): unknown {
+    const obj: any = {};
+    if (message.ops?.length) {
+      obj.ops = message.ops.map((e) => PipelineOp.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PipelineRequest>, I>>(base?: I): PipelineRequest {
+    return PipelineRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PipelineRequest>, I>>(object: I): PipelineRequest {
+    const message = createBasePipelineRequest();
+    message.ops = object.ops?.map((e) => PipelineOp.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePipelineOp(): PipelineOp {
+  return { id: "0", op: undefined };
+}
+
+export const PipelineOp: MessageFns<PipelineOp> = {
+  encode(message: PipelineOp, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "0") {
       writer.uint32(8).uint64(message.id);
     }
@@ -2197,7 +2285,7 @@ export const PipelineRequest: MessageFns<PipelineRequest> = {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): PipelineRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): PipelineOp {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -2206,7 +2294,7 @@ export const PipelineRequest: MessageFns<PipelineRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBasePipelineRequest();
+      const message = createBasePipelineOp();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -2278,7 +2366,7 @@ export const PipelineRequest: MessageFns<PipelineRequest> = {
     }
   },
 
-  fromJSON(object: any): PipelineRequest {
+  fromJSON(object: any): PipelineOp {
     return {
       id: isSet(object.id) ? globalThis.String(object.id) : "0",
       op: isSet(object.get)
@@ -2297,7 +2385,7 @@ export const PipelineRequest: MessageFns<PipelineRequest> = {
     };
   },
 
-  toJSON(message: PipelineRequest): unknown {
+  toJSON(message: PipelineOp): unknown {
     const obj: any = {};
     if (message.id !== "0") {
       obj.id = message.id;
@@ -2318,11 +2406,11 @@ export const PipelineRequest: MessageFns<PipelineRequest> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<PipelineRequest>, I>>(base?: I): PipelineRequest {
-    return PipelineRequest.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<PipelineOp>, I>>(base?: I): PipelineOp {
+    return PipelineOp.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<PipelineRequest>, I>>(object: I): PipelineRequest {
-    const message = createBasePipelineRequest();
+  fromPartial<I extends Exact<DeepPartial<PipelineOp>, I>>(object: I): PipelineOp {
+    const message = createBasePipelineOp();
     message.id = object.id ?? "0";
     switch (object.op?.$case) {
       case "get": {
@@ -2367,11 +2455,82 @@ export const PipelineRequest: MessageFns<PipelineRequest> = {
 };
 
 function createBasePipelineResponse(): PipelineResponse {
-  return { id: "0", result: undefined };
+  return { results: [] };
 }
 
 export const PipelineResponse: MessageFns<PipelineResponse> = {
   encode(message: PipelineResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      PipelineResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PipelineResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePipelineResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(PipelineResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PipelineResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => PipelineResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PipelineResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => PipelineResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PipelineResponse>, I>>(base?: I): PipelineResponse {
+    return PipelineResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PipelineResponse>, I>>(object: I): PipelineResponse {
+    const message = createBasePipelineResponse();
+    message.results = object.results?.map((e) => PipelineResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePipelineResult(): PipelineResult {
+  return { id: "0", result: undefined };
+}
+
+export const PipelineResult: MessageFns<PipelineResult> = {
+  encode(message: PipelineResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "0") {
       writer.uint32(8).uint64(message.id);
     }
@@ -2401,7 +2560,7 @@ export const PipelineResponse: MessageFns<PipelineResponse> = {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): PipelineResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): PipelineResult {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -2410,7 +2569,7 @@ export const PipelineResponse: MessageFns<PipelineResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBasePipelineResponse();
+      const message = createBasePipelineResult();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -2490,7 +2649,7 @@ export const PipelineResponse: MessageFns<PipelineResponse> = {
     }
   },
 
-  fromJSON(object: any): PipelineResponse {
+  fromJSON(object: any): PipelineResult {
     return {
       id: isSet(object.id) ? globalThis.String(object.id) : "0",
       result: isSet(object.get)
@@ -2511,7 +2670,7 @@ export const PipelineResponse: MessageFns<PipelineResponse> = {
     };
   },
 
-  toJSON(message: PipelineResponse): unknown {
+  toJSON(message: PipelineResult): unknown {
     const obj: any = {};
     if (message.id !== "0") {
       obj.id = message.id;
@@ -2534,11 +2693,11 @@ export const PipelineResponse: MessageFns<PipelineResponse> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<PipelineResponse>, I>>(base?: I): PipelineResponse {
-    return PipelineResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<PipelineResult>, I>>(base?: I): PipelineResult {
+    return PipelineResult.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<PipelineResponse>, I>>(object: I): PipelineResponse {
-    const message = createBasePipelineResponse();
+  fromPartial<I extends Exact<DeepPartial<PipelineResult>, I>>(object: I): PipelineResult {
+    const message = createBasePipelineResult();
     message.id = object.id ?? "0";
     switch (object.result?.$case) {
       case "get": {
@@ -2812,9 +2971,9 @@ export const StoreServiceService = {
     responseDeserialize: (value: Buffer): WatchResponse => WatchResponse.decode(value),
   },
   /**
-   * Pipeline carries many requests on one long-lived stream. Each request has an
-   * id chosen by the client; each response carries the id of its request.
-   * Responses may arrive in any order.
+   * Pipeline carries many operations on one long-lived stream, many per message in
+   * both directions. Each operation has an id chosen by the client; each result
+   * carries the id of its operation. Results may arrive in any order.
    */
   pipeline: {
     path: "/wheelhouse.store.v1.StoreService/Pipeline" as const,
@@ -2850,9 +3009,9 @@ export interface StoreServiceServer extends UntypedServiceImplementation {
   /** Watch streams every change under a prefix after a revision, in order. */
   watch: handleServerStreamingCall<WatchRequest, WatchResponse>;
   /**
-   * Pipeline carries many requests on one long-lived stream. Each request has an
-   * id chosen by the client; each response carries the id of its request.
-   * Responses may arrive in any order.
+   * Pipeline carries many operations on one long-lived stream, many per message in
+   * both directions. Each operation has an id chosen by the client; each result
+   * carries the id of its operation. Results may arrive in any order.
    */
   pipeline: handleBidiStreamingCall<PipelineRequest, PipelineResponse>;
 }
@@ -2991,9 +3150,9 @@ export interface StoreServiceClient extends Client {
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchResponse>;
   /**
-   * Pipeline carries many requests on one long-lived stream. Each request has an
-   * id chosen by the client; each response carries the id of its request.
-   * Responses may arrive in any order.
+   * Pipeline carries many operations on one long-lived stream, many per message in
+   * both directions. Each operation has an id chosen by the client; each result
+   * carries the id of its operation. Results may arrive in any order.
    */
   pipeline(): ClientDuplexStream<PipelineRequest, PipelineResponse>;
   pipeline(options: Partial<CallOptions>): ClientDuplexStream<PipelineRequest, PipelineResponse>;
