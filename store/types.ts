@@ -108,8 +108,6 @@ export interface BackendOptions {
   readonly observer?: BackendObserver;
   /** Events a watcher may have pending before it is cut off. */
   readonly watchBufferLimit?: number;
-  /** At most this long a batch waits for writers that are about to come back (group commit); 0 never waits. */
-  readonly coalesceMs?: number;
   /** How often expired keys (TTL) are swept, in milliseconds. */
   readonly ttlSweepMs?: number;
 }

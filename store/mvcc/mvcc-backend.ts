@@ -64,14 +64,12 @@ export class MvccBackend implements Backend {
   private readonly hub: WatchHub;
   private readonly observer: BackendObserver;
   private readonly sweepTimer: NodeJS.Timeout;
-  private readonly coalesceMs: number;
 
   private constructor(
     private readonly log: RevisionLog,
     options: BackendOptions,
   ) {
     this.observer = options.observer ?? {};
-    this.coalesceMs = options.coalesceMs ?? Number(process.env.WHEELHOUSE_STORE_COALESCE_MS ?? 1);
     this.hub = new WatchHub(
       {
         eventsBetween: (prefix, after, upTo, max) => this.log.eventsBetween(prefix, after, upTo, max),
@@ -224,12 +222,19 @@ export class MvccBackend implements Backend {
       this.queue.push({ op, resolve, reject });
       if (!this.committing) {
         this.committing = true;
-        this.committed = this.commitLoop();
+        // Started at the end of this event-loop turn, so that the writes submitted in the
+        // same turn (a Pipeline message carries many) share the first sync.
+        this.committed = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.commitLoop());
       }
     });
   }
 
-  /** Drains the queue one durable batch at a time; writes queued during a sync form the next batch. */
+  /**
+   * Drains the queue one durable batch at a time; writes queued during a sync form the
+   * next batch. It does not wait for more writers after a batch: Pipeline clients send
+   * the writes of one turn in one message, so the writers just answered come back
+   * together, and waiting for writers that do not come only adds latency.
+   */
   private async commitLoop(): Promise<void> {
     // `finally` clears the flag in the same tick as the loop last saw the queue empty, so a
     // write queued after that starts a new loop and none is left waiting for a loop that ended.
@@ -269,24 +274,9 @@ export class MvccBackend implements Backend {
         // Refusals are only told once the writes they were checked against are durable.
         for (const { pending, err } of refused) pending.reject(err);
         for (const { pending, event } of accepted) pending.resolve(event);
-        await this.coalesce(this.queue.length + batch.length);
       }
     } finally {
       this.committing = false;
-    }
-  }
-
-  /**
-   * With one sync at a time, writers that were just answered come back while the
-   * next batch is already syncing, and a steady load splits into two alternating
-   * half-size batches. Waiting a moment for them (up to coalesceMs, and only while
-   * the queue is short of the writers just seen) makes each sync carry them all.
-   */
-  private async coalesce(expected: number): Promise<void> {
-    if (this.coalesceMs <= 0 || expected <= 1 || this.closed) return;
-    const deadline = performance.now() + this.coalesceMs;
-    while (this.queue.length < expected && performance.now() < deadline) {
-      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
