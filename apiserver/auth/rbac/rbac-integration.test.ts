@@ -135,15 +135,19 @@ describe('authorization: RBAC and the node authorizer', () => {
       'OK',
     );
 
-    const forbidden: [string, Promise<unknown>][] = [
-      ['create', call(pods, 'createPod', { pod: pod('nope') })],
-      ['delete', call(pods, 'deletePod', { namespace: 'default', name: 'readable' })],
-      ['other namespace', call(pods, 'listPods', { namespace: 'kube-system' })],
-      ['all namespaces', call(pods, 'listPods', { namespace: '' })],
-      ['secrets', call(client('secrets', 'alice'), 'listSecrets', { namespace: 'default' })],
-      ['deployments', call(client('deployments', 'alice'), 'listDeployments', { namespace: 'default' })],
+    const forbidden: [string, ReturnType<typeof outcome>][] = [
+      ['create', outcome(call(pods, 'createPod', { pod: pod('nope') }))],
+      ['delete', outcome(call(pods, 'deletePod', { namespace: 'default', name: 'readable' }))],
+      ['other namespace', outcome(call(pods, 'listPods', { namespace: 'kube-system' }))],
+      ['all namespaces', outcome(call(pods, 'listPods', { namespace: '' }))],
+      ['secrets', outcome(call(client('secrets', 'alice'), 'listSecrets', { namespace: 'default' }))],
+      [
+        'deployments',
+        outcome(call(client('deployments', 'alice'), 'listDeployments', { namespace: 'default' })),
+      ],
     ];
-    for (const [what, p] of forbidden) assert.equal((await outcome(p)).code, 'PERMISSION_DENIED', what);
+    // Each call is wrapped at once, so no rejection waits unhandled while earlier ones are checked.
+    for (const [what, p] of forbidden) assert.equal((await p).code, 'PERMISSION_DENIED', what);
     const del = await outcome(call(pods, 'deletePod', { namespace: 'default', name: 'readable' }));
     assert.match(del.message, /User "alice" cannot delete resource "pods" in the namespace "default"/);
   });
