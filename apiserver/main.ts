@@ -21,6 +21,7 @@ import { defaultServiceAccountIssuer, loadServiceAccountTokens } from './auth/se
 import { TokenFileAuthenticator } from './auth/token-file.js';
 import { X509Authenticator } from './auth/x509.js';
 import { createApiServer } from './server.js';
+import type { KubeletClientTls } from './services/pod-logs.js';
 
 const flags = {
   'store-servers': { type: 'string', default: '127.0.0.1:2379' },
@@ -33,6 +34,9 @@ const flags = {
   'tls-cert-file': { type: 'string' },
   'tls-private-key-file': { type: 'string' },
   'client-ca-file': { type: 'string' },
+  'kubelet-client-certificate': { type: 'string' },
+  'kubelet-client-key': { type: 'string' },
+  'kubelet-certificate-authority': { type: 'string' },
   'token-auth-file': { type: 'string' },
   'anonymous-auth': { type: 'boolean', default: false },
   'authorization-mode': { type: 'string', default: defaultAuthorizationModes.join(',') },
@@ -61,6 +65,10 @@ const usage = `Usage: wheelhouse apiserver [flags]
   --tls-cert-file, --tls-private-key-file
                                    the serving certificate
   --client-ca-file FILE            CA that client certificates must chain to (x509 authentication)
+  --kubelet-client-certificate, --kubelet-client-key
+                                   the apiserver's identity towards kubelets (pod logs)
+  --kubelet-certificate-authority FILE
+                                   CA that kubelets' serving certificates must chain to
   --token-auth-file FILE           static bearer tokens: token,user,uid,"group1,group2"
   --anonymous-auth                 allow requests without credentials (as system:anonymous)
   --authorization-mode LIST        authorizers in order: Node, RBAC, AlwaysAllow (default Node,RBAC)
@@ -95,6 +103,27 @@ export function parseWatchCacheSizes(text: string): Map<string, number> {
     sizes.set(resource.trim(), Number(size));
   }
   return sizes;
+}
+
+/** The kubelet client flags: all three or none (then pod logs answer UNAVAILABLE). */
+function kubeletClientTls(values: {
+  'kubelet-client-certificate'?: string;
+  'kubelet-client-key'?: string;
+  'kubelet-certificate-authority'?: string;
+}): KubeletClientTls | undefined {
+  const {
+    'kubelet-client-certificate': cert,
+    'kubelet-client-key': key,
+    'kubelet-certificate-authority': ca,
+  } = values;
+  if (!cert && !key && !ca) return undefined;
+  if (!cert || !key || !ca) {
+    // Kubelets accept only the apiserver's certificate, and a kubelet not verified may be anyone.
+    throw new Error(
+      '--kubelet-client-certificate, --kubelet-client-key and --kubelet-certificate-authority go together',
+    );
+  }
+  return { cert: readFileSync(cert), key: readFileSync(key), ca: readFileSync(ca) };
 }
 
 export async function runApiserver(argv: string[]): Promise<void> {
@@ -154,6 +183,7 @@ export async function runApiserver(argv: string[]): Promise<void> {
     anonymous: values['anonymous-auth'] ?? false,
   });
 
+  const kubeletClient = kubeletClientTls(values);
   const metrics = createRegistry('apiserver');
   const server = await createApiServer({
     store,
@@ -170,6 +200,7 @@ export async function runApiserver(argv: string[]): Promise<void> {
     metrics,
     serviceAccountTokens,
     ...(audit ? { audit } : {}),
+    ...(kubeletClient ? { kubeletClient } : {}),
   });
   const port = await server.listen(`${values['bind-address']}:${values['secure-port']}`);
   let metricsEndpoint: Awaited<ReturnType<typeof serveMetrics>> | undefined;

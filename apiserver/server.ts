@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { ApiError, Code } from '../sdk/errors.js';
 import { AccessReviewServiceService } from '../sdk/gen/wheelhouse/authorization/v1/access_review_service.js';
 import type { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
+import type { Node } from '../sdk/gen/wheelhouse/core/v1/node.js';
 import { type KindObject, typesOf } from '../sdk/kind-registry.js';
 import { kinds, serviceNameOf } from '../sdk/kinds.js';
 import type { Logger } from '../sdk/logger.js';
@@ -31,6 +32,7 @@ import { GenericRegistry } from './registry/generic-registry.js';
 import type { RequestContext } from './registry/strategy.js';
 import { accessReviewService, accessReviewServiceName } from './services/access-review.js';
 import { kindService, kindServiceDefinition } from './services/kind-service.js';
+import { createPodLogs, type KubeletClientTls } from './services/pod-logs.js';
 import { RequestGate } from './services/request.js';
 import { ObjectStore } from './storage/object-store.js';
 import type { StoreAccess } from './storage/store-access.js';
@@ -55,6 +57,8 @@ export interface ApiServerOptions {
   serviceAccountTokens?: ServiceAccountTokens;
   /** Where every call is recorded; closed (flushed) by stop(). */
   audit?: AuditLog;
+  /** The apiserver's credentials towards kubelets (pod logs); without them GetPodLogs answers UNAVAILABLE. */
+  kubeletClient?: KubeletClientTls;
 }
 
 export { defaultAdmissionPlugins } from './admission/plugins/index.js';
@@ -151,6 +155,18 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     ...(opts.audit ? { onCallEnd: opts.audit.onCallEnd } : {}),
   });
   const gate = new RequestGate(authorizer);
+  // Pod logs: streamed from the kubelet of the Pod's node, found through the Node objects.
+  const podLogs = opts.kubeletClient
+    ? createPodLogs({
+        tls: opts.kubeletClient,
+        getNode: (name) => reader.get<Node>('Node', '', name),
+        nodeEvents: (await registries.get('Node')!.watch('', undefined, lifetime.signal)) as AsyncIterable<{
+          type: string;
+          object: Node;
+        }>,
+        logger: opts.logger,
+      })
+    : undefined;
   const audited = (impl: UntypedServiceImplementation) => opts.audit?.captureRequests(impl) ?? impl;
   grpc.addService(
     accessReviewServiceName,
@@ -164,6 +180,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       audited(
         kindService(registries.get(info.kind)!, gate, {
           ...(opts.serviceAccountTokens?.issuer ? { tokenIssuer: opts.serviceAccountTokens.issuer } : {}),
+          ...(podLogs ? { podLogs: podLogs.source } : {}),
         }),
       ),
     );
@@ -176,6 +193,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     async stop() {
       await grpc.shutdown(2_000);
       lifetime.abort();
+      podLogs?.close();
       await opts.audit?.close();
     },
   };

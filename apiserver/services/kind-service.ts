@@ -92,7 +92,7 @@ export function kindServiceDefinition(info: KindInfo): ServiceDefinition {
   };
 }
 
-/** Logs come from the kubelet of the Pod's node; answered clearly until kubelets serve them. */
+/** Logs come from the kubelet of the Pod's node (see pod-logs.ts). */
 export type PodLogSource = (
   pod: Pod,
   request: Record<string, unknown>,
@@ -247,7 +247,7 @@ export function kindService<T extends KindObject>(
         }
         if (!opts.podLogs) {
           throw ApiError.unavailable(
-            `no kubelet connection for node "${node}": this apiserver cannot stream logs from kubelets yet`,
+            `no kubelet connection for node "${node}": this apiserver was started without --kubelet-client-certificate`,
           );
         }
         await opts.podLogs(pod, req, call as ServerWritableStream<unknown, unknown>, signal);
