@@ -4,11 +4,12 @@
  * addresses and kubelet endpoint with the apiserver's kubelet client certificate.
  */
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { ClientReadableStream } from '@grpc/grpc-js';
+import type { ClientReadableStream, ServerWritableStream } from '@grpc/grpc-js';
 import { type KubeletApiServer, startKubeletApiServer } from '../../kubelet/api-server.js';
 import type { ContainerLogSource } from '../../kubelet/container-logs.js';
 import { fileLogSource } from '../../kubelet/file-log-source.js';
@@ -19,6 +20,7 @@ import { GetPodLogsRequest } from '../../sdk/gen/wheelhouse/core/v1/pod_service.
 import { createLogger } from '../../sdk/logger.js';
 import { ensureClusterPki } from '../../sdk/pki/index.js';
 import { type Cluster, call, startCluster } from '../../test/cluster.js';
+import { createPodLogs, type PodLogs } from './pod-logs.js';
 
 let cluster: Cluster;
 let kubelet: KubeletApiServer;
@@ -236,3 +238,92 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+describe('kubelet connections', () => {
+  /** Node events for createPodLogs, pushed by the test. */
+  function nodeEvents() {
+    const queue: { type: string; object: Node }[] = [];
+    let wake: (() => void) | undefined;
+    return {
+      push(type: string, object: Node) {
+        queue.push({ type, object });
+        wake?.();
+      },
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          while (queue.length > 0) yield queue.shift()!;
+          await new Promise<void>((r) => {
+            wake = r;
+          });
+        }
+      },
+    };
+  }
+
+  function node(name: string, port: number): Node {
+    return Node.fromPartial({
+      metadata: { name },
+      status: {
+        addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
+        daemonEndpoints: { kubeletEndpoint: { port } },
+      },
+    });
+  }
+
+  async function readThrough(logs: PodLogs, pod: Pod): Promise<string> {
+    const parts: Buffer[] = [];
+    const sink = Object.assign(new EventEmitter(), {
+      write: (m: { data: Buffer }) => parts.push(m.data) > 0,
+    });
+    await logs.source(
+      pod,
+      {},
+      sink as unknown as ServerWritableStream<unknown, unknown>,
+      new AbortController().signal,
+    );
+    return Buffer.concat(parts).toString();
+  }
+
+  test('one connection per node, closed when idle and when the node is deleted', async () => {
+    await runningPod('logs-pool', 'node-1', { app: line('pooled') });
+    const pods = cluster.client('pods');
+    const { pod } = await call<{ pod: Pod }>(pods, 'getPod', { namespace: 'default', name: 'logs-pool' });
+    const client = cluster.pki.apiserverKubeletClient;
+    const events = nodeEvents();
+    const nodes = new Map([['node-1', node('node-1', kubelet.port)]]);
+    const logs = createPodLogs({
+      tls: {
+        cert: readFileSync(client.certFile),
+        key: readFileSync(client.keyFile),
+        ca: readFileSync(cluster.pki.caFile),
+      },
+      getNode: async (name) => nodes.get(name),
+      nodeEvents: events,
+      idleMs: 150,
+      logger: createLogger('apiserver', { level: 'silent' }),
+    });
+    try {
+      assert.equal(await readThrough(logs, pod), 'pooled\n');
+      assert.equal(await readThrough(logs, pod), 'pooled\n');
+      assert.deepEqual(logs.connectedNodes(), ['node-1']);
+      await waitFor(() => logs.connectedNodes().length === 0, 'the idle connection to close');
+
+      assert.equal(await readThrough(logs, pod), 'pooled\n');
+      assert.deepEqual(logs.connectedNodes(), ['node-1']);
+      events.push('DELETED', nodes.get('node-1')!);
+      await waitFor(() => logs.connectedNodes().length === 0, 'the deleted node to be forgotten');
+
+      // A node that moved is dialled at its new address.
+      nodes.set('node-1', node('node-1', 1));
+      assert.match(
+        await readThrough(logs, pod).catch(String),
+        /cannot reach the kubelet of node "node-1" at 127.0.0.1:1:/,
+      );
+      nodes.set('node-1', node('node-1', kubelet.port));
+      assert.equal(await readThrough(logs, pod), 'pooled\n');
+    } finally {
+      logs.close();
+    }
+    assert.deepEqual(logs.connectedNodes(), []);
+  });
+});
