@@ -11,7 +11,11 @@ import {
   status,
 } from '@grpc/grpc-js';
 import { ApiError } from '../../sdk/errors.js';
-import { StoreServiceClient } from '../../sdk/gen/wheelhouse/store/v1/store.js';
+import {
+  type PipelineOp,
+  type PipelineResponse,
+  StoreServiceClient,
+} from '../../sdk/gen/wheelhouse/store/v1/store.js';
 import { createLogger } from '../../sdk/logger.js';
 import { ensureCa, ensureCert, ensureStorePki } from '../../sdk/pki/index.js';
 import { StoreClient } from '../client.js';
@@ -155,6 +159,124 @@ describe('store server over the Pipeline client', () => {
       );
       assert.equal(err.code, status.ABORTED);
       assert.ok(err.metadata.get('wheelhouse-current-bin')[0] instanceof Buffer);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+/** Sends `ops` on a raw Pipeline stream in one message and collects the response messages until every op is answered. */
+async function pipelineOnce(c: StoreClient, ops: PipelineOp[]): Promise<PipelineResponse[]> {
+  const stream = c.grpc.pipeline();
+  const messages: PipelineResponse[] = [];
+  let answered = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('data', (res: PipelineResponse) => {
+      messages.push(res);
+      answered += res.results.length;
+      if (answered >= ops.length) resolve();
+    });
+    stream.on('error', reject);
+  });
+  stream.write({ ops });
+  await done;
+  stream.end();
+  stream.cancel();
+  return messages;
+}
+
+const bytes = (s: string) => Buffer.from(s);
+
+describe('store server Pipeline protocol', () => {
+  it('answers each operation of a message under its id, errors per operation', async () => {
+    const c = apiserverClient();
+    try {
+      const a = await c.create('/proto/a', bytes('A'));
+      await c.update('/proto/a', bytes('A2'), a.modRevision);
+      const ops: PipelineOp[] = [
+        { id: '11', op: { $case: 'create', value: { key: '/proto/b', value: bytes('B'), ttlSeconds: '0' } } },
+        { id: '12', op: { $case: 'create', value: { key: '/proto/a', value: bytes('x'), ttlSeconds: '0' } } },
+        {
+          id: '13',
+          op: {
+            $case: 'update',
+            value: {
+              key: '/proto/a',
+              value: bytes('x'),
+              expectedModRevision: String(a.modRevision),
+              ttlSeconds: '0',
+            },
+          },
+        },
+        { id: '14' },
+        { id: '15', op: { $case: 'get', value: { key: '/proto/a', revision: '0' } } },
+        { id: '16', op: { $case: 'delete', value: { key: '/proto/missing', expectedModRevision: '0' } } },
+        { id: '17', op: { $case: 'count', value: { prefix: '/proto/' } } },
+      ];
+      const results = new Map(
+        (await pipelineOnce(c, ops)).flatMap((m) => m.results).map((r) => [r.id, r.result]),
+      );
+      assert.equal(results.size, ops.length, 'every id answered once');
+      assert.equal(results.get('11')?.$case, 'create');
+      const codeOf = (id: string) => {
+        const r = results.get(id);
+        assert.equal(r?.$case, 'error', `${id}: expected an error, got ${r?.$case}`);
+        return r.value;
+      };
+      assert.equal(codeOf('12').code, status.ALREADY_EXISTS);
+      const conflict = codeOf('13');
+      assert.equal(conflict.code, status.ABORTED);
+      assert.equal(conflict.current?.value.toString(), 'A2');
+      assert.equal(codeOf('14').code, status.INVALID_ARGUMENT);
+      assert.equal(codeOf('16').code, status.NOT_FOUND);
+      const got = results.get('15');
+      assert.equal(got?.$case === 'get' && got.value.kv?.value.toString(), 'A2');
+      assert.equal(results.get('17')?.$case, 'count');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('answers reads before the writes of the same message, and a group commit in one message', async () => {
+    const c = apiserverClient();
+    try {
+      await c.create('/order/existing', bytes('E'));
+      const writes: PipelineOp[] = Array.from({ length: 50 }, (_, i) => ({
+        id: String(100 + i),
+        op: { $case: 'create', value: { key: `/order/${i}`, value: bytes(`${i}`), ttlSeconds: '0' } },
+      }));
+      const read: PipelineOp = {
+        id: '1',
+        op: { $case: 'get', value: { key: '/order/existing', revision: '0' } },
+      };
+      const messages = await pipelineOnce(c, [...writes, read]);
+      assert.deepEqual(
+        messages.map((m) => m.results.length),
+        [1, 50],
+        'the read first, alone; then the 50 writes of one sync together',
+      );
+      assert.equal(messages[0]!.results[0]!.id, '1');
+      const revisions = messages[1]!.results.map((r) =>
+        r.result?.$case === 'create' ? Number(r.result.value.kv?.modRevision) : 0,
+      );
+      assert.equal(Math.max(...revisions) - Math.min(...revisions), 49, 'consecutive revisions of one batch');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('splits a large burst of answers into messages of at most 256 results', async () => {
+    const c = apiserverClient();
+    try {
+      await c.create('/burst/a', bytes('A'));
+      const ops: PipelineOp[] = Array.from({ length: 600 }, (_, i) => ({
+        id: String(i + 1),
+        op: { $case: 'get', value: { key: '/burst/a', revision: '0' } },
+      }));
+      const messages = await pipelineOnce(c, ops);
+      const sizes = messages.map((m) => m.results.length);
+      assert.ok(Math.max(...sizes) <= 256, `message sizes ${sizes}`);
+      assert.equal(new Set(messages.flatMap((m) => m.results.map((r) => r.id))).size, 600);
     } finally {
       c.close();
     }
