@@ -5,6 +5,7 @@ import type { Scale } from '../sdk/gen/wheelhouse/apps/v1/scale.js';
 import type { ConfigMap } from '../sdk/gen/wheelhouse/core/v1/config_map.js';
 import type { Event } from '../sdk/gen/wheelhouse/core/v1/event.js';
 import type { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
+import { GetPodLogsRequest } from '../sdk/gen/wheelhouse/core/v1/pod_service.js';
 import { type Cluster, call, startCluster } from '../test/cluster.js';
 import { deployment, pod } from '../test/objects.js';
 import { watch } from '../test/watch.js';
@@ -90,14 +91,13 @@ describe('apiserver: subresources and deletion', () => {
     );
   });
 
-  test('pod logs answer clearly until kubelets serve them', async () => {
+  test('pod logs: a pod without a node, or whose node has no kubelet registered, is answered clearly', async () => {
     const pods = cluster.client('pods');
     const stream = (name: string) =>
       new Promise<string>((resolve) => {
-        const s = (pods as unknown as { getPodLogs(r: unknown): NodeJS.EventEmitter }).getPodLogs({
-          namespace: 'default',
-          name,
-        });
+        const s = (pods as unknown as { getPodLogs(r: unknown): NodeJS.EventEmitter }).getPodLogs(
+          GetPodLogsRequest.fromPartial({ namespace: 'default', name }),
+        );
         s.on('data', () => undefined);
         s.on('error', (e: { code: number; details: string }) => resolve(`${Code[e.code]}: ${e.details}`));
         s.on('end', () => resolve('OK'));
