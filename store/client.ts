@@ -8,7 +8,7 @@
  * stream each and resume by themselves from the last revision they delivered.
  */
 import { type ChannelCredentials, type ChannelOptions, type ClientDuplexStream, status } from '@grpc/grpc-js';
-import { type ApiError, isApiError } from '../sdk/errors.js';
+import { ApiError, isApiError } from '../sdk/errors.js';
 import {
   type PipelineOp,
   type PipelineRequest,
@@ -87,10 +87,12 @@ class PipelineStream {
     stream.on('data', (res: PipelineResponse) => {
       for (const { id, result } of res.results) {
         const pending = this.pending.get(id);
-        if (!pending || !result) continue;
+        if (!pending) continue;
         this.pending.delete(id);
         this.sent--;
-        if (result.$case === 'error') pending.reject(fromPipelineError(result.value));
+        if (!result)
+          pending.reject(new ApiError(status.INTERNAL, `the store answered operation ${id} with nothing`));
+        else if (result.$case === 'error') pending.reject(fromPipelineError(result.value));
         else pending.resolve(result);
       }
       if (this.outbox.length > 0) this.flush();
@@ -127,7 +129,9 @@ class PipelineStream {
       if (this.outbox.length >= MAX_OPS_PER_MESSAGE) this.flush();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
-        // After the microtasks of this turn, so that every call they make goes along.
+        // At the end of the event-loop turn rather than after the current microtasks: the
+        // apiserver's handlers for requests that arrived together run in separate callbacks
+        // of one turn, and their calls should share a message. A lone call pays one turn.
         setImmediate(() => {
           this.flushScheduled = false;
           this.flush();
