@@ -328,6 +328,43 @@ export function backendSuite(name: string, open: OpenBackend): void {
         await it.return?.();
       }));
 
+    it('keeps sending progress notifications while other prefixes are written often', () =>
+      withBackend(open, async (b) => {
+        await b.create('/p/1', v('1'));
+        const ac = new AbortController();
+        const it = b.watch('/p/', 0, { progressIntervalMs: 40, signal: ac.signal })[Symbol.asyncIterator]();
+        // Writes elsewhere every 10 ms, more often than the progress interval, for 300 ms.
+        let writing = true;
+        const writer = (async () => {
+          for (let i = 0; writing; i++) {
+            await b.create(`/q/${i}`, v('x'));
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        })();
+        const started = Date.now();
+        let progress = 0;
+        let lastRevision = 0;
+        while (Date.now() - started < 300) {
+          // A starved watch would never answer: give each wait a deadline.
+          const batch = await Promise.race([
+            it.next(),
+            new Promise<'late'>((r) => setTimeout(() => r('late'), 300)),
+          ]);
+          if (batch === 'late' || batch.done) break;
+          if (batch.value.events.length === 0) {
+            progress++;
+            assert.ok(batch.value.revision >= lastRevision, 'progress revisions never go back');
+            lastRevision = batch.value.revision;
+          }
+        }
+        writing = false;
+        await writer;
+        ac.abort();
+        await it.return?.();
+        assert.ok(progress >= 3, `${progress} progress notifications in 300 ms at a 40 ms interval`);
+        assert.ok(lastRevision > 2, 'progress carries the revisions of the writes elsewhere');
+      }));
+
     it('ends a watch when its signal aborts', () =>
       withBackend(open, async (b) => {
         const ac = new AbortController();

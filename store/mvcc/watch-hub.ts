@@ -62,7 +62,9 @@ export class WatchHub {
         sub.queue = [];
         this.observer.fellBehind?.();
       }
-      sub.wake?.();
+      // Wake only watchers with something to deliver: waking the others would restart their
+      // idle timers, and writes elsewhere would then starve their progress notifications.
+      if (sub.queue.length > 0 || sub.overflowed) sub.wake?.();
     }
   }
 
