@@ -175,19 +175,34 @@ export class GrpcServer {
   private interceptor(): ServerInterceptor {
     const { logger, registry, authenticate, onCallEnd } = this.opts;
     const metrics = registry ? grpcMetrics(registry) : undefined;
+    /** Metric labels by method and by method and code: built once, not on every call. */
+    const labelsByPath = new Map<string, MethodLabels>();
+    const handledByPath = new Map<string, Map<status, HandledLabels>>();
+    const labelsOf = (descriptor: MethodDescriptor): MethodLabels => {
+      let labels = labelsByPath.get(descriptor.path);
+      if (labels === undefined) {
+        labels = methodLabels(descriptor);
+        labelsByPath.set(descriptor.path, labels);
+      }
+      return labels;
+    };
+    const handledLabels = (path: string, labels: MethodLabels, code: status): HandledLabels => {
+      let byCode = handledByPath.get(path);
+      if (byCode === undefined) {
+        byCode = new Map();
+        handledByPath.set(path, byCode);
+      }
+      let handled = byCode.get(code);
+      if (handled === undefined) {
+        handled = Object.freeze({ ...labels, grpc_code: status[code] ?? String(code) });
+        byCode.set(code, handled);
+      }
+      return handled;
+    };
     return (descriptor, call) => {
       const started = process.hrtime.bigint();
       const path = descriptor.path;
-      const slash = path.lastIndexOf('/');
-      const labels = {
-        grpc_service: path.slice(1, slash),
-        grpc_method: path.slice(slash + 1),
-        grpc_type:
-          `${descriptor.requestStream ? 'client' : 'unary'}_${descriptor.responseStream ? 'stream' : 'unary'}`.replace(
-            /^unary_unary$/,
-            'unary',
-          ),
-      };
+      const labels = labelsOf(descriptor);
       metrics?.started.inc(labels);
       let caller: string | undefined;
       let received: Metadata | undefined;
@@ -197,13 +212,22 @@ export class GrpcServer {
         if (ended) return;
         ended = true;
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        metrics?.handled.inc({ ...labels, grpc_code: status[code] ?? String(code) });
-        metrics?.latency.observe(labels, seconds);
-        const entry = { method: path, code: status[code], ms: Math.round(seconds * 1e6) / 1e3, caller };
-        if (code === status.OK || code === status.CANCELLED) logger.debug(entry, 'call');
-        else if (code === status.INTERNAL || code === status.UNKNOWN)
+        if (metrics) {
+          metrics.handled.inc(handledLabels(path, labels, code));
+          metrics.latency.observe(labels, seconds);
+        }
+        if (code === status.OK || code === status.CANCELLED) {
+          // Most calls end here and debug is usually off: build the entry only when it is written.
+          if (logger.isLevelEnabled('debug')) logger.debug(callEntry(path, code, seconds, caller), 'call');
+          return reportEnd(code, details, seconds);
+        }
+        const entry = callEntry(path, code, seconds, caller);
+        if (code === status.INTERNAL || code === status.UNKNOWN)
           logger.warn({ ...entry, detail: details }, 'call failed');
         else logger.info({ ...entry, detail: details }, 'call refused');
+        reportEnd(code, details, seconds);
+      };
+      const reportEnd = (code: status, details: string, seconds: number) => {
         if (onCallEnd) {
           try {
             onCallEnd({ method: path, code, details, seconds, metadata: received, peer: call.getPeer() });
@@ -249,6 +273,26 @@ export class GrpcServer {
       return self;
     };
   }
+}
+
+type MethodLabels = { readonly grpc_service: string; grpc_method: string; grpc_type: string };
+type HandledLabels = MethodLabels & { readonly grpc_code: string };
+
+type MethodDescriptor = { path: string; requestStream: boolean; responseStream: boolean };
+
+function methodLabels(descriptor: MethodDescriptor): MethodLabels {
+  const path = descriptor.path;
+  const slash = path.lastIndexOf('/');
+  const type = `${descriptor.requestStream ? 'client' : 'unary'}_${descriptor.responseStream ? 'stream' : 'unary'}`;
+  return Object.freeze({
+    grpc_service: path.slice(1, slash),
+    grpc_method: path.slice(slash + 1),
+    grpc_type: type === 'unary_unary' ? 'unary' : type,
+  });
+}
+
+function callEntry(method: string, code: status, seconds: number, caller: string | undefined) {
+  return { method, code: status[code], ms: Math.round(seconds * 1e6) / 1e3, caller };
 }
 
 export function createGrpcServer<P>(opts: GrpcServerOptions<P>): GrpcServer {
