@@ -49,8 +49,19 @@ export function createAuthenticator(opts: AuthenticationOptions) {
   };
 }
 
+/**
+ * Authenticators hand out one user object per identity (x509 caches them), so the
+ * object with `system:authenticated` added is kept beside it instead of being built on
+ * every call. Weakly held: a user dropped by its authenticator takes this with it.
+ */
+const authenticated = new WeakMap<UserInfo, UserInfo>();
+
 function withAuthenticated(user: UserInfo): UserInfo {
-  return user.groups.includes('system:authenticated')
-    ? user
-    : { ...user, groups: [...user.groups, 'system:authenticated'] };
+  if (user.groups.includes('system:authenticated')) return user;
+  let result = authenticated.get(user);
+  if (result === undefined) {
+    result = { ...user, groups: [...user.groups, 'system:authenticated'] };
+    authenticated.set(user, result);
+  }
+  return result;
 }

@@ -55,3 +55,43 @@ test('x509: CN is the user, O the groups; other CAs and expired certificates are
       e instanceof ApiError && e.code === Code.UNAUTHENTICATED && /not valid now/.test(e.message),
   );
 });
+
+test('x509: a certificate object seen before still has its validity window checked on every call', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'x509-'));
+  const ca = ensureCa(dir, 'ca');
+  const alice = ensureCert(dir, ca, 'alice', {
+    commonName: 'alice',
+    organizations: ['dev'],
+    usage: 'client',
+  });
+  const auth = new X509Authenticator(readFileSync(ca.certFile, 'utf8'));
+  const x = new X509Certificate(readFileSync(alice.certFile));
+  // As the TLS layer hands it over: the same object for every call on one connection.
+  const cert = { ...peer(alice.certFile), valid_from: x.validFrom, valid_to: x.validTo } as PeerCertificate;
+
+  const user = auth.authenticate(cert);
+  assert.deepEqual(user, { name: 'alice', uid: '', groups: ['dev'] });
+  assert.equal(auth.authenticate(cert), user);
+  const later = new Date(Date.parse(x.validTo) + 1000);
+  assert.throws(
+    () => auth.authenticate(cert, later),
+    (e: unknown) =>
+      e instanceof ApiError && e.code === Code.UNAUTHENTICATED && /not valid now/.test(e.message),
+  );
+  assert.throws(
+    () => auth.authenticate(cert, new Date(Date.parse(x.validFrom) - 1000)),
+    (e: unknown) =>
+      e instanceof ApiError && e.code === Code.UNAUTHENTICATED && /not valid now/.test(e.message),
+  );
+
+  // A different object with a certificate from another CA is never taken for a known one.
+  const other = ensureCa(dir, 'other-ca');
+  const mallory = ensureCert(dir, other, 'alice-too', { commonName: 'alice', usage: 'client' });
+  const m = new X509Certificate(readFileSync(mallory.certFile));
+  const forged = {
+    ...peer(mallory.certFile),
+    valid_from: m.validFrom,
+    valid_to: m.validTo,
+  } as PeerCertificate;
+  assert.throws(() => auth.authenticate(forged), /not signed by a trusted/);
+});

@@ -7,9 +7,22 @@ import type { PeerCertificate } from 'node:tls';
 import { ClientCertificateVerifier } from '../../sdk/pki/client-certificates.js';
 import type { UserInfo } from './types.js';
 
+/** A certificate object the verifier accepted, with its validity window. */
+interface Accepted {
+  readonly user: UserInfo;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}
+
 export class X509Authenticator {
   private readonly verifier: ClientCertificateVerifier;
   private readonly users = new WeakMap<object, UserInfo>();
+  /**
+   * By certificate object: the server hands every call on one connection the same
+   * object, so a connection's later calls only need the validity window checked (the
+   * chain was verified for exactly this object). Anything else goes to the verifier.
+   */
+  private readonly accepted = new WeakMap<PeerCertificate, Accepted>();
 
   constructor(caBundlePem: string) {
     this.verifier = new ClientCertificateVerifier(caBundlePem);
@@ -17,12 +30,20 @@ export class X509Authenticator {
 
   /** The user of a verified certificate; undefined when none was presented; throws when it is not valid. */
   authenticate(cert: PeerCertificate | undefined, now = new Date()): UserInfo | undefined {
+    const known = cert === undefined ? undefined : this.accepted.get(cert);
+    // Outside the window, the verifier below refuses it with its own message.
+    if (known !== undefined && now >= known.notBefore && now <= known.notAfter) return known.user;
     const identity = this.verifier.verify(cert, now);
-    if (identity === undefined) return undefined;
+    if (identity === undefined || cert === undefined) return undefined;
     let user = this.users.get(identity);
     if (user === undefined) {
       user = { name: identity.commonName, uid: '', groups: [...identity.organizations] };
       this.users.set(identity, user);
+    }
+    const notBefore = new Date(cert.valid_from);
+    const notAfter = new Date(cert.valid_to);
+    if (!Number.isNaN(notBefore.getTime()) && !Number.isNaN(notAfter.getTime())) {
+      this.accepted.set(cert, { user, notBefore, notAfter });
     }
     return user;
   }
