@@ -3,7 +3,8 @@
  * on create: the kubelet evicts BestEffort Pods first and Guaranteed Pods last.
  */
 import type { PodSpec } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { Quantity } from '../../sdk/quantity.js';
+import type { Quantity } from '../../sdk/quantity.js';
+import { tryParseQuantity } from './quantity-cache.js';
 
 export type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
 
@@ -12,7 +13,7 @@ const computeResources = ['cpu', 'memory'] as const;
 function quantity(list: Readonly<Record<string, string>>, name: string): Quantity | undefined {
   const value = list[name];
   if (value === undefined) return undefined;
-  const parsed = Quantity.tryParse(value);
+  const parsed = tryParseQuantity(value);
   return parsed.ok && !parsed.quantity.isZero() ? parsed.quantity : undefined;
 }
 

@@ -4,10 +4,11 @@
  * Shared by Pods, LimitRanges, ResourceQuotas and Node status.
  */
 import type { ResourceRequirements } from '../../sdk/gen/wheelhouse/core/v1/container.js';
-import { Quantity } from '../../sdk/quantity.js';
+import type { Quantity } from '../../sdk/quantity.js';
 import { type ErrorList, invalid } from '../validation/field-error.js';
 import type { FieldPath } from '../validation/field-path.js';
 import { validateQualifiedName } from '../validation/names.js';
+import { tryParseQuantity } from './quantity-cache.js';
 
 export type ResourceList = Readonly<Record<string, string>>;
 
@@ -64,7 +65,7 @@ export function validateResourceName(name: string, path: FieldPath, rule: Resour
 
 /** Parses a quantity for validation: undefined (with an error pushed) when it does not parse. */
 export function parseQuantityAt(value: string, path: FieldPath, errs: ErrorList): Quantity | undefined {
-  const parsed = Quantity.tryParse(value);
+  const parsed = tryParseQuantity(value);
   if (!parsed.ok) {
     errs.push(
       invalid(

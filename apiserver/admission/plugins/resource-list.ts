@@ -2,6 +2,7 @@
 import type { Container, ResourceRequirements } from '../../../sdk/gen/wheelhouse/core/v1/container.js';
 import type { PodSpec } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { Quantity } from '../../../sdk/quantity.js';
+import { tryParseQuantity } from '../../kinds/quantity-cache.js';
 
 export type ResourceList = Map<string, Quantity>;
 
@@ -9,7 +10,7 @@ export type ResourceList = Map<string, Quantity>;
 export function parseList(list: Readonly<Record<string, string>> | undefined): ResourceList {
   const out: ResourceList = new Map();
   for (const [name, text] of Object.entries(list ?? {})) {
-    const parsed = Quantity.tryParse(text);
+    const parsed = tryParseQuantity(text);
     if (parsed.ok) out.set(name, parsed.quantity);
   }
   return out;
