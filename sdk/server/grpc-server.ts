@@ -199,62 +199,31 @@ export class GrpcServer {
       }
       return handled;
     };
+    const shared: CallShared = { logger, metrics, onCallEnd, handledLabels };
     return (descriptor, call) => {
-      const started = process.hrtime.bigint();
       const path = descriptor.path;
       const labels = labelsOf(descriptor);
       metrics?.started.inc(labels);
-      let caller: string | undefined;
-      let received: Metadata | undefined;
-      let ended = false;
-      /** Logs, counts and reports the call's end, once: by its status, or by the client cancelling it. */
-      const finish = (code: status, details: string) => {
-        if (ended) return;
-        ended = true;
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        if (metrics) {
-          metrics.handled.inc(handledLabels(path, labels, code));
-          metrics.latency.observe(labels, seconds);
-        }
-        if (code === status.OK || code === status.CANCELLED) {
-          // Most calls end here and debug is usually off: build the entry only when it is written.
-          if (logger.isLevelEnabled('debug')) logger.debug(callEntry(path, code, seconds, caller), 'call');
-          return reportEnd(code, details, seconds);
-        }
-        const entry = callEntry(path, code, seconds, caller);
-        if (code === status.INTERNAL || code === status.UNKNOWN)
-          logger.warn({ ...entry, detail: details }, 'call failed');
-        else logger.info({ ...entry, detail: details }, 'call refused');
-        reportEnd(code, details, seconds);
-      };
-      const reportEnd = (code: status, details: string, seconds: number) => {
-        if (onCallEnd) {
-          try {
-            onCallEnd({ method: path, code, details, seconds, metadata: received, peer: call.getPeer() });
-          } catch (err) {
-            logger.error({ err }, 'call end hook failed');
-          }
-        }
-      };
+      const record = new CallRecord(shared, path, labels, call);
       const self: ServerInterceptingCall = new ServerInterceptingCall(call, {
         start: (next) => {
           next({
-            onCancel: () => finish(status.CANCELLED, 'cancelled by the client'),
+            onCancel: () => record.finish(status.CANCELLED, 'cancelled by the client'),
             onReceiveMetadata: (metadata, proceed) => {
-              received = metadata;
+              record.received = metadata;
               if (authenticate === undefined) {
                 proceed(metadata);
                 return;
               }
               const peer = peerIdentity(call);
-              caller = peer.commonName;
+              record.caller = peer.commonName;
               Promise.resolve()
                 .then(() => authenticate(peer, path, metadata))
                 .then(
                   (principal) => {
                     callers.set(metadata, principal);
                     const name = (principal as { name?: unknown } | undefined)?.name;
-                    if (typeof name === 'string') caller = name;
+                    if (typeof name === 'string') record.caller = name;
                     proceed(metadata);
                   },
                   (err: unknown) =>
@@ -266,12 +235,75 @@ export class GrpcServer {
           });
         },
         sendStatus: (st, next) => {
-          finish(st.code ?? status.UNKNOWN, st.details ?? '');
+          record.finish(st.code ?? status.UNKNOWN, st.details ?? '');
           next(st);
         },
       });
       return self;
     };
+  }
+}
+
+/** What every call's record needs from its server. */
+interface CallShared {
+  readonly logger: Logger;
+  readonly metrics: ReturnType<typeof grpcMetrics> | undefined;
+  readonly onCallEnd: ((end: CallEnd) => void) | undefined;
+  readonly handledLabels: (path: string, labels: MethodLabels, code: status) => HandledLabels;
+}
+
+/**
+ * One call as the interceptor follows it. A class rather than closures: its methods are
+ * made once, not for every call.
+ */
+class CallRecord {
+  private readonly started = process.hrtime.bigint();
+  caller: string | undefined;
+  received: Metadata | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly shared: CallShared,
+    private readonly path: string,
+    private readonly labels: MethodLabels,
+    private readonly call: { getPeer(): string },
+  ) {}
+
+  /** Logs, counts and reports the call's end, once: by its status, or by the client cancelling it. */
+  finish(code: status, details: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    const { logger, metrics } = this.shared;
+    const seconds = Number(process.hrtime.bigint() - this.started) / 1e9;
+    if (metrics) {
+      metrics.handled.inc(this.shared.handledLabels(this.path, this.labels, code));
+      metrics.latency.observe(this.labels, seconds);
+    }
+    if (code === status.OK || code === status.CANCELLED) {
+      // Most calls end here and debug is usually off: build the entry only when it is written.
+      if (logger.isLevelEnabled('debug'))
+        logger.debug(callEntry(this.path, code, seconds, this.caller), 'call');
+    } else {
+      const entry = callEntry(this.path, code, seconds, this.caller);
+      if (code === status.INTERNAL || code === status.UNKNOWN)
+        logger.warn({ ...entry, detail: details }, 'call failed');
+      else logger.info({ ...entry, detail: details }, 'call refused');
+    }
+    const onCallEnd = this.shared.onCallEnd;
+    if (onCallEnd) {
+      try {
+        onCallEnd({
+          method: this.path,
+          code,
+          details,
+          seconds,
+          metadata: this.received,
+          peer: this.call.getPeer(),
+        });
+      } catch (err) {
+        logger.error({ err }, 'call end hook failed');
+      }
+    }
   }
 }
 
