@@ -365,6 +365,35 @@ export function backendSuite(name: string, open: OpenBackend): void {
         assert.ok(lastRevision > 2, 'progress carries the revisions of the writes elsewhere');
       }));
 
+    it('sends a progress notification at once when progress is requested', () =>
+      withBackend(open, async (b) => {
+        await b.create('/p/1', v('1'));
+        const ac = new AbortController();
+        // An idle interval far beyond the test's deadline: only the request can produce the notification.
+        const it = b
+          .watch('/p/', 0, { progressIntervalMs: 60_000, signal: ac.signal })
+          [Symbol.asyncIterator]();
+        const next = it.next();
+        for (let i = 0; i < 3; i++) await b.create(`/q/${i}`, v('x'));
+        const started = Date.now();
+        const revision = await b.requestProgress();
+        assert.equal(revision, 4);
+        const batch = await Promise.race([
+          next,
+          new Promise<'late'>((r) => setTimeout(() => r('late'), 1000)),
+        ]);
+        assert.notEqual(batch, 'late', 'no progress notification within 1 s of the request');
+        if (batch === 'late' || batch.done) return;
+        assert.deepEqual(batch.value.events, []);
+        assert.ok(
+          batch.value.revision >= revision,
+          `progress at ${batch.value.revision}, requested at ${revision}`,
+        );
+        assert.ok(Date.now() - started < 200, 'the notification came promptly');
+        ac.abort();
+        await it.return?.();
+      }));
+
     it('ends a watch when its signal aborts', () =>
       withBackend(open, async (b) => {
         const ac = new AbortController();

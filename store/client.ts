@@ -220,6 +220,16 @@ export class StoreClient {
     return { prevKv: kvFromProto(res.prevKv!), revision: Number(res.revision) };
   }
 
+  /**
+   * The store's current revision; every open watch with nothing pending sends a progress
+   * notification at once. Travels on the pipeline with the other calls, and is retried
+   * like a read: asking twice does no harm.
+   */
+  async requestProgress(): Promise<number> {
+    const res = await this.read('requestProgress', { $case: 'requestProgress', value: {} });
+    return Number(res.revision);
+  }
+
   /** Unary: compaction is an operator's action, not the apiserver's hot path. */
   compact(revision: number): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -311,7 +321,10 @@ export class StoreClient {
     return (await this.stream().send(op)).value as ResultOf<C>;
   }
 
-  private async read<C extends 'get' | 'list' | 'count'>(_kind: C, op: Extract<Op, { $case: C }>) {
+  private async read<C extends 'get' | 'list' | 'count' | 'requestProgress'>(
+    _kind: C,
+    op: Extract<Op, { $case: C }>,
+  ) {
     for (let attempt = 1; ; attempt++) {
       try {
         return (await this.stream().send(op)).value as ResultOf<C>;

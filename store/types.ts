@@ -92,6 +92,13 @@ export interface Backend {
    * exactly once. A consumer that lets too much pile up gets ErrFellBehind.
    */
   watch(prefix: string, startRevision: number, options?: WatchOptions): AsyncIterable<WatchBatch>;
+  /**
+   * Resolves with the current revision R and makes every open watch with nothing pending
+   * yield a progress notification (revision >= R) now rather than after its idle
+   * interval: how a watcher's reader learns promptly that it is up to date (etcd's
+   * RequestProgress).
+   */
+  requestProgress(): Promise<number>;
   status(): Promise<BackendStatus>;
   close(): Promise<void>;
 }

@@ -54,7 +54,11 @@ export class GenericRegistry<T extends KindObject> {
 
   // ---- reads ---------------------------------------------------------------------------------
 
-  /** Reads one object: from the watch cache when the client allows any version ("0"), else from the store. */
+  /**
+   * Reads one object: from the watch cache when there is one (at once for "0", after it
+   * has caught up with the revision asked for or with the store otherwise), else from
+   * the store.
+   */
   async get(namespace: string, name: string, resourceVersion = ''): Promise<T> {
     const ns = this.namespaceOf(namespace);
     this.requireName(name);
@@ -66,6 +70,14 @@ export class GenericRegistry<T extends KindObject> {
     const minRevision = parseResourceVersion(resourceVersion);
     if (minRevision !== undefined && this.cache) {
       await this.cache.waitForRevision(minRevision);
+      const cached = this.cache.get(this.store.key(ns, name));
+      if (cached === undefined) throw this.store.notFound(name);
+      return cached;
+    }
+    if (this.cache) {
+      // A consistent read from the cache: once it has caught up with a revision current
+      // after the request arrived, it holds what the store would have answered.
+      await this.cache.waitForRevision(await this.storeRevision());
       const cached = this.cache.get(this.store.key(ns, name));
       if (cached === undefined) throw this.store.notFound(name);
       return cached;
@@ -157,7 +169,7 @@ export class GenericRegistry<T extends KindObject> {
 
   /** The store's current revision: what a consistent read from the cache must wait for. */
   private async storeRevision(): Promise<number> {
-    return this.store.currentRevision();
+    return this.store.consistentRevision();
   }
 
   // ---- create --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { typesOf } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
 import { type KeyValue, StoreError } from '../../store/types.js';
 import { namespacePrefix, objectKey } from './keys.js';
+import { type ProgressRequests, progressRequestsOf } from './progress-requests.js';
 import type { StoreAccess } from './store-access.js';
 
 export interface Stored<T> {
@@ -27,12 +28,14 @@ export interface ListPage<T> {
 
 export class ObjectStore<T extends KindObject> {
   private readonly types: KindTypes<T>;
+  private readonly progress: ProgressRequests;
 
   constructor(
     readonly info: KindInfo,
     private readonly backend: StoreAccess,
   ) {
     this.types = typesOf(info) as unknown as KindTypes<T>;
+    this.progress = progressRequestsOf(backend);
   }
 
   key(namespace: string, name: string): string {
@@ -72,6 +75,16 @@ export class ObjectStore<T extends KindObject> {
   /** The store's current revision (a read of the resource's prefix key, which holds no object). */
   async currentRevision(): Promise<number> {
     return (await this.call(() => this.backend.get(this.prefix('')), '')).revision;
+  }
+
+  /**
+   * A revision current after this call, for a consistent read from a watch cache: the
+   * store also makes every idle watch report its progress at once, so the cache reaches
+   * this revision without waiting for its idle interval. One request per event-loop
+   * turn, shared by every caller (of any kind) that arrived before it left.
+   */
+  async consistentRevision(): Promise<number> {
+    return this.call(() => this.progress.revision(), '');
   }
 
   /** The revision at and below which the store has discarded history. */

@@ -183,6 +183,12 @@ export class MvccBackend implements Backend {
     return this.hub.watch(prefix, start, options);
   }
 
+  async requestProgress(): Promise<number> {
+    if (this.closed) throw ErrClosed();
+    this.hub.requestProgress();
+    return this.revision;
+  }
+
   async status(): Promise<BackendStatus> {
     return {
       revision: this.revision,

@@ -27,6 +27,8 @@ interface Subscriber {
   /** The revision of the last commit published to this subscriber. */
   seen: number;
   overflowed: boolean;
+  /** A progress notification was requested and has not been sent yet. */
+  progressNow: boolean;
   wake?: () => void;
 }
 
@@ -68,6 +70,19 @@ export class WatchHub {
     }
   }
 
+  /**
+   * Makes every live watcher with nothing queued send a progress notification at its
+   * next chance, whatever its idle interval. Each reports the revision it has seen,
+   * which is the current revision: publish runs synchronously with the commit.
+   */
+  requestProgress(): void {
+    for (const sub of this.subscribers) {
+      if (sub.overflowed) continue;
+      sub.progressNow = true;
+      if (sub.queue.length === 0) sub.wake?.();
+    }
+  }
+
   get size(): number {
     return this.subscribers.size;
   }
@@ -86,7 +101,13 @@ export class WatchHub {
     const { signal, progressIntervalMs = 0 } = options;
     if (this.closed) throw ErrClosed();
     const registeredAt = this.source.currentRevision();
-    const sub: Subscriber = { prefix, queue: [], seen: registeredAt, overflowed: false };
+    const sub: Subscriber = {
+      prefix,
+      queue: [],
+      seen: registeredAt,
+      overflowed: false,
+      progressNow: false,
+    };
     this.subscribers.add(sub);
     this.observer.watchers?.(this.subscribers.size);
     const onAbort = () => sub.wake?.();
@@ -112,11 +133,18 @@ export class WatchHub {
         if (sub.queue.length > 0) {
           const events = sub.queue;
           sub.queue = [];
+          // A batch of events carries its revision too: it answers a pending progress request.
+          sub.progressNow = false;
           delivered = sub.seen;
           yield { events, revision: delivered };
           continue;
         }
         delivered = sub.seen;
+        if (sub.progressNow) {
+          sub.progressNow = false;
+          yield { events: [], revision: delivered };
+          continue;
+        }
         const idle = await this.sleep(sub, progressIntervalMs);
         if (idle && sub.queue.length === 0 && !sub.overflowed && !signal?.aborted) {
           yield { events: [], revision: sub.seen };

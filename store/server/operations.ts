@@ -15,6 +15,7 @@ export interface Operations {
   create(req: pb.CreateRequest): Promise<pb.CreateResponse>;
   update(req: pb.UpdateRequest): Promise<pb.UpdateResponse>;
   delete(req: pb.DeleteRequest): Promise<pb.DeleteResponse>;
+  requestProgress(req: pb.RequestProgressRequest): Promise<pb.RequestProgressResponse>;
 }
 
 export function createOperations(backend: Backend, metrics?: StoreMetrics): Operations {
@@ -61,5 +62,8 @@ export function createOperations(backend: Backend, metrics?: StoreMetrics): Oper
         const { prevKv, revision } = await backend.delete(req.key, expected);
         return { prevKv: kvToProto(prevKv), revision: String(revision) };
       }),
+    async requestProgress() {
+      return { revision: String(await backend.requestProgress()) };
+    },
   };
 }

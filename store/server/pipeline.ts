@@ -40,6 +40,8 @@ async function dispatch(ops: Operations, op: PipelineOp['op']): Promise<Result> 
       return { $case: 'update', value: await ops.update(op.value) };
     case 'delete':
       return { $case: 'delete', value: await ops.delete(op.value) };
+    case 'requestProgress':
+      return { $case: 'requestProgress', value: await ops.requestProgress(op.value) };
     default:
       throw ErrInvalidArgument('pipeline operation carries no request');
   }

@@ -318,6 +318,47 @@ describe('store server watch', () => {
     }
   });
 
+  it('sends a progress notification at once on RequestProgress, pipelined and unary', async () => {
+    const c = apiserverClient();
+    const ac = new AbortController();
+    try {
+      await c.create('/progress/p/a', Buffer.from('1'));
+      const it = c
+        .watch('/progress/p/', 0, { signal: ac.signal, progressIntervalMs: 60_000 })
+        [Symbol.asyncIterator]();
+      const start = await it.next();
+      assert.equal(start.value?.events.length, 0, 'the first answer names the start revision');
+      const within = async (ms: number) => {
+        const batch = await Promise.race([
+          it.next(),
+          new Promise<'late'>((r) => setTimeout(() => r('late'), ms)),
+        ]);
+        assert.ok(batch !== 'late' && !batch.done, `no progress notification within ${ms} ms of the request`);
+        return batch.value;
+      };
+
+      await c.create('/progress/q/a', Buffer.from('x'));
+      const revision = await c.requestProgress();
+      const viaPipeline = await within(1000);
+      assert.deepEqual(viaPipeline.events, []);
+      assert.ok(
+        viaPipeline.revision >= revision,
+        `progress at ${viaPipeline.revision}, asked at ${revision}`,
+      );
+
+      await c.create('/progress/q/b', Buffer.from('x'));
+      const unary = await new Promise<number>((resolve, reject) =>
+        c.grpc.requestProgress({}, (err, res) => (err ? reject(err) : resolve(Number(res.revision)))),
+      );
+      assert.ok(unary > revision, 'the unary answer names the current revision');
+      const viaUnary = await within(1000);
+      assert.ok(viaUnary.revision >= unary, `progress at ${viaUnary.revision}, asked at ${unary}`);
+    } finally {
+      ac.abort();
+      c.close();
+    }
+  });
+
   it('cuts off a watcher that stops reading, and the client resumes it with nothing lost', async () => {
     const c = apiserverClient();
     try {

@@ -35,6 +35,7 @@ export function createStoreService(
     create: unary(ops.create),
     update: unary(ops.update),
     delete: unary(ops.delete),
+    requestProgress: unary(ops.requestProgress),
     compact: unary(async (req) => ({
       compactRevision: String(await backend.compact(toCount('revision', req.revision))),
     })),

@@ -182,6 +182,21 @@ export interface CompactResponse {
 export interface StatusRequest {
 }
 
+/**
+ * RequestProgressRequest asks for the current revision and a progress notification
+ * on every idle watch.
+ */
+export interface RequestProgressRequest {
+}
+
+/**
+ * RequestProgressResponse carries the revision current when the request was served:
+ * every idle watch's next notification reports at least this revision.
+ */
+export interface RequestProgressResponse {
+  revision: string;
+}
+
 /** StatusResponse describes the store. */
 export interface StatusResponse {
   revision: string;
@@ -244,6 +259,7 @@ export interface PipelineOp {
     | { $case: "create"; value: CreateRequest }
     | { $case: "update"; value: UpdateRequest }
     | { $case: "delete"; value: DeleteRequest }
+    | { $case: "requestProgress"; value: RequestProgressRequest }
     | undefined;
 }
 
@@ -267,6 +283,7 @@ export interface PipelineResult {
     | { $case: "update"; value: UpdateResponse }
     | { $case: "delete"; value: DeleteResponse }
     | { $case: "error"; value: PipelineError }
+    | { $case: "requestProgress"; value: RequestProgressResponse }
     | undefined;
 }
 
@@ -1744,6 +1761,125 @@ export const StatusRequest: MessageFns<StatusRequest> = {
   },
 };
 
+function createBaseRequestProgressRequest(): RequestProgressRequest {
+  return {};
+}
+
+export const RequestProgressRequest: MessageFns<RequestProgressRequest> = {
+  encode(_: RequestProgressRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestProgressRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestProgressRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): RequestProgressRequest {
+    return {};
+  },
+
+  toJSON(_: RequestProgressRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestProgressRequest>, I>>(base?: I): RequestProgressRequest {
+    return RequestProgressRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestProgressRequest>, I>>(_: I): RequestProgressRequest {
+    const message = createBaseRequestProgressRequest();
+    return message;
+  },
+};
+
+function createBaseRequestProgressResponse(): RequestProgressResponse {
+  return { revision: "0" };
+}
+
+export const RequestProgressResponse: MessageFns<RequestProgressResponse> = {
+  encode(message: RequestProgressResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.revision !== "0") {
+      writer.uint32(8).int64(message.revision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestProgressResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestProgressResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.revision = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestProgressResponse {
+    return { revision: isSet(object.revision) ? globalThis.String(object.revision) : "0" };
+  },
+
+  toJSON(message: RequestProgressResponse): unknown {
+    const obj: any = {};
+    if (message.revision !== "0") {
+      obj.revision = message.revision;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestProgressResponse>, I>>(base?: I): RequestProgressResponse {
+    return RequestProgressResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestProgressResponse>, I>>(object: I): RequestProgressResponse {
+    const message = createBaseRequestProgressResponse();
+    message.revision = object.revision ?? "0";
+    return message;
+  },
+};
+
 function createBaseStatusResponse(): StatusResponse {
   return { revision: "0", compactRevision: "0", keys: "0", dbSizeBytes: "0", backend: "" };
 }
@@ -2281,6 +2417,9 @@ export const PipelineOp: MessageFns<PipelineOp> = {
       case "delete":
         DeleteRequest.encode(message.op.value, writer.uint32(58).fork()).join();
         break;
+      case "requestProgress":
+        RequestProgressRequest.encode(message.op.value, writer.uint32(66).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2354,6 +2493,14 @@ export const PipelineOp: MessageFns<PipelineOp> = {
             message.op = { $case: "delete", value: DeleteRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.op = { $case: "requestProgress", value: RequestProgressRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2381,6 +2528,10 @@ export const PipelineOp: MessageFns<PipelineOp> = {
         ? { $case: "update", value: UpdateRequest.fromJSON(object.update) }
         : isSet(object.delete)
         ? { $case: "delete", value: DeleteRequest.fromJSON(object.delete) }
+        : isSet(object.requestProgress)
+        ? { $case: "requestProgress", value: RequestProgressRequest.fromJSON(object.requestProgress) }
+        : isSet(object.request_progress)
+        ? { $case: "requestProgress", value: RequestProgressRequest.fromJSON(object.request_progress) }
         : undefined,
     };
   },
@@ -2402,6 +2553,8 @@ export const PipelineOp: MessageFns<PipelineOp> = {
       obj.update = UpdateRequest.toJSON(message.op.value);
     } else if (message.op?.$case === "delete") {
       obj.delete = DeleteRequest.toJSON(message.op.value);
+    } else if (message.op?.$case === "requestProgress") {
+      obj.requestProgress = RequestProgressRequest.toJSON(message.op.value);
     }
     return obj;
   },
@@ -2446,6 +2599,12 @@ export const PipelineOp: MessageFns<PipelineOp> = {
       case "delete": {
         if (object.op?.value !== undefined && object.op?.value !== null) {
           message.op = { $case: "delete", value: DeleteRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "requestProgress": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "requestProgress", value: RequestProgressRequest.fromPartial(object.op.value) };
         }
         break;
       }
@@ -2556,6 +2715,9 @@ export const PipelineResult: MessageFns<PipelineResult> = {
       case "error":
         PipelineError.encode(message.result.value, writer.uint32(66).fork()).join();
         break;
+      case "requestProgress":
+        RequestProgressResponse.encode(message.result.value, writer.uint32(74).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2637,6 +2799,17 @@ export const PipelineResult: MessageFns<PipelineResult> = {
             message.result = { $case: "error", value: PipelineError.decode(reader, reader.uint32()) };
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.result = {
+              $case: "requestProgress",
+              value: RequestProgressResponse.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2666,6 +2839,10 @@ export const PipelineResult: MessageFns<PipelineResult> = {
         ? { $case: "delete", value: DeleteResponse.fromJSON(object.delete) }
         : isSet(object.error)
         ? { $case: "error", value: PipelineError.fromJSON(object.error) }
+        : isSet(object.requestProgress)
+        ? { $case: "requestProgress", value: RequestProgressResponse.fromJSON(object.requestProgress) }
+        : isSet(object.request_progress)
+        ? { $case: "requestProgress", value: RequestProgressResponse.fromJSON(object.request_progress) }
         : undefined,
     };
   },
@@ -2689,6 +2866,8 @@ export const PipelineResult: MessageFns<PipelineResult> = {
       obj.delete = DeleteResponse.toJSON(message.result.value);
     } else if (message.result?.$case === "error") {
       obj.error = PipelineError.toJSON(message.result.value);
+    } else if (message.result?.$case === "requestProgress") {
+      obj.requestProgress = RequestProgressResponse.toJSON(message.result.value);
     }
     return obj;
   },
@@ -2739,6 +2918,15 @@ export const PipelineResult: MessageFns<PipelineResult> = {
       case "error": {
         if (object.result?.value !== undefined && object.result?.value !== null) {
           message.result = { $case: "error", value: PipelineError.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "requestProgress": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = {
+            $case: "requestProgress",
+            value: RequestProgressResponse.fromPartial(object.result.value),
+          };
         }
         break;
       }
@@ -2960,6 +3148,22 @@ export const StoreServiceService = {
     responseSerialize: (value: StatusResponse): Buffer => Buffer.from(StatusResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StatusResponse => StatusResponse.decode(value),
   },
+  /**
+   * RequestProgress returns the current revision and makes every open watch that has
+   * nothing pending send a progress notification at once, instead of after its idle
+   * interval, so that a watcher can learn promptly that it has seen that revision.
+   */
+  requestProgress: {
+    path: "/wheelhouse.store.v1.StoreService/RequestProgress" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RequestProgressRequest): Buffer =>
+      Buffer.from(RequestProgressRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RequestProgressRequest => RequestProgressRequest.decode(value),
+    responseSerialize: (value: RequestProgressResponse): Buffer =>
+      Buffer.from(RequestProgressResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RequestProgressResponse => RequestProgressResponse.decode(value),
+  },
   /** Watch streams every change under a prefix after a revision, in order. */
   watch: {
     path: "/wheelhouse.store.v1.StoreService/Watch" as const,
@@ -3006,6 +3210,12 @@ export interface StoreServiceServer extends UntypedServiceImplementation {
   compact: handleUnaryCall<CompactRequest, CompactResponse>;
   /** Status reports revisions, key count and database size. */
   status: handleUnaryCall<StatusRequest, StatusResponse>;
+  /**
+   * RequestProgress returns the current revision and makes every open watch that has
+   * nothing pending send a progress notification at once, instead of after its idle
+   * interval, so that a watcher can learn promptly that it has seen that revision.
+   */
+  requestProgress: handleUnaryCall<RequestProgressRequest, RequestProgressResponse>;
   /** Watch streams every change under a prefix after a revision, in order. */
   watch: handleServerStreamingCall<WatchRequest, WatchResponse>;
   /**
@@ -3141,6 +3351,26 @@ export interface StoreServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: StatusResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * RequestProgress returns the current revision and makes every open watch that has
+   * nothing pending send a progress notification at once, instead of after its idle
+   * interval, so that a watcher can learn promptly that it has seen that revision.
+   */
+  requestProgress(
+    request: RequestProgressRequest,
+    callback: (error: ServiceError | null, response: RequestProgressResponse) => void,
+  ): ClientUnaryCall;
+  requestProgress(
+    request: RequestProgressRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RequestProgressResponse) => void,
+  ): ClientUnaryCall;
+  requestProgress(
+    request: RequestProgressRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RequestProgressResponse) => void,
   ): ClientUnaryCall;
   /** Watch streams every change under a prefix after a revision, in order. */
   watch(request: WatchRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchResponse>;
