@@ -76,11 +76,20 @@ export class GenericRegistry<T extends KindObject> {
     }
     if (this.cache) {
       // A consistent read from the cache: once it has caught up with a revision current
-      // after the request arrived, it holds what the store would have answered.
-      await this.cache.waitForRevision(await this.storeRevision());
-      const cached = this.cache.get(this.store.key(ns, name));
-      if (cached === undefined) throw this.store.notFound(name);
-      return cached;
+      // after the request arrived, it holds what the store would have answered. A cache
+      // that cannot catch up in time is passed over: the store answers, as in Kubernetes.
+      const caughtUp = await this.cache.waitForRevision(await this.storeRevision()).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof ApiError && err.code === Code.UNAVAILABLE) return false;
+          throw err;
+        },
+      );
+      if (caughtUp) {
+        const cached = this.cache.get(this.store.key(ns, name));
+        if (cached === undefined) throw this.store.notFound(name);
+        return cached;
+      }
     }
     return (await this.store.get(ns, name)).object;
   }
