@@ -3,6 +3,7 @@
  * admission), one gRPC service per kind behind the request gate, the system
  * namespaces, and the gRPC server itself.
  */
+
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import { ApiError, Code } from '../sdk/errors.js';
@@ -28,8 +29,8 @@ import type { ServiceAccountTokens } from './auth/service-account/index.js';
 import type { Authorizer, UserInfo } from './auth/types.js';
 import { runDefaultServiceAccounts } from './bootstrap/default-service-accounts.js';
 import { createStrategies } from './kinds/index.js';
+import { systemContext } from './registry/context.js';
 import { GenericRegistry } from './registry/generic-registry.js';
-import type { RequestContext } from './registry/strategy.js';
 import { accessReviewService, accessReviewServiceName } from './services/access-review.js';
 import { kindService, kindServiceDefinition } from './services/kind-service.js';
 import { createPodLogs, type KubeletClientTls } from './services/pod-logs.js';
@@ -68,11 +69,6 @@ export interface ApiServer {
   readonly registries: ReadonlyMap<string, GenericRegistry<KindObject>>;
   listen(address: string): Promise<number>;
   stop(): Promise<void>;
-}
-
-/** The context of the apiserver's own writes (system namespaces). */
-function systemContext(): RequestContext {
-  return { user: 'system:apiserver', groups: ['system:masters'], dryRun: false, now: new Date() };
 }
 
 export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {

@@ -4,17 +4,14 @@
  * start. It follows the namespaces' watch cache for the apiserver's lifetime; the
  * ServiceAccount admission plugin still creates one on demand if a pod is faster.
  */
+
 import { ApiError, Code } from '../../sdk/errors.js';
 import type { Namespace } from '../../sdk/gen/wheelhouse/core/v1/namespace.js';
 import { ListOptions } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
 import type { Logger } from '../../sdk/logger.js';
+import { systemContext } from '../registry/context.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
-import type { RequestContext } from '../registry/strategy.js';
-
-function systemContext(): RequestContext {
-  return { user: 'system:apiserver', groups: ['system:masters'], dryRun: false, now: new Date() };
-}
 
 export async function runDefaultServiceAccounts(
   namespaces: GenericRegistry<Namespace>,

@@ -2,6 +2,7 @@
 import { ApiError } from '../../sdk/errors.js';
 import type { KindObject } from '../../sdk/kind-registry.js';
 import { apiVersionOf, type KindInfo } from '../../sdk/kinds.js';
+import type { RequestContext } from './strategy.js';
 
 /** apiVersion and kind may be left out of a request; when given, they must name this kind. */
 export function checkTypeMeta(info: KindInfo, obj: KindObject): void {
@@ -37,4 +38,9 @@ export function parseResourceVersion(rv: string, field = 'resourceVersion'): num
     );
   }
   return Number(rv);
+}
+
+/** The context of the apiserver's own writes (system namespaces, bootstrap policy, quota usage). */
+export function systemContext(dryRun = false): RequestContext {
+  return { user: 'system:apiserver', groups: ['system:masters'], dryRun, now: new Date() };
 }

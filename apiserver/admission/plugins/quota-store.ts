@@ -3,10 +3,12 @@
  * that its tests can use an in-memory double: the quotas, a compare-and-swap update of
  * one quota, the objects the watch caches hold now, and their changes.
  */
+
 import { ApiError, Code } from '../../../sdk/errors.js';
 import type { ResourceQuota } from '../../../sdk/gen/wheelhouse/core/v1/resource_quota.js';
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
+import { systemContext } from '../../registry/context.js';
 import type { GenericRegistry } from '../../registry/generic-registry.js';
 import type { AdmissionDeps } from '../deps.js';
 
@@ -42,12 +44,7 @@ export interface QuotaStore {
   ): void;
 }
 
-const quotaContext = (dryRun: boolean) => ({
-  user: 'system:apiserver',
-  groups: ['system:masters'],
-  dryRun,
-  now: new Date(),
-});
+const quotaContext = (dryRun: boolean) => systemContext(dryRun);
 
 function registryOf(deps: AdmissionDeps, kind: string): GenericRegistry<KindObject> {
   const registry = deps.registries.get(kind);

@@ -1,5 +1,7 @@
 /** The ServiceAccount plugin's reads and its one write, through the apiserver's reader and registry. */
+
 import { ServiceAccount } from '../../../sdk/gen/wheelhouse/core/v1/service_account.js';
+import { systemContext } from '../../registry/context.js';
 import type { AdmissionDeps } from '../deps.js';
 import { defaultServiceAccountName, ignoreExists, type ServiceAccountAccess } from './service-account.js';
 
@@ -14,14 +16,7 @@ export function registryServiceAccountAccess(deps: AdmissionDeps): ServiceAccoun
         kind: 'ServiceAccount',
         metadata: { name: defaultServiceAccountName, namespace },
       });
-      await ignoreExists(
-        registry.create(account, {
-          user: 'system:apiserver',
-          groups: ['system:masters'],
-          dryRun: false,
-          now: new Date(),
-        }),
-      );
+      await ignoreExists(registry.create(account, systemContext()));
       deps.logger.info({ namespace }, 'created the default service account');
     },
   };

@@ -10,6 +10,7 @@
  * the namespace controller read, update and delete objects of any kind, but it may not
  * write RBAC objects, which would let it grant itself anything.
  */
+
 import { ApiError, Code } from '../../../sdk/errors.js';
 import { ObjectMeta } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type { ClusterRole } from '../../../sdk/gen/wheelhouse/rbac/v1/cluster_role.js';
@@ -18,8 +19,8 @@ import type { PolicyRule, Subject } from '../../../sdk/gen/wheelhouse/rbac/v1/po
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import { typesOf } from '../../../sdk/kind-registry.js';
 import type { Logger } from '../../../sdk/logger.js';
+import { systemContext } from '../../registry/context.js';
 import type { GenericRegistry } from '../../registry/generic-registry.js';
-import type { RequestContext } from '../../registry/strategy.js';
 
 const read = ['get', 'list', 'watch'];
 const write = ['create', 'delete', 'deletecollection', 'patch', 'update'];
@@ -228,10 +229,6 @@ export const bootstrapClusterRoleBindings: Readonly<Record<string, { role: strin
 
 const bootstrapLabels = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
 const bootstrapAnnotations = { 'rbac.authorization.kubernetes.io/autoupdate': 'true' };
-
-function systemContext(): RequestContext {
-  return { user: 'system:apiserver', groups: ['system:masters'], dryRun: false, now: new Date() };
-}
 
 /**
  * Creates the bootstrap ClusterRoles and ClusterRoleBindings that are missing, then
