@@ -201,7 +201,7 @@ export class StoreClient {
       $case: 'create',
       value: { key, value, ttlSeconds: String(ttlSeconds) },
     });
-    return kvFromProto(res.kv!);
+    return { ...kvFromProto(res.kv!), value };
   }
 
   async update(key: string, value: Buffer, expectedModRevision: number, ttlSeconds = 0): Promise<KeyValue> {
@@ -209,7 +209,7 @@ export class StoreClient {
       $case: 'update',
       value: { key, value, expectedModRevision: String(expectedModRevision), ttlSeconds: String(ttlSeconds) },
     });
-    return kvFromProto(res.kv!);
+    return { ...kvFromProto(res.kv!), value };
   }
 
   async delete(key: string, expectedModRevision = 0): Promise<{ prevKv: KeyValue; revision: number }> {

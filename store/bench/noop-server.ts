@@ -17,9 +17,10 @@ import {
 const [portFile, pkiDir] = process.argv.slice(2);
 if (!portFile || !pkiDir) throw new Error('usage: noop-server PORT_FILE PKI_DIR');
 
+// Answers like the store: the written key-value without the value its writer sent.
 const kvOf = (req: CreateRequest): KeyValue => ({
   key: req.key,
-  value: req.value,
+  value: Buffer.alloc(0),
   createRevision: '1',
   modRevision: '1',
   version: '1',

@@ -13,6 +13,13 @@ export function kvToProto(kv: KeyValue): pb.KeyValue {
   };
 }
 
+const NO_VALUE = Buffer.alloc(0);
+
+/** A written key-value as acknowledged to its writer: everything but the value, which the writer sent. */
+export function writtenToProto(kv: KeyValue): pb.KeyValue {
+  return { ...kvToProto(kv), value: NO_VALUE };
+}
+
 export function kvFromProto(kv: pb.KeyValue): KeyValue {
   return {
     key: kv.key,

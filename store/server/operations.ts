@@ -5,7 +5,7 @@
 import type * as pb from '../../sdk/gen/wheelhouse/store/v1/store.js';
 import type { Backend } from '../types.js';
 import { toCount } from '../validate.js';
-import { kvToProto } from './convert.js';
+import { kvToProto, writtenToProto } from './convert.js';
 import type { StoreMetrics } from './metrics.js';
 
 export interface Operations {
@@ -48,13 +48,13 @@ export function createOperations(backend: Backend, metrics?: StoreMetrics): Oper
     },
     create: (req) =>
       timed('create', async () => ({
-        kv: kvToProto(await backend.create(req.key, req.value, toCount('ttl_seconds', req.ttlSeconds))),
+        kv: writtenToProto(await backend.create(req.key, req.value, toCount('ttl_seconds', req.ttlSeconds))),
       })),
     update: (req) =>
       timed('update', async () => {
         const expected = toCount('expected_mod_revision', req.expectedModRevision);
         const kv = await backend.update(req.key, req.value, expected, toCount('ttl_seconds', req.ttlSeconds));
-        return { kv: kvToProto(kv) };
+        return { kv: writtenToProto(kv) };
       }),
     delete: (req) =>
       timed('delete', async () => {

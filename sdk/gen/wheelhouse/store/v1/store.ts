@@ -131,7 +131,10 @@ export interface CreateRequest {
   ttlSeconds: string;
 }
 
-/** CreateResponse holds the key-value as written. */
+/**
+ * CreateResponse holds the key-value as written, without its value: the caller sent
+ * it, and echoing it back would double the bytes of every write.
+ */
 export interface CreateResponse {
   kv?: KeyValue | undefined;
 }
@@ -146,7 +149,7 @@ export interface UpdateRequest {
   ttlSeconds: string;
 }
 
-/** UpdateResponse holds the key-value as written. */
+/** UpdateResponse holds the key-value as written, without its value (the caller sent it). */
 export interface UpdateResponse {
   kv?: KeyValue | undefined;
 }
