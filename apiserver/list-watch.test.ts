@@ -189,6 +189,36 @@ describe('apiserver: list and watch', () => {
     plain.cancel();
   });
 
+  test('a burst of changes reaches every watcher complete and in order, in fewer messages than events', async () => {
+    const pods = cluster.client('pods');
+    const options = { labelSelector: 'burst=yes' };
+    const watchers = [1, 2].map(() => watch<Pod>(pods, 'watchPods', { namespace: 'default', options }));
+    await call(pods, 'createPod', { pod: pod('burst-sync', { labels: { burst: 'yes' } }) });
+    for (const w of watchers) await w.until((e) => e.length === 1);
+    const names = Array.from({ length: 40 }, (_, i) => `burst-${i}`);
+    await Promise.all(
+      names.map((name) => call(pods, 'createPod', { pod: pod(name, { labels: { burst: 'yes' } }) })),
+    );
+    for (const w of watchers) {
+      const events = await w.until((e) => e.length === 41);
+      const revisions = events.map((e) => Number(e.object.metadata?.resourceVersion));
+      assert.deepEqual(
+        revisions,
+        [...revisions].sort((a, b) => a - b),
+        'in revision order',
+      );
+      assert.deepEqual(
+        events
+          .slice(1)
+          .map((e) => e.object.metadata?.name)
+          .sort(),
+        [...names].sort(),
+      );
+      assert.ok(w.messages < 41, `41 events came in ${w.messages} messages`);
+      w.cancel();
+    }
+  });
+
   test('a compacted resourceVersion is OUT_OF_RANGE', async () => {
     const pods = cluster.client('pods');
     await call(pods, 'createPod', { pod: pod('compact-2', { namespace: 'default' }) });

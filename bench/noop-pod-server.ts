@@ -7,23 +7,27 @@
  *   CreatePod   answers a fixed Pod, and hands the request's Pod to every open watch
  *   GetPod      answers the same fixed Pod
  *   ListPods    answers `--list-size` copies of it, or pages of `options.limit`
- *   WatchPods   streams what CreatePod hands it, until the client goes away
+ *   WatchPods   streams what CreatePod hands it, until the client goes away: each
+ *               event encoded once, and paced like the apiserver's watch cache (at
+ *               most one message per COALESCE_MS, all watchers at once, the same
+ *               bytes to each), so that the two are compared on the same protocol
  *
  * Run as its own process; it prints `noop listening on 127.0.0.1:<port>` when ready.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ServerWritableStream } from '@grpc/grpc-js';
+import { kindServiceDefinition } from '../apiserver/services/kind-service.js';
 import { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
 import {
   type CreatePodRequest,
   type ListPodsRequest,
   type ListPodsResponse,
-  PodServiceService,
   type WatchPodsRequest,
-  type WatchPodsResponse,
+  WatchPodsResponse,
 } from '../sdk/gen/wheelhouse/core/v1/pod_service.js';
 import { WatchEventType } from '../sdk/gen/wheelhouse/meta/v1/meta.js';
+import { resolveResource } from '../sdk/kinds.js';
 import { createLogger } from '../sdk/logger.js';
 import { asyncServerStream, asyncUnary, createGrpcServer } from '../sdk/server/index.js';
 
@@ -48,7 +52,35 @@ const items: Pod[] = Array.from({ length: listSize }, (_, i) => ({
   metadata: pod.metadata && { ...pod.metadata, name: `pod-${String(i).padStart(5, '0')}` },
 }));
 
-const watchers = new Set<ServerWritableStream<WatchPodsRequest, WatchPodsResponse>>();
+const watchers = new Set<ServerWritableStream<WatchPodsRequest, Buffer>>();
+/** The apiserver's default watch cache window. */
+const COALESCE_MS = 20;
+/** Events (each an encoded one-event WatchPodsResponse: concatenated, they are one message) not yet sent. */
+let pending: Buffer[] = [];
+let flushTimer: NodeJS.Timeout | undefined;
+let flushedAt = Number.NEGATIVE_INFINITY;
+
+function flush(): void {
+  flushTimer = undefined;
+  flushedAt = performance.now();
+  const message = Buffer.concat(pending);
+  pending = [];
+  for (const w of watchers) w.write(message);
+}
+
+function publish(object: Pod): void {
+  pending.push(
+    Buffer.from(
+      WatchPodsResponse.encode({
+        events: [{ type: WatchEventType.WATCH_EVENT_TYPE_ADDED, object }],
+      }).finish(),
+    ),
+  );
+  if (flushTimer) return;
+  const wait = flushedAt + COALESCE_MS - performance.now();
+  if (wait <= 0) flush();
+  else flushTimer = setTimeout(flush, wait);
+}
 
 function list(req: ListPodsRequest): ListPodsResponse {
   const limit = Number(req.options?.limit ?? 0);
@@ -71,17 +103,15 @@ const server = createGrpcServer({
     clientCerts: 'request',
   },
 });
-server.addService('wheelhouse.core.v1.PodService', PodServiceService, {
+// The service definition the apiserver uses: its watch method sends pre-encoded Buffers as they are.
+server.addService('wheelhouse.core.v1.PodService', kindServiceDefinition(resolveResource('pods')!), {
   createPod: asyncUnary<CreatePodRequest, unknown>(async (req) => {
-    if (req.pod && watchers.size > 0) {
-      const event = { type: WatchEventType.WATCH_EVENT_TYPE_ADDED, object: req.pod };
-      for (const w of watchers) w.write(event);
-    }
+    if (req.pod && watchers.size > 0) publish(req.pod);
     return { pod };
   }),
   getPod: asyncUnary(async () => ({ pod })),
   listPods: asyncUnary<ListPodsRequest, ListPodsResponse>(async (req) => list(req)),
-  watchPods: asyncServerStream<WatchPodsRequest, WatchPodsResponse>(async (_req, call, signal) => {
+  watchPods: asyncServerStream<WatchPodsRequest, Buffer>(async (_req, call, signal) => {
     watchers.add(call);
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();

@@ -18,19 +18,21 @@ const SENT_AT_BYTES = Buffer.from(SENT_AT);
 const WATCH_PODS = '/wheelhouse.core.v1.PodService/WatchPods';
 
 /**
- * Reads only the SENT_AT annotation out of an encoded WatchPodsResponse ('' when it
- * has none). Decoding whole Pods for a thousand watchers would make this one client
- * process the bottleneck: the byte search costs a fraction of it. A map entry is
- * encoded as its key (field 1) then its value (field 2, tag 0x12), so the value's
- * length and bytes follow the key's bytes.
+ * Reads only the SENT_AT annotations out of an encoded WatchPodsResponse, one per
+ * event that has one, in order. Decoding whole Pods for a thousand watchers would make
+ * this one client process the bottleneck: the byte search costs a fraction of it. A
+ * map entry is encoded as its key (field 1) then its value (field 2, tag 0x12), so the
+ * value's length and bytes follow the key's bytes.
  */
-function sentAtOf(bytes: Buffer): string {
-  const at = bytes.indexOf(SENT_AT_BYTES);
-  if (at < 0) return '';
-  const p = at + SENT_AT_BYTES.length;
-  if (bytes[p] !== 0x12) return '';
-  const length = bytes[p + 1] ?? 0;
-  return bytes.toString('latin1', p + 2, p + 2 + length);
+function sentAtOf(bytes: Buffer): string[] {
+  const found: string[] = [];
+  for (let at = bytes.indexOf(SENT_AT_BYTES); at >= 0; at = bytes.indexOf(SENT_AT_BYTES, at + 1)) {
+    const p = at + SENT_AT_BYTES.length;
+    if (bytes[p] !== 0x12) continue;
+    const length = bytes[p + 1] ?? 0;
+    found.push(bytes.toString('latin1', p + 2, p + 2 + length));
+  }
+  return found;
 }
 
 export interface FanoutOptions {
@@ -72,7 +74,7 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutResult> {
   let stopping = false;
   // The highest sync round each watcher has seen: proof that it is registered.
   const synced = new Int32Array(opts.watchers).fill(-1);
-  const streams: ClientReadableStream<string>[] = [];
+  const streams: ClientReadableStream<string[]>[] = [];
 
   for (let w = 0; w < opts.watchers; w++) {
     const client = opts.clients[w % opts.clients.length]!;
@@ -83,15 +85,15 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutResult> {
       { namespace: opts.namespace, options: ListOptions.fromPartial({}) },
       new Metadata(),
     );
-    stream.on('data', (sentAtText: string) => {
+    stream.on('data', (sentAtTexts: string[]) => {
       const now = performance.now();
-      if (sentAtText.startsWith('sync-')) {
-        synced[w] = Math.max(synced[w]!, Number(sentAtText.slice(5)));
-        return;
-      }
-      const sentAt = Number(sentAtText);
-      if (sentAtText !== '' && Number.isFinite(sentAt) && delivered < latencies.length) {
-        latencies[delivered++] = now - sentAt;
+      for (const sentAtText of sentAtTexts) {
+        if (sentAtText.startsWith('sync-')) {
+          synced[w] = Math.max(synced[w]!, Number(sentAtText.slice(5)));
+          continue;
+        }
+        const sentAt = Number(sentAtText);
+        if (Number.isFinite(sentAt) && delivered < latencies.length) latencies[delivered++] = now - sentAt;
       }
     });
     stream.on('error', (err: Error) => {

@@ -11,6 +11,8 @@ interface Rpc {
   request: string[];
   response: string[];
   serverStreaming?: boolean;
+  /** Messages the response is built of, rendered after it. */
+  parts?: { name: string; fields: string[]; comment: string }[];
 }
 
 const meta = 'wheelhouse.meta.v1';
@@ -67,8 +69,23 @@ function rpcsOf(info: KindInfo): Rpc[] {
       comment: `Watch${plural} streams changes to ${plural} matching the options.`,
       name: `Watch${plural}`,
       request: [...scope, `${meta}.ListOptions options = 2;`],
-      response: [`${meta}.WatchEventType type = 1;`, `${k} object = 2;`],
+      response: [
+        '// One or more events, oldest first. A watcher that keeps up gets each change as it',
+        '// happens; under a burst, the changes of a few milliseconds travel together.',
+        `repeated Watch${plural}Event events = 1;`,
+      ],
       serverStreaming: true,
+      parts: [
+        {
+          name: `Watch${plural}Event`,
+          fields: [
+            `${meta}.WatchEventType type = 1;`,
+            '// For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations).',
+            `${k} object = 2;`,
+          ],
+          comment: `Watch${plural}Event is one change to a ${k}.`,
+        },
+      ],
     },
   ];
   if (info.status) {
@@ -178,6 +195,7 @@ export function renderServiceProto(info: KindInfo): string {
     lines.push(
       message(`${rpc.name}Response`, rpc.response, `${rpc.name}Response is the response of ${rpc.name}.`),
     );
+    for (const part of rpc.parts ?? []) lines.push(message(part.name, part.fields, part.comment));
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }

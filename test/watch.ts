@@ -3,6 +3,11 @@ import type { Client, ClientReadableStream } from '@grpc/grpc-js';
 import { type ApiError, fromServiceError } from '../sdk/errors.js';
 import { ListOptions, WatchEventType } from '../sdk/gen/wheelhouse/meta/v1/meta.js';
 
+/** Any kind's `Watch<Kinds>Response`. */
+interface WatchResponse<T> {
+  events: { type: WatchEventType; object?: T }[];
+}
+
 export interface SeenEvent<T> {
   type: string;
   object: T;
@@ -14,12 +19,18 @@ export class WatchReader<T> {
   ended = false;
   private waiters: Array<() => void> = [];
 
-  constructor(readonly stream: ClientReadableStream<{ type: WatchEventType; object?: T }>) {
-    stream.on('data', (e: { type: WatchEventType; object?: T }) => {
-      this.events.push({
-        type: WatchEventType[e.type].replace('WATCH_EVENT_TYPE_', ''),
-        object: e.object as T,
-      });
+  /** Response messages received: a burst of events may travel in one. */
+  messages = 0;
+
+  constructor(readonly stream: ClientReadableStream<WatchResponse<T>>) {
+    stream.on('data', (res: WatchResponse<T>) => {
+      this.messages++;
+      for (const e of res.events) {
+        this.events.push({
+          type: WatchEventType[e.type].replace('WATCH_EVENT_TYPE_', ''),
+          object: e.object as T,
+        });
+      }
       this.wake();
     });
     stream.on('error', (err) => {
@@ -77,12 +88,9 @@ export function watch<T>(
   method: string,
   req: { namespace?: string; options?: Partial<ListOptions> },
 ): WatchReader<T> {
-  const fn = (
-    client as unknown as Record<
-      string,
-      (r: unknown) => ClientReadableStream<{ type: WatchEventType; object?: T }>
-    >
-  )[method];
+  const fn = (client as unknown as Record<string, (r: unknown) => ClientReadableStream<WatchResponse<T>>>)[
+    method
+  ];
   if (typeof fn !== 'function') throw new Error(`no method ${method}`);
   return new WatchReader<T>(
     fn.call(client, { namespace: req.namespace ?? '', options: ListOptions.fromPartial(req.options ?? {}) }),

@@ -26,7 +26,7 @@ import type { AdmissionChain } from '../admission/chain.js';
 import type { Operation } from '../admission/types.js';
 import type { ObjectStore, Stored } from '../storage/object-store.js';
 import { toApiError, validateObjectMeta, validateObjectMetaUpdate } from '../validation/index.js';
-import type { CacheEvent, WatchCache } from '../watch-cache/index.js';
+import type { CacheWatcher, WatchCache } from '../watch-cache/index.js';
 import { checkTypeMeta, parseResourceVersion, randomSuffix } from './context.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { RequestContext, Strategy } from './strategy.js';
@@ -488,7 +488,7 @@ export class GenericRegistry<T extends KindObject> {
     namespace: string,
     options: ListOptions | undefined,
     signal: AbortSignal,
-  ): Promise<AsyncIterable<CacheEvent<T>>> {
+  ): Promise<CacheWatcher<T>> {
     if (!this.cache)
       throw ApiError.unavailable(
         `watch of ${this.info.resource} is not available: its watch cache is disabled`,

@@ -5,18 +5,13 @@
  * by name, so that a kind's whole surface is visible in one place.
  */
 import { once } from 'node:events';
-import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import type { ServerWritableStream, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ApiError } from '../../sdk/errors.js';
 import type { Scale } from '../../sdk/gen/wheelhouse/apps/v1/scale.js';
 import type { Binding } from '../../sdk/gen/wheelhouse/core/v1/binding.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { ServiceAccount } from '../../sdk/gen/wheelhouse/core/v1/service_account.js';
-import {
-  type DeleteOptions,
-  type ListOptions,
-  WatchEventType,
-} from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import type { DeleteOptions, ListOptions } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
 import { fieldOf, type KindInfo, pluralOf } from '../../sdk/kinds.js';
 import { asyncServerStream, asyncUnary } from '../../sdk/server/index.js';
@@ -28,8 +23,8 @@ import {
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import { bindPod } from '../registry/pod-binding.js';
 import { getScale, type Scalable, updateScale } from '../registry/scale.js';
-import type { CacheEvent } from '../watch-cache/index.js';
 import type { RequestGate } from './request.js';
+import { MAX_EVENTS_PER_TAKE, WatchEncoder } from './watch-encoding.js';
 
 interface ObjectRequest {
   dryRun?: boolean;
@@ -44,33 +39,6 @@ interface KeyRequest {
 interface CollectionRequest {
   namespace?: string;
   options?: ListOptions;
-}
-
-const eventTypes: Record<CacheEvent<KindObject>['type'], WatchEventType> = {
-  ADDED: WatchEventType.WATCH_EVENT_TYPE_ADDED,
-  MODIFIED: WatchEventType.WATCH_EVENT_TYPE_MODIFIED,
-  DELETED: WatchEventType.WATCH_EVENT_TYPE_DELETED,
-  BOOKMARK: WatchEventType.WATCH_EVENT_TYPE_BOOKMARK,
-};
-
-/**
- * Watch events are encoded once and the same bytes written to every watcher: the
- * cache shares one event object among all of them. (Bookmarks and per-watcher
- * events are encoded as they come.)
- */
-const encodedEvents = new WeakMap<object, Buffer>();
-
-function encodeWatchEvent(info: KindInfo, event: CacheEvent<KindObject>): Buffer {
-  let bytes = encodedEvents.get(event);
-  if (bytes === undefined) {
-    // WatchXResponse { WatchEventType type = 1; X object = 2; }
-    const writer = new BinaryWriter();
-    writer.uint32(8).int32(eventTypes[event.type]);
-    writer.uint32(18).bytes(typesOf(info).message.encode(event.object).finish());
-    bytes = Buffer.from(writer.finish());
-    encodedEvents.set(event, bytes);
-  }
-  return bytes;
 }
 
 /**
@@ -116,6 +84,7 @@ export function kindService<T extends KindObject>(
   const field = fieldOf(info);
   const plural = pluralOf(info);
   const objectOf = (req: ObjectRequest) => req[field] as T | undefined;
+  const encoder = new WatchEncoder(info);
   const metaOf = (obj: T | undefined) => ({
     namespace: obj?.metadata?.namespace || (info.namespaced ? 'default' : ''),
     name: obj?.metadata?.name ?? '',
@@ -157,14 +126,25 @@ export function kindService<T extends KindObject>(
       const stop = () => controller.abort();
       signal.addEventListener('abort', stop, { once: true });
       const timer = timeout > 0 ? setTimeout(stop, timeout * 1000) : undefined;
+      const watcher = await registry
+        .watch(req.namespace ?? '', req.options, controller.signal)
+        .catch((err: unknown) => {
+          if (timer) clearTimeout(timer);
+          signal.removeEventListener('abort', stop);
+          throw err;
+        });
       try {
-        for await (const event of await registry.watch(req.namespace ?? '', req.options, controller.signal)) {
-          if (controller.signal.aborted) break;
-          if (!call.write(encodeWatchEvent(info, event))) {
-            await Promise.race([once(call, 'drain'), once(controller.signal, 'abort')]);
+        for (;;) {
+          const events = await watcher.nextBatch(MAX_EVENTS_PER_TAKE);
+          if (!events || controller.signal.aborted) break;
+          for (const message of encoder.messages(events)) {
+            if (!call.write(message)) {
+              await Promise.race([once(call, 'drain'), once(controller.signal, 'abort')]);
+            }
           }
         }
       } finally {
+        watcher.close();
         if (timer) clearTimeout(timer);
         signal.removeEventListener('abort', stop);
       }

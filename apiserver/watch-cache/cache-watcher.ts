@@ -27,12 +27,21 @@ export interface CacheWatcherOptions<T extends KindObject> {
 /** Past this many consumed slots the live queue is compacted. */
 const COMPACT_AFTER = 4096;
 
+/** A pending next() (one event) or nextBatch() (up to `max` events). */
+interface Waiter<T> {
+  readonly max: number | undefined;
+  resolve(r: IteratorResult<CacheEvent<T>> | CacheEvent<T>[] | undefined): void;
+  reject(err: unknown): void;
+}
+
 /**
- * One client watch: a bounded queue of shared events, consumed as an async iterator.
- * The cache pushes into it synchronously as it applies store events, so what a watcher
- * owes is fixed the moment it is registered: backlog first, then live events in the
- * cache's order, with no gap and no duplicate. Concurrent next() calls are answered in
- * order.
+ * One client watch: a bounded queue of shared events, consumed as an async iterator
+ * (one event at a time) or with nextBatch() (everything available at once). The cache
+ * pushes into it synchronously as it applies store events, so what a watcher owes is
+ * fixed the moment it is registered: backlog first, then live events in the cache's
+ * order, with no gap and no duplicate. Live events reach a waiting consumer when the
+ * cache calls flush(), which it paces so that a burst travels in few messages.
+ * Concurrent calls are answered in order.
  */
 export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator<CacheEvent<T>> {
   readonly prefix: string;
@@ -52,8 +61,8 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
   private head = 0;
   /** The revision a client could resume from after what it has consumed; undefined inside a snapshot. */
   private resumeFrom: number | undefined;
-  /** Unanswered next() calls, oldest first. */
-  private waiting: { resolve(r: IteratorResult<CacheEvent<T>>): void; reject(err: unknown): void }[] = [];
+  /** Unanswered next() and nextBatch() calls, oldest first. */
+  private waiting: Waiter<T>[] = [];
   private failure?: ApiError;
   private ended = false;
   private readonly registeredAt: number;
@@ -85,9 +94,9 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
   }
 
   /**
-   * Offers applied store events (in order) and moves the watcher to `revision`.
-   * Returns false when this pushed the watcher over its buffer limit: it has then
-   * ended with RESOURCE_EXHAUSTED.
+   * Offers applied store events (in order) and moves the watcher to `revision`; a
+   * waiting consumer gets them at the next flush(). Returns false when this pushed the
+   * watcher over its buffer limit: it has then ended with RESOURCE_EXHAUSTED.
    */
   offer(events: readonly StoredEvent<T>[], revision: number, now: number): boolean {
     if (this.ended) return true;
@@ -103,7 +112,9 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
     if (revision > this.position) this.position = revision;
     if (!queued) return true;
     this.lastSentAt = now;
-    if (this.pending > this.bufferLimit) {
+    // A consumer waiting for events is keeping up: what it has not been handed yet is
+    // held back by the cache's pacing, not left unread.
+    if (this.pending > this.bufferLimit && this.waiting.length === 0) {
       const resume = this.resumeFrom;
       this.fail(
         ApiError.exhausted(
@@ -114,8 +125,12 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
       );
       return false;
     }
-    this.wake();
     return true;
+  }
+
+  /** Hands what is queued to a waiting consumer. */
+  flush(): void {
+    if (this.waiting.length > 0 && this.busy) this.wake();
   }
 
   /** Queues a bookmark if the consumer is idle and the cache has moved past what it was sent. */
@@ -142,7 +157,7 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
       this.failure = undefined;
       first.reject(err);
     }
-    for (const w of waiting) w.resolve({ value: undefined, done: true });
+    for (const w of waiting) w.resolve(endOf(w));
   }
 
   /** Ends the watch normally; a pending next() resolves as done. */
@@ -151,21 +166,19 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
     this.finish();
     const waiting = this.waiting;
     this.waiting = [];
-    for (const w of waiting) w.resolve({ value: undefined, done: true });
+    for (const w of waiting) w.resolve(endOf(w));
   }
 
   next(): Promise<IteratorResult<CacheEvent<T>>> {
-    const event = this.take();
-    if (event) return Promise.resolve({ value: event, done: false });
-    if (this.failure) {
-      const err = this.failure;
-      this.failure = undefined;
-      return Promise.reject(err);
-    }
-    if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-    });
+    return this.request(undefined) as Promise<IteratorResult<CacheEvent<T>>>;
+  }
+
+  /**
+   * Everything available, up to `max` events, as soon as there is anything; undefined
+   * once the watch has ended. Rejects with the error that ended it.
+   */
+  nextBatch(max: number): Promise<CacheEvent<T>[] | undefined> {
+    return this.request(Math.max(1, max)) as Promise<CacheEvent<T>[] | undefined>;
   }
 
   return(): Promise<IteratorResult<CacheEvent<T>>> {
@@ -176,6 +189,33 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  private request(
+    max: number | undefined,
+  ): Promise<IteratorResult<CacheEvent<T>> | CacheEvent<T>[] | undefined> {
+    if (this.waiting.length === 0 && this.busy) return Promise.resolve(this.answer(max));
+    if (this.failure) {
+      const err = this.failure;
+      this.failure = undefined;
+      return Promise.reject(err);
+    }
+    if (this.ended) return Promise.resolve(endOf({ max }));
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ max, resolve, reject });
+    });
+  }
+
+  /** What a waiter gets while something is queued: one event, or up to `max`. */
+  private answer(max: number | undefined): IteratorResult<CacheEvent<T>> | CacheEvent<T>[] {
+    if (max === undefined) return { value: this.take()!, done: false };
+    const batch: CacheEvent<T>[] = [];
+    while (batch.length < max) {
+      const event = this.take();
+      if (!event) break;
+      batch.push(event);
+    }
+    return batch;
   }
 
   private take(): CacheEvent<T> | undefined {
@@ -204,10 +244,9 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
   }
 
   private wake(): void {
-    while (this.waiting.length > 0) {
-      const event = this.take();
-      if (!event) return;
-      this.waiting.shift()!.resolve({ value: event, done: false });
+    while (this.waiting.length > 0 && this.busy) {
+      const waiter = this.waiting.shift()!;
+      waiter.resolve(this.answer(waiter.max));
     }
   }
 
@@ -219,4 +258,9 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
     this.head = 0;
     this.onEnd(this);
   }
+}
+
+/** How an ended watch answers a waiter: done for next(), undefined for nextBatch(). */
+function endOf<T>(w: { readonly max: number | undefined }): IteratorResult<CacheEvent<T>> | undefined {
+  return w.max === undefined ? { value: undefined, done: true } : undefined;
 }

@@ -1,3 +1,4 @@
+export type { CacheWatcher } from './cache-watcher.js';
 export { createDecoder } from './decoder.js';
 export {
   type CacheEvent,

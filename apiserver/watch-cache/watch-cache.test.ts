@@ -361,6 +361,48 @@ describe('WatchCache', () => {
     }
   });
 
+  it('hands a change after a quiet spell out at once, and a burst together at the end of the window', async () => {
+    const w = await world({ coalesceMs: 150, watcherBufferLimit: 10 });
+    try {
+      await w.start();
+      const ac = new AbortController();
+      const req = { prefix: PREFIX, sendInitialEvents: false, allowBookmarks: false, signal: ac.signal };
+      const a = w.cache.watch(req);
+      const b = w.cache.watch(req);
+      const started = performance.now();
+      await w.store.create(keyOf('ns', 'first'), value('first', 'ns'));
+      const first = await a.nextBatch(100);
+      assert.deepEqual(first?.map((e) => e.object.metadata?.name), ['first']);
+      assert.ok(performance.now() - started < 100, 'the first change is not held back');
+      assert.deepEqual((await b.nextBatch(100))?.map((e) => e.revision), [1]);
+      // A burst inside the window: more events than the buffer limit, yet both
+      // consumers are waiting, so neither is dropped; each gets the burst in one batch.
+      const nextA = a.nextBatch(100);
+      const nextB = b.nextBatch(100);
+      for (let i = 0; i < 30; i++) await w.store.create(keyOf('ns', `o${i}`), value(`o${i}`, 'ns'));
+      const [burstA, burstB] = await Promise.all([nextA, nextB]);
+      assert.ok(performance.now() - started >= 140, 'the burst waited for the end of the window');
+      assert.deepEqual(
+        burstA?.map((e) => e.revision),
+        Array.from({ length: 30 }, (_, i) => i + 2),
+      );
+      assert.equal(burstA?.length, burstB?.length);
+      burstA?.forEach((e, i) => assert.equal(e, burstB?.[i], 'the same shared event objects'));
+      assert.equal(w.cache.metrics.dropped, 0);
+      // nextBatch never hands out more than asked; the rest follows at once.
+      const more = a.nextBatch(5);
+      const rest = b.nextBatch(100);
+      for (let i = 30; i < 40; i++) await w.store.create(keyOf('ns', `o${i}`), value(`o${i}`, 'ns'));
+      assert.equal((await more)?.length, 5);
+      assert.equal((await a.nextBatch(100))?.length, 5);
+      assert.equal((await rest)?.length, 10);
+      ac.abort();
+      assert.equal(await a.nextBatch(100), undefined, 'an ended watch answers undefined');
+    } finally {
+      await w.close();
+    }
+  });
+
   it('drops a slow consumer with RESOURCE_EXHAUSTED while a fast one gets everything', async () => {
     const w = await world({ watcherBufferLimit: 20 });
     try {

@@ -26,6 +26,13 @@ export interface WatchCacheOptions<T> {
   bookmarkIntervalMs?: number;
   /** Idle milliseconds before the store reports progress, so that `revision` advances (default 250). */
   progressIntervalMs?: number;
+  /**
+   * Live events reach client watches at most once per this many milliseconds
+   * (default 20): a change after a quiet spell goes out at once, and the changes of a
+   * burst that follow it go out together, in one message per watcher, at the end of
+   * the window. 0 hands every store batch out as it is applied.
+   */
+  coalesceMs?: number;
   logger: Logger;
 }
 
@@ -58,6 +65,7 @@ export class WatchCache<T extends KindObject> {
   private readonly bufferLimit: number;
   private readonly bookmarkIntervalMs: number;
   private readonly progressIntervalMs: number;
+  private readonly coalesceMs: number;
   private readonly logger: Logger;
   private readonly index = new ObjectIndex<Entry<T>>();
   private readonly ring: EventRing<StoredEvent<T>>;
@@ -68,6 +76,9 @@ export class WatchCache<T extends KindObject> {
   private started = false;
   private stopped = false;
   private bookmarkTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  /** performance.now() of the last hand-out to the watchers. */
+  private flushedAt = Number.NEGATIVE_INFINITY;
 
   constructor(opts: WatchCacheOptions<T>) {
     this.info = opts.info;
@@ -78,6 +89,7 @@ export class WatchCache<T extends KindObject> {
     this.bufferLimit = opts.watcherBufferLimit ?? 10_000;
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 1000;
     this.progressIntervalMs = opts.progressIntervalMs ?? 250;
+    this.coalesceMs = opts.coalesceMs ?? 20;
     this.logger = opts.logger.child({ resource: opts.info.resource });
   }
 
@@ -159,7 +171,7 @@ export class WatchCache<T extends KindObject> {
    * registered by this call, so nothing written after it returns is missed; it ends
    * on `return()` (a `break` out of for-await) or when `req.signal` aborts.
    */
-  watch(req: WatchRequest<T>): AsyncIterableIterator<CacheEvent<T>> {
+  watch(req: WatchRequest<T>): CacheWatcher<T> {
     this.assertReady();
     if (!req.prefix.startsWith(this.prefix)) {
       throw ApiError.invalid(`watch prefix ${req.prefix} is outside ${this.prefix}`);
@@ -319,7 +331,32 @@ export class WatchCache<T extends KindObject> {
         );
       }
     }
+    if (events.length > 0) this.scheduleFlush();
     this.resolveWaiters();
+  }
+
+  /**
+   * Hands queued events to the watchers now, or at the end of the current window if
+   * the last hand-out was less than coalesceMs ago. Every watcher is handed its events
+   * at the same moment, so watchers of the same thing get the same run of events and
+   * the service encodes their messages once.
+   */
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    const wait = this.flushedAt + this.coalesceMs - performance.now();
+    if (wait <= 0) {
+      this.flush();
+      return;
+    }
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flush();
+    }, wait);
+  }
+
+  private flush(): void {
+    this.flushedAt = performance.now();
+    for (const watcher of this.watchers) watcher.flush();
   }
 
   /** Updates the index with one store event and builds the event clients see. */
@@ -396,6 +433,7 @@ export class WatchCache<T extends KindObject> {
   private stop(): void {
     this.stopped = true;
     clearInterval(this.bookmarkTimer);
+    clearTimeout(this.flushTimer);
     for (const watcher of this.watchers) {
       watcher.fail(ApiError.unavailable(`the ${this.info.resource} watch cache is stopping`));
     }

@@ -198,9 +198,9 @@ async function* watchEvents(
   if (signal.aborted) cancel();
   signal.addEventListener('abort', cancel, { once: true });
   try {
-    for await (const event of stream) {
-      const { type, object } = event as { type: WatchEventType; object?: KindObject };
-      yield { type, object };
+    for await (const response of stream) {
+      const { events } = response as { events: { type: WatchEventType; object?: KindObject }[] };
+      for (const { type, object } of events) yield { type, object };
     }
   } catch (err) {
     // Cancelling the call is how a watch is stopped: not an error.

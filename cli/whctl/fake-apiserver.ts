@@ -196,7 +196,7 @@ export async function startFakeApiserver(served: readonly KindInfo[]): Promise<F
         const watcher: Watcher = {
           info,
           namespace: String(call.request.namespace ?? ''),
-          send: (type, object) => call.write({ type, object }),
+          send: (type, object) => call.write({ events: [{ type, object }] }),
         };
         watchers.add(watcher);
         call.on('cancelled', () => watchers.delete(watcher));

@@ -64,10 +64,11 @@ describe('gRPC server bootstrap', () => {
         return { pod: pod(req.name, { caller: callerOf<{ name: string }>(call.metadata)?.name ?? '' }) };
       }),
       watchPods: asyncServerStream<WatchPodsRequest, WatchPodsResponse>(async (req, call) => {
-        call.write({ type: WatchEventType.WATCH_EVENT_TYPE_ADDED, object: pod('web-0') });
+        call.write({ events: [{ type: WatchEventType.WATCH_EVENT_TYPE_ADDED, object: pod('web-0') }] });
         call.write({
-          type: WatchEventType.WATCH_EVENT_TYPE_MODIFIED,
-          object: pod(req.options?.labelSelector ?? ''),
+          events: [
+            { type: WatchEventType.WATCH_EVENT_TYPE_MODIFIED, object: pod(req.options?.labelSelector ?? '') },
+          ],
         });
       }),
     });

@@ -89,6 +89,6 @@ report["get"] = json_format.MessageToDict(get_pod(req))
 
 WatchReq, watch_pods = stub("WatchPods", True)
 req = json_format.Parse(json.dumps({"namespace": "default", "options": {"labelSelector": "app=web"}}), WatchReq())
-report["watch"] = [json_format.MessageToDict(r) for r in watch_pods(req)]
+report["watch"] = [e for r in watch_pods(req) for e in json_format.MessageToDict(r).get("events", [])]
 
 print(json.dumps(report))

@@ -97,7 +97,17 @@ export interface WatchMutatingWebhookConfigurationsRequest {
 
 /** WatchMutatingWebhookConfigurationsResponse is the response of WatchMutatingWebhookConfigurations. */
 export interface WatchMutatingWebhookConfigurationsResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchMutatingWebhookConfigurationsEvent[];
+}
+
+/** WatchMutatingWebhookConfigurationsEvent is one change to a MutatingWebhookConfiguration. */
+export interface WatchMutatingWebhookConfigurationsEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: MutatingWebhookConfiguration | undefined;
 }
 
@@ -1045,16 +1055,13 @@ export const WatchMutatingWebhookConfigurationsRequest: MessageFns<WatchMutating
 };
 
 function createBaseWatchMutatingWebhookConfigurationsResponse(): WatchMutatingWebhookConfigurationsResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchMutatingWebhookConfigurationsResponse: MessageFns<WatchMutatingWebhookConfigurationsResponse> = {
   encode(message: WatchMutatingWebhookConfigurationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      MutatingWebhookConfiguration.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchMutatingWebhookConfigurationsEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1069,6 +1076,84 @@ export const WatchMutatingWebhookConfigurationsResponse: MessageFns<WatchMutatin
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchMutatingWebhookConfigurationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchMutatingWebhookConfigurationsEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchMutatingWebhookConfigurationsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchMutatingWebhookConfigurationsEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchMutatingWebhookConfigurationsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchMutatingWebhookConfigurationsEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchMutatingWebhookConfigurationsResponse>, I>>(
+    base?: I,
+  ): WatchMutatingWebhookConfigurationsResponse {
+    return WatchMutatingWebhookConfigurationsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchMutatingWebhookConfigurationsResponse>, I>>(
+    object: I,
+  ): WatchMutatingWebhookConfigurationsResponse {
+    const message = createBaseWatchMutatingWebhookConfigurationsResponse();
+    message.events = object.events?.map((e) => WatchMutatingWebhookConfigurationsEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchMutatingWebhookConfigurationsEvent(): WatchMutatingWebhookConfigurationsEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchMutatingWebhookConfigurationsEvent: MessageFns<WatchMutatingWebhookConfigurationsEvent> = {
+  encode(message: WatchMutatingWebhookConfigurationsEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      MutatingWebhookConfiguration.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchMutatingWebhookConfigurationsEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchMutatingWebhookConfigurationsEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1100,14 +1185,14 @@ export const WatchMutatingWebhookConfigurationsResponse: MessageFns<WatchMutatin
     }
   },
 
-  fromJSON(object: any): WatchMutatingWebhookConfigurationsResponse {
+  fromJSON(object: any): WatchMutatingWebhookConfigurationsEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? MutatingWebhookConfiguration.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchMutatingWebhookConfigurationsResponse): unknown {
+  toJSON(message: WatchMutatingWebhookConfigurationsEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1118,15 +1203,15 @@ export const WatchMutatingWebhookConfigurationsResponse: MessageFns<WatchMutatin
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchMutatingWebhookConfigurationsResponse>, I>>(
+  create<I extends Exact<DeepPartial<WatchMutatingWebhookConfigurationsEvent>, I>>(
     base?: I,
-  ): WatchMutatingWebhookConfigurationsResponse {
-    return WatchMutatingWebhookConfigurationsResponse.fromPartial(base ?? ({} as any));
+  ): WatchMutatingWebhookConfigurationsEvent {
+    return WatchMutatingWebhookConfigurationsEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchMutatingWebhookConfigurationsResponse>, I>>(
+  fromPartial<I extends Exact<DeepPartial<WatchMutatingWebhookConfigurationsEvent>, I>>(
     object: I,
-  ): WatchMutatingWebhookConfigurationsResponse {
-    const message = createBaseWatchMutatingWebhookConfigurationsResponse();
+  ): WatchMutatingWebhookConfigurationsEvent {
+    const message = createBaseWatchMutatingWebhookConfigurationsEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? MutatingWebhookConfiguration.fromPartial(object.object)

@@ -97,7 +97,17 @@ export interface WatchValidatingWebhookConfigurationsRequest {
 
 /** WatchValidatingWebhookConfigurationsResponse is the response of WatchValidatingWebhookConfigurations. */
 export interface WatchValidatingWebhookConfigurationsResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchValidatingWebhookConfigurationsEvent[];
+}
+
+/** WatchValidatingWebhookConfigurationsEvent is one change to a ValidatingWebhookConfiguration. */
+export interface WatchValidatingWebhookConfigurationsEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: ValidatingWebhookConfiguration | undefined;
 }
 
@@ -1081,7 +1091,7 @@ export const WatchValidatingWebhookConfigurationsRequest: MessageFns<WatchValida
 };
 
 function createBaseWatchValidatingWebhookConfigurationsResponse(): WatchValidatingWebhookConfigurationsResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchValidatingWebhookConfigurationsResponse: MessageFns<WatchValidatingWebhookConfigurationsResponse> = {
@@ -1089,11 +1099,8 @@ export const WatchValidatingWebhookConfigurationsResponse: MessageFns<WatchValid
     message: WatchValidatingWebhookConfigurationsResponse,
     writer: BinaryWriter = new BinaryWriter(),
   ): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      ValidatingWebhookConfiguration.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchValidatingWebhookConfigurationsEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1108,6 +1115,84 @@ export const WatchValidatingWebhookConfigurationsResponse: MessageFns<WatchValid
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchValidatingWebhookConfigurationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchValidatingWebhookConfigurationsEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchValidatingWebhookConfigurationsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchValidatingWebhookConfigurationsEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchValidatingWebhookConfigurationsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchValidatingWebhookConfigurationsEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchValidatingWebhookConfigurationsResponse>, I>>(
+    base?: I,
+  ): WatchValidatingWebhookConfigurationsResponse {
+    return WatchValidatingWebhookConfigurationsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchValidatingWebhookConfigurationsResponse>, I>>(
+    object: I,
+  ): WatchValidatingWebhookConfigurationsResponse {
+    const message = createBaseWatchValidatingWebhookConfigurationsResponse();
+    message.events = object.events?.map((e) => WatchValidatingWebhookConfigurationsEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchValidatingWebhookConfigurationsEvent(): WatchValidatingWebhookConfigurationsEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchValidatingWebhookConfigurationsEvent: MessageFns<WatchValidatingWebhookConfigurationsEvent> = {
+  encode(message: WatchValidatingWebhookConfigurationsEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      ValidatingWebhookConfiguration.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchValidatingWebhookConfigurationsEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchValidatingWebhookConfigurationsEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1139,14 +1224,14 @@ export const WatchValidatingWebhookConfigurationsResponse: MessageFns<WatchValid
     }
   },
 
-  fromJSON(object: any): WatchValidatingWebhookConfigurationsResponse {
+  fromJSON(object: any): WatchValidatingWebhookConfigurationsEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? ValidatingWebhookConfiguration.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchValidatingWebhookConfigurationsResponse): unknown {
+  toJSON(message: WatchValidatingWebhookConfigurationsEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1157,15 +1242,15 @@ export const WatchValidatingWebhookConfigurationsResponse: MessageFns<WatchValid
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchValidatingWebhookConfigurationsResponse>, I>>(
+  create<I extends Exact<DeepPartial<WatchValidatingWebhookConfigurationsEvent>, I>>(
     base?: I,
-  ): WatchValidatingWebhookConfigurationsResponse {
-    return WatchValidatingWebhookConfigurationsResponse.fromPartial(base ?? ({} as any));
+  ): WatchValidatingWebhookConfigurationsEvent {
+    return WatchValidatingWebhookConfigurationsEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchValidatingWebhookConfigurationsResponse>, I>>(
+  fromPartial<I extends Exact<DeepPartial<WatchValidatingWebhookConfigurationsEvent>, I>>(
     object: I,
-  ): WatchValidatingWebhookConfigurationsResponse {
-    const message = createBaseWatchValidatingWebhookConfigurationsResponse();
+  ): WatchValidatingWebhookConfigurationsEvent {
+    const message = createBaseWatchValidatingWebhookConfigurationsEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? ValidatingWebhookConfiguration.fromPartial(object.object)

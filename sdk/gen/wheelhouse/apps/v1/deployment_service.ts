@@ -104,7 +104,17 @@ export interface WatchDeploymentsRequest {
 
 /** WatchDeploymentsResponse is the response of WatchDeployments. */
 export interface WatchDeploymentsResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchDeploymentsEvent[];
+}
+
+/** WatchDeploymentsEvent is one change to a Deployment. */
+export interface WatchDeploymentsEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: Deployment | undefined;
 }
 
@@ -1069,16 +1079,13 @@ export const WatchDeploymentsRequest: MessageFns<WatchDeploymentsRequest> = {
 };
 
 function createBaseWatchDeploymentsResponse(): WatchDeploymentsResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchDeploymentsResponse: MessageFns<WatchDeploymentsResponse> = {
   encode(message: WatchDeploymentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      Deployment.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchDeploymentsEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1093,6 +1100,80 @@ export const WatchDeploymentsResponse: MessageFns<WatchDeploymentsResponse> = {
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchDeploymentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchDeploymentsEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchDeploymentsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchDeploymentsEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchDeploymentsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchDeploymentsEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchDeploymentsResponse>, I>>(base?: I): WatchDeploymentsResponse {
+    return WatchDeploymentsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchDeploymentsResponse>, I>>(object: I): WatchDeploymentsResponse {
+    const message = createBaseWatchDeploymentsResponse();
+    message.events = object.events?.map((e) => WatchDeploymentsEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchDeploymentsEvent(): WatchDeploymentsEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchDeploymentsEvent: MessageFns<WatchDeploymentsEvent> = {
+  encode(message: WatchDeploymentsEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      Deployment.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchDeploymentsEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchDeploymentsEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1124,14 +1205,14 @@ export const WatchDeploymentsResponse: MessageFns<WatchDeploymentsResponse> = {
     }
   },
 
-  fromJSON(object: any): WatchDeploymentsResponse {
+  fromJSON(object: any): WatchDeploymentsEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? Deployment.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchDeploymentsResponse): unknown {
+  toJSON(message: WatchDeploymentsEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1142,11 +1223,11 @@ export const WatchDeploymentsResponse: MessageFns<WatchDeploymentsResponse> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchDeploymentsResponse>, I>>(base?: I): WatchDeploymentsResponse {
-    return WatchDeploymentsResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<WatchDeploymentsEvent>, I>>(base?: I): WatchDeploymentsEvent {
+    return WatchDeploymentsEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchDeploymentsResponse>, I>>(object: I): WatchDeploymentsResponse {
-    const message = createBaseWatchDeploymentsResponse();
+  fromPartial<I extends Exact<DeepPartial<WatchDeploymentsEvent>, I>>(object: I): WatchDeploymentsEvent {
+    const message = createBaseWatchDeploymentsEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? Deployment.fromPartial(object.object)

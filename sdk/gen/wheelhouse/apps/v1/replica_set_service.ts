@@ -104,7 +104,17 @@ export interface WatchReplicaSetsRequest {
 
 /** WatchReplicaSetsResponse is the response of WatchReplicaSets. */
 export interface WatchReplicaSetsResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchReplicaSetsEvent[];
+}
+
+/** WatchReplicaSetsEvent is one change to a ReplicaSet. */
+export interface WatchReplicaSetsEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: ReplicaSet | undefined;
 }
 
@@ -1101,16 +1111,13 @@ export const WatchReplicaSetsRequest: MessageFns<WatchReplicaSetsRequest> = {
 };
 
 function createBaseWatchReplicaSetsResponse(): WatchReplicaSetsResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchReplicaSetsResponse: MessageFns<WatchReplicaSetsResponse> = {
   encode(message: WatchReplicaSetsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      ReplicaSet.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchReplicaSetsEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1125,6 +1132,80 @@ export const WatchReplicaSetsResponse: MessageFns<WatchReplicaSetsResponse> = {
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchReplicaSetsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchReplicaSetsEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchReplicaSetsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchReplicaSetsEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchReplicaSetsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchReplicaSetsEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchReplicaSetsResponse>, I>>(base?: I): WatchReplicaSetsResponse {
+    return WatchReplicaSetsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchReplicaSetsResponse>, I>>(object: I): WatchReplicaSetsResponse {
+    const message = createBaseWatchReplicaSetsResponse();
+    message.events = object.events?.map((e) => WatchReplicaSetsEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchReplicaSetsEvent(): WatchReplicaSetsEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchReplicaSetsEvent: MessageFns<WatchReplicaSetsEvent> = {
+  encode(message: WatchReplicaSetsEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      ReplicaSet.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchReplicaSetsEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchReplicaSetsEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1156,14 +1237,14 @@ export const WatchReplicaSetsResponse: MessageFns<WatchReplicaSetsResponse> = {
     }
   },
 
-  fromJSON(object: any): WatchReplicaSetsResponse {
+  fromJSON(object: any): WatchReplicaSetsEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? ReplicaSet.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchReplicaSetsResponse): unknown {
+  toJSON(message: WatchReplicaSetsEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1174,11 +1255,11 @@ export const WatchReplicaSetsResponse: MessageFns<WatchReplicaSetsResponse> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchReplicaSetsResponse>, I>>(base?: I): WatchReplicaSetsResponse {
-    return WatchReplicaSetsResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<WatchReplicaSetsEvent>, I>>(base?: I): WatchReplicaSetsEvent {
+    return WatchReplicaSetsEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchReplicaSetsResponse>, I>>(object: I): WatchReplicaSetsResponse {
-    const message = createBaseWatchReplicaSetsResponse();
+  fromPartial<I extends Exact<DeepPartial<WatchReplicaSetsEvent>, I>>(object: I): WatchReplicaSetsEvent {
+    const message = createBaseWatchReplicaSetsEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? ReplicaSet.fromPartial(object.object)

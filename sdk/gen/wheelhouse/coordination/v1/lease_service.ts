@@ -103,7 +103,17 @@ export interface WatchLeasesRequest {
 
 /** WatchLeasesResponse is the response of WatchLeases. */
 export interface WatchLeasesResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchLeasesEvent[];
+}
+
+/** WatchLeasesEvent is one change to a Lease. */
+export interface WatchLeasesEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: Lease | undefined;
 }
 
@@ -1023,16 +1033,13 @@ export const WatchLeasesRequest: MessageFns<WatchLeasesRequest> = {
 };
 
 function createBaseWatchLeasesResponse(): WatchLeasesResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchLeasesResponse: MessageFns<WatchLeasesResponse> = {
   encode(message: WatchLeasesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      Lease.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchLeasesEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1047,6 +1054,80 @@ export const WatchLeasesResponse: MessageFns<WatchLeasesResponse> = {
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchLeasesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchLeasesEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchLeasesResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchLeasesEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchLeasesResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchLeasesEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchLeasesResponse>, I>>(base?: I): WatchLeasesResponse {
+    return WatchLeasesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchLeasesResponse>, I>>(object: I): WatchLeasesResponse {
+    const message = createBaseWatchLeasesResponse();
+    message.events = object.events?.map((e) => WatchLeasesEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchLeasesEvent(): WatchLeasesEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchLeasesEvent: MessageFns<WatchLeasesEvent> = {
+  encode(message: WatchLeasesEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      Lease.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchLeasesEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchLeasesEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1078,14 +1159,14 @@ export const WatchLeasesResponse: MessageFns<WatchLeasesResponse> = {
     }
   },
 
-  fromJSON(object: any): WatchLeasesResponse {
+  fromJSON(object: any): WatchLeasesEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? Lease.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchLeasesResponse): unknown {
+  toJSON(message: WatchLeasesEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1096,11 +1177,11 @@ export const WatchLeasesResponse: MessageFns<WatchLeasesResponse> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchLeasesResponse>, I>>(base?: I): WatchLeasesResponse {
-    return WatchLeasesResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<WatchLeasesEvent>, I>>(base?: I): WatchLeasesEvent {
+    return WatchLeasesEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchLeasesResponse>, I>>(object: I): WatchLeasesResponse {
-    const message = createBaseWatchLeasesResponse();
+  fromPartial<I extends Exact<DeepPartial<WatchLeasesEvent>, I>>(object: I): WatchLeasesEvent {
+    const message = createBaseWatchLeasesEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? Lease.fromPartial(object.object)

@@ -103,7 +103,17 @@ export interface WatchConfigMapsRequest {
 
 /** WatchConfigMapsResponse is the response of WatchConfigMaps. */
 export interface WatchConfigMapsResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchConfigMapsEvent[];
+}
+
+/** WatchConfigMapsEvent is one change to a ConfigMap. */
+export interface WatchConfigMapsEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: ConfigMap | undefined;
 }
 
@@ -1067,16 +1077,13 @@ export const WatchConfigMapsRequest: MessageFns<WatchConfigMapsRequest> = {
 };
 
 function createBaseWatchConfigMapsResponse(): WatchConfigMapsResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchConfigMapsResponse: MessageFns<WatchConfigMapsResponse> = {
   encode(message: WatchConfigMapsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      ConfigMap.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchConfigMapsEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1091,6 +1098,80 @@ export const WatchConfigMapsResponse: MessageFns<WatchConfigMapsResponse> = {
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchConfigMapsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchConfigMapsEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchConfigMapsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchConfigMapsEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchConfigMapsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchConfigMapsEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchConfigMapsResponse>, I>>(base?: I): WatchConfigMapsResponse {
+    return WatchConfigMapsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchConfigMapsResponse>, I>>(object: I): WatchConfigMapsResponse {
+    const message = createBaseWatchConfigMapsResponse();
+    message.events = object.events?.map((e) => WatchConfigMapsEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchConfigMapsEvent(): WatchConfigMapsEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchConfigMapsEvent: MessageFns<WatchConfigMapsEvent> = {
+  encode(message: WatchConfigMapsEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      ConfigMap.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchConfigMapsEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchConfigMapsEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1122,14 +1203,14 @@ export const WatchConfigMapsResponse: MessageFns<WatchConfigMapsResponse> = {
     }
   },
 
-  fromJSON(object: any): WatchConfigMapsResponse {
+  fromJSON(object: any): WatchConfigMapsEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? ConfigMap.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchConfigMapsResponse): unknown {
+  toJSON(message: WatchConfigMapsEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1140,11 +1221,11 @@ export const WatchConfigMapsResponse: MessageFns<WatchConfigMapsResponse> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchConfigMapsResponse>, I>>(base?: I): WatchConfigMapsResponse {
-    return WatchConfigMapsResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<WatchConfigMapsEvent>, I>>(base?: I): WatchConfigMapsEvent {
+    return WatchConfigMapsEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchConfigMapsResponse>, I>>(object: I): WatchConfigMapsResponse {
-    const message = createBaseWatchConfigMapsResponse();
+  fromPartial<I extends Exact<DeepPartial<WatchConfigMapsEvent>, I>>(object: I): WatchConfigMapsEvent {
+    const message = createBaseWatchConfigMapsEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? ConfigMap.fromPartial(object.object)

@@ -103,7 +103,17 @@ export interface WatchEventsRequest {
 
 /** WatchEventsResponse is the response of WatchEvents. */
 export interface WatchEventsResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchEventsEvent[];
+}
+
+/** WatchEventsEvent is one change to a Event. */
+export interface WatchEventsEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: Event | undefined;
 }
 
@@ -1023,16 +1033,13 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
 };
 
 function createBaseWatchEventsResponse(): WatchEventsResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
   encode(message: WatchEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      Event.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchEventsEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1047,6 +1054,80 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchEventsEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchEventsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchEventsEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchEventsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchEventsEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchEventsResponse>, I>>(base?: I): WatchEventsResponse {
+    return WatchEventsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchEventsResponse>, I>>(object: I): WatchEventsResponse {
+    const message = createBaseWatchEventsResponse();
+    message.events = object.events?.map((e) => WatchEventsEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchEventsEvent(): WatchEventsEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchEventsEvent: MessageFns<WatchEventsEvent> = {
+  encode(message: WatchEventsEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      Event.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchEventsEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchEventsEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1078,14 +1159,14 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
     }
   },
 
-  fromJSON(object: any): WatchEventsResponse {
+  fromJSON(object: any): WatchEventsEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? Event.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchEventsResponse): unknown {
+  toJSON(message: WatchEventsEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1096,11 +1177,11 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchEventsResponse>, I>>(base?: I): WatchEventsResponse {
-    return WatchEventsResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<WatchEventsEvent>, I>>(base?: I): WatchEventsEvent {
+    return WatchEventsEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchEventsResponse>, I>>(object: I): WatchEventsResponse {
-    const message = createBaseWatchEventsResponse();
+  fromPartial<I extends Exact<DeepPartial<WatchEventsEvent>, I>>(object: I): WatchEventsEvent {
+    const message = createBaseWatchEventsEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? Event.fromPartial(object.object)

@@ -103,7 +103,17 @@ export interface WatchLimitRangesRequest {
 
 /** WatchLimitRangesResponse is the response of WatchLimitRanges. */
 export interface WatchLimitRangesResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchLimitRangesEvent[];
+}
+
+/** WatchLimitRangesEvent is one change to a LimitRange. */
+export interface WatchLimitRangesEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: LimitRange | undefined;
 }
 
@@ -1067,16 +1077,13 @@ export const WatchLimitRangesRequest: MessageFns<WatchLimitRangesRequest> = {
 };
 
 function createBaseWatchLimitRangesResponse(): WatchLimitRangesResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchLimitRangesResponse: MessageFns<WatchLimitRangesResponse> = {
   encode(message: WatchLimitRangesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      LimitRange.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchLimitRangesEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1091,6 +1098,80 @@ export const WatchLimitRangesResponse: MessageFns<WatchLimitRangesResponse> = {
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchLimitRangesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchLimitRangesEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchLimitRangesResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchLimitRangesEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchLimitRangesResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchLimitRangesEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchLimitRangesResponse>, I>>(base?: I): WatchLimitRangesResponse {
+    return WatchLimitRangesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchLimitRangesResponse>, I>>(object: I): WatchLimitRangesResponse {
+    const message = createBaseWatchLimitRangesResponse();
+    message.events = object.events?.map((e) => WatchLimitRangesEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchLimitRangesEvent(): WatchLimitRangesEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchLimitRangesEvent: MessageFns<WatchLimitRangesEvent> = {
+  encode(message: WatchLimitRangesEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      LimitRange.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchLimitRangesEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchLimitRangesEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1122,14 +1203,14 @@ export const WatchLimitRangesResponse: MessageFns<WatchLimitRangesResponse> = {
     }
   },
 
-  fromJSON(object: any): WatchLimitRangesResponse {
+  fromJSON(object: any): WatchLimitRangesEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? LimitRange.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchLimitRangesResponse): unknown {
+  toJSON(message: WatchLimitRangesEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1140,11 +1221,11 @@ export const WatchLimitRangesResponse: MessageFns<WatchLimitRangesResponse> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchLimitRangesResponse>, I>>(base?: I): WatchLimitRangesResponse {
-    return WatchLimitRangesResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<WatchLimitRangesEvent>, I>>(base?: I): WatchLimitRangesEvent {
+    return WatchLimitRangesEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchLimitRangesResponse>, I>>(object: I): WatchLimitRangesResponse {
-    const message = createBaseWatchLimitRangesResponse();
+  fromPartial<I extends Exact<DeepPartial<WatchLimitRangesEvent>, I>>(object: I): WatchLimitRangesEvent {
+    const message = createBaseWatchLimitRangesEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? LimitRange.fromPartial(object.object)

@@ -97,7 +97,17 @@ export interface WatchNamespacesRequest {
 
 /** WatchNamespacesResponse is the response of WatchNamespaces. */
 export interface WatchNamespacesResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchNamespacesEvent[];
+}
+
+/** WatchNamespacesEvent is one change to a Namespace. */
+export interface WatchNamespacesEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: Namespace | undefined;
 }
 
@@ -972,16 +982,13 @@ export const WatchNamespacesRequest: MessageFns<WatchNamespacesRequest> = {
 };
 
 function createBaseWatchNamespacesResponse(): WatchNamespacesResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchNamespacesResponse: MessageFns<WatchNamespacesResponse> = {
   encode(message: WatchNamespacesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      Namespace.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchNamespacesEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -996,6 +1003,80 @@ export const WatchNamespacesResponse: MessageFns<WatchNamespacesResponse> = {
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchNamespacesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchNamespacesEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchNamespacesResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchNamespacesEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchNamespacesResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchNamespacesEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchNamespacesResponse>, I>>(base?: I): WatchNamespacesResponse {
+    return WatchNamespacesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchNamespacesResponse>, I>>(object: I): WatchNamespacesResponse {
+    const message = createBaseWatchNamespacesResponse();
+    message.events = object.events?.map((e) => WatchNamespacesEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchNamespacesEvent(): WatchNamespacesEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchNamespacesEvent: MessageFns<WatchNamespacesEvent> = {
+  encode(message: WatchNamespacesEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      Namespace.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchNamespacesEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchNamespacesEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1027,14 +1108,14 @@ export const WatchNamespacesResponse: MessageFns<WatchNamespacesResponse> = {
     }
   },
 
-  fromJSON(object: any): WatchNamespacesResponse {
+  fromJSON(object: any): WatchNamespacesEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? Namespace.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchNamespacesResponse): unknown {
+  toJSON(message: WatchNamespacesEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1045,11 +1126,11 @@ export const WatchNamespacesResponse: MessageFns<WatchNamespacesResponse> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchNamespacesResponse>, I>>(base?: I): WatchNamespacesResponse {
-    return WatchNamespacesResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<WatchNamespacesEvent>, I>>(base?: I): WatchNamespacesEvent {
+    return WatchNamespacesEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchNamespacesResponse>, I>>(object: I): WatchNamespacesResponse {
-    const message = createBaseWatchNamespacesResponse();
+  fromPartial<I extends Exact<DeepPartial<WatchNamespacesEvent>, I>>(object: I): WatchNamespacesEvent {
+    const message = createBaseWatchNamespacesEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? Namespace.fromPartial(object.object)

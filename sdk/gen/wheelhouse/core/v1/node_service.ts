@@ -97,7 +97,17 @@ export interface WatchNodesRequest {
 
 /** WatchNodesResponse is the response of WatchNodes. */
 export interface WatchNodesResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchNodesEvent[];
+}
+
+/** WatchNodesEvent is one change to a Node. */
+export interface WatchNodesEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: Node | undefined;
 }
 
@@ -960,16 +970,13 @@ export const WatchNodesRequest: MessageFns<WatchNodesRequest> = {
 };
 
 function createBaseWatchNodesResponse(): WatchNodesResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchNodesResponse: MessageFns<WatchNodesResponse> = {
   encode(message: WatchNodesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      Node.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchNodesEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -984,6 +991,80 @@ export const WatchNodesResponse: MessageFns<WatchNodesResponse> = {
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchNodesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchNodesEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchNodesResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchNodesEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchNodesResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchNodesEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchNodesResponse>, I>>(base?: I): WatchNodesResponse {
+    return WatchNodesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchNodesResponse>, I>>(object: I): WatchNodesResponse {
+    const message = createBaseWatchNodesResponse();
+    message.events = object.events?.map((e) => WatchNodesEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchNodesEvent(): WatchNodesEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchNodesEvent: MessageFns<WatchNodesEvent> = {
+  encode(message: WatchNodesEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      Node.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchNodesEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchNodesEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1015,14 +1096,14 @@ export const WatchNodesResponse: MessageFns<WatchNodesResponse> = {
     }
   },
 
-  fromJSON(object: any): WatchNodesResponse {
+  fromJSON(object: any): WatchNodesEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? Node.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchNodesResponse): unknown {
+  toJSON(message: WatchNodesEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1033,11 +1114,11 @@ export const WatchNodesResponse: MessageFns<WatchNodesResponse> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchNodesResponse>, I>>(base?: I): WatchNodesResponse {
-    return WatchNodesResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<WatchNodesEvent>, I>>(base?: I): WatchNodesEvent {
+    return WatchNodesEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchNodesResponse>, I>>(object: I): WatchNodesResponse {
-    const message = createBaseWatchNodesResponse();
+  fromPartial<I extends Exact<DeepPartial<WatchNodesEvent>, I>>(object: I): WatchNodesEvent {
+    const message = createBaseWatchNodesEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? Node.fromPartial(object.object)

@@ -104,7 +104,17 @@ export interface WatchPodsRequest {
 
 /** WatchPodsResponse is the response of WatchPods. */
 export interface WatchPodsResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchPodsEvent[];
+}
+
+/** WatchPodsEvent is one change to a Pod. */
+export interface WatchPodsEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: Pod | undefined;
 }
 
@@ -1066,16 +1076,13 @@ export const WatchPodsRequest: MessageFns<WatchPodsRequest> = {
 };
 
 function createBaseWatchPodsResponse(): WatchPodsResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchPodsResponse: MessageFns<WatchPodsResponse> = {
   encode(message: WatchPodsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      Pod.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchPodsEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1090,6 +1097,78 @@ export const WatchPodsResponse: MessageFns<WatchPodsResponse> = {
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchPodsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchPodsEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchPodsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => WatchPodsEvent.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: WatchPodsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchPodsEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchPodsResponse>, I>>(base?: I): WatchPodsResponse {
+    return WatchPodsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchPodsResponse>, I>>(object: I): WatchPodsResponse {
+    const message = createBaseWatchPodsResponse();
+    message.events = object.events?.map((e) => WatchPodsEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchPodsEvent(): WatchPodsEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchPodsEvent: MessageFns<WatchPodsEvent> = {
+  encode(message: WatchPodsEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      Pod.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchPodsEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchPodsEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1121,14 +1200,14 @@ export const WatchPodsResponse: MessageFns<WatchPodsResponse> = {
     }
   },
 
-  fromJSON(object: any): WatchPodsResponse {
+  fromJSON(object: any): WatchPodsEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? Pod.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchPodsResponse): unknown {
+  toJSON(message: WatchPodsEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1139,11 +1218,11 @@ export const WatchPodsResponse: MessageFns<WatchPodsResponse> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchPodsResponse>, I>>(base?: I): WatchPodsResponse {
-    return WatchPodsResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<WatchPodsEvent>, I>>(base?: I): WatchPodsEvent {
+    return WatchPodsEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchPodsResponse>, I>>(object: I): WatchPodsResponse {
-    const message = createBaseWatchPodsResponse();
+  fromPartial<I extends Exact<DeepPartial<WatchPodsEvent>, I>>(object: I): WatchPodsEvent {
+    const message = createBaseWatchPodsEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? Pod.fromPartial(object.object)

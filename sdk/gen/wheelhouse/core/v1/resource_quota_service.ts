@@ -103,7 +103,17 @@ export interface WatchResourceQuotasRequest {
 
 /** WatchResourceQuotasResponse is the response of WatchResourceQuotas. */
 export interface WatchResourceQuotasResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchResourceQuotasEvent[];
+}
+
+/** WatchResourceQuotasEvent is one change to a ResourceQuota. */
+export interface WatchResourceQuotasEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: ResourceQuota | undefined;
 }
 
@@ -1078,16 +1088,13 @@ export const WatchResourceQuotasRequest: MessageFns<WatchResourceQuotasRequest> 
 };
 
 function createBaseWatchResourceQuotasResponse(): WatchResourceQuotasResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchResourceQuotasResponse: MessageFns<WatchResourceQuotasResponse> = {
   encode(message: WatchResourceQuotasResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      ResourceQuota.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchResourceQuotasEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1102,6 +1109,80 @@ export const WatchResourceQuotasResponse: MessageFns<WatchResourceQuotasResponse
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchResourceQuotasResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchResourceQuotasEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchResourceQuotasResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchResourceQuotasEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchResourceQuotasResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchResourceQuotasEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchResourceQuotasResponse>, I>>(base?: I): WatchResourceQuotasResponse {
+    return WatchResourceQuotasResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchResourceQuotasResponse>, I>>(object: I): WatchResourceQuotasResponse {
+    const message = createBaseWatchResourceQuotasResponse();
+    message.events = object.events?.map((e) => WatchResourceQuotasEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchResourceQuotasEvent(): WatchResourceQuotasEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchResourceQuotasEvent: MessageFns<WatchResourceQuotasEvent> = {
+  encode(message: WatchResourceQuotasEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      ResourceQuota.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchResourceQuotasEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchResourceQuotasEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1133,14 +1214,14 @@ export const WatchResourceQuotasResponse: MessageFns<WatchResourceQuotasResponse
     }
   },
 
-  fromJSON(object: any): WatchResourceQuotasResponse {
+  fromJSON(object: any): WatchResourceQuotasEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? ResourceQuota.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchResourceQuotasResponse): unknown {
+  toJSON(message: WatchResourceQuotasEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1151,11 +1232,11 @@ export const WatchResourceQuotasResponse: MessageFns<WatchResourceQuotasResponse
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchResourceQuotasResponse>, I>>(base?: I): WatchResourceQuotasResponse {
-    return WatchResourceQuotasResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<WatchResourceQuotasEvent>, I>>(base?: I): WatchResourceQuotasEvent {
+    return WatchResourceQuotasEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchResourceQuotasResponse>, I>>(object: I): WatchResourceQuotasResponse {
-    const message = createBaseWatchResourceQuotasResponse();
+  fromPartial<I extends Exact<DeepPartial<WatchResourceQuotasEvent>, I>>(object: I): WatchResourceQuotasEvent {
+    const message = createBaseWatchResourceQuotasEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? ResourceQuota.fromPartial(object.object)

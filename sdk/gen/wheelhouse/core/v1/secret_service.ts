@@ -103,7 +103,17 @@ export interface WatchSecretsRequest {
 
 /** WatchSecretsResponse is the response of WatchSecrets. */
 export interface WatchSecretsResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchSecretsEvent[];
+}
+
+/** WatchSecretsEvent is one change to a Secret. */
+export interface WatchSecretsEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: Secret | undefined;
 }
 
@@ -1035,16 +1045,13 @@ export const WatchSecretsRequest: MessageFns<WatchSecretsRequest> = {
 };
 
 function createBaseWatchSecretsResponse(): WatchSecretsResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchSecretsResponse: MessageFns<WatchSecretsResponse> = {
   encode(message: WatchSecretsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      Secret.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchSecretsEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1059,6 +1066,80 @@ export const WatchSecretsResponse: MessageFns<WatchSecretsResponse> = {
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchSecretsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchSecretsEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchSecretsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchSecretsEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchSecretsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchSecretsEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchSecretsResponse>, I>>(base?: I): WatchSecretsResponse {
+    return WatchSecretsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchSecretsResponse>, I>>(object: I): WatchSecretsResponse {
+    const message = createBaseWatchSecretsResponse();
+    message.events = object.events?.map((e) => WatchSecretsEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchSecretsEvent(): WatchSecretsEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchSecretsEvent: MessageFns<WatchSecretsEvent> = {
+  encode(message: WatchSecretsEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      Secret.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchSecretsEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchSecretsEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1090,14 +1171,14 @@ export const WatchSecretsResponse: MessageFns<WatchSecretsResponse> = {
     }
   },
 
-  fromJSON(object: any): WatchSecretsResponse {
+  fromJSON(object: any): WatchSecretsEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? Secret.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchSecretsResponse): unknown {
+  toJSON(message: WatchSecretsEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1108,11 +1189,11 @@ export const WatchSecretsResponse: MessageFns<WatchSecretsResponse> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchSecretsResponse>, I>>(base?: I): WatchSecretsResponse {
-    return WatchSecretsResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<WatchSecretsEvent>, I>>(base?: I): WatchSecretsEvent {
+    return WatchSecretsEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchSecretsResponse>, I>>(object: I): WatchSecretsResponse {
-    const message = createBaseWatchSecretsResponse();
+  fromPartial<I extends Exact<DeepPartial<WatchSecretsEvent>, I>>(object: I): WatchSecretsEvent {
+    const message = createBaseWatchSecretsEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? Secret.fromPartial(object.object)

@@ -104,7 +104,17 @@ export interface WatchServiceAccountsRequest {
 
 /** WatchServiceAccountsResponse is the response of WatchServiceAccounts. */
 export interface WatchServiceAccountsResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchServiceAccountsEvent[];
+}
+
+/** WatchServiceAccountsEvent is one change to a ServiceAccount. */
+export interface WatchServiceAccountsEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: ServiceAccount | undefined;
 }
 
@@ -1080,16 +1090,13 @@ export const WatchServiceAccountsRequest: MessageFns<WatchServiceAccountsRequest
 };
 
 function createBaseWatchServiceAccountsResponse(): WatchServiceAccountsResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchServiceAccountsResponse: MessageFns<WatchServiceAccountsResponse> = {
   encode(message: WatchServiceAccountsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      ServiceAccount.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchServiceAccountsEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1104,6 +1111,80 @@ export const WatchServiceAccountsResponse: MessageFns<WatchServiceAccountsRespon
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchServiceAccountsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchServiceAccountsEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchServiceAccountsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchServiceAccountsEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchServiceAccountsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchServiceAccountsEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchServiceAccountsResponse>, I>>(base?: I): WatchServiceAccountsResponse {
+    return WatchServiceAccountsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchServiceAccountsResponse>, I>>(object: I): WatchServiceAccountsResponse {
+    const message = createBaseWatchServiceAccountsResponse();
+    message.events = object.events?.map((e) => WatchServiceAccountsEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchServiceAccountsEvent(): WatchServiceAccountsEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchServiceAccountsEvent: MessageFns<WatchServiceAccountsEvent> = {
+  encode(message: WatchServiceAccountsEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      ServiceAccount.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchServiceAccountsEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchServiceAccountsEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1135,14 +1216,14 @@ export const WatchServiceAccountsResponse: MessageFns<WatchServiceAccountsRespon
     }
   },
 
-  fromJSON(object: any): WatchServiceAccountsResponse {
+  fromJSON(object: any): WatchServiceAccountsEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? ServiceAccount.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchServiceAccountsResponse): unknown {
+  toJSON(message: WatchServiceAccountsEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1153,11 +1234,11 @@ export const WatchServiceAccountsResponse: MessageFns<WatchServiceAccountsRespon
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchServiceAccountsResponse>, I>>(base?: I): WatchServiceAccountsResponse {
-    return WatchServiceAccountsResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<WatchServiceAccountsEvent>, I>>(base?: I): WatchServiceAccountsEvent {
+    return WatchServiceAccountsEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchServiceAccountsResponse>, I>>(object: I): WatchServiceAccountsResponse {
-    const message = createBaseWatchServiceAccountsResponse();
+  fromPartial<I extends Exact<DeepPartial<WatchServiceAccountsEvent>, I>>(object: I): WatchServiceAccountsEvent {
+    const message = createBaseWatchServiceAccountsEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? ServiceAccount.fromPartial(object.object)

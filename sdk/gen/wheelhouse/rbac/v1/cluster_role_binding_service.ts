@@ -97,7 +97,17 @@ export interface WatchClusterRoleBindingsRequest {
 
 /** WatchClusterRoleBindingsResponse is the response of WatchClusterRoleBindings. */
 export interface WatchClusterRoleBindingsResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchClusterRoleBindingsEvent[];
+}
+
+/** WatchClusterRoleBindingsEvent is one change to a ClusterRoleBinding. */
+export interface WatchClusterRoleBindingsEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: ClusterRoleBinding | undefined;
 }
 
@@ -1021,16 +1031,13 @@ export const WatchClusterRoleBindingsRequest: MessageFns<WatchClusterRoleBinding
 };
 
 function createBaseWatchClusterRoleBindingsResponse(): WatchClusterRoleBindingsResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchClusterRoleBindingsResponse: MessageFns<WatchClusterRoleBindingsResponse> = {
   encode(message: WatchClusterRoleBindingsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      ClusterRoleBinding.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchClusterRoleBindingsEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1045,6 +1052,84 @@ export const WatchClusterRoleBindingsResponse: MessageFns<WatchClusterRoleBindin
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchClusterRoleBindingsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchClusterRoleBindingsEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchClusterRoleBindingsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchClusterRoleBindingsEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchClusterRoleBindingsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchClusterRoleBindingsEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchClusterRoleBindingsResponse>, I>>(
+    base?: I,
+  ): WatchClusterRoleBindingsResponse {
+    return WatchClusterRoleBindingsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchClusterRoleBindingsResponse>, I>>(
+    object: I,
+  ): WatchClusterRoleBindingsResponse {
+    const message = createBaseWatchClusterRoleBindingsResponse();
+    message.events = object.events?.map((e) => WatchClusterRoleBindingsEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchClusterRoleBindingsEvent(): WatchClusterRoleBindingsEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchClusterRoleBindingsEvent: MessageFns<WatchClusterRoleBindingsEvent> = {
+  encode(message: WatchClusterRoleBindingsEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      ClusterRoleBinding.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchClusterRoleBindingsEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchClusterRoleBindingsEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1076,14 +1161,14 @@ export const WatchClusterRoleBindingsResponse: MessageFns<WatchClusterRoleBindin
     }
   },
 
-  fromJSON(object: any): WatchClusterRoleBindingsResponse {
+  fromJSON(object: any): WatchClusterRoleBindingsEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? ClusterRoleBinding.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchClusterRoleBindingsResponse): unknown {
+  toJSON(message: WatchClusterRoleBindingsEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1094,15 +1179,13 @@ export const WatchClusterRoleBindingsResponse: MessageFns<WatchClusterRoleBindin
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchClusterRoleBindingsResponse>, I>>(
-    base?: I,
-  ): WatchClusterRoleBindingsResponse {
-    return WatchClusterRoleBindingsResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<WatchClusterRoleBindingsEvent>, I>>(base?: I): WatchClusterRoleBindingsEvent {
+    return WatchClusterRoleBindingsEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchClusterRoleBindingsResponse>, I>>(
+  fromPartial<I extends Exact<DeepPartial<WatchClusterRoleBindingsEvent>, I>>(
     object: I,
-  ): WatchClusterRoleBindingsResponse {
-    const message = createBaseWatchClusterRoleBindingsResponse();
+  ): WatchClusterRoleBindingsEvent {
+    const message = createBaseWatchClusterRoleBindingsEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? ClusterRoleBinding.fromPartial(object.object)

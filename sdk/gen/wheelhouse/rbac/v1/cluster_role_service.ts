@@ -97,7 +97,17 @@ export interface WatchClusterRolesRequest {
 
 /** WatchClusterRolesResponse is the response of WatchClusterRoles. */
 export interface WatchClusterRolesResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchClusterRolesEvent[];
+}
+
+/** WatchClusterRolesEvent is one change to a ClusterRole. */
+export interface WatchClusterRolesEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: ClusterRole | undefined;
 }
 
@@ -993,16 +1003,13 @@ export const WatchClusterRolesRequest: MessageFns<WatchClusterRolesRequest> = {
 };
 
 function createBaseWatchClusterRolesResponse(): WatchClusterRolesResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchClusterRolesResponse: MessageFns<WatchClusterRolesResponse> = {
   encode(message: WatchClusterRolesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      ClusterRole.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchClusterRolesEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1017,6 +1024,80 @@ export const WatchClusterRolesResponse: MessageFns<WatchClusterRolesResponse> = 
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchClusterRolesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchClusterRolesEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchClusterRolesResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchClusterRolesEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchClusterRolesResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchClusterRolesEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchClusterRolesResponse>, I>>(base?: I): WatchClusterRolesResponse {
+    return WatchClusterRolesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchClusterRolesResponse>, I>>(object: I): WatchClusterRolesResponse {
+    const message = createBaseWatchClusterRolesResponse();
+    message.events = object.events?.map((e) => WatchClusterRolesEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchClusterRolesEvent(): WatchClusterRolesEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchClusterRolesEvent: MessageFns<WatchClusterRolesEvent> = {
+  encode(message: WatchClusterRolesEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      ClusterRole.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchClusterRolesEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchClusterRolesEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1048,14 +1129,14 @@ export const WatchClusterRolesResponse: MessageFns<WatchClusterRolesResponse> = 
     }
   },
 
-  fromJSON(object: any): WatchClusterRolesResponse {
+  fromJSON(object: any): WatchClusterRolesEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? ClusterRole.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchClusterRolesResponse): unknown {
+  toJSON(message: WatchClusterRolesEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1066,11 +1147,11 @@ export const WatchClusterRolesResponse: MessageFns<WatchClusterRolesResponse> = 
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchClusterRolesResponse>, I>>(base?: I): WatchClusterRolesResponse {
-    return WatchClusterRolesResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<WatchClusterRolesEvent>, I>>(base?: I): WatchClusterRolesEvent {
+    return WatchClusterRolesEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchClusterRolesResponse>, I>>(object: I): WatchClusterRolesResponse {
-    const message = createBaseWatchClusterRolesResponse();
+  fromPartial<I extends Exact<DeepPartial<WatchClusterRolesEvent>, I>>(object: I): WatchClusterRolesEvent {
+    const message = createBaseWatchClusterRolesEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? ClusterRole.fromPartial(object.object)

@@ -103,7 +103,17 @@ export interface WatchRoleBindingsRequest {
 
 /** WatchRoleBindingsResponse is the response of WatchRoleBindings. */
 export interface WatchRoleBindingsResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchRoleBindingsEvent[];
+}
+
+/** WatchRoleBindingsEvent is one change to a RoleBinding. */
+export interface WatchRoleBindingsEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: RoleBinding | undefined;
 }
 
@@ -1067,16 +1077,13 @@ export const WatchRoleBindingsRequest: MessageFns<WatchRoleBindingsRequest> = {
 };
 
 function createBaseWatchRoleBindingsResponse(): WatchRoleBindingsResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchRoleBindingsResponse: MessageFns<WatchRoleBindingsResponse> = {
   encode(message: WatchRoleBindingsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      RoleBinding.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchRoleBindingsEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1091,6 +1098,80 @@ export const WatchRoleBindingsResponse: MessageFns<WatchRoleBindingsResponse> = 
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchRoleBindingsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchRoleBindingsEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchRoleBindingsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchRoleBindingsEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchRoleBindingsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchRoleBindingsEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchRoleBindingsResponse>, I>>(base?: I): WatchRoleBindingsResponse {
+    return WatchRoleBindingsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchRoleBindingsResponse>, I>>(object: I): WatchRoleBindingsResponse {
+    const message = createBaseWatchRoleBindingsResponse();
+    message.events = object.events?.map((e) => WatchRoleBindingsEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchRoleBindingsEvent(): WatchRoleBindingsEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchRoleBindingsEvent: MessageFns<WatchRoleBindingsEvent> = {
+  encode(message: WatchRoleBindingsEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      RoleBinding.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchRoleBindingsEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchRoleBindingsEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1122,14 +1203,14 @@ export const WatchRoleBindingsResponse: MessageFns<WatchRoleBindingsResponse> = 
     }
   },
 
-  fromJSON(object: any): WatchRoleBindingsResponse {
+  fromJSON(object: any): WatchRoleBindingsEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? RoleBinding.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchRoleBindingsResponse): unknown {
+  toJSON(message: WatchRoleBindingsEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1140,11 +1221,11 @@ export const WatchRoleBindingsResponse: MessageFns<WatchRoleBindingsResponse> = 
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchRoleBindingsResponse>, I>>(base?: I): WatchRoleBindingsResponse {
-    return WatchRoleBindingsResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<WatchRoleBindingsEvent>, I>>(base?: I): WatchRoleBindingsEvent {
+    return WatchRoleBindingsEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchRoleBindingsResponse>, I>>(object: I): WatchRoleBindingsResponse {
-    const message = createBaseWatchRoleBindingsResponse();
+  fromPartial<I extends Exact<DeepPartial<WatchRoleBindingsEvent>, I>>(object: I): WatchRoleBindingsEvent {
+    const message = createBaseWatchRoleBindingsEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? RoleBinding.fromPartial(object.object)

@@ -103,7 +103,17 @@ export interface WatchRolesRequest {
 
 /** WatchRolesResponse is the response of WatchRoles. */
 export interface WatchRolesResponse {
+  /**
+   * One or more events, oldest first. A watcher that keeps up gets each change as it
+   * happens; under a burst, the changes of a few milliseconds travel together.
+   */
+  events: WatchRolesEvent[];
+}
+
+/** WatchRolesEvent is one change to a Role. */
+export interface WatchRolesEvent {
   type: WatchEventType;
+  /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: Role | undefined;
 }
 
@@ -1023,16 +1033,13 @@ export const WatchRolesRequest: MessageFns<WatchRolesRequest> = {
 };
 
 function createBaseWatchRolesResponse(): WatchRolesResponse {
-  return { type: 0, object: undefined };
+  return { events: [] };
 }
 
 export const WatchRolesResponse: MessageFns<WatchRolesResponse> = {
   encode(message: WatchRolesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.type !== 0) {
-      writer.uint32(8).int32(message.type);
-    }
-    if (message.object !== undefined) {
-      Role.encode(message.object, writer.uint32(18).fork()).join();
+    for (const v of message.events) {
+      WatchRolesEvent.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1047,6 +1054,80 @@ export const WatchRolesResponse: MessageFns<WatchRolesResponse> = {
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseWatchRolesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchRolesEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchRolesResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => WatchRolesEvent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchRolesResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchRolesEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchRolesResponse>, I>>(base?: I): WatchRolesResponse {
+    return WatchRolesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchRolesResponse>, I>>(object: I): WatchRolesResponse {
+    const message = createBaseWatchRolesResponse();
+    message.events = object.events?.map((e) => WatchRolesEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchRolesEvent(): WatchRolesEvent {
+  return { type: 0, object: undefined };
+}
+
+export const WatchRolesEvent: MessageFns<WatchRolesEvent> = {
+  encode(message: WatchRolesEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.object !== undefined) {
+      Role.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchRolesEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchRolesEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1078,14 +1159,14 @@ export const WatchRolesResponse: MessageFns<WatchRolesResponse> = {
     }
   },
 
-  fromJSON(object: any): WatchRolesResponse {
+  fromJSON(object: any): WatchRolesEvent {
     return {
       type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
       object: isSet(object.object) ? Role.fromJSON(object.object) : undefined,
     };
   },
 
-  toJSON(message: WatchRolesResponse): unknown {
+  toJSON(message: WatchRolesEvent): unknown {
     const obj: any = {};
     if (message.type !== 0) {
       obj.type = watchEventTypeToJSON(message.type);
@@ -1096,11 +1177,11 @@ export const WatchRolesResponse: MessageFns<WatchRolesResponse> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<WatchRolesResponse>, I>>(base?: I): WatchRolesResponse {
-    return WatchRolesResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<WatchRolesEvent>, I>>(base?: I): WatchRolesEvent {
+    return WatchRolesEvent.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchRolesResponse>, I>>(object: I): WatchRolesResponse {
-    const message = createBaseWatchRolesResponse();
+  fromPartial<I extends Exact<DeepPartial<WatchRolesEvent>, I>>(object: I): WatchRolesEvent {
+    const message = createBaseWatchRolesEvent();
     message.type = object.type ?? 0;
     message.object = (object.object !== undefined && object.object !== null)
       ? Role.fromPartial(object.object)
