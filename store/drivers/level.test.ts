@@ -1,18 +1,26 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { ClassicLevel } from 'classic-level';
 import { backendSuite } from '../backend-suite.js';
+import { MvccBackend } from '../mvcc/mvcc-backend.js';
 import { openBackend } from '../registry.js';
+import type { BackendOptions } from '../types.js';
 import './index.js';
+import { LevelLog } from './level.js';
 
 const root = mkdtempSync(join(tmpdir(), 'store-level-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshDir = () => join(root, `db-${n++}`);
+/** Small WAL segments, so that the suite rolls, checkpoints and recycles them. */
+const openLevel = (dir: string, options?: BackendOptions) =>
+  MvccBackend.open(new LevelLog(dir, { walSegmentBytes: 64 * 1024 }), options);
 
-backendSuite('level', (options) => openBackend(`level://${freshDir()}`, options));
+backendSuite('level', (options) => openLevel(freshDir(), options));
 
 describe('level driver', () => {
   it('recovers keys, revisions, history and the compacted revision after a reopen', async () => {
@@ -72,4 +80,138 @@ describe('level driver', () => {
       await b.close();
     }
   });
+
+  it('writes into LevelDB at open what only the WAL kept, with the right revisions, values and versions', async () => {
+    const dir = freshDir();
+    // A store process that writes eight revisions and is killed: its WAL holds them all.
+    await writeAndKill(dir, [
+      "await b.create('/a', v('a1'))", // 1
+      "await b.create('/b', v('b1'))", // 2
+      "await b.update('/a', v('a2'), 1)", // 3
+      "await b.create('/c', v('c1'))", // 4
+      "await b.delete('/b', 2)", // 5
+      "await b.update('/a', v('a3'), 3)", // 6
+      "await b.create('/d', v('d1'), 3600)", // 7
+      "await b.update('/c', v('c2'), 4)", // 8
+    ]);
+    // LevelDB loses what it never synced: the newest batches, and one in the middle.
+    const db = new ClassicLevel<string, Buffer>(dir, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+    await db.open();
+    const lost = [3, 6, 7, 8];
+    const gone: string[] = [];
+    for await (const key of db.keys()) {
+      const rev = Number.parseInt(
+        key.startsWith('r/') ? key.slice(2) : key.slice(key.lastIndexOf('\x00') + 1),
+        16,
+      );
+      if ((key.startsWith('r/') || key.startsWith('h/')) && lost.includes(rev)) gone.push(key);
+    }
+    assert.equal(gone.length, 8);
+    await db.batch([
+      ...gone.map((key) => ({ type: 'del' as const, key })),
+      { type: 'put' as const, key: 'm/revision', value: Buffer.from('5'.padStart(16, '0')) },
+    ]);
+    await db.close();
+
+    let b = await openLevel(dir);
+    try {
+      assert.equal(b.currentRevision(), 8);
+      const a = (await b.get('/a')).kv!;
+      assert.deepEqual([a.value.toString(), a.createRevision, a.modRevision, a.version], ['a3', 1, 6, 3]);
+      const a2 = (await b.get('/a', 4)).kv!;
+      assert.deepEqual([a2.value.toString(), a2.modRevision, a2.version], ['a2', 3, 2]);
+      const c = (await b.get('/c')).kv!;
+      assert.deepEqual([c.value.toString(), c.createRevision, c.modRevision, c.version], ['c2', 4, 8, 2]);
+      assert.ok((await b.get('/d')).kv!.expiresAtMs > Date.now());
+      assert.equal((await b.get('/b')).kv, undefined);
+      assert.equal((await b.status()).keys, 3);
+      const events = [];
+      for await (const batch of b.watch('/', 1)) {
+        events.push(...batch.events);
+        if (events.length >= 7) break;
+      }
+      assert.deepEqual(
+        events.map((e) => [e.type, e.kv.key, e.kv.modRevision, e.prevKv?.modRevision ?? 0]),
+        [
+          ['put', '/b', 2, 0],
+          ['put', '/a', 3, 1],
+          ['put', '/c', 4, 0],
+          ['delete', '/b', 5, 2],
+          ['put', '/a', 6, 3],
+          ['put', '/d', 7, 0],
+          ['put', '/c', 8, 4],
+        ],
+      );
+      assert.equal(
+        (await b.create('/e', v('e1'))).modRevision,
+        9,
+        'revisions continue after the replayed ones',
+      );
+    } finally {
+      await b.close();
+    }
+    b = await openLevel(dir);
+    try {
+      assert.equal(b.currentRevision(), 9);
+      assert.equal((await b.get('/a', 3)).kv?.value.toString(), 'a2');
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('checkpoints as WAL segments fill, and leaves nothing to replay after a clean close', async () => {
+    const dir = freshDir();
+    const wal = join(dir, 'wal');
+    const segments = () => readdirSync(wal).filter((name) => name.endsWith('.wal')).length;
+    let b = await openLevel(dir);
+    const value = Buffer.alloc(2048, 3);
+    try {
+      for (let i = 0; i < 400; i++) await b.create(`/k/${i}`, value);
+      // ~800 KiB went through 64 KiB segments; checkpoints retire them in the background.
+      for (let waited = 0; segments() > 3 && waited < 5000; waited += 50) await sleep(50);
+      assert.ok(segments() <= 3, `${segments()} segments left`);
+      assert.ok(
+        readdirSync(wal).some((name) => name.endsWith('.free')),
+        'retired segments are kept to recycle',
+      );
+    } finally {
+      await b.close();
+    }
+    assert.equal(segments(), 0, 'a clean close releases every segment');
+    b = await openLevel(dir);
+    try {
+      assert.equal(b.currentRevision(), 400);
+      assert.equal((await b.list('/k/')).kvs.length, 400);
+    } finally {
+      await b.close();
+    }
+  });
 });
+
+const v = (s: string) => Buffer.from(s);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `writes` in a child process on a level backend at `dir`, then kills it with SIGKILL. */
+async function writeAndKill(dir: string, writes: string[]): Promise<void> {
+  const code = `
+    import { MvccBackend } from ${JSON.stringify(join(import.meta.dirname, '../mvcc/mvcc-backend.ts'))};
+    import { LevelLog } from ${JSON.stringify(join(import.meta.dirname, 'level.ts'))};
+    const v = (s) => Buffer.from(s);
+    const b = await MvccBackend.open(new LevelLog(${JSON.stringify(dir)}, { walSegmentBytes: 1 << 20 }));
+    ${writes.join(';\n')};
+    process.stdout.write('written\\n');
+    setInterval(() => {}, 1000);
+  `;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('written')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the writer exited with ${code}`)));
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}

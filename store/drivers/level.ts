@@ -1,10 +1,12 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ClassicLevel } from 'classic-level';
 import { MvccBackend, tombstone } from '../mvcc/mvcc-backend.js';
 import type { LogState, RangeOptions, RevisionLog } from '../mvcc/revision-log.js';
 import { registerDriver } from '../registry.js';
 import type { Event, KeyValue } from '../types.js';
+import { type WalEntry, type WalRecord, WriteAheadLog } from '../wal/index.js';
 
 /*
  * Layout (keys are strings; store keys are printable ASCII, so `\x00` and `\x7f`
@@ -15,14 +17,23 @@ import type { Event, KeyValue } from '../types.js';
  *   m/revision        the last revision written
  *   m/compact         the compacted revision (set before history is deleted)
  *   m/compacted       the revision whose history has been deleted (resumed at open)
+ *   m/checkpoint      the revision of the last checkpoint's synced write
  *
  * A record is a 33-byte header (flags, create revision, version, expiry, previous
- * mod revision) followed by the value. Every write batch is one LevelDB batch with
- * sync: a crash leaves either all of it or none of it.
+ * mod revision) followed by the value. Every write batch is one LevelDB batch (a crash
+ * leaves either all of it or none of it), written without sync: what makes it durable
+ * is the same batch in the write-ahead log (`<dir>/wal/`, store/wal/), written and
+ * synced in parallel. A checkpoint makes LevelDB durable up to a revision so that the
+ * WAL can let go of it; at open, the WAL's records after its last checkpoint are
+ * written into LevelDB again.
  */
 const HEADER = 33;
 const FLAG_DELETED = 1;
 const READ_PAGE = 1000;
+/** How long open and close wait for LevelDB to become durable before giving up. */
+const CHECKPOINT_WAIT_MS = 30_000;
+/** How soon a checkpoint is tried again when LevelDB is still writing out an older log file. */
+const CHECKPOINT_RETRY_MS = 50;
 
 const hex = (revision: number) => revision.toString(16).padStart(16, '0');
 const historyKey = (key: string, revision: number) => `h/${key}\x00${hex(revision)}`;
@@ -67,16 +78,46 @@ function splitHistoryKey(dbKey: string): { key: string; revision: number } {
   return { key: dbKey.slice(2, sep), revision: Number.parseInt(dbKey.slice(sep + 1), 16) };
 }
 
+export interface LevelLogOptions {
+  /** Size of a write-ahead log segment (64 MiB by default). */
+  readonly walSegmentBytes?: number;
+}
+
 export class LevelLog implements RevisionLog {
   readonly name = 'level';
   private readonly db: ClassicLevel<string, Buffer>;
+  private wal: WriteAheadLog | undefined;
+  /** The last revision appended: in the WAL and in LevelDB, durable through the WAL. */
+  private appended = 0;
+  private checkpointing: Promise<void> | undefined;
+  private checkpointRetry: NodeJS.Timeout | undefined;
+  private closing = false;
 
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    private readonly options: LevelLogOptions = {},
+  ) {
     this.db = new ClassicLevel<string, Buffer>(dir, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
   }
 
   async open(): Promise<LogState> {
     await this.db.open();
+    const wal = await WriteAheadLog.open(join(this.dir, 'wal'), {
+      segmentBytes: this.options.walSegmentBytes,
+    });
+    let held = await this.readRevision('m/revision');
+    if (wal.checkpoint !== undefined && held < wal.checkpoint) {
+      throw new Error(`LevelDB holds revision ${held}, but the WAL was checkpointed at ${wal.checkpoint}`);
+    }
+    // What the WAL has after its checkpoint is written again: LevelDB may have lost any of
+    // its unsynced writes, not only the newest. Rewriting what it kept changes nothing.
+    for await (const record of wal.replay()) held = await this.writeBatch(record, held);
+    if (!(await this.syncLevel(held, CHECKPOINT_WAIT_MS))) {
+      throw new Error('LevelDB did not become durable at open (an older log file stayed)');
+    }
+    await wal.start(held);
+    this.wal = wal;
+    this.appended = held;
     const [revision, compactRevision, compacted] = (
       await this.db.getMany(['m/revision', 'm/compact', 'm/compacted'])
     ).map((v) => (v ? Number.parseInt(v.toString(), 16) : 0));
@@ -93,15 +134,31 @@ export class LevelLog implements RevisionLog {
     return { revision: revision!, compactRevision: compactRevision!, current };
   }
 
+  /**
+   * The batch goes to the WAL (written and synced) and to LevelDB (not synced) at the same
+   * time; it is durable, and LevelDB can serve it, once both are done.
+   */
   async append(events: readonly Event[]): Promise<void> {
+    if (!this.wal) throw new Error('the level log is not open');
+    const entries: WalEntry[] = [];
     const batch = this.db.batch();
     for (const event of events) {
       const { key, modRevision } = event.kv;
-      batch.put(historyKey(key, modRevision), encode(event));
+      const data = encode(event);
+      entries.push({ key, data });
+      batch.put(historyKey(key, modRevision), data);
       batch.put(`r/${hex(modRevision)}`, Buffer.from(key));
     }
-    batch.put('m/revision', Buffer.from(hex(events[events.length - 1]!.kv.modRevision)));
-    await batch.write({ sync: true });
+    const last = events[events.length - 1]!.kv.modRevision;
+    batch.put('m/revision', Buffer.from(hex(last)));
+    const [logged, written] = await Promise.allSettled([
+      this.wal.append({ firstRevision: events[0]!.kv.modRevision, entries }),
+      batch.write(),
+    ]);
+    if (logged.status === 'rejected') throw logged.reason;
+    if (written.status === 'rejected') throw written.reason;
+    this.appended = last;
+    if (this.wal.sealedSegments > 0) this.checkpointSoon();
   }
 
   async getAt(key: string, revision: number): Promise<KeyValue | undefined> {
@@ -229,14 +286,86 @@ export class LevelLog implements RevisionLog {
     await this.db.compactRange('r/', 'r0');
   }
 
+  /** LevelDB's files; the WAL's preallocated segments are not counted. */
   async sizeBytes(): Promise<number> {
     let bytes = 0;
-    for (const name of await readdir(this.dir)) bytes += (await stat(join(this.dir, name))).size;
+    for (const entry of await readdir(this.dir, { withFileTypes: true })) {
+      if (entry.isFile()) bytes += (await stat(join(this.dir, entry.name))).size;
+    }
     return bytes;
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.checkpointRetry);
+    await this.checkpointing;
+    if (this.wal) {
+      // A checkpoint of everything lets the next open start with nothing to replay.
+      const revision = this.appended;
+      const durable = await this.syncLevel(revision, CHECKPOINT_WAIT_MS).catch(() => false);
+      await this.wal.close(durable ? revision : undefined);
+    }
     await this.db.close();
+  }
+
+  private async readRevision(dbKey: string): Promise<number> {
+    const value = await this.db.get(dbKey);
+    return value ? Number.parseInt(value.toString(), 16) : 0;
+  }
+
+  /** Writes a replayed WAL record into LevelDB; returns the revision LevelDB holds after it. */
+  private async writeBatch(record: WalRecord, held: number): Promise<number> {
+    const batch = this.db.batch();
+    record.entries.forEach(({ key, data }, i) => {
+      const revision = record.firstRevision + i;
+      batch.put(historyKey(key, revision), data);
+      batch.put(`r/${hex(revision)}`, Buffer.from(key));
+    });
+    const revision = Math.max(held, record.firstRevision + record.entries.length - 1);
+    batch.put('m/revision', Buffer.from(hex(revision)));
+    await batch.write();
+    return revision;
+  }
+
+  /** In the background: makes LevelDB durable up to the last appended revision, then releases the WAL up to it. */
+  private checkpointSoon(): void {
+    if (this.checkpointing || this.checkpointRetry || this.closing) return;
+    const revision = this.appended;
+    this.checkpointing = this.syncLevel(revision, 0)
+      .then(async (durable) => {
+        if (durable) await this.wal?.release(revision);
+        else this.retryCheckpoint();
+      })
+      .catch(() => this.retryCheckpoint()) // the WAL keeps everything meanwhile
+      .finally(() => {
+        this.checkpointing = undefined;
+      });
+  }
+
+  private retryCheckpoint(): void {
+    if (this.closing) return;
+    this.checkpointRetry = setTimeout(() => {
+      this.checkpointRetry = undefined;
+      this.checkpointSoon();
+    }, CHECKPOINT_RETRY_MS);
+  }
+
+  /**
+   * A synced LevelDB write makes durable everything LevelDB took before it, with one
+   * exception: after LevelDB switches to a new log file, the previous one is not synced
+   * until its memtable has been written out to a table file and the log deleted. So the
+   * sync counts only once LevelDB has a single log file left; it is retried for up to
+   * `waitMs`. Returns whether everything up to `revision` is durable in LevelDB.
+   */
+  private async syncLevel(revision: number, waitMs: number): Promise<boolean> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      await this.db.put('m/checkpoint', Buffer.from(hex(revision)), { sync: true });
+      const logs = (await readdir(this.dir)).filter((name) => /^\d+\.log$/.test(name));
+      if (logs.length <= 1) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(CHECKPOINT_RETRY_MS);
+    }
   }
 }
 
