@@ -49,6 +49,7 @@ const flags = {
   'api-audiences': { type: 'string', default: '' },
   'watch-cache-sizes': { type: 'string', default: '' },
   'event-ttl': { type: 'string', default: '1h' },
+  'watch-batch-window': { type: 'string', default: '20ms' },
   'metrics-bind-address': { type: 'string', default: '' },
   'insecure-serving': { type: 'boolean', default: false },
   'log-level': { type: 'string' },
@@ -82,16 +83,27 @@ const usage = `Usage: wheelhouse apiserver [flags]
   --api-audiences LIST             audiences tokens must name (comma-separated; default: the issuer)
   --watch-cache-sizes LIST         resource#size,... events kept per resource for resuming watches
   --event-ttl DURATION             how long Events are kept (default 1h; e.g. 30m, 2h, 90s)
+  --watch-batch-window DURATION    after a change goes out to watches, later ones wait until this
+                                   much time has passed and then go out together (default 20ms; 0 off)
   --metrics-bind-address HOST:PORT Prometheus metrics at /metrics
   --insecure-serving               serve plaintext without TLS (tests and local debugging only)
   --store-insecure                 talk to the store without TLS (tests only)
 `;
 
-export function parseDuration(text: string): number {
-  const m = /^(\d+)(s|m|h)?$/.exec(text.trim());
-  if (!m?.[1]) throw new Error(`invalid duration "${text}": use e.g. 90s, 30m or 1h`);
+/** Milliseconds of a duration like 250ms, 90s, 30m or 1h (a bare number is seconds). */
+export function parseDurationMs(text: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m?.[1]) throw new Error(`invalid duration "${text}": use e.g. 250ms, 90s, 30m or 1h`);
   const n = Number(m[1]);
-  return m[2] === 'h' ? n * 3600 : m[2] === 'm' ? n * 60 : n;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000;
+  return n * unit;
+}
+
+/** Whole seconds of a duration (see parseDurationMs). */
+export function parseDuration(text: string): number {
+  const ms = parseDurationMs(text);
+  if (ms % 1000 !== 0) throw new Error(`invalid duration "${text}": use whole seconds, e.g. 90s, 30m or 1h`);
+  return ms / 1000;
 }
 
 export function parseWatchCacheSizes(text: string): Map<string, number> {
@@ -197,6 +209,7 @@ export async function runApiserver(argv: string[]): Promise<void> {
       .filter((p) => p !== ''),
     watchCacheSizes: parseWatchCacheSizes(values['watch-cache-sizes'] ?? ''),
     eventTtlSeconds: parseDuration(values['event-ttl'] ?? '1h'),
+    watchBatchWindowMs: parseDurationMs(values['watch-batch-window'] ?? '20ms'),
     metrics,
     serviceAccountTokens,
     ...(audit ? { audit } : {}),

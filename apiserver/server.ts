@@ -52,6 +52,8 @@ export interface ApiServerOptions {
   admissionPlugins: readonly string[];
   /** Events kept per resource for resuming watches, by resource name; others get the default. */
   watchCacheSizes?: ReadonlyMap<string, number>;
+  /** See WatchCacheOptions.coalesceMs (default 20). */
+  watchBatchWindowMs?: number;
   eventTtlSeconds: number;
   metrics?: Registry;
   /** Service account tokens: the issuer behind CreateServiceAccountToken, the authenticator to connect. */
@@ -86,6 +88,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
         backend: opts.store as Backend,
         decode: (kv) => store.decode(kv),
         capacity: opts.watchCacheSizes?.get(info.resource) ?? 10_000,
+        ...(opts.watchBatchWindowMs !== undefined ? { coalesceMs: opts.watchBatchWindowMs } : {}),
         logger: opts.logger,
       }),
     );

@@ -27,6 +27,7 @@ import { pod } from '../test/objects.js';
 import { closedLoop, type LoadResult, quantile, unary } from './load.js';
 import { findChild, residentBytes } from './process-memory.js';
 import { type FanoutResult, runFanout, SENT_AT } from './watch-fanout.js';
+import { WatchConnection } from './watch-stream.js';
 
 /** Calls in flight from the one client process. */
 const CONCURRENCY = 64;
@@ -43,9 +44,12 @@ const MEMORY_PODS = 30_000;
 
 const SECTIONS = ['creates', 'gets', 'lists', 'fanout', 'memory'] as const;
 
-const usage = `Usage: npm run bench:apiserver -- [--only SECTIONS] [--profile-dir DIR]
+const usage = `Usage: npm run bench:apiserver -- [--only SECTIONS] [--watch-rates LIST] [--profile-dir DIR]
 
   --only LIST         comma-separated sections to run: ${SECTIONS.join(',')} (default: all)
+  --watch-rates LIST  comma-separated creates/s of the fan-out rows (default: ${WATCH_RATES.join(',')})
+  --watch-batch-window MS
+                      the apiserver's --watch-batch-window, and the reference's (default: 20)
   --profile-dir DIR   write V8 CPU profiles of the store, apiserver and no-op server
                       (node --cpu-prof) into DIR, for finding where the time goes
 `;
@@ -88,7 +92,12 @@ function createRequest(p: Pod) {
   return { pod: p, dryRun: false };
 }
 
-async function startNoop(pki: { certFile: string; keyFile: string }, caFile: string, podFile: string) {
+async function startNoop(
+  pki: { certFile: string; keyFile: string },
+  caFile: string,
+  podFile: string,
+  batchWindowMs: number,
+) {
   const child = spawn(
     process.execPath,
     [
@@ -105,6 +114,8 @@ async function startNoop(pki: { certFile: string; keyFile: string }, caFile: str
       podFile,
       '--list-size',
       String(LIST_SIZE),
+      '--batch-window-ms',
+      String(batchWindowMs),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -160,7 +171,8 @@ function fanout(r: FanoutResult): string {
     r.watchErrors > 0 ? `${r.watchErrors} watches failed (${r.firstWatchError})` : '',
     r.writeErrors > 0 ? `${r.writeErrors} creates failed (${r.firstWriteError})` : '',
   ].filter((s) => s !== '');
-  return `p50 ${ms(quantile(r.latenciesMs, 0.5))} ms, p99 ${ms(quantile(r.latenciesMs, 0.99))} ms, ${fmt(r.delivered / (r.writeSeconds || 1))} deliveries/s${issues.length ? `; ${issues.join('; ')}` : ''}`;
+  const perMessage = r.messages > 0 ? r.delivered / r.messages : 0;
+  return `p50 ${ms(quantile(r.latenciesMs, 0.5))} ms, p99 ${ms(quantile(r.latenciesMs, 0.99))} ms, ${fmt(r.delivered / (r.writeSeconds || 1))} deliveries/s in ${fmt(r.messages / (r.writeSeconds || 1))} messages/s (${perMessage.toFixed(1)} events each)${issues.length ? `; ${issues.join('; ')}` : ''}`;
 }
 
 const mib = (bytes: number) => `${fmt(bytes / 1024 / 1024)} MiB`;
@@ -190,10 +202,12 @@ interface Side {
 
 type Pair = Record<Side['side'], LoadResult>;
 
-function parseFlags(): Set<string> {
+function parseFlags(): { only: Set<string>; watchRates: number[]; batchWindowMs: number } {
   const { values } = parseArgs({
     options: {
       only: { type: 'string', default: SECTIONS.join(',') },
+      'watch-rates': { type: 'string', default: WATCH_RATES.join(',') },
+      'watch-batch-window': { type: 'string', default: '20' },
       'profile-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -214,7 +228,12 @@ function parseFlags(): Set<string> {
     process.env.NODE_OPTIONS =
       `${process.env.NODE_OPTIONS ?? ''} --import ${join(here, 'cpu-profile.mjs')}`.trim();
   }
-  return only;
+  const watchRates = (values['watch-rates'] ?? '').split(',').map(Number);
+  if (watchRates.some((r) => !Number.isInteger(r) || r <= 0)) throw new Error(`bad --watch-rates\n${usage}`);
+  const batchWindowMs = Number(values['watch-batch-window']);
+  if (!Number.isInteger(batchWindowMs) || batchWindowMs < 0)
+    throw new Error(`bad --watch-batch-window\n${usage}`);
+  return { only, watchRates, batchWindowMs };
 }
 
 const loop = (opts: { maxOps?: number; durationMs?: number; concurrency?: number } = {}) => ({
@@ -224,11 +243,11 @@ const loop = (opts: { maxOps?: number; durationMs?: number; concurrency?: number
 });
 
 async function main(): Promise<void> {
-  const only = parseFlags();
+  const { only, watchRates, batchWindowMs } = parseFlags();
   const started = performance.now();
   const loadBefore = loadavg()[0] ?? 0;
   progress('starting store and apiserver');
-  const cluster = await startCluster();
+  const cluster = await startCluster({ apiserverArgs: [`--watch-batch-window=${batchWindowMs}ms`] });
   let noop: ChildProcess | undefined;
   const clients: Client[] = [];
   try {
@@ -237,7 +256,7 @@ async function main(): Promise<void> {
     for (const name of [
       'bench',
       'bench-list',
-      ...WATCH_RATES.map((r) => `bench-watch-${r}`),
+      ...watchRates.map((r) => `bench-watch-${r}`),
       'bench-memory',
     ]) {
       await call(namespaces, 'createNamespace', { namespace: { metadata: { name } } });
@@ -262,8 +281,10 @@ async function main(): Promise<void> {
     pods++;
     const podFile = join(cluster.dir, 'noop-pod.json');
     writeFileSync(podFile, JSON.stringify(Pod.toJSON(sample.pod!)));
+    const podBytes = Pod.encode(sample.pod!).finish().length;
+    progress(`a created Pod is ${podBytes} bytes encoded`);
     progress('starting the no-op reference server');
-    const reference = await startNoop(cluster.pki.apiserver, cluster.pki.caFile, podFile);
+    const reference = await startNoop(cluster.pki.apiserver, cluster.pki.caFile, podFile, batchWindowMs);
     noop = reference.child;
     const refConfig = { ...cluster.admin, server: reference.address };
     const ref = podClient(refConfig);
@@ -330,16 +351,16 @@ async function main(): Promise<void> {
     const referenceRss = residentBytes(noop.pid!);
 
     if (only.has('fanout')) {
-      for (const rate of WATCH_RATES) {
+      for (const rate of watchRates) {
         const namespace = `bench-watch-${rate}`;
         const fanouts = {} as Record<Side['side'], FanoutResult>;
         for (const { side, client, config } of both) {
           progress(
             `watch fan-out on ${side}: ${WATCHERS} watchers over ${WATCH_CHANNELS} channels, ${rate} creates/s for ${WATCH_MS / 1000} s`,
           );
-          const channels = Array.from({ length: WATCH_CHANNELS }, () => podClient(config));
+          const connections = Array.from({ length: WATCH_CHANNELS }, () => new WatchConnection(config));
           fanouts[side] = await runFanout({
-            clients: channels,
+            connections,
             watchers: WATCHERS,
             namespace,
             rate,
@@ -348,7 +369,7 @@ async function main(): Promise<void> {
             create: (name, sentAt) => createOn(client, namespace, name, { [SENT_AT]: sentAt }),
             progress,
           });
-          for (const c of channels) c.close();
+          for (const c of connections) c.close();
         }
         const fanoutMet = (r: FanoutResult) =>
           r.delivered === r.expected && r.watchErrors === 0 && quantile(r.latenciesMs, 0.99) < 100;
@@ -384,7 +405,7 @@ async function main(): Promise<void> {
       `One client process with ${CONCURRENCY} calls in flight on one connection for the throughput rows (${ROW_MS / 1000} s each), one call at a time for the list rows; everything on 127.0.0.1.`,
       'Both servers use the same gRPC bootstrap and TLS: the apiserver serving certificate, client certificates requested (not required), the admin client certificate presented.',
       `The no-op reference answers fixed messages (a Pod the apiserver created; ${fmt(LIST_SIZE)} copies of it for lists) and forwards creates to its watchers: the per-call cost of the transport alone.`,
-      `Watch delivery is measured from sending the create (time in an annotation) to the watcher receiving the event; watchers spread over ${WATCH_CHANNELS} connections.`,
+      `Watch delivery is measured from sending the create (time in an annotation) to the watcher receiving the event; watchers spread over ${WATCH_CHANNELS} connections; a Pod is ${fmt(podBytes)} bytes encoded; events of a burst travel together for at most ${batchWindowMs} ms (--watch-batch-window).`,
       `Store RSS ${mib(storeRss)}; ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; load average ${fmt(loadBefore, 1)} at the start, ${fmt(loadavg()[0] ?? 0, 1)} at the end; run took ${fmt((performance.now() - started) / 1000)} s.`,
     ]);
   } finally {

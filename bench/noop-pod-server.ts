@@ -9,7 +9,7 @@
  *   ListPods    answers `--list-size` copies of it, or pages of `options.limit`
  *   WatchPods   streams what CreatePod hands it, until the client goes away: each
  *               event encoded once, and paced like the apiserver's watch cache (at
- *               most one message per COALESCE_MS, all watchers at once, the same
+ *               most one message per --batch-window-ms, all watchers at once, the same
  *               bytes to each), so that the two are compared on the same protocol
  *
  * Run as its own process; it prints `noop listening on 127.0.0.1:<port>` when ready.
@@ -38,6 +38,7 @@ const { values } = parseArgs({
     ca: { type: 'string' },
     'pod-file': { type: 'string' },
     'list-size': { type: 'string', default: '10000' },
+    'batch-window-ms': { type: 'string', default: '20' },
   },
 });
 if (!values.cert || !values.key || !values.ca || !values['pod-file']) {
@@ -53,8 +54,8 @@ const items: Pod[] = Array.from({ length: listSize }, (_, i) => ({
 }));
 
 const watchers = new Set<ServerWritableStream<WatchPodsRequest, Buffer>>();
-/** The apiserver's default watch cache window. */
-const COALESCE_MS = 20;
+/** As the apiserver's --watch-batch-window. */
+const COALESCE_MS = Number(values['batch-window-ms']);
 /** Events (each an encoded one-event WatchPodsResponse: concatenated, they are one message) not yet sent. */
 let pending: Buffer[] = [];
 let flushTimer: NodeJS.Timeout | undefined;

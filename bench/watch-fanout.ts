@@ -5,9 +5,9 @@
  * it, so there is one clock.
  */
 import { performance } from 'node:perf_hooks';
-import { type Client, type ClientReadableStream, Metadata } from '@grpc/grpc-js';
 import { WatchPodsRequest } from '../sdk/gen/wheelhouse/core/v1/pod_service.js';
 import { ListOptions } from '../sdk/gen/wheelhouse/meta/v1/meta.js';
+import type { WatchConnection } from './watch-stream.js';
 
 /**
  * The annotation carrying `performance.now()` at the moment the create was sent, or
@@ -36,8 +36,8 @@ function sentAtOf(bytes: Buffer): string[] {
 }
 
 export interface FanoutOptions {
-  /** One client per channel (connection); watchers are spread over them round-robin. */
-  readonly clients: readonly Client[];
+  /** Connections to the server; watchers are spread over them round-robin. */
+  readonly connections: readonly WatchConnection[];
   readonly watchers: number;
   readonly namespace: string;
   /** Creates per second. */
@@ -61,6 +61,8 @@ export interface FanoutResult {
   /** Watch streams that ended with an error before the end. */
   readonly watchErrors: number;
   readonly firstWatchError: string | undefined;
+  /** Response messages received by all watchers (each carries one or more events). */
+  readonly messages: number;
   /** Send-to-receipt delay of every delivered event, in milliseconds. */
   readonly latenciesMs: Float64Array;
 }
@@ -69,39 +71,40 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutResult> {
   const total = Math.round((opts.rate * opts.durationMs) / 1000);
   const latencies = new Float64Array(opts.watchers * total);
   let delivered = 0;
+  let messages = 0;
   let watchErrors = 0;
   let firstWatchError: string | undefined;
   let stopping = false;
   // The highest sync round each watcher has seen: proof that it is registered.
   const synced = new Int32Array(opts.watchers).fill(-1);
-  const streams: ClientReadableStream<string[]>[] = [];
+  const cancels: (() => void)[] = [];
+  const request = WatchPodsRequest.encode({
+    namespace: opts.namespace,
+    options: ListOptions.fromPartial({}),
+  }).finish();
 
   for (let w = 0; w < opts.watchers; w++) {
-    const client = opts.clients[w % opts.clients.length]!;
-    const stream = client.makeServerStreamRequest(
-      WATCH_PODS,
-      (req: WatchPodsRequest) => Buffer.from(WatchPodsRequest.encode(req).finish()),
-      sentAtOf,
-      { namespace: opts.namespace, options: ListOptions.fromPartial({}) },
-      new Metadata(),
-    );
-    stream.on('data', (sentAtTexts: string[]) => {
-      const now = performance.now();
-      for (const sentAtText of sentAtTexts) {
-        if (sentAtText.startsWith('sync-')) {
-          synced[w] = Math.max(synced[w]!, Number(sentAtText.slice(5)));
-          continue;
+    const connection = opts.connections[w % opts.connections.length]!;
+    const cancel = connection.open(WATCH_PODS, request, {
+      message: (bytes) => {
+        const now = performance.now();
+        messages++;
+        for (const sentAtText of sentAtOf(bytes)) {
+          if (sentAtText.startsWith('sync-')) {
+            synced[w] = Math.max(synced[w]!, Number(sentAtText.slice(5)));
+            continue;
+          }
+          const sentAt = Number(sentAtText);
+          if (Number.isFinite(sentAt) && delivered < latencies.length) latencies[delivered++] = now - sentAt;
         }
-        const sentAt = Number(sentAtText);
-        if (Number.isFinite(sentAt) && delivered < latencies.length) latencies[delivered++] = now - sentAt;
-      }
+      },
+      error: (err) => {
+        if (stopping) return;
+        watchErrors++;
+        firstWatchError ??= err.message;
+      },
     });
-    stream.on('error', (err: Error) => {
-      if (stopping) return;
-      watchErrors++;
-      firstWatchError ??= err.message;
-    });
-    streams.push(stream);
+    cancels.push(cancel);
   }
 
   try {
@@ -131,13 +134,14 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutResult> {
       writeSeconds: writer.seconds,
       expected,
       delivered,
+      messages,
       watchErrors,
       firstWatchError,
       latenciesMs: latencies.subarray(0, delivered),
     };
   } finally {
     stopping = true;
-    for (const s of streams) s.cancel();
+    for (const cancel of cancels) cancel();
   }
 }
 

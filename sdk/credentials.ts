@@ -15,12 +15,19 @@ export function channelCredentials(config: ClientConfig): grpc.ChannelCredential
     if (config.token) throw new Error('refusing to send a bearer token over a plaintext connection');
     return grpc.credentials.createInsecure();
   }
-  const ca = material(config.certificateAuthority, config.certificateAuthorityData, 'certificateAuthority');
-  const cert = material(config.clientCertificate, config.clientCertificateData, 'clientCertificate');
-  const key = material(config.clientKey, config.clientKeyData, 'clientKey');
+  const { ca, cert, key } = tlsMaterial(config);
   const tls = grpc.credentials.createSsl(ca ?? null, key ?? null, cert ?? null);
   if (!config.token) return tls;
   return grpc.credentials.combineChannelCredentials(tls, bearerToken(config.token));
+}
+
+/** The PEM bytes a client config names: its CA, client certificate and key (each undefined when absent). */
+export function tlsMaterial(config: ClientConfig): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+  return {
+    ca: material(config.certificateAuthority, config.certificateAuthorityData, 'certificateAuthority'),
+    cert: material(config.clientCertificate, config.clientCertificateData, 'clientCertificate'),
+    key: material(config.clientKey, config.clientKeyData, 'clientKey'),
+  };
 }
 
 /** Call credentials adding `authorization: Bearer <token>` to every call's metadata. */
@@ -32,7 +39,10 @@ export function bearerToken(token: string): grpc.CallCredentials {
   });
 }
 
-/** Channel options to go with the credentials: TLS name override, keepalive and message size limits. */
+/** Bytes in flight per connection and per stream before the client must acknowledge (HTTP/2 flow control). */
+export const FLOW_CONTROL_WINDOW = 16 << 20;
+
+/** Channel options to go with the credentials: TLS name override, keepalive, message size limits, flow control. */
 export function channelOptions(config: ClientConfig): grpc.ChannelOptions {
   return {
     ...(config.serverName
@@ -44,6 +54,10 @@ export function channelOptions(config: ClientConfig): grpc.ChannelOptions {
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    // HTTP/2 lets a server send only this many bytes (per connection and per stream) before
+    // the client acknowledges them; the 64 KiB default caps a connection full of busy
+    // watches far below what the server can send.
+    'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
   };
 }
 

@@ -372,9 +372,15 @@ describe('WatchCache', () => {
       const started = performance.now();
       await w.store.create(keyOf('ns', 'first'), value('first', 'ns'));
       const first = await a.nextBatch(100);
-      assert.deepEqual(first?.map((e) => e.object.metadata?.name), ['first']);
+      assert.deepEqual(
+        first?.map((e) => e.object.metadata?.name),
+        ['first'],
+      );
       assert.ok(performance.now() - started < 100, 'the first change is not held back');
-      assert.deepEqual((await b.nextBatch(100))?.map((e) => e.revision), [1]);
+      assert.deepEqual(
+        (await b.nextBatch(100))?.map((e) => e.revision),
+        [1],
+      );
       // A burst inside the window: more events than the buffer limit, yet both
       // consumers are waiting, so neither is dropped; each gets the burst in one batch.
       const nextA = a.nextBatch(100);

@@ -77,6 +77,8 @@ export class WatchCache<T extends KindObject> {
   private stopped = false;
   private bookmarkTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Events applied and not yet offered to the watchers, oldest first. */
+  private undelivered: StoredEvent<T>[] = [];
   /** performance.now() of the last hand-out to the watchers. */
   private flushedAt = Number.NEGATIVE_INFINITY;
 
@@ -290,6 +292,8 @@ export class WatchCache<T extends KindObject> {
       startAfter = page.kvs[page.kvs.length - 1]!.key;
     }
     const wasReady = this.ready;
+    // Watchers first get what was applied before the break, and the revision it reached.
+    if (wasReady) this.flush();
     this.index.clear();
     for (const kv of kvs) {
       const object = this.tryDecode(kv);
@@ -309,29 +313,23 @@ export class WatchCache<T extends KindObject> {
     this.resolveWaiters();
   }
 
-  /** Applies one store batch to the index and the ring, then fans it out, all in one tick. */
+  /**
+   * Applies one store batch to the index and the ring, and queues its events for the
+   * watchers, who get them at the next hand-out (see scheduleFlush).
+   */
   private apply(batch: WatchBatch): void {
-    const events: StoredEvent<T>[] = [];
+    let applied = 0;
     for (const event of batch.events) {
       const stored = this.toStored(event);
       if (!stored) continue;
-      events.push(stored);
+      this.undelivered.push(stored);
       this.ring.push(stored);
+      this.current = Math.max(this.current, stored.revision);
+      applied++;
     }
-    const last = events[events.length - 1];
-    this.current = Math.max(this.current, batch.revision, last?.revision ?? 0);
-    this.metrics.events += events.length;
-    const now = Date.now();
-    for (const watcher of this.watchers) {
-      if (!watcher.offer(events, this.current, now)) {
-        this.metrics.dropped++;
-        this.logger.info(
-          { prefix: watcher.prefix, limit: this.bufferLimit },
-          'dropped a watch whose consumer fell behind',
-        );
-      }
-    }
-    if (events.length > 0) this.scheduleFlush();
+    this.current = Math.max(this.current, batch.revision);
+    this.metrics.events += applied;
+    if (applied > 0) this.scheduleFlush();
     this.resolveWaiters();
   }
 
@@ -348,15 +346,32 @@ export class WatchCache<T extends KindObject> {
       this.flush();
       return;
     }
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      this.flush();
-    }, wait);
+    this.flushTimer = setTimeout(() => this.flush(), wait);
   }
 
+  /**
+   * Offers every watcher the events applied since the last hand-out, and the cache's
+   * revision, in one call each: a watcher registered in between skips what its
+   * registration already covers (offer() compares revisions).
+   */
   private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     this.flushedAt = performance.now();
-    for (const watcher of this.watchers) watcher.flush();
+    const events = this.undelivered;
+    this.undelivered = [];
+    const now = Date.now();
+    for (const watcher of this.watchers) {
+      if (!watcher.offer(events, this.current, now)) {
+        this.metrics.dropped++;
+        this.logger.info(
+          { prefix: watcher.prefix, limit: this.bufferLimit },
+          'dropped a watch whose consumer fell behind',
+        );
+        continue;
+      }
+      watcher.flush();
+    }
   }
 
   /** Updates the index with one store event and builds the event clients see. */
@@ -404,7 +419,8 @@ export class WatchCache<T extends KindObject> {
 
   /** Gives every idle watcher that allows bookmarks the cache's revision, if it moved. */
   private sendBookmarks(): void {
-    if (this.watchers.size === 0) return;
+    // A bookmark must not overtake events still waiting for their hand-out.
+    if (this.watchers.size === 0 || this.undelivered.length > 0) return;
     const idleSince = Date.now() - this.bookmarkIntervalMs;
     let bookmark: CacheEvent<T> | undefined;
     for (const watcher of this.watchers) {
