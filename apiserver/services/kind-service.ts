@@ -4,7 +4,6 @@
  * kind-specific subresources (binding, logs, scale, tokens) are wired in here too,
  * by name, so that a kind's whole surface is visible in one place.
  */
-import { once } from 'node:events';
 import type { ServerWritableStream, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ApiError } from '../../sdk/errors.js';
 import type { Scale } from '../../sdk/gen/wheelhouse/apps/v1/scale.js';
@@ -133,17 +132,31 @@ export function kindService<T extends KindObject>(
           signal.removeEventListener('abort', stop);
           throw err;
         });
+      const resume = () => watcher.resume();
+      call.on('drain', resume);
       try {
-        for (;;) {
-          const events = await watcher.nextBatch(MAX_EVENTS_PER_TAKE);
-          if (!events || controller.signal.aborted) break;
-          for (const message of encoder.messages(events)) {
-            if (!call.write(message)) {
-              await Promise.race([once(call, 'drain'), once(controller.signal, 'abort')]);
-            }
-          }
-        }
+        // Push mode: the cache hands each run of events to every watcher at the same
+        // moment, and they are written right there, the same bytes to each.
+        await new Promise<void>((resolve, reject) => {
+          watcher.consume(
+            {
+              deliver: (events) => {
+                let more = true;
+                try {
+                  for (const message of encoder.messages(events)) more = call.write(message) && more;
+                } catch (err) {
+                  reject(err);
+                  return false;
+                }
+                return more;
+              },
+              end: (err) => (err ? reject(err) : resolve()),
+            },
+            MAX_EVENTS_PER_TAKE,
+          );
+        });
       } finally {
+        call.off('drain', resume);
         watcher.close();
         if (timer) clearTimeout(timer);
         signal.removeEventListener('abort', stop);

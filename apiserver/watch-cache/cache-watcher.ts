@@ -1,7 +1,16 @@
 import { ApiError } from '../../sdk/errors.js';
 import type { KindObject } from '../../sdk/kind-registry.js';
+import { EventQueue } from './event-queue.js';
 import type { StoredEvent } from './stored-event.js';
 import type { CacheEvent } from './types.js';
+
+/** A consumer in push mode (see CacheWatcher.consume). */
+export interface WatchSink<T> {
+  /** Takes the next run of events, in order; returns false to pause until resume(). */
+  deliver(events: readonly CacheEvent<T>[]): boolean;
+  /** The watch ended: normally (no error) or with the error that ended it. Called once. */
+  end(err?: ApiError): void;
+}
 
 export interface CacheWatcherOptions<T extends KindObject> {
   readonly prefix: string;
@@ -24,23 +33,20 @@ export interface CacheWatcherOptions<T extends KindObject> {
   readonly onEnd: (watcher: CacheWatcher<T>) => void;
 }
 
-/** Past this many consumed slots the live queue is compacted. */
-const COMPACT_AFTER = 4096;
-
 /** A pending next() (one event) or nextBatch() (up to `max` events). */
 interface Waiter<T> {
   readonly max: number | undefined;
-  resolve(r: IteratorResult<CacheEvent<T>> | CacheEvent<T>[] | undefined): void;
+  resolve(r: IteratorResult<CacheEvent<T>> | readonly CacheEvent<T>[] | undefined): void;
   reject(err: unknown): void;
 }
 
 /**
  * One client watch: a bounded queue of shared events, consumed as an async iterator
- * (one event at a time) or with nextBatch() (everything available at once). The cache
- * pushes into it synchronously as it applies store events, so what a watcher owes is
- * fixed the moment it is registered: backlog first, then live events in the cache's
- * order, with no gap and no duplicate. Live events reach a waiting consumer when the
- * cache calls flush(), which it paces so that a burst travels in few messages.
+ * (one event at a time), with nextBatch() (everything available at once), or in push
+ * mode through a sink (consume()). What a watcher owes is fixed the moment it is
+ * registered: backlog first, then live events in the cache's order, with no gap and
+ * no duplicate. Live events reach the consumer when the cache hands them out
+ * (offer() then flush()), which it paces so that a burst travels in few messages.
  * Concurrent calls are answered in order.
  */
 export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator<CacheEvent<T>> {
@@ -57,8 +63,11 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
   private backlog: CacheEvent<T>[];
   private backlogHead = 0;
   private readonly backlogIsSnapshot: boolean;
-  private queue: CacheEvent<T>[] = [];
-  private head = 0;
+  private readonly queue = new EventQueue<CacheEvent<T>>();
+  /** Push mode: where events go, at most `sinkMax` at a time, unless paused. */
+  private sink: WatchSink<T> | undefined;
+  private sinkMax = 1;
+  private paused = false;
   /** The revision a client could resume from after what it has consumed; undefined inside a snapshot. */
   private resumeFrom: number | undefined;
   /** Unanswered next() and nextBatch() calls, oldest first. */
@@ -85,7 +94,12 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
 
   /** Live events queued and not yet consumed. */
   get pending(): number {
-    return this.queue.length - this.head;
+    return this.queue.length;
+  }
+
+  /** True while a consumer is ready for events: an unanswered call, or an unpaused sink. */
+  private get ready(): boolean {
+    return this.waiting.length > 0 || (this.sink !== undefined && !this.paused);
   }
 
   /** True while the consumer has queued events or backlog still to read. */
@@ -94,27 +108,39 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
   }
 
   /**
-   * Offers applied store events (in order) and moves the watcher to `revision`; a
-   * waiting consumer gets them at the next flush(). Returns false when this pushed the
-   * watcher over its buffer limit: it has then ended with RESOURCE_EXHAUSTED.
+   * Offers applied store events (in order) and moves the watcher to `revision`; the
+   * consumer gets them at the next flush(). `unfiltered(prefix)` is the run of those
+   * events under a prefix, as the cache shares it between watchers without a filter:
+   * such a watcher queues that very array. Returns false when this pushed the watcher
+   * over its buffer limit: it has then ended with RESOURCE_EXHAUSTED.
    */
-  offer(events: readonly StoredEvent<T>[], revision: number, now: number): boolean {
+  offer(
+    events: readonly StoredEvent<T>[],
+    revision: number,
+    now: number,
+    unfiltered?: (prefix: string) => readonly CacheEvent<T>[],
+  ): boolean {
     if (this.ended) return true;
-    let queued = false;
-    for (const stored of events) {
-      if (stored.revision <= this.position || !stored.key.startsWith(this.prefix)) continue;
-      const event = stored.viewFor(this.matches);
-      if (!event) continue;
-      this.queue.push(event);
-      this.sentRevision = stored.revision;
-      queued = true;
+    const before = this.queue.length;
+    const shared = !this.matches && unfiltered ? unfiltered(this.prefix) : undefined;
+    if (shared && (shared.length === 0 || shared[0]!.revision > this.position)) {
+      this.queue.pushRun(shared);
+      if (shared.length > 0) this.sentRevision = shared[shared.length - 1]!.revision;
+    } else {
+      for (const stored of events) {
+        if (stored.revision <= this.position || !stored.key.startsWith(this.prefix)) continue;
+        const event = stored.viewFor(this.matches);
+        if (!event) continue;
+        this.queue.push(event);
+        this.sentRevision = stored.revision;
+      }
     }
     if (revision > this.position) this.position = revision;
-    if (!queued) return true;
+    if (this.queue.length === before) return true;
     this.lastSentAt = now;
-    // A consumer waiting for events is keeping up: what it has not been handed yet is
+    // A consumer ready for events is keeping up: what it has not been handed yet is
     // held back by the cache's pacing, not left unread.
-    if (this.pending > this.bufferLimit && this.waiting.length === 0) {
+    if (this.pending > this.bufferLimit && !this.ready) {
       const resume = this.resumeFrom;
       this.fail(
         ApiError.exhausted(
@@ -128,9 +154,35 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
     return true;
   }
 
-  /** Hands what is queued to a waiting consumer. */
+  /** Hands what is queued to the consumer, if it is ready for it. */
   flush(): void {
-    if (this.waiting.length > 0 && this.busy) this.wake();
+    if (this.busy && this.ready) this.wake();
+  }
+
+  /**
+   * Push mode: from now on every run of events (the backlog first) goes to `sink`, at
+   * most `max` events at a time, as soon as the watcher has it. When deliver() returns
+   * false nothing more is delivered until resume(). The sink's end() is called once,
+   * when the watch ends.
+   */
+  consume(sink: WatchSink<T>, max: number): void {
+    if (this.sink || this.waiting.length > 0) throw new Error('a watch has one consumer');
+    if (this.ended) {
+      const err = this.failure;
+      this.failure = undefined;
+      sink.end(err);
+      return;
+    }
+    this.sink = sink;
+    this.sinkMax = Math.max(1, max);
+    this.wake();
+  }
+
+  /** Push mode: the sink is ready for more. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.wake();
   }
 
   /** Queues a bookmark if the consumer is idle and the cache has moved past what it was sent. */
@@ -149,6 +201,11 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
     if (this.ended) return;
     this.failure = err;
     this.finish();
+    if (this.sink) {
+      this.failure = undefined;
+      this.sink.end(err);
+      return;
+    }
     const waiting = this.waiting;
     this.waiting = [];
     // The oldest pending next() gets the error and the rest see the end, as with a generator.
@@ -164,6 +221,10 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
   close(): void {
     if (this.ended) return;
     this.finish();
+    if (this.sink) {
+      this.sink.end();
+      return;
+    }
     const waiting = this.waiting;
     this.waiting = [];
     for (const w of waiting) w.resolve(endOf(w));
@@ -177,8 +238,8 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
    * Everything available, up to `max` events, as soon as there is anything; undefined
    * once the watch has ended. Rejects with the error that ended it.
    */
-  nextBatch(max: number): Promise<CacheEvent<T>[] | undefined> {
-    return this.request(Math.max(1, max)) as Promise<CacheEvent<T>[] | undefined>;
+  nextBatch(max: number): Promise<readonly CacheEvent<T>[] | undefined> {
+    return this.request(Math.max(1, max)) as Promise<readonly CacheEvent<T>[] | undefined>;
   }
 
   return(): Promise<IteratorResult<CacheEvent<T>>> {
@@ -193,7 +254,8 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
 
   private request(
     max: number | undefined,
-  ): Promise<IteratorResult<CacheEvent<T>> | CacheEvent<T>[] | undefined> {
+  ): Promise<IteratorResult<CacheEvent<T>> | readonly CacheEvent<T>[] | undefined> {
+    if (this.sink) throw new Error('a watch in push mode has no other consumer');
     if (this.waiting.length === 0 && this.busy) return Promise.resolve(this.answer(max));
     if (this.failure) {
       const err = this.failure;
@@ -207,15 +269,22 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
   }
 
   /** What a waiter gets while something is queued: one event, or up to `max`. */
-  private answer(max: number | undefined): IteratorResult<CacheEvent<T>> | CacheEvent<T>[] {
+  private answer(max: number | undefined): IteratorResult<CacheEvent<T>> | readonly CacheEvent<T>[] {
     if (max === undefined) return { value: this.take()!, done: false };
-    const batch: CacheEvent<T>[] = [];
-    while (batch.length < max) {
-      const event = this.take();
-      if (!event) break;
-      batch.push(event);
+    return this.takeRun(max);
+  }
+
+  /** Up to `max` events: backlog first, then live runs as they were queued. */
+  private takeRun(max: number): readonly CacheEvent<T>[] {
+    if (this.backlogHead < this.backlog.length) {
+      const batch: CacheEvent<T>[] = [];
+      while (batch.length < max && this.backlogHead < this.backlog.length) batch.push(this.take()!);
+      return batch;
     }
-    return batch;
+    const run = this.queue.takeRun(max);
+    const last = run[run.length - 1];
+    if (last) this.resumeFrom = last.revision;
+    return run;
   }
 
   private take(): CacheEvent<T> | undefined {
@@ -230,20 +299,18 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
       }
       return event;
     }
-    if (this.head === this.queue.length) return undefined;
-    const event = this.queue[this.head++]!;
-    this.resumeFrom = event.revision;
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head >= COMPACT_AFTER) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
+    const event = this.queue.shift();
+    if (event) this.resumeFrom = event.revision;
     return event;
   }
 
   private wake(): void {
+    if (this.sink) {
+      while (!this.paused && !this.ended && this.busy) {
+        if (!this.sink.deliver(this.takeRun(this.sinkMax))) this.paused = true;
+      }
+      return;
+    }
     while (this.waiting.length > 0 && this.busy) {
       const waiter = this.waiting.shift()!;
       waiter.resolve(this.answer(waiter.max));
@@ -254,8 +321,7 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
     this.ended = true;
     this.backlog = [];
     this.backlogHead = 0;
-    this.queue = [];
-    this.head = 0;
+    this.queue.clear();
     this.onEnd(this);
   }
 }

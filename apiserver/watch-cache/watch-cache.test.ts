@@ -92,6 +92,15 @@ async function nextWithin<T>(it: AsyncIterator<CacheEvent<T>>, ms: number) {
   return r;
 }
 
+/** Waits until `cond` holds, failing after `ms`. */
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /** Takes `n` events from a watch, failing after `ms`. */
 async function take<T>(it: AsyncIterator<CacheEvent<T>>, n: number, ms = 5000): Promise<CacheEvent<T>[]> {
   const out: CacheEvent<T>[] = [];
@@ -404,6 +413,59 @@ describe('WatchCache', () => {
       assert.equal((await rest)?.length, 10);
       ac.abort();
       assert.equal(await a.nextBatch(100), undefined, 'an ended watch answers undefined');
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('push mode: watchers without a filter get the very same run; a paused sink waits for resume', async () => {
+    const w = await world({ coalesceMs: 50 });
+    try {
+      await w.start();
+      const ac = new AbortController();
+      const req = {
+        prefix: `${PREFIX}ns/`,
+        sendInitialEvents: false,
+        allowBookmarks: false,
+        signal: ac.signal,
+      };
+      const runs: (readonly CacheEvent<ConfigMap>[])[][] = [[], [], []];
+      const ends: unknown[] = [];
+      let pauseThird = true;
+      const watchers = [0, 1, 2].map((i) => {
+        const watcher = w.cache.watch(req);
+        watcher.consume(
+          {
+            deliver: (events) => {
+              runs[i]!.push(events);
+              return i !== 2 || !pauseThird;
+            },
+            end: (err) => ends.push(err ?? 'done'),
+          },
+          100,
+        );
+        return watcher;
+      });
+      await w.store.create(keyOf('ns', 'a'), value('a', 'ns'));
+      await w.store.create(keyOf('other', 'x'), value('x', 'other'));
+      for (let i = 0; i < 5; i++) await w.store.create(keyOf('ns', `b${i}`), value(`b${i}`, 'ns'));
+      await waitFor(() => runs[0]!.flat().length === 6);
+      assert.deepEqual(
+        runs[0]!.flat().map((e) => e.object.metadata?.name),
+        ['a', 'b0', 'b1', 'b2', 'b3', 'b4'],
+      );
+      assert.equal(runs[1]!.length, runs[0]!.length);
+      runs[0]!.forEach((run, i) => assert.equal(run, runs[1]![i], 'the same array for both'));
+      // The third paused after its first run: the rest waits, however long, until resume().
+      assert.equal(runs[2]!.length, 1);
+      pauseThird = false;
+      watchers[2]!.resume();
+      assert.deepEqual(
+        runs[2]!.flat().map((e) => e.object.metadata?.name),
+        ['a', 'b0', 'b1', 'b2', 'b3', 'b4'],
+      );
+      ac.abort();
+      assert.deepEqual(ends, ['done', 'done', 'done']);
     } finally {
       await w.close();
     }

@@ -361,8 +361,19 @@ export class WatchCache<T extends KindObject> {
     const events = this.undelivered;
     this.undelivered = [];
     const now = Date.now();
+    // Watchers without a filter share one run per prefix (most watch a namespace or everything).
+    const runs = new Map<string, CacheEvent<T>[]>();
+    const unfiltered = (prefix: string): readonly CacheEvent<T>[] => {
+      let run = runs.get(prefix);
+      if (run === undefined) {
+        run = [];
+        for (const stored of events) if (stored.key.startsWith(prefix)) run.push(stored.event);
+        runs.set(prefix, run);
+      }
+      return run;
+    };
     for (const watcher of this.watchers) {
-      if (!watcher.offer(events, this.current, now)) {
+      if (!watcher.offer(events, this.current, now, unfiltered)) {
         this.metrics.dropped++;
         this.logger.info(
           { prefix: watcher.prefix, limit: this.bufferLimit },

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EventQueue } from './event-queue.js';
+
+describe('EventQueue', () => {
+  it('keeps order across single events and shared runs', () => {
+    const q = new EventQueue<number>();
+    q.push(1);
+    q.pushRun([2, 3]);
+    q.push(4);
+    q.pushRun([]);
+    assert.equal(q.length, 4);
+    const out: number[] = [];
+    for (let e = q.shift(); e !== undefined; e = q.shift()) out.push(e);
+    assert.deepEqual(out, [1, 2, 3, 4]);
+    assert.equal(q.length, 0);
+  });
+
+  it('hands a queued run out as the very same array, and splits one that is too long', () => {
+    const q = new EventQueue<number>();
+    const shared = [1, 2, 3];
+    q.pushRun(shared);
+    assert.equal(q.takeRun(10), shared);
+    q.pushRun(shared);
+    assert.deepEqual(q.takeRun(2), [1, 2]);
+    assert.deepEqual(q.takeRun(2), [3]);
+    assert.deepEqual(shared, [1, 2, 3], 'a shared run is never modified');
+    assert.deepEqual(q.takeRun(5), []);
+  });
+
+  it('seals its own run once handed out, so later events never change what a consumer holds', () => {
+    const q = new EventQueue<number>();
+    q.push(1);
+    q.push(2);
+    const handed = q.takeRun(10);
+    q.push(3);
+    assert.deepEqual(handed, [1, 2]);
+    assert.deepEqual(q.takeRun(10), [3]);
+    q.pushRun([4]);
+    q.push(5);
+    assert.deepEqual(q.takeRun(10), [4]);
+    assert.deepEqual(q.takeRun(10), [5]);
+  });
+
+  it('clear empties it', () => {
+    const q = new EventQueue<number>();
+    q.pushRun([1, 2]);
+    q.push(3);
+    q.clear();
+    assert.equal(q.length, 0);
+    assert.equal(q.shift(), undefined);
+  });
+});
