@@ -25,6 +25,9 @@ import { getScale, type Scalable, updateScale } from '../registry/scale.js';
 import type { RequestGate } from './request.js';
 import { MAX_EVENTS_PER_TAKE, WatchEncoder } from './watch-encoding.js';
 
+/** Messages of one watch handed to the transport and not yet written out, before the watch pauses. */
+const MAX_UNSENT = 4;
+
 interface ObjectRequest {
   dryRun?: boolean;
   [field: string]: unknown;
@@ -132,8 +135,18 @@ export function kindService<T extends KindObject>(
           signal.removeEventListener('abort', stop);
           throw err;
         });
-      const resume = () => watcher.resume();
-      call.on('drain', resume);
+      // At most MAX_UNSENT messages of a watch wait in the transport: past that the watcher
+      // pauses and keeps events (shared, not copied) until the client has read, then sends
+      // them joined in one message, instead of piling megabytes into the connection.
+      let unsent = 0;
+      let paused = false;
+      const sent = () => {
+        unsent--;
+        if (paused && unsent === 0) {
+          paused = false;
+          watcher.resume();
+        }
+      };
       try {
         // Push mode: the cache hands each run of events to every watcher at the same
         // moment, and they are written right there, the same bytes to each.
@@ -141,14 +154,17 @@ export function kindService<T extends KindObject>(
           watcher.consume(
             {
               deliver: (events) => {
-                let more = true;
                 try {
-                  for (const message of encoder.messages(events)) more = call.write(message) && more;
+                  for (const message of encoder.messages(events)) {
+                    unsent++;
+                    call.write(message, sent);
+                  }
                 } catch (err) {
                   reject(err);
                   return false;
                 }
-                return more;
+                paused = unsent >= MAX_UNSENT;
+                return !paused;
               },
               end: (err) => (err ? reject(err) : resolve()),
             },
@@ -156,7 +172,6 @@ export function kindService<T extends KindObject>(
           );
         });
       } finally {
-        call.off('drain', resume);
         watcher.close();
         if (timer) clearTimeout(timer);
         signal.removeEventListener('abort', stop);

@@ -16,7 +16,7 @@ describe('EventQueue', () => {
     assert.equal(q.length, 0);
   });
 
-  it('hands a queued run out as the very same array, and splits one that is too long', () => {
+  it('hands a queued run out as the very same array, splits one that is too long, joins several', () => {
     const q = new EventQueue<number>();
     const shared = [1, 2, 3];
     q.pushRun(shared);
@@ -24,6 +24,12 @@ describe('EventQueue', () => {
     q.pushRun(shared);
     assert.deepEqual(q.takeRun(2), [1, 2]);
     assert.deepEqual(q.takeRun(2), [3]);
+    // A consumer that fell behind gets its runs joined, up to the limit.
+    q.pushRun(shared);
+    q.pushRun([4, 5]);
+    q.push(6);
+    assert.deepEqual(q.takeRun(5), [1, 2, 3, 4, 5]);
+    assert.deepEqual(q.takeRun(5), [6]);
     assert.deepEqual(shared, [1, 2, 3], 'a shared run is never modified');
     assert.deepEqual(q.takeRun(5), []);
   });
@@ -36,10 +42,12 @@ describe('EventQueue', () => {
     q.push(3);
     assert.deepEqual(handed, [1, 2]);
     assert.deepEqual(q.takeRun(10), [3]);
-    q.pushRun([4]);
+    const four = [4];
+    q.pushRun(four);
     q.push(5);
-    assert.deepEqual(q.takeRun(10), [4]);
-    assert.deepEqual(q.takeRun(10), [5]);
+    const joined = q.takeRun(10);
+    assert.deepEqual(joined, [4, 5]);
+    assert.deepEqual(four, [4], 'joining copies, never extends a shared run');
   });
 
   it('clear empties it', () => {

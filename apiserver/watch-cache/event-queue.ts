@@ -45,13 +45,14 @@ export class EventQueue<E> {
   }
 
   /**
-   * Up to `max` of the oldest events. A whole queued run that fits is returned as the
-   * very array that was queued (shared runs stay recognisable); otherwise a new array.
+   * Up to `max` of the oldest events. When they are exactly one queued run, it is
+   * returned as the very array that was queued (shared runs stay recognisable);
+   * otherwise (a consumer that fell behind has several) they are joined into a new one.
    */
   takeRun(max: number): readonly E[] {
     const first = this.runs[0];
     if (first === undefined) return [];
-    if (this.head === 0 && first.length <= max) {
+    if (this.head === 0 && first.length <= max && (this.runs.length === 1 || first.length === max)) {
       this.count -= first.length;
       this.dropFirst();
       return first;
