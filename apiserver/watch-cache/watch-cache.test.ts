@@ -402,7 +402,8 @@ describe('WatchCache', () => {
         Array.from({ length: 30 }, (_, i) => i + 2),
       );
       assert.equal(burstA?.length, burstB?.length);
-      burstA?.forEach((e, i) => assert.equal(e, burstB?.[i], 'the same shared event objects'));
+      for (const [i, e] of (burstA ?? []).entries())
+        assert.equal(e, burstB?.[i], 'the same shared event objects');
       assert.equal(w.cache.metrics.dropped, 0);
       // nextBatch never hands out more than asked; the rest follows at once.
       const more = a.nextBatch(5);
@@ -455,7 +456,7 @@ describe('WatchCache', () => {
         ['a', 'b0', 'b1', 'b2', 'b3', 'b4'],
       );
       assert.equal(runs[1]!.length, runs[0]!.length);
-      runs[0]!.forEach((run, i) => assert.equal(run, runs[1]![i], 'the same array for both'));
+      for (const [i, run] of runs[0]!.entries()) assert.equal(run, runs[1]![i], 'the same array for both');
       // The third paused after its first run: the rest waits, however long, until resume().
       assert.equal(runs[2]!.length, 1);
       pauseThird = false;
