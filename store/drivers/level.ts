@@ -6,7 +6,7 @@ import { MvccBackend, tombstone } from '../mvcc/mvcc-backend.js';
 import type { LogState, RangeOptions, RevisionLog } from '../mvcc/revision-log.js';
 import { registerDriver } from '../registry.js';
 import type { Event, KeyValue } from '../types.js';
-import { type WalEntry, type WalRecord, WriteAheadLog } from '../wal/index.js';
+import { type WalRecord, WriteAheadLog } from '../wal/index.js';
 
 /*
  * Layout (keys are strings; store keys are printable ASCII, so `\x00` and `\x7f`
@@ -140,23 +140,17 @@ export class LevelLog implements RevisionLog {
    */
   async append(events: readonly Event[]): Promise<void> {
     if (!this.wal) throw new Error('the level log is not open');
-    const entries: WalEntry[] = [];
-    const batch = this.db.batch();
-    for (const event of events) {
-      const { key, modRevision } = event.kv;
-      const data = encode(event);
-      entries.push({ key, data });
-      batch.put(historyKey(key, modRevision), data);
-      batch.put(`r/${hex(modRevision)}`, Buffer.from(key));
-    }
+    const record: WalRecord = {
+      firstRevision: events[0]!.kv.modRevision,
+      entries: events.map((event) => ({ key: event.kv.key, data: encode(event) })),
+    };
     const last = events[events.length - 1]!.kv.modRevision;
-    batch.put('m/revision', Buffer.from(hex(last)));
-    const [logged, written] = await Promise.allSettled([
-      this.wal.append({ firstRevision: events[0]!.kv.modRevision, entries }),
-      batch.write(),
-    ]);
-    if (logged.status === 'rejected') throw logged.reason;
-    if (written.status === 'rejected') throw written.reason;
+    // The WAL write, the longer of the two, is under way before the LevelDB batch is built.
+    const logged = this.wal.append(record);
+    const written = (async () => this.levelBatch(record, last).write())();
+    const [wal, level] = await Promise.allSettled([logged, written]);
+    if (wal.status === 'rejected') throw wal.reason;
+    if (level.status === 'rejected') throw level.reason;
     this.appended = last;
     if (this.wal.sealedSegments > 0) this.checkpointSoon();
   }
@@ -313,17 +307,22 @@ export class LevelLog implements RevisionLog {
     return value ? Number.parseInt(value.toString(), 16) : 0;
   }
 
-  /** Writes a replayed WAL record into LevelDB; returns the revision LevelDB holds after it. */
-  private async writeBatch(record: WalRecord, held: number): Promise<number> {
+  /** The LevelDB batch of a write batch: its history, its revision log entries and `m/revision`. */
+  private levelBatch(record: WalRecord, revision: number) {
     const batch = this.db.batch();
     record.entries.forEach(({ key, data }, i) => {
-      const revision = record.firstRevision + i;
-      batch.put(historyKey(key, revision), data);
-      batch.put(`r/${hex(revision)}`, Buffer.from(key));
+      const rev = record.firstRevision + i;
+      batch.put(historyKey(key, rev), data);
+      batch.put(`r/${hex(rev)}`, Buffer.from(key));
     });
-    const revision = Math.max(held, record.firstRevision + record.entries.length - 1);
     batch.put('m/revision', Buffer.from(hex(revision)));
-    await batch.write();
+    return batch;
+  }
+
+  /** Writes a replayed WAL record into LevelDB; returns the revision LevelDB holds after it. */
+  private async writeBatch(record: WalRecord, held: number): Promise<number> {
+    const revision = Math.max(held, record.firstRevision + record.entries.length - 1);
+    await this.levelBatch(record, revision).write();
     return revision;
   }
 

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -69,31 +70,41 @@ export async function writeAll(handle: FileHandle, buf: Buffer, position: number
   }
 }
 
-export interface OpenSegment {
-  readonly sequence: number;
-  readonly size: number;
-  readonly handle: FileHandle;
+/**
+ * Opens a segment for appending. With O_DSYNC each write returns once its data is durable
+ * (as write + fdatasync would): one call to the thread pool per record instead of two.
+ * `synced` says whether that is so (O_DSYNC exists on Linux and macOS).
+ */
+export async function openForAppend(path: string): Promise<{ handle: FileHandle; synced: boolean }> {
+  const dsync: number | undefined = constants.O_DSYNC;
+  const handle = await open(path, constants.O_RDWR | (dsync ?? 0));
+  return { handle, synced: dsync !== undefined };
 }
 
-/** A new segment of `size` bytes: zero-filled and synced under a temporary name, then renamed. */
-export async function createSegment(dir: string, sequence: number, size: number): Promise<OpenSegment> {
+/**
+ * A new segment of `size` bytes: zero-filled and synced under a temporary name, then
+ * renamed. Each chunk is synced on its own, so that the appends of the segment being
+ * written meanwhile never queue behind one long flush of the whole file.
+ */
+export async function createSegment(dir: string, sequence: number, size: number): Promise<void> {
   const tmp = join(dir, fileName(sequence, 'tmp'));
-  const handle = await open(tmp, 'w+');
+  const handle = await open(tmp, 'w');
   try {
     const zeros = Buffer.alloc(Math.min(FILL_CHUNK, size));
     for (let pos = 0; pos < size; pos += zeros.length) {
       await writeAll(handle, zeros.subarray(0, Math.min(zeros.length, size - pos)), pos);
+      await handle.datasync();
     }
     await writeAll(handle, encodeHeader(sequence), 0);
     await handle.sync();
-    await rename(tmp, join(dir, fileName(sequence, 'segment')));
-    await syncDir(dir);
-    return { sequence, size, handle };
   } catch (err) {
-    await handle.close();
     await unlink(tmp).catch(() => {});
     throw err;
+  } finally {
+    await handle.close();
   }
+  await rename(tmp, join(dir, fileName(sequence, 'segment')));
+  await syncDir(dir);
 }
 
 /**
@@ -101,23 +112,17 @@ export async function createSegment(dir: string, sequence: number, size: number)
  * sequence number and fail their checksum from now on; the first frame header after
  * the new segment header is zeroed as well, so the segment reads as empty.
  */
-export async function recycleSegment(
-  dir: string,
-  free: { sequence: number; size: number },
-  sequence: number,
-): Promise<OpenSegment> {
-  const from = join(dir, fileName(free.sequence, 'free'));
+export async function recycleSegment(dir: string, freeSequence: number, sequence: number): Promise<void> {
+  const from = join(dir, fileName(freeSequence, 'free'));
   const handle = await open(from, 'r+');
   try {
     await writeAll(handle, Buffer.concat([encodeHeader(sequence), Buffer.alloc(FRAME_HEADER)]), 0);
     await handle.datasync();
-    await rename(from, join(dir, fileName(sequence, 'segment')));
-    await syncDir(dir);
-    return { sequence, size: free.size, handle };
-  } catch (err) {
+  } finally {
     await handle.close();
-    throw err;
   }
+  await rename(from, join(dir, fileName(sequence, 'segment')));
+  await syncDir(dir);
 }
 
 /**

@@ -88,6 +88,13 @@ function frameOffsets(path: string, sequence: number): number[] {
   }
 }
 
+/** The newest segment that holds records (a spare prepared ahead may follow it). */
+function lastWritten(dir: string) {
+  const last = files(dir, 'segment').findLast((s) => frameOffsets(s.path, s.sequence).length > 0);
+  assert.ok(last, 'a segment with records');
+  return last;
+}
+
 function overwrite(path: string, position: number, bytes: Buffer): void {
   const fd = openSync(path, 'r+');
   try {
@@ -138,7 +145,7 @@ describe('write-ahead log', () => {
       const wal = await started(dir);
       const written = await appendMany(wal, 1, 25);
       await wal.close();
-      const last = files(dir, 'segment').at(-1)!;
+      const last = lastWritten(dir);
       const offsets = frameOffsets(last.path, last.sequence);
       const tail = offsets.at(-1)!;
       const frameLength = FRAME_HEADER + readFileSync(last.path).readUInt32LE(tail);
@@ -224,7 +231,7 @@ describe('write-ahead log', () => {
     let wal = await started(dir);
     const first = await appendMany(wal, 1, 12);
     await wal.close();
-    const last = files(dir, 'segment').at(-1)!;
+    const last = lastWritten(dir);
     overwrite(last.path, frameOffsets(last.path, last.sequence).at(-1)! + FRAME_HEADER, Buffer.alloc(8));
     const kept = first.slice(0, -1);
     const resumeAt = lastRevision(kept.at(-1)!);

@@ -4,6 +4,7 @@ import { encodeFrame, frameBytes, lastRevision, type WalRecord } from './record.
 import {
   createSegment,
   fileName,
+  openForAppend,
   parseFileName,
   readSegment,
   recycleSegment,
@@ -32,14 +33,16 @@ interface Segment {
 
 interface Active extends Segment {
   readonly handle: FileHandle;
+  /** Whether a write is durable when it returns (O_DSYNC); else each is followed by fdatasync. */
+  readonly synced: boolean;
   /** Where the next record goes. */
   offset: number;
 }
 
 /**
  * A write-ahead log of write batches in preallocated segments (see segment.ts and
- * record.ts for the layout). `append` returns once the record is on disk (positioned
- * write, then fdatasync); appends are strictly sequential and their revisions
+ * record.ts for the layout). `append` returns once the record is on disk (one positioned
+ * write on a file opened with O_DSYNC, or a write and fdatasync); appends are strictly sequential and their revisions
  * consecutive. The owner makes records durable elsewhere at its own pace and then
  * `release`s them: segments that hold nothing newer are recycled.
  *
@@ -57,7 +60,7 @@ export class WriteAheadLog {
   /** Segments no longer written to and not yet released, oldest first. */
   private sealed: Segment[];
   private active: Active | undefined;
-  /** The next segment, prepared in the background once the active one is half full. */
+  /** The next segment, prepared in the background once the active one is a quarter full. */
   private spare: Promise<Active> | undefined;
   private readonly free: { sequence: number; size: number }[];
   private nextSequence: number;
@@ -173,11 +176,11 @@ export class WriteAheadLog {
       if (this.active.offset + bytes > this.active.size) await this.roll(bytes);
       const active = this.active;
       await writeAll(active.handle, encodeFrame(record, active.sequence), active.offset);
-      await active.handle.datasync();
+      if (!active.synced) await active.handle.datasync();
       active.offset += bytes;
       active.lastRevision = lastRevision(record);
       this.nextRevision = active.lastRevision + 1;
-      if (!this.spare && active.offset > active.size / 2) {
+      if (!this.spare && active.offset > active.size / 4) {
         this.spare = this.prepare(this.segmentBytes);
         this.spare.catch(() => {}); // reported by the roll that needs it
       }
@@ -236,10 +239,10 @@ export class WriteAheadLog {
     const sequence = this.nextSequence++;
     return this.dirOp(async () => {
       const free = size === this.segmentBytes ? this.free.shift() : undefined;
-      const segment = free
-        ? await recycleSegment(this.dir, free, sequence)
-        : await createSegment(this.dir, sequence, size);
-      return { ...segment, lastRevision: 0, offset: SEGMENT_HEADER };
+      if (free) await recycleSegment(this.dir, free.sequence, sequence);
+      else await createSegment(this.dir, sequence, size);
+      const { handle, synced } = await openForAppend(this.path(sequence));
+      return { sequence, size: free?.size ?? size, handle, synced, lastRevision: 0, offset: SEGMENT_HEADER };
     });
   }
 
