@@ -4,7 +4,8 @@
  * certificates requested and not required), so that the apiserver's figures can be set
  * beside the cost of the transport alone.
  *
- *   CreatePod   answers a fixed Pod, and hands the request's Pod to every open watch
+ *   CreatePod   answers a fixed Pod, and hands it, with the request's name and
+ *               annotations, to every open watch
  *   GetPod      answers the same fixed Pod
  *   ListPods    answers `--list-size` copies of it, or pages of `options.limit`
  *   WatchPods   streams what CreatePod hands it, until the client goes away: each
@@ -107,7 +108,19 @@ const server = createGrpcServer({
 // The service definition the apiserver uses: its watch method sends pre-encoded Buffers as they are.
 server.addService('wheelhouse.core.v1.PodService', kindServiceDefinition(resolveResource('pods')!), {
   createPod: asyncUnary<CreatePodRequest, unknown>(async (req) => {
-    if (req.pod && watchers.size > 0) publish(req.pod);
+    // The event carries what the apiserver's would: the stored Pod (defaults, uid, status)
+    // under the request's name and annotations, so both move the same bytes.
+    if (req.pod && watchers.size > 0) {
+      const meta = req.pod.metadata;
+      publish({
+        ...pod,
+        metadata: pod.metadata && {
+          ...pod.metadata,
+          name: meta?.name ?? '',
+          annotations: meta?.annotations ?? {},
+        },
+      });
+    }
     return { pod };
   }),
   getPod: asyncUnary(async () => ({ pod })),
