@@ -38,6 +38,26 @@ describe('ProgressRequests', () => {
     assert.equal(store.calls, 2);
   });
 
+  it('keeps at most one request on its way: callers meanwhile share the next, sent when it is answered', async () => {
+    const answers: ((revision: number) => void)[] = [];
+    const requests = new ProgressRequests({
+      requestProgress: () => new Promise<number>((resolve) => answers.push(resolve)),
+    });
+    const first = requests.revision();
+    await turn();
+    assert.equal(answers.length, 1);
+    const later = [requests.revision(), requests.revision()];
+    await turn();
+    await turn();
+    assert.equal(answers.length, 1, 'nothing more leaves while the first is unanswered');
+    answers[0]!(10);
+    assert.equal(await first, 10);
+    await turn();
+    assert.equal(answers.length, 2, 'the next one left as the first was answered');
+    answers[1]!(11);
+    assert.deepEqual(await Promise.all(later), [11, 11]);
+  });
+
   it('rejects every caller of a failed request, and the next caller tries again', async () => {
     let fail = true;
     const requests = new ProgressRequests({
