@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -8,7 +8,7 @@ import { ClassicLevel } from 'classic-level';
 import { backendSuite } from '../backend-suite.js';
 import { MvccBackend } from '../mvcc/mvcc-backend.js';
 import { openBackend } from '../registry.js';
-import type { BackendOptions } from '../types.js';
+import { type BackendOptions, StoreError } from '../types.js';
 import './index.js';
 import { LevelLog } from './level.js';
 
@@ -182,6 +182,32 @@ describe('level driver', () => {
     try {
       assert.equal(b.currentRevision(), 400);
       assert.equal((await b.list('/k/')).kvs.length, 400);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('stops taking writes once a WAL write fails, and keeps serving reads', async () => {
+    const dir = freshDir();
+    const b = await MvccBackend.open(new LevelLog(dir, { walSegmentBytes: 4096 }));
+    try {
+      const first = await b.create('/first', v('1'));
+      // Without its directory the WAL cannot prepare its next segment.
+      renameSync(join(dir, 'wal'), join(dir, 'wal-gone'));
+      let failure: unknown;
+      for (let i = 0; i < 50 && !failure; i++) {
+        await b.create(`/k/${i}`, Buffer.alloc(1500, 1)).catch((err) => {
+          failure = err;
+        });
+      }
+      assert.ok(failure instanceof StoreError, `a write fails: ${failure}`);
+      assert.equal(failure.storeReason, 'Closed');
+      assert.match(failure.message, /stopped taking writes after a failed sync/);
+      const revision = b.currentRevision();
+      await assert.rejects(b.create('/later', v('x')), /stopped taking writes/);
+      assert.equal(b.currentRevision(), revision, 'nothing is applied after the failure');
+      assert.equal((await b.get('/first')).kv?.modRevision, first.modRevision);
+      renameSync(join(dir, 'wal-gone'), join(dir, 'wal'));
     } finally {
       await b.close();
     }
