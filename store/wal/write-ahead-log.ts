@@ -42,8 +42,8 @@ interface Active extends Segment {
 /**
  * A write-ahead log of write batches in preallocated segments (see segment.ts and
  * record.ts for the layout). `append` returns once the record is on disk (one positioned
- * write on a file opened with O_DSYNC, or a write and fdatasync); appends are strictly sequential and their revisions
- * consecutive. The owner makes records durable elsewhere at its own pace and then
+ * write on a file opened with O_DSYNC, or a write and fdatasync); appends are strictly
+ * sequential and their revisions consecutive. The owner makes records durable elsewhere at its own pace and then
  * `release`s them: segments that hold nothing newer are recycled.
  *
  * Life cycle: `open`, `replay` what earlier runs left, make it durable elsewhere,
