@@ -26,7 +26,7 @@ import type { RequestGate } from './request.js';
 import { MAX_EVENTS_PER_TAKE, WatchEncoder } from './watch-encoding.js';
 
 /** Messages of one watch handed to the transport and not yet written out, before the watch pauses. */
-const MAX_UNSENT = 4;
+const MAX_UNSENT = 2;
 
 interface ObjectRequest {
   dryRun?: boolean;
@@ -135,9 +135,10 @@ export function kindService<T extends KindObject>(
           signal.removeEventListener('abort', stop);
           throw err;
         });
-      // At most MAX_UNSENT messages of a watch wait in the transport: past that the watcher
-      // pauses and keeps events (shared, not copied) until the client has read, then sends
-      // them joined in one message, instead of piling megabytes into the connection.
+      // At most MAX_UNSENT messages of a watch (MAX_EVENTS_PER_TAKE events each) wait in the
+      // transport: past that the watcher pauses and keeps events (shared, not copied) until
+      // the client has read, then sends them joined, instead of piling megabytes into the
+      // connection.
       let unsent = 0;
       let paused = false;
       const sent = () => {

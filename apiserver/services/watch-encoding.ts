@@ -11,8 +11,11 @@ import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
 import type { CacheEvent } from '../watch-cache/index.js';
 
-/** Events a consumer takes from its watch at once. */
-export const MAX_EVENTS_PER_TAKE = 1000;
+/**
+ * Events a consumer takes from its watch at once: one message of at most about 50 KiB of
+ * Pods, so that what a watch may leave in the transport (MAX_UNSENT messages) stays small.
+ */
+export const MAX_EVENTS_PER_TAKE = 100;
 /** A message is closed once it holds this many bytes, well under clients' default 4 MiB limit. */
 const MAX_MESSAGE_BYTES = 1 << 20;
 /** Runs remembered: a hand-out gives most watchers the same one, filtered watchers a few others. */
