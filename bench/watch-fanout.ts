@@ -66,6 +66,12 @@ export interface FanoutOptions {
   /** Creates per second. */
   readonly rate: number;
   readonly durationMs: number;
+  /**
+   * Creates at the same rate before the measured ones: delivered and counted like the
+   * others, but their delays are not in the figures (code paths compiling, connection
+   * windows and buffers growing to their working size).
+   */
+  readonly warmupMs: number;
   /** How long to wait, after the last create is acknowledged, for deliveries still on their way. */
   readonly graceMs: number;
   /** Sends one create of a Pod with this name and SENT_AT annotation; resolves on its acknowledgement. */
@@ -86,13 +92,17 @@ export interface FanoutResult {
   readonly firstWatchError: string | undefined;
   /** Response messages received by all watchers (each carries one or more events). */
   readonly messages: number;
-  /** Send-to-receipt delay of every delivered event, in milliseconds. */
+  /** Send-to-receipt delay of every delivered event after the warm-up, in milliseconds. */
   readonly latenciesMs: Float64Array;
 }
 
 export async function runFanout(opts: FanoutOptions): Promise<FanoutResult> {
-  const total = Math.round((opts.rate * opts.durationMs) / 1000);
+  const warmup = Math.round((opts.rate * opts.warmupMs) / 1000);
+  const total = warmup + Math.round((opts.rate * opts.durationMs) / 1000);
   const latencies = new Float64Array(opts.watchers * total);
+  /** Events sent before this time (performance.now()) are the warm-up's. */
+  let measureFrom = Number.POSITIVE_INFINITY;
+  let warmupDelivered = 0;
   let delivered = 0;
   let messages = 0;
   let watchErrors = 0;
@@ -115,7 +125,8 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutResult> {
         scanSentAt(
           bytes,
           (sentAt) => {
-            if (delivered < latencies.length) latencies[delivered++] = now - sentAt;
+            if (sentAt < measureFrom) warmupDelivered++;
+            else if (delivered < latencies.length) latencies[delivered++] = now - sentAt;
           },
           (round) => {
             if (round > synced[w]!) synced[w] = round;
@@ -144,11 +155,16 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutResult> {
       if (performance.now() > syncDeadline) throw new Error(`${behind} watchers never registered`);
     }
 
+    measureFrom = performance.now() + opts.warmupMs;
     const writer = await paced(total, opts.rate, (i) => opts.create(`ev-${i}`, String(performance.now())));
     opts.progress(`  ${writer.sent} creates sent in ${writer.seconds.toFixed(1)} s; waiting for deliveries`);
     const expected = writer.acked * opts.watchers;
     const graceEnd = performance.now() + opts.graceMs;
-    while (delivered < expected && performance.now() < graceEnd && watchErrors < opts.watchers) {
+    while (
+      delivered + warmupDelivered < expected &&
+      performance.now() < graceEnd &&
+      watchErrors < opts.watchers
+    ) {
       await sleep(50);
     }
     return {
@@ -157,7 +173,7 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutResult> {
       firstWriteError: writer.firstError,
       writeSeconds: writer.seconds,
       expected,
-      delivered,
+      delivered: delivered + warmupDelivered,
       messages,
       watchErrors,
       firstWatchError,
