@@ -27,7 +27,8 @@ const kvOf = (req: CreateRequest): KeyValue => ({
   expiresAtMs: '0',
 });
 
-const server = new Server({ 'grpc.max_receive_message_length': 16 << 20 });
+// Channelz off, as in the store's own server bootstrap.
+const server = new Server({ 'grpc.max_receive_message_length': 16 << 20, 'grpc.enable_channelz': 0 });
 const unimplemented = (_call: unknown, callback: (err: Error) => void) =>
   callback(new Error('not in the no-op server'));
 server.addService(StoreServiceService, {
