@@ -13,7 +13,7 @@ import type { ServiceAccount } from '../../sdk/gen/wheelhouse/core/v1/service_ac
 import type { DeleteOptions, ListOptions } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
 import { fieldOf, type KindInfo, pluralOf } from '../../sdk/kinds.js';
-import { asyncServerStream, asyncUnary } from '../../sdk/server/index.js';
+import { asyncServerStream, asyncUnary, framedWriter } from '../../sdk/server/index.js';
 import {
   type CreateTokenRequest,
   createServiceAccountToken,
@@ -141,6 +141,8 @@ export function kindService<T extends KindObject>(
       // connection.
       let unsent = 0;
       let paused = false;
+      // The encoder's messages are framed once for every watcher; written as they are.
+      const write = framedWriter(call as ServerWritableStream<unknown, unknown>);
       const sent = () => {
         unsent--;
         if (paused && unsent === 0) {
@@ -158,7 +160,7 @@ export function kindService<T extends KindObject>(
                 try {
                   for (const message of encoder.messages(events)) {
                     unsent++;
-                    call.write(message, sent);
+                    write(message, sent);
                   }
                 } catch (err) {
                   reject(err);

@@ -40,7 +40,10 @@ export class WatchEncoder {
 
   constructor(private readonly info: KindInfo) {}
 
-  /** The response messages (`Watch<Kinds>Response`) carrying `events`, in order. */
+  /**
+   * The response messages (`Watch<Kinds>Response`) carrying `events`, in order, each
+   * framed for the wire (gRPC's 5-byte length prefix first: see framedWriter).
+   */
   messages(events: readonly CacheEvent<KindObject>[]): readonly Buffer[] {
     for (const run of this.recent) if (sameRun(run.events, events)) return run.messages;
     const messages: Buffer[] = [];
@@ -49,14 +52,14 @@ export class WatchEncoder {
     for (const event of events) {
       const entry = this.entry(event);
       if (bytes > 0 && bytes + entry.length > MAX_MESSAGE_BYTES) {
-        messages.push(Buffer.concat(parts, bytes));
+        messages.push(frame(parts, bytes));
         parts = [];
         bytes = 0;
       }
       parts.push(entry);
       bytes += entry.length;
     }
-    if (bytes > 0 || messages.length === 0) messages.push(Buffer.concat(parts, bytes));
+    if (bytes > 0 || messages.length === 0) messages.push(frame(parts, bytes));
     this.recent.unshift({ events, messages });
     if (this.recent.length > RECENT_RUNS) this.recent.pop();
     return messages;
@@ -76,6 +79,16 @@ export class WatchEncoder {
     }
     return bytes;
   }
+}
+
+/** The parts joined behind a gRPC length prefix (uncompressed), in one new buffer. */
+function frame(parts: readonly Buffer[], bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes + 5);
+  out.writeUInt8(0, 0);
+  out.writeUInt32BE(bytes, 1);
+  let at = 5;
+  for (const part of parts) at += part.copy(out, at);
+  return out;
 }
 
 function sameRun(a: readonly unknown[], b: readonly unknown[]): boolean {
