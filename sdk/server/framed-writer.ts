@@ -9,15 +9,6 @@
  */
 import { Metadata, type ServerWritableStream } from '@grpc/grpc-js';
 
-/** The gRPC length prefix: a compressed flag (0) and the message length, big-endian. */
-export function framed(message: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(message.length + 5);
-  out.writeUInt8(0, 0);
-  out.writeUInt32BE(message.length, 1);
-  message.copy(out, 5);
-  return out;
-}
-
 interface Http2StreamLike {
   write(chunk: Buffer, callback: (err?: Error | null) => void): boolean;
   on(event: 'error', listener: () => void): unknown;

@@ -1,5 +1,5 @@
 export { apiDescriptors, type DescriptorIndex } from './descriptors.js';
-export { type FramedWriter, framed, framedWriter } from './framed-writer.js';
+export { type FramedWriter, framedWriter } from './framed-writer.js';
 export {
   type Authenticator,
   type CallEnd,
