@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { APISERVER_NODE_FLAGS } from '../apiserver/node-flags.js';
 import { READY_LINE } from './up.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -112,6 +113,12 @@ describe('wheelhouse up', () => {
       await waitForOutput(up, READY_LINE);
       const pids = [...up.output().matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
       assert.equal(pids.length, 2, up.output());
+      const apiserverPid = Number(/apiserver +\S+ +\(pid (\d+)\)/.exec(up.output())?.[1]);
+      if (existsSync(`/proc/${apiserverPid}/cmdline`)) {
+        const argv = readFileSync(`/proc/${apiserverPid}/cmdline`, 'utf8').split('\0');
+        for (const flag of APISERVER_NODE_FLAGS)
+          assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
+      }
       const config = join(dataDir, 'admin.yaml');
       assert.ok(existsSync(config));
       assert.match(up.output(), new RegExp(`export WHEELHOUSE_CONFIG=${config}`));

@@ -146,7 +146,7 @@ function processSpec(component: ComponentSpec, ready: () => Promise<boolean>): P
   return {
     name: component.name,
     command: process.execPath,
-    args: [WHEELHOUSE_BIN, ...component.args],
+    args: [...(component.nodeFlags ?? []), WHEELHOUSE_BIN, ...component.args],
     ready,
   };
 }

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Client, Metadata as GrpcMetadata, type Metadata, type ServiceError } from '@grpc/grpc-js';
+import { APISERVER_NODE_FLAGS } from '../apiserver/node-flags.js';
 import type { ClientConfig } from '../sdk/client-config.js';
 import { channelCredentials, channelOptions } from '../sdk/credentials.js';
 import { fromServiceError } from '../sdk/errors.js';
@@ -128,6 +129,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     apiserver = spawn(
       process.execPath,
       [
+        ...APISERVER_NODE_FLAGS,
         entry,
         'apiserver',
         '--store-servers',

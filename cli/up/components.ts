@@ -4,6 +4,7 @@
  * talking real gRPC over TLS to the others, with its files under the data dir.
  */
 import { join } from 'node:path';
+import { APISERVER_NODE_FLAGS } from '../../apiserver/node-flags.js';
 import type { ClusterPki } from '../../sdk/pki/index.js';
 
 export interface UpLayout {
@@ -17,6 +18,8 @@ export interface ComponentSpec {
   readonly name: string;
   /** The arguments after `wheelhouse`. */
   readonly args: string[];
+  /** Flags for Node itself, before the script. */
+  readonly nodeFlags?: readonly string[];
 }
 
 export const LOOPBACK = '127.0.0.1';
@@ -51,6 +54,7 @@ export function apiserverComponent(layout: UpLayout): ComponentSpec {
   const { pki } = layout;
   return {
     name: 'apiserver',
+    nodeFlags: APISERVER_NODE_FLAGS,
     args: [
       'apiserver',
       '--store-servers',
