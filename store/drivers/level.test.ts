@@ -187,6 +187,38 @@ describe('level driver', () => {
     }
   });
 
+  it('serves every acknowledged write from LevelDB, which is written behind the acknowledgements', async () => {
+    const b = await openLevel(freshDir());
+    try {
+      await b.create('/first', v('1'));
+      const start = b.currentRevision(); // a watch from 0 would start now
+      const keys = Array.from({ length: 300 }, (_, i) => `/k/${String(i).padStart(3, '0')}`);
+      await Promise.all(keys.map((key) => b.create(key, Buffer.alloc(600, key))));
+      const at = b.currentRevision();
+      await b.create('/other', v('x')); // reads at `at` are now reads of history, from LevelDB
+      const watched: string[] = [];
+      const ac = new AbortController();
+      const [listed, got] = await Promise.all([
+        b.list('/k/', { revision: at }),
+        b.get(keys[299]!, at),
+        (async () => {
+          for await (const batch of b.watch('/k/', start, { signal: ac.signal })) {
+            for (const event of batch.events) watched.push(event.kv.key);
+            if (watched.length >= keys.length) ac.abort();
+          }
+        })().catch(() => {}),
+      ]);
+      assert.deepEqual(
+        listed.kvs.map((kv) => kv.key),
+        keys,
+      );
+      assert.deepEqual(got.kv?.value, Buffer.alloc(600, keys[299]!));
+      assert.deepEqual(watched.sort(), keys);
+    } finally {
+      await b.close();
+    }
+  });
+
   it('stops taking writes once a WAL write fails, and keeps serving reads', async () => {
     const dir = freshDir();
     const b = await MvccBackend.open(new LevelLog(dir, { walSegmentBytes: 4096 }));

@@ -6,7 +6,7 @@ import { MvccBackend, tombstone } from '../mvcc/mvcc-backend.js';
 import type { LogState, RangeOptions, RevisionLog } from '../mvcc/revision-log.js';
 import { registerDriver } from '../registry.js';
 import type { Event, KeyValue } from '../types.js';
-import { type WalRecord, WriteAheadLog } from '../wal/index.js';
+import { lastRevision, type WalRecord, WriteAheadLog } from '../wal/index.js';
 
 /*
  * Layout (keys are strings; store keys are printable ASCII, so `\x00` and `\x7f`
@@ -20,12 +20,16 @@ import { type WalRecord, WriteAheadLog } from '../wal/index.js';
  *   m/checkpoint      the revision of the last checkpoint's synced write
  *
  * A record is a 33-byte header (flags, create revision, version, expiry, previous
- * mod revision) followed by the value. Every write batch is one LevelDB batch (a crash
- * leaves either all of it or none of it), written without sync: what makes it durable
- * is the same batch in the write-ahead log (`<dir>/wal/`, store/wal/), written and
- * synced in parallel. A checkpoint makes LevelDB durable up to a revision so that the
- * WAL can let go of it; at open, the WAL's records after its last checkpoint are
- * written into LevelDB again.
+ * mod revision) followed by the value.
+ *
+ * A write batch is durable, and acknowledged, once its record is synced in the
+ * write-ahead log (`<dir>/wal/`, store/wal/). LevelDB is written behind it, off the
+ * acknowledgement's path: the batches acknowledged meanwhile go in one LevelDB batch
+ * (a crash leaves either all of it or none of it), without sync, in the turn after
+ * their answers went out. Every read of LevelDB first waits until it holds everything
+ * acknowledged. A checkpoint makes LevelDB durable up to a revision so that the WAL
+ * can let go of it; at open, the WAL's records after its last checkpoint are written
+ * into LevelDB again.
  */
 const HEADER = 33;
 const FLAG_DELETED = 1;
@@ -87,8 +91,19 @@ export class LevelLog implements RevisionLog {
   readonly name = 'level';
   private readonly db: ClassicLevel<string, Buffer>;
   private wal: WriteAheadLog | undefined;
-  /** The last revision appended: in the WAL and in LevelDB, durable through the WAL. */
+  /** The last revision LevelDB holds: written behind the WAL, it serves every read of history. */
   private appended = 0;
+  /** Records durable in the WAL and not yet written to LevelDB, oldest first. */
+  private behind: WalRecord[] = [];
+  /** The LevelDB write under way, if any. */
+  private levelWrite: Promise<void> | undefined;
+  private levelWriteScheduled = false;
+  /** Set when a LevelDB write failed: reads and appends are refused from then on. */
+  private levelFailure: unknown;
+  /** Reads waiting for LevelDB to catch up with `revision`. */
+  private readonly catchingUp: { revision: number; resolve(): void; reject(err: unknown): void }[] = [];
+  /** The last revision appended to the WAL. */
+  private logged = 0;
   private checkpointing: Promise<void> | undefined;
   private checkpointRetry: NodeJS.Timeout | undefined;
   private closing = false;
@@ -118,6 +133,7 @@ export class LevelLog implements RevisionLog {
     await wal.start(held);
     this.wal = wal;
     this.appended = held;
+    this.logged = held;
     const [revision, compactRevision, compacted] = (
       await this.db.getMany(['m/revision', 'm/compact', 'm/compacted'])
     ).map((v) => (v ? Number.parseInt(v.toString(), 16) : 0));
@@ -134,28 +150,22 @@ export class LevelLog implements RevisionLog {
     return { revision: revision!, compactRevision: compactRevision!, current };
   }
 
-  /**
-   * The batch goes to the WAL (written and synced) and to LevelDB (not synced) at the same
-   * time; it is durable, and LevelDB can serve it, once both are done.
-   */
+  /** Durable once the WAL has the batch; LevelDB gets it behind (see the top of this file). */
   async append(events: readonly Event[]): Promise<void> {
     if (!this.wal) throw new Error('the level log is not open');
+    if (this.levelFailure) throw this.levelFailure;
     const record: WalRecord = {
       firstRevision: events[0]!.kv.modRevision,
       entries: events.map((event) => ({ key: event.kv.key, data: encode(event) })),
     };
-    const last = events[events.length - 1]!.kv.modRevision;
-    // The WAL write, the longer of the two, is under way before the LevelDB batch is built.
-    const logged = this.wal.append(record);
-    const written = (async () => this.levelBatch(record, last).write())();
-    const [wal, level] = await Promise.allSettled([logged, written]);
-    if (wal.status === 'rejected') throw wal.reason;
-    if (level.status === 'rejected') throw level.reason;
-    this.appended = last;
-    if (this.wal.sealedSegments > 0) this.checkpointSoon();
+    await this.wal.append(record);
+    this.logged = lastRevision(record);
+    this.behind.push(record);
+    this.scheduleLevelWrite();
   }
 
   async getAt(key: string, revision: number): Promise<KeyValue | undefined> {
+    await this.caughtUp();
     const entries = await this.db
       .iterator({ gte: `h/${key}\x00`, lte: historyKey(key, revision), reverse: true, limit: 1 })
       .all();
@@ -164,6 +174,7 @@ export class LevelLog implements RevisionLog {
   }
 
   async rangeAt(prefix: string, revision: number, options: RangeOptions) {
+    await this.caughtUp();
     const from = `h/${prefix}`;
     const after = options.startAfter ? `h/${options.startAfter}\x01` : '';
     const kvs: KeyValue[] = [];
@@ -201,6 +212,7 @@ export class LevelLog implements RevisionLog {
   }
 
   async eventsBetween(prefix: string, after: number, upTo: number, max: number) {
+    await this.caughtUp();
     const wanted: { key: string; revision: number }[] = [];
     let scannedTo = after;
     const it = this.db.iterator({ gt: `r/${hex(after)}`, lte: `r/${hex(upTo)}` });
@@ -244,6 +256,7 @@ export class LevelLog implements RevisionLog {
   }
 
   async compact(revision: number): Promise<void> {
+    await this.caughtUp();
     await this.db.put('m/compact', Buffer.from(hex(revision)), { sync: true });
     await this.db.clear({ gte: 'r/', lte: `r/${hex(revision)}` });
     let deletes = this.db.batch();
@@ -292,6 +305,7 @@ export class LevelLog implements RevisionLog {
   async close(): Promise<void> {
     this.closing = true;
     clearTimeout(this.checkpointRetry);
+    await this.caughtUp().catch(() => {}); // what LevelDB lacks stays in the WAL for the next open
     await this.checkpointing;
     if (this.wal) {
       // A checkpoint of everything lets the next open start with nothing to replay.
@@ -307,23 +321,82 @@ export class LevelLog implements RevisionLog {
     return value ? Number.parseInt(value.toString(), 16) : 0;
   }
 
-  /** The LevelDB batch of a write batch: its history, its revision log entries and `m/revision`. */
-  private levelBatch(record: WalRecord, revision: number) {
+  /** The LevelDB batch of write batches: their history, their revision log entries and `m/revision`. */
+  private levelBatch(records: readonly WalRecord[], revision: number) {
     const batch = this.db.batch();
-    record.entries.forEach(({ key, data }, i) => {
-      const rev = record.firstRevision + i;
-      batch.put(historyKey(key, rev), data);
-      batch.put(`r/${hex(rev)}`, Buffer.from(key));
-    });
+    for (const record of records) {
+      record.entries.forEach(({ key, data }, i) => {
+        const rev = record.firstRevision + i;
+        batch.put(historyKey(key, rev), data);
+        batch.put(`r/${hex(rev)}`, Buffer.from(key));
+      });
+    }
     batch.put('m/revision', Buffer.from(hex(revision)));
     return batch;
   }
 
   /** Writes a replayed WAL record into LevelDB; returns the revision LevelDB holds after it. */
   private async writeBatch(record: WalRecord, held: number): Promise<number> {
-    const revision = Math.max(held, record.firstRevision + record.entries.length - 1);
-    await this.levelBatch(record, revision).write();
+    const revision = Math.max(held, lastRevision(record));
+    await this.levelBatch([record], revision).write();
     return revision;
+  }
+
+  /**
+   * Writes what LevelDB lacks in the turn after this one: the acknowledgements of the
+   * batch just made durable are answered in this turn's immediates, ahead of it.
+   */
+  private scheduleLevelWrite(): void {
+    if (this.levelWrite || this.levelWriteScheduled) return;
+    this.levelWriteScheduled = true;
+    setImmediate(() =>
+      setImmediate(() => {
+        this.levelWriteScheduled = false;
+        this.writeBehind();
+      }),
+    );
+  }
+
+  /** One LevelDB batch of every record behind; then again while more came meanwhile. */
+  private writeBehind(): void {
+    if (this.levelWrite || this.behind.length === 0) return;
+    const records = this.behind;
+    this.behind = [];
+    const revision = lastRevision(records[records.length - 1]!);
+    this.levelWrite = this.levelBatch(records, revision)
+      .write()
+      .then(
+        () => {
+          this.appended = revision;
+          this.levelWrite = undefined;
+          this.settleCatchingUp();
+          if (this.wal && this.wal.sealedSegments > 0) this.checkpointSoon();
+          if (this.behind.length > 0) this.scheduleLevelWrite();
+        },
+        (err: unknown) => {
+          this.levelFailure = new Error(`LevelDB refused a write; the store needs a restart: ${err}`);
+          this.levelWrite = undefined;
+          this.settleCatchingUp();
+        },
+      );
+  }
+
+  /** Resolves once LevelDB holds everything appended so far. */
+  private caughtUp(): Promise<void> {
+    if (this.levelFailure) return Promise.reject(this.levelFailure);
+    if (this.appended >= this.logged) return Promise.resolve();
+    const revision = this.logged;
+    return new Promise<void>((resolve, reject) => this.catchingUp.push({ revision, resolve, reject }));
+  }
+
+  private settleCatchingUp(): void {
+    let kept = 0;
+    for (const waiter of this.catchingUp) {
+      if (this.levelFailure) waiter.reject(this.levelFailure);
+      else if (waiter.revision <= this.appended) waiter.resolve();
+      else this.catchingUp[kept++] = waiter;
+    }
+    this.catchingUp.length = kept;
   }
 
   /** In the background: makes LevelDB durable up to the last appended revision, then releases the WAL up to it. */

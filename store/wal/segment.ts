@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, fdatasyncSync, writeSync } from 'node:fs';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -59,6 +59,13 @@ export async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** Writes all of `buf` at `position`, and with `datasync` syncs it, from the event loop. */
+export function writeAllSync(handle: FileHandle, buf: Buffer, position: number, datasync: boolean): void {
+  let done = 0;
+  while (done < buf.length) done += writeSync(handle.fd, buf, done, buf.length - done, position + done);
+  if (datasync) fdatasyncSync(handle.fd);
 }
 
 /** Writes all of `buf` at `position`. */

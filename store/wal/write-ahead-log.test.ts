@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { decodeFrame, encodeFrame, FRAME_HEADER, lastRevision, type WalRecord } from './record.js';
 import { fileName, parseFileName, SEGMENT_HEADER } from './segment.js';
-import { WriteAheadLog } from './write-ahead-log.js';
+import { type WalOptions, WriteAheadLog } from './write-ahead-log.js';
 
 const root = mkdtempSync(join(tmpdir(), 'store-wal-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -62,8 +62,12 @@ async function replayAll(dir: string): Promise<WalRecord[]> {
   return records;
 }
 
-async function started(dir: string, revision = 0): Promise<WriteAheadLog> {
-  const wal = await WriteAheadLog.open(dir, { segmentBytes: SEGMENT });
+async function started(
+  dir: string,
+  revision = 0,
+  inlineWrites?: WalOptions['inlineWrites'],
+): Promise<WriteAheadLog> {
+  const wal = await WriteAheadLog.open(dir, { segmentBytes: SEGMENT, inlineWrites });
   for await (const _ of wal.replay());
   await wal.start(revision);
   return wal;
@@ -269,8 +273,35 @@ describe('write-ahead log', () => {
     assert.ok(!readdirSync(dir).some((name) => name.endsWith('.tmp')), 'an interrupted fill is removed');
   });
 
+  it('writes from the thread pool as well as from the event loop', async () => {
+    const dir = freshDir();
+    const wal = await started(dir, 0, false);
+    const written = await appendMany(wal, 1, 40);
+    await wal.close();
+    assert.deepEqual((await replayAll(dir)).map(plain), written.map(plain));
+  });
+
+  it('moves appends to the thread pool after a slow inline write, and back after the backoff', async () => {
+    let now = 0;
+    // Every inline write counts as slow here.
+    const wal = await started(freshDir(), 0, { stallMs: -1, backoffMs: 1000, now: () => now });
+    const records = [record(1)];
+    for (let i = 1; i < 4; i++) records.push(record(lastRevision(records[i - 1]!) + 1));
+    const [r1, r2, r3, r4] = records as [WalRecord, WalRecord, WalRecord, WalRecord];
+    const first = wal.append(r1); // written before append returns, and found slow
+    // Offloaded now: a second append while the first is in the thread pool overlaps it.
+    const offloaded = wal.append(r2);
+    await assert.rejects(wal.append(r3), /overlap/);
+    await Promise.all([first, offloaded]);
+    now = 1000;
+    const inline = wal.append(r3);
+    await wal.append(r4); // r3 was done before its append returned
+    await inline;
+    await wal.close();
+  });
+
   it('refuses appends that overlap, skip revisions, or follow a failure', async () => {
-    const wal = await started(freshDir(), 10);
+    const wal = await started(freshDir(), 10, false);
     await assert.rejects(wal.append(record(12)), /expected 11/);
     const a = wal.append(record(11));
     await assert.rejects(wal.append(record(12)), /overlap/);

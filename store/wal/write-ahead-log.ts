@@ -1,5 +1,6 @@
 import { type FileHandle, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InlineWrites, type InlineWritesOptions } from './inline-writes.js';
 import { encodeFrame, frameBytes, lastRevision, type WalRecord } from './record.js';
 import {
   createSegment,
@@ -11,11 +12,14 @@ import {
   SEGMENT_HEADER,
   syncDir,
   writeAll,
+  writeAllSync,
 } from './segment.js';
 
 export interface WalOptions {
   /** Size of a segment; a record that does not fit in an empty one gets a segment of its own size. */
   readonly segmentBytes?: number;
+  /** When appends are written from the event loop (see inline-writes.ts); false: always in the thread pool. */
+  readonly inlineWrites?: InlineWritesOptions | false;
 }
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -41,10 +45,12 @@ interface Active extends Segment {
 
 /**
  * A write-ahead log of write batches in preallocated segments (see segment.ts and
- * record.ts for the layout). `append` returns once the record is on disk (one positioned
- * write on a file opened with O_DSYNC, or a write and fdatasync); appends are strictly
- * sequential and their revisions consecutive. The owner makes records durable elsewhere at its own pace and then
- * `release`s them: segments that hold nothing newer are recycled.
+ * record.ts for the layout). `append` returns once the record is on disk: one positioned
+ * write on a file opened with O_DSYNC (or a write and fdatasync), from the event loop
+ * while the device is fast and from the thread pool otherwise (inline-writes.ts).
+ * Appends are strictly sequential and their revisions consecutive. The owner makes
+ * records durable elsewhere at its own pace and then `release`s them: segments that
+ * hold nothing newer are recycled.
  *
  * Life cycle: `open`, `replay` what earlier runs left, make it durable elsewhere,
  * `start(revision)`, then `append`/`release`, and `close`.
@@ -74,6 +80,7 @@ export class WriteAheadLog {
   private constructor(
     readonly dir: string,
     private readonly segmentBytes: number,
+    private readonly inline: InlineWrites | undefined,
     private checkpointRevision: number | undefined,
     sealed: Segment[],
     free: { sequence: number; size: number }[],
@@ -104,7 +111,16 @@ export class WriteAheadLog {
         free.push({ sequence: parsed.sequence, size });
       } else await unlink(path);
     }
-    return new WriteAheadLog(dir, segmentBytes, await readCheckpoint(dir), sealed, free, maxSequence + 1);
+    const inline = options.inlineWrites === false ? undefined : new InlineWrites(options.inlineWrites);
+    return new WriteAheadLog(
+      dir,
+      segmentBytes,
+      inline,
+      await readCheckpoint(dir),
+      sealed,
+      free,
+      maxSequence + 1,
+    );
   }
 
   /**
@@ -175,8 +191,15 @@ export class WriteAheadLog {
       const bytes = frameBytes(record);
       if (this.active.offset + bytes > this.active.size) await this.roll(bytes);
       const active = this.active;
-      await writeAll(active.handle, encodeFrame(record, active.sequence), active.offset);
-      if (!active.synced) await active.handle.datasync();
+      const frame = encodeFrame(record, active.sequence);
+      if (this.inline?.inline(bytes)) {
+        const started = performance.now();
+        writeAllSync(active.handle, frame, active.offset, !active.synced);
+        this.inline.wrote(performance.now() - started);
+      } else {
+        await writeAll(active.handle, frame, active.offset);
+        if (!active.synced) await active.handle.datasync();
+      }
       active.offset += bytes;
       active.lastRevision = lastRevision(record);
       this.nextRevision = active.lastRevision + 1;
