@@ -4,7 +4,7 @@
  * result is queued when it completes and the queue goes out in one message at the end
  * of the event-loop turn, so the writes of one group commit (which complete together)
  * and the reads of one burst travel back together, and reads still overtake writes
- * that wait for their sync. A client that sends faster than it reads is slowed down
+ * whose sync waits in the thread pool. A client that sends faster than it reads is slowed down
  * by pausing the stream instead of buffering without bound.
  */
 import type { handleBidiStreamingCall } from '@grpc/grpc-js';
