@@ -22,6 +22,15 @@ export function createStoreMetrics(registry: Registry): StoreMetrics {
     buckets: latencyBuckets,
     registers,
   });
+  // One child per operation, looked up once: observe() with labels hashes them on every call.
+  const byOp = new Map<string, ReturnType<typeof writeSeconds.labels>>();
+  const writeLatency = (op: string) => {
+    const known = byOp.get(op);
+    if (known) return known;
+    const child = writeSeconds.labels(op);
+    byOp.set(op, child);
+    return child;
+  };
   const batchSize = new Histogram({
     name: 'wheelhouse_store_batch_writes',
     help: 'Writes made durable together by one synced batch (group commit).',
@@ -73,7 +82,7 @@ export function createStoreMetrics(registry: Registry): StoreMetrics {
       watchers: (count) => watchers.set(count),
       fellBehind: () => fellBehind.inc(),
     },
-    observeWrite: (op, seconds) => writeSeconds.observe({ op }, seconds),
+    observeWrite: (op, seconds) => writeLatency(op).observe(seconds),
     attach(b) {
       backend = b;
     },

@@ -1,8 +1,8 @@
 /**
  * Pipeline: many operations on one long-lived bidirectional stream, many per message
  * in both directions. Each operation is dispatched as soon as its message arrives; its
- * result is queued when it completes and the queue goes out in one message at the end
- * of the event-loop turn, so the writes of one group commit (which complete together)
+ * result is queued when it completes and the queue goes out in one message once the
+ * turn's microtasks have run, so the writes of one group commit (which complete together)
  * and the reads of one burst travel back together, and reads still overtake writes
  * whose sync waits in the thread pool. A client that sends faster than it reads is slowed down
  * by pausing the stream instead of buffering without bound.
@@ -26,24 +26,25 @@ export const MAX_RESULTS_PER_MESSAGE = 256;
 
 type Result = NonNullable<PipelineResult['result']>;
 
-async function dispatch(ops: Operations, op: PipelineOp['op']): Promise<Result> {
+/** Runs one operation; resolves to its result, tagged with its case. */
+function dispatch(ops: Operations, op: PipelineOp['op']): Promise<Result> {
   switch (op?.$case) {
     case 'get':
-      return { $case: 'get', value: await ops.get(op.value) };
+      return ops.get(op.value).then((value) => ({ $case: 'get', value }));
     case 'list':
-      return { $case: 'list', value: await ops.list(op.value) };
+      return ops.list(op.value).then((value) => ({ $case: 'list', value }));
     case 'count':
-      return { $case: 'count', value: await ops.count(op.value) };
+      return ops.count(op.value).then((value) => ({ $case: 'count', value }));
     case 'create':
-      return { $case: 'create', value: await ops.create(op.value) };
+      return ops.create(op.value).then((value) => ({ $case: 'create', value }));
     case 'update':
-      return { $case: 'update', value: await ops.update(op.value) };
+      return ops.update(op.value).then((value) => ({ $case: 'update', value }));
     case 'delete':
-      return { $case: 'delete', value: await ops.delete(op.value) };
+      return ops.delete(op.value).then((value) => ({ $case: 'delete', value }));
     case 'requestProgress':
-      return { $case: 'requestProgress', value: await ops.requestProgress(op.value) };
+      return ops.requestProgress(op.value).then((value) => ({ $case: 'requestProgress', value }));
     default:
-      throw ErrInvalidArgument('pipeline operation carries no request');
+      return Promise.reject(ErrInvalidArgument('pipeline operation carries no request'));
   }
 }
 
@@ -97,8 +98,9 @@ export function pipelineHandler(
       if (outbox.length >= MAX_RESULTS_PER_MESSAGE) flush();
       else if (!flushScheduled) {
         flushScheduled = true;
-        // After the microtasks of this turn: everything that completed with this result goes along.
-        setImmediate(flush);
+        // Once the microtask queue has drained: every result that completed with this one
+        // goes along, and none waits for another turn of the event loop.
+        process.nextTick(flush);
       }
     };
 
