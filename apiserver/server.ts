@@ -153,7 +153,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     authenticate: (peer, _method, metadata) => opts.authenticate(peer.certificate, metadata),
     ...(opts.audit ? { onCallEnd: opts.audit.onCallEnd } : {}),
   });
-  const gate = new RequestGate(authorizer);
+  const gate = new RequestGate(authorizer, opts.audit !== undefined);
   // Pod logs: streamed from the kubelet of the Pod's node, found through the Node objects.
   const podLogs = opts.kubeletClient
     ? createPodLogs({
