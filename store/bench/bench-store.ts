@@ -4,7 +4,11 @@
  * grpc-js server (the transport's ceiling, unary and stream) and etcd through its own
  * gRPC API. Every server runs in its own process; this one is the client.
  *
- * BENCH_SECONDS sets the measured time of each row (default 2).
+ * BENCH_SECONDS sets the measured time of each row (default 2). The streamed writes of
+ * the store and of the no-op, whose ratio is a target, run in BENCH_ROUNDS rounds
+ * (default 3) that alternate the two servers, swapping which goes first each round, and
+ * are pooled: on a shared machine a passing disturbance then lands on both alike
+ * instead of on whichever happened to run at the time.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
@@ -13,12 +17,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChannelCredentials, credentials } from '@grpc/grpc-js';
+import { interleaved } from '../../bench/rounds.js';
 import { ensureStorePki } from '../../sdk/pki/index.js';
 import { StoreClient } from '../client.js';
 import { type Etcd, etcdInstalled, startEtcd } from './etcd.js';
-import { closedLoop, type LoadResult, percentile } from './load.js';
+import { closedLoop, type LoadResult, percentile, pooled } from './load.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_MS = SECONDS * 1000;
 const LEVELS = [1, 16, 64, 256];
 const VALUE = Buffer.alloc(512, 'v');
@@ -29,6 +35,8 @@ interface Row {
   readonly inFlight: number | string;
   readonly result?: LoadResult;
   readonly note?: string;
+  /** Per-round figures of an interleaved row, printed after the table. */
+  readonly rounds?: readonly LoadResult[];
 }
 
 const here = import.meta.dirname;
@@ -97,8 +105,27 @@ async function measure(
 ): Promise<LoadResult> {
   const result = await closedLoop(inFlight, DURATION_MS, op);
   rows.push({ name, inFlight, result });
-  process.stderr.write(`  ${name} @${inFlight}: ${Math.round(result.ops / result.seconds)}/s\n`);
+  process.stderr.write(`  ${name} @${inFlight}: ${opsPerSecond(result)}/s\n`);
   return result;
+}
+
+/** Rows measured in interleaved rounds (see the header), pooled; each keeps its rounds. */
+async function measureInterleaved(
+  inFlight: number,
+  sides: Record<string, (i: number) => Promise<unknown>>,
+): Promise<void> {
+  const names = Object.keys(sides);
+  const results = await interleaved(names, ROUNDS, async (name, round) => {
+    const result = await closedLoop(inFlight, DURATION_MS, sides[name]!);
+    process.stderr.write(`  ${name} @${inFlight}, round ${round + 1}/${ROUNDS}: ${opsPerSecond(result)}/s\n`);
+    return result;
+  });
+  for (const name of names)
+    rows.push({ name, inFlight, result: pooled(results[name]!), rounds: results[name] });
+}
+
+function opsPerSecond(r: LoadResult): number {
+  return Math.round(r.ops / r.seconds);
 }
 
 /** 100 watchers on one prefix while writes stream in; latency from a write's send to each delivery. */
@@ -149,6 +176,7 @@ async function watchDelivery(writer: StoreClient, watcherClient: StoreClient): P
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     errors: 0,
+    latenciesMs: [],
   };
 }
 
@@ -160,13 +188,7 @@ function printTable(): void {
   const header = ['', 'in flight', 'ops/s', 'p50 ms', 'p99 ms'];
   const body = rows.map((r) =>
     r.result
-      ? [
-          r.name,
-          String(r.inFlight),
-          String(Math.round(r.result.ops / r.result.seconds)),
-          fmt(r.result.p50Ms),
-          fmt(r.result.p99Ms),
-        ]
+      ? [r.name, String(r.inFlight), String(opsPerSecond(r.result)), fmt(r.result.p50Ms), fmt(r.result.p99Ms)]
       : [r.name, String(r.inFlight), r.note ?? '-', '', ''],
   );
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
@@ -175,6 +197,10 @@ function printTable(): void {
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const b of body) console.log(line(b));
+}
+
+function roundsOf(name: string, inFlight: number): readonly LoadResult[] {
+  return rows.find((r) => r.name === name && r.inFlight === inFlight)?.rounds ?? [];
 }
 
 function rate(name: string, inFlight: number): LoadResult | undefined {
@@ -219,9 +245,12 @@ async function main(): Promise<void> {
   try {
     await store.status(); // connect before measuring
     for (const n of LEVELS) {
-      await measure('store writes, stream', n, (i) => store.create(`/bench/stream/${n}/${i}`, VALUE));
+      let written = 0; // keys stay unique over the rounds
+      await measureInterleaved(n, {
+        'store writes, stream': () => store.create(`/bench/stream/${n}/${written++}`, VALUE),
+        'no-op server, stream': (i) => noop.create(`/bench/noop/${i}`, VALUE),
+      });
       await measure('store writes, unary', n, (i) => unaryCreate(store, `/bench/unary/${n}/${i}`));
-      await measure('no-op server, stream', n, (i) => noop.create(`/bench/noop/${i}`, VALUE));
       await measure('no-op server, unary', n, (i) => unaryCreate(noop, `/bench/noop/${i}`));
       if (etcd) {
         const put = etcd.put;
@@ -244,7 +273,9 @@ async function main(): Promise<void> {
     etcd?.close();
   }
 
-  console.log(`\nWheelhouse store benchmark (${SECONDS} s a row; 512-byte values; one grpc-js client)\n`);
+  console.log(
+    `\nWheelhouse store benchmark (${SECONDS} s a row; streamed writes of the store and the no-op: ${ROUNDS} interleaved rounds each, pooled; 512-byte values; one grpc-js client)\n`,
+  );
   printTable();
   const stream64 = rate('store writes, stream', 64);
   const noop64 = rate('no-op server, stream', 64);
@@ -260,8 +291,12 @@ async function main(): Promise<void> {
       );
     }
     if (noop64) {
+      const byRound = roundsOf('store writes, stream', 64).map((r, i) => {
+        const reference = roundsOf('no-op server, stream', 64)[i];
+        return reference ? `${fmt((100 * opsPerSecond(r)) / opsPerSecond(reference), 0)}%` : '-';
+      });
       console.log(
-        `streamed durable writes @64: ${fmt((100 * ours) / (noop64.ops / noop64.seconds), 0)}% of the no-op stream ceiling (target >= 50%)`,
+        `streamed durable writes @64: ${fmt((100 * ours) / (noop64.ops / noop64.seconds), 0)}% of the no-op stream ceiling (target >= 50%); by round: ${byRound.join(', ')}`,
       );
     }
   }

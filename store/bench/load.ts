@@ -6,6 +6,8 @@ export interface LoadResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly errors: number;
+  /** Every measured call's latency in milliseconds, sorted (empty where a row does not keep them). */
+  readonly latenciesMs: readonly number[];
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -53,5 +55,19 @@ export async function closedLoop(
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     errors,
+    latenciesMs: latencies,
+  };
+}
+
+/** Several runs of one closed loop as one: calls and seconds added up, percentiles over every latency. */
+export function pooled(results: readonly LoadResult[]): LoadResult {
+  const latencies = results.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+  return {
+    ops: results.reduce((n, r) => n + r.ops, 0),
+    seconds: results.reduce((n, r) => n + r.seconds, 0),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    latenciesMs: latencies,
   };
 }
