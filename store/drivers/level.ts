@@ -343,18 +343,17 @@ export class LevelLog implements RevisionLog {
   }
 
   /**
-   * Writes what LevelDB lacks in the turn after this one: the acknowledgements of the
-   * batch just made durable are answered in this turn's immediates, ahead of it.
+   * Writes what LevelDB lacks at the next turn's immediates: the acknowledgements of the
+   * batch just made durable are answered once this turn's microtasks have run, and go
+   * to the socket ahead of it.
    */
   private scheduleLevelWrite(): void {
     if (this.levelWrite || this.levelWriteScheduled) return;
     this.levelWriteScheduled = true;
-    setImmediate(() =>
-      setImmediate(() => {
-        this.levelWriteScheduled = false;
-        this.writeBehind();
-      }),
-    );
+    setImmediate(() => {
+      this.levelWriteScheduled = false;
+      this.writeBehind();
+    });
   }
 
   /** One LevelDB batch of every record behind; then again while more came meanwhile. */
