@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Backend, BackendOptions, Event, StoreErrorReason, WatchBatch } from './types.js';
+import type { Backend, BackendOptions, Event, StoreErrorReason, WatchBatch, WriteRequest } from './types.js';
 import { MAX_VALUE_BYTES, StoreError } from './types.js';
 
 export type OpenBackend = (options?: BackendOptions) => Promise<Backend>;
@@ -82,6 +82,45 @@ export function backendSuite(name: string, open: OpenBackend): void {
         await rejectsWith(b.delete('/a'), 'NotFound');
         const again = await b.create('/a', v('new'));
         assert.deepEqual([again.createRevision, again.version], [5, 1], 'a re-created key starts over');
+      }));
+
+    it('answers the callback path of the writes once they are durable, never synchronously', () =>
+      withBackend(open, async (b) => {
+        if (!b.write) return; // optional: such a backend is written through create/update/delete
+        const write = b.write.bind(b);
+        const outcome = (request: WriteRequest) =>
+          new Promise<{ err: unknown; event?: Event; sync: boolean }>((resolve) => {
+            let returned = false;
+            write(request, (err, event) => resolve({ err, event, sync: !returned }));
+            returned = true;
+          });
+        const created = await outcome({ kind: 'create', key: '/w', value: v('1'), ttlSeconds: 0 });
+        assert.equal(created.sync, false);
+        assert.equal(created.err, undefined);
+        assert.deepEqual(
+          [created.event?.type, created.event?.kv.modRevision, created.event?.prevKv],
+          ['put', 1, undefined],
+        );
+        const updated = await outcome({
+          kind: 'update',
+          key: '/w',
+          value: v('2'),
+          expectedModRevision: 1,
+          ttlSeconds: 0,
+        });
+        assert.deepEqual([updated.event?.kv.version, updated.event?.prevKv?.value.toString()], [2, '1']);
+        const stale = await outcome({ kind: 'delete', key: '/w', expectedModRevision: 1 });
+        assert.equal(stale.event, undefined);
+        assert.equal((stale.err as StoreError).storeReason, 'Conflict');
+        const malformed = await outcome({ kind: 'create', key: 'no-slash', value: v('x'), ttlSeconds: 0 });
+        assert.equal(malformed.sync, false, 'a refusal before queueing is not synchronous either');
+        assert.equal((malformed.err as StoreError).storeReason, 'InvalidKey');
+        const deleted = await outcome({ kind: 'delete', key: '/w', expectedModRevision: 2 });
+        assert.deepEqual(
+          [deleted.event?.type, deleted.event?.kv.modRevision, deleted.event?.prevKv?.value.toString()],
+          ['delete', 3, '2'],
+        );
+        assert.equal(b.currentRevision(), 3);
       }));
 
     it('serves reads at past revisions and refuses future ones', () =>

@@ -20,6 +20,21 @@ export interface KeyValue {
   readonly expiresAtMs: number;
 }
 
+/** A write as Backend.write takes it; `expectedModRevision` 0 means any. */
+export type WriteRequest =
+  | { readonly kind: 'create'; readonly key: string; readonly value: Buffer; readonly ttlSeconds: number }
+  | {
+      readonly kind: 'update';
+      readonly key: string;
+      readonly value: Buffer;
+      readonly expectedModRevision: number;
+      readonly ttlSeconds: number;
+    }
+  | { readonly kind: 'delete'; readonly key: string; readonly expectedModRevision: number };
+
+/** How Backend.write answers: with the write's event once it is durable, or with what refused it. */
+export type WriteCallback = (err: unknown, event?: Event) => void;
+
 /** One change to one key. On delete, `kv` is the key with the deletion's revision and no value. */
 export interface Event {
   readonly type: 'put' | 'delete';
@@ -85,6 +100,12 @@ export interface Backend {
   update(key: string, value: Buffer, expectedModRevision: number, ttlSeconds?: number): Promise<KeyValue>;
   /** As update; resolves with the deleted kv and the deletion's revision. */
   delete(key: string, expectedModRevision?: number): Promise<{ prevKv: KeyValue; revision: number }>;
+  /**
+   * Optional: create, update or delete as above, answered through `done` (never before
+   * `write` returns) rather than a promise, so that a burst of writes costs no promise
+   * chain each. Backends without it are written through the methods above.
+   */
+  write?(request: WriteRequest, done: WriteCallback): void;
   /** Discards every version superseded at or below `revision`; resolves with the compacted revision. */
   compact(revision: number): Promise<number>;
   /**

@@ -16,22 +16,21 @@ import {
   StoreError,
   type WatchBatch,
   type WatchOptions,
+  type WriteCallback,
+  type WriteRequest,
 } from '../types.js';
 import { toCount, validateKey, validatePrefix, validateValue } from '../validate.js';
 import type { RevisionLog } from './revision-log.js';
 import { WatchHub } from './watch-hub.js';
 
 type WriteOp =
-  | { kind: 'create'; key: string; value: Buffer; ttlSeconds: number }
-  | { kind: 'update'; key: string; value: Buffer; expected: number; ttlSeconds: number }
-  | { kind: 'delete'; key: string; expected: number }
+  | WriteRequest
   /** TTL expiry: a delete that quietly loses to any write since the sweep saw the key. */
-  | { kind: 'expire'; key: string; expected: number };
+  | { readonly kind: 'expire'; readonly key: string; readonly expectedModRevision: number };
 
 interface PendingWrite {
   readonly op: WriteOp;
-  resolve(event: Event): void;
-  reject(err: unknown): void;
+  readonly done: WriteCallback;
 }
 
 /** A group commit never grows past this many writes or bytes, to bound one sync's latency. */
@@ -134,38 +133,47 @@ export class MvccBackend implements Backend {
     return { count, revision: this.revision };
   }
 
-  // The writes are plain promise chains, not async functions: an await costs each
-  // write of a group commit another turn of the microtask queue.
   create(key: string, value: Buffer, ttlSeconds = 0): Promise<KeyValue> {
-    return this.submit(() => {
-      validateKey(key);
-      validateValue(value);
-      return { kind: 'create', key, value, ttlSeconds: toCount('ttl', ttlSeconds) };
-    }, writtenKv);
+    return this.submit({ kind: 'create', key, value, ttlSeconds }).then(writtenKv);
   }
 
   update(key: string, value: Buffer, expectedModRevision: number, ttlSeconds = 0): Promise<KeyValue> {
-    return this.submit(() => {
-      validateKey(key);
-      validateValue(value);
-      return {
-        kind: 'update',
-        key,
-        value,
-        expected: toCount('expected mod revision', expectedModRevision),
-        ttlSeconds: toCount('ttl', ttlSeconds),
-      };
-    }, writtenKv);
+    return this.submit({ kind: 'update', key, value, expectedModRevision, ttlSeconds }).then(writtenKv);
   }
 
   delete(key: string, expectedModRevision = 0): Promise<{ prevKv: KeyValue; revision: number }> {
-    return this.submit(
-      () => {
-        validateKey(key);
-        return { kind: 'delete', key, expected: toCount('expected mod revision', expectedModRevision) };
-      },
-      (event) => ({ prevKv: event.prevKv!, revision: event.kv.modRevision }),
-    );
+    return this.submit({ kind: 'delete', key, expectedModRevision }).then((event) => ({
+      prevKv: event.prevKv!,
+      revision: event.kv.modRevision,
+    }));
+  }
+
+  /**
+   * The callback path of the writes: the request is checked now and queued for the
+   * next group commit; `done` is called once it is durable or refused.
+   */
+  write(request: WriteRequest, done: WriteCallback): void {
+    let refusal: unknown;
+    try {
+      if (this.closed) refusal = ErrClosed();
+      else if (this.broken) refusal = this.broken;
+      else checkWrite(request);
+    } catch (err) {
+      refusal = err;
+    }
+    if (refusal !== undefined) process.nextTick(done, refusal);
+    else this.enqueue(request, done);
+  }
+
+  /** Queues a checked write for the next group commit. */
+  private enqueue(op: WriteOp, done: WriteCallback): void {
+    this.queue.push({ op, done });
+    if (!this.committing) {
+      this.committing = true;
+      // Started at the end of this event-loop turn, so that the writes submitted in the
+      // same turn (a Pipeline message carries many) share the first sync.
+      this.committed = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.commitLoop());
+    }
   }
 
   async compact(revision: number): Promise<number> {
@@ -227,28 +235,11 @@ export class MvccBackend implements Backend {
     if (revision < this.compacted) throw ErrCompacted(revision, this.compacted);
   }
 
-  /**
-   * Queues the write that `build` checks and describes; resolves to `answer` of its
-   * event once the write is durable. What `build` throws is the rejection.
-   */
-  private submit<T>(build: () => WriteOp, answer: (event: Event) => T): Promise<T> {
-    if (this.closed) return Promise.reject(ErrClosed());
-    if (this.broken) return Promise.reject(this.broken);
-    let op: WriteOp;
-    try {
-      op = build();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ op, resolve: (event) => resolve(answer(event)), reject });
-      if (!this.committing) {
-        this.committing = true;
-        // Started at the end of this event-loop turn, so that the writes submitted in the
-        // same turn (a Pipeline message carries many) share the first sync.
-        this.committed = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.commitLoop());
-      }
-    });
+  /** `write` as a promise of the write's event. */
+  private submit(request: WriteRequest): Promise<Event> {
+    return new Promise<Event>((resolve, reject) =>
+      this.write(request, (err, event) => (event ? resolve(event) : reject(err))),
+    );
   }
 
   /**
@@ -286,16 +277,16 @@ export class MvccBackend implements Backend {
               'Closed',
               `the store stopped taking writes after a failed sync: ${err}`,
             );
-            for (const { pending } of accepted) pending.reject(this.broken);
-            for (const { pending } of refused) pending.reject(this.broken);
+            for (const { pending } of accepted) settle(pending, this.broken);
+            for (const { pending } of refused) settle(pending, this.broken);
             continue;
           }
           this.observer.commit?.(events.length, (performance.now() - started) / 1000);
           this.apply(events);
         }
         // Refusals are only told once the writes they were checked against are durable.
-        for (const { pending, err } of refused) pending.reject(err);
-        for (const { pending, event } of accepted) pending.resolve(event);
+        for (const { pending, err } of refused) settle(pending, err);
+        for (const { pending, event } of accepted) settle(pending, undefined, event);
       }
     } finally {
       this.committing = false;
@@ -335,7 +326,9 @@ export class MvccBackend implements Backend {
       }
       case 'update': {
         if (!cur) throw ErrNotFound(op.key);
-        if (op.expected !== 0 && cur.modRevision !== op.expected) throw ErrConflict(op.key, op.expected, cur);
+        if (op.expectedModRevision !== 0 && cur.modRevision !== op.expectedModRevision) {
+          throw ErrConflict(op.key, op.expectedModRevision, cur);
+        }
         const kv: KeyValue = {
           key: op.key,
           value: op.value,
@@ -350,7 +343,9 @@ export class MvccBackend implements Backend {
       case 'delete':
       case 'expire': {
         if (!cur) throw ErrNotFound(op.key);
-        if (op.expected !== 0 && cur.modRevision !== op.expected) throw ErrConflict(op.key, op.expected, cur);
+        if (op.expectedModRevision !== 0 && cur.modRevision !== op.expectedModRevision) {
+          throw ErrConflict(op.key, op.expectedModRevision, cur);
+        }
         event = { type: 'delete', kv: tombstone(op.key, revision), prevKv: cur };
         break;
       }
@@ -379,14 +374,38 @@ export class MvccBackend implements Backend {
     for (const kv of this.withTtl.values()) {
       if (kv.expiresAtMs > now || this.expiring.has(kv.key)) continue;
       this.expiring.add(kv.key);
-      this.submit(() => ({ kind: 'expire', key: kv.key, expected: kv.modRevision }), writtenKv).catch(() => {
-        this.expiring.delete(kv.key);
+      this.enqueue({ kind: 'expire', key: kv.key, expectedModRevision: kv.modRevision }, (err) => {
+        if (err) this.expiring.delete(kv.key);
       });
     }
   }
 }
 
 const writtenKv = (event: Event): KeyValue => event.kv;
+
+/**
+ * Tells a writer its outcome. A callback that throws is a bug of its caller: it is
+ * rethrown on its own, so that the other writers of the batch are still told.
+ */
+function settle(pending: PendingWrite, err: unknown, event?: Event): void {
+  try {
+    pending.done(err, event);
+  } catch (thrown) {
+    process.nextTick(() => {
+      throw thrown;
+    });
+  }
+}
+
+/** Refuses a malformed write request before it is queued. */
+function checkWrite(request: WriteRequest): void {
+  validateKey(request.key);
+  if (request.kind !== 'delete') {
+    validateValue(request.value);
+    toCount('ttl', request.ttlSeconds);
+  }
+  if (request.kind !== 'create') toCount('expected mod revision', request.expectedModRevision);
+}
 
 export function tombstone(key: string, revision: number): KeyValue {
   return {

@@ -17,7 +17,27 @@ const NO_VALUE = Buffer.alloc(0);
 
 /** A written key-value as acknowledged to its writer: everything but the value, which the writer sent. */
 export function writtenToProto(kv: KeyValue): pb.KeyValue {
-  return { ...kvToProto(kv), value: NO_VALUE };
+  return {
+    key: kv.key,
+    value: NO_VALUE,
+    createRevision: String(kv.createRevision),
+    modRevision: String(kv.modRevision),
+    version: String(kv.version),
+    expiresAtMs: String(kv.expiresAtMs),
+  };
+}
+
+/** The answer to a create or update, from its event. */
+export function putResponse(event: Event): pb.CreateResponse & pb.UpdateResponse {
+  return { kv: writtenToProto(event.kv) };
+}
+
+/** The answer to a delete, from its event. */
+export function deleteResponse(event: Event): pb.DeleteResponse {
+  return {
+    prevKv: event.prevKv ? kvToProto(event.prevKv) : undefined,
+    revision: String(event.kv.modRevision),
+  };
 }
 
 export function kvFromProto(kv: pb.KeyValue): KeyValue {
