@@ -1,4 +1,8 @@
-/** Closed-loop load: keep N calls in flight for a fixed time, recording each call's latency. */
+/**
+ * Closed-loop load: keep N calls in flight for a fixed time, recording each call's
+ * latency. Open-loop load: start calls at a fixed rate, whatever the answers do.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LoadResult {
   readonly ops: number;
@@ -70,4 +74,35 @@ export function pooled(results: readonly LoadResult[]): LoadResult {
     errors: results.reduce((n, r) => n + r.errors, 0),
     latenciesMs: latencies,
   };
+}
+
+/**
+ * Starts `op(i)` at `perSecond` calls a second for `durationMs`, on schedule whether
+ * or not earlier calls have been answered, and waits for all of them; resolves to the
+ * number of calls and of failed ones.
+ */
+export async function openLoop(
+  perSecond: number,
+  durationMs: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<{ calls: number; errors: number }> {
+  const started = performance.now();
+  const pending: Promise<unknown>[] = [];
+  let calls = 0;
+  let errors = 0;
+  for (;;) {
+    const elapsed = performance.now() - started;
+    if (elapsed >= durationMs) break;
+    const due = Math.floor((elapsed / 1000) * perSecond);
+    while (calls < due) {
+      pending.push(
+        op(calls++).catch(() => {
+          errors++;
+        }),
+      );
+    }
+    await sleep(1);
+  }
+  await Promise.all(pending);
+  return { calls, errors };
 }
