@@ -43,6 +43,18 @@ export interface Event {
   readonly prevKv?: KeyValue;
 }
 
+/** The `kv` of a deletion event: the key, the deletion's revision, nothing else. */
+export function tombstone(key: string, revision: number): KeyValue {
+  return {
+    key,
+    value: Buffer.alloc(0),
+    createRevision: 0,
+    modRevision: revision,
+    version: 0,
+    expiresAtMs: 0,
+  };
+}
+
 /** What a watch yields: events in revision order, or none for a progress notification. */
 export interface WatchBatch {
   readonly events: readonly Event[];

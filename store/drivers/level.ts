@@ -2,10 +2,10 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClassicLevel } from 'classic-level';
-import { MvccBackend, tombstone } from '../mvcc/mvcc-backend.js';
+import { MvccBackend } from '../mvcc/mvcc-backend.js';
 import type { LogState, RangeOptions, RevisionLog } from '../mvcc/revision-log.js';
 import { registerDriver } from '../registry.js';
-import type { Event, KeyValue } from '../types.js';
+import { type Event, type KeyValue, tombstone } from '../types.js';
 import { lastRevision, type WalRecord, WriteAheadLog } from '../wal/index.js';
 
 /*

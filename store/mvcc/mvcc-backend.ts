@@ -14,6 +14,7 @@ import {
   type ListOptions,
   type ListResult,
   StoreError,
+  tombstone,
   type WatchBatch,
   type WatchOptions,
   type WriteCallback,
@@ -405,15 +406,4 @@ function checkWrite(request: WriteRequest): void {
     toCount('ttl', request.ttlSeconds);
   }
   if (request.kind !== 'create') toCount('expected mod revision', request.expectedModRevision);
-}
-
-export function tombstone(key: string, revision: number): KeyValue {
-  return {
-    key,
-    value: Buffer.alloc(0),
-    createRevision: 0,
-    modRevision: revision,
-    version: 0,
-    expiresAtMs: 0,
-  };
 }

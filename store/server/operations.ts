@@ -5,8 +5,7 @@
  * many writes then costs no promise chain per write.
  */
 import type * as pb from '../../sdk/gen/wheelhouse/store/v1/store.js';
-import { tombstone } from '../mvcc/mvcc-backend.js';
-import type { Backend, Event, WriteCallback, WriteRequest } from '../types.js';
+import { type Backend, type Event, tombstone, type WriteCallback, type WriteRequest } from '../types.js';
 import { toCount } from '../validate.js';
 import { deleteResponse, kvToProto, putResponse } from './convert.js';
 import type { StoreMetrics } from './metrics.js';
