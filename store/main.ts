@@ -4,11 +4,14 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../sdk/logger.js';
 import { ensureStorePki, STORE_CLIENT_COMMON_NAME } from '../sdk/pki/index.js';
+import { lowerBackgroundPriority } from '../sdk/server/background-priority.js';
 import { onShutdownSignal } from '../sdk/server/index.js';
 import { startStoreServer } from './server/start.js';
 
 export const DEFAULT_STORE_ADDRESS = '127.0.0.1:2390';
 export const DEFAULT_STORE_DATA_DIR = '.wheelhouse/store';
+/** See sdk/server/background-priority.ts; store/README.md has the measurements behind it. */
+export const DEFAULT_BACKGROUND_NICE = 19;
 
 const usage = `Usage: wheelhouse store [flags]
 
@@ -28,6 +31,9 @@ Flags:
   --compact-keep-minutes M       automatic compaction keeps at least M minutes of history (default 5)
   --compact-interval-seconds S   how often automatic compaction runs (default 60)
   --watch-buffer N               events a watcher may lag before it is cut off (default 10000)
+  --background-nice N            nice value (0-19) of every thread but the one that answers calls:
+                                 LevelDB's compaction and writes behind the WAL, the collector's
+                                 helpers (Linux; default ${DEFAULT_BACKGROUND_NICE}; 0 leaves them alone)
   --port-file FILE               write the bound gRPC port to FILE once serving
 `;
 
@@ -57,6 +63,7 @@ export async function runStore(argv: string[]): Promise<void> {
       'compact-keep-minutes': { type: 'string' },
       'compact-interval-seconds': { type: 'string' },
       'watch-buffer': { type: 'string' },
+      'background-nice': { type: 'string' },
       'port-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -66,6 +73,8 @@ export async function runStore(argv: string[]): Promise<void> {
     return;
   }
   const logger = createLogger('store');
+  const backgroundNice = intFlag('background-nice', values['background-nice'], DEFAULT_BACKGROUND_NICE);
+  if (backgroundNice > 19) throw new Error(`--background-nice must be 0 to 19, not ${backgroundNice}`);
   const dataDir = resolve(values['data-dir'] ?? DEFAULT_STORE_DATA_DIR);
   let tls: { cert: Buffer; key: Buffer; ca: Buffer } | undefined;
   if (!values.insecure) {
@@ -93,6 +102,10 @@ export async function runStore(argv: string[]): Promise<void> {
     watchBufferLimit: intFlag('watch-buffer', values['watch-buffer'], 10_000),
     logger,
   });
+  // After the start, so that the threads it started are lowered at once; later ones are found by rescans.
+  const background = lowerBackgroundPriority(backgroundNice, {
+    onError: (err) => logger.warn({ err }, 'could not lower the priority of background threads'),
+  });
   if (values['port-file']) {
     // Written aside and renamed, so that a reader never sees half a number.
     writeFileSync(`${values['port-file']}.tmp`, `${store.port}\n`);
@@ -101,6 +114,7 @@ export async function runStore(argv: string[]): Promise<void> {
   await new Promise<void>((done) => {
     onShutdownSignal(async (signal) => {
       logger.info({ signal }, 'stopping');
+      background.stop();
       await store.stop();
       logger.flush();
       done();
