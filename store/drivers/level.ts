@@ -13,7 +13,9 @@ import { lastRevision, type WalRecord, WriteAheadLog } from '../wal/index.js';
  * bound them without escaping; revisions are 16 hex digits so that they sort):
  *
  *   h/<key>\x00<rev>  the key as written at <rev>: a record (below), or a deletion
- *   r/<rev>           the key written at <rev>: the revision log that watch replays
+ *   r/<rev>           the keys written by the write batch whose first revision is <rev>,
+ *                     in order, joined by `\x00`: the revision log that watch replays (an
+ *                     older store wrote one entry a revision, which reads as a batch of one)
  *   m/revision        the last revision written
  *   m/compact         the compacted revision (set before history is deleted)
  *   m/compacted       the revision whose history has been deleted (resumed at open)
@@ -215,20 +217,30 @@ export class LevelLog implements RevisionLog {
     await this.caughtUp();
     const wanted: { key: string; revision: number }[] = [];
     let scannedTo = after;
-    const it = this.db.iterator({ gt: `r/${hex(after)}`, lte: `r/${hex(upTo)}` });
+    // The batch that holds the revision after `after` may have started before it.
+    const from = (await this.batchAtOrBefore(after + 1)) ?? after + 1;
+    const it = this.db.iterator({ gte: `r/${hex(from)}`, lte: `r/${hex(upTo)}` });
     try {
-      while (wanted.length < max) {
-        const entries = await it.nextv(Math.min(READ_PAGE, max * 4));
+      scan: for (;;) {
+        const entries = await it.nextv(READ_PAGE);
         if (entries.length === 0) {
           scannedTo = upTo;
           break;
         }
         for (const [dbKey, buf] of entries) {
-          const revision = Number.parseInt(dbKey.slice(2), 16);
-          scannedTo = revision;
-          const key = buf.toString();
-          if (key.startsWith(prefix)) wanted.push({ key, revision });
-          if (wanted.length === max) break;
+          const first = Number.parseInt(dbKey.slice(2), 16);
+          const keys = buf.toString().split('\x00');
+          for (let i = 0; i < keys.length; i++) {
+            const revision = first + i;
+            if (revision <= after) continue;
+            if (revision > upTo) {
+              scannedTo = upTo;
+              break scan;
+            }
+            scannedTo = revision;
+            if (keys[i]!.startsWith(prefix)) wanted.push({ key: keys[i]!, revision });
+            if (wanted.length === max) break scan;
+          }
         }
       }
     } finally {
@@ -258,7 +270,9 @@ export class LevelLog implements RevisionLog {
   async compact(revision: number): Promise<void> {
     await this.caughtUp();
     await this.db.put('m/compact', Buffer.from(hex(revision)), { sync: true });
-    await this.db.clear({ gte: 'r/', lte: `r/${hex(revision)}` });
+    // Revision log entries wholly at or below the mark; the batch that straddles it stays.
+    const kept = await this.batchAtOrBefore(revision + 1);
+    if (kept !== undefined) await this.db.clear({ gte: 'r/', lt: `r/${hex(kept)}` });
     let deletes = this.db.batch();
     // Per key, every version at or below the mark except the newest, and that one too if it is a deletion.
     let older: { dbKey: string; deleted: boolean } | undefined;
@@ -321,15 +335,25 @@ export class LevelLog implements RevisionLog {
     return value ? Number.parseInt(value.toString(), 16) : 0;
   }
 
+  /** The first revision of the revision log entry that holds `revision` (or the last one before it). */
+  private async batchAtOrBefore(revision: number): Promise<number | undefined> {
+    const [dbKey] = await this.db
+      .keys({ gte: 'r/', lte: `r/${hex(revision)}`, reverse: true, limit: 1 })
+      .all();
+    return dbKey === undefined ? undefined : Number.parseInt(dbKey.slice(2), 16);
+  }
+
   /** The LevelDB batch of write batches: their history, their revision log entries and `m/revision`. */
   private levelBatch(records: readonly WalRecord[], revision: number) {
     const batch = this.db.batch();
-    for (const record of records) {
-      record.entries.forEach(({ key, data }, i) => {
-        const rev = record.firstRevision + i;
-        batch.put(historyKey(key, rev), data);
-        batch.put(`r/${hex(rev)}`, Buffer.from(key));
-      });
+    for (const { firstRevision, entries } of records) {
+      let keys = '';
+      for (let i = 0; i < entries.length; i++) {
+        const { key, data } = entries[i]!;
+        batch.put(historyKey(key, firstRevision + i), data);
+        keys = i === 0 ? key : `${keys}\x00${key}`;
+      }
+      batch.put(`r/${hex(firstRevision)}`, Buffer.from(keys));
     }
     batch.put('m/revision', Buffer.from(hex(revision)));
     return batch;

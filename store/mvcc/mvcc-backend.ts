@@ -309,7 +309,9 @@ export class MvccBackend implements Backend {
 
   /** Checks one write against the state including earlier writes of its batch, and builds its event. */
   private stage(op: WriteOp, revision: number, staged: Map<string, KeyValue | null>, now: number): Event {
-    const cur = staged.has(op.key) ? (staged.get(op.key) ?? undefined) : this.current.get(op.key);
+    // One lookup in each map: a key the batch deleted is staged as null.
+    const inBatch = staged.get(op.key);
+    const cur = inBatch === undefined ? this.current.get(op.key) : (inBatch ?? undefined);
     let event: Event;
     switch (op.kind) {
       case 'create': {
@@ -362,8 +364,9 @@ export class MvccBackend implements Backend {
       if (event.type === 'put') this.current.set(key, event.kv);
       else this.current.delete(key);
       if (event.type === 'put' && event.kv.expiresAtMs > 0) this.withTtl.set(key, event.kv);
-      else this.withTtl.delete(key);
-      this.expiring.delete(key);
+      // Most stores hold no key with a TTL: then there is nothing to look up.
+      else if (this.withTtl.size > 0) this.withTtl.delete(key);
+      if (this.expiring.size > 0) this.expiring.delete(key);
     }
     this.revision = events[events.length - 1]!.kv.modRevision;
     this.hub.publish(events, this.revision);
