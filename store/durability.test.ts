@@ -4,15 +4,16 @@
  * revisions are gapless and increasing, and no write is visible in part.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { credentials } from '@grpc/grpc-js';
 import { ensureStorePki } from '../sdk/pki/index.js';
 import { StoreClient } from './client.js';
+import { spawnStore } from './spawn-store.js';
 import type { Event } from './types.js';
 
 const ROUNDS = 4;
@@ -40,37 +41,9 @@ function isWhole(value: string): boolean {
 }
 
 async function startStore(): Promise<{ child: ChildProcess; client: StoreClient }> {
-  const portFile = join(dir, `port-${Date.now()}`);
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(import.meta.dirname, 'main-entry.ts'),
-      '--data-dir',
-      dir,
-      '--listen',
-      '127.0.0.1:0',
-      '--metrics-listen',
-      '',
-      '--compact-keep-minutes',
-      '0',
-      '--port-file',
-      portFile,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, WHEELHOUSE_LOG_LEVEL: 'warn' } },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const deadline = Date.now() + 20_000;
-  while (!existsSync(portFile)) {
-    if (child.exitCode !== null) throw new Error(`store exited with ${child.exitCode}: ${stderr}`);
-    if (Date.now() > deadline) throw new Error(`store did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  const port = readFileSync(portFile, 'utf8').trim();
+  const store = spawnStore(dir, ['--compact-keep-minutes', '0']);
+  const { child } = store;
+  const port = await store.port();
   const pki = ensureStorePki(dir);
   const client = new StoreClient({
     address: `127.0.0.1:${port}`,
