@@ -22,7 +22,7 @@ export interface BackgroundPriorityOptions {
 }
 
 export interface BackgroundPriority {
-  /** Looks for new threads now; resolves to how many threads have been lowered in all. */
+  /** Looks for new threads now; resolves to how many threads are at the asked nice value or nicer, in all. */
   scan(): Promise<number>;
   stop(): void;
 }

@@ -222,7 +222,8 @@ export class LevelLog implements RevisionLog {
     const it = this.db.iterator({ gte: `r/${hex(from)}`, lte: `r/${hex(upTo)}` });
     try {
       scan: for (;;) {
-        const entries = await it.nextv(READ_PAGE);
+        // An entry holds at least one revision: `max` of them can hold every event wanted.
+        const entries = await it.nextv(Math.min(READ_PAGE, max));
         if (entries.length === 0) {
           scannedTo = upTo;
           break;
