@@ -21,6 +21,7 @@ import {
   type WriteRequest,
 } from '../types.js';
 import { toCount, validateKey, validatePrefix, validateValue } from '../validate.js';
+import { KeyIndex } from './key-index.js';
 import type { RevisionLog } from './revision-log.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -49,7 +50,7 @@ const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 export class MvccBackend implements Backend {
   private revision = 0;
   private compacted = 0;
-  private readonly current = new Map<string, KeyValue>();
+  private readonly current = new KeyIndex<KeyValue>();
   /** The live keys that have a TTL, so that the sweep need not visit every key. */
   private readonly withTtl = new Map<string, KeyValue>();
   private readonly expiring = new Set<string>();
