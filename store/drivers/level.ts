@@ -49,17 +49,31 @@ interface Record {
   readonly prevRevision: number;
 }
 
-function encode(event: Event): Buffer {
+const recordBytes = (event: Event) => HEADER + (event.type === 'delete' ? 0 : event.kv.value.length);
+
+/** The record of `event`, written into `buf` (which has exactly its size). */
+function encodeInto(event: Event, buf: Buffer): Buffer {
   const deleted = event.type === 'delete';
-  const value = deleted ? Buffer.alloc(0) : event.kv.value;
-  const buf = Buffer.allocUnsafe(HEADER + value.length);
   buf.writeUInt8(deleted ? FLAG_DELETED : 0, 0);
   buf.writeDoubleBE(event.kv.createRevision, 1);
   buf.writeDoubleBE(event.kv.version, 9);
   buf.writeDoubleBE(event.kv.expiresAtMs, 17);
   buf.writeDoubleBE(event.prevKv?.modRevision ?? 0, 25);
-  value.copy(buf, HEADER);
+  if (!deleted) event.kv.value.copy(buf, HEADER);
   return buf;
+}
+
+/** The records of a batch's events, as views of one allocation (not one each from the pool). */
+function encodeAll(events: readonly Event[]): Buffer[] {
+  let total = 0;
+  for (const event of events) total += recordBytes(event);
+  const slab = Buffer.allocUnsafeSlow(total);
+  let pos = 0;
+  return events.map((event) => {
+    const bytes = recordBytes(event);
+    pos += bytes;
+    return encodeInto(event, slab.subarray(pos - bytes, pos));
+  });
 }
 
 function decode(key: string, revision: number, buf: Buffer, keysOnly = false): Record {
@@ -156,9 +170,10 @@ export class LevelLog implements RevisionLog {
   async append(events: readonly Event[]): Promise<void> {
     if (!this.wal) throw new Error('the level log is not open');
     if (this.levelFailure) throw this.levelFailure;
+    const data = encodeAll(events);
     const record: WalRecord = {
       firstRevision: events[0]!.kv.modRevision,
-      entries: events.map((event) => ({ key: event.kv.key, data: encode(event) })),
+      entries: events.map((event, i) => ({ key: event.kv.key, data: data[i]! })),
     };
     await this.wal.append(record);
     this.logged = lastRevision(record);

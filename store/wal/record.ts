@@ -46,9 +46,19 @@ function seed(sequence: number, payloadLength: number): number {
   return crc32(head);
 }
 
-/** The frame of `record` for the segment numbered `sequence`. */
-export function encodeFrame(record: WalRecord, sequence: number): Buffer {
-  const frame = Buffer.allocUnsafe(frameBytes(record));
+/**
+ * The frame of `record` for the segment numbered `sequence`: written at the start of
+ * `into` when given (it must hold `frameBytes(record)` bytes, passed as `bytes`), else
+ * into a new buffer. Returns the frame, a view of `into` when given.
+ */
+export function encodeFrame(
+  record: WalRecord,
+  sequence: number,
+  bytes = frameBytes(record),
+  into?: Buffer,
+): Buffer {
+  if (into && into.length < bytes) throw new RangeError(`a frame of ${bytes} bytes does not fit`);
+  const frame = into ? into.subarray(0, bytes) : Buffer.allocUnsafe(bytes);
   let pos = FRAME_HEADER;
   pos = frame.writeDoubleLE(record.firstRevision, pos);
   pos = frame.writeUInt32LE(record.entries.length, pos);

@@ -13,7 +13,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { decodeFrame, encodeFrame, FRAME_HEADER, lastRevision, type WalRecord } from './record.js';
+import {
+  decodeFrame,
+  encodeFrame,
+  FRAME_HEADER,
+  frameBytes,
+  lastRevision,
+  type WalRecord,
+} from './record.js';
 import { fileName, parseFileName, SEGMENT_HEADER } from './segment.js';
 import { type WalOptions, WriteAheadLog } from './write-ahead-log.js';
 
@@ -123,6 +130,17 @@ describe('WAL records', () => {
       bad[at]! ^= 0x10;
       assert.equal(decodeFrame(bad, 7), undefined, `a flipped bit at ${at}`);
     }
+  });
+
+  it('encode into a given buffer the same bytes, and refuse one too small', () => {
+    const r = record(41);
+    const fresh = encodeFrame(r, 7);
+    const into = Buffer.alloc(fresh.length + 50, 0xee);
+    const frame = encodeFrame(r, 7, frameBytes(r), into);
+    assert.ok(frame.equals(fresh));
+    assert.equal(frame.buffer, into.buffer, 'a view of the given buffer');
+    assert.equal(into[fresh.length], 0xee, 'nothing written past the frame');
+    assert.throws(() => encodeFrame(r, 7, frameBytes(r), Buffer.alloc(fresh.length - 1)), RangeError);
   });
 });
 

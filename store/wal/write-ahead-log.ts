@@ -23,6 +23,12 @@ export interface WalOptions {
 }
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+/**
+ * Frames up to this size are encoded into one buffer kept for the next append (appends
+ * never overlap): a group commit's frame is tens of KiB, and a new one each time is a
+ * malloc and fresh pages to fault in on every sync.
+ */
+const REUSED_FRAME_BYTES = 1024 * 1024;
 /** Released segments kept for recycling; more are deleted. */
 const KEEP_FREE = 2;
 /** Holds the revision up to which segments were released (16 hex digits). */
@@ -76,6 +82,7 @@ export class WriteAheadLog {
   private failed: unknown;
   private appending = false;
   private closed = false;
+  private scratch: Buffer | undefined;
 
   private constructor(
     readonly dir: string,
@@ -191,7 +198,7 @@ export class WriteAheadLog {
       const bytes = frameBytes(record);
       if (this.active.offset + bytes > this.active.size) await this.roll(bytes);
       const active = this.active;
-      const frame = encodeFrame(record, active.sequence);
+      const frame = encodeFrame(record, active.sequence, bytes, this.frameBuffer(bytes));
       if (this.inline?.inline(bytes)) {
         const started = performance.now();
         writeAllSync(active.handle, frame, active.offset, !active.synced);
@@ -246,6 +253,17 @@ export class WriteAheadLog {
     }
     if (released !== undefined && !this.failed) await this.release(released);
     await this.dirOps;
+  }
+
+  /** The buffer to encode a frame of `bytes` into, kept between appends; none for big ones. */
+  private frameBuffer(bytes: number): Buffer | undefined {
+    if (bytes > REUSED_FRAME_BYTES) return undefined;
+    if (!this.scratch || this.scratch.length < bytes) {
+      this.scratch = Buffer.allocUnsafeSlow(
+        Math.min(REUSED_FRAME_BYTES, Math.max(bytes, 2 * (this.scratch?.length ?? 32 * 1024))),
+      );
+    }
+    return this.scratch;
   }
 
   private path(sequence: number): string {
