@@ -14,12 +14,13 @@ const MIN_SLOTS = 1024;
  * measured). Deletion shifts the slots after it back, so no tombstones build up.
  *
  * The hash is FNV-1a with a per-process random seed and a final mix, so that nobody can
- * choose names that all land in one run of slots. Iteration order is unspecified.
+ * choose names that all land in one run of slots. Iteration order is unspecified. The
+ * table grows with the most keys it has held and does not shrink.
  */
 export class KeyIndex<V> {
   private slots: Int32Array;
   private mask: number;
-  /** Entry i holds keys[i] and values[i]; freed entries are reused. */
+  /** Entry i is keyOf[i] and valueOf[i]; the entries of deleted keys are reused, never shed. */
   private readonly keyOf: (string | undefined)[] = [];
   private readonly valueOf: (V | undefined)[] = [];
   private readonly freeEntries: number[] = [];
