@@ -6,7 +6,7 @@ import { MvccBackend } from '../mvcc/mvcc-backend.js';
 import type { LogState, RangeOptions, RevisionLog } from '../mvcc/revision-log.js';
 import { registerDriver } from '../registry.js';
 import { type Event, type KeyValue, tombstone } from '../types.js';
-import { lastRevision, type WalRecord, WriteAheadLog } from '../wal/index.js';
+import { lastRevision, type WalEntry, type WalRecord, WriteAheadLog } from '../wal/index.js';
 
 /*
  * Layout (keys are strings; store keys are printable ASCII, so `\x00` and `\x7f`
@@ -63,16 +63,16 @@ function encodeInto(event: Event, buf: Buffer): Buffer {
   return buf;
 }
 
-/** The records of a batch's events, as views of one allocation (not one each from the pool). */
-function encodeAll(events: readonly Event[]): Buffer[] {
+/** A batch's WAL entries: each event's record, as views of one allocation (not one each from the pool). */
+function walEntries(events: readonly Event[]): WalEntry[] {
   let total = 0;
   for (const event of events) total += recordBytes(event);
   const slab = Buffer.allocUnsafeSlow(total);
   let pos = 0;
   return events.map((event) => {
-    const bytes = recordBytes(event);
-    pos += bytes;
-    return encodeInto(event, slab.subarray(pos - bytes, pos));
+    const start = pos;
+    pos += recordBytes(event);
+    return { key: event.kv.key, data: encodeInto(event, slab.subarray(start, pos)) };
   });
 }
 
@@ -170,11 +170,7 @@ export class LevelLog implements RevisionLog {
   async append(events: readonly Event[]): Promise<void> {
     if (!this.wal) throw new Error('the level log is not open');
     if (this.levelFailure) throw this.levelFailure;
-    const data = encodeAll(events);
-    const record: WalRecord = {
-      firstRevision: events[0]!.kv.modRevision,
-      entries: events.map((event, i) => ({ key: event.kv.key, data: data[i]! })),
-    };
+    const record: WalRecord = { firstRevision: events[0]!.kv.modRevision, entries: walEntries(events) };
     await this.wal.append(record);
     this.logged = lastRevision(record);
     this.behind.push(record);
