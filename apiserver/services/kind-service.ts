@@ -28,6 +28,27 @@ import { MAX_EVENTS_PER_TAKE, WatchEncoder } from './watch-encoding.js';
 /** Messages of one watch handed to the transport and not yet written out, before the watch pauses. */
 const MAX_UNSENT = 2;
 
+/**
+ * The longest watch timeout honoured, in seconds: 2147483 (about 24.8 days), the longest
+ * a Node timer waits. Asked for longer, a timer fires at once (TimeoutOverflowWarning),
+ * so longer timeouts are cut to this.
+ */
+export const MAX_WATCH_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/**
+ * A watch's `timeoutSeconds` in milliseconds: 0 (or unset) for none; a negative value is
+ * INVALID_ARGUMENT; more than MAX_WATCH_TIMEOUT_SECONDS counts as that.
+ */
+export function watchTimeoutMs(timeoutSeconds: string | undefined): number {
+  const seconds = Number(timeoutSeconds || '0');
+  if (!Number.isInteger(seconds) || seconds < 0) {
+    throw ApiError.invalid(`timeoutSeconds: Invalid value: ${timeoutSeconds}: must be >= 0`, [
+      { field: 'timeoutSeconds', reason: 'FieldValueInvalid', message: 'must be >= 0' },
+    ]);
+  }
+  return Math.min(seconds, MAX_WATCH_TIMEOUT_SECONDS) * 1000;
+}
+
 interface ObjectRequest {
   dryRun?: boolean;
   [field: string]: unknown;
@@ -123,11 +144,11 @@ export function kindService<T extends KindObject>(
     }),
     [`watch${plural}`]: asyncServerStream<CollectionRequest, unknown>(async (req, call, signal) => {
       await gate.admit(call.metadata, { verb: 'watch', info, namespace: req.namespace ?? '', name: '' });
-      const timeout = Number(req.options?.timeoutSeconds ?? '0');
+      const timeout = watchTimeoutMs(req.options?.timeoutSeconds);
       const controller = new AbortController();
       const stop = () => controller.abort();
       signal.addEventListener('abort', stop, { once: true });
-      const timer = timeout > 0 ? setTimeout(stop, timeout * 1000) : undefined;
+      const timer = timeout > 0 ? setTimeout(stop, timeout) : undefined;
       const watcher = await registry
         .watch(req.namespace ?? '', req.options, controller.signal)
         .catch((err: unknown) => {

@@ -166,7 +166,10 @@ export interface ListOptions {
   allowWatchBookmarks: boolean;
   /** Watches only: start with the current objects as ADDED events. */
   sendInitialEvents: boolean;
-  /** Watches only: end the stream after this many seconds. */
+  /**
+   * Watches only: end the stream after this many seconds; 0 means no timeout. Negative is
+   * INVALID_ARGUMENT; more than 2147483 (about 24.8 days) counts as 2147483.
+   */
   timeoutSeconds: string;
 }
 
