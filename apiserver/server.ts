@@ -25,6 +25,8 @@ import { alwaysAllow } from './auth/always-allow.js';
 import type { createAuthenticator } from './auth/authenticate.js';
 import { type AccessAuthorizer, createAuthorizer, fixedAuthorizer } from './auth/authorization-modes.js';
 import { ensureBootstrapPolicy } from './auth/rbac/bootstrap-policy.js';
+import { rbacEscalationCheck } from './auth/rbac/escalation-check.js';
+import { createRuleResolver } from './auth/rbac/rule-resolver.js';
 import type { ServiceAccountTokens } from './auth/service-account/index.js';
 import type { Authorizer, UserInfo } from './auth/types.js';
 import { runDefaultServiceAccounts } from './bootstrap/default-service-accounts.js';
@@ -144,6 +146,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
         signal: lifetime.signal,
       })
     : fixedAuthorizer(opts.authorizer ?? alwaysAllow);
+  // Not an admission plugin one may turn off: RBAC objects never grant more than their author holds.
+  plugins.unshift(rbacEscalationCheck({ authorizer, resolver: createRuleResolver(reader) }));
 
   const grpc = createGrpcServer<UserInfo>({
     component: 'apiserver',
