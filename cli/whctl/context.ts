@@ -3,8 +3,9 @@
  * apiserver. Everything process-wide lives here so that tests can run whctl in
  * process, against a real server, and read what it printed.
  */
+
+import { type ApiClient, connectionFor, createApiClient } from '../../sdk/client/dynamic-client.js';
 import { type LoadedClientConfig, loadClientConfig } from '../../sdk/client-config.js';
-import { type ApiClient, connectionFor, createApiClient } from './api-client.js';
 
 export interface CommandIo {
   write(text: string): void;

@@ -12,7 +12,7 @@ import type { Deployment } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js'
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { typesOf } from '../../sdk/kind-registry.js';
 import { resolveResource } from '../../sdk/kinds.js';
-import { type FakeApiserver, startFakeApiserver } from './fake-apiserver.js';
+import { type FakeApiserver, startFakeApiserver } from '../../sdk/testing/fake-apiserver.js';
 import { runWhctl } from './main.js';
 import { type TestIo, testIo } from './test-io.js';
 

@@ -5,10 +5,11 @@
  * conflict; one that already matches is left alone. One line per object, as
  * kubectl prints it: `pod/web created`, `configured`, `unchanged`.
  */
+
+import type { ApiClient } from '../../../sdk/client/dynamic-client.js';
 import { ApiError, Code, isApiError } from '../../../sdk/errors.js';
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import { decodeObject, encodeObject } from '../../../sdk/manifest/index.js';
-import type { ApiClient } from '../api-client.js';
 import type { Command } from '../command.js';
 import { commonFlags, type DryRun, dryRunOf, parseFlags } from '../flags.js';
 import { readManifests, type SourcedObject } from '../manifests.js';

@@ -4,13 +4,13 @@
  * it, alone on its line, so that `TOKEN=$(whctl create token robot)` works.
  */
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
+import { connectionFor } from '../../../sdk/client/dynamic-client.js';
 import { fromServiceError } from '../../../sdk/errors.js';
 import {
   CreateServiceAccountTokenRequest,
   type CreateServiceAccountTokenResponse,
   ServiceAccountServiceClient,
 } from '../../../sdk/gen/wheelhouse/core/v1/service_account_service.js';
-import { connectionFor } from '../api-client.js';
 import type { Command } from '../command.js';
 import { parseFlags } from '../flags.js';
 import { UsageError } from '../usage-error.js';

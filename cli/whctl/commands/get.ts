@@ -3,11 +3,12 @@
  * `-o yaml|json` (re-appliable manifests), `-o name`; `-w` then streams changes
  * as rows until Ctrl-C.
  */
+
+import type { ApiClient } from '../../../sdk/client/dynamic-client.js';
+import { WatchEventType } from '../../../sdk/client/dynamic-client.js';
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
 import { toJson, toYaml } from '../../../sdk/manifest/index.js';
-import type { ApiClient } from '../api-client.js';
-import { WatchEventType } from '../api-client.js';
 import type { Command } from '../command.js';
 import type { Context } from '../context.js';
 import { commonFlags, parseFlags } from '../flags.js';

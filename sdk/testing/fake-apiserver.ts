@@ -1,9 +1,9 @@
 /**
- * A small in-memory apiserver for whctl's tests: the real generated services of
- * a few kinds over real gRPC on 127.0.0.1:0, with the API's semantics that whctl
- * relies on (resourceVersion checks, NOT_FOUND / ALREADY_EXISTS / ABORTED /
+ * A small in-memory apiserver for clients' unit tests: the real generated services
+ * of a few kinds over real gRPC on 127.0.0.1:0, with the API's semantics that clients
+ * rely on (resourceVersion checks, NOT_FOUND / ALREADY_EXISTS / ABORTED /
  * INVALID_ARGUMENT with field causes, label selectors, pagination, watch). It
- * is a test double only; the real apiserver is tested against whctl separately.
+ * is a test double only; integration tests run against the real apiserver.
  */
 import {
   Server,
@@ -14,12 +14,12 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import { ApiError, toServiceError } from '../../sdk/errors.js';
-import type { DeleteOptions, ListOptions } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
-import { WatchEventType } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
-import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
-import { fieldOf, type KindInfo, pluralOf } from '../../sdk/kinds.js';
-import { matches, parse } from '../../sdk/labels/index.js';
+import { ApiError, toServiceError } from '../errors.js';
+import type { DeleteOptions, ListOptions } from '../gen/wheelhouse/meta/v1/meta.js';
+import { WatchEventType } from '../gen/wheelhouse/meta/v1/meta.js';
+import { type KindObject, typesOf } from '../kind-registry.js';
+import { fieldOf, type KindInfo, pluralOf } from '../kinds.js';
+import { matches, parse } from '../labels/index.js';
 
 type Callback = (error: Partial<StatusObject> | null, value?: unknown) => void;
 type Request = Record<string, unknown>;

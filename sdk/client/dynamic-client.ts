@@ -14,13 +14,13 @@ import {
   Metadata,
   type ServiceError,
 } from '@grpc/grpc-js';
-import type { LoadedClientConfig } from '../../sdk/client-config.js';
-import { channelCredentials, channelOptions } from '../../sdk/credentials.js';
-import { fromServiceError } from '../../sdk/errors.js';
-import type { DeleteOptions, ListMeta, ListOptions } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
-import { WatchEventType } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
-import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
-import { fieldOf, type KindInfo, pluralOf } from '../../sdk/kinds.js';
+import type { LoadedClientConfig } from '../client-config.js';
+import { channelCredentials, channelOptions } from '../credentials.js';
+import { fromServiceError } from '../errors.js';
+import type { DeleteOptions, ListMeta, ListOptions } from '../gen/wheelhouse/meta/v1/meta.js';
+import { WatchEventType } from '../gen/wheelhouse/meta/v1/meta.js';
+import { type KindObject, typesOf } from '../kind-registry.js';
+import { fieldOf, type KindInfo, pluralOf } from '../kinds.js';
 
 export { WatchEventType };
 
@@ -34,7 +34,7 @@ export interface WatchEvent {
   readonly object: KindObject | undefined;
 }
 
-/** The calls whctl makes, for any kind. Namespaces are ignored for cluster-scoped kinds. */
+/** The standard calls, for any kind. Namespaces are ignored for cluster-scoped kinds. */
 export interface ApiClient {
   create(info: KindInfo, object: KindObject, opts?: { dryRun?: boolean }): Promise<KindObject>;
   get(info: KindInfo, namespace: string, name: string): Promise<KindObject>;
