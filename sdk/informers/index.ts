@@ -1,0 +1,22 @@
+export {
+  Indexer,
+  type IndexFunc,
+  indexByNamespace,
+  indexByNodeName,
+  NAMESPACE_INDEX,
+  NODE_NAME_INDEX,
+} from './indexer.js';
+export { InformerFactory, type InformerFactoryOptions } from './informer-factory.js';
+export { listWatchOf, type Selection } from './list-watch.js';
+export { type InformerMetrics, informerMetrics } from './metrics.js';
+export { type InformerOptions, SharedInformer } from './shared-informer.js';
+export {
+  DeletedFinalStateUnknown,
+  type EventHandler,
+  type InformerWatchEvent,
+  keyOf,
+  type ListerWatcher,
+  type ListPage,
+  splitKey,
+  type WatchEventType,
+} from './types.js';

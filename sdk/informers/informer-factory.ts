@@ -1,0 +1,87 @@
+/**
+ * One shared informer per kind and selection in a process, however many controllers
+ * ask for it: they share its watch, its cache and its memory.
+ */
+import type { Registry } from 'prom-client';
+import type { ApiClient } from '../client/dynamic-client.js';
+import type { KindObject } from '../kind-registry.js';
+import { type KindInfo, kinds } from '../kinds.js';
+import type { Logger } from '../logger.js';
+import type { IndexFunc } from './indexer.js';
+import { listWatchOf, type Selection } from './list-watch.js';
+import { type InformerMetrics, informerMetrics } from './metrics.js';
+import { SharedInformer } from './shared-informer.js';
+
+export interface InformerFactoryOptions {
+  readonly logger?: Logger;
+  readonly registry?: Registry;
+  /** Default resync period of the informers it makes (0: none). */
+  readonly resyncPeriodMs?: number;
+}
+
+export class InformerFactory {
+  private readonly informers = new Map<string, SharedInformer<KindObject>>();
+  private readonly started = new Set<string>();
+  private readonly metrics: InformerMetrics | undefined;
+  private signal: AbortSignal | undefined;
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly opts: InformerFactoryOptions = {},
+  ) {
+    this.metrics = opts.registry ? informerMetrics(opts.registry) : undefined;
+  }
+
+  /**
+   * The informer of `kind` (a kind name, `Pod`, or its KindInfo) and selection, made on
+   * first use. Indexers are added to it (an index name may be asked for once).
+   */
+  informerFor<T extends KindObject>(
+    kind: string | KindInfo,
+    selection: Selection = {},
+    indexers: Readonly<Record<string, IndexFunc<T>>> = {},
+  ): SharedInformer<T> {
+    const info = typeof kind === 'string' ? kinds.find((k) => k.kind === kind) : kind;
+    if (!info) throw new Error(`unknown kind ${String(kind)}`);
+    const parts = [info.resource, selection.namespace, selection.labelSelector, selection.fieldSelector];
+    const name = parts.filter((p) => p !== undefined && p !== '').join(' ');
+    let informer = this.informers.get(name) as SharedInformer<T> | undefined;
+    if (!informer) {
+      informer = new SharedInformer<T>(listWatchOf<T>(this.client, info, selection), {
+        name,
+        ...(this.opts.logger ? { logger: this.opts.logger } : {}),
+        ...(this.metrics ? { metrics: this.metrics } : {}),
+        ...(this.opts.resyncPeriodMs ? { resyncPeriodMs: this.opts.resyncPeriodMs } : {}),
+      });
+      this.informers.set(name, informer as unknown as SharedInformer<KindObject>);
+      if (this.signal) this.run(name);
+    }
+    const fresh = Object.fromEntries(
+      Object.entries(indexers).filter(([index]) => !informer.indexer.hasIndex(index)),
+    );
+    informer.indexer.addIndexers(fresh);
+    return informer;
+  }
+
+  /** Runs every informer made so far and every one made later, until `signal` aborts. */
+  start(signal: AbortSignal): void {
+    this.signal = signal;
+    for (const name of this.informers.keys()) this.run(name);
+  }
+
+  /** Resolves true once every informer made so far has synced; false if `signal` aborts first. */
+  async waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
+    const results = await Promise.all([...this.informers.values()].map((i) => i.waitForSync(signal)));
+    return results.every(Boolean);
+  }
+
+  private run(name: string): void {
+    const informer = this.informers.get(name);
+    const signal = this.signal;
+    if (!informer || !signal || this.started.has(name)) return;
+    this.started.add(name);
+    void informer.run(signal).catch((err: unknown) => {
+      this.opts.logger?.error({ informer: name, err }, 'informer stopped');
+    });
+  }
+}

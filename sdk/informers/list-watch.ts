@@ -1,0 +1,63 @@
+/**
+ * A ListerWatcher for one kind through the dynamic client: its namespace ('' for all)
+ * and selectors are applied by the apiserver, on the list and on the watch alike.
+ */
+import type { ApiClient } from '../client/dynamic-client.js';
+import { WatchEventType } from '../gen/wheelhouse/meta/v1/meta.js';
+import type { KindObject } from '../kind-registry.js';
+import type { KindInfo } from '../kinds.js';
+import type { InformerWatchEvent, ListerWatcher } from './types.js';
+
+export interface Selection {
+  /** '' (default) for every namespace. */
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  /** `spec.nodeName=node-1`: a kubelet's pods. */
+  readonly fieldSelector?: string;
+}
+
+const eventTypes: Record<number, InformerWatchEvent<KindObject>['type'] | undefined> = {
+  [WatchEventType.WATCH_EVENT_TYPE_ADDED]: 'ADDED',
+  [WatchEventType.WATCH_EVENT_TYPE_MODIFIED]: 'MODIFIED',
+  [WatchEventType.WATCH_EVENT_TYPE_DELETED]: 'DELETED',
+  [WatchEventType.WATCH_EVENT_TYPE_BOOKMARK]: 'BOOKMARK',
+};
+
+export function listWatchOf<T extends KindObject>(
+  client: ApiClient,
+  info: KindInfo,
+  selection: Selection = {},
+): ListerWatcher<T> {
+  const namespace = selection.namespace ?? '';
+  const selectors = {
+    labelSelector: selection.labelSelector ?? '',
+    fieldSelector: selection.fieldSelector ?? '',
+  };
+  return {
+    async list({ limit, continue: token }) {
+      const page = await client.list(info, namespace, {
+        ...selectors,
+        limit: String(limit),
+        continue: token,
+      });
+      return {
+        items: page.items as T[],
+        resourceVersion: page.metadata?.resourceVersion ?? '',
+        continue: page.metadata?.continue ?? '',
+      };
+    },
+    async *watch({ resourceVersion }, signal) {
+      const events = client.watch(
+        info,
+        namespace,
+        { ...selectors, resourceVersion, allowWatchBookmarks: true },
+        signal,
+      );
+      for await (const event of events) {
+        const type = eventTypes[event.type];
+        if (type === undefined || event.object === undefined) continue;
+        yield { type, object: event.object as T };
+      }
+    },
+  };
+}
