@@ -4,6 +4,16 @@ import { EventQueue } from './event-queue.js';
 import type { StoredEvent } from './stored-event.js';
 import type { CacheEvent } from './types.js';
 
+/** The events of one hand-out under a prefix, shared by the watchers without a filter, and what they weigh. */
+export interface SharedRun<T> {
+  readonly events: readonly CacheEvent<T>[];
+  /** The sum of the events' `bytes`, added up once for every watcher that queues the run. */
+  readonly bytes: number;
+}
+
+/** Why a watcher was dropped for falling behind: too many events unread, or too many bytes. */
+export type Exhausted = 'events' | 'bytes';
+
 /** A consumer in push mode (see CacheWatcher.consume). */
 export interface WatchSink<T> {
   /** Takes the next run of events, in order; returns false to pause until resume(). */
@@ -18,7 +28,7 @@ export interface CacheWatcherOptions<T extends KindObject> {
   readonly allowBookmarks: boolean;
   /**
    * Events owed before any live one: the initial objects, or the ring's events after
-   * the requested revision. They are not counted against `bufferLimit`.
+   * the requested revision. They are not counted against `bufferLimit` or `bufferBytes`.
    */
   readonly backlog: CacheEvent<T>[];
   /** True when the backlog is a snapshot (initial events), whose revisions are no place to resume from. */
@@ -29,6 +39,11 @@ export interface CacheWatcherOptions<T extends KindObject> {
   readonly resumeFrom: number | undefined;
   /** Live events a consumer may leave pending before it is dropped. */
   readonly bufferLimit: number;
+  /**
+   * What the live events a consumer leaves pending may weigh (their `bytes`: the memory
+   * they keep alive) before it is dropped; Infinity for no bound.
+   */
+  readonly bufferBytes: number;
   /** Called once when the watcher ends, however it ends. */
   readonly onEnd: (watcher: CacheWatcher<T>) => void;
 }
@@ -59,11 +74,13 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
   sentRevision: number;
   /** When an event was last queued (ms), for idle bookmarks. */
   lastSentAt = Date.now();
+  /** Set when the watcher was dropped for falling behind: which limit it passed. */
+  exhausted: Exhausted | undefined;
 
   private backlog: CacheEvent<T>[];
   private backlogHead = 0;
   private readonly backlogIsSnapshot: boolean;
-  private readonly queue = new EventQueue<CacheEvent<T>>();
+  private readonly queue = new EventQueue<CacheEvent<T>>(bytesOf);
   /** Push mode: where events go, at most `sinkMax` at a time, unless paused. */
   private sink: WatchSink<T> | undefined;
   private sinkMax = 1;
@@ -76,6 +93,7 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
   private ended = false;
   private readonly registeredAt: number;
   private readonly bufferLimit: number;
+  private readonly bufferBytes: number;
   private readonly onEnd: (watcher: CacheWatcher<T>) => void;
 
   constructor(opts: CacheWatcherOptions<T>) {
@@ -89,12 +107,18 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
     this.registeredAt = opts.position;
     this.resumeFrom = opts.backlog.length > 0 ? opts.resumeFrom : opts.position;
     this.bufferLimit = opts.bufferLimit;
+    this.bufferBytes = opts.bufferBytes;
     this.onEnd = opts.onEnd;
   }
 
   /** Live events queued and not yet consumed. */
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** What the live events queued and not yet consumed weigh (see CacheEvent.bytes). */
+  get pendingBytes(): number {
+    return this.queue.bytes;
   }
 
   /** True while a consumer is ready for events: an unanswered call, or an unpaused sink. */
@@ -112,20 +136,22 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
    * consumer gets them at the next flush(). `unfiltered(prefix)` is the run of those
    * events under a prefix, as the cache shares it between watchers without a filter:
    * such a watcher queues that very array. Returns false when this pushed the watcher
-   * over its buffer limit: it has then ended with RESOURCE_EXHAUSTED.
+   * over its buffer limit (events) or budget (bytes): it has then ended with
+   * RESOURCE_EXHAUSTED, and `exhausted` says which.
    */
   offer(
     events: readonly StoredEvent<T>[],
     revision: number,
     now: number,
-    unfiltered?: (prefix: string) => readonly CacheEvent<T>[],
+    unfiltered?: (prefix: string) => SharedRun<T>,
   ): boolean {
     if (this.ended) return true;
     const before = this.queue.length;
     const shared = !this.matches && unfiltered ? unfiltered(this.prefix) : undefined;
-    if (shared && (shared.length === 0 || shared[0]!.revision > this.position)) {
-      this.queue.pushRun(shared);
-      if (shared.length > 0) this.sentRevision = shared[shared.length - 1]!.revision;
+    const run = shared?.events;
+    if (shared && run && (run.length === 0 || run[0]!.revision > this.position)) {
+      this.queue.pushRun(run, shared.bytes);
+      if (run.length > 0) this.sentRevision = run[run.length - 1]!.revision;
     } else {
       for (const stored of events) {
         if (stored.revision <= this.position || !stored.key.startsWith(this.prefix)) continue;
@@ -140,18 +166,24 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
     this.lastSentAt = now;
     // A consumer ready for events is keeping up: what it has not been handed yet is
     // held back by the cache's pacing, not left unread.
-    if (this.pending > this.bufferLimit && !this.ready) {
-      const resume = this.resumeFrom;
-      this.fail(
-        ApiError.exhausted(
-          resume === undefined
-            ? 'watch fell behind while reading its initial events; list again and watch from the list'
-            : `watch fell behind; resume from resourceVersion ${resume}`,
-        ),
-      );
-      return false;
-    }
-    return true;
+    if (this.ready) return true;
+    const exhausted: Exhausted | undefined =
+      this.pending > this.bufferLimit ? 'events' : this.pendingBytes > this.bufferBytes ? 'bytes' : undefined;
+    if (exhausted === undefined) return true;
+    const resume = this.resumeFrom;
+    const behind =
+      exhausted === 'events'
+        ? 'watch fell behind'
+        : `watch fell behind (over ${mebibytes(this.bufferBytes)} of events unread)`;
+    this.exhausted = exhausted;
+    this.fail(
+      ApiError.exhausted(
+        resume === undefined
+          ? `${behind} while reading its initial events; list again and watch from the list`
+          : `${behind}; resume from resourceVersion ${resume}`,
+      ),
+    );
+    return false;
   }
 
   /** Hands what is queued to the consumer, if it is ready for it. */
@@ -324,6 +356,15 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
     this.queue.clear();
     this.onEnd(this);
   }
+}
+
+function bytesOf<T>(event: CacheEvent<T>): number {
+  return event.bytes ?? 0;
+}
+
+/** A budget in MiB as people write it: 16 MiB, 0.5 MiB. */
+function mebibytes(bytes: number): string {
+  return `${Number((bytes / (1 << 20)).toFixed(2))} MiB`;
 }
 
 /** How an ended watch answers a waiter: done for next(), undefined for nextBatch(). */

@@ -50,6 +50,30 @@ describe('EventQueue', () => {
     assert.deepEqual(four, [4], 'joining copies, never extends a shared run');
   });
 
+  it('weighs what it holds: single events, shared runs weighed once by their pusher, taken, joined', () => {
+    const q = new EventQueue<number>((n) => n * 10);
+    q.push(1);
+    q.push(2);
+    assert.equal(q.bytes, 30);
+    const shared = [3, 4];
+    q.pushRun(shared, 70);
+    q.pushRun([5]);
+    assert.equal(q.bytes, 150, 'a run without a weight is weighed event by event');
+    assert.deepEqual(q.takeRun(2), [1, 2]);
+    assert.equal(q.bytes, 120);
+    assert.equal(q.shift(), 3);
+    assert.equal(q.bytes, 90);
+    assert.deepEqual(q.takeRun(10), [4, 5], 'joined');
+    assert.equal(q.bytes, 0);
+    q.pushRun(shared, 70);
+    assert.equal(q.takeRun(10), shared, 'the very array');
+    assert.equal(q.bytes, 0);
+    q.push(6);
+    q.pushRun(shared, 70);
+    q.clear();
+    assert.equal(q.bytes, 0);
+  });
+
   it('clear empties it', () => {
     const q = new EventQueue<number>();
     q.pushRun([1, 2]);

@@ -34,7 +34,44 @@ describe('EventRing', () => {
     assert.deepEqual(revisions(ring.since(9)), [11]);
   });
 
-  it('refuses a capacity below one', () => {
+  it('drops the oldest events past its byte bound, and keeps the newest however large', () => {
+    type Weighed = { revision: number; bytes: number };
+    const ring = new EventRing<Weighed>(100, 1000);
+    ring.reset(1);
+    for (const r of [2, 3, 4, 5]) ring.push({ revision: r, bytes: 250 });
+    assert.equal(ring.bytes, 1000, 'at the bound is within it');
+    assert.equal(ring.floor, 1);
+    ring.push({ revision: 6, bytes: 400 });
+    // 1400 > 1000: 2 and 3 go (900 left), so a watch can resume from 3 on, not before.
+    assert.deepEqual(revisions(ring.since(3)), [4, 5, 6]);
+    assert.equal(ring.floor, 3);
+    assert.equal(ring.bytes, 900);
+    assert.equal(ring.length, 3);
+    ring.push({ revision: 7, bytes: 5000 });
+    assert.deepEqual(revisions(ring.since(6)), [7], 'an event over the bound alone is still kept');
+    assert.equal(ring.floor, 6);
+    assert.equal(ring.bytes, 5000);
+    ring.push({ revision: 8, bytes: 10 });
+    assert.deepEqual(revisions(ring.since(7)), [8]);
+    assert.equal(ring.bytes, 10);
+    ring.reset(20);
+    assert.equal(ring.bytes, 0);
+    assert.equal(ring.length, 0);
+  });
+
+  it('bounds by count and by bytes together, whichever is reached first', () => {
+    const ring = new EventRing<{ revision: number; bytes: number }>(3, 1000);
+    for (let r = 1; r <= 5; r++) ring.push({ revision: r, bytes: 10 });
+    assert.deepEqual(revisions(ring.since(2)), [3, 4, 5], 'the count bound');
+    assert.equal(ring.bytes, 30);
+    ring.push({ revision: 6, bytes: 995 });
+    assert.deepEqual(revisions(ring.since(5)), [6], 'then the byte bound: 10 + 10 + 995 > 1000, twice');
+    assert.equal(ring.bytes, 995);
+    assert.equal(ring.floor, 5);
+  });
+
+  it('refuses a capacity below one and a byte bound of zero', () => {
     assert.throws(() => new EventRing(0), /capacity/);
+    assert.throws(() => new EventRing(1, 0), /byte bound/);
   });
 });

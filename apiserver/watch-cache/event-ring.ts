@@ -1,18 +1,26 @@
 /**
  * The most recent events of one resource, kept so that a watch can resume from a
- * revision. Events are pushed in revision order; when the ring is full the oldest is
- * dropped and the ring then only answers for revisions at or after the dropped one.
+ * revision. Events are pushed in revision order; when the ring holds `capacity` events,
+ * or their `bytes` add up to more than `maxBytes`, the oldest are dropped and the ring
+ * then only answers for revisions at or after the last one dropped. The newest event
+ * is always kept, however large.
  */
-export class EventRing<E extends { readonly revision: number }> {
+export class EventRing<E extends { readonly revision: number; readonly bytes?: number }> {
   private readonly slots: (E | undefined)[];
   /** Index of the oldest event. */
   private start = 0;
   private count = 0;
   private oldest = 0;
+  private total = 0;
 
-  constructor(readonly capacity: number) {
+  /** `maxBytes`: what the events held may weigh (their `bytes`); Infinity for no bound. */
+  constructor(
+    readonly capacity: number,
+    readonly maxBytes = Number.POSITIVE_INFINITY,
+  ) {
     if (!Number.isSafeInteger(capacity) || capacity < 1)
       throw new Error(`ring capacity ${capacity} must be >= 1`);
+    if (!(maxBytes > 0)) throw new Error(`ring byte bound ${maxBytes} must be > 0`);
     this.slots = new Array<E | undefined>(capacity);
   }
 
@@ -28,23 +36,26 @@ export class EventRing<E extends { readonly revision: number }> {
     return this.count;
   }
 
+  /** What the events held weigh: the sum of their `bytes`. */
+  get bytes(): number {
+    return this.total;
+  }
+
   /** Empties the ring: from now on it answers for revisions from `floor` on. */
   reset(floor: number): void {
     this.slots.fill(undefined);
     this.start = 0;
     this.count = 0;
+    this.total = 0;
     this.oldest = floor;
   }
 
   push(event: E): void {
-    if (this.count === this.capacity) {
-      this.oldest = this.slots[this.start]!.revision;
-      this.slots[this.start] = event;
-      this.start = (this.start + 1) % this.capacity;
-      return;
-    }
+    if (this.count === this.capacity) this.dropOldest();
     this.slots[(this.start + this.count) % this.capacity] = event;
     this.count++;
+    this.total += event.bytes ?? 0;
+    while (this.total > this.maxBytes && this.count > 1) this.dropOldest();
   }
 
   /** The events with a revision above `revision`, oldest first. The caller checks `floor` first. */
@@ -59,6 +70,15 @@ export class EventRing<E extends { readonly revision: number }> {
     const out: E[] = [];
     for (let i = lo; i < this.count; i++) out.push(this.at(i));
     return out;
+  }
+
+  private dropOldest(): void {
+    const event = this.slots[this.start]!;
+    this.slots[this.start] = undefined;
+    this.start = (this.start + 1) % this.capacity;
+    this.count--;
+    this.total -= event.bytes ?? 0;
+    this.oldest = event.revision;
   }
 
   private at(i: number): E {

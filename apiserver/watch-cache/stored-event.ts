@@ -1,5 +1,6 @@
 import { ObjectMeta } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type { KindObject } from '../../sdk/kind-registry.js';
+import { decodedBytes, eventBytes } from './memory.js';
 import type { CacheEvent } from './types.js';
 
 /**
@@ -10,6 +11,15 @@ import type { CacheEvent } from './types.js';
  */
 export class StoredEvent<T extends KindObject> {
   readonly event: CacheEvent<T>;
+  /**
+   * Estimated memory the event keeps alive while the cache holds it (see memory.ts):
+   * `event`'s, plus the previous object's. That one is usually also the object of the
+   * key's previous event, counted there too while the cache still holds it; it is
+   * counted here as well because this event alone keeps it once that one is dropped.
+   * Not counted: the variants built for filtered watchers (viewFor), which share these
+   * objects but get encodings of their own once sent.
+   */
+  readonly bytes: number;
   private added?: CacheEvent<T>;
   private deletedPrev?: CacheEvent<T>;
 
@@ -20,8 +30,14 @@ export class StoredEvent<T extends KindObject> {
     /** For MODIFIED: the object before the change, to tell whether it matched a filter then. */
     readonly prev: T | undefined,
     readonly revision: number,
+    /** The encoded size of `object` (for DELETED: of the object's last state), as the store sent it. */
+    encoded: number,
+    /** The encoded size of `prev`. */
+    private readonly prevEncoded = 0,
   ) {
-    this.event = { type, object, revision };
+    const bytes = eventBytes(encoded);
+    this.event = { type, object, revision, bytes };
+    this.bytes = bytes + (prev === undefined ? 0 : decodedBytes(prevEncoded));
   }
 
   /**
@@ -37,7 +53,7 @@ export class StoredEvent<T extends KindObject> {
     const before = this.prev !== undefined && matches(this.prev);
     if (now && before) return this.event;
     if (now) {
-      this.added ??= { type: 'ADDED', object, revision: this.revision };
+      this.added ??= { ...this.event, type: 'ADDED' };
       return this.added;
     }
     if (before) {
@@ -45,6 +61,7 @@ export class StoredEvent<T extends KindObject> {
         type: 'DELETED',
         object: withResourceVersion(this.prev!, this.revision),
         revision: this.revision,
+        bytes: eventBytes(this.prevEncoded),
       };
       return this.deletedPrev;
     }

@@ -11,6 +11,11 @@ export interface CacheEvent<T> {
   /** The object (for DELETED: its last state) with metadata.resourceVersion set to the event's revision. */
   object: T;
   revision: number;
+  /**
+   * Estimated memory the event keeps alive while a watcher holds it: its object and the
+   * object's cached wire encoding (see memory.ts). Absent on bookmarks.
+   */
+  readonly bytes?: number;
 }
 
 export interface WatchRequest<T> {

@@ -22,6 +22,7 @@ import {
   WatchCache,
   type WatchCacheOptions,
 } from './index.js';
+import { decodedBytes, eventBytes } from './memory.js';
 
 const info = kinds.find((k) => k.kind === 'ConfigMap')!;
 const logger = createLogger('watch-cache-test', { level: 'silent' });
@@ -507,6 +508,100 @@ describe('WatchCache', () => {
       assert.deepEqual(
         (await take(resumed, 99)).map((e) => e.revision),
         Array.from({ length: 99 }, (_, i) => i + 2),
+      );
+      ac.abort();
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('bounds its history by bytes too: a watch from a revision dropped for bytes is OUT_OF_RANGE', async () => {
+    // Objects of ~10 KiB; every name has the same length, so every value the same size.
+    const big = (name: string, v = '1') => value(name, 'ns', {}, { v, blob: 'x'.repeat(10_000) });
+    const added = eventBytes(big('o0').length);
+    const modified = added + decodedBytes(big('o0').length);
+    const w = await world({ maxBytes: 5 * added });
+    try {
+      await w.start();
+      const ac = new AbortController();
+      const req = { prefix: PREFIX, sendInitialEvents: false, allowBookmarks: false, signal: ac.signal };
+      for (let i = 0; i < 10; i++) await w.store.create(keyOf('ns', `o${i}`), big(`o${i}`)); // 1..10
+      await w.cache.waitForRevision(10);
+      // Five creations fit the bound: 6..10 are kept, far below the 10,000 events of the count.
+      assert.deepEqual(w.cache.history, { events: 5, bytes: 5 * added });
+      await rejectsWithCode(
+        () => w.cache.watch({ ...req, fromRevision: 4 }),
+        Code.OUT_OF_RANGE,
+        /^too old resource version: 4 \(oldest 5\)$/,
+      );
+      assert.deepEqual(
+        (await take(w.cache.watch({ ...req, fromRevision: 5 }), 5)).map((e) => e.revision),
+        [6, 7, 8, 9, 10],
+      );
+      // A modification also weighs the previous object it keeps: it pushes out two creations.
+      const { kv } = await w.store.get(keyOf('ns', 'o9'));
+      await w.store.update(keyOf('ns', 'o9'), big('o9', '2'), kv!.modRevision); // 11
+      await w.cache.waitForRevision(11);
+      assert.ok(modified > added && modified <= 2 * added);
+      assert.deepEqual(w.cache.history, { events: 4, bytes: 3 * added + modified });
+      await rejectsWithCode(() => w.cache.watch({ ...req, fromRevision: 6 }), Code.OUT_OF_RANGE, /oldest 7/);
+      assert.deepEqual(
+        (await take(w.cache.watch({ ...req, fromRevision: 7 }), 4)).map((e) => [e.revision, e.type]),
+        [
+          [8, 'ADDED'],
+          [9, 'ADDED'],
+          [10, 'ADDED'],
+          [11, 'MODIFIED'],
+        ],
+      );
+      ac.abort();
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('drops a consumer that leaves more bytes unread than its budget, however few events', async () => {
+    const big = (name: string) => value(name, 'ns', {}, { blob: 'x'.repeat(10_000) });
+    const cost = eventBytes(big('o00').length);
+    const w = await world({ watcherBufferBytes: 10 * cost, watcherBufferLimit: 1000 });
+    try {
+      await w.start();
+      const ac = new AbortController();
+      const req = { prefix: PREFIX, sendInitialEvents: false, allowBookmarks: false, signal: ac.signal };
+      const fast = w.cache.watch(req);
+      const slow = w.cache.watch(req);
+      const fastDone = take(fast, 30);
+      await w.store.create(keyOf('ns', 'o00'), big('o00'));
+      const [first] = await take(slow, 1);
+      assert.equal(first!.revision, 1);
+      // Ten events unread are within the budget; the slow consumer is kept, and weighed.
+      for (let i = 1; i <= 10; i++) {
+        const name = `o${String(i).padStart(2, '0')}`;
+        await w.store.create(keyOf('ns', name), big(name));
+      }
+      await waitFor(() => slow.pendingBytes === 10 * cost);
+      assert.equal(slow.pending, 10);
+      assert.equal(w.cache.pendingBytes, 10 * cost, 'the fast consumer has nothing pending');
+      assert.equal(w.cache.metrics.dropped, 0);
+      // The eleventh is one too many.
+      for (let i = 11; i < 30; i++) await w.store.create(keyOf('ns', `o${i}`), big(`o${i}`));
+      assert.deepEqual(
+        (await fastDone).map((e) => e.revision),
+        Array.from({ length: 30 }, (_, i) => i + 1),
+      );
+      assert.equal(w.cache.metrics.dropped, 1);
+      assert.equal(w.cache.metrics.droppedForBytes, 1);
+      assert.equal(w.cache.metrics.watchers, 1, 'the dropped watcher is unregistered at once');
+      assert.equal(slow.pendingBytes, 0, 'what it held is let go');
+      await rejectsWithCode(
+        () => slow.next(),
+        Code.RESOURCE_EXHAUSTED,
+        /^watch fell behind \(over 0\.\d+ MiB of events unread\); resume from resourceVersion 1$/,
+      );
+      // Resuming where it said loses nothing.
+      assert.deepEqual(
+        (await take(w.cache.watch({ ...req, fromRevision: 1 }), 29)).map((e) => e.revision),
+        Array.from({ length: 29 }, (_, i) => i + 2),
       );
       ac.abort();
     } finally {

@@ -5,8 +5,9 @@ import { typesOf } from '../../sdk/kind-registry.js';
 import { apiVersionOf, type KindInfo } from '../../sdk/kinds.js';
 import type { Logger } from '../../sdk/logger.js';
 import type { Backend, Event, KeyValue, WatchBatch } from '../../store/types.js';
-import { CacheWatcher } from './cache-watcher.js';
+import { CacheWatcher, type SharedRun } from './cache-watcher.js';
 import { EventRing } from './event-ring.js';
+import { DEFAULT_WATCH_CACHE_MAX_BYTES, DEFAULT_WATCH_MAX_PENDING_BYTES, eventBytes } from './memory.js';
 import { ObjectIndex } from './object-index.js';
 import { StoredEvent, withResourceVersion } from './stored-event.js';
 import { type CacheEvent, INITIAL_EVENTS_END_ANNOTATION, type WatchRequest } from './types.js';
@@ -20,8 +21,15 @@ export interface WatchCacheOptions<T> {
   decode: (kv: KeyValue) => T;
   /** Events kept for watches that resume from a revision (default 10_000). */
   capacity?: number;
+  /**
+   * What those events may weigh, estimated from their encoded size (see memory.ts):
+   * the oldest are dropped past it as past `capacity` (default 64 MiB; 0 for no bound).
+   */
+  maxBytes?: number;
   /** Events pending per watcher before it is dropped (default 10_000). */
   watcherBufferLimit?: number;
+  /** What the events pending for a watcher may weigh before it is dropped (default 16 MiB; 0 for no bound). */
+  watcherBufferBytes?: number;
   /** Idle milliseconds before a BOOKMARK goes to watchers that allow them (default 1_000). */
   bookmarkIntervalMs?: number;
   /** Idle milliseconds before the store reports progress, so that `revision` advances (default 250). */
@@ -42,8 +50,11 @@ const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 5000;
 const DEFAULT_WAIT_MS = 3000;
 
-/** An object of the cache, with the revision it was last written at: also its initial ADDED event. */
-type Entry<T> = CacheEvent<T>;
+/**
+ * An object of the cache, with the revision it was last written at: also its initial
+ * ADDED event. `encoded` is the size of the stored value it was decoded from.
+ */
+type Entry<T> = CacheEvent<T> & { readonly encoded: number };
 
 /**
  * The apiserver's cache of one resource, as Kubernetes' cacher: one store watch per
@@ -54,15 +65,21 @@ type Entry<T> = CacheEvent<T>;
  * every watcher (so nothing handed out may be mutated). Fan-out is synchronous with
  * applying the event, which is what makes a watch's replay and its live events meet
  * with no gap and no duplicate. A watcher whose consumer lets its queue grow past the
- * limit is ended alone (RESOURCE_EXHAUSTED), costing the others nothing.
+ * limit (in events or in bytes) is ended alone (RESOURCE_EXHAUSTED), costing the others
+ * nothing. The history kept for resuming watches is bounded in events and in bytes.
  */
 export class WatchCache<T extends KindObject> {
-  readonly metrics = { watchers: 0, events: 0, dropped: 0 };
+  /**
+   * Counters: watchers open, events applied, watchers dropped for falling behind, and
+   * of those, the ones dropped for the bytes they left unread (the rest: for the count).
+   */
+  readonly metrics = { watchers: 0, events: 0, dropped: 0, droppedForBytes: 0 };
   private readonly info: KindInfo;
   private readonly backend: Backend;
   private readonly decode: (kv: KeyValue) => T;
   private readonly prefix: string;
   private readonly bufferLimit: number;
+  private readonly bufferBytes: number;
   private readonly bookmarkIntervalMs: number;
   private readonly progressIntervalMs: number;
   private readonly coalesceMs: number;
@@ -87,8 +104,13 @@ export class WatchCache<T extends KindObject> {
     this.backend = opts.backend;
     this.decode = opts.decode;
     this.prefix = `/registry/${opts.info.resource}/`;
-    this.ring = new EventRing(opts.capacity ?? 10_000);
+    this.ring = new EventRing(
+      opts.capacity ?? 10_000,
+      (opts.maxBytes ?? DEFAULT_WATCH_CACHE_MAX_BYTES) || Number.POSITIVE_INFINITY,
+    );
     this.bufferLimit = opts.watcherBufferLimit ?? 10_000;
+    this.bufferBytes =
+      (opts.watcherBufferBytes ?? DEFAULT_WATCH_MAX_PENDING_BYTES) || Number.POSITIVE_INFINITY;
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 1000;
     this.progressIntervalMs = opts.progressIntervalMs ?? 250;
     this.coalesceMs = opts.coalesceMs ?? 20;
@@ -119,6 +141,23 @@ export class WatchCache<T extends KindObject> {
     this.bookmarkTimer = setInterval(() => this.sendBookmarks(), Math.max(10, this.bookmarkIntervalMs / 2));
     this.bookmarkTimer.unref();
     void this.run(signal);
+  }
+
+  /** The resource this cache holds (`pods`). */
+  get resource(): string {
+    return this.info.resource;
+  }
+
+  /** The history kept for resuming watches: how many events, and what they weigh (see memory.ts). */
+  get history(): { events: number; bytes: number } {
+    return { events: this.ring.length, bytes: this.ring.bytes };
+  }
+
+  /** What the live events queued for the watchers and not yet sent weigh, added up (shared ones once each watcher). */
+  get pendingBytes(): number {
+    let bytes = 0;
+    for (const watcher of this.watchers) bytes += watcher.pendingBytes;
+    return bytes;
   }
 
   /** The revision the cache is current to (advanced by events and by the store's progress notifications). */
@@ -168,8 +207,9 @@ export class WatchCache<T extends KindObject> {
   /**
    * Events for one client watch. Throws OUT_OF_RANGE ("too old resource version: R
    * (oldest S)") when fromRevision is older than the events kept. A consumer that lets
-   * more than watcherBufferLimit events pile up ends with RESOURCE_EXHAUSTED ("watch
-   * fell behind; resume from resourceVersion N"); others are unaffected. The watch is
+   * more than watcherBufferLimit events, or watcherBufferBytes of them, pile up ends
+   * with RESOURCE_EXHAUSTED ("watch fell behind…; resume from resourceVersion N");
+   * others are unaffected. The watch is
    * registered by this call, so nothing written after it returns is missed; it ends
    * on `return()` (a `break` out of for-await) or when `req.signal` aborts.
    */
@@ -214,6 +254,7 @@ export class WatchCache<T extends KindObject> {
       position,
       resumeFrom,
       bufferLimit: this.bufferLimit,
+      bufferBytes: this.bufferBytes,
       onEnd: (w) => {
         req.signal.removeEventListener('abort', onAbort);
         if (this.watchers.delete(w)) this.metrics.watchers = this.watchers.size;
@@ -297,7 +338,7 @@ export class WatchCache<T extends KindObject> {
     this.index.clear();
     for (const kv of kvs) {
       const object = this.tryDecode(kv);
-      if (object) this.index.set(kv.key, { type: 'ADDED', object, revision: kv.modRevision });
+      if (object) this.index.set(kv.key, entryOf(kv, object));
     }
     this.ring.reset(revision);
     this.current = revision;
@@ -362,12 +403,18 @@ export class WatchCache<T extends KindObject> {
     this.undelivered = [];
     const now = Date.now();
     // Watchers without a filter share one run per prefix (most watch a namespace or everything).
-    const runs = new Map<string, CacheEvent<T>[]>();
-    const unfiltered = (prefix: string): readonly CacheEvent<T>[] => {
+    const runs = new Map<string, SharedRun<T>>();
+    const unfiltered = (prefix: string): SharedRun<T> => {
       let run = runs.get(prefix);
       if (run === undefined) {
-        run = [];
-        for (const stored of events) if (stored.key.startsWith(prefix)) run.push(stored.event);
+        const shared: CacheEvent<T>[] = [];
+        let bytes = 0;
+        for (const stored of events) {
+          if (!stored.key.startsWith(prefix)) continue;
+          shared.push(stored.event);
+          bytes += stored.event.bytes ?? 0;
+        }
+        run = { events: shared, bytes };
         runs.set(prefix, run);
       }
       return run;
@@ -375,8 +422,11 @@ export class WatchCache<T extends KindObject> {
     for (const watcher of this.watchers) {
       if (!watcher.offer(events, this.current, now, unfiltered)) {
         this.metrics.dropped++;
+        if (watcher.exhausted === 'bytes') this.metrics.droppedForBytes++;
         this.logger.info(
-          { prefix: watcher.prefix, limit: this.bufferLimit },
+          watcher.exhausted === 'bytes'
+            ? { prefix: watcher.prefix, limitBytes: this.bufferBytes }
+            : { prefix: watcher.prefix, limit: this.bufferLimit },
           'dropped a watch whose consumer fell behind',
         );
         continue;
@@ -385,15 +435,29 @@ export class WatchCache<T extends KindObject> {
     }
   }
 
-  /** Updates the index with one store event and builds the event clients see. */
+  /**
+   * Updates the index with one store event and builds the event clients see. Its
+   * objects are weighed by the bytes the store sent for them: the value, and the
+   * previous value (the store sends it with every change to an existing key; the size
+   * the index entry was decoded from stands in for it otherwise).
+   */
   private toStored(event: Event): StoredEvent<T> | undefined {
     const { key, modRevision } = event.kv;
-    const before = this.index.get(key)?.object;
+    const entry = this.index.get(key);
+    const before = entry?.object;
+    const prevEncoded = event.prevKv?.value.length ?? entry?.encoded ?? 0;
     if (event.type === 'delete') {
       this.index.delete(key);
       const last = before ?? (event.prevKv && this.tryDecode(event.prevKv));
       if (!last) return undefined;
-      return new StoredEvent(key, 'DELETED', withResourceVersion(last, modRevision), undefined, modRevision);
+      return new StoredEvent(
+        key,
+        'DELETED',
+        withResourceVersion(last, modRevision),
+        undefined,
+        modRevision,
+        prevEncoded,
+      );
     }
     const object = this.tryDecode(event.kv);
     if (!object) {
@@ -401,11 +465,12 @@ export class WatchCache<T extends KindObject> {
       this.index.delete(key);
       return undefined;
     }
-    this.index.set(key, { type: 'ADDED', object, revision: modRevision });
+    this.index.set(key, entryOf(event.kv, object));
+    const encoded = event.kv.value.length;
     const created = !event.prevKv || event.kv.version === 1;
-    if (created) return new StoredEvent(key, 'ADDED', object, undefined, modRevision);
+    if (created) return new StoredEvent(key, 'ADDED', object, undefined, modRevision, encoded);
     const prev = before ?? (event.prevKv && this.tryDecode(event.prevKv));
-    return new StoredEvent(key, 'MODIFIED', object, prev, modRevision);
+    return new StoredEvent(key, 'MODIFIED', object, prev, modRevision, encoded, prevEncoded);
   }
 
   private tryDecode(kv: KeyValue): T | undefined {
@@ -465,6 +530,11 @@ export class WatchCache<T extends KindObject> {
       watcher.fail(ApiError.unavailable(`the ${this.info.resource} watch cache is stopping`));
     }
   }
+}
+
+function entryOf<T>(kv: KeyValue, object: T): Entry<T> {
+  const encoded = kv.value.length;
+  return { type: 'ADDED', object, revision: kv.modRevision, bytes: eventBytes(encoded), encoded };
 }
 
 /** Backoff before the n-th retry (n >= 1): 50 ms doubling up to 5 s. */
