@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Event } from '../gen/wheelhouse/core/v1/event.js';
+import { ObjectMeta } from '../gen/wheelhouse/meta/v1/meta.js';
+import type { KindObject } from '../kind-registry.js';
+import { createEventRecorder } from './event-recorder.js';
+import type { EventSink } from './event-sink.js';
+
+function memorySink(opts: { delayMs?: number } = {}) {
+  const events = new Map<string, Event>();
+  const calls: string[] = [];
+  let rv = 0;
+  const wait = () => new Promise((r) => setTimeout(r, opts.delayMs ?? 0));
+  const sink: EventSink = {
+    async create(e) {
+      await wait();
+      calls.push(`create ${e.reason}`);
+      const stored = { ...e, metadata: { ...e.metadata!, resourceVersion: String(++rv) } };
+      events.set(e.metadata!.name, stored);
+      return stored;
+    },
+    async update(e) {
+      await wait();
+      calls.push(`update ${e.reason} ${e.count}`);
+      if (!events.has(e.metadata!.name)) throw new Error('not found');
+      const stored = { ...e, metadata: { ...e.metadata!, resourceVersion: String(++rv) } };
+      events.set(e.metadata!.name, stored);
+      return stored;
+    },
+  };
+  return { sink, events, calls };
+}
+
+const pod = (name: string, namespace = 'default'): KindObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: ObjectMeta.create({ name, namespace, uid: `uid-${name}` }),
+});
+
+describe('event recorder', () => {
+  test('an event names its object, reason, source and reporter', async () => {
+    const { sink, events } = memorySink();
+    const recorder = createEventRecorder(sink, { component: 'default-scheduler', instance: 'host-1' });
+    recorder.event(pod('web'), 'Normal', 'Scheduled', 'Successfully assigned default/web to node-1');
+    await recorder.flush();
+    const [e] = [...events.values()];
+    assert.ok(e);
+    assert.equal(e.metadata?.namespace, 'default');
+    assert.match(e.metadata?.name ?? '', /^web\.[0-9a-f]+$/);
+    assert.deepEqual(
+      { kind: e.involvedObject?.kind, name: e.involvedObject?.name, uid: e.involvedObject?.uid },
+      { kind: 'Pod', name: 'web', uid: 'uid-web' },
+    );
+    assert.equal(e.reason, 'Scheduled');
+    assert.equal(e.type, 'Normal');
+    assert.equal(e.count, 1);
+    assert.deepEqual(e.source, { component: 'default-scheduler', host: 'host-1' });
+    assert.equal(e.reportingComponent, 'default-scheduler');
+    assert.equal(e.reportingInstance, 'host-1');
+  });
+
+  test('a repeat of the same reason and message on the same object bumps count and lastTimestamp', async () => {
+    const { sink, events, calls } = memorySink();
+    let t = Date.parse('2026-01-01T00:00:00Z');
+    const recorder = createEventRecorder(sink, { component: 'kubelet', now: () => new Date(t) });
+    for (let i = 0; i < 3; i++) {
+      t += 1000;
+      recorder.event(pod('web'), 'Warning', 'BackOff', 'Back-off restarting failed container');
+    }
+    recorder.event(pod('web'), 'Warning', 'BackOff', 'a different message');
+    recorder.event(pod('api'), 'Warning', 'BackOff', 'Back-off restarting failed container');
+    await recorder.flush();
+    assert.deepEqual(calls, [
+      'create BackOff',
+      'update BackOff 2',
+      'update BackOff 3',
+      'create BackOff',
+      'create BackOff',
+    ]);
+    const web = [...events.values()].find((e) => e.involvedObject?.name === 'web' && e.count === 3);
+    assert.ok(web);
+    assert.equal(web.firstTimestamp?.toISOString(), '2026-01-01T00:00:01.000Z');
+    assert.equal(web.lastTimestamp?.toISOString(), '2026-01-01T00:00:03.000Z');
+    assert.equal(events.size, 3);
+  });
+
+  test('an aggregated Event that is gone is created anew', async () => {
+    const { sink, events, calls } = memorySink();
+    const recorder = createEventRecorder(sink, { component: 'kubelet' });
+    recorder.event(pod('web'), 'Normal', 'Pulled', 'image present');
+    await recorder.flush();
+    events.clear();
+    recorder.event(pod('web'), 'Normal', 'Pulled', 'image present');
+    await recorder.flush();
+    assert.deepEqual(calls, ['create Pulled', 'update Pulled 2', 'create Pulled']);
+    assert.equal([...events.values()][0]?.count, 1);
+  });
+
+  test('never blocks the caller, and drops past the queue size', async () => {
+    const { sink, events } = memorySink({ delayMs: 20 });
+    const recorder = createEventRecorder(sink, { component: 'c', queueSize: 5, burst: 1000 });
+    const t0 = performance.now();
+    for (let i = 0; i < 50; i++) recorder.event(pod(`p${i}`), 'Normal', 'Created', `created ${i}`);
+    assert.ok(performance.now() - t0 < 15, 'event() returned before any write finished');
+    await recorder.flush();
+    assert.equal(events.size + recorder.dropped, 50);
+    assert.ok(recorder.dropped >= 40, `dropped ${recorder.dropped}`);
+  });
+
+  test('a per-object rate limit: burst, then one every 1/qps seconds', async () => {
+    const { sink, events } = memorySink();
+    let t = 0;
+    const recorder = createEventRecorder(sink, { component: 'c', burst: 3, qps: 1, now: () => new Date(t) });
+    for (let i = 0; i < 10; i++) recorder.event(pod('noisy'), 'Warning', `R${i}`, 'm');
+    recorder.event(pod('quiet'), 'Normal', 'Q', 'm');
+    assert.equal(recorder.dropped, 7);
+    t += 1000;
+    recorder.event(pod('noisy'), 'Warning', 'later', 'm');
+    recorder.event(pod('noisy'), 'Warning', 'later2', 'm');
+    await recorder.flush();
+    assert.equal(recorder.dropped, 8);
+    assert.equal(events.size, 5);
+  });
+
+  test('long messages are cut at 1 KiB', async () => {
+    const { sink, events } = memorySink();
+    const recorder = createEventRecorder(sink, { component: 'c' });
+    recorder.event(pod('web'), 'Warning', 'Failed', 'x'.repeat(5000));
+    await recorder.flush();
+    const message = [...events.values()][0]?.message ?? '';
+    assert.ok(Buffer.byteLength(message) <= 1024);
+    assert.ok(message.endsWith('...'));
+  });
+});

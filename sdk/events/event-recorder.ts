@@ -1,0 +1,200 @@
+/**
+ * Records Events about objects, as client-go's event broadcaster and correlator do:
+ *
+ * - Never blocks the caller: `event()` queues and returns; one background loop writes.
+ *   When the queue is full the event is dropped (and counted), so a flood of events
+ *   cannot take the component's memory.
+ * - Aggregation: the same type, reason and message about the same object again updates
+ *   the first Event (`count` + 1, `lastTimestamp` now) instead of creating another.
+ * - A per-object rate limit (a token bucket, 25 at once then one every 5 minutes by
+ *   default) keeps one misbehaving object from filling the store.
+ * - Events carry `source.component`/`source.host` and `reportingComponent`/`reportingInstance`.
+ */
+import { hostname } from 'node:os';
+import type { Event } from '../gen/wheelhouse/core/v1/event.js';
+import { Event as EventFns } from '../gen/wheelhouse/core/v1/event.js';
+import type { ObjectReference } from '../gen/wheelhouse/meta/v1/meta.js';
+import type { KindObject } from '../kind-registry.js';
+import type { Logger } from '../logger.js';
+import type { EventSink } from './event-sink.js';
+import { TokenBucket } from './token-bucket.js';
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventRecorderOptions {
+  /** `source.component` and `reportingComponent` (`default-scheduler`, `kubelet`). */
+  readonly component: string;
+  /** `source.host` and `reportingInstance`; the host name by default. */
+  readonly instance?: string;
+  readonly logger?: Logger;
+  /** Events waiting to be written before new ones are dropped (default 1000). */
+  readonly queueSize?: number;
+  /** Per object: events at once (default 25) and refill rate per second (default 1/300). */
+  readonly burst?: number;
+  readonly qps?: number;
+  /** Distinct (object, type, reason, message) remembered for aggregation (default 4096). */
+  readonly cacheSize?: number;
+  readonly now?: () => Date;
+}
+
+export interface EventRecorder {
+  /** Records an event about `obj`; returns at once. */
+  event(
+    obj: KindObject,
+    type: EventType,
+    reason: string,
+    message: string,
+    opts?: { action?: string; related?: KindObject },
+  ): void;
+  /** Resolves once every queued event has been written (or given up on). */
+  flush(): Promise<void>;
+  /** Events dropped because the queue was full or the object over its rate. */
+  readonly dropped: number;
+}
+
+/** Kubernetes caps an Event's message at 1 KiB. */
+const maxMessageBytes = 1024;
+
+export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions): EventRecorder {
+  const instance = opts.instance ?? hostname();
+  const queueSize = opts.queueSize ?? 1000;
+  const burst = opts.burst ?? 25;
+  const qps = opts.qps ?? 1 / 300;
+  const cacheSize = opts.cacheSize ?? 4096;
+  const now = opts.now ?? (() => new Date());
+  const queue: Event[] = [];
+  /** Aggregation key → the Event last written for it (Map order: least recently used first). */
+  const written = new Map<string, Event>();
+  const buckets = new Map<string, TokenBucket>();
+  let dropped = 0;
+  let sequence = 0;
+  let draining: Promise<void> | undefined;
+
+  const remember = (key: string, event: Event) => {
+    written.delete(key);
+    written.set(key, event);
+    if (written.size > cacheSize) written.delete(written.keys().next().value as string);
+  };
+
+  const bucketFor = (objectKey: string) => {
+    let bucket = buckets.get(objectKey);
+    if (!bucket) {
+      if (buckets.size >= cacheSize) {
+        for (const [k, b] of buckets) if (b.full()) buckets.delete(k);
+      }
+      bucket = new TokenBucket(qps, burst, () => now().getTime());
+      buckets.set(objectKey, bucket);
+    }
+    return bucket;
+  };
+
+  const write = async (event: Event) => {
+    const key = aggregationKey(event);
+    const previous = written.get(key);
+    if (previous) {
+      const repeat: Event = {
+        ...previous,
+        count: previous.count + 1,
+        lastTimestamp: event.lastTimestamp,
+      };
+      try {
+        remember(key, await sink.update(repeat));
+        return;
+      } catch (err) {
+        // Gone (expired, deleted) or changed by someone else: start a new Event.
+        opts.logger?.debug({ err, reason: event.reason }, 'could not update an aggregated event');
+        written.delete(key);
+      }
+    }
+    try {
+      remember(key, await sink.create(event));
+    } catch (err) {
+      opts.logger?.warn(
+        { err, reason: event.reason, object: event.involvedObject?.name },
+        'could not record event',
+      );
+    }
+  };
+
+  const drain = async () => {
+    while (queue.length > 0) await write(queue.shift()!);
+    draining = undefined;
+  };
+
+  return {
+    get dropped() {
+      return dropped;
+    },
+    event(obj, type, reason, message, extra = {}) {
+      const ref = referenceOf(obj);
+      if (
+        !bucketFor(`${ref.kind}/${ref.namespace}/${ref.name}/${ref.uid}`).tryTake() ||
+        queue.length >= queueSize
+      ) {
+        dropped++;
+        return;
+      }
+      const at = now();
+      queue.push(
+        EventFns.fromPartial({
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: {
+            // Kubernetes names an Event `<object>.<nanoseconds in hex>`; the sequence keeps them apart within a millisecond.
+            name: `${ref.name}.${(BigInt(at.getTime()) * 1_000_000n + BigInt(sequence++ % 1_000_000)).toString(16)}`,
+            namespace: ref.namespace || 'default',
+          },
+          involvedObject: ref,
+          reason,
+          message: truncate(message),
+          source: { component: opts.component, host: instance },
+          firstTimestamp: at,
+          lastTimestamp: at,
+          eventTime: at,
+          count: 1,
+          type,
+          action: extra.action ?? '',
+          ...(extra.related ? { related: referenceOf(extra.related) } : {}),
+          reportingComponent: opts.component,
+          reportingInstance: instance,
+        }),
+      );
+      draining ??= drain();
+    },
+    flush: () => draining ?? Promise.resolve(),
+  };
+}
+
+export function referenceOf(obj: KindObject): ObjectReference {
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    namespace: obj.metadata?.namespace ?? '',
+    name: obj.metadata?.name ?? '',
+    uid: obj.metadata?.uid ?? '',
+    resourceVersion: obj.metadata?.resourceVersion ?? '',
+    fieldPath: '',
+  };
+}
+
+function aggregationKey(event: Event): string {
+  const o = event.involvedObject;
+  return [
+    o?.kind,
+    o?.namespace,
+    o?.name,
+    o?.uid,
+    event.type,
+    event.reason,
+    event.message,
+    event.source?.component,
+  ].join('\0');
+}
+
+function truncate(message: string): string {
+  if (Buffer.byteLength(message) <= maxMessageBytes) return message;
+  return `${Buffer.from(message)
+    .subarray(0, maxMessageBytes - 3)
+    .toString()
+    .replace(/\uFFFD$/, '')}...`;
+}
