@@ -22,6 +22,7 @@ import { TokenFileAuthenticator } from './auth/token-file.js';
 import { X509Authenticator } from './auth/x509.js';
 import { createApiServer } from './server.js';
 import type { KubeletClientTls } from './services/pod-logs.js';
+import { parseByteSize, parseWatchCacheMaxBytes } from './watch-cache/index.js';
 
 const flags = {
   'store-servers': { type: 'string', default: '127.0.0.1:2379' },
@@ -48,6 +49,8 @@ const flags = {
   'service-account-issuer': { type: 'string', default: defaultServiceAccountIssuer },
   'api-audiences': { type: 'string', default: '' },
   'watch-cache-sizes': { type: 'string', default: '' },
+  'watch-cache-max-bytes': { type: 'string', default: '64Mi' },
+  'watch-max-pending-bytes': { type: 'string', default: '16Mi' },
   'event-ttl': { type: 'string', default: '1h' },
   'watch-batch-window': { type: 'string', default: '20ms' },
   'metrics-bind-address': { type: 'string', default: '' },
@@ -82,6 +85,10 @@ const usage = `Usage: wheelhouse apiserver [flags]
   --service-account-issuer URL     the tokens' issuer (default ${defaultServiceAccountIssuer})
   --api-audiences LIST             audiences tokens must name (comma-separated; default: the issuer)
   --watch-cache-sizes LIST         resource#size,... events kept per resource for resuming watches
+  --watch-cache-max-bytes LIST     SIZE[,resource#SIZE,...] what those events may weigh per resource
+                                   (estimated; default 64Mi; 0 for no byte bound)
+  --watch-max-pending-bytes SIZE   what one watch may leave unread before it is ended
+                                   (estimated; default 16Mi; 0 for no byte bound)
   --event-ttl DURATION             how long Events are kept (default 1h; e.g. 30m, 2h, 90s)
   --watch-batch-window DURATION    after a change goes out to watches, later ones wait until this
                                    much time has passed and then go out together (default 20ms; 0 off)
@@ -208,6 +215,11 @@ export async function runApiserver(argv: string[]): Promise<void> {
       .map((p) => p.trim())
       .filter((p) => p !== ''),
     watchCacheSizes: parseWatchCacheSizes(values['watch-cache-sizes'] ?? ''),
+    watchCacheMaxBytes: parseWatchCacheMaxBytes(values['watch-cache-max-bytes'] ?? ''),
+    watchMaxPendingBytes: parseByteSize(
+      values['watch-max-pending-bytes'] ?? '16Mi',
+      '--watch-max-pending-bytes',
+    ),
     eventTtlSeconds: parseDuration(values['event-ttl'] ?? '1h'),
     watchBatchWindowMs: parseDurationMs(values['watch-batch-window'] ?? '20ms'),
     metrics,

@@ -39,7 +39,7 @@ import { createPodLogs, type KubeletClientTls } from './services/pod-logs.js';
 import { RequestGate } from './services/request.js';
 import { ObjectStore } from './storage/object-store.js';
 import type { StoreAccess } from './storage/store-access.js';
-import { WatchCache } from './watch-cache/index.js';
+import { registerWatchCacheMetrics, WatchCache, type WatchCacheMaxBytes } from './watch-cache/index.js';
 
 export interface ApiServerOptions {
   store: StoreAccess;
@@ -54,6 +54,10 @@ export interface ApiServerOptions {
   admissionPlugins: readonly string[];
   /** Events kept per resource for resuming watches, by resource name; others get the default. */
   watchCacheSizes?: ReadonlyMap<string, number>;
+  /** What each resource's history may weigh (WatchCacheOptions.maxBytes; default 64 MiB each). */
+  watchCacheMaxBytes?: WatchCacheMaxBytes;
+  /** What the events one watch leaves unread may weigh (WatchCacheOptions.watcherBufferBytes; default 16 MiB). */
+  watchMaxPendingBytes?: number;
   /** See WatchCacheOptions.coalesceMs (default 20). */
   watchBatchWindowMs?: number;
   eventTtlSeconds: number;
@@ -90,6 +94,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
         backend: opts.store as Backend,
         decode: (kv) => store.decode(kv),
         capacity: opts.watchCacheSizes?.get(info.resource) ?? 10_000,
+        ...(opts.watchCacheMaxBytes
+          ? {
+              maxBytes:
+                opts.watchCacheMaxBytes.byResource.get(info.resource) ?? opts.watchCacheMaxBytes.defaultBytes,
+            }
+          : {}),
+        ...(opts.watchMaxPendingBytes !== undefined ? { watcherBufferBytes: opts.watchMaxPendingBytes } : {}),
         ...(opts.watchBatchWindowMs !== undefined ? { coalesceMs: opts.watchBatchWindowMs } : {}),
         logger: opts.logger,
       }),
@@ -123,6 +134,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   }
 
   await Promise.all([...caches.values()].map((c) => c.start(lifetime.signal)));
+  if (opts.metrics) registerWatchCacheMetrics(opts.metrics, caches.values());
 
   // Tokens are bound to their ServiceAccount's uid: read through the watch cache on every use.
   opts.serviceAccountTokens?.authenticator?.connect(
