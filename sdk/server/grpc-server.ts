@@ -19,6 +19,12 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Registry } from 'prom-client';
 import { toServiceError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import {
+  type ConnectionLimits,
+  connectionChannelOptions,
+  defaultConnectionLimits,
+  limitConnectionSetup,
+} from './connection-limits.js';
 import { apiDescriptors, type DescriptorIndex } from './descriptors.js';
 import { setInternalErrorSink } from './handlers.js';
 import { grpcMetrics } from './metrics.js';
@@ -60,6 +66,8 @@ export interface GrpcServerOptions<P = unknown> {
   descriptors?: DescriptorIndex;
   /** Called once per call with its final status (for audit logs). */
   onCallEnd?: (end: CallEnd) => void;
+  /** Setup, idle and keepalive limits on connections (see connection-limits.ts for the defaults). */
+  connections?: ConnectionLimits;
 }
 
 /** The end of one call, as the server saw it. */
@@ -93,14 +101,19 @@ export class GrpcServer {
     this.server = new Server({
       'grpc.max_receive_message_length': max,
       'grpc.max_send_message_length': max,
-      'grpc.keepalive_time_ms': 30_000,
-      'grpc.keepalive_timeout_ms': 10_000,
+      ...connectionChannelOptions(opts.connections),
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 5_000,
       // No channelz service is served: its per-call and per-message bookkeeping is pure cost.
       'grpc.enable_channelz': 0,
       interceptors: [this.interceptor()],
     });
+    const metrics = opts.registry ? grpcMetrics(opts.registry) : undefined;
+    limitConnectionSetup(
+      this.server,
+      opts.connections?.setupTimeoutMs ?? defaultConnectionLimits.setupTimeoutMs,
+      () => metrics?.setupTimeouts.inc(),
+    );
     this.health.addToServer(this.server);
     this.services.push('grpc.health.v1.Health');
     const index = opts.descriptors ?? apiDescriptors();
@@ -127,6 +140,9 @@ export class GrpcServer {
     this.port = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port)));
     });
+    // Certificate-provider credentials reach the listener on the immediates queued while it was
+    // bound; grpc-js drops connections that arrive before. Resolve once they have run.
+    await new Promise((resolve) => setImmediate(resolve));
     this.opts.logger.info(
       { address, port: this.port, tls: this.opts.tls !== undefined },
       'gRPC server listening',

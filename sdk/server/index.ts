@@ -1,3 +1,4 @@
+export { type ConnectionLimits, defaultConnectionLimits } from './connection-limits.js';
 export { apiDescriptors, type DescriptorIndex } from './descriptors.js';
 export { type FramedWriter, framedWriter } from './framed-writer.js';
 export {

@@ -10,6 +10,8 @@ export interface GrpcMetrics {
   started: Counter<'grpc_service' | 'grpc_method' | 'grpc_type'>;
   handled: Counter<'grpc_service' | 'grpc_method' | 'grpc_type' | 'grpc_code'>;
   latency: Histogram<'grpc_service' | 'grpc_method' | 'grpc_type'>;
+  /** Connections destroyed for not finishing their TLS handshake and HTTP/2 preface in time. */
+  setupTimeouts: Counter;
 }
 
 const perRegistry = new WeakMap<Registry, GrpcMetrics>();
@@ -44,6 +46,11 @@ export function grpcMetrics(registry: Registry): GrpcMetrics {
         help: 'Time from the start of an RPC to its status.',
         labelNames: ['grpc_service', 'grpc_method', 'grpc_type'],
         buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        registers: [registry],
+      }),
+      setupTimeouts: new Counter({
+        name: 'grpc_server_connection_setup_timeouts_total',
+        help: 'Connections closed for not finishing the TLS handshake and the HTTP/2 preface in time.',
         registers: [registry],
       }),
     };
