@@ -5,22 +5,17 @@
  * the method and field names follow from the KindInfo; errors come back as
  * ApiErrors with their field causes.
  */
-import {
-  type CallOptions,
-  type ChannelCredentials,
-  type ChannelOptions,
-  type Client,
-  type ClientReadableStream,
-  Metadata,
-  type ServiceError,
-} from '@grpc/grpc-js';
-import type { LoadedClientConfig } from '../client-config.js';
-import { channelCredentials, channelOptions } from '../credentials.js';
-import { fromServiceError } from '../errors.js';
+import { type CallOptions, type ClientReadableStream, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Backoff, sleep } from '../backoff.js';
+import { ApiError, Code, fromServiceError } from '../errors.js';
 import type { DeleteOptions, ListMeta, ListOptions } from '../gen/wheelhouse/meta/v1/meta.js';
 import { WatchEventType } from '../gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, typesOf } from '../kind-registry.js';
 import { fieldOf, type KindInfo, pluralOf } from '../kinds.js';
+import { ChannelPool } from './channel-pool.js';
+import type { Connection } from './connection.js';
+
+export { type Connection, connectionFor } from './connection.js';
 
 export { WatchEventType };
 
@@ -41,6 +36,10 @@ export interface ApiClient {
   /** One page; `namespace` '' lists every namespace. */
   list(info: KindInfo, namespace: string, options?: Partial<ListOptions>): Promise<ObjectList>;
   update(info: KindInfo, object: KindObject, opts?: { dryRun?: boolean }): Promise<KindObject>;
+  /** The status subresource: only status changes. */
+  updateStatus(info: KindInfo, object: KindObject): Promise<KindObject>;
+  /** Any other unary method of the kind's service (`bindPod`, `getDeploymentScale`), by its client name. */
+  call(info: KindInfo, method: string, request: object): Promise<Record<string, unknown>>;
   delete(
     info: KindInfo,
     namespace: string,
@@ -57,8 +56,10 @@ export interface ApiClient {
   close(): void;
 }
 
-/** Unary calls give up after this long; watches have no deadline. */
-const CALL_TIMEOUT_MS = 30_000;
+/** Unary calls give up after this long unless told otherwise; watches have no deadline. */
+export const CALL_TIMEOUT_MS = 30_000;
+/** Tries of an idempotent call (reads) that finds the apiserver UNAVAILABLE. */
+const READ_ATTEMPTS = 4;
 
 type UnaryMethod = (
   request: unknown,
@@ -72,41 +73,57 @@ type StreamMethod = (
   options: CallOptions,
 ) => ClientReadableStream<unknown>;
 
-/** The connection settings for a client: where and how to connect. */
-export interface Connection {
-  readonly address: string;
-  readonly credentials: ChannelCredentials;
-  readonly options: ChannelOptions;
+export interface ApiClientOptions {
+  /** Deadline of each unary call (default 30 s). */
+  readonly timeoutMs?: number;
 }
 
-export function connectionFor(config: LoadedClientConfig): Connection {
-  return { address: config.server, credentials: channelCredentials(config), options: channelOptions(config) };
-}
-
-export function createApiClient(connection: Connection): ApiClient {
-  const clients = new Map<string, Client>();
-  const clientOf = (info: KindInfo): Client => {
-    let client = clients.get(info.kind);
-    if (!client) {
-      client = new (typesOf(info).client)(connection.address, connection.credentials, connection.options);
-      clients.set(info.kind, client);
-    }
-    return client;
-  };
-  const method = (info: KindInfo, name: string): ((...args: never[]) => unknown) => {
-    const client = clientOf(info) as unknown as Record<string, unknown>;
+/**
+ * A client over one channel per apiserver endpoint, shared by every kind. Every unary
+ * call has a deadline. A call that finds its endpoint UNAVAILABLE moves the client to
+ * the next endpoint; reads (get, list) are then tried again with jittered backoff,
+ * while writes fail (the server may have applied them) and the caller decides.
+ */
+export function createApiClient(connection: Connection, opts: ApiClientOptions = {}): ApiClient {
+  const pool = new ChannelPool(connection);
+  const timeoutMs = opts.timeoutMs ?? CALL_TIMEOUT_MS;
+  const method = (info: KindInfo, name: string, index: number): ((...args: never[]) => unknown) => {
+    const client = pool.client(typesOf(info).client, info.kind, index) as unknown as Record<string, unknown>;
     const fn = client[name];
     if (typeof fn !== 'function') throw new Error(`the ${info.kind} client has no method ${name}`);
     return (fn as (...args: never[]) => unknown).bind(client);
   };
-  const unary = (info: KindInfo, name: string, request: object): Promise<Record<string, unknown>> =>
-    new Promise((resolve, reject) => {
-      const call = method(info, name) as unknown as UnaryMethod;
-      call(request, new Metadata(), { deadline: Date.now() + CALL_TIMEOUT_MS }, (err, response) => {
+  const once = (info: KindInfo, name: string, request: object, deadline: number, index: number) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const call = method(info, name, index) as unknown as UnaryMethod;
+      call(request, new Metadata(), { deadline }, (err, response) => {
         if (err) reject(fromServiceError(err));
         else resolve((response ?? {}) as Record<string, unknown>);
       });
     });
+  const unary = async (
+    info: KindInfo,
+    name: string,
+    request: object,
+    idempotent = false,
+  ): Promise<Record<string, unknown>> => {
+    const deadline = Date.now() + timeoutMs;
+    const backoff = new Backoff({ initialMs: 100, maxMs: 2_000 });
+    // A write is not tried again: the server may have applied it before the connection broke.
+    const attempts = idempotent ? READ_ATTEMPTS : 1;
+    for (let attempt = 1; ; attempt++) {
+      const index = pool.current;
+      try {
+        return await once(info, name, request, deadline, index);
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.code !== Code.UNAVAILABLE) throw err;
+        pool.failover(index);
+        const delay = backoff.next();
+        if (attempt >= attempts || Date.now() + delay >= deadline) throw err;
+        await sleep(delay);
+      }
+    }
+  };
   // Cluster-scoped kinds have no namespace field; the encoder would ignore it, but
   // leaving it out keeps requests honest.
   const scope = (info: KindInfo, namespace: string) => (info.namespaced ? { namespace } : {});
@@ -125,23 +142,34 @@ export function createApiClient(connection: Connection): ApiClient {
       return objectOf(info, response);
     },
     async get(info, namespace, name) {
-      const response = await unary(info, `get${info.kind}`, {
-        ...scope(info, namespace),
-        name,
-        resourceVersion: '',
-      });
+      const response = await unary(
+        info,
+        `get${info.kind}`,
+        { ...scope(info, namespace), name, resourceVersion: '' },
+        true,
+      );
       return objectOf(info, response);
     },
     async list(info, namespace, options = {}) {
-      const response = await unary(info, `list${pluralOf(info)}`, {
-        ...scope(info, namespace),
-        options: listOptions(options),
-      });
+      const response = await unary(
+        info,
+        `list${pluralOf(info)}`,
+        { ...scope(info, namespace), options: listOptions(options) },
+        true,
+      );
       return {
         metadata: response.metadata as ListMeta | undefined,
         items: (response.items ?? []) as KindObject[],
       };
     },
+    async updateStatus(info, object) {
+      const response = await unary(info, `update${info.kind}Status`, {
+        [fieldOf(info)]: object,
+        dryRun: false,
+      });
+      return objectOf(info, response);
+    },
+    call: (info, name, request) => unary(info, name, request),
     async update(info, object, opts = {}) {
       const response = await unary(info, `update${info.kind}`, {
         [fieldOf(info)]: object,
@@ -162,16 +190,13 @@ export function createApiClient(connection: Connection): ApiClient {
       return objectOf(info, response);
     },
     watch(info, namespace, options, signal) {
-      const call = method(info, `watch${pluralOf(info)}`) as unknown as StreamMethod;
+      const call = method(info, `watch${pluralOf(info)}`, pool.current) as unknown as StreamMethod;
       return watchEvents(
         call({ ...scope(info, namespace), options: listOptions(options) }, new Metadata(), {}),
         signal,
       );
     },
-    close() {
-      for (const client of clients.values()) client.close();
-      clients.clear();
-    },
+    close: () => pool.close(),
   };
 }
 

@@ -35,7 +35,7 @@ export interface FakeApiserver {
   /** Objects by `<kind>/<namespace>/<name>`. */
   readonly objects: Map<string, KindObject>;
   /** Every request received, by method name (`updatePod`), in order. */
-  readonly requests: { method: string; request: Request }[];
+  readonly requests: { method: string; request: Request; userAgent: string }[];
   /** Runs before each update is applied; throw an ApiError to fail it. */
   beforeUpdate?: (object: KindObject) => void;
   /** Stores an object as if another client had created it; returns the stored copy. */
@@ -46,7 +46,9 @@ export interface FakeApiserver {
 export async function startFakeApiserver(served: readonly KindInfo[]): Promise<FakeApiserver> {
   const server = new Server();
   const objects = new Map<string, KindObject>();
-  const requests: { method: string; request: Request }[] = [];
+  const requests: { method: string; request: Request; userAgent: string }[] = [];
+  const userAgentOf = (call: { metadata: { get(key: string): unknown[] } }) =>
+    String(call.metadata.get('user-agent')[0] ?? '');
   const watchers = new Set<Watcher>();
   let revision = 100;
   let uid = 0;
@@ -92,7 +94,7 @@ export async function startFakeApiserver(served: readonly KindInfo[]): Promise<F
     const unary =
       (method: string, fn: (request: Request) => Request) =>
       (call: ServerUnaryCall<Request, Request>, callback: Callback) => {
-        requests.push({ method, request: call.request });
+        requests.push({ method, request: call.request, userAgent: userAgentOf(call) });
         try {
           callback(null, fn(call.request));
         } catch (err) {
@@ -192,7 +194,11 @@ export async function startFakeApiserver(served: readonly KindInfo[]): Promise<F
         return { [field]: current };
       }),
       [`watch${pluralOf(info)}`]: (call: ServerWritableStream<Request, Request>) => {
-        requests.push({ method: `watch${pluralOf(info)}`, request: call.request });
+        requests.push({
+          method: `watch${pluralOf(info)}`,
+          request: call.request,
+          userAgent: userAgentOf(call),
+        });
         const watcher: Watcher = {
           info,
           namespace: String(call.request.namespace ?? ''),

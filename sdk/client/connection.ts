@@ -1,0 +1,46 @@
+/**
+ * How a process reaches the apiserver: its endpoints (several replicas may serve the
+ * same cluster: `server: a:6443,b:6443`), the credentials of its client config, and
+ * channel options naming the component in every call's user agent.
+ */
+import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
+import type { ClientConfig } from '../client-config.js';
+import { channelCredentials, channelOptions } from '../credentials.js';
+
+export interface Connection {
+  /** `host:port` of each apiserver, in order of preference. */
+  readonly endpoints: readonly string[];
+  /** The first endpoint. */
+  readonly address: string;
+  readonly credentials: ChannelCredentials;
+  readonly options: ChannelOptions;
+}
+
+export interface ConnectionOptions {
+  /** Named in the user agent (`wheelhouse-scheduler/0.1.0`); `whctl` by default. */
+  readonly component?: string;
+}
+
+export const CLIENT_VERSION = '0.1.0';
+
+export function endpointsOf(server: string): string[] {
+  const endpoints = server
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (endpoints.length === 0) throw new Error('the client config names no server');
+  return endpoints;
+}
+
+export function connectionFor(config: ClientConfig, opts: ConnectionOptions = {}): Connection {
+  const endpoints = endpointsOf(config.server);
+  return {
+    endpoints,
+    address: endpoints[0]!,
+    credentials: channelCredentials(config),
+    options: {
+      ...channelOptions(config),
+      'grpc.primary_user_agent': `wheelhouse-${opts.component ?? 'whctl'}/${CLIENT_VERSION}`,
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { credentials, getClientChannel } from '@grpc/grpc-js';
+import { ApiError, Code } from '../errors.js';
+import { ObjectMeta } from '../gen/wheelhouse/meta/v1/meta.js';
+import { type KindObject, typesOf } from '../kind-registry.js';
+import { resolveResource } from '../kinds.js';
+import { type FakeApiserver, startFakeApiserver } from '../testing/fake-apiserver.js';
+import { ChannelPool } from './channel-pool.js';
+import { type Connection, endpointsOf } from './connection.js';
+import { createApiClient } from './dynamic-client.js';
+
+const pods = resolveResource('pods')!;
+const nodes = resolveResource('nodes')!;
+
+/** A loopback port nothing listens on. */
+async function deadPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return `127.0.0.1:${port}`;
+}
+
+function plaintext(endpoints: string[], component = 'test-component'): Connection {
+  return {
+    endpoints,
+    address: endpoints[0]!,
+    credentials: credentials.createInsecure(),
+    options: { 'grpc.primary_user_agent': `wheelhouse-${component}/0.1.0` },
+  };
+}
+
+const pod = (name: string): KindObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: ObjectMeta.create({ name, namespace: 'default' }),
+});
+
+describe('dynamic client', () => {
+  let api: FakeApiserver;
+  before(async () => {
+    api = await startFakeApiserver([pods, nodes]);
+  });
+  after(() => api.stop());
+
+  test('endpoints come from a comma-separated server', () => {
+    assert.deepEqual(endpointsOf('a:1, b:2,'), ['a:1', 'b:2']);
+    assert.throws(() => endpointsOf(' '), /no server/);
+  });
+
+  test('every call names the component in its user agent', async () => {
+    const client = createApiClient(plaintext([api.address], 'scheduler'));
+    try {
+      await client.create(pods, pod('ua'));
+      await client.list(nodes, '');
+      const agents = api.requests.map((r) => r.userAgent);
+      assert.ok(agents.length >= 2);
+      for (const a of agents) assert.match(a, /^wheelhouse-scheduler\/0\.1\.0 /);
+    } finally {
+      client.close();
+    }
+  });
+
+  test('the clients of every kind share one channel per endpoint', () => {
+    const pool = new ChannelPool(plaintext([api.address]));
+    try {
+      const a = pool.client(typesOf(pods).client, 'Pod');
+      const b = pool.client(typesOf(nodes).client, 'Node');
+      assert.notEqual(a, b);
+      assert.equal(getClientChannel(a), getClientChannel(b));
+    } finally {
+      pool.close();
+    }
+  });
+
+  test('a read that finds its endpoint unavailable fails over to the next one', async () => {
+    const client = createApiClient(plaintext([await deadPort(), api.address]));
+    try {
+      api.put(pods, pod('there'));
+      const got = await client.get(pods, 'default', 'there');
+      assert.equal(got.metadata?.name, 'there');
+      // Later calls, writes included, go to the endpoint that works.
+      await client.create(pods, pod('written'));
+    } finally {
+      client.close();
+    }
+  });
+
+  test('reads are tried a few times with backoff, then fail UNAVAILABLE; writes are tried once', async () => {
+    const client = createApiClient(plaintext([await deadPort()]));
+    try {
+      const t0 = performance.now();
+      await assert.rejects(client.list(pods, 'default'), (err: unknown) => {
+        assert.ok(err instanceof ApiError);
+        assert.equal(err.code, Code.UNAVAILABLE);
+        return true;
+      });
+      const readMs = performance.now() - t0;
+      assert.ok(readMs >= 300, `retried for ${readMs} ms`);
+      const t1 = performance.now();
+      await assert.rejects(client.create(pods, pod('x')), (err: unknown) => err instanceof ApiError);
+      assert.ok(performance.now() - t1 < readMs, 'a write is not retried');
+    } finally {
+      client.close();
+    }
+  });
+
+  test('every unary call has a deadline', async () => {
+    const client = createApiClient(plaintext([api.address]), { timeoutMs: 200 });
+    try {
+      api.beforeUpdate = () => {
+        const until = Date.now() + 400;
+        while (Date.now() < until) {
+          // the server is stuck
+        }
+      };
+      api.put(pods, pod('slow'));
+      const current = await client.get(pods, 'default', 'slow');
+      await assert.rejects(client.update(pods, current), (err: unknown) => {
+        assert.ok(err instanceof ApiError);
+        assert.equal(err.code, Code.DEADLINE_EXCEEDED);
+        return true;
+      });
+    } finally {
+      api.beforeUpdate = undefined;
+      client.close();
+    }
+  });
+});
