@@ -5,10 +5,14 @@
  * `err.code` whichever side of a connection they are on.
  *
  * The structured form (a wheelhouse.meta.v1.Status with every failed field) travels in
- * the trailer `wheelhouse-status-bin`; the gRPC message says the same in words.
+ * the trailer `wheelhouse-status-bin`; the gRPC message says the same in words. Both are
+ * bounded here (`boundStatus`), whatever the error echoes: trailers travel in one HTTP/2
+ * header block, which clients cap at a few KiB (8 KiB in grpc-go's and C-core's
+ * defaults), and a call whose trailers exceed the cap never ends for its client.
  */
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { Status, type StatusCause, type StatusDetails } from './gen/wheelhouse/meta/v1/meta.js';
+import { Status, StatusCause, type StatusDetails } from './gen/wheelhouse/meta/v1/meta.js';
+import { truncateBytes } from './truncate.js';
 
 export { status as Code } from '@grpc/grpc-js';
 
@@ -120,14 +124,97 @@ export interface ServiceStatus {
   metadata?: Metadata;
 }
 
+/** The most bytes of a status message (UTF-8), in `grpc-message` and in the status trailer. */
+export const maxStatusMessageBytes = 1024;
+/** The most bytes of a status message once percent-encoded for `grpc-message`. */
+export const maxStatusMessageEncodedBytes = 2048;
+/** The most bytes of the encoded Status in `wheelhouse-status-bin`: 4 KiB once base64-encoded. */
+export const maxStatusTrailerBytes = 3072;
+/** The most field causes sent; the rest are summed up by one more cause, `and K more errors`. */
+export const maxStatusCauses = 16;
+
+const maxCauseMessageBytes = 512;
+const maxCauseFieldBytes = 256;
+const maxNameBytes = 256;
+const maxReasonBytes = 128;
+/** Room kept for the summing-up cause and the length prefixes that grow as causes are added. */
+const trailerReserve = 64;
+
+/** What stands for the `count` errors that are not listed. */
+export function moreErrors(count: number): string {
+  return `and ${count} more ${count === 1 ? 'error' : 'errors'}`;
+}
+
+/**
+ * A Status that fits the transport, whatever it echoes: its message cut to
+ * `maxStatusMessageBytes`, names, fields and cause messages to a few hundred bytes, at
+ * most `maxStatusCauses` causes and no more than fit in `maxStatusTrailerBytes` encoded,
+ * the others summed up by a last cause `and K more errors`.
+ */
+export function boundStatus(st: Status): Status {
+  const bounded: Status = {
+    code: st.code,
+    reason: truncateBytes(st.reason, maxReasonBytes),
+    message: truncateBytes(st.message, maxStatusMessageBytes, maxStatusMessageEncodedBytes),
+  };
+  const details = st.details;
+  if (details === undefined) return bounded;
+  const causes: StatusCause[] = [];
+  bounded.details = {
+    name: truncateBytes(details.name, maxNameBytes),
+    group: truncateBytes(details.group, maxNameBytes),
+    kind: truncateBytes(details.kind, maxNameBytes),
+    uid: truncateBytes(details.uid, maxNameBytes),
+    causes,
+  };
+  let size = Status.encode(bounded).finish().length + trailerReserve;
+  for (const cause of details.causes ?? []) {
+    if (causes.length >= maxStatusCauses) break;
+    const c: StatusCause = {
+      reason: truncateBytes(cause.reason, maxReasonBytes),
+      message: truncateBytes(cause.message, maxCauseMessageBytes),
+      field: truncateBytes(cause.field, maxCauseFieldBytes),
+    };
+    // The cause's bytes, its tag and its length prefix.
+    const n = StatusCause.encode(c).finish().length + 3;
+    if (size + n > maxStatusTrailerBytes) break;
+    causes.push(c);
+    size += n;
+  }
+  const rest = (details.causes?.length ?? 0) - causes.length;
+  if (rest > 0) causes.push({ reason: '', message: moreErrors(rest), field: '' });
+  return bounded;
+}
+
+/** The `wheelhouse-status-bin` trailer of a status, bounded. */
+function statusTrailerValue(st: Status): Buffer {
+  return Buffer.from(Status.encode(boundStatus(st)).finish());
+}
+
+/** A gRPC status message that fits `grpc-message`. */
+function boundMessage(message: string): string {
+  return truncateBytes(message, maxStatusMessageBytes, maxStatusMessageEncodedBytes);
+}
+
 export function toServiceError(err: unknown, onInternal?: (err: unknown) => void): ServiceStatus {
   if (err instanceof ApiError) {
     const metadata = err.trailers?.clone() ?? new Metadata();
-    metadata.set(statusTrailer, Buffer.from(Status.encode(err.toStatus()).finish()));
-    return { code: err.code, details: err.message, metadata };
+    metadata.set(statusTrailer, statusTrailerValue(err.toStatus()));
+    return { code: err.code, details: boundMessage(err.message), metadata };
   }
   if (isServiceError(err)) {
-    return { code: err.code, details: err.details, metadata: err.metadata };
+    // Passed on from another server: its status trailer, if any, is bounded again.
+    let metadata = err.metadata;
+    const raw = metadata?.get(statusTrailer)[0];
+    if (metadata !== undefined && raw instanceof Buffer && raw.length > maxStatusTrailerBytes) {
+      metadata = metadata.clone();
+      try {
+        metadata.set(statusTrailer, statusTrailerValue(Status.decode(raw)));
+      } catch {
+        metadata.remove(statusTrailer);
+      }
+    }
+    return { code: err.code, details: boundMessage(err.details), metadata };
   }
   onInternal?.(err);
   return { code: status.INTERNAL, details: 'internal error; the server log has the details' };

@@ -86,6 +86,35 @@ describe('field errors', () => {
     });
   }
 
+  it('prints a long value as a marked prefix, still naming the field and its limit', () => {
+    const name = 'a'.repeat(40_000);
+    const err = invalid(FieldPath.of('metadata', 'name'), name, 'must be no more than 253 characters');
+    assert.equal(
+      errorMessage(err),
+      `metadata.name: Invalid value: "${'a'.repeat(128)}..."(truncated): must be no more than 253 characters`,
+    );
+    assert.equal(err.value, name, 'the error itself keeps the whole value');
+    const list = invalid(
+      FieldPath.of('spec', 'list'),
+      Array.from({ length: 10_000 }, (_, i) => i),
+      'bad',
+    );
+    assert.match(errorMessage(list), /^spec\.list: Invalid value: \[0,1,2,[0-9,]*\.\.\.\(truncated\): bad$/);
+    assert.ok(errorMessage(list).length < 200);
+    const detail = invalid(FieldPath.of('spec'), 1, 'd'.repeat(1 << 20));
+    assert.ok(errorMessage(detail).length < 1100);
+  });
+
+  it('prints a long map key of a path as a marked prefix', () => {
+    const key = 'k'.repeat(1 << 20);
+    const path = FieldPath.of('metadata', 'labels').key(key).toString();
+    assert.ok(path.startsWith(`metadata.labels[${'k'.repeat(300)}`));
+    assert.ok(path.endsWith('...(truncated)]'));
+    assert.ok(path.length < 400);
+    const valid = `${'d'.repeat(253)}/${'n'.repeat(63)}`;
+    assert.equal(FieldPath.of('metadata', 'labels').key(valid).toString(), `metadata.labels[${valid}]`);
+  });
+
   it('keeps the structured parts', () => {
     assert.deepEqual(notSupported(FieldPath.of('spec', 'restartPolicy'), 'Sometimes', ['Always']), {
       type: 'NotSupported',

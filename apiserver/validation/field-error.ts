@@ -9,7 +9,13 @@
  *
  * Validators return an ErrorList (empty when valid) and never throw; the
  * registry turns a non-empty list into one ApiError (to-api-error.ts).
+ *
+ * A message never repeats a long value in full: strings print their first
+ * characters, `metadata.name: Invalid value: "aaaa..."(truncated): must be no more
+ * than 253 characters`, so that the message still names the field and its limit
+ * however much the client sent.
  */
+import { maxEchoedChars, quote, truncate, truncatedMark } from '../../sdk/truncate.js';
 import type { FieldPath } from './field-path.js';
 
 export type FieldErrorType =
@@ -67,22 +73,29 @@ export function causeReason(type: FieldErrorType): string {
   return causeReasons[type];
 }
 
-/** Strings quoted, numbers and booleans bare, anything else as JSON: as Kubernetes prints values. */
+/** The longest detail a message carries, in characters (details may quote what they refuse). */
+const maxDetailChars = 1024;
+
+/**
+ * Strings quoted, numbers and booleans bare, anything else as JSON: as Kubernetes prints
+ * values. Past `maxEchoedChars` characters only a prefix is printed, marked `(truncated)`.
+ */
 export function formatValue(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return quote(value);
     case 'number':
     case 'bigint':
     case 'boolean':
       return String(value);
-    default:
+    default: {
       if (value instanceof Date) return JSON.stringify(value.toISOString());
-      return (
+      const json =
         JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ??
-        String(value)
-      );
+        String(value);
+      return truncate(json, maxEchoedChars + truncatedMark.length);
+    }
   }
 }
 
@@ -90,7 +103,7 @@ export function formatValue(value: unknown): string {
 export function errorBody(err: FieldError): string {
   let body = typeText[err.type];
   if (!valueHidden.has(err.type) && err.value !== undefined) body += `: ${formatValue(err.value)}`;
-  if (err.detail !== '') body += `: ${err.detail}`;
+  if (err.detail !== '') body += `: ${truncate(err.detail, maxDetailChars)}`;
   return body;
 }
 

@@ -5,6 +5,14 @@
  * `metadata.labels[app]`. Paths are immutable: every step returns a new path,
  * so one parent can be shared by the validators of all its children.
  */
+import { truncate } from '../../sdk/truncate.js';
+
+/**
+ * The longest map key a path prints in full: qualified names (label keys) have up to 317
+ * characters; a longer key is a client's mistake, printed as a marked prefix.
+ */
+const maxKeyChars = 320;
+
 type Step =
   | { readonly kind: 'name'; readonly name: string }
   | { readonly kind: 'index'; readonly index: number }
@@ -51,7 +59,7 @@ export class FieldPath {
     for (const step of steps.reverse()) {
       if (step.kind === 'name') out += out === '' ? step.name : `.${step.name}`;
       else if (step.kind === 'index') out += `[${step.index}]`;
-      else out += `[${step.key}]`;
+      else out += `[${truncate(step.key, maxKeyChars)}]`;
     }
     return out;
   }

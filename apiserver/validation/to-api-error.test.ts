@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Code } from '../../sdk/errors.js';
+import { Code, maxStatusCauses } from '../../sdk/errors.js';
 import { kinds } from '../../sdk/kinds.js';
 import { invalid, notSupported, required } from './field-error.js';
 import { FieldPath } from './field-path.js';
@@ -68,5 +68,17 @@ describe('toApiError', () => {
 
   it('names the group of grouped kinds', () => {
     assert.equal(toApiError(deployment, 'web', []).statusDetails.group, 'apps');
+  });
+
+  it('lists at most maxStatusCauses messages, then how many more, and quotes a long name by its prefix', () => {
+    const name = 'n'.repeat(40_000);
+    const errors = Array.from({ length: 100 }, (_, i) =>
+      invalid(FieldPath.of('metadata', 'labels'), `bad key ${i}`, 'not a qualified name'),
+    );
+    const err = toApiError(pod, name, errors);
+    assert.ok(err.message.startsWith(`Pod "${'n'.repeat(128)}..."(truncated) is invalid: [metadata.labels:`));
+    assert.ok(err.message.endsWith(`not a qualified name, and ${100 - maxStatusCauses} more errors]`));
+    assert.equal(err.message.split('metadata.labels: ').length - 1, maxStatusCauses);
+    assert.equal(err.causes.length, 100, 'every cause is kept until the error is sent');
   });
 });

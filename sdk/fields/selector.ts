@@ -6,6 +6,7 @@
  * supported-fields.ts); this file knows only the syntax and the matching.
  */
 import { ApiError } from '../errors.js';
+import { quoteRaw } from '../truncate.js';
 
 export type FieldOperator = 'Equals' | 'NotEquals';
 
@@ -26,7 +27,7 @@ export interface FieldSelector {
 export type GetField = (path: string) => string | undefined;
 
 function invalid(input: string, detail: string): ApiError {
-  return ApiError.invalid(`invalid field selector "${input}": ${detail}`);
+  return ApiError.invalid(`invalid field selector ${quoteRaw(input)}: ${detail}`);
 }
 
 /** Splits on commas that are not escaped, keeping the escapes for unescapeValue. */
@@ -71,12 +72,15 @@ function unescapeValue(input: string, raw: string): string {
     if (ch === '\\') {
       const escaped = raw[i + 1];
       if (escaped !== '\\' && escaped !== ',' && escaped !== '=') {
-        throw invalid(input, `invalid escape sequence in value "${raw}": only \\\\, \\, and \\= are allowed`);
+        throw invalid(
+          input,
+          `invalid escape sequence in value ${quoteRaw(raw)}: only \\\\, \\, and \\= are allowed`,
+        );
       }
       out += escaped;
       i++;
     } else if (ch === '=' || ch === ',') {
-      throw invalid(input, `unescaped '${ch}' in value "${raw}": write it as \\${ch}`);
+      throw invalid(input, `unescaped '${ch}' in value ${quoteRaw(raw)}: write it as \\${ch}`);
     } else {
       out += ch;
     }
@@ -106,10 +110,13 @@ export function parseFieldSelector(input: string): FieldSelector {
     if (term === '') continue;
     const split = splitTerm(term);
     if (split === undefined) {
-      throw invalid(input, `can't understand "${term}": expected field=value, field==value or field!=value`);
+      throw invalid(
+        input,
+        `can't understand ${quoteRaw(term)}: expected field=value, field==value or field!=value`,
+      );
     }
     const [field, operator, rawValue] = split;
-    if (field.trim() === '') throw invalid(input, `missing field name in "${term}"`);
+    if (field.trim() === '') throw invalid(input, `missing field name in ${quoteRaw(term)}`);
     requirements.push({ field: field.trim(), operator, value: unescapeValue(input, rawValue.trim()) });
   }
   return { requirements: requirements.sort(compareRequirements) };

@@ -11,6 +11,7 @@
  */
 import { ApiError } from '../errors.js';
 import type { ObjectMeta } from '../gen/wheelhouse/meta/v1/meta.js';
+import { quoteRaw } from '../truncate.js';
 import { type FieldSelector, matchesFields } from './selector.js';
 
 /** Reads one field of an object as the string a selector compares against (booleans as `true`/`false`). */
@@ -40,7 +41,7 @@ export function checkSupportedFields<T>(
     ...new Set(selector.requirements.map((r) => r.field).filter((f) => !Object.hasOwn(fields, f))),
   ];
   if (unsupported.length === 0) return;
-  const names = unsupported.map((f) => `"${f}"`).join(', ');
+  const names = unsupported.map((f) => quoteRaw(f)).join(', ');
   const supported = Object.keys(fields).sort().join(', ');
   throw ApiError.invalid(
     `field label not supported: ${names}; ${kind} supports field selectors on ${supported || 'no fields'}`,

@@ -1,5 +1,6 @@
 import { ApiError } from '../errors.js';
 import type { LabelSelector } from '../gen/wheelhouse/meta/v1/meta.js';
+import { maxEchoedChars, quoteRaw, truncate } from '../truncate.js';
 import {
   fromRequirements,
   newRequirement,
@@ -30,14 +31,14 @@ export function fromLabelSelector(ls: LabelSelector | undefined): Selector {
   const problems: string[] = [];
   for (const [key, value] of Object.entries(ls.matchLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const errs = requirementErrors(key, 'Equals', [value]);
-    if (errs.length > 0) problems.push(`matchLabels[${key}]: ${errs.join('; ')}`);
+    if (errs.length > 0) problems.push(`matchLabels[${truncate(key, maxEchoedChars)}]: ${errs.join('; ')}`);
     else requirements.push(newRequirement(key, 'Equals', [value]));
   }
   (ls.matchExpressions ?? []).forEach((expr, i) => {
     const operator = operators[expr.operator];
     if (operator === undefined) {
       problems.push(
-        `matchExpressions[${i}].operator: "${expr.operator}" is not a valid label selector operator ` +
+        `matchExpressions[${i}].operator: ${quoteRaw(expr.operator)} is not a valid label selector operator ` +
           '(use In, NotIn, Exists or DoesNotExist)',
       );
       return;

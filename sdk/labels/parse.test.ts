@@ -95,4 +95,25 @@ describe('parse', () => {
       );
     });
   }
+
+  it('quotes a huge key by its prefix, still naming its limit', () => {
+    const key = 'k'.repeat(1 << 20);
+    assert.throws(
+      () => parse(key),
+      (err: unknown) => {
+        assert.ok(err instanceof ApiError);
+        assert.equal(err.code, Code.INVALID_ARGUMENT);
+        const prefix = `"${'k'.repeat(128)}..."(truncated)`;
+        assert.equal(
+          err.message,
+          `invalid label selector ${prefix}: at position 0: key ${prefix}: name part must be no more than 63 characters`,
+        );
+        return true;
+      },
+    );
+    assert.throws(
+      () => parse(`app=${'v'.repeat(32 * 1024)}`),
+      /value "v{128}\.\.\."\(truncated\): must be no more than 63 characters/,
+    );
+  });
 });

@@ -8,9 +8,11 @@
  *
  * Whitespace is allowed around every token, as kubectl allows. Keys and values are
  * validated with Kubernetes' rules; errors name the position (0-based, in
- * characters) and what was expected there.
+ * characters) and what was expected there, and quote the selector, its keys and
+ * values only up to a prefix when they are long.
  */
 import { ApiError } from '../errors.js';
+import { maxEchoedChars, quoteRaw, truncate } from '../truncate.js';
 import {
   fromRequirements,
   newRequirement,
@@ -60,7 +62,7 @@ function lex(input: string): Token[] {
 }
 
 function describe(token: Token): string {
-  return token.kind === 'end' ? 'end of string' : `'${token.text}'`;
+  return token.kind === 'end' ? 'end of string' : `'${truncate(token.text, maxEchoedChars)}'`;
 }
 
 class Parser {
@@ -178,7 +180,7 @@ class Parser {
   }
 
   private error(pos: number, detail: string): ApiError {
-    return ApiError.invalid(`invalid label selector "${this.input}": at position ${pos}: ${detail}`);
+    return ApiError.invalid(`invalid label selector ${quoteRaw(this.input)}: at position ${pos}: ${detail}`);
   }
 }
 

@@ -4,6 +4,7 @@
  * build them with `parse`, `fromLabelSelector`, `fromSet` or `newRequirement`.
  */
 import { ApiError } from '../errors.js';
+import { quoteRaw } from '../truncate.js';
 import { isQualifiedName, isValidLabelValue } from './validation.js';
 
 export type Operator =
@@ -53,7 +54,7 @@ export function nothing(): Selector {
 
 /** Problems with a requirement, in words; empty when it is valid. */
 export function requirementErrors(key: string, operator: Operator, values: readonly string[]): string[] {
-  const errs = isQualifiedName(key).map((msg) => `key "${key}": ${msg}`);
+  const errs = isQualifiedName(key).map((msg) => `key ${quoteRaw(key)}: ${msg}`);
   switch (operator) {
     case 'In':
     case 'NotIn':
@@ -72,12 +73,12 @@ export function requirementErrors(key: string, operator: Operator, values: reado
       if (values.length !== 1) errs.push("for 'Gt', 'Lt' operators, exactly one value is required");
       for (const v of values) {
         if (!/^[+-]?[0-9]+$/.test(v))
-          errs.push(`for 'Gt', 'Lt' operators, the value must be an integer: "${v}"`);
+          errs.push(`for 'Gt', 'Lt' operators, the value must be an integer: ${quoteRaw(v)}`);
       }
       break;
   }
   for (const v of values) {
-    errs.push(...isValidLabelValue(v).map((msg) => `value "${v}": ${msg}`));
+    errs.push(...isValidLabelValue(v).map((msg) => `value ${quoteRaw(v)}: ${msg}`));
   }
   return errs;
 }
