@@ -98,6 +98,7 @@ describe('DelayingQueue', () => {
     assert.equal(clock.pendingTimers, 0);
     q.addAfter('b', 10);
     q.addAfter('c', 0);
+    assert.equal(clock.pendingTimers, 0, 'a refused delayed add sets no timer');
     clock.advance(100);
     assert.equal(q.length, 0);
     assert.equal(await q.get(), undefined);
@@ -108,6 +109,7 @@ describe('DelayingQueue', () => {
     const q = createDelayingQueue({ clock });
     q.addAfter('a', 10);
     await q.shutDownWithDrain();
+    assert.equal(clock.pendingTimers, 0);
     clock.advance(100);
     assert.equal(q.length, 0);
   });

@@ -20,7 +20,7 @@ function assertClose(actual: number | undefined, expected: number): void {
 
 describe('workqueue metrics', () => {
   it('report adds, depth, waiting and working times, retries and work in flight', async () => {
-    const clock = createFakeClock();
+    const clock = createFakeClock(1000);
     const registry = new Registry();
     const q = createRateLimitingQueue({ name: 'pods', registry, clock });
     q.add('a');
