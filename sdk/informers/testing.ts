@@ -93,8 +93,12 @@ export class MemoryListerWatcher<T extends KindObject> implements ListerWatcher<
         }
         if (pending.length === 0) {
           await new Promise<void>((resolve) => {
-            stream.wake = resolve;
-            signal.addEventListener('abort', () => resolve(), { once: true });
+            const wake = () => {
+              signal.removeEventListener('abort', wake);
+              resolve();
+            };
+            stream.wake = wake;
+            signal.addEventListener('abort', wake, { once: true });
           });
         }
       }
