@@ -24,14 +24,95 @@ import type { KindInfo } from '../../sdk/kinds.js';
 import { matches as labelsMatch, parse as parseLabelSelector } from '../../sdk/labels/index.js';
 import type { AdmissionChain } from '../admission/chain.js';
 import type { Operation } from '../admission/types.js';
-import type { ObjectStore, Stored } from '../storage/object-store.js';
+import { ConflictError, type ObjectStore, type Stored } from '../storage/object-store.js';
 import { toApiError, validateObjectMeta, validateObjectMetaUpdate } from '../validation/index.js';
 import type { CacheWatcher, WatchCache } from '../watch-cache/index.js';
 import { checkTypeMeta, parseResourceVersion, randomSuffix } from './context.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { RequestContext, Strategy } from './strategy.js';
 
-const maxConflictRetries = 8;
+/**
+ * How long a write without preconditions goes on retrying its conflicts when its call
+ * sets no earlier deadline: kube-apiserver's default request timeout. Kubernetes'
+ * GuaranteedUpdate retries against the latest object until the request's context ends;
+ * a count would fail writers that merely lost a few races under contention.
+ */
+const conflictRetryBudgetMs = 60_000;
+
+/**
+ * Retries of one write after conflicts (ABORTED: someone else wrote in between): until
+ * the call is cancelled, its deadline passes or the budget is spent.
+ *
+ * Writers that lost a race retry one at a time, in the order they first lost, from a line
+ * per object (`lines`): the one at its head retries at once, the others wait for their
+ * turn instead of all retrying together, so that each loses to fresh writers only and
+ * none is starved by the others' retries. The line is within this apiserver; writers
+ * elsewhere are retried against all the same.
+ */
+class ConflictRetries {
+  private readonly until: number;
+  /** This writer's place in the line, once it has lost a race: settled when it leaves. */
+  private place: Promise<void> | undefined;
+  private release: (() => void) | undefined;
+
+  constructor(
+    private readonly ctx: RequestContext,
+    private readonly lines: Map<string, Promise<void>>,
+    private readonly key: string,
+  ) {
+    this.until = Math.min(Date.now() + conflictRetryBudgetMs, ctx.deadline ?? Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Returns when to try again after `err`, with the object as the store's refusal said it
+   * now is (undefined: read it again); rethrows `err` when it is not the store refusing
+   * this write (an ABORTED from elsewhere is not retried) or when the call is over.
+   */
+  async after<T>(err: unknown): Promise<Stored<T> | undefined> {
+    const current = err instanceof ConflictError ? (err as ConflictError<T>).current : undefined;
+    if (current?.key !== this.key || this.over()) throw err;
+    if (this.place) return current; // At the head of the line already.
+    const ahead = this.lines.get(this.key);
+    this.place = new Promise<void>((resolve) => {
+      this.release = resolve;
+    });
+    this.lines.set(this.key, this.place);
+    if (ahead === undefined) return current;
+    await this.waitFor(ahead);
+    if (this.over()) throw err;
+    return undefined; // Those ahead have written since.
+  }
+
+  /** Leaves the line (when the write is done, however it ended). */
+  done(): void {
+    if (this.place === undefined) return;
+    this.release?.();
+    if (this.lines.get(this.key) === this.place) this.lines.delete(this.key); // Nobody behind.
+    this.place = undefined;
+    this.release = undefined;
+  }
+
+  private over(): boolean {
+    return this.ctx.signal?.aborted === true || Date.now() >= this.until;
+  }
+
+  /** Until `ahead` has left the line, or the call is over. */
+  private async waitFor(ahead: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const over = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.until - Date.now()).unref();
+      onAbort = resolve;
+      this.ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([ahead, over]);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) this.ctx.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
 
 export interface ListResult<T> {
   metadata: ListMeta;
@@ -41,6 +122,8 @@ export interface ListResult<T> {
 export class GenericRegistry<T extends KindObject> {
   readonly info: KindInfo;
   private readonly message: MessageFns<T>;
+  /** Per object key: the writers waiting to retry after a conflict (see ConflictRetries). */
+  private readonly retryLines = new Map<string, Promise<void>>();
 
   constructor(
     readonly strategy: Strategy<T>,
@@ -257,23 +340,27 @@ export class GenericRegistry<T extends KindObject> {
         ],
       );
     }
+    // An unconditional update is retried on conflict, with the request as sent, against the
+    // object as it now is; a conditional one cannot succeed once its revision is gone.
     const pristine = unconditional ? this.message.encode(obj).finish() : undefined;
-    for (let attempt = 0; ; attempt++) {
-      const current = await this.store.get(meta.namespace, meta.name);
-      if (requested !== undefined && requested !== current.revision) throw this.store.conflict(meta.name);
-      // An unconditional update is retried on conflict with the request as sent.
-      const next = pristine ? this.message.decode(pristine) : obj;
-      try {
-        return await this.replaceOnce(next, current, ctx, status);
-      } catch (err) {
-        if (
-          !unconditional ||
-          attempt >= maxConflictRetries ||
-          !(err instanceof ApiError) ||
-          err.code !== Code.ABORTED
-        )
-          throw err;
+    const retries = unconditional
+      ? new ConflictRetries(ctx, this.retryLines, this.store.key(meta.namespace, meta.name))
+      : undefined;
+    let latest: Stored<T> | undefined;
+    try {
+      for (;;) {
+        const current = latest ?? (await this.store.get(meta.namespace, meta.name));
+        if (requested !== undefined && requested !== current.revision) throw this.store.conflict(meta.name);
+        const next = pristine ? this.message.decode(pristine) : obj;
+        try {
+          return await this.replaceOnce(next, current, ctx, status);
+        } catch (err) {
+          if (!retries) throw err;
+          latest = await retries.after<T>(err);
+        }
       }
+    } finally {
+      retries?.done();
     }
   }
 
@@ -337,8 +424,10 @@ export class GenericRegistry<T extends KindObject> {
   }
 
   /**
-   * Reads, changes and writes one object, retrying when someone else wrote in between.
-   * `mutate` gets a private copy and returns the object to store (or throws).
+   * Reads, changes and writes one object, retrying when someone else wrote in between
+   * (unless `expectedRevision` pins the revision to change): until the call is over, as
+   * Kubernetes' GuaranteedUpdate. `mutate` gets a private copy of the latest object each
+   * time and returns the object to store (or throws).
    */
   async guaranteedUpdate(
     namespace: string,
@@ -350,31 +439,40 @@ export class GenericRegistry<T extends KindObject> {
     admitAs?: { operation: Operation; subresource: string },
   ): Promise<T> {
     const ns = this.namespaceOf(namespace);
-    for (let attempt = 0; ; attempt++) {
-      const current = await this.store.get(ns, name);
-      if (expectedRevision !== undefined && expectedRevision !== current.revision)
-        throw this.store.conflict(name);
-      const copy = this.message.decode(this.message.encode(current.object).finish());
-      const next = await mutate(copy, current);
-      if (
-        Buffer.from(this.message.encode(next).finish()).equals(
-          Buffer.from(this.message.encode(current.object).finish()),
-        )
-      ) {
-        return current.object;
+    const retries =
+      expectedRevision === undefined
+        ? new ConflictRetries(ctx, this.retryLines, this.store.key(ns, name))
+        : undefined;
+    let latest: Stored<T> | undefined;
+    try {
+      for (;;) {
+        const current = latest ?? (await this.store.get(ns, name));
+        if (expectedRevision !== undefined && expectedRevision !== current.revision)
+          throw this.store.conflict(name);
+        const copy = this.message.decode(this.message.encode(current.object).finish());
+        const next = await mutate(copy, current);
+        if (
+          Buffer.from(this.message.encode(next).finish()).equals(
+            Buffer.from(this.message.encode(current.object).finish()),
+          )
+        ) {
+          return current.object;
+        }
+        if (admitAs) {
+          const attrs = this.attrs(admitAs.operation, next, current.object, ctx, admitAs.subresource);
+          await this.admission.admit(attrs);
+          await this.admission.validate(attrs);
+        }
+        if (ctx.dryRun) return next;
+        try {
+          return (await this.store.update(next, current.revision, this.strategy.ttlSeconds?.(next))).object;
+        } catch (err) {
+          if (!retries) throw err;
+          latest = await retries.after<T>(err);
+        }
       }
-      if (admitAs) {
-        const attrs = this.attrs(admitAs.operation, next, current.object, ctx, admitAs.subresource);
-        await this.admission.admit(attrs);
-        await this.admission.validate(attrs);
-      }
-      if (ctx.dryRun) return next;
-      try {
-        return (await this.store.update(next, current.revision, this.strategy.ttlSeconds?.(next))).object;
-      } catch (err) {
-        const retry = expectedRevision === undefined && attempt < maxConflictRetries;
-        if (!retry || !(err instanceof ApiError) || err.code !== Code.ABORTED) throw err;
-      }
+    } finally {
+      retries?.done();
     }
   }
 
@@ -414,30 +512,40 @@ export class GenericRegistry<T extends KindObject> {
     }
     const pre = options?.preconditions;
     const preRevision = parseResourceVersion(pre?.resourceVersion ?? '', 'preconditions.resourceVersion');
-
-    for (let attempt = 0; ; attempt++) {
-      const current = await this.store.get(ns, name);
-      const obj = current.object;
-      const meta = this.metaOf(obj);
-      if (pre?.uid && pre.uid !== meta.uid) {
-        throw ApiError.conflict(
-          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`,
-          this.store.details(name),
-        );
+    // Retried on conflict against the object as it now is, its uid precondition checked
+    // again each time; a resourceVersion precondition cannot hold once that revision is gone.
+    const retries =
+      preRevision === undefined
+        ? new ConflictRetries(ctx, this.retryLines, this.store.key(ns, name))
+        : undefined;
+    let latest: Stored<T> | undefined;
+    try {
+      for (;;) {
+        const current = latest ?? (await this.store.get(ns, name));
+        const obj = current.object;
+        const meta = this.metaOf(obj);
+        if (pre?.uid && pre.uid !== meta.uid) {
+          throw ApiError.conflict(
+            `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`,
+            this.store.details(name),
+          );
+        }
+        if (preRevision !== undefined && preRevision !== current.revision) {
+          throw ApiError.conflict(
+            `Precondition failed: ResourceVersion in precondition: ${preRevision}, ResourceVersion in object meta: ${current.revision}`,
+            this.store.details(name),
+          );
+        }
+        await this.admission.validate(this.attrs('DELETE', undefined, obj, ctx));
+        try {
+          return await this.deleteOnce(obj, current, policy, requestedGrace, ctx);
+        } catch (err) {
+          if (!retries) throw err;
+          latest = await retries.after<T>(err);
+        }
       }
-      if (preRevision !== undefined && preRevision !== current.revision) {
-        throw ApiError.conflict(
-          `Precondition failed: ResourceVersion in precondition: ${preRevision}, ResourceVersion in object meta: ${current.revision}`,
-          this.store.details(name),
-        );
-      }
-      await this.admission.validate(this.attrs('DELETE', undefined, obj, ctx));
-      try {
-        return await this.deleteOnce(obj, current, policy, requestedGrace, ctx);
-      } catch (err) {
-        const retry = pre === undefined && attempt < maxConflictRetries;
-        if (!retry || !(err instanceof ApiError) || err.code !== Code.ABORTED) throw err;
-      }
+    } finally {
+      retries?.done();
     }
   }
 

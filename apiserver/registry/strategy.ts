@@ -19,6 +19,13 @@ export interface RequestContext {
   readonly dryRun: boolean;
   /** One clock reading per request, so every timestamp it sets is the same. */
   readonly now: Date;
+  /**
+   * Aborted when the client cancels the call. A write without preconditions retries its
+   * conflicts until then, until `deadline`, or for the registry's budget, whichever ends first.
+   */
+  readonly signal?: AbortSignal;
+  /** The call's deadline, in milliseconds since the epoch. */
+  readonly deadline?: number;
 }
 
 /** How `metadata.name` is validated: Kubernetes uses different rules per kind. */

@@ -4,7 +4,12 @@
  * kind-specific subresources (binding, logs, scale, tokens) are wired in here too,
  * by name, so that a kind's whole surface is visible in one place.
  */
-import type { ServerWritableStream, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type {
+  ServerUnaryCall,
+  ServerWritableStream,
+  ServiceDefinition,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { ApiError } from '../../sdk/errors.js';
 import type { Scale } from '../../sdk/gen/wheelhouse/apps/v1/scale.js';
 import type { Binding } from '../../sdk/gen/wheelhouse/core/v1/binding.js';
@@ -22,6 +27,7 @@ import {
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import { bindPod } from '../registry/pod-binding.js';
 import { getScale, type Scalable, updateScale } from '../registry/scale.js';
+import type { RequestContext } from '../registry/strategy.js';
 import type { RequestGate } from './request.js';
 import { MAX_EVENTS_PER_TAKE, WatchEncoder } from './watch-encoding.js';
 
@@ -83,6 +89,19 @@ export function kindServiceDefinition(info: KindInfo): ServiceDefinition {
   };
 }
 
+/**
+ * The context of a write bound to its call: the registry retries conflicts until the
+ * client cancels or the call's deadline passes.
+ */
+function boundToCall(ctx: RequestContext, call: ServerUnaryCall<unknown, unknown>): RequestContext {
+  const controller = new AbortController();
+  if (call.cancelled) controller.abort();
+  else call.once('cancelled', () => controller.abort());
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return { ...ctx, signal: controller.signal, ...(Number.isFinite(ms) ? { deadline: ms } : {}) };
+}
+
 /** Logs come from the kubelet of the Pod's node (see pod-logs.ts). */
 export type PodLogSource = (
   pod: Pod,
@@ -131,7 +150,7 @@ export function kindService<T extends KindObject>(
     [`update${k}`]: asyncUnary<ObjectRequest, unknown>(async (req, call) => {
       const obj = objectOf(req);
       const ctx = await gate.admit(call.metadata, { verb: 'update', info, ...metaOf(obj) }, req.dryRun);
-      return { [field]: await registry.update(obj, ctx) };
+      return { [field]: await registry.update(obj, boundToCall(ctx, call)) };
     }),
     [`delete${k}`]: asyncUnary<KeyRequest, unknown>(async (req, call) => {
       const namespace = req.namespace ?? '';
@@ -140,7 +159,7 @@ export function kindService<T extends KindObject>(
         { verb: 'delete', info, namespace, name: req.name },
         req.options?.dryRun,
       );
-      return { [field]: await registry.delete(namespace, req.name, req.options, ctx) };
+      return { [field]: await registry.delete(namespace, req.name, req.options, boundToCall(ctx, call)) };
     }),
     [`watch${plural}`]: asyncServerStream<CollectionRequest, unknown>(async (req, call, signal) => {
       await gate.admit(call.metadata, { verb: 'watch', info, namespace: req.namespace ?? '', name: '' });
@@ -211,7 +230,7 @@ export function kindService<T extends KindObject>(
         { verb: 'update', info, subresource: 'status', ...metaOf(obj) },
         req.dryRun,
       );
-      return { [field]: await registry.updateStatus(obj, ctx) };
+      return { [field]: await registry.updateStatus(obj, boundToCall(ctx, call)) };
     });
   }
 
@@ -239,7 +258,7 @@ export function kindService<T extends KindObject>(
         scale: await updateScale(
           scalable,
           req.scale && { ...req.scale, metadata: req.scale.metadata && { ...req.scale.metadata, namespace } },
-          ctx,
+          boundToCall(ctx, call),
         ),
       };
     });
@@ -259,7 +278,7 @@ export function kindService<T extends KindObject>(
         ...req.binding,
         metadata: req.binding.metadata && { ...req.binding.metadata, namespace },
       };
-      return { pod: await bindPod(pods, binding, ctx) };
+      return { pod: await bindPod(pods, binding, boundToCall(ctx, call)) };
     });
     impl.getPodLogs = asyncServerStream<KeyRequest & Record<string, unknown>, unknown>(
       async (req, call, signal) => {

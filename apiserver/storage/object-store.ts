@@ -4,7 +4,7 @@
  * translation of store failures into the API's errors and messages.
  */
 
-import { ApiError } from '../../sdk/errors.js';
+import { ApiError, Code, type ErrorDetails } from '../../sdk/errors.js';
 import type { KindObject, KindTypes } from '../../sdk/kind-registry.js';
 import { typesOf } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
@@ -16,6 +16,22 @@ import type { StoreAccess } from './store-access.js';
 export interface Stored<T> {
   object: T;
   revision: number;
+}
+
+/**
+ * ABORTED: the object is no longer at the revision a write expected. When the store
+ * refused the write, `key` is the object's and `current` the object as the store holds it
+ * now, so that a retry need not read it again (as Kubernetes retries from the state its
+ * failed transaction returned).
+ */
+export class ConflictError<T> extends ApiError {
+  constructor(
+    message: string,
+    details: ErrorDetails,
+    readonly current: (Stored<T> & { key: string }) | undefined,
+  ) {
+    super(Code.ABORTED, message, details);
+  }
 }
 
 export interface ListPage<T> {
@@ -149,10 +165,11 @@ export class ObjectStore<T extends KindObject> {
     return ApiError.notFound(`${this.info.resource} "${name}" not found`, this.details(name));
   }
 
-  conflict(name: string): ApiError {
-    return ApiError.conflict(
+  conflict(name: string, current?: Stored<T> & { key: string }): ConflictError<T> {
+    return new ConflictError(
       `Operation cannot be fulfilled on ${this.info.resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
       this.details(name),
+      current,
     );
   }
 
@@ -172,7 +189,14 @@ export class ObjectStore<T extends KindObject> {
         case 'KeyExists':
           throw ApiError.alreadyExists(`${this.info.resource} "${name}" already exists`, this.details(name));
         case 'Conflict':
-          throw this.conflict(name);
+          throw this.conflict(
+            name,
+            err.current && {
+              key: err.current.key,
+              object: this.decode(err.current),
+              revision: err.current.modRevision,
+            },
+          );
         case 'Compacted':
           throw ApiError.gone(
             `too old resource version: the store has compacted history up to ${err.compactRevision ?? 'a later revision'}; list again to get a current resourceVersion`,
