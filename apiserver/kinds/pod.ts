@@ -4,12 +4,12 @@
  * selectors and graceful deletion.
  */
 import { type Pod, PodStatus } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { qosClassOf } from '../../sdk/resources/qos.js';
 import type { Strategy } from '../registry/strategy.js';
 import { FieldPath } from '../validation/field-path.js';
 import { infoOf } from './kind-info.js';
 import { defaultPodSpec } from './pod-defaults.js';
 import { validatePodSpec, validatePodSpecUpdate, validatePodStatusUpdate } from './pod-validation.js';
-import { qosClassOf } from './qos.js';
 import { keepStatus, statusStrategy } from './status-strategy.js';
 
 const specPath = FieldPath.of('spec');

@@ -5,10 +5,10 @@
  */
 import type { ResourceRequirements } from '../../sdk/gen/wheelhouse/core/v1/container.js';
 import type { Quantity } from '../../sdk/quantity.js';
+import { tryParseQuantity } from '../../sdk/resources/quantity-cache.js';
 import { type ErrorList, invalid } from '../validation/field-error.js';
 import type { FieldPath } from '../validation/field-path.js';
 import { validateQualifiedName } from '../validation/names.js';
-import { tryParseQuantity } from './quantity-cache.js';
 
 export type ResourceList = Readonly<Record<string, string>>;
 

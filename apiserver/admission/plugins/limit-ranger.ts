@@ -9,9 +9,14 @@ import type { LimitRange, LimitRangeItem } from '../../../sdk/gen/wheelhouse/cor
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { StatusCause } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type { Quantity } from '../../../sdk/quantity.js';
+import {
+  containersOf,
+  parseList,
+  podTotal,
+  type ResourceList,
+} from '../../../sdk/resources/resource-list.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../types.js';
 import { forbidden } from './forbidden.js';
-import { containersOf, parseList, podTotal, type ResourceList } from './resource-list.js';
 
 export const limitRangerAnnotation = 'kubernetes.io/limit-ranger';
 

@@ -10,8 +10,8 @@ import type { ResourceQuota } from '../../../sdk/gen/wheelhouse/core/v1/resource
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
 import { Quantity } from '../../../sdk/quantity.js';
-import { qosClassOf } from '../../kinds/qos.js';
-import { containersOf, podTotal, type ResourceList } from './resource-list.js';
+import { qosClassOf } from '../../../sdk/resources/qos.js';
+import { containersOf, podTotal, type ResourceList } from '../../../sdk/resources/resource-list.js';
 
 /** Core kinds counted under their plain resource name as well as `count/...`. */
 const legacyCountNames = new Set(['pods', 'configmaps', 'secrets', 'resourcequotas', 'services']);

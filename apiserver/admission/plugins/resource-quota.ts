@@ -26,11 +26,11 @@ import type { KindObject } from '../../../sdk/kind-registry.js';
 import { type KindInfo, kinds } from '../../../sdk/kinds.js';
 import type { Logger } from '../../../sdk/logger.js';
 import { Quantity } from '../../../sdk/quantity.js';
+import { addInto, parseList, type ResourceList } from '../../../sdk/resources/resource-list.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../types.js';
 import { forbidden, forbiddenPrefix } from './forbidden.js';
 import type { QuotaEvent, QuotaStore } from './quota-store.js';
 import { kindIsTracked, missingCompute, quotaSelects, usageOf } from './quota-usage.js';
-import { addInto, parseList, type ResourceList } from './resource-list.js';
 
 export interface ResourceQuotaOptions {
   /** How long a charge whose object has not appeared is still counted. */

@@ -2,8 +2,8 @@
  * A Pod's quality-of-service class (Kubernetes' GetPodQOS), set in its status
  * on create: the kubelet evicts BestEffort Pods first and Guaranteed Pods last.
  */
-import type { PodSpec } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import type { Quantity } from '../../sdk/quantity.js';
+import type { PodSpec } from '../gen/wheelhouse/core/v1/pod.js';
+import type { Quantity } from '../quantity.js';
 import { tryParseQuantity } from './quantity-cache.js';
 
 export type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';

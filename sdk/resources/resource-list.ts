@@ -1,8 +1,11 @@
-/** Resource lists (`{cpu: "500m", memory: "1Gi"}`) as quantities, for LimitRanger and ResourceQuota. */
-import type { Container, ResourceRequirements } from '../../../sdk/gen/wheelhouse/core/v1/container.js';
-import type { PodSpec } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { Quantity } from '../../../sdk/quantity.js';
-import { tryParseQuantity } from '../../kinds/quantity-cache.js';
+/**
+ * Resource lists (`{cpu: "500m", memory: "1Gi"}`) as quantities, and what a Pod asks
+ * for as a whole: for admission (LimitRanger, ResourceQuota), the scheduler and the kubelet.
+ */
+import type { Container, ResourceRequirements } from '../gen/wheelhouse/core/v1/container.js';
+import type { PodSpec } from '../gen/wheelhouse/core/v1/pod.js';
+import { Quantity } from '../quantity.js';
+import { tryParseQuantity } from './quantity-cache.js';
 
 export type ResourceList = Map<string, Quantity>;
 

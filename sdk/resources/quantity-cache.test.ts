@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Quantity } from '../../sdk/quantity.js';
+import { Quantity } from '../quantity.js';
 import { tryParseQuantity } from './quantity-cache.js';
 
 test('quantity cache: answers as Quantity.tryParse does, sharing one result per text', () => {

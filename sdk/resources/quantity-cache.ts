@@ -4,7 +4,7 @@
  * ResourceQuota) and the same few strings ("100m", "128Mi") come in request after
  * request. A Quantity is immutable, so one parse result can be shared by all of them.
  */
-import { Quantity, type QuantityParseResult } from '../../sdk/quantity.js';
+import { Quantity, type QuantityParseResult } from '../quantity.js';
 
 /** Quantities are short; longer text is parsed every time rather than kept. */
 const maxCachedLength = 64;
