@@ -215,8 +215,10 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
           await release();
           return undefined;
         }
-        // An answer slower than renewDeadline came too late to lead on; the next round renews.
-        if (now() < startedAt + renewDeadlineMs) return startedAt + renewDeadlineMs;
+        // A slow answer leaves little of the renew deadline: renew at once rather than start a
+        // term that would end before its first renewal.
+        if (now() < startedAt + renewDeadlineMs - retryPeriodMs) return startedAt + renewDeadlineMs;
+        continue;
       }
       await sleep(retryPeriodMs * (1 + Math.random() * JITTER_FACTOR), signal);
     }
