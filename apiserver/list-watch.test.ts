@@ -71,6 +71,9 @@ describe('apiserver: list and watch', () => {
     assert.deepEqual(await sel('app!=a'), ['b-1', 'c-1']);
     assert.deepEqual(await sel('app in (a, c)'), ['a-1', 'a-2', 'c-1']);
     assert.deepEqual(await sel('app notin (a)'), ['b-1', 'c-1']);
+    assert.deepEqual(await sel('app notin (a,c)'), ['b-1']);
+    assert.deepEqual(await sel('app notin (c, b)'), ['a-1', 'a-2']);
+    assert.deepEqual(await sel('app in (c, b)'), ['b-1', 'c-1']);
     assert.deepEqual(await sel('tier'), ['a-1', 'a-2']);
     assert.deepEqual(await sel('!canary,app!=a'), ['b-1']);
     await assert.rejects(

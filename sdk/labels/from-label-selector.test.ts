@@ -60,6 +60,19 @@ describe('fromLabelSelector', () => {
     assert.ok(!matches(selector, { env: 'prod' }));
   });
 
+  it('compares a label with every value of In and NotIn, not only the first', () => {
+    const selector = (operator: string, values: string[]) =>
+      fromLabelSelector(LabelSelector.fromPartial({ matchExpressions: [{ key: 'env', operator, values }] }));
+    const notIn = selector('NotIn', ['test', 'dev', 'staging']);
+    for (const env of ['dev', 'staging', 'test']) assert.ok(!matches(notIn, { env }), `NotIn, env=${env}`);
+    assert.ok(matches(notIn, { env: 'prod' }));
+    assert.ok(matches(notIn, {}));
+    const inSet = selector('In', ['qa', 'canary', 'prod']);
+    for (const env of ['canary', 'prod', 'qa']) assert.ok(matches(inSet, { env }), `In, env=${env}`);
+    assert.ok(!matches(inSet, { env: 'dev' }));
+    assert.ok(!matches(inSet, {}));
+  });
+
   const invalid: [name: string, ls: Partial<LabelSelector>, message: string][] = [
     [
       'In without values',

@@ -5,8 +5,10 @@ import { ApiError, Code } from '../../../sdk/errors.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { ResourceQuota } from '../../../sdk/gen/wheelhouse/core/v1/resource_quota.js';
 import type { KindObject } from '../../../sdk/kind-registry.js';
+import { kinds } from '../../../sdk/kinds.js';
 import { fromYaml } from '../../kinds/testing.js';
 import type { QuotaEvent, QuotaStore } from './quota-store.js';
+import { quotaSelects } from './quota-usage.js';
 import { resourceQuota } from './resource-quota.js';
 import { attrsFor } from './testing.js';
 
@@ -211,5 +213,26 @@ describe('ResourceQuota', () => {
     } finally {
       plugin.stop();
     }
+  });
+
+  it('compares the priority class with every value of a scope selector In and NotIn', () => {
+    const podInfo = kinds.find((k) => k.kind === 'Pod')!;
+    const scoped = (operator: string, values: string[]) =>
+      ResourceQuota.fromPartial({
+        spec: { scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator, values }] } },
+      });
+    const withClass = (priorityClassName: string) => {
+      const p = pod('p');
+      p.spec!.priorityClassName = priorityClassName;
+      return p;
+    };
+    const notIn = scoped('NotIn', ['low', 'high', 'mid']);
+    const inSet = scoped('In', ['low', 'high', 'mid']);
+    for (const cls of ['high', 'low', 'mid']) {
+      assert.ok(!quotaSelects(notIn, podInfo, withClass(cls)), `NotIn, ${cls}`);
+      assert.ok(quotaSelects(inSet, podInfo, withClass(cls)), `In, ${cls}`);
+    }
+    assert.ok(quotaSelects(notIn, podInfo, withClass('critical')));
+    assert.ok(!quotaSelects(inSet, podInfo, withClass('critical')));
   });
 });
