@@ -13,7 +13,7 @@ import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { ResourceQuota } from '../../../sdk/gen/wheelhouse/core/v1/resource_quota.js';
 import type { ServiceAccount } from '../../../sdk/gen/wheelhouse/core/v1/service_account.js';
 import { type Cluster, call, startCluster } from '../../../test/cluster.js';
-import { pod } from '../../../test/objects.js';
+import { deployment, pod } from '../../../test/objects.js';
 
 async function outcome(p: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
@@ -37,7 +37,7 @@ async function eventually(check: () => Promise<boolean>, what: string, ms = 10_0
 describe('admission plugins in a real cluster', () => {
   let cluster: Cluster;
   before(async () => {
-    cluster = await startCluster();
+    cluster = await startCluster({ captureOutput: true });
   });
   after(() => cluster.stop());
 
@@ -191,6 +191,31 @@ describe('admission plugins in a real cluster', () => {
         'unrestricted capabilities (container "web" must set securityContext.capabilities.drop=["ALL"]), ' +
         'runAsNonRoot != true (pod or container "web" must set securityContext.runAsNonRoot=true), ' +
         'seccompProfile (pod or container "web" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")',
+    );
+  });
+
+  test('PodSecurity: a Deployment whose pod template violates the level is created, with a logged warning', async () => {
+    await namespace('base-workloads', { 'pod-security.kubernetes.io/enforce': 'baseline' });
+    const d = deployment('host-net', 1, 'base-workloads');
+    d.spec!.template!.spec!.hostNetwork = true;
+    const created = await outcome(call(cluster.client('deployments'), 'createDeployment', { deployment: d }));
+    assert.deepEqual(created, { code: 'OK', message: '' });
+    const warned = () =>
+      cluster
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"name":"host-net"') && line.includes('"namespace":"base-workloads"'))
+        .map((line) => JSON.parse(line) as { level: number; kind: string; msg: string });
+    await eventually(async () => warned().length > 0, 'the PodSecurity warning in the apiserver log');
+    assert.deepEqual(
+      warned().map(({ level, kind, msg }) => ({ level, kind, msg })),
+      [
+        {
+          level: 40,
+          kind: 'Deployment',
+          msg: 'would violate PodSecurity "baseline:latest": host namespaces (hostNetwork=true)',
+        },
+      ],
     );
   });
 

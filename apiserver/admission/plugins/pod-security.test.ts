@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ApiError, Code } from '../../../sdk/errors.js';
 import type { Deployment } from '../../../sdk/gen/wheelhouse/apps/v1/deployment.js';
+import type { ReplicaSet } from '../../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import { Namespace } from '../../../sdk/gen/wheelhouse/core/v1/namespace.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
+import type { Logger } from '../../../sdk/logger.js';
 import { fromYaml } from '../../kinds/testing.js';
 import { podSecurity } from './pod-security.js';
 import { attrsFor } from './testing.js';
@@ -110,17 +112,54 @@ spec:
     assert.match(await refusal(bad('typo')), /violates PodSecurity "restricted:latest"/);
   });
 
-  it('only warns about pod templates', async () => {
-    const d = fromYaml<Deployment>(`
+  it('only warns about pod templates: a Deployment or ReplicaSet that violates is admitted, with a warning', async () => {
+    const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+    const logger = {
+      warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }),
+    } as unknown as Logger;
+    const warning = podSecurity(
+      async (name) =>
+        namespaces[name]
+          ? Namespace.fromPartial({ metadata: { name, labels: namespaces[name] } })
+          : undefined,
+      logger,
+    );
+    const workload = (kind: 'Deployment' | 'ReplicaSet', ns: string, podSpec: string) =>
+      fromYaml<Deployment | ReplicaSet>(`
 apiVersion: apps/v1
-kind: Deployment
-metadata: {name: d, namespace: base}
+kind: ${kind}
+metadata: {name: d, namespace: ${ns}}
 spec:
   selector: {matchLabels: {app: d}}
   template:
     metadata: {labels: {app: d}}
-    spec: {hostNetwork: true, containers: [{name: a, image: nginx}]}
+    spec: ${podSpec}
 `);
-    await plugin.validate?.(attrsFor('CREATE', d));
+    const hostNetwork = '{hostNetwork: true, containers: [{name: a, image: nginx}]}';
+
+    await warning.validate?.(attrsFor('CREATE', workload('Deployment', 'base', hostNetwork)));
+    assert.deepEqual(warnings, [
+      {
+        fields: { namespace: 'base', name: 'd', kind: 'Deployment', user: 'admin' },
+        message: 'would violate PodSecurity "baseline:latest": host namespaces (hostNetwork=true)',
+      },
+    ]);
+
+    warnings.length = 0;
+    await warning.validate?.(attrsFor('UPDATE', workload('ReplicaSet', 'strict', hostNetwork)));
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]?.fields.kind, 'ReplicaSet');
+    assert.match(
+      warnings[0]?.message ?? '',
+      /^would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false .*host namespaces \(hostNetwork=true\)/,
+    );
+
+    // Nothing to warn about: a template that meets the level, or a privileged namespace.
+    warnings.length = 0;
+    await warning.validate?.(
+      attrsFor('CREATE', workload('Deployment', 'base', '{containers: [{name: a, image: nginx}]}')),
+    );
+    await warning.validate?.(attrsFor('CREATE', workload('Deployment', 'open', hostNetwork)));
+    assert.deepEqual(warnings, []);
   });
 });
