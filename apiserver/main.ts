@@ -20,6 +20,7 @@ import { defaultAuthorizationModes, parseAuthorizationModes } from './auth/autho
 import { defaultServiceAccountIssuer, loadServiceAccountTokens } from './auth/service-account/index.js';
 import { TokenFileAuthenticator } from './auth/token-file.js';
 import { X509Authenticator } from './auth/x509.js';
+import { apiserverMetricsAuthorizer } from './metrics-access.js';
 import { createApiServer } from './server.js';
 import type { KubeletClientTls } from './services/pod-logs.js';
 import { parseByteSize, parseWatchCacheMaxBytes } from './watch-cache/index.js';
@@ -54,6 +55,9 @@ const flags = {
   'event-ttl': { type: 'string', default: '1h' },
   'watch-batch-window': { type: 'string', default: '20ms' },
   'metrics-bind-address': { type: 'string', default: '' },
+  'metrics-insecure-loopback': { type: 'boolean', default: false },
+  'connection-setup-timeout': { type: 'string', default: '10s' },
+  'idle-connection-timeout': { type: 'string', default: '5m' },
   'insecure-serving': { type: 'boolean', default: false },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -92,7 +96,18 @@ const usage = `Usage: wheelhouse apiserver [flags]
   --event-ttl DURATION             how long Events are kept (default 1h; e.g. 30m, 2h, 90s)
   --watch-batch-window DURATION    after a change goes out to watches, later ones wait until this
                                    much time has passed and then go out together (default 20ms; 0 off)
-  --metrics-bind-address HOST:PORT Prometheus metrics at /metrics
+  --metrics-bind-address HOST:PORT Prometheus metrics at https://HOST:PORT/metrics, served with the
+                                   serving certificate to callers authenticated as for the API and
+                                   allowed get on /metrics (RBAC: system:monitoring); 401 / 403 else
+  --metrics-insecure-loopback      serve metrics in plaintext without authentication; refused unless
+                                   the metrics address is a loopback address (implied by
+                                   --insecure-serving)
+  --connection-setup-timeout DURATION
+                                   a connection must finish its TLS handshake and HTTP/2 preface
+                                   within this, or it is closed (default 10s; 0 no limit)
+  --idle-connection-timeout DURATION
+                                   a connection with no call in progress (a watch is one) is closed
+                                   after this (default 5m; 0 never)
   --insecure-serving               serve plaintext without TLS (tests and local debugging only)
   --store-insecure                 talk to the store without TLS (tests only)
 `;
@@ -226,14 +241,28 @@ export async function runApiserver(argv: string[]): Promise<void> {
     serviceAccountTokens,
     ...(audit ? { audit } : {}),
     ...(kubeletClient ? { kubeletClient } : {}),
+    connections: {
+      setupTimeoutMs: parseDurationMs(values['connection-setup-timeout'] ?? '10s'),
+      idleTimeoutMs: parseDurationMs(values['idle-connection-timeout'] ?? '5m'),
+    },
   });
   const port = await server.listen(`${values['bind-address']}:${values['secure-port']}`);
   let metricsEndpoint: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   const metricsAddress = values['metrics-bind-address'] ?? '';
   if (metricsAddress !== '') {
     const [host = '127.0.0.1', p = '0'] = metricsAddress.split(/:(?=\d+$)/);
-    metricsEndpoint = await serveMetrics(metrics, host, Number(p));
-    logger.info({ port: metricsEndpoint.port }, 'metrics listening');
+    metricsEndpoint = await serveMetrics(
+      metrics,
+      host,
+      Number(p),
+      values['metrics-insecure-loopback'] || tls === undefined
+        ? { insecureLoopback: true }
+        : {
+            tls: { cert: tls.cert, key: tls.key, ...(tls.ca ? { clientCa: tls.ca } : {}) },
+            authorize: apiserverMetricsAuthorizer(authenticate, server.authorizer),
+          },
+    );
+    logger.info({ port: metricsEndpoint.port, scheme: metricsEndpoint.scheme }, 'metrics listening');
   }
   // One line on stdout that supervisors and tests wait for.
   process.stdout.write(`apiserver listening on ${values['bind-address']}:${port}\n`);

@@ -13,7 +13,12 @@ import type { Node } from '../sdk/gen/wheelhouse/core/v1/node.js';
 import { type KindObject, typesOf } from '../sdk/kind-registry.js';
 import { kinds, serviceNameOf } from '../sdk/kinds.js';
 import type { Logger } from '../sdk/logger.js';
-import { createGrpcServer, type GrpcServer, type ServerTlsOptions } from '../sdk/server/index.js';
+import {
+  type ConnectionLimits,
+  createGrpcServer,
+  type GrpcServer,
+  type ServerTlsOptions,
+} from '../sdk/server/index.js';
 import type { Backend } from '../store/types.js';
 import { AdmissionChain } from './admission/chain.js';
 import type { AdmissionDeps, ClusterReader } from './admission/deps.js';
@@ -68,6 +73,8 @@ export interface ApiServerOptions {
   audit?: AuditLog;
   /** The apiserver's credentials towards kubelets (pod logs); without them GetPodLogs answers UNAVAILABLE. */
   kubeletClient?: KubeletClientTls;
+  /** Setup deadline, idle time and keepalive of client connections (sdk/server/connection-limits.ts). */
+  connections?: ConnectionLimits;
 }
 
 export { defaultAdmissionPlugins } from './admission/plugins/index.js';
@@ -75,6 +82,8 @@ export { defaultAdmissionPlugins } from './admission/plugins/index.js';
 export interface ApiServer {
   readonly grpc: GrpcServer;
   readonly registries: ReadonlyMap<string, GenericRegistry<KindObject>>;
+  /** The authorizers of --authorization-mode, for what is served beside the API (/metrics). */
+  readonly authorizer: AccessAuthorizer;
   listen(address: string): Promise<number>;
   stop(): Promise<void>;
 }
@@ -168,6 +177,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     ...(opts.metrics ? { registry: opts.metrics } : {}),
     authenticate: (peer, _method, metadata) => opts.authenticate(peer.certificate, metadata),
     ...(opts.audit ? { onCallEnd: opts.audit.onCallEnd } : {}),
+    ...(opts.connections ? { connections: opts.connections } : {}),
   });
   const gate = new RequestGate(authorizer, opts.audit !== undefined);
   // Pod logs: streamed from the kubelet of the Pod's node, found through the Node objects.
@@ -204,6 +214,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   return {
     grpc,
     registries,
+    authorizer,
     listen: (address) => grpc.listen(address),
     async stop() {
       await grpc.shutdown(2_000);

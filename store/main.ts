@@ -22,7 +22,14 @@ Flags:
   --data-dir DIR                 where the database and the PKI live (default ${DEFAULT_STORE_DATA_DIR})
   --backend URL                  storage driver (default level://<data-dir>/db; memory:// keeps nothing)
   --listen HOST:PORT             gRPC address (default ${DEFAULT_STORE_ADDRESS}; port 0 picks one)
-  --metrics-listen HOST:PORT     Prometheus /metrics address (default 127.0.0.1:2391; '' for none)
+  --metrics-listen HOST:PORT     Prometheus /metrics address (default 127.0.0.1:2391; '' for none).
+                                 HTTPS with the serving certificate; a reader presents a client
+                                 certificate of --metrics-client-ca whose CN is an --allowed-cn or
+                                 whose O is system:masters or system:monitoring (else 401 / 403)
+  --metrics-client-ca FILE       CA of the client certificates that may read metrics; repeatable
+                                 (default: --tls-ca, the store CA)
+  --metrics-insecure-loopback    serve metrics in plaintext without authentication; refused unless
+                                 --metrics-listen is a loopback address (implied by --insecure)
   --tls-cert FILE --tls-key FILE serving certificate (default: generated in the data dir)
   --tls-ca FILE                  CA that client certificates must chain to (default: the store CA)
   --allowed-cn NAME              client certificate CN allowed to call; repeatable (default ${STORE_CLIENT_COMMON_NAME})
@@ -54,6 +61,8 @@ export async function runStore(argv: string[]): Promise<void> {
       backend: { type: 'string' },
       listen: { type: 'string' },
       'metrics-listen': { type: 'string' },
+      'metrics-client-ca': { type: 'string', multiple: true },
+      'metrics-insecure-loopback': { type: 'boolean' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'tls-ca': { type: 'string' },
@@ -92,6 +101,14 @@ export async function runStore(argv: string[]): Promise<void> {
     backendUrl: values.backend ?? `level://${join(dataDir, 'db')}`,
     listen: values.listen ?? DEFAULT_STORE_ADDRESS,
     metricsListen: values['metrics-listen'] ?? '127.0.0.1:2391',
+    ...(values['metrics-client-ca']?.length
+      ? {
+          metricsClientCa: Buffer.from(
+            values['metrics-client-ca'].map((f) => readFileSync(f, 'utf8').trim()).join('\n'),
+          ),
+        }
+      : {}),
+    metricsInsecureLoopback: values['metrics-insecure-loopback'] ?? false,
     tls,
     allowedCommonNames: values['allowed-cn'] ?? [STORE_CLIENT_COMMON_NAME],
     compaction: {

@@ -11,6 +11,18 @@ export {
   type ServerTlsOptions,
 } from './grpc-server.js';
 export { asyncServerStream, asyncUnary, type ServerStreamFn, type UnaryFn } from './handlers.js';
-export { createRegistry, grpcMetrics, type MetricsEndpoint, serveMetrics } from './metrics.js';
+export { createRegistry, grpcMetrics } from './metrics.js';
+export {
+  type CertificateMetricsAccess,
+  certificateMetricsAuthorizer,
+  isLoopback,
+  METRICS_READER_GROUPS,
+  type MetricsAuthorizer,
+  type MetricsDecision,
+  type MetricsEndpoint,
+  type MetricsRequest,
+  type MetricsServing,
+  serveMetrics,
+} from './metrics-endpoint.js';
 export { type PeerIdentity, peerIdentity } from './peer.js';
 export { onShutdownSignal } from './signals.js';

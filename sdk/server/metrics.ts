@@ -1,9 +1,7 @@
 /**
- * Prometheus metrics: the standard gRPC server metrics every component shares, and
- * the HTTP endpoint that serves a registry at /metrics.
+ * Prometheus metrics: the standard gRPC server metrics every component shares (the
+ * endpoint that serves a registry is metrics-endpoint.ts).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 export interface GrpcMetrics {
@@ -57,31 +55,4 @@ export function grpcMetrics(registry: Registry): GrpcMetrics {
     perRegistry.set(registry, m);
   }
   return m;
-}
-
-export interface MetricsEndpoint {
-  port: number;
-  close(): Promise<void>;
-}
-
-/** Serves `registry` at http://<host>:<port>/metrics (port 0 picks a free one). */
-export async function serveMetrics(registry: Registry, host: string, port: number): Promise<MetricsEndpoint> {
-  const server: Server = createServer((req, res) => {
-    if (req.url !== '/metrics' && req.url !== '/metrics/') {
-      res.writeHead(404).end('not found; metrics are at /metrics\n');
-      return;
-    }
-    registry
-      .metrics()
-      .then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text))
-      .catch(() => res.writeHead(500).end('could not collect metrics\n'));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
 }

@@ -2,9 +2,12 @@ import { StoreServiceService } from '../../sdk/gen/wheelhouse/store/v1/store.js'
 import type { Logger } from '../../sdk/logger.js';
 import { ClientCertificateVerifier } from '../../sdk/pki/index.js';
 import {
+  certificateMetricsAuthorizer,
   createGrpcServer,
   createRegistry,
+  METRICS_READER_GROUPS,
   type MetricsEndpoint,
+  type MetricsServing,
   type ServerTlsOptions,
   serveMetrics,
 } from '../../sdk/server/index.js';
@@ -24,8 +27,16 @@ export interface StoreServerOptions {
   /** Omitted only for an explicitly insecure store: then anyone on the network may call it. */
   readonly tls?: { cert: Buffer; key: Buffer; ca: Buffer };
   readonly allowedCommonNames: readonly string[];
-  /** `host:port` of the Prometheus endpoint; none when omitted. */
+  /**
+   * `host:port` of the Prometheus endpoint; none when omitted. HTTPS with the serving
+   * certificate; readers present a client certificate of `metricsClientCa` whose CN is in
+   * `allowedCommonNames` or whose O is system:masters or system:monitoring.
+   */
   readonly metricsListen?: string;
+  /** CAs whose client certificates may read the metrics (PEM bundle); the store CA by default. */
+  readonly metricsClientCa?: Buffer;
+  /** Metrics in plaintext without authentication; only on a loopback address. Implied without TLS. */
+  readonly metricsInsecureLoopback?: boolean;
   readonly compaction?: CompactorOptions;
   readonly watchBufferLimit?: number;
   readonly logger: Logger;
@@ -77,8 +88,8 @@ export async function startStoreServer(options: StoreServerOptions): Promise<Run
     port = await server.listen(options.listen);
     if (options.metricsListen) {
       const [host, metricsPort] = splitHostPort(options.metricsListen);
-      metricsEndpoint = await serveMetrics(registry, host, metricsPort);
-      logger.info({ port: metricsEndpoint.port }, 'metrics at /metrics');
+      metricsEndpoint = await serveMetrics(registry, host, metricsPort, metricsServing(options));
+      logger.info({ port: metricsEndpoint.port, scheme: metricsEndpoint.scheme }, 'metrics at /metrics');
     }
   } catch (err) {
     await server.shutdown(0);
@@ -101,6 +112,21 @@ export async function startStoreServer(options: StoreServerOptions): Promise<Run
       await metricsEndpoint?.close();
       await backend.close();
     },
+  };
+}
+
+/** HTTPS for the certificates the store trusts, or plaintext on loopback when asked (or without TLS). */
+function metricsServing(options: StoreServerOptions): MetricsServing {
+  const { tls } = options;
+  if (options.metricsInsecureLoopback || tls === undefined) return { insecureLoopback: true };
+  const clientCa = options.metricsClientCa ?? tls.ca;
+  return {
+    tls: { cert: tls.cert, key: tls.key, clientCa },
+    authorize: certificateMetricsAuthorizer({
+      verifier: new ClientCertificateVerifier(clientCa.toString('utf8')),
+      users: options.allowedCommonNames,
+      groups: METRICS_READER_GROUPS,
+    }),
   };
 }
 

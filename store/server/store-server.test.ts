@@ -18,6 +18,7 @@ import {
 } from '../../sdk/gen/wheelhouse/store/v1/store.js';
 import { createLogger } from '../../sdk/logger.js';
 import { ensureCa, ensureCert, ensureStorePki } from '../../sdk/pki/index.js';
+import { scrape } from '../../test/scrape.js';
 import { StoreClient } from '../client.js';
 import { type Event, StoreError } from '../types.js';
 import { type RunningStore, startStoreServer } from './start.js';
@@ -379,7 +380,12 @@ describe('store server watch', () => {
         seen,
         Array.from({ length: 60 }, (_, i) => start + 1 + i),
       );
-      const metrics = await (await fetch(`http://127.0.0.1:${store.metricsPort}/metrics`)).text();
+      const scraped = await scrape(`https://127.0.0.1:${store.metricsPort}/metrics`, {
+        ca: pki.caFile,
+        cert: { certFile: pki.clientCertFile, keyFile: pki.clientKeyFile },
+      });
+      assert.equal(scraped.status, 200, scraped.body);
+      const metrics = scraped.body;
       const fellBehind = /wheelhouse_store_watchers_fell_behind_total\{[^}]*\} (\d+)/.exec(metrics);
       assert.ok(Number(fellBehind?.[1]) >= 1, 'the cut-off is counted');
       assert.match(metrics, /wheelhouse_store_batch_writes_count/);

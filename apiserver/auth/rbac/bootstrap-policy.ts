@@ -209,6 +209,13 @@ export const bootstrapClusterRoles: Readonly<Record<string, readonly PolicyRule[
   'system:kube-scheduler': schedulerRules,
   'system:kube-controller-manager': controllerManagerRules,
   'system:node': nodeRules,
+  // Kubernetes' own: reading metrics and health endpoints (Prometheus, monitoring agents).
+  'system:monitoring': [
+    urlRule(
+      ['get'],
+      ['/healthz', '/healthz/*', '/livez', '/livez/*', '/readyz', '/readyz/*', '/metrics', '/metrics/slis'],
+    ),
+  ],
 };
 
 const user = (name: string): Subject => ({ kind: 'User', apiGroup: rbacGroup, name, namespace: '' });
@@ -225,6 +232,7 @@ export const bootstrapClusterRoleBindings: Readonly<Record<string, { role: strin
   },
   // Empty on purpose: nodes go through the node authorizer, which limits each to its own objects.
   'system:node': { role: 'system:node', subjects: [] },
+  'system:monitoring': { role: 'system:monitoring', subjects: [group('system:monitoring')] },
 };
 
 const bootstrapLabels = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
