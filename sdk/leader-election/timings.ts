@@ -17,8 +17,14 @@ export const DEFAULT_RETRY_PERIOD_MS = 2_000;
 export const JITTER_FACTOR = 1.2;
 
 export interface ElectionTimings {
+  /**
+   * How long others wait, from the last change of the Lease they saw, before taking it
+   * over. The Lease records it in whole seconds, rounded up.
+   */
   readonly leaseDurationMs: number;
+  /** How long a leader keeps leading after sending its last successful renewal. */
   readonly renewDeadlineMs: number;
+  /** How often a leader renews and (with jitter) a candidate tries to acquire. */
   readonly retryPeriodMs: number;
 }
 
