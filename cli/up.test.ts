@@ -14,6 +14,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { APISERVER_NODE_FLAGS } from '../apiserver/node-flags.js';
+import { scrape } from '../test/scrape.js';
 import { READY_LINE } from './up.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -139,6 +140,18 @@ describe('wheelhouse up', () => {
         /^NAMESPACE +NAME +READY +STATUS +RESTARTS +AGE\ndefault +web +0\/1 +Pending +0 +\d+s\n$/,
       );
       assert.equal((await run('delete', 'pod', 'web')).stdout, 'pod "web" deleted\n');
+
+      // The printed scrape commands work, and nothing less does.
+      const scrapes = [
+        ...up.output().matchAll(/curl --cacert (\S+) --cert (\S+) --key (\S+) \\\n +(https:\S+)/g),
+      ];
+      assert.equal(scrapes.length, 2, up.output());
+      for (const [, ca, certFile, keyFile, url] of scrapes) {
+        const ok = await scrape(url!, { ca: ca!, cert: { certFile: certFile!, keyFile: keyFile! } });
+        assert.equal(ok.status, 200, `${url}: ${ok.body}`);
+        assert.match(ok.body, /grpc_server_handled_total/);
+        assert.equal((await scrape(url!, { ca: ca! })).status, 401);
+      }
 
       up.child.kill('SIGINT');
       assert.equal(await up.exited, 0, up.output());

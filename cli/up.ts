@@ -5,7 +5,9 @@
  * cluster, and on Ctrl-C (or SIGTERM) stops them in reverse order and exits 0.
  * If a component dies on its own, the rest are stopped and up fails.
  */
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -66,7 +68,15 @@ export async function runUp(argv: string[]): Promise<void> {
 
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pki = ensureClusterPki(dataDir, { nodes: [] });
-  const layout: UpLayout = { dataDir, pki, storePort, apiserverPort };
+  // Any free ports for metrics: fixed ones would keep two clusters from running side by side.
+  const layout: UpLayout = {
+    dataDir,
+    pki,
+    storePort,
+    apiserverPort,
+    storeMetricsPort: await freeLoopbackPort(),
+    apiserverMetricsPort: await freeLoopbackPort(),
+  };
   const configs = writeClientConfigs(layout);
 
   const write = (text: string) => process.stdout.write(text);
@@ -142,6 +152,17 @@ function port(value: string | undefined, fallback: number, flag: string): number
   return n;
 }
 
+/** A port free on the loopback interface now (the component binds it a moment later). */
+async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, LOOPBACK);
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
 function processSpec(component: ComponentSpec, ready: () => Promise<boolean>): ProcessSpec {
   return {
     name: component.name,
@@ -209,6 +230,7 @@ function readyMessage(
   adminPath: string,
   pidOf: (name: string) => number | undefined,
 ): string {
+  const { pki } = layout;
   return `
 ${READY_LINE}
   apiserver  ${LOOPBACK}:${layout.apiserverPort}  (pid ${pidOf('apiserver')})
@@ -220,6 +242,13 @@ To use it:
   npx whctl get pods -A
   npx whctl apply -f deploy.yaml
   npx whctl api-resources
+
+Metrics (HTTPS; a client certificate allowed to get /metrics: the admin's, or one in group
+system:monitoring):
+  curl --cacert ${pki.caFile} --cert ${pki.admin.certFile} --key ${pki.admin.keyFile} \\
+    https://${LOOPBACK}:${layout.apiserverMetricsPort}/metrics
+  curl --cacert ${pki.store.caFile} --cert ${pki.admin.certFile} --key ${pki.admin.keyFile} \\
+    https://${LOOPBACK}:${layout.storeMetricsPort}/metrics
 
 Press Ctrl-C to stop.
 `;

@@ -12,6 +12,9 @@ export interface UpLayout {
   readonly pki: ClusterPki;
   readonly storePort: number;
   readonly apiserverPort: number;
+  /** Where each serves /metrics (HTTPS, client certificates; see readyMessage in up.ts). */
+  readonly storeMetricsPort: number;
+  readonly apiserverMetricsPort: number;
 }
 
 export interface ComponentSpec {
@@ -24,7 +27,11 @@ export interface ComponentSpec {
 
 export const LOOPBACK = '127.0.0.1';
 
-/** The store: its data under `<dataDir>/store`, serving only the apiserver's client certificate. */
+/**
+ * The store: its data under `<dataDir>/store`, serving only the apiserver's client certificate.
+ * Its metrics also take the cluster CA's certificates, so that the admin's (system:masters)
+ * or a system:monitoring one reads both components' metrics.
+ */
 export function storeComponent(layout: UpLayout): ComponentSpec {
   const { store } = layout.pki;
   return {
@@ -35,10 +42,12 @@ export function storeComponent(layout: UpLayout): ComponentSpec {
       join(layout.dataDir, 'store'),
       '--listen',
       `${LOOPBACK}:${layout.storePort}`,
-      // Any free port: a fixed one would keep two clusters from running side by
-      // side; the store logs the one it got.
       '--metrics-listen',
-      `${LOOPBACK}:0`,
+      `${LOOPBACK}:${layout.storeMetricsPort}`,
+      '--metrics-client-ca',
+      store.caFile,
+      '--metrics-client-ca',
+      layout.pki.caFile,
       '--tls-cert',
       store.serverCertFile,
       '--tls-key',
@@ -87,6 +96,8 @@ export function apiserverComponent(layout: UpLayout): ComponentSpec {
       pki.serviceAccount.publicKeyFile,
       '--audit-log-path',
       join(layout.dataDir, 'audit.log'),
+      '--metrics-bind-address',
+      `${LOOPBACK}:${layout.apiserverMetricsPort}`,
     ],
   };
 }
