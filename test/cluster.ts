@@ -23,6 +23,8 @@ export interface Cluster {
   readonly dir: string;
   readonly apiserver: string;
   readonly storePort: number;
+  /** The apiserver process's id (a new one after restartApiserver), e.g. to read its memory. */
+  readonly apiserverPid: number;
   readonly admin: ClientConfig;
   readonly pki: ReturnType<typeof ensureClusterPki>;
   /** A client of one kind's service (`pods`, `deployments`, ...) as the admin, or with another config. */
@@ -185,6 +187,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     dir,
     get apiserver() {
       return address;
+    },
+    get apiserverPid() {
+      return apiserver?.pid ?? 0;
     },
     storePort,
     admin,
