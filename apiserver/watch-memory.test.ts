@@ -121,6 +121,7 @@ describe('apiserver: memory under large objects and slow watchers', () => {
         WATCH_MAX_PENDING_BYTES,
         '--metrics-bind-address',
         '127.0.0.1:0',
+        '--metrics-insecure-loopback',
       ],
       // The metrics port is in the apiserver's log, at info.
       logLevel: 'info',
@@ -135,7 +136,7 @@ describe('apiserver: memory under large objects and slow watchers', () => {
     // (Logs are written asynchronously: the line may follow the one on standard output.)
     let metricsPort: string | undefined;
     for (let i = 0; i < 50 && metricsPort === undefined; i++) {
-      metricsPort = /"port":(\d+),"msg":"metrics listening"/.exec(cluster.output())?.[1];
+      metricsPort = /"port":(\d+),[^\n]*"msg":"metrics listening"/.exec(cluster.output())?.[1];
       if (metricsPort === undefined) await sleep(100);
     }
     assert.ok(metricsPort, 'the apiserver logs its metrics port');
