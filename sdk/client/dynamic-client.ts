@@ -46,6 +46,16 @@ export interface ApiClient {
     name: string,
     options?: Partial<DeleteOptions>,
   ): Promise<KindObject>;
+  /**
+   * The events of a watch as the server sends them, several to a message under load: what
+   * a consumer that handles many events (an informer) reads, one await a message.
+   */
+  watchMessages(
+    info: KindInfo,
+    namespace: string,
+    options: Partial<ListOptions>,
+    signal: AbortSignal,
+  ): AsyncIterable<readonly WatchEvent[]>;
   /** Streams events until the signal aborts (the stream then ends quietly) or the server ends it. */
   watch(
     info: KindInfo,
@@ -133,6 +143,19 @@ export function createApiClient(connection: Connection, opts: ApiClientOptions =
     return object as KindObject;
   };
 
+  const messagesOf = (
+    info: KindInfo,
+    namespace: string,
+    options: Partial<ListOptions>,
+    signal: AbortSignal,
+  ) => {
+    const call = method(info, `watch${pluralOf(info)}`, pool.current) as unknown as StreamMethod;
+    return watchMessages(
+      call({ ...scope(info, namespace), options: listOptions(options) }, new Metadata(), {}),
+      signal,
+    );
+  };
+
   return {
     async create(info, object, opts = {}) {
       const response = await unary(info, `create${info.kind}`, {
@@ -189,13 +212,8 @@ export function createApiClient(connection: Connection, opts: ApiClientOptions =
       });
       return objectOf(info, response);
     },
-    watch(info, namespace, options, signal) {
-      const call = method(info, `watch${pluralOf(info)}`, pool.current) as unknown as StreamMethod;
-      return watchEvents(
-        call({ ...scope(info, namespace), options: listOptions(options) }, new Metadata(), {}),
-        signal,
-      );
-    },
+    watch: (info, namespace, options, signal) => flatten(messagesOf(info, namespace, options, signal)),
+    watchMessages: messagesOf,
     close: () => pool.close(),
   };
 }
@@ -215,17 +233,20 @@ function listOptions(options: Partial<ListOptions>): ListOptions {
   };
 }
 
-async function* watchEvents(
+async function* flatten(messages: AsyncIterable<readonly WatchEvent[]>): AsyncIterable<WatchEvent> {
+  for await (const events of messages) yield* events;
+}
+
+async function* watchMessages(
   stream: ClientReadableStream<unknown>,
   signal: AbortSignal,
-): AsyncIterable<WatchEvent> {
+): AsyncIterable<readonly WatchEvent[]> {
   const cancel = () => stream.cancel();
   if (signal.aborted) cancel();
   signal.addEventListener('abort', cancel, { once: true });
   try {
     for await (const response of stream) {
-      const { events } = response as { events: { type: WatchEventType; object?: KindObject }[] };
-      for (const { type, object } of events) yield { type, object };
+      yield (response as { events: WatchEvent[] }).events;
     }
   } catch (err) {
     // Cancelling the call is how a watch is stopped: not an error.

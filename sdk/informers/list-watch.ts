@@ -47,16 +47,19 @@ export function listWatchOf<T extends KindObject>(
       };
     },
     async *watch({ resourceVersion }, signal) {
-      const events = client.watch(
+      const messages = client.watchMessages(
         info,
         namespace,
         { ...selectors, resourceVersion, allowWatchBookmarks: true },
         signal,
       );
-      for await (const event of events) {
-        const type = eventTypes[event.type];
-        if (type === undefined || event.object === undefined) continue;
-        yield { type, object: event.object as T };
+      for await (const events of messages) {
+        const out: InformerWatchEvent<T>[] = [];
+        for (const event of events) {
+          const type = eventTypes[event.type];
+          if (type !== undefined && event.object !== undefined) out.push({ type, object: event.object as T });
+        }
+        yield out;
       }
     },
   };

@@ -17,7 +17,13 @@ import type { KindObject } from '../kind-registry.js';
 import type { Logger } from '../logger.js';
 import { Indexer, type IndexFunc } from './indexer.js';
 import type { InformerMetrics } from './metrics.js';
-import { DeletedFinalStateUnknown, type EventHandler, keyOf, type ListerWatcher } from './types.js';
+import {
+  DeletedFinalStateUnknown,
+  type EventHandler,
+  type InformerWatchEvent,
+  keyOf,
+  type ListerWatcher,
+} from './types.js';
 
 export interface InformerOptions<T> {
   /** Names the informer in logs and metrics (`pods`, `pods spec.nodeName=node-1`). */
@@ -171,28 +177,33 @@ export class SharedInformer<T extends KindObject> {
   private async watch(signal: AbortSignal): Promise<boolean> {
     const started = Date.now();
     let delivered = false;
-    for await (const event of this.lw.watch({ resourceVersion: this.resourceVersion }, signal)) {
+    for await (const events of this.lw.watch({ resourceVersion: this.resourceVersion }, signal)) {
       this.heardAt = Date.now();
       delivered = true;
-      const rv = event.object.metadata?.resourceVersion ?? '';
-      if (event.type === 'BOOKMARK') {
-        if (rv !== '') this.resourceVersion = rv;
-        continue;
-      }
-      this.metrics?.events.inc({ informer: this.name, type: event.type });
-      if (event.type === 'DELETED') {
-        const old = this.indexer.delete(keyOf(event.object));
-        this.notifyDelete(old ?? event.object, event.object);
-      } else {
-        const old = this.indexer.set(event.object);
-        if (old) this.notify('onUpdate', old, event.object);
-        else this.notify('onAdd', event.object);
-      }
-      if (rv !== '') this.resourceVersion = rv;
+      for (const event of events) this.apply(event);
     }
     if (signal.aborted) return true;
     this.metrics?.watchRestarts.inc({ informer: this.name });
     return delivered || Date.now() - started >= EMPTY_STREAM_MS;
+  }
+
+  /** One watch event into the cache and to the handlers. */
+  private apply(event: InformerWatchEvent<T>): void {
+    const rv = event.object.metadata?.resourceVersion ?? '';
+    if (event.type === 'BOOKMARK') {
+      if (rv !== '') this.resourceVersion = rv;
+      return;
+    }
+    this.metrics?.events.inc({ informer: this.name, type: event.type });
+    if (event.type === 'DELETED') {
+      const old = this.indexer.delete(keyOf(event.object));
+      this.notifyDelete(old ?? event.object, event.object);
+    } else {
+      const old = this.indexer.set(event.object);
+      if (old) this.notify('onUpdate', old, event.object);
+      else this.notify('onAdd', event.object);
+    }
+    if (rv !== '') this.resourceVersion = rv;
   }
 
   /** Makes the cache equal to `items`, telling the handlers what changed. */

@@ -75,7 +75,10 @@ export class MemoryListerWatcher<T extends KindObject> implements ListerWatcher<
     };
   }
 
-  async *watch(opts: { resourceVersion: string }, signal: AbortSignal): AsyncIterable<InformerWatchEvent<T>> {
+  async *watch(
+    opts: { resourceVersion: string },
+    signal: AbortSignal,
+  ): AsyncIterable<readonly InformerWatchEvent<T>[]> {
     this.watches++;
     this.throwIfFailing();
     let from = Number(opts.resourceVersion);
@@ -87,7 +90,7 @@ export class MemoryListerWatcher<T extends KindObject> implements ListerWatcher<
         if (from < this.compacted) throw ApiError.gone(`too old resource version: ${from}`);
         const pending = this.history.filter((c) => c.revision > from);
         for (const c of pending) {
-          yield { type: c.type, object: this.copy(c.object) };
+          yield [{ type: c.type, object: this.copy(c.object) }];
           from = c.revision;
           if (stream.cut || signal.aborted) return;
         }

@@ -29,7 +29,11 @@ export interface ListPage<T> {
  */
 export interface ListerWatcher<T> {
   list(opts: { limit: number; continue: string }): Promise<ListPage<T>>;
-  watch(opts: { resourceVersion: string }, signal: AbortSignal): AsyncIterable<InformerWatchEvent<T>>;
+  /** Events in runs (a message's worth each), oldest first. */
+  watch(
+    opts: { resourceVersion: string },
+    signal: AbortSignal,
+  ): AsyncIterable<readonly InformerWatchEvent<T>[]>;
 }
 
 /** What a handler gets when an object was deleted while the informer was away: its last known state. */
