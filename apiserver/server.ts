@@ -179,7 +179,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     ...(opts.audit ? { onCallEnd: opts.audit.onCallEnd } : {}),
     ...(opts.connections ? { connections: opts.connections } : {}),
   });
-  const gate = new RequestGate(authorizer, opts.audit !== undefined);
+  const gate = new RequestGate(
+    authorizer,
+    opts.audit !== undefined,
+    (info) => strategies.get(info.kind)?.nameRule,
+  );
   // Pod logs: streamed from the kubelet of the Pod's node, found through the Node objects.
   const podLogs = opts.kubeletClient
     ? createPodLogs({

@@ -48,6 +48,21 @@ describe('name validators', () => {
     [nameIsPathSegment, 'path-segment', '.', false, ["may not be '.'"]],
     [nameIsPathSegment, 'path-segment', '.', true, []],
     [nameIsPathSegment, 'path-segment', 'a/b%c', false, ["may not contain '/'", "may not contain '%'"]],
+    // The store's keys are printable ASCII without spaces.
+    [
+      nameIsPathSegment,
+      'path-segment',
+      'a b',
+      false,
+      ['must consist of printable ASCII characters other than space'],
+    ],
+    [
+      nameIsPathSegment,
+      'path-segment',
+      'é',
+      false,
+      ['must consist of printable ASCII characters other than space'],
+    ],
   ];
   for (const [fn, fnName, name, prefix, expected] of cases) {
     it(`${fnName} ${prefix ? 'prefix ' : ''}${JSON.stringify(name.slice(0, 20))}`, () => {

@@ -33,10 +33,18 @@ export const nameIsDnsSubdomain: NameValidator = (name, prefix) =>
 export const nameIsDnsLabel: NameValidator = (name, prefix) =>
   isDns1123Label(prefix ? maskTrailingDash(name) : name);
 
-/** Names that only need to be usable as one segment of a path (RBAC roles, for instance). */
+/** What the store takes in a key: printable ASCII without spaces. */
+const storeKeyChars = /^[\x21-\x7e]*$/;
+
+/**
+ * Names that only need to be usable as one segment of a path (RBAC roles, for instance),
+ * and of a store key: printable ASCII without spaces.
+ */
 export const nameIsPathSegment: NameValidator = (name, prefix) => {
   if (!prefix && (name === '.' || name === '..')) return [`may not be '${name}'`];
-  return ['/', '%'].filter((bad) => name.includes(bad)).map((bad) => `may not contain '${bad}'`);
+  const errs = ['/', '%'].filter((bad) => name.includes(bad)).map((bad) => `may not contain '${bad}'`);
+  if (!storeKeyChars.test(name)) errs.push('must consist of printable ASCII characters other than space');
+  return errs;
 };
 
 export const nameValidators: Readonly<Record<NameRule, NameValidator>> = {
