@@ -175,7 +175,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     logger: opts.logger,
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.metrics ? { registry: opts.metrics } : {}),
-    authenticate: (peer, _method, metadata) => opts.authenticate(peer.certificate, metadata),
+    authenticate: (peer, _method, metadata) =>
+      opts.authenticate(peer.certificate, metadata, peer.rejectedCertificate),
     ...(opts.audit ? { onCallEnd: opts.audit.onCallEnd } : {}),
     ...(opts.connections ? { connections: opts.connections } : {}),
   });

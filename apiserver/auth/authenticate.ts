@@ -1,12 +1,16 @@
 /**
  * The authentication chain, run for every call before anything else: a client
  * certificate, else a bearer token; anonymous requests only when allowed by flag.
- * Every authenticated user also carries `system:authenticated`.
+ * Every authenticated user also carries `system:authenticated`. A client certificate
+ * the TLS layer refused (another CA, expired, not yet valid) authenticates no one; with
+ * no bearer token beside it the call is refused saying what is wrong with it, even when
+ * anonymous requests are allowed, as Kubernetes fails on an invalid certificate.
  */
 
 import type { PeerCertificate } from 'node:tls';
 import type { Metadata } from '@grpc/grpc-js';
 import { ApiError } from '../../sdk/errors.js';
+import type { RejectedCertificate } from '../../sdk/server/peer.js';
 import type { TokenFileAuthenticator } from './token-file.js';
 import type { UserInfo } from './types.js';
 import type { X509Authenticator } from './x509.js';
@@ -29,7 +33,11 @@ export const anonymousUser: UserInfo = {
 };
 
 export function createAuthenticator(opts: AuthenticationOptions) {
-  return async (cert: PeerCertificate | undefined, metadata: Metadata): Promise<UserInfo> => {
+  return async (
+    cert: PeerCertificate | undefined,
+    metadata: Metadata,
+    rejected?: RejectedCertificate,
+  ): Promise<UserInfo> => {
     const fromCert = opts.x509?.authenticate(cert);
     if (fromCert) return withAuthenticated(fromCert);
     const header = metadata.get('authorization')[0];
@@ -41,6 +49,12 @@ export function createAuthenticator(opts: AuthenticationOptions) {
         if (user) return withAuthenticated(user);
       }
       throw ApiError.unauthenticated('invalid bearer token');
+    }
+    if (rejected !== undefined) {
+      throw (
+        opts.x509?.refusal(rejected) ??
+        ApiError.unauthenticated('client certificates are not accepted: no client CA is configured')
+      );
     }
     if (opts.anonymous) return anonymousUser;
     throw ApiError.unauthenticated(

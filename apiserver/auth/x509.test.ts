@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createPublicKey, generateKeyPairSync, randomUUID, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { PeerCertificate } from 'node:tls';
 import { ApiError, Code } from '../../sdk/errors.js';
+import { createCertificate, derToPem } from '../../sdk/pki/certificate.js';
 import { ensureCa, ensureCert } from '../../sdk/pki/index.js';
 import { X509Authenticator } from './x509.js';
 
@@ -46,13 +47,15 @@ test('x509: CN is the user, O the groups; other CAs and expired certificates are
   assert.throws(
     () => auth.authenticate(peer(mallory.certFile)),
     (e: unknown) =>
-      e instanceof ApiError && e.code === Code.UNAUTHENTICATED && /not signed by a trusted/.test(e.message),
+      e instanceof ApiError &&
+      e.code === Code.UNAUTHENTICATED &&
+      /signed by an unknown authority/.test(e.message),
   );
   // Cached or not, the validity window is checked on every call.
   assert.throws(
     () => auth.authenticate(peer(alice.certFile), new Date(Date.now() + 20 * 365 * 86400_000)),
     (e: unknown) =>
-      e instanceof ApiError && e.code === Code.UNAUTHENTICATED && /not valid now/.test(e.message),
+      e instanceof ApiError && e.code === Code.UNAUTHENTICATED && /has expired \(notAfter /.test(e.message),
   );
 });
 
@@ -76,12 +79,14 @@ test('x509: a certificate object seen before still has its validity window check
   assert.throws(
     () => auth.authenticate(cert, later),
     (e: unknown) =>
-      e instanceof ApiError && e.code === Code.UNAUTHENTICATED && /not valid now/.test(e.message),
+      e instanceof ApiError && e.code === Code.UNAUTHENTICATED && /has expired \(notAfter /.test(e.message),
   );
   assert.throws(
     () => auth.authenticate(cert, new Date(Date.parse(x.validFrom) - 1000)),
     (e: unknown) =>
-      e instanceof ApiError && e.code === Code.UNAUTHENTICATED && /not valid now/.test(e.message),
+      e instanceof ApiError &&
+      e.code === Code.UNAUTHENTICATED &&
+      /not yet valid \(notBefore /.test(e.message),
   );
 
   // A different object with a certificate from another CA is never taken for a known one.
@@ -93,5 +98,58 @@ test('x509: a certificate object seen before still has its validity window check
     valid_from: m.validFrom,
     valid_to: m.validTo,
   } as PeerCertificate;
-  assert.throws(() => auth.authenticate(forged), /not signed by a trusted/);
+  assert.throws(() => auth.authenticate(forged), /signed by an unknown authority/);
+});
+
+test('x509: a certificate the TLS layer refused is explained, and never accepted', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'x509-'));
+  const ca = ensureCa(dir, 'ca');
+  const other = ensureCa(dir, 'other-ca');
+  const auth = new X509Authenticator(readFileSync(ca.certFile, 'utf8'));
+  const day = 86_400_000;
+  const now = Date.now();
+  const issue = (
+    issuer: typeof ca,
+    notBefore: number,
+    notAfter: number,
+    usage: 'client' | 'server' = 'client',
+  ) => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const der = createCertificate(
+      {
+        subject: { commonName: 'alice', organizations: ['system:masters'] },
+        publicKey: createPublicKey(privateKey),
+        notBefore: new Date(notBefore),
+        notAfter: new Date(notAfter),
+        usage,
+      },
+      issuer,
+    );
+    const file = join(dir, `${randomUUID()}.crt`);
+    writeFileSync(file, derToPem(der));
+    return peer(file);
+  };
+  const refusal = (certificate: PeerCertificate, reason: string) => {
+    const err = auth.refusal({ certificate, reason });
+    assert.equal(err.code, Code.UNAUTHENTICATED);
+    return err.message;
+  };
+
+  assert.match(
+    refusal(issue(other, now - day, now + day), 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'),
+    /^the client certificate is signed by an unknown authority \(issuer "CN=other-ca"\)/,
+  );
+  const expiredAt = new Date(now - day);
+  assert.equal(
+    refusal(issue(ca, now - 3 * day, expiredAt.getTime()), 'CERT_HAS_EXPIRED').split(', now')[0],
+    `the client certificate has expired (notAfter ${new Date(Math.floor(expiredAt.getTime() / 1000) * 1000).toISOString()}`,
+  );
+  assert.match(
+    refusal(issue(ca, now + day, now + 3 * day), 'CERT_NOT_YET_VALID'),
+    /^the client certificate is not yet valid \(notBefore \S+, now \S+\)$/,
+  );
+  assert.match(
+    refusal(issue(ca, now - day, now + day, 'server'), 'UNSUPPORTED_CERTIFICATE_PURPOSE'),
+    /not valid for client authentication/,
+  );
 });

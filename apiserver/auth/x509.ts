@@ -4,7 +4,9 @@
  * against the client CA, as kube-apiserver's --client-ca-file does.
  */
 import type { PeerCertificate } from 'node:tls';
+import type { ApiError } from '../../sdk/errors.js';
 import { ClientCertificateVerifier } from '../../sdk/pki/client-certificates.js';
+import type { RejectedCertificate } from '../../sdk/server/peer.js';
 import type { UserInfo } from './types.js';
 
 /** A certificate object the verifier accepted, with its validity window. */
@@ -46,5 +48,13 @@ export class X509Authenticator {
       this.accepted.set(cert, { user, notBefore, notAfter });
     }
     return user;
+  }
+
+  /**
+   * What to tell a client whose certificate the TLS layer refused: signed by an unknown
+   * authority, expired, not yet valid (as Kubernetes' x509 errors say), not "no credentials".
+   */
+  refusal(rejected: RejectedCertificate, now = new Date()): ApiError {
+    return this.verifier.refusal(rejected.certificate, rejected.reason, now);
   }
 }

@@ -114,3 +114,23 @@ test('each connection has its own certificate identity, read once and never shar
   assert.notEqual(again[0]?.address, first?.address);
   for (const c of [a, b, none, a2]) c.close();
 });
+
+test('a certificate the TLS layer refused is no identity, but is kept with the reason', async () => {
+  const other = ensureCa(dir, 'other-ca');
+  const mallory = ensureCert(dir, other, 'mallory', {
+    commonName: 'alice',
+    organizations: ['system:masters'],
+    usage: 'client',
+  });
+  const m = client(mallory);
+  await calls(m, 'mallory', 2);
+  const [first, second] = seen.get('mallory') ?? [];
+  assert.equal(first?.commonName, undefined, 'no user name from a certificate nobody verified');
+  assert.deepEqual(first?.organizations, []);
+  assert.equal(first?.certificate, undefined);
+  assert.equal(first?.rejectedCertificate?.certificate.subject.CN, 'alice');
+  assert.equal(first?.rejectedCertificate?.reason, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+  assert.equal(second, first);
+  for (const p of seen.get('alice') ?? []) assert.equal(p.rejectedCertificate, undefined);
+  m.close();
+});

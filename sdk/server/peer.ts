@@ -1,5 +1,12 @@
 /** Who is calling: the identity in the client's TLS certificate, if it sent one. */
-import type { PeerCertificate } from 'node:tls';
+import { type PeerCertificate, TLSSocket } from 'node:tls';
+
+/** A client certificate the TLS layer did not accept, and why. */
+export interface RejectedCertificate {
+  readonly certificate: PeerCertificate;
+  /** The TLS layer's verification error: `CERT_HAS_EXPIRED`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, ... */
+  readonly reason: string;
+}
 
 export interface PeerIdentity {
   /** The certificate subject's common name: the user name. */
@@ -7,8 +14,14 @@ export interface PeerIdentity {
   /** The certificate subject's organizations: the groups. */
   readonly organizations: readonly string[];
   readonly address: string;
-  /** The certificate as the TLS layer received it; not verified when client certificates are only requested. */
+  /** The certificate as the TLS layer received and verified it against the server's CA. */
   readonly certificate?: PeerCertificate;
+  /**
+   * A certificate the client presented that failed the TLS layer's verification (only
+   * possible when client certificates are requested, not required). Never an identity:
+   * it is there so that the client can be told what is wrong with it.
+   */
+  readonly rejectedCertificate?: RejectedCertificate;
 }
 
 interface CallWithAuth {
@@ -21,7 +34,7 @@ interface CallWithAuth {
  * stream, whose session is the one connection the call came on.
  */
 interface CallOnStream {
-  stream?: { session?: object };
+  stream?: { session?: { socket?: unknown } };
 }
 
 /**
@@ -38,15 +51,32 @@ function asList(value: string | string[] | undefined): string[] {
   return Array.isArray(value) ? value : [value];
 }
 
+/**
+ * The certificate of a connection whose TLS layer did not verify it. grpc-js hands out
+ * only verified ones (`getAuthContext`), so it is read from the connection's socket.
+ */
+function rejectedCertificate(call: CallWithAuth): RejectedCertificate | undefined {
+  const socket = (call as CallWithAuth & CallOnStream).stream?.session?.socket;
+  if (!(socket instanceof TLSSocket) || socket.authorized) return undefined;
+  const certificate = socket.getPeerCertificate();
+  if (!certificate?.raw || certificate.raw.length === 0) return undefined;
+  const error = socket.authorizationError as unknown;
+  const reason =
+    error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
+  return Object.freeze({ certificate, reason });
+}
+
 function readIdentity(call: CallWithAuth): PeerIdentity {
   const cert = call.getAuthContext?.().sslPeerCertificate;
   const subject = cert && Object.keys(cert).length > 0 ? cert.subject : undefined;
   const cn = subject ? asList(subject.CN)[0] : undefined;
+  const rejected = subject ? undefined : rejectedCertificate(call);
   return Object.freeze({
     ...(cn !== undefined ? { commonName: cn } : {}),
     organizations: Object.freeze(subject ? asList(subject.O) : []),
     address: call.getPeer(),
     ...(subject ? { certificate: cert } : {}),
+    ...(rejected ? { rejectedCertificate: rejected } : {}),
   });
 }
 
