@@ -1,6 +1,11 @@
 /**
  * NamespaceLifecycle: objects can only be created in a namespace that exists and is
  * not being deleted, and the system namespaces cannot be deleted.
+ *
+ * The namespace is checked in the mutating phase, as Kubernetes' plugin does: before
+ * any later mutating plugin acts for the request (the ServiceAccount plugin creates a
+ * namespace's `default` account), so that a Pod in a missing namespace is refused for
+ * the Pod, not for the account made on its behalf.
  */
 import { ApiError } from '../../../sdk/errors.js';
 import type { Namespace } from '../../../sdk/gen/wheelhouse/core/v1/namespace.js';
@@ -14,16 +19,16 @@ export type NamespaceLookup = (name: string) => Promise<Namespace | undefined>;
 export function namespaceLifecycle(lookup: NamespaceLookup): AdmissionPlugin {
   return {
     name: 'NamespaceLifecycle',
-    async validate(attrs) {
-      if (attrs.info.kind === 'Namespace') {
-        if (attrs.operation === 'DELETE' && (systemNamespaces as readonly string[]).includes(attrs.name)) {
-          throw ApiError.forbidden(
-            `namespaces "${attrs.name}" is forbidden: this namespace may not be deleted`,
-          );
-        }
-        return;
+    validate(attrs) {
+      if (attrs.info.kind !== 'Namespace' || attrs.operation !== 'DELETE') return;
+      if ((systemNamespaces as readonly string[]).includes(attrs.name)) {
+        throw ApiError.forbidden(
+          `namespaces "${attrs.name}" is forbidden: this namespace may not be deleted`,
+        );
       }
-      if (!attrs.info.namespaced || attrs.operation !== 'CREATE') return;
+    },
+    async admit(attrs) {
+      if (attrs.info.kind === 'Namespace' || !attrs.info.namespaced || attrs.operation !== 'CREATE') return;
       const ns = await lookup(attrs.namespace);
       if (ns === undefined) {
         throw ApiError.notFound(
