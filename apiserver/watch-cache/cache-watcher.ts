@@ -48,6 +48,14 @@ export interface CacheWatcherOptions<T extends KindObject> {
   readonly onEnd: (watcher: CacheWatcher<T>) => void;
 }
 
+/**
+ * What one take of events (a push-mode delivery, a nextBatch) may weigh, estimated as
+ * CacheEvent.bytes: more are cut into further takes. A consumer writes a take at once,
+ * so this bounds what one puts into the transport whatever the objects' size: for large
+ * objects, about 2 MiB on the wire (two messages of the watch service's).
+ */
+const MAX_TAKE_BYTES = 4 << 20;
+
 /** A pending next() (one event) or nextBatch() (up to `max` events). */
 interface Waiter<T> {
   readonly max: number | undefined;
@@ -306,14 +314,20 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
     return this.takeRun(max);
   }
 
-  /** Up to `max` events: backlog first, then live runs as they were queued. */
+  /** Up to `max` events (and MAX_TAKE_BYTES): backlog first, then live runs as they were queued. */
   private takeRun(max: number): readonly CacheEvent<T>[] {
     if (this.backlogHead < this.backlog.length) {
       const batch: CacheEvent<T>[] = [];
-      while (batch.length < max && this.backlogHead < this.backlog.length) batch.push(this.take()!);
+      let bytes = 0;
+      while (batch.length < max && this.backlogHead < this.backlog.length) {
+        const size = bytesOf(this.backlog[this.backlogHead]!);
+        if (batch.length > 0 && bytes + size > MAX_TAKE_BYTES) break;
+        batch.push(this.take()!);
+        bytes += size;
+      }
       return batch;
     }
-    const run = this.queue.takeRun(max);
+    const run = this.queue.takeRun(max, MAX_TAKE_BYTES);
     const last = run[run.length - 1];
     if (last) this.resumeFrom = last.revision;
     return run;

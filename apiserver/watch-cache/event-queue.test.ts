@@ -74,6 +74,21 @@ describe('EventQueue', () => {
     assert.equal(q.bytes, 0);
   });
 
+  it('cuts a take at a byte budget: a light run stays whole, a heavy event goes alone', () => {
+    const q = new EventQueue<number>((n) => n);
+    const light = [1, 2, 3];
+    q.pushRun(light, 6);
+    assert.equal(q.takeRun(10, 6), light, 'within the budget: the very array');
+    const heavy = [4, 5, 6, 20, 1];
+    q.pushRun(heavy, 36);
+    assert.deepEqual(q.takeRun(10, 10), [4, 5]);
+    assert.deepEqual(q.takeRun(10, 10), [6]);
+    assert.deepEqual(q.takeRun(10, 10), [20], 'over the budget alone, still taken');
+    assert.deepEqual(q.takeRun(10, 10), [1]);
+    assert.equal(q.bytes, 0);
+    assert.deepEqual(heavy, [4, 5, 6, 20, 1], 'the shared run is untouched');
+  });
+
   it('clear empties it', () => {
     const q = new EventQueue<number>();
     q.pushRun([1, 2]);

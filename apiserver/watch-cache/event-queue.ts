@@ -76,20 +76,33 @@ export class EventQueue<E> {
   }
 
   /**
-   * Up to `max` of the oldest events. When they are exactly one queued run, it is
-   * returned as the very array that was queued (shared runs stay recognisable);
-   * otherwise (a consumer that fell behind has several) they are joined into a new one.
+   * Up to `max` of the oldest events, weighing up to `maxBytes` together (but at least
+   * one event, however heavy). When they are exactly one queued run, it is returned as
+   * the very array that was queued (shared runs stay recognisable); otherwise (a
+   * consumer that fell behind has several, or a run too heavy) they are joined into a
+   * new one.
    */
-  takeRun(max: number): readonly E[] {
+  takeRun(max: number, maxBytes = Number.POSITIVE_INFINITY): readonly E[] {
     const first = this.runs[0];
     if (first === undefined) return [];
-    if (this.head === 0 && first.length <= max && (this.runs.length === 1 || first.length === max)) {
+    if (
+      this.head === 0 &&
+      first.length <= max &&
+      this.runBytes[0]! <= maxBytes &&
+      (this.runs.length === 1 || first.length === max)
+    ) {
       this.count -= first.length;
       this.dropFirst();
       return first;
     }
     const out: E[] = [];
-    while (out.length < max && this.count > 0) out.push(this.shift()!);
+    let bytes = 0;
+    while (out.length < max && this.count > 0) {
+      const size = this.sizeOf(this.runs[0]![this.head]!);
+      if (out.length > 0 && bytes + size > maxBytes) break;
+      out.push(this.shift()!);
+      bytes += size;
+    }
     return out;
   }
 

@@ -609,6 +609,42 @@ describe('WatchCache', () => {
     }
   });
 
+  it('hands large objects out in takes of at most 4 MiB (estimated), live or replayed', async () => {
+    const big = (name: string) => value(name, 'ns', {}, { blob: 'x'.repeat(300_000) });
+    const cost = eventBytes(big('o00').length);
+    const perTake = Math.floor((4 << 20) / cost);
+    assert.equal(perTake, 6);
+    const w = await world();
+    try {
+      await w.start();
+      const ac = new AbortController();
+      const req = { prefix: PREFIX, sendInitialEvents: false, allowBookmarks: false, signal: ac.signal };
+      const live = w.cache.watch(req);
+      for (let i = 0; i < 20; i++) {
+        const name = `o${String(i).padStart(2, '0')}`;
+        await w.store.create(keyOf('ns', name), big(name));
+      }
+      await waitFor(() => live.pending === 20);
+      const replayed = w.cache.watch({ ...req, fromRevision: 1 });
+      const initial = w.cache.watch({ ...req, sendInitialEvents: true });
+      const takes = async (watch: typeof live, n: number) => {
+        const sizes: number[] = [];
+        for (let got = 0; got < n; ) {
+          const batch = (await watch.nextBatch(100)) ?? [];
+          sizes.push(batch.length);
+          got += batch.length;
+        }
+        return sizes;
+      };
+      assert.deepEqual(await takes(live, 20), [6, 6, 6, 2], 'live events');
+      assert.deepEqual(await takes(replayed, 19), [6, 6, 6, 1], 'replayed from the history');
+      assert.deepEqual(await takes(initial, 20), [6, 6, 6, 2], 'initial events');
+      ac.abort();
+    } finally {
+      await w.close();
+    }
+  });
+
   it('fans 1,000 events out to 1,000 watchers, each in order', async () => {
     const w = await world();
     try {
