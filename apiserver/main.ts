@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { credentials } from '@grpc/grpc-js';
+import { sslCredentials } from '../sdk/credentials.js';
 import { createLogger } from '../sdk/logger.js';
 import {
   createRegistry,
@@ -177,7 +178,7 @@ export async function runApiserver(argv: string[]): Promise<void> {
       throw new Error(
         '--store-cafile, --store-certfile and --store-keyfile are required (or --store-insecure)',
       );
-    storeCredentials = credentials.createSsl(readFileSync(ca), readFileSync(key), readFileSync(cert));
+    storeCredentials = sslCredentials(readFileSync(ca), readFileSync(key), readFileSync(cert));
   }
   const store = new StoreClient({ address: storeAddress, credentials: storeCredentials });
 

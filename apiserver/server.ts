@@ -4,6 +4,7 @@
  * namespaces, and the gRPC server itself.
  */
 
+import { setMaxListeners } from 'node:events';
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import { ApiError, Code } from '../sdk/errors.js';
@@ -90,6 +91,10 @@ export interface ApiServer {
 
 export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const lifetime = new AbortController();
+  // Every watch cache follows it (a listener each, and one for each store watch and retry
+  // wait of theirs), besides the background loops: more than Node's default of 10 that
+  // suggests a leak, and still a bounded number, so that a real leak is still reported.
+  setMaxListeners(4 * kinds.length + 16, lifetime.signal);
   const strategies = createStrategies({ eventTtlSeconds: opts.eventTtlSeconds });
   const stores = new Map<string, ObjectStore<KindObject>>();
   const caches = new Map<string, WatchCache<KindObject>>();

@@ -99,8 +99,11 @@ describe('TLS with certificates from the PKI', () => {
   const servers: grpc.Server[] = [];
   let port = 0;
   let namedPort = 0;
+  const warnings: string[] = [];
+  const onWarning = (w: Error & { code?: string }) => warnings.push(`${w.code ?? w.name}: ${w.message}`);
 
   before(async () => {
+    process.on('warning', onWarning);
     const main = await startServer(serving);
     const named = await startServer(namedOnly);
     servers.push(main.server, named.server);
@@ -108,6 +111,7 @@ describe('TLS with certificates from the PKI', () => {
     namedPort = named.port;
   });
   after(() => {
+    process.off('warning', onWarning);
     for (const server of servers) server.forceShutdown();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -181,6 +185,21 @@ describe('TLS with certificates from the PKI', () => {
     await assert.rejects(call(base), (err: grpc.ServiceError) => err.code === grpc.status.UNAVAILABLE);
     const seen = await call({ ...base, serverName: 'apiserver.internal' });
     assert.equal(seen.commonName, 'admin');
+  });
+
+  test('an address is never sent as the TLS server name (RFC 6066), and is still what is verified', async () => {
+    const base = {
+      certificateAuthority: admin.caFile,
+      clientCertificate: admin.certFile,
+      clientKey: admin.keyFile,
+    };
+    assert.equal((await call({ ...base, server: `127.0.0.1:${port}` })).commonName, 'admin');
+    // The server's certificate names only a DNS name: dialled by address, it is refused.
+    await assert.rejects(call({ ...base, server: `127.0.0.1:${namedPort}` }));
+    assert.deepEqual(
+      warnings.filter((w) => /DEP0123|ServerName/.test(w)),
+      [],
+    );
   });
 });
 

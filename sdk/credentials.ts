@@ -1,6 +1,55 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { ClientConfig } from './client-config.js';
+
+/**
+ * TLS channel credentials that send no IP address as the TLS server name. grpc-js sends
+ * the target's host as SNI even when it is an address, which RFC 6066 forbids and Node
+ * answers with a deprecation warning (DEP0123) in every process that dials one
+ * (`127.0.0.1:6443`, the store, a kubelet by its IP). Without a server name, Node checks
+ * the server's certificate against the address itself, as before.
+ */
+class AddressSafeCredentials extends grpc.ChannelCredentials {
+  constructor(private readonly inner: grpc.ChannelCredentials) {
+    super();
+  }
+
+  override _isSecure(): boolean {
+    return this.inner._isSecure();
+  }
+
+  override _equals(other: grpc.ChannelCredentials): boolean {
+    return other === this || (other instanceof AddressSafeCredentials && this.inner._equals(other.inner));
+  }
+
+  override _createSecureConnector(
+    ...args: Parameters<grpc.ChannelCredentials['_createSecureConnector']>
+  ): grpc.experimental.SecureConnector {
+    const connector = this.inner._createSecureConnector(...args);
+    // grpc-js's connector keeps the options it hands to tls.connect; a newer one that does
+    // not simply keeps its own behaviour.
+    const options = (connector as { connectionOptions?: { servername?: unknown } }).connectionOptions;
+    if (typeof options?.servername === 'string' && isIP(options.servername) !== 0) delete options.servername;
+    return connector;
+  }
+}
+
+/**
+ * grpc-js's `credentials.createSsl` (a CA to verify the server with, and a client
+ * certificate and key to present, each optional), never sending an IP address as the
+ * TLS server name. Every TLS client in the system is made with it.
+ */
+export function sslCredentials(
+  ca?: Buffer | null,
+  key?: Buffer | null,
+  cert?: Buffer | null,
+  verify?: grpc.VerifyOptions,
+): grpc.ChannelCredentials {
+  return new AddressSafeCredentials(
+    grpc.credentials.createSsl(ca ?? null, key ?? null, cert ?? null, verify),
+  );
+}
 
 /** The largest message a client sends or accepts: big lists travel in one response. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -16,7 +65,7 @@ export function channelCredentials(config: ClientConfig): grpc.ChannelCredential
     return grpc.credentials.createInsecure();
   }
   const { ca, cert, key } = tlsMaterial(config);
-  const tls = grpc.credentials.createSsl(ca ?? null, key ?? null, cert ?? null);
+  const tls = sslCredentials(ca, key, cert);
   if (!config.token) return tls;
   return grpc.credentials.combineChannelCredentials(tls, bearerToken(config.token));
 }

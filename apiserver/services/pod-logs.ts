@@ -6,7 +6,8 @@
  * is deleted, changes address, or has not been used for a while.
  */
 import { isIP } from 'node:net';
-import { type ClientReadableStream, credentials, type ServiceError } from '@grpc/grpc-js';
+import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
+import { sslCredentials } from '../../sdk/credentials.js';
 import { ApiError, Code, fromServiceError } from '../../sdk/errors.js';
 import type { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
@@ -68,7 +69,7 @@ export function createPodLogs(options: PodLogsOptions): PodLogs {
   const { logger } = options;
   const idleMs = options.idleMs ?? 60_000;
   const preferred = options.preferredAddressTypes ?? defaultPreferredAddressTypes;
-  const channelCredentials = credentials.createSsl(options.tls.ca, options.tls.key, options.tls.cert);
+  const channelCredentials = sslCredentials(options.tls.ca, options.tls.key, options.tls.cert);
   const connections = new Map<string, Connection>();
   let closed = false;
 

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import { type ChannelCredentials, credentials } from '@grpc/grpc-js';
+import { sslCredentials } from '../../../sdk/credentials.js';
 import { AdmissionServiceClient } from '../../../sdk/gen/wheelhouse/admission/v1/admission_service.js';
 import type { WebhookClientConfig } from '../../../sdk/gen/wheelhouse/admissionregistration/v1/webhook.js';
 
@@ -46,7 +47,7 @@ export function webhookTarget(config: WebhookClientConfig): WebhookTarget {
   const host = url.hostname;
   if (url.protocol === 'https:') {
     const ca = config.caBundle.length > 0 ? Buffer.from(config.caBundle) : null;
-    return { address: `${host}:${url.port || '443'}`, credentials: credentials.createSsl(ca) };
+    return { address: `${host}:${url.port || '443'}`, credentials: sslCredentials(ca) };
   }
   if (url.protocol === 'http:') {
     // Plaintext would expose every object sent for review: only where nothing leaves the machine.
