@@ -41,15 +41,15 @@ const CACHE_MAX_BYTES = '16Mi';
 const WATCH_MAX_PENDING_BYTES = '8Mi';
 /**
  * What the apiserver's RSS may grow over its baseline under the load, and keep after
- * it. Measured on a busy 2-core machine (load average 11–17, so 165–500 updates a run,
- * from a baseline of ~207 MiB): with the bounds, +123 to +148 MiB at the peak (garbage
- * V8 lets pile up between collections, most of it) and +59 to +70 MiB after (the
- * history's 16 MiB, V8's young generation, the allocator); without them (0 and 0: the
- * count of 10,000 events alone, as before), +164 to +204 MiB at the peak and +143 to
- * +224 MiB after with only 165–224 updates done, and ~0.5 MiB more of both for every
- * further update (the history keeps each object and its encoding). So the bound after
- * the load fails without the byte bounds from ~120 updates on; the peak's, with its
- * wider margin for collections, from ~300.
+ * it. Measured on a busy 2-core machine (load average 4–17, so 210–635 updates a run,
+ * from a baseline of ~205 MiB): with the bounds, +114 to +148 MiB at the peak (garbage
+ * V8 lets pile up between collections, most of it) and +35 to +70 MiB once V8 has
+ * shrunk its heap, 7–10 s after the load (the history's 16 MiB, V8's young generation,
+ * the allocator); without them (0 and 0: the count of 10,000 events alone, as before),
+ * +164 to +258 MiB at the peak and +143 to +224 MiB after with only 165–285 updates
+ * done, growing with every update (the history keeps each object and its encoding). So
+ * the bound after the load fails without the byte bounds from ~120 updates on; the
+ * peak's, with its wider margin for collections, from ~250.
  */
 const PEAK_GROWTH = 240 * MiB;
 const AFTER_GROWTH = 110 * MiB;
