@@ -156,8 +156,8 @@ export class CacheWatcher<T extends KindObject> implements AsyncIterableIterator
     if (this.ended) return true;
     const before = this.queue.length;
     const shared = !this.matches && unfiltered ? unfiltered(this.prefix) : undefined;
-    const run = shared?.events;
-    if (shared && run && (run.length === 0 || run[0]!.revision > this.position)) {
+    const run = shared?.events ?? [];
+    if (shared && (run.length === 0 || run[0]!.revision > this.position)) {
       this.queue.pushRun(run, shared.bytes);
       if (run.length > 0) this.sentRevision = run[run.length - 1]!.revision;
     } else {
