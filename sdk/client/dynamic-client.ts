@@ -5,7 +5,14 @@
  * the method and field names follow from the KindInfo; errors come back as
  * ApiErrors with their field causes.
  */
-import { type CallOptions, type ClientReadableStream, Metadata, type ServiceError } from '@grpc/grpc-js';
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  type Client,
+  type ClientReadableStream,
+  Metadata,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { Backoff, sleep } from '../backoff.js';
 import { ApiError, Code, fromServiceError } from '../errors.js';
 import type { DeleteOptions, ListMeta, ListOptions } from '../gen/wheelhouse/meta/v1/meta.js';
@@ -36,6 +43,8 @@ export interface ApiClient {
   /** One page; `namespace` '' lists every namespace. */
   list(info: KindInfo, namespace: string, options?: Partial<ListOptions>): Promise<ObjectList>;
   update(info: KindInfo, object: KindObject, opts?: { dryRun?: boolean }): Promise<KindObject>;
+  /** A generated client of another service (access reviews) on the same channel. */
+  serviceClient<C extends Client>(ctor: new (address: string, credentials: ChannelCredentials) => C): C;
   /** The status subresource: only status changes. */
   updateStatus(info: KindInfo, object: KindObject): Promise<KindObject>;
   /** Any other unary method of the kind's service (`bindPod`, `getDeploymentScale`), by its client name. */
@@ -214,6 +223,9 @@ export function createApiClient(connection: Connection, opts: ApiClientOptions =
     },
     watch: (info, namespace, options, signal) => flatten(messagesOf(info, namespace, options, signal)),
     watchMessages: messagesOf,
+    // Generated client classes share one constructor name; their service name tells them apart.
+    serviceClient: (ctor) =>
+      pool.client(ctor as never, `service:${(ctor as { serviceName?: string }).serviceName ?? ctor.name}`),
     close: () => pool.close(),
   };
 }

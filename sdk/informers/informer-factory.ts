@@ -69,6 +69,12 @@ export class InformerFactory {
     for (const name of this.informers.keys()) this.run(name);
   }
 
+  /** Whether every informer made so far has synced. */
+  hasSynced(): boolean {
+    for (const informer of this.informers.values()) if (!informer.hasSynced()) return false;
+    return true;
+  }
+
   /** Resolves true once every informer made so far has synced; false if `signal` aborts first. */
   async waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
     const results = await Promise.all([...this.informers.values()].map((i) => i.waitForSync(signal)));

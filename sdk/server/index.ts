@@ -15,6 +15,7 @@ export { createRegistry, grpcMetrics } from './metrics.js';
 export {
   type CertificateMetricsAccess,
   certificateMetricsAuthorizer,
+  type HealthChecks,
   isLoopback,
   METRICS_READER_GROUPS,
   type MetricsAuthorizer,

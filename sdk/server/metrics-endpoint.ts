@@ -48,6 +48,17 @@ export interface MetricsServing {
   readonly insecureLoopback?: boolean;
   /** Deadline for a connection's TLS handshake and its request's headers; 10 s by default. */
   readonly setupTimeoutMs?: number;
+  /**
+   * Health endpoints beside /metrics, open to anyone as in Kubernetes: `/livez` (and
+   * `/healthz`) and `/readyz` answer 200 `ok`, or 500 with the failing checks.
+   */
+  readonly health?: HealthChecks;
+}
+
+/** Each returns the names (with a reason) of the checks that fail now; empty when healthy. */
+export interface HealthChecks {
+  livez(): readonly string[];
+  readyz(): readonly string[];
 }
 
 export interface MetricsEndpoint {
@@ -85,7 +96,7 @@ export async function serveMetrics(
         `metrics are served in plaintext only on a loopback address (127.0.0.1, ::1, localhost), not on "${host}": serve them over TLS instead`,
       );
     }
-    server = createHttpServer((req, res) => handle(registry, req, res, undefined));
+    server = createHttpServer((req, res) => handle(registry, req, res, undefined, serving.health));
   } else {
     const { tls, authorize } = serving;
     if (tls === undefined || authorize === undefined) {
@@ -105,7 +116,7 @@ export async function serveMetrics(
         minVersion: 'TLSv1.2',
         handshakeTimeout: setupTimeoutMs,
       },
-      (req, res) => handle(registry, req, res, authorize),
+      (req, res) => handle(registry, req, res, authorize, serving.health),
     );
   }
   server.headersTimeout = setupTimeoutMs;
@@ -133,8 +144,18 @@ function handle(
   req: IncomingMessage,
   res: ServerResponse,
   authorize: MetricsAuthorizer | undefined,
+  health: HealthChecks | undefined,
 ): void {
   const path = (req.url ?? '').split('?')[0];
+  if (health && (path === '/healthz' || path === '/livez' || path === '/readyz')) {
+    const failing = path === '/readyz' ? health.readyz() : health.livez();
+    const body =
+      failing.length === 0
+        ? 'ok\n'
+        : `${failing.map((f) => `[-] ${f}`).join('\n')}\n${path.slice(1)} check failed\n`;
+    res.writeHead(failing.length === 0 ? 200 : 500, { 'content-type': 'text/plain' }).end(body);
+    return;
+  }
   if (path !== '/metrics' && path !== '/metrics/') {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; metrics are at /metrics\n');
     return;
