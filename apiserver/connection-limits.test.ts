@@ -97,7 +97,9 @@ describe('apiserver: connection limits', () => {
     await once(session, 'close');
     const closed = Date.now() - opened;
     t.diagnostic(`idle connection: GOAWAY after ${await goaway} ms, closed after ${closed} ms`);
-    assert.ok(closed >= idleTimeoutMs - 100 && closed <= idleTimeoutMs + 2_000, `${closed} ms`);
+    // grpc-js checks idleness on a timer of the idle period: a connection may live up to
+    // two periods; the slack covers a busy machine.
+    assert.ok(closed >= idleTimeoutMs - 100 && closed <= 2 * idleTimeoutMs + 2_000, `${closed} ms`);
   });
 
   test('a quiet watch is not cut by the idle timeout', async () => {
