@@ -29,8 +29,8 @@ export interface Cluster {
   readonly pki: ReturnType<typeof ensureClusterPki>;
   /** A client of one kind's service (`pods`, `deployments`, ...) as the admin, or with another config. */
   client<C extends Client = Client>(resource: string, config?: ClientConfig): C;
-  /** Stops the apiserver (and restarts it with the same store) — for tests of restarts. */
-  restartApiserver(): Promise<void>;
+  /** Stops the apiserver (SIGTERM, or `signal`) and restarts it on the same port with the same store — for tests of restarts. */
+  restartApiserver(opts?: { signal?: NodeJS.Signals }): Promise<void>;
   /** What the store and the apiserver wrote (stdout and stderr, interleaved) when `captureOutput` was set; kept after stop(). */
   output(): string;
   stop(): Promise<void>;
@@ -77,10 +77,13 @@ function waitForLine(
   });
 }
 
-async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+async function stopProcess(
+  child: ChildProcess | undefined,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
+  child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);
@@ -203,9 +206,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       return c as unknown as C;
     },
     output: () => captured.join(''),
-    async restartApiserver() {
+    async restartApiserver(opts = {}) {
       const port = Number(address.split(':')[1]);
-      await stopProcess(apiserver);
+      await stopProcess(apiserver, opts.signal);
       await startApiserver(port);
     },
     async stop() {

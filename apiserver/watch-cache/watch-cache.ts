@@ -30,6 +30,13 @@ export interface WatchCacheOptions<T> {
   watcherBufferLimit?: number;
   /** What the events pending for a watcher may weigh before it is dropped (default 16 MiB; 0 for no bound). */
   watcherBufferBytes?: number;
+  /**
+   * At start the cache lists the store as it was this many revisions ago (never before
+   * its compacted revision) and replays what followed, so that it holds recent history
+   * at once: the client watches of an apiserver that restarted resume from their last
+   * resourceVersion instead of listing again (default: `capacity`; 0 starts empty).
+   */
+  startHistoryRevisions?: number;
   /** Idle milliseconds before a BOOKMARK goes to watchers that allow them (default 1_000). */
   bookmarkIntervalMs?: number;
   /** Idle milliseconds before the store reports progress, so that `revision` advances (default 250). */
@@ -81,6 +88,7 @@ export class WatchCache<T extends KindObject> {
   private readonly bufferLimit: number;
   private readonly bufferBytes: number;
   private readonly bookmarkIntervalMs: number;
+  private readonly startHistoryRevisions: number;
   private readonly progressIntervalMs: number;
   private readonly coalesceMs: number;
   private readonly logger: Logger;
@@ -111,6 +119,7 @@ export class WatchCache<T extends KindObject> {
     this.bufferLimit = opts.watcherBufferLimit ?? 10_000;
     this.bufferBytes =
       (opts.watcherBufferBytes ?? DEFAULT_WATCH_MAX_PENDING_BYTES) || Number.POSITIVE_INFINITY;
+    this.startHistoryRevisions = opts.startHistoryRevisions ?? opts.capacity ?? 10_000;
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 1000;
     this.progressIntervalMs = opts.progressIntervalMs ?? 250;
     this.coalesceMs = opts.coalesceMs ?? 20;
@@ -129,7 +138,9 @@ export class WatchCache<T extends KindObject> {
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) throw ApiError.unavailable(`the ${this.info.resource} watch cache was stopped`);
       try {
-        await this.relist();
+        // The first attempt starts in the past (see startHistoryRevisions); the run loop
+        // then replays the store's history from there. Later attempts start now.
+        await this.relist(attempt === 1 ? await this.historyStart() : 0);
         break;
       } catch (err) {
         if (signal.aborted) continue;
@@ -321,9 +332,9 @@ export class WatchCache<T extends KindObject> {
    * revision and the list's are lost, so every client watch that was not already past
    * the list's revision ends with OUT_OF_RANGE and re-lists, as in Kubernetes.
    */
-  private async relist(): Promise<void> {
+  private async relist(atRevision = 0): Promise<void> {
     const kvs: KeyValue[] = [];
-    let revision = 0;
+    let revision = atRevision;
     let startAfter = '';
     for (;;) {
       const page = await this.backend.list(this.prefix, { revision, limit: LIST_PAGE, startAfter });
@@ -352,6 +363,15 @@ export class WatchCache<T extends KindObject> {
     }
     this.logger.info({ revision, objects: this.index.size }, 'listed the store');
     this.resolveWaiters();
+  }
+
+  /** The revision the first list reads at: `startHistoryRevisions` back, not before the compacted one (0: now). */
+  private async historyStart(): Promise<number> {
+    if (this.startHistoryRevisions <= 0) return 0;
+    const { revision, compactRevision } = await this.backend.status();
+    // Revision 1 is the store's first: a list at 0 would mean "now".
+    const start = Math.max(compactRevision, revision - this.startHistoryRevisions, 1);
+    return start < revision ? start : 0;
   }
 
   /**

@@ -77,8 +77,16 @@ export interface ApiClient {
 
 /** Unary calls give up after this long unless told otherwise; watches have no deadline. */
 export const CALL_TIMEOUT_MS = 30_000;
-/** Tries of an idempotent call (reads) that finds the apiserver UNAVAILABLE. */
-const READ_ATTEMPTS = 4;
+/** Tries of a call that finds the apiserver UNAVAILABLE (reads; writes that were never sent). */
+const RETRY_ATTEMPTS = 4;
+
+/**
+ * Whether an UNAVAILABLE call never reached a server: grpc-js fails calls at once while
+ * its channel has no connection (after a refused or dropped one, until it reconnects).
+ */
+function neverSent(err: ApiError): boolean {
+  return err.message.startsWith('No connection established');
+}
 
 type UnaryMethod = (
   request: unknown,
@@ -100,8 +108,9 @@ export interface ApiClientOptions {
 /**
  * A client over one channel per apiserver endpoint, shared by every kind. Every unary
  * call has a deadline. A call that finds its endpoint UNAVAILABLE moves the client to
- * the next endpoint; reads (get, list) are then tried again with jittered backoff,
- * while writes fail (the server may have applied them) and the caller decides.
+ * the next endpoint; reads (get, list), and writes that never left, are then tried
+ * again with jittered backoff, while other writes fail (the server may have applied
+ * them) and the caller decides.
  */
 export function createApiClient(connection: Connection, opts: ApiClientOptions = {}): ApiClient {
   const pool = new ChannelPool(connection);
@@ -128,8 +137,6 @@ export function createApiClient(connection: Connection, opts: ApiClientOptions =
   ): Promise<Record<string, unknown>> => {
     const deadline = Date.now() + timeoutMs;
     const backoff = new Backoff({ initialMs: 100, maxMs: 2_000 });
-    // A write is not tried again: the server may have applied it before the connection broke.
-    const attempts = idempotent ? READ_ATTEMPTS : 1;
     for (let attempt = 1; ; attempt++) {
       const index = pool.current;
       try {
@@ -138,7 +145,10 @@ export function createApiClient(connection: Connection, opts: ApiClientOptions =
         if (!(err instanceof ApiError) || err.code !== Code.UNAVAILABLE) throw err;
         pool.failover(index);
         const delay = backoff.next();
-        if (attempt >= attempts || Date.now() + delay >= deadline) throw err;
+        // A write is tried again only when it never left (no connection): otherwise the
+        // server may have applied it before the connection broke.
+        const retryable = idempotent || neverSent(err);
+        if (!retryable || attempt >= RETRY_ATTEMPTS || Date.now() + delay >= deadline) throw err;
         await sleep(delay);
       }
     }

@@ -196,8 +196,9 @@ export class SharedInformer<T extends KindObject> {
     }
     this.metrics?.events.inc({ informer: this.name, type: event.type });
     if (event.type === 'DELETED') {
-      const old = this.indexer.delete(keyOf(event.object));
-      this.notifyDelete(old ?? event.object, event.object);
+      // The handlers get the object as the event has it: its final state, at the deletion's revision.
+      this.indexer.delete(keyOf(event.object));
+      this.notifyDelete(event.object, event.object);
     } else {
       const old = this.indexer.set(event.object);
       if (old) this.notify('onUpdate', old, event.object);
