@@ -7,13 +7,13 @@ import type { LimitRange } from '../../sdk/gen/wheelhouse/core/v1/limit_range.js
 import type { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { ResourceQuota } from '../../sdk/gen/wheelhouse/core/v1/resource_quota.js';
 import type { Secret } from '../../sdk/gen/wheelhouse/core/v1/secret.js';
-import { configMapStrategy } from './config-map.js';
-import { eventStrategy } from './event.js';
-import { leaseStrategy } from './lease.js';
-import { limitRangeStrategy } from './limit-range.js';
-import { nodeStrategy } from './node.js';
-import { resourceQuotaStrategy } from './resource-quota.js';
-import { secretStrategy } from './secret.js';
+import { configMapStrategy } from './config-map/strategy.js';
+import { eventStrategy } from './event/strategy.js';
+import { leaseStrategy } from './lease/strategy.js';
+import { limitRangeStrategy } from './limit-range/strategy.js';
+import { nodeStrategy } from './node/strategy.js';
+import { resourceQuotaStrategy } from './resource-quota/strategy.js';
+import { secretStrategy } from './secret/strategy.js';
 import { ctx, fromYaml, messages } from './testing.js';
 
 describe('Node', () => {

@@ -4,24 +4,24 @@
  */
 import type { KindObject } from '../../sdk/kind-registry.js';
 import type { Strategy } from '../registry/strategy.js';
-import { clusterRoleStrategy } from './cluster-role.js';
-import { clusterRoleBindingStrategy } from './cluster-role-binding.js';
-import { configMapStrategy } from './config-map.js';
-import { deploymentStrategy } from './deployment.js';
-import { eventStrategy } from './event.js';
-import { leaseStrategy } from './lease.js';
-import { limitRangeStrategy } from './limit-range.js';
-import { mutatingWebhookConfigurationStrategy } from './mutating-webhook-configuration.js';
-import { namespaceStrategy } from './namespace.js';
-import { nodeStrategy } from './node.js';
-import { podStrategy } from './pod.js';
-import { replicaSetStrategy } from './replica-set.js';
-import { resourceQuotaStrategy } from './resource-quota.js';
-import { roleStrategy } from './role.js';
-import { roleBindingStrategy } from './role-binding.js';
-import { secretStrategy } from './secret.js';
-import { serviceAccountStrategy } from './service-account.js';
-import { validatingWebhookConfigurationStrategy } from './validating-webhook-configuration.js';
+import { clusterRoleStrategy } from './cluster-role/strategy.js';
+import { clusterRoleBindingStrategy } from './cluster-role-binding/strategy.js';
+import { configMapStrategy } from './config-map/strategy.js';
+import { deploymentStrategy } from './deployment/strategy.js';
+import { eventStrategy } from './event/strategy.js';
+import { leaseStrategy } from './lease/strategy.js';
+import { limitRangeStrategy } from './limit-range/strategy.js';
+import { mutatingWebhookConfigurationStrategy } from './mutating-webhook-configuration/strategy.js';
+import { namespaceStrategy } from './namespace/strategy.js';
+import { nodeStrategy } from './node/strategy.js';
+import { podStrategy } from './pod/strategy.js';
+import { replicaSetStrategy } from './replica-set/strategy.js';
+import { resourceQuotaStrategy } from './resource-quota/strategy.js';
+import { roleStrategy } from './role/strategy.js';
+import { roleBindingStrategy } from './role-binding/strategy.js';
+import { secretStrategy } from './secret/strategy.js';
+import { serviceAccountStrategy } from './service-account/strategy.js';
+import { validatingWebhookConfigurationStrategy } from './validating-webhook-configuration/strategy.js';
 
 export interface StrategyOptions {
   /** How long Events are kept (Kubernetes' --event-ttl; one hour by default). */

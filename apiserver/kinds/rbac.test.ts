@@ -4,10 +4,10 @@ import type { ClusterRole } from '../../sdk/gen/wheelhouse/rbac/v1/cluster_role.
 import type { ClusterRoleBinding } from '../../sdk/gen/wheelhouse/rbac/v1/cluster_role_binding.js';
 import type { Role } from '../../sdk/gen/wheelhouse/rbac/v1/role.js';
 import type { RoleBinding } from '../../sdk/gen/wheelhouse/rbac/v1/role_binding.js';
-import { clusterRoleStrategy } from './cluster-role.js';
-import { clusterRoleBindingStrategy } from './cluster-role-binding.js';
-import { roleStrategy } from './role.js';
-import { roleBindingStrategy } from './role-binding.js';
+import { clusterRoleStrategy } from './cluster-role/strategy.js';
+import { clusterRoleBindingStrategy } from './cluster-role-binding/strategy.js';
+import { roleStrategy } from './role/strategy.js';
+import { roleBindingStrategy } from './role-binding/strategy.js';
 import { ctx, fromYaml, messages } from './testing.js';
 
 describe('Role and ClusterRole rules', () => {

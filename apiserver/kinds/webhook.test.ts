@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MutatingWebhookConfiguration } from '../../sdk/gen/wheelhouse/admissionregistration/v1/mutating_webhook_configuration.js';
 import type { ValidatingWebhookConfiguration } from '../../sdk/gen/wheelhouse/admissionregistration/v1/validating_webhook_configuration.js';
-import { mutatingWebhookConfigurationStrategy } from './mutating-webhook-configuration.js';
+import { mutatingWebhookConfigurationStrategy } from './mutating-webhook-configuration/strategy.js';
 import { ctx, fromYaml, messages } from './testing.js';
-import { validatingWebhookConfigurationStrategy } from './validating-webhook-configuration.js';
+import { validatingWebhookConfigurationStrategy } from './validating-webhook-configuration/strategy.js';
 
 const manifest = (kind: string) => `
 apiVersion: admissionregistration.k8s.io/v1

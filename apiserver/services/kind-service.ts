@@ -24,9 +24,9 @@ import {
   createServiceAccountToken,
   type TokenIssuer,
 } from '../auth/service-account/index.js';
+import { bindPod } from '../kinds/pod/binding.js';
+import { getScale, type Scalable, updateScale } from '../kinds/shared/scale.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
-import { bindPod } from '../registry/pod-binding.js';
-import { getScale, type Scalable, updateScale } from '../registry/scale.js';
 import type { RequestContext } from '../registry/strategy.js';
 import type { RequestGate } from './request.js';
 import { MAX_EVENTS_PER_TAKE, WatchEncoder } from './watch-encoding.js';
