@@ -1,17 +1,18 @@
 /**
  * Every active namespace gets a `default` ServiceAccount, as Kubernetes' service account
  * controller does, so that pods (and `whctl create token default`) find one from the
- * start. It follows the namespaces' watch cache for the apiserver's lifetime; the
+ * start. An informer follows the namespaces' watch cache for the apiserver's lifetime; the
  * ServiceAccount admission plugin still creates one on demand if a pod is faster.
  */
 
 import { ApiError, Code } from '../../sdk/errors.js';
 import type { Namespace } from '../../sdk/gen/wheelhouse/core/v1/namespace.js';
-import { ListOptions } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import { SharedInformer } from '../../sdk/informers/shared-informer.js';
 import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
 import type { Logger } from '../../sdk/logger.js';
 import { systemContext } from '../registry/context.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
+import { cacheListerWatcher } from '../watch-cache/cache-lister-watcher.js';
 
 export async function runDefaultServiceAccounts(
   namespaces: GenericRegistry<Namespace>,
@@ -37,16 +38,12 @@ export async function runDefaultServiceAccounts(
       logger.warn({ err, namespace: name }, 'could not create the default service account');
     }
   };
-  while (!signal.aborted) {
-    try {
-      const events = await namespaces.watch('', ListOptions.fromPartial({ sendInitialEvents: true }), signal);
-      for await (const event of events) {
-        if (event.type === 'ADDED' || event.type === 'MODIFIED') await ensure(event.object);
-      }
-    } catch (err) {
-      if (signal.aborted) return;
-      logger.warn({ err }, 'namespace watch for default service accounts ended; restarting');
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
+  const cache = namespaces.cache;
+  if (!cache) throw new Error('default service accounts need the namespaces watch cache');
+  const informer = new SharedInformer<Namespace>(cacheListerWatcher(cache), { name: 'namespaces', logger });
+  informer.addEventHandler({
+    onAdd: (ns) => void ensure(ns),
+    onUpdate: (_old, ns) => void ensure(ns),
+  });
+  await informer.run(signal);
 }
