@@ -37,6 +37,7 @@ import type { ServiceAccountTokens } from './auth/service-account/index.js';
 import type { Authorizer, UserInfo } from './auth/types.js';
 import { runDefaultServiceAccounts } from './bootstrap/default-service-accounts.js';
 import { createStrategies } from './kinds/index.js';
+import type { Admit } from './registry/admit.js';
 import { systemContext } from './registry/context.js';
 import { GenericRegistry } from './registry/generic-registry.js';
 import { accessReviewService, accessReviewServiceName } from './services/access-review.js';
@@ -123,7 +124,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
 
   // The chain is filled once the registries exist: plugins may read through them.
   const plugins: AdmissionPlugin[] = [];
-  const admission = new AdmissionChain(plugins);
+  const chain = new AdmissionChain(plugins);
+  const admission: Admit = { mutate: (a) => chain.admit(a), validate: (a) => chain.validate(a) };
 
   const registries = new Map<string, GenericRegistry<KindObject>>();
   for (const info of kinds) {

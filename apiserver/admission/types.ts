@@ -4,25 +4,9 @@
  * object has passed its kind's validation and may only refuse. Each plugin is one
  * file behind this interface; the chain is configured by name.
  */
-import type { KindObject } from '../../sdk/kind-registry.js';
-import type { KindInfo } from '../../sdk/kinds.js';
-import type { RequestContext } from '../registry/strategy.js';
+import type { AdmissionAttributes } from '../registry/admit.js';
 
-export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
-
-export interface AdmissionAttributes {
-  readonly operation: Operation;
-  readonly info: KindInfo;
-  /** `status`, `binding`, `scale`, ... or '' for the object itself. */
-  readonly subresource: string;
-  readonly namespace: string;
-  readonly name: string;
-  /** The new object (create, update); mutating plugins may change it. */
-  readonly object?: KindObject;
-  /** The stored object (update, delete). */
-  readonly oldObject?: KindObject;
-  readonly ctx: RequestContext;
-}
+export type { AdmissionAttributes, Operation } from '../registry/admit.js';
 
 export interface AdmissionPlugin {
   readonly name: string;

@@ -2,7 +2,7 @@
 import { ApiError } from '../../sdk/errors.js';
 import type { KindObject } from '../../sdk/kind-registry.js';
 import { apiVersionOf, type KindInfo } from '../../sdk/kinds.js';
-import type { RequestContext } from './strategy.js';
+import type { RequestContext } from './request-context.js';
 
 /** apiVersion and kind may be left out of a request; when given, they must name this kind. */
 export function checkTypeMeta(info: KindInfo, obj: KindObject): void {

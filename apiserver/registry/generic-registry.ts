@@ -22,14 +22,14 @@ import { ObjectMeta as ObjectMetaFns } from '../../sdk/gen/wheelhouse/meta/v1/me
 import { type KindObject, type MessageFns, typesOf } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
 import { matches as labelsMatch, parse as parseLabelSelector } from '../../sdk/labels/index.js';
-import type { AdmissionChain } from '../admission/chain.js';
-import type { Operation } from '../admission/types.js';
 import { ConflictError, type ObjectStore, type Stored } from '../storage/object-store.js';
 import { toApiError, validateObjectMeta, validateObjectMetaUpdate } from '../validation/index.js';
 import type { CacheWatcher, WatchCache } from '../watch-cache/index.js';
+import type { Admit, Operation } from './admit.js';
 import { checkTypeMeta, parseResourceVersion, randomSuffix } from './context.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import type { RequestContext, Strategy } from './strategy.js';
+import type { RequestContext } from './request-context.js';
+import type { Strategy } from './strategy.js';
 
 /**
  * How long a write without preconditions goes on retrying its conflicts when its call
@@ -129,7 +129,7 @@ export class GenericRegistry<T extends KindObject> {
     readonly strategy: Strategy<T>,
     readonly store: ObjectStore<T>,
     readonly cache: WatchCache<T> | undefined,
-    private readonly admission: AdmissionChain,
+    private readonly admission: Admit,
   ) {
     this.info = strategy.info;
     this.message = typesOf(this.info).message as unknown as MessageFns<T>;
@@ -291,7 +291,7 @@ export class GenericRegistry<T extends KindObject> {
     meta.generation = '1';
 
     this.strategy.applyDefaults(obj);
-    await this.admission.admit(this.attrs('CREATE', obj, undefined, ctx));
+    await this.admission.mutate(this.attrs('CREATE', obj, undefined, ctx));
     this.strategy.prepareForCreate(obj, ctx);
     const errors = [
       ...validateObjectMeta(meta, { namespaced: this.info.namespaced, nameRule: this.strategy.nameRule }),
@@ -384,12 +384,12 @@ export class GenericRegistry<T extends KindObject> {
 
     const errors = [];
     if (status) {
-      await this.admission.admit(this.attrs('UPDATE', obj, old, ctx, 'status'));
+      await this.admission.mutate(this.attrs('UPDATE', obj, old, ctx, 'status'));
       status.prepareForUpdate(obj, old, ctx);
       errors.push(...validateObjectMetaUpdate(meta, oldMeta), ...status.validateUpdate(obj, old, ctx));
     } else {
       this.strategy.applyDefaults(obj);
-      await this.admission.admit(this.attrs('UPDATE', obj, old, ctx));
+      await this.admission.mutate(this.attrs('UPDATE', obj, old, ctx));
       this.strategy.prepareForUpdate(obj, old, ctx);
       errors.push(
         ...validateObjectMetaUpdate(meta, oldMeta),
@@ -460,7 +460,7 @@ export class GenericRegistry<T extends KindObject> {
         }
         if (admitAs) {
           const attrs = this.attrs(admitAs.operation, next, current.object, ctx, admitAs.subresource);
-          await this.admission.admit(attrs);
+          await this.admission.mutate(attrs);
           await this.admission.validate(attrs);
         }
         if (ctx.dryRun) return next;

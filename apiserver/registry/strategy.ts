@@ -10,23 +10,9 @@
 import type { KindObject } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
 import type { FieldError } from '../validation/index.js';
+import type { RequestContext } from './request-context.js';
 
-/** Who is asking, and how: passed to every strategy step. */
-export interface RequestContext {
-  /** The authenticated user name (`system:anonymous` when none). */
-  readonly user: string;
-  readonly groups: readonly string[];
-  readonly dryRun: boolean;
-  /** One clock reading per request, so every timestamp it sets is the same. */
-  readonly now: Date;
-  /**
-   * Aborted when the client cancels the call. A write without preconditions retries its
-   * conflicts until then, until `deadline`, or for the registry's budget, whichever ends first.
-   */
-  readonly signal?: AbortSignal;
-  /** The call's deadline, in milliseconds since the epoch. */
-  readonly deadline?: number;
-}
+export type { RequestContext } from './request-context.js';
 
 /** How `metadata.name` is validated: Kubernetes uses different rules per kind. */
 export type NameRule = 'subdomain' | 'label' | 'path-segment';
