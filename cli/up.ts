@@ -17,10 +17,11 @@ import { type CertFiles, type ClusterPki, ensureClusterPki } from '../sdk/pki/in
 import { checkHealth } from './health-check.js';
 import {
   apiserverComponent,
+  type ClusterLayout,
   type ComponentSpec,
   LOOPBACK,
+  nodeArgs,
   storeComponent,
-  type UpLayout,
 } from './up/components.js';
 import { type ProcessSpec, Supervisor } from './up/supervisor.js';
 
@@ -45,6 +46,9 @@ Flags:
 const TLS_SERVER_NAME = 'localhost';
 
 const WHEELHOUSE_BIN = fileURLToPath(new URL('../bin/wheelhouse.js', import.meta.url));
+
+/** The cluster up runs always serves the apiserver's metrics and writes an audit log. */
+type UpLayout = ClusterLayout & { readonly apiserverMetricsPort: number; readonly auditLogPath: string };
 
 export async function runUp(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -72,10 +76,12 @@ export async function runUp(argv: string[]): Promise<void> {
   const layout: UpLayout = {
     dataDir,
     pki,
+    host: LOOPBACK,
     storePort,
     apiserverPort,
     storeMetricsPort: await freeLoopbackPort(),
     apiserverMetricsPort: await freeLoopbackPort(),
+    auditLogPath: join(dataDir, 'audit.log'),
   };
   const configs = writeClientConfigs(layout);
 
@@ -167,7 +173,7 @@ function processSpec(component: ComponentSpec, ready: () => Promise<boolean>): P
   return {
     name: component.name,
     command: process.execPath,
-    args: [...(component.nodeFlags ?? []), WHEELHOUSE_BIN, ...component.args],
+    args: nodeArgs(component, WHEELHOUSE_BIN),
     ready,
   };
 }

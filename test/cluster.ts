@@ -1,14 +1,21 @@
 /**
  * A real control plane for integration tests: the PKI, a store process and an
  * apiserver process on free loopback ports, and clients that talk gRPC to them with
- * the admin's credentials.
+ * the admin's credentials. The processes get the command lines `wheelhouse up` gives
+ * them (cli/up/components.ts), plus a port file and each test's own flags.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Client, Metadata as GrpcMetadata, type Metadata, type ServiceError } from '@grpc/grpc-js';
-import { APISERVER_NODE_FLAGS } from '../apiserver/node-flags.js';
+import {
+  apiserverComponent,
+  type ClusterLayout,
+  LOOPBACK,
+  nodeArgs,
+  storeComponent,
+} from '../cli/up/components.js';
 import type { ClientConfig } from '../sdk/client-config.js';
 import { channelCredentials, channelOptions } from '../sdk/credentials.js';
 import { fromServiceError } from '../sdk/errors.js';
@@ -103,27 +110,18 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     child.stderr?.on('data', (d: Buffer) => captured.push(d.toString()));
   };
   const portFile = join(dir, 'store.port');
+  // Free ports, so that clusters run side by side; the store's is read from its port file.
+  const layout: ClusterLayout = {
+    dataDir: dir,
+    pki,
+    host: LOOPBACK,
+    storePort: 0,
+    apiserverPort: 0,
+    storeMetricsPort: 0,
+  };
   const store = spawn(
     process.execPath,
-    [
-      entry,
-      'store',
-      '--data-dir',
-      join(dir, 'store'),
-      '--listen',
-      '127.0.0.1:0',
-      '--metrics-listen',
-      '127.0.0.1:0',
-      '--tls-cert',
-      pki.store.serverCertFile,
-      '--tls-key',
-      pki.store.serverKeyFile,
-      '--tls-ca',
-      pki.store.caFile,
-      '--port-file',
-      portFile,
-      ...(opts.storeArgs ?? []),
-    ],
+    nodeArgs(storeComponent(layout), entry, ['--port-file', portFile, ...(opts.storeArgs ?? [])]),
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   capture(store);
@@ -133,45 +131,12 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const startApiserver = async (port = 0) => {
     apiserver = spawn(
       process.execPath,
-      [
-        ...APISERVER_NODE_FLAGS,
-        entry,
-        'apiserver',
-        '--store-servers',
-        `127.0.0.1:${storePort}`,
-        '--store-cafile',
-        pki.store.caFile,
-        '--store-certfile',
-        pki.store.clientCertFile,
-        '--store-keyfile',
-        pki.store.clientKeyFile,
-        '--bind-address',
-        '127.0.0.1',
-        '--secure-port',
-        String(port),
-        '--tls-cert-file',
-        pki.apiserver.certFile,
-        '--tls-private-key-file',
-        pki.apiserver.keyFile,
-        '--client-ca-file',
-        pki.caFile,
-        '--kubelet-client-certificate',
-        pki.apiserverKubeletClient.certFile,
-        '--kubelet-client-key',
-        pki.apiserverKubeletClient.keyFile,
-        '--kubelet-certificate-authority',
-        pki.caFile,
-        '--service-account-signing-key-file',
-        pki.serviceAccount.privateKeyFile,
-        '--service-account-key-file',
-        pki.serviceAccount.publicKeyFile,
-        ...(opts.apiserverArgs ?? []),
-      ],
+      nodeArgs(apiserverComponent({ ...layout, storePort, apiserverPort: port }), entry, opts.apiserverArgs),
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     capture(apiserver);
     const m = await waitForLine(apiserver, /apiserver listening on (\S+):(\d+)/, 'apiserver');
-    address = `127.0.0.1:${m[2]}`;
+    address = `${LOOPBACK}:${m[2]}`;
   };
   try {
     await startApiserver();

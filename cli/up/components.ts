@@ -1,39 +1,58 @@
 /**
- * The processes `wheelhouse up` runs and the flags each gets: the one place to
- * add a component as it is built. Each is `wheelhouse <name>` in its own process,
- * talking real gRPC over TLS to the others, with its files under the data dir.
+ * The control plane's processes and the flags each gets: the one description that
+ * `wheelhouse up` and the integration tests' cluster (test/cluster.ts) both start
+ * from, and the one place to add a component as it is built (a function per
+ * component). Each is `wheelhouse <name>` in its own process, talking real gRPC
+ * over TLS to the others with the credentials of the cluster PKI, its files under
+ * the data dir. What differs between the two callers is in the layout (fixed or
+ * free ports, metrics, the audit log) or appended after these arguments.
  */
 import { join } from 'node:path';
 import { APISERVER_NODE_FLAGS } from '../../apiserver/node-flags.js';
 import type { ClusterPki } from '../../sdk/pki/index.js';
 
-export interface UpLayout {
+export const LOOPBACK = '127.0.0.1';
+
+export interface ClusterLayout {
   readonly dataDir: string;
+  /** From ensureClusterPki(dataDir). */
   readonly pki: ClusterPki;
+  /** Where every component listens; port 0 picks a free one. */
+  readonly host: string;
   readonly storePort: number;
   readonly apiserverPort: number;
-  /** Where each serves /metrics (HTTPS, client certificates; see readyMessage in up.ts). */
+  /** Where the store serves /metrics (HTTPS, client certificates; 0: a free port). */
   readonly storeMetricsPort: number;
-  readonly apiserverMetricsPort: number;
+  /** Where the apiserver serves /metrics; none when unset. */
+  readonly apiserverMetricsPort?: number;
+  /** Where the apiserver writes audit records; none when unset. */
+  readonly auditLogPath?: string;
 }
 
 export interface ComponentSpec {
   readonly name: string;
   /** The arguments after `wheelhouse`. */
-  readonly args: string[];
+  readonly args: readonly string[];
   /** Flags for Node itself, before the script. */
   readonly nodeFlags?: readonly string[];
 }
 
-export const LOOPBACK = '127.0.0.1';
+/** The whole argv after `node`: the component's Node flags, the script, its arguments, then `extraArgs`. */
+export function nodeArgs(
+  component: ComponentSpec,
+  script: string,
+  extraArgs: readonly string[] = [],
+): string[] {
+  return [...(component.nodeFlags ?? []), script, ...component.args, ...extraArgs];
+}
 
 /**
  * The store: its data under `<dataDir>/store`, serving only the apiserver's client certificate.
  * Its metrics also take the cluster CA's certificates, so that the admin's (system:masters)
  * or a system:monitoring one reads both components' metrics.
  */
-export function storeComponent(layout: UpLayout): ComponentSpec {
-  const { store } = layout.pki;
+export function storeComponent(layout: ClusterLayout): ComponentSpec {
+  const { pki, host } = layout;
   return {
     name: 'store',
     args: [
@@ -41,33 +60,36 @@ export function storeComponent(layout: UpLayout): ComponentSpec {
       '--data-dir',
       join(layout.dataDir, 'store'),
       '--listen',
-      `${LOOPBACK}:${layout.storePort}`,
+      `${host}:${layout.storePort}`,
       '--metrics-listen',
-      `${LOOPBACK}:${layout.storeMetricsPort}`,
+      `${host}:${layout.storeMetricsPort}`,
       '--metrics-client-ca',
-      store.caFile,
+      pki.store.caFile,
       '--metrics-client-ca',
-      layout.pki.caFile,
+      pki.caFile,
       '--tls-cert',
-      store.serverCertFile,
+      pki.store.serverCertFile,
       '--tls-key',
-      store.serverKeyFile,
+      pki.store.serverKeyFile,
       '--tls-ca',
-      store.caFile,
+      pki.store.caFile,
     ],
   };
 }
 
-/** The apiserver: the store's client, serving the API with the cluster CA's certificates. */
-export function apiserverComponent(layout: UpLayout): ComponentSpec {
-  const { pki } = layout;
+/**
+ * The apiserver: the store's client, serving the API with the cluster CA's certificates,
+ * the kubelets' client, and the signer of service account tokens.
+ */
+export function apiserverComponent(layout: ClusterLayout): ComponentSpec {
+  const { pki, host } = layout;
   return {
     name: 'apiserver',
     nodeFlags: APISERVER_NODE_FLAGS,
     args: [
       'apiserver',
       '--store-servers',
-      `${LOOPBACK}:${layout.storePort}`,
+      `${host}:${layout.storePort}`,
       '--store-cafile',
       pki.store.caFile,
       '--store-certfile',
@@ -75,7 +97,7 @@ export function apiserverComponent(layout: UpLayout): ComponentSpec {
       '--store-keyfile',
       pki.store.clientKeyFile,
       '--bind-address',
-      LOOPBACK,
+      host,
       '--secure-port',
       String(layout.apiserverPort),
       '--tls-cert-file',
@@ -94,10 +116,10 @@ export function apiserverComponent(layout: UpLayout): ComponentSpec {
       pki.serviceAccount.privateKeyFile,
       '--service-account-key-file',
       pki.serviceAccount.publicKeyFile,
-      '--audit-log-path',
-      join(layout.dataDir, 'audit.log'),
-      '--metrics-bind-address',
-      `${LOOPBACK}:${layout.apiserverMetricsPort}`,
+      ...(layout.auditLogPath === undefined ? [] : ['--audit-log-path', layout.auditLogPath]),
+      ...(layout.apiserverMetricsPort === undefined
+        ? []
+        : ['--metrics-bind-address', `${host}:${layout.apiserverMetricsPort}`]),
     ],
   };
 }
