@@ -343,25 +343,12 @@ export class GenericRegistry<T extends KindObject> {
     // An unconditional update is retried on conflict, with the request as sent, against the
     // object as it now is; a conditional one cannot succeed once its revision is gone.
     const pristine = unconditional ? this.message.encode(obj).finish() : undefined;
-    const retries = unconditional
-      ? new ConflictRetries(ctx, this.retryLines, this.store.key(meta.namespace, meta.name))
-      : undefined;
-    let latest: Stored<T> | undefined;
-    try {
-      for (;;) {
-        const current = latest ?? (await this.store.get(meta.namespace, meta.name));
-        if (requested !== undefined && requested !== current.revision) throw this.store.conflict(meta.name);
-        const next = pristine ? this.message.decode(pristine) : obj;
-        try {
-          return await this.replaceOnce(next, current, ctx, status);
-        } catch (err) {
-          if (!retries) throw err;
-          latest = await retries.after<T>(err);
-        }
-      }
-    } finally {
-      retries?.done();
-    }
+    return this.retryOnConflict(meta.namespace, meta.name, ctx, {
+      retryConflicts: unconditional,
+      check: this.revisionCheck(meta.name, requested),
+      attempt: (current) =>
+        this.replaceOnce(pristine ? this.message.decode(pristine) : obj, current, ctx, status),
+    });
   }
 
   private async replaceOnce(
@@ -438,17 +425,10 @@ export class GenericRegistry<T extends KindObject> {
     /** Run admission on the change, as a request to this subresource (binding, scale); internal updates omit it. */
     admitAs?: { operation: Operation; subresource: string },
   ): Promise<T> {
-    const ns = this.namespaceOf(namespace);
-    const retries =
-      expectedRevision === undefined
-        ? new ConflictRetries(ctx, this.retryLines, this.store.key(ns, name))
-        : undefined;
-    let latest: Stored<T> | undefined;
-    try {
-      for (;;) {
-        const current = latest ?? (await this.store.get(ns, name));
-        if (expectedRevision !== undefined && expectedRevision !== current.revision)
-          throw this.store.conflict(name);
+    return this.retryOnConflict(this.namespaceOf(namespace), name, ctx, {
+      retryConflicts: expectedRevision === undefined,
+      check: this.revisionCheck(name, expectedRevision),
+      attempt: async (current) => {
         const copy = this.message.decode(this.message.encode(current.object).finish());
         const next = await mutate(copy, current);
         if (
@@ -464,8 +444,40 @@ export class GenericRegistry<T extends KindObject> {
           await this.admission.validate(attrs);
         }
         if (ctx.dryRun) return next;
+        return (await this.store.update(next, current.revision, this.strategy.ttlSeconds?.(next))).object;
+      },
+    });
+  }
+
+  /**
+   * The one loop behind every write to an existing object (update, status, delete, binding,
+   * scale, the apiserver's own updates): reads the object, `check`s the request's
+   * preconditions against it (a failure is final) and runs `attempt` on it. When
+   * `retryConflicts` (no precondition pins the revision), an attempt the store refused
+   * because someone else wrote in between runs again against the object as the refusal
+   * says it now is, until the call is over (see ConflictRetries), as Kubernetes'
+   * GuaranteedUpdate does; otherwise the refusal is the answer.
+   */
+  private async retryOnConflict<R>(
+    namespace: string,
+    name: string,
+    ctx: RequestContext,
+    op: {
+      retryConflicts: boolean;
+      check: (current: Stored<T>) => void;
+      attempt: (current: Stored<T>) => Promise<R>;
+    },
+  ): Promise<R> {
+    const retries = op.retryConflicts
+      ? new ConflictRetries(ctx, this.retryLines, this.store.key(namespace, name))
+      : undefined;
+    let latest: Stored<T> | undefined;
+    try {
+      for (;;) {
+        const current = latest ?? (await this.store.get(namespace, name));
+        op.check(current);
         try {
-          return (await this.store.update(next, current.revision, this.strategy.ttlSeconds?.(next))).object;
+          return await op.attempt(current);
         } catch (err) {
           if (!retries) throw err;
           latest = await retries.after<T>(err);
@@ -474,6 +486,13 @@ export class GenericRegistry<T extends KindObject> {
     } finally {
       retries?.done();
     }
+  }
+
+  /** A precondition on the revision to change, when there is one: ABORTED once it is gone. */
+  private revisionCheck(name: string, expected: number | undefined): (current: Stored<T>) => void {
+    return (current) => {
+      if (expected !== undefined && expected !== current.revision) throw this.store.conflict(name);
+    };
   }
 
   // ---- delete --------------------------------------------------------------------------------
@@ -514,19 +533,13 @@ export class GenericRegistry<T extends KindObject> {
     const preRevision = parseResourceVersion(pre?.resourceVersion ?? '', 'preconditions.resourceVersion');
     // Retried on conflict against the object as it now is, its uid precondition checked
     // again each time; a resourceVersion precondition cannot hold once that revision is gone.
-    const retries =
-      preRevision === undefined
-        ? new ConflictRetries(ctx, this.retryLines, this.store.key(ns, name))
-        : undefined;
-    let latest: Stored<T> | undefined;
-    try {
-      for (;;) {
-        const current = latest ?? (await this.store.get(ns, name));
-        const obj = current.object;
-        const meta = this.metaOf(obj);
-        if (pre?.uid && pre.uid !== meta.uid) {
+    return this.retryOnConflict(ns, name, ctx, {
+      retryConflicts: preRevision === undefined,
+      check: (current) => {
+        const uid = this.metaOf(current.object).uid;
+        if (pre?.uid && pre.uid !== uid) {
           throw ApiError.conflict(
-            `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`,
+            `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${uid}`,
             this.store.details(name),
           );
         }
@@ -536,17 +549,12 @@ export class GenericRegistry<T extends KindObject> {
             this.store.details(name),
           );
         }
-        await this.admission.validate(this.attrs('DELETE', undefined, obj, ctx));
-        try {
-          return await this.deleteOnce(obj, current, policy, requestedGrace, ctx);
-        } catch (err) {
-          if (!retries) throw err;
-          latest = await retries.after<T>(err);
-        }
-      }
-    } finally {
-      retries?.done();
-    }
+      },
+      attempt: async (current) => {
+        await this.admission.validate(this.attrs('DELETE', undefined, current.object, ctx));
+        return this.deleteOnce(current.object, current, policy, requestedGrace, ctx);
+      },
+    });
   }
 
   private async deleteOnce(
