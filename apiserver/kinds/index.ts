@@ -1,62 +1,69 @@
 /**
- * Every kind's strategy, keyed by kind name: what the generic registry needs
- * to serve a kind. Adding a kind is a file here and one line below.
+ * Every kind, keyed by kind name: the strategy the generic registry needs to serve
+ * it, and the methods its service has besides the generic ones. A kind is a folder
+ * here and one line below.
  */
 import type { KindObject } from '../../sdk/kind-registry.js';
 import type { Strategy } from '../registry/strategy.js';
-import { clusterRoleStrategy } from './cluster-role/strategy.js';
-import { clusterRoleBindingStrategy } from './cluster-role-binding/strategy.js';
-import { configMapStrategy } from './config-map/strategy.js';
-import { deploymentStrategy } from './deployment/strategy.js';
-import { eventStrategy } from './event/strategy.js';
-import { leaseStrategy } from './lease/strategy.js';
-import { limitRangeStrategy } from './limit-range/strategy.js';
-import { mutatingWebhookConfigurationStrategy } from './mutating-webhook-configuration/strategy.js';
-import { namespaceStrategy } from './namespace/strategy.js';
-import { nodeStrategy } from './node/strategy.js';
-import { podStrategy } from './pod/strategy.js';
-import { replicaSetStrategy } from './replica-set/strategy.js';
-import { resourceQuotaStrategy } from './resource-quota/strategy.js';
-import { roleStrategy } from './role/strategy.js';
-import { roleBindingStrategy } from './role-binding/strategy.js';
-import { secretStrategy } from './secret/strategy.js';
-import { serviceAccountStrategy } from './service-account/strategy.js';
-import { validatingWebhookConfigurationStrategy } from './validating-webhook-configuration/strategy.js';
+import { clusterRoleKind } from './cluster-role/index.js';
+import { clusterRoleBindingKind } from './cluster-role-binding/index.js';
+import { configMapKind } from './config-map/index.js';
+import { deploymentKind } from './deployment/index.js';
+import { eventKind } from './event/index.js';
+import type { KindDefinition, StrategyOptions, Subresources } from './kind-definition.js';
+import { leaseKind } from './lease/index.js';
+import { limitRangeKind } from './limit-range/index.js';
+import { mutatingWebhookConfigurationKind } from './mutating-webhook-configuration/index.js';
+import { namespaceKind } from './namespace/index.js';
+import { nodeKind } from './node/index.js';
+import { podKind } from './pod/index.js';
+import { replicaSetKind } from './replica-set/index.js';
+import { resourceQuotaKind } from './resource-quota/index.js';
+import { roleKind } from './role/index.js';
+import { roleBindingKind } from './role-binding/index.js';
+import { secretKind } from './secret/index.js';
+import { serviceAccountKind } from './service-account/index.js';
+import { validatingWebhookConfigurationKind } from './validating-webhook-configuration/index.js';
 
-export interface StrategyOptions {
-  /** How long Events are kept (Kubernetes' --event-ttl; one hour by default). */
-  readonly eventTtlSeconds: number;
-}
+export type { KindDefinition, StrategyOptions, SubresourceContext, Subresources } from './kind-definition.js';
 
 /**
- * The registry is generic over KindObject; a strategy is written for its own
- * type. Each strategy is only ever handed objects of its kind, which the
- * registry decodes with that kind's message, so widening the type is safe.
+ * The registry is generic over KindObject; a kind is written for its own type. Each
+ * kind is only ever handed objects of its kind, which the registry decodes with that
+ * kind's message, so widening the type is safe.
  */
-function erase<T extends KindObject>(strategy: Strategy<T>): Strategy {
-  return strategy as unknown as Strategy;
+function erase<T extends KindObject>(definition: KindDefinition<T>): KindDefinition<KindObject> {
+  return definition as unknown as KindDefinition<KindObject>;
 }
 
+const definitions = new Map(
+  [
+    erase(namespaceKind),
+    erase(nodeKind),
+    erase(podKind),
+    erase(eventKind),
+    erase(serviceAccountKind),
+    erase(configMapKind),
+    erase(secretKind),
+    erase(limitRangeKind),
+    erase(resourceQuotaKind),
+    erase(deploymentKind),
+    erase(replicaSetKind),
+    erase(roleKind),
+    erase(clusterRoleKind),
+    erase(roleBindingKind),
+    erase(clusterRoleBindingKind),
+    erase(leaseKind),
+    erase(mutatingWebhookConfigurationKind),
+    erase(validatingWebhookConfigurationKind),
+  ].map((d) => [d.kind, d]),
+);
+
 export function createStrategies(opts: StrategyOptions): Map<string, Strategy> {
-  const all: Strategy[] = [
-    erase(namespaceStrategy()),
-    erase(nodeStrategy()),
-    erase(podStrategy()),
-    erase(eventStrategy(opts.eventTtlSeconds)),
-    erase(serviceAccountStrategy()),
-    erase(configMapStrategy()),
-    erase(secretStrategy()),
-    erase(limitRangeStrategy()),
-    erase(resourceQuotaStrategy()),
-    erase(deploymentStrategy()),
-    erase(replicaSetStrategy()),
-    erase(roleStrategy()),
-    erase(clusterRoleStrategy()),
-    erase(roleBindingStrategy()),
-    erase(clusterRoleBindingStrategy()),
-    erase(leaseStrategy()),
-    erase(mutatingWebhookConfigurationStrategy()),
-    erase(validatingWebhookConfigurationStrategy()),
-  ];
-  return new Map(all.map((s) => [s.info.kind, s]));
+  return new Map([...definitions].map(([kind, d]) => [kind, d.strategy(opts) as Strategy]));
+}
+
+/** The methods a kind's service has besides the generic ones; undefined when it has none. */
+export function subresourcesOf(kind: string): Subresources<KindObject> | undefined {
+  return definitions.get(kind)?.subresources;
 }

@@ -1,33 +1,20 @@
 /**
  * One gRPC service per kind, all built the same way from the kind table: every RPC
- * authorizes through the request gate, then calls the generic registry. The
- * kind-specific subresources (binding, logs, scale, tokens) are wired in here too,
- * by name, so that a kind's whole surface is visible in one place.
+ * authorizes through the request gate, then calls the generic registry. A kind's
+ * other methods (the Pod's binding and logs, scale, tokens) come from its folder in
+ * kinds/, merged in here without naming the kind.
  */
-import type {
-  ServerUnaryCall,
-  ServerWritableStream,
-  ServiceDefinition,
-  UntypedServiceImplementation,
-} from '@grpc/grpc-js';
+import type { ServerWritableStream, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ApiError } from '../../sdk/errors.js';
-import type { Scale } from '../../sdk/gen/wheelhouse/apps/v1/scale.js';
-import type { Binding } from '../../sdk/gen/wheelhouse/core/v1/binding.js';
-import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import type { ServiceAccount } from '../../sdk/gen/wheelhouse/core/v1/service_account.js';
 import type { DeleteOptions, ListOptions } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
 import { fieldOf, type KindInfo, pluralOf } from '../../sdk/kinds.js';
 import { asyncServerStream, asyncUnary, framedWriter } from '../../sdk/server/index.js';
-import {
-  type CreateTokenRequest,
-  createServiceAccountToken,
-  type TokenIssuer,
-} from '../auth/service-account/index.js';
-import { bindPod } from '../kinds/pod/binding.js';
-import { getScale, type Scalable, updateScale } from '../kinds/shared/scale.js';
+import type { TokenIssuer } from '../auth/service-account/index.js';
+import { subresourcesOf } from '../kinds/index.js';
+import type { PodLogSource } from '../kinds/pod/logs.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
-import type { RequestContext } from '../registry/strategy.js';
+import { boundToCall } from './call-context.js';
 import type { RequestGate } from './request.js';
 import { MAX_EVENTS_PER_TAKE, WatchEncoder } from './watch-encoding.js';
 
@@ -88,27 +75,6 @@ export function kindServiceDefinition(info: KindInfo): ServiceDefinition {
     },
   };
 }
-
-/**
- * The context of a write bound to its call: the registry retries conflicts until the
- * client cancels or the call's deadline passes.
- */
-function boundToCall(ctx: RequestContext, call: ServerUnaryCall<unknown, unknown>): RequestContext {
-  const controller = new AbortController();
-  if (call.cancelled) controller.abort();
-  else call.once('cancelled', () => controller.abort());
-  const deadline = call.getDeadline();
-  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
-  return { ...ctx, signal: controller.signal, ...(Number.isFinite(ms) ? { deadline: ms } : {}) };
-}
-
-/** Logs come from the kubelet of the Pod's node (see pod-logs.ts). */
-export type PodLogSource = (
-  pod: Pod,
-  request: Record<string, unknown>,
-  call: ServerWritableStream<unknown, unknown>,
-  signal: AbortSignal,
-) => Promise<void>;
 
 export interface KindServiceOptions {
   podLogs?: PodLogSource;
@@ -234,90 +200,12 @@ export function kindService<T extends KindObject>(
     });
   }
 
-  if (info.scale) {
-    const scalable = registry as unknown as GenericRegistry<Scalable>;
-    impl[`get${k}Scale`] = asyncUnary<KeyRequest, unknown>(async (req, call) => {
-      await gate.admit(call.metadata, {
-        verb: 'get',
-        info,
-        subresource: 'scale',
-        namespace: req.namespace ?? '',
-        name: req.name,
-      });
-      return { scale: await getScale(scalable, req.namespace ?? '', req.name) };
-    });
-    impl[`update${k}Scale`] = asyncUnary<{ scale?: Scale; dryRun?: boolean }, unknown>(async (req, call) => {
-      const namespace = req.scale?.metadata?.namespace || 'default';
-      const name = req.scale?.metadata?.name ?? '';
-      const ctx = await gate.admit(
-        call.metadata,
-        { verb: 'update', info, subresource: 'scale', namespace, name },
-        req.dryRun,
-      );
-      return {
-        scale: await updateScale(
-          scalable,
-          req.scale && { ...req.scale, metadata: req.scale.metadata && { ...req.scale.metadata, namespace } },
-          boundToCall(ctx, call),
-        ),
-      };
-    });
-  }
-
-  if (k === 'Pod') {
-    const pods = registry as unknown as GenericRegistry<Pod>;
-    impl.bindPod = asyncUnary<{ binding?: Binding; dryRun?: boolean }, unknown>(async (req, call) => {
-      const namespace = req.binding?.metadata?.namespace || 'default';
-      const name = req.binding?.metadata?.name ?? '';
-      const ctx = await gate.admit(
-        call.metadata,
-        { verb: 'create', info, subresource: 'binding', namespace, name },
-        req.dryRun,
-      );
-      const binding = req.binding && {
-        ...req.binding,
-        metadata: req.binding.metadata && { ...req.binding.metadata, namespace },
-      };
-      return { pod: await bindPod(pods, binding, boundToCall(ctx, call)) };
-    });
-    impl.getPodLogs = asyncServerStream<KeyRequest & Record<string, unknown>, unknown>(
-      async (req, call, signal) => {
-        await gate.admit(call.metadata, {
-          verb: 'get',
-          info,
-          subresource: 'log',
-          namespace: req.namespace ?? '',
-          name: req.name,
-        });
-        const pod = await pods.get(req.namespace ?? '', req.name);
-        const node = pod.spec?.nodeName ?? '';
-        if (node === '') {
-          throw ApiError.failedPrecondition(
-            `pod ${req.name} does not have a host assigned yet; logs exist once it is scheduled and running`,
-          );
-        }
-        if (!opts.podLogs) {
-          throw ApiError.unavailable(
-            `no kubelet connection for node "${node}": this apiserver was started without --kubelet-client-certificate`,
-          );
-        }
-        await opts.podLogs(pod, req, call as ServerWritableStream<unknown, unknown>, signal);
-      },
+  const subresources = subresourcesOf(k);
+  if (subresources) {
+    Object.assign(
+      impl,
+      subresources({ registry: registry as unknown as GenericRegistry<KindObject>, gate, options: opts }),
     );
-  }
-
-  if (k === 'ServiceAccount') {
-    const accounts = registry as unknown as GenericRegistry<ServiceAccount>;
-    impl.createServiceAccountToken = asyncUnary<CreateTokenRequest, unknown>(async (req, call) => {
-      await gate.admit(call.metadata, {
-        verb: 'create',
-        info,
-        subresource: 'token',
-        namespace: req.namespace || 'default',
-        name: req.name,
-      });
-      return createServiceAccountToken(accounts, opts.tokenIssuer, req);
-    });
   }
   return impl;
 }

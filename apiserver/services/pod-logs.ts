@@ -18,7 +18,7 @@ import {
   KubeletServiceClient,
 } from '../../sdk/gen/wheelhouse/kubelet/v1/kubelet_service.js';
 import type { Logger } from '../../sdk/logger.js';
-import type { PodLogSource } from './kind-service.js';
+import type { PodLogSource } from '../kinds/pod/logs.js';
 
 /** The apiserver's identity towards kubelets, and the CA their serving certificates chain to. */
 export interface KubeletClientTls {

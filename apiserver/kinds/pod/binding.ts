@@ -5,8 +5,11 @@
 import { ApiError } from '../../../sdk/errors.js';
 import type { Binding } from '../../../sdk/gen/wheelhouse/core/v1/binding.js';
 import { type Pod, PodCondition, PodStatus } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { asyncUnary } from '../../../sdk/server/index.js';
 import type { GenericRegistry } from '../../registry/generic-registry.js';
 import type { RequestContext } from '../../registry/strategy.js';
+import { boundToCall } from '../../services/call-context.js';
+import type { Subresources } from '../kind-definition.js';
 
 export async function bindPod(
   pods: GenericRegistry<Pod>,
@@ -81,3 +84,21 @@ export async function bindPod(
     { operation: 'CREATE', subresource: 'binding' },
   );
 }
+
+/** PodService.BindPod: the `pods/binding` subresource, created by the scheduler. */
+export const podBindingMethods: Subresources<Pod> = ({ registry, gate }) => ({
+  bindPod: asyncUnary<{ binding?: Binding; dryRun?: boolean }, unknown>(async (req, call) => {
+    const namespace = req.binding?.metadata?.namespace || 'default';
+    const name = req.binding?.metadata?.name ?? '';
+    const ctx = await gate.admit(
+      call.metadata,
+      { verb: 'create', info: registry.info, subresource: 'binding', namespace, name },
+      req.dryRun,
+    );
+    const binding = req.binding && {
+      ...req.binding,
+      metadata: req.binding.metadata && { ...req.binding.metadata, namespace },
+    };
+    return { pod: await bindPod(registry, binding, boundToCall(ctx, call)) };
+  }),
+});

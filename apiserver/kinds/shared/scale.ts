@@ -2,14 +2,19 @@
  * The scale subresource of Deployments and ReplicaSets: a view of spec.replicas,
  * status.replicas and the selector, and the one way autoscalers change replicas.
  */
+
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ApiError } from '../../../sdk/errors.js';
 import { Scale } from '../../../sdk/gen/wheelhouse/apps/v1/scale.js';
 import type { LabelSelector } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import { fromLabelSelector, selectorToString } from '../../../sdk/labels/index.js';
+import { asyncUnary } from '../../../sdk/server/index.js';
 import { parseResourceVersion } from '../../registry/context.js';
 import type { GenericRegistry } from '../../registry/generic-registry.js';
 import type { RequestContext } from '../../registry/strategy.js';
+import { boundToCall } from '../../services/call-context.js';
+import type { SubresourceContext } from '../kind-definition.js';
 
 /** What a scalable kind looks like: Deployment and ReplicaSet both do. */
 export interface Scalable extends KindObject {
@@ -80,4 +85,40 @@ export async function updateScale<T extends Scalable>(
     { operation: 'UPDATE', subresource: 'scale' },
   );
   return scaleOf(updated);
+}
+
+/** Get<Kind>Scale and Update<Kind>Scale: the `<resource>/scale` subresource. */
+export function scaleMethods<T extends Scalable>({
+  registry,
+  gate,
+}: SubresourceContext<T>): UntypedServiceImplementation {
+  const info = registry.info;
+  return {
+    [`get${info.kind}Scale`]: asyncUnary<{ namespace?: string; name: string }, unknown>(async (req, call) => {
+      const namespace = req.namespace ?? '';
+      await gate.admit(call.metadata, { verb: 'get', info, subresource: 'scale', namespace, name: req.name });
+      return { scale: await getScale(registry, namespace, req.name) };
+    }),
+    [`update${info.kind}Scale`]: asyncUnary<{ scale?: Scale; dryRun?: boolean }, unknown>(
+      async (req, call) => {
+        const namespace = req.scale?.metadata?.namespace || 'default';
+        const name = req.scale?.metadata?.name ?? '';
+        const ctx = await gate.admit(
+          call.metadata,
+          { verb: 'update', info, subresource: 'scale', namespace, name },
+          req.dryRun,
+        );
+        return {
+          scale: await updateScale(
+            registry,
+            req.scale && {
+              ...req.scale,
+              metadata: req.scale.metadata && { ...req.scale.metadata, namespace },
+            },
+            boundToCall(ctx, call),
+          ),
+        };
+      },
+    ),
+  };
 }

@@ -1,0 +1,9 @@
+/** The Namespace: its strategy. */
+import type { Namespace } from '../../../sdk/gen/wheelhouse/core/v1/namespace.js';
+import type { KindDefinition } from '../kind-definition.js';
+import { namespaceStrategy } from './strategy.js';
+
+export const namespaceKind: KindDefinition<Namespace> = {
+  kind: 'Namespace',
+  strategy: () => namespaceStrategy(),
+};

@@ -1,0 +1,12 @@
+/** The Pod: its strategy, and the binding and log subresources. */
+import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
+import type { KindDefinition } from '../kind-definition.js';
+import { podBindingMethods } from './binding.js';
+import { podLogMethods } from './logs.js';
+import { podStrategy } from './strategy.js';
+
+export const podKind: KindDefinition<Pod> = {
+  kind: 'Pod',
+  strategy: () => podStrategy(),
+  subresources: (ctx) => ({ ...podBindingMethods(ctx), ...podLogMethods(ctx) }),
+};

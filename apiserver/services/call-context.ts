@@ -1,0 +1,15 @@
+import type { ServerUnaryCall } from '@grpc/grpc-js';
+import type { RequestContext } from '../registry/strategy.js';
+
+/**
+ * The context of a write bound to its call: the registry retries conflicts until the
+ * client cancels or the call's deadline passes.
+ */
+export function boundToCall(ctx: RequestContext, call: ServerUnaryCall<unknown, unknown>): RequestContext {
+  const controller = new AbortController();
+  if (call.cancelled) controller.abort();
+  else call.once('cancelled', () => controller.abort());
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return { ...ctx, signal: controller.signal, ...(Number.isFinite(ms) ? { deadline: ms } : {}) };
+}
