@@ -4,18 +4,20 @@
  * one quota, the objects the watch caches hold now, and their changes.
  */
 
-import { ApiError, Code } from '../../../sdk/errors.js';
 import type { ResourceQuota } from '../../../sdk/gen/wheelhouse/core/v1/resource_quota.js';
+import { SharedInformer } from '../../../sdk/informers/shared-informer.js';
+import { DeletedFinalStateUnknown } from '../../../sdk/informers/types.js';
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
 import { systemContext } from '../../registry/context.js';
 import type { GenericRegistry } from '../../registry/generic-registry.js';
+import { cacheListerWatcher } from '../../watch-cache/cache-lister-watcher.js';
 import type { AdmissionDeps } from '../deps.js';
 
-export type QuotaEvent =
-  | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KindObject }
-  /** Events may have been missed (the watch fell behind and restarted): recount everything. */
-  | { type: 'RESYNC' };
+export interface QuotaEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  object: KindObject;
+}
 
 export interface QuotaStore {
   /** The quotas of a namespace ('' for every namespace), as the cache has them. */
@@ -65,41 +67,34 @@ export function registryQuotaStore(deps: AdmissionDeps): QuotaStore {
       return registry.cache?.list(registry.store.prefix(namespace)).items ?? [];
     },
     watch(info, opts, onEvent, onEnd) {
-      const registry = registryOf(deps, info.kind);
-      const cache = registry.cache;
+      const cache = registryOf(deps, info.kind).cache;
       if (!cache) {
         onEnd();
         return;
       }
-      void (async () => {
-        let initial = opts.initial;
-        while (!opts.signal.aborted) {
-          try {
-            const events = cache.watch({
-              prefix: registry.store.prefix(''),
-              sendInitialEvents: initial,
-              allowBookmarks: false,
-              signal: opts.signal,
-            });
-            initial = false;
-            for await (const e of events) {
-              if (e.type !== 'BOOKMARK') onEvent({ type: e.type, object: e.object });
-            }
-            if (opts.signal.aborted) break;
-          } catch (err) {
-            // Fell behind: start again from now, and have everything recounted.
-            if (err instanceof ApiError && err.code === Code.RESOURCE_EXHAUSTED && !opts.signal.aborted) {
-              onEvent({ type: 'RESYNC' });
-              continue;
-            }
-            if (!(err instanceof ApiError && err.code === Code.UNAVAILABLE)) {
-              deps.logger.error({ err, resource: info.resource }, 'quota watch failed');
-            }
-          }
-          break;
-        }
-        onEnd();
-      })();
+      // An informer over the watch cache: a watch that falls behind resumes, or lists
+      // again and hands over the differences, so nothing is missed and no recount is needed.
+      const informer = new SharedInformer<KindObject>(cacheListerWatcher(cache), {
+        name: `quota ${info.resource}`,
+        logger: deps.logger,
+      });
+      let live = opts.initial;
+      informer.addEventHandler({
+        onAdd: (object) => live && onEvent({ type: 'ADDED', object }),
+        onUpdate: (_old, object) => onEvent({ type: 'MODIFIED', object }),
+        onDelete: (object) =>
+          onEvent({
+            type: 'DELETED',
+            object: object instanceof DeletedFinalStateUnknown ? object.object : object,
+          }),
+      });
+      void informer.waitForSync(opts.signal).then(() => {
+        live = true;
+      });
+      void informer
+        .run(opts.signal)
+        .catch((err: unknown) => deps.logger.error({ err, resource: info.resource }, 'quota watch failed'))
+        .finally(onEnd);
     },
   };
 }

@@ -189,10 +189,6 @@ export function resourceQuota(store: QuotaStore, opts: ResourceQuotaOptions = {}
   // ---- watching ----------------------------------------------------------------------------
 
   function onObjectEvent(info: KindInfo, event: QuotaEvent): void {
-    if (event.type === 'RESYNC') {
-      void scheduleAll().catch(() => {});
-      return;
-    }
     const meta = event.object.metadata;
     const uid = meta?.uid ?? '';
     if (event.type === 'ADDED') {
@@ -233,8 +229,7 @@ export function resourceQuota(store: QuotaStore, opts: ResourceQuotaOptions = {}
       quotaInfo,
       { initial: true, signal: lifetime.signal },
       (event) => {
-        if (event.type === 'RESYNC') void scheduleAll().catch(() => {});
-        else if (event.type !== 'DELETED' && !synced(event.object as ResourceQuota)) {
+        if (event.type !== 'DELETED' && !synced(event.object as ResourceQuota)) {
           schedule(event.object.metadata?.namespace ?? '');
         }
       },
