@@ -56,6 +56,8 @@ const LIST_PAGE = 2000;
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 5000;
 const DEFAULT_WAIT_MS = 3000;
+/** How long start() waits for the replay of recent history before serving anyway. */
+const REPLAY_WAIT_MS = 30_000;
 
 /**
  * An object of the cache, with the revision it was last written at: also its initial
@@ -135,12 +137,16 @@ export class WatchCache<T extends KindObject> {
     if (this.started) throw new Error(`the ${this.info.resource} watch cache was already started`);
     this.started = true;
     signal.addEventListener('abort', () => this.stop(), { once: true });
+    /** The store's revision when the cache started from the past: it is ready once it has replayed up to it. */
+    let catchUpTo = 0;
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) throw ApiError.unavailable(`the ${this.info.resource} watch cache was stopped`);
       try {
         // The first attempt starts in the past (see startHistoryRevisions); the run loop
         // then replays the store's history from there. Later attempts start now.
-        await this.relist(attempt === 1 ? await this.historyStart() : 0);
+        const history = attempt === 1 ? await this.historyStart() : { from: 0, to: 0 };
+        await this.relist(history.from);
+        catchUpTo = history.to;
         break;
       } catch (err) {
         if (signal.aborted) continue;
@@ -148,10 +154,18 @@ export class WatchCache<T extends KindObject> {
         await sleep(retryDelay(attempt), signal);
       }
     }
+    void this.run(signal);
+    if (catchUpTo > this.current) {
+      // Serve nothing older than the store was when the cache started; a replay that
+      // takes too long is finished in the background.
+      await this.waitForRevision(catchUpTo, REPLAY_WAIT_MS).catch((err: unknown) => {
+        this.logger.warn({ err }, 'replaying recent history is taking long; serving meanwhile');
+      });
+    }
     this.ready = true;
+    this.resolveWaiters();
     this.bookmarkTimer = setInterval(() => this.sendBookmarks(), Math.max(10, this.bookmarkIntervalMs / 2));
     this.bookmarkTimer.unref();
-    void this.run(signal);
   }
 
   /** The resource this cache holds (`pods`). */
@@ -365,13 +379,16 @@ export class WatchCache<T extends KindObject> {
     this.resolveWaiters();
   }
 
-  /** The revision the first list reads at: `startHistoryRevisions` back, not before the compacted one (0: now). */
-  private async historyStart(): Promise<number> {
-    if (this.startHistoryRevisions <= 0) return 0;
+  /**
+   * Where the first list reads (`from`: `startHistoryRevisions` back, not before the
+   * compacted revision; 0 for now) and the store's revision then (`to`).
+   */
+  private async historyStart(): Promise<{ from: number; to: number }> {
+    if (this.startHistoryRevisions <= 0) return { from: 0, to: 0 };
     const { revision, compactRevision } = await this.backend.status();
     // Revision 1 is the store's first: a list at 0 would mean "now".
-    const start = Math.max(compactRevision, revision - this.startHistoryRevisions, 1);
-    return start < revision ? start : 0;
+    const from = Math.max(compactRevision, revision - this.startHistoryRevisions, 1);
+    return from < revision ? { from, to: revision } : { from: 0, to: 0 };
   }
 
   /**

@@ -77,8 +77,11 @@ export interface ApiClient {
 
 /** Unary calls give up after this long unless told otherwise; watches have no deadline. */
 export const CALL_TIMEOUT_MS = 30_000;
-/** Tries of a call that finds the apiserver UNAVAILABLE (reads; writes that were never sent). */
-const RETRY_ATTEMPTS = 4;
+/**
+ * How long a call that finds the apiserver UNAVAILABLE (a read, or a write that was never
+ * sent) keeps trying: long enough to ride out a restart of the apiserver's process.
+ */
+const RETRY_BUDGET_MS = 3_000;
 
 /**
  * Whether an UNAVAILABLE call never reached a server: grpc-js fails calls at once while
@@ -136,8 +139,9 @@ export function createApiClient(connection: Connection, opts: ApiClientOptions =
     idempotent = false,
   ): Promise<Record<string, unknown>> => {
     const deadline = Date.now() + timeoutMs;
-    const backoff = new Backoff({ initialMs: 100, maxMs: 2_000 });
-    for (let attempt = 1; ; attempt++) {
+    const backoff = new Backoff({ initialMs: 100, maxMs: 1_000 });
+    const giveUpAt = Math.min(deadline, Date.now() + RETRY_BUDGET_MS);
+    for (;;) {
       const index = pool.current;
       try {
         return await once(info, name, request, deadline, index);
@@ -148,7 +152,7 @@ export function createApiClient(connection: Connection, opts: ApiClientOptions =
         // A write is tried again only when it never left (no connection): otherwise the
         // server may have applied it before the connection broke.
         const retryable = idempotent || neverSent(err);
-        if (!retryable || attempt >= RETRY_ATTEMPTS || Date.now() + delay >= deadline) throw err;
+        if (!retryable || Date.now() + delay >= giveUpAt) throw err;
         await sleep(delay);
       }
     }
