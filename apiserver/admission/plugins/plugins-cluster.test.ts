@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ApiError, Code } from '../../../sdk/errors.js';
 import { LimitRange } from '../../../sdk/gen/wheelhouse/core/v1/limit_range.js';
 import { Namespace } from '../../../sdk/gen/wheelhouse/core/v1/namespace.js';
 import { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
@@ -14,16 +13,7 @@ import { ResourceQuota } from '../../../sdk/gen/wheelhouse/core/v1/resource_quot
 import type { ServiceAccount } from '../../../sdk/gen/wheelhouse/core/v1/service_account.js';
 import { type Cluster, call, startCluster } from '../../../test/cluster.js';
 import { deployment, pod } from '../../../test/objects.js';
-
-async function outcome(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ApiError) return { code: Code[err.code] ?? String(err.code), message: err.message };
-    throw err;
-  }
-  return { code: 'OK', message: '' };
-}
+import { outcome } from '../../../test/outcome.js';
 
 async function eventually(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -8,23 +8,13 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ClientConfig } from '../../../sdk/client-config.js';
-import { ApiError, Code } from '../../../sdk/errors.js';
 import { type Cluster, call, startCluster } from '../../../test/cluster.js';
+import { outcome } from '../../../test/outcome.js';
 
 const rbac = 'rbac.authorization.k8s.io';
 const ns = 'team';
 
 type Rule = { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[] };
-
-async function outcome(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-    return { code: 'OK', message: '' };
-  } catch (err) {
-    if (err instanceof ApiError) return { code: Code[err.code] ?? String(err.code), message: err.message };
-    throw err;
-  }
-}
 
 const role = (name: string, rules: Rule[], namespace = ns) => ({
   apiVersion: `${rbac}/v1`,

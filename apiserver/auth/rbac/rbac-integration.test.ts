@@ -11,7 +11,6 @@ import { runWhctl } from '../../../cli/whctl/main.js';
 import { testIo } from '../../../cli/whctl/test-io.js';
 import { type ClientConfig, writeClientConfig } from '../../../sdk/client-config.js';
 import { channelCredentials, channelOptions } from '../../../sdk/credentials.js';
-import { ApiError, Code } from '../../../sdk/errors.js';
 import {
   AccessReviewServiceClient,
   type CheckAccessResponse,
@@ -22,18 +21,9 @@ import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { CertFiles } from '../../../sdk/pki/cert.js';
 import { type Cluster, call, startCluster } from '../../../test/cluster.js';
 import { pod } from '../../../test/objects.js';
+import { outcome } from '../../../test/outcome.js';
 
 const rbac = 'rbac.authorization.k8s.io';
-
-async function outcome(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-    return { code: 'OK', message: '' };
-  } catch (err) {
-    if (err instanceof ApiError) return { code: Code[err.code] ?? String(err.code), message: err.message };
-    throw err;
-  }
-}
 
 describe('authorization: RBAC and the node authorizer', () => {
   let cluster: Cluster;
