@@ -11,6 +11,7 @@ import { ApiError, Code } from '../sdk/errors.js';
 import { AccessReviewServiceService } from '../sdk/gen/wheelhouse/authorization/v1/access_review_service.js';
 import type { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
 import type { Node } from '../sdk/gen/wheelhouse/core/v1/node.js';
+import { SharedInformer } from '../sdk/informers/shared-informer.js';
 import { type KindObject, typesOf } from '../sdk/kind-registry.js';
 import { kinds, serviceNameOf } from '../sdk/kinds.js';
 import type { Logger } from '../sdk/logger.js';
@@ -46,6 +47,7 @@ import { createPodLogs, type KubeletClientTls } from './services/pod-logs.js';
 import { RequestGate } from './services/request.js';
 import { ObjectStore } from './storage/object-store.js';
 import type { StoreAccess } from './storage/store-access.js';
+import { cacheListerWatcher } from './watch-cache/cache-lister-watcher.js';
 import { registerWatchCacheMetrics, WatchCache, type WatchCacheMaxBytes } from './watch-cache/index.js';
 
 export interface ApiServerOptions {
@@ -197,10 +199,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     ? createPodLogs({
         tls: opts.kubeletClient,
         getNode: (name) => reader.get<Node>('Node', '', name),
-        nodeEvents: (await registries.get('Node')!.watch('', undefined, lifetime.signal)) as AsyncIterable<{
-          type: string;
-          object: Node;
-        }>,
+        nodes: nodeInformer(caches.get('Node') as unknown as WatchCache<Node>, opts.logger, lifetime.signal),
         logger: opts.logger,
       })
     : undefined;
@@ -282,4 +281,11 @@ function clusterReader(
       return (await store.list(namespace, {})).items as T[];
     },
   };
+}
+
+/** An informer of Nodes over the apiserver's own watch cache, running for its lifetime. */
+function nodeInformer(cache: WatchCache<Node>, logger: Logger, signal: AbortSignal): SharedInformer<Node> {
+  const informer = new SharedInformer<Node>(cacheListerWatcher(cache), { name: 'nodes', logger });
+  void informer.run(signal).catch((err: unknown) => logger.error({ err }, 'the node informer stopped'));
+  return informer;
 }

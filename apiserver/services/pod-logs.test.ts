@@ -17,6 +17,7 @@ import { Code } from '../../sdk/errors.js';
 import { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { GetPodLogsRequest } from '../../sdk/gen/wheelhouse/core/v1/pod_service.js';
+import type { EventHandler } from '../../sdk/informers/types.js';
 import { createLogger } from '../../sdk/logger.js';
 import { ensureClusterPki } from '../../sdk/pki/index.js';
 import { type Cluster, call, startCluster } from '../../test/cluster.js';
@@ -240,22 +241,13 @@ async function freePort(): Promise<number> {
 }
 
 describe('kubelet connections', () => {
-  /** Node events for createPodLogs, pushed by the test. */
-  function nodeEvents() {
-    const queue: { type: string; object: Node }[] = [];
-    let wake: (() => void) | undefined;
+  /** A stand-in for the Node informer: the test tells its handlers of deletions. */
+  function nodeInformer() {
+    const handlers: EventHandler<Node>[] = [];
     return {
-      push(type: string, object: Node) {
-        queue.push({ type, object });
-        wake?.();
-      },
-      async *[Symbol.asyncIterator]() {
-        for (;;) {
-          while (queue.length > 0) yield queue.shift()!;
-          await new Promise<void>((r) => {
-            wake = r;
-          });
-        }
+      addEventHandler: (h: EventHandler<Node>) => handlers.push(h),
+      push(type: 'DELETED', object: Node) {
+        for (const h of handlers) if (type === 'DELETED') h.onDelete?.(object);
       },
     };
   }
@@ -289,7 +281,7 @@ describe('kubelet connections', () => {
     const pods = cluster.client('pods');
     const { pod } = await call<{ pod: Pod }>(pods, 'getPod', { namespace: 'default', name: 'logs-pool' });
     const client = cluster.pki.apiserverKubeletClient;
-    const events = nodeEvents();
+    const events = nodeInformer();
     const nodes = new Map([['node-1', node('node-1', kubelet.port)]]);
     const logs = createPodLogs({
       tls: {
@@ -298,7 +290,7 @@ describe('kubelet connections', () => {
         ca: readFileSync(cluster.pki.caFile),
       },
       getNode: async (name) => nodes.get(name),
-      nodeEvents: events,
+      nodes: events,
       idleMs: 150,
       logger: createLogger('apiserver', { level: 'silent' }),
     });

@@ -17,6 +17,7 @@ import {
   type GetContainerLogsResponse,
   KubeletServiceClient,
 } from '../../sdk/gen/wheelhouse/kubelet/v1/kubelet_service.js';
+import { DeletedFinalStateUnknown, type EventHandler } from '../../sdk/informers/types.js';
 import type { Logger } from '../../sdk/logger.js';
 import type { PodLogSource } from '../kinds/pod/logs.js';
 
@@ -31,8 +32,8 @@ export interface PodLogsOptions {
   readonly tls: KubeletClientTls;
   /** The Node object of that name, or undefined when there is none. */
   readonly getNode: (name: string) => Promise<Node | undefined>;
-  /** Node changes (the apiserver's watch of Nodes): deleted nodes' connections are closed. */
-  readonly nodeEvents?: AsyncIterable<{ type: string; object: Node }>;
+  /** An informer of Nodes (the apiserver's): a deleted node's connection is closed at once. */
+  readonly nodes?: { addEventHandler(handler: EventHandler<Node>): unknown };
   /** Which of a Node's addresses to dial, in order of preference. */
   readonly preferredAddressTypes?: readonly string[];
   /** A connection not used for this long is closed; one minute by default. */
@@ -71,7 +72,6 @@ export function createPodLogs(options: PodLogsOptions): PodLogs {
   const preferred = options.preferredAddressTypes ?? defaultPreferredAddressTypes;
   const channelCredentials = sslCredentials(options.tls.ca, options.tls.key, options.tls.cert);
   const connections = new Map<string, Connection>();
-  let closed = false;
 
   const release = (node: string, conn: Connection) => {
     conn.active -= 1;
@@ -123,19 +123,10 @@ export function createPodLogs(options: PodLogsOptions): PodLogs {
     return conn;
   };
 
-  if (options.nodeEvents) {
-    const events = options.nodeEvents;
-    void (async () => {
-      try {
-        for await (const event of events) {
-          if (event.type === 'DELETED') retire(event.object.metadata?.name ?? '');
-        }
-      } catch (err) {
-        // Idle connections still close on their own; only the prompt close on deletion is lost.
-        if (!closed) logger.warn({ err }, 'watch of nodes for kubelet connections ended');
-      }
-    })();
-  }
+  options.nodes?.addEventHandler({
+    onDelete: (node) =>
+      retire((node instanceof DeletedFinalStateUnknown ? node.object : node).metadata?.name ?? ''),
+  });
 
   const source: PodLogSource = async (pod, rawRequest, call, signal) => {
     const request = rawRequest as Partial<GetPodLogsRequest>;
@@ -174,7 +165,6 @@ export function createPodLogs(options: PodLogsOptions): PodLogs {
     source,
     connectedNodes: () => [...connections.keys()],
     close() {
-      closed = true;
       for (const node of [...connections.keys()]) retire(node);
     },
   };
