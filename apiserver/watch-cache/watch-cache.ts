@@ -101,6 +101,7 @@ export class WatchCache<T extends KindObject> {
   private current = 0;
   private ready = false;
   private started = false;
+  private lifetimeSignal: AbortSignal | undefined;
   private stopped = false;
   private bookmarkTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -136,6 +137,7 @@ export class WatchCache<T extends KindObject> {
   async start(signal: AbortSignal): Promise<void> {
     if (this.started) throw new Error(`the ${this.info.resource} watch cache was already started`);
     this.started = true;
+    this.lifetimeSignal = signal;
     signal.addEventListener('abort', () => this.stop(), { once: true });
     /** The store's revision when the cache started from the past: it is ready once it has replayed up to it. */
     let catchUpTo = 0;
@@ -166,6 +168,11 @@ export class WatchCache<T extends KindObject> {
     this.resolveWaiters();
     this.bookmarkTimer = setInterval(() => this.sendBookmarks(), Math.max(10, this.bookmarkIntervalMs / 2));
     this.bookmarkTimer.unref();
+  }
+
+  /** Aborts when the cache stops (the signal it was started with); undefined before start. */
+  get lifetime(): AbortSignal | undefined {
+    return this.lifetimeSignal;
   }
 
   /** The resource this cache holds (`pods`). */

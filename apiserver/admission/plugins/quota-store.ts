@@ -78,6 +78,8 @@ export function registryQuotaStore(deps: AdmissionDeps): QuotaStore {
         name: `quota ${info.resource}`,
         logger: deps.logger,
       });
+      // It ends with the plugin, or with the cache (the apiserver stopping).
+      const signal = cache.lifetime ? AbortSignal.any([opts.signal, cache.lifetime]) : opts.signal;
       let live = opts.initial;
       informer.addEventHandler({
         onAdd: (object) => live && onEvent({ type: 'ADDED', object }),
@@ -88,11 +90,11 @@ export function registryQuotaStore(deps: AdmissionDeps): QuotaStore {
             object: object instanceof DeletedFinalStateUnknown ? object.object : object,
           }),
       });
-      void informer.waitForSync(opts.signal).then(() => {
+      void informer.waitForSync(signal).then(() => {
         live = true;
       });
       void informer
-        .run(opts.signal)
+        .run(signal)
         .catch((err: unknown) => deps.logger.error({ err, resource: info.resource }, 'quota watch failed'))
         .finally(onEnd);
     },
