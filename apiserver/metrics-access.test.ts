@@ -6,28 +6,17 @@
  * Plaintext only with --metrics-insecure-loopback, and only on loopback.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type CertFiles, ensureCa, ensureCert } from '../sdk/pki/index.js';
 import { type Cluster, startCluster } from '../test/cluster.js';
+import { freePort } from '../test/free-port.js';
 import { scrape } from '../test/scrape.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'apiserver-metrics-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 describe('apiserver: /metrics over HTTPS', () => {
   let cluster: Cluster;

@@ -14,6 +14,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { APISERVER_NODE_FLAGS } from '../apiserver/node-flags.js';
+import { freePort } from '../test/free-port.js';
 import { scrape } from '../test/scrape.js';
 import { READY_LINE } from './up.js';
 
@@ -24,16 +25,6 @@ const dirs: string[] = [];
 after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 function startUp(args: string[]): {
   child: ChildProcess;

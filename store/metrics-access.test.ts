@@ -6,28 +6,17 @@
  * only when asked.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ensureCa, ensureCert, ensureStorePki } from '../sdk/pki/index.js';
+import { freePort } from '../test/free-port.js';
 import { scrape } from '../test/scrape.js';
 import { type StoreProcess, spawnStore } from './spawn-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'store-metrics-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 async function stop(store: StoreProcess): Promise<void> {
   if (store.child.exitCode === null) store.child.kill('SIGTERM');

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ClientReadableStream, ServerWritableStream } from '@grpc/grpc-js';
@@ -21,6 +20,7 @@ import type { EventHandler } from '../../sdk/informers/types.js';
 import { createLogger } from '../../sdk/logger.js';
 import { ensureClusterPki } from '../../sdk/pki/index.js';
 import { type Cluster, call, startCluster } from '../../test/cluster.js';
+import { freePort } from '../../test/free-port.js';
 import { createPodLogs, type PodLogs } from './pod-logs.js';
 
 let cluster: Cluster;
@@ -232,13 +232,6 @@ describe('GetPodLogs through the apiserver from the kubelet', () => {
 });
 
 /** A loopback port that nothing listens on. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('kubelet connections', () => {
   /** A stand-in for the Node informer: the test tells its handlers of deletions. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { credentials, getClientChannel } from '@grpc/grpc-js';
+import { freePort } from '../../test/free-port.js';
 import { ApiError, Code } from '../errors.js';
 import { ObjectMeta } from '../gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, typesOf } from '../kind-registry.js';
@@ -15,13 +15,7 @@ const pods = resolveResource('pods')!;
 const nodes = resolveResource('nodes')!;
 
 /** A loopback port nothing listens on. */
-async function deadPort(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return `127.0.0.1:${port}`;
-}
+const deadPort = async () => `127.0.0.1:${await freePort()}`;
 
 function plaintext(endpoints: string[], component = 'test-component'): Connection {
   return {

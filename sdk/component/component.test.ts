@@ -5,23 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writeClientConfig } from '../../sdk/client-config.js';
 import { type Cluster, call, startCluster } from '../../test/cluster.js';
+import { freePort } from '../../test/free-port.js';
 import { pod } from '../../test/objects.js';
 import { scrape } from '../../test/scrape.js';
 
 const here = new URL('.', import.meta.url).pathname;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 interface Replica {
   child: ChildProcess;
