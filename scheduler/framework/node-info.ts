@@ -1,0 +1,153 @@
+/**
+ * What the scheduler knows of one node: the Node, the pods on it (bound or assumed)
+ * and their sums, kept incrementally by the cache and copied into each cycle's
+ * snapshot. Plugins read it and never change it; preemption changes clones only.
+ */
+import type { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
+import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { parseList } from '../../sdk/resources/resource-list.js';
+import { podNonZeroRequests, podRequests, Resource } from './resource.js';
+
+/** A pod with what the scheduler derives from it once. */
+export interface PodInfo {
+  readonly pod: Pod;
+  /** `namespace/name`. */
+  readonly key: string;
+  readonly requests: Resource;
+  /** Requests as scoring counts them (defaults for containers without requests). */
+  readonly nonZeroRequests: Resource;
+  /** Has pod affinity or anti-affinity terms (required or preferred). */
+  readonly hasAffinity: boolean;
+  /** Has required anti-affinity terms. */
+  readonly hasRequiredAntiAffinity: boolean;
+}
+
+export function podKey(pod: Pod): string {
+  return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
+}
+
+export function newPodInfo(pod: Pod): PodInfo {
+  const a = pod.spec?.affinity;
+  const anti = a?.podAntiAffinity;
+  const aff = a?.podAffinity;
+  const hasRequiredAntiAffinity = (anti?.requiredDuringSchedulingIgnoredDuringExecution.length ?? 0) > 0;
+  return {
+    pod,
+    key: podKey(pod),
+    requests: podRequests(pod),
+    nonZeroRequests: podNonZeroRequests(pod),
+    hasRequiredAntiAffinity,
+    hasAffinity:
+      hasRequiredAntiAffinity ||
+      (anti?.preferredDuringSchedulingIgnoredDuringExecution.length ?? 0) > 0 ||
+      (aff?.requiredDuringSchedulingIgnoredDuringExecution.length ?? 0) > 0 ||
+      (aff?.preferredDuringSchedulingIgnoredDuringExecution.length ?? 0) > 0,
+  };
+}
+
+/** The host ports a pod's containers ask for, as `protocol/port` → host IPs ('0.0.0.0' for every address). */
+export function hostPortsOf(pod: Pod): { protocol: string; port: number; ip: string }[] {
+  const out: { protocol: string; port: number; ip: string }[] = [];
+  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+    for (const p of c.ports) {
+      if (!p.hostPort) continue;
+      out.push({ protocol: p.protocol || 'TCP', port: p.hostPort, ip: p.hostIp || '0.0.0.0' });
+    }
+  }
+  return out;
+}
+
+/** How an image is held across the cluster, for ImageLocality. */
+export interface ImageState {
+  readonly sizeBytes: number;
+  /** How many nodes hold it. */
+  readonly numNodes: number;
+}
+
+export class NodeInfo {
+  node: Node | undefined;
+  readonly pods: PodInfo[] = [];
+  readonly podsWithAffinity: PodInfo[] = [];
+  readonly podsWithRequiredAntiAffinity: PodInfo[] = [];
+  /** `protocol/port` → host IP → how many pods use it. */
+  readonly usedPorts = new Map<string, Map<string, number>>();
+  /** Sum of the pods' requests. */
+  requested = new Resource();
+  /** Sum of the pods' non-zero requests (for scoring). */
+  nonZeroRequested = new Resource();
+  allocatable = new Resource();
+  /** Images on this node by every name the node reports; set by the cache. */
+  imageStates = new Map<string, ImageState>();
+  /** Bumped on every change, so that snapshots copy only changed nodes. */
+  generation = 0;
+
+  constructor(node?: Node) {
+    if (node !== undefined) this.setNode(node);
+  }
+
+  get name(): string {
+    return this.node?.metadata?.name ?? '';
+  }
+
+  setNode(node: Node): void {
+    this.node = node;
+    this.allocatable = Resource.fromList(parseList(node.status?.allocatable));
+    this.generation++;
+  }
+
+  addPod(info: PodInfo): void {
+    this.pods.push(info);
+    if (info.hasAffinity) this.podsWithAffinity.push(info);
+    if (info.hasRequiredAntiAffinity) this.podsWithRequiredAntiAffinity.push(info);
+    this.requested.add(info.requests);
+    this.nonZeroRequested.add(info.nonZeroRequests);
+    this.updatePorts(info.pod, 1);
+    this.generation++;
+  }
+
+  /** Removes the pod with this uid (or key, for pods without one); false when it was not here. */
+  removePod(pod: Pod): boolean {
+    const match = (p: PodInfo) =>
+      pod.metadata?.uid ? p.pod.metadata?.uid === pod.metadata.uid : p.key === podKey(pod);
+    const i = this.pods.findIndex(match);
+    if (i < 0) return false;
+    const [info] = this.pods.splice(i, 1);
+    if (info === undefined) return false;
+    for (const list of [this.podsWithAffinity, this.podsWithRequiredAntiAffinity]) {
+      const j = list.findIndex(match);
+      if (j >= 0) list.splice(j, 1);
+    }
+    this.requested.add(info.requests, -1);
+    this.nonZeroRequested.add(info.nonZeroRequests, -1);
+    this.updatePorts(info.pod, -1);
+    this.generation++;
+    return true;
+  }
+
+  clone(): NodeInfo {
+    const c = new NodeInfo();
+    c.node = this.node;
+    c.pods.push(...this.pods);
+    c.podsWithAffinity.push(...this.podsWithAffinity);
+    c.podsWithRequiredAntiAffinity.push(...this.podsWithRequiredAntiAffinity);
+    for (const [k, ips] of this.usedPorts) c.usedPorts.set(k, new Map(ips));
+    c.requested = this.requested.clone();
+    c.nonZeroRequested = this.nonZeroRequested.clone();
+    c.allocatable = this.allocatable.clone();
+    c.imageStates = this.imageStates;
+    c.generation = this.generation;
+    return c;
+  }
+
+  private updatePorts(pod: Pod, delta: 1 | -1): void {
+    for (const { protocol, port, ip } of hostPortsOf(pod)) {
+      const key = `${protocol}/${port}`;
+      const ips = this.usedPorts.get(key) ?? new Map<string, number>();
+      const n = (ips.get(ip) ?? 0) + delta;
+      if (n > 0) ips.set(ip, n);
+      else ips.delete(ip);
+      if (ips.size > 0) this.usedPorts.set(key, ips);
+      else this.usedPorts.delete(key);
+    }
+  }
+}
