@@ -1,0 +1,21 @@
+/**
+ * What the controller manager knows of a controller: its name for `--controllers`,
+ * whether it runs by default, its own flags, and how to start it. Each controller is
+ * a folder that exports one descriptor; `controllers.ts` lists them.
+ */
+import type { ComponentContext, FlagSpec } from '../sdk/component/index.js';
+
+export interface ControllerDescriptor {
+  /** As kube-controller-manager names it: `deployment`, `replicaset`, `garbage-collector`, ... */
+  readonly name: string;
+  /** Started unless `--controllers` leaves it out (`*` = every default one, `-name` disables). */
+  readonly enabledByDefault: boolean;
+  /** Flags this controller adds to the controller manager (`concurrent-deployment-syncs`, ...). */
+  readonly flags?: Readonly<Record<string, FlagSpec>>;
+  /**
+   * Builds its informers and work queue from the context and runs until `ctx.signal`
+   * aborts. Informers come from the shared `ctx.informers`, so controllers that watch
+   * the same kind share one watch.
+   */
+  run(ctx: ComponentContext): Promise<void>;
+}
