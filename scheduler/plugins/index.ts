@@ -1,0 +1,7 @@
+/**
+ * The in-tree plugins by the name configuration uses. A plugin is one file (or
+ * folder) here that exports its factory, and one line below.
+ */
+import type { PluginFactory } from '../framework/interface.js';
+
+export const inTreeRegistry: Readonly<Record<string, PluginFactory>> = {};
