@@ -3,5 +3,8 @@
  * folder) here that exports its factory, and one line below.
  */
 import type { PluginFactory } from '../framework/interface.js';
+import { DEFAULT_BINDER, defaultBinder } from './default-binder.js';
 
-export const inTreeRegistry: Readonly<Record<string, PluginFactory>> = {};
+export const inTreeRegistry: Readonly<Record<string, PluginFactory>> = {
+  [DEFAULT_BINDER]: defaultBinder,
+};
