@@ -25,8 +25,8 @@ const commands: Record<string, { summary: string; load: () => Promise<(argv: str
       load: async () => notYet('scheduler'),
     },
     'controller-manager': {
-      summary: 'run the controllers (not in this release)',
-      load: async () => notYet('controller-manager'),
+      summary: 'run the controllers (Deployments, ReplicaSets, ...)',
+      load: async () => (await import('../controllers/main.js')).runControllerManager,
     },
     kubelet: { summary: "run a node's pods (not in this release)", load: async () => notYet('kubelet') },
   };

@@ -1,4 +1,5 @@
 /** Every controller the controller manager can run, in the order they start. */
 import type { ControllerDescriptor } from './controller-descriptor.js';
+import { replicaSetController } from './replicaset/index.js';
 
-export const controllers: readonly ControllerDescriptor[] = [];
+export const controllers: readonly ControllerDescriptor[] = [replicaSetController];

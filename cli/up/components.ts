@@ -123,3 +123,33 @@ export function apiserverComponent(layout: ClusterLayout): ComponentSpec {
     ],
   };
 }
+
+/**
+ * The controller manager: as system:kube-controller-manager (`<dataDir>/controller-manager.yaml`,
+ * written from the PKI), leader election on by default, health and metrics served with the
+ * apiserver's serving certificate (it names this host) on `controllerManagerPort` (default 10257).
+ */
+export function controllerManagerComponent(
+  layout: ClusterLayout,
+  opts: { readonly kubeconfig?: string; readonly controllerManagerPort?: number } = {},
+): ComponentSpec {
+  const { pki, host } = layout;
+  return {
+    name: 'controller-manager',
+    args: [
+      'controller-manager',
+      '--kubeconfig',
+      opts.kubeconfig ?? join(layout.dataDir, 'controller-manager.yaml'),
+      '--bind-address',
+      host,
+      '--secure-port',
+      String(opts.controllerManagerPort ?? 10257),
+      '--tls-cert-file',
+      pki.apiserver.certFile,
+      '--tls-private-key-file',
+      pki.apiserver.keyFile,
+      '--client-ca-file',
+      pki.caFile,
+    ],
+  };
+}

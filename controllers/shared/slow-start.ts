@@ -1,0 +1,25 @@
+/**
+ * Kubernetes' slowStartBatch: run `count` calls in batches of 1, 2, 4, … so that a
+ * call that always fails (quota exhausted, admission refusing the template) fails once
+ * or a few times instead of thousands of times. Stops after the first batch with a
+ * failure; resolves to how many calls succeeded and the first error.
+ */
+export async function slowStartBatch(
+  count: number,
+  initialBatchSize: number,
+  fn: (index: number) => Promise<void>,
+): Promise<{ successes: number; error: unknown | undefined }> {
+  let remaining = count;
+  let successes = 0;
+  let batch = Math.min(remaining, initialBatchSize);
+  let index = 0;
+  while (batch > 0) {
+    const results = await Promise.allSettled(Array.from({ length: batch }, () => fn(index++)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    successes += results.filter((r) => r.status === 'fulfilled').length;
+    if (failed) return { successes, error: failed.reason };
+    remaining -= batch;
+    batch = Math.min(2 * batch, remaining);
+  }
+  return { successes, error: undefined };
+}
