@@ -1,5 +1,9 @@
 /** Every controller the controller manager can run, in the order they start. */
 import type { ControllerDescriptor } from './controller-descriptor.js';
+import { garbageCollectorController } from './garbage-collector/index.js';
 import { replicaSetController } from './replicaset/index.js';
 
-export const controllers: readonly ControllerDescriptor[] = [replicaSetController];
+export const controllers: readonly ControllerDescriptor[] = [
+  replicaSetController,
+  garbageCollectorController,
+];
