@@ -4,7 +4,9 @@
  */
 import type { PluginFactory } from '../framework/interface.js';
 import { DEFAULT_BINDER, defaultBinder } from './default-binder.js';
+import { createInterPodAffinity, NAME as INTER_POD_AFFINITY } from './inter-pod-affinity/index.js';
 
 export const inTreeRegistry: Readonly<Record<string, PluginFactory>> = {
   [DEFAULT_BINDER]: defaultBinder,
+  [INTER_POD_AFFINITY]: createInterPodAffinity,
 };
