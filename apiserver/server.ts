@@ -37,6 +37,7 @@ import { createRuleResolver } from './auth/rbac/rule-resolver.js';
 import type { ServiceAccountTokens } from './auth/service-account/index.js';
 import type { Authorizer, UserInfo } from './auth/types.js';
 import { runDefaultServiceAccounts } from './bootstrap/default-service-accounts.js';
+import { ensureSystemPriorityClasses } from './bootstrap/system-priority-classes.js';
 import { createStrategies } from './kinds/index.js';
 import type { Admit } from './registry/admit.js';
 import { systemContext } from './registry/context.js';
@@ -160,6 +161,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   );
 
   await ensureSystemNamespaces(registries.get('Namespace')!, opts.logger);
+  await ensureSystemPriorityClasses(registries.get('PriorityClass')!, opts.logger);
   void runDefaultServiceAccounts(
     registries.get('Namespace') as unknown as GenericRegistry<Namespace>,
     registries.get('ServiceAccount')!,

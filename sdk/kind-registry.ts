@@ -81,6 +81,11 @@ import {
   RoleBindingServiceService,
 } from './gen/wheelhouse/rbac/v1/role_binding_service.js';
 import { RoleServiceClient, RoleServiceService } from './gen/wheelhouse/rbac/v1/role_service.js';
+import { PriorityClass } from './gen/wheelhouse/scheduling/v1/priority_class.js';
+import {
+  PriorityClassServiceClient,
+  PriorityClassServiceService,
+} from './gen/wheelhouse/scheduling/v1/priority_class_service.js';
 import type { KindInfo } from './kinds.js';
 
 /** What every kind message has in common: the type meta and the object meta. */
@@ -141,6 +146,7 @@ export const kindTypes: Readonly<Record<string, KindTypes>> = {
     ClusterRoleBindingServiceClient,
   ),
   Lease: types(Lease, LeaseServiceService, LeaseServiceClient),
+  PriorityClass: types(PriorityClass, PriorityClassServiceService, PriorityClassServiceClient),
   MutatingWebhookConfiguration: types(
     MutatingWebhookConfiguration,
     MutatingWebhookConfigurationServiceService,

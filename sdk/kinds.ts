@@ -7,7 +7,15 @@
  */
 
 /** A Protobuf API group: the `<group>` in `wheelhouse.<group>.v1`. */
-export type ProtoGroup = 'core' | 'apps' | 'rbac' | 'coordination' | 'admissionregistration';
+export type ProtoGroup =
+  | 'core'
+  | 'apps'
+  | 'batch'
+  | 'policy'
+  | 'scheduling'
+  | 'rbac'
+  | 'coordination'
+  | 'admissionregistration';
 
 export interface KindInfo {
   /** Protobuf package group (`wheelhouse.<protoGroup>.v1`). */
@@ -29,6 +37,9 @@ export interface KindInfo {
 const apiGroups: Record<ProtoGroup, string> = {
   core: '',
   apps: 'apps',
+  batch: 'batch',
+  policy: 'policy',
+  scheduling: 'scheduling.k8s.io',
   rbac: 'rbac.authorization.k8s.io',
   coordination: 'coordination.k8s.io',
   admissionregistration: 'admissionregistration.k8s.io',
@@ -69,6 +80,7 @@ export const kinds: readonly KindInfo[] = [
   kind('rbac', 'RoleBinding', 'rolebindings'),
   kind('rbac', 'ClusterRoleBinding', 'clusterrolebindings', { namespaced: false }),
   kind('coordination', 'Lease', 'leases'),
+  kind('scheduling', 'PriorityClass', 'priorityclasses', { namespaced: false, shortNames: ['pc'] }),
   kind('admissionregistration', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', {
     namespaced: false,
   }),
@@ -92,8 +104,10 @@ export function serviceNameOf(info: KindInfo): string {
   return `wheelhouse.${info.protoGroup}.v1.${info.kind}Service`;
 }
 
-/** The plural used in RPC names: `ListPods`, `WatchReplicaSets`. */
+/** The plural used in RPC names: `ListPods`, `WatchReplicaSets`, `ListPriorityClasses`. */
 export function pluralOf(info: KindInfo): string {
+  if (info.kind.endsWith('s')) return `${info.kind}es`;
+  if (/[^aeiou]y$/.test(info.kind)) return `${info.kind.slice(0, -1)}ies`;
   return `${info.kind}s`;
 }
 

@@ -17,6 +17,7 @@ import { mutatingWebhookConfigurationKind } from './mutating-webhook-configurati
 import { namespaceKind } from './namespace/index.js';
 import { nodeKind } from './node/index.js';
 import { podKind } from './pod/index.js';
+import { priorityClassKind } from './priority-class/index.js';
 import { replicaSetKind } from './replica-set/index.js';
 import { resourceQuotaKind } from './resource-quota/index.js';
 import { roleKind } from './role/index.js';
@@ -54,6 +55,7 @@ const definitions = new Map(
     erase(roleBindingKind),
     erase(clusterRoleBindingKind),
     erase(leaseKind),
+    erase(priorityClassKind),
     erase(mutatingWebhookConfigurationKind),
     erase(validatingWebhookConfigurationKind),
   ].map((d) => [d.kind, d]),

@@ -10,6 +10,7 @@ import { limitRanger } from './limit-ranger.js';
 import { namespaceLifecycle } from './namespace-lifecycle.js';
 import { nodeRestriction } from './node-restriction.js';
 import { podSecurity } from './pod-security.js';
+import { priority } from './priority.js';
 import { registryQuotaStore } from './quota-store.js';
 import { resourceQuota } from './resource-quota.js';
 import { serviceAccount } from './service-account.js';
@@ -23,6 +24,11 @@ export const admissionPlugins: Readonly<Record<string, AdmissionPluginFactory>> 
   ServiceAccount: (deps) => serviceAccount(registryServiceAccountAccess(deps)),
   NodeRestriction: () => nodeRestriction(),
   PodSecurity: (deps) => podSecurity((name) => deps.reader.get('Namespace', '', name), deps.logger),
+  Priority: (deps) =>
+    priority({
+      get: (name) => deps.reader.get('PriorityClass', '', name),
+      list: () => deps.reader.list('PriorityClass', ''),
+    }),
   DefaultTolerationSeconds: () => defaultTolerationSeconds(),
   ResourceQuota: (deps) => resourceQuota(registryQuotaStore(deps), { logger: deps.logger }),
   MutatingAdmissionWebhook: createMutatingAdmissionWebhook,
@@ -36,6 +42,7 @@ export const defaultAdmissionPlugins = [
   'ServiceAccount',
   'NodeRestriction',
   'PodSecurity',
+  'Priority',
   'DefaultTolerationSeconds',
   // Webhooks after the in-tree mutating plugins; ResourceQuota last, so that only requests
   // every other plugin accepted are charged.

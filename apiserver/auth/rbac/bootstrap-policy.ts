@@ -28,6 +28,7 @@ const rbacGroup = 'rbac.authorization.k8s.io';
 const authorizationGroup = 'authorization.k8s.io';
 const authenticationGroup = 'authentication.k8s.io';
 const coordinationGroup = 'coordination.k8s.io';
+const schedulingGroup = 'scheduling.k8s.io';
 
 function rule(
   verbs: string[],
@@ -87,6 +88,8 @@ const viewRules: PolicyRule[] = [
       'statefulsets/status',
     ],
   ),
+  rule(read, ['batch'], ['cronjobs', 'cronjobs/status', 'jobs', 'jobs/status']),
+  rule(read, ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
 ];
 
 const editRules: PolicyRule[] = [
@@ -112,6 +115,7 @@ const editRules: PolicyRule[] = [
     ],
   ),
   rule(['create'], [''], ['serviceaccounts/token']),
+  rule(['create'], [''], ['pods/eviction']),
   rule(
     write,
     ['apps'],
@@ -126,6 +130,8 @@ const editRules: PolicyRule[] = [
       'statefulsets/scale',
     ],
   ),
+  rule(write, ['batch'], ['cronjobs', 'jobs']),
+  rule(write, ['policy'], ['poddisruptionbudgets']),
   ...viewRules,
 ];
 
@@ -149,6 +155,9 @@ const schedulerRules: PolicyRule[] = [
     ['nodes', 'pods', 'namespaces', 'services', 'replicationcontrollers', 'persistentvolumeclaims'],
   ),
   rule(read, ['apps'], ['replicasets', 'statefulsets']),
+  // Preemption orders victims by priority and spares what disruption budgets protect.
+  rule(read, ['policy'], ['poddisruptionbudgets']),
+  rule(read, [schedulingGroup], ['priorityclasses']),
   rule(['create'], [''], ['pods/binding', 'bindings']),
   rule(['patch', 'update'], [''], ['pods/status']),
   // Preemption evicts lower-priority pods.
@@ -162,11 +171,18 @@ const controllerManagerRules: PolicyRule[] = [
   // The garbage collector and the namespace controller work on every kind.
   rule(
     ['get', 'list', 'watch', 'update', 'patch', 'delete', 'deletecollection'],
-    ['', 'apps', coordinationGroup],
+    ['', 'apps', 'batch', 'policy', coordinationGroup],
     ['*'],
   ),
+  rule(read, [schedulingGroup], ['priorityclasses']),
   rule(['create'], [''], ['pods', 'serviceaccounts', 'configmaps']),
-  rule(['create'], ['apps'], ['replicasets']),
+  // The disruption controller's budgets hold evictions back; it and the node lifecycle
+  // controller evict through the eviction subresource.
+  rule(['create'], [''], ['pods/eviction']),
+  // Deployments make ReplicaSets, DaemonSets and StatefulSets record their revisions,
+  // CronJobs make Jobs.
+  rule(['create'], ['apps'], ['replicasets', 'controllerrevisions']),
+  rule(['create'], ['batch'], ['jobs']),
   rule(['create'], [coordinationGroup], ['leases']),
   events,
   // RBAC objects: read all, delete those of a namespace being deleted; never write them.

@@ -1,8 +1,10 @@
 /**
  * Pod defaulting, as Kubernetes' scheme defaults (pkg/apis/core/v1/defaults.go)
- * plus what its admission plugins fill in for every Pod (the service account
- * name, priority and preemption policy). Used for Pods and for the Pod templates
- * of ReplicaSets and Deployments, so that a template stored is the Pod it makes.
+ * plus the service account name its admission fills in for every Pod. Used for Pods
+ * and for the Pod templates of the workload kinds, so that a template stored is the
+ * Pod it makes. Priority and preemption policy are left to the Priority admission
+ * plugin: it refuses a Pod whose priority disagrees with its class, so a default here
+ * would refuse every Pod of a class.
  */
 import type {
   Container,
@@ -107,8 +109,6 @@ export function defaultPodSpec(spec: PodSpec): void {
   if (spec.serviceAccountName === '') spec.serviceAccountName = spec.serviceAccount || 'default';
   spec.serviceAccount = spec.serviceAccountName;
   if (spec.enableServiceLinks === undefined) spec.enableServiceLinks = true;
-  if (spec.priority === undefined) spec.priority = 0;
-  if (spec.preemptionPolicy === '') spec.preemptionPolicy = 'PreemptLowerPriority';
   if (spec.securityContext === undefined) {
     spec.securityContext = PodSecurityContext.create();
   }

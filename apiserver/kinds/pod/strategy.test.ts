@@ -82,7 +82,8 @@ describe('Pod defaults', () => {
     assert.equal(spec.serviceAccountName, 'default');
     assert.equal(spec.serviceAccount, 'default');
     assert.equal(spec.enableServiceLinks, true);
-    assert.equal(spec.priority, 0);
+    // Set by the Priority admission plugin, not by defaulting.
+    assert.equal(spec.priority, undefined);
     const [web, sidecar] = spec.containers;
     assert.equal(web?.imagePullPolicy, 'IfNotPresent');
     assert.equal(sidecar?.imagePullPolicy, 'Always');

@@ -11,6 +11,7 @@ import { namespacePrinter } from './namespace.js';
 import { nodePrinter } from './node.js';
 import { podPrinter } from './pod.js';
 import type { TablePrinter } from './printer.js';
+import { priorityClassPrinter } from './priority-class.js';
 import { replicaSetPrinter } from './replica-set.js';
 
 export { age, humanDuration } from './age.js';
@@ -22,6 +23,7 @@ const printers: Readonly<Record<string, TablePrinter>> = {
   ReplicaSet: replicaSetPrinter,
   Node: nodePrinter,
   Namespace: namespacePrinter,
+  PriorityClass: priorityClassPrinter,
 };
 
 export function printerFor(info: KindInfo): TablePrinter {
