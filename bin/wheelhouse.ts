@@ -21,8 +21,8 @@ const commands: Record<string, { summary: string; load: () => Promise<(argv: str
       load: async () => (await import('../apiserver/main.js')).runApiserver,
     },
     scheduler: {
-      summary: 'assign pods to nodes (not in this release)',
-      load: async () => notYet('scheduler'),
+      summary: 'assign pods to nodes',
+      load: async () => (await import('../scheduler/main.js')).runScheduler,
     },
     'controller-manager': {
       summary: 'run the controllers (Deployments, ReplicaSets, ...)',

@@ -153,3 +153,35 @@ export function controllerManagerComponent(
     ],
   };
 }
+
+/**
+ * The scheduler: as system:kube-scheduler (`<dataDir>/scheduler.yaml`, written from the PKI),
+ * leader election on the Lease kube-system/kube-scheduler by default, health and metrics
+ * served with the apiserver's serving certificate on `schedulerPort` (default 10259), and
+ * `config` as its KubeSchedulerConfiguration when given.
+ */
+export function schedulerComponent(
+  layout: ClusterLayout,
+  opts: { readonly kubeconfig?: string; readonly schedulerPort?: number; readonly config?: string } = {},
+): ComponentSpec {
+  const { pki, host } = layout;
+  return {
+    name: 'scheduler',
+    args: [
+      'scheduler',
+      '--kubeconfig',
+      opts.kubeconfig ?? join(layout.dataDir, 'scheduler.yaml'),
+      '--bind-address',
+      host,
+      '--secure-port',
+      String(opts.schedulerPort ?? 10259),
+      '--tls-cert-file',
+      pki.apiserver.certFile,
+      '--tls-private-key-file',
+      pki.apiserver.keyFile,
+      '--client-ca-file',
+      pki.caFile,
+      ...(opts.config === undefined ? [] : ['--config', opts.config]),
+    ],
+  };
+}
