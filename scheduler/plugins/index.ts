@@ -5,8 +5,16 @@
 import type { PluginFactory } from '../framework/interface.js';
 import { DEFAULT_BINDER, defaultBinder } from './default-binder.js';
 import { createInterPodAffinity, NAME as INTER_POD_AFFINITY } from './inter-pod-affinity/index.js';
+import { NODE_NAME, nodeName } from './node-name.js';
+import { NODE_PORTS, nodePorts } from './node-ports.js';
+import { NODE_UNSCHEDULABLE, nodeUnschedulable } from './node-unschedulable.js';
+import { SCHEDULING_GATES, schedulingGates } from './scheduling-gates.js';
 
 export const inTreeRegistry: Readonly<Record<string, PluginFactory>> = {
   [DEFAULT_BINDER]: defaultBinder,
   [INTER_POD_AFFINITY]: createInterPodAffinity,
+  [NODE_NAME]: nodeName,
+  [NODE_PORTS]: nodePorts,
+  [NODE_UNSCHEDULABLE]: nodeUnschedulable,
+  [SCHEDULING_GATES]: schedulingGates,
 };
