@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Clientset } from '../../sdk/client/typed-client.js';
+import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
+import type { Event } from '../../sdk/gen/wheelhouse/core/v1/event.js';
+import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { ResourceQuota } from '../../sdk/gen/wheelhouse/core/v1/resource_quota.js';
+import { type Cluster, startCluster } from '../../test/cluster.js';
+import { pod as podOf } from '../../test/objects.js';
+import {
+  adminClients,
+  type ControllerManagerProcess,
+  listPods,
+  markPodReady,
+  startControllerManager,
+  waitFor,
+} from '../shared/testing.js';
+
+function replicaSet(
+  name: string,
+  replicas: number,
+  opts: { minReadySeconds?: number; namespace?: string } = {},
+) {
+  return ReplicaSet.fromPartial({
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name, namespace: opts.namespace ?? 'default' },
+    spec: {
+      replicas,
+      minReadySeconds: opts.minReadySeconds ?? 0,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name, tier: 'web' } },
+        spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+      },
+    },
+  });
+}
+
+describe('ReplicaSet controller', { timeout: 120_000 }, () => {
+  let cluster: Cluster;
+  let cm: ControllerManagerProcess;
+  let clients: Clientset;
+  const rsClient = () => clients.kind<ReplicaSet>('ReplicaSet');
+  const get = (name: string, ns = 'default') => rsClient().get(ns, name);
+  const owned = async (rs: ReplicaSet) =>
+    (await listPods(clients, rs.metadata?.namespace ?? 'default')).filter((p) =>
+      p.metadata?.ownerReferences.some((r) => r.uid === rs.metadata?.uid && r.controller),
+    );
+
+  before(async () => {
+    cluster = await startCluster();
+    cm = await startControllerManager(cluster, ['--controllers', 'replicaset']);
+    clients = adminClients(cluster);
+  });
+  after(async () => {
+    clients?.close();
+    await cm?.stop();
+    await cluster?.stop();
+  });
+
+  test('creates the pods with a controller reference, scales down the least useful first, keeps status exact', async () => {
+    const rs = await rsClient().create(replicaSet('web', 3));
+    let pods = await waitFor('3 pods', async () => {
+      const p = await owned(rs);
+      return p.length === 3 ? p : undefined;
+    });
+    for (const p of pods) {
+      const ref = p.metadata?.ownerReferences[0];
+      assert.deepEqual(
+        { kind: ref?.kind, name: ref?.name, controller: ref?.controller, block: ref?.blockOwnerDeletion },
+        { kind: 'ReplicaSet', name: 'web', controller: true, block: true },
+      );
+      assert.equal(p.metadata?.labels.tier, 'web');
+      assert.match(p.metadata?.name ?? '', /^web-/);
+    }
+    // Two ready (one long ago), one not: scaling to 1 keeps the one ready the longest.
+    const [a, b] = pods;
+    assert.ok(a && b);
+    await markPodReady(clients, a, new Date(Date.now() - 60_000));
+    await markPodReady(clients, b);
+    await waitFor('status 3/3 ready 2', async () => {
+      const s = (await get('web')).status;
+      return s?.replicas === 3 &&
+        s.readyReplicas === 2 &&
+        s.availableReplicas === 2 &&
+        s.fullyLabeledReplicas === 3
+        ? s
+        : undefined;
+    });
+    const current = await get('web');
+    await rsClient().update({ ...current, spec: { ...current.spec, replicas: 1 } as ReplicaSet['spec'] });
+    pods = await waitFor('1 pod left', async () => {
+      const p = await owned(rs);
+      return p.length === 1 ? p : undefined;
+    });
+    assert.equal(pods[0]?.metadata?.name, a.metadata?.name, 'the pod ready the longest is kept');
+    const status = await waitFor('status of 1', async () => {
+      const r = await get('web');
+      return r.status?.replicas === 1 && r.status.observedGeneration === r.metadata?.generation
+        ? r.status
+        : undefined;
+    });
+    assert.deepEqual(
+      [status.replicas, status.readyReplicas, status.availableReplicas, status.fullyLabeledReplicas],
+      [1, 1, 1, 1],
+    );
+    const events = (await clients.kind<Event>('Event').list('default')).items.filter(
+      (e) => e.involvedObject?.name === 'web',
+    );
+    assert.ok(events.some((e) => e.reason === 'SuccessfulCreate' && /^Created pod: web-/.test(e.message)));
+    assert.ok(events.some((e) => e.reason === 'SuccessfulDelete' && /^Deleted pod: web-/.test(e.message)));
+  });
+
+  test('replaces a deleted pod, adopts a matching orphan and releases a pod that stops matching', async () => {
+    const orphan = await clients
+      .kind<Pod>('Pod')
+      .create(podOf('stray', { labels: { app: 'adopt', tier: 'web' } }));
+    const rs = await rsClient().create(replicaSet('adopt', 2));
+    const pods = await waitFor('2 pods, the orphan adopted', async () => {
+      const p = await owned(rs);
+      return p.length === 2 ? p : undefined;
+    });
+    assert.ok(
+      pods.some((p) => p.metadata?.name === 'stray'),
+      'the orphan was adopted',
+    );
+    const stray = await clients.kind<Pod>('Pod').get('default', 'stray');
+    assert.equal(stray.metadata?.uid, orphan.metadata?.uid);
+    // Relabelled: released, and replaced.
+    await clients.kind<Pod>('Pod').update({
+      ...stray,
+      metadata: { ...stray.metadata, labels: { app: 'other' } } as Pod['metadata'],
+    });
+    await waitFor('stray released and replaced', async () => {
+      const p = await owned(rs);
+      const s = await clients.kind<Pod>('Pod').get('default', 'stray');
+      return p.length === 2 &&
+        !p.some((x) => x.metadata?.name === 'stray') &&
+        s.metadata?.ownerReferences.length === 0
+        ? true
+        : undefined;
+    });
+    // Deleted: replaced.
+    const [victim] = await owned(rs);
+    assert.ok(victim);
+    await clients.kind<Pod>('Pod').delete('default', victim.metadata?.name ?? '');
+    await waitFor('replacement', async () => {
+      const p = await owned(rs);
+      return p.length === 2 && !p.some((x) => x.metadata?.uid === victim.metadata?.uid) ? true : undefined;
+    });
+  });
+
+  test('availableReplicas honours minReadySeconds', async () => {
+    const rs = await rsClient().create(replicaSet('slow', 1, { minReadySeconds: 2 }));
+    const [p] = await waitFor('1 pod', async () => {
+      const x = await owned(rs);
+      return x.length === 1 ? x : undefined;
+    });
+    assert.ok(p);
+    const readyAt = Date.now();
+    await markPodReady(clients, p);
+    await waitFor('ready, not yet available', async () => {
+      const s = (await get('slow')).status;
+      return s?.readyReplicas === 1 ? s : undefined;
+    });
+    assert.equal((await get('slow')).status?.availableReplicas, 0);
+    await waitFor('available after minReadySeconds', async () => {
+      const s = (await get('slow')).status;
+      return s?.availableReplicas === 1 ? s : undefined;
+    });
+    assert.ok(Date.now() - readyAt >= 2000, 'not available before minReadySeconds');
+  });
+
+  test('ReplicaFailure while the quota refuses pods, cleared once they fit', async () => {
+    const quotas = clients.kind<ResourceQuota>('ResourceQuota');
+    const used = (await listPods(clients, 'default')).length;
+    await quotas.create(
+      ResourceQuota.fromPartial({
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        metadata: { name: 'pods', namespace: 'default' },
+        spec: { hard: { pods: String(used + 1) } },
+      }),
+    );
+    await waitFor('the quota counted', async () => {
+      const q = await quotas.get('default', 'pods');
+      return q.status?.used?.pods === String(used) ? true : undefined;
+    });
+    await rsClient().create(replicaSet('capped', 3));
+    const failed = await waitFor(
+      'ReplicaFailure',
+      async () => {
+        const r = await get('capped');
+        return r.status?.conditions.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+      },
+      { describe: async () => JSON.stringify((await get('capped')).status) },
+    );
+    assert.equal(failed.reason, 'FailedCreate');
+    assert.match(failed.message, /quota|exceeded/i);
+    const events = (await clients.kind<Event>('Event').list('default')).items.filter(
+      (e) => e.involvedObject?.name === 'capped' && e.reason === 'FailedCreate',
+    );
+    assert.ok(events.length > 0 && /Error creating/.test(events[0]?.message ?? ''));
+    await waitFor('the quota raised', async () => {
+      const fresh = await quotas.get('default', 'pods');
+      await quotas.update({
+        ...fresh,
+        spec: { ...fresh.spec, hard: { pods: '1000' } } as ResourceQuota['spec'],
+      });
+      return true;
+    });
+    await waitFor(
+      'pods created and the condition cleared',
+      async () => {
+        const r = await get('capped');
+        return r.status?.replicas === 3 && !r.status.conditions.some((c) => c.type === 'ReplicaFailure')
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 60_000, describe: async () => JSON.stringify((await get('capped')).status) },
+    );
+  });
+});
