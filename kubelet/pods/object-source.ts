@@ -1,0 +1,19 @@
+/**
+ * Where a pod's ConfigMaps, Secrets and service account tokens come from: the apiserver
+ * in the kubelet, plain maps in unit tests. The node authorizer lets a kubelet read only
+ * the objects its pods reference, so each is fetched by name, never listed.
+ */
+import type { ConfigMap } from '../../sdk/gen/wheelhouse/core/v1/config_map.js';
+import type { Secret } from '../../sdk/gen/wheelhouse/core/v1/secret.js';
+
+export interface ObjectSource {
+  /** The ConfigMap, or undefined when it does not exist. */
+  configMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
+  secret(namespace: string, name: string): Promise<Secret | undefined>;
+  /** A token of the service account bound to the pod, for the audience, valid about `expirationSeconds`. */
+  serviceAccountToken(
+    namespace: string,
+    serviceAccount: string,
+    opts: { audience: string; expirationSeconds: number; podName: string; podUid: string },
+  ): Promise<{ token: string; expiresAt: Date }>;
+}
