@@ -9,6 +9,7 @@ import { NODE_NAME, nodeName } from './node-name.js';
 import { NODE_PORTS, nodePorts } from './node-ports.js';
 import { NODE_UNSCHEDULABLE, nodeUnschedulable } from './node-unschedulable.js';
 import { SCHEDULING_GATES, schedulingGates } from './scheduling-gates.js';
+import { TAINT_TOLERATION, taintToleration } from './taint-toleration.js';
 
 export const inTreeRegistry: Readonly<Record<string, PluginFactory>> = {
   [DEFAULT_BINDER]: defaultBinder,
@@ -17,4 +18,5 @@ export const inTreeRegistry: Readonly<Record<string, PluginFactory>> = {
   [NODE_PORTS]: nodePorts,
   [NODE_UNSCHEDULABLE]: nodeUnschedulable,
   [SCHEDULING_GATES]: schedulingGates,
+  [TAINT_TOLERATION]: taintToleration,
 };
