@@ -4,7 +4,9 @@
  */
 import type { PluginFactory } from '../framework/interface.js';
 import { DEFAULT_BINDER, defaultBinder } from './default-binder.js';
+import { createDefaultPreemption, NAME as DEFAULT_PREEMPTION } from './default-preemption/index.js';
 import { createInterPodAffinity, NAME as INTER_POD_AFFINITY } from './inter-pod-affinity/index.js';
+import { NODE_AFFINITY, nodeAffinity } from './node-affinity.js';
 import { NODE_NAME, nodeName } from './node-name.js';
 import { NODE_PORTS, nodePorts } from './node-ports.js';
 import { NODE_UNSCHEDULABLE, nodeUnschedulable } from './node-unschedulable.js';
@@ -14,6 +16,8 @@ import { TAINT_TOLERATION, taintToleration } from './taint-toleration.js';
 export const inTreeRegistry: Readonly<Record<string, PluginFactory>> = {
   [DEFAULT_BINDER]: defaultBinder,
   [INTER_POD_AFFINITY]: createInterPodAffinity,
+  [DEFAULT_PREEMPTION]: (args, handle) => createDefaultPreemption(args, handle),
+  [NODE_AFFINITY]: nodeAffinity,
   [NODE_NAME]: nodeName,
   [NODE_PORTS]: nodePorts,
   [NODE_UNSCHEDULABLE]: nodeUnschedulable,
