@@ -15,8 +15,8 @@ import { TAINT_TOLERATION, taintToleration } from './taint-toleration.js';
 
 export const inTreeRegistry: Readonly<Record<string, PluginFactory>> = {
   [DEFAULT_BINDER]: defaultBinder,
-  [INTER_POD_AFFINITY]: createInterPodAffinity,
   [DEFAULT_PREEMPTION]: (args, handle) => createDefaultPreemption(args, handle),
+  [INTER_POD_AFFINITY]: createInterPodAffinity,
   [NODE_AFFINITY]: nodeAffinity,
   [NODE_NAME]: nodeName,
   [NODE_PORTS]: nodePorts,
