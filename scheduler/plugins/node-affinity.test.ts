@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import type {
+import {
   NodeSelectorRequirement,
   NodeSelectorTerm,
-  PreferredSchedulingTerm,
+  type PreferredSchedulingTerm,
 } from '../../sdk/gen/wheelhouse/core/v1/scheduling.js';
 import { CycleState } from '../framework/cycle-state.js';
 import type {
@@ -33,21 +33,16 @@ const plugin = make();
 
 const node = (name: string, labels: Record<string, string> = {}) =>
   Node.fromPartial({ metadata: { name, labels } });
-const req = (key: string, operator: string, ...values: string[]): Partial<NodeSelectorRequirement> => ({
-  key,
-  operator,
-  values,
-});
-const term = (...matchExpressions: Partial<NodeSelectorRequirement>[]): Partial<NodeSelectorTerm> => ({
-  matchExpressions,
-});
-const nameTerm = (...names: string[]): Partial<NodeSelectorTerm> => ({
-  matchFields: [{ key: 'metadata.name', operator: 'In', values: names }],
-});
+const req = (key: string, operator: string, ...values: string[]) =>
+  NodeSelectorRequirement.fromPartial({ key, operator, values });
+const term = (...matchExpressions: NodeSelectorRequirement[]) =>
+  NodeSelectorTerm.fromPartial({ matchExpressions });
+const nameTerm = (...names: string[]) =>
+  NodeSelectorTerm.fromPartial({ matchFields: [{ key: 'metadata.name', operator: 'In', values: names }] });
 const pod = (
   opts: {
     nodeSelector?: Record<string, string>;
-    required?: Partial<NodeSelectorTerm>[];
+    required?: NodeSelectorTerm[];
     preferred?: Partial<PreferredSchedulingTerm>[];
   } = {},
 ) =>
@@ -95,7 +90,7 @@ test('nodeSelector: every label with its value, else unresolvable with kube word
 });
 
 test('required node affinity: every operator', () => {
-  const cases: [Partial<NodeSelectorRequirement>, Node, boolean][] = [
+  const cases: [NodeSelectorRequirement, Node, boolean][] = [
     [req('zone', 'In', 'a', 'c'), zoneA, true],
     [req('zone', 'In', 'c'), zoneA, false],
     [req('zone', 'NotIn', 'a'), zoneA, false],
@@ -130,7 +125,10 @@ test('terms are ORed, requirements of a term ANDed, and nodeSelector must hold t
   const both = pod({ nodeSelector: { zone: 'b' }, required: [term(req('gpu', 'Exists'))] });
   assert.ok(!run(both, zoneA).isSuccess(), 'affinity holds, selector does not');
   assert.ok(!run(both, zoneB).isSuccess(), 'selector holds, affinity does not');
-  assert.ok(!run(pod({ required: [{}] }), zoneA).isSuccess(), 'an empty term selects nothing');
+  assert.ok(
+    !run(pod({ required: [NodeSelectorTerm.fromPartial({})] }), zoneA).isSuccess(),
+    'an empty term selects nothing',
+  );
   assert.ok(!run(pod({ required: [] }), zoneA).isSuccess(), 'no terms select nothing');
 });
 
@@ -154,12 +152,12 @@ test('PreFilter narrows to the nodes named by matchFields metadata.name', () => 
   );
   const intersect = pod({
     required: [
-      {
+      NodeSelectorTerm.fromPartial({
         matchFields: [
           { key: 'metadata.name', operator: 'In', values: ['n1', 'n2'] },
           { key: 'metadata.name', operator: 'In', values: ['n2', 'n3'] },
         ],
-      },
+      }),
     ],
   });
   assert.deepEqual(
@@ -175,12 +173,12 @@ test('PreFilter narrows to the nodes named by matchFields metadata.name', () => 
   assert.equal(pre(pod({ nodeSelector: { zone: 'a' } })).result, undefined);
   const conflict = pod({
     required: [
-      {
+      NodeSelectorTerm.fromPartial({
         matchFields: [
           { key: 'metadata.name', operator: 'In', values: ['n1'] },
           { key: 'metadata.name', operator: 'In', values: ['n2'] },
         ],
-      },
+      }),
     ],
   });
   const s = pre(conflict).status;
