@@ -96,12 +96,16 @@ export class FitError extends Error {
   }
 }
 
+/** kube-scheduler's ErrNoNodesAvailable: no Node objects at all. */
+export const NO_NODES_AVAILABLE = 'no nodes available to schedule pods';
+
 /**
  * kube-scheduler's FitError message: "0/3 nodes are available: 1 Insufficient cpu, 2
  * node(s) had untolerated taint {dedicated: gpu}." — every reason counted over the
  * nodes that gave it, sorted as strings, then the PostFilter's message.
  */
 export function fitErrorMessage(numAllNodes: number, d: Diagnosis): string {
+  if (numAllNodes === 0) return NO_NODES_AVAILABLE;
   let msg = `0/${numAllNodes} nodes are available:`;
   if (d.preFilterMsg !== '') {
     msg += ` ${d.preFilterMsg}.`;

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
+import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { createFakeClock } from '../../sdk/workqueue/fake-clock.js';
+import { SchedulerCache } from './scheduler-cache.js';
+import { Snapshot } from './snapshot.js';
+
+function node(name: string, images: { names: string[]; sizeBytes: string }[] = []): Node {
+  return Node.fromPartial({
+    metadata: { name },
+    status: { allocatable: { cpu: '4', memory: '8Gi', pods: '110' }, images },
+  });
+}
+
+function pod(name: string, nodeName: string, cpu = '500m', antiAffinity = false): Pod {
+  return Pod.fromPartial({
+    metadata: { name, namespace: 'default', uid: `uid-${name}` },
+    spec: {
+      nodeName,
+      containers: [{ name: 'c', image: 'x', resources: { requests: { cpu } } }],
+      ...(antiAffinity
+        ? {
+            affinity: {
+              podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [
+                  { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'x' } } },
+                ],
+              },
+            },
+          }
+        : {}),
+    },
+  });
+}
+
+describe('SchedulerCache', () => {
+  it('sums requests per node and copies only changed nodes into the snapshot', () => {
+    const cache = new SchedulerCache();
+    const snap = new Snapshot();
+    cache.addNode(node('a'));
+    cache.addNode(node('b'));
+    cache.addPod(pod('p1', 'a'));
+    cache.updateSnapshot(snap);
+    assert.deepEqual(
+      snap.list().map((n) => n.name),
+      ['a', 'b'],
+    );
+    assert.equal(snap.get('a')?.requested.milliCpu, 500);
+    assert.equal(snap.get('a')?.allocatable.milliCpu, 4000);
+    const bBefore = snap.get('b');
+    cache.addPod(pod('p2', 'a', '1'));
+    cache.updateSnapshot(snap);
+    assert.equal(snap.get('a')?.requested.milliCpu, 1500);
+    assert.equal(snap.get('b'), bBefore, 'an unchanged node is not copied again');
+    assert.equal(snap.list()[0], snap.get('a'), 'the list holds the new copy in place');
+    // The snapshot is a copy: later changes do not leak into a running cycle.
+    cache.removePod(pod('p1', 'a'));
+    assert.equal(snap.get('a')?.requested.milliCpu, 1500);
+    cache.updateSnapshot(snap);
+    assert.equal(snap.get('a')?.requested.milliCpu, 1000);
+  });
+
+  it('assumes a pod at once, confirms it when seen bound, forgets it when the bind fails', () => {
+    const cache = new SchedulerCache();
+    cache.addNode(node('a'));
+    const p = pod('p', 'a', '2');
+    cache.assumePod(p);
+    assert.equal(cache.nodeInfo('a')?.requested.milliCpu, 2000);
+    assert.ok(cache.isAssumedPod(p));
+    assert.throws(() => cache.assumePod(p), /already in the scheduler cache/);
+    cache.addPod(p);
+    assert.equal(cache.isAssumedPod(p), false);
+    assert.equal(cache.nodeInfo('a')?.requested.milliCpu, 2000, 'confirmed, not counted twice');
+
+    const q = pod('q', 'a', '1');
+    cache.assumePod(q);
+    cache.forgetPod(q);
+    assert.equal(cache.nodeInfo('a')?.requested.milliCpu, 2000);
+    assert.equal(cache.hasPod(q), false);
+  });
+
+  it('expires an assumed pod whose bind finished but was never seen, with a timer only while one waits', () => {
+    const clock = createFakeClock();
+    const cache = new SchedulerCache({ clock, assumedPodTtlMs: 30_000 });
+    cache.addNode(node('a'));
+    const p = pod('p', 'a', '1');
+    cache.assumePod(p);
+    assert.equal(clock.pendingTimers, 0, 'no expiry while the bind is in flight');
+    cache.finishBinding(p);
+    assert.equal(clock.pendingTimers, 1);
+    clock.advance(29_999);
+    assert.ok(cache.hasPod(p));
+    clock.advance(1);
+    assert.equal(cache.hasPod(p), false);
+    assert.equal(cache.nodeInfo('a')?.requested.milliCpu, 0);
+    assert.equal(clock.pendingTimers, 0);
+
+    const q = pod('q', 'a', '1');
+    cache.assumePod(q);
+    cache.finishBinding(q);
+    cache.addPod(q);
+    assert.equal(clock.pendingTimers, 0, 'confirmation cancels the expiry');
+    clock.advance(60_000);
+    assert.ok(cache.hasPod(q));
+  });
+
+  it('keeps the lists of nodes with affinity pods and image states', () => {
+    const cache = new SchedulerCache();
+    const snap = new Snapshot();
+    cache.addNode(node('a', [{ names: ['nginx:1.27'], sizeBytes: '1000' }]));
+    cache.addNode(node('b', [{ names: ['nginx:1.27', 'redis:7'], sizeBytes: '1000' }]));
+    cache.updateSnapshot(snap);
+    assert.deepEqual(snap.havePodsWithRequiredAntiAffinityList(), []);
+    assert.deepEqual(snap.get('a')?.imageStates.get('nginx:1.27'), { sizeBytes: 1000, numNodes: 2 });
+    cache.addPod(pod('anti', 'b', '1', true));
+    cache.updateSnapshot(snap);
+    assert.deepEqual(
+      snap.havePodsWithRequiredAntiAffinityList().map((n) => n.name),
+      ['b'],
+    );
+    assert.deepEqual(
+      snap.havePodsWithAffinityList().map((n) => n.name),
+      ['b'],
+    );
+    cache.removePod(pod('anti', 'b'));
+    cache.removeNode(node('a'));
+    cache.updateSnapshot(snap);
+    assert.deepEqual(snap.havePodsWithAffinityList(), []);
+    assert.deepEqual(
+      snap.list().map((n) => n.name),
+      ['b'],
+    );
+  });
+
+  it('keeps pods of a node seen before the node, and shows the node only once it exists', () => {
+    const cache = new SchedulerCache();
+    const snap = new Snapshot();
+    cache.addPod(pod('early', 'late-node'));
+    cache.updateSnapshot(snap);
+    assert.equal(snap.list().length, 0);
+    cache.addNode(node('late-node'));
+    cache.updateSnapshot(snap);
+    assert.equal(snap.get('late-node')?.requested.milliCpu, 500);
+  });
+});
