@@ -10,6 +10,7 @@ import { NODE_AFFINITY, nodeAffinity } from './node-affinity.js';
 import { NODE_NAME, nodeName } from './node-name.js';
 import { NODE_PORTS, nodePorts } from './node-ports.js';
 import { NODE_UNSCHEDULABLE, nodeUnschedulable } from './node-unschedulable.js';
+import { createPodTopologySpread, NAME as POD_TOPOLOGY_SPREAD } from './pod-topology-spread/index.js';
 import { SCHEDULING_GATES, schedulingGates } from './scheduling-gates.js';
 import { TAINT_TOLERATION, taintToleration } from './taint-toleration.js';
 
@@ -21,6 +22,7 @@ export const inTreeRegistry: Readonly<Record<string, PluginFactory>> = {
   [NODE_NAME]: nodeName,
   [NODE_PORTS]: nodePorts,
   [NODE_UNSCHEDULABLE]: nodeUnschedulable,
+  [POD_TOPOLOGY_SPREAD]: createPodTopologySpread,
   [SCHEDULING_GATES]: schedulingGates,
   [TAINT_TOLERATION]: taintToleration,
 };

@@ -1,0 +1,117 @@
+/**
+ * PodTopologySpread's PreScore, Score and NormalizeScore for `whenUnsatisfiable:
+ * ScheduleAnyway` (kube-scheduler 1.32's podtopologyspread/scoring.go). A node's raw
+ * score is, over the constraints, the matching pods in its domain times a weight that
+ * grows with the number of domains (log(domains + 2)), plus maxSkew − 1; fewer is
+ * better, so NormalizeScore turns it around: the emptiest node gets 100.
+ */
+import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { requiredNodeAffinityOf } from '../../../sdk/scheduling/index.js';
+import type { StateData } from '../../framework/cycle-state.js';
+import { MAX_NODE_SCORE, type NodeScore } from '../../framework/interface.js';
+import type { NodeInfo } from '../../framework/node-info.js';
+import {
+  countMatching,
+  LABEL_HOSTNAME,
+  matchesNodeInclusionPolicies,
+  nodeHasAllTopologyKeys,
+  type SpreadConstraint,
+} from './constraints.js';
+
+export class PreScoreState implements StateData {
+  constructor(
+    readonly constraints: readonly SpreadConstraint[],
+    /** Nodes missing a topology key (when every key is required): they score 0. */
+    readonly ignoredNodes: ReadonlySet<string>,
+    /** Per constraint: domain → matching pods (hostname domains are counted in Score). */
+    readonly topologyValueToPodCounts: readonly Map<string, number>[],
+    readonly topologyNormalizingWeight: readonly number[],
+  ) {}
+  clone(): PreScoreState {
+    return this;
+  }
+}
+
+/**
+ * `requireAllTopologies` is false only for system-default constraints, so that nodes
+ * without a zone label are still spread by host.
+ */
+export function computePreScoreState(
+  pod: Pod,
+  constraints: readonly SpreadConstraint[],
+  filteredNodes: readonly NodeInfo[],
+  allNodes: readonly NodeInfo[],
+  requireAllTopologies: boolean,
+): PreScoreState {
+  const ignored = new Set<string>();
+  const counts = constraints.map(() => new Map<string, number>());
+  for (const ni of filteredNodes) {
+    const labels = ni.node?.metadata?.labels ?? {};
+    if (requireAllTopologies && !nodeHasAllTopologyKeys(labels, constraints)) {
+      ignored.add(ni.name);
+      continue;
+    }
+    constraints.forEach((c, i) => {
+      if (c.topologyKey === LABEL_HOSTNAME) return;
+      const value = labels[c.topologyKey] ?? '';
+      (counts[i] as Map<string, number>).set(value, 0);
+    });
+  }
+  const weights = constraints.map((c, i) => {
+    const size =
+      c.topologyKey === LABEL_HOSTNAME ? filteredNodes.length - ignored.size : (counts[i]?.size ?? 0);
+    return Math.log(size + 2);
+  });
+
+  const requiredNodeAffinity = requiredNodeAffinityOf(pod);
+  const ns = pod.metadata?.namespace ?? '';
+  for (const ni of allNodes) {
+    const node = ni.node;
+    if (node === undefined) continue;
+    const labels = node.metadata?.labels ?? {};
+    if (requireAllTopologies && !nodeHasAllTopologyKeys(labels, constraints)) continue;
+    constraints.forEach((c, i) => {
+      if (!matchesNodeInclusionPolicies(c, pod, node, requiredNodeAffinity)) return;
+      const m = counts[i] as Map<string, number>;
+      const value = labels[c.topologyKey] ?? '';
+      // Only domains of candidate nodes matter; per-host counts are taken in Score.
+      const current = m.get(value);
+      if (current === undefined) return;
+      m.set(value, current + countMatching(ni.pods, c, ns));
+    });
+  }
+  return new PreScoreState(constraints, ignored, counts, weights);
+}
+
+export function scoreNode(s: PreScoreState, pod: Pod, nodeInfo: NodeInfo): number {
+  if (s.ignoredNodes.has(nodeInfo.name)) return 0;
+  const labels = nodeInfo.node?.metadata?.labels ?? {};
+  const ns = pod.metadata?.namespace ?? '';
+  let score = 0;
+  s.constraints.forEach((c, i) => {
+    const value = labels[c.topologyKey];
+    if (value === undefined) return;
+    const cnt =
+      c.topologyKey === LABEL_HOSTNAME
+        ? countMatching(nodeInfo.pods, c, ns)
+        : (s.topologyValueToPodCounts[i]?.get(value) ?? 0);
+    score += cnt * (s.topologyNormalizingWeight[i] ?? 0) + (c.maxSkew - 1);
+  });
+  return Math.round(score);
+}
+
+/** Fewer matching pods is better: the lowest raw score becomes 100; ignored nodes get 0. */
+export function normalize(s: PreScoreState, scores: NodeScore[]): void {
+  let min = Number.POSITIVE_INFINITY;
+  let max = 0;
+  for (const n of scores) {
+    if (s.ignoredNodes.has(n.name)) continue;
+    if (n.score < min) min = n.score;
+    if (n.score > max) max = n.score;
+  }
+  for (const n of scores) {
+    if (s.ignoredNodes.has(n.name)) n.score = 0;
+    else if (max === 0) n.score = MAX_NODE_SCORE;
+    else n.score = Math.trunc((MAX_NODE_SCORE * (max + min - n.score)) / max);
+  }
+}
