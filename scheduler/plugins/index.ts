@@ -9,6 +9,7 @@ import { createInterPodAffinity, NAME as INTER_POD_AFFINITY } from './inter-pod-
 import { NODE_AFFINITY, nodeAffinity } from './node-affinity.js';
 import { NODE_NAME, nodeName } from './node-name.js';
 import { NODE_PORTS, nodePorts } from './node-ports.js';
+import { NODE_RESOURCES_FIT, nodeResourcesFit } from './node-resources-fit.js';
 import { NODE_UNSCHEDULABLE, nodeUnschedulable } from './node-unschedulable.js';
 import { createPodTopologySpread, NAME as POD_TOPOLOGY_SPREAD } from './pod-topology-spread/index.js';
 import { SCHEDULING_GATES, schedulingGates } from './scheduling-gates.js';
@@ -21,6 +22,7 @@ export const inTreeRegistry: Readonly<Record<string, PluginFactory>> = {
   [NODE_AFFINITY]: nodeAffinity,
   [NODE_NAME]: nodeName,
   [NODE_PORTS]: nodePorts,
+  [NODE_RESOURCES_FIT]: nodeResourcesFit,
   [NODE_UNSCHEDULABLE]: nodeUnschedulable,
   [POD_TOPOLOGY_SPREAD]: createPodTopologySpread,
   [SCHEDULING_GATES]: schedulingGates,
