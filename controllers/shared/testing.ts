@@ -9,8 +9,10 @@ import { controllerManagerComponent, LOOPBACK, nodeArgs } from '../../cli/up/com
 import { type Clientset, createClientset } from '../../sdk/client/typed-client.js';
 import { writeClientConfig } from '../../sdk/client-config.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { InformerFactory } from '../../sdk/informers/index.js';
 import type { Cluster } from '../../test/cluster.js';
 import { freePort } from '../../test/free-port.js';
+import { isPodReady } from './pod-state.js';
 
 const entry = new URL('../../bin/wheelhouse.js', import.meta.url).pathname;
 
@@ -158,4 +160,59 @@ export async function markPodReady(clients: Clientset, pod: Pod, readyAt = new D
 /** Lists the pods of a namespace matching a label selector. */
 export async function listPods(clients: Clientset, namespace: string, labelSelector = ''): Promise<Pod[]> {
   return (await clients.kind<Pod>('Pod').list(namespace, { labelSelector })).items;
+}
+
+/**
+ * Plays the kubelets' part where there are none: every pod of `namespace` that appears
+ * (and passes `filter`) is reported Running and Ready, at most `concurrency` writes at once.
+ * Resolves once its informer has synced; stops when `signal` aborts.
+ */
+export async function startPodReadier(
+  clients: Clientset,
+  namespace: string,
+  signal: AbortSignal,
+  opts: { concurrency?: number; filter?: (pod: Pod) => boolean } = {},
+): Promise<{ readonly marked: number }> {
+  const factory = new InformerFactory(clients.api);
+  const informer = factory.informerFor<Pod>('Pod', { namespace });
+  const waiting: Pod[] = [];
+  const queued = new Set<string>();
+  let running = 0;
+  let marked = 0;
+  const limit = opts.concurrency ?? 32;
+  const pump = () => {
+    while (running < limit && waiting.length > 0 && !signal.aborted) {
+      const pod = waiting.shift() as Pod;
+      running++;
+      const uid = pod.metadata?.uid ?? '';
+      markPodReady(clients, pod)
+        .then(() => {
+          marked++;
+        })
+        .catch(() => {
+          // Gone or changed meanwhile: the next event brings it back.
+          queued.delete(uid);
+        })
+        .finally(() => {
+          running--;
+          pump();
+        });
+    }
+  };
+  const consider = (pod: Pod) => {
+    const uid = pod.metadata?.uid ?? '';
+    if (isPodReady(pod) || pod.metadata?.deletionTimestamp !== undefined || queued.has(uid)) return;
+    if (opts.filter && !opts.filter(pod)) return;
+    queued.add(uid);
+    waiting.push(pod);
+    pump();
+  };
+  informer.addEventHandler({ onAdd: consider, onUpdate: (_o, p) => consider(p) });
+  factory.start(signal);
+  await informer.waitForSync(signal);
+  return {
+    get marked() {
+      return marked;
+    },
+  };
 }

@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Clientset } from '../../sdk/client/typed-client.js';
+import { Deployment } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
+import type { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
+import type { Event } from '../../sdk/gen/wheelhouse/core/v1/event.js';
+import { type Cluster, startCluster } from '../../test/cluster.js';
+import { isPodReady } from '../shared/pod-state.js';
+import {
+  adminClients,
+  type ControllerManagerProcess,
+  listPods,
+  startControllerManager,
+  startPodReadier,
+  waitFor,
+} from '../shared/testing.js';
+import { computeHash, POD_TEMPLATE_HASH_LABEL } from './pod-template-hash.js';
+
+export function webDeployment(
+  name: string,
+  replicas: number,
+  opts: {
+    image?: string;
+    maxSurge?: string | number;
+    maxUnavailable?: string | number;
+    revisionHistoryLimit?: number;
+  } = {},
+): Deployment {
+  const ios = (v: string | number | undefined) =>
+    v === undefined
+      ? undefined
+      : typeof v === 'number'
+        ? { value: { $case: 'intVal' as const, value: v } }
+        : { value: { $case: 'strVal' as const, value: v } };
+  return Deployment.fromPartial({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      replicas,
+      ...(opts.revisionHistoryLimit !== undefined ? { revisionHistoryLimit: opts.revisionHistoryLimit } : {}),
+      selector: { matchLabels: { app: name } },
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: {
+          ...(opts.maxSurge !== undefined ? { maxSurge: ios(opts.maxSurge) } : {}),
+          ...(opts.maxUnavailable !== undefined ? { maxUnavailable: ios(opts.maxUnavailable) } : {}),
+        },
+      },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'web', image: opts.image ?? 'nginx:1.27' }] },
+      },
+    },
+  });
+}
+
+/** Updates a Deployment with `change`, retrying on conflicts. */
+export async function edit(
+  clients: Clientset,
+  name: string,
+  change: (d: Deployment) => void,
+): Promise<Deployment> {
+  return waitFor(`update of ${name}`, async () => {
+    const d = await clients.kind<Deployment>('Deployment').get('default', name);
+    change(d);
+    return clients.kind<Deployment>('Deployment').update(d);
+  });
+}
+
+export const setImage = (image: string) => (d: Deployment) => {
+  const c = d.spec?.template?.spec?.containers[0];
+  if (c) c.image = image;
+};
+
+export async function replicaSetsOf(clients: Clientset, d: Deployment): Promise<ReplicaSet[]> {
+  return (await clients.kind<ReplicaSet>('ReplicaSet').list('default')).items.filter((rs) =>
+    rs.metadata?.ownerReferences.some((r) => r.uid === d.metadata?.uid && r.controller),
+  );
+}
+
+/** Waits until the rollout is complete: status exact for `replicas` pods of the current template. */
+export async function waitComplete(
+  clients: Clientset,
+  name: string,
+  timeoutMs = 40_000,
+): Promise<Deployment> {
+  const dc = clients.kind<Deployment>('Deployment');
+  return waitFor(
+    `rollout of ${name} complete`,
+    async () => {
+      const d = await dc.get('default', name);
+      const s = d.status;
+      const r = d.spec?.replicas ?? 1;
+      const progressing = s?.conditions.find((c) => c.type === 'Progressing');
+      return s &&
+        s.observedGeneration === d.metadata?.generation &&
+        s.replicas === r &&
+        s.updatedReplicas === r &&
+        s.availableReplicas === r &&
+        s.readyReplicas === r &&
+        s.unavailableReplicas === 0 &&
+        progressing?.reason === 'NewReplicaSetAvailable'
+        ? d
+        : undefined;
+    },
+    { timeoutMs, describe: async () => JSON.stringify((await dc.get('default', name)).status) },
+  );
+}
+
+describe('Deployment controller: rollouts', { timeout: 180_000 }, () => {
+  let cluster: Cluster;
+  let cm: ControllerManagerProcess;
+  let clients: Clientset;
+  const stop = new AbortController();
+  const dc = () => clients.kind<Deployment>('Deployment');
+
+  before(async () => {
+    cluster = await startCluster();
+    cm = await startControllerManager(cluster, ['--controllers', 'deployment,replicaset']);
+    clients = adminClients(cluster);
+    await startPodReadier(clients, 'default', stop.signal);
+  });
+  after(async () => {
+    stop.abort();
+    clients?.close();
+    await cm?.stop();
+    await cluster?.stop();
+  });
+
+  test('a Deployment becomes a ReplicaSet named by its template hash, with revision and status', async () => {
+    await dc().create(webDeployment('hello', 3));
+    const d = await waitComplete(clients, 'hello');
+    const [rs, ...more] = await replicaSetsOf(clients, d);
+    assert.ok(rs);
+    assert.equal(more.length, 0);
+    const hash = computeHash(d.spec?.template);
+    assert.equal(rs.metadata?.name, `hello-${hash}`);
+    assert.equal(rs.metadata?.labels[POD_TEMPLATE_HASH_LABEL], hash);
+    assert.equal(rs.spec?.selector?.matchLabels[POD_TEMPLATE_HASH_LABEL], hash);
+    assert.deepEqual(
+      {
+        revision: rs.metadata?.annotations['deployment.kubernetes.io/revision'],
+        desired: rs.metadata?.annotations['deployment.kubernetes.io/desired-replicas'],
+        max: rs.metadata?.annotations['deployment.kubernetes.io/max-replicas'],
+        deploymentRevision: d.metadata?.annotations['deployment.kubernetes.io/revision'],
+      },
+      { revision: '1', desired: '3', max: '4', deploymentRevision: '1' },
+    );
+    const ref = rs.metadata?.ownerReferences[0];
+    assert.deepEqual([ref?.kind, ref?.controller, ref?.blockOwnerDeletion], ['Deployment', true, true]);
+    const pods = await listPods(clients, 'default', 'app=hello');
+    assert.equal(pods.length, 3);
+    assert.ok(pods.every((p) => p.metadata?.labels[POD_TEMPLATE_HASH_LABEL] === hash));
+    const available = d.status?.conditions.find((c) => c.type === 'Available');
+    assert.deepEqual([available?.status, available?.reason], ['True', 'MinimumReplicasAvailable']);
+    const events = (await clients.kind<Event>('Event').list('default')).items.filter(
+      (e) => e.involvedObject?.kind === 'Deployment' && e.involvedObject.name === 'hello',
+    );
+    assert.ok(
+      events.some(
+        (e) =>
+          e.reason === 'ScalingReplicaSet' &&
+          e.message.startsWith(`Scaled up replica set hello-${hash} to 3`),
+      ),
+      JSON.stringify(events.map((e) => e.message)),
+    );
+  });
+
+  test('a rolling update of 10 with maxSurge 25% and maxUnavailable 1 stays within 13 pods and 9 available', async () => {
+    await dc().create(webDeployment('roll', 10, { maxSurge: '25%', maxUnavailable: 1 }));
+    const before = await waitComplete(clients, 'roll');
+    let maxPods = 0;
+    let minReady = Number.POSITIVE_INFINITY;
+    let samples = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const pods = await listPods(clients, 'default', 'app=roll');
+        maxPods = Math.max(maxPods, pods.length);
+        minReady = Math.min(minReady, pods.filter(isPodReady).length);
+        samples++;
+      }
+    })();
+    await edit(clients, 'roll', setImage('nginx:1.28'));
+    const after = await waitComplete(clients, 'roll');
+    sampling = false;
+    await sampler;
+    assert.ok(samples > 5, `sampled ${samples} times`);
+    assert.ok(maxPods <= 13, `at most 13 pods, saw ${maxPods}`);
+    assert.ok(minReady >= 9, `at least 9 ready pods, saw ${minReady}`);
+    const rss = await replicaSetsOf(clients, after);
+    assert.equal(rss.length, 2);
+    const current = rss.find((rs) => rs.metadata?.annotations['deployment.kubernetes.io/revision'] === '2');
+    const old = rss.find((rs) => rs.metadata?.annotations['deployment.kubernetes.io/revision'] === '1');
+    assert.equal(current?.spec?.replicas, 10);
+    assert.equal(old?.spec?.replicas, 0);
+    assert.equal(after.metadata?.annotations['deployment.kubernetes.io/revision'], '2');
+    const pods = await listPods(clients, 'default', 'app=roll');
+    assert.equal(pods.length, 10);
+    assert.ok(pods.every((p) => p.spec?.containers[0]?.image === 'nginx:1.28'));
+    assert.notEqual(before.metadata?.uid, undefined);
+  });
+
+  test('a rollback to an earlier revision reuses its ReplicaSet as the newest revision', async () => {
+    await dc().create(webDeployment('back', 2));
+    await waitComplete(clients, 'back');
+    await edit(clients, 'back', setImage('nginx:1.28'));
+    const d = await waitComplete(clients, 'back');
+    const first = (await replicaSetsOf(clients, d)).find(
+      (rs) => rs.metadata?.annotations['deployment.kubernetes.io/revision'] === '1',
+    );
+    assert.ok(first);
+    // What `whctl rollout undo` does: the old ReplicaSet's template, without its hash label.
+    await edit(clients, 'back', (x) => {
+      const template = structuredClone(first.spec?.template);
+      if (template?.metadata) delete template.metadata.labels[POD_TEMPLATE_HASH_LABEL];
+      if (x.spec && template) x.spec.template = template;
+    });
+    const back = await waitComplete(clients, 'back');
+    const rss = await replicaSetsOf(clients, back);
+    assert.equal(rss.length, 2, 'no new ReplicaSet for a template seen before');
+    const reused = rss.find((rs) => rs.metadata?.uid === first.metadata?.uid);
+    assert.equal(reused?.metadata?.annotations['deployment.kubernetes.io/revision'], '3');
+    assert.equal(reused?.spec?.replicas, 2);
+    assert.equal(back.metadata?.annotations['deployment.kubernetes.io/revision'], '3');
+    const pods = await listPods(clients, 'default', 'app=back');
+    assert.ok(pods.length === 2 && pods.every((p) => p.spec?.containers[0]?.image === 'nginx:1.27'));
+  });
+
+  test('revisionHistoryLimit keeps that many old ReplicaSets', async () => {
+    await dc().create(webDeployment('hist', 1, { revisionHistoryLimit: 1 }));
+    await waitComplete(clients, 'hist');
+    for (const tag of ['1.28', '1.29', '1.30']) {
+      await edit(clients, 'hist', setImage(`nginx:${tag}`));
+      await waitComplete(clients, 'hist');
+    }
+    const d = await dc().get('default', 'hist');
+    const rss = await waitFor('old revisions cleaned up', async () => {
+      const list = await replicaSetsOf(clients, d);
+      return list.length === 2 ? list : undefined;
+    });
+    const revisions = rss.map((rs) => rs.metadata?.annotations['deployment.kubernetes.io/revision']).sort();
+    assert.deepEqual(revisions, ['3', '4']);
+  });
+});
