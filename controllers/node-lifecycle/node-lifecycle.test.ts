@@ -1,0 +1,248 @@
+/**
+ * The node lifecycle and taint eviction controllers against a real store and apiserver,
+ * run in process with the controller manager's identity and short timings. The test plays
+ * the kubelets: it creates Nodes, renews their Leases and posts their status.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type Clientset, createClientset } from '../../sdk/client/index.js';
+import { Lease } from '../../sdk/gen/wheelhouse/coordination/v1/lease.js';
+import type { Event } from '../../sdk/gen/wheelhouse/core/v1/event.js';
+import { Node, NodeStatus } from '../../sdk/gen/wheelhouse/core/v1/node.js';
+import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import type { Toleration } from '../../sdk/gen/wheelhouse/core/v1/scheduling.js';
+import { type Cluster, startCluster } from '../../test/cluster.js';
+import { pod } from '../../test/objects.js';
+import { eventually, type InProcessControllers, runInProcess } from '../garbage-collector/testing.js';
+import { nodeLifecycleController } from './index.js';
+
+const LEASE_NS = 'kube-node-lease';
+const GRACE_MS = 2_000;
+
+describe('node lifecycle', { timeout: 120_000 }, () => {
+  let cluster: Cluster;
+  let controllers: InProcessControllers;
+  let admin: Clientset;
+  const beating = new Map<string, NodeJS.Timeout>();
+
+  const nodes = () => admin.kind<Node>('Node');
+  const leases = () => admin.kind<Lease>('Lease');
+  const pods = () => admin.kind<Pod>('Pod');
+
+  const postReady = async (name: string) => {
+    const n = await nodes().get('', name);
+    const now = new Date();
+    n.status = NodeStatus.fromPartial({ ...n.status });
+    n.status.conditions = [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'KubeletReady',
+        message: 'kubelet is posting ready status',
+        lastHeartbeatTime: now,
+        lastTransitionTime: now,
+      },
+      {
+        type: 'MemoryPressure',
+        status: 'False',
+        reason: 'KubeletHasSufficientMemory',
+        message: '',
+        lastHeartbeatTime: now,
+        lastTransitionTime: now,
+      },
+      {
+        type: 'DiskPressure',
+        status: 'False',
+        reason: 'KubeletHasNoDiskPressure',
+        message: '',
+        lastHeartbeatTime: now,
+        lastTransitionTime: now,
+      },
+      {
+        type: 'PIDPressure',
+        status: 'False',
+        reason: 'KubeletHasSufficientPID',
+        message: '',
+        lastHeartbeatTime: now,
+        lastTransitionTime: now,
+      },
+    ];
+    await nodes().updateStatus(n);
+  };
+  const renew = async (name: string) => {
+    const l = await leases().get(LEASE_NS, name);
+    l.spec!.renewTime = new Date();
+    await leases().update(l);
+  };
+  const startBeating = (name: string) => {
+    beating.set(
+      name,
+      setInterval(() => void renew(name).catch(() => undefined), 250),
+    );
+  };
+  const stopBeating = (name: string) => {
+    clearInterval(beating.get(name));
+    beating.delete(name);
+  };
+  const addNode = async (name: string, zone: string) => {
+    await nodes().create(
+      Node.fromPartial({
+        metadata: { name, labels: { 'topology.kubernetes.io/zone': zone } },
+        spec: {},
+        status: {},
+      }),
+    );
+    await postReady(name);
+    await leases().create(
+      Lease.fromPartial({
+        metadata: { name, namespace: LEASE_NS },
+        spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: new Date() },
+      }),
+    );
+    startBeating(name);
+  };
+  const boundPod = (name: string, node: string, tolerations: Partial<Toleration>[] = []) => {
+    const p = pod(name);
+    p.spec!.nodeName = node;
+    p.spec!.tolerations = tolerations.map((t) => ({ key: '', operator: '', value: '', effect: '', ...t }));
+    return pods().create(p);
+  };
+  const deleting = (name: string) =>
+    eventually(`${name} to be evicted`, async () => {
+      const p = await pods().get('default', name);
+      return p.metadata?.deletionTimestamp ? p : undefined;
+    });
+  const eventsAbout = async (kind: string, name: string) =>
+    (await admin.kind<Event>('Event').list('')).items.filter(
+      (e) => e.involvedObject?.kind === kind && e.involvedObject.name === name,
+    );
+
+  before(async () => {
+    cluster = await startCluster();
+    admin = createClientset(cluster.admin, { component: 'test' });
+    // Two nodes in a zone, so that one lost is not a full disruption (which evicts nobody).
+    await addNode('node-a', 'z1');
+    await addNode('node-b', 'z1');
+    controllers = runInProcess(cluster, [nodeLifecycleController], {
+      'node-monitor-period': '200ms',
+      'node-monitor-grace-period': `${GRACE_MS}ms`,
+      'node-startup-grace-period': `${GRACE_MS}ms`,
+      'node-eviction-rate': '10',
+    });
+  });
+  after(async () => {
+    for (const name of [...beating.keys()]) stopBeating(name);
+    await controllers?.stop();
+    admin?.close();
+    await cluster?.stop();
+  });
+
+  it('a node that stops renewing its Lease goes Unknown, is tainted, and its pods are evicted after their toleration', async () => {
+    await boundPod('short', 'node-b', [
+      {
+        key: 'node.kubernetes.io/unreachable',
+        operator: 'Exists',
+        effect: 'NoExecute',
+        tolerationSeconds: '2',
+      },
+    ]);
+    await boundPod('forever', 'node-b', [
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+    ]);
+    // DefaultTolerationSeconds gives it 300 s.
+    await boundPod('defaulted', 'node-b');
+    await boundPod('elsewhere', 'node-a');
+
+    const stoppedAt = Date.now();
+    stopBeating('node-b');
+    const tainted = await eventually('node-b to be tainted unreachable', async () => {
+      const n = await nodes().get('', 'node-b');
+      const keys = (n.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`).sort();
+      return keys.includes('node.kubernetes.io/unreachable:NoExecute') ? n : undefined;
+    });
+    assert.ok(Date.now() - stoppedAt >= GRACE_MS, 'not before the grace period');
+    assert.deepEqual((tainted.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`).sort(), [
+      'node.kubernetes.io/unreachable:NoExecute',
+      'node.kubernetes.io/unreachable:NoSchedule',
+    ]);
+    for (const t of tainted.spec?.taints ?? []) assert.ok(t.timeAdded, `${t.key} has timeAdded`);
+    for (const type of ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure']) {
+      const c = tainted.status?.conditions.find((x) => x.type === type);
+      assert.equal(c?.status, 'Unknown', type);
+      assert.equal(c?.reason, 'NodeStatusUnknown');
+      assert.equal(c?.message, 'Kubelet stopped posting node status.');
+    }
+    const a = await nodes().get('', 'node-a');
+    assert.deepEqual(a.spec?.taints, [], 'the healthy node keeps no taints');
+
+    const evicted = await deleting('short');
+    const taintedAt = tainted.spec?.taints.find((t) => t.effect === 'NoExecute')?.timeAdded?.getTime() ?? 0;
+    const evictedAt = evicted.metadata?.deletionTimestamp?.getTime() ?? 0;
+    // Deleted gracefully: the deletionTimestamp is the end of its 30 s grace period.
+    assert.ok(evictedAt - 30_000 >= taintedAt + 2_000 - 1_000, 'not before its tolerationSeconds');
+    await eventually('the TaintManagerEviction event', async () => {
+      const evs = await eventsAbout('Pod', 'short');
+      return evs.find(
+        (e) => e.reason === 'TaintManagerEviction' && e.message === 'Marking for deletion Pod default/short',
+      );
+    });
+    await eventually('the NodeNotReady event', async () =>
+      (await eventsAbout('Node', 'node-b')).find((e) => e.reason === 'NodeNotReady'),
+    );
+    for (const name of ['forever', 'defaulted', 'elsewhere']) {
+      const p = await pods().get('default', name);
+      assert.equal(p.metadata?.deletionTimestamp, undefined, `${name} stays`);
+    }
+
+    // The kubelet is back: Lease renewed, Ready posted.
+    startBeating('node-b');
+    await postReady('node-b');
+    await eventually('node-b to be untainted', async () => {
+      const n = await nodes().get('', 'node-b');
+      return n.spec?.taints.length === 0 ? n : undefined;
+    });
+  });
+
+  it('evicts at once a pod that does not tolerate a NoExecute taint', async () => {
+    await boundPod('intolerant', 'node-a');
+    await boundPod('tolerant', 'node-a', [
+      { key: 'example.com/drain', operator: 'Exists', effect: 'NoExecute' },
+    ]);
+    const n = await nodes().get('', 'node-a');
+    n.spec!.taints = [
+      ...(n.spec?.taints ?? []),
+      { key: 'example.com/drain', value: '', effect: 'NoExecute', timeAdded: new Date() },
+    ];
+    await nodes().update(n);
+    await deleting('intolerant');
+    const tolerant = await pods().get('default', 'tolerant');
+    assert.equal(tolerant.metadata?.deletionTimestamp, undefined);
+    // Someone else's taint is theirs to remove.
+    const after = await nodes().get('', 'node-a');
+    assert.ok(after.spec?.taints.some((t) => t.key === 'example.com/drain'));
+    after.spec!.taints = after.spec!.taints.filter((t) => t.key !== 'example.com/drain');
+    await nodes().update(after);
+  });
+
+  it('node.kubernetes.io/unschedulable mirrors cordoning', async () => {
+    const cordon = async (unschedulable: boolean) => {
+      const n = await nodes().get('', 'node-a');
+      n.spec!.unschedulable = unschedulable;
+      await nodes().update(n);
+    };
+    await cordon(true);
+    await eventually('the unschedulable taint', async () => {
+      const n = await nodes().get('', 'node-a');
+      return n.spec?.taints.some(
+        (t) => t.key === 'node.kubernetes.io/unschedulable' && t.effect === 'NoSchedule',
+      )
+        ? n
+        : undefined;
+    });
+    await cordon(false);
+    await eventually('the unschedulable taint to go', async () => {
+      const n = await nodes().get('', 'node-a');
+      return n.spec?.taints.some((t) => t.key === 'node.kubernetes.io/unschedulable') ? undefined : n;
+    });
+  });
+});
