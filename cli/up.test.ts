@@ -47,7 +47,7 @@ function startUp(args: string[]): {
 }
 
 /** Resolves once the output holds `text`; rejects if the process exits first or the time runs out. */
-function waitForOutput(up: ReturnType<typeof startUp>, text: string, timeoutMs = 30_000): Promise<void> {
+function waitForOutput(up: ReturnType<typeof startUp>, text: string, timeoutMs = 90_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const check = () => {
       if (!up.output().includes(text)) return;
@@ -90,7 +90,7 @@ const tempDir = () => {
 
 describe('wheelhouse up', () => {
   it('brings up the control plane, serves whctl, and stops every component on Ctrl-C', {
-    timeout: 60_000,
+    timeout: 150_000,
   }, async () => {
     const dataDir = tempDir();
     const up = startUp([
@@ -104,7 +104,7 @@ describe('wheelhouse up', () => {
     try {
       await waitForOutput(up, READY_LINE);
       const pids = [...up.output().matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
-      assert.equal(pids.length, 2, up.output());
+      assert.equal(pids.length, 4, up.output());
       const apiserverPid = Number(/apiserver +\S+ +\(pid (\d+)\)/.exec(up.output())?.[1]);
       if (existsSync(`/proc/${apiserverPid}/cmdline`)) {
         const argv = readFileSync(`/proc/${apiserverPid}/cmdline`, 'utf8').split('\0');

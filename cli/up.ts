@@ -15,19 +15,22 @@ import { type ClientConfig, CONFIG_ENV, writeClientConfig } from '../sdk/client-
 import { channelCredentials, channelOptions } from '../sdk/credentials.js';
 import { type CertFiles, type ClusterPki, ensureClusterPki } from '../sdk/pki/index.js';
 import { checkHealth } from './health-check.js';
+import { httpsHealthy } from './https-health.js';
 import {
   apiserverComponent,
   type ClusterLayout,
   type ComponentSpec,
+  controllerManagerComponent,
   LOOPBACK,
   nodeArgs,
+  schedulerComponent,
   storeComponent,
 } from './up/components.js';
 import { type ProcessSpec, Supervisor } from './up/supervisor.js';
 
 const USAGE = `Usage: wheelhouse up [flags]
 
-Starts the store and the apiserver (and every other component as it is built) on
+Starts the store, the apiserver, the controller manager and the scheduler on
 this machine, each in its own process, with TLS certificates and an admin client
 config generated in the data dir. Ctrl-C stops everything.
 
@@ -48,7 +51,13 @@ const TLS_SERVER_NAME = 'localhost';
 const WHEELHOUSE_BIN = fileURLToPath(new URL('../bin/wheelhouse.js', import.meta.url));
 
 /** The cluster up runs always serves the apiserver's metrics and writes an audit log. */
-type UpLayout = ClusterLayout & { readonly apiserverMetricsPort: number; readonly auditLogPath: string };
+type UpLayout = ClusterLayout & {
+  readonly apiserverMetricsPort: number;
+  readonly auditLogPath: string;
+  /** Health and metrics of the controller manager and the scheduler (HTTPS). */
+  readonly controllerManagerPort: number;
+  readonly schedulerPort: number;
+};
 
 export async function runUp(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -82,11 +91,13 @@ export async function runUp(argv: string[]): Promise<void> {
     storeMetricsPort: await freeLoopbackPort(),
     apiserverMetricsPort: await freeLoopbackPort(),
     auditLogPath: join(dataDir, 'audit.log'),
+    controllerManagerPort: await freeLoopbackPort(),
+    schedulerPort: await freeLoopbackPort(),
   };
   const configs = writeClientConfigs(layout);
 
   const write = (text: string) => process.stdout.write(text);
-  const supervisor = new Supervisor(['store', 'apiserver'], { write });
+  const supervisor = new Supervisor(['store', 'apiserver', 'controller-manager', 'scheduler'], { write });
   // Whatever happens to this process, its children must not outlive it.
   const killOnExit = () => supervisor.killAll();
   process.on('exit', killOnExit);
@@ -111,6 +122,21 @@ export async function runUp(argv: string[]): Promise<void> {
     const started = (async () => {
       await supervisor.start(processSpec(storeComponent(layout), storeHealth(pki, storePort)));
       await supervisor.start(processSpec(apiserverComponent(layout), apiserverHealth(configs.admin)));
+      // Both only talk to the apiserver, so they start side by side.
+      await Promise.all([
+        supervisor.start(
+          processSpec(
+            controllerManagerComponent(layout, { controllerManagerPort: layout.controllerManagerPort }),
+            componentHealth(pki.caFile, layout.controllerManagerPort),
+          ),
+        ),
+        supervisor.start(
+          processSpec(
+            schedulerComponent(layout, { schedulerPort: layout.schedulerPort }),
+            componentHealth(pki.caFile, layout.schedulerPort),
+          ),
+        ),
+      ]);
     })();
     // When something else ends the wait first, the start in progress fails as the
     // supervisor stops; that failure is already reported.
@@ -190,6 +216,11 @@ function storeHealth(pki: ClusterPki, storePort: number): () => Promise<boolean>
   return async () => (await checkHealth(`${LOOPBACK}:${storePort}`, credentials, { options })) === 'SERVING';
 }
 
+/** The scheduler's and the controller manager's /healthz (their certificate names this host). */
+function componentHealth(caFile: string, port: number): () => Promise<boolean> {
+  return () => httpsHealthy(`https://${LOOPBACK}:${port}/healthz`, caFile, { servername: TLS_SERVER_NAME });
+}
+
 function apiserverHealth(admin: ClientConfig & { path: string }): () => Promise<boolean> {
   const credentials = channelCredentials(resolvedPaths(admin));
   const options = channelOptions(admin);
@@ -239,9 +270,11 @@ function readyMessage(
   const { pki } = layout;
   return `
 ${READY_LINE}
-  apiserver  ${LOOPBACK}:${layout.apiserverPort}  (pid ${pidOf('apiserver')})
-  store      ${LOOPBACK}:${layout.storePort}  (pid ${pidOf('store')})
-  data       ${layout.dataDir}
+  apiserver           ${LOOPBACK}:${layout.apiserverPort}  (pid ${pidOf('apiserver')})
+  store               ${LOOPBACK}:${layout.storePort}  (pid ${pidOf('store')})
+  controller-manager  https://${LOOPBACK}:${layout.controllerManagerPort}/healthz  (pid ${pidOf('controller-manager')})
+  scheduler           https://${LOOPBACK}:${layout.schedulerPort}/healthz  (pid ${pidOf('scheduler')})
+  data                ${layout.dataDir}
 
 To use it:
   export ${CONFIG_ENV}=${adminPath}
