@@ -1,0 +1,73 @@
+/**
+ * ImageLocality: prefers nodes that already hold the pod's images, so that it starts
+ * without a pull. Each image the node holds adds its size × the fraction of nodes that
+ * hold it (an image everywhere says little about this node, and spreading it is not
+ * worth favouring one node); the sum is clamped between 23 MB (below that a pull is
+ * cheap) and 1000 MB per container, and scaled to 0–100.
+ *
+ * Image names are compared as the node reports them, with `:latest` added to names
+ * without a tag, as kube does.
+ */
+import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import {
+  type EnqueueExtensions,
+  type Handle,
+  MAX_NODE_SCORE,
+  type PluginFactory,
+  type ScorePlugin,
+} from '../framework/interface.js';
+import type { ImageState, NodeInfo } from '../framework/node-info.js';
+import { Status } from '../framework/status.js';
+
+export const IMAGE_LOCALITY = 'ImageLocality';
+
+const mb = 1024 * 1024;
+const minThreshold = 23 * mb;
+const maxContainerThreshold = 1000 * mb;
+
+/** `name` with `:latest` when it carries no tag (a digest-only name is left alone, as kube does). */
+export function normalizedImageName(name: string): string {
+  return name.lastIndexOf(':') <= name.lastIndexOf('/') ? `${name}:latest` : name;
+}
+
+function scaledImageScore(state: ImageState, totalNodes: number): number {
+  return Math.trunc(state.sizeBytes * (state.numNodes / totalNodes));
+}
+
+export function sumImageScores(nodeInfo: NodeInfo, pod: Pod, totalNodes: number): number {
+  let sum = 0;
+  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+    const state = nodeInfo.imageStates.get(normalizedImageName(c.image));
+    if (state !== undefined) sum += scaledImageScore(state, totalNodes);
+  }
+  return sum;
+}
+
+export function calculatePriority(sumScores: number, numContainers: number): number {
+  const maxThreshold = maxContainerThreshold * numContainers;
+  if (maxThreshold <= minThreshold) return 0;
+  const clamped = Math.min(Math.max(sumScores, minThreshold), maxThreshold);
+  return Math.trunc((MAX_NODE_SCORE * (clamped - minThreshold)) / (maxThreshold - minThreshold));
+}
+
+export const imageLocality: PluginFactory = (_args, handle: Handle) => {
+  const plugin: ScorePlugin & EnqueueExtensions = {
+    name: IMAGE_LOCALITY,
+
+    score(_state, pod, nodeInfo) {
+      const totalNodes = handle.snapshot.list().length;
+      if (totalNodes === 0) return { score: 0, status: Status.SUCCESS };
+      const containers = (pod.spec?.initContainers.length ?? 0) + (pod.spec?.containers.length ?? 0);
+      return {
+        score: calculatePriority(sumImageScores(nodeInfo, pod, totalNodes), containers),
+        status: Status.SUCCESS,
+      };
+    },
+
+    /** A score plugin rejects no pod, so no event needs to requeue one for it. */
+    eventsToRegister() {
+      return [];
+    },
+  };
+  return plugin;
+};

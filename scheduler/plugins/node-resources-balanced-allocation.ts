@@ -1,0 +1,88 @@
+/**
+ * NodeResourcesBalancedAllocation: prefers nodes where, with the pod added, the
+ * requested fractions of the resources (cpu and memory by default) are close to each
+ * other, so that no resource runs out while another idles. The score is
+ * (1 − standard deviation of the fractions) × 100, each fraction capped at 1; with two
+ * resources the deviation is |f₁ − f₂| / 2. Requests are counted as written (no
+ * defaults for containers without requests), as kube 1.32 does.
+ *
+ * Args: `resources: [{name, weight}]` (weights are accepted for symmetry with
+ * NodeResourcesFit; the deviation does not weigh them).
+ */
+import type { StateData } from '../framework/cycle-state.js';
+import {
+  type EnqueueExtensions,
+  MAX_NODE_SCORE,
+  type PluginFactory,
+  type PreScorePlugin,
+  type ScorePlugin,
+} from '../framework/interface.js';
+import { Status } from '../framework/status.js';
+import {
+  podRequestList,
+  type ResourceScorer,
+  resourcesFromArgs,
+  scoreResourceAllocation,
+} from './helper/resource-allocation.js';
+
+export const NODE_RESOURCES_BALANCED_ALLOCATION = 'NodeResourcesBalancedAllocation';
+
+const preScoreStateKey = `PreScore${NODE_RESOURCES_BALANCED_ALLOCATION}`;
+
+class PreScoreState implements StateData {
+  constructor(readonly podRequests: readonly number[]) {}
+  clone(): StateData {
+    return this;
+  }
+}
+
+/** (1 − the standard deviation of the requested/allocatable fractions) × MAX_NODE_SCORE. */
+export const balancedResourceScorer: ResourceScorer = (requested, allocatable) => {
+  const fractions: number[] = [];
+  let total = 0;
+  for (let i = 0; i < requested.length; i++) {
+    const alloc = allocatable[i] ?? 0;
+    if (alloc === 0) continue;
+    const f = Math.min((requested[i] ?? 0) / alloc, 1);
+    total += f;
+    fractions.push(f);
+  }
+  let std = 0;
+  if (fractions.length === 2) {
+    std = Math.abs(((fractions[0] ?? 0) - (fractions[1] ?? 0)) / 2);
+  } else if (fractions.length > 2) {
+    const mean = total / fractions.length;
+    let sum = 0;
+    for (const f of fractions) sum += (f - mean) * (f - mean);
+    std = Math.sqrt(sum / fractions.length);
+  }
+  return Math.trunc((1 - std) * MAX_NODE_SCORE);
+};
+
+export const nodeResourcesBalancedAllocation: PluginFactory = (args) => {
+  const resources = resourcesFromArgs(args.resources, NODE_RESOURCES_BALANCED_ALLOCATION);
+  const plugin: PreScorePlugin & ScorePlugin & EnqueueExtensions = {
+    name: NODE_RESOURCES_BALANCED_ALLOCATION,
+
+    preScore(state, pod) {
+      state.write(preScoreStateKey, new PreScoreState(podRequestList(pod, resources, true)));
+      return Status.SUCCESS;
+    },
+
+    score(state, pod, nodeInfo) {
+      if (nodeInfo.node === undefined) return { score: 0, status: Status.error(new Error('node not found')) };
+      const requests =
+        state.read<PreScoreState>(preScoreStateKey)?.podRequests ?? podRequestList(pod, resources, true);
+      return {
+        score: scoreResourceAllocation(nodeInfo, resources, requests, true, balancedResourceScorer),
+        status: Status.SUCCESS,
+      };
+    },
+
+    /** A score plugin rejects no pod, so no event needs to requeue one for it. */
+    eventsToRegister() {
+      return [];
+    },
+  };
+  return plugin;
+};
