@@ -10,17 +10,32 @@ export interface SchedulerMetrics {
   framework(profile: string): FrameworkMetrics;
 }
 
+const byRegistry = new WeakMap<
+  Registry,
+  { metrics: SchedulerMetrics; source: { pending: () => Record<QueueName, number> } }
+>();
+
+/**
+ * The metrics on `registry`, made once per registry: a component runs a new scheduler
+ * each leadership term, and the latest one's queue is what scheduler_pending_pods reads.
+ */
 export function schedulerMetrics(
   registry: Registry,
   pendingPods: () => Record<QueueName, number>,
 ): SchedulerMetrics {
+  const known = byRegistry.get(registry);
+  if (known !== undefined) {
+    known.source.pending = pendingPods;
+    return known.metrics;
+  }
+  const source = { pending: pendingPods };
   new Gauge({
     name: 'scheduler_pending_pods',
     help: 'Pods waiting to be scheduled, by queue: active, backoff, unschedulable, gated.',
     labelNames: ['queue'],
     registers: [registry],
     collect() {
-      for (const [queue, n] of Object.entries(pendingPods())) this.set({ queue }, n);
+      for (const [queue, n] of Object.entries(source.pending())) this.set({ queue }, n);
     },
   });
   const attempts = new Counter({
@@ -43,7 +58,7 @@ export function schedulerMetrics(
     buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
     registers: [registry],
   });
-  return {
+  const metrics: SchedulerMetrics = {
     attempt(result, profile, seconds) {
       attempts.inc({ result, profile });
       attemptDuration.observe({ result, profile }, seconds);
@@ -54,4 +69,6 @@ export function schedulerMetrics(
       },
     }),
   };
+  byRegistry.set(registry, { metrics, source });
+  return metrics;
 }
