@@ -1,0 +1,97 @@
+/** Deployments, edits and waits for the Deployment controller's integration tests. */
+import type { Clientset } from '../../sdk/client/typed-client.js';
+import { Deployment } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
+import type { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
+import { waitFor } from '../shared/testing.js';
+
+export function webDeployment(
+  name: string,
+  replicas: number,
+  opts: {
+    image?: string;
+    maxSurge?: string | number;
+    maxUnavailable?: string | number;
+    revisionHistoryLimit?: number;
+  } = {},
+): Deployment {
+  const ios = (v: string | number | undefined) =>
+    v === undefined
+      ? undefined
+      : typeof v === 'number'
+        ? { value: { $case: 'intVal' as const, value: v } }
+        : { value: { $case: 'strVal' as const, value: v } };
+  return Deployment.fromPartial({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      replicas,
+      ...(opts.revisionHistoryLimit !== undefined ? { revisionHistoryLimit: opts.revisionHistoryLimit } : {}),
+      selector: { matchLabels: { app: name } },
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: {
+          ...(opts.maxSurge !== undefined ? { maxSurge: ios(opts.maxSurge) } : {}),
+          ...(opts.maxUnavailable !== undefined ? { maxUnavailable: ios(opts.maxUnavailable) } : {}),
+        },
+      },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'web', image: opts.image ?? 'nginx:1.27' }] },
+      },
+    },
+  });
+}
+
+/** Updates a Deployment with `change`, retrying on conflicts. */
+export async function edit(
+  clients: Clientset,
+  name: string,
+  change: (d: Deployment) => void,
+): Promise<Deployment> {
+  return waitFor(`update of ${name}`, async () => {
+    const d = await clients.kind<Deployment>('Deployment').get('default', name);
+    change(d);
+    return clients.kind<Deployment>('Deployment').update(d);
+  });
+}
+
+export const setImage = (image: string) => (d: Deployment) => {
+  const c = d.spec?.template?.spec?.containers[0];
+  if (c) c.image = image;
+};
+
+export async function replicaSetsOf(clients: Clientset, d: Deployment): Promise<ReplicaSet[]> {
+  return (await clients.kind<ReplicaSet>('ReplicaSet').list('default')).items.filter((rs) =>
+    rs.metadata?.ownerReferences.some((r) => r.uid === d.metadata?.uid && r.controller),
+  );
+}
+
+/** Waits until the rollout is complete: status exact for `replicas` pods of the current template. */
+export async function waitComplete(
+  clients: Clientset,
+  name: string,
+  timeoutMs = 40_000,
+): Promise<Deployment> {
+  const dc = clients.kind<Deployment>('Deployment');
+  return waitFor(
+    `rollout of ${name} complete`,
+    async () => {
+      const d = await dc.get('default', name);
+      const s = d.status;
+      const r = d.spec?.replicas ?? 1;
+      const progressing = s?.conditions.find((c) => c.type === 'Progressing');
+      return s &&
+        s.observedGeneration === d.metadata?.generation &&
+        s.replicas === r &&
+        s.updatedReplicas === r &&
+        s.availableReplicas === r &&
+        s.readyReplicas === r &&
+        s.unavailableReplicas === 0 &&
+        progressing?.reason === 'NewReplicaSetAvailable'
+        ? d
+        : undefined;
+    },
+    { timeoutMs, describe: async () => JSON.stringify((await dc.get('default', name)).status) },
+  );
+}
