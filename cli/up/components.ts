@@ -185,3 +185,58 @@ export function schedulerComponent(
     ],
   };
 }
+
+/** One node's kubelet: where its files go and where it listens. */
+export interface KubeletNode {
+  readonly name: string;
+  /** Its client config (system:node:<name>), written by the caller from `pki.kubelets[name].client`. */
+  readonly kubeconfig: string;
+  /** Default `<dataDir>/kubelet-<name>`. */
+  readonly rootDir?: string;
+  /** Port of its API (logs, exec); 0 picks a free one. Default 10250. */
+  readonly kubeletPort?: number;
+  /** Port of its health and metrics endpoint; 0: none. Default 10248. */
+  readonly healthPort?: number;
+  /** Static pod manifests (kubeadm's `<dataDir>/manifests`); none when unset. */
+  readonly podManifestPath?: string;
+}
+
+/**
+ * A kubelet on the embedded process runtime, acting as `system:node:<name>` and serving
+ * its API with the node's serving certificate from the cluster PKI.
+ */
+export function kubeletComponent(layout: ClusterLayout, node: KubeletNode): ComponentSpec {
+  const serving = layout.pki.kubelets[node.name]?.serving;
+  if (!serving) {
+    throw new Error(
+      `the cluster PKI has no certificates for node "${node.name}": add it to ensureClusterPki's nodes`,
+    );
+  }
+  return {
+    name: `kubelet-${node.name}`,
+    args: [
+      'kubelet',
+      '--kubeconfig',
+      node.kubeconfig,
+      '--hostname-override',
+      node.name,
+      '--node-ip',
+      layout.host,
+      '--bind-address',
+      layout.host,
+      '--root-dir',
+      node.rootDir ?? join(layout.dataDir, `kubelet-${node.name}`),
+      '--kubelet-port',
+      String(node.kubeletPort ?? 10250),
+      '--secure-port',
+      String(node.healthPort ?? 10248),
+      '--tls-cert-file',
+      serving.certFile,
+      '--tls-private-key-file',
+      serving.keyFile,
+      '--client-ca-file',
+      layout.pki.caFile,
+      ...(node.podManifestPath ? ['--pod-manifest-path', node.podManifestPath] : []),
+    ],
+  };
+}
