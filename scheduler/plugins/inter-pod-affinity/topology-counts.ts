@@ -8,29 +8,46 @@ import type { Labels } from '../../../sdk/labels/index.js';
 import { type AffinityTerm, matchesAllTerms, termMatches } from './affinity-term.js';
 
 export class TopologyCounts {
-  private readonly counts = new Map<string, number>();
+  /** Topology key → value → count; kept without zero entries and without empty inner maps. */
+  private readonly counts = new Map<string, Map<string, number>>();
+  private pairs = 0;
 
+  /** How many domains have a count. */
   get size(): number {
-    return this.counts.size;
+    return this.pairs;
   }
 
   get(topologyKey: string, value: string): number {
-    return this.counts.get(pairKey(topologyKey, value)) ?? 0;
+    return this.counts.get(topologyKey)?.get(value) ?? 0;
   }
 
   /** Adds `delta` to the domain of `topologyKey` the node is in; nodes without the label are in none. */
   add(topologyKey: string, nodeLabels: Labels, delta: number): void {
     const value = nodeLabels[topologyKey];
     if (value === undefined) return;
-    const k = pairKey(topologyKey, value);
-    const n = (this.counts.get(k) ?? 0) + delta;
-    if (n === 0) this.counts.delete(k);
-    else this.counts.set(k, n);
+    let byValue = this.counts.get(topologyKey);
+    if (byValue === undefined) {
+      byValue = new Map();
+      this.counts.set(topologyKey, byValue);
+    }
+    const before = byValue.get(value) ?? 0;
+    const n = before + delta;
+    if (n === 0) {
+      byValue.delete(value);
+      if (byValue.size === 0) this.counts.delete(topologyKey);
+    } else {
+      byValue.set(value, n);
+    }
+    if (before === 0 && n !== 0) this.pairs++;
+    else if (before !== 0 && n === 0) this.pairs--;
   }
 
-  /** Whether any domain the node is in, by any of its labels, has a count. */
+  /** Whether any domain the node is in has a count (only the keys with counts are looked up). */
   anyOnNode(nodeLabels: Labels): boolean {
-    for (const [key, value] of Object.entries(nodeLabels)) if (this.get(key, value) > 0) return true;
+    for (const [key, byValue] of this.counts) {
+      const value = nodeLabels[key];
+      if (value !== undefined && (byValue.get(value) ?? 0) > 0) return true;
+    }
     return false;
   }
 
@@ -59,11 +76,8 @@ export class TopologyCounts {
 
   clone(): TopologyCounts {
     const c = new TopologyCounts();
-    for (const [k, v] of this.counts) c.counts.set(k, v);
+    for (const [k, byValue] of this.counts) c.counts.set(k, new Map(byValue));
+    c.pairs = this.pairs;
     return c;
   }
-}
-
-function pairKey(topologyKey: string, value: string): string {
-  return `${topologyKey}\u0000${value}`;
 }
