@@ -18,6 +18,16 @@ import {
   ValidatingWebhookConfigurationServiceClient,
   ValidatingWebhookConfigurationServiceService,
 } from './gen/wheelhouse/admissionregistration/v1/validating_webhook_configuration_service.js';
+import { ControllerRevision } from './gen/wheelhouse/apps/v1/controller_revision.js';
+import {
+  ControllerRevisionServiceClient,
+  ControllerRevisionServiceService,
+} from './gen/wheelhouse/apps/v1/controller_revision_service.js';
+import { DaemonSet } from './gen/wheelhouse/apps/v1/daemon_set.js';
+import {
+  DaemonSetServiceClient,
+  DaemonSetServiceService,
+} from './gen/wheelhouse/apps/v1/daemon_set_service.js';
 import { Deployment } from './gen/wheelhouse/apps/v1/deployment.js';
 import {
   DeploymentServiceClient,
@@ -28,6 +38,15 @@ import {
   ReplicaSetServiceClient,
   ReplicaSetServiceService,
 } from './gen/wheelhouse/apps/v1/replica_set_service.js';
+import { StatefulSet } from './gen/wheelhouse/apps/v1/stateful_set.js';
+import {
+  StatefulSetServiceClient,
+  StatefulSetServiceService,
+} from './gen/wheelhouse/apps/v1/stateful_set_service.js';
+import { CronJob } from './gen/wheelhouse/batch/v1/cron_job.js';
+import { CronJobServiceClient, CronJobServiceService } from './gen/wheelhouse/batch/v1/cron_job_service.js';
+import { Job } from './gen/wheelhouse/batch/v1/job.js';
+import { JobServiceClient, JobServiceService } from './gen/wheelhouse/batch/v1/job_service.js';
 import { Lease } from './gen/wheelhouse/coordination/v1/lease.js';
 import { LeaseServiceClient, LeaseServiceService } from './gen/wheelhouse/coordination/v1/lease_service.js';
 import { ConfigMap } from './gen/wheelhouse/core/v1/config_map.js';
@@ -64,6 +83,11 @@ import {
   ServiceAccountServiceService,
 } from './gen/wheelhouse/core/v1/service_account_service.js';
 import type { ObjectMeta } from './gen/wheelhouse/meta/v1/meta.js';
+import { PodDisruptionBudget } from './gen/wheelhouse/policy/v1/pod_disruption_budget.js';
+import {
+  PodDisruptionBudgetServiceClient,
+  PodDisruptionBudgetServiceService,
+} from './gen/wheelhouse/policy/v1/pod_disruption_budget_service.js';
 import { ClusterRole } from './gen/wheelhouse/rbac/v1/cluster_role.js';
 import { ClusterRoleBinding } from './gen/wheelhouse/rbac/v1/cluster_role_binding.js';
 import {
@@ -137,6 +161,20 @@ export const kindTypes: Readonly<Record<string, KindTypes>> = {
   ResourceQuota: types(ResourceQuota, ResourceQuotaServiceService, ResourceQuotaServiceClient),
   Deployment: types(Deployment, DeploymentServiceService, DeploymentServiceClient),
   ReplicaSet: types(ReplicaSet, ReplicaSetServiceService, ReplicaSetServiceClient),
+  DaemonSet: types(DaemonSet, DaemonSetServiceService, DaemonSetServiceClient),
+  StatefulSet: types(StatefulSet, StatefulSetServiceService, StatefulSetServiceClient),
+  ControllerRevision: types(
+    ControllerRevision,
+    ControllerRevisionServiceService,
+    ControllerRevisionServiceClient,
+  ),
+  Job: types(Job, JobServiceService, JobServiceClient),
+  CronJob: types(CronJob, CronJobServiceService, CronJobServiceClient),
+  PodDisruptionBudget: types(
+    PodDisruptionBudget,
+    PodDisruptionBudgetServiceService,
+    PodDisruptionBudgetServiceClient,
+  ),
   Role: types(Role, RoleServiceService, RoleServiceClient),
   ClusterRole: types(ClusterRole, ClusterRoleServiceService, ClusterRoleServiceClient),
   RoleBinding: types(RoleBinding, RoleBindingServiceService, RoleBindingServiceClient),

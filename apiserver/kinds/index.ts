@@ -8,8 +8,12 @@ import type { Strategy } from '../registry/strategy.js';
 import { clusterRoleKind } from './cluster-role/index.js';
 import { clusterRoleBindingKind } from './cluster-role-binding/index.js';
 import { configMapKind } from './config-map/index.js';
+import { controllerRevisionKind } from './controller-revision/index.js';
+import { cronJobKind } from './cron-job/index.js';
+import { daemonSetKind } from './daemon-set/index.js';
 import { deploymentKind } from './deployment/index.js';
 import { eventKind } from './event/index.js';
+import { jobKind } from './job/index.js';
 import type { KindDefinition, StrategyOptions, Subresources } from './kind-definition.js';
 import { leaseKind } from './lease/index.js';
 import { limitRangeKind } from './limit-range/index.js';
@@ -17,6 +21,7 @@ import { mutatingWebhookConfigurationKind } from './mutating-webhook-configurati
 import { namespaceKind } from './namespace/index.js';
 import { nodeKind } from './node/index.js';
 import { podKind } from './pod/index.js';
+import { podDisruptionBudgetKind } from './pod-disruption-budget/index.js';
 import { priorityClassKind } from './priority-class/index.js';
 import { replicaSetKind } from './replica-set/index.js';
 import { resourceQuotaKind } from './resource-quota/index.js';
@@ -24,6 +29,7 @@ import { roleKind } from './role/index.js';
 import { roleBindingKind } from './role-binding/index.js';
 import { secretKind } from './secret/index.js';
 import { serviceAccountKind } from './service-account/index.js';
+import { statefulSetKind } from './stateful-set/index.js';
 import { validatingWebhookConfigurationKind } from './validating-webhook-configuration/index.js';
 
 export type { KindDefinition, StrategyOptions, SubresourceContext, Subresources } from './kind-definition.js';
@@ -50,6 +56,12 @@ const definitions = new Map(
     erase(resourceQuotaKind),
     erase(deploymentKind),
     erase(replicaSetKind),
+    erase(daemonSetKind),
+    erase(statefulSetKind),
+    erase(controllerRevisionKind),
+    erase(jobKind),
+    erase(cronJobKind),
+    erase(podDisruptionBudgetKind),
     erase(roleKind),
     erase(clusterRoleKind),
     erase(roleBindingKind),

@@ -16,7 +16,7 @@ import {
 import { type KindObject, typesOf } from '../kind-registry.js';
 import { apiVersionOf, type KindInfo, protoTypeOf } from '../kinds.js';
 import { ManifestError, type ManifestLocation } from './manifest-error.js';
-import { fieldsOf, intOrString, messageType, timestamp } from './schema.js';
+import { fieldsOf, intOrString, messageType, struct, timestamp } from './schema.js';
 
 /** A JSON value as the codec produces it. */
 export type Json = null | boolean | number | string | Json[] | JsonObject;
@@ -135,6 +135,10 @@ function decodeMessageValue(message: DescMessage, value: unknown, path: string, 
       `${at(path)}expected an RFC 3339 time like "2024-05-01T12:00:00Z", got ${describe(value)}`,
       path,
     );
+  }
+  if (message.typeName === struct) {
+    if (isPlainObject(value)) return value as JsonObject;
+    return fail(`${at(path)}expected an object, got ${describe(value)}`, path);
   }
   return decodeMessage(message, value, path, fail);
 }

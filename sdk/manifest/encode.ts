@@ -9,7 +9,7 @@ import { type DescField, type DescMessage, ScalarType } from '@bufbuild/protobuf
 import { type KindObject, typesOf } from '../kind-registry.js';
 import { apiVersionOf, type KindInfo, protoTypeOf } from '../kinds.js';
 import { isPlainObject, type Json, type JsonObject } from './decode.js';
-import { intOrString, messageType, timestamp } from './schema.js';
+import { intOrString, messageType, struct, timestamp } from './schema.js';
 
 /** A typed object together with its kind, as parseManifests returns them. */
 export interface ManifestObject {
@@ -92,6 +92,7 @@ function encodeMessageValue(message: DescMessage, value: unknown, path: string):
     // Kubernetes writes whole seconds; keep milliseconds only when there are some.
     return typeof value === 'string' ? value.replace(/\.000Z$/, 'Z') : undefined;
   }
+  if (message.typeName === struct) return isPlainObject(value) ? (value as JsonObject) : undefined;
   return encodeMessage(message, value, path);
 }
 

@@ -41,3 +41,5 @@ export function fieldsOf(message: DescMessage): Map<string, DescField> {
 /** Messages written in manifests in a form of their own rather than as objects. */
 export const intOrString = 'wheelhouse.meta.v1.IntOrString';
 export const timestamp = 'google.protobuf.Timestamp';
+/** Free-form JSON objects (a ControllerRevision's data), written as they are. */
+export const struct = 'google.protobuf.Struct';

@@ -31,6 +31,14 @@ export function validateWorkloadSelector(
   return validateLabelSelector(selector, path);
 }
 
+/** What a workload asks of its Pods besides the Pod rules. */
+export interface WorkloadTemplateRules {
+  /** The Pods' allowed restart policies; `Always` unless given (Jobs: `OnFailure`, `Never`). */
+  readonly restartPolicies?: readonly string[];
+  /** The Pods run to completion (Jobs), so a Pod deadline makes sense. */
+  readonly runsToCompletion?: boolean;
+}
+
 /**
  * Validates the template at `path` (`spec.template`) against the selector.
  * `selectorValid` is false when the selector already failed, so a mismatch
@@ -41,6 +49,7 @@ export function validateWorkloadTemplate(
   selector: LabelSelector | undefined,
   selectorValid: boolean,
   path: FieldPath,
+  opts: WorkloadTemplateRules = {},
 ): ErrorList {
   if (!template) return [required(path, '')];
   const labels = template.metadata?.labels ?? {};
@@ -58,10 +67,14 @@ export function validateWorkloadTemplate(
   const spec = template.spec;
   errs.push(...validatePodSpec(spec, path.child('spec')));
   if (spec) {
-    if (spec.restartPolicy !== 'Always' && spec.restartPolicy !== '') {
-      errs.push(notSupported(path.child('spec', 'restartPolicy'), spec.restartPolicy, ['Always']));
+    const restartPolicies = opts.restartPolicies ?? ['Always'];
+    if (
+      !restartPolicies.includes(spec.restartPolicy) &&
+      (spec.restartPolicy !== '' || opts.restartPolicies)
+    ) {
+      errs.push(notSupported(path.child('spec', 'restartPolicy'), spec.restartPolicy, restartPolicies));
     }
-    if (spec.activeDeadlineSeconds !== undefined) {
+    if (spec.activeDeadlineSeconds !== undefined && !opts.runsToCompletion) {
       errs.push(
         forbidden(
           path.child('spec', 'activeDeadlineSeconds'),

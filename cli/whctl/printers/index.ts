@@ -5,14 +5,20 @@
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
 import { objectLabel } from '../resources.js';
+import { controllerRevisionPrinter } from './controller-revision.js';
+import { cronJobPrinter } from './cron-job.js';
+import { daemonSetPrinter } from './daemon-set.js';
 import { deploymentPrinter } from './deployment.js';
 import { genericPrinter } from './generic.js';
+import { jobPrinter } from './job.js';
 import { namespacePrinter } from './namespace.js';
 import { nodePrinter } from './node.js';
 import { podPrinter } from './pod.js';
+import { podDisruptionBudgetPrinter } from './pod-disruption-budget.js';
 import type { TablePrinter } from './printer.js';
 import { priorityClassPrinter } from './priority-class.js';
 import { replicaSetPrinter } from './replica-set.js';
+import { statefulSetPrinter } from './stateful-set.js';
 
 export { age, humanDuration } from './age.js';
 export { renderTable, TableWriter } from './table.js';
@@ -24,6 +30,12 @@ const printers: Readonly<Record<string, TablePrinter>> = {
   Node: nodePrinter,
   Namespace: namespacePrinter,
   PriorityClass: priorityClassPrinter,
+  DaemonSet: daemonSetPrinter,
+  StatefulSet: statefulSetPrinter,
+  ControllerRevision: controllerRevisionPrinter,
+  Job: jobPrinter,
+  CronJob: cronJobPrinter,
+  PodDisruptionBudget: podDisruptionBudgetPrinter,
 };
 
 export function printerFor(info: KindInfo): TablePrinter {
