@@ -9,6 +9,7 @@ import { authCommand } from './commands/auth.js';
 import { createCommand } from './commands/create.js';
 import { deleteCommand } from './commands/delete.js';
 import { getCommand } from './commands/get.js';
+import { rolloutCommand } from './commands/rollout.js';
 import { versionCommand } from './commands/version.js';
 import { type CommandIo, createContext } from './context.js';
 import { formatError } from './report-error.js';
@@ -19,6 +20,7 @@ export const commands: Readonly<Record<string, Command>> = {
   apply: applyCommand,
   create: createCommand,
   delete: deleteCommand,
+  rollout: rolloutCommand,
   'api-resources': apiResourcesCommand,
   auth: authCommand,
   version: versionCommand,
