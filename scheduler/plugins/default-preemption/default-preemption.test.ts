@@ -170,6 +170,27 @@ test('PostFilter evicts on the node whose victims matter least; only Unschedulab
   assert.deepEqual(api.events, ['Pod b Normal Preempted: Preempted by default/p on node n2']);
 });
 
+test('a nominated pod for which preemption no longer helps loses its nomination', async () => {
+  const api = recordingApi();
+  const fw = createTestFramework({
+    nodes: [makeNode('n1', {}, slots(1))],
+    pods: [makePod('x', { nodeName: 'n1', priority: 10 })],
+    clients: api.clients,
+    events: api.recorder,
+    plugins: () => [podSlots()],
+  });
+  const pod = makePod('p', { priority: 10 });
+  pod.status!.nominatedNodeName = 'n1';
+  const { state, statuses } = fw.filterAll(pod);
+  const r = await createDefaultPreemption({}, fw.handle).postFilter(state, pod, statuses);
+  assert.equal(
+    r.status.message(),
+    'preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.',
+  );
+  assert.equal(r.nominatedNodeName, '');
+  assert.deepEqual(api.calls, ['status p nominated=']);
+});
+
 test('PostFilter messages: Never, no victims, not helpful — worded as kube-scheduler words them', async () => {
   const nodes = [makeNode('n1', {}, slots(1)), makeNode('n2', {}, slots(1)), makeNode('n3', {}, slots(1))];
   const full = [0, 1, 2].map((i) => makePod(`x${i}`, { nodeName: `n${i + 1}`, priority: 10 }));

@@ -237,6 +237,9 @@ export function createDefaultPreemption(
           preFilterMsg: '',
           postFilterMsg: '',
         });
+        // A nomination from an earlier preemption no longer holds: withdraw it, so that the
+        // room it reserved on that node is free for others again.
+        if ((pod.status?.nominatedNodeName ?? '') !== '') await clearNomination(pod).catch(() => undefined);
         return { nominatedNodeName: '', status: Status.unschedulable(`preemption: ${msg}`) };
       }
 
