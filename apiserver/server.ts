@@ -219,6 +219,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
         kindService(registries.get(info.kind)!, gate, {
           ...(opts.serviceAccountTokens?.issuer ? { tokenIssuer: opts.serviceAccountTokens.issuer } : {}),
           ...(podLogs ? { podLogs: podLogs.source } : {}),
+          registryOf: (kind) => registries.get(kind),
         }),
       ),
     );

@@ -138,6 +138,13 @@ function rpcsOf(info: KindInfo): Rpc[] {
         response: ['bytes data = 1;'],
         serverStreaming: true,
       },
+      {
+        comment:
+          "EvictPod deletes a Pod gracefully if its disruption budgets allow: the eviction subresource.",
+        name: 'EvictPod',
+        request: ['wheelhouse.policy.v1.Eviction eviction = 1;', 'bool dry_run = 2;'],
+        response: ['// The Pod as it now is: gone, or terminating.', 'Pod pod = 1;'],
+      },
     );
   }
   if (k === 'ServiceAccount') {
@@ -169,7 +176,10 @@ export function renderServiceProto(info: KindInfo): string {
     'wheelhouse/meta/v1/meta.proto',
   ]);
   if (info.scale) imports.add('wheelhouse/apps/v1/scale.proto');
-  if (info.kind === 'Pod') imports.add('wheelhouse/core/v1/binding.proto');
+  if (info.kind === 'Pod') {
+    imports.add('wheelhouse/core/v1/binding.proto');
+    imports.add('wheelhouse/policy/v1/eviction.proto');
+  }
   if (info.kind === 'ServiceAccount') imports.add('wheelhouse/core/v1/token_request.proto');
   const scope = info.namespaced ? 'namespaced' : 'cluster-scoped';
   const lines = [

@@ -78,6 +78,8 @@ export function kindServiceDefinition(info: KindInfo): ServiceDefinition {
 
 export interface KindServiceOptions {
   podLogs?: PodLogSource;
+  /** The registries of other kinds, by kind name, for subresources that touch them (eviction: PDBs). */
+  registryOf?: (kind: string) => GenericRegistry<KindObject> | undefined;
   /** Signs ServiceAccount tokens; without it CreateServiceAccountToken answers UNIMPLEMENTED. */
   tokenIssuer?: TokenIssuer;
 }

@@ -28,6 +28,7 @@ import {
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
 } from "../../meta/v1/meta.js";
+import { Eviction } from "../../policy/v1/eviction.js";
 import { Binding } from "./binding.js";
 import { Pod } from "./pod.js";
 
@@ -158,6 +159,18 @@ export interface GetPodLogsRequest {
 /** GetPodLogsResponse is the response of GetPodLogs. */
 export interface GetPodLogsResponse {
   data: Buffer;
+}
+
+/** EvictPodRequest is the request of EvictPod. */
+export interface EvictPodRequest {
+  eviction?: Eviction | undefined;
+  dryRun: boolean;
+}
+
+/** EvictPodResponse is the response of EvictPod. */
+export interface EvictPodResponse {
+  /** The Pod as it now is: gone, or terminating. */
+  pod?: Pod | undefined;
 }
 
 function createBaseCreatePodRequest(): CreatePodRequest {
@@ -1831,6 +1844,164 @@ export const GetPodLogsResponse: MessageFns<GetPodLogsResponse> = {
   },
 };
 
+function createBaseEvictPodRequest(): EvictPodRequest {
+  return { eviction: undefined, dryRun: false };
+}
+
+export const EvictPodRequest: MessageFns<EvictPodRequest> = {
+  encode(message: EvictPodRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eviction !== undefined) {
+      Eviction.encode(message.eviction, writer.uint32(10).fork()).join();
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(16).bool(message.dryRun);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EvictPodRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEvictPodRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eviction = Eviction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EvictPodRequest {
+    return {
+      eviction: isSet(object.eviction) ? Eviction.fromJSON(object.eviction) : undefined,
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+    };
+  },
+
+  toJSON(message: EvictPodRequest): unknown {
+    const obj: any = {};
+    if (message.eviction !== undefined) {
+      obj.eviction = Eviction.toJSON(message.eviction);
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EvictPodRequest>, I>>(base?: I): EvictPodRequest {
+    return EvictPodRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EvictPodRequest>, I>>(object: I): EvictPodRequest {
+    const message = createBaseEvictPodRequest();
+    message.eviction = (object.eviction !== undefined && object.eviction !== null)
+      ? Eviction.fromPartial(object.eviction)
+      : undefined;
+    message.dryRun = object.dryRun ?? false;
+    return message;
+  },
+};
+
+function createBaseEvictPodResponse(): EvictPodResponse {
+  return { pod: undefined };
+}
+
+export const EvictPodResponse: MessageFns<EvictPodResponse> = {
+  encode(message: EvictPodResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pod !== undefined) {
+      Pod.encode(message.pod, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EvictPodResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEvictPodResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pod = Pod.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EvictPodResponse {
+    return { pod: isSet(object.pod) ? Pod.fromJSON(object.pod) : undefined };
+  },
+
+  toJSON(message: EvictPodResponse): unknown {
+    const obj: any = {};
+    if (message.pod !== undefined) {
+      obj.pod = Pod.toJSON(message.pod);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EvictPodResponse>, I>>(base?: I): EvictPodResponse {
+    return EvictPodResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EvictPodResponse>, I>>(object: I): EvictPodResponse {
+    const message = createBaseEvictPodResponse();
+    message.pod = (object.pod !== undefined && object.pod !== null) ? Pod.fromPartial(object.pod) : undefined;
+    return message;
+  },
+};
+
 /** PodService serves Pods (apiVersion v1, resource pods, namespaced). */
 export type PodServiceService = typeof PodServiceService;
 export const PodServiceService = {
@@ -1926,6 +2097,16 @@ export const PodServiceService = {
     responseSerialize: (value: GetPodLogsResponse): Buffer => Buffer.from(GetPodLogsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetPodLogsResponse => GetPodLogsResponse.decode(value),
   },
+  /** EvictPod deletes a Pod gracefully if its disruption budgets allow: the eviction subresource. */
+  evictPod: {
+    path: "/wheelhouse.core.v1.PodService/EvictPod" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EvictPodRequest): Buffer => Buffer.from(EvictPodRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EvictPodRequest => EvictPodRequest.decode(value),
+    responseSerialize: (value: EvictPodResponse): Buffer => Buffer.from(EvictPodResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EvictPodResponse => EvictPodResponse.decode(value),
+  },
 } as const;
 
 export interface PodServiceServer extends UntypedServiceImplementation {
@@ -1947,6 +2128,8 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   bindPod: handleUnaryCall<BindPodRequest, BindPodResponse>;
   /** GetPodLogs streams a container's log from the kubelet of the Pod's node. */
   getPodLogs: handleServerStreamingCall<GetPodLogsRequest, GetPodLogsResponse>;
+  /** EvictPod deletes a Pod gracefully if its disruption budgets allow: the eviction subresource. */
+  evictPod: handleUnaryCall<EvictPodRequest, EvictPodResponse>;
 }
 
 export interface PodServiceClient extends Client {
@@ -2076,6 +2259,22 @@ export interface PodServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<GetPodLogsResponse>;
+  /** EvictPod deletes a Pod gracefully if its disruption budgets allow: the eviction subresource. */
+  evictPod(
+    request: EvictPodRequest,
+    callback: (error: ServiceError | null, response: EvictPodResponse) => void,
+  ): ClientUnaryCall;
+  evictPod(
+    request: EvictPodRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EvictPodResponse) => void,
+  ): ClientUnaryCall;
+  evictPod(
+    request: EvictPodRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EvictPodResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const PodServiceClient = makeGenericClientConstructor(
