@@ -140,7 +140,7 @@ function rpcsOf(info: KindInfo): Rpc[] {
       },
       {
         comment:
-          "EvictPod deletes a Pod gracefully if its disruption budgets allow: the eviction subresource.",
+          'EvictPod deletes a Pod gracefully if its disruption budgets allow: the eviction subresource.',
         name: 'EvictPod',
         request: ['wheelhouse.policy.v1.Eviction eviction = 1;', 'bool dry_run = 2;'],
         response: ['// The Pod as it now is: gone, or terminating.', 'Pod pod = 1;'],
