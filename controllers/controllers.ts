@@ -6,6 +6,7 @@ import { namespaceController } from './namespace/index.js';
 import { nodeLifecycleController } from './node-lifecycle/index.js';
 import { podGcController } from './pod-gc/index.js';
 import { replicaSetController } from './replicaset/index.js';
+import { serviceAccountController } from './service-account/index.js';
 
 export const controllers: readonly ControllerDescriptor[] = [
   replicaSetController,
@@ -14,4 +15,5 @@ export const controllers: readonly ControllerDescriptor[] = [
   namespaceController,
   nodeLifecycleController,
   podGcController,
+  serviceAccountController,
 ];
