@@ -3,7 +3,13 @@ import { test } from 'node:test';
 import { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { CycleState } from '../framework/cycle-state.js';
-import type { EnqueueExtensions, Handle, NodeInfoLister, ScorePlugin } from '../framework/interface.js';
+import type {
+  EnqueueExtensions,
+  Handle,
+  NodeInfoLister,
+  PreScorePlugin,
+  ScorePlugin,
+} from '../framework/interface.js';
 import { type ImageState, NodeInfo } from '../framework/node-info.js';
 import { calculatePriority, IMAGE_LOCALITY, imageLocality, normalizedImageName } from './image-locality.js';
 
@@ -18,7 +24,8 @@ function handleWith(total: number): Handle {
   const snapshot: Pick<NodeInfoLister, 'list'> = { list: () => nodes };
   return { snapshot } as Handle;
 }
-const plugin = (total: number) => imageLocality({}, handleWith(total)) as ScorePlugin & EnqueueExtensions;
+const plugin = (total: number) =>
+  imageLocality({}, handleWith(total)) as PreScorePlugin & ScorePlugin & EnqueueExtensions;
 const nodeHolding = (images: Record<string, ImageState>) => {
   const info = new NodeInfo(Node.fromPartial({ metadata: { name: 'n0' } }));
   info.imageStates = new Map(Object.entries(images));
@@ -26,9 +33,14 @@ const nodeHolding = (images: Record<string, ImageState>) => {
 };
 const pod = (...images: string[]) =>
   Pod.fromPartial({ spec: { containers: images.map((image, i) => ({ name: `c${i}`, image })) } });
+/** PreScore then Score, as a cycle runs them; and Score alone must agree. */
 const score = (total: number, p: Pod, info: NodeInfo) => {
-  const r = plugin(total).score(new CycleState(), p, info);
+  const pl = plugin(total);
+  const state = new CycleState();
+  assert.ok(pl.preScore(state, p, [info]).isSuccess());
+  const r = pl.score(state, p, info);
   assert.ok(r.status.isSuccess());
+  assert.equal(pl.score(new CycleState(), p, info).score, r.score, 'without PreScore state');
   return r.score;
 };
 

@@ -9,11 +9,13 @@
  * without a tag, as kube does.
  */
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import type { StateData } from '../framework/cycle-state.js';
 import {
   type EnqueueExtensions,
   type Handle,
   MAX_NODE_SCORE,
   type PluginFactory,
+  type PreScorePlugin,
   type ScorePlugin,
 } from '../framework/interface.js';
 import type { ImageState, NodeInfo } from '../framework/node-info.js';
@@ -34,14 +36,35 @@ function scaledImageScore(state: ImageState, totalNodes: number): number {
   return Math.trunc(state.sizeBytes * (state.numNodes / totalNodes));
 }
 
-export function sumImageScores(nodeInfo: NodeInfo, pod: Pod, totalNodes: number): number {
+/** The pod's images, init containers first, with `:latest` added where no tag is given. */
+export function podImages(pod: Pod): string[] {
+  const out: string[] = [];
+  for (const c of pod.spec?.initContainers ?? []) out.push(normalizedImageName(c.image));
+  for (const c of pod.spec?.containers ?? []) out.push(normalizedImageName(c.image));
+  return out;
+}
+
+export function sumImageScores(nodeInfo: NodeInfo, images: readonly string[], totalNodes: number): number {
   let sum = 0;
-  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-    const state = nodeInfo.imageStates.get(normalizedImageName(c.image));
+  for (const image of images) {
+    const state = nodeInfo.imageStates.get(image);
     if (state !== undefined) sum += scaledImageScore(state, totalNodes);
   }
   return sum;
 }
+
+/** Computed once per cycle: the pod's image names and how many nodes there are. */
+class PreScoreState implements StateData {
+  constructor(
+    readonly images: readonly string[],
+    readonly totalNodes: number,
+  ) {}
+  clone(): StateData {
+    return this;
+  }
+}
+
+const preScoreStateKey = `PreScore${IMAGE_LOCALITY}`;
 
 export function calculatePriority(sumScores: number, numContainers: number): number {
   const maxThreshold = maxContainerThreshold * numContainers;
@@ -51,15 +74,21 @@ export function calculatePriority(sumScores: number, numContainers: number): num
 }
 
 export const imageLocality: PluginFactory = (_args, handle: Handle) => {
-  const plugin: ScorePlugin & EnqueueExtensions = {
+  const plugin: PreScorePlugin & ScorePlugin & EnqueueExtensions = {
     name: IMAGE_LOCALITY,
 
-    score(_state, pod, nodeInfo) {
-      const totalNodes = handle.snapshot.list().length;
-      if (totalNodes === 0) return { score: 0, status: Status.SUCCESS };
-      const containers = (pod.spec?.initContainers.length ?? 0) + (pod.spec?.containers.length ?? 0);
+    preScore(state, pod) {
+      state.write(preScoreStateKey, new PreScoreState(podImages(pod), handle.snapshot.list().length));
+      return Status.SUCCESS;
+    },
+
+    score(state, pod, nodeInfo) {
+      const s =
+        state.read<PreScoreState>(preScoreStateKey) ??
+        new PreScoreState(podImages(pod), handle.snapshot.list().length);
+      if (s.totalNodes === 0) return { score: 0, status: Status.SUCCESS };
       return {
-        score: calculatePriority(sumImageScores(nodeInfo, pod, totalNodes), containers),
+        score: calculatePriority(sumImageScores(nodeInfo, s.images, s.totalNodes), s.images.length),
         status: Status.SUCCESS,
       };
     },

@@ -64,7 +64,10 @@ export interface InsufficientResource {
 }
 
 class PreFilterState implements StateData {
-  constructor(readonly requests: Resource) {}
+  readonly scalarNames: readonly string[];
+  constructor(readonly requests: Resource) {
+    this.scalarNames = sortedScalarNames(requests);
+  }
   clone(): StateData {
     return this; // never changed after PreFilter
   }
@@ -79,57 +82,90 @@ class PreScoreState implements StateData {
 
 /**
  * What the pod lacks on this node, in kube's order: pods count, cpu, memory,
- * ephemeral-storage, then extended resources by name. Empty when it fits.
+ * ephemeral-storage, then extended resources by name. Empty when it fits. Runs once
+ * per node per pod, so the common case (it fits) allocates nothing.
  */
 export function insufficientResources(
   requests: Resource,
   nodeInfo: NodeInfo,
-  ignoredResources: ReadonlySet<string> = new Set(),
-  ignoredResourceGroups: ReadonlySet<string> = new Set(),
+  ignoredResources: ReadonlySet<string> = noNames,
+  ignoredResourceGroups: ReadonlySet<string> = noNames,
+  scalarNames: readonly string[] = sortedScalarNames(requests),
 ): InsufficientResource[] {
-  const out: InsufficientResource[] = [];
+  let out: InsufficientResource[] | undefined;
   const alloc = nodeInfo.allocatable;
   const used = nodeInfo.requested;
   const allowedPods = alloc.allowedPodNumber;
   if (nodeInfo.pods.length + 1 > allowedPods) {
-    out.push({
-      resourceName: 'pods',
-      reason: 'Too many pods',
-      requested: 1,
-      used: nodeInfo.pods.length,
-      capacity: allowedPods,
-      unresolvable: false,
-    });
+    out = [
+      {
+        resourceName: 'pods',
+        reason: 'Too many pods',
+        requested: 1,
+        used: nodeInfo.pods.length,
+        capacity: allowedPods,
+        unresolvable: false,
+      },
+    ];
   }
   if (
     requests.milliCpu === 0 &&
     requests.memory === 0 &&
     requests.ephemeralStorage === 0 &&
-    [...requests.scalar.values()].every((v) => v === 0)
+    scalarNames.length === 0
   )
-    return out;
-  const check = (name: string, want: number, capacity: number, inUse: number) => {
-    if (want > 0 && want > capacity - inUse)
-      out.push({
-        resourceName: name,
-        reason: `Insufficient ${name}`,
-        requested: want,
-        used: inUse,
-        capacity,
-        unresolvable: want > capacity,
-      });
-  };
-  check('cpu', requests.milliCpu, alloc.milliCpu, used.milliCpu);
-  check('memory', requests.memory, alloc.memory, used.memory);
-  check('ephemeral-storage', requests.ephemeralStorage, alloc.ephemeralStorage, used.ephemeralStorage);
-  for (const name of [...requests.scalar.keys()].sort()) {
+    return out ?? noneLacking;
+  out = lacking(out, 'cpu', requests.milliCpu, alloc.milliCpu, used.milliCpu);
+  out = lacking(out, 'memory', requests.memory, alloc.memory, used.memory);
+  out = lacking(
+    out,
+    'ephemeral-storage',
+    requests.ephemeralStorage,
+    alloc.ephemeralStorage,
+    used.ephemeralStorage,
+  );
+  for (const name of scalarNames) {
     if (isExtendedResourceName(name)) {
       const group = name.split('/')[0] ?? '';
       if (ignoredResources.has(name) || ignoredResourceGroups.has(group)) continue;
     }
-    check(name, requests.scalar.get(name) ?? 0, alloc.get(name), used.get(name));
+    out = lacking(out, name, requests.scalar.get(name) ?? 0, alloc.get(name), used.get(name));
   }
+  return out ?? noneLacking;
+}
+
+/** Adds the resource to `out` (made on first need) when the pod wants more than is left. */
+function lacking(
+  out: InsufficientResource[] | undefined,
+  name: string,
+  want: number,
+  capacity: number,
+  inUse: number,
+): InsufficientResource[] | undefined {
+  if (want <= 0 || want <= capacity - inUse) return out;
+  const r = {
+    resourceName: name,
+    reason: `Insufficient ${name}`,
+    requested: want,
+    used: inUse,
+    capacity,
+    unresolvable: want > capacity,
+  };
+  if (out === undefined) return [r];
+  out.push(r);
   return out;
+}
+
+const noNames: ReadonlySet<string> = new Set();
+/** Shared by every node that fits; callers must not change it. */
+const noneLacking: InsufficientResource[] = [];
+
+/** The extended (scalar) resources the pod asks a non-zero amount of, sorted. */
+function sortedScalarNames(requests: Resource): string[] {
+  return [...requests.scalar]
+    .filter(([, v]) => v !== 0)
+    .map(([name]) => name)
+    .sort();
 }
 
 /**
@@ -311,8 +347,8 @@ export const nodeResourcesFit: PluginFactory = (args) => {
       );
   }
 
-  const requestsOf = (state: CycleState, pod: Pod): Resource =>
-    state.read<PreFilterState>(preFilterStateKey)?.requests ?? podRequests(pod);
+  const requestsOf = (state: CycleState, pod: Pod): PreFilterState =>
+    state.read<PreFilterState>(preFilterStateKey) ?? new PreFilterState(podRequests(pod));
 
   const plugin: PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions = {
     name: NODE_RESOURCES_FIT,
@@ -324,11 +360,13 @@ export const nodeResourcesFit: PluginFactory = (args) => {
 
     filter(state, pod, nodeInfo) {
       if (nodeInfo.node === undefined) return Status.error(new Error('node not found'));
+      const { requests, scalarNames } = requestsOf(state, pod);
       const lacking = insufficientResources(
-        requestsOf(state, pod),
+        requests,
         nodeInfo,
         ignoredResources,
         ignoredResourceGroups,
+        scalarNames,
       );
       if (lacking.length === 0) return Status.SUCCESS;
       const reasons = lacking.map((r) => r.reason);

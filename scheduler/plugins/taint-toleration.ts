@@ -10,7 +10,7 @@
  * controller has tainted it. Pods that tolerate the taint (DaemonSets that must run
  * everywhere) may still go there.
  */
-import type { Node, Taint } from '../../sdk/gen/wheelhouse/core/v1/node.js';
+import type { Node, NodeCondition, Taint } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { Toleration } from '../../sdk/gen/wheelhouse/core/v1/scheduling.js';
 import {
@@ -43,16 +43,31 @@ const preScoreStateKey = `PreScore${TAINT_TOLERATION}`;
 
 /** The taint a node that is not Ready stands for, or undefined when Ready is True or already tainted. */
 function readinessTaint(node: Node): TaintLike | undefined {
-  const ready = node.status?.conditions.find((c) => c.type === 'Ready');
-  if (ready?.status === 'True') return undefined;
-  const key = ready?.status === 'Unknown' ? TAINT_NODE_UNREACHABLE : TAINT_NODE_NOT_READY;
-  if (node.spec?.taints.some((t) => t.key === key)) return undefined;
-  return { key, value: '', effect: TAINT_EFFECT_NO_SCHEDULE };
+  let ready: string | undefined;
+  for (const c of node.status?.conditions ?? noConditions) {
+    if (c.type === 'Ready') {
+      ready = c.status;
+      break;
+    }
+  }
+  if (ready === 'True') return undefined;
+  const key = ready === 'Unknown' ? TAINT_NODE_UNREACHABLE : TAINT_NODE_NOT_READY;
+  for (const t of node.spec?.taints ?? noTaints) if (t.key === key) return undefined;
+  return ready === 'Unknown' ? unreachableTaint : notReadyTaint;
 }
+
+const noConditions: readonly NodeCondition[] = [];
+const noTaints: readonly Taint[] = [];
+const notReadyTaint: TaintLike = { key: TAINT_NODE_NOT_READY, value: '', effect: TAINT_EFFECT_NO_SCHEDULE };
+const unreachableTaint: TaintLike = {
+  key: TAINT_NODE_UNREACHABLE,
+  value: '',
+  effect: TAINT_EFFECT_NO_SCHEDULE,
+};
 
 /** The node's taints as scheduling sees them: its own plus the readiness taint above. */
 export function effectiveTaints(node: Node): readonly TaintLike[] {
-  const taints: readonly Taint[] = node.spec?.taints ?? [];
+  const taints: readonly Taint[] = node.spec?.taints ?? noTaints;
   const extra = readinessTaint(node);
   return extra === undefined ? taints : [...taints, extra];
 }
@@ -62,7 +77,8 @@ const doNotSchedule = (t: TaintLike) =>
 
 /** The first NoSchedule/NoExecute taint of the node that the pod does not tolerate. */
 export function untoleratedTaint(node: Node, tolerations: readonly Toleration[]): TaintLike | undefined {
-  return findUntolerated(effectiveTaints(node), tolerations, doNotSchedule);
+  const taints = effectiveTaints(node);
+  return taints.length === 0 ? undefined : findUntolerated(taints, tolerations, doNotSchedule);
 }
 
 /** kube's FailedScheduling reason: `node(s) had untolerated taint {key: value}`. */

@@ -181,13 +181,14 @@ export interface RequiredNodeAffinity {
 }
 
 export function requiredNodeAffinityOf(pod: Pod): RequiredNodeAffinity {
-  const nodeSelector = pod.spec?.nodeSelector ?? {};
+  const nodeSelector = Object.entries(pod.spec?.nodeSelector ?? {});
   const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   const selector = required === undefined ? undefined : compileNodeSelector(required);
   return {
     errors: selector?.errors ?? [],
     matches(node) {
-      if (!matchesNodeSelectorMap(nodeSelector, node.metadata?.labels)) return false;
+      const labels = node.metadata?.labels;
+      for (const [k, v] of nodeSelector) if (labels?.[k] !== v) return false;
       return selector === undefined || selector.matches(node);
     },
   };

@@ -77,7 +77,8 @@ export function scoreResourceAllocation(
   const requestedSum = useRequested ? nodeInfo.requested : nodeInfo.nonZeroRequested;
   const requested = new Array<number>(resources.length).fill(0);
   const allocatable = new Array<number>(resources.length).fill(0);
-  resources.forEach(({ name }, i) => {
+  for (let i = 0; i < resources.length; i++) {
+    const name = (resources[i] as ResourceSpec).name;
     const podRequest = podRequestsList[i] ?? 0;
     let alloc = 0;
     let req = 0;
@@ -91,9 +92,9 @@ export function scoreResourceAllocation(
       alloc = nodeInfo.allocatable.get(name);
       req = nodeInfo.requested.get(name) + podRequest;
     }
-    if (alloc === 0) return;
+    if (alloc === 0) continue;
     allocatable[i] = alloc;
     requested[i] = req;
-  });
+  }
   return scorer(requested, allocatable);
 }
