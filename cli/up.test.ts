@@ -104,7 +104,7 @@ describe('wheelhouse up', () => {
     try {
       await waitForOutput(up, READY_LINE);
       const pids = [...up.output().matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
-      assert.equal(pids.length, 4, up.output());
+      assert.equal(pids.length, 5, up.output());
       const apiserverPid = Number(/apiserver +\S+ +\(pid (\d+)\)/.exec(up.output())?.[1]);
       if (existsSync(`/proc/${apiserverPid}/cmdline`)) {
         const argv = readFileSync(`/proc/${apiserverPid}/cmdline`, 'utf8').split('\0');
@@ -120,16 +120,25 @@ describe('wheelhouse up', () => {
           cwd: dataDir,
           env: { ...process.env, WHEELHOUSE_CONFIG: config },
         });
+      // The local node runs pods on the process runtime: the image names an executable.
       writeFileSync(
         join(dataDir, 'pod.yaml'),
-        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: main\n      image: nginx\n',
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: main\n      image: sleep\n      args: ["600"]\n',
       );
       assert.equal((await run('apply', '-f', 'pod.yaml')).stdout, 'pod/web created\n');
       assert.equal((await run('apply', '-f', 'pod.yaml')).stdout, 'pod/web unchanged\n');
+      // Scheduled onto this machine's node and started by its kubelet.
+      let pods = '';
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+        pods = (await run('get', 'pods', '-A')).stdout;
+        if (/Running/.test(pods)) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
       assert.match(
-        (await run('get', 'pods', '-A')).stdout,
-        /^NAMESPACE +NAME +READY +STATUS +RESTARTS +AGE\ndefault +web +0\/1 +Pending +0 +\d+s\n$/,
+        pods,
+        /^NAMESPACE +NAME +READY +STATUS +RESTARTS +AGE\ndefault +web +1\/1 +Running +0 +\d+s\n$/,
       );
+      assert.match((await run('get', 'nodes')).stdout, / Ready /);
       assert.equal((await run('delete', 'pod', 'web')).stdout, 'pod "web" deleted\n');
 
       // The printed scrape commands work, and nothing less does.

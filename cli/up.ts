@@ -8,6 +8,7 @@
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -21,6 +22,7 @@ import {
   type ClusterLayout,
   type ComponentSpec,
   controllerManagerComponent,
+  kubeletComponent,
   LOOPBACK,
   nodeArgs,
   schedulerComponent,
@@ -38,6 +40,7 @@ Flags:
   --data-dir DIR      where data, certificates and client configs live (default ./.wheelhouse)
   --port PORT         the apiserver's port (default 6443)
   --store-port PORT   the store's port (default 2379)
+  --node-name NAME    the name of this machine's node (default: the host name)
   -h, --help          this text
 `;
 
@@ -57,6 +60,10 @@ type UpLayout = ClusterLayout & {
   /** Health and metrics of the controller manager and the scheduler (HTTPS). */
   readonly controllerManagerPort: number;
   readonly schedulerPort: number;
+  /** This machine's node: its kubelet's API and health ports. */
+  readonly nodeName: string;
+  readonly kubeletPort: number;
+  readonly kubeletHealthPort: number;
 };
 
 export async function runUp(argv: string[]): Promise<void> {
@@ -66,6 +73,7 @@ export async function runUp(argv: string[]): Promise<void> {
       'data-dir': { type: 'string' },
       port: { type: 'string' },
       'store-port': { type: 'string' },
+      'node-name': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -80,7 +88,8 @@ export async function runUp(argv: string[]): Promise<void> {
   if (apiserverPort === storePort) throw new Error('--port and --store-port must differ');
 
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const pki = ensureClusterPki(dataDir, { nodes: [] });
+  const nodeName = values['node-name'] ?? nodeNameOf(hostname());
+  const pki = ensureClusterPki(dataDir, { nodes: [nodeName] });
   // Any free ports for metrics: fixed ones would keep two clusters from running side by side.
   const layout: UpLayout = {
     dataDir,
@@ -93,11 +102,19 @@ export async function runUp(argv: string[]): Promise<void> {
     auditLogPath: join(dataDir, 'audit.log'),
     controllerManagerPort: await freeLoopbackPort(),
     schedulerPort: await freeLoopbackPort(),
+    nodeName,
+    kubeletPort: await freeLoopbackPort(),
+    kubeletHealthPort: await freeLoopbackPort(),
   };
   const configs = writeClientConfigs(layout);
 
   const write = (text: string) => process.stdout.write(text);
-  const supervisor = new Supervisor(['store', 'apiserver', 'controller-manager', 'scheduler'], { write });
+  const supervisor = new Supervisor(
+    ['store', 'apiserver', 'controller-manager', 'scheduler', `kubelet-${nodeName}`],
+    {
+      write,
+    },
+  );
   // Whatever happens to this process, its children must not outlive it.
   const killOnExit = () => supervisor.killAll();
   process.on('exit', killOnExit);
@@ -136,6 +153,17 @@ export async function runUp(argv: string[]): Promise<void> {
             componentHealth(pki.caFile, layout.schedulerPort),
           ),
         ),
+        supervisor.start(
+          processSpec(
+            kubeletComponent(layout, {
+              name: nodeName,
+              kubeconfig: configs.kubelet,
+              kubeletPort: layout.kubeletPort,
+              healthPort: layout.kubeletHealthPort,
+            }),
+            componentHealth(pki.caFile, layout.kubeletHealthPort),
+          ),
+        ),
       ]);
     })();
     // When something else ends the wait first, the start in progress fails as the
@@ -171,6 +199,15 @@ export async function runUp(argv: string[]): Promise<void> {
     process.off('SIGTERM', onSignal);
     process.off('exit', killOnExit);
   }
+}
+
+/** A host name as a node name: lower case, and only what a DNS subdomain allows. */
+function nodeNameOf(host: string): string {
+  const name = host
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  return name === '' ? 'node-1' : name.slice(0, 253);
 }
 
 function port(value: string | undefined, fallback: number, flag: string): number {
@@ -243,7 +280,11 @@ function resolvedPaths(config: ClientConfig & { path: string }): ClientConfig {
  * `admin.yaml` (CN admin, O system:masters) and one config per component that
  * talks to the apiserver. Paths are relative to the data dir, so it can move.
  */
-function writeClientConfigs(layout: UpLayout): { admin: ClientConfig & { path: string }; adminPath: string } {
+function writeClientConfigs(layout: UpLayout): {
+  admin: ClientConfig & { path: string };
+  adminPath: string;
+  kubelet: string;
+} {
   const server = `${LOOPBACK}:${layout.apiserverPort}`;
   const configFor = (cert: CertFiles): ClientConfig => ({
     server,
@@ -257,7 +298,11 @@ function writeClientConfigs(layout: UpLayout): { admin: ClientConfig & { path: s
   writeClientConfig(adminPath, admin);
   writeClientConfig(join(layout.dataDir, 'scheduler.yaml'), configFor(layout.pki.scheduler));
   writeClientConfig(join(layout.dataDir, 'controller-manager.yaml'), configFor(layout.pki.controllerManager));
-  return { admin: { ...admin, path: adminPath }, adminPath };
+  const kubeletCert = layout.pki.kubelets[layout.nodeName]?.client;
+  if (kubeletCert === undefined) throw new Error(`no kubelet certificate for node ${layout.nodeName}`);
+  const kubelet = join(layout.dataDir, `kubelet-${layout.nodeName}.yaml`);
+  writeClientConfig(kubelet, configFor(kubeletCert));
+  return { admin: { ...admin, path: adminPath }, adminPath, kubelet };
 }
 
 export const READY_LINE = 'Wheelhouse is up.';
@@ -274,6 +319,7 @@ ${READY_LINE}
   store               ${LOOPBACK}:${layout.storePort}  (pid ${pidOf('store')})
   controller-manager  https://${LOOPBACK}:${layout.controllerManagerPort}/healthz  (pid ${pidOf('controller-manager')})
   scheduler           https://${LOOPBACK}:${layout.schedulerPort}/healthz  (pid ${pidOf('scheduler')})
+  kubelet             node ${layout.nodeName}, https://${LOOPBACK}:${layout.kubeletHealthPort}/healthz  (pid ${pidOf(`kubelet-${layout.nodeName}`)})
   data                ${layout.dataDir}
 
 To use it:
