@@ -266,3 +266,23 @@ test('invalid args are refused naming the field', () => {
     /hardPodAffinityWeight must be/,
   );
 });
+
+test('ignorePreferredTermsOfExistingPods: a pod without preferred terms of its own is not scored', () => {
+  const sidecar = affinityPod(
+    'sidecar',
+    { app: 'sidecar' },
+    { aff: [term({ app: 'web' }, hostKey)] },
+    'nozone',
+  );
+  const score = (args: Record<string, unknown>) =>
+    Object.fromEntries(
+      createTestFramework({
+        nodes,
+        pods: [sidecar],
+        plugins: (h) => [createInterPodAffinity(args, h)],
+      }).scoreAll(plain('web', { app: 'web' }, '')),
+    );
+  // By default the existing pod's required affinity draws web to its host.
+  assert.deepEqual(score({}), { a1: 0, a2: 0, b1: 0, nozone: 100 });
+  assert.deepEqual(score({ ignorePreferredTermsOfExistingPods: true }), { a1: 0, a2: 0, b1: 0, nozone: 0 });
+});
