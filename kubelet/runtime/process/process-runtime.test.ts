@@ -186,7 +186,7 @@ describe('process runtime', () => {
       mkdirSync(source);
       mkdirSync(target);
       writeFileSync(join(source, 'data.txt'), 'volume data');
-      const sb = sandboxConfig('isolated', join(root, 'logs'));
+      const sb = { ...sandboxConfig('isolated', join(root, 'logs')), hostname: 'isolated' };
       const { podSandboxId } = await rt.runPodSandbox({ config: sb, runtimeHandler: '' });
       t.after(async () => {
         await rt.removePodSandbox({ podSandboxId });
