@@ -1,0 +1,150 @@
+/**
+ * `npm run bench:controllers`: the controller manager (a real process, its own identity)
+ * against a real store and apiserver (test/cluster.ts), with pods reported Running and
+ * Ready by this process as they appear (no kubelets):
+ *
+ * - scale-up: a Deployment scaled from 0 to N replicas (default 5,000): the time until
+ *   every pod is created and until every pod is available, and pod creates/s;
+ * - rollout: a new image for the same Deployment (maxSurge 25%, maxUnavailable 25%): the
+ *   time until the rollout is complete;
+ * - ceiling: the same number of pods created directly by this process, with as many calls
+ *   in flight as the ReplicaSet controller's largest slow-start batch (256) — the
+ *   apiserver's create rate in this run; the controller's share of it is the figure
+ *   (target >= 70%);
+ * - the controller manager's resident memory, at its largest.
+ *
+ * Progress goes to stderr, the table to stdout.
+ */
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { edit, setImage, waitComplete, webDeployment } from '../controllers/deployment/testing.js';
+import {
+  adminClients,
+  startControllerManager,
+  startPodReadier,
+  waitFor,
+} from '../controllers/shared/testing.js';
+import type { Deployment } from '../sdk/gen/wheelhouse/apps/v1/deployment.js';
+import type { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
+import type { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
+import { startCluster } from '../test/cluster.js';
+import { pod } from '../test/objects.js';
+import { closedLoop } from './load.js';
+import { residentBytes } from './process-memory.js';
+
+const usage = `Usage: npm run bench:controllers -- [--replicas N] [--concurrency N]
+
+  --replicas N     replicas of the Deployment, and pods of the ceiling run (default 5000)
+  --concurrency N  creates in flight in the ceiling run (default 256)
+`;
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { replicas: { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean' } },
+  });
+  if (values.help) {
+    process.stdout.write(usage);
+    return;
+  }
+  const replicas = Number(values.replicas ?? 5000);
+  const concurrency = Number(values.concurrency ?? 256);
+  const cluster = await startCluster();
+  const cm = await startControllerManager(cluster, ['--controllers', 'deployment,replicaset']);
+  const clients = adminClients(cluster);
+  const stop = new AbortController();
+  let peakRss = residentBytes(cm.pid);
+  const sampler = setInterval(() => {
+    try {
+      peakRss = Math.max(peakRss, residentBytes(cm.pid));
+    } catch {
+      // It stopped.
+    }
+  }, 250);
+  try {
+    await startPodReadier(clients, 'default', stop.signal, { concurrency: 64 });
+    const deployments = clients.kind<Deployment>('Deployment');
+    await deployments.create(webDeployment('bench', 0, { maxSurge: '25%', maxUnavailable: '25%' }));
+    await waitFor('the empty Deployment', async () => {
+      const d = await deployments.get('default', 'bench');
+      return d.status?.observedGeneration === d.metadata?.generation ? d : undefined;
+    });
+
+    progress(`scaling to ${replicas} replicas`);
+    const t0 = performance.now();
+    await edit(clients, 'bench', (d) => {
+      if (d.spec) d.spec.replicas = replicas;
+    });
+    let createdAt = 0;
+    const timeout = { timeoutMs: 30 * 60_000, intervalMs: 250 };
+    await waitFor(
+      'every pod created',
+      async () => {
+        const d = await deployments.get('default', 'bench');
+        return (d.status?.replicas ?? 0) >= replicas ? true : undefined;
+      },
+      timeout,
+    );
+    createdAt = performance.now() - t0;
+    progress(`  created in ${(createdAt / 1000).toFixed(1)} s`);
+    await waitComplete(clients, 'bench', timeout.timeoutMs);
+    const availableAt = performance.now() - t0;
+    progress(`  available in ${(availableAt / 1000).toFixed(1)} s`);
+
+    progress('rolling update');
+    const t1 = performance.now();
+    await edit(clients, 'bench', setImage('nginx:1.28'));
+    await waitFor(
+      'rollout complete',
+      async () => {
+        const d = await deployments.get('default', 'bench');
+        const s = d.status;
+        return s?.observedGeneration === d.metadata?.generation &&
+          s?.updatedReplicas === replicas &&
+          s.replicas === replicas &&
+          s.availableReplicas === replicas
+          ? true
+          : undefined;
+      },
+      timeout,
+    );
+    const rolloutAt = performance.now() - t1;
+    progress(`  rolled out in ${(rolloutAt / 1000).toFixed(1)} s`);
+
+    progress(`ceiling: ${replicas} pods created directly, ${concurrency} in flight`);
+    await clients.kind<Namespace>('Namespace').create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'ceiling' },
+    } as Namespace);
+    const podClient = clients.kind<Pod>('Pod');
+    const ceiling = await closedLoop({ concurrency, durationMs: 30 * 60_000, maxOps: replicas }, (i) =>
+      podClient.create(pod(`ceiling-${i}`, { namespace: 'ceiling', labels: { app: 'ceiling' } })),
+    );
+    const ceilingRate = ceiling.ok / ceiling.seconds;
+    const controllerRate = replicas / (createdAt / 1000);
+    const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
+    const rows = [
+      ['replicas', String(replicas)],
+      ['scale 0 → N: all pods created', `${(createdAt / 1000).toFixed(1)} s`],
+      ['scale 0 → N: all pods available', `${(availableAt / 1000).toFixed(1)} s`],
+      ['rolling update complete', `${(rolloutAt / 1000).toFixed(1)} s`],
+      ['pod creates/s by the controllers', controllerRate.toFixed(0)],
+      [`pod creates/s direct (${concurrency} in flight)`, ceilingRate.toFixed(0)],
+      ['controllers / direct', `${((100 * controllerRate) / ceilingRate).toFixed(0)}% (target >= 70%)`],
+      ['controller-manager peak RSS', `${mib(peakRss)} MiB`],
+    ];
+    const width = Math.max(...rows.map(([k]) => (k ?? '').length));
+    process.stdout.write(`${rows.map(([k, v]) => `${(k ?? '').padEnd(width)}  ${v}`).join('\n')}\n`);
+    if (ceiling.errors > 0) progress(`ceiling run: ${ceiling.errors} errors (${ceiling.firstError})`);
+  } finally {
+    clearInterval(sampler);
+    stop.abort();
+    clients.close();
+    await cm.stop();
+    await cluster.stop();
+  }
+}
+
+await main();
