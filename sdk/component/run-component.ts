@@ -9,6 +9,7 @@
  * returns when `ctx.signal` aborts. With leader election it runs only while leading, with
  * fresh informers each term.
  */
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -161,6 +162,8 @@ export async function runComponent(
 
   const logger = createLogger(def.name);
   const lifetime = new AbortController();
+  // Every informer, controller and worker of the component listens on this one signal.
+  setMaxListeners(0, lifetime.signal);
   const stopSignals =
     opts.handleSignals === false
       ? () => undefined

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 /**
  * Leader election on a Lease, with client-go's semantics (tools/leaderelection): every
  * candidate tries to acquire the Lease every retryPeriod; the holder renews it every
@@ -233,6 +234,8 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
     let wake: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
     const term = new AbortController();
+    // The whole component runs on the term's signal: one listener per informer, controller, worker.
+    setMaxListeners(0, term.signal);
 
     const stepDown = (why: string): void => {
       if (!leading) return;
