@@ -28,18 +28,11 @@ const commands: Record<string, { summary: string; load: () => Promise<(argv: str
       summary: 'run the controllers (Deployments, ReplicaSets, ...)',
       load: async () => (await import('../controllers/main.js')).runControllerManager,
     },
-    kubelet: { summary: "run a node's pods (not in this release)", load: async () => notYet('kubelet') },
+    kubelet: {
+      summary: "run a node's pods",
+      load: async () => (await import('../kubelet/main.js')).runKubelet,
+    },
   };
-
-/** Components whose processes are part of the design but not of this release. */
-function notYet(name: string): (argv: string[]) => Promise<void> {
-  return async () => {
-    process.stderr.write(
-      `wheelhouse ${name}: this component is not part of this release yet; the API it will use is served by 'wheelhouse apiserver'\n`,
-    );
-    process.exit(2);
-  };
-}
 
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
