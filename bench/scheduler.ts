@@ -1,0 +1,367 @@
+/**
+ * `npm run bench:scheduler`: scheduling throughput after kube's scheduler_perf — a
+ * real store, apiserver and `wheelhouse scheduler`, Node objects only (no kubelets),
+ * pods created at full speed, throughput from the first create to the last bind seen
+ * through a watch. Beside each workload, in the same cluster, the apiserver's bind
+ * ceiling: the same number of pods bound by a trivial round-robin binder in this
+ * process. Flags: `--quick` (a tenth of the size), `--workloads A,B`.
+ */
+import { parseArgs } from 'node:util';
+import { pendingPod, readyNode, startScheduler } from '../scheduler/testing/scheduler-process.js';
+import { type Clientset, createClientset } from '../sdk/client/typed-client.js';
+import { Binding } from '../sdk/gen/wheelhouse/core/v1/binding.js';
+import { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
+import type { Node } from '../sdk/gen/wheelhouse/core/v1/node.js';
+import type { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
+import { BindPodRequest } from '../sdk/gen/wheelhouse/core/v1/pod_service.js';
+import { PriorityClass } from '../sdk/gen/wheelhouse/scheduling/v1/priority_class.js';
+import { kinds } from '../sdk/kinds.js';
+import { type Cluster, startCluster } from '../test/cluster.js';
+import { residentBytes } from './process-memory.js';
+
+interface Workload {
+  readonly name: string;
+  readonly nodes: number;
+  /** Pods placed before the measurement (Preemption's victims). */
+  readonly initPods?: number;
+  readonly pods: number;
+  /** Kubernetes' CI floor in pods/s, where it publishes one. */
+  readonly floor?: number;
+  node(i: number): Node;
+  initPod?(i: number): Pod;
+  pod(i: number, ns: string): Pod;
+}
+
+const zones = 10;
+const zoneOf = (i: number) => `zone-${i % zones}`;
+const zonedNode = (i: number, cpu = '4') =>
+  readyNode(`node-${i}`, { cpu, memory: '32Gi', labels: { 'topology.kubernetes.io/zone': zoneOf(i) } });
+const small = (name: string, ns: string, labels: Record<string, string> = { app: 'bench' }) =>
+  pendingPod(name, { cpu: '100m', memory: '100Mi', namespace: ns, labels });
+
+function workloads(scale: number): Workload[] {
+  const n = (x: number) => Math.max(10, Math.round(x * scale));
+  return [
+    {
+      name: 'SchedulingBasic',
+      nodes: n(5000),
+      pods: n(10_000),
+      floor: 680,
+      node: (i) => zonedNode(i),
+      pod: (i, ns) => small(`p-${i}`, ns),
+    },
+    {
+      name: 'NodeAffinity',
+      nodes: n(5000),
+      pods: n(10_000),
+      node: (i) => zonedNode(i),
+      pod: (i, ns) => {
+        const p = small(`p-${i}`, ns);
+        if (p.spec)
+          p.spec.affinity = {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [
+                  {
+                    matchExpressions: [
+                      {
+                        key: 'topology.kubernetes.io/zone',
+                        operator: 'In',
+                        values: ['zone-0', 'zone-1', 'zone-2', 'zone-3', 'zone-4'],
+                      },
+                    ],
+                    matchFields: [],
+                  },
+                ],
+              },
+              preferredDuringSchedulingIgnoredDuringExecution: [],
+            },
+          };
+        return p;
+      },
+    },
+    {
+      name: 'PodAntiAffinity',
+      nodes: n(5000),
+      pods: n(2000),
+      floor: 60,
+      node: (i) => zonedNode(i),
+      pod: (i, ns) => {
+        const p = small(`p-${i}`, ns, { color: 'green' });
+        if (p.spec)
+          p.spec.affinity = {
+            podAntiAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  labelSelector: { matchLabels: { color: 'green' }, matchExpressions: [] },
+                  topologyKey: 'kubernetes.io/hostname',
+                  namespaces: [],
+                  matchLabelKeys: [],
+                  mismatchLabelKeys: [],
+                },
+              ],
+              preferredDuringSchedulingIgnoredDuringExecution: [],
+            },
+          };
+        return p;
+      },
+    },
+    {
+      name: 'TopologySpreading',
+      nodes: n(5000),
+      pods: n(10_000),
+      floor: 460,
+      node: (i) => zonedNode(i),
+      pod: (i, ns) => {
+        const p = small(`p-${i}`, ns, { app: 'spread' });
+        if (p.spec)
+          p.spec.topologySpreadConstraints = [
+            {
+              maxSkew: 5,
+              topologyKey: 'topology.kubernetes.io/zone',
+              whenUnsatisfiable: 'DoNotSchedule',
+              labelSelector: { matchLabels: { app: 'spread' }, matchExpressions: [] },
+              matchLabelKeys: [],
+              nodeAffinityPolicy: '',
+              nodeTaintsPolicy: '',
+            },
+          ];
+        return p;
+      },
+    },
+    {
+      name: 'Preemption',
+      nodes: n(500),
+      initPods: n(500),
+      pods: n(500),
+      node: (i) => zonedNode(i, '1'),
+      initPod: (i) => {
+        const p = pendingPod(`low-${i}`, { cpu: '900m', namespace: 'bench-init' });
+        if (p.spec) p.spec.priorityClassName = 'bench-low';
+        return p;
+      },
+      pod: (i, ns) => {
+        const p = pendingPod(`high-${i}`, { cpu: '900m', namespace: ns });
+        if (p.spec) p.spec.priorityClassName = 'bench-high';
+        return p;
+      },
+    },
+  ];
+}
+
+/** Runs `fn` over 0..count-1 with at most `width` calls in flight. */
+async function pool(count: number, width: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      await fn(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, count) }, worker));
+}
+
+/**
+ * Creates `count` pods in `ns` at full speed and resolves with the seconds from the
+ * first create to the last bind seen by a watch started before.
+ */
+async function timeBinds(
+  clients: Clientset,
+  ns: string,
+  count: number,
+  make: (i: number) => Pod,
+  onPending?: (pod: Pod) => void,
+  timeoutMs = 600_000,
+): Promise<{ seconds: number; bound: number }> {
+  const podsClient = clients.kind<Pod>('Pod');
+  const start = await podsClient.list(ns, { limit: '1' });
+  const abort = new AbortController();
+  const bound = new Set<string>();
+  let t0 = 0;
+  let tLast = 0;
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((r) => {
+    resolveDone = r;
+  });
+  const watching = (async () => {
+    for await (const ev of podsClient.watch(ns, { resourceVersion: start.resourceVersion }, abort.signal)) {
+      const p = ev.object;
+      if (p === undefined) continue;
+      const name = p.metadata?.name ?? '';
+      if (p.spec?.nodeName) {
+        if (!bound.has(name)) {
+          bound.add(name);
+          tLast = performance.now();
+          if (bound.size >= count) resolveDone();
+        }
+      } else if (onPending) onPending(p);
+    }
+  })().catch(() => undefined);
+  t0 = performance.now();
+  await pool(count, 256, (i) => podsClient.create(make(i)));
+  const timer = setTimeout(resolveDone, timeoutMs);
+  await done;
+  clearTimeout(timer);
+  abort.abort();
+  await watching;
+  return { seconds: (tLast - t0) / 1000, bound: bound.size };
+}
+
+async function ensureNamespace(clients: Clientset, name: string): Promise<void> {
+  await clients
+    .kind<Namespace>('Namespace')
+    .create(Namespace.fromPartial({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+}
+
+interface Row {
+  workload: string;
+  nodes: number;
+  pods: number;
+  podsPerSec: number;
+  ceiling: number;
+  floor?: number;
+  rssMiB: number;
+  note: string;
+}
+
+async function runWorkload(w: Workload): Promise<Row> {
+  const cluster: Cluster = await startCluster();
+  const clients = createClientset(cluster.admin, { component: 'bench' });
+  try {
+    await pool(w.nodes, 64, (i) => clients.kind<Node>('Node').create(w.node(i)));
+    for (const ns of ['bench', 'ceiling', 'bench-init']) await ensureNamespace(clients, ns);
+    if (w.initPods) {
+      for (const [name, value] of [
+        ['bench-low', 0],
+        ['bench-high', 1000],
+      ] as const) {
+        await clients
+          .kind<PriorityClass>('PriorityClass')
+          .create(
+            PriorityClass.fromPartial({
+              apiVersion: 'scheduling.k8s.io/v1',
+              kind: 'PriorityClass',
+              metadata: { name },
+              value,
+            }),
+          );
+      }
+    }
+    const scheduler = await startScheduler(cluster, { leaderElect: false });
+    let rss = 0;
+    const sampler = setInterval(() => {
+      try {
+        rss = Math.max(rss, residentBytes(scheduler.pid));
+      } catch {
+        // exited
+      }
+    }, 250);
+    let note = '';
+    let result: { seconds: number; bound: number };
+    try {
+      if (w.initPods && w.initPod) {
+        const init = w.initPod;
+        const r = await timeBinds(clients, 'bench-init', w.initPods, (i) => init(i));
+        note = `${r.bound}/${w.initPods} victims placed first; `;
+      }
+      result = await timeBinds(
+        clients,
+        'bench',
+        w.pods,
+        (i) => w.pod(i, 'bench'),
+        undefined,
+        w.initPods ? 120_000 : 600_000,
+      );
+    } finally {
+      clearInterval(sampler);
+      await scheduler.stop();
+    }
+    if (result.bound < w.pods) note += `only ${result.bound}/${w.pods} bound; `;
+
+    // The ceiling: the same pods, bound round-robin by a binder that only calls BindPod.
+    const podInfo = kinds.find((k) => k.kind === 'Pod');
+    if (podInfo === undefined) throw new Error('no Pod kind');
+    let rr = 0;
+    const binding = new Set<string>();
+    const ceiling = await timeBinds(
+      clients,
+      'ceiling',
+      w.pods,
+      (i) => {
+        const p = small(`c-${i}`, 'ceiling');
+        if (p.spec) p.spec.schedulerName = 'round-robin';
+        return p;
+      },
+      (p) => {
+        const name = p.metadata?.name ?? '';
+        if (binding.has(name)) return;
+        binding.add(name);
+        const node = `node-${rr++ % w.nodes}`;
+        void clients.api
+          .call(
+            podInfo,
+            'bindPod',
+            BindPodRequest.fromPartial({
+              binding: Binding.fromPartial({
+                metadata: { name, namespace: 'ceiling' },
+                target: { kind: 'Node', name: node },
+              }),
+            }),
+          )
+          .catch(() => undefined);
+      },
+    );
+    return {
+      workload: w.name,
+      nodes: w.nodes,
+      pods: w.pods,
+      podsPerSec: result.bound / result.seconds,
+      ceiling: ceiling.bound / ceiling.seconds,
+      ...(w.floor === undefined ? {} : { floor: w.floor }),
+      rssMiB: rss / 2 ** 20,
+      note,
+    };
+  } finally {
+    clients.close();
+    await cluster.stop();
+  }
+}
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    workloads: { type: 'string' },
+    scale: { type: 'string' },
+  },
+});
+const scale = values.scale !== undefined ? Number(values.scale) : values.quick ? 0.1 : 1;
+const wanted = values.workloads?.split(',');
+const rows: Row[] = [];
+for (const w of workloads(scale)) {
+  if (wanted && !wanted.includes(w.name)) continue;
+  process.stderr.write(`${w.name}: ${w.nodes} nodes, ${w.pods} pods...\n`);
+  try {
+    rows.push(await runWorkload(w));
+  } catch (err) {
+    rows.push({
+      workload: w.name,
+      nodes: w.nodes,
+      pods: w.pods,
+      podsPerSec: 0,
+      ceiling: 0,
+      rssMiB: 0,
+      note: `failed: ${(err as Error).message.split('\n')[0]}`,
+    });
+  }
+}
+const fmt = (x: number) => (Number.isFinite(x) && x > 0 ? x.toFixed(0) : '-');
+const lines = [
+  '| workload | nodes | pods | scheduler pods/s | bind ceiling pods/s | % of ceiling | k8s CI floor | scheduler RSS MiB | note |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...rows.map(
+    (r) =>
+      `| ${r.workload} | ${r.nodes} | ${r.pods} | ${fmt(r.podsPerSec)} | ${fmt(r.ceiling)} | ${r.ceiling > 0 ? ((100 * r.podsPerSec) / r.ceiling).toFixed(0) : '-'}% | ${r.floor ?? '-'} | ${fmt(r.rssMiB)} | ${r.note} |`,
+  ),
+];
+process.stdout.write(`${lines.join('\n')}\n`);
+process.exit(0);
