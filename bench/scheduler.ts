@@ -235,16 +235,14 @@ async function runWorkload(w: Workload): Promise<Row> {
         ['bench-low', 0],
         ['bench-high', 1000],
       ] as const) {
-        await clients
-          .kind<PriorityClass>('PriorityClass')
-          .create(
-            PriorityClass.fromPartial({
-              apiVersion: 'scheduling.k8s.io/v1',
-              kind: 'PriorityClass',
-              metadata: { name },
-              value,
-            }),
-          );
+        await clients.kind<PriorityClass>('PriorityClass').create(
+          PriorityClass.fromPartial({
+            apiVersion: 'scheduling.k8s.io/v1',
+            kind: 'PriorityClass',
+            metadata: { name },
+            value,
+          }),
+        );
       }
     }
     const scheduler = await startScheduler(cluster, { leaderElect: false });
