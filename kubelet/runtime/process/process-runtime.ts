@@ -224,7 +224,10 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
     let finishedAt = nowNs();
     if (existsSync(exitFile)) {
       code = Number(readFileSync(exitFile, 'utf8').trim());
-      finishedAt = String(statSync(exitFile, { bigint: true }).mtimeNs);
+      // File times are coarse (a clock tick): never before the recorded start.
+      const mtime = statSync(exitFile, { bigint: true }).mtimeNs;
+      const started = BigInt(c.startedAt ?? '0');
+      finishedAt = String(mtime > started ? mtime : started);
     } else {
       // The wrapper itself was killed: only SIGKILL (ours, or the OOM killer's) does that.
       code = 128 + (signal === 'SIGTERM' ? 15 : 9);
