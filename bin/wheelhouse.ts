@@ -32,6 +32,10 @@ const commands: Record<string, { summary: string; load: () => Promise<(argv: str
       summary: "run a node's pods",
       load: async () => (await import('../kubelet/main.js')).runKubelet,
     },
+    crictl: {
+      summary: "inspect a node's container runtime over CRI (ps, pods, images, logs, inspect, exec)",
+      load: async () => (await import('../kubelet/crictl/crictl.js')).runCrictl,
+    },
   };
 
 function usage(): string {
