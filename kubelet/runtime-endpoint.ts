@@ -3,6 +3,7 @@
  * `<root-dir>/runtime`), `unix:///…` for a CRI runtime such as containerd.
  */
 import { join } from 'node:path';
+import { createCriRuntime } from './runtime/cri/cri-runtime.js';
 import { createProcessRuntime } from './runtime/process/process-runtime.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 
@@ -14,9 +15,7 @@ export async function openRuntime(
     return createProcessRuntime({ root: join(opts.rootDir, 'runtime'), nodeIp: opts.nodeIP });
   }
   if (endpoint.startsWith('unix://')) {
-    throw new Error(
-      `--container-runtime-endpoint ${endpoint}: this build has no CRI client runtime yet; leave the flag unset for the embedded process runtime`,
-    );
+    return createCriRuntime({ endpoint });
   }
   throw new Error(
     `--container-runtime-endpoint ${JSON.stringify(endpoint)} is not supported: use unix:///path/to/cri.sock, or leave it unset for the embedded process runtime`,
