@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { EventRecorder } from '../../sdk/events/index.js';
-import { ContainerState, type ContainerStatus } from '../../sdk/gen/runtime/v1/api.js';
+import { ContainerState, type ContainerStatus, NamespaceMode } from '../../sdk/gen/runtime/v1/api.js';
 import type { Container } from '../../sdk/gen/wheelhouse/core/v1/container.js';
 import type { Pod, PodStatus } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { Logger } from '../../sdk/logger.js';
@@ -82,11 +82,29 @@ function sandboxConfig(pod: Pod, logRoot: string, attempt: number) {
       namespace: pod.metadata?.namespace ?? '',
       attempt,
     },
-    hostname: pod.spec?.hostname || pod.metadata?.name || '',
+    // A host-network pod shares the node's UTS namespace, so it has the node's hostname.
+    hostname: pod.spec?.hostNetwork ? '' : pod.spec?.hostname || pod.metadata?.name || '',
     logDirectory: podLogDirectory(logRoot, pod),
     portMappings: [],
     labels: podLabels(pod),
     annotations: { ...(pod.metadata?.annotations ?? {}) },
+    // A CRI runtime gives the sandbox its own namespaces (and, for the network, a CNI
+    // setup) unless told the pod shares the node's.
+    linux: {
+      cgroupParent: '',
+      sysctls: {},
+      securityContext: {
+        readonlyRootfs: false,
+        supplementalGroups: [],
+        privileged: false,
+        namespaceOptions: {
+          network: pod.spec?.hostNetwork ? NamespaceMode.NODE : NamespaceMode.POD,
+          pid: pod.spec?.hostPid ? NamespaceMode.NODE : NamespaceMode.POD,
+          ipc: pod.spec?.hostIpc ? NamespaceMode.NODE : NamespaceMode.POD,
+          targetId: '',
+        },
+      },
+    },
   };
 }
 
