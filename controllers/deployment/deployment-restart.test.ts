@@ -24,9 +24,17 @@ describe('Deployment controller: convergence after SIGKILL', { timeout: 180_000 
   async function assertConverged(name: string, replicas: number, image: string) {
     const d = await waitComplete(clients, name, 40_000).catch(async (err: unknown) => {
       const x = await dc().get('default', name);
-      const rss = (await replicaSetsOf(clients, x)).map((rs) => ({ name: rs.metadata?.name, spec: rs.spec?.replicas, status: rs.status }));
-      const pods = (await listPods(clients, 'default', `app=${name}`)).map((p) => `${p.metadata?.name} ${p.status?.phase}`);
-      throw new Error(`${(err as Error).message}\n${JSON.stringify(rss)}\n${pods.join('\n')}\n${cm?.output().slice(-3000)}`);
+      const rss = (await replicaSetsOf(clients, x)).map((rs) => ({
+        name: rs.metadata?.name,
+        spec: rs.spec?.replicas,
+        status: rs.status,
+      }));
+      const pods = (await listPods(clients, 'default', `app=${name}`)).map(
+        (p) => `${p.metadata?.name} ${p.status?.phase}`,
+      );
+      throw new Error(
+        `${(err as Error).message}\n${JSON.stringify(rss)}\n${pods.join('\n')}\n${cm?.output().slice(-3000)}`,
+      );
     });
     const pods = await listPods(clients, 'default', `app=${name}`);
     assert.equal(pods.length, replicas, 'no duplicate pods, none left over');

@@ -126,9 +126,9 @@ describe('Job', () => {
       mutate(job);
       const got = messages(strategy.validate(job, ctx));
       assert.equal(got.length, expected.length, JSON.stringify(got));
-      expected.forEach((want, i) =>
-        assert.ok(got[i]?.startsWith(want), `${got[i]} should start with ${want}`),
-      );
+      for (const [i, want] of expected.entries()) {
+        assert.ok(got[i]?.startsWith(want), `${got[i]} should start with ${want}`);
+      }
     });
   }
 
