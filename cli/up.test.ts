@@ -82,6 +82,22 @@ const alive = (pid: number) => {
   }
 };
 
+/**
+ * After a failed test: up's components run in process groups of their own, so killing
+ * up alone would leave them running. Ask up to stop them, then kill what remains.
+ */
+async function stopEverything(up: ReturnType<typeof startUp>): Promise<void> {
+  if (up.child.exitCode === null && up.child.signalCode === null) {
+    up.child.kill('SIGTERM');
+    await Promise.race([up.exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+  }
+  up.child.kill('SIGKILL');
+  for (const m of up.output().matchAll(/\(pid (\d+)\)/g)) {
+    const pid = Number(m[1]);
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+}
+
 const tempDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'wheelhouse-up-'));
   dirs.push(dir);
@@ -158,7 +174,7 @@ describe('wheelhouse up', () => {
       assert.match(up.output(), /stopped\n$/);
       for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} is still running`);
     } finally {
-      up.child.kill('SIGKILL');
+      await stopEverything(up);
     }
   });
 
