@@ -23,6 +23,8 @@ export interface ClaimOptions<T extends KindObject> {
   readonly client: TypedClient<T>;
   /** Reads the owner from the apiserver (not the cache); rejects NOT_FOUND when it is gone. */
   readonly recheck: () => Promise<KindObject>;
+  /** Finalizers an adopted object gets with the reference (the Job's tracking finalizer). */
+  readonly finalizers?: readonly string[];
 }
 
 /** Returns the objects `owner` controls after adopting and releasing; throws the first write error. */
@@ -73,7 +75,7 @@ export async function claimObjects<T extends KindObject>(
         return;
       try {
         await canAdopt();
-        const adopted = await adopt(obj, owner, client);
+        const adopted = await adopt(obj, owner, client, opts.finalizers ?? []);
         if (adopted) claimed.push(adopted);
       } catch (err) {
         errors.push(err);
@@ -92,6 +94,7 @@ async function adopt<T extends KindObject>(
   obj: T,
   owner: KindObject,
   client: TypedClient<T>,
+  finalizers: readonly string[],
 ): Promise<T | undefined> {
   const next = copyOf(obj);
   const meta = next.metadata;
@@ -100,6 +103,7 @@ async function adopt<T extends KindObject>(
     ...meta.ownerReferences.filter((r) => r.uid !== owner.metadata?.uid),
     controllerRef(owner),
   ];
+  for (const f of finalizers) if (!meta.finalizers.includes(f)) meta.finalizers.push(f);
   try {
     return await client.update(next);
   } catch (err) {
