@@ -11,6 +11,7 @@ interface Rpc {
   request: string[];
   response: string[];
   serverStreaming?: boolean;
+  clientStreaming?: boolean;
   /** Messages the response is built of, rendered after it. */
   parts?: { name: string; fields: string[]; comment: string }[];
 }
@@ -140,6 +141,80 @@ function rpcsOf(info: KindInfo): Rpc[] {
       },
       {
         comment:
+          'ExecPod runs a command in a container of a running Pod, streams attached: the exec subresource.',
+        name: 'ExecPod',
+        request: [
+          'oneof message {',
+          '  // The first message, and only the first: what to run and where.',
+          '  ExecPodStart start = 1;',
+          "  // Bytes for the command's stdin (with start.stdin only).",
+          '  bytes stdin = 2;',
+          "  // The caller's stdin ended: the command reads end of file. The value is ignored.",
+          '  bool stdin_close = 3;',
+          "  // The caller's terminal changed size (with a TTY only).",
+          '  TerminalSize resize = 4;',
+          '}',
+        ],
+        response: [
+          'oneof message {',
+          '  // The first message: the command runs.',
+          '  ExecPodStarted started = 1;',
+          '  bytes stdout = 2;',
+          '  bytes stderr = 3;',
+          '  // The last message: the command ended.',
+          '  ExecPodExit exit = 4;',
+          '}',
+        ],
+        serverStreaming: true,
+        clientStreaming: true,
+        parts: [
+          {
+            name: 'ExecPodStart',
+            fields: [
+              ...objectKey(info),
+              '// May be empty: the kubectl.kubernetes.io/default-container annotation, else the first container.',
+              'string container = 3;',
+              '// The command and its arguments, run without a shell.',
+              'repeated string command = 4;',
+              'bool stdin = 5;',
+              'bool stdout = 6;',
+              '// Ignored with a TTY, where stderr is merged into stdout.',
+              'bool stderr = 7;',
+              '// Allocate a terminal, where the runtime offers one.',
+              'bool tty = 8;',
+            ],
+            comment:
+              "ExecPodStart names the Pod, the container and the command (Kubernetes' PodExecOptions).",
+          },
+          {
+            name: 'TerminalSize',
+            fields: ['uint32 width = 1;', 'uint32 height = 2;'],
+            comment: "TerminalSize is a terminal's size in character cells.",
+          },
+          {
+            name: 'ExecPodStarted',
+            fields: [
+              '// The container the command runs in (the default one when none was named).',
+              'string container = 1;',
+              '// Whether the command got a terminal: false when the runtime offers none.',
+              'bool tty = 2;',
+            ],
+            comment: 'ExecPodStarted says where and how the command was started.',
+          },
+          {
+            name: 'ExecPodExit',
+            fields: [
+              "// The command's exit code; -1 when the runtime lost track of it (see message).",
+              'int32 exit_code = 1;',
+              '// Empty on success; otherwise what went wrong ("command terminated with non-zero exit code: 3").',
+              'string message = 2;',
+            ],
+            comment: 'ExecPodExit is how the command ended.',
+          },
+        ],
+      },
+      {
+        comment:
           'EvictPod deletes a Pod gracefully if its disruption budgets allow: the eviction subresource.',
         name: 'EvictPod',
         request: ['wheelhouse.policy.v1.Eviction eviction = 1;', 'bool dry_run = 2;'],
@@ -195,7 +270,8 @@ export function renderServiceProto(info: KindInfo): string {
   ];
   for (const rpc of rpcs) {
     const out = rpc.serverStreaming ? `stream ${rpc.name}Response` : `${rpc.name}Response`;
-    lines.push(`  // ${rpc.comment}`, `  rpc ${rpc.name}(${rpc.name}Request) returns (${out});`);
+    const input = rpc.clientStreaming ? `stream ${rpc.name}Request` : `${rpc.name}Request`;
+    lines.push(`  // ${rpc.comment}`, `  rpc ${rpc.name}(${input}) returns (${out});`);
   }
   lines.push('}', '');
   for (const rpc of rpcs) {

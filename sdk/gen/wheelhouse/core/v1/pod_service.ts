@@ -10,9 +10,11 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -159,6 +161,76 @@ export interface GetPodLogsRequest {
 /** GetPodLogsResponse is the response of GetPodLogs. */
 export interface GetPodLogsResponse {
   data: Buffer;
+}
+
+/** ExecPodRequest is the request of ExecPod. */
+export interface ExecPodRequest {
+  message?:
+    | //
+    /** The first message, and only the first: what to run and where. */
+    { $case: "start"; value: ExecPodStart }
+    | //
+    /** Bytes for the command's stdin (with start.stdin only). */
+    { $case: "stdin"; value: Buffer }
+    | //
+    /** The caller's stdin ended: the command reads end of file. The value is ignored. */
+    { $case: "stdinClose"; value: boolean }
+    | //
+    /** The caller's terminal changed size (with a TTY only). */
+    { $case: "resize"; value: TerminalSize }
+    | undefined;
+}
+
+/** ExecPodResponse is the response of ExecPod. */
+export interface ExecPodResponse {
+  message?:
+    | //
+    /** The first message: the command runs. */
+    { $case: "started"; value: ExecPodStarted }
+    | { $case: "stdout"; value: Buffer }
+    | { $case: "stderr"; value: Buffer }
+    | //
+    /** The last message: the command ended. */
+    { $case: "exit"; value: ExecPodExit }
+    | undefined;
+}
+
+/** ExecPodStart names the Pod, the container and the command (Kubernetes' PodExecOptions). */
+export interface ExecPodStart {
+  namespace: string;
+  name: string;
+  /** May be empty: the kubectl.kubernetes.io/default-container annotation, else the first container. */
+  container: string;
+  /** The command and its arguments, run without a shell. */
+  command: string[];
+  stdin: boolean;
+  stdout: boolean;
+  /** Ignored with a TTY, where stderr is merged into stdout. */
+  stderr: boolean;
+  /** Allocate a terminal, where the runtime offers one. */
+  tty: boolean;
+}
+
+/** TerminalSize is a terminal's size in character cells. */
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
+
+/** ExecPodStarted says where and how the command was started. */
+export interface ExecPodStarted {
+  /** The container the command runs in (the default one when none was named). */
+  container: string;
+  /** Whether the command got a terminal: false when the runtime offers none. */
+  tty: boolean;
+}
+
+/** ExecPodExit is how the command ended. */
+export interface ExecPodExit {
+  /** The command's exit code; -1 when the runtime lost track of it (see message). */
+  exitCode: number;
+  /** Empty on success; otherwise what went wrong ("command terminated with non-zero exit code: 3"). */
+  message: string;
 }
 
 /** EvictPodRequest is the request of EvictPod. */
@@ -1844,6 +1916,743 @@ export const GetPodLogsResponse: MessageFns<GetPodLogsResponse> = {
   },
 };
 
+function createBaseExecPodRequest(): ExecPodRequest {
+  return { message: undefined };
+}
+
+export const ExecPodRequest: MessageFns<ExecPodRequest> = {
+  encode(message: ExecPodRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.message?.$case) {
+      case "start":
+        ExecPodStart.encode(message.message.value, writer.uint32(10).fork()).join();
+        break;
+      case "stdin":
+        writer.uint32(18).bytes(message.message.value);
+        break;
+      case "stdinClose":
+        writer.uint32(24).bool(message.message.value);
+        break;
+      case "resize":
+        TerminalSize.encode(message.message.value, writer.uint32(34).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecPodRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecPodRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = { $case: "start", value: ExecPodStart.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = { $case: "stdin", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.message = { $case: "stdinClose", value: reader.bool() };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.message = { $case: "resize", value: TerminalSize.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecPodRequest {
+    return {
+      message: isSet(object.start)
+        ? { $case: "start", value: ExecPodStart.fromJSON(object.start) }
+        : isSet(object.stdin)
+        ? { $case: "stdin", value: Buffer.from(bytesFromBase64(object.stdin)) }
+        : isSet(object.stdinClose)
+        ? { $case: "stdinClose", value: globalThis.Boolean(object.stdinClose) }
+        : isSet(object.stdin_close)
+        ? { $case: "stdinClose", value: globalThis.Boolean(object.stdin_close) }
+        : isSet(object.resize)
+        ? { $case: "resize", value: TerminalSize.fromJSON(object.resize) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: ExecPodRequest): unknown {
+    const obj: any = {};
+    if (message.message?.$case === "start") {
+      obj.start = ExecPodStart.toJSON(message.message.value);
+    } else if (message.message?.$case === "stdin") {
+      obj.stdin = base64FromBytes(message.message.value);
+    } else if (message.message?.$case === "stdinClose") {
+      obj.stdinClose = message.message.value;
+    } else if (message.message?.$case === "resize") {
+      obj.resize = TerminalSize.toJSON(message.message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecPodRequest>, I>>(base?: I): ExecPodRequest {
+    return ExecPodRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecPodRequest>, I>>(object: I): ExecPodRequest {
+    const message = createBaseExecPodRequest();
+    switch (object.message?.$case) {
+      case "start": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "start", value: ExecPodStart.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "stdin": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "stdin", value: object.message.value };
+        }
+        break;
+      }
+      case "stdinClose": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "stdinClose", value: object.message.value };
+        }
+        break;
+      }
+      case "resize": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "resize", value: TerminalSize.fromPartial(object.message.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseExecPodResponse(): ExecPodResponse {
+  return { message: undefined };
+}
+
+export const ExecPodResponse: MessageFns<ExecPodResponse> = {
+  encode(message: ExecPodResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.message?.$case) {
+      case "started":
+        ExecPodStarted.encode(message.message.value, writer.uint32(10).fork()).join();
+        break;
+      case "stdout":
+        writer.uint32(18).bytes(message.message.value);
+        break;
+      case "stderr":
+        writer.uint32(26).bytes(message.message.value);
+        break;
+      case "exit":
+        ExecPodExit.encode(message.message.value, writer.uint32(34).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecPodResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecPodResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = { $case: "started", value: ExecPodStarted.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = { $case: "stdout", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = { $case: "stderr", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.message = { $case: "exit", value: ExecPodExit.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecPodResponse {
+    return {
+      message: isSet(object.started)
+        ? { $case: "started", value: ExecPodStarted.fromJSON(object.started) }
+        : isSet(object.stdout)
+        ? { $case: "stdout", value: Buffer.from(bytesFromBase64(object.stdout)) }
+        : isSet(object.stderr)
+        ? { $case: "stderr", value: Buffer.from(bytesFromBase64(object.stderr)) }
+        : isSet(object.exit)
+        ? { $case: "exit", value: ExecPodExit.fromJSON(object.exit) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: ExecPodResponse): unknown {
+    const obj: any = {};
+    if (message.message?.$case === "started") {
+      obj.started = ExecPodStarted.toJSON(message.message.value);
+    } else if (message.message?.$case === "stdout") {
+      obj.stdout = base64FromBytes(message.message.value);
+    } else if (message.message?.$case === "stderr") {
+      obj.stderr = base64FromBytes(message.message.value);
+    } else if (message.message?.$case === "exit") {
+      obj.exit = ExecPodExit.toJSON(message.message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecPodResponse>, I>>(base?: I): ExecPodResponse {
+    return ExecPodResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecPodResponse>, I>>(object: I): ExecPodResponse {
+    const message = createBaseExecPodResponse();
+    switch (object.message?.$case) {
+      case "started": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "started", value: ExecPodStarted.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "stdout": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "stdout", value: object.message.value };
+        }
+        break;
+      }
+      case "stderr": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "stderr", value: object.message.value };
+        }
+        break;
+      }
+      case "exit": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "exit", value: ExecPodExit.fromPartial(object.message.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseExecPodStart(): ExecPodStart {
+  return {
+    namespace: "",
+    name: "",
+    container: "",
+    command: [],
+    stdin: false,
+    stdout: false,
+    stderr: false,
+    tty: false,
+  };
+}
+
+export const ExecPodStart: MessageFns<ExecPodStart> = {
+  encode(message: ExecPodStart, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.container !== "") {
+      writer.uint32(26).string(message.container);
+    }
+    for (const v of message.command) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.stdin !== false) {
+      writer.uint32(40).bool(message.stdin);
+    }
+    if (message.stdout !== false) {
+      writer.uint32(48).bool(message.stdout);
+    }
+    if (message.stderr !== false) {
+      writer.uint32(56).bool(message.stderr);
+    }
+    if (message.tty !== false) {
+      writer.uint32(64).bool(message.tty);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecPodStart {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecPodStart();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.container = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.command.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.stdin = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.stdout = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.stderr = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.tty = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecPodStart {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      container: isSet(object.container) ? globalThis.String(object.container) : "",
+      command: globalThis.Array.isArray(object?.command) ? object.command.map((e: any) => globalThis.String(e)) : [],
+      stdin: isSet(object.stdin) ? globalThis.Boolean(object.stdin) : false,
+      stdout: isSet(object.stdout) ? globalThis.Boolean(object.stdout) : false,
+      stderr: isSet(object.stderr) ? globalThis.Boolean(object.stderr) : false,
+      tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false,
+    };
+  },
+
+  toJSON(message: ExecPodStart): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.container !== "") {
+      obj.container = message.container;
+    }
+    if (message.command?.length) {
+      obj.command = message.command;
+    }
+    if (message.stdin !== false) {
+      obj.stdin = message.stdin;
+    }
+    if (message.stdout !== false) {
+      obj.stdout = message.stdout;
+    }
+    if (message.stderr !== false) {
+      obj.stderr = message.stderr;
+    }
+    if (message.tty !== false) {
+      obj.tty = message.tty;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecPodStart>, I>>(base?: I): ExecPodStart {
+    return ExecPodStart.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecPodStart>, I>>(object: I): ExecPodStart {
+    const message = createBaseExecPodStart();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.container = object.container ?? "";
+    message.command = object.command?.map((e) => e) || [];
+    message.stdin = object.stdin ?? false;
+    message.stdout = object.stdout ?? false;
+    message.stderr = object.stderr ?? false;
+    message.tty = object.tty ?? false;
+    return message;
+  },
+};
+
+function createBaseTerminalSize(): TerminalSize {
+  return { width: 0, height: 0 };
+}
+
+export const TerminalSize: MessageFns<TerminalSize> = {
+  encode(message: TerminalSize, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.width !== 0) {
+      writer.uint32(8).uint32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(16).uint32(message.height);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TerminalSize {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTerminalSize();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.width = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.height = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TerminalSize {
+    return {
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+    };
+  },
+
+  toJSON(message: TerminalSize): unknown {
+    const obj: any = {};
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TerminalSize>, I>>(base?: I): TerminalSize {
+    return TerminalSize.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TerminalSize>, I>>(object: I): TerminalSize {
+    const message = createBaseTerminalSize();
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    return message;
+  },
+};
+
+function createBaseExecPodStarted(): ExecPodStarted {
+  return { container: "", tty: false };
+}
+
+export const ExecPodStarted: MessageFns<ExecPodStarted> = {
+  encode(message: ExecPodStarted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.container !== "") {
+      writer.uint32(10).string(message.container);
+    }
+    if (message.tty !== false) {
+      writer.uint32(16).bool(message.tty);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecPodStarted {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecPodStarted();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.container = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.tty = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecPodStarted {
+    return {
+      container: isSet(object.container) ? globalThis.String(object.container) : "",
+      tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false,
+    };
+  },
+
+  toJSON(message: ExecPodStarted): unknown {
+    const obj: any = {};
+    if (message.container !== "") {
+      obj.container = message.container;
+    }
+    if (message.tty !== false) {
+      obj.tty = message.tty;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecPodStarted>, I>>(base?: I): ExecPodStarted {
+    return ExecPodStarted.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecPodStarted>, I>>(object: I): ExecPodStarted {
+    const message = createBaseExecPodStarted();
+    message.container = object.container ?? "";
+    message.tty = object.tty ?? false;
+    return message;
+  },
+};
+
+function createBaseExecPodExit(): ExecPodExit {
+  return { exitCode: 0, message: "" };
+}
+
+export const ExecPodExit: MessageFns<ExecPodExit> = {
+  encode(message: ExecPodExit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.exitCode !== 0) {
+      writer.uint32(8).int32(message.exitCode);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecPodExit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecPodExit();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.exitCode = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecPodExit {
+    return {
+      exitCode: isSet(object.exitCode)
+        ? globalThis.Number(object.exitCode)
+        : isSet(object.exit_code)
+        ? globalThis.Number(object.exit_code)
+        : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: ExecPodExit): unknown {
+    const obj: any = {};
+    if (message.exitCode !== 0) {
+      obj.exitCode = Math.round(message.exitCode);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecPodExit>, I>>(base?: I): ExecPodExit {
+    return ExecPodExit.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecPodExit>, I>>(object: I): ExecPodExit {
+    const message = createBaseExecPodExit();
+    message.exitCode = object.exitCode ?? 0;
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
 function createBaseEvictPodRequest(): EvictPodRequest {
   return { eviction: undefined, dryRun: false };
 }
@@ -2097,6 +2906,16 @@ export const PodServiceService = {
     responseSerialize: (value: GetPodLogsResponse): Buffer => Buffer.from(GetPodLogsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetPodLogsResponse => GetPodLogsResponse.decode(value),
   },
+  /** ExecPod runs a command in a container of a running Pod, streams attached: the exec subresource. */
+  execPod: {
+    path: "/wheelhouse.core.v1.PodService/ExecPod" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: ExecPodRequest): Buffer => Buffer.from(ExecPodRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExecPodRequest => ExecPodRequest.decode(value),
+    responseSerialize: (value: ExecPodResponse): Buffer => Buffer.from(ExecPodResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExecPodResponse => ExecPodResponse.decode(value),
+  },
   /** EvictPod deletes a Pod gracefully if its disruption budgets allow: the eviction subresource. */
   evictPod: {
     path: "/wheelhouse.core.v1.PodService/EvictPod" as const,
@@ -2128,6 +2947,8 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   bindPod: handleUnaryCall<BindPodRequest, BindPodResponse>;
   /** GetPodLogs streams a container's log from the kubelet of the Pod's node. */
   getPodLogs: handleServerStreamingCall<GetPodLogsRequest, GetPodLogsResponse>;
+  /** ExecPod runs a command in a container of a running Pod, streams attached: the exec subresource. */
+  execPod: handleBidiStreamingCall<ExecPodRequest, ExecPodResponse>;
   /** EvictPod deletes a Pod gracefully if its disruption budgets allow: the eviction subresource. */
   evictPod: handleUnaryCall<EvictPodRequest, EvictPodResponse>;
 }
@@ -2259,6 +3080,10 @@ export interface PodServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<GetPodLogsResponse>;
+  /** ExecPod runs a command in a container of a running Pod, streams attached: the exec subresource. */
+  execPod(): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
+  execPod(options: Partial<CallOptions>): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
+  execPod(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
   /** EvictPod deletes a Pod gracefully if its disruption budgets allow: the eviction subresource. */
   evictPod(
     request: EvictPodRequest,

@@ -10,9 +10,11 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -78,6 +80,85 @@ export interface GetStatusResponse {
   runningPods: number;
   /** The kubelet is registered, its runtime responds and its lease is current. */
   ready: boolean;
+}
+
+/** ExecRequest is one message from the caller of Exec. */
+export interface ExecRequest {
+  message?:
+    | //
+    /** The first message, and only the first: what to run and where. */
+    { $case: "start"; value: ExecStart }
+    | //
+    /** Bytes for the command's stdin (with start.stdin only). */
+    { $case: "stdin"; value: Buffer }
+    | //
+    /** The caller's stdin ended: the command reads end of file. The value is ignored. */
+    { $case: "stdinClose"; value: boolean }
+    | //
+    /** The caller's terminal changed size (with a TTY only). */
+    { $case: "resize"; value: TerminalSize }
+    | undefined;
+}
+
+/** ExecStart names the container and the command, and which streams to attach. */
+export interface ExecStart {
+  namespace: string;
+  podName: string;
+  /**
+   * Guards against a Pod of the same name that replaced the one the caller
+   * means (NOT_FOUND when they differ); empty skips the check.
+   */
+  podUid: string;
+  /** Required: the apiserver resolves the default container before calling. */
+  container: string;
+  /** The command and its arguments, run without a shell. */
+  command: string[];
+  stdin: boolean;
+  stdout: boolean;
+  /** Ignored with a TTY, where stderr is merged into stdout. */
+  stderr: boolean;
+  /** Allocate a terminal, where the runtime offers one. */
+  tty: boolean;
+}
+
+/** TerminalSize is a terminal's size in character cells. */
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
+
+/** ExecResponse is one message to the caller of Exec. */
+export interface ExecResponse {
+  message?:
+    | //
+    /** The first message: the command runs. */
+    { $case: "started"; value: ExecStarted }
+    | { $case: "stdout"; value: Buffer }
+    | { $case: "stderr"; value: Buffer }
+    | //
+    /** The last message: the command ended. */
+    { $case: "exit"; value: ExecExit }
+    | undefined;
+}
+
+/** ExecStarted says how the command was started. */
+export interface ExecStarted {
+  /**
+   * Whether the command got a terminal: false when one was asked for but the
+   * runtime offers none (its stderr is then kept apart).
+   */
+  tty: boolean;
+}
+
+/** ExecExit is how the command ended. */
+export interface ExecExit {
+  /** The command's exit code; -1 when the runtime lost track of it (see message). */
+  exitCode: number;
+  /**
+   * Empty on success; otherwise what went wrong, as Kubernetes says it
+   * ("command terminated with non-zero exit code: 3").
+   */
+  message: string;
 }
 
 function createBaseGetContainerLogsRequest(): GetContainerLogsRequest {
@@ -608,6 +689,750 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
   },
 };
 
+function createBaseExecRequest(): ExecRequest {
+  return { message: undefined };
+}
+
+export const ExecRequest: MessageFns<ExecRequest> = {
+  encode(message: ExecRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.message?.$case) {
+      case "start":
+        ExecStart.encode(message.message.value, writer.uint32(10).fork()).join();
+        break;
+      case "stdin":
+        writer.uint32(18).bytes(message.message.value);
+        break;
+      case "stdinClose":
+        writer.uint32(24).bool(message.message.value);
+        break;
+      case "resize":
+        TerminalSize.encode(message.message.value, writer.uint32(34).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = { $case: "start", value: ExecStart.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = { $case: "stdin", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.message = { $case: "stdinClose", value: reader.bool() };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.message = { $case: "resize", value: TerminalSize.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecRequest {
+    return {
+      message: isSet(object.start)
+        ? { $case: "start", value: ExecStart.fromJSON(object.start) }
+        : isSet(object.stdin)
+        ? { $case: "stdin", value: Buffer.from(bytesFromBase64(object.stdin)) }
+        : isSet(object.stdinClose)
+        ? { $case: "stdinClose", value: globalThis.Boolean(object.stdinClose) }
+        : isSet(object.stdin_close)
+        ? { $case: "stdinClose", value: globalThis.Boolean(object.stdin_close) }
+        : isSet(object.resize)
+        ? { $case: "resize", value: TerminalSize.fromJSON(object.resize) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: ExecRequest): unknown {
+    const obj: any = {};
+    if (message.message?.$case === "start") {
+      obj.start = ExecStart.toJSON(message.message.value);
+    } else if (message.message?.$case === "stdin") {
+      obj.stdin = base64FromBytes(message.message.value);
+    } else if (message.message?.$case === "stdinClose") {
+      obj.stdinClose = message.message.value;
+    } else if (message.message?.$case === "resize") {
+      obj.resize = TerminalSize.toJSON(message.message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecRequest>, I>>(base?: I): ExecRequest {
+    return ExecRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecRequest>, I>>(object: I): ExecRequest {
+    const message = createBaseExecRequest();
+    switch (object.message?.$case) {
+      case "start": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "start", value: ExecStart.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "stdin": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "stdin", value: object.message.value };
+        }
+        break;
+      }
+      case "stdinClose": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "stdinClose", value: object.message.value };
+        }
+        break;
+      }
+      case "resize": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "resize", value: TerminalSize.fromPartial(object.message.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseExecStart(): ExecStart {
+  return {
+    namespace: "",
+    podName: "",
+    podUid: "",
+    container: "",
+    command: [],
+    stdin: false,
+    stdout: false,
+    stderr: false,
+    tty: false,
+  };
+}
+
+export const ExecStart: MessageFns<ExecStart> = {
+  encode(message: ExecStart, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.podName !== "") {
+      writer.uint32(18).string(message.podName);
+    }
+    if (message.podUid !== "") {
+      writer.uint32(26).string(message.podUid);
+    }
+    if (message.container !== "") {
+      writer.uint32(34).string(message.container);
+    }
+    for (const v of message.command) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.stdin !== false) {
+      writer.uint32(48).bool(message.stdin);
+    }
+    if (message.stdout !== false) {
+      writer.uint32(56).bool(message.stdout);
+    }
+    if (message.stderr !== false) {
+      writer.uint32(64).bool(message.stderr);
+    }
+    if (message.tty !== false) {
+      writer.uint32(72).bool(message.tty);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecStart {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecStart();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.podName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.podUid = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.container = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.command.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.stdin = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.stdout = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.stderr = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.tty = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecStart {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      podName: isSet(object.podName)
+        ? globalThis.String(object.podName)
+        : isSet(object.pod_name)
+        ? globalThis.String(object.pod_name)
+        : "",
+      podUid: isSet(object.podUid)
+        ? globalThis.String(object.podUid)
+        : isSet(object.pod_uid)
+        ? globalThis.String(object.pod_uid)
+        : "",
+      container: isSet(object.container) ? globalThis.String(object.container) : "",
+      command: globalThis.Array.isArray(object?.command) ? object.command.map((e: any) => globalThis.String(e)) : [],
+      stdin: isSet(object.stdin) ? globalThis.Boolean(object.stdin) : false,
+      stdout: isSet(object.stdout) ? globalThis.Boolean(object.stdout) : false,
+      stderr: isSet(object.stderr) ? globalThis.Boolean(object.stderr) : false,
+      tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false,
+    };
+  },
+
+  toJSON(message: ExecStart): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.podName !== "") {
+      obj.podName = message.podName;
+    }
+    if (message.podUid !== "") {
+      obj.podUid = message.podUid;
+    }
+    if (message.container !== "") {
+      obj.container = message.container;
+    }
+    if (message.command?.length) {
+      obj.command = message.command;
+    }
+    if (message.stdin !== false) {
+      obj.stdin = message.stdin;
+    }
+    if (message.stdout !== false) {
+      obj.stdout = message.stdout;
+    }
+    if (message.stderr !== false) {
+      obj.stderr = message.stderr;
+    }
+    if (message.tty !== false) {
+      obj.tty = message.tty;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecStart>, I>>(base?: I): ExecStart {
+    return ExecStart.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecStart>, I>>(object: I): ExecStart {
+    const message = createBaseExecStart();
+    message.namespace = object.namespace ?? "";
+    message.podName = object.podName ?? "";
+    message.podUid = object.podUid ?? "";
+    message.container = object.container ?? "";
+    message.command = object.command?.map((e) => e) || [];
+    message.stdin = object.stdin ?? false;
+    message.stdout = object.stdout ?? false;
+    message.stderr = object.stderr ?? false;
+    message.tty = object.tty ?? false;
+    return message;
+  },
+};
+
+function createBaseTerminalSize(): TerminalSize {
+  return { width: 0, height: 0 };
+}
+
+export const TerminalSize: MessageFns<TerminalSize> = {
+  encode(message: TerminalSize, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.width !== 0) {
+      writer.uint32(8).uint32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(16).uint32(message.height);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TerminalSize {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTerminalSize();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.width = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.height = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TerminalSize {
+    return {
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+    };
+  },
+
+  toJSON(message: TerminalSize): unknown {
+    const obj: any = {};
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TerminalSize>, I>>(base?: I): TerminalSize {
+    return TerminalSize.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TerminalSize>, I>>(object: I): TerminalSize {
+    const message = createBaseTerminalSize();
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    return message;
+  },
+};
+
+function createBaseExecResponse(): ExecResponse {
+  return { message: undefined };
+}
+
+export const ExecResponse: MessageFns<ExecResponse> = {
+  encode(message: ExecResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.message?.$case) {
+      case "started":
+        ExecStarted.encode(message.message.value, writer.uint32(10).fork()).join();
+        break;
+      case "stdout":
+        writer.uint32(18).bytes(message.message.value);
+        break;
+      case "stderr":
+        writer.uint32(26).bytes(message.message.value);
+        break;
+      case "exit":
+        ExecExit.encode(message.message.value, writer.uint32(34).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = { $case: "started", value: ExecStarted.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = { $case: "stdout", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = { $case: "stderr", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.message = { $case: "exit", value: ExecExit.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecResponse {
+    return {
+      message: isSet(object.started)
+        ? { $case: "started", value: ExecStarted.fromJSON(object.started) }
+        : isSet(object.stdout)
+        ? { $case: "stdout", value: Buffer.from(bytesFromBase64(object.stdout)) }
+        : isSet(object.stderr)
+        ? { $case: "stderr", value: Buffer.from(bytesFromBase64(object.stderr)) }
+        : isSet(object.exit)
+        ? { $case: "exit", value: ExecExit.fromJSON(object.exit) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: ExecResponse): unknown {
+    const obj: any = {};
+    if (message.message?.$case === "started") {
+      obj.started = ExecStarted.toJSON(message.message.value);
+    } else if (message.message?.$case === "stdout") {
+      obj.stdout = base64FromBytes(message.message.value);
+    } else if (message.message?.$case === "stderr") {
+      obj.stderr = base64FromBytes(message.message.value);
+    } else if (message.message?.$case === "exit") {
+      obj.exit = ExecExit.toJSON(message.message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecResponse>, I>>(base?: I): ExecResponse {
+    return ExecResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecResponse>, I>>(object: I): ExecResponse {
+    const message = createBaseExecResponse();
+    switch (object.message?.$case) {
+      case "started": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "started", value: ExecStarted.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "stdout": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "stdout", value: object.message.value };
+        }
+        break;
+      }
+      case "stderr": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "stderr", value: object.message.value };
+        }
+        break;
+      }
+      case "exit": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "exit", value: ExecExit.fromPartial(object.message.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseExecStarted(): ExecStarted {
+  return { tty: false };
+}
+
+export const ExecStarted: MessageFns<ExecStarted> = {
+  encode(message: ExecStarted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tty !== false) {
+      writer.uint32(8).bool(message.tty);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecStarted {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecStarted();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.tty = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecStarted {
+    return { tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false };
+  },
+
+  toJSON(message: ExecStarted): unknown {
+    const obj: any = {};
+    if (message.tty !== false) {
+      obj.tty = message.tty;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecStarted>, I>>(base?: I): ExecStarted {
+    return ExecStarted.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecStarted>, I>>(object: I): ExecStarted {
+    const message = createBaseExecStarted();
+    message.tty = object.tty ?? false;
+    return message;
+  },
+};
+
+function createBaseExecExit(): ExecExit {
+  return { exitCode: 0, message: "" };
+}
+
+export const ExecExit: MessageFns<ExecExit> = {
+  encode(message: ExecExit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.exitCode !== 0) {
+      writer.uint32(8).int32(message.exitCode);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecExit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecExit();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.exitCode = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecExit {
+    return {
+      exitCode: isSet(object.exitCode)
+        ? globalThis.Number(object.exitCode)
+        : isSet(object.exit_code)
+        ? globalThis.Number(object.exit_code)
+        : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: ExecExit): unknown {
+    const obj: any = {};
+    if (message.exitCode !== 0) {
+      obj.exitCode = Math.round(message.exitCode);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecExit>, I>>(base?: I): ExecExit {
+    return ExecExit.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecExit>, I>>(object: I): ExecExit {
+    const message = createBaseExecExit();
+    message.exitCode = object.exitCode ?? 0;
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
 /**
  * KubeletService is served by each node's kubelet. Only the apiserver may call
  * it (the kubelet accepts only the apiserver's client certificate): users reach
@@ -637,6 +1462,23 @@ export const KubeletServiceService = {
     responseSerialize: (value: GetStatusResponse): Buffer => Buffer.from(GetStatusResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetStatusResponse => GetStatusResponse.decode(value),
   },
+  /**
+   * Exec runs a command in a running container of a Pod on this node, with its
+   * streams attached. The first request message is `start`; later ones carry
+   * stdin, its end, and terminal resizes. Responses carry `started`, then
+   * stdout and stderr as the command writes them, then `exit`. A command that
+   * cannot start (no such pod or container, container not running) ends the
+   * call with an error status instead; cancelling the call kills the command.
+   */
+  exec: {
+    path: "/wheelhouse.kubelet.v1.KubeletService/Exec" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: ExecRequest): Buffer => Buffer.from(ExecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExecRequest => ExecRequest.decode(value),
+    responseSerialize: (value: ExecResponse): Buffer => Buffer.from(ExecResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExecResponse => ExecResponse.decode(value),
+  },
 } as const;
 
 export interface KubeletServiceServer extends UntypedServiceImplementation {
@@ -644,6 +1486,15 @@ export interface KubeletServiceServer extends UntypedServiceImplementation {
   getContainerLogs: handleServerStreamingCall<GetContainerLogsRequest, GetContainerLogsResponse>;
   /** GetStatus reports the kubelet's own state, for operators and health checks. */
   getStatus: handleUnaryCall<GetStatusRequest, GetStatusResponse>;
+  /**
+   * Exec runs a command in a running container of a Pod on this node, with its
+   * streams attached. The first request message is `start`; later ones carry
+   * stdin, its end, and terminal resizes. Responses carry `started`, then
+   * stdout and stderr as the command writes them, then `exit`. A command that
+   * cannot start (no such pod or container, container not running) ends the
+   * call with an error status instead; cancelling the call kills the command.
+   */
+  exec: handleBidiStreamingCall<ExecRequest, ExecResponse>;
 }
 
 export interface KubeletServiceClient extends Client {
@@ -673,6 +1524,17 @@ export interface KubeletServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetStatusResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Exec runs a command in a running container of a Pod on this node, with its
+   * streams attached. The first request message is `start`; later ones carry
+   * stdin, its end, and terminal resizes. Responses carry `started`, then
+   * stdout and stderr as the command writes them, then `exit`. A command that
+   * cannot start (no such pod or container, container not running) ends the
+   * call with an error status instead; cancelling the call kills the command.
+   */
+  exec(): ClientDuplexStream<ExecRequest, ExecResponse>;
+  exec(options: Partial<CallOptions>): ClientDuplexStream<ExecRequest, ExecResponse>;
+  exec(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ExecRequest, ExecResponse>;
 }
 
 export const KubeletServiceClient = makeGenericClientConstructor(
