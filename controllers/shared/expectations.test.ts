@@ -28,6 +28,15 @@ test('deletions are tracked by pod: the same pod seen twice counts once', () => 
   assert.equal(e.satisfied('ns/rs'), true);
 });
 
+test('creations and deletions expected at once are satisfied once both are seen', () => {
+  const e = createExpectations();
+  e.expect('ns/ds', 1, ['ns/old']);
+  e.creationObserved('ns/ds');
+  assert.equal(e.satisfied('ns/ds'), false);
+  e.deletionObserved('ns/ds', 'ns/old');
+  assert.equal(e.satisfied('ns/ds'), true);
+});
+
 test('expectations expire, so a lost event cannot wedge an owner', () => {
   let now = 0;
   const e = createExpectations({ now: () => now, timeoutMs: 1000 });

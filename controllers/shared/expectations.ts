@@ -28,6 +28,8 @@ export interface Expectations {
   expectCreations(owner: string, adds: number): void;
   /** Expects the deletion of these pods of `owner` (replacing what was expected). */
   expectDeletions(owner: string, podKeys: readonly string[]): void;
+  /** Expects both at once, for a controller that creates and deletes in one pass (replacing what was expected). */
+  expect(owner: string, adds: number, podKeys: readonly string[]): void;
   /** One expected creation will never be seen (the create failed). */
   creationSkipped(owner: string): void;
   /** One expected deletion will never be seen (the delete failed; the pod is still there). */
@@ -55,6 +57,9 @@ export function createExpectations(opts: { now?: () => number; timeoutMs?: numbe
     },
     expectDeletions(owner, podKeys) {
       byOwner.set(owner, { adds: 0, deletes: new Set(podKeys), anonymousDeletes: 0, setAt: now() });
+    },
+    expect(owner, adds, podKeys) {
+      byOwner.set(owner, { adds, deletes: new Set(podKeys), anonymousDeletes: 0, setAt: now() });
     },
     creationSkipped(owner) {
       const e = byOwner.get(owner);
