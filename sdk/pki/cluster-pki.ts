@@ -33,6 +33,8 @@ export interface ClusterPki {
   readonly admin: CertFiles;
   readonly scheduler: CertFiles;
   readonly controllerManager: CertFiles;
+  /** The simulated kubelet, which hosts many virtual nodes and so cannot be one node's identity. */
+  readonly kubeletSimulator: CertFiles;
   /** By node name. */
   readonly kubelets: Readonly<Record<string, KubeletPki>>;
   readonly serviceAccount: ServiceAccountKeys;
@@ -46,6 +48,8 @@ export const Identities = {
   // Its own identity, not system:masters: RBAC grants it the kubelet API and nothing more.
   apiserverKubeletClient: { commonName: 'wheelhouse-apiserver-kubelet-client' },
   kubelet: (node: string) => ({ commonName: `system:node:${node}`, organizations: ['system:nodes'] }),
+  // Not in system:nodes: the node authorizer would confine it to one node; RBAC grants it many.
+  kubeletSimulator: { commonName: 'system:kubelet-simulator' },
 } as const;
 
 const LOCAL_HOSTS = ['localhost', '127.0.0.1', '::1'];
@@ -58,6 +62,7 @@ const LOCAL_HOSTS = ['localhost', '127.0.0.1', '::1'];
  *   apiserver.crt                     serving (localhost, 127.0.0.1, ::1, host name, extra hosts)
  *   apiserver-kubelet-client.crt      the apiserver towards kubelets
  *   admin.crt scheduler.crt controller-manager.crt
+ *   kubelet-simulator.crt             system:kubelet-simulator (simulated nodes)
  *   kubelet-<node>-client.crt         system:node:<node>, O system:nodes
  *   kubelet-<node>-server.crt         the kubelet's serving certificate
  *   sa.key sa.pub                     service account token signing (ES256)
@@ -101,6 +106,7 @@ export function ensureClusterPki(dataDir: string, options: ClusterPkiOptions): C
     admin: client('admin', Identities.admin),
     scheduler: client('scheduler', Identities.scheduler),
     controllerManager: client('controller-manager', Identities.controllerManager),
+    kubeletSimulator: client('kubelet-simulator', Identities.kubeletSimulator),
     kubelets,
     serviceAccount: ensureServiceAccountKeys(dir),
   };

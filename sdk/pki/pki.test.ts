@@ -57,7 +57,7 @@ describe('ensureCa and ensureCert', () => {
     const dataDir = freshDir();
     ensureClusterPki(dataDir, { nodes: ['node-a', 'node-b'], apiserverHosts: ['10.1.2.3', 'api.test'] });
     const first = snapshot(dataDir);
-    assert.equal(first.size, 28, 'CA, 5 certificates, 2 per node for 2 nodes, sa.key/pub, store CA and 2');
+    assert.equal(first.size, 30, 'CA, 6 certificates, 2 per node for 2 nodes, sa.key/pub, store CA and 2');
     const again = ensureClusterPki(dataDir, {
       nodes: ['node-a', 'node-b'],
       apiserverHosts: ['10.1.2.3', 'api.test'],
@@ -158,6 +158,9 @@ describe('cluster and store layouts', () => {
     const toKubelets = identity(pki.apiserverKubeletClient.certFile);
     assert.equal(toKubelets.commonName, 'wheelhouse-apiserver-kubelet-client');
     assert.deepEqual(toKubelets.organizations, []);
+    const simulator = identity(pki.kubeletSimulator.certFile);
+    assert.equal(simulator.commonName, 'system:kubelet-simulator');
+    assert.deepEqual(simulator.organizations, []);
 
     const apiserver = new X509Certificate(readFileSync(pki.apiserver.certFile));
     assert.equal(apiserver.checkIP('192.0.2.7'), '192.0.2.7');
