@@ -211,6 +211,21 @@ const nodeRules: PolicyRule[] = [
   rule(['get', 'create', 'update', 'patch', 'delete'], [coordinationGroup], ['leases']),
 ];
 
+/**
+ * The simulated kubelet (`wheelhouse kubelet --simulate`) hosts many virtual nodes in one
+ * process, so it cannot be `system:node:<name>`: the node authorizer and NodeRestriction
+ * confine such a user to one node. It gets its own user and what its nodes do, on any node.
+ */
+const kubeletSimulatorRules: PolicyRule[] = [
+  rule(['create', 'get', 'list', 'watch', 'update', 'patch'], [''], ['nodes']),
+  rule(['update', 'patch'], [''], ['nodes/status']),
+  rule(['create', 'get', 'update', 'patch'], [coordinationGroup], ['leases']),
+  rule(read, [''], ['pods']),
+  rule(['update', 'patch'], [''], ['pods/status']),
+  rule(['delete'], [''], ['pods']),
+  events,
+];
+
 const basicUserRules: PolicyRule[] = [
   rule(['create'], [authorizationGroup], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
   rule(['create'], [authenticationGroup], ['selfsubjectreviews']),
@@ -225,6 +240,7 @@ export const bootstrapClusterRoles: Readonly<Record<string, readonly PolicyRule[
   'system:kube-scheduler': schedulerRules,
   'system:kube-controller-manager': controllerManagerRules,
   'system:node': nodeRules,
+  'system:kubelet-simulator': kubeletSimulatorRules,
   // Kubernetes' own: reading metrics and health endpoints (Prometheus, monitoring agents).
   'system:monitoring': [
     urlRule(
@@ -248,6 +264,10 @@ export const bootstrapClusterRoleBindings: Readonly<Record<string, { role: strin
   },
   // Empty on purpose: nodes go through the node authorizer, which limits each to its own objects.
   'system:node': { role: 'system:node', subjects: [] },
+  'system:kubelet-simulator': {
+    role: 'system:kubelet-simulator',
+    subjects: [user('system:kubelet-simulator')],
+  },
   'system:monitoring': { role: 'system:monitoring', subjects: [group('system:monitoring')] },
 };
 
