@@ -1,11 +1,12 @@
 /** CronJob validation (Kubernetes' pkg/apis/batch/validation: ValidateCronJob and friends). */
+
+import { CronSyntaxError, parseSchedule } from '../../../sdk/cron/index.js';
 import type { CronJob, CronJobStatus } from '../../../sdk/gen/wheelhouse/batch/v1/cron_job.js';
 import { type ErrorList, invalid, required } from '../../validation/field-error.js';
 import { FieldPath } from '../../validation/field-path.js';
 import { validateNonNegative } from '../../validation/values.js';
 import { validateJobSpec } from '../job/validation.js';
 import { validateEnum } from '../shared/rules.js';
-import { CronSyntaxError, parseSchedule } from './schedule.js';
 
 export const concurrencyPolicies = ['Allow', 'Forbid', 'Replace'];
 

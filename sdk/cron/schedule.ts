@@ -3,11 +3,18 @@
  * parser): five fields — minute, hour, day of month, month, day of week — each `*`, `?`,
  * a value, a range `a-b`, a step `*\/n` or `a-b/n`, or a list of those; month and weekday
  * names (`JAN`, `MON`); and the macros `@yearly`, `@annually`, `@monthly`, `@weekly`,
- * `@daily`, `@midnight`, `@hourly` and `@every <duration>`. Parsing yields the allowed
- * values of each field, so a controller can compute the next run from it.
+ * `@daily`, `@midnight`, `@hourly` and `@every <duration>`, optionally after a
+ * `TZ=<zone> ` or `CRON_TZ=<zone> ` prefix naming the IANA zone the fields are read in.
+ * Parsing yields the allowed values of each field, so a controller can compute the next
+ * run from it (`next-time.ts`).
  */
 
-export interface CronSchedule {
+interface ZonedSchedule {
+  /** From a `TZ=`/`CRON_TZ=` prefix; unset means the process's local zone. */
+  readonly timeZone?: string;
+}
+
+export interface CronSchedule extends ZonedSchedule {
   readonly minutes: ReadonlySet<number>;
   readonly hours: ReadonlySet<number>;
   readonly daysOfMonth: ReadonlySet<number>;
@@ -20,7 +27,8 @@ export interface CronSchedule {
 }
 
 /** `@every 1h30m`: a fixed interval instead of calendar fields. */
-export interface IntervalSchedule {
+export interface IntervalSchedule extends ZonedSchedule {
+  /** Whole seconds, at least one. */
   readonly everyMs: number;
 }
 
@@ -71,10 +79,11 @@ function parseField(field: string, bounds: Bounds): { values: Set<number>; any: 
     if (extra !== undefined) throw new CronSyntaxError(`too many slashes: ${part}`);
     let start: number;
     let end: number;
+    let star = false;
     if (range === '*' || range === '?') {
       start = bounds.min;
       end = bounds.max;
-      if (stepText === undefined) any = true;
+      star = true;
     } else {
       const [low = '', high, more] = range.split('-');
       if (more !== undefined) throw new CronSyntaxError(`too many hyphens: ${range}`);
@@ -88,6 +97,8 @@ function parseField(field: string, bounds: Bounds): { values: Set<number>; any: 
       step = number(stepText, { min: 0, max: 0 });
       if (step === 0) throw new CronSyntaxError(`step of range should be a positive number: ${part}`);
     }
+    // `*` and `*/1` leave the day unconstrained; `*/2` constrains it.
+    if (star && step === 1) any = true;
     if (start < bounds.min)
       throw new CronSyntaxError(`beginning of range (${start}) below minimum (${bounds.min}): ${part}`);
     if (end > bounds.max)
@@ -122,14 +133,36 @@ export function parseGoDuration(text: string): number {
   return total;
 }
 
+/** Whether this process knows `timeZone` as an IANA zone name. */
+export function isKnownTimeZone(timeZone: string): boolean {
+  if (timeZone === '' || timeZone === 'Local') return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Parses a schedule; throws a CronSyntaxError that says what is wrong. */
 export function parseSchedule(spec: string): ParsedSchedule {
-  const text = spec.trim();
+  let text = spec.trim();
   if (text === '') throw new CronSyntaxError('empty spec string');
+  let zone: ZonedSchedule = {};
+  if (text.startsWith('TZ=') || text.startsWith('CRON_TZ=')) {
+    const space = text.search(/\s/);
+    const timeZone = text.slice(text.indexOf('=') + 1, space < 0 ? undefined : space);
+    if (!isKnownTimeZone(timeZone)) {
+      throw new CronSyntaxError(`provided bad location ${timeZone}: unknown time zone ${timeZone}`);
+    }
+    zone = { timeZone };
+    text = space < 0 ? '' : text.slice(space).trim();
+    if (text === '') throw new CronSyntaxError('empty spec string');
+  }
   if (text.startsWith('@every ')) {
     const everyMs = parseGoDuration(text.slice('@every '.length).trim());
-    // robfig/cron rounds intervals below a second up to one second.
-    return { everyMs: Math.max(everyMs, 1000) };
+    // robfig/cron keeps whole seconds, and at least one.
+    return { ...zone, everyMs: Math.max(everyMs - (everyMs % 1000), 1000) };
   }
   const expanded = text.startsWith('@') ? macros[text] : text;
   if (expanded === undefined) throw new CronSyntaxError(`unrecognized descriptor: ${text}`);
@@ -142,6 +175,7 @@ export function parseSchedule(spec: string): ParsedSchedule {
   // 7 is Sunday too in many crons; robfig's standard parser does not accept it, nor do we.
   const weekdays = parseField(dow, dayOfWeek);
   return {
+    ...zone,
     minutes: parseField(m, minute).values,
     hours: parseField(h, hour).values,
     daysOfMonth: days.values,

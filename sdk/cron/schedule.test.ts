@@ -49,3 +49,26 @@ describe('cron schedules', () => {
     });
   }
 });
+
+describe('time zone prefixes', () => {
+  it('reads TZ= and CRON_TZ= and refuses an unknown zone', () => {
+    assert.equal(parseSchedule('TZ=Europe/Paris 0 * * * *').timeZone, 'Europe/Paris');
+    assert.equal(parseSchedule('CRON_TZ=Asia/Tokyo @daily').timeZone, 'Asia/Tokyo');
+    assert.equal(parseSchedule('0 * * * *').timeZone, undefined);
+    assert.deepEqual(
+      { ...cron('TZ=UTC */5 * * * *'), timeZone: undefined },
+      { ...cron('*/5 * * * *'), timeZone: undefined },
+    );
+    assert.throws(() => parseSchedule('TZ=Mars/Olympus 0 * * * *'), {
+      message: 'provided bad location Mars/Olympus: unknown time zone Mars/Olympus',
+    });
+    assert.throws(() => parseSchedule('TZ=UTC'), { message: 'empty spec string' });
+  });
+
+  it('keeps */1 unconstrained and whole seconds of @every', () => {
+    assert.equal(cron('0 0 * * */1').anyDayOfWeek, true);
+    assert.equal(cron('0 0 * * */2').anyDayOfWeek, false);
+    assert.deepEqual(parseSchedule('@every 2500ms'), { everyMs: 2000 });
+    assert.deepEqual(parseSchedule('@every 10ms'), { everyMs: 1000 });
+  });
+});
