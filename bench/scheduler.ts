@@ -6,10 +6,14 @@
  * ceiling: the same number of pods bound by a trivial round-robin binder in this
  * process. Flags: `--quick` (a tenth of the size), `--workloads A,B`.
  */
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pendingPod, readyNode, startScheduler } from '../scheduler/testing/scheduler-process.js';
 import { type Clientset, createClientset } from '../sdk/client/typed-client.js';
 import { Binding } from '../sdk/gen/wheelhouse/core/v1/binding.js';
+import type { Event } from '../sdk/gen/wheelhouse/core/v1/event.js';
 import { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
 import type { Node } from '../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
@@ -17,7 +21,7 @@ import { BindPodRequest } from '../sdk/gen/wheelhouse/core/v1/pod_service.js';
 import { PriorityClass } from '../sdk/gen/wheelhouse/scheduling/v1/priority_class.js';
 import { kinds } from '../sdk/kinds.js';
 import { type Cluster, startCluster } from '../test/cluster.js';
-import { residentBytes } from './process-memory.js';
+import { findChild, residentBytes } from './process-memory.js';
 
 interface Workload {
   readonly name: string;
@@ -149,6 +153,21 @@ function workloads(scale: number): Workload[] {
   ];
 }
 
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. On a
+ * shared machine CPU per pod compares runs where pods/s cannot.
+ */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: state is [0], utime [11], stime [12] (clock ticks, 100/s).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Runs `fn` over 0..count-1 with at most `width` calls in flight. */
 async function pool(count: number, width: number, fn: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -198,12 +217,17 @@ async function timeBinds(
     }
   })().catch(() => undefined);
   t0 = performance.now();
+  const m0 = process.hrtime.bigint() / 1000n;
   await pool(count, 256, (i) => podsClient.create(make(i)));
   const timer = setTimeout(resolveDone, timeoutMs);
   await done;
   clearTimeout(timer);
   abort.abort();
   await watching;
+  // The window on the monotonic clock that CPU profiles (--cpu-prof) use, to cut them to it.
+  process.stderr.write(
+    `  ${ns}: ${bound.size} pods bound in monotonic µs ${m0}..${process.hrtime.bigint() / 1000n}\n`,
+  );
   return { seconds: (tLast - t0) / 1000, bound: bound.size };
 }
 
@@ -221,6 +245,18 @@ interface Row {
   ceiling: number;
   floor?: number;
   rssMiB: number;
+  /**
+   * CPU milliseconds per pod: the scheduler's; the apiserver's, and the whole
+   * plane's (store, apiserver, scheduler and this process's clients) while the
+   * scheduler ran and while the ceiling's binder ran.
+   */
+  schedulerCpu: number;
+  apiserverCpu: number;
+  ceilingApiserverCpu: number;
+  totalCpu: number;
+  ceilingTotalCpu: number;
+  /** `Scheduled` Events found once the scheduler stopped. */
+  scheduledEvents: number;
   note: string;
 }
 
@@ -256,12 +292,28 @@ async function runWorkload(w: Workload): Promise<Row> {
     }, 250);
     let note = '';
     let result: { seconds: number; bound: number };
+    let schedulerCpu = Number.NaN;
+    let apiserverCpu = Number.NaN;
+    let totalCpu = Number.NaN;
+    const storePid = findChild(['store', '--data-dir', join(cluster.dir, 'store')]);
+    const selfCpu = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    };
+    const planeCpu = (schedulerPid: number) =>
+      cpuSeconds(storePid) +
+      cpuSeconds(cluster.apiserverPid) +
+      (schedulerPid > 0 ? cpuSeconds(schedulerPid) : 0) +
+      selfCpu();
     try {
       if (w.initPods && w.initPod) {
         const init = w.initPod;
         const r = await timeBinds(clients, 'bench-init', w.initPods, (i) => init(i));
         note = `${r.bound}/${w.initPods} victims placed first; `;
       }
+      const s0 = cpuSeconds(scheduler.pid);
+      const a0 = cpuSeconds(cluster.apiserverPid);
+      const t0 = planeCpu(scheduler.pid);
       result = await timeBinds(
         clients,
         'bench',
@@ -270,17 +322,29 @@ async function runWorkload(w: Workload): Promise<Row> {
         undefined,
         w.initPods ? 120_000 : 600_000,
       );
+      schedulerCpu = (1000 * (cpuSeconds(scheduler.pid) - s0)) / Math.max(1, result.bound);
+      apiserverCpu = (1000 * (cpuSeconds(cluster.apiserverPid) - a0)) / Math.max(1, result.bound);
+      totalCpu = (1000 * (planeCpu(scheduler.pid) - t0)) / Math.max(1, result.bound);
     } finally {
       clearInterval(sampler);
       await scheduler.stop();
     }
     if (result.bound < w.pods) note += `only ${result.bound}/${w.pods} bound; `;
+    let scheduledEvents = 0;
+    let next: string | undefined;
+    do {
+      const page = await clients.kind<Event>('Event').list('bench', { limit: '5000', continue: next ?? '' });
+      scheduledEvents += page.items.filter((e) => e.reason === 'Scheduled').length;
+      next = page.continue || undefined;
+    } while (next !== undefined);
 
     // The ceiling: the same pods, bound round-robin by a binder that only calls BindPod.
     const podInfo = kinds.find((k) => k.kind === 'Pod');
     if (podInfo === undefined) throw new Error('no Pod kind');
     let rr = 0;
     const binding = new Set<string>();
+    const c0 = cpuSeconds(cluster.apiserverPid);
+    const ct0 = planeCpu(0);
     const ceiling = await timeBinds(
       clients,
       'ceiling',
@@ -309,11 +373,19 @@ async function runWorkload(w: Workload): Promise<Row> {
           .catch(() => undefined);
       },
     );
+    const ceilingApiserverCpu = (1000 * (cpuSeconds(cluster.apiserverPid) - c0)) / Math.max(1, ceiling.bound);
+    const ceilingTotalCpu = (1000 * (planeCpu(0) - ct0)) / Math.max(1, ceiling.bound);
     return {
       workload: w.name,
       nodes: w.nodes,
       pods: w.pods,
       podsPerSec: result.bound / result.seconds,
+      schedulerCpu,
+      apiserverCpu,
+      ceilingApiserverCpu,
+      totalCpu,
+      ceilingTotalCpu,
+      scheduledEvents,
       ceiling: ceiling.bound / ceiling.seconds,
       ...(w.floor === undefined ? {} : { floor: w.floor }),
       rssMiB: rss / 2 ** 20,
@@ -348,18 +420,29 @@ for (const w of workloads(scale)) {
       podsPerSec: 0,
       ceiling: 0,
       rssMiB: 0,
+      schedulerCpu: Number.NaN,
+      apiserverCpu: Number.NaN,
+      ceilingApiserverCpu: Number.NaN,
+      totalCpu: Number.NaN,
+      ceilingTotalCpu: Number.NaN,
+      scheduledEvents: 0,
       note: `failed: ${(err as Error).message.split('\n')[0]}`,
     });
   }
 }
 const fmt = (x: number) => (Number.isFinite(x) && x > 0 ? x.toFixed(0) : '-');
+const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
 const lines = [
-  '| workload | nodes | pods | scheduler pods/s | bind ceiling pods/s | % of ceiling | k8s CI floor | scheduler RSS MiB | note |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| workload | nodes | pods | scheduler pods/s | bind ceiling pods/s | % of ceiling | k8s CI floor | scheduler RSS MiB | CPU ms/pod: scheduler, apiserver (ceiling) | CPU ms/pod, whole plane (ceiling) | Scheduled Events | note |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map(
     (r) =>
-      `| ${r.workload} | ${r.nodes} | ${r.pods} | ${fmt(r.podsPerSec)} | ${fmt(r.ceiling)} | ${r.ceiling > 0 ? ((100 * r.podsPerSec) / r.ceiling).toFixed(0) : '-'}% | ${r.floor ?? '-'} | ${fmt(r.rssMiB)} | ${r.note} |`,
+      `| ${r.workload} | ${r.nodes} | ${r.pods} | ${fmt(r.podsPerSec)} | ${fmt(r.ceiling)} | ${r.ceiling > 0 ? ((100 * r.podsPerSec) / r.ceiling).toFixed(0) : '-'}% | ${r.floor ?? '-'} | ${fmt(r.rssMiB)} | ${ms(r.schedulerCpu)}, ${ms(r.apiserverCpu)} (${ms(r.ceilingApiserverCpu)}) | ${ms(r.totalCpu)} (${ms(r.ceilingTotalCpu)}) | ${r.scheduledEvents} | ${r.note} |`,
   ),
+  '',
+  `load average at the end: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ')} on ${availableParallelism()} CPUs`,
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 process.exit(0);

@@ -1,9 +1,12 @@
 /**
  * Records Events about objects, as client-go's event broadcaster and correlator do:
  *
- * - Never blocks the caller: `event()` queues and returns; one background loop writes.
- *   When the queue is full the event is dropped (and counted), so a flood of events
- *   cannot take the component's memory.
+ * - Never blocks the caller: `event()` queues and returns; background writers send them,
+ *   at most `concurrency` at once so that a burst (a scheduler binding hundreds of pods a
+ *   second) is written while it happens rather than one round trip at a time, yet cannot
+ *   flood the apiserver. Events that aggregate together are written one after the
+ *   other, in order. When the queue is full the event is dropped (and counted), so a
+ *   flood of events cannot take the component's memory.
  * - Aggregation: the same type, reason and message about the same object again updates
  *   the first Event (`count` + 1, `lastTimestamp` now) instead of creating another.
  * - A per-object rate limit (a token bucket, 25 at once then one every 5 minutes by
@@ -29,6 +32,8 @@ export interface EventRecorderOptions {
   readonly logger?: Logger;
   /** Events waiting to be written before new ones are dropped (default 1000). */
   readonly queueSize?: number;
+  /** Writes in flight at once (default 4). */
+  readonly concurrency?: number;
   /** Per object: events at once (default 25) and refill rate per second (default 1/300). */
   readonly burst?: number;
   readonly qps?: number;
@@ -58,17 +63,22 @@ const maxMessageBytes = 1024;
 export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions): EventRecorder {
   const instance = opts.instance ?? hostname();
   const queueSize = opts.queueSize ?? 1000;
+  const concurrency = Math.max(1, opts.concurrency ?? 4);
   const burst = opts.burst ?? 25;
   const qps = opts.qps ?? 1 / 300;
   const cacheSize = opts.cacheSize ?? 4096;
   const now = opts.now ?? (() => new Date());
-  const queue: Event[] = [];
+  const queue: { key: string; event: Event }[] = [];
+  /** Aggregation keys being written: a later event with one of them waits for that write. */
+  const inFlight = new Set<string>();
+  let writers = 0;
+  let idle: (() => void) | undefined;
+  let drained: Promise<void> | undefined;
   /** Aggregation key → the Event last written for it (Map order: least recently used first). */
   const written = new Map<string, Event>();
   const buckets = new Map<string, TokenBucket>();
   let dropped = 0;
   let sequence = 0;
-  let draining: Promise<void> | undefined;
 
   const remember = (key: string, event: Event) => {
     written.delete(key);
@@ -88,8 +98,7 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
     return bucket;
   };
 
-  const write = async (event: Event) => {
-    const key = aggregationKey(event);
+  const write = async (key: string, event: Event) => {
     const previous = written.get(key);
     if (previous) {
       const repeat: Event = {
@@ -116,9 +125,28 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
     }
   };
 
-  const drain = async () => {
-    while (queue.length > 0) await write(queue.shift()!);
-    draining = undefined;
+  /** The first queued event whose aggregation key is not being written, taken off the queue. */
+  const take = () => {
+    const i = queue.findIndex((q) => !inFlight.has(q.key));
+    return i < 0 ? undefined : queue.splice(i, 1)[0];
+  };
+
+  const writer = async () => {
+    writers++;
+    try {
+      for (let next = take(); next !== undefined; next = take()) {
+        inFlight.add(next.key);
+        try {
+          await write(next.key, next.event);
+        } finally {
+          inFlight.delete(next.key);
+        }
+      }
+    } finally {
+      // An event left queued waits for a key another writer holds; that writer takes it next.
+      writers--;
+      if (writers === 0) idle?.();
+    }
   };
 
   return {
@@ -135,33 +163,42 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
         return;
       }
       const at = now();
-      queue.push(
-        EventFns.fromPartial({
-          apiVersion: 'v1',
-          kind: 'Event',
-          metadata: {
-            // Kubernetes names an Event `<object>.<nanoseconds in hex>`; the sequence keeps them apart within a millisecond.
-            name: `${ref.name}.${(BigInt(at.getTime()) * 1_000_000n + BigInt(sequence++ % 1_000_000)).toString(16)}`,
-            namespace: ref.namespace || 'default',
-          },
-          involvedObject: ref,
-          reason,
-          message: truncate(message),
-          source: { component: opts.component, host: instance },
-          firstTimestamp: at,
-          lastTimestamp: at,
-          eventTime: at,
-          count: 1,
-          type,
-          action: extra.action ?? '',
-          ...(extra.related ? { related: referenceOf(extra.related) } : {}),
-          reportingComponent: opts.component,
-          reportingInstance: instance,
-        }),
-      );
-      draining ??= drain();
+      const event = EventFns.fromPartial({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: {
+          // Kubernetes names an Event `<object>.<nanoseconds in hex>`; the sequence keeps them apart within a millisecond.
+          name: `${ref.name}.${(BigInt(at.getTime()) * 1_000_000n + BigInt(sequence++ % 1_000_000)).toString(16)}`,
+          namespace: ref.namespace || 'default',
+        },
+        involvedObject: ref,
+        reason,
+        message: truncate(message),
+        source: { component: opts.component, host: instance },
+        firstTimestamp: at,
+        lastTimestamp: at,
+        eventTime: at,
+        count: 1,
+        type,
+        action: extra.action ?? '',
+        ...(extra.related ? { related: referenceOf(extra.related) } : {}),
+        reportingComponent: opts.component,
+        reportingInstance: instance,
+      });
+      queue.push({ key: aggregationKey(event), event });
+      if (writers < concurrency) void writer();
     },
-    flush: () => draining ?? Promise.resolve(),
+    flush() {
+      if (writers === 0 && queue.length === 0) return Promise.resolve();
+      drained ??= new Promise<void>((resolve) => {
+        idle = () => {
+          idle = undefined;
+          drained = undefined;
+          resolve();
+        };
+      });
+      return drained;
+    },
   };
 }
 
