@@ -295,32 +295,6 @@ describe('apiserver: objects through real processes', () => {
     assert.match(res.metadata.resourceVersion, /^[1-9][0-9]*$/);
   });
 
-  test('every namespace gets a default ServiceAccount', async () => {
-    await call(cluster.client('namespaces'), 'createNamespace', {
-      namespace: { metadata: { name: 'with-sa' } },
-    });
-    const sas = cluster.client('serviceaccounts');
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      try {
-        const { serviceAccount } = await call<{ serviceAccount: { metadata: { name: string } } }>(
-          sas,
-          'getServiceAccount',
-          {
-            namespace: 'with-sa',
-            name: 'default',
-          },
-        );
-        assert.equal(serviceAccount.metadata.name, 'default');
-        break;
-      } catch (err) {
-        if (!(err instanceof ApiError) || err.code !== Code.NOT_FOUND || Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-    await call(sas, 'getServiceAccount', { namespace: 'kube-system', name: 'default' });
-  });
-
   test('the apiserver process shows its flags in the process list', () => {
     const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
     assert.match(ps, /wheelhouse\.js apiserver --store-servers 127\.0\.0\.1:\d+ .*--secure-port/);

@@ -9,7 +9,6 @@ import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import { ApiError, Code } from '../sdk/errors.js';
 import { AccessReviewServiceService } from '../sdk/gen/wheelhouse/authorization/v1/access_review_service.js';
-import type { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
 import type { Node } from '../sdk/gen/wheelhouse/core/v1/node.js';
 import { SharedInformer } from '../sdk/informers/shared-informer.js';
 import { type KindObject, typesOf } from '../sdk/kind-registry.js';
@@ -36,7 +35,6 @@ import { rbacEscalationCheck } from './auth/rbac/escalation-check.js';
 import { createRuleResolver } from './auth/rbac/rule-resolver.js';
 import type { ServiceAccountTokens } from './auth/service-account/index.js';
 import type { Authorizer, UserInfo } from './auth/types.js';
-import { runDefaultServiceAccounts } from './bootstrap/default-service-accounts.js';
 import { ensureSystemPriorityClasses } from './bootstrap/system-priority-classes.js';
 import { createStrategies } from './kinds/index.js';
 import type { Admit } from './registry/admit.js';
@@ -44,6 +42,7 @@ import { systemContext } from './registry/context.js';
 import { GenericRegistry } from './registry/generic-registry.js';
 import { accessReviewService, accessReviewServiceName } from './services/access-review.js';
 import { kindService, kindServiceDefinition } from './services/kind-service.js';
+import { createPodExec } from './services/pod-exec.js';
 import { createPodLogs, type KubeletClientTls } from './services/pod-logs.js';
 import { RequestGate } from './services/request.js';
 import { ObjectStore } from './storage/object-store.js';
@@ -162,12 +161,6 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
 
   await ensureSystemNamespaces(registries.get('Namespace')!, opts.logger);
   await ensureSystemPriorityClasses(registries.get('PriorityClass')!, opts.logger);
-  void runDefaultServiceAccounts(
-    registries.get('Namespace') as unknown as GenericRegistry<Namespace>,
-    registries.get('ServiceAccount')!,
-    opts.logger,
-    lifetime.signal,
-  );
 
   // Authorization: the bootstrap roles first, so that the authorizers start with them.
   await ensureBootstrapPolicy(registries, opts.logger);
@@ -218,7 +211,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       audited(
         kindService(registries.get(info.kind)!, gate, {
           ...(opts.serviceAccountTokens?.issuer ? { tokenIssuer: opts.serviceAccountTokens.issuer } : {}),
-          ...(podLogs ? { podLogs: podLogs.source } : {}),
+          ...(podLogs ? { podLogs: podLogs.source, podExec: createPodExec(podLogs) } : {}),
           registryOf: (kind) => registries.get(kind),
         }),
       ),

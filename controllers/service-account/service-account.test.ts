@@ -32,7 +32,10 @@ describe('service account controller', { timeout: 60_000 }, () => {
     await cluster?.stop();
   });
 
-  it('a new namespace gets a default ServiceAccount', async () => {
+  it('every namespace has a default ServiceAccount: the system ones and a new one', async () => {
+    // The apiserver makes none itself: these come from the controller.
+    await present('kube-system');
+    await present('kube-public');
     await admin.kind<Namespace>('Namespace').create(Namespace.fromPartial({ metadata: { name: 'fresh' } }));
     await present('fresh');
   });
