@@ -1,0 +1,45 @@
+/** The `job` controller of the controller manager. */
+import { parseDurationMs } from '../../sdk/duration.js';
+import type { ControllerDescriptor } from '../controller-descriptor.js';
+import { positiveIntFlag } from '../shared/flags.js';
+import { runJobController } from './job-controller.js';
+
+function duration(flags: Readonly<Record<string, unknown>>, name: string): number {
+  try {
+    return parseDurationMs(String(flags[name]));
+  } catch {
+    throw new Error(`--${name} must be a duration such as 10s or 500ms, not "${String(flags[name])}"`);
+  }
+}
+
+export const jobController: ControllerDescriptor = {
+  name: 'job',
+  enabledByDefault: true,
+  flags: {
+    'concurrent-job-syncs': { type: 'string', default: '5', help: 'Jobs reconciled at once' },
+    'job-pod-failure-backoff': {
+      type: 'string',
+      default: '10s',
+      help: 'delay before failed Job pods are replaced, doubling with each failure',
+    },
+    'job-pod-failure-max-backoff': {
+      type: 'string',
+      default: '6m',
+      help: 'longest delay before failed Job pods are replaced',
+    },
+  },
+  run: (ctx) =>
+    runJobController(
+      {
+        informers: ctx.informers,
+        clients: ctx.clients,
+        events: ctx.events,
+        logger: ctx.logger.child({ controller: 'job' }),
+        registry: ctx.registry,
+        workers: positiveIntFlag(ctx.flags, 'concurrent-job-syncs'),
+        podFailureBackoffMs: duration(ctx.flags, 'job-pod-failure-backoff'),
+        maxPodFailureBackoffMs: duration(ctx.flags, 'job-pod-failure-max-backoff'),
+      },
+      ctx.signal,
+    ),
+};
