@@ -1,7 +1,7 @@
 /**
  * The kubelet's own gRPC server: `wheelhouse.kubelet.v1.KubeletService`, which the
- * apiserver calls to stream container logs (PodService.GetPodLogs) and operators use
- * for the kubelet's status. Behind the fence of authenticate.ts: only the apiserver's
+ * apiserver calls to stream container logs (PodService.GetPodLogs) and to run commands
+ * in containers (PodService.ExecPod), and operators use for the kubelet's status. Behind the fence of authenticate.ts: only the apiserver's
  * client certificate gets in.
  */
 import { once } from 'node:events';
@@ -20,6 +20,7 @@ import { ClientCertificateVerifier } from '../sdk/pki/index.js';
 import { asyncServerStream, asyncUnary, createGrpcServer } from '../sdk/server/index.js';
 import { APISERVER_KUBELET_CLIENT, kubeletAuthenticator } from './authenticate.js';
 import type { ContainerLogRequest, ContainerLogSource } from './container-logs.js';
+import { type ExecRuntime, execHandler } from './exec-server.js';
 
 export const kubeletServiceName = 'wheelhouse.kubelet.v1.KubeletService';
 
@@ -37,6 +38,8 @@ export interface KubeletApiServerOptions {
   /** Client certificate names let in; the apiserver's alone by default. */
   readonly allowedCommonNames?: readonly string[];
   readonly logs: ContainerLogSource;
+  /** The runtime that Exec runs commands through; without it Exec answers UNIMPLEMENTED. */
+  readonly exec?: ExecRuntime;
   /** The runtime's view for GetStatus; none yet by default. */
   readonly state?: () => KubeletState;
   readonly logger: Logger;
@@ -77,6 +80,7 @@ export async function startKubeletApiServer(options: KubeletApiServerOptions): P
         await sendLogs(options.logs.stream(request, signal), call, signal);
       },
     ),
+    exec: execHandler(options.exec, logger),
     getStatus: asyncUnary(async (): Promise<GetStatusResponse> => {
       const state = options.state?.() ?? { runtime: 'none', runningPods: 0, ready: false };
       return { nodeName: options.nodeName, kubeletVersion: version, startedAt, ...state };

@@ -164,6 +164,7 @@ export async function runKubelet(argv: string[]): Promise<void> {
           nodeName,
           tls: { cert: readFileSync(certFile), key: readFileSync(keyFile), ca },
           logs: fileLogSource({ root: logRoot }),
+          exec: runtime,
           state: () => ({
             runtime: runtimeVersion.runtimeName,
             runningPods: kubelet.runningPods(),

@@ -43,6 +43,15 @@ export interface PodLogsOptions {
 
 export interface PodLogs {
   readonly source: PodLogSource;
+  /**
+   * Calls `fn` with a client of the kubelet of the Pod's node (the connection logs use),
+   * held until `fn` settles; `toError` turns the kubelet's errors into the caller's.
+   * For the other kubelet calls, such as exec.
+   */
+  withKubelet<T>(
+    pod: Pod,
+    fn: (client: KubeletServiceClient, toError: (err: ServiceError) => ApiError) => Promise<T>,
+  ): Promise<T>;
   /** Open kubelet connections, by node name (for tests and metrics). */
   connectedNodes(): string[];
   close(): void;
@@ -161,8 +170,26 @@ export function createPodLogs(options: PodLogsOptions): PodLogs {
     }
   };
 
+  const withKubelet: PodLogs['withKubelet'] = async (pod, fn) => {
+    const nodeName = pod.spec?.nodeName ?? '';
+    const node = await options.getNode(nodeName);
+    if (!node) {
+      throw ApiError.unavailable(
+        `node "${nodeName}" of pod ${podName(pod)} is not registered: there is no kubelet to ask`,
+      );
+    }
+    const address = kubeletAddress(node, preferred);
+    const conn = acquire(nodeName, address);
+    try {
+      return await fn(conn.client, (err) => kubeletError(err, nodeName, address));
+    } finally {
+      release(nodeName, conn);
+    }
+  };
+
   return {
     source,
+    withKubelet,
     connectedNodes: () => [...connections.keys()],
     close() {
       for (const node of [...connections.keys()]) retire(node);

@@ -1,13 +1,19 @@
-/** The Pod: its strategy, and the binding, log and eviction subresources. */
+/** The Pod: its strategy, and the binding, log, exec and eviction subresources. */
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { KindDefinition } from '../kind-definition.js';
 import { podBindingMethods } from './binding.js';
 import { podEvictionMethods } from './eviction.js';
+import { podExecMethods } from './exec.js';
 import { podLogMethods } from './logs.js';
 import { podStrategy } from './strategy.js';
 
 export const podKind: KindDefinition<Pod> = {
   kind: 'Pod',
   strategy: () => podStrategy(),
-  subresources: (ctx) => ({ ...podBindingMethods(ctx), ...podLogMethods(ctx), ...podEvictionMethods(ctx) }),
+  subresources: (ctx) => ({
+    ...podBindingMethods(ctx),
+    ...podLogMethods(ctx),
+    ...podExecMethods(ctx),
+    ...podEvictionMethods(ctx),
+  }),
 };
