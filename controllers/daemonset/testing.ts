@@ -1,0 +1,99 @@
+/** Builders and readers for the DaemonSet controller's integration tests. */
+import type { Clientset } from '../../sdk/client/typed-client.js';
+import { DaemonSet } from '../../sdk/gen/wheelhouse/apps/v1/daemon_set.js';
+import type { Event } from '../../sdk/gen/wheelhouse/core/v1/event.js';
+import { Node, type Taint } from '../../sdk/gen/wheelhouse/core/v1/node.js';
+import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import type { Toleration } from '../../sdk/gen/wheelhouse/core/v1/scheduling.js';
+import type { IntOrString } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import { listPods } from '../shared/testing.js';
+import { targetNodeName } from './daemon-pod-template.js';
+
+export const int = (value: number): IntOrString => ({ value: { $case: 'intVal', value } });
+export const percent = (value: string): IntOrString => ({ value: { $case: 'strVal', value } });
+
+export interface DaemonSetOptions {
+  namespace?: string;
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
+  image?: string;
+  minReadySeconds?: number;
+  revisionHistoryLimit?: number;
+  updateStrategy?: 'RollingUpdate' | 'OnDelete';
+  maxUnavailable?: IntOrString;
+  maxSurge?: IntOrString;
+}
+
+export function daemonSet(name: string, opts: DaemonSetOptions = {}): DaemonSet {
+  const type = opts.updateStrategy ?? 'RollingUpdate';
+  return DaemonSet.fromPartial({
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name, namespace: opts.namespace ?? 'default' },
+    spec: {
+      selector: { matchLabels: { app: name } },
+      minReadySeconds: opts.minReadySeconds ?? 0,
+      ...(opts.revisionHistoryLimit !== undefined ? { revisionHistoryLimit: opts.revisionHistoryLimit } : {}),
+      updateStrategy: {
+        type,
+        ...(type === 'RollingUpdate'
+          ? {
+              rollingUpdate: {
+                ...(opts.maxUnavailable ? { maxUnavailable: opts.maxUnavailable } : {}),
+                ...(opts.maxSurge ? { maxSurge: opts.maxSurge } : {}),
+              },
+            }
+          : {}),
+      },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          nodeSelector: opts.nodeSelector ?? {},
+          tolerations: opts.tolerations ?? [],
+          containers: [{ name: 'agent', image: opts.image ?? 'busybox:1.36' }],
+        },
+      },
+    },
+  });
+}
+
+export function node(name: string, labels: Record<string, string> = {}, taints: Partial<Taint>[] = []): Node {
+  return Node.fromPartial({ metadata: { name, labels }, spec: { taints }, status: {} });
+}
+
+/** The pods `ds` controls, live from the apiserver. */
+export async function podsOf(clients: Clientset, ds: DaemonSet): Promise<Pod[]> {
+  return (await listPods(clients, ds.metadata?.namespace ?? 'default')).filter((p) =>
+    p.metadata?.ownerReferences.some((r) => r.controller && r.uid === ds.metadata?.uid),
+  );
+}
+
+/** Target node → names of the pods for it, sorted: a readable picture of placement. */
+export function placementOf(pods: readonly Pod[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const pod of pods) {
+    const n = targetNodeName(pod) ?? '?';
+    out[n] = [...(out[n] ?? []), pod.metadata?.name ?? ''].sort();
+  }
+  return out;
+}
+
+export async function eventsOf(clients: Clientset, name: string, namespace = 'default'): Promise<Event[]> {
+  return (await clients.kind<Event>('Event').list(namespace)).items.filter(
+    (e) => e.involvedObject?.name === name && e.involvedObject.kind === 'DaemonSet',
+  );
+}
+
+/** The status fields a test compares, in a fixed order. */
+export function statusCounts(ds: DaemonSet) {
+  const s = ds.status;
+  return {
+    desired: s?.desiredNumberScheduled ?? 0,
+    current: s?.currentNumberScheduled ?? 0,
+    misscheduled: s?.numberMisscheduled ?? 0,
+    ready: s?.numberReady ?? 0,
+    available: s?.numberAvailable ?? 0,
+    unavailable: s?.numberUnavailable ?? 0,
+    updated: s?.updatedNumberScheduled ?? 0,
+  };
+}
