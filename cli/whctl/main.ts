@@ -8,6 +8,7 @@ import { applyCommand } from './commands/apply.js';
 import { authCommand } from './commands/auth.js';
 import { createCommand } from './commands/create.js';
 import { deleteCommand } from './commands/delete.js';
+import { execCommand } from './commands/exec.js';
 import { getCommand } from './commands/get.js';
 import { rolloutCommand } from './commands/rollout.js';
 import { versionCommand } from './commands/version.js';
@@ -20,6 +21,7 @@ export const commands: Readonly<Record<string, Command>> = {
   apply: applyCommand,
   create: createCommand,
   delete: deleteCommand,
+  exec: execCommand,
   rollout: rolloutCommand,
   'api-resources': apiResourcesCommand,
   auth: authCommand,
