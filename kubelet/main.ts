@@ -25,10 +25,13 @@ import { createNodeManager } from './node/node-manager.js';
 import { parseLabels, parseTaints } from './node/node-status.js';
 import { allocatableOf, parseReservation } from './node/reservations.js';
 import { openRuntime } from './runtime-endpoint.js';
+import { runSimulatedKubelet, wantsSimulation } from './simulated/simulated-kubelet.js';
 
 const version = `v${(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version}`;
 
 export async function runKubelet(argv: string[]): Promise<void> {
+  // --simulate: many virtual nodes, no runtime (kubelet/simulated/).
+  if (wantsSimulation(argv)) return runSimulatedKubelet(argv);
   const code = await runComponent(
     {
       name: 'kubelet',
