@@ -18,6 +18,7 @@ import type { EventRecorder } from '../sdk/events/index.js';
 import type { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
 import type { Node } from '../sdk/gen/wheelhouse/core/v1/node.js';
 import { type Pod, PodCondition } from '../sdk/gen/wheelhouse/core/v1/pod.js';
+import type { PodDisruptionBudget } from '../sdk/gen/wheelhouse/policy/v1/pod_disruption_budget.js';
 import {
   DeletedFinalStateUnknown,
   type InformerFactory,
@@ -64,6 +65,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const podInformer = informers.informerFor<Pod>(podKind);
   const nodeInformer = informers.informerFor<Node>('Node');
   const namespaceInformer = informers.informerFor<Namespace>('Namespace');
+  // Preemption spares what disruption budgets protect.
+  const pdbInformer = informers.informerFor<PodDisruptionBudget>('PodDisruptionBudget');
   const pods = clients.kind<Pod>(podKind);
 
   let queue: SchedulingQueue | undefined;
@@ -89,6 +92,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         logger: logger.child({ profile: profile.schedulerName }),
         namespaceLabels: (ns) => namespaceInformer.indexer.get(ns)?.metadata?.labels,
         nominatedPodsForNode: (node) => queue?.nominatedPodsForNode(node) ?? [],
+        podDisruptionBudgets: () => pdbInformer.indexer.list(),
       },
     });
     if (fwk.missing.length > 0)

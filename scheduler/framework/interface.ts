@@ -13,6 +13,7 @@
 import type { Clientset } from '../../sdk/client/typed-client.js';
 import type { EventRecorder } from '../../sdk/events/index.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import type { PodDisruptionBudget } from '../../sdk/gen/wheelhouse/policy/v1/pod_disruption_budget.js';
 import type { Logger } from '../../sdk/logger.js';
 import type { CycleState } from './cycle-state.js';
 import type { NodeInfo, PodInfo } from './node-info.js';
@@ -175,6 +176,8 @@ export interface Handle {
   namespaceLabels(namespace: string): Readonly<Record<string, string>> | undefined;
   /** The pods nominated to a node (preemptors waiting for their victims to go), highest priority first. */
   nominatedPodsForNode(nodeName: string): readonly PodInfo[];
+  /** Every PodDisruptionBudget, as the informer has them (preemption spares what they protect). */
+  podDisruptionBudgets(): readonly PodDisruptionBudget[];
   /** Runs every enabled Filter plugin on one node, as the cycle would (used by preemption). */
   runFilterPlugins(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status;
   /** Runs every PreFilterExtensions.addPod/removePod (used by preemption to simulate). */

@@ -12,6 +12,7 @@
  * - Bind: the first plugin that does not answer Skip binds.
  */
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import type { PodDisruptionBudget } from '../../sdk/gen/wheelhouse/policy/v1/pod_disruption_budget.js';
 import type { ExtensionPoint, Profile } from '../config/config.js';
 import { pluginsFor } from '../config/config.js';
 import type { CycleState } from './cycle-state.js';
@@ -258,6 +259,10 @@ export class Framework implements Handle {
 
   nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
     return this.deps.nominatedPodsForNode(nodeName);
+  }
+
+  podDisruptionBudgets(): readonly PodDisruptionBudget[] {
+    return this.deps.podDisruptionBudgets();
   }
 
   runFilterPlugins(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {

@@ -11,7 +11,7 @@ import { createInterPodAffinity } from '../inter-pod-affinity/index.js';
 import { createDefaultPreemption, parseArgs } from './index.js';
 import { type Candidate, pickOneNodeForPreemption } from './pick-node.js';
 import { selectVictimsOnNode } from './select-victims.js';
-import { createTestFramework, makeNode, makePod } from './testing.js';
+import { createTestFramework, makeNode, makePdb, makePod } from './testing.js';
 
 /**
  * A Filter for these tests only: a node takes as many pods as its `pods` allocatable,
@@ -80,6 +80,33 @@ test('victims: none of lower priority is unresolvable; not fitting without them 
   );
   const r2 = selectVictimsOnNode(fw2.handle, fw2.preFilter(pod).state, pod, fw2.nodeInfo('n1').clone());
   assert.equal(r2.status.message(), 'Too many pods');
+});
+
+test('victims: pods a disruption budget protects are reprieved first, and counted when they must go', () => {
+  const pods = [
+    makePod('guarded', { nodeName: 'n1', priority: 1, labels: { app: 'db' } }),
+    makePod('free', { nodeName: 'n1', priority: 2, labels: { app: 'cache' } }),
+  ];
+  const fw = frameworkOf([makeNode('n1', {}, slots(2))], pods);
+  const preemptor = makePod('p', { priority: 10 });
+  const victimsWith = (pdbs: ReturnType<typeof makePdb>[], node = fw) => {
+    const { state } = node.preFilter(preemptor);
+    const r = selectVictimsOnNode(node.handle, state, preemptor, node.nodeInfo('n1').clone(), pdbs);
+    assert.ok(r.status.isSuccess(), r.status.message());
+    return { names: r.victims?.pods.map((p) => p.metadata?.name), violations: r.victims?.numPDBViolations };
+  };
+  // Without a budget the least important pod goes.
+  assert.deepEqual(victimsWith([]), { names: ['guarded'], violations: 0 });
+  // A budget with no disruption left spares it: the more important but unprotected pod goes instead.
+  assert.deepEqual(victimsWith([makePdb('db', { app: 'db' }, 0)]), { names: ['free'], violations: 0 });
+  // A budget that still allows a disruption protects nothing.
+  assert.deepEqual(victimsWith([makePdb('db', { app: 'db' }, 1)]), { names: ['guarded'], violations: 0 });
+  // When only protected pods can make room, they go, and the violation is counted.
+  const full = frameworkOf(
+    [makeNode('n1', {}, slots(1))],
+    [makePod('only', { nodeName: 'n1', priority: 1, labels: { app: 'db' } })],
+  );
+  assert.deepEqual(victimsWith([makePdb('db', { app: 'db' }, 0)], full), { names: ['only'], violations: 1 });
 });
 
 test('pickOneNodeForPreemption: fewest PDB violations, lowest top priority, smallest sum, fewest, latest start', () => {
@@ -168,6 +195,44 @@ test('PostFilter evicts on the node whose victims matter least; only Unschedulab
     'status waiting nominated=',
   ]);
   assert.deepEqual(api.events, ['Pod b Normal Preempted: Preempted by default/p on node n2']);
+});
+
+test('PostFilter prefers a node whose victims break no disruption budget, even of higher priority', async () => {
+  const nodes = [makeNode('n1', {}, slots(1)), makeNode('n2', {}, slots(1))];
+  const pods = [
+    makePod('guarded', { nodeName: 'n1', priority: 1, labels: { app: 'db' } }),
+    makePod('free', { nodeName: 'n2', priority: 5, labels: { app: 'cache' } }),
+  ];
+  const run = async (pdbs: ReturnType<typeof makePdb>[]) => {
+    const api = recordingApi();
+    const fw = createTestFramework({
+      nodes,
+      pods,
+      pdbs,
+      clients: api.clients,
+      events: api.recorder,
+      plugins: () => [podSlots()],
+    });
+    const pod = makePod('p', { priority: 10 });
+    const { state, statuses } = fw.filterAll(pod);
+    const r = await createDefaultPreemption({}, fw.handle, { random: () => 0 }).postFilter(
+      state,
+      pod,
+      statuses,
+    );
+    assert.ok(r.status.isSuccess(), r.status.message());
+    return { node: r.nominatedNodeName, deleted: api.calls.filter((c) => c.startsWith('delete')) };
+  };
+  assert.deepEqual(await run([]), { node: 'n1', deleted: ['delete default/guarded'] });
+  assert.deepEqual(await run([makePdb('db', { app: 'db' }, 0)]), {
+    node: 'n2',
+    deleted: ['delete default/free'],
+  });
+  // Every candidate breaks a budget: still preempts, on the fewest violations.
+  assert.deepEqual(await run([makePdb('db', { app: 'db' }, 0), makePdb('cache', { app: 'cache' }, 0)]), {
+    node: 'n1',
+    deleted: ['delete default/guarded'],
+  });
 });
 
 test('a nominated pod for which preemption no longer helps loses its nomination', async () => {

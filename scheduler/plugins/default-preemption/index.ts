@@ -13,11 +13,12 @@
  *   default 100) starting at a random node;
  * - the victims get the `DisruptionTarget` condition and an Event `Preempted`, then are
  *   deleted; lower-priority pods nominated to the same node lose their nomination.
- *
- * PodDisruptionBudgets are not in the API yet: every victim counts as not violating one.
+ * - PodDisruptionBudgets: pods whose eviction a budget does not allow are victims only
+ *   when nothing else makes room, and candidates breaking fewer budgets win.
  */
 import { ApiError, Code } from '../../../sdk/errors.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
+import type { PodDisruptionBudget } from '../../../sdk/gen/wheelhouse/policy/v1/pod_disruption_budget.js';
 import type { CycleState } from '../../framework/cycle-state.js';
 import type { Handle, NodeToStatus, PostFilterPlugin } from '../../framework/interface.js';
 import type { NodeInfo } from '../../framework/node-info.js';
@@ -111,13 +112,14 @@ export function createDefaultPreemption(
     state: CycleState,
     pod: Pod,
     potential: readonly NodeInfo[],
+    pdbs: readonly PodDisruptionBudget[],
   ): { candidates: Candidate[]; statuses: Map<string, Status> } {
     const statuses = new Map<string, Status>();
     const candidates: Candidate[] = [];
     const { offset, count } = offsetAndCount(potential.length);
     for (let i = 0; i < potential.length; i++) {
       const ni = potential[(offset + i) % potential.length] as NodeInfo;
-      const r = selectVictimsOnNode(handle, state.clone(), pod, ni.clone());
+      const r = selectVictimsOnNode(handle, state.clone(), pod, ni.clone(), pdbs);
       if (r.status.isSuccess() && r.victims !== undefined && r.victims.pods.length > 0) {
         candidates.push({ nodeName: ni.name, victims: r.victims });
         const nonViolating = candidates.filter((c) => c.victims.numPDBViolations === 0).length;
@@ -226,7 +228,7 @@ export function createDefaultPreemption(
       const { candidates, statuses } =
         potential.length === 0
           ? { candidates: [], statuses: new Map<string, Status>() }
-          : findCandidates(state, pod, potential);
+          : findCandidates(state, pod, potential, handle.podDisruptionBudgets());
 
       if (candidates.length === 0) {
         const notHelpful = Status.unresolvable(ERR_NOT_HELPFUL);

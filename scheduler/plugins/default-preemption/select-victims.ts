@@ -6,10 +6,12 @@
  * the CycleState only; the plugins' PreFilterExtensions keep their state in step.
  */
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
+import type { PodDisruptionBudget } from '../../../sdk/gen/wheelhouse/policy/v1/pod_disruption_budget.js';
 import type { CycleState } from '../../framework/cycle-state.js';
 import type { Handle } from '../../framework/interface.js';
 import type { NodeInfo, PodInfo } from '../../framework/node-info.js';
 import { Status } from '../../framework/status.js';
+import { filterPodsWithPDBViolation } from './pdb.js';
 
 export const ERR_NO_VICTIMS = 'No preemption victims found for incoming pod';
 
@@ -33,7 +35,7 @@ export function moreImportant(a: Pod, b: Pod): number {
 export interface Victims {
   /** Most important first. */
   readonly pods: Pod[];
-  /** Victims whose eviction a PodDisruptionBudget does not allow (always 0 until PDBs exist in the API). */
+  /** Victims whose eviction a PodDisruptionBudget does not allow. */
   readonly numPDBViolations: number;
 }
 
@@ -73,15 +75,15 @@ export function runFilterWithNominatedPods(
  * victims found for incoming pod" when nothing has lower priority, or the Filter's
  * status when the preemptor does not fit even with every lower-priority pod gone.
  *
- * `violatesPDB` says whether evicting a pod breaks a disruption budget; those pods
- * are reprieved first so that as few budgets as possible are broken.
+ * Pods whose eviction would break one of `pdbs` are reprieved first, so that as few
+ * budgets as possible are broken; the victims among them are counted.
  */
 export function selectVictimsOnNode(
   handle: Handle,
   state: CycleState,
   pod: Pod,
   nodeInfo: NodeInfo,
-  violatesPDB: (victim: Pod) => boolean = () => false,
+  pdbs: readonly PodDisruptionBudget[] = [],
 ): { victims?: Victims; status: Status } {
   const remove = (info: PodInfo): Status => {
     nodeInfo.removePod(info.pod);
@@ -105,8 +107,7 @@ export function selectVictimsOnNode(
   if (!fits.isSuccess()) return { status: fits };
 
   potential.sort((a, b) => moreImportant(a.pod, b.pod));
-  const violating = potential.filter((p) => violatesPDB(p.pod));
-  const nonViolating = potential.filter((p) => !violatesPDB(p.pod));
+  const { violating, nonViolating } = filterPodsWithPDBViolation(potential, pdbs);
   const victims: Pod[] = [];
   const reprieve = (p: PodInfo): { fits: boolean; status: Status } => {
     let s = add(p);

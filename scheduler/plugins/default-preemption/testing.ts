@@ -15,6 +15,7 @@ import type {
   TopologySpreadConstraint,
 } from '../../../sdk/gen/wheelhouse/core/v1/scheduling.js';
 import type { OwnerReference } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import { PodDisruptionBudget } from '../../../sdk/gen/wheelhouse/policy/v1/pod_disruption_budget.js';
 import type { Labels } from '../../../sdk/labels/index.js';
 import { createLogger } from '../../../sdk/logger.js';
 import { CycleState } from '../../framework/cycle-state.js';
@@ -88,6 +89,22 @@ export function makePod(name: string, o: PodOptions = {}): Pod {
   return pod;
 }
 
+/** A PodDisruptionBudget over pods with these labels, allowing `disruptionsAllowed` more evictions. */
+export function makePdb(
+  name: string,
+  matchLabels: Record<string, string>,
+  disruptionsAllowed: number,
+  opts: { namespace?: string; disruptedPods?: Record<string, Date> } = {},
+): PodDisruptionBudget {
+  return PodDisruptionBudget.fromPartial({
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name, namespace: opts.namespace ?? 'default' },
+    spec: { selector: { matchLabels, matchExpressions: [] } },
+    status: { disruptionsAllowed, disruptedPods: opts.disruptedPods ?? {} },
+  });
+}
+
 export interface TestFramework {
   readonly handle: Handle;
   readonly nodeInfos: NodeInfo[];
@@ -112,6 +129,7 @@ export interface TestFrameworkOptions {
   nominated?: Readonly<Record<string, readonly Pod[]>>;
   clients?: Clientset;
   events?: EventRecorder;
+  pdbs?: readonly PodDisruptionBudget[];
 }
 
 const isPreFilter = (p: Plugin): p is PreFilterPlugin => 'preFilter' in p;
@@ -165,6 +183,7 @@ export function createTestFramework(opts: TestFrameworkOptions): TestFramework {
     logger: createLogger('test', { level: 'silent' }),
     namespaceLabels: (ns) => opts.namespaces?.[ns],
     nominatedPodsForNode: (node) => (opts.nominated?.[node] ?? []).map(newPodInfo),
+    podDisruptionBudgets: () => opts.pdbs ?? [],
     runFilterPlugins(state, pod, nodeInfo) {
       for (const p of plugins) {
         if (!isFilter(p) || state.skipFilterPlugins.has(p.name)) continue;
