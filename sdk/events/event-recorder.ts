@@ -30,9 +30,13 @@ export interface EventRecorderOptions {
   /** `source.host` and `reportingInstance`; the host name by default. */
   readonly instance?: string;
   readonly logger?: Logger;
-  /** Events waiting to be written before new ones are dropped (default 1000). */
+  /**
+   * Events waiting to be written before new ones are dropped (default 4096, about 4 MiB:
+   * a scheduler binding a burst of pods faster than a busy apiserver takes their Events
+   * keeps them all, and writes them as the apiserver frees up).
+   */
   readonly queueSize?: number;
-  /** Writes in flight at once (default 4). */
+  /** Writes in flight at once (default 8). */
   readonly concurrency?: number;
   /** Per object: events at once (default 25) and refill rate per second (default 1/300). */
   readonly burst?: number;
@@ -62,8 +66,8 @@ const maxMessageBytes = 1024;
 
 export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions): EventRecorder {
   const instance = opts.instance ?? hostname();
-  const queueSize = opts.queueSize ?? 1000;
-  const concurrency = Math.max(1, opts.concurrency ?? 4);
+  const queueSize = opts.queueSize ?? 4096;
+  const concurrency = Math.max(1, opts.concurrency ?? 8);
   const burst = opts.burst ?? 25;
   const qps = opts.qps ?? 1 / 300;
   const cacheSize = opts.cacheSize ?? 4096;
