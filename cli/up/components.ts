@@ -240,3 +240,44 @@ export function kubeletComponent(layout: ClusterLayout, node: KubeletNode): Comp
     ],
   };
 }
+
+/**
+ * The simulated kubelet: `nodes` virtual nodes `<prefix>-0…` in one process, acting as
+ * system:kubelet-simulator (its client config written by the caller from
+ * `pki.kubeletSimulator`), health and metrics served with the apiserver's serving
+ * certificate on `healthPort` (default 10247; 0: none).
+ */
+export function simulatedKubeletComponent(
+  layout: ClusterLayout,
+  opts: {
+    readonly nodes: number;
+    readonly kubeconfig: string;
+    readonly healthPort?: number;
+    readonly prefix?: string;
+  },
+): ComponentSpec {
+  const { pki, host } = layout;
+  return {
+    name: 'kubelet-simulator',
+    args: [
+      'kubelet',
+      '--simulate',
+      '--nodes',
+      String(opts.nodes),
+      '--node-name-prefix',
+      opts.prefix ?? 'sim-node',
+      '--kubeconfig',
+      opts.kubeconfig,
+      '--bind-address',
+      host,
+      '--secure-port',
+      String(opts.healthPort ?? 10247),
+      '--tls-cert-file',
+      pki.apiserver.certFile,
+      '--tls-private-key-file',
+      pki.apiserver.keyFile,
+      '--client-ca-file',
+      pki.caFile,
+    ],
+  };
+}
