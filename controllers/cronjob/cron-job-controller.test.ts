@@ -1,0 +1,298 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Clientset } from '../../sdk/client/typed-client.js';
+import { CronJob, type CronJobSpec } from '../../sdk/gen/wheelhouse/batch/v1/cron_job.js';
+import { Job } from '../../sdk/gen/wheelhouse/batch/v1/job.js';
+import type { Event } from '../../sdk/gen/wheelhouse/core/v1/event.js';
+import { type Cluster, startCluster } from '../../test/cluster.js';
+import {
+  adminClients,
+  type ControllerManagerProcess,
+  startControllerManager,
+  waitFor,
+} from '../shared/testing.js';
+import { CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION } from './job-from-template.js';
+
+/** The controller's clock runs a minute a second: `* * * * *` starts a Job every second. */
+const TIME_SCALE = 60;
+
+function cronJob(name: string, spec: Partial<CronJobSpec> = {}): CronJob {
+  return CronJob.fromPartial({
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      schedule: '* * * * *',
+      concurrencyPolicy: 'Allow',
+      jobTemplate: {
+        metadata: { labels: { app: name }, annotations: { owner: 'team-a' } },
+        spec: {
+          template: {
+            spec: { containers: [{ name: 'task', image: 'busybox:1.36' }], restartPolicy: 'Never' },
+          },
+        },
+      },
+      ...spec,
+    },
+  });
+}
+
+describe('CronJob controller', { timeout: 120_000 }, () => {
+  let cluster: Cluster;
+  let cm: ControllerManagerProcess;
+  let clients: Clientset;
+  const cronJobs = () => clients.kind<CronJob>('CronJob');
+  const jobClient = () => clients.kind<Job>('Job');
+  /** The Jobs `cj` controls, by name. */
+  const jobsOf = async (cj: CronJob) =>
+    (await jobClient().list('default')).items
+      .filter((j) => j.metadata?.ownerReferences.some((r) => r.uid === cj.metadata?.uid && r.controller))
+      .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  const eventsOf = async (name: string) =>
+    (await clients.kind<Event>('Event').list('default')).items.filter(
+      (e) => e.involvedObject?.kind === 'CronJob' && e.involvedObject.name === name,
+    );
+  const describeState = (cj: CronJob) => async () =>
+    JSON.stringify({
+      status: (await cronJobs().get('default', cj.metadata?.name ?? '')).status,
+      jobs: (await jobsOf(cj)).map((j) => j.metadata?.name),
+      events: (await eventsOf(cj.metadata?.name ?? '')).map((e) => `${e.reason}: ${e.message}`),
+      log: cm.output().slice(-2000),
+    });
+  /** Plays the Job controller: the Job ran and finished. */
+  const finish = async (job: Job, type: 'Complete' | 'Failed', startTime = new Date()) => {
+    const fresh = await jobClient().get('default', job.metadata?.name ?? '');
+    const done = new Date();
+    return jobClient().updateStatus(
+      Job.fromPartial({
+        ...fresh,
+        status: {
+          startTime,
+          ...(type === 'Complete' ? { completionTime: done, succeeded: 1 } : { failed: 1 }),
+          conditions: [
+            {
+              type,
+              status: 'True',
+              reason: type === 'Failed' ? 'BackoffLimitExceeded' : '',
+              message: '',
+              lastTransitionTime: done,
+            },
+          ],
+        },
+      }),
+    );
+  };
+  /** Waits for `cj` to control at least `n` Jobs, returns them. */
+  const atLeastJobs = (cj: CronJob, n: number, opts: { timeoutMs?: number } = {}) =>
+    waitFor(
+      `${n} jobs of ${cj.metadata?.name}`,
+      async () => {
+        const jobs = await jobsOf(cj);
+        return jobs.length >= n ? jobs : undefined;
+      },
+      { describe: describeState(cj), ...opts },
+    );
+
+  before(async () => {
+    cluster = await startCluster();
+    cm = await startControllerManager(cluster, [
+      '--controllers',
+      'cronjob,garbage-collector',
+      '--cronjob-test-time-scale',
+      String(TIME_SCALE),
+    ]);
+    clients = adminClients(cluster);
+  });
+  after(async () => {
+    clients?.close();
+    await cm?.stop();
+    await cluster?.stop();
+  });
+
+  test('starts a Job on schedule, named by its minute, and follows it to success', async () => {
+    const cj = await cronJobs().create(cronJob('report', { timeZone: 'Asia/Kolkata' }));
+    const [job] = await atLeastJobs(cj, 1);
+    assert.ok(job);
+    const name = job.metadata?.name ?? '';
+    const minute = Number(/^report-(\d+)$/.exec(name)?.[1]);
+    assert.ok(Number.isInteger(minute), `job name ${name} is <cronjob>-<minutes since epoch>`);
+    const scheduled = job.metadata?.annotations[CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION] ?? '';
+    assert.match(scheduled, /^\d{4}-\d\d-\d\dT\d\d:\d\d:00\+05:30$/, 'RFC 3339 in the CronJob time zone');
+    assert.equal(Date.parse(scheduled), minute * 60_000, 'the annotation is the minute of the name');
+    assert.equal(job.metadata?.annotations.owner, 'team-a');
+    assert.equal(job.metadata?.labels.app, 'report');
+    assert.deepEqual(
+      job.metadata?.ownerReferences.map((r) => [r.kind, r.name, r.uid, r.controller, r.blockOwnerDeletion]),
+      [['CronJob', 'report', cj.metadata?.uid, true, true]],
+    );
+    assert.equal(job.spec?.template?.spec?.containers[0]?.image, 'busybox:1.36');
+    const status = await waitFor(
+      'the job in status.active',
+      async () => {
+        const s = (await cronJobs().get('default', 'report')).status;
+        return s?.active.some((r) => r.name === name) ? s : undefined;
+      },
+      { describe: describeState(cj) },
+    );
+    assert.ok(status.lastScheduleTime && status.lastScheduleTime.getTime() >= minute * 60_000);
+    const events = await waitFor('SuccessfulCreate', async () => {
+      const e = await eventsOf('report');
+      return e.some((x) => x.reason === 'SuccessfulCreate' && x.message === `Created job ${name}`)
+        ? e
+        : undefined;
+    });
+    assert.ok(
+      events.every((e) => e.type === 'Normal' || e.reason === 'TooManyMissedTimes'),
+      JSON.stringify(events),
+    );
+
+    const finished = await finish(job, 'Complete');
+    const completion = finished.status?.completionTime?.getTime();
+    await waitFor(
+      'lastSuccessfulTime and the job out of active',
+      async () => {
+        const s = (await cronJobs().get('default', 'report')).status;
+        return s?.lastSuccessfulTime?.getTime() === completion && !s?.active.some((r) => r.name === name)
+          ? s
+          : undefined;
+      },
+      { describe: describeState(cj) },
+    );
+    await waitFor('SawCompletedJob', async () =>
+      (await eventsOf('report')).some(
+        (e) =>
+          e.reason === 'SawCompletedJob' && e.message === `Saw completed job: ${name}, condition: Complete`,
+      )
+        ? true
+        : undefined,
+    );
+    await cronJobs().delete('default', 'report');
+  });
+
+  test('Forbid starts nothing while a Job runs, and starts again once it finished', async () => {
+    const cj = await cronJobs().create(cronJob('forbid', { concurrencyPolicy: 'Forbid' }));
+    const [first] = await atLeastJobs(cj, 1);
+    assert.ok(first);
+    // Several scheduled times pass while the first Job runs.
+    await waitFor(
+      'JobAlreadyActive reported on three scheduled times',
+      async () => {
+        const e = (await eventsOf('forbid')).find((x) => x.reason === 'JobAlreadyActive');
+        return e && e.count >= 3 ? e : undefined;
+      },
+      { describe: describeState(cj) },
+    );
+    assert.deepEqual(
+      (await jobsOf(cj)).map((j) => j.metadata?.name),
+      [first.metadata?.name],
+      'no second Job while the first runs',
+    );
+    await finish(first, 'Complete');
+    const jobs = await atLeastJobs(cj, 2);
+    const second = jobs.find((j) => j.metadata?.name !== first.metadata?.name);
+    assert.ok(second);
+    const status = await waitFor('only the second active', async () => {
+      const s = (await cronJobs().get('default', 'forbid')).status;
+      return s?.active.length === 1 && s.active[0]?.name === second.metadata?.name ? s : undefined;
+    });
+    assert.equal(status.active[0]?.uid, second.metadata?.uid);
+    await cronJobs().update({
+      ...(await cronJobs().get('default', 'forbid')),
+      spec: { ...cj.spec, suspend: true } as CronJob['spec'],
+    });
+  });
+
+  test('Replace deletes the running Job before starting the next', async () => {
+    const cj = await cronJobs().create(cronJob('replace', { concurrencyPolicy: 'Replace' }));
+    const [first] = await atLeastJobs(cj, 1);
+    assert.ok(first);
+    const firstName = first.metadata?.name ?? '';
+    await waitFor(
+      'the first Job replaced by a later one',
+      async () => {
+        const s = (await cronJobs().get('default', 'replace')).status;
+        const active = s?.active ?? [];
+        return active.length === 1 && active[0]?.name !== firstName ? active : undefined;
+      },
+      { describe: describeState(cj) },
+    );
+    await waitFor('the first Job gone', async () =>
+      (await jobsOf(cj)).some((j) => j.metadata?.name === firstName) ? undefined : true,
+    );
+    const events = await eventsOf('replace');
+    assert.ok(
+      events.some((e) => e.reason === 'SuccessfulDelete' && e.message === `Deleted job ${firstName}`),
+      JSON.stringify(events.map((e) => `${e.reason}: ${e.message}`)),
+    );
+    // At most one Job at any time: every earlier one was deleted before the next was created.
+    const running = (await jobsOf(cj)).filter((j) => j.metadata?.deletionTimestamp === undefined);
+    assert.ok(running.length <= 2, `at most the active Job and one being created: ${running.length}`);
+    await cronJobs().delete('default', 'replace');
+  });
+
+  test('keeps the newest finished Jobs within the history limits', async () => {
+    const cj = await cronJobs().create(
+      cronJob('history', { successfulJobsHistoryLimit: 2, failedJobsHistoryLimit: 1 }),
+    );
+    // Finish each Job as it appears: the first two fail, the next four succeed.
+    const outcomes = new Map<string, 'Complete' | 'Failed'>();
+    const starts = new Map<string, number>();
+    await waitFor(
+      'six finished Jobs',
+      async () => {
+        for (const job of await jobsOf(cj)) {
+          const name = job.metadata?.name ?? '';
+          if (outcomes.has(name) || outcomes.size >= 6) continue;
+          const type = outcomes.size < 2 ? 'Failed' : 'Complete';
+          const minute = Number(name.split('-').pop());
+          await finish(job, type, new Date(minute * 60_000));
+          outcomes.set(name, type);
+          starts.set(name, minute);
+        }
+        return outcomes.size >= 6 ? true : undefined;
+      },
+      { describe: describeState(cj) },
+    );
+    const current = await cronJobs().get('default', 'history');
+    await cronJobs().update({ ...current, spec: { ...current.spec, suspend: true } as CronJob['spec'] });
+    const byStart = [...outcomes.keys()].sort((a, b) => (starts.get(a) ?? 0) - (starts.get(b) ?? 0));
+    const failed = byStart.filter((n) => outcomes.get(n) === 'Failed');
+    const succeeded = byStart.filter((n) => outcomes.get(n) === 'Complete');
+    const keep = [...failed.slice(-1), ...succeeded.slice(-2)].sort();
+    const left = await waitFor(
+      'the finished Jobs pruned to the limits',
+      async () => {
+        const names = (await jobsOf(cj))
+          .filter((j) => outcomes.has(j.metadata?.name ?? '') && j.metadata?.deletionTimestamp === undefined)
+          .map((j) => j.metadata?.name ?? '')
+          .sort();
+        return JSON.stringify(names) === JSON.stringify(keep) ? names : undefined;
+      },
+      { describe: describeState(cj) },
+    );
+    assert.deepEqual(left, keep);
+    const pruned = [...failed.slice(0, -1), ...succeeded.slice(0, -2)].map((n) => `Deleted job ${n}`);
+    await waitFor(
+      'SuccessfulDelete for every pruned Job',
+      async () => {
+        const deletes = (await eventsOf('history')).filter((e) => e.reason === 'SuccessfulDelete');
+        return pruned.every((m) => deletes.some((e) => e.message === m)) ? true : undefined;
+      },
+      { describe: async () => `${pruned.join(', ')}\n${await describeState(cj)()}` },
+    );
+  });
+
+  test('a suspended CronJob starts nothing until it is resumed', async () => {
+    const paused = await cronJobs().create(cronJob('paused', { suspend: true }));
+    // A running CronJob beside it shows the scheduled times passing.
+    const ticking = await cronJobs().create(cronJob('ticking'));
+    await atLeastJobs(ticking, 3);
+    assert.deepEqual(await jobsOf(paused), [], 'no Job while suspended');
+    assert.equal((await cronJobs().get('default', 'paused')).status?.lastScheduleTime, undefined);
+    await cronJobs().delete('default', 'ticking');
+    const current = await cronJobs().get('default', 'paused');
+    await cronJobs().update({ ...current, spec: { ...current.spec, suspend: false } as CronJob['spec'] });
+    const [job] = await atLeastJobs(paused, 1, { timeoutMs: 10_000 });
+    assert.match(job?.metadata?.name ?? '', /^paused-\d+$/);
+  });
+});
