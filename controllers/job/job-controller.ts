@@ -855,6 +855,8 @@ export async function runJobController(opts: JobControllerOptions, signal: Abort
   }
 
   await Promise.all([pods.waitForSync(signal), jobs.waitForSync(signal)]);
+  // A term that ended while the caches filled must not start workers nothing will stop.
+  if (signal.aborted) return;
   await Promise.all([controller.run(signal), orphans.run(signal)]);
 }
 

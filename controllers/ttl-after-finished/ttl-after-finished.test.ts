@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Clientset } from '../../sdk/client/typed-client.js';
+import { Job } from '../../sdk/gen/wheelhouse/batch/v1/job.js';
+import { type Cluster, startCluster } from '../../test/cluster.js';
+import { newCondition } from '../job/job-conditions.js';
+import { eventsAbout, isRunning, newJob, podsOf, setPodPhase } from '../job/testing.js';
+import {
+  adminClients,
+  type ControllerManagerProcess,
+  startControllerManager,
+  waitFor,
+} from '../shared/testing.js';
+import { timeLeft } from './ttl-after-finished-controller.js';
+
+test('a Job expires ttlSecondsAfterFinished after its terminal condition, and only when finished', () => {
+  const finishedAt = new Date(1_000_000);
+  const job = newJob('t', { ttlSecondsAfterFinished: 30 });
+  assert.equal(timeLeft(job, 1_000_000), undefined, 'not finished');
+  job.status = Job.fromPartial({ status: {} }).status;
+  job.status?.conditions.push(
+    newCondition('SuccessCriteriaMet', 'True', 'CompletionsReached', '', finishedAt),
+  );
+  assert.equal(timeLeft(job, 1_000_000), undefined, 'an interim condition is not the end');
+  job.status?.conditions.push(newCondition('Failed', 'True', 'DeadlineExceeded', '', finishedAt));
+  assert.equal(timeLeft(job, 1_010_000), 20_000);
+  assert.equal(timeLeft(job, 1_031_000), -1000);
+  const noTtl = newJob('u');
+  noTtl.status = job.status;
+  assert.equal(timeLeft(noTtl, 1_031_000), undefined, 'no TTL, kept forever');
+});
+
+describe('TTL-after-finished controller', { timeout: 120_000 }, () => {
+  let cluster: Cluster;
+  let cm: ControllerManagerProcess;
+  let clients: Clientset;
+  const jobClient = () => clients.kind<Job>('Job');
+
+  before(async () => {
+    cluster = await startCluster();
+    cm = await startControllerManager(cluster, ['--controllers', 'job,ttl-after-finished,garbage-collector']);
+    clients = adminClients(cluster);
+  });
+  after(async () => {
+    clients?.close();
+    await cm?.stop();
+    await cluster?.stop();
+  });
+
+  test('deletes a finished Job and its pods once its TTL has passed, and keeps one without a TTL', async () => {
+    await jobClient().create(newJob('short', { ttlSecondsAfterFinished: 2 }));
+    await jobClient().create(newJob('kept'));
+    for (const name of ['short', 'kept']) {
+      const pods = await waitFor(
+        `a pod of ${name}`,
+        async () => {
+          const p = (await podsOf(clients, name)).filter(isRunning);
+          return p.length === 1 ? p : undefined;
+        },
+        { describe: () => cm.output().slice(-3000) },
+      );
+      await setPodPhase(clients, pods[0] as never, 'Succeeded');
+    }
+    const finished = await waitFor('short Complete', async () => {
+      const j = await jobClient().get('default', 'short');
+      return j.status?.conditions.find((c) => c.type === 'Complete' && c.status === 'True');
+    });
+    const gone = await waitFor(
+      'short deleted',
+      async () => {
+        const list = (await jobClient().list('default')).items;
+        return list.some((j) => j.metadata?.name === 'short') ? undefined : Date.now();
+      },
+      { describe: () => cm.output().slice(-3000) },
+    );
+    const finishedAt = finished.lastTransitionTime?.getTime() ?? 0;
+    assert.ok(
+      gone - finishedAt >= 2000,
+      `deleted ${gone - finishedAt} ms after finishing, not before its TTL`,
+    );
+    await waitFor('its pods gone too', async () =>
+      (await podsOf(clients, 'short')).length === 0 ? true : undefined,
+    );
+    const kept = await jobClient().get('default', 'kept');
+    assert.equal(kept.status?.conditions.find((c) => c.type === 'Complete')?.status, 'True');
+    assert.equal((await podsOf(clients, 'kept')).length, 1, 'a Job without a TTL keeps its pods');
+    assert.ok((await eventsAbout(clients, 'Job', 'kept')).some((e) => e.reason === 'Completed'));
+  });
+});
