@@ -20,7 +20,7 @@
  *   it is present when that executable resolves.
  * - Whatever the host does not let it enforce is said in Status.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -123,6 +123,14 @@ interface Live {
   readers: Socket[];
   watcher: FSWatcher;
 }
+
+/**
+ * Makes the named FIFOs with one `mkfifo` (Node has no mkfifo of its own). Run
+ * asynchronously: a synchronous spawn would stall every other pod's work for the
+ * whole life of the child.
+ */
+const makeFifos = (...paths: string[]) =>
+  new Promise<void>((resolve, reject) => execFile('mkfifo', paths, (err) => (err ? reject(err) : resolve())));
 
 const wrapperScript = [
   'exit_file=$1; shift',
@@ -733,8 +741,18 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
       if (logPath.startsWith(containerDir('pending'))) c.logPath = join(containerDir(c.id), 'container.log');
       const dir = containerDir(c.id);
       mkdirSync(dir, { recursive: true });
-      for (const stream of ['stdout', 'stderr']) execFileSync('mkfifo', [join(dir, stream)]);
+      // Held in the map while its FIFOs are made, so a concurrent create of the same name is refused.
       containers.set(c.id, c);
+      try {
+        await makeFifos(join(dir, 'stdout'), join(dir, 'stderr'));
+      } catch (err) {
+        containers.delete(c.id);
+        rmSync(dir, { recursive: true, force: true });
+        throw new ApiError(
+          Code.INTERNAL,
+          `could not create the log pipes of container "${c.id}": ${String(err)}`,
+        );
+      }
       saveContainer(c);
       return { containerId: c.id };
     },
