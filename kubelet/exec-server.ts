@@ -76,8 +76,8 @@ async function serveExec(
       tty: start.tty,
       stdin: start.stdin,
       stdout: start.stdout,
-      // CRI refuses stderr with a TTY: there it is merged into stdout.
-      stderr: start.stderr && !start.tty,
+      // As asked: a runtime that gives a terminal merges stderr into it (CRI refuses both).
+      stderr: start.stderr,
     },
     signal,
   );

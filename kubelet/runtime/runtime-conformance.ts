@@ -36,6 +36,11 @@ export interface ConformanceTarget {
   start(): Promise<ContainerRuntime>;
   /** false where the runtime does not offer streaming exec (the test then expects UNIMPLEMENTED). */
   streamingExec?: boolean;
+  /**
+   * Why an exec'd command outlives its caller going away, where the runtime keeps it
+   * (containerd does: its streaming server does not kill an exec whose client left).
+   */
+  execOutlivesCaller?: string;
   /** Called after the suite; stops what start() started. */
   stop?(): Promise<void>;
 }
@@ -301,9 +306,11 @@ export function describeRuntimeConformance(name: string, target: ConformanceTarg
         assert.equal(refused.code, 'UNIMPLEMENTED');
         return;
       }
+      // `head` reads what it needs and exits: not every streaming protocol can carry the
+      // end of stdin (Kubernetes' v4 WebSocket protocol cannot).
       const session = await rt.exec({
         containerId,
-        cmd: ['sh', '-c', 'cat; echo done >&2; exit 4'],
+        cmd: ['sh', '-c', 'head -n 2; echo done >&2; exit 4'],
         tty: false,
         stdin: true,
         stdout: true,
@@ -314,10 +321,67 @@ export function describeRuntimeConformance(name: string, target: ConformanceTarg
       session.stdout?.on('data', (b: Buffer) => out.push(b));
       session.stderr?.on('data', (b: Buffer) => err.push(b));
       session.stdin?.write('line one\n');
-      session.stdin?.end('line two\n');
+      session.stdin?.write('line two\n');
       assert.equal(await session.exitCode, 4);
       assert.equal(Buffer.concat(out).toString(), 'line one\nline two\n');
       assert.equal(Buffer.concat(err).toString(), 'done\n');
+      session.close();
+    });
+
+    it('execs with a terminal where the runtime offers one, following its size', async () => {
+      const { containerId } = await runContainer('exec-tty', 'sleep 30');
+      if (target.streamingExec === false) return;
+      const session = await rt.exec({
+        containerId,
+        // The resize travels apart from the command: wait (bounded) until it has landed.
+        cmd: [
+          'sh',
+          '-c',
+          'if [ -t 0 ]; then i=0; while [ "$(stty size 2>/dev/null)" != "30 100" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; stty size; else echo no-tty; fi; exit 5',
+        ],
+        tty: true,
+        stdin: true,
+        stdout: true,
+        stderr: true,
+      });
+      session.resize({ width: 100, height: 30 });
+      const out: Buffer[] = [];
+      session.stdout?.on('data', (b: Buffer) => out.push(b));
+      session.stderr?.resume();
+      assert.equal(await session.exitCode, 5);
+      if (session.tty) {
+        assert.equal(session.stderr, null, 'a terminal carries stderr with stdout');
+        assert.match(Buffer.concat(out).toString(), /(^|\n)30 100\r?\n$/);
+      } else {
+        assert.equal(Buffer.concat(out).toString(), 'no-tty\n');
+      }
+      session.close();
+    });
+
+    it("kills an exec'd command when its signal aborts", { skip: target.execOutlivesCaller }, async () => {
+      const { containerId } = await runContainer('exec-cancel', 'sleep 30');
+      if (target.streamingExec === false) return;
+      const controller = new AbortController();
+      const session = await rt.exec(
+        {
+          containerId,
+          cmd: ['sh', '-c', 'echo started; exec sleep 4321'],
+          tty: false,
+          stdin: false,
+          stdout: true,
+          stderr: true,
+        },
+        controller.signal,
+      );
+      await new Promise<void>((resolve) => session.stdout?.once('data', () => resolve()));
+      const running = async () =>
+        Buffer.from((await rt.execSync({ containerId, cmd: ['ps', '-o', 'args'], timeout: '10' })).stdout)
+          .toString()
+          .includes('sleep 4321');
+      assert.ok(await running(), 'the command runs');
+      controller.abort();
+      await outcome(session.exitCode);
+      await waitFor('the command to be killed', async () => !(await running()));
       session.close();
     });
 

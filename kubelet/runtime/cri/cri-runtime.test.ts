@@ -37,7 +37,8 @@ if (unavailable) {
     get image() {
       return containerd?.busybox ?? '';
     },
-    streamingExec: false,
+    execOutlivesCaller:
+      "containerd's streaming server leaves an exec running when its client goes away; CRI has no call to kill it",
     get missingImage() {
       return `${containerd?.registry ?? '127.0.0.1:1'}/no-such-image:1.0`;
     },

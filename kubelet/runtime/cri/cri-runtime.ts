@@ -4,12 +4,14 @@
  * `--container-runtime-endpoint unix:///run/containerd/containerd.sock`.
  * Each call is the RPC of the same name; a gRPC failure becomes the SDK's
  * ApiError with the runtime's code and message, so the kubelet matches on
- * codes whatever the runtime.
+ * codes whatever the runtime. Streaming exec attaches to the URL the runtime's
+ * Exec answers with (remote-command.ts).
  */
 import { type CallOptions, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { ApiError, Code, fromServiceError } from '../../../sdk/errors.js';
 import { ImageServiceClient, RuntimeServiceClient } from '../../../sdk/gen/runtime/v1/api.js';
 import type { ContainerRuntime } from '../runtime.js';
+import { openRemoteCommand } from './remote-command.js';
 
 export interface CriRuntimeOptions {
   /** `unix:///path/to/socket` (or a bare absolute path). */
@@ -98,11 +100,11 @@ export function createCriRuntime(options: CriRuntimeOptions): ContainerRuntime {
           reject(e);
         });
       }),
-    async exec() {
-      throw new ApiError(
-        Code.UNIMPLEMENTED,
-        "streaming exec through a CRI runtime's streaming server is not supported yet; use execSync, or the process runtime",
-      );
+    async exec(request, signal) {
+      // CRI refuses stderr with a TTY: the terminal carries both.
+      const asked = { ...request, stderr: request.stderr && !request.tty };
+      const { url } = await call(runtime, runtime.exec, asked);
+      return openRemoteCommand(url, asked, signal);
     },
     containerStats: r(runtime.containerStats),
     listContainerStats: r(runtime.listContainerStats),
