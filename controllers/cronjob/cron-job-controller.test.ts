@@ -202,6 +202,75 @@ describe('CronJob controller', { timeout: 120_000 }, () => {
     });
   });
 
+  test('reports a Job it did not start and an active Job that went missing', async () => {
+    const cj = await cronJobs().create(cronJob('audit', { concurrencyPolicy: 'Forbid' }));
+    const [first] = await atLeastJobs(cj, 1);
+    assert.ok(first);
+    const firstName = first.metadata?.name ?? '';
+    await waitFor('the first Job active', async () =>
+      (await cronJobs().get('default', 'audit')).status?.active.some((r) => r.name === firstName)
+        ? true
+        : undefined,
+    );
+    // A Job that names the CronJob as its controller, created by someone else.
+    await jobClient().create(
+      Job.fromPartial({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: {
+          name: 'audit-by-hand',
+          namespace: 'default',
+          ownerReferences: [
+            {
+              apiVersion: 'batch/v1',
+              kind: 'CronJob',
+              name: 'audit',
+              uid: cj.metadata?.uid ?? '',
+              controller: true,
+            },
+          ],
+        },
+        spec: cj.spec?.jobTemplate?.spec,
+      }),
+    );
+    await waitFor(
+      'UnexpectedJob',
+      async () =>
+        (await eventsOf('audit')).some(
+          (e) =>
+            e.type === 'Warning' &&
+            e.reason === 'UnexpectedJob' &&
+            e.message === 'Saw a job that the controller did not create or forgot: audit-by-hand',
+        )
+          ? true
+          : undefined,
+      { describe: describeState(cj) },
+    );
+    assert.ok(
+      !(await cronJobs().get('default', 'audit')).status?.active.some((r) => r.name === 'audit-by-hand'),
+      'never adopted into active',
+    );
+    // The running Job disappears: reported, and Forbid no longer holds the next one back.
+    await jobClient().delete('default', firstName);
+    await waitFor(
+      'MissingJob and a new Job active',
+      async () => {
+        const missing = (await eventsOf('audit')).some(
+          (e) => e.reason === 'MissingJob' && e.message === `Active job went missing: ${firstName}`,
+        );
+        const active = (await cronJobs().get('default', 'audit')).status?.active ?? [];
+        return missing &&
+          active.length === 1 &&
+          active[0]?.name !== firstName &&
+          active[0]?.name !== 'audit-by-hand'
+          ? true
+          : undefined;
+      },
+      { describe: describeState(cj) },
+    );
+    await cronJobs().delete('default', 'audit');
+  });
+
   test('Replace deletes the running Job before starting the next', async () => {
     const cj = await cronJobs().create(cronJob('replace', { concurrencyPolicy: 'Replace' }));
     const [first] = await atLeastJobs(cj, 1);
