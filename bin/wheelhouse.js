@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Launcher: load the TypeScript sources through tsx, then run the command.
-import { register } from 'tsx/esm/api';
+// Launcher: the compiled code in dist/, which `npm run build` writes (npm ci runs it);
+// without it, or with WHEELHOUSE_FROM_SOURCE=1, the TypeScript sources through tsx.
+import { existsSync } from 'node:fs';
 
-register();
-await import('./wheelhouse.ts');
+const compiled = new URL('../dist/bin/wheelhouse.js', import.meta.url);
+if (process.env.WHEELHOUSE_FROM_SOURCE !== '1' && existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./wheelhouse.ts');
+}
