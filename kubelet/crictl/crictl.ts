@@ -3,11 +3,16 @@
  * on a Kubernetes node — `ps`, `pods`, `images`, `logs`, `inspect`, `inspectp`,
  * `exec` — speaking CRI over the unix socket `--runtime-endpoint` names
  * (default unix:///run/containerd/containerd.sock, or $CONTAINER_RUNTIME_ENDPOINT).
+ *
+ * `exec` streams, as crictl's does: CRI's Exec, then the runtime's streaming server
+ * (stdin with -i, a terminal with -t, output as it comes, the command's exit code as
+ * crictl's). `exec --sync` runs the command to its end with ExecSync instead.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ContainerState, PodSandboxState } from '../../sdk/gen/runtime/v1/api.js';
 import { createCriRuntime } from '../runtime/cri/cri-runtime.js';
+import type { RuntimeService } from '../runtime/runtime.js';
 
 const usage = `usage: wheelhouse crictl [--runtime-endpoint unix:///path.sock] <command>
   ps [-a]                  list containers (running; -a for all)
@@ -16,11 +21,16 @@ const usage = `usage: wheelhouse crictl [--runtime-endpoint unix:///path.sock] <
   logs <container>         print a container's log
   inspect <container>      a container's status as JSON
   inspectp <pod>           a pod sandbox's status as JSON
-  exec <container> <cmd…>  run a command in a container`;
+  exec [-i] [-t] [-s] <container> <cmd…>
+                           run a command in a container: -i passes stdin, -t allocates
+                           a terminal, -s (--sync) runs it to its end with ExecSync`;
 
 export async function runCrictl(argv: string[]): Promise<void> {
+  // exec's command is passed as it is: flags after the container belong to the command.
+  const at = argv.indexOf('exec');
+  const execArgs = at >= 0 ? argv.slice(at + 1) : undefined;
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: at >= 0 ? argv.slice(0, at + 1) : argv,
     options: {
       'runtime-endpoint': { type: 'string', short: 'r' },
       all: { type: 'boolean', short: 'a' },
@@ -40,6 +50,10 @@ export async function runCrictl(argv: string[]): Promise<void> {
     'unix:///run/containerd/containerd.sock';
   const rt = createCriRuntime({ endpoint, timeoutMs: 30_000 });
   try {
+    if (execArgs) {
+      process.exitCode = await execCommand(rt, execArgs);
+      return;
+    }
     const out = await crictl(rt, command, rest, values.all === true);
     if (out) process.stdout.write(out);
   } finally {
@@ -134,14 +148,77 @@ export async function crictl(
       return `${JSON.stringify({ status: r.status, info: parseInfo(r.info) }, null, 2)}\n`;
     }
     case 'exec': {
-      const [containerId, ...cmd] = args;
-      const r = await rt.execSync({ containerId: need(containerId, 'a container ID'), cmd, timeout: '0' });
-      process.stderr.write(Buffer.from(r.stderr));
-      if (r.exitCode !== 0) process.exitCode = r.exitCode;
-      return Buffer.from(r.stdout).toString();
+      process.exitCode = await execCommand(rt, args);
+      return '';
     }
     default:
       throw new Error(`unknown crictl command "${command}"\n${usage}`);
+  }
+}
+
+/** `exec [-i] [-t] [-s] <container> <cmd…>`: resolves to the command's exit code. */
+async function execCommand(rt: RuntimeService, args: string[]): Promise<number> {
+  const flags = { interactive: false, tty: false, sync: false };
+  let i = 0;
+  for (; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      i++;
+      break;
+    }
+    if (arg === '--interactive') flags.interactive = true;
+    else if (arg === '--tty') flags.tty = true;
+    else if (arg === '--sync') flags.sync = true;
+    else if (/^-[its]+$/.test(arg)) {
+      if (arg.includes('i')) flags.interactive = true;
+      if (arg.includes('t')) flags.tty = true;
+      if (arg.includes('s')) flags.sync = true;
+    } else break;
+  }
+  const containerId = need(args[i], 'a container ID');
+  const cmd = args.slice(i + 1);
+  if (cmd.length === 0) throw new Error(`give a command to run in container ${containerId}\n${usage}`);
+  if (flags.sync) {
+    const r = await rt.execSync({ containerId, cmd, timeout: '0' });
+    process.stdout.write(Buffer.from(r.stdout));
+    process.stderr.write(Buffer.from(r.stderr));
+    return r.exitCode;
+  }
+  const input = process.stdin;
+  const tty = flags.tty && flags.interactive && input.isTTY === true;
+  if (flags.tty && !tty)
+    process.stderr.write('crictl exec: -t needs -i and a terminal on stdin; running without one\n');
+  const session = await rt.exec({
+    containerId,
+    cmd,
+    tty,
+    stdin: flags.interactive,
+    stdout: true,
+    stderr: !tty,
+  });
+  // pipe() waits for the slower side both ways.
+  session.stdout?.pipe(process.stdout, { end: false });
+  session.stderr?.pipe(process.stderr, { end: false });
+  if (session.stdin) input.pipe(session.stdin);
+  const resize = () =>
+    session.resize({ width: process.stdout.columns ?? 80, height: process.stdout.rows ?? 24 });
+  if (session.tty) {
+    input.setRawMode?.(true);
+    resize();
+    process.on('SIGWINCH', resize);
+  }
+  try {
+    return await session.exitCode;
+  } finally {
+    if (session.tty) {
+      process.off('SIGWINCH', resize);
+      input.setRawMode?.(false);
+    }
+    if (session.stdin) input.unpipe(session.stdin);
+    // Reading stdin holds the process open: let go of it once the command ended.
+    input.pause();
+    input.unref?.();
+    session.close();
   }
 }
 

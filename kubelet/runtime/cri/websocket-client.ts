@@ -223,6 +223,10 @@ class Connection extends EventEmitter implements WebSocketConnection {
   }
 
   private fail(code: number, message: string): void {
+    // Nothing after a protocol error is read: the connection is over.
+    this.buffered = [];
+    this.bufferedBytes = 0;
+    this.fragments = [];
     this.emit('error', new Error(`WebSocket protocol error: ${message}`));
     this.sendClose(code, message.slice(0, 120));
     this.socket.end();
