@@ -8,6 +8,7 @@
  * the incoming pod; `ignorePreferredTermsOfExistingPods` (default false) skips scoring
  * entirely for a pod without preferred terms of its own.
  */
+import type { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { CycleState } from '../../framework/cycle-state.js';
 import type {
@@ -34,6 +35,7 @@ import {
   satisfiesPodAffinity,
   satisfiesPodAntiAffinity,
 } from './filtering.js';
+import { isSchedulableAfterNodeChange, isSchedulableAfterPodChange } from './queueing-hints.js';
 import { computePreScoreState, normalize, PreScoreState, scoreNode } from './scoring.js';
 
 export const NAME = 'InterPodAffinity';
@@ -159,12 +161,22 @@ export function createInterPodAffinity(
     eventsToRegister(): readonly ClusterEventWithHint[] {
       return [
         // A pod that matched an anti-affinity term going away, or one a term wants arriving.
-        { event: { resource: 'AssignedPod', action: 'Add' } },
-        { event: { resource: 'AssignedPod', action: 'Delete' } },
-        { event: { resource: 'AssignedPod', action: 'UpdatePodLabel' } },
-        // A node gaining the topology label a term needs.
-        { event: { resource: 'Node', action: 'Add' } },
-        { event: { resource: 'Node', action: 'UpdateNodeLabel' } },
+        ...(['Add', 'Delete', 'UpdatePodLabel'] as const).map((action) => ({
+          event: { resource: 'AssignedPod' as const, action },
+          hint: (pod: Pod, oldObj: unknown, newObj: unknown) =>
+            isSchedulableAfterPodChange(
+              pod,
+              oldObj as Pod | undefined,
+              newObj as Pod | undefined,
+              nsLabelsOf,
+            ),
+        })),
+        // A node opening a topology domain a term needs, or leaving one it shut.
+        ...(['Add', 'UpdateNodeLabel'] as const).map((action) => ({
+          event: { resource: 'Node' as const, action },
+          hint: (pod: Pod, oldObj: unknown, newObj: unknown) =>
+            isSchedulableAfterNodeChange(pod, oldObj as Node | undefined, newObj as Node | undefined),
+        })),
         { event: { resource: 'Namespace', action: 'Update' } },
       ];
     },

@@ -8,6 +8,7 @@
  * maxSkew 3 and by zone with maxSkew 5) or `List`, with `defaultConstraints` a list of
  * `{maxSkew, topologyKey, whenUnsatisfiable}` (no labelSelector: the owner decides).
  */
+import type { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { TopologySpreadConstraint } from '../../../sdk/gen/wheelhouse/core/v1/scheduling.js';
 import type { CycleState } from '../../framework/cycle-state.js';
@@ -34,6 +35,7 @@ import {
   SYSTEM_DEFAULT_CONSTRAINTS,
 } from './constraints.js';
 import { computePreFilterState, filterNode, PreFilterState } from './filtering.js';
+import { isSchedulableAfterNodeChange, isSchedulableAfterPodChange } from './queueing-hints.js';
 import { computePreScoreState, normalize, PreScoreState, scoreNode } from './scoring.js';
 
 export const NAME = 'PodTopologySpread';
@@ -175,13 +177,25 @@ export function createPodTopologySpread(
 
     eventsToRegister(): readonly ClusterEventWithHint[] {
       return [
-        { event: { resource: 'AssignedPod', action: 'Add' } },
-        { event: { resource: 'AssignedPod', action: 'Delete' } },
-        { event: { resource: 'AssignedPod', action: 'UpdatePodLabel' } },
-        { event: { resource: 'Node', action: 'Add' } },
-        { event: { resource: 'Node', action: 'Delete' } },
-        { event: { resource: 'Node', action: 'UpdateNodeLabel' } },
-        { event: { resource: 'Node', action: 'UpdateNodeTaint' } },
+        ...(['Add', 'Delete', 'UpdatePodLabel'] as const).map((action) => ({
+          event: { resource: 'AssignedPod' as const, action },
+          hint: (pod: Pod, oldObj: unknown, newObj: unknown) =>
+            isSchedulableAfterPodChange(
+              pod,
+              constraintsOf(pod, DO_NOT_SCHEDULE),
+              oldObj as Pod | undefined,
+              newObj as Pod | undefined,
+            ),
+        })),
+        ...(['Add', 'Delete', 'UpdateNodeLabel', 'UpdateNodeTaint'] as const).map((action) => ({
+          event: { resource: 'Node' as const, action },
+          hint: (pod: Pod, oldObj: unknown, newObj: unknown) =>
+            isSchedulableAfterNodeChange(
+              constraintsOf(pod, DO_NOT_SCHEDULE),
+              oldObj as Node | undefined,
+              newObj as Node | undefined,
+            ),
+        })),
       ];
     },
   };
