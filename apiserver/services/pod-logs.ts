@@ -252,6 +252,11 @@ export function resolveContainer(pod: Pod, requested: string): string {
 export function kubeletAddress(node: Node, preferred: readonly string[]): string {
   const name = node.metadata?.name ?? '';
   const port = node.status?.daemonEndpoints?.kubeletEndpoint?.port ?? 0;
+  if ((node.status?.nodeInfo?.containerRuntimeVersion ?? '').startsWith('simulated://')) {
+    throw ApiError.failedPrecondition(
+      `node "${name}" is simulated (wheelhouse kubelet --simulate): its pods run no containers, so they have no logs and no exec; use a node with a container runtime`,
+    );
+  }
   if (port <= 0) {
     throw ApiError.unavailable(
       `node "${name}" has no kubelet endpoint (status.daemonEndpoints.kubeletEndpoint.Port is not set): its kubelet has not registered its API`,
