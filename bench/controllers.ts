@@ -25,7 +25,7 @@ import {
   waitFor,
 } from '../controllers/shared/testing.js';
 import type { Deployment } from '../sdk/gen/wheelhouse/apps/v1/deployment.js';
-import type { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
+import { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
 import type { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
 import { startCluster } from '../test/cluster.js';
 import { pod } from '../test/objects.js';
@@ -51,10 +51,22 @@ async function main(): Promise<void> {
   const replicas = Number(values.replicas ?? 5000);
   const concurrency = Number(values.concurrency ?? 256);
   const cluster = await startCluster();
-  const cm = await startControllerManager(cluster, ['--controllers', 'deployment,replicaset']);
+  // kube-controller-manager's own leader election timings, not the tests' short ones: on a
+  // loaded machine a 2 s renew deadline loses the Lease mid-burst.
+  const cm = await startControllerManager(cluster, [
+    '--controllers',
+    'deployment,replicaset',
+    '--leader-elect-lease-duration',
+    '15s',
+    '--leader-elect-renew-deadline',
+    '10s',
+    '--leader-elect-retry-period',
+    '2s',
+  ]);
   const clients = adminClients(cluster);
   const stop = new AbortController();
   let peakRss = residentBytes(cm.pid);
+  let ticker: NodeJS.Timeout | undefined;
   const sampler = setInterval(() => {
     try {
       peakRss = Math.max(peakRss, residentBytes(cm.pid));
@@ -77,7 +89,24 @@ async function main(): Promise<void> {
       if (d.spec) d.spec.replicas = replicas;
     });
     let createdAt = 0;
-    const timeout = { timeoutMs: 30 * 60_000, intervalMs: 250 };
+    // A stall shows as a flat line here, and its cause in the controller manager's last words.
+    const timeout = {
+      timeoutMs: 30 * 60_000,
+      intervalMs: 250,
+      describe: () => `controller manager output:\n${cm.output().slice(-8000)}`,
+    };
+    let lastReplicas = -1;
+    ticker = setInterval(() => {
+      deployments
+        .get('default', 'bench')
+        .then((d) => {
+          const s = d.status;
+          const line = `  ${((performance.now() - t0) / 1000).toFixed(0)} s: replicas ${s?.replicas ?? 0}, updated ${s?.updatedReplicas ?? 0}, available ${s?.availableReplicas ?? 0}`;
+          if (s?.replicas !== lastReplicas || s?.availableReplicas !== replicas) progress(line);
+          lastReplicas = s?.replicas ?? 0;
+        })
+        .catch(() => {});
+    }, 5_000);
     await waitFor(
       'every pod created',
       async () => {
@@ -113,11 +142,9 @@ async function main(): Promise<void> {
     progress(`  rolled out in ${(rolloutAt / 1000).toFixed(1)} s`);
 
     progress(`ceiling: ${replicas} pods created directly, ${concurrency} in flight`);
-    await clients.kind<Namespace>('Namespace').create({
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: 'ceiling' },
-    } as Namespace);
+    await clients
+      .kind<Namespace>('Namespace')
+      .create(Namespace.fromPartial({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ceiling' } }));
     const podClient = clients.kind<Pod>('Pod');
     const ceiling = await closedLoop({ concurrency, durationMs: 30 * 60_000, maxOps: replicas }, (i) =>
       podClient.create(pod(`ceiling-${i}`, { namespace: 'ceiling', labels: { app: 'ceiling' } })),
@@ -140,6 +167,7 @@ async function main(): Promise<void> {
     if (ceiling.errors > 0) progress(`ceiling run: ${ceiling.errors} errors (${ceiling.firstError})`);
   } finally {
     clearInterval(sampler);
+    clearInterval(ticker);
     stop.abort();
     clients.close();
     await cm.stop();

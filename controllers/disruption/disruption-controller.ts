@@ -222,5 +222,7 @@ export async function runDisruptionController(
     deployments.waitForSync(signal),
     statefulSets.waitForSync(signal),
   ]);
+  // A term that ended while the caches synced starts no workers (see the ReplicaSet controller).
+  if (signal.aborted) return;
   await controller.run(signal);
 }

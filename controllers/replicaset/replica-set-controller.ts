@@ -67,7 +67,7 @@ export async function runReplicaSetController(
     workers: opts.workers,
     logger,
     ...(opts.registry ? { registry: opts.registry } : {}),
-    reconcile: ({ namespace, name }) => sync(namespace, name),
+    reconcile: ({ namespace, name }, term) => sync(namespace, name, term),
   });
   const enqueue = (ns: string, name: string) => controller.enqueue({ namespace: ns, name });
 
@@ -153,7 +153,12 @@ export async function runReplicaSetController(
   });
   controller.watch(replicaSets);
 
-  async function sync(namespace: string, name: string) {
+  /**
+   * `term` aborts when this controller's term ends (leadership lost, shutdown): from then
+   * on a reconcile in flight makes no further writes, since another term (or another
+   * process) may be acting from a fresher cache.
+   */
+  async function sync(namespace: string, name: string, term: AbortSignal) {
     const key = `${namespace}/${name}`;
     const cached = replicaSets.indexer.get(key);
     if (!cached) {
@@ -180,7 +185,7 @@ export async function runReplicaSetController(
     let manageError: unknown;
     if (needsSync) {
       try {
-        await manageReplicas(rs, owned);
+        await manageReplicas(rs, owned, term);
       } catch (err) {
         manageError = err;
         const reason = owned.length < (rs.spec?.replicas ?? 1) ? 'FailedCreate' : 'FailedDelete';
@@ -189,6 +194,7 @@ export async function runReplicaSetController(
     }
     const now = Date.now();
     const status = calculateStatus(rs, owned, failure, now);
+    if (term.aborted) return undefined;
     if (statusChanged(cached.status, status)) await writeStatus(rs, status);
     if (manageError) throw manageError;
 
@@ -201,14 +207,14 @@ export async function runReplicaSetController(
     return next === undefined ? undefined : { requeueAfter: next + 50 };
   }
 
-  async function manageReplicas(rs: ReplicaSet, owned: Pod[]): Promise<void> {
+  async function manageReplicas(rs: ReplicaSet, owned: Pod[], term: AbortSignal): Promise<void> {
     const key = keyOf(rs);
     const want = rs.spec?.replicas ?? 1;
     const diff = owned.length - want;
     if (diff < 0) {
       const count = Math.min(-diff, burst);
       expectations.expectCreations(key, count);
-      const { successes, error } = await slowStartBatch(count, 1, () => createPod(rs));
+      const { successes, error } = await slowStartBatch(count, 1, () => createPod(rs), term);
       for (let i = successes; i < count; i++) expectations.creationSkipped(key);
       if (error !== undefined) throw error;
       return;
@@ -307,5 +313,9 @@ export async function runReplicaSetController(
   }
 
   await pods.waitForSync(signal);
+  // A term that ended while the caches synced must not start workers: the controller's
+  // run() only hears of an abort that comes after it starts, and workers started after
+  // the end would act without leadership and keep the term from ever ending.
+  if (signal.aborted) return;
   await controller.run(signal);
 }
