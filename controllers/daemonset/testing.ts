@@ -3,11 +3,12 @@ import type { Clientset } from '../../sdk/client/typed-client.js';
 import { DaemonSet } from '../../sdk/gen/wheelhouse/apps/v1/daemon_set.js';
 import type { Event } from '../../sdk/gen/wheelhouse/core/v1/event.js';
 import { Node, type Taint } from '../../sdk/gen/wheelhouse/core/v1/node.js';
-import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { Toleration } from '../../sdk/gen/wheelhouse/core/v1/scheduling.js';
 import type { IntOrString } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import { CONTROLLER_REVISION_HASH_LABEL } from '../shared/controller-history.js';
 import { listPods } from '../shared/testing.js';
-import { targetNodeName } from './daemon-pod-template.js';
+import { nodeNameAffinity, targetNodeName } from './daemon-pod-template.js';
 
 export const int = (value: number): IntOrString => ({ value: { $case: 'intVal', value } });
 export const percent = (value: string): IntOrString => ({ value: { $case: 'strVal', value } });
@@ -96,4 +97,38 @@ export function statusCounts(ds: DaemonSet) {
     unavailable: s?.numberUnavailable ?? 0,
     updated: s?.updatedNumberScheduled ?? 0,
   };
+}
+
+/** A daemon pod for unit tests: for `nodeName`, of revision `hash`, ready or not. */
+export function daemonPod(
+  name: string,
+  nodeName: string,
+  opts: {
+    hash?: string;
+    ready?: boolean;
+    readySince?: Date;
+    created?: Date;
+    phase?: string;
+    deleting?: boolean;
+    bound?: boolean;
+  } = {},
+): Pod {
+  const since = opts.readySince ?? new Date(0);
+  return Pod.fromPartial({
+    metadata: {
+      name,
+      namespace: 'default',
+      labels: opts.hash ? { [CONTROLLER_REVISION_HASH_LABEL]: opts.hash } : {},
+      creationTimestamp: opts.created ?? new Date(1000),
+      ...(opts.deleting ? { deletionTimestamp: new Date(2000) } : {}),
+    },
+    spec: {
+      nodeName: opts.bound ? nodeName : '',
+      affinity: nodeNameAffinity(undefined, nodeName),
+    },
+    status: {
+      phase: opts.phase ?? 'Running',
+      conditions: opts.ready ? [{ type: 'Ready', status: 'True', lastTransitionTime: since }] : [],
+    },
+  });
 }
