@@ -194,11 +194,15 @@ export class SchedulerCache {
     this.dirty.clear();
     if (membership) {
       snapshot.nodeInfoList = [...snapshot.nodeInfoMap.values()];
-    } else if (replaced.size > 0) {
-      const list = snapshot.nodeInfoList;
-      for (let i = 0; i < list.length; i++) {
-        const r = replaced.get((list[i] as NodeInfo).name);
-        if (r !== undefined) list[i] = r;
+      snapshot.positions.clear();
+      snapshot.nodeInfoList.forEach((n, i) => {
+        snapshot.positions.set(n.name, i);
+      });
+    } else {
+      // Per pod this is the one or two nodes it changed, never a walk over every node.
+      for (const [name, copy] of replaced) {
+        const i = snapshot.positions.get(name);
+        if (i !== undefined) snapshot.nodeInfoList[i] = copy;
       }
     }
     if (membership || affinity) {

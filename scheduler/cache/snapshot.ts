@@ -10,6 +10,8 @@ export class Snapshot implements NodeInfoLister {
   /** Node name → its copy. */
   readonly nodeInfoMap = new Map<string, NodeInfo>();
   nodeInfoList: NodeInfo[] = [];
+  /** Node name → its index in nodeInfoList, so that replacing a changed node's copy costs no scan. */
+  readonly positions = new Map<string, number>();
   affinityList: NodeInfo[] = [];
   antiAffinityList: NodeInfo[] = [];
 
