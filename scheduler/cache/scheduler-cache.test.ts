@@ -35,6 +35,36 @@ function pod(name: string, nodeName: string, cpu = '500m', antiAffinity = false)
 }
 
 describe('SchedulerCache', () => {
+  it('keeps the snapshot list and map the same copies as nodes change, come and go', () => {
+    const cache = new SchedulerCache();
+    const snap = new Snapshot();
+    for (const n of ['a', 'b', 'c']) cache.addNode(node(n));
+    cache.updateSnapshot(snap);
+    const same = () => {
+      for (const ni of snap.list())
+        assert.equal(snap.get(ni.name), ni, `list and map disagree on ${ni.name}`);
+    };
+    cache.addPod(pod('p1', 'c'));
+    cache.updateSnapshot(snap);
+    same();
+    assert.equal(snap.list()[2]?.requested.milliCpu, 500);
+    cache.removeNode(node('a'));
+    cache.addNode(node('d'));
+    cache.updateSnapshot(snap);
+    assert.deepEqual(
+      snap.list().map((n) => n.name),
+      ['b', 'c', 'd'],
+    );
+    cache.addPod(pod('p2', 'd', '250m'));
+    cache.addPod(pod('p3', 'b', '100m'));
+    cache.updateSnapshot(snap);
+    same();
+    assert.deepEqual(
+      snap.list().map((n) => n.requested.milliCpu),
+      [100, 500, 250],
+    );
+  });
+
   it('sums requests per node and copies only changed nodes into the snapshot', () => {
     const cache = new SchedulerCache();
     const snap = new Snapshot();
