@@ -463,11 +463,14 @@ export class Framework implements Handle {
    * are any — also without them, since they may never come (kube's two passes).
    */
   private runFilterPluginsWithNominatedPods(state: CycleState, pod: Pod, ni: NodeInfo): Status {
+    const nominated = this.deps.nominatedPodsForNode(ni.name);
+    // The common case, every node of every cycle: nothing nominated, nothing to allocate.
+    if (nominated.length === 0) return this.runFilterPlugins(state, pod, ni);
     const priority = pod.spec?.priority ?? 0;
     const uid = pod.metadata?.uid;
-    const others = this.deps
-      .nominatedPodsForNode(ni.name)
-      .filter((p) => p.pod.metadata?.uid !== uid && (p.pod.spec?.priority ?? 0) >= priority);
+    const others = nominated.filter(
+      (p) => p.pod.metadata?.uid !== uid && (p.pod.spec?.priority ?? 0) >= priority,
+    );
     if (others.length > 0) {
       const s2 = state.clone();
       const n2 = ni.clone();

@@ -76,6 +76,9 @@ interface InFlight {
   latest: Pod | undefined;
 }
 
+/** Shared by every node without nominated pods: asked once per node per cycle. */
+const noPods: readonly PodInfo[] = [];
+
 export class SchedulingQueue {
   private readonly clock: Clock;
   private readonly initialBackoffMs: number;
@@ -308,9 +311,9 @@ export class SchedulingQueue {
   }
 
   /** Highest priority first. */
-  nominatedPodsForNode(nodeName: string): PodInfo[] {
+  nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
     const byNode = this.nominated.get(nodeName);
-    if (byNode === undefined) return [];
+    if (byNode === undefined) return noPods;
     return [...byNode.values()].sort((a, b) => (b.pod.spec?.priority ?? 0) - (a.pod.spec?.priority ?? 0));
   }
 
