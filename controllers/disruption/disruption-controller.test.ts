@@ -217,6 +217,32 @@ describe('disruption controller', { timeout: 120_000 }, () => {
     assert.notEqual(updated.status?.observedGeneration, created.metadata?.generation);
   });
 
+  test('unhealthyPodEvictionPolicy AlwaysAllow: an unready pod may go while the budget is not met', async () => {
+    await clients.kind<ReplicaSet>('ReplicaSet').create(replicaSet('cache', 2));
+    const [healthy, unready] = await waitFor('2 pods of cache', async () => {
+      const p = await activePods('cache');
+      return p.length === 2 ? p : undefined;
+    });
+    assert.ok(healthy && unready);
+    await markPodReady(clients, healthy);
+    const pods = clients.kind<Pod>('Pod');
+    await pods.updateStatus({
+      ...unready,
+      status: { ...unready.status, phase: 'Running', conditions: [] } as Pod['status'],
+    });
+    const pdb = budget('cache-pdb', 'cache', { minAvailable: int(2) });
+    if (pdb.spec) pdb.spec.unhealthyPodEvictionPolicy = 'AlwaysAllow';
+    await budgets().create(pdb);
+    await statusOf('cache-pdb', {
+      expectedPods: 2,
+      desiredHealthy: 2,
+      currentHealthy: 1,
+      disruptionsAllowed: 0,
+    });
+    assert.equal((await outcome(evict(healthy.metadata?.name ?? ''))).code, 'RESOURCE_EXHAUSTED');
+    assert.equal((await outcome(evict(unready.metadata?.name ?? ''))).code, 'OK');
+  });
+
   test('pods without a controller count for an integer minAvailable; a missing controller fails safe', async () => {
     const pods = clients.kind<Pod>('Pod');
     for (const name of ['bare-0', 'bare-1']) await pods.create(podOf(name, { labels: { app: 'bare' } }));
