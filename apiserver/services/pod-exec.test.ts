@@ -313,4 +313,33 @@ describe('ExecPod through the apiserver and the kubelet', () => {
       }
     });
   });
+
+  test('large output reaches a slow reader whole, through both hops', async (t) => {
+    const size = 16 * 1024 * 1024;
+    const stream = open({ name: 'web', command: ['head', '-c', String(size), '/dev/zero'] });
+    stream.end();
+    const started = process.hrtime.bigint();
+    let received = 0;
+    let exit: ExecPodExit | undefined;
+    stream.on('data', (r: ExecPodResponse) => {
+      if (r.message?.$case === 'stdout') {
+        received += r.message.value.length;
+        // A reader slower than the command: every hop must wait for it, not buffer.
+        if (received % (1024 * 1024) < r.message.value.length) {
+          stream.pause();
+          setTimeout(() => stream.resume(), 5);
+        }
+      } else if (r.message?.$case === 'exit') exit = r.message.value;
+    });
+    await new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    t.diagnostic(
+      `16 MiB of exec output through apiserver and kubelet in ${seconds.toFixed(2)} s (${(16 / seconds).toFixed(1)} MiB/s)`,
+    );
+    assert.equal(received, size);
+    assert.equal(exit?.exitCode, 0);
+  });
 });
