@@ -267,6 +267,22 @@ describe('StatefulSet controller', { timeout: 150_000 }, () => {
     assert.deepEqual(await podNames('par', MANUAL), ['par-0']);
   });
 
+  test('deleting a set takes its pods and revisions with it', async () => {
+    const par = await getSet('par', MANUAL);
+    assert.ok((await revisionsOf('par', MANUAL)).length > 0);
+    await setClient().delete(MANUAL, 'par');
+    await waitFor('the pods and revisions of par to go', async () => {
+      const left = (await podNames('par', MANUAL)).length + (await revisionsOf('par', MANUAL)).length;
+      return left === 0 ? true : undefined;
+    });
+    // A new set of the same name starts afresh.
+    await setClient().create(statefulSet('par', { replicas: 1, namespace: MANUAL, policy: 'Parallel' }));
+    const again = await waitForStatus('par', (s) => s.status?.replicas === 1, MANUAL);
+    assert.notEqual(again.metadata?.uid, par.metadata?.uid);
+    const pod = await podClient().get(MANUAL, 'par-0');
+    assert.equal(pod.metadata?.ownerReferences[0]?.uid, again.metadata?.uid);
+  });
+
   test('ordinals.start shifts the names', async () => {
     await setClient().create(
       statefulSet('shifted', { replicas: 2, ordinalsStart: 5, namespace: MANUAL, policy: 'Parallel' }),

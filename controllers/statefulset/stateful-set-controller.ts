@@ -47,7 +47,7 @@ import {
 import { claimObjects } from '../shared/controller-ref-manager.js';
 import { isPodReady, untilAvailable } from '../shared/pod-state.js';
 import { slowStartBatch } from '../shared/slow-start.js';
-import { isMemberOf, podRevision } from './stateful-pod.js';
+import { isMemberOf, parentNameAndOrdinal, podRevision } from './stateful-pod.js';
 import { planStatefulSet, type StatefulSetAction } from './stateful-set-plan.js';
 import { newRevision } from './stateful-set-revision.js';
 import { completeRollingUpdate, statusChanged } from './stateful-set-status.js';
@@ -137,7 +137,12 @@ export async function runStatefulSetController(
       if (labelsChanged || oldRef) enqueueAdopters(cur);
     },
     onDelete(obj) {
-      enqueueOwner(obj instanceof DeletedFinalStateUnknown ? obj.object : obj);
+      const pod = obj instanceof DeletedFinalStateUnknown ? obj.object : obj;
+      enqueueOwner(pod);
+      // Its name is free again: a set that could not create it (someone else's pod held it) can now.
+      const { parent } = parentNameAndOrdinal(pod.metadata?.name ?? '');
+      const named = sets.indexer.get(`${pod.metadata?.namespace ?? ''}/${parent}`);
+      if (named && named.metadata?.uid !== controllerOf(pod)?.uid) enqueue(named);
     },
   });
   controller.watch(sets);
