@@ -16,6 +16,7 @@ export const JobSuccessCriteriaMet = 'SuccessCriteriaMet';
 export const reasonBackoffLimitExceeded = 'BackoffLimitExceeded';
 export const reasonDeadlineExceeded = 'DeadlineExceeded';
 export const reasonCompletionsReached = 'CompletionsReached';
+export const reasonPodFailurePolicy = 'PodFailurePolicy';
 
 export const messageBackoffLimitExceeded = 'Job has reached the specified backoff limit';
 export const messageDeadlineExceeded = 'Job was active longer than specified deadline';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Clientset } from '../../sdk/client/typed-client.js';
 import { Job } from '../../sdk/gen/wheelhouse/batch/v1/job.js';
-import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { type Pod, PodStatus } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { type Cluster, startCluster } from '../../test/cluster.js';
 import {
   adminClients,
@@ -162,9 +162,15 @@ describe('Job controller', { timeout: 180_000 }, () => {
         describe: describeJob('slow'),
       },
     );
-    const events = await eventsAbout(clients, 'Job', 'slow');
-    assert.ok(events.some((e) => e.reason === 'DeadlineExceeded'));
-    assert.equal(events.filter((e) => e.reason === 'SuccessfulDelete').length, 2);
+    // Events are written in the background: wait for them.
+    await waitFor('DeadlineExceeded and two SuccessfulDelete events', async () => {
+      const events = await eventsAbout(clients, 'Job', 'slow');
+      const deadline = events.find((e) => e.reason === 'DeadlineExceeded' && e.type === 'Warning');
+      const deletes = events.filter((e) => e.reason === 'SuccessfulDelete');
+      return deadline?.message === 'Job was active longer than specified deadline' && deletes.length === 2
+        ? true
+        : undefined;
+    });
   });
 
   test('Indexed: one pod per index with its annotation, label, hostname and env; completedIndexes', async () => {
@@ -239,9 +245,12 @@ describe('Job controller', { timeout: 180_000 }, () => {
     });
     assert.ok((job.status?.startTime?.getTime() ?? 0) > firstStart.getTime(), 'startTime reset on resume');
     await waitForPods('pause', 2);
-    const reasons = (await eventsAbout(clients, 'Job', 'pause')).map((e) => e.reason);
-    for (const r of ['Suspended', 'Resumed', 'SuccessfulDelete'])
-      assert.ok(reasons.includes(r), `${r} in ${reasons}`);
+    await waitFor('Suspended, Resumed and SuccessfulDelete events', async () => {
+      const reasons = (await eventsAbout(clients, 'Job', 'pause')).map((e) => e.reason);
+      return ['Suspended', 'Resumed', 'SuccessfulDelete'].every((r) => reasons.includes(r))
+        ? true
+        : undefined;
+    });
   });
 
   test('a pod deleted by a user counts as failed and is replaced; one that succeeded is never lost', async () => {
@@ -276,5 +285,61 @@ describe('Job controller', { timeout: 180_000 }, () => {
     await setPodPhase(clients, third, 'Succeeded');
     const done = await waitForCondition('users', 'Complete');
     assert.deepEqual([done.status?.succeeded, done.status?.failed], [2, 1]);
+  });
+  test('podFailurePolicy: an Ignore rule does not count, a FailJob rule fails the Job at once', async () => {
+    await jobClient().create(
+      newJob('policy', {
+        backoffLimit: 6,
+        podFailurePolicy: {
+          rules: [
+            { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+            { action: 'FailJob', onExitCodes: { operator: 'In', values: [42] }, onPodConditions: [] },
+          ],
+        },
+      }),
+    );
+    const fail = async (pod: Pod, exitCode: number, disrupted: boolean) => {
+      const now = new Date();
+      const conditions = [{ type: 'Ready', status: 'False', lastTransitionTime: now, reason: 'PodFailed' }];
+      if (disrupted)
+        conditions.push({
+          type: 'DisruptionTarget',
+          status: 'True',
+          lastTransitionTime: now,
+          reason: 'EvictionByEvictionAPI',
+        });
+      await clients.kind<Pod>('Pod').updateStatus({
+        ...pod,
+        status: PodStatus.fromPartial({
+          phase: 'Failed',
+          conditions,
+          containerStatuses: [
+            {
+              name: 'work',
+              image: 'busybox:1.36',
+              state: { terminated: { exitCode, finishedAt: now, reason: 'Error' } },
+            },
+          ],
+        }),
+      });
+    };
+    const [first] = await waitForPods('policy', 1);
+    await fail(first as Pod, 1, true);
+    const [second] = await waitForPods(
+      'policy',
+      1,
+      (p) => isRunning(p) && p.metadata?.uid !== first?.metadata?.uid,
+    );
+    const afterIgnored = await get('policy');
+    assert.equal(afterIgnored.status?.failed ?? 0, 0, 'an ignored failure is not counted');
+    await fail(second as Pod, 42, false);
+    const failed = await waitForCondition('policy', 'Failed');
+    const cond = condition(failed, 'Failed');
+    assert.equal(cond?.reason, 'PodFailurePolicy');
+    assert.match(
+      cond?.message ?? '',
+      /^Container work for pod default\/policy-\w+ failed with exit code 42 matching FailJob rule at index 1$/,
+    );
+    assert.equal(failed.status?.failed, 1);
   });
 });

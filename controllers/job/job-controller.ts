@@ -65,6 +65,7 @@ import {
   reasonBackoffLimitExceeded,
   reasonCompletionsReached,
   reasonDeadlineExceeded,
+  reasonPodFailurePolicy,
 } from './job-conditions.js';
 import {
   countReady,
@@ -76,6 +77,7 @@ import {
   pastBackoffLimitOnFailure,
 } from './job-pods.js';
 import { type BackoffRecord, nextBackoffRecord, noBackoff, remainingBackoff } from './pod-failure-backoff.js';
+import { matchPodFailurePolicy } from './pod-failure-policy.js';
 
 /** At most this many Pods created or deleted by one reconcile (Kubernetes' MaxPodCreateDeletePerSync). */
 export const MAX_POD_CREATE_DELETE_PER_SYNC = 500;
@@ -460,7 +462,11 @@ export async function runJobController(opts: JobControllerOptions, signal: Abort
       requeueAfter: undefined,
       now,
     };
-    const failed = status.failed + newFailed.length + uncounted.failed.size;
+    const policy = job.spec?.podFailurePolicy;
+    const counted = policy
+      ? newFailed.filter((p) => matchPodFailurePolicy(policy, p).countFailed)
+      : newFailed;
+    const failed = status.failed + counted.length + uncounted.failed.size;
     if (status.startTime === undefined && !isSuspended(job)) status.startTime = now;
 
     // A Job that met its criteria in an earlier reconcile stays on that course.
@@ -469,6 +475,15 @@ export async function runJobController(opts: JobControllerOptions, signal: Abort
     if (met?.status === 'True') ctx.finished = met;
     else if (target?.status === 'True')
       ctx.finished = newCondition(JobFailed, 'True', target.reason, target.message, now);
+    else if (policy) {
+      // A FailJob rule fails the Job before its failures are even counted.
+      for (const p of claimed) {
+        const message = isPodFailed(p, job) ? matchPodFailurePolicy(policy, p).jobFailureMessage : undefined;
+        if (message === undefined) continue;
+        ctx.finished = newCondition(JobFailureTarget, 'True', reasonPodFailurePolicy, message, now);
+        break;
+      }
+    }
     if (!ctx.finished) {
       const deadline = job.spec?.activeDeadlineSeconds;
       const startMs = status.startTime?.getTime();
@@ -760,7 +775,13 @@ export async function runJobController(opts: JobControllerOptions, signal: Abort
         }
       } else if (failed || failing) {
         // Once the Job fails, every Pod that did not succeed counts as failed.
-        if (!ctx.uncounted.failed.has(uid) && (!indexed || (ix !== undefined && ix < completions))) {
+        const policy = job.spec?.podFailurePolicy;
+        const counts = policy === undefined || matchPodFailurePolicy(policy, pod).countFailed;
+        if (
+          counts &&
+          !ctx.uncounted.failed.has(uid) &&
+          (!indexed || (ix !== undefined && ix < completions))
+        ) {
           uncountedStatus.failed.push(uid);
         }
       }

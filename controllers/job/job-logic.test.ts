@@ -5,6 +5,7 @@ import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { ensureCondition, isJobFinished, newCondition } from './job-conditions.js';
 import { isPodFailed, jobTrackingFinalizer, newJobPod, pastBackoffLimitOnFailure } from './job-pods.js';
 import { finishedTime, nextBackoffRecord, noBackoff, remainingBackoff } from './pod-failure-backoff.js';
+import { matchPodFailurePolicy } from './pod-failure-policy.js';
 import { newJob } from './testing.js';
 
 const s = 1000;
@@ -129,4 +130,47 @@ test('conditions: set, changed, never added as False; finished only by Complete 
   assert.equal(isJobFinished(job), false);
   job.status?.conditions.push(newCondition('Failed', 'True', 'x', 'y', now));
   assert.equal(isJobFinished(job), true);
+});
+
+test('pod failure policy: the first matching rule decides; exit code 0 and unlisted failures count', () => {
+  const policy = {
+    rules: [
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+      {
+        action: 'FailJob',
+        onExitCodes: { containerName: 'main', operator: 'In', values: [42] },
+        onPodConditions: [],
+      },
+      { action: 'Count', onExitCodes: { operator: 'NotIn', values: [1, 2] }, onPodConditions: [] },
+    ],
+  };
+  const failedWith = (exitCode: number, container = 'main', conditions: string[] = []) =>
+    Pod.fromPartial({
+      metadata: { namespace: 'ns', name: 'p' },
+      status: {
+        phase: 'Failed',
+        conditions: conditions.map((type) => ({ type, status: 'True' })),
+        containerStatuses: [{ name: container, state: { terminated: { exitCode } } }],
+      },
+    });
+  assert.deepEqual(matchPodFailurePolicy(policy, failedWith(1, 'main', ['DisruptionTarget'])), {
+    countFailed: false,
+    action: 'Ignore',
+  });
+  assert.deepEqual(matchPodFailurePolicy(policy, failedWith(42)), {
+    jobFailureMessage:
+      'Container main for pod ns/p failed with exit code 42 matching FailJob rule at index 1',
+    countFailed: true,
+    action: 'FailJob',
+  });
+  assert.deepEqual(matchPodFailurePolicy(policy, failedWith(42, 'side')), {
+    countFailed: true,
+    action: 'Count',
+  });
+  assert.deepEqual(matchPodFailurePolicy(policy, failedWith(1)), { countFailed: true });
+  assert.deepEqual(matchPodFailurePolicy(policy, failedWith(0)), { countFailed: true });
+  const running = Pod.fromPartial({
+    status: { phase: 'Running', conditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+  });
+  assert.deepEqual(matchPodFailurePolicy(policy, running), { countFailed: true });
 });
