@@ -84,6 +84,8 @@ describe('TTL-after-finished controller', { timeout: 120_000 }, () => {
     const kept = await jobClient().get('default', 'kept');
     assert.equal(kept.status?.conditions.find((c) => c.type === 'Complete')?.status, 'True');
     assert.equal((await podsOf(clients, 'kept')).length, 1, 'a Job without a TTL keeps its pods');
-    assert.ok((await eventsAbout(clients, 'Job', 'kept')).some((e) => e.reason === 'Completed'));
+    await waitFor('the Completed event of kept', async () =>
+      (await eventsAbout(clients, 'Job', 'kept')).find((e) => e.reason === 'Completed'),
+    );
   });
 });
