@@ -7,6 +7,7 @@ import type { DaemonSet } from '../../sdk/gen/wheelhouse/apps/v1/daemon_set.js';
 import { Namespace } from '../../sdk/gen/wheelhouse/core/v1/namespace.js';
 import type { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { ResourceQuota } from '../../sdk/gen/wheelhouse/core/v1/resource_quota.js';
 import { InformerFactory } from '../../sdk/informers/index.js';
 import { type Cluster, startCluster } from '../../test/cluster.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../shared/controller-history.js';
@@ -563,5 +564,48 @@ describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () =
       return p.length === 3 ? p : undefined;
     });
     assert.ok(pods.every((p) => hashOfPod(p) === revs[0]?.metadata?.labels[CONTROLLER_REVISION_HASH_LABEL]));
+  });
+
+  test('creates refused by a quota are FailedCreate events; the pods come once the quota allows them', async () => {
+    const ns = 'capped';
+    await clients.kind<Namespace>('Namespace').create(Namespace.fromPartial({ metadata: { name: ns } }));
+    const quotas = clients.kind<ResourceQuota>('ResourceQuota');
+    await quotas.create(
+      ResourceQuota.fromPartial({ metadata: { name: 'pods', namespace: ns }, spec: { hard: { pods: '1' } } }),
+    );
+    await waitFor('the quota counted', async () =>
+      (await quotas.get(ns, 'pods')).status?.used?.pods === '0' ? true : undefined,
+    );
+    const ds = await dsClient().create(updateDs('capped', { namespace: ns }));
+    const failed = await waitFor('a FailedCreate event', async () =>
+      (await eventsOf(clients, 'capped', ns)).find((e) => e.reason === 'FailedCreate'),
+    );
+    assert.equal(failed.type, 'Warning');
+    assert.match(failed.message, /^Error creating: .*(quota|exceeded)/i);
+    await waitFor('status: 3 desired, 1 scheduled', async () => {
+      const cur = await dsClient().get(ns, 'capped');
+      return cur.status?.desiredNumberScheduled === 3 && cur.status.currentNumberScheduled === 1
+        ? cur
+        : undefined;
+    });
+    assert.equal((await podsOf(clients, ds)).length, 1);
+    const fresh = await quotas.get(ns, 'pods');
+    await quotas.update({ ...fresh, spec: { ...fresh.spec, hard: { pods: '10' } } as ResourceQuota['spec'] });
+    await waitFor(
+      'a pod on every node',
+      async () => {
+        const pods = await podsOf(clients, ds);
+        return new Set(pods.map(targetNodeName)).size === 3 && pods.length === 3 ? pods : undefined;
+      },
+      { timeoutMs: 45_000 },
+    );
+  });
+
+  test('deleting a DaemonSet takes its pods and revisions with it', async () => {
+    const ds = await dsClient().get(NS, 'surge');
+    await dsClient().delete(NS, 'surge');
+    await waitFor('pods and revisions gone', async () =>
+      (await podsOf(clients, ds)).length === 0 && (await revisionsOf(ds)).length === 0 ? true : undefined,
+    );
   });
 });
