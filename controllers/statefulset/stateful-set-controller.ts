@@ -47,7 +47,7 @@ import {
 import { claimObjects } from '../shared/controller-ref-manager.js';
 import { isPodReady, untilAvailable } from '../shared/pod-state.js';
 import { slowStartBatch } from '../shared/slow-start.js';
-import { isMemberOf, parentNameAndOrdinal, podRevision } from './stateful-pod.js';
+import { isMemberOf, parentNameAndOrdinal, podRevision, updateIdentity } from './stateful-pod.js';
 import { planStatefulSet, type StatefulSetAction } from './stateful-set-plan.js';
 import { newRevision } from './stateful-set-revision.js';
 import { completeRollingUpdate, statusChanged } from './stateful-set-status.js';
@@ -251,7 +251,7 @@ export async function runStatefulSetController(
       );
     try {
       if (action.type === 'create') await podClient.create(pod);
-      else if (action.type === 'update') await podClient.update(pod);
+      else if (action.type === 'update') await updatePod(set, pod);
       else {
         await podClient.delete(pod.metadata?.namespace ?? '', podName, {
           preconditions: { uid: pod.metadata?.uid ?? '', resourceVersion: '' },
@@ -276,6 +276,18 @@ export async function runStatefulSetController(
       throw err;
     }
     succeeded();
+  }
+
+  /** Writes a pod's restored identity; on a conflict, restores it on the pod as it is now. */
+  async function updatePod(set: StatefulSet, pod: Pod): Promise<void> {
+    try {
+      await podClient.update(pod);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === Code.ABORTED)) throw err;
+      const fresh = await podClient.get(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '');
+      if (fresh.metadata?.uid !== pod.metadata?.uid) return;
+      await podClient.update(updateIdentity(set, fresh));
+    }
   }
 
   /** Deletes revisions beyond revisionHistoryLimit that neither the status nor any pod uses. */
