@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Registry } from 'prom-client';
 import { type Clientset, createClientset } from '../../sdk/client/typed-client.js';
 import { ApiError, Code } from '../../sdk/errors.js';
 import { apiEventSink, createEventRecorder } from '../../sdk/events/index.js';
@@ -93,6 +94,7 @@ describe('CronJob controller', { timeout: 180_000 }, () => {
     let controllerClients: Clientset;
     const stop = new AbortController();
     let running: Promise<void> | undefined;
+    const registry = new Registry();
     let now = Date.now();
     const clock: Clock = { now: () => now, realDelay: (ms) => ms };
 
@@ -130,7 +132,7 @@ describe('CronJob controller', { timeout: 180_000 }, () => {
       });
       informers.start(stop.signal);
       running = runCronJobController(
-        { informers, clients: controllerClients, events, logger, workers: 2, clock },
+        { informers, clients: controllerClients, events, logger, registry, workers: 2, clock },
         stop.signal,
       );
     });
@@ -206,6 +208,13 @@ describe('CronJob controller', { timeout: 180_000 }, () => {
         { describe: state('exact') },
       );
       assert.equal((await jobsOf(cj)).length, 1, 'no second Job');
+      // Created 30 s after its scheduled time, by the clock the test set.
+      const skew = await registry.getSingleMetricAsString(
+        'cronjob_controller_job_creation_skew_duration_seconds',
+      );
+      assert.match(skew, /_count 1$/m);
+      assert.match(skew, /_bucket\{le="16"\} 0$/m);
+      assert.match(skew, /_bucket\{le="32"\} 1$/m);
       const creates = (await eventsOf('exact')).filter((e) => e.reason === 'SuccessfulCreate');
       assert.deepEqual(
         creates.map((e) => [e.message, e.count]),

@@ -22,6 +22,7 @@ import { type InformerFactory, NAMESPACE_INDEX } from '../../sdk/informers/index
 import type { Logger } from '../../sdk/logger.js';
 import { controllerOf, isControlledBy } from '../../sdk/owner-references.js';
 import type { Clock } from './clock.js';
+import { creationSkewMetric } from './creation-skew-metric.js';
 import type { CronJobEvent } from './cron-job-events.js';
 import { jobFromTemplate } from './job-from-template.js';
 import { jobsBeyondHistory, observeJobs, statusChanged } from './job-tracking.js';
@@ -64,6 +65,7 @@ export async function runCronJobController(
   const jobs = informers.informerFor<Job>('Job');
   const cronJobClient = clients.kind<CronJob>('CronJob');
   const jobClient = clients.kind<Job>('Job');
+  const skew = opts.registry ? creationSkewMetric(opts.registry) : undefined;
 
   const controller = createController({
     name: 'cronjob',
@@ -177,6 +179,7 @@ export async function runCronJobController(
     try {
       job = await jobClient.create(request);
       events.event(cj, 'Normal', 'SuccessfulCreate', `Created job ${job.metadata?.name ?? ''}`);
+      skew?.observe(Math.max(0, clock.now() - scheduledTime) / 1000);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       // A namespace being deleted refuses every create: nothing to report, the CronJob goes too.
