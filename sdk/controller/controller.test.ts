@@ -175,4 +175,20 @@ describe('controller', () => {
     controller.enqueue({ namespace: 'ns', name: 'late' });
     assert.equal(controller.queue.length, 0, 'a stopped controller takes no work');
   });
+
+  test('run with a signal already aborted returns at once, with or without informers', async () => {
+    let calls = 0;
+    const controller = createController({
+      name: 'late',
+      async reconcile() {
+        calls++;
+        return undefined;
+      },
+    });
+    const ac = new AbortController();
+    ac.abort();
+    controller.enqueue({ namespace: 'ns', name: 'x' });
+    await controller.run(ac.signal);
+    assert.equal(calls, 0, 'no worker ran');
+  });
 });

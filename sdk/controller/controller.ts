@@ -163,8 +163,10 @@ export function createController(opts: ControllerOptions): Controller {
       const stop = () => queue.shutDown();
       signal.addEventListener('abort', stop, { once: true });
       try {
+        // An abort listener added after the abort never fires: check, or workers would never stop.
+        if (signal.aborted) return;
         const synced = await Promise.all(informers.map((i) => i.waitForSync(signal)));
-        if (!synced.every(Boolean)) return;
+        if (!synced.every(Boolean) || signal.aborted) return;
         opts.logger?.info({ controller: name, workers: opts.workers ?? 1 }, 'starting workers');
         await Promise.all(Array.from({ length: Math.max(1, opts.workers ?? 1) }, () => worker(signal)));
       } finally {
