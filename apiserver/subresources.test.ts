@@ -47,6 +47,18 @@ describe('apiserver: subresources and deletion', () => {
     const moved = structuredClone(bound);
     moved.spec!.nodeName = 'node-2';
     assert.equal((await code(call(pods, 'updatePod', { pod: moved }))).code, 'INVALID_ARGUMENT');
+    // A binding that names another uid is for a pod this one replaced.
+    await call(pods, 'createPod', { pod: pod('replaced') });
+    const stale = await code(
+      call(pods, 'bindPod', {
+        binding: {
+          metadata: { name: 'replaced', namespace: 'default', uid: 'not-its-uid' },
+          target: { kind: 'Node', name: 'node-1' },
+        },
+      }),
+    );
+    assert.equal(stale.code, 'ABORTED');
+    assert.match(stale.message, /names pod uid not-its-uid/);
   });
 
   test('pod status: the status endpoint changes only status, the main endpoint never does', async () => {

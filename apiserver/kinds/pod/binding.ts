@@ -61,12 +61,9 @@ export async function bindPod(
           `pod ${name} is already assigned to node "${spec.nodeName}"; a Pod is bound once — delete and recreate it to move it`,
         );
       }
-      if (
-        binding?.target?.uid &&
-        pod.metadata?.uid &&
-        binding.metadata?.uid &&
-        binding.metadata.uid !== pod.metadata.uid
-      ) {
+      // The binding's own uid, when set, must be the pod's: it guards against binding a
+      // pod of the same name that replaced the one the scheduler chose.
+      if (pod.metadata?.uid && binding?.metadata?.uid && binding.metadata.uid !== pod.metadata.uid) {
         throw ApiError.conflict(
           `the binding names pod uid ${binding.metadata.uid}, but pod ${name} has uid ${pod.metadata.uid}`,
         );
