@@ -21,6 +21,11 @@ import {
 } from '../../sdk/informers/index.js';
 import { kinds } from '../../sdk/kinds.js';
 import type { Logger } from '../../sdk/logger.js';
+import {
+  createBucketRateLimiter,
+  createItemExponentialFailureRateLimiter,
+  createMaxOfRateLimiter,
+} from '../../sdk/workqueue/index.js';
 import type { PodIPAllocator } from './addresses.js';
 import { nextPodAction } from './pod-stages.js';
 
@@ -138,6 +143,13 @@ export function createSimulatedPodController(opts: SimulatedPodControllerOptions
   const controller = createController({
     name: 'simulated-kubelet',
     workers: opts.workers,
+    // Retries back off per pod (5 ms doubling to 30 s) under an overall 500/s: the
+    // controllers' default of 10/s overall would let a burst of failures among
+    // thousands of pods stall every pod behind them.
+    rateLimiter: createMaxOfRateLimiter<string>(
+      createItemExponentialFailureRateLimiter(5, 30_000),
+      createBucketRateLimiter({ qps: 500, burst: 1000 }),
+    ),
     logger: opts.logger,
     ...(opts.registry ? { registry: opts.registry } : {}),
     async reconcile({ namespace, name }) {
