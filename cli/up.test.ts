@@ -139,7 +139,7 @@ describe('wheelhouse up', () => {
       // The local node runs pods on the process runtime: the image names an executable.
       writeFileSync(
         join(dataDir, 'pod.yaml'),
-        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: main\n      image: sleep\n      args: ["600"]\n',
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: main\n      image: sh\n      command: ["sh", "-c", "echo hello from web; exec sleep 600"]\n',
       );
       assert.equal((await run('apply', '-f', 'pod.yaml')).stdout, 'pod/web created\n');
       assert.equal((await run('apply', '-f', 'pod.yaml')).stdout, 'pod/web unchanged\n');
@@ -155,6 +155,24 @@ describe('wheelhouse up', () => {
         /^NAMESPACE +NAME +READY +STATUS +RESTARTS +AGE\ndefault +web +1\/1 +Running +0 +\d+s\n$/,
       );
       assert.match((await run('get', 'nodes')).stdout, / Ready /);
+      // Its output through the apiserver and the kubelet; its story in describe.
+      let logs = '';
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline && !logs.includes('hello'); )
+        logs = (await run('logs', 'web')).stdout;
+      assert.equal(logs, 'hello from web\n');
+      const described = (await run('describe', 'pod', 'web')).stdout;
+      assert.match(described, /^Name: +web\nNamespace: +default\n/);
+      assert.match(described, /\nStatus: +Running\n/);
+      assert.match(described, /\n {4}State: +Running\n/);
+      assert.match(
+        described,
+        /Normal +Scheduled +\S+ +default-scheduler +Successfully assigned default\/web to /,
+      );
+      assert.match(described, /Normal +Started +\S+ +kubelet +Started container main/);
+      assert.match(
+        (await run('describe', 'nodes')).stdout,
+        /Non-terminated Pods: +\(1 in total\)\n[\s\S]*default +web /,
+      );
       assert.equal((await run('delete', 'pod', 'web')).stdout, 'pod "web" deleted\n');
 
       // The printed scrape commands work, and nothing less does.

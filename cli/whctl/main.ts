@@ -3,29 +3,62 @@
  * command throws, and resolves to the exit code.
  */
 import type { Command } from './command.js';
-import { apiResourcesCommand } from './commands/api-resources.js';
-import { applyCommand } from './commands/apply.js';
-import { authCommand } from './commands/auth.js';
-import { createCommand } from './commands/create.js';
-import { deleteCommand } from './commands/delete.js';
-import { execCommand } from './commands/exec.js';
-import { getCommand } from './commands/get.js';
-import { rolloutCommand } from './commands/rollout.js';
-import { versionCommand } from './commands/version.js';
 import { type CommandIo, createContext } from './context.js';
 import { formatError } from './report-error.js';
 import { UsageError } from './usage-error.js';
 
-export const commands: Readonly<Record<string, Command>> = {
-  get: getCommand,
-  apply: applyCommand,
-  create: createCommand,
-  delete: deleteCommand,
-  exec: execCommand,
-  rollout: rolloutCommand,
-  'api-resources': apiResourcesCommand,
-  auth: authCommand,
-  version: versionCommand,
+/** A command as the dispatcher knows it: its summary, and its module loaded only when run. */
+interface CommandEntry {
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+/** Loaded on demand, so that `whctl --help` and every command load only what they use. */
+export const commands: Readonly<Record<string, CommandEntry>> = {
+  get: {
+    summary: 'Display one or many resources',
+    load: async () => (await import('./commands/get.js')).getCommand,
+  },
+  describe: {
+    summary: 'Show details of a resource, with its events',
+    load: async () => (await import('./commands/describe.js')).describeCommand,
+  },
+  logs: {
+    summary: 'Print the logs for a container in a pod',
+    load: async () => (await import('./commands/logs.js')).logsCommand,
+  },
+  apply: {
+    summary: 'Create or update resources from files or standard input',
+    load: async () => (await import('./commands/apply.js')).applyCommand,
+  },
+  create: {
+    summary: 'Create resources from files or standard input',
+    load: async () => (await import('./commands/create.js')).createCommand,
+  },
+  delete: {
+    summary: 'Delete resources by file, by name, by label selector, or all of a type',
+    load: async () => (await import('./commands/delete.js')).deleteCommand,
+  },
+  exec: {
+    summary: 'Execute a command in a container',
+    load: async () => (await import('./commands/exec.js')).execCommand,
+  },
+  rollout: {
+    summary: 'Manage the rollout of a deployment (status, history, undo, pause, resume, restart)',
+    load: async () => (await import('./commands/rollout.js')).rolloutCommand,
+  },
+  'api-resources': {
+    summary: 'Print the supported API resources',
+    load: async () => (await import('./commands/api-resources.js')).apiResourcesCommand,
+  },
+  auth: {
+    summary: 'Inspect authorization (can-i, whoami)',
+    load: async () => (await import('./commands/auth.js')).authCommand,
+  },
+  version: {
+    summary: 'Print the client version and the apiserver it talks to',
+    load: async () => (await import('./commands/version.js')).versionCommand,
+  },
 };
 
 export function usage(): string {
@@ -49,11 +82,12 @@ export async function runWhctl(argv: readonly string[], io: CommandIo): Promise<
     (name === undefined ? io.writeError : io.write)(usage());
     return name === undefined ? 1 : 0;
   }
-  const command = commands[name];
-  if (!command) {
+  const entry = commands[name];
+  if (!entry) {
     io.writeError(`error: unknown command "${name}" for "whctl"\n\n${usage()}`);
     return 1;
   }
+  const command = await entry.load();
   if (args.includes('--help') || args.includes('-h')) {
     io.write(command.help);
     return 0;

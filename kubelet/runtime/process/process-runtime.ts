@@ -932,7 +932,8 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
 
     async exec(request, signal) {
       const c = getContainer(request.containerId);
-      const child = await spawnExec(c, request.cmd, request.stdin);
+      // No terminal to offer: with one asked for, stderr joins stdout as it would on a terminal.
+      const child = await spawnExec(c, request.cmd, request.stdin, request.tty);
       const exitCode = exitOf(child);
       const close = (): void => killGroup(child.pid, 'SIGKILL');
       signal?.addEventListener('abort', close, { once: true });
@@ -1029,7 +1030,13 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
   };
 
   /** A command in a running container: its namespaces and cgroup where it has them, its env and cwd. */
-  async function spawnExec(c: ContainerRecord, cmd: string[], stdin = false): Promise<ChildProcess> {
+  /** `mergeStderr`: the command's stderr goes to its stdout, as on the terminal a TTY would give it. */
+  async function spawnExec(
+    c: ContainerRecord,
+    cmd: string[],
+    stdin = false,
+    mergeStderr = false,
+  ): Promise<ChildProcess> {
     if (c.state !== 'running' || !c.pid)
       throw new ApiError(Code.FAILED_PRECONDITION, `container "${c.id}" is not running`);
     if (cmd.length === 0) throw ApiError.invalid('exec needs a command');
@@ -1058,11 +1065,16 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
       '/bin/sh',
       [
         '-c',
-        'for f in $WH_CGROUP_PROCS; do echo 0 > "$f" 2>/dev/null; done; unset WH_CGROUP_PROCS; exec "$@"',
+        `for f in $WH_CGROUP_PROCS; do echo 0 > "$f" 2>/dev/null; done; unset WH_CGROUP_PROCS; exec "$@"${mergeStderr ? ' 2>&1' : ''}`,
         'wheelhouse-exec',
         ...argv,
       ],
-      { detached: true, stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env, cwd },
+      {
+        detached: true,
+        stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        env,
+        cwd,
+      },
     );
   }
 

@@ -1,0 +1,117 @@
+/**
+ * `whctl describe TYPE [NAME_PREFIX...] | TYPE/NAME`: each object in words, with the
+ * Events recorded about it, as `kubectl describe`. Pods and Nodes have describers of
+ * their own; every other kind prints its spec and status as a tree. A name that is not
+ * found exactly describes every object whose name starts with it, as kubectl does.
+ */
+import type { ApiClient } from '../../../sdk/client/dynamic-client.js';
+import { Code, isApiError } from '../../../sdk/errors.js';
+import type { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
+import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
+import type { KindObject } from '../../../sdk/kind-registry.js';
+import type { KindInfo } from '../../../sdk/kinds.js';
+import type { Command } from '../command.js';
+import { Description } from '../describe/description.js';
+import { describeEvents, eventsOf } from '../describe/events.js';
+import { describeGeneric } from '../describe/generic.js';
+import { describeNode } from '../describe/node.js';
+import { describePod } from '../describe/pod.js';
+import { commonFlags, parseFlags } from '../flags.js';
+import { DEFAULT_NAMESPACE } from '../namespaces.js';
+import { kindLabel, parseResourceArgs, resolveKind } from '../resources.js';
+import { UsageError } from '../usage-error.js';
+
+const help = `Show details of a specific resource or group of resources, with their events.
+
+Usage:
+  whctl describe TYPE [NAME_PREFIX...] [flags]
+  whctl describe TYPE/NAME [TYPE/NAME...] [flags]
+
+Examples:
+  whctl describe pod web                # one pod: containers, conditions, events
+  whctl describe pods -l app=web        # every pod with that label
+  whctl describe nodes                  # every node
+  whctl describe deploy/web rs/web-7d4b9
+
+Flags:
+  -n, --namespace NS          namespace (default "default")
+  -A, --all-namespaces        across every namespace
+  -l, --selector SELECTOR     label selector
+      --show-events BOOL      list the events of each object (default true)
+      --config FILE           client config file
+`;
+
+const flags = {
+  ...commonFlags,
+  'all-namespaces': { type: 'boolean', short: 'A' },
+  selector: { type: 'string', short: 'l' },
+  'show-events': { type: 'string' },
+} as const;
+
+export const describeCommand: Command = {
+  summary: 'Show details of a resource, with its events',
+  help,
+  async run(args, ctx) {
+    const { values, positionals } = parseFlags(args, flags);
+    const requests = parseResourceArgs(positionals);
+    const showEvents = values['show-events'] === undefined || values['show-events'] === 'true';
+    if (!['true', 'false', undefined].includes(values['show-events']))
+      throw new UsageError(
+        `--show-events must be true or false, not ${JSON.stringify(values['show-events'])}`,
+      );
+    const namespace = values['all-namespaces'] ? '' : (values.namespace ?? DEFAULT_NAMESPACE);
+    const client = ctx.client(values.config);
+    const found: { info: KindInfo; object: KindObject }[] = [];
+    for (const { info, names } of requests) {
+      if (names.length === 0) {
+        const list = await client.list(info, namespace, { labelSelector: values.selector ?? '' });
+        for (const object of list.items) found.push({ info, object });
+        continue;
+      }
+      for (const name of names) {
+        for (const object of await byNameOrPrefix(client, info, namespace || DEFAULT_NAMESPACE, name))
+          found.push({ info, object });
+      }
+    }
+    if (found.length === 0) {
+      ctx.io.writeError(
+        namespace === '' ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`,
+      );
+      return 0;
+    }
+    const texts: string[] = [];
+    for (const { info, object } of found) {
+      const d = new Description();
+      if (info.kind === 'Pod') describePod(d, object as Pod);
+      else if (info.kind === 'Node') {
+        const pods = await client.list(resolveKind('pods'), '', {
+          fieldSelector: `spec.nodeName=${object.metadata?.name ?? ''}`,
+        });
+        describeNode(d, object as Node, pods.items as Pod[]);
+      } else describeGeneric(d, info, object);
+      if (showEvents) describeEvents(d, await eventsOf(client, object), ctx.io.now());
+      texts.push(d.render());
+    }
+    ctx.io.write(texts.join('\n\n'));
+    return 0;
+  },
+};
+
+/** The object of that name, or else every object whose name starts with it (kubectl's prefix match). */
+async function byNameOrPrefix(
+  client: ApiClient,
+  info: KindInfo,
+  namespace: string,
+  name: string,
+): Promise<KindObject[]> {
+  try {
+    return [await client.get(info, namespace, name)];
+  } catch (err) {
+    if (!isApiError(err, Code.NOT_FOUND)) throw err;
+  }
+  const list = await client.list(info, namespace, {});
+  const matches = list.items.filter((o) => (o.metadata?.name ?? '').startsWith(name));
+  if (matches.length === 0)
+    throw new Error(`Error from server (NotFound): ${kindLabel(info)}s "${name}" not found`);
+  return matches;
+}
