@@ -3,9 +3,7 @@
  * command throws, and resolves to the exit code.
  */
 import type { Command } from './command.js';
-import { type CommandIo, createContext } from './context.js';
-import { formatError } from './report-error.js';
-import { UsageError } from './usage-error.js';
+import type { CommandIo } from './context.js';
 
 /** A command as the dispatcher knows it: its summary, and its module loaded only when run. */
 interface CommandEntry {
@@ -46,6 +44,30 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
   rollout: {
     summary: 'Manage the rollout of a deployment (status, history, undo, pause, resume, restart)',
     load: async () => (await import('./commands/rollout.js')).rolloutCommand,
+  },
+  scale: {
+    summary: 'Set a new size for a deployment, replica set or stateful set',
+    load: async () => (await import('./commands/scale.js')).scaleCommand,
+  },
+  label: {
+    summary: 'Update the labels on a resource',
+    load: async () => (await import('./commands/label.js')).labelCommand,
+  },
+  annotate: {
+    summary: 'Update the annotations on a resource',
+    load: async () => (await import('./commands/label.js')).annotateCommand,
+  },
+  cordon: {
+    summary: 'Mark node as unschedulable',
+    load: async () => (await import('./commands/cordon.js')).cordon,
+  },
+  uncordon: {
+    summary: 'Mark node as schedulable',
+    load: async () => (await import('./commands/cordon.js')).uncordon,
+  },
+  drain: {
+    summary: 'Drain node in preparation for maintenance',
+    load: async () => (await import('./commands/drain.js')).drainCommand,
   },
   'api-resources': {
     summary: 'Print the supported API resources',
@@ -92,10 +114,17 @@ export async function runWhctl(argv: readonly string[], io: CommandIo): Promise<
     io.write(command.help);
     return 0;
   }
+  // Loaded here, not at the top: the client and the generated messages they pull in
+  // took most of `whctl --help`'s time, which needs none of them.
+  const { createContext } = await import('./context.js');
   const ctx = createContext(io);
   try {
     return await command.run(args, ctx);
   } catch (err) {
+    const [{ formatError }, { UsageError }] = await Promise.all([
+      import('./report-error.js'),
+      import('./usage-error.js'),
+    ]);
     io.writeError(formatError(err));
     if (err instanceof UsageError) io.writeError(`See 'whctl ${name} --help' for usage.\n`);
     return 1;
