@@ -2,7 +2,7 @@
  * `whctl`: the command line for a Wheelhouse cluster. The first Ctrl-C stops a
  * running command (a watch ends, and whctl exits 0); a second one exits at once.
  */
-import { processIo } from '../cli/whctl/context.js';
+import type { CommandIo } from '../cli/whctl/context.js';
 import { runWhctl } from '../cli/whctl/main.js';
 
 const interrupt = new AbortController();
@@ -13,6 +13,24 @@ const onSignal = () => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-process.exitCode = await runWhctl(process.argv.slice(2), processIo(interrupt.signal));
+/**
+ * The process's streams, built here rather than imported: importing them from the
+ * commands' context would load the API client, which `whctl --help` never needs.
+ */
+const io: CommandIo = {
+  write: (text) => process.stdout.write(text),
+  writeError: (text) => process.stderr.write(text),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
+    return Buffer.concat(chunks).toString('utf8');
+  },
+  env: process.env,
+  cwd: process.cwd(),
+  signal: interrupt.signal,
+  now: () => new Date(),
+};
+
+process.exitCode = await runWhctl(process.argv.slice(2), io);
 process.off('SIGINT', onSignal);
 process.off('SIGTERM', onSignal);
