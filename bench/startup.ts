@@ -1,0 +1,306 @@
+/**
+ * `npm run bench:startup`: how fast Wheelhouse starts, as a user meets it, beside the
+ * targets of the "fast to start" goal. Every figure comes from real processes:
+ *
+ * - `whctl --help` and `whctl get pods` (against a running plane): wall time from
+ *   spawn to exit, median of 10;
+ * - `wheelhouse up` from launch to a Running pod of the README's example (applied with
+ *   whctl as soon as the apiserver answers), on a fresh data dir and again on the same
+ *   data dir after a clean stop;
+ * - the resident memory of the whole plane idle with one node: the sum of VmRSS of
+ *   every descendant of `up`, and each component's share.
+ *
+ * `--quick` takes one sample of each (a test runs it to prove it works); `--tmp-dir DIR`
+ * puts the data dirs under DIR. Whether dist/ was used (compiled) or the sources (tsx)
+ * is printed, with the load average, since both change every figure.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { READY_LINE } from '../cli/up.js';
+import { freePort } from '../test/free-port.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const WHCTL = join(root, 'bin', 'whctl.js');
+const WHEELHOUSE = join(root, 'bin', 'wheelhouse.js');
+const MiB = 1024 * 1024;
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean' }, 'tmp-dir': { type: 'string' } },
+  strict: true,
+});
+const samples = values.quick ? 1 : 10;
+const compiled =
+  process.env.WHEELHOUSE_FROM_SOURCE !== '1' && existsSync(join(root, 'dist', 'bin', 'whctl.js'));
+
+/** The README's example: a pod whose image names an executable on the node's PATH. */
+const podManifest = (name: string) =>
+  `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n    - name: main\n      image: sleep\n      args: ["3600"]\n`;
+
+interface Run {
+  readonly ms: number;
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `whctl args` to its end; the time is from spawn to exit. */
+async function whctl(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  const start = performance.now();
+  const child = spawn(process.execPath, [WHCTL, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { ms: performance.now() - start, code, stdout, stderr };
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+async function medianOf(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const run = await whctl(args, env);
+    if (run.code !== 0) throw new Error(`whctl ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+    times.push(run.ms);
+  }
+  return median(times);
+}
+
+/** Every live descendant of `pid` (children, their children, …), from /proc. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // It ended while we looked.
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+function residentBytes(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** What a process is, for the memory table: the component's name, else its command. */
+function componentOf(pid: number): string {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const i = argv.findIndex((a) => a.endsWith('wheelhouse.js'));
+    if (i >= 0 && argv[i + 1]) return argv[i + 1]!;
+    return `pod: ${argv.map((a) => a.split('/').pop()).join(' ')}`.replace(/\s+/g, ' ').slice(0, 40);
+  } catch {
+    return '?';
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** One `wheelhouse up`; its processes are killed by pid whatever happens. */
+interface Plane {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  readonly exited: Promise<number | null>;
+  readonly known: Set<number>;
+}
+
+const planes: Plane[] = [];
+
+function startPlane(dataDir: string, port: number, storePort: number): Plane {
+  const child = spawn(
+    process.execPath,
+    [WHEELHOUSE, 'up', '--data-dir', dataDir, '--port', String(port), '--store-port', String(storePort)],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const collect = (c: Buffer) => {
+    output += c.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const plane: Plane = { child, output: () => output, exited, known: new Set([child.pid!]) };
+  planes.push(plane);
+  return plane;
+}
+
+/** Remembers every process of the plane, so that none outlives the benchmark. */
+function remember(plane: Plane): number[] {
+  const pids = descendants(plane.child.pid!);
+  for (const pid of pids) plane.known.add(pid);
+  for (const m of plane.output().matchAll(/\(pid (\d+)\)/g)) plane.known.add(Number(m[1]));
+  return pids;
+}
+
+/** Ctrl-C, as a user stops it; then SIGKILL to whatever remains. */
+async function stopPlane(plane: Plane, timeoutMs = 30_000): Promise<number | null> {
+  if (plane.child.exitCode === null && plane.child.signalCode === null) {
+    remember(plane);
+    plane.child.kill('SIGINT');
+    await Promise.race([plane.exited, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+  const code = plane.child.exitCode;
+  for (const pid of plane.known) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  return code;
+}
+
+function waitForOutput(plane: Plane, text: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (plane.output().includes(text)) finish(resolve);
+      else if (plane.child.exitCode !== null)
+        finish(() => reject(new Error(`wheelhouse up exited before "${text}":\n${plane.output()}`)));
+      else if (Date.now() > deadline)
+        finish(() => reject(new Error(`timed out waiting for "${text}":\n${plane.output()}`)));
+    }, 20);
+    const deadline = Date.now() + timeoutMs;
+    const finish = (then: () => void) => {
+      clearInterval(timer);
+      then();
+    };
+  });
+}
+
+/**
+ * Launches `up` and times it until `get pods` shows the pod Running: the pod is applied
+ * as soon as the apiserver accepts it, then listed until it runs.
+ */
+async function timeToRunningPod(dataDir: string, pod: string): Promise<{ plane: Plane; ms: number }> {
+  const env = { ...process.env, WHEELHOUSE_CONFIG: join(dataDir, 'admin.yaml') };
+  const manifest = join(dataDir, '..', `${pod}.yaml`);
+  const [port, storePort] = [await freePort(), await freePort()];
+  const start = performance.now();
+  const plane = startPlane(dataDir, port, storePort);
+  const deadline = Date.now() + 120_000;
+  let last = '';
+  const check = (what: string) => {
+    if (plane.child.exitCode !== null)
+      throw new Error(`wheelhouse up exited while ${what}:\n${plane.output()}`);
+    if (Date.now() > deadline) throw new Error(`timed out ${what} (whctl said: ${last}):\n${plane.output()}`);
+  };
+  writeFileSync(manifest, podManifest(pod));
+  for (;;) {
+    check('applying the pod');
+    if (existsSync(env.WHEELHOUSE_CONFIG) && (await whctl(['apply', '-f', manifest], env)).code === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  for (;;) {
+    check('waiting for the pod to run');
+    const run = await whctl(['get', 'pods', pod], env);
+    if (run.code === 0 && / Running /.test(run.stdout)) break;
+    last = run.stdout + run.stderr;
+  }
+  const ms = performance.now() - start;
+  await waitForOutput(plane, READY_LINE, Math.max(deadline - Date.now(), 1));
+  remember(plane);
+  return { plane, ms };
+}
+
+function line(label: string, value: string, target: string, ok: boolean) {
+  process.stdout.write(
+    `${label.padEnd(44)} ${value.padStart(10)}   target ${target.padEnd(9)} ${ok ? 'ok' : 'MISSED'}\n`,
+  );
+}
+
+async function main(): Promise<void> {
+  const [one, five, fifteen] = loadavg().map((l) => l.toFixed(2));
+  process.stdout.write(
+    `startup benchmark: ${compiled ? 'compiled (dist/)' : 'from source (tsx; run `npm run build` for dist/)'}, ` +
+      `${samples} sample${samples === 1 ? '' : 's'} each, load average ${one} ${five} ${fifteen}\n\n`,
+  );
+  const help = await medianOf(['--help']);
+  line(`whctl --help (median of ${samples})`, `${help.toFixed(0)} ms`, '≤ 200 ms', help <= 200);
+
+  const base = mkdtempSync(join(values['tmp-dir'] ?? tmpdir(), 'wheelhouse-bench-startup-'));
+  try {
+    const dataDir = join(base, 'data');
+    // `up` creates the data dir: it is fresh, with no PKI and no store yet.
+    const fresh = await timeToRunningPod(dataDir, 'startup-fresh');
+    line('up → Running pod, fresh data dir', `${(fresh.ms / 1000).toFixed(2)} s`, '≤ 5 s', fresh.ms <= 5000);
+
+    const env = { ...process.env, WHEELHOUSE_CONFIG: join(dataDir, 'admin.yaml') };
+    const get = await medianOf(['get', 'pods'], env);
+    line(`whctl get pods (median of ${samples})`, `${get.toFixed(0)} ms`, '≤ 300 ms', get <= 300);
+
+    const pids = remember(fresh.plane);
+    const shares = new Map<string, number>();
+    let total = 0;
+    for (const pid of pids) {
+      const rss = residentBytes(pid);
+      total += rss;
+      const name = componentOf(pid);
+      shares.set(name, (shares.get(name) ?? 0) + rss);
+    }
+    const upRss = residentBytes(fresh.plane.child.pid!);
+    line(
+      `plane resident memory, idle, one node (${pids.length} processes)`,
+      `${(total / MiB).toFixed(0)} MiB`,
+      '≤ 350 MiB',
+      total <= 350 * MiB,
+    );
+    for (const [name, rss] of [...shares].sort((a, b) => b[1] - a[1]))
+      process.stdout.write(`  ${name.padEnd(40)} ${(rss / MiB).toFixed(0).padStart(6)} MiB\n`);
+    process.stdout.write(
+      `  ${'(up itself, not counted)'.padEnd(40)} ${(upRss / MiB).toFixed(0).padStart(6)} MiB\n`,
+    );
+
+    // A clean stop, with the first pod gone, so that the warm start runs a new pod.
+    await whctl(['delete', 'pod', 'startup-fresh'], env);
+    const code = await stopPlane(fresh.plane);
+    if (code !== 0)
+      throw new Error(`wheelhouse up did not stop cleanly (exit ${code}):\n${fresh.plane.output()}`);
+
+    const warm = await timeToRunningPod(dataDir, 'startup-warm');
+    line('up → Running pod, warm data dir', `${(warm.ms / 1000).toFixed(2)} s`, '≤ 3 s', warm.ms <= 3000);
+    await stopPlane(warm.plane);
+  } finally {
+    for (const plane of planes) await stopPlane(plane, 10_000);
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+// Stopped from outside: stop the planes before going.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    void Promise.all(planes.map((p) => stopPlane(p, 10_000))).finally(() => process.exit(130));
+  });
+
+await main();
