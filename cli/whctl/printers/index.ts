@@ -9,6 +9,7 @@ import { controllerRevisionPrinter } from './controller-revision.js';
 import { cronJobPrinter } from './cron-job.js';
 import { daemonSetPrinter } from './daemon-set.js';
 import { deploymentPrinter } from './deployment.js';
+import { eventPrinter } from './event.js';
 import { genericPrinter } from './generic.js';
 import { jobPrinter } from './job.js';
 import { namespacePrinter } from './namespace.js';
@@ -36,6 +37,7 @@ const printers: Readonly<Record<string, TablePrinter>> = {
   Job: jobPrinter,
   CronJob: cronJobPrinter,
   PodDisruptionBudget: podDisruptionBudgetPrinter,
+  Event: eventPrinter,
 };
 
 export function printerFor(info: KindInfo): TablePrinter {
@@ -52,16 +54,22 @@ export interface TableOptions {
 }
 
 export function tableHeader(info: KindInfo, opts: TableOptions): string[] {
-  const columns = printerFor(info).columns.filter((c) => opts.wide || !c.wide);
-  return [...(opts.withNamespace ? ['NAMESPACE'] : []), 'NAME', ...columns.map((c) => c.header)];
+  const printer = printerFor(info);
+  const columns = printer.columns.filter((c) => opts.wide || !c.wide);
+  return [
+    ...(opts.withNamespace ? ['NAMESPACE'] : []),
+    ...(printer.withoutName ? [] : ['NAME']),
+    ...columns.map((c) => c.header),
+  ];
 }
 
 export function tableRow(info: KindInfo, object: KindObject, opts: TableOptions): string[] {
-  const columns = printerFor(info).columns.filter((c) => opts.wide || !c.wide);
+  const printer = printerFor(info);
+  const columns = printer.columns.filter((c) => opts.wide || !c.wide);
   const name = object.metadata?.name ?? '';
   return [
     ...(opts.withNamespace ? [object.metadata?.namespace ?? ''] : []),
-    opts.withKind ? objectLabel(info, name) : name,
+    ...(printer.withoutName ? [] : [opts.withKind ? objectLabel(info, name) : name]),
     ...columns.map((c) => c.cell(object, opts.now)),
   ];
 }

@@ -11,11 +11,16 @@ export interface Column<T> {
 /** The columns kubectl prints for a kind. */
 export interface TablePrinter<T extends KindObject = KindObject> {
   readonly columns: readonly Column<T>[];
+  /** The kind's table has no NAME column first (events, as kubectl prints them). */
+  readonly withoutName?: boolean;
 }
 
 /** Types a printer's columns by its kind's message while storing it as a printer of any kind. */
-export function definePrinter<T extends KindObject>(columns: readonly Column<T>[]): TablePrinter {
-  return { columns } as unknown as TablePrinter;
+export function definePrinter<T extends KindObject>(
+  columns: readonly Column<T>[],
+  opts: { withoutName?: boolean } = {},
+): TablePrinter {
+  return { columns, ...opts } as unknown as TablePrinter;
 }
 
 /** kubectl's placeholder for an empty value. */

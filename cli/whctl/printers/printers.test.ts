@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
+import { Event } from '../../../sdk/gen/wheelhouse/core/v1/event.js';
 import { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
 import { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { resolveResource } from '../../../sdk/kinds.js';
@@ -154,4 +155,41 @@ describe('tables', () => {
     ]);
     assert.deepEqual(tableHeader(cm, { now, withNamespace: true }), ['NAMESPACE', 'NAME', 'AGE']);
   });
+});
+
+test('events print LAST SEEN TYPE REASON OBJECT MESSAGE, repeats counted, no NAME', () => {
+  const eventInfo = resolveResource('events');
+  assert.ok(eventInfo);
+  const now = new Date('2026-01-01T00:30:00Z');
+  const event = Event.fromPartial({
+    metadata: { name: 'web.1', namespace: 'default' },
+    involvedObject: { kind: 'Pod', name: 'web' },
+    type: 'Warning',
+    reason: 'BackOff',
+    message: 'Back-off restarting failed container',
+    count: 3,
+    firstTimestamp: new Date('2026-01-01T00:10:00Z'),
+    lastTimestamp: new Date('2026-01-01T00:25:00Z'),
+    source: { component: 'kubelet', host: 'node-1' },
+  });
+  const rows = [tableHeader(eventInfo, { now }), tableRow(eventInfo, event, { now })];
+  assert.equal(
+    renderTable(rows),
+    'LAST SEEN          TYPE      REASON    OBJECT    MESSAGE\n' +
+      '5m (x3 over 20m)   Warning   BackOff   pod/web   Back-off restarting failed container\n',
+  );
+  const wide = tableHeader(eventInfo, { now, wide: true });
+  assert.deepEqual(wide, [
+    'LAST SEEN',
+    'TYPE',
+    'REASON',
+    'OBJECT',
+    'SUBOBJECT',
+    'SOURCE',
+    'MESSAGE',
+    'FIRST SEEN',
+    'COUNT',
+    'NAME',
+  ]);
+  assert.equal(tableRow(eventInfo, event, { now, wide: true })[5], 'kubelet, node-1');
 });
