@@ -1,17 +1,31 @@
 /**
  * `whctl get`: objects as a table (the kind's kubectl columns), `-o wide`,
- * `-o yaml|json` (re-appliable manifests), `-o name`; `-w` then streams changes
- * as rows until Ctrl-C.
+ * `-o yaml|json` (re-appliable manifests), `-o name`, `-o jsonpath=…` and
+ * `-o custom-columns=…` over the objects' JSON as `-o json` prints it; `-w`
+ * then streams changes as rows until Ctrl-C.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { stringify } from 'yaml';
 
 import type { ApiClient } from '../../../sdk/client/dynamic-client.js';
 import { WatchEventType } from '../../../sdk/client/dynamic-client.js';
+import { ApiError, Code } from '../../../sdk/errors.js';
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
-import { toJson, toYaml } from '../../../sdk/manifest/index.js';
+import { encodeList, encodeObject, toJson, toYaml } from '../../../sdk/manifest/index.js';
+import { Quantity } from '../../../sdk/quantity.js';
 import type { Command } from '../command.js';
 import type { Context } from '../context.js';
+import {
+  type CustomColumn,
+  customColumnsHeader,
+  customColumnsRow,
+  parseCustomColumns,
+  parseCustomColumnsFile,
+} from '../custom-columns.js';
 import { commonFlags, parseFlags } from '../flags.js';
+import { type JsonPath, parseJsonPath, relaxedJsonPath } from '../jsonpath.js';
 import { DEFAULT_NAMESPACE } from '../namespaces.js';
 import { type TableOptions, TableWriter, tableHeader, tableRow } from '../printers/index.js';
 import { formatError } from '../report-error.js';
@@ -27,10 +41,45 @@ const flags = {
   watch: { type: 'boolean', short: 'w' },
   'show-labels': { type: 'boolean' },
   'chunk-size': { type: 'string' },
+  'sort-by': { type: 'string' },
+  'label-columns': { type: 'string', short: 'L', multiple: true },
+  'no-headers': { type: 'boolean' },
+  'ignore-not-found': { type: 'boolean' },
+  'show-kind': { type: 'boolean' },
+  'output-watch-events': { type: 'boolean' },
+  'watch-only': { type: 'boolean' },
+  // Global flags, accepted here as kubectl accepts them anywhere on the line.
+  context: { type: 'string' },
+  v: { type: 'string', short: 'v' },
 } as const;
 
-type Output = 'table' | 'wide' | 'yaml' | 'json' | 'name';
-const OUTPUTS: readonly Output[] = ['wide', 'yaml', 'json', 'name'];
+type Format = 'table' | 'wide' | 'yaml' | 'json' | 'name' | 'jsonpath' | 'custom-columns';
+const OUTPUTS = [
+  'wide',
+  'yaml',
+  'json',
+  'name',
+  'jsonpath=',
+  'jsonpath-file=',
+  'custom-columns=',
+  'custom-columns-file=',
+];
+
+/** What -o asked for, with its template parsed once. */
+interface Output {
+  readonly format: Format;
+  readonly jsonPath?: JsonPath;
+  readonly columns?: readonly CustomColumn[];
+}
+
+/** How rows of a table are laid out, beyond the kind's own columns. */
+interface RowOptions extends TableOptions {
+  readonly showLabels: boolean;
+  readonly labelColumns: readonly string[];
+  readonly columns?: readonly CustomColumn[];
+  /** The EVENT column of --output-watch-events. */
+  readonly withEvent: boolean;
+}
 
 interface GetOptions {
   readonly output: Output;
@@ -62,26 +111,45 @@ Examples:
   whctl get pods,deployments -l app=web
   whctl get pods -w                    # then stream changes until Ctrl-C
 
+  whctl get pods -o jsonpath='{range .items[*]}{.metadata.name}{"\\t"}{.spec.nodeName}{"\\n"}{end}'
+  whctl get pods -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName
+  whctl get pods --sort-by=.metadata.creationTimestamp -L app
+
 Flags:
   -n, --namespace NS          namespace (default "default")
   -A, --all-namespaces        list across every namespace
-  -o, --output FORMAT         wide, yaml, json or name
+  -o, --output FORMAT         wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE,
+                              custom-columns=HEADER:PATH,..., custom-columns-file=FILE
+                              (go-template is not supported: use jsonpath)
   -l, --selector SELECTOR     label selector (app=web,tier!=db)
       --field-selector SEL    field selector (status.phase=Running)
   -w, --watch                 after listing, watch for changes
       --show-labels           add a LABELS column
       --chunk-size N          list in pages of N objects (default 500)
+      --sort-by PATH          sort by a JSONPath (.metadata.name); numbers, quantities and times compare as such
+  -L, --label-columns KEYS    a column for each label key (-L app,tier or -L app -L tier)
+      --no-headers            print no header line
+      --ignore-not-found      a named object that does not exist is not an error
+      --show-kind             names as kind/name (always with several kinds)
+      --output-watch-events   with -w: an EVENT column, or {"type","object"} with -o json|yaml
+      --watch-only            with -w: print only changes, not the current list
       --config FILE           client config file
+      --context NAME          the client config's context (the file holds one)
+  -v LEVEL                    log verbosity (accepted; whctl logs nothing more)
 `,
   async run(args, ctx) {
     const { values, positionals } = parseFlags(args, flags);
-    const output = outputOf(values.output);
+    const output = outputOf(values.output, ctx.io.cwd);
+    const sortBy = values['sort-by'] ? sortPathOf(values['sort-by']) : undefined;
+    if ((values['watch-only'] || values['output-watch-events']) && !values.watch && !values['watch-only'])
+      throw new UsageError('--output-watch-events needs -w/--watch');
+    const watching = values.watch || values['watch-only'];
     const requests = parseResourceArgs(positionals);
     const named = requests.some((r) => r.names.length > 0);
     if (named && (values.selector || values['field-selector'])) {
       throw new UsageError('names cannot be given together with a selector');
     }
-    if (values.watch && requests.length > 1)
+    if (watching && requests.length > 1)
       throw new UsageError('you may only watch one resource type at a time');
     const chunkSize = Number(values['chunk-size'] ?? 500);
     if (!Number.isInteger(chunkSize) || chunkSize < 0)
@@ -95,14 +163,21 @@ Flags:
       chunkSize,
     };
     const client = ctx.client(values.config);
+    checkContext(ctx, values.config, values.context);
 
     let failed = false;
     const found: Found[][] = [];
     let listRevision = '';
     for (const request of requests) {
       try {
-        const { objects, resourceVersion } = await fetch(client, request, opts);
-        found.push(objects.map((object) => ({ info: request.info, object })));
+        const { objects, resourceVersion } = await fetch(
+          client,
+          request,
+          opts,
+          values['ignore-not-found'] ?? false,
+        );
+        const group = objects.map((object) => ({ info: request.info, object }));
+        found.push(sortBy ? sortFound(group, sortBy) : group);
         listRevision = resourceVersion;
       } catch (err) {
         ctx.io.writeError(formatError(err));
@@ -110,16 +185,23 @@ Flags:
       }
     }
 
-    const tableOpts = (info: KindInfo): TableOptions & { showLabels: boolean } => ({
-      wide: output === 'wide',
+    const tableOpts = (info: KindInfo): RowOptions => ({
+      wide: output.format === 'wide',
       withNamespace: opts.allNamespaces && info.namespaced,
-      withKind: requests.length > 1,
+      withKind: requests.length > 1 || (values['show-kind'] ?? false),
       showLabels: values['show-labels'] ?? false,
+      labelColumns: (values['label-columns'] ?? []).flatMap((l) => l.split(',')).filter((l) => l !== ''),
+      columns: output.columns,
+      withEvent: values['output-watch-events'] ?? false,
       now: ctx.io.now(),
     });
+    const noHeaders = values['no-headers'] ?? false;
     const all = found.flat();
     const writers = new Map<KindInfo, TableWriter>();
-    if (all.length === 0 && !failed && !named && (output === 'table' || output === 'wide')) {
+    const tabular = isTabular(output);
+    if (values['watch-only']) {
+      // The list only gives the revision the watch starts from.
+    } else if (all.length === 0 && !failed && !named && tabular) {
       const namespaced = requests.some((r) => r.info.namespaced);
       ctx.io.writeError(
         opts.allNamespaces || !namespaced
@@ -127,7 +209,10 @@ Flags:
           : `No resources found in ${opts.namespace} namespace.\n`,
       );
     } else {
-      printFound(ctx, found, output, named && all.length === 1, (info) => {
+      const single =
+        named && all.length === 1 && requests.every((r) => r.names.length === 1) && requests.length === 1;
+      const printOpts = { noHeaders, eventType: values['output-watch-events'] ? 'ADDED' : undefined };
+      printFound(ctx, found, output, single, printOpts, (info) => {
         const writer = writers.get(info) ?? new TableWriter();
         writers.set(info, writer);
         return { writer, options: tableOpts(info) };
@@ -135,14 +220,14 @@ Flags:
     }
 
     const [only] = requests;
-    if (values.watch && only && !failed) {
+    if (watching && only && !failed) {
       await watch(
         ctx,
         client,
         only,
         opts,
         listRevision,
-        all.length === 0,
+        (all.length === 0 || (values['watch-only'] ?? false)) && !noHeaders,
         writers.get(only.info),
         tableOpts(only.info),
       );
@@ -151,12 +236,97 @@ Flags:
   },
 };
 
-function outputOf(value: string | undefined): Output {
-  if (value === undefined || value === '') return 'table';
-  if ((OUTPUTS as readonly string[]).includes(value)) return value as Output;
+function isTabular(output: Output): boolean {
+  return output.format === 'table' || output.format === 'wide' || output.format === 'custom-columns';
+}
+
+function outputOf(value: string | undefined, cwd: string): Output {
+  if (value === undefined || value === '') return { format: 'table' };
+  if (value === 'wide' || value === 'yaml' || value === 'json' || value === 'name') return { format: value };
+  const eq = value.indexOf('=');
+  const kind = eq < 0 ? value : value.slice(0, eq);
+  const arg = eq < 0 ? '' : value.slice(eq + 1);
+  const readArg = () => {
+    if (arg === '') throw new UsageError(`-o ${kind} needs a file: -o ${kind}=FILE`);
+    try {
+      return readFileSync(resolve(cwd, arg), 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read ${kind} ${arg}: ${(err as Error).message}`);
+    }
+  };
+  const template = (text: string) => {
+    if (text === '')
+      throw new UsageError('template format specified but no template given: -o jsonpath={.metadata.name}');
+    try {
+      return parseJsonPath(text);
+    } catch (err) {
+      throw new UsageError(`error parsing jsonpath ${text}: ${(err as Error).message}`);
+    }
+  };
+  switch (kind) {
+    case 'jsonpath':
+      return { format: 'jsonpath', jsonPath: template(arg) };
+    case 'jsonpath-file':
+      return { format: 'jsonpath', jsonPath: template(readArg()) };
+    case 'custom-columns':
+      return { format: 'custom-columns', columns: parseCustomColumns(arg) };
+    case 'custom-columns-file':
+      return { format: 'custom-columns', columns: parseCustomColumnsFile(readArg()) };
+    case 'go-template':
+    case 'go-template-file':
+    case 'template':
+      throw new UsageError(
+        `-o ${kind} is not supported: use -o jsonpath=TEMPLATE, which reaches the same fields`,
+      );
+  }
   throw new UsageError(
     `unable to match a printer for output format "${value}"; allowed: ${OUTPUTS.join(', ')}`,
   );
+}
+
+/** A client config file holds one cluster and one user: --context may only name what is there. */
+function checkContext(ctx: Context, explicitConfig: string | undefined, context: string | undefined) {
+  if (context === undefined) return;
+  const loaded = ctx.config(explicitConfig) as { context?: unknown; config?: { context?: unknown } };
+  const known = typeof loaded.context === 'string' ? loaded.context : undefined;
+  if (context === '' || (known !== undefined && known !== context))
+    throw new UsageError(
+      `context "${context}" does not exist in the client config${known ? `; it holds "${known}"` : ''}`,
+    );
+}
+
+function sortPathOf(expression: string): JsonPath {
+  try {
+    return parseJsonPath(relaxedJsonPath(expression));
+  } catch (err) {
+    throw new UsageError(`--sort-by ${expression}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * kubectl's --sort-by order: by the path's value in each object's JSON, numbers
+ * (and numeric strings, as int64 fields are) numerically, quantities by amount,
+ * timestamps by time, other strings as text; objects without the field first.
+ */
+function sortFound(group: readonly Found[], path: JsonPath): Found[] {
+  const keyed = group.map((f) => ({ f, key: path.find(encodeObject(f.info, f.object))[0] }));
+  return keyed.sort((a, b) => compareValues(a.key, b.key)).map((k) => k.f);
+}
+
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/;
+
+export function compareValues(a: unknown, b: unknown): number {
+  if (a === undefined || a === null) return b === undefined || b === null ? 0 : -1;
+  if (b === undefined || b === null) return 1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  const sa = typeof a === 'string' ? a : JSON.stringify(a);
+  const sb = typeof b === 'string' ? b : JSON.stringify(b);
+  if (TIMESTAMP.test(sa) && TIMESTAMP.test(sb)) return Date.parse(sa) - Date.parse(sb);
+  const qa = Quantity.tryParse(String(a));
+  const qb = Quantity.tryParse(String(b));
+  if (qa.ok && qb.ok) return qa.quantity.cmp(qb.quantity);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
 /** Named objects one by one, or every matching object page by page. */
@@ -164,12 +334,19 @@ async function fetch(
   client: ApiClient,
   request: ResourceRequest,
   opts: GetOptions,
+  ignoreNotFound: boolean,
 ): Promise<{ objects: KindObject[]; resourceVersion: string }> {
   const { info } = request;
   if (request.names.length > 0) {
     const namespace = opts.allNamespaces ? DEFAULT_NAMESPACE : opts.namespace;
     const objects: KindObject[] = [];
-    for (const name of request.names) objects.push(await client.get(info, namespace, name));
+    for (const name of request.names) {
+      try {
+        objects.push(await client.get(info, namespace, name));
+      } catch (err) {
+        if (!(ignoreNotFound && err instanceof ApiError && err.code === Code.NOT_FOUND)) throw err;
+      }
+    }
     // A watch of one object starts from the version just printed; of several, from now.
     const [single] = objects;
     return {
@@ -194,23 +371,45 @@ async function fetch(
   return { objects, resourceVersion };
 }
 
-type WriterFor = (info: KindInfo) => { writer: TableWriter; options: TableOptions & { showLabels: boolean } };
+type WriterFor = (info: KindInfo) => { writer: TableWriter; options: RowOptions };
+
+interface PrintOptions {
+  readonly noHeaders: boolean;
+  /** With --output-watch-events: the event each printed object stands for. */
+  readonly eventType?: string | undefined;
+}
 
 function printFound(
   ctx: Context,
   groups: readonly Found[][],
   output: Output,
   single: boolean,
+  print: PrintOptions,
   writerFor: WriterFor,
 ) {
   const all = groups.flat();
-  switch (output) {
+  if (print.eventType && (output.format === 'json' || output.format === 'yaml')) {
+    for (const f of all) {
+      const event = { type: print.eventType, object: encodeObject(f.info, f.object) };
+      ctx.io.write(
+        output.format === 'json' ? `${JSON.stringify(event, null, 2)}\n` : `---\n${toYamlValue(event)}`,
+      );
+    }
+    return;
+  }
+  switch (output.format) {
     case 'yaml':
       if (all.length > 0) ctx.io.write(toYaml(all));
       return;
     case 'json':
       ctx.io.write(toJson(all, { list: !single }));
       return;
+    case 'jsonpath': {
+      const [only] = all;
+      const value = single && only ? encodeObject(only.info, only.object) : encodeList(all);
+      ctx.io.write(output.jsonPath?.execute(value) ?? '');
+      return;
+    }
     case 'name':
       for (const f of all) ctx.io.write(`${objectLabel(f.info, f.object.metadata?.name ?? '')}\n`);
       return;
@@ -219,26 +418,52 @@ function printFound(
       for (const group of groups) {
         const [head] = group;
         if (!head) continue;
-        if (!first) ctx.io.write('\n');
-        first = false;
+        if (!first && output.format !== 'custom-columns') ctx.io.write('\n');
         const { writer, options } = writerFor(head.info);
-        const rows = [header(head.info, options), ...group.map((f) => row(f.info, f.object, options))];
+        const rows = group.map((f) => row(f.info, f.object, options, print.eventType));
+        if (!print.noHeaders && (first || output.format !== 'custom-columns'))
+          rows.unshift(header(head.info, options));
+        first = false;
         ctx.io.write(writer.render(rows));
       }
     }
   }
 }
 
-function header(info: KindInfo, options: TableOptions & { showLabels: boolean }): string[] {
-  return [...tableHeader(info, options), ...(options.showLabels ? ['LABELS'] : [])];
+/** A plain value as YAML, quoted as the manifests are. */
+function toYamlValue(value: unknown): string {
+  return stringify(value, { version: '1.1', lineWidth: 0 });
 }
 
-function row(info: KindInfo, object: KindObject, options: TableOptions & { showLabels: boolean }): string[] {
-  const labels = Object.entries(object.metadata?.labels ?? {})
+function header(info: KindInfo, options: RowOptions): string[] {
+  const columns = options.columns ? customColumnsHeader(options.columns) : tableHeader(info, options);
+  return [
+    ...(options.withEvent ? ['EVENT'] : []),
+    ...columns,
+    ...options.labelColumns.map((key) => key.slice(key.lastIndexOf('/') + 1).toUpperCase()),
+    ...(options.showLabels ? ['LABELS'] : []),
+  ];
+}
+
+function row(info: KindInfo, object: KindObject, options: RowOptions, eventType?: string): string[] {
+  const labelMap = object.metadata?.labels ?? {};
+  const labels = Object.entries(labelMap)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
-  return [...tableRow(info, object, options), ...(options.showLabels ? [labels || '<none>'] : [])];
+  const cells = options.columns
+    ? customColumnsRow(options.columns, encodeObject(info, object))
+    : tableRow(info, object, options);
+  return [
+    ...(options.withEvent ? [eventType ?? ''] : []),
+    ...cells,
+    ...options.labelColumns.map((key) => labelMap[key] ?? ''),
+    ...(options.showLabels ? [labels || '<none>'] : []),
+  ];
+}
+
+function eventName(type: WatchEventType): string {
+  return (WatchEventType[type] ?? '').replace(/^WATCH_EVENT_TYPE_/, '');
 }
 
 /**
@@ -253,12 +478,12 @@ async function watch(
   fromRevision: string,
   headerPending: boolean,
   existing: TableWriter | undefined,
-  options: TableOptions & { showLabels: boolean },
+  options: RowOptions,
 ): Promise<void> {
   const { info } = request;
   const names = new Set(request.names);
   const writer = existing ?? new TableWriter();
-  let needHeader = headerPending && (opts.output === 'table' || opts.output === 'wide');
+  let needHeader = headerPending && isTabular(opts.output);
   const fieldSelector = request.names.length === 1 ? `metadata.name=${request.names[0]}` : opts.fieldSelector;
   const namespace = request.names.length > 0 && opts.allNamespaces ? DEFAULT_NAMESPACE : opts.namespace;
   const events = client.watch(
@@ -271,14 +496,18 @@ async function watch(
     if (event.type === WatchEventType.WATCH_EVENT_TYPE_BOOKMARK || !event.object) continue;
     if (names.size > 1 && !names.has(event.object.metadata?.name ?? '')) continue;
     const found = [[{ info, object: event.object }]];
-    if (opts.output === 'table' || opts.output === 'wide') {
-      const rows = [row(info, event.object, { ...options, now: ctx.io.now() })];
+    const type = options.withEvent ? eventName(event.type) : undefined;
+    if (isTabular(opts.output)) {
+      const rows = [row(info, event.object, { ...options, now: ctx.io.now() }, type)];
       if (needHeader) rows.unshift(header(info, options));
       needHeader = false;
       ctx.io.write(writer.render(rows));
     } else {
-      if (opts.output === 'yaml') ctx.io.write('---\n');
-      printFound(ctx, found, opts.output, true, () => ({ writer, options }));
+      if (opts.output.format === 'yaml' && !type) ctx.io.write('---\n');
+      printFound(ctx, found, opts.output, true, { noHeaders: true, eventType: type }, () => ({
+        writer,
+        options,
+      }));
     }
   }
 }
