@@ -11,6 +11,7 @@ import type { ApiClient } from '../../../sdk/client/dynamic-client.js';
 import { parseDurationMs } from '../../../sdk/duration.js';
 import { ApiError, Code, isApiError } from '../../../sdk/errors.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { EvictPodRequest } from '../../../sdk/gen/wheelhouse/core/v1/pod_service.js';
 import type { DeleteOptions } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type { Command } from '../command.js';
 import { commonFlags, parseFlags } from '../flags.js';
@@ -35,6 +36,13 @@ const flags = {
 export const EVICTION_RETRY_MS = 5_000;
 const POLL_MS = 200;
 const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
+const DAEMONSET_REFUSED = 'cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore)';
+const DAEMONSET_WARNED = 'ignoring DaemonSet-managed Pods';
+const LOCAL_STORAGE_REFUSED =
+  'cannot delete Pods with local storage (use --delete-emptydir-data to override)';
+const LOCAL_STORAGE_WARNED = 'deleting Pods with local storage';
+const UNMANAGED_REFUSED = 'cannot delete Pods that declare no controller (use --force to override)';
+const UNMANAGED_WARNED = 'deleting Pods that declare no controller';
 
 export interface DrainOptions {
   readonly ignoreDaemonSets: boolean;
@@ -54,8 +62,17 @@ const podKey = (pod: Pod) => `${pod.metadata?.namespace ?? ''}/${pod.metadata?.n
 
 /** Sorts the Pods of a Node as kubectl's drain filters do (pkg/drain/filters.go). */
 export function planDrain(pods: readonly Pod[], opts: DrainOptions): DrainPlan {
-  const refused = new Map<string, string[]>();
-  const warned = new Map<string, string[]>();
+  // Messages in kubectl's filter order, whatever order the Pods come in.
+  const refused = new Map<string, string[]>([
+    [DAEMONSET_REFUSED, []],
+    [LOCAL_STORAGE_REFUSED, []],
+    [UNMANAGED_REFUSED, []],
+  ]);
+  const warned = new Map<string, string[]>([
+    [DAEMONSET_WARNED, []],
+    [LOCAL_STORAGE_WARNED, []],
+    [UNMANAGED_WARNED, []],
+  ]);
   const add = (map: Map<string, string[]>, message: string, pod: Pod) => {
     map.set(message, [...(map.get(message) ?? []), podKey(pod)]);
   };
@@ -67,28 +84,28 @@ export function planDrain(pods: readonly Pod[], opts: DrainOptions): DrainPlan {
     const controller = meta?.ownerReferences.find((ref) => ref.controller);
     let refuse = false;
     if (controller?.kind === 'DaemonSet') {
-      if (opts.ignoreDaemonSets) add(warned, 'ignoring DaemonSet-managed Pods', pod);
-      else add(refused, 'cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore)', pod);
+      if (opts.ignoreDaemonSets) add(warned, DAEMONSET_WARNED, pod);
+      else add(refused, DAEMONSET_REFUSED, pod);
       continue;
     }
     if (!finished && pod.spec?.volumes.some((v) => v.emptyDir !== undefined)) {
-      if (opts.deleteEmptyDirData) add(warned, 'deleting Pods with local storage', pod);
+      if (opts.deleteEmptyDirData) add(warned, LOCAL_STORAGE_WARNED, pod);
       else {
-        add(refused, 'cannot delete Pods with local storage (use --delete-emptydir-data to override)', pod);
+        add(refused, LOCAL_STORAGE_REFUSED, pod);
         refuse = true;
       }
     }
     if (!finished && controller === undefined) {
-      if (opts.force) add(warned, 'deleting Pods that declare no controller', pod);
+      if (opts.force) add(warned, UNMANAGED_WARNED, pod);
       else {
-        add(refused, 'cannot delete Pods that declare no controller (use --force to override)', pod);
+        add(refused, UNMANAGED_REFUSED, pod);
         refuse = true;
       }
     }
     if (!refuse) evict.push(pod);
   }
   const render = (map: Map<string, string[]>) =>
-    [...map].map(([message, keys]) => `${message}: ${keys.join(', ')}`);
+    [...map].filter(([, keys]) => keys.length > 0).map(([message, keys]) => `${message}: ${keys.join(', ')}`);
   return { evict, errors: render(refused), warnings: render(warned) };
 }
 
@@ -242,9 +259,13 @@ async function drainNode(
       for (;;) {
         if (opts.signal.aborted) throw timedOut();
         try {
-          await client.call(podInfo, 'evictPod', {
-            eviction: { metadata: { namespace, name }, deleteOptions: options },
-          });
+          await client.call(
+            podInfo,
+            'evictPod',
+            EvictPodRequest.fromPartial({
+              eviction: { metadata: { namespace, name }, deleteOptions: options },
+            }),
+          );
           break;
         } catch (err) {
           if (isApiError(err, Code.NOT_FOUND)) break;

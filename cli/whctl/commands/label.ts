@@ -107,7 +107,6 @@ interface Target {
 }
 
 function mapCommand(field: MapField): Command {
-  const Noun = field.noun[0]?.toUpperCase() + field.noun.slice(1);
   return {
     summary: `Update the ${field.noun}s on a resource`,
     help: `Update the ${field.noun}s on a resource.
@@ -221,7 +220,7 @@ Flags:
             },
             { dryRun },
           );
-          for (const key of missing) ctx.io.write(`${Noun} "${key}" not found.\n`);
+          for (const key of missing) ctx.io.write(`${field.noun} "${key}" not found.\n`);
           const dry = dryRun ? ' (server dry run)' : '';
           ctx.io.write(`${label} ${result.changed ? field.done : field.unchanged}${dry}\n`);
         } catch (err) {
