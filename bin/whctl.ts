@@ -13,6 +13,13 @@ const onSignal = () => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
+// A reader that went away (`whctl get pods | head -1`) is not an error: stop as
+// quietly as a process killed by SIGPIPE would, without a stack.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 /**
  * The process's streams, built here rather than imported: importing them from the
  * commands' context would load the API client, which `whctl --help` never needs.

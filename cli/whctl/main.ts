@@ -99,7 +99,7 @@ or ~/.wheelhouse/config, first found. Run 'whctl <command> --help' for a command
 }
 
 export async function runWhctl(argv: readonly string[], io: CommandIo): Promise<number> {
-  const [name, ...args] = argv;
+  const [name, ...args] = globalFlagsAfterCommand(argv);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.writeError : io.write)(usage());
     return name === undefined ? 1 : 0;
@@ -131,4 +131,35 @@ export async function runWhctl(argv: readonly string[], io: CommandIo): Promise<
   } finally {
     ctx.close();
   }
+}
+
+/** Global flags that take a value, as kubectl has them before or after the command. */
+const GLOBAL_WITH_VALUE = new Set(['--config', '-n', '--namespace', '--context', '-v', '--v']);
+
+/**
+ * kubectl takes its global flags anywhere: `whctl -n kube-system get pods` is
+ * `whctl get pods -n kube-system`. Those before the command name move after it,
+ * so that each command parses them with its own flags.
+ */
+export function globalFlagsAfterCommand(argv: readonly string[]): string[] {
+  const moved: string[] = [];
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i] as string;
+    const flag = arg.split('=')[0] as string;
+    if (GLOBAL_WITH_VALUE.has(flag)) {
+      const takesNext = !arg.includes('=') && i + 1 < argv.length;
+      moved.push(...(takesNext ? [arg, argv[i + 1] as string] : [arg]));
+      i += takesNext ? 2 : 1;
+    } else if (/^-(n|v)[^=-]/.test(arg)) {
+      moved.push(arg);
+      i++;
+    } else break;
+  }
+  if (moved.length === 0 || i >= argv.length) return [...argv];
+  const [name, ...rest] = argv.slice(i) as [string, ...string[]];
+  const dashes = rest.indexOf('--');
+  return dashes < 0
+    ? [name, ...rest, ...moved]
+    : [name, ...rest.slice(0, dashes), ...moved, ...rest.slice(dashes)];
 }
