@@ -116,11 +116,15 @@ describe('wheelhouse up', () => {
       String(await freePort()),
       '--store-port',
       String(await freePort()),
+      '--node-name',
+      'local',
+      '--nodes',
+      '1',
     ]);
     try {
       await waitForOutput(up, READY_LINE);
       const pids = [...up.output().matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
-      assert.equal(pids.length, 5, up.output());
+      assert.equal(pids.length, 6, up.output()); // store, apiserver, controller manager, scheduler, two kubelets
       const apiserverPid = Number(/apiserver +\S+ +\(pid (\d+)\)/.exec(up.output())?.[1]);
       if (existsSync(`/proc/${apiserverPid}/cmdline`)) {
         const argv = readFileSync(`/proc/${apiserverPid}/cmdline`, 'utf8').split('\0');
@@ -154,7 +158,8 @@ describe('wheelhouse up', () => {
         pods,
         /^NAMESPACE +NAME +READY +STATUS +RESTARTS +AGE\ndefault +web +1\/1 +Running +0 +\d+s\n$/,
       );
-      assert.match((await run('get', 'nodes')).stdout, / Ready /);
+      // This machine's node and one more, each its own kubelet.
+      assert.match((await run('get', 'nodes')).stdout, /^NAME .*\nlocal +Ready .*\nlocal-1 +Ready /);
       // Its output through the apiserver and the kubelet; its story in describe.
       let logs = '';
       for (const deadline = Date.now() + 10_000; Date.now() < deadline && !logs.includes('hello'); )

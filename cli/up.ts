@@ -26,6 +26,7 @@ import {
   LOOPBACK,
   nodeArgs,
   schedulerComponent,
+  simulatedKubeletComponent,
   storeComponent,
 } from './up/components.js';
 import { type ProcessSpec, Supervisor } from './up/supervisor.js';
@@ -41,6 +42,10 @@ Flags:
   --port PORT         the apiserver's port (default 6443)
   --store-port PORT   the store's port (default 2379)
   --node-name NAME    the name of this machine's node (default: the host name)
+  --nodes N           N more nodes on this machine's process runtime, <node-name>-1 to
+                      <node-name>-N, each a kubelet of its own (default 0)
+  --simulated-nodes N N simulated nodes (sim-node-0, ...) in one kubelet --simulate
+                      process: they run no containers, for seeing scheduling at scale
   -h, --help          this text
 `;
 
@@ -74,6 +79,8 @@ export async function runUp(argv: string[]): Promise<void> {
       port: { type: 'string' },
       'store-port': { type: 'string' },
       'node-name': { type: 'string' },
+      nodes: { type: 'string' },
+      'simulated-nodes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -87,9 +94,13 @@ export async function runUp(argv: string[]): Promise<void> {
   const storePort = port(values['store-port'], 2379, '--store-port');
   if (apiserverPort === storePort) throw new Error('--port and --store-port must differ');
 
+  const extraNodes = count(values.nodes, '--nodes', 100);
+  const simulatedNodes = count(values['simulated-nodes'], '--simulated-nodes', 5000);
+
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const nodeName = values['node-name'] ?? nodeNameOf(hostname());
-  const pki = ensureClusterPki(dataDir, { nodes: [nodeName] });
+  const moreNodes = Array.from({ length: extraNodes }, (_, i) => `${nodeName}-${i + 1}`);
+  const pki = ensureClusterPki(dataDir, { nodes: [nodeName, ...moreNodes] });
   // Any free ports for metrics: fixed ones would keep two clusters from running side by side.
   const layout: UpLayout = {
     dataDir,
@@ -107,10 +118,42 @@ export async function runUp(argv: string[]): Promise<void> {
     kubeletHealthPort: await freeLoopbackPort(),
   };
   const configs = writeClientConfigs(layout);
+  // More kubelets on this machine: each its own name, root dir, client config and ports.
+  const kubelets = [
+    {
+      name: nodeName,
+      kubeconfig: configs.kubelet,
+      kubeletPort: layout.kubeletPort,
+      healthPort: layout.kubeletHealthPort,
+    },
+  ];
+  for (const name of moreNodes) {
+    kubelets.push({
+      name,
+      kubeconfig: writeKubeletConfig(layout, name),
+      kubeletPort: await freeLoopbackPort(),
+      healthPort: await freeLoopbackPort(),
+    });
+  }
+  const simulator =
+    simulatedNodes > 0
+      ? {
+          nodes: simulatedNodes,
+          kubeconfig: writeComponentConfig(layout, 'kubelet-simulator.yaml', pki.kubeletSimulator),
+          healthPort: await freeLoopbackPort(),
+        }
+      : undefined;
 
   const write = (text: string) => process.stdout.write(text);
   const supervisor = new Supervisor(
-    ['store', 'apiserver', 'controller-manager', 'scheduler', `kubelet-${nodeName}`],
+    [
+      'store',
+      'apiserver',
+      'controller-manager',
+      'scheduler',
+      ...kubelets.map((k) => `kubelet-${k.name}`),
+      ...(simulator ? ['kubelet-simulator'] : []),
+    ],
     {
       write,
     },
@@ -153,17 +196,21 @@ export async function runUp(argv: string[]): Promise<void> {
             componentHealth(pki.caFile, layout.schedulerPort),
           ),
         ),
-        supervisor.start(
-          processSpec(
-            kubeletComponent(layout, {
-              name: nodeName,
-              kubeconfig: configs.kubelet,
-              kubeletPort: layout.kubeletPort,
-              healthPort: layout.kubeletHealthPort,
-            }),
-            componentHealth(pki.caFile, layout.kubeletHealthPort),
+        ...kubelets.map((kubelet) =>
+          supervisor.start(
+            processSpec(kubeletComponent(layout, kubelet), componentHealth(pki.caFile, kubelet.healthPort)),
           ),
         ),
+        ...(simulator
+          ? [
+              supervisor.start(
+                processSpec(
+                  simulatedKubeletComponent(layout, simulator),
+                  componentHealth(pki.caFile, simulator.healthPort),
+                ),
+              ),
+            ]
+          : []),
       ]);
     })();
     // When something else ends the wait first, the start in progress fails as the
@@ -176,7 +223,20 @@ export async function runUp(argv: string[]): Promise<void> {
       supervisor.failed.then((err) => Promise.reject(err)),
     ]);
     if (first.kind === 'ready') {
-      write(readyMessage(layout, configs.adminPath, (name) => supervisor.pidOf(name)));
+      const more = [
+        ...kubelets
+          .slice(1)
+          .map(
+            (k) =>
+              `  kubelet             node ${k.name}, https://${LOOPBACK}:${k.healthPort}/healthz  (pid ${supervisor.pidOf(`kubelet-${k.name}`)})`,
+          ),
+        ...(simulator
+          ? [
+              `  kubelet --simulate  ${simulator.nodes} simulated nodes sim-node-0..${simulator.nodes - 1}  (pid ${supervisor.pidOf('kubelet-simulator')})`,
+            ]
+          : []),
+      ];
+      write(readyMessage(layout, configs.adminPath, (name) => supervisor.pidOf(name), more));
       const outcome = await Promise.race([
         interrupt.then((signal) => ({ kind: 'signal' as const, signal })),
         supervisor.failed.then((err) => ({ kind: 'failed' as const, err })),
@@ -210,6 +270,13 @@ function nodeNameOf(host: string): string {
   return name === '' ? 'node-1' : name.slice(0, 253);
 }
 
+function count(value: string | undefined, flag: string, max: number): number {
+  if (value === undefined) return 0;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > max) throw new Error(`${flag} must be a whole number from 0 to ${max}`);
+  return n;
+}
+
 function port(value: string | undefined, fallback: number, flag: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -222,14 +289,22 @@ function port(value: string | undefined, fallback: number, flag: string): number
 }
 
 /** A port free on the loopback interface now (the component binds it a moment later). */
+/** Ports handed out by this process: a port closed after the probe may be handed out again. */
+const portsTaken = new Set<number>();
+
+/** A loopback port nothing listens on now, and that this process has not handed out before. */
 async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, LOOPBACK);
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
+  for (;;) {
+    const server = createServer();
+    server.listen(0, LOOPBACK);
+    await once(server, 'listening');
+    const { port } = server.address() as { port: number };
+    server.close();
+    await once(server, 'close');
+    if (portsTaken.has(port)) continue;
+    portsTaken.add(port);
+    return port;
+  }
 }
 
 function processSpec(component: ComponentSpec, ready: () => Promise<boolean>): ProcessSpec {
@@ -285,24 +360,38 @@ function writeClientConfigs(layout: UpLayout): {
   adminPath: string;
   kubelet: string;
 } {
-  const server = `${LOOPBACK}:${layout.apiserverPort}`;
-  const configFor = (cert: CertFiles): ClientConfig => ({
-    server,
+  const admin = clientConfigFor(layout, layout.pki.admin);
+  const adminPath = join(layout.dataDir, 'admin.yaml');
+  writeClientConfig(adminPath, admin);
+  writeComponentConfig(layout, 'scheduler.yaml', layout.pki.scheduler);
+  writeComponentConfig(layout, 'controller-manager.yaml', layout.pki.controllerManager);
+  const kubelet = writeKubeletConfig(layout, layout.nodeName);
+  return { admin: { ...admin, path: adminPath }, adminPath, kubelet };
+}
+
+/** A client config of the apiserver with `cert` as identity; paths relative to the data dir. */
+function clientConfigFor(layout: UpLayout, cert: CertFiles): ClientConfig {
+  return {
+    server: `${LOOPBACK}:${layout.apiserverPort}`,
     serverName: TLS_SERVER_NAME,
     certificateAuthority: relative(layout.dataDir, layout.pki.caFile),
     clientCertificate: relative(layout.dataDir, cert.certFile),
     clientKey: relative(layout.dataDir, cert.keyFile),
-  });
-  const admin = configFor(layout.pki.admin);
-  const adminPath = join(layout.dataDir, 'admin.yaml');
-  writeClientConfig(adminPath, admin);
-  writeClientConfig(join(layout.dataDir, 'scheduler.yaml'), configFor(layout.pki.scheduler));
-  writeClientConfig(join(layout.dataDir, 'controller-manager.yaml'), configFor(layout.pki.controllerManager));
-  const kubeletCert = layout.pki.kubelets[layout.nodeName]?.client;
-  if (kubeletCert === undefined) throw new Error(`no kubelet certificate for node ${layout.nodeName}`);
-  const kubelet = join(layout.dataDir, `kubelet-${layout.nodeName}.yaml`);
-  writeClientConfig(kubelet, configFor(kubeletCert));
-  return { admin: { ...admin, path: adminPath }, adminPath, kubelet };
+  };
+}
+
+/** Writes `<data-dir>/<file>` for a component and returns its path. */
+function writeComponentConfig(layout: UpLayout, file: string, cert: CertFiles): string {
+  const path = join(layout.dataDir, file);
+  writeClientConfig(path, clientConfigFor(layout, cert));
+  return path;
+}
+
+/** `kubelet-<node>.yaml`, as `system:node:<node>`. */
+function writeKubeletConfig(layout: UpLayout, node: string): string {
+  const cert = layout.pki.kubelets[node]?.client;
+  if (cert === undefined) throw new Error(`no kubelet certificate for node ${node}`);
+  return writeComponentConfig(layout, `kubelet-${node}.yaml`, cert);
 }
 
 export const READY_LINE = 'Wheelhouse is up.';
@@ -311,8 +400,10 @@ function readyMessage(
   layout: UpLayout,
   adminPath: string,
   pidOf: (name: string) => number | undefined,
+  moreNodes: readonly string[] = [],
 ): string {
   const { pki } = layout;
+  const extra = moreNodes.map((line) => `${line}\n`).join('');
   return `
 ${READY_LINE}
   apiserver           ${LOOPBACK}:${layout.apiserverPort}  (pid ${pidOf('apiserver')})
@@ -320,7 +411,7 @@ ${READY_LINE}
   controller-manager  https://${LOOPBACK}:${layout.controllerManagerPort}/healthz  (pid ${pidOf('controller-manager')})
   scheduler           https://${LOOPBACK}:${layout.schedulerPort}/healthz  (pid ${pidOf('scheduler')})
   kubelet             node ${layout.nodeName}, https://${LOOPBACK}:${layout.kubeletHealthPort}/healthz  (pid ${pidOf(`kubelet-${layout.nodeName}`)})
-  data                ${layout.dataDir}
+${extra}  data                ${layout.dataDir}
 
 To use it:
   export ${CONFIG_ENV}=${adminPath}
