@@ -31,7 +31,7 @@ export async function updateWithRetry<T extends KindObject>(
   namespace: string,
   name: string,
   mutate: Mutation<T>,
-  opts: { dryRun?: boolean; current?: T } = {},
+  opts: { dryRun?: boolean; current?: T; maxRetries?: number } = {},
 ): Promise<UpdateResult<T>> {
   let current = opts.current;
   for (let attempt = 0; ; attempt++) {
@@ -42,7 +42,7 @@ export async function updateWithRetry<T extends KindObject>(
       const updated = (await client.update(info, object, { dryRun: opts.dryRun ?? false })) as T;
       return { object: updated, changed: true };
     } catch (err) {
-      if (!isApiError(err, Code.ABORTED) || attempt >= MAX_CONFLICT_RETRIES) throw err;
+      if (!isApiError(err, Code.ABORTED) || attempt >= (opts.maxRetries ?? MAX_CONFLICT_RETRIES)) throw err;
     }
   }
 }

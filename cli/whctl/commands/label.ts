@@ -218,7 +218,8 @@ Flags:
               field.set(meta, after);
               return true;
             },
-            { dryRun },
+            // A given resourceVersion is a precondition: a conflict is the answer, not a reason to retry.
+            { dryRun, maxRetries: values['resource-version'] === undefined ? undefined : 0 },
           );
           for (const key of missing) ctx.io.write(`${field.noun} "${key}" not found.\n`);
           const dry = dryRun ? ' (server dry run)' : '';

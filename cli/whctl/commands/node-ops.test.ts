@@ -295,6 +295,13 @@ describe('whctl cordon, uncordon and drain', () => {
     assert.match(res.err(), /error: unable to drain node "n4" due to error: .*default\/held/);
     assert.ok(await getPod('held'));
   });
+
+  it('--disable-eviction deletes what a budget would keep', async () => {
+    const res = await run(['drain', 'n4', '--grace-period=0', '--disable-eviction', '--timeout=20s']);
+    assert.equal(res.code, 0, res.err());
+    assert.equal(res.out(), 'node/n4 already cordoned\npod/held deleted\nnode/n4 drained\n');
+    await assert.rejects(getPod('held'), /not found/i);
+  });
 });
 
 async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
