@@ -284,15 +284,17 @@ function outputOf(value: string | undefined, cwd: string): Output {
   );
 }
 
-/** A client config file holds one cluster and one user: --context may only name what is there. */
+/**
+ * A client config file holds one cluster and one user, under no context name:
+ * --context is accepted for kubectl's command lines, and must name something.
+ */
 function checkContext(ctx: Context, explicitConfig: string | undefined, context: string | undefined) {
   if (context === undefined) return;
-  const loaded = ctx.config(explicitConfig) as { context?: unknown; config?: { context?: unknown } };
-  const known = typeof loaded.context === 'string' ? loaded.context : undefined;
-  if (context === '' || (known !== undefined && known !== context))
+  if (context.trim() === '')
     throw new UsageError(
-      `context "${context}" does not exist in the client config${known ? `; it holds "${known}"` : ''}`,
+      '--context must name a context; a client config file holds one, so it may be left out',
     );
+  ctx.config(explicitConfig);
 }
 
 function sortPathOf(expression: string): JsonPath {
