@@ -24,7 +24,7 @@ const OBJECTS = 8;
 const WRITERS = 8;
 const LOAD_MS = 20_000;
 /** Fewer updates than this and the load proves nothing (see AFTER_GROWTH). */
-const MIN_UPDATES = 150;
+const MIN_UPDATES = 200;
 /** A new pair of slow watchers this often, each kept open (and unread) until the end. */
 const SLOW_EVERY_MS = 2_500;
 /**
@@ -49,10 +49,13 @@ const WATCH_MAX_PENDING_BYTES = '8Mi';
  * +164 to +258 MiB at the peak and +143 to +224 MiB after with only 165–285 updates
  * done, growing with every update (the history keeps each object and its encoding). So
  * the bound after the load fails without the byte bounds from ~120 updates on; the
- * peak's, with its wider margin for collections, from ~250.
+ * peak's, with its wider margin for collections, from ~250. Run compiled (no TypeScript
+ * loader in the process) the baseline is ~135 MiB and V8 keeps more of what it grew:
+ * +87 to +133 MiB after 397–510 updates, with the bounds; without them the growth of
+ * ~0.8 MiB an update passes 150 MiB by ~200 updates.
  */
 const PEAK_GROWTH = 240 * MiB;
-const AFTER_GROWTH = 110 * MiB;
+const AFTER_GROWTH = 150 * MiB;
 
 function rssOf(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
