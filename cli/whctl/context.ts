@@ -49,20 +49,3 @@ export function createContext(io: CommandIo, connect = createApiClient): Context
     },
   };
 }
-
-/** The real process: stdout, stderr, stdin, and Ctrl-C. */
-export function processIo(signal: AbortSignal): CommandIo {
-  return {
-    write: (text) => process.stdout.write(text),
-    writeError: (text) => process.stderr.write(text),
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
-      return Buffer.concat(chunks).toString('utf8');
-    },
-    env: process.env,
-    cwd: process.cwd(),
-    signal,
-    now: () => new Date(),
-  };
-}
