@@ -323,7 +323,16 @@ export class LevelLog implements RevisionLog {
   async sizeBytes(): Promise<number> {
     let bytes = 0;
     for (const entry of await readdir(this.dir, { withFileTypes: true })) {
-      if (entry.isFile()) bytes += (await stat(join(this.dir, entry.name))).size;
+      if (!entry.isFile()) continue;
+      // LevelDB deletes files as it compacts; one listed a moment ago may be gone.
+      const size = await stat(join(this.dir, entry.name)).then(
+        (s) => s.size,
+        (err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return 0;
+          throw err;
+        },
+      );
+      bytes += size;
     }
     return bytes;
   }
