@@ -58,6 +58,20 @@ function rpcsOf(info: KindInfo): Rpc[] {
       response: [`${k} ${field} = 1;`],
     },
     {
+      comment: `Patch${k} changes a ${k} by a patch document, read and written atomically.`,
+      name: `Patch${k}`,
+      request: [
+        ...objectKey(info),
+        `${meta}.PatchType type = 3;`,
+        '// The patch document as JSON text, in the form objects take in manifests.',
+        'string patch = 4;',
+        'bool dry_run = 5;',
+        '// Patch the status subresource instead: only status changes are kept.',
+        'bool status = 6;',
+      ],
+      response: [`${k} ${field} = 1;`],
+    },
+    {
       comment: `Delete${k} deletes a ${k}, or marks it for deletion while finalizers or a grace period hold it.`,
       name: `Delete${k}`,
       request: [...objectKey(info), `${meta}.DeleteOptions options = 3;`],

@@ -16,7 +16,7 @@ import {
 import { Backoff, sleep } from '../backoff.js';
 import { ApiError, Code, fromServiceError } from '../errors.js';
 import type { DeleteOptions, ListMeta, ListOptions } from '../gen/wheelhouse/meta/v1/meta.js';
-import { WatchEventType } from '../gen/wheelhouse/meta/v1/meta.js';
+import { PatchType, WatchEventType } from '../gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, typesOf } from '../kind-registry.js';
 import { fieldOf, type KindInfo, pluralOf } from '../kinds.js';
 import { ChannelPool } from './channel-pool.js';
@@ -24,7 +24,7 @@ import type { Connection } from './connection.js';
 
 export { type Connection, connectionFor } from './connection.js';
 
-export { WatchEventType };
+export { PatchType, WatchEventType };
 
 export interface ObjectList {
   readonly metadata: ListMeta | undefined;
@@ -45,6 +45,18 @@ export interface ApiClient {
   update(info: KindInfo, object: KindObject, opts?: { dryRun?: boolean }): Promise<KindObject>;
   /** A generated client of another service (access reviews) on the same channel. */
   serviceClient<C extends Client>(ctor: new (address: string, credentials: ChannelCredentials) => C): C;
+  /**
+   * Changes one object by a patch document (JSON text, or a value to serialise), read and
+   * written atomically by the server; `status` patches the status subresource.
+   */
+  patch(
+    info: KindInfo,
+    namespace: string,
+    name: string,
+    type: PatchType,
+    patch: string | object,
+    opts?: { dryRun?: boolean; status?: boolean },
+  ): Promise<KindObject>;
   /** The status subresource: only status changes. */
   updateStatus(info: KindInfo, object: KindObject): Promise<KindObject>;
   /** Any other unary method of the kind's service (`bindPod`, `getDeploymentScale`), by its client name. */
@@ -216,6 +228,17 @@ export function createApiClient(connection: Connection, opts: ApiClientOptions =
       return objectOf(info, response);
     },
     call: (info, name, request) => unary(info, name, request),
+    async patch(info, namespace, name, type, patch, opts = {}) {
+      const response = await unary(info, `patch${info.kind}`, {
+        ...scope(info, namespace),
+        name,
+        type,
+        patch: typeof patch === 'string' ? patch : JSON.stringify(patch),
+        dryRun: opts.dryRun ?? false,
+        status: opts.status ?? false,
+      });
+      return objectOf(info, response);
+    },
     async update(info, object, opts = {}) {
       const response = await unary(info, `update${info.kind}`, {
         [fieldOf(info)]: object,

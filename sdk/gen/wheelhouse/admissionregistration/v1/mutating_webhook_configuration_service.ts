@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -75,6 +78,22 @@ export interface UpdateMutatingWebhookConfigurationRequest {
 
 /** UpdateMutatingWebhookConfigurationResponse is the response of UpdateMutatingWebhookConfiguration. */
 export interface UpdateMutatingWebhookConfigurationResponse {
+  mutatingWebhookConfiguration?: MutatingWebhookConfiguration | undefined;
+}
+
+/** PatchMutatingWebhookConfigurationRequest is the request of PatchMutatingWebhookConfiguration. */
+export interface PatchMutatingWebhookConfigurationRequest {
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchMutatingWebhookConfigurationResponse is the response of PatchMutatingWebhookConfiguration. */
+export interface PatchMutatingWebhookConfigurationResponse {
   mutatingWebhookConfiguration?: MutatingWebhookConfiguration | undefined;
 }
 
@@ -810,6 +829,227 @@ export const UpdateMutatingWebhookConfigurationResponse: MessageFns<UpdateMutati
   },
 };
 
+function createBasePatchMutatingWebhookConfigurationRequest(): PatchMutatingWebhookConfigurationRequest {
+  return { name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchMutatingWebhookConfigurationRequest: MessageFns<PatchMutatingWebhookConfigurationRequest> = {
+  encode(message: PatchMutatingWebhookConfigurationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchMutatingWebhookConfigurationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchMutatingWebhookConfigurationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchMutatingWebhookConfigurationRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchMutatingWebhookConfigurationRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchMutatingWebhookConfigurationRequest>, I>>(
+    base?: I,
+  ): PatchMutatingWebhookConfigurationRequest {
+    return PatchMutatingWebhookConfigurationRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchMutatingWebhookConfigurationRequest>, I>>(
+    object: I,
+  ): PatchMutatingWebhookConfigurationRequest {
+    const message = createBasePatchMutatingWebhookConfigurationRequest();
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchMutatingWebhookConfigurationResponse(): PatchMutatingWebhookConfigurationResponse {
+  return { mutatingWebhookConfiguration: undefined };
+}
+
+export const PatchMutatingWebhookConfigurationResponse: MessageFns<PatchMutatingWebhookConfigurationResponse> = {
+  encode(message: PatchMutatingWebhookConfigurationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mutatingWebhookConfiguration !== undefined) {
+      MutatingWebhookConfiguration.encode(message.mutatingWebhookConfiguration, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchMutatingWebhookConfigurationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchMutatingWebhookConfigurationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.mutatingWebhookConfiguration = MutatingWebhookConfiguration.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchMutatingWebhookConfigurationResponse {
+    return {
+      mutatingWebhookConfiguration: isSet(object.mutatingWebhookConfiguration)
+        ? MutatingWebhookConfiguration.fromJSON(object.mutatingWebhookConfiguration)
+        : isSet(object.mutating_webhook_configuration)
+        ? MutatingWebhookConfiguration.fromJSON(object.mutating_webhook_configuration)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatchMutatingWebhookConfigurationResponse): unknown {
+    const obj: any = {};
+    if (message.mutatingWebhookConfiguration !== undefined) {
+      obj.mutatingWebhookConfiguration = MutatingWebhookConfiguration.toJSON(message.mutatingWebhookConfiguration);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchMutatingWebhookConfigurationResponse>, I>>(
+    base?: I,
+  ): PatchMutatingWebhookConfigurationResponse {
+    return PatchMutatingWebhookConfigurationResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchMutatingWebhookConfigurationResponse>, I>>(
+    object: I,
+  ): PatchMutatingWebhookConfigurationResponse {
+    const message = createBasePatchMutatingWebhookConfigurationResponse();
+    message.mutatingWebhookConfiguration =
+      (object.mutatingWebhookConfiguration !== undefined && object.mutatingWebhookConfiguration !== null)
+        ? MutatingWebhookConfiguration.fromPartial(object.mutatingWebhookConfiguration)
+        : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteMutatingWebhookConfigurationRequest(): DeleteMutatingWebhookConfigurationRequest {
   return { name: "", options: undefined };
 }
@@ -1283,6 +1523,21 @@ export const MutatingWebhookConfigurationServiceService = {
     responseDeserialize: (value: Buffer): UpdateMutatingWebhookConfigurationResponse =>
       UpdateMutatingWebhookConfigurationResponse.decode(value),
   },
+  /** PatchMutatingWebhookConfiguration changes a MutatingWebhookConfiguration by a patch document, read and written atomically. */
+  patchMutatingWebhookConfiguration: {
+    path:
+      "/wheelhouse.admissionregistration.v1.MutatingWebhookConfigurationService/PatchMutatingWebhookConfiguration" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchMutatingWebhookConfigurationRequest): Buffer =>
+      Buffer.from(PatchMutatingWebhookConfigurationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchMutatingWebhookConfigurationRequest =>
+      PatchMutatingWebhookConfigurationRequest.decode(value),
+    responseSerialize: (value: PatchMutatingWebhookConfigurationResponse): Buffer =>
+      Buffer.from(PatchMutatingWebhookConfigurationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchMutatingWebhookConfigurationResponse =>
+      PatchMutatingWebhookConfigurationResponse.decode(value),
+  },
   /** DeleteMutatingWebhookConfiguration deletes a MutatingWebhookConfiguration, or marks it for deletion while finalizers or a grace period hold it. */
   deleteMutatingWebhookConfiguration: {
     path:
@@ -1335,6 +1590,11 @@ export interface MutatingWebhookConfigurationServiceServer extends UntypedServic
   updateMutatingWebhookConfiguration: handleUnaryCall<
     UpdateMutatingWebhookConfigurationRequest,
     UpdateMutatingWebhookConfigurationResponse
+  >;
+  /** PatchMutatingWebhookConfiguration changes a MutatingWebhookConfiguration by a patch document, read and written atomically. */
+  patchMutatingWebhookConfiguration: handleUnaryCall<
+    PatchMutatingWebhookConfigurationRequest,
+    PatchMutatingWebhookConfigurationResponse
   >;
   /** DeleteMutatingWebhookConfiguration deletes a MutatingWebhookConfiguration, or marks it for deletion while finalizers or a grace period hold it. */
   deleteMutatingWebhookConfiguration: handleUnaryCall<
@@ -1412,6 +1672,22 @@ export interface MutatingWebhookConfigurationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateMutatingWebhookConfigurationResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchMutatingWebhookConfiguration changes a MutatingWebhookConfiguration by a patch document, read and written atomically. */
+  patchMutatingWebhookConfiguration(
+    request: PatchMutatingWebhookConfigurationRequest,
+    callback: (error: ServiceError | null, response: PatchMutatingWebhookConfigurationResponse) => void,
+  ): ClientUnaryCall;
+  patchMutatingWebhookConfiguration(
+    request: PatchMutatingWebhookConfigurationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchMutatingWebhookConfigurationResponse) => void,
+  ): ClientUnaryCall;
+  patchMutatingWebhookConfiguration(
+    request: PatchMutatingWebhookConfigurationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchMutatingWebhookConfigurationResponse) => void,
   ): ClientUnaryCall;
   /** DeleteMutatingWebhookConfiguration deletes a MutatingWebhookConfiguration, or marks it for deletion while finalizers or a grace period hold it. */
   deleteMutatingWebhookConfiguration(

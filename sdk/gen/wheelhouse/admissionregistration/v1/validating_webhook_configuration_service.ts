@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -75,6 +78,22 @@ export interface UpdateValidatingWebhookConfigurationRequest {
 
 /** UpdateValidatingWebhookConfigurationResponse is the response of UpdateValidatingWebhookConfiguration. */
 export interface UpdateValidatingWebhookConfigurationResponse {
+  validatingWebhookConfiguration?: ValidatingWebhookConfiguration | undefined;
+}
+
+/** PatchValidatingWebhookConfigurationRequest is the request of PatchValidatingWebhookConfiguration. */
+export interface PatchValidatingWebhookConfigurationRequest {
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchValidatingWebhookConfigurationResponse is the response of PatchValidatingWebhookConfiguration. */
+export interface PatchValidatingWebhookConfigurationResponse {
   validatingWebhookConfiguration?: ValidatingWebhookConfiguration | undefined;
 }
 
@@ -835,6 +854,232 @@ export const UpdateValidatingWebhookConfigurationResponse: MessageFns<UpdateVali
   },
 };
 
+function createBasePatchValidatingWebhookConfigurationRequest(): PatchValidatingWebhookConfigurationRequest {
+  return { name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchValidatingWebhookConfigurationRequest: MessageFns<PatchValidatingWebhookConfigurationRequest> = {
+  encode(message: PatchValidatingWebhookConfigurationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchValidatingWebhookConfigurationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchValidatingWebhookConfigurationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchValidatingWebhookConfigurationRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchValidatingWebhookConfigurationRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchValidatingWebhookConfigurationRequest>, I>>(
+    base?: I,
+  ): PatchValidatingWebhookConfigurationRequest {
+    return PatchValidatingWebhookConfigurationRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchValidatingWebhookConfigurationRequest>, I>>(
+    object: I,
+  ): PatchValidatingWebhookConfigurationRequest {
+    const message = createBasePatchValidatingWebhookConfigurationRequest();
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchValidatingWebhookConfigurationResponse(): PatchValidatingWebhookConfigurationResponse {
+  return { validatingWebhookConfiguration: undefined };
+}
+
+export const PatchValidatingWebhookConfigurationResponse: MessageFns<PatchValidatingWebhookConfigurationResponse> = {
+  encode(
+    message: PatchValidatingWebhookConfigurationResponse,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.validatingWebhookConfiguration !== undefined) {
+      ValidatingWebhookConfiguration.encode(message.validatingWebhookConfiguration, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchValidatingWebhookConfigurationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchValidatingWebhookConfigurationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.validatingWebhookConfiguration = ValidatingWebhookConfiguration.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchValidatingWebhookConfigurationResponse {
+    return {
+      validatingWebhookConfiguration: isSet(object.validatingWebhookConfiguration)
+        ? ValidatingWebhookConfiguration.fromJSON(object.validatingWebhookConfiguration)
+        : isSet(object.validating_webhook_configuration)
+        ? ValidatingWebhookConfiguration.fromJSON(object.validating_webhook_configuration)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatchValidatingWebhookConfigurationResponse): unknown {
+    const obj: any = {};
+    if (message.validatingWebhookConfiguration !== undefined) {
+      obj.validatingWebhookConfiguration = ValidatingWebhookConfiguration.toJSON(
+        message.validatingWebhookConfiguration,
+      );
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchValidatingWebhookConfigurationResponse>, I>>(
+    base?: I,
+  ): PatchValidatingWebhookConfigurationResponse {
+    return PatchValidatingWebhookConfigurationResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchValidatingWebhookConfigurationResponse>, I>>(
+    object: I,
+  ): PatchValidatingWebhookConfigurationResponse {
+    const message = createBasePatchValidatingWebhookConfigurationResponse();
+    message.validatingWebhookConfiguration =
+      (object.validatingWebhookConfiguration !== undefined && object.validatingWebhookConfiguration !== null)
+        ? ValidatingWebhookConfiguration.fromPartial(object.validatingWebhookConfiguration)
+        : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteValidatingWebhookConfigurationRequest(): DeleteValidatingWebhookConfigurationRequest {
   return { name: "", options: undefined };
 }
@@ -1322,6 +1567,21 @@ export const ValidatingWebhookConfigurationServiceService = {
     responseDeserialize: (value: Buffer): UpdateValidatingWebhookConfigurationResponse =>
       UpdateValidatingWebhookConfigurationResponse.decode(value),
   },
+  /** PatchValidatingWebhookConfiguration changes a ValidatingWebhookConfiguration by a patch document, read and written atomically. */
+  patchValidatingWebhookConfiguration: {
+    path:
+      "/wheelhouse.admissionregistration.v1.ValidatingWebhookConfigurationService/PatchValidatingWebhookConfiguration" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchValidatingWebhookConfigurationRequest): Buffer =>
+      Buffer.from(PatchValidatingWebhookConfigurationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchValidatingWebhookConfigurationRequest =>
+      PatchValidatingWebhookConfigurationRequest.decode(value),
+    responseSerialize: (value: PatchValidatingWebhookConfigurationResponse): Buffer =>
+      Buffer.from(PatchValidatingWebhookConfigurationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchValidatingWebhookConfigurationResponse =>
+      PatchValidatingWebhookConfigurationResponse.decode(value),
+  },
   /** DeleteValidatingWebhookConfiguration deletes a ValidatingWebhookConfiguration, or marks it for deletion while finalizers or a grace period hold it. */
   deleteValidatingWebhookConfiguration: {
     path:
@@ -1374,6 +1634,11 @@ export interface ValidatingWebhookConfigurationServiceServer extends UntypedServ
   updateValidatingWebhookConfiguration: handleUnaryCall<
     UpdateValidatingWebhookConfigurationRequest,
     UpdateValidatingWebhookConfigurationResponse
+  >;
+  /** PatchValidatingWebhookConfiguration changes a ValidatingWebhookConfiguration by a patch document, read and written atomically. */
+  patchValidatingWebhookConfiguration: handleUnaryCall<
+    PatchValidatingWebhookConfigurationRequest,
+    PatchValidatingWebhookConfigurationResponse
   >;
   /** DeleteValidatingWebhookConfiguration deletes a ValidatingWebhookConfiguration, or marks it for deletion while finalizers or a grace period hold it. */
   deleteValidatingWebhookConfiguration: handleUnaryCall<
@@ -1451,6 +1716,22 @@ export interface ValidatingWebhookConfigurationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateValidatingWebhookConfigurationResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchValidatingWebhookConfiguration changes a ValidatingWebhookConfiguration by a patch document, read and written atomically. */
+  patchValidatingWebhookConfiguration(
+    request: PatchValidatingWebhookConfigurationRequest,
+    callback: (error: ServiceError | null, response: PatchValidatingWebhookConfigurationResponse) => void,
+  ): ClientUnaryCall;
+  patchValidatingWebhookConfiguration(
+    request: PatchValidatingWebhookConfigurationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchValidatingWebhookConfigurationResponse) => void,
+  ): ClientUnaryCall;
+  patchValidatingWebhookConfiguration(
+    request: PatchValidatingWebhookConfigurationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchValidatingWebhookConfigurationResponse) => void,
   ): ClientUnaryCall;
   /** DeleteValidatingWebhookConfiguration deletes a ValidatingWebhookConfiguration, or marks it for deletion while finalizers or a grace period hold it. */
   deleteValidatingWebhookConfiguration(

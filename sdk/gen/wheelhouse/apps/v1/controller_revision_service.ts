@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -78,6 +81,23 @@ export interface UpdateControllerRevisionRequest {
 
 /** UpdateControllerRevisionResponse is the response of UpdateControllerRevision. */
 export interface UpdateControllerRevisionResponse {
+  controllerRevision?: ControllerRevision | undefined;
+}
+
+/** PatchControllerRevisionRequest is the request of PatchControllerRevision. */
+export interface PatchControllerRevisionRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchControllerRevisionResponse is the response of PatchControllerRevision. */
+export interface PatchControllerRevisionResponse {
   controllerRevision?: ControllerRevision | undefined;
 }
 
@@ -831,6 +851,238 @@ export const UpdateControllerRevisionResponse: MessageFns<UpdateControllerRevisi
   },
 };
 
+function createBasePatchControllerRevisionRequest(): PatchControllerRevisionRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchControllerRevisionRequest: MessageFns<PatchControllerRevisionRequest> = {
+  encode(message: PatchControllerRevisionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchControllerRevisionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchControllerRevisionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchControllerRevisionRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchControllerRevisionRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchControllerRevisionRequest>, I>>(base?: I): PatchControllerRevisionRequest {
+    return PatchControllerRevisionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchControllerRevisionRequest>, I>>(
+    object: I,
+  ): PatchControllerRevisionRequest {
+    const message = createBasePatchControllerRevisionRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchControllerRevisionResponse(): PatchControllerRevisionResponse {
+  return { controllerRevision: undefined };
+}
+
+export const PatchControllerRevisionResponse: MessageFns<PatchControllerRevisionResponse> = {
+  encode(message: PatchControllerRevisionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.controllerRevision !== undefined) {
+      ControllerRevision.encode(message.controllerRevision, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchControllerRevisionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchControllerRevisionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.controllerRevision = ControllerRevision.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchControllerRevisionResponse {
+    return {
+      controllerRevision: isSet(object.controllerRevision)
+        ? ControllerRevision.fromJSON(object.controllerRevision)
+        : isSet(object.controller_revision)
+        ? ControllerRevision.fromJSON(object.controller_revision)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatchControllerRevisionResponse): unknown {
+    const obj: any = {};
+    if (message.controllerRevision !== undefined) {
+      obj.controllerRevision = ControllerRevision.toJSON(message.controllerRevision);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchControllerRevisionResponse>, I>>(base?: I): PatchControllerRevisionResponse {
+    return PatchControllerRevisionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchControllerRevisionResponse>, I>>(
+    object: I,
+  ): PatchControllerRevisionResponse {
+    const message = createBasePatchControllerRevisionResponse();
+    message.controllerRevision = (object.controllerRevision !== undefined && object.controllerRevision !== null)
+      ? ControllerRevision.fromPartial(object.controllerRevision)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteControllerRevisionRequest(): DeleteControllerRevisionRequest {
   return { namespace: "", name: "", options: undefined };
 }
@@ -1324,6 +1576,19 @@ export const ControllerRevisionServiceService = {
     responseDeserialize: (value: Buffer): UpdateControllerRevisionResponse =>
       UpdateControllerRevisionResponse.decode(value),
   },
+  /** PatchControllerRevision changes a ControllerRevision by a patch document, read and written atomically. */
+  patchControllerRevision: {
+    path: "/wheelhouse.apps.v1.ControllerRevisionService/PatchControllerRevision" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchControllerRevisionRequest): Buffer =>
+      Buffer.from(PatchControllerRevisionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchControllerRevisionRequest => PatchControllerRevisionRequest.decode(value),
+    responseSerialize: (value: PatchControllerRevisionResponse): Buffer =>
+      Buffer.from(PatchControllerRevisionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchControllerRevisionResponse =>
+      PatchControllerRevisionResponse.decode(value),
+  },
   /** DeleteControllerRevision deletes a ControllerRevision, or marks it for deletion while finalizers or a grace period hold it. */
   deleteControllerRevision: {
     path: "/wheelhouse.apps.v1.ControllerRevisionService/DeleteControllerRevision" as const,
@@ -1363,6 +1628,8 @@ export interface ControllerRevisionServiceServer extends UntypedServiceImplement
   listControllerRevisions: handleUnaryCall<ListControllerRevisionsRequest, ListControllerRevisionsResponse>;
   /** UpdateControllerRevision replaces a ControllerRevision; metadata.resourceVersion guards against lost updates. */
   updateControllerRevision: handleUnaryCall<UpdateControllerRevisionRequest, UpdateControllerRevisionResponse>;
+  /** PatchControllerRevision changes a ControllerRevision by a patch document, read and written atomically. */
+  patchControllerRevision: handleUnaryCall<PatchControllerRevisionRequest, PatchControllerRevisionResponse>;
   /** DeleteControllerRevision deletes a ControllerRevision, or marks it for deletion while finalizers or a grace period hold it. */
   deleteControllerRevision: handleUnaryCall<DeleteControllerRevisionRequest, DeleteControllerRevisionResponse>;
   /** WatchControllerRevisions streams changes to ControllerRevisions matching the options. */
@@ -1436,6 +1703,22 @@ export interface ControllerRevisionServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateControllerRevisionResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchControllerRevision changes a ControllerRevision by a patch document, read and written atomically. */
+  patchControllerRevision(
+    request: PatchControllerRevisionRequest,
+    callback: (error: ServiceError | null, response: PatchControllerRevisionResponse) => void,
+  ): ClientUnaryCall;
+  patchControllerRevision(
+    request: PatchControllerRevisionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchControllerRevisionResponse) => void,
+  ): ClientUnaryCall;
+  patchControllerRevision(
+    request: PatchControllerRevisionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchControllerRevisionResponse) => void,
   ): ClientUnaryCall;
   /** DeleteControllerRevision deletes a ControllerRevision, or marks it for deletion while finalizers or a grace period hold it. */
   deleteControllerRevision(

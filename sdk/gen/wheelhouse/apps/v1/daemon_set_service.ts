@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -78,6 +81,23 @@ export interface UpdateDaemonSetRequest {
 
 /** UpdateDaemonSetResponse is the response of UpdateDaemonSet. */
 export interface UpdateDaemonSetResponse {
+  daemonSet?: DaemonSet | undefined;
+}
+
+/** PatchDaemonSetRequest is the request of PatchDaemonSet. */
+export interface PatchDaemonSetRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchDaemonSetResponse is the response of PatchDaemonSet. */
+export interface PatchDaemonSetResponse {
   daemonSet?: DaemonSet | undefined;
 }
 
@@ -822,6 +842,234 @@ export const UpdateDaemonSetResponse: MessageFns<UpdateDaemonSetResponse> = {
   },
 };
 
+function createBasePatchDaemonSetRequest(): PatchDaemonSetRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchDaemonSetRequest: MessageFns<PatchDaemonSetRequest> = {
+  encode(message: PatchDaemonSetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchDaemonSetRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchDaemonSetRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchDaemonSetRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchDaemonSetRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchDaemonSetRequest>, I>>(base?: I): PatchDaemonSetRequest {
+    return PatchDaemonSetRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchDaemonSetRequest>, I>>(object: I): PatchDaemonSetRequest {
+    const message = createBasePatchDaemonSetRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchDaemonSetResponse(): PatchDaemonSetResponse {
+  return { daemonSet: undefined };
+}
+
+export const PatchDaemonSetResponse: MessageFns<PatchDaemonSetResponse> = {
+  encode(message: PatchDaemonSetResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.daemonSet !== undefined) {
+      DaemonSet.encode(message.daemonSet, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchDaemonSetResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchDaemonSetResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.daemonSet = DaemonSet.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchDaemonSetResponse {
+    return {
+      daemonSet: isSet(object.daemonSet)
+        ? DaemonSet.fromJSON(object.daemonSet)
+        : isSet(object.daemon_set)
+        ? DaemonSet.fromJSON(object.daemon_set)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatchDaemonSetResponse): unknown {
+    const obj: any = {};
+    if (message.daemonSet !== undefined) {
+      obj.daemonSet = DaemonSet.toJSON(message.daemonSet);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchDaemonSetResponse>, I>>(base?: I): PatchDaemonSetResponse {
+    return PatchDaemonSetResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchDaemonSetResponse>, I>>(object: I): PatchDaemonSetResponse {
+    const message = createBasePatchDaemonSetResponse();
+    message.daemonSet = (object.daemonSet !== undefined && object.daemonSet !== null)
+      ? DaemonSet.fromPartial(object.daemonSet)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteDaemonSetRequest(): DeleteDaemonSetRequest {
   return { namespace: "", name: "", options: undefined };
 }
@@ -1467,6 +1715,18 @@ export const DaemonSetServiceService = {
       Buffer.from(UpdateDaemonSetResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateDaemonSetResponse => UpdateDaemonSetResponse.decode(value),
   },
+  /** PatchDaemonSet changes a DaemonSet by a patch document, read and written atomically. */
+  patchDaemonSet: {
+    path: "/wheelhouse.apps.v1.DaemonSetService/PatchDaemonSet" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchDaemonSetRequest): Buffer =>
+      Buffer.from(PatchDaemonSetRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchDaemonSetRequest => PatchDaemonSetRequest.decode(value),
+    responseSerialize: (value: PatchDaemonSetResponse): Buffer =>
+      Buffer.from(PatchDaemonSetResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchDaemonSetResponse => PatchDaemonSetResponse.decode(value),
+  },
   /** DeleteDaemonSet deletes a DaemonSet, or marks it for deletion while finalizers or a grace period hold it. */
   deleteDaemonSet: {
     path: "/wheelhouse.apps.v1.DaemonSetService/DeleteDaemonSet" as const,
@@ -1514,6 +1774,8 @@ export interface DaemonSetServiceServer extends UntypedServiceImplementation {
   listDaemonSets: handleUnaryCall<ListDaemonSetsRequest, ListDaemonSetsResponse>;
   /** UpdateDaemonSet replaces a DaemonSet; metadata.resourceVersion guards against lost updates. */
   updateDaemonSet: handleUnaryCall<UpdateDaemonSetRequest, UpdateDaemonSetResponse>;
+  /** PatchDaemonSet changes a DaemonSet by a patch document, read and written atomically. */
+  patchDaemonSet: handleUnaryCall<PatchDaemonSetRequest, PatchDaemonSetResponse>;
   /** DeleteDaemonSet deletes a DaemonSet, or marks it for deletion while finalizers or a grace period hold it. */
   deleteDaemonSet: handleUnaryCall<DeleteDaemonSetRequest, DeleteDaemonSetResponse>;
   /** WatchDaemonSets streams changes to DaemonSets matching the options. */
@@ -1586,6 +1848,22 @@ export interface DaemonSetServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateDaemonSetResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchDaemonSet changes a DaemonSet by a patch document, read and written atomically. */
+  patchDaemonSet(
+    request: PatchDaemonSetRequest,
+    callback: (error: ServiceError | null, response: PatchDaemonSetResponse) => void,
+  ): ClientUnaryCall;
+  patchDaemonSet(
+    request: PatchDaemonSetRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchDaemonSetResponse) => void,
+  ): ClientUnaryCall;
+  patchDaemonSet(
+    request: PatchDaemonSetRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchDaemonSetResponse) => void,
   ): ClientUnaryCall;
   /** DeleteDaemonSet deletes a DaemonSet, or marks it for deletion while finalizers or a grace period hold it. */
   deleteDaemonSet(

@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -79,6 +82,23 @@ export interface UpdateDeploymentRequest {
 
 /** UpdateDeploymentResponse is the response of UpdateDeployment. */
 export interface UpdateDeploymentResponse {
+  deployment?: Deployment | undefined;
+}
+
+/** PatchDeploymentRequest is the request of PatchDeployment. */
+export interface PatchDeploymentRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchDeploymentResponse is the response of PatchDeployment. */
+export interface PatchDeploymentResponse {
   deployment?: Deployment | undefined;
 }
 
@@ -812,6 +832,228 @@ export const UpdateDeploymentResponse: MessageFns<UpdateDeploymentResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<UpdateDeploymentResponse>, I>>(object: I): UpdateDeploymentResponse {
     const message = createBaseUpdateDeploymentResponse();
+    message.deployment = (object.deployment !== undefined && object.deployment !== null)
+      ? Deployment.fromPartial(object.deployment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePatchDeploymentRequest(): PatchDeploymentRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchDeploymentRequest: MessageFns<PatchDeploymentRequest> = {
+  encode(message: PatchDeploymentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchDeploymentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchDeploymentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchDeploymentRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchDeploymentRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchDeploymentRequest>, I>>(base?: I): PatchDeploymentRequest {
+    return PatchDeploymentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchDeploymentRequest>, I>>(object: I): PatchDeploymentRequest {
+    const message = createBasePatchDeploymentRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchDeploymentResponse(): PatchDeploymentResponse {
+  return { deployment: undefined };
+}
+
+export const PatchDeploymentResponse: MessageFns<PatchDeploymentResponse> = {
+  encode(message: PatchDeploymentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deployment !== undefined) {
+      Deployment.encode(message.deployment, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchDeploymentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchDeploymentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deployment = Deployment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchDeploymentResponse {
+    return { deployment: isSet(object.deployment) ? Deployment.fromJSON(object.deployment) : undefined };
+  },
+
+  toJSON(message: PatchDeploymentResponse): unknown {
+    const obj: any = {};
+    if (message.deployment !== undefined) {
+      obj.deployment = Deployment.toJSON(message.deployment);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchDeploymentResponse>, I>>(base?: I): PatchDeploymentResponse {
+    return PatchDeploymentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchDeploymentResponse>, I>>(object: I): PatchDeploymentResponse {
+    const message = createBasePatchDeploymentResponse();
     message.deployment = (object.deployment !== undefined && object.deployment !== null)
       ? Deployment.fromPartial(object.deployment)
       : undefined;
@@ -1760,6 +2002,18 @@ export const DeploymentServiceService = {
       Buffer.from(UpdateDeploymentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateDeploymentResponse => UpdateDeploymentResponse.decode(value),
   },
+  /** PatchDeployment changes a Deployment by a patch document, read and written atomically. */
+  patchDeployment: {
+    path: "/wheelhouse.apps.v1.DeploymentService/PatchDeployment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchDeploymentRequest): Buffer =>
+      Buffer.from(PatchDeploymentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchDeploymentRequest => PatchDeploymentRequest.decode(value),
+    responseSerialize: (value: PatchDeploymentResponse): Buffer =>
+      Buffer.from(PatchDeploymentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchDeploymentResponse => PatchDeploymentResponse.decode(value),
+  },
   /** DeleteDeployment deletes a Deployment, or marks it for deletion while finalizers or a grace period hold it. */
   deleteDeployment: {
     path: "/wheelhouse.apps.v1.DeploymentService/DeleteDeployment" as const,
@@ -1832,6 +2086,8 @@ export interface DeploymentServiceServer extends UntypedServiceImplementation {
   listDeployments: handleUnaryCall<ListDeploymentsRequest, ListDeploymentsResponse>;
   /** UpdateDeployment replaces a Deployment; metadata.resourceVersion guards against lost updates. */
   updateDeployment: handleUnaryCall<UpdateDeploymentRequest, UpdateDeploymentResponse>;
+  /** PatchDeployment changes a Deployment by a patch document, read and written atomically. */
+  patchDeployment: handleUnaryCall<PatchDeploymentRequest, PatchDeploymentResponse>;
   /** DeleteDeployment deletes a Deployment, or marks it for deletion while finalizers or a grace period hold it. */
   deleteDeployment: handleUnaryCall<DeleteDeploymentRequest, DeleteDeploymentResponse>;
   /** WatchDeployments streams changes to Deployments matching the options. */
@@ -1908,6 +2164,22 @@ export interface DeploymentServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateDeploymentResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchDeployment changes a Deployment by a patch document, read and written atomically. */
+  patchDeployment(
+    request: PatchDeploymentRequest,
+    callback: (error: ServiceError | null, response: PatchDeploymentResponse) => void,
+  ): ClientUnaryCall;
+  patchDeployment(
+    request: PatchDeploymentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchDeploymentResponse) => void,
+  ): ClientUnaryCall;
+  patchDeployment(
+    request: PatchDeploymentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchDeploymentResponse) => void,
   ): ClientUnaryCall;
   /** DeleteDeployment deletes a Deployment, or marks it for deletion while finalizers or a grace period hold it. */
   deleteDeployment(

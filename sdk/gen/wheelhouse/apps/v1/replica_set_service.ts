@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -79,6 +82,23 @@ export interface UpdateReplicaSetRequest {
 
 /** UpdateReplicaSetResponse is the response of UpdateReplicaSet. */
 export interface UpdateReplicaSetResponse {
+  replicaSet?: ReplicaSet | undefined;
+}
+
+/** PatchReplicaSetRequest is the request of PatchReplicaSet. */
+export interface PatchReplicaSetRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchReplicaSetResponse is the response of PatchReplicaSet. */
+export interface PatchReplicaSetResponse {
   replicaSet?: ReplicaSet | undefined;
 }
 
@@ -838,6 +858,234 @@ export const UpdateReplicaSetResponse: MessageFns<UpdateReplicaSetResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<UpdateReplicaSetResponse>, I>>(object: I): UpdateReplicaSetResponse {
     const message = createBaseUpdateReplicaSetResponse();
+    message.replicaSet = (object.replicaSet !== undefined && object.replicaSet !== null)
+      ? ReplicaSet.fromPartial(object.replicaSet)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePatchReplicaSetRequest(): PatchReplicaSetRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchReplicaSetRequest: MessageFns<PatchReplicaSetRequest> = {
+  encode(message: PatchReplicaSetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchReplicaSetRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchReplicaSetRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchReplicaSetRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchReplicaSetRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchReplicaSetRequest>, I>>(base?: I): PatchReplicaSetRequest {
+    return PatchReplicaSetRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchReplicaSetRequest>, I>>(object: I): PatchReplicaSetRequest {
+    const message = createBasePatchReplicaSetRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchReplicaSetResponse(): PatchReplicaSetResponse {
+  return { replicaSet: undefined };
+}
+
+export const PatchReplicaSetResponse: MessageFns<PatchReplicaSetResponse> = {
+  encode(message: PatchReplicaSetResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.replicaSet !== undefined) {
+      ReplicaSet.encode(message.replicaSet, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchReplicaSetResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchReplicaSetResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.replicaSet = ReplicaSet.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchReplicaSetResponse {
+    return {
+      replicaSet: isSet(object.replicaSet)
+        ? ReplicaSet.fromJSON(object.replicaSet)
+        : isSet(object.replica_set)
+        ? ReplicaSet.fromJSON(object.replica_set)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatchReplicaSetResponse): unknown {
+    const obj: any = {};
+    if (message.replicaSet !== undefined) {
+      obj.replicaSet = ReplicaSet.toJSON(message.replicaSet);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchReplicaSetResponse>, I>>(base?: I): PatchReplicaSetResponse {
+    return PatchReplicaSetResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchReplicaSetResponse>, I>>(object: I): PatchReplicaSetResponse {
+    const message = createBasePatchReplicaSetResponse();
     message.replicaSet = (object.replicaSet !== undefined && object.replicaSet !== null)
       ? ReplicaSet.fromPartial(object.replicaSet)
       : undefined;
@@ -1802,6 +2050,18 @@ export const ReplicaSetServiceService = {
       Buffer.from(UpdateReplicaSetResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateReplicaSetResponse => UpdateReplicaSetResponse.decode(value),
   },
+  /** PatchReplicaSet changes a ReplicaSet by a patch document, read and written atomically. */
+  patchReplicaSet: {
+    path: "/wheelhouse.apps.v1.ReplicaSetService/PatchReplicaSet" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchReplicaSetRequest): Buffer =>
+      Buffer.from(PatchReplicaSetRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchReplicaSetRequest => PatchReplicaSetRequest.decode(value),
+    responseSerialize: (value: PatchReplicaSetResponse): Buffer =>
+      Buffer.from(PatchReplicaSetResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchReplicaSetResponse => PatchReplicaSetResponse.decode(value),
+  },
   /** DeleteReplicaSet deletes a ReplicaSet, or marks it for deletion while finalizers or a grace period hold it. */
   deleteReplicaSet: {
     path: "/wheelhouse.apps.v1.ReplicaSetService/DeleteReplicaSet" as const,
@@ -1874,6 +2134,8 @@ export interface ReplicaSetServiceServer extends UntypedServiceImplementation {
   listReplicaSets: handleUnaryCall<ListReplicaSetsRequest, ListReplicaSetsResponse>;
   /** UpdateReplicaSet replaces a ReplicaSet; metadata.resourceVersion guards against lost updates. */
   updateReplicaSet: handleUnaryCall<UpdateReplicaSetRequest, UpdateReplicaSetResponse>;
+  /** PatchReplicaSet changes a ReplicaSet by a patch document, read and written atomically. */
+  patchReplicaSet: handleUnaryCall<PatchReplicaSetRequest, PatchReplicaSetResponse>;
   /** DeleteReplicaSet deletes a ReplicaSet, or marks it for deletion while finalizers or a grace period hold it. */
   deleteReplicaSet: handleUnaryCall<DeleteReplicaSetRequest, DeleteReplicaSetResponse>;
   /** WatchReplicaSets streams changes to ReplicaSets matching the options. */
@@ -1950,6 +2212,22 @@ export interface ReplicaSetServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateReplicaSetResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchReplicaSet changes a ReplicaSet by a patch document, read and written atomically. */
+  patchReplicaSet(
+    request: PatchReplicaSetRequest,
+    callback: (error: ServiceError | null, response: PatchReplicaSetResponse) => void,
+  ): ClientUnaryCall;
+  patchReplicaSet(
+    request: PatchReplicaSetRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchReplicaSetResponse) => void,
+  ): ClientUnaryCall;
+  patchReplicaSet(
+    request: PatchReplicaSetRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchReplicaSetResponse) => void,
   ): ClientUnaryCall;
   /** DeleteReplicaSet deletes a ReplicaSet, or marks it for deletion while finalizers or a grace period hold it. */
   deleteReplicaSet(

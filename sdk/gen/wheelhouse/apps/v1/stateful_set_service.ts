@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -79,6 +82,23 @@ export interface UpdateStatefulSetRequest {
 
 /** UpdateStatefulSetResponse is the response of UpdateStatefulSet. */
 export interface UpdateStatefulSetResponse {
+  statefulSet?: StatefulSet | undefined;
+}
+
+/** PatchStatefulSetRequest is the request of PatchStatefulSet. */
+export interface PatchStatefulSetRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchStatefulSetResponse is the response of PatchStatefulSet. */
+export interface PatchStatefulSetResponse {
   statefulSet?: StatefulSet | undefined;
 }
 
@@ -838,6 +858,234 @@ export const UpdateStatefulSetResponse: MessageFns<UpdateStatefulSetResponse> = 
   },
   fromPartial<I extends Exact<DeepPartial<UpdateStatefulSetResponse>, I>>(object: I): UpdateStatefulSetResponse {
     const message = createBaseUpdateStatefulSetResponse();
+    message.statefulSet = (object.statefulSet !== undefined && object.statefulSet !== null)
+      ? StatefulSet.fromPartial(object.statefulSet)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePatchStatefulSetRequest(): PatchStatefulSetRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchStatefulSetRequest: MessageFns<PatchStatefulSetRequest> = {
+  encode(message: PatchStatefulSetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchStatefulSetRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchStatefulSetRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchStatefulSetRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchStatefulSetRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchStatefulSetRequest>, I>>(base?: I): PatchStatefulSetRequest {
+    return PatchStatefulSetRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchStatefulSetRequest>, I>>(object: I): PatchStatefulSetRequest {
+    const message = createBasePatchStatefulSetRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchStatefulSetResponse(): PatchStatefulSetResponse {
+  return { statefulSet: undefined };
+}
+
+export const PatchStatefulSetResponse: MessageFns<PatchStatefulSetResponse> = {
+  encode(message: PatchStatefulSetResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.statefulSet !== undefined) {
+      StatefulSet.encode(message.statefulSet, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchStatefulSetResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchStatefulSetResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.statefulSet = StatefulSet.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchStatefulSetResponse {
+    return {
+      statefulSet: isSet(object.statefulSet)
+        ? StatefulSet.fromJSON(object.statefulSet)
+        : isSet(object.stateful_set)
+        ? StatefulSet.fromJSON(object.stateful_set)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatchStatefulSetResponse): unknown {
+    const obj: any = {};
+    if (message.statefulSet !== undefined) {
+      obj.statefulSet = StatefulSet.toJSON(message.statefulSet);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchStatefulSetResponse>, I>>(base?: I): PatchStatefulSetResponse {
+    return PatchStatefulSetResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchStatefulSetResponse>, I>>(object: I): PatchStatefulSetResponse {
+    const message = createBasePatchStatefulSetResponse();
     message.statefulSet = (object.statefulSet !== undefined && object.statefulSet !== null)
       ? StatefulSet.fromPartial(object.statefulSet)
       : undefined;
@@ -1805,6 +2053,18 @@ export const StatefulSetServiceService = {
       Buffer.from(UpdateStatefulSetResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateStatefulSetResponse => UpdateStatefulSetResponse.decode(value),
   },
+  /** PatchStatefulSet changes a StatefulSet by a patch document, read and written atomically. */
+  patchStatefulSet: {
+    path: "/wheelhouse.apps.v1.StatefulSetService/PatchStatefulSet" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchStatefulSetRequest): Buffer =>
+      Buffer.from(PatchStatefulSetRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchStatefulSetRequest => PatchStatefulSetRequest.decode(value),
+    responseSerialize: (value: PatchStatefulSetResponse): Buffer =>
+      Buffer.from(PatchStatefulSetResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchStatefulSetResponse => PatchStatefulSetResponse.decode(value),
+  },
   /** DeleteStatefulSet deletes a StatefulSet, or marks it for deletion while finalizers or a grace period hold it. */
   deleteStatefulSet: {
     path: "/wheelhouse.apps.v1.StatefulSetService/DeleteStatefulSet" as const,
@@ -1878,6 +2138,8 @@ export interface StatefulSetServiceServer extends UntypedServiceImplementation {
   listStatefulSets: handleUnaryCall<ListStatefulSetsRequest, ListStatefulSetsResponse>;
   /** UpdateStatefulSet replaces a StatefulSet; metadata.resourceVersion guards against lost updates. */
   updateStatefulSet: handleUnaryCall<UpdateStatefulSetRequest, UpdateStatefulSetResponse>;
+  /** PatchStatefulSet changes a StatefulSet by a patch document, read and written atomically. */
+  patchStatefulSet: handleUnaryCall<PatchStatefulSetRequest, PatchStatefulSetResponse>;
   /** DeleteStatefulSet deletes a StatefulSet, or marks it for deletion while finalizers or a grace period hold it. */
   deleteStatefulSet: handleUnaryCall<DeleteStatefulSetRequest, DeleteStatefulSetResponse>;
   /** WatchStatefulSets streams changes to StatefulSets matching the options. */
@@ -1954,6 +2216,22 @@ export interface StatefulSetServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateStatefulSetResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchStatefulSet changes a StatefulSet by a patch document, read and written atomically. */
+  patchStatefulSet(
+    request: PatchStatefulSetRequest,
+    callback: (error: ServiceError | null, response: PatchStatefulSetResponse) => void,
+  ): ClientUnaryCall;
+  patchStatefulSet(
+    request: PatchStatefulSetRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchStatefulSetResponse) => void,
+  ): ClientUnaryCall;
+  patchStatefulSet(
+    request: PatchStatefulSetRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchStatefulSetResponse) => void,
   ): ClientUnaryCall;
   /** DeleteStatefulSet deletes a StatefulSet, or marks it for deletion while finalizers or a grace period hold it. */
   deleteStatefulSet(

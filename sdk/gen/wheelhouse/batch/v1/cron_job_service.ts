@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -78,6 +81,23 @@ export interface UpdateCronJobRequest {
 
 /** UpdateCronJobResponse is the response of UpdateCronJob. */
 export interface UpdateCronJobResponse {
+  cronJob?: CronJob | undefined;
+}
+
+/** PatchCronJobRequest is the request of PatchCronJob. */
+export interface PatchCronJobRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchCronJobResponse is the response of PatchCronJob. */
+export interface PatchCronJobResponse {
   cronJob?: CronJob | undefined;
 }
 
@@ -822,6 +842,234 @@ export const UpdateCronJobResponse: MessageFns<UpdateCronJobResponse> = {
   },
 };
 
+function createBasePatchCronJobRequest(): PatchCronJobRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchCronJobRequest: MessageFns<PatchCronJobRequest> = {
+  encode(message: PatchCronJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchCronJobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchCronJobRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchCronJobRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchCronJobRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchCronJobRequest>, I>>(base?: I): PatchCronJobRequest {
+    return PatchCronJobRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchCronJobRequest>, I>>(object: I): PatchCronJobRequest {
+    const message = createBasePatchCronJobRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchCronJobResponse(): PatchCronJobResponse {
+  return { cronJob: undefined };
+}
+
+export const PatchCronJobResponse: MessageFns<PatchCronJobResponse> = {
+  encode(message: PatchCronJobResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cronJob !== undefined) {
+      CronJob.encode(message.cronJob, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchCronJobResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchCronJobResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cronJob = CronJob.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchCronJobResponse {
+    return {
+      cronJob: isSet(object.cronJob)
+        ? CronJob.fromJSON(object.cronJob)
+        : isSet(object.cron_job)
+        ? CronJob.fromJSON(object.cron_job)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatchCronJobResponse): unknown {
+    const obj: any = {};
+    if (message.cronJob !== undefined) {
+      obj.cronJob = CronJob.toJSON(message.cronJob);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchCronJobResponse>, I>>(base?: I): PatchCronJobResponse {
+    return PatchCronJobResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchCronJobResponse>, I>>(object: I): PatchCronJobResponse {
+    const message = createBasePatchCronJobResponse();
+    message.cronJob = (object.cronJob !== undefined && object.cronJob !== null)
+      ? CronJob.fromPartial(object.cronJob)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteCronJobRequest(): DeleteCronJobRequest {
   return { namespace: "", name: "", options: undefined };
 }
@@ -1461,6 +1709,17 @@ export const CronJobServiceService = {
       Buffer.from(UpdateCronJobResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateCronJobResponse => UpdateCronJobResponse.decode(value),
   },
+  /** PatchCronJob changes a CronJob by a patch document, read and written atomically. */
+  patchCronJob: {
+    path: "/wheelhouse.batch.v1.CronJobService/PatchCronJob" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchCronJobRequest): Buffer => Buffer.from(PatchCronJobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchCronJobRequest => PatchCronJobRequest.decode(value),
+    responseSerialize: (value: PatchCronJobResponse): Buffer =>
+      Buffer.from(PatchCronJobResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchCronJobResponse => PatchCronJobResponse.decode(value),
+  },
   /** DeleteCronJob deletes a CronJob, or marks it for deletion while finalizers or a grace period hold it. */
   deleteCronJob: {
     path: "/wheelhouse.batch.v1.CronJobService/DeleteCronJob" as const,
@@ -1506,6 +1765,8 @@ export interface CronJobServiceServer extends UntypedServiceImplementation {
   listCronJobs: handleUnaryCall<ListCronJobsRequest, ListCronJobsResponse>;
   /** UpdateCronJob replaces a CronJob; metadata.resourceVersion guards against lost updates. */
   updateCronJob: handleUnaryCall<UpdateCronJobRequest, UpdateCronJobResponse>;
+  /** PatchCronJob changes a CronJob by a patch document, read and written atomically. */
+  patchCronJob: handleUnaryCall<PatchCronJobRequest, PatchCronJobResponse>;
   /** DeleteCronJob deletes a CronJob, or marks it for deletion while finalizers or a grace period hold it. */
   deleteCronJob: handleUnaryCall<DeleteCronJobRequest, DeleteCronJobResponse>;
   /** WatchCronJobs streams changes to CronJobs matching the options. */
@@ -1578,6 +1839,22 @@ export interface CronJobServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateCronJobResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchCronJob changes a CronJob by a patch document, read and written atomically. */
+  patchCronJob(
+    request: PatchCronJobRequest,
+    callback: (error: ServiceError | null, response: PatchCronJobResponse) => void,
+  ): ClientUnaryCall;
+  patchCronJob(
+    request: PatchCronJobRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchCronJobResponse) => void,
+  ): ClientUnaryCall;
+  patchCronJob(
+    request: PatchCronJobRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchCronJobResponse) => void,
   ): ClientUnaryCall;
   /** DeleteCronJob deletes a CronJob, or marks it for deletion while finalizers or a grace period hold it. */
   deleteCronJob(

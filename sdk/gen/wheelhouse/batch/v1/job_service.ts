@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -78,6 +81,23 @@ export interface UpdateJobRequest {
 
 /** UpdateJobResponse is the response of UpdateJob. */
 export interface UpdateJobResponse {
+  job?: Job | undefined;
+}
+
+/** PatchJobRequest is the request of PatchJob. */
+export interface PatchJobRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchJobResponse is the response of PatchJob. */
+export interface PatchJobResponse {
   job?: Job | undefined;
 }
 
@@ -786,6 +806,226 @@ export const UpdateJobResponse: MessageFns<UpdateJobResponse> = {
   },
 };
 
+function createBasePatchJobRequest(): PatchJobRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchJobRequest: MessageFns<PatchJobRequest> = {
+  encode(message: PatchJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchJobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchJobRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchJobRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchJobRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchJobRequest>, I>>(base?: I): PatchJobRequest {
+    return PatchJobRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchJobRequest>, I>>(object: I): PatchJobRequest {
+    const message = createBasePatchJobRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchJobResponse(): PatchJobResponse {
+  return { job: undefined };
+}
+
+export const PatchJobResponse: MessageFns<PatchJobResponse> = {
+  encode(message: PatchJobResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.job !== undefined) {
+      Job.encode(message.job, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchJobResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchJobResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.job = Job.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchJobResponse {
+    return { job: isSet(object.job) ? Job.fromJSON(object.job) : undefined };
+  },
+
+  toJSON(message: PatchJobResponse): unknown {
+    const obj: any = {};
+    if (message.job !== undefined) {
+      obj.job = Job.toJSON(message.job);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchJobResponse>, I>>(base?: I): PatchJobResponse {
+    return PatchJobResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchJobResponse>, I>>(object: I): PatchJobResponse {
+    const message = createBasePatchJobResponse();
+    message.job = (object.job !== undefined && object.job !== null) ? Job.fromPartial(object.job) : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteJobRequest(): DeleteJobRequest {
   return { namespace: "", name: "", options: undefined };
 }
@@ -1398,6 +1638,16 @@ export const JobServiceService = {
     responseSerialize: (value: UpdateJobResponse): Buffer => Buffer.from(UpdateJobResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateJobResponse => UpdateJobResponse.decode(value),
   },
+  /** PatchJob changes a Job by a patch document, read and written atomically. */
+  patchJob: {
+    path: "/wheelhouse.batch.v1.JobService/PatchJob" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchJobRequest): Buffer => Buffer.from(PatchJobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchJobRequest => PatchJobRequest.decode(value),
+    responseSerialize: (value: PatchJobResponse): Buffer => Buffer.from(PatchJobResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchJobResponse => PatchJobResponse.decode(value),
+  },
   /** DeleteJob deletes a Job, or marks it for deletion while finalizers or a grace period hold it. */
   deleteJob: {
     path: "/wheelhouse.batch.v1.JobService/DeleteJob" as const,
@@ -1441,6 +1691,8 @@ export interface JobServiceServer extends UntypedServiceImplementation {
   listJobs: handleUnaryCall<ListJobsRequest, ListJobsResponse>;
   /** UpdateJob replaces a Job; metadata.resourceVersion guards against lost updates. */
   updateJob: handleUnaryCall<UpdateJobRequest, UpdateJobResponse>;
+  /** PatchJob changes a Job by a patch document, read and written atomically. */
+  patchJob: handleUnaryCall<PatchJobRequest, PatchJobResponse>;
   /** DeleteJob deletes a Job, or marks it for deletion while finalizers or a grace period hold it. */
   deleteJob: handleUnaryCall<DeleteJobRequest, DeleteJobResponse>;
   /** WatchJobs streams changes to Jobs matching the options. */
@@ -1513,6 +1765,22 @@ export interface JobServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateJobResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchJob changes a Job by a patch document, read and written atomically. */
+  patchJob(
+    request: PatchJobRequest,
+    callback: (error: ServiceError | null, response: PatchJobResponse) => void,
+  ): ClientUnaryCall;
+  patchJob(
+    request: PatchJobRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchJobResponse) => void,
+  ): ClientUnaryCall;
+  patchJob(
+    request: PatchJobRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchJobResponse) => void,
   ): ClientUnaryCall;
   /** DeleteJob deletes a Job, or marks it for deletion while finalizers or a grace period hold it. */
   deleteJob(

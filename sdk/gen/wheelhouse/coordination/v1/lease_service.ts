@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -78,6 +81,23 @@ export interface UpdateLeaseRequest {
 
 /** UpdateLeaseResponse is the response of UpdateLease. */
 export interface UpdateLeaseResponse {
+  lease?: Lease | undefined;
+}
+
+/** PatchLeaseRequest is the request of PatchLease. */
+export interface PatchLeaseRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchLeaseResponse is the response of PatchLease. */
+export interface PatchLeaseResponse {
   lease?: Lease | undefined;
 }
 
@@ -775,6 +795,226 @@ export const UpdateLeaseResponse: MessageFns<UpdateLeaseResponse> = {
   },
 };
 
+function createBasePatchLeaseRequest(): PatchLeaseRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchLeaseRequest: MessageFns<PatchLeaseRequest> = {
+  encode(message: PatchLeaseRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchLeaseRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchLeaseRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchLeaseRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchLeaseRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchLeaseRequest>, I>>(base?: I): PatchLeaseRequest {
+    return PatchLeaseRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchLeaseRequest>, I>>(object: I): PatchLeaseRequest {
+    const message = createBasePatchLeaseRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchLeaseResponse(): PatchLeaseResponse {
+  return { lease: undefined };
+}
+
+export const PatchLeaseResponse: MessageFns<PatchLeaseResponse> = {
+  encode(message: PatchLeaseResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.lease !== undefined) {
+      Lease.encode(message.lease, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchLeaseResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchLeaseResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.lease = Lease.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchLeaseResponse {
+    return { lease: isSet(object.lease) ? Lease.fromJSON(object.lease) : undefined };
+  },
+
+  toJSON(message: PatchLeaseResponse): unknown {
+    const obj: any = {};
+    if (message.lease !== undefined) {
+      obj.lease = Lease.toJSON(message.lease);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchLeaseResponse>, I>>(base?: I): PatchLeaseResponse {
+    return PatchLeaseResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchLeaseResponse>, I>>(object: I): PatchLeaseResponse {
+    const message = createBasePatchLeaseResponse();
+    message.lease = (object.lease !== undefined && object.lease !== null) ? Lease.fromPartial(object.lease) : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteLeaseRequest(): DeleteLeaseRequest {
   return { namespace: "", name: "", options: undefined };
 }
@@ -1233,6 +1473,16 @@ export const LeaseServiceService = {
     responseSerialize: (value: UpdateLeaseResponse): Buffer => Buffer.from(UpdateLeaseResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateLeaseResponse => UpdateLeaseResponse.decode(value),
   },
+  /** PatchLease changes a Lease by a patch document, read and written atomically. */
+  patchLease: {
+    path: "/wheelhouse.coordination.v1.LeaseService/PatchLease" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchLeaseRequest): Buffer => Buffer.from(PatchLeaseRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchLeaseRequest => PatchLeaseRequest.decode(value),
+    responseSerialize: (value: PatchLeaseResponse): Buffer => Buffer.from(PatchLeaseResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchLeaseResponse => PatchLeaseResponse.decode(value),
+  },
   /** DeleteLease deletes a Lease, or marks it for deletion while finalizers or a grace period hold it. */
   deleteLease: {
     path: "/wheelhouse.coordination.v1.LeaseService/DeleteLease" as const,
@@ -1264,6 +1514,8 @@ export interface LeaseServiceServer extends UntypedServiceImplementation {
   listLeases: handleUnaryCall<ListLeasesRequest, ListLeasesResponse>;
   /** UpdateLease replaces a Lease; metadata.resourceVersion guards against lost updates. */
   updateLease: handleUnaryCall<UpdateLeaseRequest, UpdateLeaseResponse>;
+  /** PatchLease changes a Lease by a patch document, read and written atomically. */
+  patchLease: handleUnaryCall<PatchLeaseRequest, PatchLeaseResponse>;
   /** DeleteLease deletes a Lease, or marks it for deletion while finalizers or a grace period hold it. */
   deleteLease: handleUnaryCall<DeleteLeaseRequest, DeleteLeaseResponse>;
   /** WatchLeases streams changes to Leases matching the options. */
@@ -1334,6 +1586,22 @@ export interface LeaseServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateLeaseResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchLease changes a Lease by a patch document, read and written atomically. */
+  patchLease(
+    request: PatchLeaseRequest,
+    callback: (error: ServiceError | null, response: PatchLeaseResponse) => void,
+  ): ClientUnaryCall;
+  patchLease(
+    request: PatchLeaseRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchLeaseResponse) => void,
+  ): ClientUnaryCall;
+  patchLease(
+    request: PatchLeaseRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchLeaseResponse) => void,
   ): ClientUnaryCall;
   /** DeleteLease deletes a Lease, or marks it for deletion while finalizers or a grace period hold it. */
   deleteLease(

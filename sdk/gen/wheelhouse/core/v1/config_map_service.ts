@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -78,6 +81,23 @@ export interface UpdateConfigMapRequest {
 
 /** UpdateConfigMapResponse is the response of UpdateConfigMap. */
 export interface UpdateConfigMapResponse {
+  configMap?: ConfigMap | undefined;
+}
+
+/** PatchConfigMapRequest is the request of PatchConfigMap. */
+export interface PatchConfigMapRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchConfigMapResponse is the response of PatchConfigMap. */
+export interface PatchConfigMapResponse {
   configMap?: ConfigMap | undefined;
 }
 
@@ -811,6 +831,234 @@ export const UpdateConfigMapResponse: MessageFns<UpdateConfigMapResponse> = {
   },
 };
 
+function createBasePatchConfigMapRequest(): PatchConfigMapRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchConfigMapRequest: MessageFns<PatchConfigMapRequest> = {
+  encode(message: PatchConfigMapRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchConfigMapRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchConfigMapRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchConfigMapRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchConfigMapRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchConfigMapRequest>, I>>(base?: I): PatchConfigMapRequest {
+    return PatchConfigMapRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchConfigMapRequest>, I>>(object: I): PatchConfigMapRequest {
+    const message = createBasePatchConfigMapRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchConfigMapResponse(): PatchConfigMapResponse {
+  return { configMap: undefined };
+}
+
+export const PatchConfigMapResponse: MessageFns<PatchConfigMapResponse> = {
+  encode(message: PatchConfigMapResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.configMap !== undefined) {
+      ConfigMap.encode(message.configMap, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchConfigMapResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchConfigMapResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.configMap = ConfigMap.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchConfigMapResponse {
+    return {
+      configMap: isSet(object.configMap)
+        ? ConfigMap.fromJSON(object.configMap)
+        : isSet(object.config_map)
+        ? ConfigMap.fromJSON(object.config_map)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatchConfigMapResponse): unknown {
+    const obj: any = {};
+    if (message.configMap !== undefined) {
+      obj.configMap = ConfigMap.toJSON(message.configMap);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchConfigMapResponse>, I>>(base?: I): PatchConfigMapResponse {
+    return PatchConfigMapResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchConfigMapResponse>, I>>(object: I): PatchConfigMapResponse {
+    const message = createBasePatchConfigMapResponse();
+    message.configMap = (object.configMap !== undefined && object.configMap !== null)
+      ? ConfigMap.fromPartial(object.configMap)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteConfigMapRequest(): DeleteConfigMapRequest {
   return { namespace: "", name: "", options: undefined };
 }
@@ -1284,6 +1532,18 @@ export const ConfigMapServiceService = {
       Buffer.from(UpdateConfigMapResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateConfigMapResponse => UpdateConfigMapResponse.decode(value),
   },
+  /** PatchConfigMap changes a ConfigMap by a patch document, read and written atomically. */
+  patchConfigMap: {
+    path: "/wheelhouse.core.v1.ConfigMapService/PatchConfigMap" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchConfigMapRequest): Buffer =>
+      Buffer.from(PatchConfigMapRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchConfigMapRequest => PatchConfigMapRequest.decode(value),
+    responseSerialize: (value: PatchConfigMapResponse): Buffer =>
+      Buffer.from(PatchConfigMapResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchConfigMapResponse => PatchConfigMapResponse.decode(value),
+  },
   /** DeleteConfigMap deletes a ConfigMap, or marks it for deletion while finalizers or a grace period hold it. */
   deleteConfigMap: {
     path: "/wheelhouse.core.v1.ConfigMapService/DeleteConfigMap" as const,
@@ -1319,6 +1579,8 @@ export interface ConfigMapServiceServer extends UntypedServiceImplementation {
   listConfigMaps: handleUnaryCall<ListConfigMapsRequest, ListConfigMapsResponse>;
   /** UpdateConfigMap replaces a ConfigMap; metadata.resourceVersion guards against lost updates. */
   updateConfigMap: handleUnaryCall<UpdateConfigMapRequest, UpdateConfigMapResponse>;
+  /** PatchConfigMap changes a ConfigMap by a patch document, read and written atomically. */
+  patchConfigMap: handleUnaryCall<PatchConfigMapRequest, PatchConfigMapResponse>;
   /** DeleteConfigMap deletes a ConfigMap, or marks it for deletion while finalizers or a grace period hold it. */
   deleteConfigMap: handleUnaryCall<DeleteConfigMapRequest, DeleteConfigMapResponse>;
   /** WatchConfigMaps streams changes to ConfigMaps matching the options. */
@@ -1389,6 +1651,22 @@ export interface ConfigMapServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateConfigMapResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchConfigMap changes a ConfigMap by a patch document, read and written atomically. */
+  patchConfigMap(
+    request: PatchConfigMapRequest,
+    callback: (error: ServiceError | null, response: PatchConfigMapResponse) => void,
+  ): ClientUnaryCall;
+  patchConfigMap(
+    request: PatchConfigMapRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchConfigMapResponse) => void,
+  ): ClientUnaryCall;
+  patchConfigMap(
+    request: PatchConfigMapRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchConfigMapResponse) => void,
   ): ClientUnaryCall;
   /** DeleteConfigMap deletes a ConfigMap, or marks it for deletion while finalizers or a grace period hold it. */
   deleteConfigMap(

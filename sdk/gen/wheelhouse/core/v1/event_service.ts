@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -78,6 +81,23 @@ export interface UpdateEventRequest {
 
 /** UpdateEventResponse is the response of UpdateEvent. */
 export interface UpdateEventResponse {
+  event?: Event | undefined;
+}
+
+/** PatchEventRequest is the request of PatchEvent. */
+export interface PatchEventRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchEventResponse is the response of PatchEvent. */
+export interface PatchEventResponse {
   event?: Event | undefined;
 }
 
@@ -775,6 +795,226 @@ export const UpdateEventResponse: MessageFns<UpdateEventResponse> = {
   },
 };
 
+function createBasePatchEventRequest(): PatchEventRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchEventRequest: MessageFns<PatchEventRequest> = {
+  encode(message: PatchEventRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchEventRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchEventRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchEventRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchEventRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchEventRequest>, I>>(base?: I): PatchEventRequest {
+    return PatchEventRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchEventRequest>, I>>(object: I): PatchEventRequest {
+    const message = createBasePatchEventRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchEventResponse(): PatchEventResponse {
+  return { event: undefined };
+}
+
+export const PatchEventResponse: MessageFns<PatchEventResponse> = {
+  encode(message: PatchEventResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.event !== undefined) {
+      Event.encode(message.event, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchEventResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchEventResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.event = Event.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchEventResponse {
+    return { event: isSet(object.event) ? Event.fromJSON(object.event) : undefined };
+  },
+
+  toJSON(message: PatchEventResponse): unknown {
+    const obj: any = {};
+    if (message.event !== undefined) {
+      obj.event = Event.toJSON(message.event);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchEventResponse>, I>>(base?: I): PatchEventResponse {
+    return PatchEventResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchEventResponse>, I>>(object: I): PatchEventResponse {
+    const message = createBasePatchEventResponse();
+    message.event = (object.event !== undefined && object.event !== null) ? Event.fromPartial(object.event) : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteEventRequest(): DeleteEventRequest {
   return { namespace: "", name: "", options: undefined };
 }
@@ -1233,6 +1473,16 @@ export const EventServiceService = {
     responseSerialize: (value: UpdateEventResponse): Buffer => Buffer.from(UpdateEventResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateEventResponse => UpdateEventResponse.decode(value),
   },
+  /** PatchEvent changes a Event by a patch document, read and written atomically. */
+  patchEvent: {
+    path: "/wheelhouse.core.v1.EventService/PatchEvent" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchEventRequest): Buffer => Buffer.from(PatchEventRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchEventRequest => PatchEventRequest.decode(value),
+    responseSerialize: (value: PatchEventResponse): Buffer => Buffer.from(PatchEventResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchEventResponse => PatchEventResponse.decode(value),
+  },
   /** DeleteEvent deletes a Event, or marks it for deletion while finalizers or a grace period hold it. */
   deleteEvent: {
     path: "/wheelhouse.core.v1.EventService/DeleteEvent" as const,
@@ -1264,6 +1514,8 @@ export interface EventServiceServer extends UntypedServiceImplementation {
   listEvents: handleUnaryCall<ListEventsRequest, ListEventsResponse>;
   /** UpdateEvent replaces a Event; metadata.resourceVersion guards against lost updates. */
   updateEvent: handleUnaryCall<UpdateEventRequest, UpdateEventResponse>;
+  /** PatchEvent changes a Event by a patch document, read and written atomically. */
+  patchEvent: handleUnaryCall<PatchEventRequest, PatchEventResponse>;
   /** DeleteEvent deletes a Event, or marks it for deletion while finalizers or a grace period hold it. */
   deleteEvent: handleUnaryCall<DeleteEventRequest, DeleteEventResponse>;
   /** WatchEvents streams changes to Events matching the options. */
@@ -1334,6 +1586,22 @@ export interface EventServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateEventResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchEvent changes a Event by a patch document, read and written atomically. */
+  patchEvent(
+    request: PatchEventRequest,
+    callback: (error: ServiceError | null, response: PatchEventResponse) => void,
+  ): ClientUnaryCall;
+  patchEvent(
+    request: PatchEventRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchEventResponse) => void,
+  ): ClientUnaryCall;
+  patchEvent(
+    request: PatchEventRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchEventResponse) => void,
   ): ClientUnaryCall;
   /** DeleteEvent deletes a Event, or marks it for deletion while finalizers or a grace period hold it. */
   deleteEvent(

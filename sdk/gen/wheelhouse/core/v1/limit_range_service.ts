@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -78,6 +81,23 @@ export interface UpdateLimitRangeRequest {
 
 /** UpdateLimitRangeResponse is the response of UpdateLimitRange. */
 export interface UpdateLimitRangeResponse {
+  limitRange?: LimitRange | undefined;
+}
+
+/** PatchLimitRangeRequest is the request of PatchLimitRange. */
+export interface PatchLimitRangeRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchLimitRangeResponse is the response of PatchLimitRange. */
+export interface PatchLimitRangeResponse {
   limitRange?: LimitRange | undefined;
 }
 
@@ -811,6 +831,234 @@ export const UpdateLimitRangeResponse: MessageFns<UpdateLimitRangeResponse> = {
   },
 };
 
+function createBasePatchLimitRangeRequest(): PatchLimitRangeRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchLimitRangeRequest: MessageFns<PatchLimitRangeRequest> = {
+  encode(message: PatchLimitRangeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchLimitRangeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchLimitRangeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchLimitRangeRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchLimitRangeRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchLimitRangeRequest>, I>>(base?: I): PatchLimitRangeRequest {
+    return PatchLimitRangeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchLimitRangeRequest>, I>>(object: I): PatchLimitRangeRequest {
+    const message = createBasePatchLimitRangeRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchLimitRangeResponse(): PatchLimitRangeResponse {
+  return { limitRange: undefined };
+}
+
+export const PatchLimitRangeResponse: MessageFns<PatchLimitRangeResponse> = {
+  encode(message: PatchLimitRangeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.limitRange !== undefined) {
+      LimitRange.encode(message.limitRange, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchLimitRangeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchLimitRangeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.limitRange = LimitRange.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchLimitRangeResponse {
+    return {
+      limitRange: isSet(object.limitRange)
+        ? LimitRange.fromJSON(object.limitRange)
+        : isSet(object.limit_range)
+        ? LimitRange.fromJSON(object.limit_range)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatchLimitRangeResponse): unknown {
+    const obj: any = {};
+    if (message.limitRange !== undefined) {
+      obj.limitRange = LimitRange.toJSON(message.limitRange);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchLimitRangeResponse>, I>>(base?: I): PatchLimitRangeResponse {
+    return PatchLimitRangeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchLimitRangeResponse>, I>>(object: I): PatchLimitRangeResponse {
+    const message = createBasePatchLimitRangeResponse();
+    message.limitRange = (object.limitRange !== undefined && object.limitRange !== null)
+      ? LimitRange.fromPartial(object.limitRange)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteLimitRangeRequest(): DeleteLimitRangeRequest {
   return { namespace: "", name: "", options: undefined };
 }
@@ -1284,6 +1532,18 @@ export const LimitRangeServiceService = {
       Buffer.from(UpdateLimitRangeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateLimitRangeResponse => UpdateLimitRangeResponse.decode(value),
   },
+  /** PatchLimitRange changes a LimitRange by a patch document, read and written atomically. */
+  patchLimitRange: {
+    path: "/wheelhouse.core.v1.LimitRangeService/PatchLimitRange" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchLimitRangeRequest): Buffer =>
+      Buffer.from(PatchLimitRangeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchLimitRangeRequest => PatchLimitRangeRequest.decode(value),
+    responseSerialize: (value: PatchLimitRangeResponse): Buffer =>
+      Buffer.from(PatchLimitRangeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchLimitRangeResponse => PatchLimitRangeResponse.decode(value),
+  },
   /** DeleteLimitRange deletes a LimitRange, or marks it for deletion while finalizers or a grace period hold it. */
   deleteLimitRange: {
     path: "/wheelhouse.core.v1.LimitRangeService/DeleteLimitRange" as const,
@@ -1319,6 +1579,8 @@ export interface LimitRangeServiceServer extends UntypedServiceImplementation {
   listLimitRanges: handleUnaryCall<ListLimitRangesRequest, ListLimitRangesResponse>;
   /** UpdateLimitRange replaces a LimitRange; metadata.resourceVersion guards against lost updates. */
   updateLimitRange: handleUnaryCall<UpdateLimitRangeRequest, UpdateLimitRangeResponse>;
+  /** PatchLimitRange changes a LimitRange by a patch document, read and written atomically. */
+  patchLimitRange: handleUnaryCall<PatchLimitRangeRequest, PatchLimitRangeResponse>;
   /** DeleteLimitRange deletes a LimitRange, or marks it for deletion while finalizers or a grace period hold it. */
   deleteLimitRange: handleUnaryCall<DeleteLimitRangeRequest, DeleteLimitRangeResponse>;
   /** WatchLimitRanges streams changes to LimitRanges matching the options. */
@@ -1389,6 +1651,22 @@ export interface LimitRangeServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateLimitRangeResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchLimitRange changes a LimitRange by a patch document, read and written atomically. */
+  patchLimitRange(
+    request: PatchLimitRangeRequest,
+    callback: (error: ServiceError | null, response: PatchLimitRangeResponse) => void,
+  ): ClientUnaryCall;
+  patchLimitRange(
+    request: PatchLimitRangeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchLimitRangeResponse) => void,
+  ): ClientUnaryCall;
+  patchLimitRange(
+    request: PatchLimitRangeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchLimitRangeResponse) => void,
   ): ClientUnaryCall;
   /** DeleteLimitRange deletes a LimitRange, or marks it for deletion while finalizers or a grace period hold it. */
   deleteLimitRange(

@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -75,6 +78,22 @@ export interface UpdateNamespaceRequest {
 
 /** UpdateNamespaceResponse is the response of UpdateNamespace. */
 export interface UpdateNamespaceResponse {
+  namespace?: Namespace | undefined;
+}
+
+/** PatchNamespaceRequest is the request of PatchNamespace. */
+export interface PatchNamespaceRequest {
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchNamespaceResponse is the response of PatchNamespace. */
+export interface PatchNamespaceResponse {
   namespace?: Namespace | undefined;
 }
 
@@ -756,6 +775,212 @@ export const UpdateNamespaceResponse: MessageFns<UpdateNamespaceResponse> = {
   },
 };
 
+function createBasePatchNamespaceRequest(): PatchNamespaceRequest {
+  return { name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchNamespaceRequest: MessageFns<PatchNamespaceRequest> = {
+  encode(message: PatchNamespaceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchNamespaceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchNamespaceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchNamespaceRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchNamespaceRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchNamespaceRequest>, I>>(base?: I): PatchNamespaceRequest {
+    return PatchNamespaceRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchNamespaceRequest>, I>>(object: I): PatchNamespaceRequest {
+    const message = createBasePatchNamespaceRequest();
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchNamespaceResponse(): PatchNamespaceResponse {
+  return { namespace: undefined };
+}
+
+export const PatchNamespaceResponse: MessageFns<PatchNamespaceResponse> = {
+  encode(message: PatchNamespaceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== undefined) {
+      Namespace.encode(message.namespace, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchNamespaceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchNamespaceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = Namespace.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchNamespaceResponse {
+    return { namespace: isSet(object.namespace) ? Namespace.fromJSON(object.namespace) : undefined };
+  },
+
+  toJSON(message: PatchNamespaceResponse): unknown {
+    const obj: any = {};
+    if (message.namespace !== undefined) {
+      obj.namespace = Namespace.toJSON(message.namespace);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchNamespaceResponse>, I>>(base?: I): PatchNamespaceResponse {
+    return PatchNamespaceResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchNamespaceResponse>, I>>(object: I): PatchNamespaceResponse {
+    const message = createBasePatchNamespaceResponse();
+    message.namespace = (object.namespace !== undefined && object.namespace !== null)
+      ? Namespace.fromPartial(object.namespace)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteNamespaceRequest(): DeleteNamespaceRequest {
   return { name: "", options: undefined };
 }
@@ -1351,6 +1576,18 @@ export const NamespaceServiceService = {
       Buffer.from(UpdateNamespaceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateNamespaceResponse => UpdateNamespaceResponse.decode(value),
   },
+  /** PatchNamespace changes a Namespace by a patch document, read and written atomically. */
+  patchNamespace: {
+    path: "/wheelhouse.core.v1.NamespaceService/PatchNamespace" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchNamespaceRequest): Buffer =>
+      Buffer.from(PatchNamespaceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchNamespaceRequest => PatchNamespaceRequest.decode(value),
+    responseSerialize: (value: PatchNamespaceResponse): Buffer =>
+      Buffer.from(PatchNamespaceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchNamespaceResponse => PatchNamespaceResponse.decode(value),
+  },
   /** DeleteNamespace deletes a Namespace, or marks it for deletion while finalizers or a grace period hold it. */
   deleteNamespace: {
     path: "/wheelhouse.core.v1.NamespaceService/DeleteNamespace" as const,
@@ -1398,6 +1635,8 @@ export interface NamespaceServiceServer extends UntypedServiceImplementation {
   listNamespaces: handleUnaryCall<ListNamespacesRequest, ListNamespacesResponse>;
   /** UpdateNamespace replaces a Namespace; metadata.resourceVersion guards against lost updates. */
   updateNamespace: handleUnaryCall<UpdateNamespaceRequest, UpdateNamespaceResponse>;
+  /** PatchNamespace changes a Namespace by a patch document, read and written atomically. */
+  patchNamespace: handleUnaryCall<PatchNamespaceRequest, PatchNamespaceResponse>;
   /** DeleteNamespace deletes a Namespace, or marks it for deletion while finalizers or a grace period hold it. */
   deleteNamespace: handleUnaryCall<DeleteNamespaceRequest, DeleteNamespaceResponse>;
   /** WatchNamespaces streams changes to Namespaces matching the options. */
@@ -1470,6 +1709,22 @@ export interface NamespaceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateNamespaceResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchNamespace changes a Namespace by a patch document, read and written atomically. */
+  patchNamespace(
+    request: PatchNamespaceRequest,
+    callback: (error: ServiceError | null, response: PatchNamespaceResponse) => void,
+  ): ClientUnaryCall;
+  patchNamespace(
+    request: PatchNamespaceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchNamespaceResponse) => void,
+  ): ClientUnaryCall;
+  patchNamespace(
+    request: PatchNamespaceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchNamespaceResponse) => void,
   ): ClientUnaryCall;
   /** DeleteNamespace deletes a Namespace, or marks it for deletion while finalizers or a grace period hold it. */
   deleteNamespace(

@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -75,6 +78,22 @@ export interface UpdateNodeRequest {
 
 /** UpdateNodeResponse is the response of UpdateNode. */
 export interface UpdateNodeResponse {
+  node?: Node | undefined;
+}
+
+/** PatchNodeRequest is the request of PatchNode. */
+export interface PatchNodeRequest {
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchNodeResponse is the response of PatchNode. */
+export interface PatchNodeResponse {
   node?: Node | undefined;
 }
 
@@ -746,6 +765,210 @@ export const UpdateNodeResponse: MessageFns<UpdateNodeResponse> = {
   },
 };
 
+function createBasePatchNodeRequest(): PatchNodeRequest {
+  return { name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchNodeRequest: MessageFns<PatchNodeRequest> = {
+  encode(message: PatchNodeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchNodeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchNodeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchNodeRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchNodeRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchNodeRequest>, I>>(base?: I): PatchNodeRequest {
+    return PatchNodeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchNodeRequest>, I>>(object: I): PatchNodeRequest {
+    const message = createBasePatchNodeRequest();
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchNodeResponse(): PatchNodeResponse {
+  return { node: undefined };
+}
+
+export const PatchNodeResponse: MessageFns<PatchNodeResponse> = {
+  encode(message: PatchNodeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.node !== undefined) {
+      Node.encode(message.node, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchNodeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchNodeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.node = Node.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchNodeResponse {
+    return { node: isSet(object.node) ? Node.fromJSON(object.node) : undefined };
+  },
+
+  toJSON(message: PatchNodeResponse): unknown {
+    const obj: any = {};
+    if (message.node !== undefined) {
+      obj.node = Node.toJSON(message.node);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchNodeResponse>, I>>(base?: I): PatchNodeResponse {
+    return PatchNodeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchNodeResponse>, I>>(object: I): PatchNodeResponse {
+    const message = createBasePatchNodeResponse();
+    message.node = (object.node !== undefined && object.node !== null) ? Node.fromPartial(object.node) : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteNodeRequest(): DeleteNodeRequest {
   return { name: "", options: undefined };
 }
@@ -1326,6 +1549,16 @@ export const NodeServiceService = {
     responseSerialize: (value: UpdateNodeResponse): Buffer => Buffer.from(UpdateNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateNodeResponse => UpdateNodeResponse.decode(value),
   },
+  /** PatchNode changes a Node by a patch document, read and written atomically. */
+  patchNode: {
+    path: "/wheelhouse.core.v1.NodeService/PatchNode" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchNodeRequest): Buffer => Buffer.from(PatchNodeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchNodeRequest => PatchNodeRequest.decode(value),
+    responseSerialize: (value: PatchNodeResponse): Buffer => Buffer.from(PatchNodeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchNodeResponse => PatchNodeResponse.decode(value),
+  },
   /** DeleteNode deletes a Node, or marks it for deletion while finalizers or a grace period hold it. */
   deleteNode: {
     path: "/wheelhouse.core.v1.NodeService/DeleteNode" as const,
@@ -1369,6 +1602,8 @@ export interface NodeServiceServer extends UntypedServiceImplementation {
   listNodes: handleUnaryCall<ListNodesRequest, ListNodesResponse>;
   /** UpdateNode replaces a Node; metadata.resourceVersion guards against lost updates. */
   updateNode: handleUnaryCall<UpdateNodeRequest, UpdateNodeResponse>;
+  /** PatchNode changes a Node by a patch document, read and written atomically. */
+  patchNode: handleUnaryCall<PatchNodeRequest, PatchNodeResponse>;
   /** DeleteNode deletes a Node, or marks it for deletion while finalizers or a grace period hold it. */
   deleteNode: handleUnaryCall<DeleteNodeRequest, DeleteNodeResponse>;
   /** WatchNodes streams changes to Nodes matching the options. */
@@ -1441,6 +1676,22 @@ export interface NodeServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateNodeResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchNode changes a Node by a patch document, read and written atomically. */
+  patchNode(
+    request: PatchNodeRequest,
+    callback: (error: ServiceError | null, response: PatchNodeResponse) => void,
+  ): ClientUnaryCall;
+  patchNode(
+    request: PatchNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchNodeResponse) => void,
+  ): ClientUnaryCall;
+  patchNode(
+    request: PatchNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchNodeResponse) => void,
   ): ClientUnaryCall;
   /** DeleteNode deletes a Node, or marks it for deletion while finalizers or a grace period hold it. */
   deleteNode(

@@ -26,6 +26,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -82,6 +85,23 @@ export interface UpdatePodRequest {
 
 /** UpdatePodResponse is the response of UpdatePod. */
 export interface UpdatePodResponse {
+  pod?: Pod | undefined;
+}
+
+/** PatchPodRequest is the request of PatchPod. */
+export interface PatchPodRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchPodResponse is the response of PatchPod. */
+export interface PatchPodResponse {
   pod?: Pod | undefined;
 }
 
@@ -898,6 +918,226 @@ export const UpdatePodResponse: MessageFns<UpdatePodResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<UpdatePodResponse>, I>>(object: I): UpdatePodResponse {
     const message = createBaseUpdatePodResponse();
+    message.pod = (object.pod !== undefined && object.pod !== null) ? Pod.fromPartial(object.pod) : undefined;
+    return message;
+  },
+};
+
+function createBasePatchPodRequest(): PatchPodRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchPodRequest: MessageFns<PatchPodRequest> = {
+  encode(message: PatchPodRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchPodRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchPodRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchPodRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchPodRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchPodRequest>, I>>(base?: I): PatchPodRequest {
+    return PatchPodRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchPodRequest>, I>>(object: I): PatchPodRequest {
+    const message = createBasePatchPodRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchPodResponse(): PatchPodResponse {
+  return { pod: undefined };
+}
+
+export const PatchPodResponse: MessageFns<PatchPodResponse> = {
+  encode(message: PatchPodResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pod !== undefined) {
+      Pod.encode(message.pod, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchPodResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchPodResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pod = Pod.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchPodResponse {
+    return { pod: isSet(object.pod) ? Pod.fromJSON(object.pod) : undefined };
+  },
+
+  toJSON(message: PatchPodResponse): unknown {
+    const obj: any = {};
+    if (message.pod !== undefined) {
+      obj.pod = Pod.toJSON(message.pod);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchPodResponse>, I>>(base?: I): PatchPodResponse {
+    return PatchPodResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchPodResponse>, I>>(object: I): PatchPodResponse {
+    const message = createBasePatchPodResponse();
     message.pod = (object.pod !== undefined && object.pod !== null) ? Pod.fromPartial(object.pod) : undefined;
     return message;
   },
@@ -2854,6 +3094,16 @@ export const PodServiceService = {
     responseSerialize: (value: UpdatePodResponse): Buffer => Buffer.from(UpdatePodResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdatePodResponse => UpdatePodResponse.decode(value),
   },
+  /** PatchPod changes a Pod by a patch document, read and written atomically. */
+  patchPod: {
+    path: "/wheelhouse.core.v1.PodService/PatchPod" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchPodRequest): Buffer => Buffer.from(PatchPodRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchPodRequest => PatchPodRequest.decode(value),
+    responseSerialize: (value: PatchPodResponse): Buffer => Buffer.from(PatchPodResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchPodResponse => PatchPodResponse.decode(value),
+  },
   /** DeletePod deletes a Pod, or marks it for deletion while finalizers or a grace period hold it. */
   deletePod: {
     path: "/wheelhouse.core.v1.PodService/DeletePod" as const,
@@ -2937,6 +3187,8 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   listPods: handleUnaryCall<ListPodsRequest, ListPodsResponse>;
   /** UpdatePod replaces a Pod; metadata.resourceVersion guards against lost updates. */
   updatePod: handleUnaryCall<UpdatePodRequest, UpdatePodResponse>;
+  /** PatchPod changes a Pod by a patch document, read and written atomically. */
+  patchPod: handleUnaryCall<PatchPodRequest, PatchPodResponse>;
   /** DeletePod deletes a Pod, or marks it for deletion while finalizers or a grace period hold it. */
   deletePod: handleUnaryCall<DeletePodRequest, DeletePodResponse>;
   /** WatchPods streams changes to Pods matching the options. */
@@ -3017,6 +3269,22 @@ export interface PodServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdatePodResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchPod changes a Pod by a patch document, read and written atomically. */
+  patchPod(
+    request: PatchPodRequest,
+    callback: (error: ServiceError | null, response: PatchPodResponse) => void,
+  ): ClientUnaryCall;
+  patchPod(
+    request: PatchPodRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchPodResponse) => void,
+  ): ClientUnaryCall;
+  patchPod(
+    request: PatchPodRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchPodResponse) => void,
   ): ClientUnaryCall;
   /** DeletePod deletes a Pod, or marks it for deletion while finalizers or a grace period hold it. */
   deletePod(

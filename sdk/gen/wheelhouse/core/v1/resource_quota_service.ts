@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -78,6 +81,23 @@ export interface UpdateResourceQuotaRequest {
 
 /** UpdateResourceQuotaResponse is the response of UpdateResourceQuota. */
 export interface UpdateResourceQuotaResponse {
+  resourceQuota?: ResourceQuota | undefined;
+}
+
+/** PatchResourceQuotaRequest is the request of PatchResourceQuota. */
+export interface PatchResourceQuotaRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchResourceQuotaResponse is the response of PatchResourceQuota. */
+export interface PatchResourceQuotaResponse {
   resourceQuota?: ResourceQuota | undefined;
 }
 
@@ -822,6 +842,234 @@ export const UpdateResourceQuotaResponse: MessageFns<UpdateResourceQuotaResponse
   },
 };
 
+function createBasePatchResourceQuotaRequest(): PatchResourceQuotaRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchResourceQuotaRequest: MessageFns<PatchResourceQuotaRequest> = {
+  encode(message: PatchResourceQuotaRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchResourceQuotaRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchResourceQuotaRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchResourceQuotaRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchResourceQuotaRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchResourceQuotaRequest>, I>>(base?: I): PatchResourceQuotaRequest {
+    return PatchResourceQuotaRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchResourceQuotaRequest>, I>>(object: I): PatchResourceQuotaRequest {
+    const message = createBasePatchResourceQuotaRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchResourceQuotaResponse(): PatchResourceQuotaResponse {
+  return { resourceQuota: undefined };
+}
+
+export const PatchResourceQuotaResponse: MessageFns<PatchResourceQuotaResponse> = {
+  encode(message: PatchResourceQuotaResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceQuota !== undefined) {
+      ResourceQuota.encode(message.resourceQuota, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchResourceQuotaResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchResourceQuotaResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resourceQuota = ResourceQuota.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchResourceQuotaResponse {
+    return {
+      resourceQuota: isSet(object.resourceQuota)
+        ? ResourceQuota.fromJSON(object.resourceQuota)
+        : isSet(object.resource_quota)
+        ? ResourceQuota.fromJSON(object.resource_quota)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatchResourceQuotaResponse): unknown {
+    const obj: any = {};
+    if (message.resourceQuota !== undefined) {
+      obj.resourceQuota = ResourceQuota.toJSON(message.resourceQuota);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchResourceQuotaResponse>, I>>(base?: I): PatchResourceQuotaResponse {
+    return PatchResourceQuotaResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchResourceQuotaResponse>, I>>(object: I): PatchResourceQuotaResponse {
+    const message = createBasePatchResourceQuotaResponse();
+    message.resourceQuota = (object.resourceQuota !== undefined && object.resourceQuota !== null)
+      ? ResourceQuota.fromPartial(object.resourceQuota)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteResourceQuotaRequest(): DeleteResourceQuotaRequest {
   return { namespace: "", name: "", options: undefined };
 }
@@ -1474,6 +1722,18 @@ export const ResourceQuotaServiceService = {
       Buffer.from(UpdateResourceQuotaResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateResourceQuotaResponse => UpdateResourceQuotaResponse.decode(value),
   },
+  /** PatchResourceQuota changes a ResourceQuota by a patch document, read and written atomically. */
+  patchResourceQuota: {
+    path: "/wheelhouse.core.v1.ResourceQuotaService/PatchResourceQuota" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchResourceQuotaRequest): Buffer =>
+      Buffer.from(PatchResourceQuotaRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchResourceQuotaRequest => PatchResourceQuotaRequest.decode(value),
+    responseSerialize: (value: PatchResourceQuotaResponse): Buffer =>
+      Buffer.from(PatchResourceQuotaResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchResourceQuotaResponse => PatchResourceQuotaResponse.decode(value),
+  },
   /** DeleteResourceQuota deletes a ResourceQuota, or marks it for deletion while finalizers or a grace period hold it. */
   deleteResourceQuota: {
     path: "/wheelhouse.core.v1.ResourceQuotaService/DeleteResourceQuota" as const,
@@ -1523,6 +1783,8 @@ export interface ResourceQuotaServiceServer extends UntypedServiceImplementation
   listResourceQuotas: handleUnaryCall<ListResourceQuotasRequest, ListResourceQuotasResponse>;
   /** UpdateResourceQuota replaces a ResourceQuota; metadata.resourceVersion guards against lost updates. */
   updateResourceQuota: handleUnaryCall<UpdateResourceQuotaRequest, UpdateResourceQuotaResponse>;
+  /** PatchResourceQuota changes a ResourceQuota by a patch document, read and written atomically. */
+  patchResourceQuota: handleUnaryCall<PatchResourceQuotaRequest, PatchResourceQuotaResponse>;
   /** DeleteResourceQuota deletes a ResourceQuota, or marks it for deletion while finalizers or a grace period hold it. */
   deleteResourceQuota: handleUnaryCall<DeleteResourceQuotaRequest, DeleteResourceQuotaResponse>;
   /** WatchResourceQuotas streams changes to ResourceQuotas matching the options. */
@@ -1595,6 +1857,22 @@ export interface ResourceQuotaServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateResourceQuotaResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchResourceQuota changes a ResourceQuota by a patch document, read and written atomically. */
+  patchResourceQuota(
+    request: PatchResourceQuotaRequest,
+    callback: (error: ServiceError | null, response: PatchResourceQuotaResponse) => void,
+  ): ClientUnaryCall;
+  patchResourceQuota(
+    request: PatchResourceQuotaRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchResourceQuotaResponse) => void,
+  ): ClientUnaryCall;
+  patchResourceQuota(
+    request: PatchResourceQuotaRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchResourceQuotaResponse) => void,
   ): ClientUnaryCall;
   /** DeleteResourceQuota deletes a ResourceQuota, or marks it for deletion while finalizers or a grace period hold it. */
   deleteResourceQuota(

@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -78,6 +81,23 @@ export interface UpdateSecretRequest {
 
 /** UpdateSecretResponse is the response of UpdateSecret. */
 export interface UpdateSecretResponse {
+  secret?: Secret | undefined;
+}
+
+/** PatchSecretRequest is the request of PatchSecret. */
+export interface PatchSecretRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchSecretResponse is the response of PatchSecret. */
+export interface PatchSecretResponse {
   secret?: Secret | undefined;
 }
 
@@ -785,6 +805,228 @@ export const UpdateSecretResponse: MessageFns<UpdateSecretResponse> = {
   },
 };
 
+function createBasePatchSecretRequest(): PatchSecretRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchSecretRequest: MessageFns<PatchSecretRequest> = {
+  encode(message: PatchSecretRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchSecretRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchSecretRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchSecretRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchSecretRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchSecretRequest>, I>>(base?: I): PatchSecretRequest {
+    return PatchSecretRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchSecretRequest>, I>>(object: I): PatchSecretRequest {
+    const message = createBasePatchSecretRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchSecretResponse(): PatchSecretResponse {
+  return { secret: undefined };
+}
+
+export const PatchSecretResponse: MessageFns<PatchSecretResponse> = {
+  encode(message: PatchSecretResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.secret !== undefined) {
+      Secret.encode(message.secret, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchSecretResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchSecretResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.secret = Secret.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchSecretResponse {
+    return { secret: isSet(object.secret) ? Secret.fromJSON(object.secret) : undefined };
+  },
+
+  toJSON(message: PatchSecretResponse): unknown {
+    const obj: any = {};
+    if (message.secret !== undefined) {
+      obj.secret = Secret.toJSON(message.secret);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchSecretResponse>, I>>(base?: I): PatchSecretResponse {
+    return PatchSecretResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchSecretResponse>, I>>(object: I): PatchSecretResponse {
+    const message = createBasePatchSecretResponse();
+    message.secret = (object.secret !== undefined && object.secret !== null)
+      ? Secret.fromPartial(object.secret)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteSecretRequest(): DeleteSecretRequest {
   return { namespace: "", name: "", options: undefined };
 }
@@ -1247,6 +1489,16 @@ export const SecretServiceService = {
       Buffer.from(UpdateSecretResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateSecretResponse => UpdateSecretResponse.decode(value),
   },
+  /** PatchSecret changes a Secret by a patch document, read and written atomically. */
+  patchSecret: {
+    path: "/wheelhouse.core.v1.SecretService/PatchSecret" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchSecretRequest): Buffer => Buffer.from(PatchSecretRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchSecretRequest => PatchSecretRequest.decode(value),
+    responseSerialize: (value: PatchSecretResponse): Buffer => Buffer.from(PatchSecretResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchSecretResponse => PatchSecretResponse.decode(value),
+  },
   /** DeleteSecret deletes a Secret, or marks it for deletion while finalizers or a grace period hold it. */
   deleteSecret: {
     path: "/wheelhouse.core.v1.SecretService/DeleteSecret" as const,
@@ -1280,6 +1532,8 @@ export interface SecretServiceServer extends UntypedServiceImplementation {
   listSecrets: handleUnaryCall<ListSecretsRequest, ListSecretsResponse>;
   /** UpdateSecret replaces a Secret; metadata.resourceVersion guards against lost updates. */
   updateSecret: handleUnaryCall<UpdateSecretRequest, UpdateSecretResponse>;
+  /** PatchSecret changes a Secret by a patch document, read and written atomically. */
+  patchSecret: handleUnaryCall<PatchSecretRequest, PatchSecretResponse>;
   /** DeleteSecret deletes a Secret, or marks it for deletion while finalizers or a grace period hold it. */
   deleteSecret: handleUnaryCall<DeleteSecretRequest, DeleteSecretResponse>;
   /** WatchSecrets streams changes to Secrets matching the options. */
@@ -1350,6 +1604,22 @@ export interface SecretServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateSecretResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchSecret changes a Secret by a patch document, read and written atomically. */
+  patchSecret(
+    request: PatchSecretRequest,
+    callback: (error: ServiceError | null, response: PatchSecretResponse) => void,
+  ): ClientUnaryCall;
+  patchSecret(
+    request: PatchSecretRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchSecretResponse) => void,
+  ): ClientUnaryCall;
+  patchSecret(
+    request: PatchSecretRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchSecretResponse) => void,
   ): ClientUnaryCall;
   /** DeleteSecret deletes a Secret, or marks it for deletion while finalizers or a grace period hold it. */
   deleteSecret(

@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -79,6 +82,23 @@ export interface UpdateServiceAccountRequest {
 
 /** UpdateServiceAccountResponse is the response of UpdateServiceAccount. */
 export interface UpdateServiceAccountResponse {
+  serviceAccount?: ServiceAccount | undefined;
+}
+
+/** PatchServiceAccountRequest is the request of PatchServiceAccount. */
+export interface PatchServiceAccountRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchServiceAccountResponse is the response of PatchServiceAccount. */
+export interface PatchServiceAccountResponse {
   serviceAccount?: ServiceAccount | undefined;
 }
 
@@ -824,6 +844,234 @@ export const UpdateServiceAccountResponse: MessageFns<UpdateServiceAccountRespon
   },
 };
 
+function createBasePatchServiceAccountRequest(): PatchServiceAccountRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchServiceAccountRequest: MessageFns<PatchServiceAccountRequest> = {
+  encode(message: PatchServiceAccountRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchServiceAccountRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchServiceAccountRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchServiceAccountRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchServiceAccountRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchServiceAccountRequest>, I>>(base?: I): PatchServiceAccountRequest {
+    return PatchServiceAccountRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchServiceAccountRequest>, I>>(object: I): PatchServiceAccountRequest {
+    const message = createBasePatchServiceAccountRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchServiceAccountResponse(): PatchServiceAccountResponse {
+  return { serviceAccount: undefined };
+}
+
+export const PatchServiceAccountResponse: MessageFns<PatchServiceAccountResponse> = {
+  encode(message: PatchServiceAccountResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.serviceAccount !== undefined) {
+      ServiceAccount.encode(message.serviceAccount, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchServiceAccountResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchServiceAccountResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.serviceAccount = ServiceAccount.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchServiceAccountResponse {
+    return {
+      serviceAccount: isSet(object.serviceAccount)
+        ? ServiceAccount.fromJSON(object.serviceAccount)
+        : isSet(object.service_account)
+        ? ServiceAccount.fromJSON(object.service_account)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatchServiceAccountResponse): unknown {
+    const obj: any = {};
+    if (message.serviceAccount !== undefined) {
+      obj.serviceAccount = ServiceAccount.toJSON(message.serviceAccount);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchServiceAccountResponse>, I>>(base?: I): PatchServiceAccountResponse {
+    return PatchServiceAccountResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchServiceAccountResponse>, I>>(object: I): PatchServiceAccountResponse {
+    const message = createBasePatchServiceAccountResponse();
+    message.serviceAccount = (object.serviceAccount !== undefined && object.serviceAccount !== null)
+      ? ServiceAccount.fromPartial(object.serviceAccount)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteServiceAccountRequest(): DeleteServiceAccountRequest {
   return { namespace: "", name: "", options: undefined };
 }
@@ -1488,6 +1736,18 @@ export const ServiceAccountServiceService = {
       Buffer.from(UpdateServiceAccountResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateServiceAccountResponse => UpdateServiceAccountResponse.decode(value),
   },
+  /** PatchServiceAccount changes a ServiceAccount by a patch document, read and written atomically. */
+  patchServiceAccount: {
+    path: "/wheelhouse.core.v1.ServiceAccountService/PatchServiceAccount" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchServiceAccountRequest): Buffer =>
+      Buffer.from(PatchServiceAccountRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchServiceAccountRequest => PatchServiceAccountRequest.decode(value),
+    responseSerialize: (value: PatchServiceAccountResponse): Buffer =>
+      Buffer.from(PatchServiceAccountResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchServiceAccountResponse => PatchServiceAccountResponse.decode(value),
+  },
   /** DeleteServiceAccount deletes a ServiceAccount, or marks it for deletion while finalizers or a grace period hold it. */
   deleteServiceAccount: {
     path: "/wheelhouse.core.v1.ServiceAccountService/DeleteServiceAccount" as const,
@@ -1537,6 +1797,8 @@ export interface ServiceAccountServiceServer extends UntypedServiceImplementatio
   listServiceAccounts: handleUnaryCall<ListServiceAccountsRequest, ListServiceAccountsResponse>;
   /** UpdateServiceAccount replaces a ServiceAccount; metadata.resourceVersion guards against lost updates. */
   updateServiceAccount: handleUnaryCall<UpdateServiceAccountRequest, UpdateServiceAccountResponse>;
+  /** PatchServiceAccount changes a ServiceAccount by a patch document, read and written atomically. */
+  patchServiceAccount: handleUnaryCall<PatchServiceAccountRequest, PatchServiceAccountResponse>;
   /** DeleteServiceAccount deletes a ServiceAccount, or marks it for deletion while finalizers or a grace period hold it. */
   deleteServiceAccount: handleUnaryCall<DeleteServiceAccountRequest, DeleteServiceAccountResponse>;
   /** WatchServiceAccounts streams changes to ServiceAccounts matching the options. */
@@ -1609,6 +1871,22 @@ export interface ServiceAccountServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateServiceAccountResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchServiceAccount changes a ServiceAccount by a patch document, read and written atomically. */
+  patchServiceAccount(
+    request: PatchServiceAccountRequest,
+    callback: (error: ServiceError | null, response: PatchServiceAccountResponse) => void,
+  ): ClientUnaryCall;
+  patchServiceAccount(
+    request: PatchServiceAccountRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchServiceAccountResponse) => void,
+  ): ClientUnaryCall;
+  patchServiceAccount(
+    request: PatchServiceAccountRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchServiceAccountResponse) => void,
   ): ClientUnaryCall;
   /** DeleteServiceAccount deletes a ServiceAccount, or marks it for deletion while finalizers or a grace period hold it. */
   deleteServiceAccount(

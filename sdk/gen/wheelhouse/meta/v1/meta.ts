@@ -8,6 +8,55 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
 
+/** PatchType says how a patch document is read, as Kubernetes' PATCH content types do. */
+export enum PatchType {
+  PATCH_TYPE_UNSPECIFIED = 0,
+  /** PATCH_TYPE_JSON - A JSON Patch (RFC 6902): a list of operations on JSON pointers. */
+  PATCH_TYPE_JSON = 1,
+  /** PATCH_TYPE_MERGE - A JSON Merge Patch (RFC 7386): objects merge, lists are replaced, null removes. */
+  PATCH_TYPE_MERGE = 2,
+  /**
+   * PATCH_TYPE_STRATEGIC_MERGE - A strategic merge patch: a merge patch in which lists merge by their merge keys
+   * (containers by name, ports by containerPort, ...) and $patch/$retainKeys/
+   * $setElementOrder/$deleteFromPrimitiveList directives apply, as in Kubernetes.
+   */
+  PATCH_TYPE_STRATEGIC_MERGE = 3,
+}
+
+export function patchTypeFromJSON(object: any): PatchType {
+  switch (object) {
+    case 0:
+    case "PATCH_TYPE_UNSPECIFIED":
+      return PatchType.PATCH_TYPE_UNSPECIFIED;
+    case 1:
+    case "PATCH_TYPE_JSON":
+      return PatchType.PATCH_TYPE_JSON;
+    case 2:
+    case "PATCH_TYPE_MERGE":
+      return PatchType.PATCH_TYPE_MERGE;
+    case 3:
+    case "PATCH_TYPE_STRATEGIC_MERGE":
+      return PatchType.PATCH_TYPE_STRATEGIC_MERGE;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum PatchType");
+  }
+}
+
+export function patchTypeToJSON(object: PatchType): string {
+  switch (object) {
+    case PatchType.PATCH_TYPE_UNSPECIFIED:
+      return "PATCH_TYPE_UNSPECIFIED";
+    case PatchType.PATCH_TYPE_JSON:
+      return "PATCH_TYPE_JSON";
+    case PatchType.PATCH_TYPE_MERGE:
+      return "PATCH_TYPE_MERGE";
+    case PatchType.PATCH_TYPE_STRATEGIC_MERGE:
+      return "PATCH_TYPE_STRATEGIC_MERGE";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum PatchType");
+  }
+}
+
 /** WatchEventType says what happened to the object of a watch event. */
 export enum WatchEventType {
   WATCH_EVENT_TYPE_UNSPECIFIED = 0,

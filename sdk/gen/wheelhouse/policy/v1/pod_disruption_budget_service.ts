@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -78,6 +81,23 @@ export interface UpdatePodDisruptionBudgetRequest {
 
 /** UpdatePodDisruptionBudgetResponse is the response of UpdatePodDisruptionBudget. */
 export interface UpdatePodDisruptionBudgetResponse {
+  podDisruptionBudget?: PodDisruptionBudget | undefined;
+}
+
+/** PatchPodDisruptionBudgetRequest is the request of PatchPodDisruptionBudget. */
+export interface PatchPodDisruptionBudgetRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchPodDisruptionBudgetResponse is the response of PatchPodDisruptionBudget. */
+export interface PatchPodDisruptionBudgetResponse {
   podDisruptionBudget?: PodDisruptionBudget | undefined;
 }
 
@@ -850,6 +870,240 @@ export const UpdatePodDisruptionBudgetResponse: MessageFns<UpdatePodDisruptionBu
   },
 };
 
+function createBasePatchPodDisruptionBudgetRequest(): PatchPodDisruptionBudgetRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchPodDisruptionBudgetRequest: MessageFns<PatchPodDisruptionBudgetRequest> = {
+  encode(message: PatchPodDisruptionBudgetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchPodDisruptionBudgetRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchPodDisruptionBudgetRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchPodDisruptionBudgetRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchPodDisruptionBudgetRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchPodDisruptionBudgetRequest>, I>>(base?: I): PatchPodDisruptionBudgetRequest {
+    return PatchPodDisruptionBudgetRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchPodDisruptionBudgetRequest>, I>>(
+    object: I,
+  ): PatchPodDisruptionBudgetRequest {
+    const message = createBasePatchPodDisruptionBudgetRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchPodDisruptionBudgetResponse(): PatchPodDisruptionBudgetResponse {
+  return { podDisruptionBudget: undefined };
+}
+
+export const PatchPodDisruptionBudgetResponse: MessageFns<PatchPodDisruptionBudgetResponse> = {
+  encode(message: PatchPodDisruptionBudgetResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.podDisruptionBudget !== undefined) {
+      PodDisruptionBudget.encode(message.podDisruptionBudget, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchPodDisruptionBudgetResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchPodDisruptionBudgetResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.podDisruptionBudget = PodDisruptionBudget.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchPodDisruptionBudgetResponse {
+    return {
+      podDisruptionBudget: isSet(object.podDisruptionBudget)
+        ? PodDisruptionBudget.fromJSON(object.podDisruptionBudget)
+        : isSet(object.pod_disruption_budget)
+        ? PodDisruptionBudget.fromJSON(object.pod_disruption_budget)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatchPodDisruptionBudgetResponse): unknown {
+    const obj: any = {};
+    if (message.podDisruptionBudget !== undefined) {
+      obj.podDisruptionBudget = PodDisruptionBudget.toJSON(message.podDisruptionBudget);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchPodDisruptionBudgetResponse>, I>>(
+    base?: I,
+  ): PatchPodDisruptionBudgetResponse {
+    return PatchPodDisruptionBudgetResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchPodDisruptionBudgetResponse>, I>>(
+    object: I,
+  ): PatchPodDisruptionBudgetResponse {
+    const message = createBasePatchPodDisruptionBudgetResponse();
+    message.podDisruptionBudget = (object.podDisruptionBudget !== undefined && object.podDisruptionBudget !== null)
+      ? PodDisruptionBudget.fromPartial(object.podDisruptionBudget)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseDeletePodDisruptionBudgetRequest(): DeletePodDisruptionBudgetRequest {
   return { namespace: "", name: "", options: undefined };
 }
@@ -1527,6 +1781,20 @@ export const PodDisruptionBudgetServiceService = {
     responseDeserialize: (value: Buffer): UpdatePodDisruptionBudgetResponse =>
       UpdatePodDisruptionBudgetResponse.decode(value),
   },
+  /** PatchPodDisruptionBudget changes a PodDisruptionBudget by a patch document, read and written atomically. */
+  patchPodDisruptionBudget: {
+    path: "/wheelhouse.policy.v1.PodDisruptionBudgetService/PatchPodDisruptionBudget" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchPodDisruptionBudgetRequest): Buffer =>
+      Buffer.from(PatchPodDisruptionBudgetRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchPodDisruptionBudgetRequest =>
+      PatchPodDisruptionBudgetRequest.decode(value),
+    responseSerialize: (value: PatchPodDisruptionBudgetResponse): Buffer =>
+      Buffer.from(PatchPodDisruptionBudgetResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchPodDisruptionBudgetResponse =>
+      PatchPodDisruptionBudgetResponse.decode(value),
+  },
   /** DeletePodDisruptionBudget deletes a PodDisruptionBudget, or marks it for deletion while finalizers or a grace period hold it. */
   deletePodDisruptionBudget: {
     path: "/wheelhouse.policy.v1.PodDisruptionBudgetService/DeletePodDisruptionBudget" as const,
@@ -1580,6 +1848,8 @@ export interface PodDisruptionBudgetServiceServer extends UntypedServiceImplemen
   listPodDisruptionBudgets: handleUnaryCall<ListPodDisruptionBudgetsRequest, ListPodDisruptionBudgetsResponse>;
   /** UpdatePodDisruptionBudget replaces a PodDisruptionBudget; metadata.resourceVersion guards against lost updates. */
   updatePodDisruptionBudget: handleUnaryCall<UpdatePodDisruptionBudgetRequest, UpdatePodDisruptionBudgetResponse>;
+  /** PatchPodDisruptionBudget changes a PodDisruptionBudget by a patch document, read and written atomically. */
+  patchPodDisruptionBudget: handleUnaryCall<PatchPodDisruptionBudgetRequest, PatchPodDisruptionBudgetResponse>;
   /** DeletePodDisruptionBudget deletes a PodDisruptionBudget, or marks it for deletion while finalizers or a grace period hold it. */
   deletePodDisruptionBudget: handleUnaryCall<DeletePodDisruptionBudgetRequest, DeletePodDisruptionBudgetResponse>;
   /** WatchPodDisruptionBudgets streams changes to PodDisruptionBudgets matching the options. */
@@ -1658,6 +1928,22 @@ export interface PodDisruptionBudgetServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdatePodDisruptionBudgetResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchPodDisruptionBudget changes a PodDisruptionBudget by a patch document, read and written atomically. */
+  patchPodDisruptionBudget(
+    request: PatchPodDisruptionBudgetRequest,
+    callback: (error: ServiceError | null, response: PatchPodDisruptionBudgetResponse) => void,
+  ): ClientUnaryCall;
+  patchPodDisruptionBudget(
+    request: PatchPodDisruptionBudgetRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchPodDisruptionBudgetResponse) => void,
+  ): ClientUnaryCall;
+  patchPodDisruptionBudget(
+    request: PatchPodDisruptionBudgetRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchPodDisruptionBudgetResponse) => void,
   ): ClientUnaryCall;
   /** DeletePodDisruptionBudget deletes a PodDisruptionBudget, or marks it for deletion while finalizers or a grace period hold it. */
   deletePodDisruptionBudget(

@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -75,6 +78,22 @@ export interface UpdateClusterRoleBindingRequest {
 
 /** UpdateClusterRoleBindingResponse is the response of UpdateClusterRoleBinding. */
 export interface UpdateClusterRoleBindingResponse {
+  clusterRoleBinding?: ClusterRoleBinding | undefined;
+}
+
+/** PatchClusterRoleBindingRequest is the request of PatchClusterRoleBinding. */
+export interface PatchClusterRoleBindingRequest {
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchClusterRoleBindingResponse is the response of PatchClusterRoleBinding. */
+export interface PatchClusterRoleBindingResponse {
   clusterRoleBinding?: ClusterRoleBinding | undefined;
 }
 
@@ -791,6 +810,222 @@ export const UpdateClusterRoleBindingResponse: MessageFns<UpdateClusterRoleBindi
   },
 };
 
+function createBasePatchClusterRoleBindingRequest(): PatchClusterRoleBindingRequest {
+  return { name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchClusterRoleBindingRequest: MessageFns<PatchClusterRoleBindingRequest> = {
+  encode(message: PatchClusterRoleBindingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchClusterRoleBindingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchClusterRoleBindingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchClusterRoleBindingRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchClusterRoleBindingRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchClusterRoleBindingRequest>, I>>(base?: I): PatchClusterRoleBindingRequest {
+    return PatchClusterRoleBindingRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchClusterRoleBindingRequest>, I>>(
+    object: I,
+  ): PatchClusterRoleBindingRequest {
+    const message = createBasePatchClusterRoleBindingRequest();
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchClusterRoleBindingResponse(): PatchClusterRoleBindingResponse {
+  return { clusterRoleBinding: undefined };
+}
+
+export const PatchClusterRoleBindingResponse: MessageFns<PatchClusterRoleBindingResponse> = {
+  encode(message: PatchClusterRoleBindingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.clusterRoleBinding !== undefined) {
+      ClusterRoleBinding.encode(message.clusterRoleBinding, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchClusterRoleBindingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchClusterRoleBindingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.clusterRoleBinding = ClusterRoleBinding.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchClusterRoleBindingResponse {
+    return {
+      clusterRoleBinding: isSet(object.clusterRoleBinding)
+        ? ClusterRoleBinding.fromJSON(object.clusterRoleBinding)
+        : isSet(object.cluster_role_binding)
+        ? ClusterRoleBinding.fromJSON(object.cluster_role_binding)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatchClusterRoleBindingResponse): unknown {
+    const obj: any = {};
+    if (message.clusterRoleBinding !== undefined) {
+      obj.clusterRoleBinding = ClusterRoleBinding.toJSON(message.clusterRoleBinding);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchClusterRoleBindingResponse>, I>>(base?: I): PatchClusterRoleBindingResponse {
+    return PatchClusterRoleBindingResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchClusterRoleBindingResponse>, I>>(
+    object: I,
+  ): PatchClusterRoleBindingResponse {
+    const message = createBasePatchClusterRoleBindingResponse();
+    message.clusterRoleBinding = (object.clusterRoleBinding !== undefined && object.clusterRoleBinding !== null)
+      ? ClusterRoleBinding.fromPartial(object.clusterRoleBinding)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteClusterRoleBindingRequest(): DeleteClusterRoleBindingRequest {
   return { name: "", options: undefined };
 }
@@ -1250,6 +1485,19 @@ export const ClusterRoleBindingServiceService = {
     responseDeserialize: (value: Buffer): UpdateClusterRoleBindingResponse =>
       UpdateClusterRoleBindingResponse.decode(value),
   },
+  /** PatchClusterRoleBinding changes a ClusterRoleBinding by a patch document, read and written atomically. */
+  patchClusterRoleBinding: {
+    path: "/wheelhouse.rbac.v1.ClusterRoleBindingService/PatchClusterRoleBinding" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchClusterRoleBindingRequest): Buffer =>
+      Buffer.from(PatchClusterRoleBindingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchClusterRoleBindingRequest => PatchClusterRoleBindingRequest.decode(value),
+    responseSerialize: (value: PatchClusterRoleBindingResponse): Buffer =>
+      Buffer.from(PatchClusterRoleBindingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchClusterRoleBindingResponse =>
+      PatchClusterRoleBindingResponse.decode(value),
+  },
   /** DeleteClusterRoleBinding deletes a ClusterRoleBinding, or marks it for deletion while finalizers or a grace period hold it. */
   deleteClusterRoleBinding: {
     path: "/wheelhouse.rbac.v1.ClusterRoleBindingService/DeleteClusterRoleBinding" as const,
@@ -1289,6 +1537,8 @@ export interface ClusterRoleBindingServiceServer extends UntypedServiceImplement
   listClusterRoleBindings: handleUnaryCall<ListClusterRoleBindingsRequest, ListClusterRoleBindingsResponse>;
   /** UpdateClusterRoleBinding replaces a ClusterRoleBinding; metadata.resourceVersion guards against lost updates. */
   updateClusterRoleBinding: handleUnaryCall<UpdateClusterRoleBindingRequest, UpdateClusterRoleBindingResponse>;
+  /** PatchClusterRoleBinding changes a ClusterRoleBinding by a patch document, read and written atomically. */
+  patchClusterRoleBinding: handleUnaryCall<PatchClusterRoleBindingRequest, PatchClusterRoleBindingResponse>;
   /** DeleteClusterRoleBinding deletes a ClusterRoleBinding, or marks it for deletion while finalizers or a grace period hold it. */
   deleteClusterRoleBinding: handleUnaryCall<DeleteClusterRoleBindingRequest, DeleteClusterRoleBindingResponse>;
   /** WatchClusterRoleBindings streams changes to ClusterRoleBindings matching the options. */
@@ -1362,6 +1612,22 @@ export interface ClusterRoleBindingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateClusterRoleBindingResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchClusterRoleBinding changes a ClusterRoleBinding by a patch document, read and written atomically. */
+  patchClusterRoleBinding(
+    request: PatchClusterRoleBindingRequest,
+    callback: (error: ServiceError | null, response: PatchClusterRoleBindingResponse) => void,
+  ): ClientUnaryCall;
+  patchClusterRoleBinding(
+    request: PatchClusterRoleBindingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchClusterRoleBindingResponse) => void,
+  ): ClientUnaryCall;
+  patchClusterRoleBinding(
+    request: PatchClusterRoleBindingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchClusterRoleBindingResponse) => void,
   ): ClientUnaryCall;
   /** DeleteClusterRoleBinding deletes a ClusterRoleBinding, or marks it for deletion while finalizers or a grace period hold it. */
   deleteClusterRoleBinding(

@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -75,6 +78,22 @@ export interface UpdateClusterRoleRequest {
 
 /** UpdateClusterRoleResponse is the response of UpdateClusterRole. */
 export interface UpdateClusterRoleResponse {
+  clusterRole?: ClusterRole | undefined;
+}
+
+/** PatchClusterRoleRequest is the request of PatchClusterRole. */
+export interface PatchClusterRoleRequest {
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchClusterRoleResponse is the response of PatchClusterRole. */
+export interface PatchClusterRoleResponse {
   clusterRole?: ClusterRole | undefined;
 }
 
@@ -771,6 +790,218 @@ export const UpdateClusterRoleResponse: MessageFns<UpdateClusterRoleResponse> = 
   },
 };
 
+function createBasePatchClusterRoleRequest(): PatchClusterRoleRequest {
+  return { name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchClusterRoleRequest: MessageFns<PatchClusterRoleRequest> = {
+  encode(message: PatchClusterRoleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchClusterRoleRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchClusterRoleRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchClusterRoleRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchClusterRoleRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchClusterRoleRequest>, I>>(base?: I): PatchClusterRoleRequest {
+    return PatchClusterRoleRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchClusterRoleRequest>, I>>(object: I): PatchClusterRoleRequest {
+    const message = createBasePatchClusterRoleRequest();
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchClusterRoleResponse(): PatchClusterRoleResponse {
+  return { clusterRole: undefined };
+}
+
+export const PatchClusterRoleResponse: MessageFns<PatchClusterRoleResponse> = {
+  encode(message: PatchClusterRoleResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.clusterRole !== undefined) {
+      ClusterRole.encode(message.clusterRole, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchClusterRoleResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchClusterRoleResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.clusterRole = ClusterRole.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchClusterRoleResponse {
+    return {
+      clusterRole: isSet(object.clusterRole)
+        ? ClusterRole.fromJSON(object.clusterRole)
+        : isSet(object.cluster_role)
+        ? ClusterRole.fromJSON(object.cluster_role)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatchClusterRoleResponse): unknown {
+    const obj: any = {};
+    if (message.clusterRole !== undefined) {
+      obj.clusterRole = ClusterRole.toJSON(message.clusterRole);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchClusterRoleResponse>, I>>(base?: I): PatchClusterRoleResponse {
+    return PatchClusterRoleResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchClusterRoleResponse>, I>>(object: I): PatchClusterRoleResponse {
+    const message = createBasePatchClusterRoleResponse();
+    message.clusterRole = (object.clusterRole !== undefined && object.clusterRole !== null)
+      ? ClusterRole.fromPartial(object.clusterRole)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteClusterRoleRequest(): DeleteClusterRoleRequest {
   return { name: "", options: undefined };
 }
@@ -1211,6 +1442,18 @@ export const ClusterRoleServiceService = {
       Buffer.from(UpdateClusterRoleResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateClusterRoleResponse => UpdateClusterRoleResponse.decode(value),
   },
+  /** PatchClusterRole changes a ClusterRole by a patch document, read and written atomically. */
+  patchClusterRole: {
+    path: "/wheelhouse.rbac.v1.ClusterRoleService/PatchClusterRole" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchClusterRoleRequest): Buffer =>
+      Buffer.from(PatchClusterRoleRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchClusterRoleRequest => PatchClusterRoleRequest.decode(value),
+    responseSerialize: (value: PatchClusterRoleResponse): Buffer =>
+      Buffer.from(PatchClusterRoleResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchClusterRoleResponse => PatchClusterRoleResponse.decode(value),
+  },
   /** DeleteClusterRole deletes a ClusterRole, or marks it for deletion while finalizers or a grace period hold it. */
   deleteClusterRole: {
     path: "/wheelhouse.rbac.v1.ClusterRoleService/DeleteClusterRole" as const,
@@ -1246,6 +1489,8 @@ export interface ClusterRoleServiceServer extends UntypedServiceImplementation {
   listClusterRoles: handleUnaryCall<ListClusterRolesRequest, ListClusterRolesResponse>;
   /** UpdateClusterRole replaces a ClusterRole; metadata.resourceVersion guards against lost updates. */
   updateClusterRole: handleUnaryCall<UpdateClusterRoleRequest, UpdateClusterRoleResponse>;
+  /** PatchClusterRole changes a ClusterRole by a patch document, read and written atomically. */
+  patchClusterRole: handleUnaryCall<PatchClusterRoleRequest, PatchClusterRoleResponse>;
   /** DeleteClusterRole deletes a ClusterRole, or marks it for deletion while finalizers or a grace period hold it. */
   deleteClusterRole: handleUnaryCall<DeleteClusterRoleRequest, DeleteClusterRoleResponse>;
   /** WatchClusterRoles streams changes to ClusterRoles matching the options. */
@@ -1316,6 +1561,22 @@ export interface ClusterRoleServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateClusterRoleResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchClusterRole changes a ClusterRole by a patch document, read and written atomically. */
+  patchClusterRole(
+    request: PatchClusterRoleRequest,
+    callback: (error: ServiceError | null, response: PatchClusterRoleResponse) => void,
+  ): ClientUnaryCall;
+  patchClusterRole(
+    request: PatchClusterRoleRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchClusterRoleResponse) => void,
+  ): ClientUnaryCall;
+  patchClusterRole(
+    request: PatchClusterRoleRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchClusterRoleResponse) => void,
   ): ClientUnaryCall;
   /** DeleteClusterRole deletes a ClusterRole, or marks it for deletion while finalizers or a grace period hold it. */
   deleteClusterRole(

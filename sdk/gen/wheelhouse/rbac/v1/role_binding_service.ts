@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -78,6 +81,23 @@ export interface UpdateRoleBindingRequest {
 
 /** UpdateRoleBindingResponse is the response of UpdateRoleBinding. */
 export interface UpdateRoleBindingResponse {
+  roleBinding?: RoleBinding | undefined;
+}
+
+/** PatchRoleBindingRequest is the request of PatchRoleBinding. */
+export interface PatchRoleBindingRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchRoleBindingResponse is the response of PatchRoleBinding. */
+export interface PatchRoleBindingResponse {
   roleBinding?: RoleBinding | undefined;
 }
 
@@ -811,6 +831,234 @@ export const UpdateRoleBindingResponse: MessageFns<UpdateRoleBindingResponse> = 
   },
 };
 
+function createBasePatchRoleBindingRequest(): PatchRoleBindingRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchRoleBindingRequest: MessageFns<PatchRoleBindingRequest> = {
+  encode(message: PatchRoleBindingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchRoleBindingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchRoleBindingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchRoleBindingRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchRoleBindingRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchRoleBindingRequest>, I>>(base?: I): PatchRoleBindingRequest {
+    return PatchRoleBindingRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchRoleBindingRequest>, I>>(object: I): PatchRoleBindingRequest {
+    const message = createBasePatchRoleBindingRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchRoleBindingResponse(): PatchRoleBindingResponse {
+  return { roleBinding: undefined };
+}
+
+export const PatchRoleBindingResponse: MessageFns<PatchRoleBindingResponse> = {
+  encode(message: PatchRoleBindingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roleBinding !== undefined) {
+      RoleBinding.encode(message.roleBinding, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchRoleBindingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchRoleBindingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roleBinding = RoleBinding.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchRoleBindingResponse {
+    return {
+      roleBinding: isSet(object.roleBinding)
+        ? RoleBinding.fromJSON(object.roleBinding)
+        : isSet(object.role_binding)
+        ? RoleBinding.fromJSON(object.role_binding)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatchRoleBindingResponse): unknown {
+    const obj: any = {};
+    if (message.roleBinding !== undefined) {
+      obj.roleBinding = RoleBinding.toJSON(message.roleBinding);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchRoleBindingResponse>, I>>(base?: I): PatchRoleBindingResponse {
+    return PatchRoleBindingResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchRoleBindingResponse>, I>>(object: I): PatchRoleBindingResponse {
+    const message = createBasePatchRoleBindingResponse();
+    message.roleBinding = (object.roleBinding !== undefined && object.roleBinding !== null)
+      ? RoleBinding.fromPartial(object.roleBinding)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteRoleBindingRequest(): DeleteRoleBindingRequest {
   return { namespace: "", name: "", options: undefined };
 }
@@ -1285,6 +1533,18 @@ export const RoleBindingServiceService = {
       Buffer.from(UpdateRoleBindingResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateRoleBindingResponse => UpdateRoleBindingResponse.decode(value),
   },
+  /** PatchRoleBinding changes a RoleBinding by a patch document, read and written atomically. */
+  patchRoleBinding: {
+    path: "/wheelhouse.rbac.v1.RoleBindingService/PatchRoleBinding" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchRoleBindingRequest): Buffer =>
+      Buffer.from(PatchRoleBindingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchRoleBindingRequest => PatchRoleBindingRequest.decode(value),
+    responseSerialize: (value: PatchRoleBindingResponse): Buffer =>
+      Buffer.from(PatchRoleBindingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchRoleBindingResponse => PatchRoleBindingResponse.decode(value),
+  },
   /** DeleteRoleBinding deletes a RoleBinding, or marks it for deletion while finalizers or a grace period hold it. */
   deleteRoleBinding: {
     path: "/wheelhouse.rbac.v1.RoleBindingService/DeleteRoleBinding" as const,
@@ -1320,6 +1580,8 @@ export interface RoleBindingServiceServer extends UntypedServiceImplementation {
   listRoleBindings: handleUnaryCall<ListRoleBindingsRequest, ListRoleBindingsResponse>;
   /** UpdateRoleBinding replaces a RoleBinding; metadata.resourceVersion guards against lost updates. */
   updateRoleBinding: handleUnaryCall<UpdateRoleBindingRequest, UpdateRoleBindingResponse>;
+  /** PatchRoleBinding changes a RoleBinding by a patch document, read and written atomically. */
+  patchRoleBinding: handleUnaryCall<PatchRoleBindingRequest, PatchRoleBindingResponse>;
   /** DeleteRoleBinding deletes a RoleBinding, or marks it for deletion while finalizers or a grace period hold it. */
   deleteRoleBinding: handleUnaryCall<DeleteRoleBindingRequest, DeleteRoleBindingResponse>;
   /** WatchRoleBindings streams changes to RoleBindings matching the options. */
@@ -1390,6 +1652,22 @@ export interface RoleBindingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateRoleBindingResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchRoleBinding changes a RoleBinding by a patch document, read and written atomically. */
+  patchRoleBinding(
+    request: PatchRoleBindingRequest,
+    callback: (error: ServiceError | null, response: PatchRoleBindingResponse) => void,
+  ): ClientUnaryCall;
+  patchRoleBinding(
+    request: PatchRoleBindingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchRoleBindingResponse) => void,
+  ): ClientUnaryCall;
+  patchRoleBinding(
+    request: PatchRoleBindingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchRoleBindingResponse) => void,
   ): ClientUnaryCall;
   /** DeleteRoleBinding deletes a RoleBinding, or marks it for deletion while finalizers or a grace period hold it. */
   deleteRoleBinding(

@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -78,6 +81,23 @@ export interface UpdateRoleRequest {
 
 /** UpdateRoleResponse is the response of UpdateRole. */
 export interface UpdateRoleResponse {
+  role?: Role | undefined;
+}
+
+/** PatchRoleRequest is the request of PatchRole. */
+export interface PatchRoleRequest {
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchRoleResponse is the response of PatchRole. */
+export interface PatchRoleResponse {
   role?: Role | undefined;
 }
 
@@ -775,6 +795,226 @@ export const UpdateRoleResponse: MessageFns<UpdateRoleResponse> = {
   },
 };
 
+function createBasePatchRoleRequest(): PatchRoleRequest {
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchRoleRequest: MessageFns<PatchRoleRequest> = {
+  encode(message: PatchRoleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchRoleRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchRoleRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchRoleRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchRoleRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchRoleRequest>, I>>(base?: I): PatchRoleRequest {
+    return PatchRoleRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchRoleRequest>, I>>(object: I): PatchRoleRequest {
+    const message = createBasePatchRoleRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchRoleResponse(): PatchRoleResponse {
+  return { role: undefined };
+}
+
+export const PatchRoleResponse: MessageFns<PatchRoleResponse> = {
+  encode(message: PatchRoleResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.role !== undefined) {
+      Role.encode(message.role, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchRoleResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchRoleResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.role = Role.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchRoleResponse {
+    return { role: isSet(object.role) ? Role.fromJSON(object.role) : undefined };
+  },
+
+  toJSON(message: PatchRoleResponse): unknown {
+    const obj: any = {};
+    if (message.role !== undefined) {
+      obj.role = Role.toJSON(message.role);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchRoleResponse>, I>>(base?: I): PatchRoleResponse {
+    return PatchRoleResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchRoleResponse>, I>>(object: I): PatchRoleResponse {
+    const message = createBasePatchRoleResponse();
+    message.role = (object.role !== undefined && object.role !== null) ? Role.fromPartial(object.role) : undefined;
+    return message;
+  },
+};
+
 function createBaseDeleteRoleRequest(): DeleteRoleRequest {
   return { namespace: "", name: "", options: undefined };
 }
@@ -1233,6 +1473,16 @@ export const RoleServiceService = {
     responseSerialize: (value: UpdateRoleResponse): Buffer => Buffer.from(UpdateRoleResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateRoleResponse => UpdateRoleResponse.decode(value),
   },
+  /** PatchRole changes a Role by a patch document, read and written atomically. */
+  patchRole: {
+    path: "/wheelhouse.rbac.v1.RoleService/PatchRole" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchRoleRequest): Buffer => Buffer.from(PatchRoleRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchRoleRequest => PatchRoleRequest.decode(value),
+    responseSerialize: (value: PatchRoleResponse): Buffer => Buffer.from(PatchRoleResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchRoleResponse => PatchRoleResponse.decode(value),
+  },
   /** DeleteRole deletes a Role, or marks it for deletion while finalizers or a grace period hold it. */
   deleteRole: {
     path: "/wheelhouse.rbac.v1.RoleService/DeleteRole" as const,
@@ -1264,6 +1514,8 @@ export interface RoleServiceServer extends UntypedServiceImplementation {
   listRoles: handleUnaryCall<ListRolesRequest, ListRolesResponse>;
   /** UpdateRole replaces a Role; metadata.resourceVersion guards against lost updates. */
   updateRole: handleUnaryCall<UpdateRoleRequest, UpdateRoleResponse>;
+  /** PatchRole changes a Role by a patch document, read and written atomically. */
+  patchRole: handleUnaryCall<PatchRoleRequest, PatchRoleResponse>;
   /** DeleteRole deletes a Role, or marks it for deletion while finalizers or a grace period hold it. */
   deleteRole: handleUnaryCall<DeleteRoleRequest, DeleteRoleResponse>;
   /** WatchRoles streams changes to Roles matching the options. */
@@ -1334,6 +1586,22 @@ export interface RoleServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateRoleResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchRole changes a Role by a patch document, read and written atomically. */
+  patchRole(
+    request: PatchRoleRequest,
+    callback: (error: ServiceError | null, response: PatchRoleResponse) => void,
+  ): ClientUnaryCall;
+  patchRole(
+    request: PatchRoleRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchRoleResponse) => void,
+  ): ClientUnaryCall;
+  patchRole(
+    request: PatchRoleRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchRoleResponse) => void,
   ): ClientUnaryCall;
   /** DeleteRole deletes a Role, or marks it for deletion while finalizers or a grace period hold it. */
   deleteRole(

@@ -24,6 +24,9 @@ import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  PatchType,
+  patchTypeFromJSON,
+  patchTypeToJSON,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -75,6 +78,22 @@ export interface UpdatePriorityClassRequest {
 
 /** UpdatePriorityClassResponse is the response of UpdatePriorityClass. */
 export interface UpdatePriorityClassResponse {
+  priorityClass?: PriorityClass | undefined;
+}
+
+/** PatchPriorityClassRequest is the request of PatchPriorityClass. */
+export interface PatchPriorityClassRequest {
+  name: string;
+  type: PatchType;
+  /** The patch document as JSON text, in the form objects take in manifests. */
+  patch: string;
+  dryRun: boolean;
+  /** Patch the status subresource instead: only status changes are kept. */
+  status: boolean;
+}
+
+/** PatchPriorityClassResponse is the response of PatchPriorityClass. */
+export interface PatchPriorityClassResponse {
   priorityClass?: PriorityClass | undefined;
 }
 
@@ -771,6 +790,218 @@ export const UpdatePriorityClassResponse: MessageFns<UpdatePriorityClassResponse
   },
 };
 
+function createBasePatchPriorityClassRequest(): PatchPriorityClassRequest {
+  return { name: "", type: 0, patch: "", dryRun: false, status: false };
+}
+
+export const PatchPriorityClassRequest: MessageFns<PatchPriorityClassRequest> = {
+  encode(message: PatchPriorityClassRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(40).bool(message.dryRun);
+    }
+    if (message.status !== false) {
+      writer.uint32(48).bool(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchPriorityClassRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchPriorityClassRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchPriorityClassRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+    };
+  },
+
+  toJSON(message: PatchPriorityClassRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchPriorityClassRequest>, I>>(base?: I): PatchPriorityClassRequest {
+    return PatchPriorityClassRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchPriorityClassRequest>, I>>(object: I): PatchPriorityClassRequest {
+    const message = createBasePatchPriorityClassRequest();
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun ?? false;
+    message.status = object.status ?? false;
+    return message;
+  },
+};
+
+function createBasePatchPriorityClassResponse(): PatchPriorityClassResponse {
+  return { priorityClass: undefined };
+}
+
+export const PatchPriorityClassResponse: MessageFns<PatchPriorityClassResponse> = {
+  encode(message: PatchPriorityClassResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.priorityClass !== undefined) {
+      PriorityClass.encode(message.priorityClass, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchPriorityClassResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchPriorityClassResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.priorityClass = PriorityClass.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchPriorityClassResponse {
+    return {
+      priorityClass: isSet(object.priorityClass)
+        ? PriorityClass.fromJSON(object.priorityClass)
+        : isSet(object.priority_class)
+        ? PriorityClass.fromJSON(object.priority_class)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatchPriorityClassResponse): unknown {
+    const obj: any = {};
+    if (message.priorityClass !== undefined) {
+      obj.priorityClass = PriorityClass.toJSON(message.priorityClass);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchPriorityClassResponse>, I>>(base?: I): PatchPriorityClassResponse {
+    return PatchPriorityClassResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchPriorityClassResponse>, I>>(object: I): PatchPriorityClassResponse {
+    const message = createBasePatchPriorityClassResponse();
+    message.priorityClass = (object.priorityClass !== undefined && object.priorityClass !== null)
+      ? PriorityClass.fromPartial(object.priorityClass)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseDeletePriorityClassRequest(): DeletePriorityClassRequest {
   return { name: "", options: undefined };
 }
@@ -1211,6 +1442,18 @@ export const PriorityClassServiceService = {
       Buffer.from(UpdatePriorityClassResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdatePriorityClassResponse => UpdatePriorityClassResponse.decode(value),
   },
+  /** PatchPriorityClass changes a PriorityClass by a patch document, read and written atomically. */
+  patchPriorityClass: {
+    path: "/wheelhouse.scheduling.v1.PriorityClassService/PatchPriorityClass" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchPriorityClassRequest): Buffer =>
+      Buffer.from(PatchPriorityClassRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchPriorityClassRequest => PatchPriorityClassRequest.decode(value),
+    responseSerialize: (value: PatchPriorityClassResponse): Buffer =>
+      Buffer.from(PatchPriorityClassResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PatchPriorityClassResponse => PatchPriorityClassResponse.decode(value),
+  },
   /** DeletePriorityClass deletes a PriorityClass, or marks it for deletion while finalizers or a grace period hold it. */
   deletePriorityClass: {
     path: "/wheelhouse.scheduling.v1.PriorityClassService/DeletePriorityClass" as const,
@@ -1246,6 +1489,8 @@ export interface PriorityClassServiceServer extends UntypedServiceImplementation
   listPriorityClasses: handleUnaryCall<ListPriorityClassesRequest, ListPriorityClassesResponse>;
   /** UpdatePriorityClass replaces a PriorityClass; metadata.resourceVersion guards against lost updates. */
   updatePriorityClass: handleUnaryCall<UpdatePriorityClassRequest, UpdatePriorityClassResponse>;
+  /** PatchPriorityClass changes a PriorityClass by a patch document, read and written atomically. */
+  patchPriorityClass: handleUnaryCall<PatchPriorityClassRequest, PatchPriorityClassResponse>;
   /** DeletePriorityClass deletes a PriorityClass, or marks it for deletion while finalizers or a grace period hold it. */
   deletePriorityClass: handleUnaryCall<DeletePriorityClassRequest, DeletePriorityClassResponse>;
   /** WatchPriorityClasses streams changes to PriorityClasses matching the options. */
@@ -1316,6 +1561,22 @@ export interface PriorityClassServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdatePriorityClassResponse) => void,
+  ): ClientUnaryCall;
+  /** PatchPriorityClass changes a PriorityClass by a patch document, read and written atomically. */
+  patchPriorityClass(
+    request: PatchPriorityClassRequest,
+    callback: (error: ServiceError | null, response: PatchPriorityClassResponse) => void,
+  ): ClientUnaryCall;
+  patchPriorityClass(
+    request: PatchPriorityClassRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PatchPriorityClassResponse) => void,
+  ): ClientUnaryCall;
+  patchPriorityClass(
+    request: PatchPriorityClassRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PatchPriorityClassResponse) => void,
   ): ClientUnaryCall;
   /** DeletePriorityClass deletes a PriorityClass, or marks it for deletion while finalizers or a grace period hold it. */
   deletePriorityClass(
