@@ -19,6 +19,8 @@ import type { Event } from './types.js';
 const ROUNDS = 4;
 const WORKERS = 48;
 const WRITE_MS = 400;
+/** Writes acknowledged in a round before its kill. */
+const MIN_WRITES = 100;
 
 const dir = mkdtempSync(join(tmpdir(), 'store-crash-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -90,16 +92,22 @@ it('keeps every acknowledged write across SIGKILL, with gapless revisions and no
   await client.create('/crash/seed', Buffer.from(payload('/crash/seed', 0)));
   for (let round = 0; round < ROUNDS; round++) {
     const stop = { now: false };
+    const ackedAtStart = acked.length;
     const workers = writeUntil(client, round, acked, stop);
+    // At least WRITE_MS of writing, and enough writes that the kill lands among many.
     await new Promise((r) => setTimeout(r, WRITE_MS));
-    const ackedBeforeKill = acked.length;
+    const deadline = Date.now() + 20_000;
+    while (acked.length - ackedAtStart <= MIN_WRITES && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const ackedBeforeKill = acked.length - ackedAtStart;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
     stop.now = true;
     await Promise.all(workers);
     client.close();
-    assert.ok(ackedBeforeKill > 100, `round ${round}: only ${ackedBeforeKill} writes before the kill`);
+    assert.ok(ackedBeforeKill > MIN_WRITES, `round ${round}: only ${ackedBeforeKill} writes before the kill`);
 
     ({ child, client } = await startStore());
     const status = await client.status();
