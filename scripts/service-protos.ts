@@ -1,7 +1,7 @@
 /**
  * Renders one `<kind>_service.proto` per entry of the kind table, so that every
- * kind's service has exactly the same shape. Kind-specific RPCs (pod binding and
- * logs, service account tokens) are added here, next to the standard ones.
+ * kind's service has exactly the same shape. Kind-specific RPCs (pod binding,
+ * logs and metrics, node stats, service account tokens) are added here, next to the standard ones.
  */
 import { apiVersionOf, type KindInfo, pluralOf, snakeOf } from '../sdk/kinds.js';
 
@@ -236,6 +236,58 @@ function rpcsOf(info: KindInfo): Rpc[] {
       },
     );
   }
+  if (k === 'Pod') {
+    rpcs.push({
+      comment:
+        "ListPodMetrics reports the CPU and memory the Pods' containers use, from their nodes' kubelets (metrics.k8s.io PodMetrics).",
+      name: 'ListPodMetrics',
+      request: [
+        ...scope,
+        '// Label and field selectors pick the Pods; paging is not supported.',
+        `${meta}.ListOptions options = 2;`,
+      ],
+      response: [
+        '// One entry per selected Pod whose node reported it; Pods not running, or on a node',
+        '// that could not be reached, are left out (see unavailable_nodes).',
+        'repeated PodMetrics items = 1;',
+        '// Nodes of selected Pods whose kubelets did not answer, each with the reason.',
+        'map<string, string> unavailable_nodes = 2;',
+      ],
+      parts: [
+        {
+          name: 'PodMetrics',
+          fields: [
+            "// The Pod's name, namespace, uid and labels.",
+            `${meta}.ObjectMeta metadata = 1;`,
+            '// When the samples were taken.',
+            'google.protobuf.Timestamp timestamp = 2;',
+            '// The interval the CPU rate was measured over.',
+            'google.protobuf.Duration window = 3;',
+            'repeated ContainerMetrics containers = 4;',
+          ],
+          comment: "PodMetrics is what one Pod's running containers use.",
+        },
+        {
+          name: 'ContainerMetrics',
+          fields: [
+            'string name = 1;',
+            '// Quantities by resource name: `cpu` (e.g. "250m", "1234567n") and `memory` (working set, e.g. "52Mi").',
+            'map<string, string> usage = 2;',
+          ],
+          comment: 'ContainerMetrics is what one container uses.',
+        },
+      ],
+    });
+  }
+  if (k === 'Node') {
+    rpcs.push({
+      comment:
+        "GetNodeStats reports, from the Node's kubelet, the CPU and memory the node and its pods use (`get` on `nodes/stats`).",
+      name: 'GetNodeStats',
+      request: objectKey(info),
+      response: ['wheelhouse.kubelet.v1.Summary summary = 1;'],
+    });
+  }
   if (k === 'ServiceAccount') {
     rpcs.push({
       comment: 'CreateServiceAccountToken issues a short-lived token bound to the ServiceAccount.',
@@ -269,6 +321,11 @@ export function renderServiceProto(info: KindInfo): string {
     imports.add('wheelhouse/core/v1/binding.proto');
     imports.add('wheelhouse/policy/v1/eviction.proto');
   }
+  if (info.kind === 'Pod') {
+    imports.add('google/protobuf/duration.proto');
+    imports.add('google/protobuf/timestamp.proto');
+  }
+  if (info.kind === 'Node') imports.add('wheelhouse/kubelet/v1/stats.proto');
   if (info.kind === 'ServiceAccount') imports.add('wheelhouse/core/v1/token_request.proto');
   const scope = info.namespaced ? 'namespaced' : 'cluster-scoped';
   const lines = [

@@ -20,6 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Summary } from "../../kubelet/v1/stats.js";
 import {
   DeleteOptions,
   ListMeta,
@@ -139,6 +140,16 @@ export interface UpdateNodeStatusRequest {
 /** UpdateNodeStatusResponse is the response of UpdateNodeStatus. */
 export interface UpdateNodeStatusResponse {
   node?: Node | undefined;
+}
+
+/** GetNodeStatsRequest is the request of GetNodeStats. */
+export interface GetNodeStatsRequest {
+  name: string;
+}
+
+/** GetNodeStatsResponse is the response of GetNodeStats. */
+export interface GetNodeStatsResponse {
+  summary?: Summary | undefined;
 }
 
 function createBaseCreateNodeRequest(): CreateNodeRequest {
@@ -1506,6 +1517,142 @@ export const UpdateNodeStatusResponse: MessageFns<UpdateNodeStatusResponse> = {
   },
 };
 
+function createBaseGetNodeStatsRequest(): GetNodeStatsRequest {
+  return { name: "" };
+}
+
+export const GetNodeStatsRequest: MessageFns<GetNodeStatsRequest> = {
+  encode(message: GetNodeStatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetNodeStatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetNodeStatsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetNodeStatsRequest {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: GetNodeStatsRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetNodeStatsRequest>, I>>(base?: I): GetNodeStatsRequest {
+    return GetNodeStatsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetNodeStatsRequest>, I>>(object: I): GetNodeStatsRequest {
+    const message = createBaseGetNodeStatsRequest();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseGetNodeStatsResponse(): GetNodeStatsResponse {
+  return { summary: undefined };
+}
+
+export const GetNodeStatsResponse: MessageFns<GetNodeStatsResponse> = {
+  encode(message: GetNodeStatsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.summary !== undefined) {
+      Summary.encode(message.summary, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetNodeStatsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetNodeStatsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.summary = Summary.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetNodeStatsResponse {
+    return { summary: isSet(object.summary) ? Summary.fromJSON(object.summary) : undefined };
+  },
+
+  toJSON(message: GetNodeStatsResponse): unknown {
+    const obj: any = {};
+    if (message.summary !== undefined) {
+      obj.summary = Summary.toJSON(message.summary);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetNodeStatsResponse>, I>>(base?: I): GetNodeStatsResponse {
+    return GetNodeStatsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetNodeStatsResponse>, I>>(object: I): GetNodeStatsResponse {
+    const message = createBaseGetNodeStatsResponse();
+    message.summary = (object.summary !== undefined && object.summary !== null)
+      ? Summary.fromPartial(object.summary)
+      : undefined;
+    return message;
+  },
+};
+
 /** NodeService serves Nodes (apiVersion v1, resource nodes, cluster-scoped). */
 export type NodeServiceService = typeof NodeServiceService;
 export const NodeServiceService = {
@@ -1591,6 +1738,17 @@ export const NodeServiceService = {
       Buffer.from(UpdateNodeStatusResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateNodeStatusResponse => UpdateNodeStatusResponse.decode(value),
   },
+  /** GetNodeStats reports, from the Node's kubelet, the CPU and memory the node and its pods use (`get` on `nodes/stats`). */
+  getNodeStats: {
+    path: "/wheelhouse.core.v1.NodeService/GetNodeStats" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetNodeStatsRequest): Buffer => Buffer.from(GetNodeStatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetNodeStatsRequest => GetNodeStatsRequest.decode(value),
+    responseSerialize: (value: GetNodeStatsResponse): Buffer =>
+      Buffer.from(GetNodeStatsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetNodeStatsResponse => GetNodeStatsResponse.decode(value),
+  },
 } as const;
 
 export interface NodeServiceServer extends UntypedServiceImplementation {
@@ -1610,6 +1768,8 @@ export interface NodeServiceServer extends UntypedServiceImplementation {
   watchNodes: handleServerStreamingCall<WatchNodesRequest, WatchNodesResponse>;
   /** UpdateNodeStatus replaces the status of a Node; everything else is ignored. */
   updateNodeStatus: handleUnaryCall<UpdateNodeStatusRequest, UpdateNodeStatusResponse>;
+  /** GetNodeStats reports, from the Node's kubelet, the CPU and memory the node and its pods use (`get` on `nodes/stats`). */
+  getNodeStats: handleUnaryCall<GetNodeStatsRequest, GetNodeStatsResponse>;
 }
 
 export interface NodeServiceClient extends Client {
@@ -1731,6 +1891,22 @@ export interface NodeServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateNodeStatusResponse) => void,
+  ): ClientUnaryCall;
+  /** GetNodeStats reports, from the Node's kubelet, the CPU and memory the node and its pods use (`get` on `nodes/stats`). */
+  getNodeStats(
+    request: GetNodeStatsRequest,
+    callback: (error: ServiceError | null, response: GetNodeStatsResponse) => void,
+  ): ClientUnaryCall;
+  getNodeStats(
+    request: GetNodeStatsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetNodeStatsResponse) => void,
+  ): ClientUnaryCall;
+  getNodeStats(
+    request: GetNodeStatsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetNodeStatsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -22,10 +22,13 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Duration } from "../../../google/protobuf/duration.js";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import {
   DeleteOptions,
   ListMeta,
   ListOptions,
+  ObjectMeta,
   PatchType,
   patchTypeFromJSON,
   patchTypeToJSON,
@@ -263,6 +266,57 @@ export interface EvictPodRequest {
 export interface EvictPodResponse {
   /** The Pod as it now is: gone, or terminating. */
   pod?: Pod | undefined;
+}
+
+/** ListPodMetricsRequest is the request of ListPodMetrics. */
+export interface ListPodMetricsRequest {
+  /** Empty means all namespaces. */
+  namespace: string;
+  /** Label and field selectors pick the Pods; paging is not supported. */
+  options?: ListOptions | undefined;
+}
+
+/** ListPodMetricsResponse is the response of ListPodMetrics. */
+export interface ListPodMetricsResponse {
+  /**
+   * One entry per selected Pod whose node reported it; Pods not running, or on a node
+   * that could not be reached, are left out (see unavailable_nodes).
+   */
+  items: PodMetrics[];
+  /** Nodes of selected Pods whose kubelets did not answer, each with the reason. */
+  unavailableNodes: { [key: string]: string };
+}
+
+export interface ListPodMetricsResponse_UnavailableNodesEntry {
+  key: string;
+  value: string;
+}
+
+/** PodMetrics is what one Pod's running containers use. */
+export interface PodMetrics {
+  /** The Pod's name, namespace, uid and labels. */
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** When the samples were taken. */
+  timestamp?:
+    | Date
+    | undefined;
+  /** The interval the CPU rate was measured over. */
+  window?: Duration | undefined;
+  containers: ContainerMetrics[];
+}
+
+/** ContainerMetrics is what one container uses. */
+export interface ContainerMetrics {
+  name: string;
+  /** Quantities by resource name: `cpu` (e.g. "250m", "1234567n") and `memory` (working set, e.g. "52Mi"). */
+  usage: { [key: string]: string };
+}
+
+export interface ContainerMetrics_UsageEntry {
+  key: string;
+  value: string;
 }
 
 function createBaseCreatePodRequest(): CreatePodRequest {
@@ -3051,6 +3105,636 @@ export const EvictPodResponse: MessageFns<EvictPodResponse> = {
   },
 };
 
+function createBaseListPodMetricsRequest(): ListPodMetricsRequest {
+  return { namespace: "", options: undefined };
+}
+
+export const ListPodMetricsRequest: MessageFns<ListPodMetricsRequest> = {
+  encode(message: ListPodMetricsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.options !== undefined) {
+      ListOptions.encode(message.options, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPodMetricsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPodMetricsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.options = ListOptions.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPodMetricsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      options: isSet(object.options) ? ListOptions.fromJSON(object.options) : undefined,
+    };
+  },
+
+  toJSON(message: ListPodMetricsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.options !== undefined) {
+      obj.options = ListOptions.toJSON(message.options);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPodMetricsRequest>, I>>(base?: I): ListPodMetricsRequest {
+    return ListPodMetricsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPodMetricsRequest>, I>>(object: I): ListPodMetricsRequest {
+    const message = createBaseListPodMetricsRequest();
+    message.namespace = object.namespace ?? "";
+    message.options = (object.options !== undefined && object.options !== null)
+      ? ListOptions.fromPartial(object.options)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListPodMetricsResponse(): ListPodMetricsResponse {
+  return { items: [], unavailableNodes: {} };
+}
+
+export const ListPodMetricsResponse: MessageFns<ListPodMetricsResponse> = {
+  encode(message: ListPodMetricsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      PodMetrics.encode(v!, writer.uint32(10).fork()).join();
+    }
+    globalThis.Object.entries(message.unavailableNodes).forEach(([key, value]: [string, string]) => {
+      ListPodMetricsResponse_UnavailableNodesEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPodMetricsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPodMetricsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(PodMetrics.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = ListPodMetricsResponse_UnavailableNodesEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.unavailableNodes[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPodMetricsResponse {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => PodMetrics.fromJSON(e)) : [],
+      unavailableNodes: isObject(object.unavailableNodes)
+        ? (globalThis.Object.entries(object.unavailableNodes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.unavailable_nodes)
+        ? (globalThis.Object.entries(object.unavailable_nodes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: ListPodMetricsResponse): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => PodMetrics.toJSON(e));
+    }
+    if (message.unavailableNodes) {
+      const entries = globalThis.Object.entries(message.unavailableNodes) as [string, string][];
+      if (entries.length > 0) {
+        obj.unavailableNodes = {};
+        entries.forEach(([k, v]) => {
+          obj.unavailableNodes[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPodMetricsResponse>, I>>(base?: I): ListPodMetricsResponse {
+    return ListPodMetricsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPodMetricsResponse>, I>>(object: I): ListPodMetricsResponse {
+    const message = createBaseListPodMetricsResponse();
+    message.items = object.items?.map((e) => PodMetrics.fromPartial(e)) || [];
+    message.unavailableNodes = (globalThis.Object.entries(object.unavailableNodes ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseListPodMetricsResponse_UnavailableNodesEntry(): ListPodMetricsResponse_UnavailableNodesEntry {
+  return { key: "", value: "" };
+}
+
+export const ListPodMetricsResponse_UnavailableNodesEntry: MessageFns<ListPodMetricsResponse_UnavailableNodesEntry> = {
+  encode(
+    message: ListPodMetricsResponse_UnavailableNodesEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPodMetricsResponse_UnavailableNodesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPodMetricsResponse_UnavailableNodesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPodMetricsResponse_UnavailableNodesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ListPodMetricsResponse_UnavailableNodesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPodMetricsResponse_UnavailableNodesEntry>, I>>(
+    base?: I,
+  ): ListPodMetricsResponse_UnavailableNodesEntry {
+    return ListPodMetricsResponse_UnavailableNodesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPodMetricsResponse_UnavailableNodesEntry>, I>>(
+    object: I,
+  ): ListPodMetricsResponse_UnavailableNodesEntry {
+    const message = createBaseListPodMetricsResponse_UnavailableNodesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePodMetrics(): PodMetrics {
+  return { metadata: undefined, timestamp: undefined, window: undefined, containers: [] };
+}
+
+export const PodMetrics: MessageFns<PodMetrics> = {
+  encode(message: PodMetrics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.timestamp !== undefined) {
+      Timestamp.encode(toTimestamp(message.timestamp), writer.uint32(18).fork()).join();
+    }
+    if (message.window !== undefined) {
+      Duration.encode(message.window, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.containers) {
+      ContainerMetrics.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodMetrics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodMetrics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.timestamp = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.window = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.containers.push(ContainerMetrics.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodMetrics {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      timestamp: isSet(object.timestamp) ? fromJsonTimestamp(object.timestamp) : undefined,
+      window: isSet(object.window) ? Duration.fromJSON(object.window) : undefined,
+      containers: globalThis.Array.isArray(object?.containers)
+        ? object.containers.map((e: any) => ContainerMetrics.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PodMetrics): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.timestamp !== undefined) {
+      obj.timestamp = message.timestamp.toISOString();
+    }
+    if (message.window !== undefined) {
+      obj.window = Duration.toJSON(message.window);
+    }
+    if (message.containers?.length) {
+      obj.containers = message.containers.map((e) => ContainerMetrics.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodMetrics>, I>>(base?: I): PodMetrics {
+    return PodMetrics.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodMetrics>, I>>(object: I): PodMetrics {
+    const message = createBasePodMetrics();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.timestamp = object.timestamp ?? undefined;
+    message.window = (object.window !== undefined && object.window !== null)
+      ? Duration.fromPartial(object.window)
+      : undefined;
+    message.containers = object.containers?.map((e) => ContainerMetrics.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseContainerMetrics(): ContainerMetrics {
+  return { name: "", usage: {} };
+}
+
+export const ContainerMetrics: MessageFns<ContainerMetrics> = {
+  encode(message: ContainerMetrics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    globalThis.Object.entries(message.usage).forEach(([key, value]: [string, string]) => {
+      ContainerMetrics_UsageEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerMetrics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerMetrics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = ContainerMetrics_UsageEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.usage[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerMetrics {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      usage: isObject(object.usage)
+        ? (globalThis.Object.entries(object.usage) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: ContainerMetrics): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.usage) {
+      const entries = globalThis.Object.entries(message.usage) as [string, string][];
+      if (entries.length > 0) {
+        obj.usage = {};
+        entries.forEach(([k, v]) => {
+          obj.usage[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerMetrics>, I>>(base?: I): ContainerMetrics {
+    return ContainerMetrics.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerMetrics>, I>>(object: I): ContainerMetrics {
+    const message = createBaseContainerMetrics();
+    message.name = object.name ?? "";
+    message.usage = (globalThis.Object.entries(object.usage ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseContainerMetrics_UsageEntry(): ContainerMetrics_UsageEntry {
+  return { key: "", value: "" };
+}
+
+export const ContainerMetrics_UsageEntry: MessageFns<ContainerMetrics_UsageEntry> = {
+  encode(message: ContainerMetrics_UsageEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerMetrics_UsageEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerMetrics_UsageEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerMetrics_UsageEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ContainerMetrics_UsageEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerMetrics_UsageEntry>, I>>(base?: I): ContainerMetrics_UsageEntry {
+    return ContainerMetrics_UsageEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerMetrics_UsageEntry>, I>>(object: I): ContainerMetrics_UsageEntry {
+    const message = createBaseContainerMetrics_UsageEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
 /** PodService serves Pods (apiVersion v1, resource pods, namespaced). */
 export type PodServiceService = typeof PodServiceService;
 export const PodServiceService = {
@@ -3176,6 +3860,18 @@ export const PodServiceService = {
     responseSerialize: (value: EvictPodResponse): Buffer => Buffer.from(EvictPodResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): EvictPodResponse => EvictPodResponse.decode(value),
   },
+  /** ListPodMetrics reports the CPU and memory the Pods' containers use, from their nodes' kubelets (metrics.k8s.io PodMetrics). */
+  listPodMetrics: {
+    path: "/wheelhouse.core.v1.PodService/ListPodMetrics" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPodMetricsRequest): Buffer =>
+      Buffer.from(ListPodMetricsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPodMetricsRequest => ListPodMetricsRequest.decode(value),
+    responseSerialize: (value: ListPodMetricsResponse): Buffer =>
+      Buffer.from(ListPodMetricsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPodMetricsResponse => ListPodMetricsResponse.decode(value),
+  },
 } as const;
 
 export interface PodServiceServer extends UntypedServiceImplementation {
@@ -3203,6 +3899,8 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   execPod: handleBidiStreamingCall<ExecPodRequest, ExecPodResponse>;
   /** EvictPod deletes a Pod gracefully if its disruption budgets allow: the eviction subresource. */
   evictPod: handleUnaryCall<EvictPodRequest, EvictPodResponse>;
+  /** ListPodMetrics reports the CPU and memory the Pods' containers use, from their nodes' kubelets (metrics.k8s.io PodMetrics). */
+  listPodMetrics: handleUnaryCall<ListPodMetricsRequest, ListPodMetricsResponse>;
 }
 
 export interface PodServiceClient extends Client {
@@ -3368,6 +4066,22 @@ export interface PodServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: EvictPodResponse) => void,
   ): ClientUnaryCall;
+  /** ListPodMetrics reports the CPU and memory the Pods' containers use, from their nodes' kubelets (metrics.k8s.io PodMetrics). */
+  listPodMetrics(
+    request: ListPodMetricsRequest,
+    callback: (error: ServiceError | null, response: ListPodMetricsResponse) => void,
+  ): ClientUnaryCall;
+  listPodMetrics(
+    request: ListPodMetricsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPodMetricsResponse) => void,
+  ): ClientUnaryCall;
+  listPodMetrics(
+    request: ListPodMetricsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPodMetricsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const PodServiceClient = makeGenericClientConstructor(
@@ -3399,6 +4113,32 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -23,6 +23,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { Summary } from "./stats.js";
 
 /** GetContainerLogsRequest names a container and how much of its log to send. */
 export interface GetContainerLogsRequest {
@@ -159,6 +160,15 @@ export interface ExecExit {
    * ("command terminated with non-zero exit code: 3").
    */
   message: string;
+}
+
+/** GetStatsSummaryRequest is empty: the summary covers the node and all its pods. */
+export interface GetStatsSummaryRequest {
+}
+
+/** GetStatsSummaryResponse is the node's summary. */
+export interface GetStatsSummaryResponse {
+  summary?: Summary | undefined;
 }
 
 function createBaseGetContainerLogsRequest(): GetContainerLogsRequest {
@@ -1433,6 +1443,127 @@ export const ExecExit: MessageFns<ExecExit> = {
   },
 };
 
+function createBaseGetStatsSummaryRequest(): GetStatsSummaryRequest {
+  return {};
+}
+
+export const GetStatsSummaryRequest: MessageFns<GetStatsSummaryRequest> = {
+  encode(_: GetStatsSummaryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetStatsSummaryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetStatsSummaryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetStatsSummaryRequest {
+    return {};
+  },
+
+  toJSON(_: GetStatsSummaryRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetStatsSummaryRequest>, I>>(base?: I): GetStatsSummaryRequest {
+    return GetStatsSummaryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetStatsSummaryRequest>, I>>(_: I): GetStatsSummaryRequest {
+    const message = createBaseGetStatsSummaryRequest();
+    return message;
+  },
+};
+
+function createBaseGetStatsSummaryResponse(): GetStatsSummaryResponse {
+  return { summary: undefined };
+}
+
+export const GetStatsSummaryResponse: MessageFns<GetStatsSummaryResponse> = {
+  encode(message: GetStatsSummaryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.summary !== undefined) {
+      Summary.encode(message.summary, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetStatsSummaryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetStatsSummaryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.summary = Summary.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetStatsSummaryResponse {
+    return { summary: isSet(object.summary) ? Summary.fromJSON(object.summary) : undefined };
+  },
+
+  toJSON(message: GetStatsSummaryResponse): unknown {
+    const obj: any = {};
+    if (message.summary !== undefined) {
+      obj.summary = Summary.toJSON(message.summary);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetStatsSummaryResponse>, I>>(base?: I): GetStatsSummaryResponse {
+    return GetStatsSummaryResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetStatsSummaryResponse>, I>>(object: I): GetStatsSummaryResponse {
+    const message = createBaseGetStatsSummaryResponse();
+    message.summary = (object.summary !== undefined && object.summary !== null)
+      ? Summary.fromPartial(object.summary)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * KubeletService is served by each node's kubelet. Only the apiserver may call
  * it (the kubelet accepts only the apiserver's client certificate): users reach
@@ -1479,6 +1610,23 @@ export const KubeletServiceService = {
     responseSerialize: (value: ExecResponse): Buffer => Buffer.from(ExecResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExecResponse => ExecResponse.decode(value),
   },
+  /**
+   * GetStatsSummary reports the CPU and memory the node and each of its running
+   * pods and containers use, from samples the kubelet takes every few seconds
+   * (kubelet's /stats/summary). The apiserver serves it as NodeService.GetNodeStats
+   * (`get` on `nodes/stats`) and PodService.ListPodMetrics.
+   */
+  getStatsSummary: {
+    path: "/wheelhouse.kubelet.v1.KubeletService/GetStatsSummary" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetStatsSummaryRequest): Buffer =>
+      Buffer.from(GetStatsSummaryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetStatsSummaryRequest => GetStatsSummaryRequest.decode(value),
+    responseSerialize: (value: GetStatsSummaryResponse): Buffer =>
+      Buffer.from(GetStatsSummaryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetStatsSummaryResponse => GetStatsSummaryResponse.decode(value),
+  },
 } as const;
 
 export interface KubeletServiceServer extends UntypedServiceImplementation {
@@ -1495,6 +1643,13 @@ export interface KubeletServiceServer extends UntypedServiceImplementation {
    * call with an error status instead; cancelling the call kills the command.
    */
   exec: handleBidiStreamingCall<ExecRequest, ExecResponse>;
+  /**
+   * GetStatsSummary reports the CPU and memory the node and each of its running
+   * pods and containers use, from samples the kubelet takes every few seconds
+   * (kubelet's /stats/summary). The apiserver serves it as NodeService.GetNodeStats
+   * (`get` on `nodes/stats`) and PodService.ListPodMetrics.
+   */
+  getStatsSummary: handleUnaryCall<GetStatsSummaryRequest, GetStatsSummaryResponse>;
 }
 
 export interface KubeletServiceClient extends Client {
@@ -1535,6 +1690,27 @@ export interface KubeletServiceClient extends Client {
   exec(): ClientDuplexStream<ExecRequest, ExecResponse>;
   exec(options: Partial<CallOptions>): ClientDuplexStream<ExecRequest, ExecResponse>;
   exec(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ExecRequest, ExecResponse>;
+  /**
+   * GetStatsSummary reports the CPU and memory the node and each of its running
+   * pods and containers use, from samples the kubelet takes every few seconds
+   * (kubelet's /stats/summary). The apiserver serves it as NodeService.GetNodeStats
+   * (`get` on `nodes/stats`) and PodService.ListPodMetrics.
+   */
+  getStatsSummary(
+    request: GetStatsSummaryRequest,
+    callback: (error: ServiceError | null, response: GetStatsSummaryResponse) => void,
+  ): ClientUnaryCall;
+  getStatsSummary(
+    request: GetStatsSummaryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetStatsSummaryResponse) => void,
+  ): ClientUnaryCall;
+  getStatsSummary(
+    request: GetStatsSummaryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetStatsSummaryResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const KubeletServiceClient = makeGenericClientConstructor(
