@@ -167,6 +167,35 @@ describe('event recorder', () => {
     assert.equal(events.size, 5);
   });
 
+  test('the rate limit remembers the least recently used objects up to cacheSize', async () => {
+    const { sink } = memorySink();
+    const recorder = createEventRecorder(sink, { component: 'c', burst: 1, qps: 1e-9, cacheSize: 2 });
+    recorder.event(pod('a'), 'Normal', 'R', 'm');
+    recorder.event(pod('b'), 'Normal', 'R', 'm');
+    recorder.event(pod('a'), 'Normal', 'R2', 'm'); // over a's rate; a is now the most recent
+    assert.equal(recorder.dropped, 1);
+    recorder.event(pod('c'), 'Normal', 'R', 'm'); // forgets b, the least recently used
+    recorder.event(pod('a'), 'Normal', 'R3', 'm'); // a is still remembered: over its rate
+    assert.equal(recorder.dropped, 2);
+    recorder.event(pod('b'), 'Normal', 'R2', 'm'); // b was forgotten: a fresh bucket
+    assert.equal(recorder.dropped, 2);
+    await recorder.flush();
+  });
+
+  test('an event about a new object reads the clock a fixed number of times, however many are remembered', async () => {
+    const { sink } = memorySink();
+    let reads = 0;
+    const now = () => {
+      reads++;
+      return new Date(0);
+    };
+    const recorder = createEventRecorder(sink, { component: 'c', queueSize: 100_000, cacheSize: 1000, now });
+    for (let i = 0; i < 3000; i++) recorder.event(pod(`p-${i}`), 'Normal', 'Scheduled', 'm');
+    // A sweep of the remembered objects' buckets on each new object read it 1000 times per event.
+    assert.ok(reads <= 3 * 3000, `${reads} clock reads for 3000 events`);
+    await recorder.flush();
+  });
+
   test('long messages are cut at 1 KiB', async () => {
     const { sink, events } = memorySink();
     const recorder = createEventRecorder(sink, { component: 'c' });

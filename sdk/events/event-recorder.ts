@@ -72,6 +72,7 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
   const qps = opts.qps ?? 1 / 300;
   const cacheSize = opts.cacheSize ?? 4096;
   const now = opts.now ?? (() => new Date());
+  const clock = opts.now ? () => now().getTime() : Date.now;
   const queue: { key: string; event: Event }[] = [];
   /** Aggregation keys being written: a later event with one of them waits for that write. */
   const inFlight = new Set<string>();
@@ -90,15 +91,21 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
     if (written.size > cacheSize) written.delete(written.keys().next().value as string);
   };
 
+  /**
+   * The object's bucket, kept in least-recently-used order and forgetting the least
+   * recently used past `cacheSize`, as client-go's spam filter does: constant time per
+   * event, where sweeping for full buckets cost a pass over all of them for every new
+   * object (every pod a scheduler binds is one).
+   */
   const bucketFor = (objectKey: string) => {
     let bucket = buckets.get(objectKey);
-    if (!bucket) {
-      if (buckets.size >= cacheSize) {
-        for (const [k, b] of buckets) if (b.full()) buckets.delete(k);
-      }
-      bucket = new TokenBucket(qps, burst, () => now().getTime());
-      buckets.set(objectKey, bucket);
+    if (bucket) {
+      buckets.delete(objectKey);
+    } else {
+      bucket = new TokenBucket(qps, burst, clock);
+      if (buckets.size >= cacheSize) buckets.delete(buckets.keys().next().value as string);
     }
+    buckets.set(objectKey, bucket);
     return bucket;
   };
 

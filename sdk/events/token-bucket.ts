@@ -24,10 +24,4 @@ export class TokenBucket {
     this.tokens -= 1;
     return true;
   }
-
-  /** Whether it is full again: a bucket that is can be forgotten. */
-  full(): boolean {
-    const t = this.now();
-    return this.tokens + ((t - this.last) / 1000) * this.qps >= this.burst;
-  }
 }
