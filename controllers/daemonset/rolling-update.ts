@@ -18,7 +18,7 @@
 import type { DaemonSet } from '../../sdk/gen/wheelhouse/apps/v1/daemon_set.js';
 import type { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { scaledValue } from '../deployment/deployment-util.js';
+import { scaledValue } from '../../sdk/int-or-string.js';
 import { isPodAvailable } from '../shared/pod-state.js';
 import { findUpdatedPodsOnNode, type NodeToDaemonPods } from './daemon-pods.js';
 import type { DaemonPlacement } from './node-should-run.js';

@@ -8,7 +8,7 @@ import type {
   DeploymentStatus,
 } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import type { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
-import type { IntOrString } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import { scaledValue } from '../../sdk/int-or-string.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';
@@ -36,16 +36,6 @@ export function revisionOf(obj: { metadata?: { annotations?: Record<string, stri
 
 export function maxRevision(rss: readonly ReplicaSet[]): number {
   return Math.max(0, ...rss.map(revisionOf));
-}
-
-/** An IntOrString against a total: percentages rounded up or down. */
-export function scaledValue(v: IntOrString | undefined, total: number, roundUp: boolean): number {
-  const value = v?.value;
-  if (value === undefined) return 0;
-  if (value.$case === 'intVal') return value.value;
-  const percent = Number(value.value.replace(/%$/, ''));
-  const exact = (percent * total) / 100;
-  return roundUp ? Math.ceil(exact) : Math.floor(exact);
 }
 
 /** maxSurge (rounded up) and maxUnavailable (rounded down); never both 0 (Kubernetes' ResolveFenceposts). */

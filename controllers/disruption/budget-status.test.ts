@@ -11,7 +11,6 @@ import {
   failSafeStatus,
   pendingDisruptions,
   type ScaleOf,
-  scaledValue,
   statusChanged,
 } from './budget-status.js';
 
@@ -50,19 +49,6 @@ const scales =
     const n = ref ? replicas[ref.name] : undefined;
     return ref && n !== undefined ? { uid: ref.uid, replicas: n } : undefined;
   };
-
-describe('scaledValue', () => {
-  test('integers as they are, percentages rounded as asked', () => {
-    assert.equal(scaledValue(int(3), 10, true), 3);
-    assert.equal(scaledValue(str('50%'), 3, true), 2);
-    assert.equal(scaledValue(str('50%'), 3, false), 1);
-    assert.equal(scaledValue(str('34%'), 3, true), 2);
-    assert.equal(scaledValue(str('100%'), 7, true), 7);
-  });
-  test('a string that is not a percentage is refused', () => {
-    assert.throws(() => scaledValue(str('half'), 4, true), /"half" is not a percentage/);
-  });
-});
 
 describe('expectedCount', () => {
   const pods = [pod('a', { owner: 'rs' }), pod('b', { owner: 'rs' }), pod('c', { owner: 'rs' })];

@@ -10,11 +10,12 @@
  *   expected (a budget whose first pods appear before its status is written stays safe).
  */
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import type { Condition, IntOrString } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import type { Condition } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type {
   PodDisruptionBudget,
   PodDisruptionBudgetStatus,
 } from '../../sdk/gen/wheelhouse/policy/v1/pod_disruption_budget.js';
+import { scaledValue } from '../../sdk/int-or-string.js';
 import { controllerOf } from '../../sdk/owner-references.js';
 import { isPodReady } from '../shared/pod-state.js';
 
@@ -25,17 +26,6 @@ export const DISRUPTION_ALLOWED = 'DisruptionAllowed';
 export const SUFFICIENT_PODS = 'SufficientPods';
 export const INSUFFICIENT_PODS = 'InsufficientPods';
 export const SYNC_FAILED = 'SyncFailed';
-
-/** An IntOrString against a total, as intstr.GetScaledValueFromIntOrPercent; throws on a malformed percentage. */
-export function scaledValue(v: IntOrString, total: number, roundUp: boolean): number {
-  const value = v.value;
-  if (value === undefined) return 0;
-  if (value.$case === 'intVal') return value.value;
-  const match = /^(-?\d+)%$/.exec(value.value);
-  if (!match) throw new Error(`invalid value for IntOrString: "${value.value}" is not a percentage`);
-  const exact = (Number(match[1]) * total) / 100;
-  return roundUp ? Math.ceil(exact) : Math.floor(exact);
-}
 
 /** The pods' controllers' scale: resolves one pod's controller to (uid, replicas), undefined when unknown. */
 export type ScaleOf = (pod: Pod) => { uid: string; replicas: number } | undefined;

@@ -20,7 +20,7 @@
 import type { ControllerRevision } from '../../sdk/gen/wheelhouse/apps/v1/controller_revision.js';
 import type { StatefulSet, StatefulSetStatus } from '../../sdk/gen/wheelhouse/apps/v1/stateful_set.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { scaledValue } from '../deployment/deployment-util.js';
+import { scaledValue } from '../../sdk/int-or-string.js';
 import {
   identityMatches,
   inOrdinalRange,
