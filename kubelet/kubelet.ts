@@ -55,6 +55,13 @@ export interface Kubelet {
   setStaticPod(uid: string, pod: Pod | undefined): void;
   /** A pod bound to this node as the API has it (from the cache). */
   apiPod(namespace: string, name: string): Pod | undefined;
+  /**
+   * Stops and removes every pod this kubelet runs, as a node shutdown does: the API's pods
+   * first, all at once, then static pods in groups by `stopOrderOf` (ascending; a group at a
+   * time, its pods at once). Each gets its own grace period, at most `gracePeriodCapSeconds`.
+   * Call it only after `run` has returned: no worker may act on a pod meanwhile.
+   */
+  stopAllPods(opts: { gracePeriodCapSeconds: number; stopOrderOf: (pod: Pod) => number }): Promise<void>;
 }
 
 const isMirror = (pod: Pod) => pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined;
@@ -235,10 +242,19 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       const resyncMs = opts.resyncPeriodMs ?? 10_000;
       await runtimePods.relist().catch((err: unknown) => logger.warn({ err }, 'failed to list the runtime'));
       listed();
-      const synced = await informer.waitForSync(signal);
-      if (!synced) return;
-      logger.info({ adopted: runtimePods.all().length }, 'pods found in the runtime');
-      for (const p of runtimePods.all()) workers.enqueue(p.uid);
+      // The PLEG runs from the start, before the API answers (a standalone kubelet restarts
+      // its static pods, even the apiserver's); until the API's pods are known, only pods a
+      // file source wants are woken, so that no pod of the API is taken for an orphan.
+      let synced = false;
+      void informer.waitForSync(signal).then((ok) => {
+        if (!ok) return;
+        synced = true;
+        logger.info({ adopted: runtimePods.all().length }, 'pods found in the runtime');
+        for (const p of runtimePods.all()) workers.enqueue(p.uid);
+      });
+      const wake = (uid: string) => {
+        if (synced || staticPods.has(uid)) workers.enqueue(uid);
+      };
       let lastResync = Date.now();
       while (!signal.aborted) {
         await new Promise<void>((resolve) => {
@@ -254,19 +270,50 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
         });
         if (signal.aborted) break;
         try {
-          for (const uid of await runtimePods.relist()) workers.enqueue(uid);
+          for (const uid of await runtimePods.relist()) wake(uid);
         } catch (err) {
           logger.warn({ err }, 'failed to relist the runtime');
         }
         if (Date.now() - lastResync >= resyncMs) {
           lastResync = Date.now();
           for (const uid of states.keys()) workers.enqueue(uid);
-          for (const p of runtimePods.all()) if (!states.has(p.uid)) workers.enqueue(p.uid);
+          for (const p of runtimePods.all()) if (!states.has(p.uid)) wake(p.uid);
         }
       }
       prober.stopAll();
       workers.stop();
       await workers.drain();
+    },
+    async stopAllPods({ gracePeriodCapSeconds, stopOrderOf }) {
+      await runtimePods.relist().catch(() => undefined);
+      const uids = new Set([...states.keys(), ...runtimePods.all().map((p) => p.uid)]);
+      const stop = async (uid: string) => {
+        const state = states.get(uid);
+        try {
+          if (state) {
+            const grace = Number(state.pod.spec?.terminationGracePeriodSeconds ?? '30');
+            await syncer.terminate(state, Math.min(grace, gracePeriodCapSeconds));
+          }
+          await syncer.cleanup(uid);
+        } catch (err) {
+          logger.warn({ err, uid }, 'failed to stop a pod on shutdown');
+        }
+        states.delete(uid);
+      };
+      const groups = new Map<number, string[]>();
+      for (const uid of uids) {
+        const s = staticPods.get(uid);
+        const order = s ? stopOrderOf(s) : Number.NEGATIVE_INFINITY;
+        groups.set(order, [...(groups.get(order) ?? []), uid]);
+      }
+      for (const order of [...groups.keys()].sort((a, b) => a - b)) {
+        const group = groups.get(order) ?? [];
+        logger.info(
+          { pods: group.map((uid) => states.get(uid)?.pod.metadata?.name ?? uid) },
+          'stopping pods on shutdown',
+        );
+        await Promise.all(group.map(stop));
+      }
     },
   };
 }

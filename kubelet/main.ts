@@ -16,7 +16,7 @@ import type { Lease } from '../sdk/gen/wheelhouse/coordination/v1/lease.js';
 import type { Node } from '../sdk/gen/wheelhouse/core/v1/node.js';
 import { apiObjectSource } from './api-objects.js';
 import { startKubeletApiServer } from './api-server.js';
-import { runStaticPods } from './config/static-pods.js';
+import { runStaticPods, SHUTDOWN_ORDER_ANNOTATION, shutdownOrderOf } from './config/static-pods.js';
 import { fileLogSource } from './file-log-source.js';
 import { createKubelet } from './kubelet.js';
 import { hostCapacity } from './node/host.js';
@@ -26,6 +26,7 @@ import { parseLabels, parseTaints } from './node/node-status.js';
 import { allocatableOf, parseReservation } from './node/reservations.js';
 import { openRuntime } from './runtime-endpoint.js';
 import { runSimulatedKubelet, wantsSimulation } from './simulated/simulated-kubelet.js';
+import { createStatsProvider } from './stats/stats-provider.js';
 
 const version = `v${(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version}`;
 
@@ -100,10 +101,25 @@ export async function runKubelet(argv: string[]): Promise<void> {
           default: '10s',
           help: 'CrashLoopBackOff: the first wait (tests shorten it)',
         },
+        'housekeeping-interval': {
+          type: 'string',
+          default: '10s',
+          help: 'how often the CPU and memory of the node and its containers are sampled (the window of their CPU rates)',
+        },
         'crash-loop-backoff-max': {
           type: 'string',
           default: '5m',
           help: 'CrashLoopBackOff: the longest wait',
+        },
+        'stop-pods-on-exit': {
+          type: 'boolean',
+          default: false,
+          help: `on SIGTERM, stop and remove every pod before exiting, as a node shutdown: the API's pods first, then static pods by their ${SHUTDOWN_ORDER_ANNOTATION} annotation (wheelhouse up sets it on the kubelet that runs the control plane)`,
+        },
+        'shutdown-grace-period': {
+          type: 'string',
+          default: '10s',
+          help: "with --stop-pods-on-exit: the longest any pod's grace period may be",
         },
       },
       async run({ flags, logger, clients, informers, events, signal, addReadyCheck }) {
@@ -161,6 +177,12 @@ export async function runKubelet(argv: string[]): Promise<void> {
           },
         });
 
+        const stats = createStatsProvider({
+          nodeName,
+          runtime,
+          periodMs: parseDurationMs(str('housekeeping-interval')),
+          logger,
+        });
         let leaseRenewedAt = 0;
         let registered = false;
         const api = await startKubeletApiServer({
@@ -168,6 +190,7 @@ export async function runKubelet(argv: string[]): Promise<void> {
           tls: { cert: readFileSync(certFile), key: readFileSync(keyFile), ca },
           logs: fileLogSource({ root: logRoot }),
           exec: runtime,
+          stats: () => stats.summary(),
           state: () => ({
             runtime: runtimeVersion.runtimeName,
             runningPods: kubelet.runningPods(),
@@ -199,43 +222,60 @@ export async function runKubelet(argv: string[]): Promise<void> {
           reportFrequencyMs: parseDurationMs(str('node-status-report-frequency')),
         });
         addReadyCheck('node', () => (registered ? undefined : 'the node is not registered yet'));
-        try {
-          const node = await nodeManager.register(signal);
-          if (!node) return;
-          registered = true;
-          process.stdout.write(`kubelet ${nodeName} registered\n`);
-          const manifests = str('pod-manifest-path');
-          await Promise.all([
-            nodeManager.run(signal),
-            runNodeLease(
-              {
-                nodeName,
-                leases: clients.kind<Lease>('Lease'),
-                logger,
-                renewIntervalMs: updateMs,
-                nodeUid: () => node.metadata?.uid,
-                onRenewed: (at) => {
-                  leaseRenewedAt = at.getTime();
+        const manifests = str('pod-manifest-path');
+        let node: Node | undefined;
+        // Static pods and the pod loop start at once: the apiserver may be one of those pods.
+        const local = Promise.all([
+          kubelet.run(signal),
+          manifests
+            ? runStaticPods(
+                {
+                  dir: resolve(manifests),
+                  nodeName,
+                  kubelet,
+                  clients,
+                  logger,
+                  node: () =>
+                    node ? { ...(node.metadata?.uid ? { uid: node.metadata.uid } : {}) } : undefined,
                 },
-              },
-              signal,
-            ),
-            kubelet.run(signal),
-            manifests
-              ? runStaticPods(
-                  {
-                    dir: resolve(manifests),
-                    nodeName,
-                    kubelet,
-                    clients,
-                    logger,
-                    ...(node.metadata?.uid ? { nodeUid: node.metadata.uid } : {}),
+                signal,
+              )
+            : Promise.resolve(),
+        ]);
+        try {
+          // Retries until the apiserver answers (with backoff), or the kubelet stops.
+          node = await nodeManager.register(signal);
+          if (node) {
+            registered = true;
+            process.stdout.write(`kubelet ${nodeName} registered\n`);
+            const registeredNode = node;
+            await Promise.all([
+              nodeManager.run(signal),
+              runNodeLease(
+                {
+                  nodeName,
+                  leases: clients.kind<Lease>('Lease'),
+                  logger,
+                  renewIntervalMs: updateMs,
+                  nodeUid: () => registeredNode.metadata?.uid,
+                  onRenewed: (at) => {
+                    leaseRenewedAt = at.getTime();
                   },
-                  signal,
-                )
-              : Promise.resolve(),
-          ]);
+                },
+                signal,
+              ),
+            ]);
+          }
+          await local;
         } finally {
+          await local.catch(() => undefined);
+          if (flags['stop-pods-on-exit'] === true) {
+            await kubelet.stopAllPods({
+              gracePeriodCapSeconds: Math.ceil(parseDurationMs(str('shutdown-grace-period')) / 1000),
+              stopOrderOf: shutdownOrderOf,
+            });
+            process.stdout.write(`kubelet ${nodeName} stopped its pods\n`);
+          }
           await api.stop();
           await runtime.close();
         }

@@ -29,7 +29,7 @@ export interface NodeManagerOptions {
 }
 
 export interface NodeManager {
-  /** Creates the Node, or finds it; retries until it succeeds or `signal` aborts. */
+  /** Creates the Node, or finds it; retries (at least every second) until it succeeds or `signal` aborts. */
   register(signal: AbortSignal): Promise<Node | undefined>;
   /** Keeps the status current until `signal` aborts. */
   run(signal: AbortSignal): Promise<void>;
@@ -129,7 +129,9 @@ export function createNodeManager(opts: NodeManagerOptions): NodeManager {
           return node;
         } catch (err) {
           opts.logger.warn({ err, attempt }, 'unable to register the node with the API; retrying');
-          await sleep(Math.min(7_000, 200 * 2 ** attempt), signal);
+          // Capped at a second: a kubelet that hosts the apiserver as a static pod registers
+          // as soon as it answers, and a failed try against a server that is down costs little.
+          await sleep(Math.min(1_000, 200 * 2 ** attempt), signal);
         }
       }
       return undefined;
