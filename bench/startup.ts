@@ -8,7 +8,9 @@
  *   whctl as soon as the apiserver answers), on a fresh data dir and again on the same
  *   data dir after a clean stop;
  * - the resident memory of the whole plane idle with one node: the sum of VmRSS of
- *   every descendant of `up`, and each component's share.
+ *   every descendant of `up`, and each component's share; and the sum of their PSS
+ *   (proportional set size), which counts a page shared by several processes (the node
+ *   binary, mapped by each component) once in all, so it is the memory the plane takes.
  *
  * `--quick` takes one sample of each (a test runs it to prove it works); `--tmp-dir DIR`
  * puts the data dirs under DIR. Whether dist/ was used (compiled) or the sources (tsx)
@@ -107,6 +109,16 @@ function descendants(pid: number): number[] {
 function residentBytes(pid: number): number {
   try {
     const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** A process's share of physical memory: its private pages plus its part of each shared one. */
+function proportionalBytes(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
     return m ? Number(m[1]) * 1024 : 0;
   } catch {
     return 0;
@@ -234,9 +246,11 @@ async function timeToRunningPod(dataDir: string, pod: string): Promise<{ plane: 
   return { plane, ms };
 }
 
+/** One figure beside its target, with the one-minute load average when it was taken. */
 function line(label: string, value: string, target: string, ok: boolean) {
+  const load = loadavg()[0]!.toFixed(2);
   process.stdout.write(
-    `${label.padEnd(44)} ${value.padStart(10)}   target ${target.padEnd(9)} ${ok ? 'ok' : 'MISSED'}\n`,
+    `${label.padEnd(44)} ${value.padStart(10)}   target ${target.padEnd(9)} ${(ok ? 'ok' : 'MISSED').padEnd(6)}  load ${load}\n`,
   );
 }
 
@@ -261,13 +275,17 @@ async function main(): Promise<void> {
     line(`whctl get pods (median of ${samples})`, `${get.toFixed(0)} ms`, '≤ 300 ms', get <= 300);
 
     const pids = remember(fresh.plane);
-    const shares = new Map<string, number>();
+    const shares = new Map<string, { rss: number; pss: number }>();
     let total = 0;
+    let proportional = 0;
     for (const pid of pids) {
       const rss = residentBytes(pid);
+      const pss = proportionalBytes(pid);
       total += rss;
+      proportional += pss;
       const name = componentOf(pid);
-      shares.set(name, (shares.get(name) ?? 0) + rss);
+      const share = shares.get(name) ?? { rss: 0, pss: 0 };
+      shares.set(name, { rss: share.rss + rss, pss: share.pss + pss });
     }
     const upRss = residentBytes(fresh.plane.child.pid!);
     line(
@@ -276,8 +294,17 @@ async function main(): Promise<void> {
       '≤ 350 MiB',
       total <= 350 * MiB,
     );
-    for (const [name, rss] of [...shares].sort((a, b) => b[1] - a[1]))
-      process.stdout.write(`  ${name.padEnd(40)} ${(rss / MiB).toFixed(0).padStart(6)} MiB\n`);
+    line(
+      `plane proportional memory (PSS), idle, one node`,
+      `${(proportional / MiB).toFixed(0)} MiB`,
+      '≤ 350 MiB',
+      proportional <= 350 * MiB,
+    );
+    process.stdout.write(`  ${''.padEnd(40)} ${'RSS'.padStart(10)} ${'PSS'.padStart(10)}\n`);
+    for (const [name, { rss, pss }] of [...shares].sort((a, b) => b[1].rss - a[1].rss))
+      process.stdout.write(
+        `  ${name.padEnd(40)} ${(rss / MiB).toFixed(0).padStart(6)} MiB ${(pss / MiB).toFixed(0).padStart(6)} MiB\n`,
+      );
     process.stdout.write(
       `  ${'(up itself, not counted)'.padEnd(40)} ${(upRss / MiB).toFixed(0).padStart(6)} MiB\n`,
     );
