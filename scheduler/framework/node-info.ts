@@ -85,12 +85,15 @@ export class NodeInfo {
     if (node !== undefined) this.setNode(node);
   }
 
-  get name(): string {
-    return this.node?.metadata?.name ?? '';
-  }
+  /**
+   * The node's name, kept as a field: every plugin reads it for every node of every
+   * cycle. It stays after the Node is gone (`node` undefined) while pods remain on it.
+   */
+  name = '';
 
   setNode(node: Node): void {
     this.node = node;
+    this.name = node.metadata?.name ?? '';
     this.allocatable = Resource.fromList(parseList(node.status?.allocatable));
     this.generation++;
   }
@@ -127,6 +130,7 @@ export class NodeInfo {
   clone(): NodeInfo {
     const c = new NodeInfo();
     c.node = this.node;
+    c.name = this.name;
     c.pods.push(...this.pods);
     c.podsWithAffinity.push(...this.podsWithAffinity);
     c.podsWithRequiredAntiAffinity.push(...this.podsWithRequiredAntiAffinity);

@@ -499,24 +499,29 @@ export class Framework implements Handle {
     });
     if (!pre.isSuccess()) throw pre.error ?? new Error(`${pre.plugin}: ${pre.message()}`);
     const t0 = performance.now();
+    // Scores live in one array of numbers per cycle; NodeScore objects are made only for
+    // a plugin that normalizes (its interface takes them): this loop runs plugins × nodes.
+    const raw = new Float64Array(nodes.length);
     for (const { plugin, weight } of this.scorePlugins) {
       if (state.skipScorePlugins.has(plugin.name)) continue;
-      const scores: NodeScore[] = new Array(nodes.length);
       for (let i = 0; i < nodes.length; i++) {
-        const n = nodes[i] as NodeInfo;
-        const r = plugin.score(state, pod, n);
+        const r = plugin.score(state, pod, nodes[i] as NodeInfo);
         if (!r.status.isSuccess()) throw r.status.error ?? new Error(`${plugin.name}: ${r.status.message()}`);
-        scores[i] = { name: n.name, score: r.score };
+        raw[i] = r.score;
       }
       if (plugin.normalizeScore !== undefined) {
+        const scores: NodeScore[] = new Array(nodes.length);
+        for (let i = 0; i < nodes.length; i++)
+          scores[i] = { name: (nodes[i] as NodeInfo).name, score: raw[i] as number };
         const s = plugin.normalizeScore(state, pod, scores);
         if (!s.isSuccess()) throw s.error ?? new Error(`${plugin.name}: ${s.message()}`);
+        for (let i = 0; i < nodes.length; i++) raw[i] = (scores[i] as NodeScore).score;
       }
-      for (let i = 0; i < scores.length; i++) {
-        const sc = (scores[i] as NodeScore).score;
+      for (let i = 0; i < nodes.length; i++) {
+        const sc = raw[i] as number;
         if (sc > MAX_NODE_SCORE || sc < 0 || Number.isNaN(sc))
           throw new Error(
-            `plugin ${plugin.name} scored node ${(scores[i] as NodeScore).name} ${sc}, outside [0, ${MAX_NODE_SCORE}]`,
+            `plugin ${plugin.name} scored node ${(nodes[i] as NodeInfo).name} ${sc}, outside [0, ${MAX_NODE_SCORE}]`,
           );
         (totals[i] as NodeScore).score += sc * weight;
       }

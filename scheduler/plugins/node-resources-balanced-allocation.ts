@@ -38,26 +38,44 @@ class PreScoreState implements StateData {
 
 /** (1 − the standard deviation of the requested/allocatable fractions) × MAX_NODE_SCORE. */
 export const balancedResourceScorer: ResourceScorer = (requested, allocatable) => {
-  const fractions: number[] = [];
+  // Two passes over the fractions (mean, then deviation) instead of collecting them:
+  // this runs for every feasible node of every cycle.
+  let count = 0;
   let total = 0;
+  let first = 0;
+  let second = 0;
   for (let i = 0; i < requested.length; i++) {
-    const alloc = allocatable[i] ?? 0;
-    if (alloc === 0) continue;
-    const f = Math.min((requested[i] ?? 0) / alloc, 1);
+    const f = fraction(requested, allocatable, i);
+    if (f === undefined) continue;
+    if (count === 0) first = f;
+    else if (count === 1) second = f;
     total += f;
-    fractions.push(f);
+    count++;
   }
   let std = 0;
-  if (fractions.length === 2) {
-    std = Math.abs(((fractions[0] ?? 0) - (fractions[1] ?? 0)) / 2);
-  } else if (fractions.length > 2) {
-    const mean = total / fractions.length;
+  if (count === 2) {
+    std = Math.abs((first - second) / 2);
+  } else if (count > 2) {
+    const mean = total / count;
     let sum = 0;
-    for (const f of fractions) sum += (f - mean) * (f - mean);
-    std = Math.sqrt(sum / fractions.length);
+    for (let i = 0; i < requested.length; i++) {
+      const f = fraction(requested, allocatable, i);
+      if (f !== undefined) sum += (f - mean) * (f - mean);
+    }
+    std = Math.sqrt(sum / count);
   }
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
 };
+
+/** requested / allocatable of resource i, at most 1; undefined where the node has none. */
+function fraction(
+  requested: readonly number[],
+  allocatable: readonly number[],
+  i: number,
+): number | undefined {
+  const alloc = allocatable[i] ?? 0;
+  return alloc === 0 ? undefined : Math.min((requested[i] ?? 0) / alloc, 1);
+}
 
 export const nodeResourcesBalancedAllocation: PluginFactory = (args) => {
   const resources = resourcesFromArgs(args.resources, NODE_RESOURCES_BALANCED_ALLOCATION);

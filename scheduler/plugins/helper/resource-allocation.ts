@@ -19,7 +19,10 @@ export const DEFAULT_RESOURCES: readonly ResourceSpec[] = [
   { name: MEMORY, weight: 1 },
 ];
 
-/** Turns requested and allocatable (same order as the resources; allocatable 0 = not scored) into a score. */
+/**
+ * Turns requested and allocatable (same order as the resources; allocatable 0 = not
+ * scored) into a score. It must not keep the arrays: they are reused for the next node.
+ */
 export type ResourceScorer = (requested: readonly number[], allocatable: readonly number[]) => number;
 
 /**
@@ -75,8 +78,8 @@ export function scoreResourceAllocation(
   scorer: ResourceScorer,
 ): number {
   const requestedSum = useRequested ? nodeInfo.requested : nodeInfo.nonZeroRequested;
-  const requested = new Array<number>(resources.length).fill(0);
-  const allocatable = new Array<number>(resources.length).fill(0);
+  const requested = scratch(requestedScratch, resources.length);
+  const allocatable = scratch(allocatableScratch, resources.length);
   for (let i = 0; i < resources.length; i++) {
     const name = (resources[i] as ResourceSpec).name;
     const podRequest = podRequestsList[i] ?? 0;
@@ -97,4 +100,18 @@ export function scoreResourceAllocation(
     requested[i] = req;
   }
   return scorer(requested, allocatable);
+}
+
+/**
+ * Scoring runs for every node of every cycle, and scorers only read their arrays while
+ * called (the ResourceScorer contract): two arrays reused across calls, zeroed to the
+ * length asked, spare the allocations.
+ */
+const requestedScratch: number[] = [];
+const allocatableScratch: number[] = [];
+
+function scratch(a: number[], length: number): number[] {
+  a.length = length;
+  a.fill(0);
+  return a;
 }
