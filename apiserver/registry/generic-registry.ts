@@ -8,6 +8,7 @@
  * Update:  read current → resourceVersion check → system metadata carried over → defaults
  *          → mutating admission → prepareForUpdate → validation → generation → validating
  *          admission → store (compare-and-swap on the revision read)
+ * Patch:   update with the object the patch makes of the current one (patch.ts, updateBy)
  */
 import { randomUUID } from 'node:crypto';
 import { ApiError, Code } from '../../sdk/errors.js';
@@ -348,6 +349,36 @@ export class GenericRegistry<T extends KindObject> {
       check: this.revisionCheck(meta.name, requested),
       attempt: (current) =>
         this.replaceOnce(pristine ? this.message.decode(pristine) : obj, current, ctx, status),
+    });
+  }
+
+  /**
+   * Writes `change(current)` over an object as update (`main`) or updateStatus would, from
+   * a fresh read on each conflict unless `expectedRevision` pins the revision to change
+   * (then a conflict is ABORTED): the hook behind Patch (patch.ts). `change` gets a private
+   * copy of the latest object and must not keep it.
+   */
+  async updateBy(
+    namespace: string,
+    name: string,
+    ctx: RequestContext,
+    endpoint: 'main' | 'status',
+    change: (current: T) => T,
+    expectedRevision?: number,
+  ): Promise<T> {
+    const status = endpoint === 'status' ? this.strategy.status : undefined;
+    if (endpoint === 'status' && status === undefined) {
+      throw ApiError.unimplemented(`${this.info.resource} have no status subresource`);
+    }
+    const ns = this.namespaceOf(namespace);
+    this.requireName(name);
+    return this.retryOnConflict(ns, name, ctx, {
+      retryConflicts: expectedRevision === undefined,
+      check: this.revisionCheck(name, expectedRevision),
+      attempt: (current) => {
+        const copy = this.message.decode(this.message.encode(current.object).finish());
+        return this.replaceOnce(change(copy), current, ctx, status);
+      },
     });
   }
 

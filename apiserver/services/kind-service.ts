@@ -15,6 +15,7 @@ import { subresourcesOf } from '../kinds/index.js';
 import type { PodExecTarget } from '../kinds/pod/exec.js';
 import type { PodLogSource } from '../kinds/pod/logs.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
+import { patchObject } from '../registry/patch.js';
 import { boundToCall } from './call-context.js';
 import type { RequestGate } from './request.js';
 import { MAX_EVENTS_PER_TAKE, WatchEncoder } from './watch-encoding.js';
@@ -52,6 +53,14 @@ interface KeyRequest {
   name: string;
   resourceVersion?: string;
   options?: DeleteOptions;
+}
+interface PatchRequest {
+  namespace?: string;
+  name: string;
+  type: number;
+  patch: string;
+  dryRun?: boolean;
+  status?: boolean;
 }
 interface CollectionRequest {
   namespace?: string;
@@ -121,6 +130,20 @@ export function kindService<T extends KindObject>(
       const obj = objectOf(req);
       const ctx = await gate.admit(call.metadata, { verb: 'update', info, ...metaOf(obj) }, req.dryRun);
       return { [field]: await registry.update(obj, boundToCall(ctx, call)) };
+    }),
+    [`patch${k}`]: asyncUnary<PatchRequest, unknown>(async (req, call) => {
+      const namespace = req.namespace || (info.namespaced ? 'default' : '');
+      const status = req.status === true;
+      const access = {
+        verb: 'patch',
+        info,
+        namespace,
+        name: req.name,
+        ...(status ? { subresource: 'status' } : {}),
+      };
+      const ctx = await gate.admit(call.metadata, access, req.dryRun);
+      const request = { namespace, name: req.name, type: req.type, patch: req.patch, status };
+      return { [field]: await patchObject(registry, request, boundToCall(ctx, call)) };
     }),
     [`delete${k}`]: asyncUnary<KeyRequest, unknown>(async (req, call) => {
       const namespace = req.namespace ?? '';
