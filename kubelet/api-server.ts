@@ -1,7 +1,8 @@
 /**
  * The kubelet's own gRPC server: `wheelhouse.kubelet.v1.KubeletService`, which the
  * apiserver calls to stream container logs (PodService.GetPodLogs) and to run commands
- * in containers (PodService.ExecPod), and operators use for the kubelet's status. Behind the fence of authenticate.ts: only the apiserver's
+ * in containers (PodService.ExecPod) and to read the node's stats (NodeService.GetNodeStats,
+ * PodService.ListPodMetrics), and operators use for the kubelet's status. Behind the fence of authenticate.ts: only the apiserver's
  * client certificate gets in.
  */
 import { once } from 'node:events';
@@ -12,9 +13,11 @@ import { ApiError } from '../sdk/errors.js';
 import {
   type GetContainerLogsRequest,
   type GetContainerLogsResponse,
+  type GetStatsSummaryResponse,
   type GetStatusResponse,
   KubeletServiceService,
 } from '../sdk/gen/wheelhouse/kubelet/v1/kubelet_service.js';
+import type { Summary } from '../sdk/gen/wheelhouse/kubelet/v1/stats.js';
 import type { Logger } from '../sdk/logger.js';
 import { ClientCertificateVerifier } from '../sdk/pki/index.js';
 import { asyncServerStream, asyncUnary, createGrpcServer } from '../sdk/server/index.js';
@@ -40,6 +43,8 @@ export interface KubeletApiServerOptions {
   readonly logs: ContainerLogSource;
   /** The runtime that Exec runs commands through; without it Exec answers UNIMPLEMENTED. */
   readonly exec?: ExecRuntime;
+  /** The stats summary from the kubelet's cache (stats/stats-provider.ts); without it GetStatsSummary answers UNIMPLEMENTED. */
+  readonly stats?: () => Summary;
   /** The runtime's view for GetStatus; none yet by default. */
   readonly state?: () => KubeletState;
   readonly logger: Logger;
@@ -81,6 +86,11 @@ export async function startKubeletApiServer(options: KubeletApiServerOptions): P
       },
     ),
     exec: execHandler(options.exec, logger),
+    getStatsSummary: asyncUnary(async (): Promise<GetStatsSummaryResponse> => {
+      if (!options.stats)
+        throw ApiError.unimplemented('this kubelet keeps no stats: it runs no container runtime');
+      return { summary: options.stats() };
+    }),
     getStatus: asyncUnary(async (): Promise<GetStatusResponse> => {
       const state = options.state?.() ?? { runtime: 'none', runningPods: 0, ready: false };
       return { nodeName: options.nodeName, kubeletVersion: version, startedAt, ...state };
