@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PodTemplateSpec } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import {
-  computeHash,
-  equalIgnoreHash,
-  fnv32a,
-  POD_TEMPLATE_HASH_LABEL,
-  safeEncode,
-} from './pod-template-hash.js';
+import { fnv32a, safeEncode } from '../shared/hash.js';
+import { computeHash, equalIgnoreHash, POD_TEMPLATE_HASH_LABEL } from './pod-template-hash.js';
 
 const template = (image: string, labels: Record<string, string> = { app: 'web' }) =>
   PodTemplateSpec.fromPartial({ metadata: { labels }, spec: { containers: [{ name: 'web', image }] } });

@@ -7,10 +7,9 @@
  * collisionCount, which changes the hash.
  */
 import { PodTemplateSpec } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { fnv32a, safeEncode } from '../shared/hash.js';
 
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
-
-const safeAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
@@ -35,23 +34,6 @@ export function canonicalTemplate(template: PodTemplateSpec | undefined, ignoreH
     if (Object.keys(rest).length === 0) delete json.metadata.labels;
   }
   return JSON.stringify(canonical(json));
-}
-
-/** FNV-1a, 32 bits. */
-export function fnv32a(bytes: Uint8Array, seed = 0x811c9dc5): number {
-  let h = seed >>> 0;
-  for (const b of bytes) {
-    h ^= b;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
-/** Kubernetes' rand.SafeEncodeString: each character mapped into the safe alphabet. */
-export function safeEncode(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) out += safeAlphabet[s.charCodeAt(i) % safeAlphabet.length];
-  return out;
 }
 
 export function computeHash(template: PodTemplateSpec | undefined, collisionCount?: number): string {

@@ -20,8 +20,8 @@ import { NAMESPACE_INDEX, type SharedInformer } from '../../sdk/informers/index.
 import type { KindObject } from '../../sdk/kind-registry.js';
 import type { Selector } from '../../sdk/labels/index.js';
 import { controllerOf, controllerRef } from '../../sdk/owner-references.js';
-import { fnv32a, safeEncode } from '../deployment/pod-template-hash.js';
 import { claimObjects } from './controller-ref-manager.js';
+import { fnv32a, safeEncode } from './hash.js';
 
 /** The label a revision (and the pods made from it) carries: which revision it is. */
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
