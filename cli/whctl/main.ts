@@ -29,6 +29,22 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     summary: 'Create or update resources from files or standard input',
     load: async () => (await import('./commands/apply.js')).applyCommand,
   },
+  diff: {
+    summary: 'Diff the live objects against what apply would make of them',
+    load: async () => (await import('./commands/diff.js')).diffCommand,
+  },
+  edit: {
+    summary: 'Edit a resource on the server in an editor',
+    load: async () => (await import('./commands/edit.js')).editCommand,
+  },
+  replace: {
+    summary: 'Replace resources by file or standard input',
+    load: async () => (await import('./commands/replace.js')).replaceCommand,
+  },
+  set: {
+    summary: 'Set specific features on objects (image)',
+    load: async () => (await import('./commands/set.js')).setCommand,
+  },
   create: {
     summary: 'Create resources from files or standard input',
     load: async () => (await import('./commands/create.js')).createCommand,
