@@ -65,6 +65,10 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     summary: 'Set a new size for a deployment, replica set or stateful set',
     load: async () => (await import('./commands/scale.js')).scaleCommand,
   },
+  patch: {
+    summary: 'Update fields of a resource using a strategic merge, merge or JSON patch',
+    load: async () => (await import('./commands/patch.js')).patchCommand,
+  },
   label: {
     summary: 'Update the labels on a resource',
     load: async () => (await import('./commands/label.js')).labelCommand,
