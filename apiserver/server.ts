@@ -42,6 +42,7 @@ import { systemContext } from './registry/context.js';
 import { GenericRegistry } from './registry/generic-registry.js';
 import { accessReviewService, accessReviewServiceName } from './services/access-review.js';
 import { kindService, kindServiceDefinition } from './services/kind-service.js';
+import { createNodeStats } from './services/node-stats.js';
 import { createPodExec } from './services/pod-exec.js';
 import { createPodLogs, type KubeletClientTls } from './services/pod-logs.js';
 import { RequestGate } from './services/request.js';
@@ -211,7 +212,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       audited(
         kindService(registries.get(info.kind)!, gate, {
           ...(opts.serviceAccountTokens?.issuer ? { tokenIssuer: opts.serviceAccountTokens.issuer } : {}),
-          ...(podLogs ? { podLogs: podLogs.source, podExec: createPodExec(podLogs) } : {}),
+          ...(podLogs
+            ? {
+                podLogs: podLogs.source,
+                podExec: createPodExec(podLogs),
+                nodeStats: createNodeStats(podLogs),
+              }
+            : {}),
           registryOf: (kind) => registries.get(kind),
         }),
       ),

@@ -12,6 +12,7 @@ import { fieldOf, type KindInfo, pluralOf } from '../../sdk/kinds.js';
 import { asyncServerStream, asyncUnary, framedWriter } from '../../sdk/server/index.js';
 import type { TokenIssuer } from '../auth/service-account/index.js';
 import { subresourcesOf } from '../kinds/index.js';
+import type { NodeStatsSource } from '../kinds/node/stats.js';
 import type { PodExecTarget } from '../kinds/pod/exec.js';
 import type { PodLogSource } from '../kinds/pod/logs.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
@@ -89,6 +90,8 @@ export function kindServiceDefinition(info: KindInfo): ServiceDefinition {
 export interface KindServiceOptions {
   podLogs?: PodLogSource;
   podExec?: PodExecTarget;
+  /** The stats summary of a node's kubelet (GetNodeStats, ListPodMetrics). */
+  nodeStats?: NodeStatsSource;
   /** The registries of other kinds, by kind name, for subresources that touch them (eviction: PDBs). */
   registryOf?: (kind: string) => GenericRegistry<KindObject> | undefined;
   /** Signs ServiceAccount tokens; without it CreateServiceAccountToken answers UNIMPLEMENTED. */

@@ -52,6 +52,11 @@ export interface PodLogs {
     pod: Pod,
     fn: (client: KubeletServiceClient, toError: (err: ServiceError) => ApiError) => Promise<T>,
   ): Promise<T>;
+  /** As withKubelet, for the kubelet of a Node (node stats). */
+  withNodeKubelet<T>(
+    node: Node,
+    fn: (client: KubeletServiceClient, toError: (err: ServiceError) => ApiError) => Promise<T>,
+  ): Promise<T>;
   /** Open kubelet connections, by node name (for tests and metrics). */
   connectedNodes(): string[];
   close(): void;
@@ -178,6 +183,14 @@ export function createPodLogs(options: PodLogsOptions): PodLogs {
         `node "${nodeName}" of pod ${podName(pod)} is not registered: there is no kubelet to ask`,
       );
     }
+    return withNodeKubelet(node, fn);
+  };
+
+  const withNodeKubelet: PodLogs['withNodeKubelet'] = async <T>(
+    node: Node,
+    fn: (client: KubeletServiceClient, toError: (err: ServiceError) => ApiError) => Promise<T>,
+  ): Promise<T> => {
+    const nodeName = node.metadata?.name ?? '';
     const address = kubeletAddress(node, preferred);
     const conn = acquire(nodeName, address);
     try {
@@ -190,6 +203,7 @@ export function createPodLogs(options: PodLogsOptions): PodLogs {
   return {
     source,
     withKubelet,
+    withNodeKubelet,
     connectedNodes: () => [...connections.keys()],
     close() {
       for (const node of [...connections.keys()]) retire(node);

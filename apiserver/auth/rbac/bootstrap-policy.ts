@@ -90,6 +90,10 @@ const viewRules: PolicyRule[] = [
   ),
   rule(read, ['batch'], ['cronjobs', 'cronjobs/status', 'jobs', 'jobs/status']),
   rule(read, ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
+  // Kubernetes aggregates metrics.k8s.io reads (pods, nodes) into view; here they are
+  // PodService.ListPodMetrics and NodeService.GetNodeStats, which read the kubelets' stats.
+  rule(['get', 'list'], [''], ['pods/metrics']),
+  rule(['get'], [''], ['nodes/stats']),
 ];
 
 const editRules: PolicyRule[] = [

@@ -1,10 +1,11 @@
-/** The Pod: its strategy, and the binding, log, exec and eviction subresources. */
+/** The Pod: its strategy, and the binding, log, exec, eviction and metrics subresources. */
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { KindDefinition } from '../kind-definition.js';
 import { podBindingMethods } from './binding.js';
 import { podEvictionMethods } from './eviction.js';
 import { podExecMethods } from './exec.js';
 import { podLogMethods } from './logs.js';
+import { podMetricsMethods } from './metrics.js';
 import { podStrategy } from './strategy.js';
 
 export const podKind: KindDefinition<Pod> = {
@@ -15,5 +16,6 @@ export const podKind: KindDefinition<Pod> = {
     ...podLogMethods(ctx),
     ...podExecMethods(ctx),
     ...podEvictionMethods(ctx),
+    ...podMetricsMethods(ctx),
   }),
 };
