@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { loadClientConfig, readClientConfig, writeClientConfig } from './client-config.js';
+import {
+  DEFAULT_CONTEXT,
+  loadClientConfig,
+  readClientConfig,
+  readClientConfigFile,
+  writeClientConfig,
+  writeClientConfigFile,
+} from './client-config.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wheelhouse-config-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -126,5 +133,49 @@ describe('readClientConfig', () => {
     writeFileSync(path, 'server: [unclosed\n');
     assert.throws(() => readClientConfig(path), /bad\.yaml/);
     assert.throws(() => writeClientConfig(path, { server: '' }), /server: required/);
+  });
+});
+
+describe('contexts', () => {
+  test('a file of several contexts loads the current one, or the one named; relative paths resolve', () => {
+    const path = join(root, 'contexts', 'multi.yaml');
+    writeClientConfigFile(path, {
+      currentContext: 'b',
+      contexts: [
+        { name: 'a', server: 'a:1', certificateAuthority: 'pki/ca.crt' },
+        { name: 'b', server: 'b:1', namespace: 'team-b' },
+      ],
+    });
+    const current = readClientConfig(path);
+    assert.equal(current.server, 'b:1');
+    assert.equal(current.context, 'b');
+    assert.equal(current.namespace, 'team-b');
+    const named = loadClientConfig({ explicitPath: path, context: 'a', env: {}, cwd: root });
+    assert.equal(named.certificateAuthority, join(root, 'contexts', 'pki', 'ca.crt'));
+    assert.throws(() => readClientConfig(path, 'c'), /no context named "c"; it has "a", "b"/);
+  });
+
+  test('a flat file is the one context "default" and is written back flat', () => {
+    const path = join(root, 'contexts', 'flat.yaml');
+    writeClientConfig(path, { server: 'h:1' });
+    const file = readClientConfigFile(path);
+    assert.deepEqual(file, {
+      currentContext: DEFAULT_CONTEXT,
+      contexts: [{ name: 'default', server: 'h:1' }],
+    });
+    writeClientConfigFile(path, file);
+    assert.equal(readFileSync(path, 'utf8'), 'server: h:1\n');
+    assert.equal(readClientConfig(path, 'default').server, 'h:1');
+    assert.throws(() => readClientConfig(path, 'prod'), /no context named "prod"/);
+  });
+
+  test('mistakes in contexts are reported with their place', () => {
+    const path = join(root, 'contexts', 'bad.yaml');
+    writeFileSync(path, 'contexts:\n  - name: a\n    server: a:1\n  - name: a\n    server: b:1\n');
+    assert.throws(() => readClientConfig(path, 'a'), /contexts\[1\]: name: "a" is given twice/);
+    writeFileSync(path, 'contexts:\n  - name: a\n    bogus: 1\n');
+    assert.throws(() => readClientConfig(path, 'a'), /contexts\[0\]: bogus: unknown field; server: required/);
+    writeFileSync(path, 'contexts:\n  - name: a\n    server: a:1\n');
+    assert.throws(() => readClientConfig(path), /currentContext is not set/);
   });
 });

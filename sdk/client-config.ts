@@ -5,8 +5,8 @@ import { parse, stringify } from 'yaml';
 
 /**
  * The client config file: where the apiserver is and how to prove who you are, the counterpart of a
- * kubeconfig with a single context. `wheelhouse up` writes one for the admin and one per component;
- * whctl and every component load one.
+ * kubeconfig. `wheelhouse up` writes one for the admin and one per component; whctl and every
+ * component load one. The plain form is one context, flat:
  *
  *   server: 127.0.0.1:6443
  *   certificateAuthority: pki/ca.crt        # or certificateAuthorityData: <base64 PEM>
@@ -14,7 +14,20 @@ import { parse, stringify } from 'yaml';
  *   clientKey: pki/admin.key                # or clientKeyData
  *   token: ...                              # a bearer token, instead of or besides a certificate
  *   serverName: wheelhouse-apiserver        # the name to verify the server certificate against
+ *   namespace: team-a                       # the namespace commands act in when given none
  *
+ * A file may instead hold several named contexts, each with the fields above, and the one in use:
+ *
+ *   currentContext: local
+ *   contexts:
+ *     - name: local
+ *       server: 127.0.0.1:6443
+ *       ...
+ *     - name: staging
+ *       ...
+ *
+ * A flat file is the single context named `default`, and a file whose only context is `default` is
+ * written back flat, so files written before contexts existed read and round-trip unchanged.
  * Relative paths resolve against the folder of the file, so a data folder can be moved as a whole.
  */
 export interface ClientConfig {
@@ -32,12 +45,31 @@ export interface ClientConfig {
   readonly serverName?: string;
   /** Plaintext, no TLS at all: only for servers started with TLS explicitly turned off. */
   readonly insecure?: boolean;
+  /** The namespace commands act in when given none (kubectl's context namespace). */
+  readonly namespace?: string;
 }
 
-/** A config as loaded: the file it came from, and every path in it absolute. */
+/** A config as loaded: the file it came from, the context chosen, and every path in it absolute. */
 export interface LoadedClientConfig extends ClientConfig {
   readonly path: string;
+  /** The name of the context chosen; unset for a flat file (its one context is {@link DEFAULT_CONTEXT}). */
+  readonly context?: string;
 }
+
+/** One named context of a config file. */
+export interface ClientContext extends ClientConfig {
+  readonly name: string;
+}
+
+/** A config file as written: its contexts, paths as they are, and the one in use. */
+export interface ClientConfigFile {
+  /** '' when the file names none: loading it then needs an explicit context. */
+  readonly currentContext: string;
+  readonly contexts: readonly ClientContext[];
+}
+
+/** The name of the one context of a flat config file. */
+export const DEFAULT_CONTEXT = 'default';
 
 const STRING_FIELDS = [
   'server',
@@ -49,6 +81,7 @@ const STRING_FIELDS = [
   'clientKeyData',
   'token',
   'serverName',
+  'namespace',
 ] as const;
 const PATH_FIELDS = ['certificateAuthority', 'clientCertificate', 'clientKey'] as const;
 const KNOWN_FIELDS = new Set<string>([...STRING_FIELDS, 'insecure']);
@@ -62,9 +95,13 @@ export const CONFIG_ENV = 'WHEELHOUSE_CONFIG';
  */
 export function writeClientConfig(path: string, config: ClientConfig): void {
   validate(config, path);
+  writeAtomically(path, stringify(config));
+}
+
+function writeAtomically(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, stringify(config), { mode: 0o600 });
+  writeFileSync(temp, text, { mode: 0o600 });
   renameSync(temp, path);
 }
 
@@ -77,6 +114,8 @@ export interface LoadOptions {
   readonly cwd?: string;
   /** Defaults to the user's home folder. */
   readonly home?: string;
+  /** From `--context`: the context to use instead of the file's current one. */
+  readonly context?: string;
 }
 
 /**
@@ -95,22 +134,57 @@ export function loadClientConfig(options: LoadOptions = {}): LoadedClientConfig 
   if (named) {
     const path = resolve(cwd, named.path);
     if (!existsSync(path)) throw new Error(`client config ${path} (from ${named.from}) does not exist`);
-    return readClientConfig(path);
+    return readClientConfig(path, options.context);
   }
   const candidates = [
     join(cwd, '.wheelhouse', 'admin.yaml'),
     join(options.home ?? homedir(), '.wheelhouse', 'config'),
   ];
   const found = candidates.find((path) => existsSync(path));
-  if (found) return readClientConfig(found);
+  if (found) return readClientConfig(found, options.context);
   throw new Error(
     `no client config found; looked for --config, $${CONFIG_ENV}, ${candidates.join(', ')}. ` +
       'Start the cluster with `wheelhouse up`, or point --config at a config file',
   );
 }
 
-/** Reads one config file, resolving its relative paths against its folder. */
-export function readClientConfig(path: string): LoadedClientConfig {
+/**
+ * Reads one config file, resolving its relative paths against its folder: the context named, else
+ * the file's current one. Naming a context the file does not have is an error, not a fallback.
+ */
+export function readClientConfig(path: string, context?: string): LoadedClientConfig {
+  const absolute = resolve(path);
+  const file = readClientConfigFile(absolute);
+  const name = context || file.currentContext;
+  if (name === '') {
+    throw new Error(
+      `client config ${absolute}: currentContext is not set; pick one with --context NAME ` +
+        `or \`whctl config use-context NAME\` (contexts: ${namesOf(file)})`,
+    );
+  }
+  const chosen = file.contexts.find((c) => c.name === name);
+  if (!chosen) {
+    throw new Error(
+      `client config ${absolute}: no context named "${name}"; it has ${namesOf(file)}. ` +
+        'List them with `whctl config get-contexts`',
+    );
+  }
+  const { name: _name, ...config } = chosen;
+  const flat = file.contexts.length === 1 && name === DEFAULT_CONTEXT;
+  const resolved: Record<string, unknown> = { ...config, path: absolute, ...(flat ? {} : { context: name }) };
+  for (const field of PATH_FIELDS) {
+    const value = config[field];
+    if (value !== undefined && !isAbsolute(value)) resolved[field] = resolve(dirname(absolute), value);
+  }
+  return resolved as unknown as LoadedClientConfig;
+}
+
+function namesOf(file: ClientConfigFile): string {
+  return file.contexts.map((c) => `"${c.name}"`).join(', ');
+}
+
+/** Reads a config file as written (relative paths kept), a flat one as its single context. */
+export function readClientConfigFile(path: string): ClientConfigFile {
   const absolute = resolve(path);
   let document: unknown;
   try {
@@ -118,13 +192,63 @@ export function readClientConfig(path: string): LoadedClientConfig {
   } catch (err) {
     throw new Error(`client config ${absolute}: ${(err as Error).message}`);
   }
-  const config = validate(document, absolute);
-  const resolved: Record<string, unknown> = { ...config, path: absolute };
-  for (const field of PATH_FIELDS) {
-    const value = config[field];
-    if (value !== undefined && !isAbsolute(value)) resolved[field] = resolve(dirname(absolute), value);
+  return parseClientConfigFile(document, absolute);
+}
+
+/** Checks a parsed config document; `path` names it in errors. */
+export function parseClientConfigFile(document: unknown, path: string): ClientConfigFile {
+  const isMap = typeof document === 'object' && document !== null && !Array.isArray(document);
+  if (!isMap || !('contexts' in document)) {
+    return {
+      currentContext: DEFAULT_CONTEXT,
+      contexts: [{ name: DEFAULT_CONTEXT, ...validate(document, path) }],
+    };
   }
-  return resolved as unknown as LoadedClientConfig;
+  const fields = document as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const key of Object.keys(fields)) {
+    if (key !== 'contexts' && key !== 'currentContext') {
+      problems.push(`${key}: unknown field (a file with contexts has only currentContext and contexts)`);
+    }
+  }
+  const current = fields.currentContext ?? '';
+  if (typeof current !== 'string') problems.push('currentContext: must be a string');
+  if (!Array.isArray(fields.contexts)) problems.push('contexts: must be a list of contexts');
+  if (problems.length > 0) throw new Error(`client config ${path}: ${problems.join('; ')}`);
+  const contexts: ClientContext[] = [];
+  for (const [i, entry] of (fields.contexts as unknown[]).entries()) {
+    const where = `${path} contexts[${i}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new Error(`client config ${where}: expected a mapping with a name and the fields of a context`);
+    }
+    const { name, ...rest } = entry as Record<string, unknown>;
+    if (typeof name !== 'string' || name === '') throw new Error(`client config ${where}: name: required`);
+    if (contexts.some((c) => c.name === name)) {
+      throw new Error(`client config ${where}: name: "${name}" is given twice; context names are unique`);
+    }
+    contexts.push({ name, ...validate(rest, where) });
+  }
+  return { currentContext: current as string, contexts };
+}
+
+/**
+ * Writes a whole config file, atomically and readable only by its owner. A file whose only
+ * context is {@link DEFAULT_CONTEXT} is written flat, as before contexts existed.
+ */
+export function writeClientConfigFile(path: string, file: ClientConfigFile): void {
+  const [only, ...others] = file.contexts;
+  if (
+    only &&
+    others.length === 0 &&
+    only.name === DEFAULT_CONTEXT &&
+    file.currentContext === DEFAULT_CONTEXT
+  ) {
+    const { name: _name, ...config } = only;
+    writeClientConfig(path, config);
+    return;
+  }
+  parseClientConfigFile({ ...file }, path);
+  writeAtomically(path, stringify({ currentContext: file.currentContext, contexts: file.contexts }));
 }
 
 /** Checks the shape of a config and returns it typed; every problem is reported at once. */

@@ -7,25 +7,91 @@ import { UsageError } from './usage-error.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** Flags every command takes, whatever its own: kubectl's global `--context` and `-v`. */
+export const globalFlags = {
+  context: { type: 'string' },
+  v: { type: 'string', short: 'v' },
+} as const satisfies Options;
+
 /** Flags every command that talks to the apiserver takes. */
 export const commonFlags = {
   config: { type: 'string' },
   namespace: { type: 'string', short: 'n' },
   help: { type: 'boolean', short: 'h' },
+  ...globalFlags,
 } as const satisfies Options;
+
+/** What the global flags ask of a whole run, read before the command parses its own flags. */
+export interface GlobalOptions {
+  readonly config?: string;
+  readonly context?: string;
+  /** `-v N`: 0 unless given. 6 and above print each API call with its latency. */
+  readonly verbosity: number;
+}
+
+/**
+ * Reads `--config`, `--context` and `-v` from a command's arguments (up to a `--`),
+ * leaving them in place for the command's own parser.
+ */
+export function globalOptionsOf(args: readonly string[]): GlobalOptions {
+  const found: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--') break;
+    const m = /^(?:--(config|context|v)|-(v))(?:=(.*))?$/s.exec(arg) ?? /^-(v)(\d+)$/.exec(arg);
+    if (!m) continue;
+    const name = (m[1] ?? m[2]) as string;
+    const inline = m.length === 3 ? m[2] : m[3];
+    const value = inline ?? args[i + 1];
+    if (inline === undefined) i++;
+    if (value !== undefined) found[name] = value;
+  }
+  const verbosity = found.v === undefined ? 0 : Number(found.v);
+  if (!Number.isInteger(verbosity) || verbosity < 0) {
+    throw new UsageError(
+      `-v must be a whole number (a log level, e.g. -v=6), not ${JSON.stringify(found.v)}`,
+    );
+  }
+  return {
+    ...(found.config !== undefined ? { config: found.config } : {}),
+    ...(found.context !== undefined ? { context: found.context } : {}),
+    verbosity,
+  };
+}
+
+let contextNamespace: string | undefined;
+
+/**
+ * The namespace of the client config's context: what `-n` means when a command is given
+ * none (and not -A), as kubectl takes it from the kubeconfig's context. Set once per run.
+ */
+export function setContextNamespace(namespace: string | undefined): void {
+  contextNamespace = namespace === '' ? undefined : namespace;
+}
 
 export interface ParsedFlags<T> {
   readonly values: T;
   readonly positionals: string[];
 }
 
-/** Parses `args` against `options`; a bad flag is a UsageError. */
+/**
+ * Parses `args` against `options`, which always take the global flags too; a bad flag is a
+ * UsageError. A command's `namespace` defaults to the context's (see setContextNamespace).
+ */
 export function parseFlags<const O extends Options>(args: readonly string[], options: O) {
-  try {
-    return parseArgs({ args: normalise(args, options), options, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
+  const all = { ...globalFlags, ...options } as typeof globalFlags & O;
+  const parsed = (() => {
+    try {
+      return parseArgs({ args: normalise(args, all), options: all, strict: true, allowPositionals: true });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  })();
+  const values = parsed.values as Record<string, unknown>;
+  if ('namespace' in options && values.namespace === undefined && values['all-namespaces'] !== true) {
+    if (contextNamespace !== undefined) values.namespace = contextNamespace;
   }
+  return parsed;
 }
 
 /**

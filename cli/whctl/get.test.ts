@@ -157,8 +157,15 @@ describe('whctl get output options', () => {
     const out = await run(['-n', 'default', '--config', config, 'get', 'pod', 'a', '-o', 'name', '-v', '2']);
     assert.equal(out.code, 0, out.err());
     assert.equal(out.out(), 'pod/a\n');
-    const badContext = await run(['get', 'pods', '--context', '']);
+    const badContext = await run(['get', 'pods', '--context', 'nope']);
     assert.equal(badContext.code, 1);
+    assert.match(badContext.err(), /no context named "nope"; it has "default"/);
+    const traced = await run(['get', 'pods', '-v=6', '--context', 'default', '-o', 'name']);
+    assert.equal(traced.code, 0, traced.err());
+    assert.match(
+      traced.err(),
+      /^I\d{4} [\d:.]+ Config loaded from file: .*\nI\d{4} [\d:.]+ 127\.0\.0\.1:\d+\/wheelhouse\.core\.v1\.PodService\/ListPods OK in \d+ milliseconds\n$/,
+    );
   });
 
   it('-w --output-watch-events prints an EVENT column; with -o json, {type, object}', async () => {

@@ -136,9 +136,14 @@ export async function runWhctl(argv: readonly string[], io: CommandIo): Promise<
   }
   // Loaded here, not at the top: the client and the generated messages they pull in
   // took most of `whctl --help`'s time, which needs none of them.
-  const { createContext } = await import('./context.js');
-  const ctx = createContext(io);
+  const [{ createContext }, { globalOptionsOf, setContextNamespace }] = await Promise.all([
+    import('./context.js'),
+    import('./flags.js'),
+  ]);
+  let ctx: import('./context.js').Context | undefined;
   try {
+    ctx = createContext(io, undefined, globalOptionsOf(args));
+    setContextNamespace(name === 'config' ? undefined : contextNamespaceOf(ctx));
     return await command.run(args, ctx);
   } catch (err) {
     const [{ formatError }, { UsageError }] = await Promise.all([
@@ -149,7 +154,19 @@ export async function runWhctl(argv: readonly string[], io: CommandIo): Promise<
     if (err instanceof UsageError) io.writeError(`See 'whctl ${name} --help' for usage.\n`);
     return 1;
   } finally {
-    ctx.close();
+    ctx?.close();
+  }
+}
+
+/**
+ * The namespace of the config's context, the default of `-n`; none when the config does
+ * not load (the command then says why, if it needs the config at all).
+ */
+function contextNamespaceOf(ctx: import('./context.js').Context): string | undefined {
+  try {
+    return ctx.config(undefined).namespace;
+  } catch {
+    return undefined;
   }
 }
 

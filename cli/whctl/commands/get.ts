@@ -48,9 +48,6 @@ const flags = {
   'show-kind': { type: 'boolean' },
   'output-watch-events': { type: 'boolean' },
   'watch-only': { type: 'boolean' },
-  // Global flags, accepted here as kubectl accepts them anywhere on the line.
-  context: { type: 'string' },
-  v: { type: 'string', short: 'v' },
 } as const;
 
 type Format = 'table' | 'wide' | 'yaml' | 'json' | 'name' | 'jsonpath' | 'custom-columns';
@@ -134,8 +131,8 @@ Flags:
       --output-watch-events   with -w: an EVENT column, or {"type","object"} with -o json|yaml
       --watch-only            with -w: print only changes, not the current list
       --config FILE           client config file
-      --context NAME          the client config's context (the file holds one)
-  -v LEVEL                    log verbosity (accepted; whctl logs nothing more)
+      --context NAME          the client config's context to use
+  -v LEVEL                    log verbosity (6 and above: each API call with its latency)
 `,
   async run(args, ctx) {
     const { values, positionals } = parseFlags(args, flags);
@@ -163,7 +160,6 @@ Flags:
       chunkSize,
     };
     const client = ctx.client(values.config);
-    checkContext(ctx, values.config, values.context);
 
     let failed = false;
     const found: Found[][] = [];
@@ -282,19 +278,6 @@ function outputOf(value: string | undefined, cwd: string): Output {
   throw new UsageError(
     `unable to match a printer for output format "${value}"; allowed: ${OUTPUTS.join(', ')}`,
   );
-}
-
-/**
- * A client config file holds one cluster and one user, under no context name:
- * --context is accepted for kubectl's command lines, and must name something.
- */
-function checkContext(ctx: Context, explicitConfig: string | undefined, context: string | undefined) {
-  if (context === undefined) return;
-  if (context.trim() === '')
-    throw new UsageError(
-      '--context must name a context; a client config file holds one, so it may be left out',
-    );
-  ctx.config(explicitConfig);
 }
 
 function sortPathOf(expression: string): JsonPath {
