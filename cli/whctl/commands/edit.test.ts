@@ -155,9 +155,31 @@ describe('whctl edit', () => {
     assert.equal((await live('deploy/web')).spec.replicas, 1);
   });
 
+  it('edits several objects as a List; only the refused ones open again', async () => {
+    assert.equal(
+      (await run(['apply', '-f', file('other.yaml', deploymentYaml.replace('name: web', 'name: other'))]))
+        .code,
+      0,
+    );
+    const res = await run(['edit', 'deploy', 'web', 'other'], {
+      EDITOR: editor(
+        's/replicas: 1$/replicas: 3/;s/replicas: 2$/replicas: -4/',
+        's/replicas: -4/replicas: 4/',
+      ),
+    });
+    assert.match(openedVersion(1), /\napiVersion: v1\nkind: List\nitems:\n/);
+    const second = openedVersion(2);
+    assert.match(second, /^# deployments\.apps "other" was not valid:$/m);
+    assert.doesNotMatch(second, /name: web$/m, 'the object saved is not opened again');
+    assert.equal(res.out(), 'deployment.apps/web edited\ndeployment.apps/other edited\n');
+    assert.equal(res.code, 0);
+    assert.equal((await live('deploy/web')).spec.replicas, 3);
+    assert.equal((await live('deploy/other')).spec.replicas, 4);
+  });
+
   it('a syntax error re-opens the file too', async () => {
     const res = await run(['edit', 'deploy/web'], {
-      EDITOR: editor('s/^spec:/spec: [/', 's/^spec: \\[/spec:/;s/replicas: 1/replicas: 2/'),
+      EDITOR: editor('s/^spec:/spec: [/', 's/^spec: \\[/spec:/;s/replicas: 3/replicas: 2/'),
     });
     assert.match(openedVersion(2), /^# The edited file had a syntax error: /m);
     assert.equal(res.out(), 'deployment.apps/web edited\n');
@@ -201,12 +223,13 @@ spec:
     assert.equal(unknown.code, 1);
     assert.equal(unknown.err(), 'error: unable to find container named "nope" in pod/app\n');
 
+    assert.equal((await run(['label', 'deploy', 'web', 'tier=front'])).code, 0);
     const selected = await run([
       'set',
       'image',
       'deploy',
       '-l',
-      'app!=none',
+      'tier=front',
       'main=nginx:1.30',
       '--dry-run=server',
     ]);
