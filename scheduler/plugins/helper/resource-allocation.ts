@@ -111,7 +111,7 @@ const requestedScratch: number[] = [];
 const allocatableScratch: number[] = [];
 
 function scratch(a: number[], length: number): number[] {
-  a.length = length;
+  if (a.length !== length) a.length = length;
   a.fill(0);
   return a;
 }
