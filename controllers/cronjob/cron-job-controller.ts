@@ -10,17 +10,14 @@
  * run again at the next scheduled time: CronJobs are never polled. Changes to a CronJob
  * or to one of its Jobs queue it at once.
  */
-import type { Registry } from 'prom-client';
-import type { Clientset } from '../../sdk/client/typed-client.js';
 import { createController } from '../../sdk/controller/index.js';
 import { ApiError, Code } from '../../sdk/errors.js';
-import type { EventRecorder } from '../../sdk/events/index.js';
 import { CronJob, type CronJobStatus } from '../../sdk/gen/wheelhouse/batch/v1/cron_job.js';
 import type { Job } from '../../sdk/gen/wheelhouse/batch/v1/job.js';
 import type { ObjectReference } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
-import { type InformerFactory, NAMESPACE_INDEX } from '../../sdk/informers/index.js';
-import type { Logger } from '../../sdk/logger.js';
+import { NAMESPACE_INDEX } from '../../sdk/informers/index.js';
 import { controllerOf, isControlledBy } from '../../sdk/owner-references.js';
+import type { ControllerOptions } from '../shared/controller-options.js';
 import type { Clock } from './clock.js';
 import { creationSkewMetric } from './creation-skew-metric.js';
 import type { CronJobEvent } from './cron-job-events.js';
@@ -28,13 +25,7 @@ import { jobFromTemplate } from './job-from-template.js';
 import { jobsBeyondHistory, observeJobs, statusChanged } from './job-tracking.js';
 import { decideSchedule } from './schedule-decision.js';
 
-export interface CronJobControllerOptions {
-  readonly informers: InformerFactory;
-  readonly clients: Clientset;
-  readonly events: EventRecorder;
-  readonly logger: Logger;
-  readonly registry?: Registry;
-  readonly workers: number;
+export interface CronJobControllerOptions extends ControllerOptions {
   readonly clock: Clock;
 }
 

@@ -18,25 +18,17 @@
  * index of daemon pods by target node.
  */
 
-import type { Registry } from 'prom-client';
-import type { Clientset } from '../../sdk/client/typed-client.js';
 import { createController, TerminalError } from '../../sdk/controller/index.js';
 import { ApiError, Code } from '../../sdk/errors.js';
-import type { EventRecorder } from '../../sdk/events/index.js';
 import type { ControllerRevision } from '../../sdk/gen/wheelhouse/apps/v1/controller_revision.js';
 import { DaemonSet } from '../../sdk/gen/wheelhouse/apps/v1/daemon_set.js';
 import type { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import { Pod, type PodTemplateSpec } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import {
-  DeletedFinalStateUnknown,
-  type InformerFactory,
-  keyOf,
-  NAMESPACE_INDEX,
-} from '../../sdk/informers/index.js';
+import { DeletedFinalStateUnknown, keyOf, NAMESPACE_INDEX } from '../../sdk/informers/index.js';
 import { fromLabelSelector, matches, type Selector } from '../../sdk/labels/index.js';
-import type { Logger } from '../../sdk/logger.js';
 import { controllerOf, controllerRef } from '../../sdk/owner-references.js';
 import { createControllerHistory } from '../shared/controller-history.js';
+import type { ControllerOptions } from '../shared/controller-options.js';
 import { claimObjects } from '../shared/controller-ref-manager.js';
 import { createExpectations } from '../shared/expectations.js';
 import { isPodReady, untilAvailable } from '../shared/pod-state.js';
@@ -56,13 +48,7 @@ export const BURST_REPLICAS = 250;
 /** Daemon pods filed by the node they are for (bound, or named by their node affinity). */
 export const DAEMON_POD_NODE_INDEX = 'daemonset.targetNode';
 
-export interface DaemonSetControllerOptions {
-  readonly informers: InformerFactory;
-  readonly clients: Clientset;
-  readonly events: EventRecorder;
-  readonly logger: Logger;
-  readonly registry?: Registry;
-  readonly workers: number;
+export interface DaemonSetControllerOptions extends ControllerOptions {
   readonly burstReplicas?: number;
 }
 

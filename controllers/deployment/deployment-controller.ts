@@ -11,22 +11,15 @@
  *  4. write the status with its Progressing and Available conditions, and come back
  *     when the progress deadline would pass.
  */
-import type { Registry } from 'prom-client';
-import type { Clientset } from '../../sdk/client/typed-client.js';
 import { createController, TerminalError } from '../../sdk/controller/index.js';
 import { ApiError, Code } from '../../sdk/errors.js';
-import type { EventRecorder } from '../../sdk/events/index.js';
 import { Deployment, type DeploymentStatus } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import {
-  DeletedFinalStateUnknown,
-  type InformerFactory,
-  NAMESPACE_INDEX,
-} from '../../sdk/informers/index.js';
+import { DeletedFinalStateUnknown, NAMESPACE_INDEX } from '../../sdk/informers/index.js';
 import { fromLabelSelector, isEmpty, matches, type Selector } from '../../sdk/labels/index.js';
-import type { Logger } from '../../sdk/logger.js';
 import { controllerOf } from '../../sdk/owner-references.js';
+import type { ControllerOptions } from '../shared/controller-options.js';
 import { claimObjects } from '../shared/controller-ref-manager.js';
 import {
   AVAILABLE,
@@ -63,14 +56,7 @@ import {
   type ScaleStep,
 } from './rollout-plan.js';
 
-export interface DeploymentControllerOptions {
-  readonly informers: InformerFactory;
-  readonly clients: Clientset;
-  readonly events: EventRecorder;
-  readonly logger: Logger;
-  readonly registry?: Registry;
-  readonly workers: number;
-}
+export interface DeploymentControllerOptions extends ControllerOptions {}
 
 type Result = { requeueAfter?: number } | undefined;
 

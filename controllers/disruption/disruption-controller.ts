@@ -11,11 +11,8 @@
  * missing) gets disruptionsAllowed 0 and DisruptionAllowed=False/SyncFailed, so evictions
  * stop rather than guess. A pending eviction is looked at again when its 2-minute wait ends.
  */
-import type { Registry } from 'prom-client';
-import type { Clientset } from '../../sdk/client/typed-client.js';
 import { createController } from '../../sdk/controller/index.js';
 import { ApiError, Code } from '../../sdk/errors.js';
-import type { EventRecorder } from '../../sdk/events/index.js';
 import type { Deployment } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import type { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import type { StatefulSet } from '../../sdk/gen/wheelhouse/apps/v1/stateful_set.js';
@@ -24,14 +21,10 @@ import {
   PodDisruptionBudget,
   type PodDisruptionBudgetStatus,
 } from '../../sdk/gen/wheelhouse/policy/v1/pod_disruption_budget.js';
-import {
-  DeletedFinalStateUnknown,
-  type InformerFactory,
-  NAMESPACE_INDEX,
-} from '../../sdk/informers/index.js';
+import { DeletedFinalStateUnknown, NAMESPACE_INDEX } from '../../sdk/informers/index.js';
 import { fromLabelSelector, matches } from '../../sdk/labels/index.js';
-import type { Logger } from '../../sdk/logger.js';
 import { controllerOf } from '../../sdk/owner-references.js';
+import type { ControllerOptions } from '../shared/controller-options.js';
 import {
   budgetStatus,
   countHealthy,
@@ -42,13 +35,7 @@ import {
   statusChanged,
 } from './budget-status.js';
 
-export interface DisruptionControllerOptions {
-  readonly informers: InformerFactory;
-  readonly clients: Clientset;
-  readonly events: EventRecorder;
-  readonly logger: Logger;
-  readonly registry?: Registry;
-  readonly workers: number;
+export interface DisruptionControllerOptions extends ControllerOptions {
   readonly now?: () => number;
 }
 

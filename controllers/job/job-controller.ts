@@ -21,23 +21,15 @@
  * keep it from acting twice on a stale cache, and a status it wrote is never computed
  * again from an older cached copy of the Job.
  */
-import type { Registry } from 'prom-client';
-import type { Clientset } from '../../sdk/client/typed-client.js';
 import { createController, TerminalError } from '../../sdk/controller/index.js';
 import { ApiError, Code } from '../../sdk/errors.js';
-import type { EventRecorder } from '../../sdk/events/index.js';
 import { Job, type JobCondition, JobStatus } from '../../sdk/gen/wheelhouse/batch/v1/job.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import {
-  DeletedFinalStateUnknown,
-  type InformerFactory,
-  keyOf,
-  NAMESPACE_INDEX,
-} from '../../sdk/informers/index.js';
+import { DeletedFinalStateUnknown, keyOf, NAMESPACE_INDEX } from '../../sdk/informers/index.js';
 import { fromLabelSelector, matches, type Selector } from '../../sdk/labels/index.js';
-import type { Logger } from '../../sdk/logger.js';
 import { controllerOf } from '../../sdk/owner-references.js';
 import { compareForDeletion } from '../replicaset/active-pods-ranking.js';
+import type { ControllerOptions } from '../shared/controller-options.js';
 import { claimObjects } from '../shared/controller-ref-manager.js';
 import { createExpectations } from '../shared/expectations.js';
 import { isPodActive, isPodReady, isPodTerminating } from '../shared/pod-state.js';
@@ -88,13 +80,7 @@ export const SYNC_JOB_BATCH_PERIOD_MS = 1000;
 /** The `spec.managedBy` value of Jobs this controller reconciles (unset means the same). */
 export const JOB_CONTROLLER_NAME = 'kubernetes.io/job-controller';
 
-export interface JobControllerOptions {
-  readonly informers: InformerFactory;
-  readonly clients: Clientset;
-  readonly events: EventRecorder;
-  readonly logger: Logger;
-  readonly registry?: Registry;
-  readonly workers: number;
+export interface JobControllerOptions extends ControllerOptions {
   /** The first pod-failure backoff (10 s), doubling with each failure since the last success. */
   readonly podFailureBackoffMs: number;
   /** The longest pod-failure backoff (6 minutes). */

@@ -11,22 +11,14 @@
  *  3. write the status (counts, observedGeneration, ReplicaFailure while writes fail).
  */
 
-import type { Registry } from 'prom-client';
-import type { Clientset } from '../../sdk/client/typed-client.js';
 import { createController, TerminalError } from '../../sdk/controller/index.js';
 import { ApiError, Code } from '../../sdk/errors.js';
-import type { EventRecorder } from '../../sdk/events/index.js';
 import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import {
-  DeletedFinalStateUnknown,
-  type InformerFactory,
-  keyOf,
-  NAMESPACE_INDEX,
-} from '../../sdk/informers/index.js';
+import { DeletedFinalStateUnknown, keyOf, NAMESPACE_INDEX } from '../../sdk/informers/index.js';
 import { fromLabelSelector, matches } from '../../sdk/labels/index.js';
-import type { Logger } from '../../sdk/logger.js';
 import { controllerOf } from '../../sdk/owner-references.js';
+import type { ControllerOptions } from '../shared/controller-options.js';
 import { claimObjects } from '../shared/controller-ref-manager.js';
 import { createExpectations } from '../shared/expectations.js';
 import { isPodActive, isPodReady, untilAvailable } from '../shared/pod-state.js';
@@ -37,13 +29,7 @@ import { calculateStatus, type ManageFailure, statusChanged } from './replica-se
 /** At most this many pods created or deleted by one reconcile (Kubernetes' BurstReplicas). */
 export const BURST_REPLICAS = 500;
 
-export interface ReplicaSetControllerOptions {
-  readonly informers: InformerFactory;
-  readonly clients: Clientset;
-  readonly events: EventRecorder;
-  readonly logger: Logger;
-  readonly registry?: Registry;
-  readonly workers: number;
+export interface ReplicaSetControllerOptions extends ControllerOptions {
   readonly burstReplicas?: number;
 }
 

@@ -18,22 +18,13 @@
  * has not seen yet fails with ALREADY_EXISTS instead of making a second pod, and deletes
  * carry the pod's uid as a precondition.
  */
-import type { Registry } from 'prom-client';
-import type { Clientset } from '../../sdk/client/typed-client.js';
 import { createController, TerminalError } from '../../sdk/controller/index.js';
 import { ApiError, Code } from '../../sdk/errors.js';
-import type { EventRecorder } from '../../sdk/events/index.js';
 import type { ControllerRevision } from '../../sdk/gen/wheelhouse/apps/v1/controller_revision.js';
 import { StatefulSet, type StatefulSetStatus } from '../../sdk/gen/wheelhouse/apps/v1/stateful_set.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import {
-  DeletedFinalStateUnknown,
-  type InformerFactory,
-  keyOf,
-  NAMESPACE_INDEX,
-} from '../../sdk/informers/index.js';
+import { DeletedFinalStateUnknown, keyOf, NAMESPACE_INDEX } from '../../sdk/informers/index.js';
 import { fromLabelSelector, matches, type Selector } from '../../sdk/labels/index.js';
-import type { Logger } from '../../sdk/logger.js';
 import { controllerOf } from '../../sdk/owner-references.js';
 import {
   createControllerHistory,
@@ -44,6 +35,7 @@ import {
   revisionsToTruncate,
   sortControllerRevisions,
 } from '../shared/controller-history.js';
+import type { ControllerOptions } from '../shared/controller-options.js';
 import { claimObjects } from '../shared/controller-ref-manager.js';
 import { isPodReady, untilAvailable } from '../shared/pod-state.js';
 import { slowStartBatch } from '../shared/slow-start.js';
@@ -52,14 +44,7 @@ import { planStatefulSet, type StatefulSetAction } from './stateful-set-plan.js'
 import { newRevision } from './stateful-set-revision.js';
 import { completeRollingUpdate, statusChanged } from './stateful-set-status.js';
 
-export interface StatefulSetControllerOptions {
-  readonly informers: InformerFactory;
-  readonly clients: Clientset;
-  readonly events: EventRecorder;
-  readonly logger: Logger;
-  readonly registry?: Registry;
-  readonly workers: number;
-}
+export interface StatefulSetControllerOptions extends ControllerOptions {}
 
 const apiVersion = 'apps/v1';
 const kind = 'StatefulSet';
