@@ -85,6 +85,10 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     summary: 'Mark node as schedulable',
     load: async () => (await import('./commands/cordon.js')).uncordon,
   },
+  top: {
+    summary: 'Display resource (CPU/memory) usage',
+    load: async () => (await import('./commands/top.js')).topCommand,
+  },
   drain: {
     summary: 'Drain node in preparation for maintenance',
     load: async () => (await import('./commands/drain.js')).drainCommand,
