@@ -131,7 +131,12 @@ export function apiserverComponent(layout: ClusterLayout): ComponentSpec {
  */
 export function controllerManagerComponent(
   layout: ClusterLayout,
-  opts: { readonly kubeconfig?: string; readonly controllerManagerPort?: number } = {},
+  opts: {
+    readonly kubeconfig?: string;
+    readonly controllerManagerPort?: number;
+    /** --leader-elect-retry-period: how soon a candidate tries again (the first try fails while the apiserver starts). */
+    readonly leaderElectRetryPeriod?: string;
+  } = {},
 ): ComponentSpec {
   const { pki, host } = layout;
   return {
@@ -150,6 +155,9 @@ export function controllerManagerComponent(
       pki.apiserver.keyFile,
       '--client-ca-file',
       pki.caFile,
+      ...(opts.leaderElectRetryPeriod === undefined
+        ? []
+        : ['--leader-elect-retry-period', opts.leaderElectRetryPeriod]),
     ],
   };
 }
@@ -162,7 +170,13 @@ export function controllerManagerComponent(
  */
 export function schedulerComponent(
   layout: ClusterLayout,
-  opts: { readonly kubeconfig?: string; readonly schedulerPort?: number; readonly config?: string } = {},
+  opts: {
+    readonly kubeconfig?: string;
+    readonly schedulerPort?: number;
+    readonly config?: string;
+    /** --leader-elect-retry-period (see controllerManagerComponent). */
+    readonly leaderElectRetryPeriod?: string;
+  } = {},
 ): ComponentSpec {
   const { pki, host } = layout;
   return {
@@ -182,6 +196,9 @@ export function schedulerComponent(
       '--client-ca-file',
       pki.caFile,
       ...(opts.config === undefined ? [] : ['--config', opts.config]),
+      ...(opts.leaderElectRetryPeriod === undefined
+        ? []
+        : ['--leader-elect-retry-period', opts.leaderElectRetryPeriod]),
     ],
   };
 }

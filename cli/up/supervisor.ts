@@ -12,8 +12,12 @@ export interface ProcessSpec {
   readonly name: string;
   readonly command: string;
   readonly args: readonly string[];
+  /** Its environment (default: the supervisor's own). */
+  readonly env?: NodeJS.ProcessEnv;
   /** Resolves once the process serves; rejects when it cannot tell (the supervisor retries until the timeout). */
   readonly ready: () => Promise<boolean>;
+  /** How long it has to exit after SIGTERM (default: the supervisor's stopGraceMs). */
+  readonly stopGraceMs?: number;
 }
 
 export interface SupervisorOptions {
@@ -65,6 +69,7 @@ export class Supervisor {
     if (this.stopping) throw new Error(`not starting ${spec.name}: stopping`);
     const child = spawn(spec.command, spec.args, {
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(spec.env ? { env: spec.env } : {}),
       // A process group of its own: Ctrl-C in a terminal reaches the supervisor
       // only, which then stops the processes in order instead of all at once.
       detached: true,
@@ -138,7 +143,7 @@ export class Supervisor {
   private async stopOne(r: Running): Promise<void> {
     if (r.child.exitCode !== null || r.child.signalCode !== null) return;
     r.child.kill('SIGTERM');
-    const grace = this.options.stopGraceMs ?? 10_000;
+    const grace = r.spec.stopGraceMs ?? this.options.stopGraceMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), grace);

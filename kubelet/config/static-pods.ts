@@ -20,10 +20,18 @@ import { sleep } from '../../sdk/backoff.js';
 import type { Clientset } from '../../sdk/client/typed-client.js';
 import { ApiError, Code } from '../../sdk/errors.js';
 import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { resolveResource } from '../../sdk/kinds.js';
 import type { Logger } from '../../sdk/logger.js';
+import { decodeObject } from '../../sdk/manifest/index.js';
 import { CONFIG_SOURCE_ANNOTATION, type Kubelet, MIRROR_POD_ANNOTATION } from '../kubelet.js';
 
 export const CONFIG_HASH_ANNOTATION = 'kubernetes.io/config.hash';
+
+const POD_KIND = (() => {
+  const info = resolveResource('pods');
+  if (!info) throw new Error('the Pod kind is not registered');
+  return info;
+})();
 /**
  * When a kubelet told to stop its pods on exit stops a static pod: ascending, pods of the
  * same order at once, those without it first (after the API's pods). `wheelhouse up` gives
@@ -72,7 +80,14 @@ export function readStaticPods(dir: string, nodeName: string, logger?: Logger): 
         if (json) logger?.warn({ file }, 'a static pod manifest must be a Pod; skipped');
         continue;
       }
-      const pod = Pod.fromJSON(json);
+      let pod: Pod;
+      try {
+        // As the apiserver reads a manifest: bare ports (IntOrString), quantities, typos refused.
+        pod = decodeObject(POD_KIND, json, { source: join(dir, file) }) as Pod;
+      } catch (err) {
+        logger?.warn({ file, err: (err as Error).message }, 'a static pod manifest is invalid; skipped');
+        continue;
+      }
       const uid = createHash('md5')
         .update(nodeName)
         .update(JSON.stringify(Pod.toJSON(pod)))
