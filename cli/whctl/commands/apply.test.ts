@@ -125,6 +125,20 @@ describe('whctl apply', () => {
     assert.deepEqual((await live('pod/web')).metadata.labels, { app: 'web', owner: 'ops' });
   });
 
+  it('--overwrite=false refuses to change what another writer changed since the last apply', async () => {
+    assert.equal((await run(['label', '--overwrite', 'pod', 'web', 'app=theirs'])).code, 0);
+    const manifest = file('pod.yaml', podYaml({ image: 'nginx:1.28', labels: 'app: mine' }));
+    const refused = await run(['apply', '--overwrite=false', '-f', manifest]);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.err(),
+      /^error: pod\/web: the manifest changes a field that was also changed on the live object/,
+    );
+    assert.equal((await live('pod/web')).metadata.labels?.app, 'theirs');
+    assert.equal((await run(['apply', '-f', manifest])).out(), 'pod/web configured\n');
+    assert.equal((await live('pod/web')).metadata.labels?.app, 'mine');
+  });
+
   it('dry runs change nothing; -o prints the result', async () => {
     const manifest = file('pod-dry.yaml', podYaml({ image: 'nginx:1.29', labels: 'app: web' }));
     const before = await live('pod/web');
@@ -219,6 +233,18 @@ describe('whctl diff', () => {
     assert.equal(added.code, 1);
     assert.match(added.out(), /^\+kind: ConfigMap$/m);
     assert.equal((await run(['get', 'cm', 'fresh'])).code, 1, 'a dry-run create stores nothing');
+  });
+
+  it('masks the values of secrets, the last-applied record included', async () => {
+    const secret = (value: string) =>
+      `apiVersion: v1\nkind: Secret\nmetadata: { name: s }\ndata: { same: c2FtZQ==, key: ${value} }\n`;
+    assert.equal((await run(['apply', '-f', file('secret.yaml', secret('b2xk'))])).code, 0);
+    const res = await run(['diff', '-f', file('secret.yaml', secret('bmV3'))]);
+    assert.equal(res.code, 1);
+    assert.match(res.out(), /^- +key: .\*\*\* \(before\).$/m);
+    assert.match(res.out(), /^\+ +key: .\*\*\* \(after\).$/m);
+    assert.match(res.out(), /^ +same: .\*\*\*.$/m);
+    assert.doesNotMatch(res.out(), /b2xk|bmV3|c2FtZQ/);
   });
 
   it('uses KUBECTL_EXTERNAL_DIFF, and exits above 1 on errors', async () => {

@@ -17,6 +17,7 @@ import { PatchType } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
 import { decodeObject, encodeObject, type Json, type JsonObject } from '../../../sdk/manifest/index.js';
+import { PatchError } from '../../../sdk/patch/strategic-merge.js';
 import { createThreeWayMergePatch } from '../../../sdk/patch/three-way.js';
 import type { Command } from '../command.js';
 import { commonFlags, type DryRun, dryRunOf, parseFlags } from '../flags.js';
@@ -25,6 +26,7 @@ import { readManifests, type SourcedObject } from '../manifests.js';
 import { placeObject } from '../namespaces.js';
 import { objectOutputOf, renderChanged } from '../object-output.js';
 import { formatError } from '../report-error.js';
+import { objectLabel } from '../resources.js';
 import { MAX_CONFLICT_RETRIES } from '../update-with-retry.js';
 import { UsageError } from '../usage-error.js';
 
@@ -35,7 +37,11 @@ export const manifestFlags = {
   'dry-run': { type: 'string' },
 } as const;
 
-const flags = { ...manifestFlags, output: { type: 'string', short: 'o' } } as const;
+const flags = {
+  ...manifestFlags,
+  output: { type: 'string', short: 'o' },
+  overwrite: { type: 'string' },
+} as const;
 
 export type ApplyResult = 'created' | 'configured' | 'unchanged';
 
@@ -61,6 +67,8 @@ Flags:
   -R, --recursive         also read the sub-folders of folders given with -f
   -n, --namespace NS      namespace for objects that name none (default "default")
   -o, --output FORMAT     name, yaml or json: print the applied objects instead
+      --overwrite=false   refuse to change a field that someone else changed since the last
+                          apply (default true: the manifest wins)
       --dry-run[=MODE]    server (default when given): validated and admitted, not stored;
                           client: nothing is sent but reads
       --config FILE       client config file
@@ -70,6 +78,7 @@ Flags:
     if (positionals.length > 0) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`);
     const dryRun = dryRunOf(values['dry-run']);
     const output = objectOutputOf(values.output);
+    const overwrite = booleanFlag('overwrite', values.overwrite ?? 'true');
     const objects = await readManifests(values.filename ?? [], ctx.io, { recursive: values.recursive });
     const client = ctx.client(values.config);
     let failed = false;
@@ -77,9 +86,10 @@ Flags:
     for (const parsed of objects) {
       try {
         placeObject(parsed.info, parsed.object, values.namespace);
-        const { result, object } = await applyObject(client, parsed, dryRun, (text) =>
-          ctx.io.writeError(text),
-        );
+        const { result, object } = await applyObject(client, parsed, dryRun, {
+          overwrite,
+          warn: (text) => ctx.io.writeError(text),
+        });
         ctx.io.write(renderChanged(output, parsed.info, object, `${result}${dryRunSuffix(dryRun)}`, first));
         first = false;
       } catch (err) {
@@ -101,21 +111,31 @@ export interface ApplyOutcome {
   readonly object: KindObject;
 }
 
-/**
- * Applies one object whose namespace is already placed. `warn` receives kubectl's
- * warning for a live object that has no last-applied record.
- */
+function booleanFlag(name: string, value: string): boolean {
+  if (value === 'true' || value === '') return true;
+  if (value === 'false') return false;
+  throw new UsageError(`--${name} must be true or false, not ${JSON.stringify(value)}`);
+}
+
+export interface ApplyOptions {
+  /** False: a field changed on the live object since the last apply is not overwritten (an error). */
+  readonly overwrite?: boolean;
+  /** Receives kubectl's warning for a live object that has no last-applied record. */
+  readonly warn?: (text: string) => void;
+}
+
+/** Applies one object whose namespace is already placed. */
 export async function applyObject(
   client: ApiClient,
   parsed: SourcedObject,
   dryRun: DryRun,
-  warn: (text: string) => void = () => {},
+  opts: ApplyOptions = {},
 ): Promise<ApplyOutcome> {
   const { info } = parsed;
   const modified = appliedManifest(parsed);
   const { namespace, name } = identity(parsed);
   for (let attempt = 0; ; attempt++) {
-    const plan = await planApply(client, info, namespace, name, modified);
+    const plan = await planApply(client, info, namespace, name, modified, opts.overwrite ?? true);
     if (plan.live === undefined) {
       const object = decodeObject(info, modified, { source: parsed.source, document: parsed.document });
       if (dryRun === 'client') return { result: 'created', object };
@@ -124,7 +144,7 @@ export async function applyObject(
         object: await client.create(info, object, { dryRun: dryRun === 'server' }),
       };
     }
-    if (attempt === 0 && plan.missingRecord) warn(missingRecordWarning(info, name));
+    if (attempt === 0 && plan.missingRecord) opts.warn?.(missingRecordWarning(info, name));
     if (isEmptyPatch(plan.patch)) return { result: 'unchanged', object: plan.live };
     if (dryRun === 'client') return { result: 'configured', object: plan.live };
     try {
@@ -163,6 +183,7 @@ export async function planApply(
   namespace: string,
   name: string,
   modified: JsonObject,
+  overwrite = true,
 ): Promise<ApplyPlan> {
   let live: KindObject;
   try {
@@ -173,7 +194,14 @@ export async function planApply(
   }
   const current = encodeObject(info, live);
   const original = lastAppliedOf(current);
-  const patch = createThreeWayMergePatch(info.kind, original, modified, current, { overwrite: true });
+  let patch: JsonObject;
+  try {
+    patch = createThreeWayMergePatch(info.kind, original, modified, current, { overwrite });
+  } catch (err) {
+    if (!(err instanceof PatchError)) throw err;
+    const where = err.path ? ` (${err.path})` : '';
+    throw new Error(`${objectLabel(info, name)}: ${err.message}${where}`);
+  }
   return { live, patch, missingRecord: !hasLastApplied(current) };
 }
 
@@ -202,7 +230,7 @@ function missingRecordWarning(info: KindInfo, name: string): string {
 }
 
 /** Fields only the server sets: a manifest saved with `get -o yaml` carries them. */
-const SERVER_METADATA = [
+export const SERVER_METADATA: readonly string[] = [
   'resourceVersion',
   'uid',
   'creationTimestamp',

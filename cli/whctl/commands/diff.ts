@@ -15,10 +15,11 @@ import { stringify } from 'yaml';
 import { PatchType } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import { apiVersionOf, type KindInfo } from '../../../sdk/kinds.js';
-import { decodeObject, encodeObject, type JsonObject } from '../../../sdk/manifest/index.js';
+import { decodeObject, encodeObject, type Json, type JsonObject } from '../../../sdk/manifest/index.js';
 import type { Command } from '../command.js';
 import type { CommandIo } from '../context.js';
 import { commonFlags, parseFlags } from '../flags.js';
+import { LAST_APPLIED_ANNOTATION } from '../last-applied.js';
 import { readManifests } from '../manifests.js';
 import { placeObject } from '../namespaces.js';
 import { formatError } from '../report-error.js';
@@ -127,15 +128,23 @@ function comparable(info: KindInfo, object: KindObject): JsonObject {
 
 /**
  * Secret values never reach the terminal: each becomes `***`, with `(before)` and
- * `(after)` when it changed, so that the diff still says which keys change.
+ * `(after)` when it changed, so that the diff still says which keys change. The
+ * last-applied record holds the values too, and is masked the same way.
  */
 function maskSecrets(before: JsonObject | undefined, after: JsonObject): void {
-  for (const field of ['data', 'stringData']) {
-    const old = before?.[field];
-    const now = after[field];
+  const annotations = (object: JsonObject | undefined) => {
+    const metadata = object?.metadata;
+    return isRecord(metadata) && isRecord(metadata.annotations) ? metadata.annotations : {};
+  };
+  const maps: [Json | undefined, Json | undefined, string[] | undefined][] = [
+    [before?.data, after.data, undefined],
+    [before?.stringData, after.stringData, undefined],
+    [annotations(before), annotations(after), [LAST_APPLIED_ANNOTATION]],
+  ];
+  for (const [old, now, only] of maps) {
     const oldMap = isRecord(old) ? old : {};
     const newMap = isRecord(now) ? now : {};
-    for (const key of new Set([...Object.keys(oldMap), ...Object.keys(newMap)])) {
+    for (const key of only ?? new Set([...Object.keys(oldMap), ...Object.keys(newMap)])) {
       const changed = key in oldMap && key in newMap && oldMap[key] !== newMap[key];
       if (key in oldMap) oldMap[key] = changed ? '*** (before)' : '***';
       if (key in newMap) newMap[key] = changed ? '*** (after)' : '***';

@@ -29,6 +29,7 @@ import { readManifests } from '../manifests.js';
 import { DEFAULT_NAMESPACE, placeObject } from '../namespaces.js';
 import { objectLabel, parseResourceArgs } from '../resources.js';
 import { UsageError } from '../usage-error.js';
+import { SERVER_METADATA } from './apply.js';
 
 const flags = {
   ...commonFlags,
@@ -308,9 +309,7 @@ function configurationOf(object: JsonObject): JsonObject {
   delete out.status;
   const metadata = out.metadata;
   if (typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata)) {
-    for (const field of ['resourceVersion', 'uid', 'creationTimestamp', 'generation', 'managedFields']) {
-      delete metadata[field];
-    }
+    for (const field of SERVER_METADATA) delete metadata[field];
   }
   return out;
 }
