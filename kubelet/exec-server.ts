@@ -9,7 +9,7 @@
  * away) kills the command.
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import { ApiError, toServiceError } from '../sdk/errors.js';
+import { ApiError } from '../sdk/errors.js';
 import { type Container, ContainerState } from '../sdk/gen/runtime/v1/api.js';
 import type {
   ExecRequest,
@@ -17,6 +17,7 @@ import type {
   ExecStart,
 } from '../sdk/gen/wheelhouse/kubelet/v1/kubelet_service.js';
 import type { Logger } from '../sdk/logger.js';
+import { asyncDuplex, firstStartMessage } from '../sdk/server/index.js';
 import {
   containerNameLabel,
   type ExecSession,
@@ -33,21 +34,7 @@ type ExecCall = ServerDuplexStream<ExecRequest, ExecResponse>;
 
 /** The grpc-js handler of KubeletService.Exec; without a runtime it answers UNIMPLEMENTED. */
 export function execHandler(runtime: ExecRuntime | undefined, logger: Logger): (call: ExecCall) => void {
-  return (call) => {
-    const controller = new AbortController();
-    const abort = () => controller.abort();
-    call.on('cancelled', abort);
-    call.on('error', abort);
-    serveExec(runtime, call, controller.signal, logger).then(
-      () => {
-        if (!call.writableEnded) call.end();
-      },
-      (err: unknown) => {
-        if (!controller.signal.aborted && !call.destroyed) call.emit('error', toServiceError(err));
-        controller.abort();
-      },
-    );
-  };
+  return asyncDuplex((call: ExecCall, signal) => serveExec(runtime, call, signal, logger));
 }
 
 async function serveExec(
@@ -57,7 +44,12 @@ async function serveExec(
   logger: Logger,
 ): Promise<void> {
   if (!runtime) throw ApiError.unimplemented('this kubelet API serves no container runtime to exec in');
-  const start = await firstMessage(call, signal);
+  const start = await firstStartMessage<ExecStart, ExecRequest>(
+    call,
+    signal,
+    'Exec',
+    'what to run and where',
+  );
   checkStart(start);
   const container = await runningContainer(runtime, start);
   logger.info(
@@ -97,39 +89,6 @@ async function serveExec(
   } finally {
     session.close();
   }
-}
-
-/** The `start` message that must open the call. */
-function firstMessage(call: ExecCall, signal: AbortSignal): Promise<ExecStart> {
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      call.off('data', onData);
-      call.off('end', onEnd);
-      signal.removeEventListener('abort', onAbort);
-    };
-    const onData = (request: ExecRequest) => {
-      cleanup();
-      call.pause();
-      if (request.message?.$case === 'start') resolve(request.message.value);
-      else
-        reject(
-          ApiError.invalid(
-            `the first message of Exec must be "start" (what to run and where), not "${request.message?.$case ?? 'empty'}"`,
-          ),
-        );
-    };
-    const onEnd = () => {
-      cleanup();
-      reject(ApiError.invalid('Exec ended before its "start" message named what to run'));
-    };
-    const onAbort = () => {
-      cleanup();
-      reject(ApiError.invalid('Exec was cancelled before it started'));
-    };
-    call.on('data', onData);
-    call.on('end', onEnd);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function checkStart(start: ExecStart): void {

@@ -4,12 +4,14 @@
  * becomes a proper gRPC status through `toServiceError`.
  */
 import type {
+  handleBidiStreamingCall,
   handleServerStreamingCall,
   handleUnaryCall,
+  ServerDuplexStream,
   ServerUnaryCall,
   ServerWritableStream,
 } from '@grpc/grpc-js';
-import { toServiceError } from '../errors.js';
+import { ApiError, toServiceError } from '../errors.js';
 
 export type UnaryFn<Req, Res> = (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>;
 
@@ -83,4 +85,85 @@ export function asyncServerStream<Req, Res>(
       (err: unknown) => finish(err),
     );
   };
+}
+
+export type DuplexFn<Req, Res> = (
+  call: ServerDuplexStream<Req, Res>,
+  /** Aborted when the client cancels or the call fails. */
+  signal: AbortSignal,
+) => Promise<void>;
+
+/**
+ * A bidirectional-streaming handler: the function reads and writes the call and returns
+ * when it is complete, which ends the call; a rejection ends it with that status and
+ * aborts `signal`, so whatever the function started stops.
+ */
+export function asyncDuplex<Req, Res>(fn: DuplexFn<Req, Res>): handleBidiStreamingCall<Req, Res> {
+  return (call) => {
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    call.on('cancelled', abort);
+    call.on('error', abort);
+    let promise: Promise<void>;
+    try {
+      promise = fn(call, controller.signal);
+    } catch (err) {
+      promise = Promise.reject(err);
+    }
+    promise.then(
+      () => {
+        if (!call.writableEnded) call.end();
+      },
+      (err: unknown) => {
+        if (!controller.signal.aborted && !call.destroyed) {
+          call.emit('error', toServiceError(err, internalErrorSink));
+        }
+        controller.abort();
+      },
+    );
+  };
+}
+
+/**
+ * The message that must open a bidirectional call, whose request is a oneof `message`
+ * with a `start` case (what to run and where); the call is paused after it, so that
+ * nothing more is read until the caller is ready. Anything else first, the call ending
+ * or `signal` aborting is INVALID_ARGUMENT; `method` and `what` word the message.
+ */
+export function firstStartMessage<Start, Req extends { message?: { $case: string; value?: unknown } }>(
+  call: ServerDuplexStream<Req, unknown>,
+  signal: AbortSignal,
+  method: string,
+  what: string,
+): Promise<Start> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      call.off('data', onData);
+      call.off('end', onEnd);
+      signal.removeEventListener('abort', onAbort);
+    };
+    const onData = (request: Req) => {
+      cleanup();
+      call.pause();
+      if (request.message?.$case === 'start') resolve(request.message.value as Start);
+      else {
+        reject(
+          ApiError.invalid(
+            `the first message of ${method} must be "start" (${what}), not "${request.message?.$case ?? 'empty'}"`,
+          ),
+        );
+      }
+    };
+    const onEnd = () => {
+      cleanup();
+      reject(ApiError.invalid(`${method} ended before its "start" message named ${what}`));
+    };
+    const onAbort = () => {
+      cleanup();
+      reject(ApiError.invalid(`${method} was cancelled before it started`));
+    };
+    call.on('data', onData);
+    call.on('end', onEnd);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -10,7 +10,15 @@ export {
   type GrpcServerOptions,
   type ServerTlsOptions,
 } from './grpc-server.js';
-export { asyncServerStream, asyncUnary, type ServerStreamFn, type UnaryFn } from './handlers.js';
+export {
+  asyncDuplex,
+  asyncServerStream,
+  asyncUnary,
+  type DuplexFn,
+  firstStartMessage,
+  type ServerStreamFn,
+  type UnaryFn,
+} from './handlers.js';
 export { createRegistry, grpcMetrics } from './metrics.js';
 export {
   type CertificateMetricsAccess,

@@ -8,13 +8,14 @@
  * caller is authorized and the kubelet reached, so a caller cannot queue stdin early.
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import { ApiError, toServiceError } from '../../../sdk/errors.js';
+import { ApiError } from '../../../sdk/errors.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type {
   ExecPodRequest,
   ExecPodResponse,
   ExecPodStart,
 } from '../../../sdk/gen/wheelhouse/core/v1/pod_service.js';
+import { asyncDuplex, firstStartMessage } from '../../../sdk/server/index.js';
 import type { Subresources } from '../kind-definition.js';
 
 export type ExecPodCall = ServerDuplexStream<ExecPodRequest, ExecPodResponse>;
@@ -35,55 +36,45 @@ export type PodExecTarget = (
 export const defaultContainerAnnotation = 'kubectl.kubernetes.io/default-container';
 
 export const podExecMethods: Subresources<Pod> = ({ registry, gate, options }) => ({
-  execPod: (call: ExecPodCall) => {
-    const controller = new AbortController();
-    const abort = () => controller.abort();
-    call.on('cancelled', abort);
-    call.on('error', abort);
-    const run = async () => {
-      const start = await firstMessage(call, controller.signal);
-      const namespace = start.namespace || 'default';
-      await gate.admit(call.metadata, {
-        verb: 'create',
-        info: registry.info,
-        subresource: 'exec',
-        namespace,
-        name: start.name,
-      });
-      if (start.command.length === 0) {
-        throw ApiError.invalid('exec needs a command: give the command to run and its arguments', [
-          { field: 'command', message: 'Required value', reason: 'FieldValueRequired' },
-        ]);
-      }
-      if (!start.stdin && !start.stdout && !start.stderr) {
-        throw ApiError.invalid('exec needs at least one of stdin, stdout and stderr');
-      }
-      const pod = await registry.get(namespace, start.name);
-      const container = execContainer(pod, start.container);
-      const node = pod.spec?.nodeName ?? '';
-      const phase = pod.status?.phase || 'Pending';
-      if (node === '' || phase !== 'Running') {
-        throw ApiError.failedPrecondition(
-          `cannot exec into pod ${namespace}/${start.name}: it is ${phase}${node === '' ? ' and not scheduled to a node' : ''}; a command runs only in a running pod`,
-        );
-      }
-      if (!options.podExec) {
-        throw ApiError.unavailable(
-          `no kubelet connection for node "${node}": this apiserver was started without --kubelet-client-certificate`,
-        );
-      }
-      await options.podExec(pod, container, start, call, controller.signal);
-    };
-    run().then(
-      () => {
-        if (!call.writableEnded) call.end();
-      },
-      (err: unknown) => {
-        if (!controller.signal.aborted && !call.destroyed) call.emit('error', toServiceError(err));
-        controller.abort();
-      },
+  execPod: asyncDuplex(async (call: ExecPodCall, signal) => {
+    const start = await firstStartMessage<ExecPodStart, ExecPodRequest>(
+      call,
+      signal,
+      'ExecPod',
+      'the pod and the command',
     );
-  },
+    const namespace = start.namespace || 'default';
+    await gate.admit(call.metadata, {
+      verb: 'create',
+      info: registry.info,
+      subresource: 'exec',
+      namespace,
+      name: start.name,
+    });
+    if (start.command.length === 0) {
+      throw ApiError.invalid('exec needs a command: give the command to run and its arguments', [
+        { field: 'command', message: 'Required value', reason: 'FieldValueRequired' },
+      ]);
+    }
+    if (!start.stdin && !start.stdout && !start.stderr) {
+      throw ApiError.invalid('exec needs at least one of stdin, stdout and stderr');
+    }
+    const pod = await registry.get(namespace, start.name);
+    const container = execContainer(pod, start.container);
+    const node = pod.spec?.nodeName ?? '';
+    const phase = pod.status?.phase || 'Pending';
+    if (node === '' || phase !== 'Running') {
+      throw ApiError.failedPrecondition(
+        `cannot exec into pod ${namespace}/${start.name}: it is ${phase}${node === '' ? ' and not scheduled to a node' : ''}; a command runs only in a running pod`,
+      );
+    }
+    if (!options.podExec) {
+      throw ApiError.unavailable(
+        `no kubelet connection for node "${node}": this apiserver was started without --kubelet-client-certificate`,
+      );
+    }
+    await options.podExec(pod, container, start, call, signal);
+  }),
 });
 
 /**
@@ -106,37 +97,4 @@ export function execContainer(pod: Pod, requested: string): string {
     `container "${requested}" is not valid for pod ${name}: choose one of [${containers.join(' ')}]${initContainers.length > 0 ? ` or one of the init containers [${initContainers.join(' ')}]` : ''}`,
     [{ field: 'container', message: `Unsupported value: "${requested}"`, reason: 'FieldValueNotSupported' }],
   );
-}
-
-/** The `start` message that must open the call; the call is paused after it. */
-function firstMessage(call: ExecPodCall, signal: AbortSignal): Promise<ExecPodStart> {
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      call.off('data', onData);
-      call.off('end', onEnd);
-      signal.removeEventListener('abort', onAbort);
-    };
-    const onData = (request: ExecPodRequest) => {
-      cleanup();
-      call.pause();
-      if (request.message?.$case === 'start') resolve(request.message.value);
-      else
-        reject(
-          ApiError.invalid(
-            `the first message of ExecPod must be "start" (the pod and the command), not "${request.message?.$case ?? 'empty'}"`,
-          ),
-        );
-    };
-    const onEnd = () => {
-      cleanup();
-      reject(ApiError.invalid('ExecPod ended before its "start" message named the pod and the command'));
-    };
-    const onAbort = () => {
-      cleanup();
-      reject(ApiError.invalid('ExecPod was cancelled before it started'));
-    };
-    call.on('data', onData);
-    call.on('end', onEnd);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
