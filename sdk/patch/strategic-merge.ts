@@ -15,10 +15,11 @@
  *   in that order, the elements only the live object has kept near their
  *   neighbours.
  */
+import type { Json, JsonObject } from '../manifest/decode.js';
 import { lookupField, type PatchMeta, type PatchSchema, schemaOfKind } from './patch-strategy.js';
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type JsonObject = { [key: string]: Json };
+/** JSON values as manifests hold them: `null | boolean | number | string | Json[] | JsonObject`. */
+export type { Json, JsonObject };
 
 /**
  * A patch that cannot be applied or computed. `message` says what is wrong and
@@ -58,7 +59,10 @@ export function deepEqual(a: Json | undefined, b: Json | undefined): boolean {
   }
   if (isObject(a) && isObject(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => k in b && deepEqual(a[k], b[k]));
+    return (
+      keys.length === Object.keys(b).length &&
+      keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], get(b, k)))
+    );
   }
   return false;
 }
@@ -66,6 +70,20 @@ export function deepEqual(a: Json | undefined, b: Json | undefined): boolean {
 /** A value's identity as a string: `1` and `"1"` differ, as they do in Kubernetes. */
 export function identity(value: Json | undefined): string {
   return JSON.stringify(value) ?? 'undefined';
+}
+
+/** `object[key]` if the object has it itself: `constructor` or `__proto__` are keys like any other. */
+export function get(object: JsonObject, key: string): Json | undefined {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
+}
+
+/** Sets `object[key]` as an own property, even for `__proto__`. */
+export function set(object: JsonObject, key: string, value: Json): void {
+  if (key === '__proto__') {
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    object[key] = value;
+  }
 }
 
 export function fieldPath(parent: string, name: string): string {
@@ -203,20 +221,20 @@ function mergeField(
     return;
   }
   const { meta, schema: sub } = lookupField(schema, key);
-  const live = original[key];
+  const live = get(original, key);
+  let merged: Json | undefined;
   if (live === undefined || jsonType(live) !== jsonType(value)) {
-    const added = fresh(value, meta, sub, at);
-    if (added === undefined) delete original[key];
-    else original[key] = added;
+    merged = fresh(value, meta, sub, at);
   } else if (isObject(live) && isObject(value)) {
-    original[key] =
+    merged =
       meta.strategy === 'replace' ? mergeObject({}, value, sub, at) : mergeObject(live, value, sub, at);
   } else if (Array.isArray(live) && Array.isArray(value)) {
-    original[key] =
-      meta.strategy === 'merge' ? mergeList(live, value, meta, sub, at) : freshList(value, sub, at);
+    merged = meta.strategy === 'merge' ? mergeList(live, value, meta, sub, at) : freshList(value, sub, at);
   } else {
-    original[key] = value;
+    merged = value;
   }
+  if (merged === undefined) delete original[key];
+  else set(original, key, merged);
 }
 
 /**
@@ -409,8 +427,8 @@ function applySetElementOrder(
     throw new PatchError(`${setElementOrderPrefix}${field} must be a list`, path);
   }
   const { meta, schema: sub } = lookupField(schema, field);
-  const live = original[field] ?? undefined;
-  const patched = patch[field];
+  const live = get(original, field) ?? undefined;
+  const patched = get(patch, field);
   if (live !== undefined && live !== null && !Array.isArray(live)) {
     throw new PatchError(`${setElementOrderPrefix}${field} orders a list, and ${field} is not one`, path);
   }
@@ -430,7 +448,7 @@ function applySetElementOrder(
   else if (liveList === undefined) merged = fresh(patched, meta, sub, path) as Json[];
   else if (meta.strategy === 'merge') merged = mergeList(liveList, patched, meta, sub, path);
   else merged = freshList(patched, sub, path);
-  original[field] = orderMerged(merged, order, liveList ?? [], key);
+  set(original, field, orderMerged(merged, order, liveList ?? [], key));
 }
 
 /** The elements a patch list sets must appear in its `$setElementOrder` list, in the same order. */
@@ -458,7 +476,7 @@ function deleteFromPrimitiveList(original: JsonObject, field: string, values: Js
       at,
     );
   }
-  const live = original[field];
+  const live = get(original, field);
   if (live === undefined || live === null) return;
   if (!Array.isArray(live)) {
     throw new PatchError(
@@ -467,5 +485,9 @@ function deleteFromPrimitiveList(original: JsonObject, field: string, values: Js
     );
   }
   const gone = new Set(values.map(identity));
-  original[field] = live.filter((v) => !gone.has(identity(v)));
+  set(
+    original,
+    field,
+    live.filter((v) => !gone.has(identity(v))),
+  );
 }

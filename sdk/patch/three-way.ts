@@ -19,6 +19,7 @@ import {
   elementKind,
   elementPath,
   fieldPath,
+  get,
   identity,
   isObject,
   type Json,
@@ -26,6 +27,7 @@ import {
   jsonType,
   PatchError,
   retainKeysDirective,
+  set,
   setElementOrderPrefix,
 } from './strategic-merge.js';
 
@@ -106,29 +108,29 @@ function diffObjects(
   for (const [key, value] of Object.entries(to)) {
     if (retainKeys && value !== null) retained.push(key);
     const at = fieldPath(path, key);
-    const old = from[key];
+    const old = get(from, key);
     if (old === undefined || jsonType(old) !== jsonType(value)) {
-      if (!opts.ignoreChangesAndAdditions) patch[key] = value;
+      if (!opts.ignoreChangesAndAdditions) set(patch, key, value);
       continue;
     }
     const { meta, schema: sub } = lookupField(schema, key);
     if (isObject(old) && isObject(value)) {
       if (meta.strategy === 'replace') {
-        if (!opts.ignoreChangesAndAdditions && !deepEqual(old, value)) patch[key] = value;
+        if (!opts.ignoreChangesAndAdditions && !deepEqual(old, value)) set(patch, key, value);
         continue;
       }
       const diff = diffObjects(old, value, sub, opts, at, meta.retainKeys === true);
-      if (Object.keys(diff).length > 0) patch[key] = diff;
+      if (Object.keys(diff).length > 0) set(patch, key, diff);
     } else if (Array.isArray(old) && Array.isArray(value) && meta.strategy === 'merge') {
       diffLists(patch, key, old, value, meta, sub, opts, at);
     } else if (!opts.ignoreChangesAndAdditions && !deepEqual(old, value)) {
-      patch[key] = value;
+      set(patch, key, value);
     }
   }
   if (!opts.ignoreDeletions) {
-    for (const key of Object.keys(from)) if (!(key in to)) patch[key] = null;
+    for (const key of Object.keys(from)) if (!Object.hasOwn(to, key)) set(patch, key, null);
   }
-  const clearsMore = Object.entries(from).some(([k, v]) => v !== null && !(k in to));
+  const clearsMore = Object.entries(from).some(([k, v]) => v !== null && !Object.hasOwn(to, k));
   if (retained.length > 0 && (Object.keys(patch).length > 0 || clearsMore)) {
     patch[retainKeysDirective] = retained.sort();
   }
@@ -147,7 +149,7 @@ function diffLists(
   path: string,
 ): void {
   if (from.length === 0) {
-    if (to.length > 0 && !opts.ignoreChangesAndAdditions) patch[key] = to;
+    if (to.length > 0 && !opts.ignoreChangesAndAdditions) set(patch, key, to);
     return;
   }
   if (elementKind(path, from, to) === 'primitive') {
@@ -155,7 +157,7 @@ function diffLists(
     const toIds = new Set(to.map(identity));
     const added = opts.ignoreChangesAndAdditions ? [] : unique(to.filter((v) => !fromIds.has(identity(v))));
     const deleted = opts.ignoreDeletions ? [] : unique(from.filter((v) => !toIds.has(identity(v))));
-    if (added.length > 0) patch[key] = added;
+    if (added.length > 0) set(patch, key, added);
     if (deleted.length > 0) patch[`${deleteFromPrimitiveListPrefix}${key}`] = deleted;
     if (
       opts.setElementOrder &&
@@ -210,7 +212,7 @@ function diffLists(
       if (!toKeys.has(id)) list.push({ [mergeKey]: el[mergeKey] as Json, [directiveMarker]: 'delete' });
     }
   }
-  if (list.length > 0) patch[key] = list;
+  if (list.length > 0) set(patch, key, list);
   const sameOrder =
     from.length === to.length &&
     from.every(
@@ -244,21 +246,41 @@ function unique(values: Json[]): Json[] {
  */
 function mergePatches(base: JsonObject, over: JsonObject, schema: PatchSchema | undefined): JsonObject {
   for (const [key, value] of Object.entries(over)) {
-    const old = base[key];
+    const old = get(base, key);
     if (key.startsWith('$') || value === null || old === undefined || jsonType(old) !== jsonType(value)) {
-      base[key] = value;
+      set(base, key, value);
       continue;
     }
     const { meta, schema: sub } = lookupField(schema, key);
     if (isObject(old) && isObject(value)) {
-      base[key] = meta.strategy === 'replace' ? value : mergePatches(old, value, sub);
+      set(base, key, meta.strategy === 'replace' ? value : mergePatches(old, value, sub));
     } else if (Array.isArray(old) && Array.isArray(value) && meta.strategy === 'merge') {
-      base[key] = mergePatchLists(old, value, meta.mergeKey, sub);
+      set(base, key, mergePatchLists(old, value, meta.mergeKey, sub));
     } else {
-      base[key] = value;
+      set(base, key, value);
     }
   }
+  for (const [key, order] of Object.entries(base)) {
+    const field = key.slice(setElementOrderPrefix.length);
+    const list = get(base, field);
+    if (!key.startsWith(setElementOrderPrefix) || !Array.isArray(order) || !Array.isArray(list)) continue;
+    set(base, field, sortByOrder(list, order, lookupField(schema, field).meta.mergeKey));
+  }
   return base;
+}
+
+/**
+ * A merged patch list in the order of its `$setElementOrder/` list, which the
+ * patch's elements must follow; elements it does not name (deletions) go last.
+ */
+function sortByOrder(list: Json[], order: Json[], mergeKey: string | undefined): Json[] {
+  const keyOf = (e: Json) => identity(mergeKey && isObject(e) ? e[mergeKey] : e);
+  const at = new Map(order.map((e, i) => [keyOf(e), i]));
+  const rank = (e: Json) => (isObject(e) && e[directiveMarker] !== undefined ? undefined : at.get(keyOf(e)));
+  return [
+    ...list.filter((e) => rank(e) !== undefined).sort((a, b) => (rank(a) ?? 0) - (rank(b) ?? 0)),
+    ...list.filter((e) => rank(e) === undefined),
+  ];
 }
 
 function mergePatchLists(
@@ -300,7 +322,7 @@ function findConflict(
     if (meta.strategy === 'replace') return undefined;
     for (const [key, value] of Object.entries(patch)) {
       if (key.startsWith('$')) continue;
-      const other = changed[key];
+      const other = get(changed, key);
       if (other === undefined) continue;
       const field = lookupField(schema, key);
       const found = findConflict(value, other, field.schema, fieldPath(path, key), field.meta);
