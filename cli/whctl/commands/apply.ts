@@ -139,25 +139,25 @@ export async function applyObject(
     if (plan.live === undefined) {
       const object = decodeObject(info, modified, { source: parsed.source, document: parsed.document });
       if (dryRun === 'client') return { result: 'created', object };
-      return {
-        result: 'created',
-        object: await client.create(info, object, { dryRun: dryRun === 'server' }),
-      };
+      try {
+        return {
+          result: 'created',
+          object: await client.create(info, object, { dryRun: dryRun === 'server' }),
+        };
+      } catch (err) {
+        // Created by someone else since the read: patch theirs instead.
+        if (!isApiError(err, Code.ALREADY_EXISTS) || attempt >= MAX_CONFLICT_RETRIES) throw err;
+        continue;
+      }
     }
     if (attempt === 0 && plan.missingRecord) opts.warn?.(missingRecordWarning(info, name));
     if (isEmptyPatch(plan.patch)) return { result: 'unchanged', object: plan.live };
     if (dryRun === 'client') return { result: 'configured', object: plan.live };
     try {
-      const object = await client.patch(
-        info,
-        namespace,
-        name,
-        PatchType.PATCH_TYPE_STRATEGIC_MERGE,
-        plan.patch,
-        {
-          dryRun: dryRun === 'server',
-        },
-      );
+      const type = PatchType.PATCH_TYPE_STRATEGIC_MERGE;
+      const object = await client.patch(info, namespace, name, type, plan.patch, {
+        dryRun: dryRun === 'server',
+      });
       return { result: 'configured', object };
     } catch (err) {
       // Another writer got in between: compute the patch again against what it wrote.
