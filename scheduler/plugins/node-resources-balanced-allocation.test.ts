@@ -91,3 +91,17 @@ test('no Node is an error; a score plugin registers no events', () => {
   assert.deepEqual(plugin.eventsToRegister(), []);
   assert.throws(() => make({ resources: 'cpu' }), /resources must be a list/);
 });
+
+test('plugins scoring different resources in turn do not see each other’s numbers', () => {
+  // The resource scorers share scratch arrays between calls: each call must start clean.
+  const three = make({ resources: [{ name: 'cpu' }, { name: 'memory' }, { name: 'ephemeral-storage' }] });
+  const p = pod({ cpu: '2', memory: '2Gi', 'ephemeral-storage': '5Gi' });
+  const alone = [score(three, p, nodeWith()), score(plugin, p, nodeWith())];
+  const interleaved: number[] = [];
+  for (let i = 0; i < 3; i++) interleaved.push(score(three, p, nodeWith()), score(plugin, p, nodeWith()));
+  assert.deepEqual(interleaved, [...alone, ...alone, ...alone]);
+  // cpu 0.5, memory 0.25, ephemeral-storage 0.5: std about 0.118.
+  assert.equal(alone[0], 88);
+  // cpu and memory only: std 0.125.
+  assert.equal(alone[1], 87);
+});
