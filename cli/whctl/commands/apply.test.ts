@@ -186,6 +186,17 @@ describe('whctl apply', () => {
     assert.equal(again.out(), 'configmap/plain unchanged\n');
   });
 
+  it('applies cluster-scoped objects, which record no namespace', async () => {
+    const manifest = file(
+      'ns.yaml',
+      'apiVersion: v1\nkind: Namespace\nmetadata: { name: team, labels: { a: "1" } }\n',
+    );
+    assert.equal((await run(['apply', '-n', 'default', '-f', manifest])).out(), 'namespace/team created\n');
+    assert.equal((await run(['apply', '-f', manifest])).out(), 'namespace/team unchanged\n');
+    const record = JSON.parse((await live('ns/team')).metadata.annotations?.[LAST_APPLIED_ANNOTATION] ?? '');
+    assert.deepEqual(record.metadata, { name: 'team', labels: { a: '1' } });
+  });
+
   it('keeps a zero value the manifest writes out', () => {
     const text =
       'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d }\nspec: { paused: false, replicas: 0, selector: { matchLabels: { a: b } } }\n';
