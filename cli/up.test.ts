@@ -1,13 +1,14 @@
 /**
- * `wheelhouse up` as a real process: the cluster comes up, whctl (also a real
- * process) works against it with the admin config it wrote, and Ctrl-C stops
- * every component; a component that cannot start fails the whole clearly.
+ * `wheelhouse up` as a real process: its kubelet runs the control plane as static pods
+ * (mirrored into kube-system), whctl (also a real process) works against it with the admin
+ * config it wrote, a killed apiserver is restarted by the kubelet, Ctrl-C stops every
+ * process, and a second start on the same data dir keeps the objects; a kubelet that
+ * cannot start fails the whole clearly.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -16,6 +17,7 @@ import { promisify } from 'node:util';
 import { APISERVER_NODE_FLAGS } from '../apiserver/node-flags.js';
 import { freePort } from '../test/free-port.js';
 import { scrape } from '../test/scrape.js';
+import { findComponentProcesses } from './up/component-processes.js';
 import { READY_LINE } from './up.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -30,6 +32,8 @@ function startUp(args: string[]): {
   child: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
+  /** Every pid seen: printed by up, or found running the control plane. */
+  pids: Set<number>;
 } {
   const child = spawn(process.execPath, [wheelhouse, 'up', ...args], {
     cwd: root,
@@ -43,11 +47,35 @@ function startUp(args: string[]): {
     output += c.toString();
   });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, output: () => output, exited };
+  return { child, output: () => output, exited, pids: new Set() };
+}
+
+/** Records the pids up printed and those of the control plane now; returns the printed ones. */
+function seePids(up: ReturnType<typeof startUp>, dataDir: string): number[] {
+  const printed = [...up.output().matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
+  for (const pid of printed) up.pids.add(pid);
+  for (const pids of findComponentProcesses({ node: process.execPath, script: wheelhouse, dataDir }).values())
+    for (const pid of pids) up.pids.add(pid);
+  return printed;
+}
+
+async function until<T>(check: () => Promise<T | undefined | false>, what: string, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /** Resolves once the output holds `text`; rejects if the process exits first or the time runs out. */
-function waitForOutput(up: ReturnType<typeof startUp>, text: string, timeoutMs = 90_000): Promise<void> {
+function waitForOutput(up: ReturnType<typeof startUp>, text: string, timeoutMs = 150_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const check = () => {
       if (!up.output().includes(text)) return;
@@ -92,10 +120,7 @@ async function stopEverything(up: ReturnType<typeof startUp>): Promise<void> {
     await Promise.race([up.exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
   }
   up.child.kill('SIGKILL');
-  for (const m of up.output().matchAll(/\(pid (\d+)\)/g)) {
-    const pid = Number(m[1]);
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
-  }
+  for (const pid of up.pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
 }
 
 const tempDir = () => {
@@ -105,80 +130,95 @@ const tempDir = () => {
 };
 
 describe('wheelhouse up', () => {
-  it('brings up the control plane, serves whctl, and stops every component on Ctrl-C', {
-    timeout: 150_000,
+  it('runs the control plane as static pods, serves whctl, survives a killed apiserver, and stops on Ctrl-C', {
+    timeout: 400_000,
   }, async () => {
     const dataDir = tempDir();
-    const up = startUp([
+    const apiserverPort = String(await freePort());
+    const storePort = String(await freePort());
+    const args = [
       '--data-dir',
       dataDir,
       '--port',
-      String(await freePort()),
+      apiserverPort,
       '--store-port',
-      String(await freePort()),
+      storePort,
       '--node-name',
       'local',
-      '--nodes',
-      '1',
-    ]);
+    ];
+    const up = startUp([...args, '--nodes', '1']);
+    const config = join(dataDir, 'admin.yaml');
+    const run = (...a: string[]) =>
+      promisify(execFile)(process.execPath, [whctl, ...a], {
+        cwd: dataDir,
+        env: { ...process.env, WHEELHOUSE_CONFIG: config },
+      });
     try {
       await waitForOutput(up, READY_LINE);
-      const pids = [...up.output().matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
-      assert.equal(pids.length, 6, up.output()); // store, apiserver, controller manager, scheduler, two kubelets
-      const apiserverPid = Number(/apiserver +\S+ +\(pid (\d+)\)/.exec(up.output())?.[1]);
-      if (existsSync(`/proc/${apiserverPid}/cmdline`)) {
-        const argv = readFileSync(`/proc/${apiserverPid}/cmdline`, 'utf8').split('\0');
-        for (const flag of APISERVER_NODE_FLAGS)
-          assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
+      const pids = seePids(up, dataDir);
+      // store, apiserver, controller manager, scheduler (static pods), two kubelets
+      assert.equal(pids.length, 6, up.output());
+      const apiserverPid = Number(/\n {2}apiserver +\S+ +\(pid (\d+)\)/.exec(up.output())?.[1]);
+      // ps shows the flags the manifest gives.
+      const argv = readFileSync(`/proc/${apiserverPid}/cmdline`, 'utf8').split('\0');
+      for (const flag of [...APISERVER_NODE_FLAGS, '--secure-port', apiserverPort])
+        assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
+      const manifests = join(dataDir, 'manifests');
+      assert.match(up.output(), new RegExp(`manifests +${manifests}\n`));
+      for (const file of [
+        'wheelhouse-store',
+        'kube-apiserver',
+        'kube-controller-manager',
+        'kube-scheduler',
+      ]) {
+        const text = readFileSync(join(manifests, `${file}.yaml`), 'utf8');
+        assert.match(text, /\n {4}tier: control-plane\n/);
+        assert.match(text, /\n {2}priorityClassName: system-node-critical\n/);
+        assert.match(text, /\n {2}hostNetwork: true\n/);
+        assert.match(text, /\n +livenessProbe:\n/);
       }
-      const config = join(dataDir, 'admin.yaml');
       assert.ok(existsSync(config));
       assert.match(up.output(), new RegExp(`export WHEELHOUSE_CONFIG=${config}`));
 
-      const run = (...args: string[]) =>
-        promisify(execFile)(process.execPath, [whctl, ...args], {
-          cwd: dataDir,
-          env: { ...process.env, WHEELHOUSE_CONFIG: config },
-        });
-      // The local node runs pods on the process runtime: the image names an executable.
+      // The mirror pods: the control plane as the API sees it, Running on this node.
+      const mirrors = [
+        'wheelhouse-apiserver-local',
+        'wheelhouse-controller-manager-local',
+        'wheelhouse-scheduler-local',
+        'wheelhouse-store-local',
+      ];
+      const system = await until(async () => {
+        const out = (await run('get', 'pods', '-n', 'kube-system')).stdout;
+        return mirrors.every((m) => new RegExp(`\n${m} +1/1 +Running +0 `).test(out)) ? out : undefined;
+      }, 'the four mirror pods Running');
+      assert.match(system, /^NAME +READY +STATUS +RESTARTS +AGE\n/);
+
+      writeFileSync(
+        join(dataDir, 'kept.yaml'),
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kept\ndata:\n  color: blue\n',
+      );
+      assert.equal((await run('apply', '-f', 'kept.yaml')).stdout, 'configmap/kept created\n');
+
+      // The local node runs user pods on the process runtime: the image names an executable.
       writeFileSync(
         join(dataDir, 'pod.yaml'),
-        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: main\n      image: sh\n      command: ["sh", "-c", "echo hello from web; exec sleep 600"]\n',
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  nodeName: local\n  containers:\n    - name: main\n      image: sh\n      command: ["sh", "-c", "echo hello from web; exec sleep 600"]\n',
       );
       assert.equal((await run('apply', '-f', 'pod.yaml')).stdout, 'pod/web created\n');
-      assert.equal((await run('apply', '-f', 'pod.yaml')).stdout, 'pod/web unchanged\n');
-      // Scheduled onto this machine's node and started by its kubelet.
-      let pods = '';
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-        pods = (await run('get', 'pods', '-A')).stdout;
-        if (/Running/.test(pods)) break;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-      assert.match(
-        pods,
-        /^NAMESPACE +NAME +READY +STATUS +RESTARTS +AGE\ndefault +web +1\/1 +Running +0 +\d+s\n$/,
+      await until(
+        async () => /\nweb +1\/1 +Running +0 /.test((await run('get', 'pods')).stdout),
+        'the user pod Running',
       );
-      // This machine's node and one more, each its own kubelet.
+      // This machine's node and one more, each its own kubelet, both schedulable.
       assert.match((await run('get', 'nodes')).stdout, /^NAME .*\nlocal +Ready .*\nlocal-1 +Ready /);
-      // Its output through the apiserver and the kubelet; its story in describe.
       let logs = '';
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline && !logs.includes('hello'); )
+      await until(async () => {
         logs = (await run('logs', 'web')).stdout;
+        return logs.includes('hello');
+      }, 'the pod logs');
       assert.equal(logs, 'hello from web\n');
-      const described = (await run('describe', 'pod', 'web')).stdout;
-      assert.match(described, /^Name: +web\nNamespace: +default\n/);
-      assert.match(described, /\nStatus: +Running\n/);
-      assert.match(described, /\n {4}State: +Running\n/);
-      assert.match(
-        described,
-        /Normal +Scheduled +\S+ +default-scheduler +Successfully assigned default\/web to /,
-      );
-      assert.match(described, /Normal +Started +\S+ +kubelet +Started container main/);
-      assert.match(
-        (await run('describe', 'nodes')).stdout,
-        /Non-terminated Pods: +\(1 in total\)\n[\s\S]*default +web /,
-      );
-      assert.equal((await run('delete', 'pod', 'web')).stdout, 'pod "web" deleted\n');
+      const deleted = await run('delete', 'pod', 'web');
+      assert.equal(deleted.stdout, 'pod "web" deleted\n');
 
       // The printed scrape commands work, and nothing less does.
       const scrapes = [
@@ -192,41 +232,72 @@ describe('wheelhouse up', () => {
         assert.equal((await scrape(url!, { ca: ca! })).status, 401);
       }
 
+      // A crashed apiserver is restarted by the kubelet; its mirror counts the restart.
+      process.kill(apiserverPid, 'SIGKILL');
+      await until(
+        async () => {
+          const out = (await run('get', 'pods', '-n', 'kube-system')).stdout;
+          return /\nwheelhouse-apiserver-local +1\/1 +Running +1 /.test(out);
+        },
+        'the apiserver restarted, restartCount 1',
+        120_000,
+      );
+      seePids(up, dataDir);
+      assert.equal(alive(apiserverPid), false);
+      assert.ok(up.pids.size > pids.length, 'a new apiserver process');
+      assert.match((await run('get', 'configmap', 'kept')).stdout, /\nkept +\d+[sm]\n/);
+
       up.child.kill('SIGINT');
       assert.equal(await up.exited, 0, up.output());
       assert.match(up.output(), /stopped\n$/);
-      for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} is still running`);
+      for (const pid of up.pids) assert.equal(alive(pid), false, `pid ${pid} is still running`);
     } finally {
       await stopEverything(up);
     }
+
+    // The same data dir again: the store's data is there.
+    const again = startUp(args);
+    try {
+      await waitForOutput(again, READY_LINE);
+      seePids(again, dataDir);
+      assert.match((await run('get', 'configmap', 'kept', '-o', 'yaml')).stdout, /\n {2}color: blue\n/);
+      again.child.kill('SIGINT');
+      assert.equal(await again.exited, 0, again.output());
+      for (const pid of again.pids) assert.equal(alive(pid), false, `pid ${pid} is still running`);
+    } finally {
+      await stopEverything(again);
+    }
   });
 
-  it('fails with a clear message, and leaves nothing running, when a component cannot start', {
-    timeout: 60_000,
+  it('fails with a clear message, and leaves nothing running, when a kubelet cannot start', {
+    timeout: 120_000,
   }, async () => {
     const dataDir = tempDir();
-    // The store's port is taken: the store exits at once.
-    const blocker: Server = createServer();
-    blocker.listen(0, '127.0.0.1');
-    await once(blocker, 'listening');
-    const { port } = blocker.address() as { port: number };
+    // No CRI runtime answers there: the local node's kubelet exits at once.
+    const up = startUp([
+      '--data-dir',
+      dataDir,
+      '--port',
+      String(await freePort()),
+      '--store-port',
+      String(await freePort()),
+      '--node-name',
+      'local',
+      '--container-runtime-endpoint',
+      `unix://${join(dataDir, 'no-such.sock')}`,
+    ]);
     try {
-      const up = startUp([
-        '--data-dir',
-        dataDir,
-        '--port',
-        String(await freePort()),
-        '--store-port',
-        String(port),
-      ]);
       assert.equal(await up.exited, 1, up.output());
-      assert.match(up.output(), /wheelhouse up: store exited unexpectedly \(exit code 1\)/);
+      assert.match(up.output(), /wheelhouse up: kubelet-local exited unexpectedly \(exit code 1\)/);
       assert.ok(
         existsSync(join(dataDir, 'admin.yaml')),
         'the admin config is written before anything starts',
       );
+      assert.ok(existsSync(join(dataDir, 'manifests', 'kube-apiserver.yaml')));
+      const left = findComponentProcesses({ node: process.execPath, script: wheelhouse, dataDir });
+      assert.deepEqual([...left.keys()], [], 'no control-plane process is left');
     } finally {
-      blocker.close();
+      await stopEverything(up);
     }
   });
 

@@ -1,15 +1,20 @@
 /**
- * `wheelhouse up` (`npm start`): the whole control plane on this machine. It
- * creates the PKI and the client configs in the data dir, starts each component
- * as its own process once the one before it is healthy, prints how to use the
- * cluster, and on Ctrl-C (or SIGTERM) stops them in reverse order and exits 0.
- * If a component dies on its own, the rest are stopped and up fails.
+ * `wheelhouse up` (`npm start`): the whole control plane on this machine, laid out as
+ * kubeadm lays it out. It creates the PKI and the client configs in the data dir, writes the
+ * store, apiserver, controller manager and scheduler as static pod manifests into
+ * `<data-dir>/manifests/`, and starts this machine's kubelet, which runs them (and mirrors
+ * them into `kube-system`) and restarts any that crashes. More kubelets (`--nodes`) and the
+ * simulator (`--simulated-nodes`) are children of `up` as well, as each machine of a real
+ * cluster has its own kubelet. It prints how to use the cluster once every component
+ * answers; on Ctrl-C (or SIGTERM) it stops the kubelets, the control plane's last, which
+ * stops its pods (scheduler, controller manager, apiserver, store) before it exits. If a
+ * kubelet dies on its own, the rest are stopped and up fails.
  */
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { hostname } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type ClientConfig, CONFIG_ENV, writeClientConfig } from '../sdk/client-config.js';
@@ -17,11 +22,13 @@ import { channelCredentials, channelOptions } from '../sdk/credentials.js';
 import { type CertFiles, type ClusterPki, ensureClusterPki } from '../sdk/pki/index.js';
 import { checkHealth } from './health-check.js';
 import { httpsHealthy } from './https-health.js';
+import { type ComponentMatch, findComponentProcesses } from './up/component-processes.js';
 import {
   apiserverComponent,
   type ClusterLayout,
   type ComponentSpec,
   controllerManagerComponent,
+  type KubeletNode,
   kubeletComponent,
   LOOPBACK,
   nodeArgs,
@@ -29,16 +36,18 @@ import {
   simulatedKubeletComponent,
   storeComponent,
 } from './up/components.js';
+import { CONTROL_PLANE_IMAGE, type StaticPodComponent, writeStaticPodManifests } from './up/manifests.js';
 import { type ProcessSpec, Supervisor } from './up/supervisor.js';
 
 const USAGE = `Usage: wheelhouse up [flags]
 
-Starts the store, the apiserver, the controller manager and the scheduler on
-this machine, each in its own process, with TLS certificates and an admin client
-config generated in the data dir. Ctrl-C stops everything.
+Runs a whole cluster on this machine, as kubeadm lays one out: this machine's kubelet runs
+the store, the apiserver, the controller manager and the scheduler as static pods from
+manifests in <data-dir>/manifests, with TLS certificates and an admin client config
+generated in the data dir. Ctrl-C stops everything.
 
 Flags:
-  --data-dir DIR      where data, certificates and client configs live (default ./.wheelhouse)
+  --data-dir DIR      where data, certificates, manifests and client configs live (default ./.wheelhouse)
   --port PORT         the apiserver's port (default 6443)
   --store-port PORT   the store's port (default 2379)
   --node-name NAME    the name of this machine's node (default: the host name)
@@ -46,6 +55,10 @@ Flags:
                       <node-name>-N, each a kubelet of its own (default 0)
   --simulated-nodes N N simulated nodes (sim-node-0, ...) in one kubelet --simulate
                       process: they run no containers, for seeing scheduling at scale
+  --container-runtime-endpoint unix:///run/containerd/containerd.sock
+                      run this machine's node on a CRI runtime (containerd); the control
+                      plane then runs on a node of its own, <node-name>-control-plane, on
+                      the process runtime, tainted NoSchedule
   -h, --help          this text
 `;
 
@@ -58,6 +71,18 @@ const TLS_SERVER_NAME = 'localhost';
 
 const WHEELHOUSE_BIN = fileURLToPath(new URL('../bin/wheelhouse.js', import.meta.url));
 
+/** How long the control plane has to answer after the kubelet started. */
+const START_TIMEOUT_MS = 90_000;
+
+/** The kubelet hosting the control plane stops its pods before it exits: it gets this long. */
+const CONTROL_PLANE_KUBELET_STOP_GRACE_MS = 90_000;
+
+/** The taint (and label) of the control plane's own node when user pods run elsewhere. */
+const CONTROL_PLANE_ROLE = 'node-role.kubernetes.io/control-plane';
+
+/** Environment the control plane's pods inherit from `up`, when set. */
+const PASSED_ENV = ['WHEELHOUSE_LOG_LEVEL', 'WHEELHOUSE_FROM_SOURCE'];
+
 /** The cluster up runs always serves the apiserver's metrics and writes an audit log. */
 type UpLayout = ClusterLayout & {
   readonly apiserverMetricsPort: number;
@@ -69,7 +94,18 @@ type UpLayout = ClusterLayout & {
   readonly nodeName: string;
   readonly kubeletPort: number;
   readonly kubeletHealthPort: number;
+  /** The static pod manifests. */
+  readonly manifestsDir: string;
 };
+
+/** A kubelet `up` starts: its node and what it adds to the shared command line. */
+interface UpKubelet extends KubeletNode {
+  readonly kubeletPort: number;
+  readonly healthPort: number;
+  readonly extraArgs: readonly string[];
+  /** Whether it runs the control plane's static pods. */
+  readonly controlPlane: boolean;
+}
 
 export async function runUp(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -81,6 +117,7 @@ export async function runUp(argv: string[]): Promise<void> {
       'node-name': { type: 'string' },
       nodes: { type: 'string' },
       'simulated-nodes': { type: 'string' },
+      'container-runtime-endpoint': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -93,14 +130,23 @@ export async function runUp(argv: string[]): Promise<void> {
   const apiserverPort = port(values.port, 6443, '--port');
   const storePort = port(values['store-port'], 2379, '--store-port');
   if (apiserverPort === storePort) throw new Error('--port and --store-port must differ');
+  const criEndpoint = values['container-runtime-endpoint'];
+  if (criEndpoint !== undefined && !criEndpoint.startsWith('unix://'))
+    throw new Error(
+      `--container-runtime-endpoint must be unix:///path/to/socket (got "${criEndpoint}"), e.g. unix:///run/containerd/containerd.sock`,
+    );
 
   const extraNodes = count(values.nodes, '--nodes', 100);
   const simulatedNodes = count(values['simulated-nodes'], '--simulated-nodes', 5000);
 
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const nodeName = values['node-name'] ?? nodeNameOf(hostname());
+  // On containerd the control plane needs a node of its own: it has no image there.
+  const controlPlaneNode = criEndpoint ? `${nodeName}-control-plane` : nodeName;
   const moreNodes = Array.from({ length: extraNodes }, (_, i) => `${nodeName}-${i + 1}`);
-  const pki = ensureClusterPki(dataDir, { nodes: [nodeName, ...moreNodes] });
+  const pki = ensureClusterPki(dataDir, {
+    nodes: [nodeName, ...(criEndpoint ? [controlPlaneNode] : []), ...moreNodes],
+  });
   // Any free ports for metrics: fixed ones would keep two clusters from running side by side.
   const layout: UpLayout = {
     dataDir,
@@ -116,23 +162,54 @@ export async function runUp(argv: string[]): Promise<void> {
     nodeName,
     kubeletPort: await freeLoopbackPort(),
     kubeletHealthPort: await freeLoopbackPort(),
+    manifestsDir: join(dataDir, 'manifests'),
   };
   const configs = writeClientConfigs(layout);
-  // More kubelets on this machine: each its own name, root dir, client config and ports.
-  const kubelets = [
+  const binDir = linkWheelhouseExecutable(dataDir);
+  writeStaticPodManifests(layout.manifestsDir, controlPlanePods(layout), {
+    node: process.execPath,
+    script: WHEELHOUSE_BIN,
+    host: LOOPBACK,
+    env: Object.fromEntries(PASSED_ENV.flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : []))),
+  });
+
+  // The control plane's kubelet first; on containerd, this machine's node beside it; then more.
+  const kubelets: UpKubelet[] = [
     {
-      name: nodeName,
-      kubeconfig: configs.kubelet,
+      name: controlPlaneNode,
+      kubeconfig: writeKubeletConfig(layout, controlPlaneNode),
       kubeletPort: layout.kubeletPort,
       healthPort: layout.kubeletHealthPort,
+      podManifestPath: layout.manifestsDir,
+      controlPlane: true,
+      extraArgs: criEndpoint
+        ? [
+            '--register-with-taints',
+            `${CONTROL_PLANE_ROLE}:NoSchedule`,
+            '--node-labels',
+            `${CONTROL_PLANE_ROLE}=`,
+          ]
+        : [],
     },
   ];
+  if (criEndpoint) {
+    kubelets.push({
+      name: nodeName,
+      kubeconfig: writeKubeletConfig(layout, nodeName),
+      kubeletPort: await freeLoopbackPort(),
+      healthPort: await freeLoopbackPort(),
+      controlPlane: false,
+      extraArgs: ['--container-runtime-endpoint', criEndpoint],
+    });
+  }
   for (const name of moreNodes) {
     kubelets.push({
       name,
       kubeconfig: writeKubeletConfig(layout, name),
       kubeletPort: await freeLoopbackPort(),
       healthPort: await freeLoopbackPort(),
+      controlPlane: false,
+      extraArgs: [],
     });
   }
   const simulator =
@@ -146,20 +223,40 @@ export async function runUp(argv: string[]): Promise<void> {
 
   const write = (text: string) => process.stdout.write(text);
   const supervisor = new Supervisor(
-    [
-      'store',
-      'apiserver',
-      'controller-manager',
-      'scheduler',
-      ...kubelets.map((k) => `kubelet-${k.name}`),
-      ...(simulator ? ['kubelet-simulator'] : []),
-    ],
-    {
-      write,
-    },
+    [...kubelets.map((k) => `kubelet-${k.name}`), ...(simulator ? ['kubelet-simulator'] : [])],
+    { write },
   );
+  // The control plane's processes are the kubelet's children, not up's: found by their command lines.
+  const match: ComponentMatch = { node: process.execPath, script: WHEELHOUSE_BIN, dataDir };
+  const controlPlaneNames = controlPlanePods(layout).map((c) => c.component.name);
+  const controlPlanePids = (): Map<string, number> => {
+    const found = findComponentProcesses(match);
+    return new Map(
+      controlPlaneNames.flatMap((name) => {
+        const pids = found.get(name) ?? [];
+        const pid = pids[pids.length - 1];
+        return pid === undefined ? [] : [[name, pid] as const];
+      }),
+    );
+  };
+  /** Kills what is left of the control plane (its kubelet could not stop it): nothing may outlive up. */
+  const killLeftovers = (): number[] => {
+    const found = findComponentProcesses(match);
+    const killed = controlPlaneNames.flatMap((name) => found.get(name) ?? []);
+    for (const pid of killed) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    return killed;
+  };
   // Whatever happens to this process, its children must not outlive it.
-  const killOnExit = () => supervisor.killAll();
+  const killOnExit = () => {
+    supervisor.killAll();
+    killLeftovers();
+  };
   process.on('exit', killOnExit);
 
   let stopping = false;
@@ -170,7 +267,7 @@ export async function runUp(argv: string[]): Promise<void> {
   const onSignal = (signal: NodeJS.Signals) => {
     // A second Ctrl-C while stopping: stop waiting.
     if (stopping) {
-      supervisor.killAll();
+      killOnExit();
       process.exit(130);
     }
     interrupted(signal);
@@ -178,28 +275,32 @@ export async function runUp(argv: string[]): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  const stopAll = async () => {
+    stopping = true;
+    await supervisor.stop();
+    const killed = killLeftovers();
+    if (killed.length > 0) write(`killed control-plane processes left behind: ${killed.join(', ')}\n`);
+  };
+  const waiting = new AbortController();
   try {
+    const kubeletEnv = {
+      ...process.env,
+      // The process runtime finds the control plane's image (`wheelhouse`) and Node on the kubelet's PATH.
+      PATH: [binDir, dirname(process.execPath), process.env.PATH ?? ''].join(delimiter),
+    };
     const started = (async () => {
-      await supervisor.start(processSpec(storeComponent(layout), storeHealth(pki, storePort)));
-      await supervisor.start(processSpec(apiserverComponent(layout), apiserverHealth(configs.admin)));
-      // Both only talk to the apiserver, so they start side by side.
+      // Every kubelet at once: the others retry the apiserver until the first one's static pods serve it.
       await Promise.all([
-        supervisor.start(
-          processSpec(
-            controllerManagerComponent(layout, { controllerManagerPort: layout.controllerManagerPort }),
-            componentHealth(pki.caFile, layout.controllerManagerPort),
-          ),
-        ),
-        supervisor.start(
-          processSpec(
-            schedulerComponent(layout, { schedulerPort: layout.schedulerPort }),
-            componentHealth(pki.caFile, layout.schedulerPort),
-          ),
-        ),
         ...kubelets.map((kubelet) =>
-          supervisor.start(
-            processSpec(kubeletComponent(layout, kubelet), componentHealth(pki.caFile, kubelet.healthPort)),
-          ),
+          supervisor.start({
+            ...processSpec(
+              kubeletComponent(layout, kubelet),
+              componentHealth(pki.caFile, kubelet.healthPort),
+              [...kubelet.extraArgs, '--stop-pods-on-exit'],
+            ),
+            env: kubeletEnv,
+            ...(kubelet.controlPlane ? { stopGraceMs: CONTROL_PLANE_KUBELET_STOP_GRACE_MS } : {}),
+          }),
         ),
         ...(simulator
           ? [
@@ -212,6 +313,17 @@ export async function runUp(argv: string[]): Promise<void> {
             ]
           : []),
       ]);
+      await waitUntilServing(
+        {
+          store: storeHealth(pki, storePort),
+          apiserver: apiserverHealth(configs.admin),
+          'controller-manager': componentHealth(pki.caFile, layout.controllerManagerPort),
+          scheduler: componentHealth(pki.caFile, layout.schedulerPort),
+          // Ready: its node registered and its pods' cache synced.
+          [`kubelet ${controlPlaneNode}`]: componentHealth(pki.caFile, layout.kubeletHealthPort, '/readyz'),
+        },
+        waiting.signal,
+      );
     })();
     // When something else ends the wait first, the start in progress fails as the
     // supervisor stops; that failure is already reported.
@@ -219,16 +331,17 @@ export async function runUp(argv: string[]): Promise<void> {
     const first = await Promise.race([
       started.then(() => ({ kind: 'ready' as const })),
       interrupt.then((signal) => ({ kind: 'signal' as const, signal })),
-      // A component already running may die while a later one starts.
+      // A kubelet already running may die while another starts.
       supervisor.failed.then((err) => Promise.reject(err)),
     ]);
     if (first.kind === 'ready') {
+      const pids = controlPlanePids();
       const more = [
         ...kubelets
           .slice(1)
           .map(
             (k) =>
-              `  kubelet             node ${k.name}, https://${LOOPBACK}:${k.healthPort}/healthz  (pid ${supervisor.pidOf(`kubelet-${k.name}`)})`,
+              `  kubelet             node ${k.name}${k.extraArgs.includes('--container-runtime-endpoint') ? ` on ${criEndpoint}` : ''}, https://${LOOPBACK}:${k.healthPort}/healthz  (pid ${supervisor.pidOf(`kubelet-${k.name}`)})`,
           ),
         ...(simulator
           ? [
@@ -236,7 +349,15 @@ export async function runUp(argv: string[]): Promise<void> {
             ]
           : []),
       ];
-      write(readyMessage(layout, configs.adminPath, (name) => supervisor.pidOf(name), more));
+      write(
+        readyMessage(
+          layout,
+          controlPlaneNode,
+          configs.adminPath,
+          (name) => pids.get(name) ?? supervisor.pidOf(name),
+          more,
+        ),
+      );
       const outcome = await Promise.race([
         interrupt.then((signal) => ({ kind: 'signal' as const, signal })),
         supervisor.failed.then((err) => ({ kind: 'failed' as const, err })),
@@ -246,18 +367,117 @@ export async function runUp(argv: string[]): Promise<void> {
     } else {
       write(`\n${first.signal} received while starting; stopping\n`);
     }
-    stopping = true;
-    await supervisor.stop();
+    waiting.abort();
+    await stopAll();
     write('stopped\n');
   } catch (err) {
-    stopping = true;
+    waiting.abort();
     write(`${(err as Error).message}; stopping the other components\n`);
-    await supervisor.stop();
+    await stopAll();
     throw err;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('exit', killOnExit);
+  }
+}
+
+/**
+ * The control plane's static pods: what each runs, how the kubelet checks it, and the
+ * order it stops in (the reverse of what depends on what). The store and the apiserver
+ * serve only gRPC, so their liveness is a TCP connection to that port.
+ */
+function controlPlanePods(layout: UpLayout): StaticPodComponent[] {
+  return [
+    {
+      component: storeComponent(layout),
+      podName: 'wheelhouse-store',
+      file: 'wheelhouse-store.yaml',
+      liveness: { tcpPort: layout.storePort },
+      shutdownOrder: 4,
+      cpuRequest: '100m',
+    },
+    {
+      component: apiserverComponent(layout),
+      podName: 'wheelhouse-apiserver',
+      file: 'kube-apiserver.yaml',
+      liveness: { tcpPort: layout.apiserverPort },
+      shutdownOrder: 3,
+      cpuRequest: '250m',
+    },
+    {
+      component: controllerManagerComponent(layout, {
+        controllerManagerPort: layout.controllerManagerPort,
+        leaderElectRetryPeriod: '500ms',
+      }),
+      podName: 'wheelhouse-controller-manager',
+      file: 'kube-controller-manager.yaml',
+      liveness: { httpsHealthzPort: layout.controllerManagerPort },
+      shutdownOrder: 2,
+      cpuRequest: '200m',
+    },
+    {
+      component: schedulerComponent(layout, {
+        schedulerPort: layout.schedulerPort,
+        leaderElectRetryPeriod: '500ms',
+      }),
+      podName: 'wheelhouse-scheduler',
+      file: 'kube-scheduler.yaml',
+      liveness: { httpsHealthzPort: layout.schedulerPort },
+      shutdownOrder: 1,
+      cpuRequest: '100m',
+    },
+  ];
+}
+
+/**
+ * `<data-dir>/bin/wheelhouse`, a link to bin/wheelhouse.js: the control plane's image
+ * (`wheelhouse`) is an executable on the kubelet's PATH for the process runtime, so the
+ * node lists it among its images and pulls succeed. Returns the directory.
+ */
+function linkWheelhouseExecutable(dataDir: string): string {
+  const dir = join(dataDir, 'bin');
+  const link = join(dir, CONTROL_PLANE_IMAGE);
+  mkdirSync(dir, { recursive: true });
+  let current: string | undefined;
+  try {
+    current = readlinkSync(link);
+  } catch {
+    current = undefined;
+  }
+  if (current !== WHEELHOUSE_BIN) {
+    rmSync(link, { force: true });
+    symlinkSync(WHEELHOUSE_BIN, link);
+  }
+  try {
+    chmodSync(WHEELHOUSE_BIN, 0o755);
+  } catch {
+    // A read-only checkout: it is executable already, or the image is reported missing.
+  }
+  return dir;
+}
+
+/** Polls every check until all pass; rejects naming those that do not within START_TIMEOUT_MS. */
+async function waitUntilServing(
+  checks: Record<string, () => Promise<boolean>>,
+  signal: AbortSignal,
+): Promise<void> {
+  const pending = new Map(Object.entries(checks));
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (pending.size > 0) {
+    if (signal.aborted) throw new Error('stopped while waiting for the control plane');
+    await Promise.all(
+      [...pending].map(async ([name, check]) => {
+        if (await check().catch(() => false)) pending.delete(name);
+      }),
+    );
+    if (pending.size === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${[...pending.keys()].join(', ')} did not answer within ${START_TIMEOUT_MS / 1000}s; see the kubelet's output above, and \`whctl get pods -n kube-system\``,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -307,11 +527,15 @@ async function freeLoopbackPort(): Promise<number> {
   }
 }
 
-function processSpec(component: ComponentSpec, ready: () => Promise<boolean>): ProcessSpec {
+function processSpec(
+  component: ComponentSpec,
+  ready: () => Promise<boolean>,
+  extraArgs: readonly string[] = [],
+): ProcessSpec {
   return {
     name: component.name,
     command: process.execPath,
-    args: nodeArgs(component, WHEELHOUSE_BIN),
+    args: nodeArgs(component, WHEELHOUSE_BIN, extraArgs),
     ready,
   };
 }
@@ -328,9 +552,9 @@ function storeHealth(pki: ClusterPki, storePort: number): () => Promise<boolean>
   return async () => (await checkHealth(`${LOOPBACK}:${storePort}`, credentials, { options })) === 'SERVING';
 }
 
-/** The scheduler's and the controller manager's /healthz (their certificate names this host). */
-function componentHealth(caFile: string, port: number): () => Promise<boolean> {
-  return () => httpsHealthy(`https://${LOOPBACK}:${port}/healthz`, caFile, { servername: TLS_SERVER_NAME });
+/** A component's /healthz, or `path` (its serving certificate names this host). */
+function componentHealth(caFile: string, port: number, path = '/healthz'): () => Promise<boolean> {
+  return () => httpsHealthy(`https://${LOOPBACK}:${port}${path}`, caFile, { servername: TLS_SERVER_NAME });
 }
 
 function apiserverHealth(admin: ClientConfig & { path: string }): () => Promise<boolean> {
@@ -398,6 +622,7 @@ export const READY_LINE = 'Wheelhouse is up.';
 
 function readyMessage(
   layout: UpLayout,
+  controlPlaneNode: string,
   adminPath: string,
   pidOf: (name: string) => number | undefined,
   moreNodes: readonly string[] = [],
@@ -410,8 +635,13 @@ ${READY_LINE}
   store               ${LOOPBACK}:${layout.storePort}  (pid ${pidOf('store')})
   controller-manager  https://${LOOPBACK}:${layout.controllerManagerPort}/healthz  (pid ${pidOf('controller-manager')})
   scheduler           https://${LOOPBACK}:${layout.schedulerPort}/healthz  (pid ${pidOf('scheduler')})
-  kubelet             node ${layout.nodeName}, https://${LOOPBACK}:${layout.kubeletHealthPort}/healthz  (pid ${pidOf(`kubelet-${layout.nodeName}`)})
+  kubelet             node ${controlPlaneNode}, https://${LOOPBACK}:${layout.kubeletHealthPort}/healthz  (pid ${pidOf(`kubelet-${controlPlaneNode}`)})
 ${extra}  data                ${layout.dataDir}
+  manifests           ${layout.manifestsDir}
+
+The control plane runs as static pods of node ${controlPlaneNode}'s kubelet, from the manifests
+above (edit one and the kubelet restarts that component); they are mirrored into kube-system:
+  npx whctl get pods -n kube-system
 
 To use it:
   export ${CONFIG_ENV}=${adminPath}
