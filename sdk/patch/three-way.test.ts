@@ -210,6 +210,21 @@ describe('createThreeWayMergePatch', () => {
     );
   });
 
+  it('without overwrite a list of primitives changed to the same values in another order is no conflict', () => {
+    const original = deployment(template([{ name: 'web', args: ['a'] }]));
+    const current = deployment(template([{ name: 'web', args: ['b', 'c'] }]));
+    const modified = deployment(template([{ name: 'web', args: ['c', 'b'] }]));
+    assert.doesNotThrow(() =>
+      createThreeWayMergePatch('Deployment', original, modified, current, { overwrite: false }),
+    );
+    const other = deployment(template([{ name: 'web', args: ['c'] }]));
+    assert.throws(
+      () => createThreeWayMergePatch('Deployment', original, other, current, { overwrite: false }),
+      (err: unknown) =>
+        err instanceof PatchError && err.path === 'spec.template.spec.containers[name=web].args',
+    );
+  });
+
   it('without overwrite refuses to delete a container whose image was changed live', () => {
     const original = deployment(template([{ name: 'web', image: 'a' }, { name: 'log' }]));
     const current = deployment(template([{ name: 'web', image: 'b' }, { name: 'log' }]));
@@ -217,6 +232,32 @@ describe('createThreeWayMergePatch', () => {
     assert.throws(
       () => createThreeWayMergePatch('Deployment', original, modified, current, { overwrite: false }),
       (err: unknown) => err instanceof PatchError && err.path === 'spec.template.spec.containers[name=web]',
+    );
+  });
+});
+
+describe('createTwoWayMergePatch', () => {
+  it('sends a reordered merging list as a $setElementOrder list only', () => {
+    const from = deployment(template([{ name: 'a' }, { name: 'b' }]), { finalizers: ['x', 'y'] });
+    const to = deployment(template([{ name: 'b' }, { name: 'a' }]), { finalizers: ['y', 'x'] });
+    assert.deepEqual(createTwoWayMergePatch('Deployment', from, to), {
+      metadata: { '$setElementOrder/finalizers': ['y', 'x'] },
+      spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'b' }, { name: 'a' }] } } },
+    });
+  });
+
+  it('names the element that lacks its merge key', () => {
+    assert.throws(
+      () =>
+        createTwoWayMergePatch(
+          'Deployment',
+          deployment(template([{ name: 'a' }])),
+          deployment(template([{ name: 'a' }, { image: 'nameless' }])),
+        ),
+      (err: unknown) =>
+        err instanceof PatchError &&
+        err.path === 'spec.template.spec.containers[1]' &&
+        /has no name/.test(err.message),
     );
   });
 });

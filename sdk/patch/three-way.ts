@@ -344,6 +344,11 @@ function findConflict(
       }
       return undefined;
     }
+    if (elementKind(path, patch, changed) === 'primitive') {
+      // Lists of primitives agree when they hold the same values, in any order.
+      const sorted = (list: Json[]) => [...new Set(list.map(identity))].sort();
+      return deepEqual(sorted(patch), sorted(changed)) ? undefined : path;
+    }
     return deepEqual(patch, changed) ? undefined : path;
   }
   return deepEqual(patch, changed) ? undefined : path;
