@@ -5,10 +5,10 @@
  */
 import type { ApiClient } from '../../../sdk/client/dynamic-client.js';
 import type { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
+import { PatchType } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type { Command } from '../command.js';
 import { commonFlags, parseFlags } from '../flags.js';
 import { resolveKind } from '../resources.js';
-import { updateWithRetry } from '../update-with-retry.js';
 import { UsageError } from '../usage-error.js';
 
 /** Node names from `NODE...` or `node/NODE...`. */
@@ -22,27 +22,23 @@ export function nodeNames(positionals: readonly string[]): string[] {
   });
 }
 
-/** Sets spec.unschedulable; resolves to false when the Node already was so. */
+/**
+ * Sets spec.unschedulable by a merge patch, as kubectl does; resolves to false when the
+ * Node already was so (nothing is written).
+ */
 export async function setUnschedulable(
   client: ApiClient,
   name: string,
   unschedulable: boolean,
   dryRun = false,
 ): Promise<boolean> {
-  const { changed } = await updateWithRetry<Node>(
-    client,
-    resolveKind('nodes'),
-    '',
-    name,
-    (node) => {
-      if (!node.spec) throw new Error(`node/${name} has no spec`);
-      if (node.spec.unschedulable === unschedulable) return false;
-      node.spec.unschedulable = unschedulable;
-      return true;
-    },
-    { dryRun },
-  );
-  return changed;
+  const info = resolveKind('nodes');
+  const node = (await client.get(info, '', name)) as Node;
+  if ((node.spec?.unschedulable ?? false) === unschedulable) return false;
+  // Schedulable is the field's absence, as kubectl writes it.
+  const patch = { spec: { unschedulable: unschedulable ? true : null } };
+  await client.patch(info, '', name, PatchType.PATCH_TYPE_MERGE, patch, { dryRun });
+  return true;
 }
 
 const flags = { ...commonFlags, 'dry-run': { type: 'string' } } as const;

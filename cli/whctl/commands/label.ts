@@ -2,18 +2,19 @@
  * `whctl label` and `whctl annotate`: add, change (`--overwrite`) or remove (`key-`)
  * labels or annotations of objects named, selected (`-l`) or all of a type (`--all`),
  * with kubectl's rules: an existing key keeps its value unless --overwrite is given.
- * Keys and values are validated by the apiserver, as with any other update.
+ * Keys and values are validated by the apiserver, as with any other update. The change
+ * travels as a JSON merge patch of only the keys it touches, so a concurrent writer's
+ * other keys are never lost.
  */
-import type { ObjectMeta } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
-import type { KindObject } from '../../../sdk/kind-registry.js';
+import { type ObjectMeta, PatchType } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
+import { createMergePatch } from '../../../sdk/patch/merge-patch.js';
 import type { Command } from '../command.js';
 import { commonFlags, parseFlags } from '../flags.js';
 import { readManifests } from '../manifests.js';
 import { DEFAULT_NAMESPACE, placeObject } from '../namespaces.js';
 import { formatError } from '../report-error.js';
 import { objectLabel, parseResourceArgs } from '../resources.js';
-import { updateWithRetry } from '../update-with-retry.js';
 import { UsageError } from '../usage-error.js';
 
 const flags = {
@@ -35,8 +36,9 @@ interface MapField {
   readonly done: 'labeled' | 'annotated';
   /** kubectl says when labels stay as they were; it always says "annotated". */
   readonly unchanged: string;
+  /** The ObjectMeta field (and manifest key) changed. */
+  readonly key: 'labels' | 'annotations';
   get(meta: ObjectMeta): Record<string, string>;
-  set(meta: ObjectMeta, value: Record<string, string>): void;
 }
 
 /** Parsed `k=v` and `k-` arguments. */
@@ -201,29 +203,29 @@ Flags:
             );
             continue;
           }
-          const result = await updateWithRetry<KindObject>(
-            client,
-            target.info,
-            target.namespace,
-            target.name,
-            (object) => {
-              const rv = values['resource-version'];
-              const meta = object.metadata;
-              if (!meta) throw new Error(`${label} has no metadata`);
-              if (rv !== undefined) meta.resourceVersion = rv;
-              const before = field.get(meta);
-              missing = change.remove.filter((key) => !(key in before));
-              const after = applyChange(before, change, values.overwrite ?? false);
-              if (sameMap(before, after)) return false;
-              field.set(meta, after);
-              return true;
-            },
-            // A given resourceVersion is a precondition: a conflict is the answer, not a reason to retry.
-            { dryRun, maxRetries: values['resource-version'] === undefined ? undefined : 0 },
-          );
+          // Read, check kubectl's rules against what is there, then send only the change as a
+          // merge patch: the server applies it to the object as it then is.
+          const object = await client.get(target.info, target.namespace, target.name);
+          const before = object.metadata ? field.get(object.metadata) : {};
+          missing = change.remove.filter((key) => !(key in before));
+          const after = applyChange(before, change, values.overwrite ?? false);
+          const rv = values['resource-version'];
+          let changed = false;
+          if (!sameMap(before, after)) {
+            // A given resourceVersion is a precondition: the server refuses the patch once it is stale.
+            const patch = {
+              metadata: {
+                [field.key]: createMergePatch(before, after),
+                ...(rv !== undefined ? { resourceVersion: rv } : {}),
+              },
+            };
+            const { info, namespace, name } = target;
+            await client.patch(info, namespace, name, PatchType.PATCH_TYPE_MERGE, patch, { dryRun });
+            changed = true;
+          }
           for (const key of missing) ctx.io.write(`${field.noun} "${key}" not found.\n`);
           const dry = dryRun ? ' (server dry run)' : '';
-          ctx.io.write(`${label} ${result.changed ? field.done : field.unchanged}${dry}\n`);
+          ctx.io.write(`${label} ${changed ? field.done : field.unchanged}${dry}\n`);
         } catch (err) {
           ctx.io.writeError(formatError(err));
           failed = true;
@@ -239,10 +241,8 @@ export const labelCommand = mapCommand({
   noun: 'label',
   done: 'labeled',
   unchanged: 'not labeled',
+  key: 'labels',
   get: (meta) => meta.labels ?? {},
-  set: (meta, value) => {
-    meta.labels = value;
-  },
 });
 
 export const annotateCommand = mapCommand({
@@ -250,8 +250,6 @@ export const annotateCommand = mapCommand({
   noun: 'annotation',
   done: 'annotated',
   unchanged: 'annotated',
+  key: 'annotations',
   get: (meta) => meta.annotations ?? {},
-  set: (meta, value) => {
-    meta.annotations = value;
-  },
 });

@@ -196,6 +196,35 @@ describe('whctl patch', () => {
     }
   });
 
+  it('label, scale and rollout send patches: preconditions hold, other fields are kept', async () => {
+    await call(cluster.client('deployments'), 'createDeployment', { deployment: deployment('pre', 2) });
+    const rv = (await getDeploy('pre')).metadata?.resourceVersion ?? '';
+    assert.equal(
+      (await run(['label', 'deploy/pre', 'a=1', '--resource-version', rv])).out(),
+      'deployment.apps/pre labeled\n',
+    );
+    const stale = await run(['label', 'deploy/pre', 'b=2', '--resource-version', rv]);
+    assert.equal(stale.code, 1);
+    assert.match(stale.err(), /^Error from server \(Conflict\)/);
+    const staleScale = await run(['scale', 'deploy/pre', '--replicas=3', '--resource-version', rv]);
+    assert.equal(staleScale.code, 1);
+    assert.match(staleScale.err(), /^Error from server \(Conflict\)/);
+    const fresh = (await getDeploy('pre')).metadata?.resourceVersion ?? '';
+    assert.equal((await run(['scale', 'deploy/pre', '--replicas=3', '--resource-version', fresh])).code, 0);
+    assert.equal((await getDeploy('pre')).spec?.replicas, 3);
+
+    assert.equal((await run(['rollout', 'pause', 'deploy/pre'])).out(), 'deployment.apps/pre paused\n');
+    assert.equal((await getDeploy('pre')).spec?.paused, true);
+    assert.equal((await run(['rollout', 'resume', 'deploy/pre'])).out(), 'deployment.apps/pre resumed\n');
+    assert.equal((await run(['rollout', 'restart', 'deploy/pre'])).out(), 'deployment.apps/pre restarted\n');
+    const d = await getDeploy('pre');
+    assert.equal(d.spec?.paused, false);
+    assert.deepEqual(d.metadata?.labels, { a: '1' });
+    assert.equal(d.spec?.replicas, 3);
+    assert.ok(d.spec?.template?.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']);
+    assert.deepEqual(d.spec?.template?.metadata?.labels, { app: 'pre' }, 'the template keeps its labels');
+  });
+
   it('--type names the patch types', () => {
     assert.equal(patchTypeOf(undefined), patchTypeOf('strategic'));
     assert.notEqual(patchTypeOf('merge'), patchTypeOf('json'));

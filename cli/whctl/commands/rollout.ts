@@ -2,13 +2,16 @@
  * `whctl rollout status|history|undo|pause|resume|restart deployment/NAME`, as kubectl's:
  * status follows the Deployment until its rollout completes (or its progress deadline
  * passes); undo copies an earlier revision's pod template back into the Deployment,
- * which the Deployment controller then rolls out as the newest revision.
+ * which the Deployment controller then rolls out as the newest revision. pause, resume,
+ * restart and undo send patches of only what they change, as kubectl does.
  */
 import { stringify } from 'yaml';
 import { typedClient } from '../../../sdk/client/typed-client.js';
 import type { Deployment } from '../../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import type { ReplicaSet } from '../../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import { PodTemplateSpec } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { PatchType } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import { encodeObject, type Json } from '../../../sdk/manifest/index.js';
 import type { Command } from '../command.js';
 import { commonFlags, parseFlags } from '../flags.js';
 import { DEFAULT_NAMESPACE } from '../namespaces.js';
@@ -119,6 +122,9 @@ Flags:
     const deployments = typedClient<Deployment>(api, 'Deployment');
     const replicaSets = typedClient<ReplicaSet>(api, 'ReplicaSet');
     const label = `deployment.apps/${name}`;
+    const info = resolveKind('deployments');
+    /** Changes only what the subcommand is about, so that nobody else's concurrent change is lost. */
+    const patch = (type: PatchType, document: object) => api.patch(info, namespace, name, type, document);
     const owned = async (d: Deployment) =>
       (await replicaSets.list(namespace)).items
         .filter((rs) => rs.metadata?.ownerReferences.some((r) => r.controller && r.uid === d.metadata?.uid))
@@ -133,18 +139,18 @@ Flags:
           ctx.io.write(`${label} already ${paused ? 'paused' : 'resumed'}\n`);
           return 0;
         }
-        if (d.spec) d.spec.paused = paused;
-        await deployments.update(d);
+        await patch(PatchType.PATCH_TYPE_STRATEGIC_MERGE, { spec: { paused } });
         ctx.io.write(`${label} ${paused ? 'paused' : 'resumed'}\n`);
         return 0;
       }
       case 'restart': {
         const d = await deployments.get(namespace, name);
         if (d.spec?.paused) throw new Error(`can't restart paused deployment (run rollout resume first)`);
-        const meta = d.spec?.template?.metadata;
-        if (!meta) throw new Error(`deployment "${name}" has no pod template`);
-        meta.annotations = { ...meta.annotations, [RESTARTED_AT]: ctx.io.now().toISOString() };
-        await deployments.update(d);
+        if (!d.spec?.template) throw new Error(`deployment "${name}" has no pod template`);
+        const annotations = { [RESTARTED_AT]: ctx.io.now().toISOString() };
+        await patch(PatchType.PATCH_TYPE_STRATEGIC_MERGE, {
+          spec: { template: { metadata: { annotations } } },
+        });
         ctx.io.write(`${label} restarted\n`);
         return 0;
       }
@@ -198,7 +204,11 @@ Flags:
         const template = structuredClone(target.spec?.template);
         if (template?.metadata) delete template.metadata.labels[HASH_LABEL];
         if (d.spec && template) d.spec.template = template;
-        await deployments.update(d);
+        // The whole template is replaced, as kubectl's JSON patch does: merging would keep
+        // containers and fields that the earlier revision did not have.
+        const manifest = encodeObject(info, d) as { spec?: { template?: Json } };
+        const value = manifest.spec?.template ?? {};
+        await patch(PatchType.PATCH_TYPE_JSON, [{ op: 'replace', path: '/spec/template', value }]);
         ctx.io.write(`${label} rolled back\n`);
         return 0;
       }

@@ -2,11 +2,13 @@
  * `whctl scale --replicas N TYPE NAME`: sets a workload's desired replicas through
  * its scale subresource (`Get<Kind>Scale`/`Update<Kind>Scale`), so that only the
  * replica count is written, or through spec.replicas for kinds without one.
- * `--current-replicas` is a precondition checked against what the server holds.
+ * `--current-replicas` and `--resource-version` are preconditions checked against what
+ * the server holds.
  */
 import type { ApiClient } from '../../../sdk/client/dynamic-client.js';
 import { Code, isApiError } from '../../../sdk/errors.js';
 import type { Scale } from '../../../sdk/gen/wheelhouse/apps/v1/scale.js';
+import { PatchType } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
 import type { Command } from '../command.js';
@@ -15,13 +17,13 @@ import { readManifests } from '../manifests.js';
 import { DEFAULT_NAMESPACE, placeObject } from '../namespaces.js';
 import { formatError } from '../report-error.js';
 import { objectLabel, parseResourceArgs } from '../resources.js';
-import { MAX_CONFLICT_RETRIES, updateWithRetry } from '../update-with-retry.js';
 import { UsageError } from '../usage-error.js';
 
 const flags = {
   ...commonFlags,
   replicas: { type: 'string' },
   'current-replicas': { type: 'string' },
+  'resource-version': { type: 'string' },
   filename: { type: 'string', short: 'f', multiple: true },
 } as const;
 
@@ -30,6 +32,9 @@ interface Target {
   readonly namespace: string;
   readonly name: string;
 }
+
+/** How many times a precondition is checked again after someone else wrote in between. */
+const MAX_SCALE_RETRIES = 5;
 
 /** A kind without a scale subresource, scaled through its spec. */
 type Replicated = KindObject & { spec?: { replicas?: number } };
@@ -49,43 +54,72 @@ function checkPrecondition(expected: number | undefined, actual: number): void {
   }
 }
 
-async function scaleSubresource(
-  client: ApiClient,
-  target: Target,
-  replicas: number,
-  current: number | undefined,
-): Promise<void> {
+/** What the command asks for: the new size, and the preconditions on the object as it is. */
+interface ScaleRequest {
+  readonly replicas: number;
+  /** `--current-replicas`: the size the object must have now. */
+  readonly current: number | undefined;
+  /** `--resource-version`: the revision the object must be at now. */
+  readonly resourceVersion: string | undefined;
+}
+
+/**
+ * Through the scale subresource: read the scale, check the preconditions, write it back
+ * with the resourceVersion read; a conflict means someone wrote in between, so read and
+ * check again, unless --resource-version pinned the revision.
+ */
+async function scaleSubresource(client: ApiClient, target: Target, request: ScaleRequest): Promise<void> {
   const { info, namespace, name } = target;
   for (let attempt = 0; ; attempt++) {
     const { scale } = (await client.call(info, `get${info.kind}Scale`, { namespace, name })) as {
       scale?: Scale;
     };
     if (!scale?.spec) throw new Error(`the server answered without the scale of ${objectLabel(info, name)}`);
-    checkPrecondition(current, scale.spec.replicas);
-    scale.spec.replicas = replicas;
+    checkPrecondition(request.current, scale.spec.replicas);
+    scale.spec.replicas = request.replicas;
+    if (request.resourceVersion !== undefined && scale.metadata) {
+      scale.metadata.resourceVersion = request.resourceVersion;
+    }
     try {
       await client.call(info, `update${info.kind}Scale`, { scale });
       return;
     } catch (err) {
-      if (!isApiError(err, Code.ABORTED) || attempt >= MAX_CONFLICT_RETRIES) throw err;
+      const retry = request.resourceVersion === undefined && attempt < MAX_SCALE_RETRIES;
+      if (!isApiError(err, Code.ABORTED) || !retry) throw err;
     }
   }
 }
 
-async function scaleSpec(
-  client: ApiClient,
-  target: Target,
-  replicas: number,
-  current: number | undefined,
-): Promise<void> {
-  await updateWithRetry<Replicated>(client, target.info, target.namespace, target.name, (object) => {
-    if (!object.spec || !('replicas' in object.spec)) {
-      throw new Error(`${objectLabel(target.info, target.name)} has no replicas to scale`);
+/**
+ * Through spec.replicas, for kinds without a scale subresource: a merge patch of the
+ * replica count. With --current-replicas the patch carries the resourceVersion the check
+ * was made against, so the server refuses it if the object changed since (then read and
+ * check again); --resource-version is sent as given and not retried.
+ */
+async function scaleSpec(client: ApiClient, target: Target, request: ScaleRequest): Promise<void> {
+  const { info, namespace, name } = target;
+  for (let attempt = 0; ; attempt++) {
+    let resourceVersion = request.resourceVersion;
+    if (request.current !== undefined || attempt === 0) {
+      const object = (await client.get(info, namespace, name)) as Replicated;
+      if (!object.spec || !('replicas' in object.spec)) {
+        throw new Error(`${objectLabel(info, name)} has no replicas to scale`);
+      }
+      checkPrecondition(request.current, object.spec.replicas ?? 1);
+      if (request.current !== undefined) resourceVersion ??= object.metadata?.resourceVersion;
     }
-    checkPrecondition(current, object.spec.replicas ?? 1);
-    object.spec.replicas = replicas;
-    return true;
-  });
+    const patch = {
+      ...(resourceVersion !== undefined ? { metadata: { resourceVersion } } : {}),
+      spec: { replicas: request.replicas },
+    };
+    try {
+      await client.patch(info, namespace, name, PatchType.PATCH_TYPE_MERGE, patch);
+      return;
+    } catch (err) {
+      const retry = request.resourceVersion === undefined && attempt < MAX_SCALE_RETRIES;
+      if (!isApiError(err, Code.ABORTED) || !retry) throw err;
+    }
+  }
 }
 
 export const scaleCommand: Command = {
@@ -100,6 +134,7 @@ Usage:
 Flags:
       --replicas COUNT          the new desired number of replicas (required)
       --current-replicas COUNT  precondition: scale only if the current size is this
+      --resource-version RV     precondition: scale only if the object is still at this resourceVersion
   -f, --filename PATH           scale the objects of these manifests
   -n, --namespace NS            namespace (default "default")
       --config FILE             client config file
@@ -110,6 +145,7 @@ Flags:
     if (replicas === undefined) throw new UsageError('required flag(s) "replicas" not set');
     if (replicas < 0) throw new UsageError('The --replicas=COUNT flag is required, and COUNT must be >= 0');
     const current = count('current-replicas', values['current-replicas']);
+    const request: ScaleRequest = { replicas, current, resourceVersion: values['resource-version'] };
 
     const targets: Target[] = [];
     if (values.filename) {
@@ -134,8 +170,8 @@ Flags:
     let failed = false;
     for (const target of targets) {
       try {
-        if (target.info.scale) await scaleSubresource(client, target, replicas, current);
-        else await scaleSpec(client, target, replicas, current);
+        if (target.info.scale) await scaleSubresource(client, target, request);
+        else await scaleSpec(client, target, request);
         ctx.io.write(`${objectLabel(target.info, target.name)} scaled\n`);
       } catch (err) {
         ctx.io.writeError(formatError(err));
