@@ -17,7 +17,8 @@ import { Backoff, sleep } from '../backoff.js';
 import { ApiError, Code, fromServiceError } from '../errors.js';
 import type { DeleteOptions, ListMeta, ListOptions } from '../gen/wheelhouse/meta/v1/meta.js';
 import { PatchType, WatchEventType } from '../gen/wheelhouse/meta/v1/meta.js';
-import { type KindObject, typesOf } from '../kind-registry.js';
+import { loadedKindTypes, loadKindTypes } from '../kind-loader.js';
+import type { KindObject, KindTypes } from '../kind-registry.js';
 import { fieldOf, type KindInfo, pluralOf } from '../kinds.js';
 import { ChannelPool } from './channel-pool.js';
 import type { Connection } from './connection.js';
@@ -130,20 +131,25 @@ export interface ApiClientOptions {
 export function createApiClient(connection: Connection, opts: ApiClientOptions = {}): ApiClient {
   const pool = new ChannelPool(connection);
   const timeoutMs = opts.timeoutMs ?? CALL_TIMEOUT_MS;
-  const method = (info: KindInfo, name: string, index: number): ((...args: never[]) => unknown) => {
-    const client = pool.client(typesOf(info).client, info.kind, index) as unknown as Record<string, unknown>;
+  // A kind's generated code is loaded on its first call (sdk/kind-loader.ts); from then on
+  // `types` answers synchronously.
+  const types = (info: KindInfo): KindTypes | Promise<KindTypes> =>
+    loadedKindTypes(info) ?? loadKindTypes(info);
+  const methodOf = (loaded: KindTypes, info: KindInfo, name: string, index: number) => {
+    const client = pool.client(loaded.client, info.kind, index) as unknown as Record<string, unknown>;
     const fn = client[name];
     if (typeof fn !== 'function') throw new Error(`the ${info.kind} client has no method ${name}`);
     return (fn as (...args: never[]) => unknown).bind(client);
   };
-  const once = (info: KindInfo, name: string, request: object, deadline: number, index: number) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const call = method(info, name, index) as unknown as UnaryMethod;
+  const once = async (info: KindInfo, name: string, request: object, deadline: number, index: number) => {
+    const call = methodOf(await types(info), info, name, index) as unknown as UnaryMethod;
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
       call(request, new Metadata(), { deadline }, (err, response) => {
         if (err) reject(fromServiceError(err));
         else resolve((response ?? {}) as Record<string, unknown>);
       });
     });
+  };
   const unary = async (
     info: KindInfo,
     name: string,
@@ -184,11 +190,17 @@ export function createApiClient(connection: Connection, opts: ApiClientOptions =
     options: Partial<ListOptions>,
     signal: AbortSignal,
   ) => {
-    const call = method(info, `watch${pluralOf(info)}`, pool.current) as unknown as StreamMethod;
-    return watchMessages(
-      call({ ...scope(info, namespace), options: listOptions(options) }, new Metadata(), {}),
-      signal,
-    );
+    const start = (loaded: KindTypes) => {
+      const call = methodOf(loaded, info, `watch${pluralOf(info)}`, pool.current) as unknown as StreamMethod;
+      return call({ ...scope(info, namespace), options: listOptions(options) }, new Metadata(), {});
+    };
+    const loaded = types(info);
+    // Once the kind is loaded, the watch starts when it is asked for, as it always did.
+    if (!(loaded instanceof Promise)) return watchMessages(start(loaded), signal);
+    const stream = loaded.then(start);
+    // Thrown to whoever iterates the watch; not an unhandled rejection if nobody does.
+    stream.catch(() => {});
+    return watchMessagesOnceLoaded(stream, signal);
   };
 
   return {
@@ -284,6 +296,14 @@ function listOptions(options: Partial<ListOptions>): ListOptions {
 
 async function* flatten(messages: AsyncIterable<readonly WatchEvent[]>): AsyncIterable<WatchEvent> {
   for await (const events of messages) yield* events;
+}
+
+/** A watch whose stream starts once its kind's code is loaded. */
+async function* watchMessagesOnceLoaded(
+  stream: Promise<ClientReadableStream<unknown>>,
+  signal: AbortSignal,
+): AsyncIterable<readonly WatchEvent[]> {
+  yield* watchMessages(await stream, signal);
 }
 
 async function* watchMessages(
