@@ -82,7 +82,7 @@ it('prints every startup figure in quick mode', { timeout: 300_000 }, async () =
       output,
       /\nplane resident memory, idle, one node \(\d+ processes\) +\d+ MiB +target ≤ 350 MiB/,
     );
-    assert.match(output, /\nplane proportional memory \(PSS\), idle, one node +\d+ MiB +target ≤ 350 MiB/);
+    assert.match(output, /\nplane memory, shared pages counted once +\d+ MiB +target ≤ 350 MiB/);
     for (const component of ['store', 'apiserver', 'controller-manager', 'scheduler', 'kubelet'])
       assert.match(output, new RegExp(`\\n  ${component} +\\d+ MiB +\\d+ MiB\\n`));
     assert.match(output, / load \d+\.\d\d\n/);

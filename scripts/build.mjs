@@ -46,9 +46,11 @@ const assets = ['package.json', 'sdk/gen/wheelhouse.binpb'];
 const inputs = ['package-lock.json', 'scripts/build.mjs'];
 /**
  * Not bundled: native code, which Node loads from node_modules (classic-level finds its
- * prebuilt binary beside its own files).
+ * prebuilt binary beside its own files); and @grpc/proto-loader with protobufjs (300 KB),
+ * which only servers need (grpc-health-check parses its .proto at import) and grpc-js
+ * requires only for channelz and ORCA, so that clients (whctl) do not parse it.
  */
-const external = ['classic-level'];
+const external = ['classic-level', '@grpc/proto-loader'];
 /**
  * Dependencies that name their own files through `__dirname` (grpc-health-check and
  * grpc-js read .proto files, pino and thread-stream start workers by path): bundled with
