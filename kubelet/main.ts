@@ -227,6 +227,7 @@ export async function runKubelet(argv: string[]): Promise<void> {
         // Static pods and the pod loop start at once: the apiserver may be one of those pods.
         const local = Promise.all([
           kubelet.run(signal),
+          stats.run(signal),
           manifests
             ? runStaticPods(
                 {
