@@ -17,7 +17,9 @@
  * Safe while other processes run from `dist/`: the bundle is written to a private
  * directory, then each file is renamed into place (a rename is atomic); chunks are named
  * by their content, so a process started from an earlier build still finds the chunks it
- * imports later, and chunks no build wants are removed only once they are an hour old.
+ * imports later (a kind's code is loaded on its first call, maybe hours after start).
+ * Every build rewrites the chunks it wants, so a file's mtime is the last build that
+ * wanted it; files no build wants are removed a day after that.
  * Nothing is done when no input is newer than the last build.
  */
 import {
@@ -58,8 +60,8 @@ const external = ['classic-level', '@grpc/proto-loader'];
  */
 const packagesWithOwnFiles =
   /[\\/]node_modules[\\/](grpc-health-check|@grpc[\\/]grpc-js|pino|thread-stream)[\\/].*\.js$/;
-/** Unwanted chunks younger than this may still be imported by a running process. */
-const keepUnwantedMs = 60 * 60 * 1000;
+/** Files unwanted for less than this may still be imported by a process started before. */
+const keepUnwantedMs = 24 * 60 * 60 * 1000;
 const stampFile = join(out, '.build-stamp.json');
 
 /** @param {string} name */
