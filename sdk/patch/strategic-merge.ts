@@ -429,7 +429,7 @@ function applySetElementOrder(
   const { meta, schema: sub } = lookupField(schema, field);
   const live = get(original, field) ?? undefined;
   const patched = get(patch, field);
-  if (live !== undefined && live !== null && !Array.isArray(live)) {
+  if (live !== undefined && !Array.isArray(live)) {
     throw new PatchError(`${setElementOrderPrefix}${field} orders a list, and ${field} is not one`, path);
   }
   if (patched !== undefined && !Array.isArray(patched)) {
@@ -438,17 +438,18 @@ function applySetElementOrder(
       path,
     );
   }
-  const liveList = live ?? undefined;
-  if (liveList === undefined && patched === undefined) return;
+  if (live === undefined && patched === undefined) return;
   const key = keyFunction(meta.mergeKey);
-  if (patched) checkOrderCoversPatch(patched, order, key, path);
-
   let merged: Json[];
-  if (patched === undefined) merged = liveList as Json[];
-  else if (liveList === undefined) merged = fresh(patched, meta, sub, path) as Json[];
-  else if (meta.strategy === 'merge') merged = mergeList(liveList, patched, meta, sub, path);
-  else merged = freshList(patched, sub, path);
-  set(original, field, orderMerged(merged, order, liveList ?? [], key));
+  if (patched === undefined) {
+    merged = live ?? [];
+  } else {
+    checkOrderCoversPatch(patched, order, key, path);
+    if (live === undefined) merged = fresh(patched, meta, sub, path) as Json[];
+    else if (meta.strategy === 'merge') merged = mergeList(live, patched, meta, sub, path);
+    else merged = freshList(patched, sub, path);
+  }
+  set(original, field, orderMerged(merged, order, live ?? [], key));
 }
 
 /** The elements a patch list sets must appear in its `$setElementOrder` list, in the same order. */
