@@ -9,6 +9,7 @@ import { ApiError, Code } from '../../../sdk/errors.js';
 import type { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { PodMetrics } from '../../../sdk/gen/wheelhouse/core/v1/pod_service.js';
 import type { Summary } from '../../../sdk/gen/wheelhouse/kubelet/v1/stats.js';
+import { ListOptions } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { Quantity } from '../../../sdk/quantity.js';
 import type { Command } from '../command.js';
 import type { Context } from '../context.js';
@@ -201,10 +202,10 @@ async function topPods(ctx: Context, config: string | undefined, opts: PodTopOpt
   const namespace = opts.namespace;
   const response = await client.call(info, 'listPodMetrics', {
     namespace,
-    options: {
+    options: ListOptions.fromPartial({
       labelSelector: opts.selector,
       fieldSelector: opts.name !== undefined ? `metadata.name=${opts.name}` : '',
-    },
+    }),
   });
   const items = (response.items ?? []) as PodMetrics[];
   const unavailable = (response.unavailableNodes ?? {}) as Record<string, string>;
