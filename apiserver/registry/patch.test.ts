@@ -408,6 +408,35 @@ describe('apiserver: Patch', () => {
     assert.deepEqual((await getCm('errs')).data, { a: '1' });
   });
 
+  test('a patch that removes the last finalizer of an object being deleted deletes it', async () => {
+    const cms = client('configmaps');
+    await call(cms, 'createConfigMap', {
+      configMap: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'held', namespace: 'default', finalizers: ['example.com/hold'] },
+      },
+    });
+    await call(cms, 'deleteConfigMap', { namespace: 'default', name: 'held' });
+    assert.ok((await getCm('held')).metadata?.deletionTimestamp, 'held by its finalizer');
+    // Adding a finalizer to an object being deleted is refused, as in Kubernetes.
+    await refusal(
+      patchCm(cms, 'held', JSON_PATCH, [
+        { op: 'add', path: '/metadata/finalizers/-', value: 'example.com/more' },
+      ]),
+      Code.INVALID_ARGUMENT,
+    );
+    await patchCm(cms, 'held', JSON_PATCH, [{ op: 'remove', path: '/metadata/finalizers/0' }]);
+    await refusal(getCm('held'), Code.NOT_FOUND);
+  });
+
+  test('a JSON patch of more than 10000 operations is refused before it is applied', async () => {
+    await createCm('big', {});
+    const ops = Array.from({ length: 10_001 }, (_, i) => ({ op: 'add', path: `/data/k${i}`, value: 'v' }));
+    const err = await refusal(patchCm(client('configmaps'), 'big', JSON_PATCH, ops), Code.INVALID_ARGUMENT);
+    assert.match(err.message, /10001 operations, more than the 10000 allowed/);
+  });
+
   test('RBAC: patch needs the patch verb; update alone is refused', async () => {
     await createCm('guarded', { a: '1' });
     const role = (name: string, verbs: string[]) => ({
