@@ -97,8 +97,10 @@ describe('whctl top against a real kubelet', () => {
       output += d.toString();
     });
     clients = createClientset(cluster.admin, { component: 'top-test' });
-    await until(async () => output.includes('registered'), `the kubelet to register:\n${output}`);
-    simulator = await startSimulator(cluster, { nodes: 2, prefix: 'sim' });
+    [, simulator] = await Promise.all([
+      until(async () => output.includes('registered'), `the kubelet to register:\n${output}`),
+      startSimulator(cluster, { nodes: 2, prefix: 'sim' }),
+    ]);
     const pods = clients.kind<Pod>('Pod');
     const pod = (name: string, node: string, command: string[], cpu?: string) =>
       Pod.fromPartial({
