@@ -49,6 +49,10 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     summary: 'Create resources from files or standard input',
     load: async () => (await import('./commands/create.js')).createCommand,
   },
+  run: {
+    summary: 'Run a particular image in a pod',
+    load: async () => (await import('./commands/run.js')).runCommand,
+  },
   delete: {
     summary: 'Delete resources by file, by name, by label selector, or all of a type',
     load: async () => (await import('./commands/delete.js')).deleteCommand,

@@ -7,10 +7,50 @@ import { formatError } from '../report-error.js';
 import { objectLabel } from '../resources.js';
 import { UsageError } from '../usage-error.js';
 import { dryRunSuffix, manifestFlags } from './apply.js';
+import { clusterRoleGenerator } from './create/cluster-role.js';
+import { configMapGenerator } from './create/config-map.js';
+import { cronJobGenerator } from './create/cron-job.js';
+import { deploymentGenerator } from './create/deployment.js';
+import { generatorCommand } from './create/generator.js';
+import { jobGenerator } from './create/job.js';
+import { namespaceGenerator } from './create/namespace.js';
+import { priorityClassGenerator } from './create/priority-class.js';
+import { roleGenerator } from './create/role.js';
+import { clusterRoleBindingGenerator, roleBindingGenerator } from './create/role-binding.js';
+import { createSecretCommand } from './create/secret.js';
+import { serviceAccountGenerator } from './create/service-account.js';
 import { createTokenCommand } from './create-token.js';
 
-/** `whctl create <what> ...` forms besides `-f`, each a command of its own. */
-const subcommands: Readonly<Record<string, Command>> = { token: createTokenCommand };
+/** `whctl create <what> ...` forms besides `-f`, each a command of its own, by kubectl's names and aliases. */
+const subcommands: Readonly<Record<string, Command>> = (() => {
+  const deployment = generatorCommand(deploymentGenerator);
+  const namespace = generatorCommand(namespaceGenerator);
+  const configMap = generatorCommand(configMapGenerator);
+  const serviceAccount = generatorCommand(serviceAccountGenerator);
+  const cronJob = generatorCommand(cronJobGenerator);
+  const priorityClass = generatorCommand(priorityClassGenerator);
+  return {
+    token: createTokenCommand,
+    deployment,
+    deploy: deployment,
+    namespace,
+    ns: namespace,
+    configmap: configMap,
+    cm: configMap,
+    secret: createSecretCommand,
+    serviceaccount: serviceAccount,
+    sa: serviceAccount,
+    role: generatorCommand(roleGenerator),
+    clusterrole: generatorCommand(clusterRoleGenerator),
+    rolebinding: generatorCommand(roleBindingGenerator),
+    clusterrolebinding: generatorCommand(clusterRoleBindingGenerator),
+    job: generatorCommand(jobGenerator),
+    cronjob: cronJob,
+    cj: cronJob,
+    priorityclass: priorityClass,
+    pc: priorityClass,
+  };
+})();
 
 export const createCommand: Command = {
   summary: 'Create resources from files or standard input',
@@ -18,6 +58,10 @@ export const createCommand: Command = {
 
 Usage:
   whctl create -f FILENAME [-f FILENAME...] [flags]
+  whctl create KIND NAME [flags]      an object built from flags, as kubectl's generators:
+      deployment, namespace, configmap, secret (generic|tls|docker-registry),
+      serviceaccount, role, clusterrole, rolebinding, clusterrolebinding, job,
+      cronjob, priorityclass ("whctl create KIND --help" for each one's flags)
   whctl create token SERVICE_ACCOUNT [-n NS] [--duration 1h] [--audience AUD]
                                       print a token of the ServiceAccount
 
