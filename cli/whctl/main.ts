@@ -105,6 +105,22 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     summary: 'Inspect authorization (can-i, whoami)',
     load: async () => (await import('./commands/auth.js')).authCommand,
   },
+  wait: {
+    summary: 'Wait for a specific condition on one or many resources',
+    load: async () => (await import('./commands/wait.js')).waitCommand,
+  },
+  explain: {
+    summary: 'Get the documentation of a resource and its fields',
+    load: async () => (await import('./commands/explain.js')).explainCommand,
+  },
+  'cluster-info': {
+    summary: 'Display the address of the control plane and the health of its components',
+    load: async () => (await import('./commands/cluster-info.js')).clusterInfoCommand,
+  },
+  config: {
+    summary: 'Modify the client config file (contexts, namespace)',
+    load: async () => (await import('./commands/config.js')).configCommand,
+  },
   version: {
     summary: 'Print the client version and the apiserver it talks to',
     load: async () => (await import('./commands/version.js')).versionCommand,

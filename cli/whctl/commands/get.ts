@@ -100,6 +100,7 @@ export const getCommand: Command = {
 Usage:
   whctl get TYPE[,TYPE...] [NAME...] [flags]
   whctl get TYPE/NAME [TYPE/NAME...] [flags]
+  whctl get all [-n NS | -A]          pods, deployments, replica sets, stateful sets, daemon sets, jobs, cron jobs
 
 Examples:
   whctl get pods                       # pods in the default namespace
@@ -141,7 +142,7 @@ Flags:
     if ((values['watch-only'] || values['output-watch-events']) && !values.watch && !values['watch-only'])
       throw new UsageError('--output-watch-events needs -w/--watch');
     const watching = values.watch || values['watch-only'];
-    const requests = parseResourceArgs(positionals);
+    const requests = parseResourceArgs(expandAll(positionals));
     const named = requests.some((r) => r.names.length > 0);
     if (named && (values.selector || values['field-selector'])) {
       throw new UsageError('names cannot be given together with a selector');
@@ -231,6 +232,27 @@ Flags:
     return failed ? 1 : 0;
   },
 };
+
+/**
+ * `all`, as kubectl has it: the workload kinds and what runs them, each its own table.
+ * kubectl's list also has services, which Wheelhouse does not serve.
+ */
+export const ALL_RESOURCES = [
+  'pods',
+  'deployments',
+  'replicasets',
+  'statefulsets',
+  'daemonsets',
+  'jobs',
+  'cronjobs',
+] as const;
+
+function expandAll(positionals: readonly string[]): string[] {
+  const [first, ...rest] = positionals;
+  if (first === undefined || first.includes('/')) return [...positionals];
+  const types = first.split(',').flatMap((t) => (t === 'all' ? ALL_RESOURCES : [t]));
+  return [[...new Set(types)].join(','), ...rest];
+}
 
 function isTabular(output: Output): boolean {
   return output.format === 'table' || output.format === 'wide' || output.format === 'custom-columns';
