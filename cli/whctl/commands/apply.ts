@@ -27,8 +27,13 @@ import { placeObject } from '../namespaces.js';
 import { objectOutputOf, renderChanged } from '../object-output.js';
 import { formatError } from '../report-error.js';
 import { objectLabel } from '../resources.js';
-import { MAX_CONFLICT_RETRIES } from '../update-with-retry.js';
 import { UsageError } from '../usage-error.js';
+
+/**
+ * How many times apply reads the object again and retries after losing a race: a create
+ * that found the object just created by another writer, or a patch whose read went stale.
+ */
+const MAX_CONFLICT_RETRIES = 5;
 
 export const manifestFlags = {
   ...commonFlags,
