@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type SimulatorProcess, startSimulator } from '../../../kubelet/simulated/simulator-process.js';
@@ -14,6 +16,7 @@ import { writeClientConfig } from '../../../sdk/client-config.js';
 import { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { PodMetrics } from '../../../sdk/gen/wheelhouse/core/v1/pod_service.js';
 import { ObjectMeta } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import { RoleBinding } from '../../../sdk/gen/wheelhouse/rbac/v1/role_binding.js';
 import { type Cluster, startCluster } from '../../../test/cluster.js';
 import { kubeletComponent, LOOPBACK, nodeArgs } from '../../up/components.js';
 import { runWhctl } from '../main.js';
@@ -56,14 +59,28 @@ describe('whctl top against a real kubelet', () => {
   let clients: ReturnType<typeof createClientset>;
   let config = '';
 
-  const whctl = async (...args: string[]) => {
-    const io = testIo({ cwd: cluster.dir, env: { WHEELHOUSE_CONFIG: config } });
+  let tokens = '';
+  let viewerConfig = '';
+
+  const whctl = async (...args: string[]) => whctlAs(config, args);
+  const whctlAs = async (as: string, args: string[]) => {
+    const io = testIo({ cwd: cluster.dir, env: { WHEELHOUSE_CONFIG: as } });
     const code = await runWhctl(args, io);
     return { code, out: io.out(), err: io.err() };
   };
 
   before(async () => {
-    cluster = await startCluster();
+    // The token file must exist before the apiserver starts.
+    tokens = join(tmpdir(), `wheelhouse-top-tokens-${process.pid}.csv`);
+    writeFileSync(tokens, 'viewer-token,viewer,u-viewer\n', { mode: 0o600 });
+    cluster = await startCluster({ apiserverArgs: ['--token-auth-file', tokens] });
+    viewerConfig = join(cluster.dir, 'viewer.yaml');
+    writeClientConfig(viewerConfig, {
+      server: cluster.apiserver,
+      certificateAuthority: cluster.pki.caFile,
+      token: 'viewer-token',
+      serverName: 'localhost',
+    });
     config = join(cluster.dir, 'whctl.yaml');
     writeClientConfig(config, { ...cluster.admin, server: cluster.apiserver, serverName: 'localhost' });
     const kubeconfig = join(cluster.dir, 'kubelet-node-1.yaml');
@@ -140,6 +157,7 @@ describe('whctl top against a real kubelet', () => {
     await simulator?.stop();
     clients?.close();
     await cluster?.stop();
+    if (tokens) rmSync(tokens, { force: true });
   });
 
   test('top pods: the busy-looping pod uses CPU, more than the idle one', async () => {
@@ -228,6 +246,33 @@ describe('whctl top against a real kubelet', () => {
       sorted.slice(1).map((r) => r[0]),
       ['sim-0', 'sim-1'],
     );
+  });
+
+  test("RBAC: view in a namespace reads its pods' metrics there, not elsewhere, and not nodes", async () => {
+    await clients.kind<RoleBinding>('RoleBinding').create(
+      RoleBinding.fromPartial({
+        metadata: { name: 'viewer-view', namespace: 'default' },
+        subjects: [{ kind: 'User', name: 'viewer', apiGroup: 'rbac.authorization.k8s.io' }],
+        roleRef: { kind: 'ClusterRole', name: 'view', apiGroup: 'rbac.authorization.k8s.io' },
+      }),
+    );
+    const own = await until(async () => {
+      const r = await whctlAs(viewerConfig, ['top', 'pods']);
+      return r.code === 0 ? r : undefined;
+    }, 'the binding to take effect');
+    assert.ok(
+      table(own.out).some((r) => r[0] === 'busy'),
+      own.out,
+    );
+    const other = await whctlAs(viewerConfig, ['top', 'pods', '-n', 'kube-system']);
+    assert.equal(other.code, 1);
+    assert.match(
+      other.err,
+      /User "viewer" cannot list resource "pods\/metrics" in the namespace "kube-system"/,
+    );
+    const nodes = await whctlAs(viewerConfig, ['top', 'nodes']);
+    assert.equal(nodes.code, 1);
+    assert.match(nodes.err, /cannot (list|get) resource "nodes/);
   });
 
   test('usage mistakes are refused with what to do', async () => {
