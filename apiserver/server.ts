@@ -173,7 +173,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       })
     : fixedAuthorizer(opts.authorizer ?? alwaysAllow);
   // Not an admission plugin one may turn off: RBAC objects never grant more than their author holds.
-  plugins.unshift(rbacEscalationCheck({ authorizer, resolver: createRuleResolver(reader) }));
+  const ruleResolver = createRuleResolver(reader);
+  plugins.unshift(rbacEscalationCheck({ authorizer, resolver: ruleResolver }));
 
   const grpc = createGrpcServer<UserInfo>({
     component: 'apiserver',
@@ -203,7 +204,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   grpc.addService(
     accessReviewServiceName,
     AccessReviewServiceService,
-    audited(accessReviewService(authorizer, gate)),
+    audited(accessReviewService(authorizer, gate, ruleResolver)),
   );
   for (const info of kinds) {
     grpc.addService(

@@ -13,6 +13,8 @@ import { ApiError } from '../../sdk/errors.js';
 import type {
   CheckAccessRequest,
   CheckAccessResponse,
+  ListRulesRequest,
+  ListRulesResponse,
   WhoAmIRequest,
   WhoAmIResponse,
 } from '../../sdk/gen/wheelhouse/authorization/v1/access_review_service.js';
@@ -21,6 +23,7 @@ import { type KindInfo, kinds } from '../../sdk/kinds.js';
 import { asyncUnary, callerOf } from '../../sdk/server/index.js';
 import { anonymousUser } from '../auth/authenticate.js';
 import type { AccessAuthorizer } from '../auth/authorization-modes.js';
+import type { RuleResolver } from '../auth/rbac/rule-resolver.js';
 import type { UserInfo } from '../auth/types.js';
 import type { RequestGate } from './request.js';
 
@@ -54,6 +57,11 @@ const subjectAccessReviews = reviewResource(
   'subjectaccessreviews',
 );
 const selfSubjectReviews = reviewResource('authentication.k8s.io', 'SelfSubjectReview', 'selfsubjectreviews');
+const selfSubjectRulesReviews = reviewResource(
+  'authorization.k8s.io',
+  'SelfSubjectRulesReview',
+  'selfsubjectrulesreviews',
+);
 
 function toMessage(user: UserInfo): UserInfoMessage {
   const extra: UserInfoMessage['extra'] = {};
@@ -70,6 +78,7 @@ function fromMessage(user: UserInfoMessage): UserInfo {
 export function accessReviewService(
   authorizer: AccessAuthorizer,
   gate: RequestGate,
+  rules?: RuleResolver,
 ): UntypedServiceImplementation {
   return {
     checkAccess: asyncUnary<CheckAccessRequest, CheckAccessResponse>(async (req, call) => {
@@ -118,6 +127,26 @@ export function accessReviewService(
         decision = authorizer.authorizeNonResource(user, a.verb, a.path);
       }
       return { allowed: decision.allowed, denied: false, reason: decision.reason, evaluationError: '' };
+    }),
+    listRules: asyncUnary<ListRulesRequest, ListRulesResponse>(async (req, call) => {
+      await gate.admit(call.metadata, {
+        verb: 'create',
+        info: selfSubjectRulesReviews,
+        namespace: '',
+        name: '',
+      });
+      if (!rules)
+        throw ApiError.unimplemented('this apiserver does not authorize with RBAC: it has no rules to list');
+      const caller = callerOf<UserInfo>(call.metadata) ?? anonymousUser;
+      const resolved = await rules.rulesFor(caller, req.namespace);
+      const isNonResource = (r: { nonResourceUrls: string[] }) => r.nonResourceUrls.length > 0;
+      return {
+        resourceRules: resolved.rules.filter((r) => !isNonResource(r)),
+        nonResourceRules: resolved.rules.filter(isNonResource),
+        // The node authorizer grants kubelets more than their roles say, as in Kubernetes.
+        incomplete: resolved.errors.length > 0 || caller.groups.includes('system:nodes'),
+        evaluationError: resolved.errors.join('; '),
+      };
     }),
     whoAmI: asyncUnary<WhoAmIRequest, WhoAmIResponse>(async (_req, call) => {
       await gate.admit(call.metadata, { verb: 'create', info: selfSubjectReviews, namespace: '', name: '' });

@@ -473,6 +473,26 @@ describe('authorization: RBAC and the node authorizer', () => {
     const refused = await whctl('alice', 'auth', 'can-i', 'get', 'pods', '--as', 'bob');
     assert.equal(refused.code, 1);
     assert.match(refused.err, /Forbidden/);
+    // --list: the pod-reader RoleBinding shows in its namespace only; basic-user's rules everywhere.
+    const listed = await whctl('alice', 'auth', 'can-i', '--list');
+    assert.equal(listed.code, 0, listed.err);
+    const lines = listed.out.split('\n');
+    assert.match(lines[0] ?? '', /^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs$/);
+    assert.ok(
+      lines.some((l) => /^pods\s+\[\]\s+\[\]\s+\[get\b/.test(l)),
+      listed.out,
+    );
+    assert.ok(
+      lines.some((l) =>
+        /^selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]$/.test(l),
+      ),
+      listed.out,
+    );
+    const everything = (await whctl('admin', 'auth', 'can-i', '--list', '--no-headers')).out;
+    assert.match(everything, /^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
+    const elsewhere = await whctl('alice', 'auth', 'can-i', '--list', '-n', 'kube-system', '--no-headers');
+    assert.ok(!/^pods\s/m.test(elsewhere.out), elsewhere.out);
+    assert.match(elsewhere.out, /^selfsubjectaccessreviews/m);
     const me = await whctl('alice', 'auth', 'whoami');
     assert.equal(me.code, 0);
     assert.match(

@@ -11,12 +11,15 @@ import {
   AccessReviewServiceClient,
   type CheckAccessRequest,
   type CheckAccessResponse,
+  type ListRulesRequest,
+  type ListRulesResponse,
   type WhoAmIResponse,
 } from '../../../sdk/gen/wheelhouse/authorization/v1/access_review_service.js';
 import { resolveResource } from '../../../sdk/kinds.js';
 import type { Command } from '../command.js';
 import { commonFlags, parseFlags } from '../flags.js';
 import { DEFAULT_NAMESPACE } from '../namespaces.js';
+import { renderTable } from '../printers/table.js';
 import { UsageError } from '../usage-error.js';
 
 const CALL_TIMEOUT_MS = 30_000;
@@ -26,6 +29,7 @@ const help = `Inspect authorization.
 Usage:
   whctl auth can-i VERB RESOURCE[/SUBRESOURCE] [NAME] [-n NS | -A] [--as USER [--as-group GROUP]...]
   whctl auth can-i VERB --non-resource-url PATH
+  whctl auth can-i --list [-n NS] [--no-headers]   everything you may do in NS
   whctl auth whoami
 
 Examples:
@@ -52,6 +56,8 @@ const flags = {
   'as-group': { type: 'string', multiple: true },
   'non-resource-url': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
+  list: { type: 'boolean' },
+  'no-headers': { type: 'boolean' },
 } as const;
 
 function connect(config: LoadedClientConfig): AccessReviewServiceClient {
@@ -127,6 +133,7 @@ export function canIRequest(
 
 async function canI(args: readonly string[], ctx: Parameters<Command['run']>[1]): Promise<number> {
   const { values, positionals } = parseFlags(args, flags);
+  if (values.list) return listRules(positionals, values, ctx);
   const request = canIRequest(positionals, values);
   const client = connect(ctx.config(values.config));
   try {
@@ -139,6 +146,69 @@ async function canI(args: readonly string[], ctx: Parameters<Command['run']>[1])
   } finally {
     client.close();
   }
+}
+
+/**
+ * `can-i --list`: what the caller may do in the namespace, as kubectl prints a
+ * SelfSubjectRulesReview: one row per resource (`resource.group`) and set of names with
+ * every verb allowed on it, then one row per non-resource URL.
+ */
+async function listRules(
+  positionals: readonly string[],
+  values: { namespace?: string; config?: string; 'no-headers'?: boolean; as?: string; 'as-group'?: string[] },
+  ctx: Parameters<Command['run']>[1],
+): Promise<number> {
+  if (positionals.length > 0)
+    throw new UsageError(`--list takes no arguments, got: ${positionals.join(' ')}`);
+  if (values.as !== undefined || (values['as-group'] ?? []).length > 0) {
+    throw new UsageError('--list lists only your own rules: it cannot be combined with --as or --as-group');
+  }
+  const client = connect(ctx.config(values.config));
+  try {
+    const res = await unary<ListRulesRequest, ListRulesResponse>(client, client.listRules, {
+      namespace: values.namespace ?? DEFAULT_NAMESPACE,
+    });
+    ctx.io.write(renderTable(rulesTable(res, !values['no-headers'])));
+    if (res.evaluationError) ctx.io.writeError(`warning: ${res.evaluationError}\n`);
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+const bracket = (values: Iterable<string>) => `[${[...values].join(' ')}]`;
+
+/** kubectl's can-i --list table, rules merged by resource and names, sorted by resource. */
+export function rulesTable(res: ListRulesResponse, headers = true): string[][] {
+  const rows = new Map<string, { resource: string; names: string; verbs: Set<string> }>();
+  for (const rule of res.resourceRules) {
+    for (const group of rule.apiGroups.length > 0 ? rule.apiGroups : ['']) {
+      for (const resource of rule.resources) {
+        const shown = group === '' ? resource : `${resource}.${group}`;
+        const names = bracket(rule.resourceNames);
+        const key = `${shown}\0${names}`;
+        const row = rows.get(key) ?? { resource: shown, names, verbs: new Set<string>() };
+        for (const verb of rule.verbs) row.verbs.add(verb);
+        rows.set(key, row);
+      }
+    }
+  }
+  const urls = new Map<string, Set<string>>();
+  for (const rule of res.nonResourceRules) {
+    for (const url of rule.nonResourceUrls) {
+      const verbs = urls.get(url) ?? new Set<string>();
+      for (const verb of rule.verbs) verbs.add(verb);
+      urls.set(url, verbs);
+    }
+  }
+  const table: string[][] = headers ? [['Resources', 'Non-Resource URLs', 'Resource Names', 'Verbs']] : [];
+  for (const row of [...rows.values()].sort((a, b) => a.resource.localeCompare(b.resource))) {
+    table.push([row.resource, '[]', row.names, bracket(row.verbs)]);
+  }
+  for (const [url, verbs] of [...urls].sort(([a], [b]) => a.localeCompare(b))) {
+    table.push(['', `[${url}]`, '[]', bracket(verbs)]);
+  }
+  return table;
 }
 
 async function whoami(args: readonly string[], ctx: Parameters<Command['run']>[1]): Promise<number> {

@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { PolicyRule } from "../../rbac/v1/policy.js";
 import { UserInfo } from "./user_info.js";
 
 /** CheckAccessRequest names an action and, optionally, whom to check it for. */
@@ -86,6 +87,33 @@ export interface WhoAmIRequest {
 /** WhoAmIResponse is the caller's identity. */
 export interface WhoAmIResponse {
   userInfo?: UserInfo | undefined;
+}
+
+/** ListRulesRequest names the namespace whose rules are listed. */
+export interface ListRulesRequest {
+  /**
+   * The rules of RoleBindings here join those of ClusterRoleBindings; empty lists
+   * the cluster-wide rules only.
+   */
+  namespace: string;
+}
+
+/**
+ * ListRulesResponse is what the caller may do. It is for display, not for
+ * decisions: CheckAccess is the authority.
+ */
+export interface ListRulesResponse {
+  /** Rules on API resources, as the roles bound to the caller state them. */
+  resourceRules: PolicyRule[];
+  /** Rules on non-resource URLs (`/healthz`, `/metrics`). */
+  nonResourceRules: PolicyRule[];
+  /**
+   * Some rules could not be read (a binding names a missing role), or other
+   * authorizers (the node authorizer) may allow more than is listed.
+   */
+  incomplete: boolean;
+  /** Why the list is incomplete, in words. */
+  evaluationError: string;
 }
 
 function createBaseCheckAccessRequest(): CheckAccessRequest {
@@ -721,6 +749,202 @@ export const WhoAmIResponse: MessageFns<WhoAmIResponse> = {
   },
 };
 
+function createBaseListRulesRequest(): ListRulesRequest {
+  return { namespace: "" };
+}
+
+export const ListRulesRequest: MessageFns<ListRulesRequest> = {
+  encode(message: ListRulesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRulesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRulesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRulesRequest {
+    return { namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "" };
+  },
+
+  toJSON(message: ListRulesRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRulesRequest>, I>>(base?: I): ListRulesRequest {
+    return ListRulesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRulesRequest>, I>>(object: I): ListRulesRequest {
+    const message = createBaseListRulesRequest();
+    message.namespace = object.namespace ?? "";
+    return message;
+  },
+};
+
+function createBaseListRulesResponse(): ListRulesResponse {
+  return { resourceRules: [], nonResourceRules: [], incomplete: false, evaluationError: "" };
+}
+
+export const ListRulesResponse: MessageFns<ListRulesResponse> = {
+  encode(message: ListRulesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.resourceRules) {
+      PolicyRule.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.nonResourceRules) {
+      PolicyRule.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.incomplete !== false) {
+      writer.uint32(24).bool(message.incomplete);
+    }
+    if (message.evaluationError !== "") {
+      writer.uint32(34).string(message.evaluationError);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRulesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRulesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resourceRules.push(PolicyRule.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nonResourceRules.push(PolicyRule.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.incomplete = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.evaluationError = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRulesResponse {
+    return {
+      resourceRules: globalThis.Array.isArray(object?.resourceRules)
+        ? object.resourceRules.map((e: any) => PolicyRule.fromJSON(e))
+        : globalThis.Array.isArray(object?.resource_rules)
+        ? object.resource_rules.map((e: any) => PolicyRule.fromJSON(e))
+        : [],
+      nonResourceRules: globalThis.Array.isArray(object?.nonResourceRules)
+        ? object.nonResourceRules.map((e: any) => PolicyRule.fromJSON(e))
+        : globalThis.Array.isArray(object?.non_resource_rules)
+        ? object.non_resource_rules.map((e: any) => PolicyRule.fromJSON(e))
+        : [],
+      incomplete: isSet(object.incomplete) ? globalThis.Boolean(object.incomplete) : false,
+      evaluationError: isSet(object.evaluationError)
+        ? globalThis.String(object.evaluationError)
+        : isSet(object.evaluation_error)
+        ? globalThis.String(object.evaluation_error)
+        : "",
+    };
+  },
+
+  toJSON(message: ListRulesResponse): unknown {
+    const obj: any = {};
+    if (message.resourceRules?.length) {
+      obj.resourceRules = message.resourceRules.map((e) => PolicyRule.toJSON(e));
+    }
+    if (message.nonResourceRules?.length) {
+      obj.nonResourceRules = message.nonResourceRules.map((e) => PolicyRule.toJSON(e));
+    }
+    if (message.incomplete !== false) {
+      obj.incomplete = message.incomplete;
+    }
+    if (message.evaluationError !== "") {
+      obj.evaluationError = message.evaluationError;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRulesResponse>, I>>(base?: I): ListRulesResponse {
+    return ListRulesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRulesResponse>, I>>(object: I): ListRulesResponse {
+    const message = createBaseListRulesResponse();
+    message.resourceRules = object.resourceRules?.map((e) => PolicyRule.fromPartial(e)) || [];
+    message.nonResourceRules = object.nonResourceRules?.map((e) => PolicyRule.fromPartial(e)) || [];
+    message.incomplete = object.incomplete ?? false;
+    message.evaluationError = object.evaluationError ?? "";
+    return message;
+  },
+};
+
 /**
  * AccessReviewService answers "may this user do this?" with the apiserver's own
  * authorizers (RBAC and the node authorizer), and "who am I?". It is
@@ -749,6 +973,19 @@ export const AccessReviewServiceService = {
     responseSerialize: (value: WhoAmIResponse): Buffer => Buffer.from(WhoAmIResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WhoAmIResponse => WhoAmIResponse.decode(value),
   },
+  /**
+   * ListRules lists what the caller may do in a namespace, as RBAC grants it:
+   * Kubernetes' SelfSubjectRulesReview, which `whctl auth can-i --list` prints.
+   */
+  listRules: {
+    path: "/wheelhouse.authorization.v1.AccessReviewService/ListRules" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRulesRequest): Buffer => Buffer.from(ListRulesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRulesRequest => ListRulesRequest.decode(value),
+    responseSerialize: (value: ListRulesResponse): Buffer => Buffer.from(ListRulesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRulesResponse => ListRulesResponse.decode(value),
+  },
 } as const;
 
 export interface AccessReviewServiceServer extends UntypedServiceImplementation {
@@ -756,6 +993,11 @@ export interface AccessReviewServiceServer extends UntypedServiceImplementation 
   checkAccess: handleUnaryCall<CheckAccessRequest, CheckAccessResponse>;
   /** WhoAmI returns the caller as the apiserver authenticated it. */
   whoAmI: handleUnaryCall<WhoAmIRequest, WhoAmIResponse>;
+  /**
+   * ListRules lists what the caller may do in a namespace, as RBAC grants it:
+   * Kubernetes' SelfSubjectRulesReview, which `whctl auth can-i --list` prints.
+   */
+  listRules: handleUnaryCall<ListRulesRequest, ListRulesResponse>;
 }
 
 export interface AccessReviewServiceClient extends Client {
@@ -790,6 +1032,25 @@ export interface AccessReviewServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: WhoAmIResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * ListRules lists what the caller may do in a namespace, as RBAC grants it:
+   * Kubernetes' SelfSubjectRulesReview, which `whctl auth can-i --list` prints.
+   */
+  listRules(
+    request: ListRulesRequest,
+    callback: (error: ServiceError | null, response: ListRulesResponse) => void,
+  ): ClientUnaryCall;
+  listRules(
+    request: ListRulesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRulesResponse) => void,
+  ): ClientUnaryCall;
+  listRules(
+    request: ListRulesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRulesResponse) => void,
   ): ClientUnaryCall;
 }
 
