@@ -41,14 +41,19 @@ export class Description {
     return this;
   }
 
+  /** `Key:  first` and the other values aligned under it, one a line, or `<none>`. */
+  values(level: number, key: string, values: readonly string[]): this {
+    this.item(level, key, values[0] ?? '');
+    for (const value of values.slice(1)) this.lines.push({ level, type: 'pair', key: '', value });
+    return this;
+  }
+
   /** `Key:  k=v` on the first line and the others aligned under it, or `<none>`. */
   map(level: number, key: string, entries: Readonly<Record<string, string>> | undefined): this {
     const pairs = Object.entries(entries ?? {})
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([k, v]) => `${k}=${v}`);
-    this.item(level, key, pairs[0] ?? '');
-    for (const pair of pairs.slice(1)) this.lines.push({ level, type: 'pair', key: '', value: pair });
-    return this;
+    return this.values(level, key, pairs);
   }
 
   render(): string {

@@ -19,8 +19,7 @@ export function describeNode(d: Description, node: Node, pods: readonly Pod[]): 
   );
   d.item(0, 'CreationTimestamp', timestamp(node.metadata?.creationTimestamp));
   const taints = (node.spec?.taints ?? []).map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
-  d.item(0, 'Taints', taints[0] ?? '');
-  for (const t of taints.slice(1)) d.text(0, `${' '.repeat('Taints:'.length + 2)}${t}`);
+  d.values(0, 'Taints', taints);
   d.item(0, 'Unschedulable', node.spec?.unschedulable ? 'true' : 'false');
   const conditions = node.status?.conditions ?? [];
   d.heading(0, 'Conditions');

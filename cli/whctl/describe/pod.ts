@@ -74,8 +74,7 @@ export function describePod(d: Description, pod: Pod): void {
     const seconds = t.tolerationSeconds !== undefined ? ` for ${t.tolerationSeconds}s` : '';
     return `${kv}${effect}${op}${seconds}`;
   });
-  d.item(0, 'Tolerations', tolerations[0] ?? '');
-  for (const t of tolerations.slice(1)) d.text(0, `${' '.repeat('Tolerations:'.length + 2)}${t}`);
+  d.values(0, 'Tolerations', tolerations);
 }
 
 /** Labels and annotations come after the node and start time for pods, as in kubectl. */
