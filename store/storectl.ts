@@ -1,5 +1,5 @@
 /** `wheelhouse storectl`: the store's etcdctl, for operators. It speaks the unary RPCs and Watch. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { credentials } from '@grpc/grpc-js';
@@ -7,6 +7,11 @@ import { typesOf } from '../sdk/kind-registry.js';
 import { resolveResource } from '../sdk/kinds.js';
 import { StoreClient } from './client.js';
 import { DEFAULT_STORE_ADDRESS, DEFAULT_STORE_DATA_DIR } from './main.js';
+
+/** Where `wheelhouse up` keeps its cluster by default, and the store port it gives it. */
+const UP_DATA_DIR = '.wheelhouse';
+const UP_STORE_ADDRESS = '127.0.0.1:2379';
+
 import type { Event, KeyValue } from './types.js';
 
 const usage = `Usage: wheelhouse storectl [flags] <command> [args]
@@ -22,8 +27,10 @@ Commands:
   compact [REV]                              discard history at and below REV (default: the current revision)
 
 Flags:
-  --endpoint HOST:PORT   the store (default ${DEFAULT_STORE_ADDRESS})
-  --data-dir DIR         the store's data dir, whose pki/store/ holds the client certificate (default ${DEFAULT_STORE_DATA_DIR})
+  --endpoint HOST:PORT   the store (default ${UP_STORE_ADDRESS} when ./${UP_DATA_DIR} is a cluster of
+                         \`wheelhouse up\`, else ${DEFAULT_STORE_ADDRESS})
+  --data-dir DIR         the data dir whose pki/store/ holds the client certificate (default
+                         ./${UP_DATA_DIR} when it is a cluster of \`wheelhouse up\`, else ${DEFAULT_STORE_DATA_DIR})
   --cacert, --cert, --key FILE   TLS files instead of those of the data dir
   --insecure             plaintext, for a store started with --insecure
   -w, --output FORMAT    simple (values of known kinds as JSON), json (one object a line) or raw (values as stored)
@@ -122,10 +129,13 @@ export async function runStorectl(argv: string[], io: StorectlIo = { out: proces
   }
   const output = (values.output ?? 'simple') as Output;
   if (!['simple', 'json', 'raw'].includes(output)) throw new Error(`--output must be simple, json or raw`);
-  const pkiDir = join(resolve(values['data-dir'] ?? DEFAULT_STORE_DATA_DIR), 'pki', 'store');
+  // With no flags, from the folder `npm start` ran in: the cluster `wheelhouse up` made.
+  const upLayout = values['data-dir'] === undefined && existsSync(join(UP_DATA_DIR, 'pki', 'store'));
+  const dataDir = values['data-dir'] ?? (upLayout ? UP_DATA_DIR : DEFAULT_STORE_DATA_DIR);
+  const pkiDir = join(resolve(dataDir), 'pki', 'store');
   const read = (file: string | undefined, fallback: string) => readFileSync(file ?? join(pkiDir, fallback));
   const client = new StoreClient({
-    address: values.endpoint ?? DEFAULT_STORE_ADDRESS,
+    address: values.endpoint ?? (upLayout ? UP_STORE_ADDRESS : DEFAULT_STORE_ADDRESS),
     credentials: values.insecure
       ? credentials.createInsecure()
       : credentials.createSsl(
