@@ -57,7 +57,10 @@ export function createContext(
         cwd: io.cwd,
         ...(globals.context !== undefined ? { context: globals.context } : {}),
       });
-      log(TRACE_CALLS_LEVEL, `Config loaded from file: ${loaded.path} (context "${loaded.context ?? DEFAULT_CONTEXT}")`);
+      log(
+        TRACE_CALLS_LEVEL,
+        `Config loaded from file: ${loaded.path} (context "${loaded.context ?? DEFAULT_CONTEXT}")`,
+      );
     }
     return loaded;
   };

@@ -76,7 +76,7 @@ export function readStaticPods(dir: string, nodeName: string, logger?: Logger): 
     }
     for (const doc of parseAllDocuments(text)) {
       const json = doc.toJSON() as { kind?: string } | null;
-      if (!json || json.kind !== 'Pod') {
+      if (json?.kind !== 'Pod') {
         if (json) logger?.warn({ file }, 'a static pod manifest must be a Pod; skipped');
         continue;
       }

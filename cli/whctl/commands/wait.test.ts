@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { connectionFor, createApiClient, PatchType } from '../../../sdk/client/dynamic-client.js';
 import { writeClientConfig } from '../../../sdk/client-config.js';
-import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { resolveResource } from '../../../sdk/kinds.js';
 import { type Cluster, startCluster } from '../../../test/cluster.js';
 import { runWhctl } from '../main.js';
