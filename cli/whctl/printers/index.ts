@@ -5,6 +5,7 @@
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
 import { objectLabel } from '../resources.js';
+import { configMapPrinter, secretPrinter, serviceAccountPrinter } from './config.js';
 import { controllerRevisionPrinter } from './controller-revision.js';
 import { cronJobPrinter } from './cron-job.js';
 import { daemonSetPrinter } from './daemon-set.js';
@@ -16,8 +17,15 @@ import { namespacePrinter } from './namespace.js';
 import { nodePrinter } from './node.js';
 import { podPrinter } from './pod.js';
 import { podDisruptionBudgetPrinter } from './pod-disruption-budget.js';
+import {
+  leasePrinter,
+  limitRangePrinter,
+  resourceQuotaPrinter,
+  webhookConfigurationPrinter,
+} from './policy.js';
 import type { TablePrinter } from './printer.js';
 import { priorityClassPrinter } from './priority-class.js';
+import { roleBindingPrinter, rolePrinter } from './rbac.js';
 import { replicaSetPrinter } from './replica-set.js';
 import { statefulSetPrinter } from './stateful-set.js';
 
@@ -38,6 +46,18 @@ const printers: Readonly<Record<string, TablePrinter>> = {
   CronJob: cronJobPrinter,
   PodDisruptionBudget: podDisruptionBudgetPrinter,
   Event: eventPrinter,
+  Role: rolePrinter,
+  ClusterRole: rolePrinter,
+  RoleBinding: roleBindingPrinter,
+  ClusterRoleBinding: roleBindingPrinter,
+  ConfigMap: configMapPrinter,
+  Secret: secretPrinter,
+  ServiceAccount: serviceAccountPrinter,
+  Lease: leasePrinter,
+  LimitRange: limitRangePrinter,
+  ResourceQuota: resourceQuotaPrinter,
+  MutatingWebhookConfiguration: webhookConfigurationPrinter,
+  ValidatingWebhookConfiguration: webhookConfigurationPrinter,
 };
 
 export function printerFor(info: KindInfo): TablePrinter {

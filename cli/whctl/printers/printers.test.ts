@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
+import { ConfigMap } from '../../../sdk/gen/wheelhouse/core/v1/config_map.js';
 import { Event } from '../../../sdk/gen/wheelhouse/core/v1/event.js';
 import { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
 import { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { ResourceQuota } from '../../../sdk/gen/wheelhouse/core/v1/resource_quota.js';
+import { ClusterRoleBinding } from '../../../sdk/gen/wheelhouse/rbac/v1/cluster_role_binding.js';
+import { Role } from '../../../sdk/gen/wheelhouse/rbac/v1/role.js';
 import { resolveResource } from '../../../sdk/kinds.js';
 import { humanDuration } from './age.js';
 import { tableHeader, tableRow } from './index.js';
@@ -132,7 +136,66 @@ describe('tables', () => {
     assert.equal(writer.render([['x', 'Running', '2s']]), 'x      Running   2s\n');
   });
 
-  it('prints the kubectl columns of nodes, and NAME AGE for kinds without a table', () => {
+  it('prints the kubectl columns of RBAC objects, config and quotas', () => {
+    const now = new Date('2026-01-01T00:10:00Z');
+    const kind = (name: string) => {
+      const info = resolveResource(name);
+      assert.ok(info, name);
+      return info;
+    };
+    const created = { name: 'x', creationTimestamp: new Date('2026-01-01T00:00:00Z') };
+    assert.deepEqual(tableHeader(kind('roles'), { now }), ['NAME', 'CREATED AT']);
+    assert.deepEqual(tableRow(kind('roles'), Role.fromPartial({ metadata: created }), { now }), [
+      'x',
+      '2026-01-01T00:00:00Z',
+    ]);
+    const binding = ClusterRoleBinding.fromPartial({
+      metadata: created,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [
+        { kind: 'User', apiGroup: '', name: 'alice', namespace: '' },
+        { kind: 'Group', apiGroup: '', name: 'devs', namespace: '' },
+        { kind: 'ServiceAccount', apiGroup: '', name: 'ci', namespace: 'build' },
+      ],
+    });
+    assert.deepEqual(tableHeader(kind('rolebindings'), { now, wide: true }), [
+      'NAME',
+      'ROLE',
+      'AGE',
+      'USERS',
+      'GROUPS',
+      'SERVICEACCOUNTS',
+    ]);
+    assert.deepEqual(tableRow(kind('clusterrolebindings'), binding, { now, wide: true }), [
+      'x',
+      'ClusterRole/view',
+      '10m',
+      'alice',
+      'devs',
+      'build/ci',
+    ]);
+    assert.deepEqual(
+      tableRow(
+        kind('cm'),
+        ConfigMap.fromPartial({ metadata: created, data: { a: '1' }, binaryData: { b: Buffer.alloc(0) } }),
+        { now },
+      ),
+      ['x', '2', '10m'],
+    );
+    assert.deepEqual(tableHeader(kind('secrets'), { now }), ['NAME', 'TYPE', 'DATA', 'AGE']);
+    const quota = ResourceQuota.fromPartial({
+      metadata: created,
+      status: { hard: { pods: '10', 'limits.cpu': '2', 'requests.cpu': '1' }, used: { pods: '3' } },
+    });
+    assert.deepEqual(tableRow(kind('resourcequotas'), quota, { now }), [
+      'x',
+      '10m',
+      'pods: 3/10, requests.cpu: 0/1',
+      'limits.cpu: 0/2',
+    ]);
+  });
+
+  it('prints the kubectl columns of nodes, and NAMESPACE first with -A', () => {
     const now = new Date('2026-01-01T00:10:00Z');
     const nodes = resolveResource('nodes');
     const cm = resolveResource('cm');
@@ -153,7 +216,7 @@ describe('tables', () => {
       '10m',
       'v0.1.0',
     ]);
-    assert.deepEqual(tableHeader(cm, { now, withNamespace: true }), ['NAMESPACE', 'NAME', 'AGE']);
+    assert.deepEqual(tableHeader(cm, { now, withNamespace: true }), ['NAMESPACE', 'NAME', 'DATA', 'AGE']);
   });
 });
 
