@@ -242,9 +242,17 @@ describe('wheelhouse up', () => {
         'the apiserver restarted, restartCount 1',
         120_000,
       );
-      seePids(up, dataDir);
       assert.equal(alive(apiserverPid), false);
-      assert.ok(up.pids.size > pids.length, 'a new apiserver process');
+      // The runtime reports the container running once its wrapper runs; the component's own
+      // process follows a moment later.
+      await until(
+        async () => {
+          seePids(up, dataDir);
+          return up.pids.size > pids.length;
+        },
+        'a new apiserver process',
+        30_000,
+      );
       assert.match((await run('get', 'configmap', 'kept')).stdout, /\nkept +\d+[sm]\n/);
 
       up.child.kill('SIGINT');

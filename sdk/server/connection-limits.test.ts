@@ -103,19 +103,16 @@ function getPod(address: string, creds: ChannelCredentials, options = {}): Promi
 }
 
 /**
- * Resolves with the milliseconds from the socket's TCP connect (or from `opened` when it
- * never connected) to its close. The socket reads (and drops) what the server sends: a
- * silent client, not one that stopped reading.
+ * Milliseconds from the socket's opening to its close. Not from its `connect` event: on a
+ * busy loop that event is handled late, long after the server accepted the connection and
+ * started its deadline. The socket reads (and drops) what the server sends: a silent
+ * client, not one that stopped reading.
  */
-function closedAfter(socket: net.Socket, opened: number): Promise<number> {
-  let connected = opened;
-  socket.once('connect', () => {
-    connected = Date.now();
-  });
+function closedAfter(socket: net.Socket, opened = Date.now()): Promise<number> {
   return new Promise((resolve) => {
     socket.resume();
     socket.on('error', () => undefined);
-    socket.once('close', () => resolve(Date.now() - connected));
+    socket.once('close', () => resolve(Date.now() - opened));
   });
 }
 
@@ -140,7 +137,7 @@ describe('connections that never speak', () => {
     // 200 plain TCP connections that never start the TLS handshake.
     for (let i = 0; i < 200; i++) {
       const socket = net.connect(port, '127.0.0.1');
-      closes.push(closedAfter(socket, opened));
+      closes.push(closedAfter(socket));
     }
     // 50 that finish the TLS handshake (h2 negotiated) and then send nothing.
     const handshaken: Promise<void>[] = [];
@@ -152,7 +149,7 @@ describe('connections that never speak', () => {
         ca: caPem,
         ALPNProtocols: ['h2'],
       });
-      closes.push(closedAfter(socket, opened));
+      closes.push(closedAfter(socket));
       handshaken.push(
         new Promise((resolve, reject) => {
           socket.once('secureConnect', () => resolve());
@@ -170,7 +167,7 @@ describe('connections that never speak', () => {
         ALPNProtocols: ['h2'],
       });
       socket.once('secureConnect', () => socket.write('PRI * HTTP/2.0\r\n'));
-      closes.push(closedAfter(socket, opened));
+      closes.push(closedAfter(socket));
     }
     await Promise.all(handshaken);
     // Calls go through while they hang (a new connection each, which does speak).
@@ -182,10 +179,11 @@ describe('connections that never speak', () => {
     const first = Math.min(...times);
     const last = Math.max(...times);
     t.diagnostic(
-      `260 silent connections (deadline ${setupTimeoutMs} ms): closed ${first} to ${last} ms after connecting, all gone ${Date.now() - opened} ms after the first was opened`,
+      `260 silent connections (deadline ${setupTimeoutMs} ms): closed ${first} to ${last} ms after opening, all gone ${Date.now() - opened} ms after the first was opened`,
     );
     assert.ok(first >= setupTimeoutMs - 50, `closed early, after ${first} ms`);
-    assert.ok(last <= setupTimeoutMs + 1_500, `the last closed after ${last} ms`);
+    // Generous: on a loaded machine both loops run late; without the deadline they never close.
+    assert.ok(last <= setupTimeoutMs + 4_000, `the last closed after ${last} ms`);
     assert.equal(await getPod(address, clientCredentials(), serverName), 'p');
     const metrics = await running.registry.metrics();
     assert.equal(counterValue(metrics, 'grpc_server_connection_setup_timeouts_total'), 260);
