@@ -9,7 +9,7 @@ import { controllerManagerComponent, LOOPBACK, nodeArgs } from '../../cli/up/com
 import { type Clientset, createClientset } from '../../sdk/client/typed-client.js';
 import { writeClientConfig } from '../../sdk/client-config.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { InformerFactory } from '../../sdk/informers/index.js';
+import { InformerFactory, keyOf } from '../../sdk/informers/index.js';
 import type { Cluster } from '../../test/cluster.js';
 import { freePort } from '../../test/free-port.js';
 import { isPodReady } from './pod-state.js';
@@ -190,8 +190,13 @@ export async function startPodReadier(
           marked++;
         })
         .catch(() => {
-          // Gone or changed meanwhile: the next event brings it back.
-          queued.delete(uid);
+          // Gone, changed meanwhile, or the apiserver was away: try its latest state again
+          // shortly, since a pod that does not change again brings no new event.
+          setTimeout(() => {
+            queued.delete(uid);
+            const latest = informer.indexer.get(keyOf(pod));
+            if (latest && !signal.aborted) consider(latest);
+          }, 250);
         })
         .finally(() => {
           running--;
