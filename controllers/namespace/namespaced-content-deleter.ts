@@ -5,6 +5,7 @@
  * left is counted, by kind and by finalizer, for the namespace's conditions.
  */
 import type { ApiClient } from '../../sdk/client/index.js';
+import { eachLimited } from '../../sdk/each-limited.js';
 import { ApiError, Code } from '../../sdk/errors.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { KindObject } from '../../sdk/kind-registry.js';
@@ -35,21 +36,6 @@ async function listAll(api: ApiClient, info: KindInfo, namespace: string): Promi
   return out;
 }
 
-async function inBatches<T>(
-  items: readonly T[],
-  size: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
-}
-
 /** Deletes what the namespace holds and reports what is left. */
 export async function deleteNamespacedContent(
   api: ApiClient,
@@ -66,7 +52,7 @@ export async function deleteNamespacedContent(
         const objects = await listAll(api, info, namespace);
         const live = objects.filter((o) => o.metadata?.deletionTimestamp === undefined);
         const failures: string[] = [];
-        await inBatches(live, concurrentDeletes, async (obj) => {
+        await eachLimited(live, concurrentDeletes, async (obj) => {
           try {
             await api.delete(info, namespace, obj.metadata?.name ?? '', {
               preconditions: { uid: obj.metadata?.uid ?? '', resourceVersion: '' },

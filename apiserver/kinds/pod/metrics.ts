@@ -7,6 +7,8 @@
  * in `unavailableNodes` rather than failing the whole list, as metrics-server leaves
  * out the nodes it could not scrape.
  */
+
+import { eachLimited } from '../../../sdk/each-limited.js';
 import type { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type {
@@ -98,20 +100,4 @@ export function podMetricsOf(pod: Pod, stats: PodStats): PodMetrics {
       },
     })),
   };
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time. */
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
