@@ -5,7 +5,6 @@
  * `/metrics` (the bootstrap ClusterRole `system:monitoring` grants it to the group of that
  * name; system:masters has everything).
  */
-import { Metadata } from '@grpc/grpc-js';
 import { ApiError } from '../sdk/errors.js';
 import type { MetricsAuthorizer } from '../sdk/server/index.js';
 import type { createAuthenticator } from './auth/authenticate.js';
@@ -16,11 +15,9 @@ export function apiserverMetricsAuthorizer(
   authorizer: AccessAuthorizer,
 ): MetricsAuthorizer {
   return async ({ certificate, authorization }) => {
-    const metadata = new Metadata();
-    if (authorization !== undefined) metadata.set('authorization', authorization);
     let user: Awaited<ReturnType<typeof authenticate>>;
     try {
-      user = await authenticate(certificate, metadata);
+      user = await authenticate(certificate, authorization);
     } catch (err) {
       return {
         allowed: false,

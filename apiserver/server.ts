@@ -181,8 +181,14 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     logger: opts.logger,
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.metrics ? { registry: opts.metrics } : {}),
-    authenticate: (peer, _method, metadata) =>
-      opts.authenticate(peer.certificate, metadata, peer.rejectedCertificate),
+    authenticate: (peer, _method, metadata) => {
+      const authorization = metadata.get('authorization')[0];
+      return opts.authenticate(
+        peer.certificate,
+        typeof authorization === 'string' ? authorization : undefined,
+        peer.rejectedCertificate,
+      );
+    },
     ...(opts.audit ? { onCallEnd: opts.audit.onCallEnd } : {}),
     ...(opts.connections ? { connections: opts.connections } : {}),
   });

@@ -8,7 +8,6 @@
  */
 
 import type { PeerCertificate } from 'node:tls';
-import type { Metadata } from '@grpc/grpc-js';
 import { ApiError } from '../../sdk/errors.js';
 import type { RejectedCertificate } from '../../sdk/server/peer.js';
 import type { TokenFileAuthenticator } from './token-file.js';
@@ -33,15 +32,19 @@ export const anonymousUser: UserInfo = {
 };
 
 export function createAuthenticator(opts: AuthenticationOptions) {
+  /**
+   * `authorization`: the request's Authorization header (gRPC metadata or HTTP), undefined
+   * when absent; the same chain answers both APIs.
+   */
   return async (
     cert: PeerCertificate | undefined,
-    metadata: Metadata,
+    authorization: string | undefined,
     rejected?: RejectedCertificate,
   ): Promise<UserInfo> => {
     const fromCert = opts.x509?.authenticate(cert);
     if (fromCert) return withAuthenticated(fromCert);
-    const header = metadata.get('authorization')[0];
-    if (typeof header === 'string' && header !== '') {
+    const header = authorization;
+    if (header !== undefined && header !== '') {
       const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
       if (!match?.[1]) throw ApiError.unauthenticated('the authorization header must be "Bearer <token>"');
       for (const auth of opts.tokens) {

@@ -87,6 +87,19 @@ export class RequestGate {
   /** Authorizes the call and returns the context for the registry; PERMISSION_DENIED otherwise. */
   async admit(metadata: Metadata, access: Access, dryRun = false): Promise<RequestContext> {
     const user = callerOf<UserInfo>(metadata) ?? anonymousUser;
+    return this.admitUser(user, access, dryRun, metadata);
+  }
+
+  /**
+   * As admit, for a caller authenticated outside gRPC (the REST API). `record`: the key
+   * the call's attributes and decision are kept under for `requestOf` (audit).
+   */
+  async admitUser(
+    user: UserInfo,
+    access: Access,
+    dryRun = false,
+    record?: Metadata,
+  ): Promise<RequestContext> {
     const subresource = access.subresource ?? '';
     const namespace = access.info.namespaced ? access.namespace : '';
     const attributes: RequestAttributes = {
@@ -99,7 +112,7 @@ export class RequestGate {
       name: access.name,
     };
     const decision = await this.authorizer.authorize(attributes);
-    if (this.recordDecisions) decided.set(metadata, { attributes, decision });
+    if (this.recordDecisions && record !== undefined) decided.set(record, { attributes, decision });
     if (!decision.allowed) {
       const resource = subresource ? `${access.info.resource}/${subresource}` : access.info.resource;
       const group = access.info.apiGroup === '' ? '' : ` in API group "${access.info.apiGroup}"`;
