@@ -94,6 +94,13 @@ export interface PatchConfigMapRequest {
   dryRun: boolean;
   /** Patch the status subresource instead: only status changes are kept. */
   status: boolean;
+  /**
+   * Who makes the change, recorded in metadata.managedFields; required for PATCH_TYPE_APPLY
+   * (whctl's default is "whctl"). Empty means the client's user agent up to its first "/".
+   */
+  fieldManager: string;
+  /** PATCH_TYPE_APPLY only: take the fields other managers own instead of failing on conflicts. */
+  force: boolean;
 }
 
 /** PatchConfigMapResponse is the response of PatchConfigMap. */
@@ -832,7 +839,7 @@ export const UpdateConfigMapResponse: MessageFns<UpdateConfigMapResponse> = {
 };
 
 function createBasePatchConfigMapRequest(): PatchConfigMapRequest {
-  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false, fieldManager: "", force: false };
 }
 
 export const PatchConfigMapRequest: MessageFns<PatchConfigMapRequest> = {
@@ -854,6 +861,12 @@ export const PatchConfigMapRequest: MessageFns<PatchConfigMapRequest> = {
     }
     if (message.status !== false) {
       writer.uint32(48).bool(message.status);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== false) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -919,6 +932,22 @@ export const PatchConfigMapRequest: MessageFns<PatchConfigMapRequest> = {
             message.status = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -943,6 +972,12 @@ export const PatchConfigMapRequest: MessageFns<PatchConfigMapRequest> = {
         ? globalThis.Boolean(object.dry_run)
         : false,
       status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : false,
     };
   },
 
@@ -966,6 +1001,12 @@ export const PatchConfigMapRequest: MessageFns<PatchConfigMapRequest> = {
     if (message.status !== false) {
       obj.status = message.status;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== false) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -980,6 +1021,8 @@ export const PatchConfigMapRequest: MessageFns<PatchConfigMapRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun ?? false;
     message.status = object.status ?? false;
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? false;
     return message;
   },
 };

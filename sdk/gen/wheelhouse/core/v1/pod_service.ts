@@ -101,6 +101,13 @@ export interface PatchPodRequest {
   dryRun: boolean;
   /** Patch the status subresource instead: only status changes are kept. */
   status: boolean;
+  /**
+   * Who makes the change, recorded in metadata.managedFields; required for PATCH_TYPE_APPLY
+   * (whctl's default is "whctl"). Empty means the client's user agent up to its first "/".
+   */
+  fieldManager: string;
+  /** PATCH_TYPE_APPLY only: take the fields other managers own instead of failing on conflicts. */
+  force: boolean;
 }
 
 /** PatchPodResponse is the response of PatchPod. */
@@ -978,7 +985,7 @@ export const UpdatePodResponse: MessageFns<UpdatePodResponse> = {
 };
 
 function createBasePatchPodRequest(): PatchPodRequest {
-  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false, fieldManager: "", force: false };
 }
 
 export const PatchPodRequest: MessageFns<PatchPodRequest> = {
@@ -1000,6 +1007,12 @@ export const PatchPodRequest: MessageFns<PatchPodRequest> = {
     }
     if (message.status !== false) {
       writer.uint32(48).bool(message.status);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== false) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -1065,6 +1078,22 @@ export const PatchPodRequest: MessageFns<PatchPodRequest> = {
             message.status = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1089,6 +1118,12 @@ export const PatchPodRequest: MessageFns<PatchPodRequest> = {
         ? globalThis.Boolean(object.dry_run)
         : false,
       status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : false,
     };
   },
 
@@ -1112,6 +1147,12 @@ export const PatchPodRequest: MessageFns<PatchPodRequest> = {
     if (message.status !== false) {
       obj.status = message.status;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== false) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -1126,6 +1167,8 @@ export const PatchPodRequest: MessageFns<PatchPodRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun ?? false;
     message.status = object.status ?? false;
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? false;
     return message;
   },
 };

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Struct } from "../../../google/protobuf/struct.js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
 
 /** PatchType says how a patch document is read, as Kubernetes' PATCH content types do. */
@@ -21,6 +22,13 @@ export enum PatchType {
    * $setElementOrder/$deleteFromPrimitiveList directives apply, as in Kubernetes.
    */
   PATCH_TYPE_STRATEGIC_MERGE = 3,
+  /**
+   * PATCH_TYPE_APPLY - Server-side apply: the document (YAML or JSON) is the manager's whole intent for the
+   * fields it sets. They become the manager's; fields another manager owns with a different
+   * value are a conflict (ABORTED) unless forced; fields it applied before and leaves out
+   * are removed unless someone else owns them. A missing object is created.
+   */
+  PATCH_TYPE_APPLY = 4,
 }
 
 export function patchTypeFromJSON(object: any): PatchType {
@@ -37,6 +45,9 @@ export function patchTypeFromJSON(object: any): PatchType {
     case 3:
     case "PATCH_TYPE_STRATEGIC_MERGE":
       return PatchType.PATCH_TYPE_STRATEGIC_MERGE;
+    case 4:
+    case "PATCH_TYPE_APPLY":
+      return PatchType.PATCH_TYPE_APPLY;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum PatchType");
   }
@@ -52,6 +63,8 @@ export function patchTypeToJSON(object: PatchType): string {
       return "PATCH_TYPE_MERGE";
     case PatchType.PATCH_TYPE_STRATEGIC_MERGE:
       return "PATCH_TYPE_STRATEGIC_MERGE";
+    case PatchType.PATCH_TYPE_APPLY:
+      return "PATCH_TYPE_APPLY";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum PatchType");
   }
@@ -128,6 +141,12 @@ export interface ObjectMeta {
   annotations: { [key: string]: string };
   ownerReferences: OwnerReference[];
   finalizers: string[];
+  /**
+   * Which manager owns which fields, as server-side apply tracks them; written by the
+   * server on every write. An update or patch that leaves them out keeps them; one that
+   * sets them replaces them (a single empty entry clears them all).
+   */
+  managedFields: ManagedFieldsEntry[];
 }
 
 export interface ObjectMeta_LabelsEntry {
@@ -138,6 +157,31 @@ export interface ObjectMeta_LabelsEntry {
 export interface ObjectMeta_AnnotationsEntry {
   key: string;
   value: string;
+}
+
+/** ManagedFieldsEntry is the set of fields one manager owns through one operation. */
+export interface ManagedFieldsEntry {
+  /** Who owns the fields: the request's field manager, else the client's user agent up to its first "/". */
+  manager: string;
+  /** Apply (server-side apply) or Update (every other write). */
+  operation: string;
+  /** The apiVersion the fields are named in (`v1`, `apps/v1`). */
+  apiVersion: string;
+  /** When the entry last changed. */
+  time?:
+    | Date
+    | undefined;
+  /** Always FieldsV1. */
+  fieldsType: string;
+  /**
+   * The owned fields as a tree: `f:<field>` for a field, `k:<json keys>` for an item of a
+   * list keyed by merge keys, `v:<json value>` for an item of a set, `.` for the node itself.
+   */
+  fieldsV1?:
+    | { [key: string]: any }
+    | undefined;
+  /** The subresource written through (`status`), or empty for the object itself. */
+  subresource: string;
 }
 
 /** OwnerReference points from a dependent to the object that owns it. */
@@ -297,6 +341,7 @@ function createBaseObjectMeta(): ObjectMeta {
     annotations: {},
     ownerReferences: [],
     finalizers: [],
+    managedFields: [],
   };
 }
 
@@ -340,6 +385,9 @@ export const ObjectMeta: MessageFns<ObjectMeta> = {
     }
     for (const v of message.finalizers) {
       writer.uint32(106).string(v!);
+    }
+    for (const v of message.managedFields) {
+      ManagedFieldsEntry.encode(v!, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -467,6 +515,14 @@ export const ObjectMeta: MessageFns<ObjectMeta> = {
             message.finalizers.push(reader.string());
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.managedFields.push(ManagedFieldsEntry.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -546,6 +602,11 @@ export const ObjectMeta: MessageFns<ObjectMeta> = {
       finalizers: globalThis.Array.isArray(object?.finalizers)
         ? object.finalizers.map((e: any) => globalThis.String(e))
         : [],
+      managedFields: globalThis.Array.isArray(object?.managedFields)
+        ? object.managedFields.map((e: any) => ManagedFieldsEntry.fromJSON(e))
+        : globalThis.Array.isArray(object?.managed_fields)
+        ? object.managed_fields.map((e: any) => ManagedFieldsEntry.fromJSON(e))
+        : [],
     };
   },
 
@@ -602,6 +663,9 @@ export const ObjectMeta: MessageFns<ObjectMeta> = {
     if (message.finalizers?.length) {
       obj.finalizers = message.finalizers;
     }
+    if (message.managedFields?.length) {
+      obj.managedFields = message.managedFields.map((e) => ManagedFieldsEntry.toJSON(e));
+    }
     return obj;
   },
 
@@ -639,6 +703,7 @@ export const ObjectMeta: MessageFns<ObjectMeta> = {
     );
     message.ownerReferences = object.ownerReferences?.map((e) => OwnerReference.fromPartial(e)) || [];
     message.finalizers = object.finalizers?.map((e) => e) || [];
+    message.managedFields = object.managedFields?.map((e) => ManagedFieldsEntry.fromPartial(e)) || [];
     return message;
   },
 };
@@ -809,6 +874,187 @@ export const ObjectMeta_AnnotationsEntry: MessageFns<ObjectMeta_AnnotationsEntry
     const message = createBaseObjectMeta_AnnotationsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseManagedFieldsEntry(): ManagedFieldsEntry {
+  return {
+    manager: "",
+    operation: "",
+    apiVersion: "",
+    time: undefined,
+    fieldsType: "",
+    fieldsV1: undefined,
+    subresource: "",
+  };
+}
+
+export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
+  encode(message: ManagedFieldsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.manager !== "") {
+      writer.uint32(10).string(message.manager);
+    }
+    if (message.operation !== "") {
+      writer.uint32(18).string(message.operation);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(26).string(message.apiVersion);
+    }
+    if (message.time !== undefined) {
+      Timestamp.encode(toTimestamp(message.time), writer.uint32(34).fork()).join();
+    }
+    if (message.fieldsType !== "") {
+      writer.uint32(42).string(message.fieldsType);
+    }
+    if (message.fieldsV1 !== undefined) {
+      Struct.encode(Struct.wrap(message.fieldsV1), writer.uint32(50).fork()).join();
+    }
+    if (message.subresource !== "") {
+      writer.uint32(58).string(message.subresource);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ManagedFieldsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseManagedFieldsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.manager = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operation = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.fieldsType = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.fieldsV1 = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.subresource = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ManagedFieldsEntry {
+    return {
+      manager: isSet(object.manager) ? globalThis.String(object.manager) : "",
+      operation: isSet(object.operation) ? globalThis.String(object.operation) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+      time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+      fieldsType: isSet(object.fieldsType)
+        ? globalThis.String(object.fieldsType)
+        : isSet(object.fields_type)
+        ? globalThis.String(object.fields_type)
+        : "",
+      fieldsV1: isObject(object.fieldsV1) ? object.fieldsV1 : isObject(object.fields_v1) ? object.fields_v1 : undefined,
+      subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+    };
+  },
+
+  toJSON(message: ManagedFieldsEntry): unknown {
+    const obj: any = {};
+    if (message.manager !== "") {
+      obj.manager = message.manager;
+    }
+    if (message.operation !== "") {
+      obj.operation = message.operation;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    if (message.time !== undefined) {
+      obj.time = message.time.toISOString();
+    }
+    if (message.fieldsType !== "") {
+      obj.fieldsType = message.fieldsType;
+    }
+    if (message.fieldsV1 !== undefined) {
+      obj.fieldsV1 = message.fieldsV1;
+    }
+    if (message.subresource !== "") {
+      obj.subresource = message.subresource;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ManagedFieldsEntry>, I>>(base?: I): ManagedFieldsEntry {
+    return ManagedFieldsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ManagedFieldsEntry>, I>>(object: I): ManagedFieldsEntry {
+    const message = createBaseManagedFieldsEntry();
+    message.manager = object.manager ?? "";
+    message.operation = object.operation ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    message.time = object.time ?? undefined;
+    message.fieldsType = object.fieldsType ?? "";
+    message.fieldsV1 = object.fieldsV1 ?? undefined;
+    message.subresource = object.subresource ?? "";
     return message;
   },
 };

@@ -94,6 +94,13 @@ export interface PatchRoleRequest {
   dryRun: boolean;
   /** Patch the status subresource instead: only status changes are kept. */
   status: boolean;
+  /**
+   * Who makes the change, recorded in metadata.managedFields; required for PATCH_TYPE_APPLY
+   * (whctl's default is "whctl"). Empty means the client's user agent up to its first "/".
+   */
+  fieldManager: string;
+  /** PATCH_TYPE_APPLY only: take the fields other managers own instead of failing on conflicts. */
+  force: boolean;
 }
 
 /** PatchRoleResponse is the response of PatchRole. */
@@ -796,7 +803,7 @@ export const UpdateRoleResponse: MessageFns<UpdateRoleResponse> = {
 };
 
 function createBasePatchRoleRequest(): PatchRoleRequest {
-  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false };
+  return { namespace: "", name: "", type: 0, patch: "", dryRun: false, status: false, fieldManager: "", force: false };
 }
 
 export const PatchRoleRequest: MessageFns<PatchRoleRequest> = {
@@ -818,6 +825,12 @@ export const PatchRoleRequest: MessageFns<PatchRoleRequest> = {
     }
     if (message.status !== false) {
       writer.uint32(48).bool(message.status);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== false) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -883,6 +896,22 @@ export const PatchRoleRequest: MessageFns<PatchRoleRequest> = {
             message.status = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -907,6 +936,12 @@ export const PatchRoleRequest: MessageFns<PatchRoleRequest> = {
         ? globalThis.Boolean(object.dry_run)
         : false,
       status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : false,
     };
   },
 
@@ -930,6 +965,12 @@ export const PatchRoleRequest: MessageFns<PatchRoleRequest> = {
     if (message.status !== false) {
       obj.status = message.status;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== false) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -944,6 +985,8 @@ export const PatchRoleRequest: MessageFns<PatchRoleRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun ?? false;
     message.status = object.status ?? false;
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? false;
     return message;
   },
 };
