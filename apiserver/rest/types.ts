@@ -7,6 +7,7 @@
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
+import type { Duplex } from 'node:stream';
 import type { KindObject } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
 import type { AccessAuthorizer } from '../auth/authorization-modes.js';
@@ -44,6 +45,14 @@ export interface RestRequest {
   readonly signal: AbortSignal;
   /** The whole request body (bounded by the router); empty for none. */
   body(): Promise<Buffer>;
+  /**
+   * Set for an HTTP/1.1 `Upgrade` request to a subresource marked `upgrade: true`: the
+   * connection and the bytes read past the request's head. The handler checks everything
+   * it can first and throws (the router answers with a Status and closes the connection)
+   * or takes the connection over: writes `101 Switching Protocols` itself, and owns the
+   * socket from then on.
+   */
+  readonly upgrade?: { readonly socket: Duplex; readonly head: Buffer };
 }
 
 /**
@@ -108,6 +117,11 @@ export interface RestVirtualResource {
   readonly namespaced: boolean;
   readonly verbs: readonly string[];
   readonly shortNames?: readonly string[];
+  /**
+   * Request media types the handler decodes itself besides JSON (`kubectl auth can-i`
+   * sends `application/vnd.kubernetes.protobuf`); the router must not refuse them with 415.
+   */
+  readonly requestContentTypes?: readonly string[];
   readonly handler: RestHandler;
 }
 
