@@ -1,0 +1,475 @@
+/**
+ * `npm run bench:density`: Kubernetes' ClusterLoader2 density test on one machine. The
+ * whole plane as real processes (bench/plane.ts: store, apiserver, scheduler, controller
+ * manager, simulated kubelets hosting `--nodes` nodes), then:
+ *
+ * 1. throttled: Deployments created so that pods are asked for at `--throttled-qps`
+ *    (100/s), a third of the pods; pod startup latency (created → seen Running through a
+ *    watch) p50/p90/p99, split into create→scheduled, scheduled→running and
+ *    running→observed (target p99 ≤ 1 s);
+ * 2. unthrottled: the rest created as fast as the plane takes them, until
+ *    `--pods-per-node` pods run on every node; pods/s from the first create to the last
+ *    pod running (target ≥ 300/s) and the scheduler's throughput;
+ * 3. a rolling update of every Deployment (a new image): pods/s replaced;
+ * 4. deletion of everything, waiting for the last pod to go;
+ *
+ * with a progress line every few seconds; then API call latency p99 by verb and resource
+ * from the apiserver's /metrics over phases 1–3 (mutating target p99 ≤ 250 ms), the
+ * resident memory and CPU seconds of every component, the store's size on disk before and
+ * after compaction, and the accounting: after each phase every Deployment has exactly its
+ * replicas, of the current template, Running, and the pods one watch saw are those a list
+ * returns (none lost, none duplicated). It exits 1 if anything is unaccounted for; a missed
+ * target is printed, not an error (the machine may be shared).
+ *
+ *   npm run bench:density -- [--nodes 1000] [--pods-per-node 30] [--quick]
+ *       [--replicas 10] [--throttled-qps 100] [--hosts 1] [--timeout 60m]
+ *       [--report DIR] [--tmp-dir DIR]
+ *
+ * `--quick`: 50 nodes and 1,000 pods (what the suite runs).
+ */
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { parseDurationMs } from '../sdk/duration.js';
+import type { Deployment } from '../sdk/gen/wheelhouse/apps/v1/deployment.js';
+import { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
+import type { Node } from '../sdk/gen/wheelhouse/core/v1/node.js';
+import { callLatencies, type Histograms, isMutating, parseHistograms, subtract } from './api-latency.js';
+import { killEverything, type Plane, startPlane } from './plane.js';
+import { type PodTimes, type PodTracker, percentile, trackPods } from './pod-tracker.js';
+import { writeReport } from './report/html-report.js';
+import { type Recorder, record } from './timeline.js';
+import { account, benchDeployment, forEachLimited, listAll, paced } from './workload.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    nodes: { type: 'string' },
+    'pods-per-node': { type: 'string' },
+    pods: { type: 'string' },
+    replicas: { type: 'string', default: '10' },
+    'throttled-qps': { type: 'string', default: '100' },
+    'throttled-pods': { type: 'string' },
+    hosts: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '32' },
+    timeout: { type: 'string' },
+    report: { type: 'string' },
+    'tmp-dir': { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
+if (values.help) {
+  process.stdout.write(
+    'Usage: npm run bench:density -- [--quick] [--nodes N] [--pods-per-node N | --pods N] [--replicas N]\n' +
+      '  [--throttled-qps N] [--throttled-pods N] [--hosts N] [--concurrency N] [--timeout 60m]\n' +
+      '  [--report DIR] [--tmp-dir DIR]\n',
+  );
+  process.exit(0);
+}
+
+const positive = (name: string, text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, not "${text}"`);
+  return n;
+};
+const nodes = positive('nodes', values.nodes ?? (values.quick ? '50' : '1000'));
+const totalPods = values.pods
+  ? positive('pods', values.pods)
+  : values['pods-per-node']
+    ? nodes * positive('pods-per-node', values['pods-per-node'])
+    : values.quick
+      ? 1000
+      : nodes * 30;
+const replicas = positive('replicas', values.replicas);
+const deploymentCount = Math.ceil(totalPods / replicas);
+const qps = positive('throttled-qps', values['throttled-qps']);
+const throttledDeployments = Math.min(
+  deploymentCount,
+  Math.ceil(
+    (values['throttled-pods'] ? positive('throttled-pods', values['throttled-pods']) : totalPods / 3) /
+      replicas,
+  ),
+);
+const concurrency = positive('concurrency', values.concurrency);
+const timeoutMs = parseDurationMs(values.timeout ?? (values.quick ? '100s' : '60m'));
+const deadline = Date.now() + timeoutMs;
+const namespaces = Math.max(1, Math.ceil(totalPods / 3000));
+const nsOf = (i: number) => `density-${i % namespaces}`;
+const nameOf = (i: number) => `d-${i}`;
+const replicasOf = (i: number) => Math.min(replicas, totalPods - i * replicas);
+
+const TARGETS = { startupP99Ms: 1000, mutatingP99Ms: 250, createPodsPerS: 300, apiserverRssMiB: 1024 };
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+const mib = (b: number) => b / 1024 / 1024;
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const fmtMs = (ms: number) => (Number.isFinite(ms) ? `${ms.toFixed(0)} ms` : '-');
+
+/** Figure rows for the summary and the report. */
+const rows: [string, string, string, boolean | undefined][] = [];
+function figure(label: string, value: string, target = '', ok?: boolean): void {
+  rows.push([label, value, target, ok]);
+  out(
+    `  ${label.padEnd(52)} ${value.padStart(12)}${target ? `   target ${target.padEnd(10)} ${ok ? 'ok' : 'MISSED'}` : ''}`,
+  );
+}
+
+let failures = 0;
+function check(what: string, problems: readonly string[]): void {
+  if (problems.length === 0) {
+    out(`  accounted: ${what}`);
+    return;
+  }
+  failures++;
+  out(`  NOT ACCOUNTED FOR: ${what}:`);
+  for (const p of problems) out(`    ${p}`);
+}
+
+async function waitUntil(
+  what: string,
+  done: () => boolean | Promise<boolean>,
+  limitMs = deadline - Date.now(),
+) {
+  const until = Date.now() + Math.max(limitMs, 0);
+  for (;;) {
+    if (await done()) return;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what} (see --timeout)`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function progress(plane: Plane, tracker: PodTracker, rec: Recorder, phase: () => string): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    const rss = plane
+      .processes()
+      .map((p) => `${p.name.replace('kubelet-simulator', 'sim')} ${mib(p.residentBytes()).toFixed(0)}`)
+      .join(', ');
+    process.stderr.write(
+      `[${rec.now().toFixed(0).padStart(4)} s] ${phase()}: ${tracker.live.size} pods, ${tracker.running()} running; MiB ${rss}; load ${load()}\n`,
+    );
+  }, 5_000);
+  timer.unref();
+  return timer;
+}
+
+/** Startup figures of the pods created in [from, to). */
+function startupFigures(tracker: PodTracker, from: number, to: number, target?: number): number {
+  const inPhase: PodTimes[] = [...tracker.times.values()].filter((t) => t.created >= from && t.created < to);
+  const sorted = (f: (t: PodTimes) => number) => inPhase.map(f).sort((a, b) => a - b);
+  const total = sorted((t) => (t.observed ?? t.created) - t.created);
+  const parts = [
+    ['create→scheduled', sorted((t) => (t.scheduled ?? t.created) - t.created)],
+    ['scheduled→running', sorted((t) => (t.running ?? 0) - (t.scheduled ?? 0))],
+    ['running→observed', sorted((t) => (t.observed ?? 0) - (t.running ?? 0))],
+  ] as const;
+  const p99 = percentile(total, 99);
+  figure(
+    `pod startup p50/p90/p99 (${inPhase.length} pods)`,
+    `${percentile(total, 50).toFixed(0)}/${percentile(total, 90).toFixed(0)}/${p99.toFixed(0)} ms`,
+    target === undefined ? '' : `p99 ≤ ${target} ms`,
+    target === undefined ? undefined : p99 <= target,
+  );
+  for (const [label, xs] of parts)
+    figure(
+      `  ${label} p50/p90/p99`,
+      `${percentile(xs, 50).toFixed(0)}/${percentile(xs, 90).toFixed(0)}/${percentile(xs, 99).toFixed(0)} ms`,
+    );
+  return p99;
+}
+
+/** Pods per second scheduled in the busiest span covering 90% of the phase's pods. */
+function schedulerThroughput(tracker: PodTracker, from: number, to: number): number {
+  const at = [...tracker.times.values()]
+    .filter((t) => t.created >= from && t.created < to && t.scheduled !== undefined)
+    .map((t) => t.scheduled as number)
+    .sort((a, b) => a - b);
+  if (at.length < 2) return Number.NaN;
+  const span = (at.at(-1) as number) - (at[0] as number);
+  return span > 0 ? (at.length * 1000) / span : Number.NaN;
+}
+
+async function main(): Promise<void> {
+  out(
+    `density: ${nodes} simulated nodes on ${values.hosts} host(s), ${totalPods} pods in ${deploymentCount} Deployments of ${replicas}` +
+      ` over ${namespaces} namespace(s); throttled at ${qps} pods/s for ${throttledDeployments * replicas} pods; load average ${load()}`,
+  );
+  const startedAt = Date.now();
+  const plane = await startPlane({
+    nodes,
+    simulatorHosts: positive('hosts', values.hosts),
+    ...(values['tmp-dir'] ? { tmpDir: values['tmp-dir'] } : {}),
+    onRestart: (name, code, signal) => out(`  ! ${name} exited (${signal ?? code}) and was restarted`),
+  });
+  const stopping = async () => {
+    await plane.stop().catch(() => undefined);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      killEverything();
+      process.exit(130);
+    });
+  const errors: string[] = [];
+  const onError = (err: unknown) => {
+    if (errors.length < 10) errors.push(err instanceof Error ? err.message : String(err));
+  };
+  const tracker = trackPods(plane.clients);
+  const rec = record(plane, tracker, 2_000);
+  let phase = 'starting';
+  const ticker = progress(plane, tracker, rec, () => phase);
+  try {
+    await tracker.synced;
+    out(`  plane up with ${nodes} nodes registered in ${s(Date.now() - startedAt)}`);
+    const nodeNames = new Set(
+      (await listAll<Node>(plane.clients, 'Node')).map((n) => n.metadata?.name ?? ''),
+    );
+    await forEachLimited(
+      namespaces,
+      8,
+      (i) =>
+        plane.clients
+          .kind<Namespace>('Namespace')
+          .create(
+            Namespace.fromPartial({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: nsOf(i) } }),
+          ),
+      onError,
+    );
+    const deployments = plane.clients.kind<Deployment>('Deployment');
+    const create = (i: number) =>
+      deployments.create(benchDeployment(nsOf(i), nameOf(i), replicasOf(i), 'registry.k8s.io/pause:3.9'));
+    const metricsAtStart = parseHistograms(await plane.apiserverMetrics());
+
+    // 1. Throttled.
+    phase = 'throttled creation';
+    rec.mark('throttled');
+    out(`\nthrottled creation (${qps} pods/s asked for)`);
+    const t1 = Date.now();
+    const throttledPods = Math.min(totalPods, throttledDeployments * replicas);
+    await paced(throttledDeployments, qps / replicas, 64, create, onError);
+    await waitUntil('the throttled pods to run', () => tracker.running() >= throttledPods);
+    const t1End = Date.now();
+    const metricsThrottled = parseHistograms(await plane.apiserverMetrics());
+    figure('pods running', `${tracker.running()} in ${s(t1End - t1)}`);
+    const throttledP99 = startupFigures(tracker, t1, t1End, TARGETS.startupP99Ms);
+    const throttledMutating = mutatingP99(subtract(metricsThrottled, metricsAtStart));
+    figure(
+      `API mutating calls p99 (slowest: ${throttledMutating.call})`,
+      fmtMs(throttledMutating.p99 * 1000),
+      `≤ ${TARGETS.mutatingP99Ms} ms`,
+      throttledMutating.p99 * 1000 <= TARGETS.mutatingP99Ms,
+    );
+
+    // 2. Unthrottled.
+    phase = 'unthrottled creation';
+    rec.mark('unthrottled');
+    out('\nunthrottled creation');
+    const t2 = Date.now();
+    const rest = deploymentCount - throttledDeployments;
+    await forEachLimited(rest, concurrency, (k) => create(throttledDeployments + k), onError);
+    const t2Created = Date.now();
+    await waitUntil('every pod to run', () => tracker.running() >= totalPods);
+    const t2End = Date.now();
+    const restPods = totalPods - throttledPods;
+    const rate = (restPods * 1000) / Math.max(t2End - t2, 1);
+    figure(`Deployments created (${rest})`, s(t2Created - t2));
+    figure(
+      `pods/s, first create to last running (${restPods} pods)`,
+      rate.toFixed(0),
+      `≥ ${TARGETS.createPodsPerS}/s`,
+      rate >= TARGETS.createPodsPerS,
+    );
+    figure('scheduler throughput, pods/s', schedulerThroughput(tracker, t2, t2End).toFixed(0));
+    startupFigures(tracker, t2, t2End);
+    const afterCreate = await account(plane.clients, { running: true, nodes: nodeNames });
+    check(`${afterCreate.deployments} Deployments, ${afterCreate.pods} pods after creation`, [
+      ...afterCreate.problems,
+      ...sameAsList(tracker, afterCreate.pods, totalPods),
+    ]);
+
+    // 3. Rolling update.
+    phase = 'rolling update';
+    rec.mark('rollout');
+    out('\nrolling update of every Deployment');
+    const t3 = Date.now();
+    const seenBefore = new Set(tracker.times.keys());
+    await forEachLimited(
+      deploymentCount,
+      concurrency,
+      async (i) => {
+        for (let attempt = 0; ; attempt++) {
+          const d = await deployments.get(nsOf(i), nameOf(i));
+          const c = d.spec?.template?.spec?.containers[0];
+          if (c) c.image = 'registry.k8s.io/pause:3.10';
+          try {
+            return await deployments.update(d);
+          } catch (err) {
+            if (attempt > 5) throw err;
+          }
+        }
+      },
+      onError,
+    );
+    const newRunning = () => {
+      let n = 0;
+      for (const pod of tracker.live.values())
+        if (
+          pod.spec?.containers[0]?.image === 'registry.k8s.io/pause:3.10' &&
+          pod.status?.phase === 'Running' &&
+          !pod.metadata?.deletionTimestamp
+        )
+          n++;
+      return n;
+    };
+    await waitUntil(
+      'the rollout to replace every pod',
+      () => newRunning() >= totalPods && tracker.live.size === totalPods,
+    );
+    await waitUntil('every Deployment to report its rollout', async () => {
+      const list = await listAll<Deployment>(plane.clients, 'Deployment');
+      return list.every(
+        (d) =>
+          d.status?.observedGeneration === d.metadata?.generation &&
+          d.status?.updatedReplicas === d.spec?.replicas &&
+          d.status?.availableReplicas === d.spec?.replicas &&
+          d.status?.replicas === d.spec?.replicas,
+      );
+    });
+    const t3End = Date.now();
+    const replaced = [...tracker.times.keys()].filter((uid) => !seenBefore.has(uid)).length;
+    figure(
+      `rolling update: pods replaced/s (${replaced} new pods)`,
+      ((replaced * 1000) / Math.max(t3End - t3, 1)).toFixed(0),
+    );
+    figure('rolling update complete', s(t3End - t3));
+    startupFigures(tracker, t3, t3End);
+    const metricsRollout = parseHistograms(await plane.apiserverMetrics());
+    const afterRollout = await account(plane.clients, { running: true, nodes: nodeNames });
+    check(`${afterRollout.deployments} Deployments, ${afterRollout.pods} pods after the rolling update`, [
+      ...afterRollout.problems,
+      ...sameAsList(tracker, afterRollout.pods, totalPods),
+    ]);
+
+    out('\nAPI call latency over creation and rollout (apiserver /metrics)');
+    for (const c of callLatencies(subtract(metricsRollout, metricsAtStart)).slice(0, 16)) {
+      const mutating = isMutating(c.call);
+      figure(
+        `${c.call} ×${c.count} p50 ${fmtMs(c.p50 * 1000)}, p99`,
+        fmtMs(c.p99 * 1000),
+        mutating ? `≤ ${TARGETS.mutatingP99Ms} ms` : '',
+        mutating ? c.p99 * 1000 <= TARGETS.mutatingP99Ms : undefined,
+      );
+    }
+
+    out('\ncomponents with every pod running');
+    componentFigures(plane);
+
+    // 4. Deletion.
+    phase = 'deletion';
+    rec.mark('deletion');
+    out('\ndeletion of everything');
+    const t4 = Date.now();
+    await forEachLimited(
+      deploymentCount,
+      concurrency,
+      (i) => deployments.delete(nsOf(i), nameOf(i), { propagationPolicy: 'Background' }),
+      onError,
+    );
+    await waitUntil('every pod to go', () => tracker.live.size === 0);
+    const t4End = Date.now();
+    figure(`pods deleted/s (${totalPods})`, ((totalPods * 1000) / Math.max(t4End - t4, 1)).toFixed(0));
+    await waitUntil(
+      'every ReplicaSet to go',
+      async () => (await listAll(plane.clients, 'ReplicaSet')).length === 0,
+      60_000,
+    );
+    const left = await account(plane.clients, { running: false });
+    check('nothing left after deletion', [
+      ...left.problems,
+      ...(left.pods === 0 ? [] : [`${left.pods} pods left`]),
+      ...(left.deployments === 0 ? [] : [`${left.deployments} Deployments left`]),
+      ...(tracker.duplicateAdds ? [`the watch saw ${tracker.duplicateAdds} pods added twice`] : []),
+      ...(tracker.unknownDeletes ? [`the watch saw ${tracker.unknownDeletes} unknown pods deleted`] : []),
+    ]);
+
+    out('\nstore on disk');
+    const before = plane.storeDiskBytes();
+    const compacted = (await plane.storectl('compact')).trim();
+    // LevelDB folds the discarded history away in the background: wait for its size to settle.
+    let after = plane.storeDiskBytes();
+    for (let i = 0; i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = plane.storeDiskBytes();
+      if (now === after && i >= 4) break;
+      after = now;
+    }
+    figure('store size before compaction', `${mib(before).toFixed(1)} MiB`);
+    figure(`store size after compaction (${compacted})`, `${mib(after).toFixed(1)} MiB`);
+
+    out('\ncomponents at the end');
+    componentFigures(plane);
+    if (errors.length > 0) {
+      failures++;
+      out(`\ncalls that failed (first ${errors.length}):`);
+      for (const e of errors) out(`  ${e}`);
+    }
+    out(`\ntotal ${s(Date.now() - startedAt)}; load average ${load()}; watch relists ${tracker.relists}`);
+    if (values.report) {
+      rec.sample();
+      const path = writeReport(values.report, {
+        title: `Density: ${nodes} nodes, ${totalPods} pods`,
+        subtitle: `${process.argv.slice(2).join(' ') || '(defaults)'}; throttled p99 ${throttledP99.toFixed(0)} ms; load average at the end ${load()}`,
+        rows,
+        timeline: rec.timeline,
+        startupTargetMs: TARGETS.startupP99Ms,
+      });
+      out(`report: ${path}`);
+    }
+    out(failures === 0 ? 'density: every pod accounted for' : `density: FAILED (${failures} checks)`);
+    if (failures > 0) process.exitCode = 1;
+  } finally {
+    clearInterval(ticker);
+    rec.stop();
+    tracker.stop();
+    await stopping();
+  }
+}
+
+function mutatingP99(h: Histograms): { call: string; p99: number } {
+  let worst = { call: '-', p99: 0 };
+  for (const c of callLatencies(h)) if (isMutating(c.call) && c.p99 > worst.p99) worst = c;
+  return worst;
+}
+
+/** Whether the pods the watch holds are those a list returned. */
+function sameAsList(tracker: PodTracker, listed: number, want: number): string[] {
+  const problems: string[] = [];
+  if (tracker.live.size !== listed)
+    problems.push(`the watch holds ${tracker.live.size} pods, a list returned ${listed}`);
+  if (listed !== want) problems.push(`${listed} pods listed, want ${want}`);
+  if (tracker.duplicateAdds > 0) problems.push(`the watch saw ${tracker.duplicateAdds} pods added twice`);
+  return problems;
+}
+
+function componentFigures(plane: Plane): void {
+  for (const p of plane.processes()) {
+    const rss = mib(p.residentBytes());
+    const apiserver = p.name === 'apiserver';
+    figure(
+      `${p.name}: RSS, CPU ${p.cpuSeconds().toFixed(1)} s${p.starts > 1 ? `, ${p.starts} starts` : ''}`,
+      `${rss.toFixed(0)} MiB`,
+      apiserver ? `≤ ${TARGETS.apiserverRssMiB} MiB` : '',
+      apiserver ? rss <= TARGETS.apiserverRssMiB : undefined,
+    );
+  }
+}
+
+try {
+  await main();
+} catch (err) {
+  out(`density: FAILED: ${err instanceof Error ? err.message : String(err)}`);
+  killEverything();
+  process.exitCode = 1;
+}

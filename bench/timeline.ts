@@ -1,0 +1,71 @@
+/**
+ * What a scale run records over time, for its summary and its report: every component's
+ * resident memory and CPU seconds, the pods live and running, sampled at a fixed period;
+ * each pod's startup latency when it was seen running; and marks (phases, faults).
+ */
+import type { Plane } from './plane.js';
+import type { PodTracker } from './pod-tracker.js';
+
+export interface Sample {
+  /** Seconds since the timeline started. */
+  readonly t: number;
+  readonly rssMiB: Record<string, number>;
+  readonly cpuSeconds: Record<string, number>;
+  readonly pods: number;
+  readonly running: number;
+}
+
+export interface Timeline {
+  readonly samples: Sample[];
+  /** [seconds since start when seen running, created → seen running in ms]. */
+  readonly startups: [number, number][];
+  /** [seconds since start, label]. */
+  readonly marks: [number, string][];
+}
+
+export interface Recorder {
+  readonly timeline: Timeline;
+  /** Seconds since the start. */
+  now(): number;
+  mark(label: string): void;
+  /** Takes one sample at once (also taken every period). */
+  sample(): Sample;
+  stop(): void;
+}
+
+/** Samples `plane` every `periodMs` from now; pods from `tracker`. */
+export function record(plane: Plane, tracker: PodTracker, periodMs: number): Recorder {
+  const t0 = Date.now();
+  const timeline: Timeline = { samples: [], startups: [], marks: [] };
+  const counted = new Set<string>();
+  const now = () => (Date.now() - t0) / 1000;
+  const sample = (): Sample => {
+    const rssMiB: Record<string, number> = {};
+    const cpuSeconds: Record<string, number> = {};
+    for (const p of plane.processes()) {
+      // Simulator hosts are summed under one name, so that a host that joins or leaves keeps the plot readable.
+      const name = p.name.startsWith('kubelet-simulator') ? 'kubelet-simulator' : p.name;
+      rssMiB[name] = (rssMiB[name] ?? 0) + p.residentBytes() / 1024 / 1024;
+      cpuSeconds[name] = (cpuSeconds[name] ?? 0) + p.cpuSeconds();
+    }
+    for (const [uid, times] of tracker.times) {
+      if (counted.has(uid) || times.observed === undefined) continue;
+      counted.add(uid);
+      timeline.startups.push([(times.observed - t0) / 1000, times.observed - times.created]);
+    }
+    const s: Sample = { t: now(), rssMiB, cpuSeconds, pods: tracker.live.size, running: tracker.running() };
+    timeline.samples.push(s);
+    return s;
+  };
+  const timer = setInterval(sample, periodMs);
+  timer.unref();
+  return {
+    timeline,
+    now,
+    mark: (label) => {
+      timeline.marks.push([now(), label]);
+    },
+    sample,
+    stop: () => clearInterval(timer),
+  };
+}
