@@ -1,68 +1,28 @@
 /**
- * Tables of objects as `whctl get` prints them: the kind's columns after NAME,
- * NAMESPACE first with -A, `kind/name` names when several kinds are shown.
+ * Tables of objects as `whctl get` prints them: the kind's columns (sdk/printers,
+ * the same the apiserver serves kubectl), NAMESPACE first with -A, `kind/name`
+ * names when several kinds are shown, headers upper-cased as kubectl prints them.
  */
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
+import { type Cell, type ColumnDefinition, printerFor } from '../../../sdk/printers/index.js';
 import { objectLabel } from '../resources.js';
-import { configMapPrinter, secretPrinter, serviceAccountPrinter } from './config.js';
-import { controllerRevisionPrinter } from './controller-revision.js';
-import { cronJobPrinter } from './cron-job.js';
-import { daemonSetPrinter } from './daemon-set.js';
-import { deploymentPrinter } from './deployment.js';
-import { eventPrinter } from './event.js';
-import { genericPrinter } from './generic.js';
-import { jobPrinter } from './job.js';
-import { namespacePrinter } from './namespace.js';
-import { nodePrinter } from './node.js';
-import { podPrinter } from './pod.js';
-import { podDisruptionBudgetPrinter } from './pod-disruption-budget.js';
-import {
-  leasePrinter,
-  limitRangePrinter,
-  resourceQuotaPrinter,
-  webhookConfigurationPrinter,
-} from './policy.js';
-import type { TablePrinter } from './printer.js';
-import { priorityClassPrinter } from './priority-class.js';
-import { roleBindingPrinter, rolePrinter } from './rbac.js';
-import { replicaSetPrinter } from './replica-set.js';
-import { statefulSetPrinter } from './stateful-set.js';
+import { eventLastSeenWithRepeats } from './event.js';
 
-export { age, humanDuration } from './age.js';
+export { age, humanDuration } from '../../../sdk/printers/index.js';
 export { renderTable, TableWriter } from './table.js';
 
-const printers: Readonly<Record<string, TablePrinter>> = {
-  Pod: podPrinter,
-  Deployment: deploymentPrinter,
-  ReplicaSet: replicaSetPrinter,
-  Node: nodePrinter,
-  Namespace: namespacePrinter,
-  PriorityClass: priorityClassPrinter,
-  DaemonSet: daemonSetPrinter,
-  StatefulSet: statefulSetPrinter,
-  ControllerRevision: controllerRevisionPrinter,
-  Job: jobPrinter,
-  CronJob: cronJobPrinter,
-  PodDisruptionBudget: podDisruptionBudgetPrinter,
-  Event: eventPrinter,
-  Role: rolePrinter,
-  ClusterRole: rolePrinter,
-  RoleBinding: roleBindingPrinter,
-  ClusterRoleBinding: roleBindingPrinter,
-  ConfigMap: configMapPrinter,
-  Secret: secretPrinter,
-  ServiceAccount: serviceAccountPrinter,
-  Lease: leasePrinter,
-  LimitRange: limitRangePrinter,
-  ResourceQuota: resourceQuotaPrinter,
-  MutatingWebhookConfiguration: webhookConfigurationPrinter,
-  ValidatingWebhookConfiguration: webhookConfigurationPrinter,
-};
-
-export function printerFor(info: KindInfo): TablePrinter {
-  return printers[info.kind] ?? genericPrinter;
+/** Where whctl's table of a kind departs from the server's: columns it leaves out, cells it writes its own way. */
+interface View {
+  readonly hidden?: readonly string[];
+  readonly cells?: Readonly<Record<string, (object: KindObject, now: Date) => string>>;
 }
+
+const views: Readonly<Record<string, View>> = {
+  Pod: { hidden: ['Nominated Node', 'Readiness Gates'] },
+  // As `kubectl events` says it: how often, over how long.
+  Event: { cells: { 'Last Seen': eventLastSeenWithRepeats } },
+};
 
 export interface TableOptions {
   readonly wide?: boolean;
@@ -73,23 +33,38 @@ export interface TableOptions {
   readonly now: Date;
 }
 
+/** The indices of the printer's columns shown, in order. */
+function shown(info: KindInfo, opts: TableOptions): { columns: ColumnDefinition[]; indices: number[] } {
+  const hidden = views[info.kind]?.hidden ?? [];
+  const columns: ColumnDefinition[] = [];
+  const indices: number[] = [];
+  printerFor(info).columns.forEach((c, i) => {
+    if ((opts.wide || c.priority === 0) && !hidden.includes(c.name)) {
+      columns.push(c);
+      indices.push(i);
+    }
+  });
+  return { columns, indices };
+}
+
 export function tableHeader(info: KindInfo, opts: TableOptions): string[] {
-  const printer = printerFor(info);
-  const columns = printer.columns.filter((c) => opts.wide || !c.wide);
-  return [
-    ...(opts.withNamespace ? ['NAMESPACE'] : []),
-    ...(printer.withoutName ? [] : ['NAME']),
-    ...columns.map((c) => c.header),
-  ];
+  const { columns } = shown(info, opts);
+  return [...(opts.withNamespace ? ['NAMESPACE'] : []), ...columns.map((c) => c.name.toUpperCase())];
 }
 
 export function tableRow(info: KindInfo, object: KindObject, opts: TableOptions): string[] {
-  const printer = printerFor(info);
-  const columns = printer.columns.filter((c) => opts.wide || !c.wide);
-  const name = object.metadata?.name ?? '';
+  const { columns, indices } = shown(info, opts);
+  const cells = printerFor(info).cells(object, opts.now);
+  const own = views[info.kind]?.cells ?? {};
   return [
     ...(opts.withNamespace ? [object.metadata?.namespace ?? ''] : []),
-    ...(printer.withoutName ? [] : [opts.withKind ? objectLabel(info, name) : name]),
-    ...columns.map((c) => c.cell(object, opts.now)),
+    ...columns.map((c, i) => {
+      const write = own[c.name];
+      if (write) return write(object, opts.now);
+      const cell: Cell = cells[indices[i] ?? -1] ?? '';
+      // The name leads the row; with several kinds it says which kind it is.
+      if (i === 0 && c.format === 'name' && opts.withKind) return objectLabel(info, String(cell));
+      return String(cell);
+    }),
   ];
 }

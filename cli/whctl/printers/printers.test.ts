@@ -8,10 +8,8 @@ import { ResourceQuota } from '../../../sdk/gen/wheelhouse/core/v1/resource_quot
 import { ClusterRoleBinding } from '../../../sdk/gen/wheelhouse/rbac/v1/cluster_role_binding.js';
 import { Role } from '../../../sdk/gen/wheelhouse/rbac/v1/role.js';
 import { resolveResource } from '../../../sdk/kinds.js';
-import { humanDuration } from './age.js';
+import { humanDuration, nodeStatus, podStatus } from '../../../sdk/printers/index.js';
 import { tableHeader, tableRow } from './index.js';
-import { nodeStatus } from './node.js';
-import { podStatus } from './pod.js';
 import { renderTable, TableWriter } from './table.js';
 
 const S = 1000;

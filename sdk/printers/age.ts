@@ -31,8 +31,8 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(hours / 24 / 365)}y`;
 }
 
-/** The AGE column: time since creation, `<unknown>` when the server set none. */
-export function age(created: Date | undefined, now: Date): string {
-  if (created === undefined) return '<unknown>';
-  return humanDuration(now.getTime() - created.getTime());
+/** Time since `since` at `now`, `<unknown>` when there is no time (kubectl's translateTimestampSince). */
+export function age(since: Date | undefined, now: Date): string {
+  if (since === undefined) return '<unknown>';
+  return humanDuration(now.getTime() - since.getTime());
 }
