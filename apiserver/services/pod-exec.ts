@@ -14,7 +14,7 @@ import type { ApiError } from '../../sdk/errors.js';
 import { Code } from '../../sdk/errors.js';
 import type { ExecPodRequest, ExecPodResponse } from '../../sdk/gen/wheelhouse/core/v1/pod_service.js';
 import type { ExecRequest, ExecResponse } from '../../sdk/gen/wheelhouse/kubelet/v1/kubelet_service.js';
-import type { ExecPodCall, PodExecTarget } from '../kinds/pod/exec.js';
+import type { ExecStream, PodExecTarget } from '../kinds/pod/exec.js';
 import type { PodLogs } from './pod-logs.js';
 
 export function createPodExec(kubelets: Pick<PodLogs, 'withKubelet'>): PodExecTarget {
@@ -42,7 +42,7 @@ export function createPodExec(kubelets: Pick<PodLogs, 'withKubelet'>): PodExecTa
 }
 
 function join(
-  call: ExecPodCall,
+  call: ExecStream,
   kubelet: ClientDuplexStream<ExecRequest, ExecResponse>,
   container: string,
   signal: AbortSignal,

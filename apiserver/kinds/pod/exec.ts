@@ -16,9 +16,26 @@ import type {
   ExecPodStart,
 } from '../../../sdk/gen/wheelhouse/core/v1/pod_service.js';
 import { asyncDuplex, firstStartMessage } from '../../../sdk/server/index.js';
+import type { GenericRegistry } from '../../registry/generic-registry.js';
 import type { Subresources } from '../kind-definition.js';
 
 export type ExecPodCall = ServerDuplexStream<ExecPodRequest, ExecPodResponse>;
+
+/**
+ * The caller's end of an exec: an object-mode stream that reads ExecPodRequest messages
+ * after the start and takes ExecPodResponse messages. The gRPC call is one; the REST
+ * API's WebSocket channels are another.
+ */
+export interface ExecStream {
+  on(event: 'data', listener: (request: ExecPodRequest) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  off(event: 'data', listener: (request: ExecPodRequest) => void): unknown;
+  off(event: 'end', listener: () => void): unknown;
+  once(event: 'drain', listener: () => void): unknown;
+  write(response: ExecPodResponse): boolean;
+  pause(): unknown;
+  resume(): unknown;
+}
 
 /**
  * Runs the command of `start` in `container` of the Pod through the kubelet of its node,
@@ -28,7 +45,7 @@ export type PodExecTarget = (
   pod: Pod,
   container: string,
   start: ExecPodStart,
-  call: ExecPodCall,
+  call: ExecStream,
   signal: AbortSignal,
 ) => Promise<void>;
 
@@ -51,31 +68,44 @@ export const podExecMethods: Subresources<Pod> = ({ registry, gate, options }) =
       namespace,
       name: start.name,
     });
-    if (start.command.length === 0) {
-      throw ApiError.invalid('exec needs a command: give the command to run and its arguments', [
-        { field: 'command', message: 'Required value', reason: 'FieldValueRequired' },
-      ]);
-    }
-    if (!start.stdin && !start.stdout && !start.stderr) {
-      throw ApiError.invalid('exec needs at least one of stdin, stdout and stderr');
-    }
-    const pod = await registry.get(namespace, start.name);
-    const container = execContainer(pod, start.container);
-    const node = pod.spec?.nodeName ?? '';
-    const phase = pod.status?.phase || 'Pending';
-    if (node === '' || phase !== 'Running') {
-      throw ApiError.failedPrecondition(
-        `cannot exec into pod ${namespace}/${start.name}: it is ${phase}${node === '' ? ' and not scheduled to a node' : ''}; a command runs only in a running pod`,
-      );
-    }
+    const { pod, container } = await execTarget(registry, { ...start, namespace });
     if (!options.podExec) {
       throw ApiError.unavailable(
-        `no kubelet connection for node "${node}": this apiserver was started without --kubelet-client-certificate`,
+        `no kubelet connection for node "${pod.spec?.nodeName ?? ''}": this apiserver was started without --kubelet-client-certificate`,
       );
     }
     await options.podExec(pod, container, start, call, signal);
   }),
 });
+
+/**
+ * Checks an authorized exec request (a command, at least one stream, a running Pod on a
+ * node) and returns the Pod and the container the command is to run in.
+ */
+export async function execTarget(
+  pods: Pick<GenericRegistry<Pod>, 'get'>,
+  start: ExecPodStart,
+): Promise<{ pod: Pod; container: string }> {
+  const namespace = start.namespace || 'default';
+  if (start.command.length === 0) {
+    throw ApiError.invalid('exec needs a command: give the command to run and its arguments', [
+      { field: 'command', message: 'Required value', reason: 'FieldValueRequired' },
+    ]);
+  }
+  if (!start.stdin && !start.stdout && !start.stderr) {
+    throw ApiError.invalid('exec needs at least one of stdin, stdout and stderr');
+  }
+  const pod = await pods.get(namespace, start.name);
+  const container = execContainer(pod, start.container);
+  const node = pod.spec?.nodeName ?? '';
+  const phase = pod.status?.phase || 'Pending';
+  if (node === '' || phase !== 'Running') {
+    throw ApiError.failedPrecondition(
+      `cannot exec into pod ${namespace}/${start.name}: it is ${phase}${node === '' ? ' and not scheduled to a node' : ''}; a command runs only in a running pod`,
+    );
+  }
+  return { pod, container };
+}
 
 /**
  * The container to run in: the one named (an app or init container), else the one the
