@@ -42,5 +42,11 @@ export function parseResourceVersion(rv: string, field = 'resourceVersion'): num
 
 /** The context of the apiserver's own writes (system namespaces, bootstrap policy, quota usage). */
 export function systemContext(dryRun = false): RequestContext {
-  return { user: 'system:apiserver', groups: ['system:masters'], dryRun, now: new Date() };
+  return {
+    user: 'system:apiserver',
+    groups: ['system:masters'],
+    dryRun,
+    now: new Date(),
+    fieldManager: 'wheelhouse-apiserver',
+  };
 }

@@ -29,6 +29,7 @@ import type { CacheWatcher, WatchCache } from '../watch-cache/index.js';
 import type { Admit, Operation } from './admit.js';
 import { checkTypeMeta, parseResourceVersion, randomSuffix } from './context.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
+import { createFieldManager, type FieldManager } from './field-manager.js';
 import type { RequestContext } from './request-context.js';
 import type { Strategy } from './strategy.js';
 
@@ -115,6 +116,9 @@ class ConflictRetries {
   }
 }
 
+/** How a write keeps metadata.managedFields (see create). */
+export type Tracking = 'update' | 'asGiven';
+
 export interface ListResult<T> {
   metadata: ListMeta;
   items: T[];
@@ -123,6 +127,8 @@ export interface ListResult<T> {
 export class GenericRegistry<T extends KindObject> {
   readonly info: KindInfo;
   private readonly message: MessageFns<T>;
+  /** metadata.managedFields of this kind: recorded on every create and update. */
+  readonly fields: FieldManager;
   /** Per object key: the writers waiting to retry after a conflict (see ConflictRetries). */
   private readonly retryLines = new Map<string, Promise<void>>();
 
@@ -134,6 +140,7 @@ export class GenericRegistry<T extends KindObject> {
   ) {
     this.info = strategy.info;
     this.message = typesOf(this.info).message as unknown as MessageFns<T>;
+    this.fields = createFieldManager(this.info, strategy.status !== undefined);
   }
 
   // ---- reads ---------------------------------------------------------------------------------
@@ -267,7 +274,11 @@ export class GenericRegistry<T extends KindObject> {
 
   // ---- create --------------------------------------------------------------------------------
 
-  async create(input: T | undefined, ctx: RequestContext): Promise<T> {
+  /**
+   * `tracking`: `update` records the fields the create sets as its manager's; `asGiven`
+   * keeps the managedFields the object carries (server-side apply has set them).
+   */
+  async create(input: T | undefined, ctx: RequestContext, tracking: Tracking = 'update'): Promise<T> {
     const obj = this.requireObject(input);
     checkTypeMeta(this.info, obj);
     const meta = this.metaOf(obj);
@@ -300,6 +311,7 @@ export class GenericRegistry<T extends KindObject> {
     ];
     if (errors.length > 0) throw toApiError(this.info.kind, meta.name, errors);
     this.strategy.canonicalize?.(obj);
+    if (tracking === 'update') this.fields.recordUpdate(obj, undefined, ctx, '');
     await this.admission.validate(this.attrs('CREATE', obj, undefined, ctx));
     if (ctx.dryRun) return obj;
     return (await this.store.create(obj, this.strategy.ttlSeconds?.(obj))).object;
@@ -365,6 +377,8 @@ export class GenericRegistry<T extends KindObject> {
     endpoint: 'main' | 'status',
     change: (current: T) => T,
     expectedRevision?: number,
+    /** As for create: `asGiven` when `change` sets managedFields itself (server-side apply). */
+    tracking: Tracking = 'update',
   ): Promise<T> {
     const status = endpoint === 'status' ? this.strategy.status : undefined;
     if (endpoint === 'status' && status === undefined) {
@@ -377,7 +391,7 @@ export class GenericRegistry<T extends KindObject> {
       check: this.revisionCheck(name, expectedRevision),
       attempt: (current) => {
         const copy = this.message.decode(this.message.encode(current.object).finish());
-        return this.replaceOnce(change(copy), current, ctx, status);
+        return this.replaceOnce(change(copy), current, ctx, status, tracking);
       },
     });
   }
@@ -387,6 +401,7 @@ export class GenericRegistry<T extends KindObject> {
     current: Stored<T>,
     ctx: RequestContext,
     status: Strategy<T>['status'],
+    tracking: Tracking = 'update',
   ): Promise<T> {
     const old = current.object;
     const meta = this.metaOf(obj);
@@ -399,6 +414,8 @@ export class GenericRegistry<T extends KindObject> {
     meta.generation = oldMeta.generation;
     meta.resourceVersion = oldMeta.resourceVersion;
     if (meta.generateName === '') meta.generateName = oldMeta.generateName;
+    // The status strategy copies metadata from the stored object; an apply's own entries must survive it.
+    const given = tracking === 'asGiven' ? meta.managedFields : undefined;
 
     const errors = [];
     if (status) {
@@ -418,6 +435,8 @@ export class GenericRegistry<T extends KindObject> {
     if (errors.length > 0) throw toApiError(this.info.kind, meta.name, errors);
     if (!status && this.contentChanged(obj, old)) meta.generation = String(Number(oldMeta.generation) + 1);
     this.strategy.canonicalize?.(obj);
+    if (tracking === 'update') this.fields.recordUpdate(obj, old, ctx, status ? 'status' : '');
+    else if (given) this.metaOf(obj).managedFields = given;
     await this.admission.validate(this.attrs('UPDATE', obj, old, ctx, status ? 'status' : ''));
 
     if (meta.deletionTimestamp !== undefined && this.deletable(obj)) {

@@ -13,4 +13,9 @@ export interface RequestContext {
   readonly signal?: AbortSignal;
   /** The call's deadline, in milliseconds since the epoch. */
   readonly deadline?: number;
+  /**
+   * Who owns the fields this write sets (metadata.managedFields): the request's
+   * `fieldManager`, else its user agent up to the first "/" (`fieldManagerOf`).
+   */
+  readonly fieldManager?: string;
 }
