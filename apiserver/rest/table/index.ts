@@ -1,16 +1,19 @@
 /**
  * Server-side tables (`meta.k8s.io/v1` Table): what `kubectl get` prints, computed by the
- * apiserver when a client asks for `application/json;as=Table;v=v1;g=meta.k8s.io`.
+ * apiserver when a client asks for `application/json;as=Table;v=v1;g=meta.k8s.io`. The
+ * columns and cells are the kind's printer in sdk/printers (the same whctl prints); every
+ * column is served, `-o wide` ones with priority 1, and the client picks what it shows.
  */
 
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
-import type { JsonObject } from '../../../sdk/manifest/index.js';
+import { encodeObject, type JsonObject } from '../../../sdk/manifest/index.js';
+import { printerFor } from '../../../sdk/printers/index.js';
 
 export interface TableOptions {
   /** `includeObject`: None, Metadata (the default) or Object, as the Table's rows carry them. */
   readonly includeObject: 'None' | 'Metadata' | 'Object';
-  /** Leave out the column definitions (watch events after the first). */
+  /** Leave out the column definitions (`?noHeaders`, or watch events after the first). */
   readonly noHeaders?: boolean;
   /** The list's metadata (resourceVersion, continue) when the table is of a list. */
   readonly listMeta?: JsonObject;
@@ -18,50 +21,50 @@ export interface TableOptions {
   readonly now?: Date;
 }
 
-/** A Table of `objects` of one kind with the kind's columns. */
+/**
+ * A Table of `objects` of one kind with the kind's columns. Its metadata is the
+ * list's when given, else the resourceVersion of a single object, as Kubernetes'
+ * table convertor sets it.
+ */
 export function tableOf(info: KindInfo, objects: readonly KindObject[], options: TableOptions): JsonObject {
   const now = options.now ?? new Date();
+  const printer = printerFor(info);
+  const single = objects.length === 1 ? objects[0]?.metadata?.resourceVersion : undefined;
+  const metadata = options.listMeta ?? (single ? { resourceVersion: single } : {});
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
-    metadata: options.listMeta ?? {},
+    metadata,
     ...(options.noHeaders
       ? {}
       : {
-          columnDefinitions: [
-            { name: 'Name', type: 'string', format: 'name', description: 'Name of the object', priority: 0 },
-            { name: 'Age', type: 'string', format: '', description: 'Time since creation', priority: 0 },
-          ],
+          columnDefinitions: printer.columns.map((c) => ({
+            name: c.name,
+            type: c.type,
+            format: c.format,
+            description: c.description,
+            priority: c.priority,
+          })),
         }),
-    rows: objects.map((o) => ({
-      cells: [o.metadata?.name ?? '', ageOf(o.metadata?.creationTimestamp, now)],
-      object: rowObject(info, o, options.includeObject),
-    })),
+    rows: objects.map((o) => {
+      const conditions = printer.conditions?.(o) ?? [];
+      return {
+        cells: printer.cells(o, now),
+        ...(conditions.length > 0 ? { conditions: conditions.map((c) => ({ ...c })) } : {}),
+        object: rowObject(info, o, options.includeObject),
+      };
+    }),
   };
 }
 
+/** What a row carries of its object: nothing, its metadata (PartialObjectMetadata), or all of it. */
 function rowObject(info: KindInfo, o: KindObject, include: TableOptions['includeObject']): JsonObject | null {
   if (include === 'None') return null;
-  const apiVersion = info.apiGroup ? `${info.apiGroup}/v1` : 'v1';
-  if (include === 'Object') {
-    return { apiVersion, kind: info.kind, metadata: { name: o.metadata?.name ?? '' } };
-  }
+  const encoded = encodeObject(info, o);
+  if (include === 'Object') return encoded;
   return {
     kind: 'PartialObjectMetadata',
     apiVersion: 'meta.k8s.io/v1',
-    metadata: {
-      name: o.metadata?.name ?? '',
-      ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
-      ...(o.metadata?.resourceVersion ? { resourceVersion: o.metadata.resourceVersion } : {}),
-    },
+    metadata: encoded.metadata ?? {},
   };
-}
-
-function ageOf(created: Date | undefined, now: Date): string {
-  if (!created) return '<unknown>';
-  const s = Math.max(0, Math.floor((now.getTime() - created.getTime()) / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.floor(s / 60)}m`;
-  if (s < 172800) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
 }
