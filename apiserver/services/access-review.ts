@@ -46,18 +46,22 @@ function reviewResource(apiGroup: string, kind: string, resource: string): KindI
   };
 }
 
-const selfSubjectAccessReviews = reviewResource(
+export const selfSubjectAccessReviews = reviewResource(
   'authorization.k8s.io',
   'SelfSubjectAccessReview',
   'selfsubjectaccessreviews',
 );
-const subjectAccessReviews = reviewResource(
+export const subjectAccessReviews = reviewResource(
   'authorization.k8s.io',
   'SubjectAccessReview',
   'subjectaccessreviews',
 );
-const selfSubjectReviews = reviewResource('authentication.k8s.io', 'SelfSubjectReview', 'selfsubjectreviews');
-const selfSubjectRulesReviews = reviewResource(
+export const selfSubjectReviews = reviewResource(
+  'authentication.k8s.io',
+  'SelfSubjectReview',
+  'selfsubjectreviews',
+);
+export const selfSubjectRulesReviews = reviewResource(
   'authorization.k8s.io',
   'SelfSubjectRulesReview',
   'selfsubjectrulesreviews',
@@ -94,39 +98,7 @@ export function accessReviewService(
         name: '',
       });
       const user = req.subject ? fromMessage(req.subject) : caller;
-      const attributes = req.attributes;
-      if (!attributes) {
-        throw ApiError.invalid('set exactly one of resourceAttributes and nonResourceAttributes');
-      }
-      let decision: { allowed: boolean; reason: string };
-      if (attributes.$case === 'resourceAttributes') {
-        const a = attributes.value;
-        if (a.verb === '' || a.resource === '')
-          throw ApiError.invalid('resourceAttributes need a verb and a resource');
-        // `pods/log` is accepted as the resource too, as `kubectl auth can-i get pods/log` writes it.
-        const [resource = '', sub = ''] =
-          a.subresource === '' ? a.resource.split('/') : [a.resource, a.subresource];
-        // A namespace says nothing about a cluster-scoped resource: RoleBindings cannot grant it.
-        const clusterScoped = kinds.some(
-          (k) => k.resource === resource && k.apiGroup === a.group && !k.namespaced,
-        );
-        decision = await authorizer.authorize({
-          user,
-          verb: a.verb,
-          apiGroup: a.group,
-          resource,
-          subresource: sub,
-          namespace: clusterScoped ? '' : a.namespace,
-          name: a.name,
-        });
-      } else {
-        const a = attributes.value;
-        if (a.verb === '' || !a.path.startsWith('/')) {
-          throw ApiError.invalid('nonResourceAttributes need a verb and a path starting with /');
-        }
-        decision = authorizer.authorizeNonResource(user, a.verb, a.path);
-      }
-      return { allowed: decision.allowed, denied: false, reason: decision.reason, evaluationError: '' };
+      return reviewAccess(authorizer, user, req.attributes);
     }),
     listRules: asyncUnary<ListRulesRequest, ListRulesResponse>(async (req, call) => {
       await gate.admit(call.metadata, {
@@ -135,22 +107,71 @@ export function accessReviewService(
         namespace: '',
         name: '',
       });
-      if (!rules)
-        throw ApiError.unimplemented('this apiserver does not authorize with RBAC: it has no rules to list');
       const caller = callerOf<UserInfo>(call.metadata) ?? anonymousUser;
-      const resolved = await rules.rulesFor(caller, req.namespace);
-      const isNonResource = (r: { nonResourceUrls: string[] }) => r.nonResourceUrls.length > 0;
-      return {
-        resourceRules: resolved.rules.filter((r) => !isNonResource(r)),
-        nonResourceRules: resolved.rules.filter(isNonResource),
-        // The node authorizer grants kubelets more than their roles say, as in Kubernetes.
-        incomplete: resolved.errors.length > 0 || caller.groups.includes('system:nodes'),
-        evaluationError: resolved.errors.join('; '),
-      };
+      return reviewRules(rules, caller, req.namespace);
     }),
     whoAmI: asyncUnary<WhoAmIRequest, WhoAmIResponse>(async (_req, call) => {
       await gate.admit(call.metadata, { verb: 'create', info: selfSubjectReviews, namespace: '', name: '' });
       return { userInfo: toMessage(callerOf<UserInfo>(call.metadata) ?? anonymousUser) };
     }),
+  };
+}
+
+/** Whether `user` may do what `attributes` describe, as the apiserver's authorizers decide. */
+export async function reviewAccess(
+  authorizer: AccessAuthorizer,
+  user: UserInfo,
+  attributes: CheckAccessRequest['attributes'],
+): Promise<CheckAccessResponse> {
+  if (!attributes) {
+    throw ApiError.invalid('set exactly one of resourceAttributes and nonResourceAttributes');
+  }
+  let decision: { allowed: boolean; reason: string };
+  if (attributes.$case === 'resourceAttributes') {
+    const a = attributes.value;
+    if (a.verb === '' || a.resource === '')
+      throw ApiError.invalid('resourceAttributes need a verb and a resource');
+    // `pods/log` is accepted as the resource too, as `kubectl auth can-i get pods/log` writes it.
+    const [resource = '', sub = ''] =
+      a.subresource === '' ? a.resource.split('/') : [a.resource, a.subresource];
+    // A namespace says nothing about a cluster-scoped resource: RoleBindings cannot grant it.
+    const clusterScoped = kinds.some(
+      (k) => k.resource === resource && k.apiGroup === a.group && !k.namespaced,
+    );
+    decision = await authorizer.authorize({
+      user,
+      verb: a.verb,
+      apiGroup: a.group,
+      resource,
+      subresource: sub,
+      namespace: clusterScoped ? '' : a.namespace,
+      name: a.name,
+    });
+  } else {
+    const a = attributes.value;
+    if (a.verb === '' || !a.path.startsWith('/')) {
+      throw ApiError.invalid('nonResourceAttributes need a verb and a path starting with /');
+    }
+    decision = authorizer.authorizeNonResource(user, a.verb, a.path);
+  }
+  return { allowed: decision.allowed, denied: false, reason: decision.reason, evaluationError: '' };
+}
+
+/** The RBAC rules `user` holds in `namespace` ('' for cluster-wide), resource and non-resource apart. */
+export async function reviewRules(
+  rules: RuleResolver | undefined,
+  user: UserInfo,
+  namespace: string,
+): Promise<ListRulesResponse> {
+  if (!rules)
+    throw ApiError.unimplemented('this apiserver does not authorize with RBAC: it has no rules to list');
+  const resolved = await rules.rulesFor(user, namespace);
+  const isNonResource = (r: { nonResourceUrls: string[] }) => r.nonResourceUrls.length > 0;
+  return {
+    resourceRules: resolved.rules.filter((r) => !isNonResource(r)),
+    nonResourceRules: resolved.rules.filter(isNonResource),
+    // The node authorizer grants kubelets more than their roles say, as in Kubernetes.
+    incomplete: resolved.errors.length > 0 || user.groups.includes('system:nodes'),
+    evaluationError: resolved.errors.join('; '),
   };
 }

@@ -22,6 +22,7 @@ import type { KindObject } from '../../../sdk/kind-registry.js';
 import { Quantity } from '../../../sdk/quantity.js';
 import { asyncUnary } from '../../../sdk/server/index.js';
 import type { GenericRegistry } from '../../registry/generic-registry.js';
+import type { KindServiceOptions } from '../../services/kind-service.js';
 import type { Subresources } from '../kind-definition.js';
 import { nodeSummary } from '../node/stats.js';
 
@@ -38,45 +39,58 @@ export const podMetricsMethods: Subresources<Pod> = ({ registry, gate, options }
       namespace,
       name: '',
     });
-    const { items } = await registry.list(
-      namespace,
-      ListOptions.fromPartial({
-        labelSelector: req.options?.labelSelector ?? '',
-        fieldSelector: req.options?.fieldSelector ?? '',
-      }),
-    );
-    const byNode = new Map<string, Pod[]>();
-    for (const pod of items) {
-      const node = pod.spec?.nodeName ?? '';
-      if (node === '' || pod.status?.phase !== 'Running') continue;
-      byNode.set(node, [...(byNode.get(node) ?? []), pod]);
-    }
-    const nodes = options.registryOf?.('Node') as GenericRegistry<KindObject> | undefined;
-    const unavailableNodes: Record<string, string> = {};
-    const results: PodMetrics[] = [];
-    await eachLimited([...byNode], parallelNodes, async ([nodeName, pods]) => {
-      let summary: Summary;
-      try {
-        if (!nodes) throw new Error('this apiserver serves no Nodes');
-        summary = await nodeSummary((await nodes.get('', nodeName)) as Node, options);
-      } catch (err) {
-        unavailableNodes[nodeName] = err instanceof Error ? err.message : String(err);
-        return;
-      }
-      const reported = new Map((summary.pods ?? []).map((p) => [p.podRef?.uid ?? '', p]));
-      for (const pod of pods) {
-        const stats = reported.get(pod.metadata?.uid ?? '');
-        if (stats) results.push(podMetricsOf(pod, stats));
-      }
-    });
-    results.sort(
-      (a, b) =>
-        (a.metadata?.namespace ?? '').localeCompare(b.metadata?.namespace ?? '') ||
-        (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
-    );
-    return { items: results, unavailableNodes };
+    return listPodMetrics(registry, namespace, req.options ?? {}, options);
   }),
 });
+
+/**
+ * The metrics of the running Pods of `namespace` ('' for all) that the selectors pick, from
+ * their nodes' stats summaries; nodes that could not answer are named in `unavailableNodes`.
+ */
+export async function listPodMetrics(
+  registry: Pick<GenericRegistry<Pod>, 'list'>,
+  namespace: string,
+  selectors: { labelSelector?: string; fieldSelector?: string },
+  options: Pick<KindServiceOptions, 'registryOf' | 'nodeStats'>,
+): Promise<ListPodMetricsResponse> {
+  const { items } = await registry.list(
+    namespace,
+    ListOptions.fromPartial({
+      labelSelector: selectors.labelSelector ?? '',
+      fieldSelector: selectors.fieldSelector ?? '',
+    }),
+  );
+  const byNode = new Map<string, Pod[]>();
+  for (const pod of items) {
+    const node = pod.spec?.nodeName ?? '';
+    if (node === '' || pod.status?.phase !== 'Running') continue;
+    byNode.set(node, [...(byNode.get(node) ?? []), pod]);
+  }
+  const nodes = options.registryOf?.('Node') as GenericRegistry<KindObject> | undefined;
+  const unavailableNodes: Record<string, string> = {};
+  const results: PodMetrics[] = [];
+  await eachLimited([...byNode], parallelNodes, async ([nodeName, pods]) => {
+    let summary: Summary;
+    try {
+      if (!nodes) throw new Error('this apiserver serves no Nodes');
+      summary = await nodeSummary((await nodes.get('', nodeName)) as Node, options);
+    } catch (err) {
+      unavailableNodes[nodeName] = err instanceof Error ? err.message : String(err);
+      return;
+    }
+    const reported = new Map((summary.pods ?? []).map((p) => [p.podRef?.uid ?? '', p]));
+    for (const pod of pods) {
+      const stats = reported.get(pod.metadata?.uid ?? '');
+      if (stats) results.push(podMetricsOf(pod, stats));
+    }
+  });
+  results.sort(
+    (a, b) =>
+      (a.metadata?.namespace ?? '').localeCompare(b.metadata?.namespace ?? '') ||
+      (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
+  );
+  return { items: results, unavailableNodes };
+}
 
 /** PodMetrics as metrics.k8s.io shapes it: CPU as a quantity of cores, memory as the working set. */
 export function podMetricsOf(pod: Pod, stats: PodStats): PodMetrics {
