@@ -165,12 +165,33 @@ export async function runApiserver(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: flags, allowPositionals: false });
   if (values.help) {
     process.stdout.write(usage);
+/**
+ * The gRPC target of `--store-servers`: one `host:port`, or several replicas of the store
+ * (serving the same etcd cluster) as one channel over a static list of IP addresses, which
+ * uses the first that answers and moves to the next when it fails (pick_first), so that
+ * the store streams reopen on a live replica.
+ */
+export function storeTarget(servers: string): string {
+  const list = servers
+    .split(',')
+    .map((s) => s.trim().replace(/^https?:\/\//, ''))
+    .filter((s) => s !== '');
+  if (list.length <= 1) return list[0] ?? '';
+  const bad = list.filter((s) => !/^(\d{1,3}\.){3}\d{1,3}:\d+$/.test(s));
+  if (bad.length > 0) {
+    throw new Error(
+      `--store-servers: several replicas must be given as IPv4 address:port, not ${bad.join(', ')}`,
+    );
+  }
+  return `ipv4:${list.join(',')}`;
+}
+
     return;
   }
   const logger = createLogger('apiserver', values['log-level'] ? { level: values['log-level'] } : {});
   const authorizationModes = parseAuthorizationModes(values['authorization-mode'] ?? '');
 
-  const storeAddress = (values['store-servers'] ?? '').split(',')[0]?.replace(/^https?:\/\//, '') ?? '';
+  const storeAddress = storeTarget(values['store-servers'] ?? '');
   let storeCredentials = credentials.createInsecure();
   if (!values['store-insecure']) {
     const { 'store-cafile': ca, 'store-certfile': cert, 'store-keyfile': key } = values;
