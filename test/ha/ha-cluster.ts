@@ -15,6 +15,7 @@ import {
   LOOPBACK,
   nodeArgs,
   schedulerComponent,
+  simulatedKubeletComponent,
   storeComponent,
 } from '../../cli/up/components.js';
 import { type ClientConfig, writeClientConfig } from '../../sdk/client-config.js';
@@ -46,6 +47,8 @@ export interface HaCluster {
   writeConfig(name: string, identity: { certFile: string; keyFile: string }): string;
   startScheduler(extraArgs?: string[]): Promise<TestProcess>;
   startControllerManager(extraArgs?: string[]): Promise<TestProcess>;
+  /** The simulated kubelet: `nodes` Ready nodes `sim-node-<i>` whose pods run at once. */
+  startSimulatedKubelet(nodes: number): Promise<TestProcess>;
   stop(): Promise<void>;
 }
 
@@ -192,6 +195,14 @@ export async function startHaCluster(opts: HaClusterOptions = {}): Promise<HaClu
       return group.start(`controller-manager-${n}`, nodeArgs(spec, entry, extraArgs), {
         ready: /health and metrics on (\S+)/,
       });
+    },
+    async startSimulatedKubelet(nodes) {
+      const spec = simulatedKubeletComponent(layout, {
+        nodes,
+        kubeconfig: writeConfig('kubelet-simulator', pki.kubeletSimulator),
+        healthPort: await freePort(),
+      });
+      return group.start('kubelet-simulator', nodeArgs(spec, entry), { ready: /registered \d+ nodes/ });
     },
     async stop() {
       await group.stopAll();

@@ -80,7 +80,11 @@ export function createProcessGroup(): ProcessGroup {
         let stdout = '';
         const timer = setTimeout(() => {
           child.kill('SIGKILL');
-          reject(new Error(`${name} was not ready in time:\n${out.slice(-3000)}`));
+          reject(
+            new Error(
+              `${name} was not ready in time:\n${out.slice(process.env.HA_TEST_FULL_OUTPUT ? 0 : -3000)}`,
+            ),
+          );
         }, opts.timeoutMs ?? 30_000);
         const { ready } = opts;
         if (ready instanceof RegExp) {
