@@ -34,6 +34,7 @@ const flags = {
   'store-insecure': { type: 'boolean', default: false },
   'bind-address': { type: 'string', default: '127.0.0.1' },
   'secure-port': { type: 'string', default: '6443' },
+  'rest-secure-port': { type: 'string', default: '' },
   'tls-cert-file': { type: 'string' },
   'tls-private-key-file': { type: 'string' },
   'client-ca-file': { type: 'string' },
@@ -71,6 +72,9 @@ const usage = `Usage: wheelhouse apiserver [flags]
                                    TLS to the store: its CA, and the apiserver's client certificate
   --bind-address ADDR              address to serve on (default 127.0.0.1)
   --secure-port PORT               port to serve on (default 6443; 0 picks a free one)
+  --rest-secure-port PORT          serve the Kubernetes REST API (kubectl, client libraries) on this
+                                   port as well, same certificates and credentials (0 picks a free
+                                   one; unset: not served)
   --tls-cert-file, --tls-private-key-file
                                    the serving certificate
   --client-ca-file FILE            CA that client certificates must chain to (x509 authentication)
@@ -269,6 +273,16 @@ export function storeTarget(servers: string): string {
     },
   });
   const port = await server.listen(`${values['bind-address']}:${values['secure-port']}`);
+  const restPort = values['rest-secure-port'] ?? '';
+  if (restPort !== '') {
+    if (!/^\d+$/.test(restPort))
+      throw new Error(`--rest-secure-port must be a port number, got "${restPort}"`);
+    const bound = await server.listenRest(values['bind-address'] ?? '127.0.0.1', Number(restPort));
+    // Printed before the line below, which supervisors and tests wait for.
+    process.stdout.write(
+      `apiserver serving the Kubernetes REST API on ${tls ? 'https' : 'http'}://${values['bind-address']}:${bound}\n`,
+    );
+  }
   let metricsEndpoint: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   const metricsAddress = values['metrics-bind-address'] ?? '';
   if (metricsAddress !== '') {

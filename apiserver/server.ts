@@ -40,6 +40,9 @@ import { createStrategies } from './kinds/index.js';
 import type { Admit } from './registry/admit.js';
 import { systemContext } from './registry/context.js';
 import { GenericRegistry } from './registry/generic-registry.js';
+import { createRestServer, type RestServer } from './rest/rest-server.js';
+import { createRestRouter } from './rest/router.js';
+import { createRestServices } from './rest/services.js';
 import { accessReviewService, accessReviewServiceName } from './services/access-review.js';
 import { kindService, kindServiceDefinition } from './services/kind-service.js';
 import { createNodeStats } from './services/node-stats.js';
@@ -90,6 +93,11 @@ export interface ApiServer {
   /** The authorizers of --authorization-mode, for what is served beside the API (/metrics). */
   readonly authorizer: AccessAuthorizer;
   listen(address: string): Promise<number>;
+  /**
+   * Serves the Kubernetes REST API on host:port (0: a free one) with the same serving
+   * certificate, authentication, authorization and registries; resolves with the port.
+   */
+  listenRest(host: string, port: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -212,6 +220,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     AccessReviewServiceService,
     audited(accessReviewService(authorizer, gate, ruleResolver)),
   );
+  const podServices = podLogs
+    ? { podLogs: podLogs.source, podExec: createPodExec(podLogs), nodeStats: createNodeStats(podLogs) }
+    : undefined;
   for (const info of kinds) {
     grpc.addService(
       serviceNameOf(info),
@@ -219,25 +230,49 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       audited(
         kindService(registries.get(info.kind)!, gate, {
           ...(opts.serviceAccountTokens?.issuer ? { tokenIssuer: opts.serviceAccountTokens.issuer } : {}),
-          ...(podLogs
-            ? {
-                podLogs: podLogs.source,
-                podExec: createPodExec(podLogs),
-                nodeStats: createNodeStats(podLogs),
-              }
-            : {}),
+          ...podServices,
           registryOf: (kind) => registries.get(kind),
         }),
       ),
     );
   }
 
+  let rest: RestServer | undefined;
+  let restAddress = '';
+  const restServices = createRestServices({
+    registries,
+    gate,
+    authorizer,
+    ruleResolver,
+    ...(opts.serviceAccountTokens?.issuer ? { tokenIssuer: opts.serviceAccountTokens.issuer } : {}),
+    ...podServices,
+  });
+
   return {
     grpc,
     registries,
     authorizer,
     listen: (address) => grpc.listen(address),
+    async listenRest(host, port) {
+      if (rest) throw new Error('the REST API is already being served');
+      rest = createRestServer({
+        ...(opts.tls
+          ? { tls: { cert: opts.tls.cert, key: opts.tls.key, ...(opts.tls.ca ? { ca: opts.tls.ca } : {}) } }
+          : {}),
+        authenticate: opts.authenticate,
+        logger: opts.logger,
+        router: createRestRouter({
+          services: restServices,
+          logger: opts.logger,
+          serverAddress: () => restAddress,
+        }),
+      });
+      const bound = await rest.listen(host, port);
+      restAddress = `${host}:${bound}`;
+      return bound;
+    },
     async stop() {
+      await rest?.close();
       await grpc.shutdown(2_000);
       lifetime.abort();
       podLogs?.close();

@@ -16,6 +16,7 @@ import {
   nodeArgs,
   storeComponent,
 } from '../cli/up/components.js';
+import { writeKubeconfig } from '../cli/up/kubeconfig.js';
 import type { ClientConfig } from '../sdk/client-config.js';
 import { channelCredentials, channelOptions } from '../sdk/credentials.js';
 import { fromServiceError } from '../sdk/errors.js';
@@ -34,6 +35,10 @@ export interface Cluster {
   readonly apiserverPid: number;
   readonly admin: ClientConfig;
   readonly pki: ReturnType<typeof ensureClusterPki>;
+  /** `https://127.0.0.1:<port>` of the Kubernetes REST API, when started with `rest: true`; '' otherwise. */
+  readonly rest: string;
+  /** A kubeconfig for kubectl and Kubernetes' client libraries as the admin, when started with `rest: true`. */
+  readonly kubeconfig: string;
   /** A client of one kind's service (`pods`, `deployments`, ...) as the admin, or with another config. */
   client<C extends Client = Client>(resource: string, config?: ClientConfig): C;
   /** Stops the apiserver (SIGTERM, or `signal`) and restarts it on the same port with the same store — for tests of restarts. */
@@ -50,6 +55,8 @@ export interface ClusterOptions {
   logLevel?: string;
   /** Keep everything the processes write, for `output()` (tests that check what reaches logs). */
   captureOutput?: boolean;
+  /** Serve the Kubernetes REST API too (a free port, the same after restartApiserver) and write a kubeconfig for it. */
+  rest?: boolean;
 }
 
 function waitForLine(
@@ -128,21 +135,44 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const storePort = await waitForPortFile(portFile, store);
   let apiserver: ChildProcess | undefined;
   let address = '';
+  let restPort = 0;
   const startApiserver = async (port = 0) => {
+    const restLayout = opts.rest ? { apiserverRestPort: restPort } : {};
     apiserver = spawn(
       process.execPath,
-      nodeArgs(apiserverComponent({ ...layout, storePort, apiserverPort: port }), entry, opts.apiserverArgs),
+      nodeArgs(
+        apiserverComponent({ ...layout, ...restLayout, storePort, apiserverPort: port }),
+        entry,
+        opts.apiserverArgs,
+      ),
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     capture(apiserver);
-    const m = await waitForLine(apiserver, /apiserver listening on (\S+):(\d+)/, 'apiserver');
-    address = `${LOOPBACK}:${m[2]}`;
+    // The REST line comes first when the REST API is served.
+    const m = await waitForLine(
+      apiserver,
+      opts.rest
+        ? /REST API on https?:\/\/\S+:(\d+)\napiserver listening on (\S+):(\d+)/
+        : /()apiserver listening on (\S+):(\d+)/,
+      'apiserver',
+    );
+    address = `${LOOPBACK}:${m[3]}`;
+    if (opts.rest) restPort = Number(m[1]);
   };
   try {
     await startApiserver();
   } catch (err) {
     await stopProcess(store);
     throw err;
+  }
+  const kubeconfig = join(dir, 'kubeconfig');
+  if (opts.rest) {
+    writeKubeconfig(kubeconfig, {
+      server: `https://${LOOPBACK}:${restPort}`,
+      caFile: pki.caFile,
+      certFile: pki.admin.certFile,
+      keyFile: pki.admin.keyFile,
+    });
   }
   const admin: ClientConfig = {
     server: address,
@@ -162,6 +192,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     storePort,
     admin,
     pki,
+    rest: opts.rest ? `https://${LOOPBACK}:${restPort}` : '',
+    kubeconfig: opts.rest ? kubeconfig : '',
     client<C extends Client>(resource: string, config: ClientConfig = { ...admin, server: address }): C {
       const info = resolveResource(resource);
       if (!info) throw new Error(`unknown resource ${resource}`);

@@ -25,6 +25,8 @@ export interface ClusterLayout {
   readonly storeMetricsPort: number;
   /** Where the apiserver serves /metrics; none when unset. */
   readonly apiserverMetricsPort?: number;
+  /** Where the apiserver serves the Kubernetes REST API (kubectl); not served when unset. */
+  readonly apiserverRestPort?: number;
   /** Where the apiserver writes audit records; none when unset. */
   readonly auditLogPath?: string;
 }
@@ -116,6 +118,9 @@ export function apiserverComponent(layout: ClusterLayout): ComponentSpec {
       pki.serviceAccount.privateKeyFile,
       '--service-account-key-file',
       pki.serviceAccount.publicKeyFile,
+      ...(layout.apiserverRestPort === undefined
+        ? []
+        : ['--rest-secure-port', String(layout.apiserverRestPort)]),
       ...(layout.auditLogPath === undefined ? [] : ['--audit-log-path', layout.auditLogPath]),
       ...(layout.apiserverMetricsPort === undefined
         ? []
