@@ -1,0 +1,318 @@
+/**
+ * Real kubectl (two minor versions) against a real apiserver's REST API: `get` prints
+ * the columns and cells of the server-side tables — kubectl computes none of them.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { Client } from '@grpc/grpc-js';
+import type { Deployment } from '../../../sdk/gen/wheelhouse/apps/v1/deployment.js';
+import type { ReplicaSet } from '../../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
+import type { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
+import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { type Cluster, call, startCluster } from '../../../test/cluster.js';
+import { freePort } from '../../../test/free-port.js';
+import { deployment, pod } from '../../../test/objects.js';
+
+const run = promisify(execFile);
+const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
+const versions = ['1.32', '1.29'].map((v) => ({ version: v, path: join(KUBECTL_DIR, `kubectl.${v}`) }));
+const missing = versions.filter((v) => !existsSync(v.path)).map((v) => v.path);
+
+/** An age as kubectl prints it. */
+const AGE = String.raw`\d+(?:s|m\d*s?)`;
+/** A line of cells separated by kubectl's column gaps (at least three spaces, or fewer after a wide cell). */
+const row = (...cells: string[]) => new RegExp(`^${cells.join(' {2,}')}$`, 'm');
+
+describe('kubectl get prints the server-side tables', {
+  skip: missing.length > 0 && `missing ${missing.join(', ')}`,
+}, () => {
+  let cluster: Cluster;
+  let kubeconfig = '';
+
+  before(async () => {
+    const port = await freePort();
+    cluster = await startCluster({ apiserverArgs: ['--rest-secure-port', String(port)] });
+    kubeconfig = join(cluster.dir, 'kubectl.kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          {
+            name: 'test',
+            cluster: { server: `https://127.0.0.1:${port}`, 'certificate-authority': cluster.pki.caFile },
+          },
+        ],
+        users: [
+          {
+            name: 'admin',
+            user: {
+              'client-certificate': cluster.pki.admin.certFile,
+              'client-key': cluster.pki.admin.keyFile,
+            },
+          },
+        ],
+        contexts: [{ name: 'test', context: { cluster: 'test', user: 'admin', namespace: 'default' } }],
+        'current-context': 'test',
+      }),
+    );
+    await seed(cluster);
+  });
+  after(() => cluster?.stop());
+
+  for (const { version, path } of versions) {
+    const kubectl = async (...args: string[]) => {
+      const { stdout } = await run(path, ['--kubeconfig', kubeconfig, ...args], {
+        env: { ...process.env, KUBECACHEDIR: join(cluster.dir, `kubectl-cache-${version}`) },
+        timeout: 30_000,
+      });
+      return stdout;
+    };
+
+    it(`kubectl ${version} get pods: READY STATUS RESTARTS as kubectl computes them`, async () => {
+      const out = await kubectl('get', 'pods');
+      const lines = out.trimEnd().split('\n');
+      assert.match(lines[0] ?? '', /^NAME +READY +STATUS +RESTARTS +AGE$/);
+      assert.equal(lines.length, 4, out);
+      assert.match(out, row('crashing', '1/2', 'CrashLoopBackOff', String.raw`5 \(${AGE} ago\)`, AGE));
+      assert.match(out, row('pending', '0/1', 'Pending', '0', AGE));
+      assert.match(out, row('starting', '0/1', 'Init:0/1', '0', AGE));
+    });
+
+    it(`kubectl ${version} get pods -o wide: IP NODE NOMINATED NODE READINESS GATES`, async () => {
+      const out = await kubectl('get', 'pods', '-o', 'wide');
+      assert.match(out, /^NAME +READY +STATUS +RESTARTS +AGE +IP +NODE +NOMINATED NODE +READINESS GATES$/m);
+      assert.match(
+        out,
+        row(
+          'crashing',
+          '1/2',
+          'CrashLoopBackOff',
+          String.raw`5 \(${AGE} ago\)`,
+          AGE,
+          String.raw`10\.0\.0\.7`,
+          'node-1',
+          '<none>',
+          '1/1',
+        ),
+      );
+      assert.match(out, row('pending', '0/1', 'Pending', '0', AGE, '<none>', '<none>', 'node-1', '<none>'));
+    });
+
+    it(`kubectl ${version} get deploy,rs,nodes,events: each kind's table under its own header`, async () => {
+      const out = await kubectl('get', 'deploy,rs,nodes,events');
+      const blocks = out.trimEnd().split('\n\n');
+      assert.equal(blocks.length, 4, out);
+      const [deploys = '', sets = '', nodes = '', events = ''] = blocks;
+      assert.match(deploys, /^NAME +READY +UP-TO-DATE +AVAILABLE +AGE$/m);
+      assert.match(deploys, row('deployment.apps/web', '2/3', '3', '2', AGE));
+      assert.match(sets, /^NAME +DESIRED +CURRENT +READY +AGE$/m);
+      assert.match(sets, row('replicaset.apps/web-5d4f', '3', '3', '2', AGE));
+      assert.match(nodes, /^NAME +STATUS +ROLES +AGE +VERSION$/m);
+      assert.match(
+        nodes,
+        row('node/node-1', 'Ready,SchedulingDisabled', 'control-plane,worker', AGE, 'v1.32.0'),
+      );
+      assert.match(events, /^LAST SEEN +TYPE +REASON +OBJECT +MESSAGE$/m);
+      assert.match(
+        events,
+        row(AGE, 'Warning', 'BackOff', 'pod/crashing', 'Back-off restarting failed container'),
+      );
+    });
+
+    it(`kubectl ${version} get deploy -o wide and nodes -o wide: the priority-1 columns`, async () => {
+      const deploys = await kubectl('get', 'deploy', '-o', 'wide');
+      assert.match(deploys, /^NAME +READY +UP-TO-DATE +AVAILABLE +AGE +CONTAINERS +IMAGES +SELECTOR$/m);
+      assert.match(deploys, row('web', '2/3', '3', '2', AGE, 'web', String.raw`nginx:1\.27`, 'app=web'));
+      const nodes = await kubectl('get', 'nodes', '-o', 'wide');
+      assert.match(
+        nodes,
+        /^NAME +STATUS +ROLES +AGE +VERSION +INTERNAL-IP +EXTERNAL-IP +OS-IMAGE +KERNEL-VERSION +CONTAINER-RUNTIME$/m,
+      );
+      assert.match(
+        nodes,
+        row(
+          'node-1',
+          'Ready,SchedulingDisabled',
+          'control-plane,worker',
+          AGE,
+          'v1.32.0',
+          String.raw`10\.1\.0\.1`,
+          '<none>',
+          'Debian GNU/Linux 12',
+          '<unknown>',
+          '<unknown>',
+        ),
+      );
+    });
+  }
+
+  for (const { version, path } of versions) {
+    it(`kubectl ${version} get pods -w: a row per change, under the header of the first table`, async () => {
+      const pods = cluster.client<Client>('pods');
+      const name = `watched-${version.replace('.', '-')}`;
+      const { pod: created } = await call<{ pod: Pod }>(pods, 'createPod', { pod: pod(name) });
+      const child = spawn(path, ['--kubeconfig', kubeconfig, 'get', 'pods', name, '-w'], {
+        env: { ...process.env, KUBECACHEDIR: join(cluster.dir, `kubectl-cache-${version}`) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      try {
+        await until(
+          () => row(name, '0/1', 'Pending', '0', AGE).test(out),
+          () => `the first row of ${out}`,
+        );
+        await call(pods, 'updatePodStatus', {
+          pod: {
+            ...created,
+            status: {
+              phase: 'Running',
+              containerStatuses: [{ name: 'web', ready: true, restartCount: 0, state: { running: {} } }],
+            },
+          },
+        });
+        await until(
+          () => row(name, '1/1', 'Running', '0', AGE).test(out),
+          () => `the changed row of ${out}`,
+        );
+        const lines = out.trimEnd().split('\n');
+        assert.match(lines[0] ?? '', /^NAME +READY +STATUS +RESTARTS +AGE$/);
+        assert.equal(lines.filter((l) => l.startsWith('NAME')).length, 1, out);
+      } finally {
+        child.kill();
+      }
+    });
+  }
+});
+
+/** Waits for `done`, polling; fails with what `what` describes after 20 s. */
+async function until(done: () => boolean, what: () => string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Pods in three states, a deployment and its replica set, a cordoned node and an event. */
+async function seed(cluster: Cluster): Promise<void> {
+  const now = Date.now();
+  const ago = (ms: number) => new Date(now - ms);
+  const pods = cluster.client<Client>('pods');
+  const create = async (p: Pod, status?: Record<string, unknown>, spec?: Record<string, unknown>) => {
+    const { pod: created } = await call<{ pod: Pod }>(pods, 'createPod', {
+      pod: { ...p, spec: { ...p.spec, ...spec } },
+    });
+    if (status)
+      await call(pods, 'updatePodStatus', { pod: { ...created, status: { ...created.status, ...status } } });
+  };
+
+  const crashing = pod('crashing');
+  const twoContainers = {
+    containers: [...(crashing.spec?.containers ?? []), { ...crashing.spec?.containers[0], name: 'sidecar' }],
+    nodeName: 'node-1',
+    readinessGates: [{ conditionType: 'example.com/lb' }],
+  };
+  await create(
+    crashing,
+    {
+      phase: 'Running',
+      podIp: '10.0.0.7',
+      podIps: [{ ip: '10.0.0.7' }],
+      conditions: [{ type: 'example.com/lb', status: 'True' }],
+      containerStatuses: [
+        { name: 'web', ready: true, restartCount: 0, state: { running: { startedAt: ago(60_000) } } },
+        {
+          name: 'sidecar',
+          ready: false,
+          restartCount: 5,
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+          lastState: { terminated: { exitCode: 1, finishedAt: ago(30_000) } },
+        },
+      ],
+    },
+    twoContainers,
+  );
+  await create(pod('pending'), { phase: 'Pending', nominatedNodeName: 'node-1' });
+  const starting = pod('starting');
+  await create(
+    starting,
+    {
+      phase: 'Pending',
+      initContainerStatuses: [{ name: 'init', state: { waiting: { reason: 'PodInitializing' } } }],
+    },
+    { initContainers: [{ name: 'init', image: 'busybox' }], nodeName: 'node-1' },
+  );
+
+  const deployments = cluster.client<Client>('deployments');
+  const { deployment: d } = await call<{ deployment: Deployment }>(deployments, 'createDeployment', {
+    deployment: deployment('web', 3),
+  });
+  await call(deployments, 'updateDeploymentStatus', {
+    deployment: { ...d, status: { replicas: 3, readyReplicas: 2, updatedReplicas: 3, availableReplicas: 2 } },
+  });
+
+  const replicaSets = cluster.client<Client>('replicasets');
+  const { replicaSet: rs } = await call<{ replicaSet: ReplicaSet }>(replicaSets, 'createReplicaSet', {
+    replicaSet: {
+      metadata: { name: 'web-5d4f', namespace: 'default', labels: { app: 'web' } },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+        },
+      },
+    },
+  });
+  await call(replicaSets, 'updateReplicaSetStatus', {
+    replicaSet: { ...rs, status: { replicas: 3, readyReplicas: 2, availableReplicas: 2 } },
+  });
+
+  const nodes = cluster.client<Client>('nodes');
+  const { node } = await call<{ node: Node }>(nodes, 'createNode', {
+    node: {
+      metadata: {
+        name: 'node-1',
+        labels: { 'node-role.kubernetes.io/control-plane': '', 'kubernetes.io/role': 'worker' },
+      },
+      spec: { unschedulable: true },
+    },
+  });
+  await call(nodes, 'updateNodeStatus', {
+    node: {
+      ...node,
+      status: {
+        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }],
+        addresses: [{ type: 'InternalIP', address: '10.1.0.1' }],
+        nodeInfo: { kubeletVersion: 'v1.32.0', osImage: 'Debian GNU/Linux 12' },
+      },
+    },
+  });
+
+  await call(cluster.client<Client>('events'), 'createEvent', {
+    event: {
+      metadata: { name: 'crashing.1', namespace: 'default' },
+      involvedObject: { kind: 'Pod', name: 'crashing', namespace: 'default' },
+      type: 'Warning',
+      reason: 'BackOff',
+      message: 'Back-off restarting failed container',
+      count: 4,
+      firstTimestamp: ago(120_000),
+      lastTimestamp: ago(10_000),
+      source: { component: 'kubelet', host: 'node-1' },
+    },
+  });
+}
