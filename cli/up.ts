@@ -36,6 +36,7 @@ import {
   simulatedKubeletComponent,
   storeComponent,
 } from './up/components.js';
+import { writeKubeconfig } from './up/kubeconfig.js';
 import { CONTROL_PLANE_IMAGE, type StaticPodComponent, writeStaticPodManifests } from './up/manifests.js';
 import { type ProcessSpec, Supervisor } from './up/supervisor.js';
 
@@ -49,6 +50,7 @@ generated in the data dir. Ctrl-C stops everything.
 Flags:
   --data-dir DIR      where data, certificates, manifests and client configs live (default ./.wheelhouse)
   --port PORT         the apiserver's port (default 6443)
+  --rest-port PORT    the apiserver's Kubernetes REST API port, for kubectl (default 6444)
   --store-port PORT   the store's port (default 2379)
   --node-name NAME    the name of this machine's node (default: the host name)
   --nodes N           N more nodes on this machine's process runtime, <node-name>-1 to
@@ -113,6 +115,7 @@ export async function runUp(argv: string[]): Promise<void> {
     options: {
       'data-dir': { type: 'string' },
       port: { type: 'string' },
+      'rest-port': { type: 'string' },
       'store-port': { type: 'string' },
       'node-name': { type: 'string' },
       nodes: { type: 'string' },
@@ -130,6 +133,9 @@ export async function runUp(argv: string[]): Promise<void> {
   const apiserverPort = port(values.port, 6443, '--port');
   const storePort = port(values['store-port'], 2379, '--store-port');
   if (apiserverPort === storePort) throw new Error('--port and --store-port must differ');
+  const apiserverRestPort = port(values['rest-port'], 6444, '--rest-port');
+  if (apiserverRestPort === apiserverPort || apiserverRestPort === storePort)
+    throw new Error('--rest-port must differ from --port and --store-port');
   const criEndpoint = values['container-runtime-endpoint'];
   if (criEndpoint !== undefined && !criEndpoint.startsWith('unix://'))
     throw new Error(
@@ -154,6 +160,7 @@ export async function runUp(argv: string[]): Promise<void> {
     host: LOOPBACK,
     storePort,
     apiserverPort,
+    apiserverRestPort,
     storeMetricsPort: await freeLoopbackPort(),
     apiserverMetricsPort: await freeLoopbackPort(),
     auditLogPath: join(dataDir, 'audit.log'),
@@ -590,6 +597,13 @@ function writeClientConfigs(layout: UpLayout): {
   writeComponentConfig(layout, 'scheduler.yaml', layout.pki.scheduler);
   writeComponentConfig(layout, 'controller-manager.yaml', layout.pki.controllerManager);
   const kubelet = writeKubeletConfig(layout, layout.nodeName);
+  // kubectl and Kubernetes' client libraries, through the REST API.
+  writeKubeconfig(join(layout.dataDir, 'kubeconfig'), {
+    server: `https://${LOOPBACK}:${layout.apiserverRestPort}`,
+    caFile: layout.pki.caFile,
+    certFile: layout.pki.admin.certFile,
+    keyFile: layout.pki.admin.keyFile,
+  });
   return { admin: { ...admin, path: adminPath }, adminPath, kubelet };
 }
 
@@ -648,6 +662,10 @@ To use it:
   npx whctl get pods -A
   npx whctl apply -f deploy.yaml
   npx whctl api-resources
+
+kubectl (the Kubernetes REST API, https://${LOOPBACK}:${layout.apiserverRestPort}):
+  export KUBECONFIG=${join(layout.dataDir, 'kubeconfig')}
+  kubectl get pods -A
 
 Metrics (HTTPS; a client certificate allowed to get /metrics: the admin's, or one in group
 system:monitoring):
