@@ -20,7 +20,11 @@ apiserver may call. On first start it creates its PKI under <data-dir>/pki/store
 
 Flags:
   --data-dir DIR                 where the database and the PKI live (default ${DEFAULT_STORE_DATA_DIR})
-  --backend URL                  storage driver (default level://<data-dir>/db; memory:// keeps nothing)
+  --backend URL                  storage driver (default level://<data-dir>/db; memory:// keeps nothing;
+                                 etcd://h1:2379,h2:2379,h3:2379[/prefix] keeps it in an etcd v3 cluster)
+  --etcd-cafile FILE             CA of etcd's serving certificates: talk TLS to etcd (etcd:// only)
+  --etcd-certfile FILE --etcd-keyfile FILE
+                                 client certificate and key this store presents to etcd
   --listen HOST:PORT             gRPC address (default ${DEFAULT_STORE_ADDRESS}; port 0 picks one)
   --metrics-listen HOST:PORT     Prometheus /metrics address (default 127.0.0.1:2391; '' for none).
                                  HTTPS with the serving certificate; a reader presents a client
@@ -52,6 +56,16 @@ function intFlag(name: string, value: string | undefined, fallback: number): num
   return n;
 }
 
+/** The etcd driver takes its TLS files in the URL's query (etcd://…?cacert=&cert=&key=). */
+function withEtcdTls(url: string, files: Record<string, string | undefined>): string {
+  const given = Object.entries(files).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  if (given.length === 0) return url;
+  if (!url.startsWith('etcd://'))
+    throw new Error('--etcd-cafile, --etcd-certfile and --etcd-keyfile need --backend etcd://…');
+  const query = new URLSearchParams(given.map(([name, file]): [string, string] => [name, resolve(file)]));
+  return `${url}${url.includes('?') ? '&' : '?'}${query}`;
+}
+
 export async function runStore(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -59,6 +73,9 @@ export async function runStore(argv: string[]): Promise<void> {
     options: {
       'data-dir': { type: 'string' },
       backend: { type: 'string' },
+      'etcd-cafile': { type: 'string' },
+      'etcd-certfile': { type: 'string' },
+      'etcd-keyfile': { type: 'string' },
       listen: { type: 'string' },
       'metrics-listen': { type: 'string' },
       'metrics-client-ca': { type: 'string', multiple: true },
@@ -98,7 +115,11 @@ export async function runStore(argv: string[]): Promise<void> {
     logger.warn('serving without TLS or client authentication (--insecure)');
   }
   const store = await startStoreServer({
-    backendUrl: values.backend ?? `level://${join(dataDir, 'db')}`,
+    backendUrl: withEtcdTls(values.backend ?? `level://${join(dataDir, 'db')}`, {
+      cacert: values['etcd-cafile'],
+      cert: values['etcd-certfile'],
+      key: values['etcd-keyfile'],
+    }),
     listen: values.listen ?? DEFAULT_STORE_ADDRESS,
     metricsListen: values['metrics-listen'] ?? '127.0.0.1:2391',
     ...(values['metrics-client-ca']?.length

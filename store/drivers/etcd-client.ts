@@ -97,11 +97,12 @@ export class EtcdClient {
           'grpc.max_receive_message_length': 64 * 1024 * 1024,
         }),
     );
-    // Spread store replicas over the members rather than all on the first.
-    this.preferred = Math.floor(Math.random() * this.clients.length);
   }
 
-  /** The endpoint calls and new watches go to now. */
+  /**
+   * The index of the endpoint calls and new watches go to now: the first listed until it
+   * fails (so that replicas listing the members in different orders spread over them).
+   */
   get current(): number {
     return this.preferred;
   }

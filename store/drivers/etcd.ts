@@ -164,6 +164,11 @@ export class EtcdBackend implements Backend {
     return this.revision;
   }
 
+  /** The member (host:port) this driver's calls and new watches go to now. */
+  get endpoint(): string {
+    return this.client.endpoints[this.client.current]!;
+  }
+
   async get(key: string, revision = 0): Promise<{ kv?: KeyValue; revision: number }> {
     validateKey(key);
     const at = toCount('revision', revision);
