@@ -11,11 +11,19 @@
  * read whenever someone else wrote in between, so concurrent patches never lose each
  * other's changes; one that names `metadata.resourceVersion` makes it a precondition, and
  * a different current revision is ABORTED, as for Update.
+ *
+ * Server-side apply (PATCH_TYPE_APPLY, REST's `application/apply-patch+yaml`) is the same
+ * entry point: `patchObject` with `fieldManager` (required) and `force`. The document is
+ * YAML or JSON; the object is created when missing (after `mayCreate` allowed it).
+ * Conflicts are ABORTED with Kubernetes' message and one FieldManagerConflict cause per
+ * field (`field: .spec.replicas`, `message: conflict with "alice"`): REST answers them as
+ * 409 Conflict. Every other patch records its manager's fields as an Update.
  */
-import { ApiError } from '../../sdk/errors.js';
-import { PatchType } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import { parse as parseYaml } from 'yaml';
+import { ApiError, Code } from '../../sdk/errors.js';
+import { ObjectMeta, PatchType } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type { KindObject } from '../../sdk/kind-registry.js';
-import type { KindInfo } from '../../sdk/kinds.js';
+import { apiVersionOf, type KindInfo } from '../../sdk/kinds.js';
 import {
   decodeObject,
   encodeObject,
@@ -24,8 +32,15 @@ import {
   ManifestError,
 } from '../../sdk/manifest/index.js';
 import { applyJsonPatch, JsonPatchError, parseJsonPatch } from '../../sdk/patch/json-patch.js';
+import {
+  ApplyConflictError,
+  applyConfiguration,
+  encodeManagedFields,
+  fieldManagerOf,
+} from '../../sdk/patch/managed-fields.js';
 import { applyMergePatch } from '../../sdk/patch/merge-patch.js';
 import { applyStrategicMergePatch, PatchError } from '../../sdk/patch/strategic-merge.js';
+import { FieldPathError } from '../../sdk/patch/typed-value.js';
 import { parseResourceVersion } from './context.js';
 import type { GenericRegistry } from './generic-registry.js';
 import type { RequestContext } from './request-context.js';
@@ -41,6 +56,18 @@ export interface PatchRequest {
   readonly patch: string;
   /** Patch the status subresource: only status changes are kept. */
   readonly status: boolean;
+  /**
+   * Who makes the change: owns the fields it sets in metadata.managedFields. Required for
+   * PATCH_TYPE_APPLY; for the others, empty means `ctx.fieldManager`.
+   */
+  readonly fieldManager?: string;
+  /** PATCH_TYPE_APPLY only: take fields other managers own instead of failing on conflicts. */
+  readonly force?: boolean;
+  /**
+   * Called before an apply creates a missing object: throws (PERMISSION_DENIED) unless the
+   * caller may also `create`. Without it, apply never creates (NOT_FOUND).
+   */
+  readonly mayCreate?: () => Promise<void>;
 }
 
 /** Patches one object through `registry` and returns it as written (or as it would be, on a dry run). */
@@ -49,6 +76,13 @@ export async function patchObject<T extends KindObject>(
   request: PatchRequest,
   ctx: RequestContext,
 ): Promise<T> {
+  if (request.force && request.type !== PatchType.PATCH_TYPE_APPLY) {
+    throw ApiError.invalid('force: Forbidden: may not be specified for non-apply patch; leave it out', [
+      { field: 'force', reason: 'FieldValueForbidden', message: 'may not be specified for non-apply patch' },
+    ]);
+  }
+  if (request.fieldManager) ctx = { ...ctx, fieldManager: request.fieldManager };
+  if (request.type === PatchType.PATCH_TYPE_APPLY) return applyObject(registry, request, ctx);
   const info = registry.info;
   const apply = patchFunction(info, request.type, parsePatch(request.patch));
   const pinned = pinnedResourceVersion(request.type, apply.document);
@@ -101,12 +135,13 @@ function patchFunction(info: KindInfo, type: PatchType, document: Json): PatchFu
     }
     default:
       throw ApiError.invalid(
-        `type: Unsupported value: ${PatchType[type] ?? type}: supported values: PATCH_TYPE_JSON, PATCH_TYPE_MERGE, PATCH_TYPE_STRATEGIC_MERGE`,
+        `type: Unsupported value: ${PatchType[type] ?? type}: supported values: PATCH_TYPE_JSON, PATCH_TYPE_MERGE, PATCH_TYPE_STRATEGIC_MERGE, PATCH_TYPE_APPLY`,
         [
           {
             field: 'type',
             reason: 'FieldValueNotSupported',
-            message: 'supported values: PATCH_TYPE_JSON, PATCH_TYPE_MERGE, PATCH_TYPE_STRATEGIC_MERGE',
+            message:
+              'supported values: PATCH_TYPE_JSON, PATCH_TYPE_MERGE, PATCH_TYPE_STRATEGIC_MERGE, PATCH_TYPE_APPLY',
           },
         ],
       );
@@ -195,4 +230,172 @@ function wrap<R>(fn: () => R): R {
 
 function isObject(v: Json | undefined): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Server-side apply of `request.patch` as `request.fieldManager`; see the file's comment. */
+async function applyObject<T extends KindObject>(
+  registry: GenericRegistry<T>,
+  request: PatchRequest,
+  ctx: RequestContext,
+): Promise<T> {
+  const info = registry.info;
+  const manager = requireFieldManager(request.fieldManager);
+  const config = parseApplyConfiguration(info, request);
+  const pinned = pinnedResourceVersion(PatchType.PATCH_TYPE_APPLY, config);
+  const fields = registry.fields;
+  const subresource = request.status ? 'status' : '';
+  const run = (current: T | undefined): T => {
+    let applied: ReturnType<typeof applyConfiguration>;
+    try {
+      applied = applyConfiguration({
+        node: fields.node,
+        live: current ? encodeObject(info, current) : undefined,
+        config,
+        managers: current ? fields.managersOf(current, current) : [],
+        manager,
+        apiVersion: fields.apiVersion,
+        scope: fields.scope(subresource),
+        force: request.force === true,
+        now: ctx.now,
+      });
+    } catch (err) {
+      throw applyError(info, request.name, err);
+    }
+    const next = decodePatched(info, applied.object) as T;
+    next.metadata ??= ObjectMeta.create();
+    next.metadata.managedFields = encodeManagedFields(applied.managers);
+    if (current === undefined) {
+      next.metadata.name = request.name;
+      next.metadata.namespace = request.namespace;
+    }
+    return next;
+  };
+  // An apply races creates and deletes of the same name: each loses to the other at most a few times.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await registry.updateBy(
+        request.namespace,
+        request.name,
+        ctx,
+        request.status ? 'status' : 'main',
+        (current) => run(current),
+        pinned,
+        'asGiven',
+      );
+    } catch (err) {
+      const missing = err instanceof ApiError && err.code === Code.NOT_FOUND;
+      if (!missing || request.status || !request.mayCreate || attempt >= 3) throw err;
+    }
+    await request.mayCreate();
+    try {
+      return await registry.create(run(undefined), ctx, 'asGiven');
+    } catch (err) {
+      const exists = err instanceof ApiError && err.code === Code.ALREADY_EXISTS;
+      if (!exists || attempt >= 3) throw err;
+    }
+  }
+}
+
+function requireFieldManager(fieldManager: string | undefined): string {
+  if (!fieldManager) {
+    throw ApiError.invalid(
+      'fieldManager: Required value: is required for apply patch; name the applier (whctl apply --server-side --field-manager=<name>)',
+      [{ field: 'fieldManager', reason: 'FieldValueRequired', message: 'is required for apply patch' }],
+    );
+  }
+  try {
+    return fieldManagerOf(fieldManager, undefined);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw ApiError.invalid(why, [{ field: 'fieldManager', reason: 'FieldValueInvalid', message: why }]);
+  }
+}
+
+/**
+ * The applied configuration: one YAML or JSON object of the kind, naming the object the
+ * request names (or no name at all), without managedFields.
+ */
+function parseApplyConfiguration(info: KindInfo, request: PatchRequest): JsonObject {
+  if (request.patch.trim() === '') {
+    throw ApiError.invalid(
+      'patch: Required value: the applied configuration is empty; send the object as YAML or JSON',
+      [{ field: 'patch', reason: 'FieldValueRequired', message: 'Required value' }],
+    );
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(request.patch);
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw ApiError.invalid(
+      `patch: Invalid value: the applied configuration is not valid YAML or JSON: ${why}`,
+      [{ field: 'patch', reason: 'FieldValueInvalid', message: `not valid YAML or JSON: ${why}` }],
+    );
+  }
+  const config = requireObject(doc as Json, 'apply');
+  const apiVersion = apiVersionOf(info);
+  const invalid = (field: string, message: string) =>
+    ApiError.invalid(`${info.kind} "${request.name}" cannot be applied: ${field}: ${message}`, [
+      { field, reason: 'FieldValueInvalid', message },
+    ]);
+  if (config.apiVersion !== apiVersion) {
+    throw invalid(
+      'apiVersion',
+      `Invalid value: ${JSON.stringify(config.apiVersion ?? '')}: this endpoint applies ${apiVersion}; set apiVersion: ${apiVersion}`,
+    );
+  }
+  if (config.kind !== info.kind) {
+    throw invalid(
+      'kind',
+      `Invalid value: ${JSON.stringify(config.kind ?? '')}: this endpoint applies ${info.kind}; set kind: ${info.kind}`,
+    );
+  }
+  const meta = isObject(config.metadata) ? config.metadata : {};
+  if (meta.name !== undefined && meta.name !== request.name) {
+    throw invalid(
+      'metadata.name',
+      `Invalid value: ${JSON.stringify(meta.name)}: the name of the object does not match the name of the request (${request.name})`,
+    );
+  }
+  if (
+    info.namespaced &&
+    meta.namespace !== undefined &&
+    meta.namespace !== '' &&
+    meta.namespace !== request.namespace
+  ) {
+    throw invalid(
+      'metadata.namespace',
+      `Invalid value: ${JSON.stringify(meta.namespace)}: the namespace of the object does not match the namespace of the request (${request.namespace})`,
+    );
+  }
+  if (meta.managedFields !== undefined && meta.managedFields !== null) {
+    throw invalid(
+      'metadata.managedFields',
+      'Forbidden: an applied configuration may not set managedFields; leave them out',
+    );
+  }
+  return config;
+}
+
+/** Apply's errors as the API's: conflicts ABORTED with a cause per field, bad lists INVALID_ARGUMENT. */
+function applyError(info: KindInfo, name: string, err: unknown): unknown {
+  if (err instanceof ApplyConflictError) {
+    return ApiError.conflict(err.message, {
+      name,
+      group: info.apiGroup,
+      kind: info.resource,
+      causes: err.conflicts.map((c) => ({
+        reason: 'FieldManagerConflict',
+        message: `conflict with ${c.manager}`,
+        field: c.path,
+      })),
+    });
+  }
+  if (err instanceof FieldPathError) {
+    const field = err.path.replace(/^\./, '');
+    return ApiError.invalid(`${info.kind} "${name}" cannot be applied: ${err.message}`, [
+      { field, reason: 'FieldValueInvalid', message: err.problem },
+    ]);
+  }
+  return err;
 }

@@ -4,11 +4,17 @@
  * other methods (the Pod's binding and logs, scale, tokens) come from its folder in
  * kinds/, merged in here without naming the kind.
  */
-import type { ServerWritableStream, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type {
+  Metadata,
+  ServerWritableStream,
+  ServiceDefinition,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { ApiError } from '../../sdk/errors.js';
 import type { DeleteOptions, ListOptions } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
 import { fieldOf, type KindInfo, pluralOf } from '../../sdk/kinds.js';
+import { fieldManagerOf } from '../../sdk/patch/managed-fields.js';
 import { asyncServerStream, asyncUnary, framedWriter } from '../../sdk/server/index.js';
 import type { TokenIssuer } from '../auth/service-account/index.js';
 import { subresourcesOf } from '../kinds/index.js';
@@ -17,9 +23,16 @@ import type { PodExecTarget } from '../kinds/pod/exec.js';
 import type { PodLogSource } from '../kinds/pod/logs.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import { patchObject } from '../registry/patch.js';
+import type { RequestContext } from '../registry/request-context.js';
 import { boundToCall } from './call-context.js';
 import type { RequestGate } from './request.js';
 import { MAX_EVENTS_PER_TAKE, WatchEncoder } from './watch-encoding.js';
+
+/** The context with the write's field manager named by the client's user agent, as Kubernetes names it. */
+function managedBy(ctx: RequestContext, metadata: Metadata): RequestContext {
+  const agent = metadata.get('user-agent')[0];
+  return { ...ctx, fieldManager: fieldManagerOf(undefined, typeof agent === 'string' ? agent : undefined) };
+}
 
 /** Messages of one watch handed to the transport and not yet written out, before the watch pauses. */
 const MAX_UNSENT = 2;
@@ -62,6 +75,8 @@ interface PatchRequest {
   patch: string;
   dryRun?: boolean;
   status?: boolean;
+  fieldManager?: string;
+  force?: boolean;
 }
 interface CollectionRequest {
   namespace?: string;
@@ -119,7 +134,7 @@ export function kindService<T extends KindObject>(
       const obj = objectOf(req);
       const { namespace } = metaOf(obj);
       const ctx = await gate.admit(call.metadata, { verb: 'create', info, namespace, name: '' }, req.dryRun);
-      return { [field]: await registry.create(obj, ctx) };
+      return { [field]: await registry.create(obj, managedBy(ctx, call.metadata)) };
     }),
     [`get${k}`]: asyncUnary<KeyRequest, unknown>(async (req, call) => {
       await gate.admit(call.metadata, { verb: 'get', info, namespace: req.namespace ?? '', name: req.name });
@@ -132,7 +147,7 @@ export function kindService<T extends KindObject>(
     [`update${k}`]: asyncUnary<ObjectRequest, unknown>(async (req, call) => {
       const obj = objectOf(req);
       const ctx = await gate.admit(call.metadata, { verb: 'update', info, ...metaOf(obj) }, req.dryRun);
-      return { [field]: await registry.update(obj, boundToCall(ctx, call)) };
+      return { [field]: await registry.update(obj, boundToCall(managedBy(ctx, call.metadata), call)) };
     }),
     [`patch${k}`]: asyncUnary<PatchRequest, unknown>(async (req, call) => {
       const namespace = req.namespace || (info.namespaced ? 'default' : '');
@@ -145,8 +160,22 @@ export function kindService<T extends KindObject>(
         ...(status ? { subresource: 'status' } : {}),
       };
       const ctx = await gate.admit(call.metadata, access, req.dryRun);
-      const request = { namespace, name: req.name, type: req.type, patch: req.patch, status };
-      return { [field]: await patchObject(registry, request, boundToCall(ctx, call)) };
+      const request = {
+        namespace,
+        name: req.name,
+        type: req.type,
+        patch: req.patch,
+        status,
+        fieldManager: req.fieldManager ?? '',
+        force: req.force === true,
+        // Server-side apply creates a missing object: only for those who may create it.
+        mayCreate: async () => {
+          await gate.admit(call.metadata, { verb: 'create', info, namespace, name: '' }, req.dryRun);
+        },
+      };
+      return {
+        [field]: await patchObject(registry, request, boundToCall(managedBy(ctx, call.metadata), call)),
+      };
     }),
     [`delete${k}`]: asyncUnary<KeyRequest, unknown>(async (req, call) => {
       const namespace = req.namespace ?? '';
@@ -226,7 +255,7 @@ export function kindService<T extends KindObject>(
         { verb: 'update', info, subresource: 'status', ...metaOf(obj) },
         req.dryRun,
       );
-      return { [field]: await registry.updateStatus(obj, boundToCall(ctx, call)) };
+      return { [field]: await registry.updateStatus(obj, boundToCall(managedBy(ctx, call.metadata), call)) };
     });
   }
 

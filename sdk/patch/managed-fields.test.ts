@@ -134,7 +134,7 @@ describe('field sets of objects', () => {
   });
 
   it('merges map lists in the order structured-merge-diff does, and replaces atomic lists', () => {
-    const live = {
+    const live: JsonObject = {
       spec: {
         containers: [
           { name: 'a', image: '1', args: ['x', 'y'] },
