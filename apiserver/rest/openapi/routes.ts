@@ -127,9 +127,10 @@ export function createOpenApiRoutes(
       return status(404, 'NotFound', `no OpenAPI document at ${req.url.pathname}; the index is /openapi/v3`);
     }
     if (!negotiate(req.headers.accept, [jsonType])) return notAcceptable(req, [jsonType]);
-    if (path === '/openapi/v3') return write(req, res, documents.v3Index(), jsonType, 'no-cache, private');
+    if (path === '/openapi/v3')
+      return write(req, res, await documents.v3Index(), jsonType, 'no-cache, private');
     const gvPath = path.slice('/openapi/v3/'.length);
-    const doc = documents.v3(gvPath);
+    const doc = await documents.v3(gvPath);
     if (!doc) {
       return status(
         404,
@@ -159,8 +160,8 @@ export function createOpenApiRoutes(
     const offers = [jsonType, v2ProtobufType, v2ProtobufTypeOld];
     const type = negotiate(req.headers.accept, offers);
     if (!type) return notAcceptable(req, offers);
-    if (type === jsonType) return write(req, res, documents.v2Json(), type, 'no-cache, private');
-    return write(req, res, documents.v2Protobuf(), v2ProtobufTypeOld, 'no-cache, private');
+    if (type === jsonType) return write(req, res, await documents.v2Json(), type, 'no-cache, private');
+    return write(req, res, await documents.v2Protobuf(), v2ProtobufTypeOld, 'no-cache, private');
   };
 
   return [
