@@ -10,7 +10,8 @@
  * are pooled: on a shared machine a passing disturbance then lands on both alike
  * instead of on whichever happened to run at the time. BENCH_WATCH_RATE sets the
  * writes a second under the 100 watchers (default 250: 25,000 deliveries a second,
- * read by this one process along with the writes).
+ * read by this one process along with the writes). `-- --backend etcd` runs
+ * bench-etcd.ts instead: the store on a 3-member etcd beside etcd itself.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
@@ -22,6 +23,7 @@ import { type ChannelCredentials, credentials } from '@grpc/grpc-js';
 import { interleaved } from '../../bench/rounds.js';
 import { ensureStorePki } from '../../sdk/pki/index.js';
 import { StoreClient } from '../client.js';
+import { benchEtcd } from './bench-etcd.js';
 import { type Etcd, etcdInstalled, startEtcd } from './etcd.js';
 import { closedLoop, type LoadResult, openLoop, percentile, pooled } from './load.js';
 
@@ -305,8 +307,13 @@ async function main(): Promise<void> {
   }
 }
 
+const backend = process.argv[process.argv.indexOf('--backend') + 1];
+if (process.argv.includes('--backend') && backend !== 'etcd') {
+  throw new Error(`--backend ${backend}: only --backend etcd picks another benchmark`);
+}
 try {
-  await main();
+  if (backend === 'etcd') await benchEtcd();
+  else await main();
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
