@@ -7,6 +7,7 @@ import { typesOf } from '../sdk/kind-registry.js';
 import { resolveResource } from '../sdk/kinds.js';
 import { StoreClient } from './client.js';
 import { DEFAULT_STORE_ADDRESS, DEFAULT_STORE_DATA_DIR } from './main.js';
+import { restoreSnapshot, saveSnapshot } from './snapshot.js';
 
 /** Where `wheelhouse up` keeps its cluster by default, and the store port it gives it. */
 const UP_DATA_DIR = '.wheelhouse';
@@ -25,6 +26,9 @@ Commands:
   del KEY                                    delete a key
   status                                     revision, compacted revision, keys, database size
   compact [REV]                              discard history at and below REV (default: the current revision)
+  snapshot save FILE                         every key at the current revision into FILE (a backup)
+  snapshot restore FILE --data-dir DIR       a new store data dir from FILE (DIR/db must not exist);
+                                             start the store with --data-dir DIR (or on DIR/db)
 
 Flags:
   --endpoint HOST:PORT   the store (default ${UP_STORE_ADDRESS} when ./${UP_DATA_DIR} is a cluster of
@@ -127,6 +131,14 @@ export async function runStorectl(argv: string[], io: StorectlIo = { out: proces
     if (command === undefined && !values.help) throw new Error('no command given');
     return;
   }
+  if (command === 'snapshot' && args[0] === 'restore') {
+    // No store to talk to: this builds a data dir from the file.
+    if (args.length !== 2 || values['data-dir'] === undefined)
+      throw new Error('snapshot restore takes a FILE and --data-dir DIR (the new store data dir)');
+    const { revision, keys } = await restoreSnapshot(args[1]!, resolve(values['data-dir']));
+    io.out.write(`restored ${keys} keys at revision ${revision} into ${resolve(values['data-dir'])}\n`);
+    return;
+  }
   const output = (values.output ?? 'simple') as Output;
   if (!['simple', 'json', 'raw'].includes(output)) throw new Error(`--output must be simple, json or raw`);
   // With no flags, from the folder `npm start` ran in: the cluster `wheelhouse up` made.
@@ -212,6 +224,13 @@ export async function runStorectl(argv: string[], io: StorectlIo = { out: proces
       case 'compact': {
         const revision = args[0] ? revisionArg(args[0], 'REV') : (await client.status()).revision;
         io.out.write(`compacted revision ${await client.compact(revision)}\n`);
+        return;
+      }
+      case 'snapshot': {
+        if (args[0] !== 'save' || args.length !== 2)
+          throw new Error('snapshot takes save FILE, or restore FILE --data-dir DIR');
+        const { revision, keys } = await saveSnapshot(client, args[1]!);
+        io.out.write(`saved ${keys} keys at revision ${revision} to ${args[1]}\n`);
         return;
       }
       default:
