@@ -161,16 +161,8 @@ export interface ObjectMeta_AnnotationsEntry {
 
 /** ManagedFieldsEntry is the set of fields one manager owns through one operation. */
 export interface ManagedFieldsEntry {
-  /** Who owns the fields: the request's field manager, else the client's user agent up to its first "/". */
-  manager: string;
-  /** Apply (server-side apply) or Update (every other write). */
-  operation: string;
   /** The apiVersion the fields are named in (`v1`, `apps/v1`). */
   apiVersion: string;
-  /** When the entry last changed. */
-  time?:
-    | Date
-    | undefined;
   /** Always FieldsV1. */
   fieldsType: string;
   /**
@@ -180,8 +172,14 @@ export interface ManagedFieldsEntry {
   fieldsV1?:
     | { [key: string]: any }
     | undefined;
+  /** Who owns the fields: the request's field manager, else the client's user agent up to its first "/". */
+  manager: string;
+  /** Apply (server-side apply) or Update (every other write). */
+  operation: string;
   /** The subresource written through (`status`), or empty for the object itself. */
   subresource: string;
+  /** When the entry last changed. */
+  time?: Date | undefined;
 }
 
 /** OwnerReference points from a dependent to the object that owns it. */
@@ -880,29 +878,20 @@ export const ObjectMeta_AnnotationsEntry: MessageFns<ObjectMeta_AnnotationsEntry
 
 function createBaseManagedFieldsEntry(): ManagedFieldsEntry {
   return {
-    manager: "",
-    operation: "",
     apiVersion: "",
-    time: undefined,
     fieldsType: "",
     fieldsV1: undefined,
+    manager: "",
+    operation: "",
     subresource: "",
+    time: undefined,
   };
 }
 
 export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
   encode(message: ManagedFieldsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.manager !== "") {
-      writer.uint32(10).string(message.manager);
-    }
-    if (message.operation !== "") {
-      writer.uint32(18).string(message.operation);
-    }
     if (message.apiVersion !== "") {
       writer.uint32(26).string(message.apiVersion);
-    }
-    if (message.time !== undefined) {
-      Timestamp.encode(toTimestamp(message.time), writer.uint32(34).fork()).join();
     }
     if (message.fieldsType !== "") {
       writer.uint32(42).string(message.fieldsType);
@@ -910,8 +899,17 @@ export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
     if (message.fieldsV1 !== undefined) {
       Struct.encode(Struct.wrap(message.fieldsV1), writer.uint32(50).fork()).join();
     }
+    if (message.manager !== "") {
+      writer.uint32(10).string(message.manager);
+    }
+    if (message.operation !== "") {
+      writer.uint32(18).string(message.operation);
+    }
     if (message.subresource !== "") {
       writer.uint32(58).string(message.subresource);
+    }
+    if (message.time !== undefined) {
+      Timestamp.encode(toTimestamp(message.time), writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -929,36 +927,12 @@ export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.manager = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.operation = reader.string();
-            continue;
-          }
           case 3: {
             if (tag !== 26) {
               break;
             }
 
             message.apiVersion = reader.string();
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
           case 5: {
@@ -977,12 +951,36 @@ export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
             message.fieldsV1 = Struct.unwrap(Struct.decode(reader, reader.uint32()));
             continue;
           }
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.manager = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operation = reader.string();
+            continue;
+          }
           case 7: {
             if (tag !== 58) {
               break;
             }
 
             message.subresource = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -999,37 +997,28 @@ export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
 
   fromJSON(object: any): ManagedFieldsEntry {
     return {
-      manager: isSet(object.manager) ? globalThis.String(object.manager) : "",
-      operation: isSet(object.operation) ? globalThis.String(object.operation) : "",
       apiVersion: isSet(object.apiVersion)
         ? globalThis.String(object.apiVersion)
         : isSet(object.api_version)
         ? globalThis.String(object.api_version)
         : "",
-      time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
       fieldsType: isSet(object.fieldsType)
         ? globalThis.String(object.fieldsType)
         : isSet(object.fields_type)
         ? globalThis.String(object.fields_type)
         : "",
       fieldsV1: isObject(object.fieldsV1) ? object.fieldsV1 : isObject(object.fields_v1) ? object.fields_v1 : undefined,
+      manager: isSet(object.manager) ? globalThis.String(object.manager) : "",
+      operation: isSet(object.operation) ? globalThis.String(object.operation) : "",
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
     };
   },
 
   toJSON(message: ManagedFieldsEntry): unknown {
     const obj: any = {};
-    if (message.manager !== "") {
-      obj.manager = message.manager;
-    }
-    if (message.operation !== "") {
-      obj.operation = message.operation;
-    }
     if (message.apiVersion !== "") {
       obj.apiVersion = message.apiVersion;
-    }
-    if (message.time !== undefined) {
-      obj.time = message.time.toISOString();
     }
     if (message.fieldsType !== "") {
       obj.fieldsType = message.fieldsType;
@@ -1037,8 +1026,17 @@ export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
     if (message.fieldsV1 !== undefined) {
       obj.fieldsV1 = message.fieldsV1;
     }
+    if (message.manager !== "") {
+      obj.manager = message.manager;
+    }
+    if (message.operation !== "") {
+      obj.operation = message.operation;
+    }
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
+    }
+    if (message.time !== undefined) {
+      obj.time = message.time.toISOString();
     }
     return obj;
   },
@@ -1048,13 +1046,13 @@ export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
   },
   fromPartial<I extends Exact<DeepPartial<ManagedFieldsEntry>, I>>(object: I): ManagedFieldsEntry {
     const message = createBaseManagedFieldsEntry();
-    message.manager = object.manager ?? "";
-    message.operation = object.operation ?? "";
     message.apiVersion = object.apiVersion ?? "";
-    message.time = object.time ?? undefined;
     message.fieldsType = object.fieldsType ?? "";
     message.fieldsV1 = object.fieldsV1 ?? undefined;
+    message.manager = object.manager ?? "";
+    message.operation = object.operation ?? "";
     message.subresource = object.subresource ?? "";
+    message.time = object.time ?? undefined;
     return message;
   },
 };
