@@ -9,6 +9,7 @@ import { fieldsOf, messageType } from '../../../sdk/manifest/schema.js';
 import type { RestRequest } from '../types.js';
 import { buildV2Document } from './document-v2.js';
 import { buildGroupVersionDocument, groupVersions, type OpenApiV3Document } from './document-v3.js';
+import { createOpenApiDocuments } from './documents.js';
 import { listMapKeys, quantityFields, requiredFields } from './field-tags.js';
 import { encodeGnosticV2 } from './gnostic-v2.js';
 import { createOpenApiRoutes, v2ProtobufType, v2ProtobufTypeOld, v3ProtobufType } from './routes.js';
@@ -213,6 +214,19 @@ describe('OpenAPI v2', () => {
     assert.equal(swagger, '2.0');
     assert.deepEqual([...seen.keys()].sort(), [1, 2, 8, 9]);
     assert.deepEqual(definitions, Object.keys(v2.definitions));
+  });
+});
+
+describe('OpenAPI documents', () => {
+  it('are built once, by the first request, for every request that arrives meanwhile', async () => {
+    const documents = createOpenApiDocuments();
+    const [a, b] = await Promise.all([documents.v3Index(), documents.v3Index()]);
+    assert.equal(a, b);
+    const core = await documents.v3('api/v1');
+    assert.equal(core, await documents.v3('api/v1'));
+    assert.equal(await documents.v3('apis/example.com/v1'), undefined);
+    const [p, q] = await Promise.all([documents.v2Protobuf(), documents.v2Protobuf()]);
+    assert.equal(p, q);
   });
 });
 
