@@ -13,6 +13,8 @@ import type { Deployment } from '../../../sdk/gen/wheelhouse/apps/v1/deployment.
 import type { ReplicaSet } from '../../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import type { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { apiVersionOf, fieldOf, resolveResource } from '../../../sdk/kinds.js';
+import { decodeObject } from '../../../sdk/manifest/index.js';
 import { type Cluster, call, startCluster } from '../../../test/cluster.js';
 import { freePort } from '../../../test/free-port.js';
 import { deployment, pod } from '../../../test/objects.js';
@@ -152,6 +154,62 @@ describe('kubectl get prints the server-side tables', {
     });
   }
 
+  it('kubectl 1.32 get of the other kinds: their columns and cells', async () => {
+    await seedOtherKinds(cluster);
+    const kubectl = async (...args: string[]) =>
+      (await run(versions[0]?.path ?? '', ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000 })).stdout;
+    const namespaced = await kubectl(
+      'get',
+      'cm,secrets,sa,quota,limits,ds,sts,jobs,cj,pdb,roles,rolebindings,leases',
+      '-n',
+      'default',
+    );
+    const expected: [RegExp, RegExp][] = [
+      [/^NAME +DATA +AGE$/m, row('configmap/cfg', '2', AGE)],
+      [/^NAME +TYPE +DATA +AGE$/m, row('secret/creds', 'Opaque', '1', AGE)],
+      [/^NAME +SECRETS +AGE$/m, row('serviceaccount/robot', '0', AGE)],
+      [
+        /^NAME +AGE +REQUEST +LIMIT$/m,
+        row('resourcequota/small', AGE, String.raw`pods: \d+/10`, String.raw`limits\.cpu: \d+m?/2`),
+      ],
+      [/^NAME +CREATED AT$/m, row('limitrange/defaults', String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)],
+      [
+        /^NAME +DESIRED +CURRENT +READY +UP-TO-DATE +AVAILABLE +NODE SELECTOR +AGE$/m,
+        row('daemonset.apps/agent', '0', '0', '0', '0', '0', 'kubernetes.io/os=linux', AGE),
+      ],
+      [/^NAME +READY +AGE$/m, row('statefulset.apps/db', '0/2', AGE)],
+      [/^NAME +STATUS +COMPLETIONS +DURATION +AGE$/m, row('job.batch/pi', 'Running', '0/3', AGE)],
+      [
+        /^NAME +SCHEDULE +TIMEZONE +SUSPEND +ACTIVE +LAST SCHEDULE +AGE$/m,
+        row('cronjob.batch/nightly', String.raw`0 3 \* \* \*`, '<none>', 'False', '0', '<none>', AGE),
+      ],
+      [
+        /^NAME +MIN AVAILABLE +MAX UNAVAILABLE +ALLOWED DISRUPTIONS +AGE$/m,
+        row('poddisruptionbudget.policy/web', '1', 'N/A', '0', AGE),
+      ],
+      [/^NAME +ROLE +AGE$/m, row('rolebinding.rbac.authorization.k8s.io/read', 'Role/reader', AGE)],
+      [/^NAME +HOLDER +AGE$/m, row('lease.coordination.k8s.io/leader', 'me', AGE)],
+    ];
+    for (const [header, line] of expected) {
+      assert.match(namespaced, header);
+      assert.match(namespaced, line);
+    }
+    const clusterScoped = await kubectl('get', 'ns/default', 'pc/system-node-critical');
+    assert.match(clusterScoped, /^NAME +STATUS +AGE$/m);
+    assert.match(clusterScoped, row('namespace/default', 'Active', AGE));
+    assert.match(clusterScoped, /^NAME +VALUE +GLOBAL-DEFAULT +AGE +PREEMPTIONPOLICY$/m);
+    assert.match(
+      clusterScoped,
+      row(
+        'priorityclass.scheduling.k8s.io/system-node-critical',
+        '2000001000',
+        'false',
+        AGE,
+        'PreemptLowerPriority',
+      ),
+    );
+  });
+
   for (const { version, path } of versions) {
     it(`kubectl ${version} get pods -w: a row per change, under the header of the first table`, async () => {
       const pods = cluster.client<Client>('pods');
@@ -202,6 +260,95 @@ async function until(done: () => boolean, what: () => string): Promise<void> {
   while (!done()) {
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what()}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** One object of each of the other kinds that have columns of their own, in `default`. */
+async function seedOtherKinds(cluster: Cluster): Promise<void> {
+  const template = {
+    metadata: { labels: { app: 'x' } },
+    spec: { containers: [{ name: 'c', image: 'busybox' }] },
+  };
+  const manifests: [string, Record<string, unknown>][] = [
+    ['configmaps', { metadata: { name: 'cfg' }, data: { a: '1' }, binaryData: { b: 'AA==' } }],
+    ['secrets', { metadata: { name: 'creds' }, data: { token: 'c2VjcmV0' } }],
+    ['serviceaccounts', { metadata: { name: 'robot' } }],
+    ['resourcequotas', { metadata: { name: 'small' }, spec: { hard: { pods: '10', 'limits.cpu': '2' } } }],
+    [
+      'limitranges',
+      { metadata: { name: 'defaults' }, spec: { limits: [{ type: 'Container', default: { cpu: '100m' } }] } },
+    ],
+    [
+      'daemonsets',
+      {
+        metadata: { name: 'agent' },
+        spec: {
+          selector: { matchLabels: { app: 'x' } },
+          template: {
+            ...template,
+            spec: { ...template.spec, nodeSelector: { 'kubernetes.io/os': 'linux' } },
+          },
+        },
+      },
+    ],
+    [
+      'statefulsets',
+      {
+        metadata: { name: 'db' },
+        spec: { replicas: 2, serviceName: 'db', selector: { matchLabels: { app: 'x' } }, template },
+      },
+    ],
+    [
+      'jobs',
+      {
+        metadata: { name: 'pi' },
+        spec: {
+          completions: 3,
+          template: { ...template, spec: { ...template.spec, restartPolicy: 'Never' } },
+        },
+      },
+    ],
+    [
+      'cronjobs',
+      {
+        metadata: { name: 'nightly' },
+        spec: {
+          schedule: '0 3 * * *',
+          jobTemplate: {
+            spec: { template: { ...template, spec: { ...template.spec, restartPolicy: 'OnFailure' } } },
+          },
+        },
+      },
+    ],
+    [
+      'poddisruptionbudgets',
+      { metadata: { name: 'web' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } } },
+    ],
+    [
+      'roles',
+      { metadata: { name: 'reader' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] },
+    ],
+    [
+      'rolebindings',
+      {
+        metadata: { name: 'read' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' },
+        subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }],
+      },
+    ],
+    ['leases', { metadata: { name: 'leader' }, spec: { holderIdentity: 'me' } }],
+  ];
+  for (const [resource, manifest] of manifests) {
+    const info = resolveResource(resource);
+    assert.ok(info, resource);
+    const metadata = { ...(manifest.metadata as object), namespace: 'default' };
+    const object = decodeObject(info, {
+      apiVersion: apiVersionOf(info),
+      kind: info.kind,
+      ...manifest,
+      metadata,
+    });
+    await call(cluster.client<Client>(resource), `create${info.kind}`, { [fieldOf(info)]: object });
   }
 }
 
