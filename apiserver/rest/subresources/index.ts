@@ -4,8 +4,26 @@
  * router looks them up.
  */
 import type { RestSubresource, RestVirtualResource } from '../types.js';
+import { accessReviewResources } from './access-reviews.js';
+import { podBindingSubresource } from './binding.js';
+import { podEvictionSubresource } from './eviction.js';
+import { podExecSubresource } from './exec.js';
+import { podLogSubresource } from './log.js';
+import { metricsResources } from './metrics.js';
+import { scaleSubresources } from './scale.js';
+import { serviceAccountTokenSubresource } from './token.js';
 
 /** Keyed `<resource>/<subresource>`. */
-export const restSubresources: ReadonlyMap<string, RestSubresource> = new Map();
+export const restSubresources: ReadonlyMap<string, RestSubresource> = new Map([
+  ['pods/log', podLogSubresource],
+  ['pods/exec', podExecSubresource],
+  ['pods/binding', podBindingSubresource],
+  ['pods/eviction', podEvictionSubresource],
+  ['serviceaccounts/token', serviceAccountTokenSubresource],
+  ...scaleSubresources,
+]);
 
-export const restVirtualResources: readonly RestVirtualResource[] = [];
+export const restVirtualResources: readonly RestVirtualResource[] = [
+  ...accessReviewResources,
+  ...metricsResources,
+];
