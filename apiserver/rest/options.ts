@@ -79,10 +79,14 @@ export function deleteOptionsOf(query: URLSearchParams, body: Buffer): DeleteOpt
   };
 }
 
+/** The spellings Kubernetes (Go's strconv.ParseBool) takes: Python's client sends `True`. */
+const trueValues = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
+const falseValues = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);
+
 function booleanParam(query: URLSearchParams, name: string): boolean {
   const v = query.get(name);
-  if (v === null || v === '' || v === 'false' || v === '0') return false;
-  if (v === 'true' || v === '1') return true;
+  if (v === null || v === '' || falseValues.has(v)) return false;
+  if (trueValues.has(v)) return true;
   throw HttpError.badRequest(`${name}: Invalid value: "${v}": must be true or false`);
 }
 
