@@ -320,4 +320,23 @@ describe('etcd driver', { skip: available ? false : 'etcd is not installed (/usr
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('talks TLS to an etcd that requires client certificates (--etcd-cafile/certfile/keyfile)', async () => {
+    const secure = await startEtcdCluster({ size: 1, tls: true });
+    try {
+      const b = await openBackend(secure.url('/tls'));
+      try {
+        const kv = await b.create('/registry/x', Buffer.from('1'));
+        assert.equal((await b.get('/registry/x')).kv?.modRevision, kv.modRevision);
+      } finally {
+        await b.close();
+      }
+      const withoutCertificate = secure.url('/tls').replace(/&cert=.*$/, '');
+      await assert.rejects(openBackend(withoutCertificate), (err: Error) =>
+        /certificate|handshake|UNAVAILABLE|unavailable/i.test(err.message),
+      );
+    } finally {
+      await secure.close();
+    }
+  });
 });

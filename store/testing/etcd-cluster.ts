@@ -5,11 +5,12 @@
  * or the test process exits.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureCa, ensureCert } from '../../sdk/pki/index.js';
 import { freePort } from '../../test/free-port.js';
-import { EtcdClient } from '../drivers/etcd-client.js';
+import { EtcdClient, type EtcdTls } from '../drivers/etcd-client.js';
 import { decodeStatus, emptyMessage } from '../drivers/etcd-wire.js';
 
 export const ETCD_BINARY = '/usr/bin/etcd';
@@ -33,10 +34,17 @@ export interface EtcdMember {
   child: ChildProcess | undefined;
 }
 
+/** With `tls`, clients must present a certificate of `caFile`; `client` is one. */
+export interface EtcdClusterTls {
+  readonly caFile: string;
+  readonly client: { readonly certFile: string; readonly keyFile: string };
+}
+
 export interface EtcdCluster {
   readonly members: readonly EtcdMember[];
   readonly endpoints: readonly string[];
-  /** `etcd://` URL of the cluster with keys under `prefix`. */
+  readonly tls: EtcdClusterTls | undefined;
+  /** `etcd://` URL of the cluster with keys under `prefix` (and the client certificate with TLS). */
   url(prefix?: string): string;
   /** SIGKILLs (or signals) member `index` and waits until it has exited. */
   kill(index: number, signal?: NodeJS.Signals): Promise<void>;
@@ -54,9 +62,28 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export async function startEtcdCluster(options: { size?: number } = {}): Promise<EtcdCluster> {
+export async function startEtcdCluster(options: { size?: number; tls?: boolean } = {}): Promise<EtcdCluster> {
   const size = options.size ?? 3;
   const root = mkdtempSync(join(tmpdir(), 'etcd-cluster-'));
+  let tls: EtcdClusterTls | undefined;
+  let server: { certFile: string; keyFile: string } | undefined;
+  if (options.tls) {
+    const ca = ensureCa(root, 'etcd-ca');
+    server = ensureCert(root, ca, 'etcd-server', {
+      commonName: 'etcd',
+      ipAddresses: ['127.0.0.1'],
+      dnsNames: ['localhost'],
+      usage: 'server',
+    });
+    const client = ensureCert(root, ca, 'etcd-client', { commonName: 'wheelhouse-store', usage: 'client' });
+    tls = { caFile: ca.certFile, client };
+  }
+  const clientTls: EtcdTls | undefined = tls && {
+    ca: readFileSync(tls.caFile),
+    cert: readFileSync(tls.client.certFile),
+    key: readFileSync(tls.client.keyFile),
+  };
+  const scheme = tls ? 'https' : 'http';
   const members: EtcdMember[] = [];
   for (let i = 0; i < size; i++) {
     members.push({
@@ -76,8 +103,16 @@ export async function startEtcdCluster(options: { size?: number } = {}): Promise
       [
         `--name=${member.name}`,
         `--data-dir=${member.dataDir}`,
-        `--listen-client-urls=http://${member.endpoint}`,
-        `--advertise-client-urls=http://${member.endpoint}`,
+        `--listen-client-urls=${scheme}://${member.endpoint}`,
+        `--advertise-client-urls=${scheme}://${member.endpoint}`,
+        ...(tls && server
+          ? [
+              `--cert-file=${server.certFile}`,
+              `--key-file=${server.keyFile}`,
+              `--trusted-ca-file=${tls.caFile}`,
+              '--client-cert-auth',
+            ]
+          : []),
         `--listen-peer-urls=${member.peerUrl}`,
         `--initial-advertise-peer-urls=${member.peerUrl}`,
         `--initial-cluster=${initialCluster}`,
@@ -99,7 +134,12 @@ export async function startEtcdCluster(options: { size?: number } = {}): Promise
   };
 
   const statusOf = async (member: EtcdMember) => {
-    const client = new EtcdClient({ endpoints: [member.endpoint], callTimeoutMs: 1000, retryBudgetMs: 0 });
+    const client = new EtcdClient({
+      endpoints: [member.endpoint],
+      tls: clientTls,
+      callTimeoutMs: 1000,
+      retryBudgetMs: 0,
+    });
     try {
       return decodeStatus(await client.call('/etcdserverpb.Maintenance/Status', emptyMessage, 'read'));
     } finally {
@@ -153,7 +193,12 @@ export async function startEtcdCluster(options: { size?: number } = {}): Promise
   const cluster: EtcdCluster = {
     members,
     endpoints: members.map((m) => m.endpoint),
-    url: (prefix = '') => `etcd://${members.map((m) => m.endpoint).join(',')}${prefix}`,
+    tls,
+    url: (prefix = '') => {
+      const url = `etcd://${members.map((m) => m.endpoint).join(',')}${prefix}`;
+      if (!tls) return url;
+      return `${url}?${new URLSearchParams({ cacert: tls.caFile, cert: tls.client.certFile, key: tls.client.keyFile })}`;
+    },
     kill,
     async restart(index) {
       launch(members[index]!);
