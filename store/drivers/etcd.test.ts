@@ -339,4 +339,18 @@ describe('etcd driver', { skip: available ? false : 'etcd is not installed (/usr
       await secure.close();
     }
   });
+
+  it('refuses --etcd-* flags without an etcd:// backend', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'store-etcd-flags-'));
+    try {
+      const store = spawnStore(dir, ['--etcd-cafile', join(dir, 'ca.crt')]);
+      assert.notEqual(await store.exited(), 0);
+      assert.match(
+        store.stderr(),
+        /--etcd-cafile, --etcd-certfile and --etcd-keyfile need --backend etcd:\/\//,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
