@@ -6,6 +6,7 @@
  * Prometheus' histogram_quantile does (linear within a bucket), on the difference of
  * two scrapes so that a phase is measured alone.
  */
+import { kinds, pluralOf, serviceNameOf } from '../sdk/kinds.js';
 
 /** Cumulative bucket counts of one (service, method), by upper bound. */
 export type Histograms = Map<string, Map<number, number>>;
@@ -16,6 +17,16 @@ function label(labels: string, name: string): string {
   return new RegExp(`(?:^|,)${name}="([^"]*)"`).exec(labels)?.[1] ?? '';
 }
 
+const kindsByService = new Map(kinds.map((k) => [serviceNameOf(k), k]));
+
+/** `<Verb> <resource>` of an RPC: `CreatePod` of PodService → `Create pods`, `UpdatePodStatus` → `UpdateStatus pods`. */
+export function callOf(service: string, method: string): string {
+  const info = kindsByService.get(service);
+  if (!info) return `${method} ${service.replace(/^.*\./, '')}`;
+  const verb = method.replace(pluralOf(info), '').replace(info.kind, '');
+  return `${verb} ${pluralOf(info).toLowerCase()}`;
+}
+
 /** The histograms of unary calls in a /metrics text, keyed `<verb> <resource>`. */
 export function parseHistograms(text: string): Histograms {
   const out: Histograms = new Map();
@@ -24,12 +35,7 @@ export function parseHistograms(text: string): Histograms {
     if (!m) continue;
     const labels = m[1] ?? '';
     if (label(labels, 'grpc_type') !== 'unary') continue;
-    const service = label(labels, 'grpc_service');
-    const resource = service
-      .replace(/^.*\./, '')
-      .replace(/Service$/, '')
-      .toLowerCase();
-    const key = `${label(labels, 'grpc_method')} ${resource}`;
+    const key = callOf(label(labels, 'grpc_service'), label(labels, 'grpc_method'));
     const le = label(labels, 'le');
     const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
     const buckets = out.get(key) ?? new Map<number, number>();
@@ -94,4 +100,13 @@ export function callLatencies(h: Histograms): CallLatency[] {
 /** Whether a verb changes state (Kubernetes' "mutating" calls of its API latency SLO). */
 export function isMutating(call: string): boolean {
   return /^(Create|Update|UpdateStatus|Patch|Delete|DeleteCollection|Bind|Evict|Create\w+)\b/.test(call);
+}
+
+/** The slowest mutating call (made at least 5 times) and its p99 in ms, in a metrics difference. */
+export function slowestMutating(h: Histograms): { call: string; ms: number } {
+  let worst = { call: '-', ms: 0 };
+  for (const c of callLatencies(h))
+    if (isMutating(c.call) && c.count >= 5 && c.p99 * 1000 > worst.ms)
+      worst = { call: c.call, ms: c.p99 * 1000 };
+  return worst;
 }

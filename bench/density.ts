@@ -429,6 +429,13 @@ async function main(): Promise<void> {
     }
     out(failures === 0 ? 'density: every pod accounted for' : `density: FAILED (${failures} checks)`);
     if (failures > 0) process.exitCode = 1;
+  } catch (err) {
+    out(
+      `\n${err instanceof Error ? err.message : String(err)}; ${tracker.live.size} pods, ${tracker.running()} running`,
+    );
+    out('components when it failed');
+    componentFigures(plane);
+    throw err;
   } finally {
     clearInterval(ticker);
     rec.stop();

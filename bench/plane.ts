@@ -30,6 +30,7 @@ import { type ClientConfig, writeClientConfig } from '../sdk/client-config.js';
 import { type CertFiles, ensureClusterPki } from '../sdk/pki/index.js';
 import { freePort } from '../test/free-port.js';
 import { scrape } from '../test/scrape.js';
+import { startCuttingProxy } from './cutting-proxy.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const ENTRY = join(root, 'bin', 'wheelhouse.js');
@@ -70,6 +71,11 @@ export interface PlaneOptions {
   readonly retryPeriod?: string;
   /** Extra flags per component name (`store`, `apiserver`, `scheduler`, `controller-manager`, `kubelet-simulator`). */
   readonly extraArgs?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Components (scheduler, controller manager, simulators) reach the apiserver through a
+   * relay whose connections `cutConnections()` cuts (chaos); default false.
+   */
+  readonly relay?: boolean;
   /** Called with a line when a process exits unasked and is restarted. */
   readonly onRestart?: (name: string, code: number | null, signal: string | null) => void;
 }
@@ -91,6 +97,8 @@ export interface Plane {
   addSimulator(prefix: string, nodes: number): Promise<PlaneProcess>;
   /** Stops a simulator host for good (its Nodes stay, as a machine that went away leaves them). */
   removeSimulator(prefix: string): Promise<void>;
+  /** Cuts every connection of the components to the apiserver (with `relay`); returns how many. */
+  cutConnections(): number;
   /** The apiserver's /metrics text, read as the admin. */
   apiserverMetrics(): Promise<string>;
   /** Bytes under the store's data dir. */
@@ -269,15 +277,17 @@ export async function startPlane(opts: PlaneOptions): Promise<Plane> {
     apiserverMetricsPort: await freePort(),
   };
   const server = `${LOOPBACK}:${layout.apiserverPort}`;
-  const configFor = (cert: CertFiles): ClientConfig => ({
-    server,
+  const relay = opts.relay ? await startCuttingProxy(LOOPBACK, layout.apiserverPort) : undefined;
+  const configFor = (cert: CertFiles, via = server): ClientConfig => ({
+    server: via,
     certificateAuthority: pki.caFile,
     clientCertificate: cert.certFile,
     clientKey: cert.keyFile,
   });
+  const componentServer = relay ? `${LOOPBACK}:${relay.port}` : server;
   const writeConfig = (file: string, cert: CertFiles) => {
     const path = join(dir, file);
-    writeClientConfig(path, configFor(cert));
+    writeClientConfig(path, configFor(cert, componentServer));
     return path;
   };
   const admin = configFor(pki.admin);
@@ -343,6 +353,7 @@ export async function startPlane(opts: PlaneOptions): Promise<Plane> {
       simulators.delete(prefix);
       await p?.stop();
     },
+    cutConnections: () => relay?.cut() ?? 0,
     async apiserverMetrics() {
       const res = await scrape(`https://${LOOPBACK}:${layout.apiserverMetricsPort}/metrics`, {
         ca: pki.caFile,
@@ -373,6 +384,7 @@ export async function startPlane(opts: PlaneOptions): Promise<Plane> {
       clients.close();
       for (const p of [...simulators.values(), ...[...started].reverse()]) await p.stop();
       killEverything();
+      await relay?.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

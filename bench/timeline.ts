@@ -21,6 +21,8 @@ export interface Timeline {
   readonly startups: [number, number][];
   /** [seconds since start, label]. */
   readonly marks: [number, string][];
+  /** [seconds since start, slowest mutating API call p99 (ms) over the period before]. */
+  readonly apiP99?: [number, number][];
 }
 
 export interface Recorder {

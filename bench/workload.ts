@@ -120,13 +120,22 @@ const ownerUid = (o: { metadata?: { ownerReferences: { uid: string; controller?:
  */
 export async function account(
   clients: Clientset,
-  opts: { running: boolean; expectedDeployments?: ReadonlySet<string>; nodes?: ReadonlySet<string> },
+  opts: {
+    running: boolean;
+    /** Deployments by `namespace/name` as acknowledged writes left them. */
+    expected?: ReadonlyMap<string, { readonly replicas: number; readonly image: string }>;
+    /** Keys whose last write went unanswered: left out of the comparison. */
+    uncertain?: ReadonlySet<string>;
+    nodes?: ReadonlySet<string>;
+  },
 ): Promise<Accounting> {
-  const [deployments, replicaSets, pods] = await Promise.all([
+  const [deployments, replicaSets, pods, jobs] = await Promise.all([
     listAll<Deployment>(clients, 'Deployment'),
     listAll<ReplicaSet>(clients, 'ReplicaSet'),
     listAll<Pod>(clients, 'Pod'),
+    listAll<KindObject & { metadata?: { uid: string } }>(clients, 'Job'),
   ]);
+  const jobUids = new Set(jobs.map((j) => j.metadata?.uid ?? ''));
   const problems: string[] = [];
   const problem = (text: string) => {
     if (problems.length < 20) problems.push(text);
@@ -142,6 +151,9 @@ export async function account(
     if (names.has(key(pod))) problem(`pod ${key(pod)} is listed twice`);
     names.add(key(pod));
     if (pod.metadata?.deletionTimestamp) continue;
+    if (opts.nodes && pod.spec?.nodeName && !opts.nodes.has(pod.spec.nodeName))
+      problem(`pod ${key(pod)} is bound to ${pod.spec.nodeName}, which is not a node`);
+    if (jobUids.has(ownerUid(pod) ?? '')) continue;
     const rs = rsByUid.get(ownerUid(pod) ?? '');
     if (!rs) {
       problem(`pod ${key(pod)} has no ReplicaSet (orphaned)`);
@@ -154,8 +166,27 @@ export async function account(
     if (rs.metadata?.deletionTimestamp) continue;
     if (!byUid.has(ownerUid(rs) ?? '')) problem(`ReplicaSet ${key(rs)} has no Deployment (orphaned)`);
   }
-  for (const name of opts.expectedDeployments ?? []) {
-    if (!deployments.some((d) => key(d) === name)) problem(`Deployment ${name} was acknowledged but is gone`);
+  if (opts.expected) {
+    const byKey = new Map(deployments.map((d) => [key(d), d]));
+    for (const [name, want] of opts.expected) {
+      if (opts.uncertain?.has(name)) continue;
+      const d = byKey.get(name);
+      if (!d) problem(`Deployment ${name} was acknowledged but is gone`);
+      else if (
+        d.spec?.replicas !== want.replicas ||
+        d.spec?.template?.spec?.containers[0]?.image !== want.image
+      )
+        problem(
+          `Deployment ${name}: ${d.spec?.replicas} × ${d.spec?.template?.spec?.containers[0]?.image}, acknowledged ${want.replicas} × ${want.image}`,
+        );
+    }
+    for (const name of byKey.keys())
+      if (
+        !opts.expected.has(name) &&
+        !opts.uncertain?.has(name) &&
+        !byKey.get(name)?.metadata?.deletionTimestamp
+      )
+        problem(`Deployment ${name} is there though its deletion was acknowledged`);
   }
   for (const d of deployments) {
     if (d.metadata?.deletionTimestamp) continue;
@@ -175,8 +206,6 @@ export async function account(
       else if (opts.running) {
         const ready = pod.status?.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
         if (pod.status?.phase !== 'Running' || !ready) problem(`pod ${key(pod)} is not Running and Ready`);
-        else if (opts.nodes && !opts.nodes.has(pod.spec?.nodeName ?? ''))
-          problem(`pod ${key(pod)} runs on ${pod.spec?.nodeName}, which is not a node`);
       }
     }
   }

@@ -100,6 +100,18 @@ export function renderReport(input: ReportInput): string {
       ],
       markers,
     }),
+    ...(timeline.apiP99?.length
+      ? [
+          lineChart({
+            title: 'Slowest mutating API call p99 (apiserver /metrics), per sample period',
+            xLabel: 'seconds since start',
+            yLabel: 'ms',
+            series: [{ name: 'mutating p99', points: timeline.apiP99 }],
+            markers,
+            target: { y: 250, label: 'target 250 ms' },
+          }),
+        ]
+      : []),
     lineChart({
       title: 'Resident memory per component',
       xLabel: 'seconds since start',
