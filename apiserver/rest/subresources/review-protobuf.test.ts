@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import { decodeReview, unwrapUnknown } from './review-protobuf.js';
+
+/** A message of string fields by number, as Kubernetes' generated.proto encodes it. */
+function strings(fields: Record<number, string>): Uint8Array {
+  const w = new BinaryWriter();
+  for (const [no, v] of Object.entries(fields)) w.uint32((Number(no) << 3) | 2).string(v);
+  return w.finish();
+}
+
+function message(fields: Record<number, Uint8Array>): Uint8Array {
+  const w = new BinaryWriter();
+  for (const [no, v] of Object.entries(fields)) w.uint32((Number(no) << 3) | 2).bytes(v);
+  return w.finish();
+}
+
+/** `k8s\0` + runtime.Unknown{typeMeta=1, raw=2, contentEncoding=3, contentType=4}. */
+function envelope(apiVersion: string, kind: string, raw: Uint8Array): Buffer {
+  const w = new BinaryWriter();
+  w.uint32((1 << 3) | 2).bytes(strings({ 1: apiVersion, 2: kind }));
+  w.uint32((2 << 3) | 2).bytes(raw);
+  w.uint32((3 << 3) | 2).string('');
+  w.uint32((4 << 3) | 2).string('');
+  return Buffer.concat([Buffer.from('k8s\0', 'latin1'), w.finish()]);
+}
+
+describe('protobuf review bodies', () => {
+  it('decodes the SelfSubjectAccessReview kubectl auth can-i sends', () => {
+    const attributes = strings({
+      1: 'team-a',
+      2: 'create',
+      3: 'apps',
+      4: 'v1',
+      5: 'deployments',
+      6: 'scale',
+      7: 'web',
+    });
+    const review = message({ 1: message({}), 2: message({ 1: attributes }) });
+    const body = envelope('authorization.k8s.io/v1', 'SelfSubjectAccessReview', review);
+    assert.deepEqual(decodeReview(body), {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec: {
+        resourceAttributes: {
+          namespace: 'team-a',
+          verb: 'create',
+          group: 'apps',
+          version: 'v1',
+          resource: 'deployments',
+          subresource: 'scale',
+          name: 'web',
+        },
+      },
+    });
+  });
+
+  it('decodes non-resource attributes, a rules review and skips fields it does not need', () => {
+    const w = new BinaryWriter();
+    w.uint32((2 << 3) | 2).bytes(message({ 2: strings({ 1: '/healthz', 2: 'get' }) }));
+    w.uint32((9 << 3) | 0).int32(42); // a varint field no review has: skipped
+    const ssar = decodeReview(envelope('authorization.k8s.io/v1', 'SelfSubjectAccessReview', w.finish()));
+    assert.deepEqual(ssar.spec, { nonResourceAttributes: { path: '/healthz', verb: 'get' } });
+    const rules = decodeReview(
+      envelope(
+        'authorization.k8s.io/v1',
+        'SelfSubjectRulesReview',
+        message({ 2: strings({ 1: 'kube-system' }) }),
+      ),
+    );
+    assert.deepEqual(rules.spec, { namespace: 'kube-system' });
+    const whoami = decodeReview(
+      envelope('authentication.k8s.io/v1', 'SelfSubjectReview', message({ 1: message({}) })),
+    );
+    assert.deepEqual(whoami, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+  });
+
+  it('refuses a body without the magic, a truncated one and kinds it does not read', () => {
+    assert.throws(() => unwrapUnknown(Buffer.from('{"kind":"x"}')), /magic bytes/);
+    const whole = envelope('authorization.k8s.io/v1', 'SelfSubjectAccessReview', message({ 2: message({}) }));
+    assert.throws(() => decodeReview(whole.subarray(0, whole.length - 3)), /cannot be decoded/);
+    assert.throws(
+      () => decodeReview(envelope('v1', 'Pod', message({}))),
+      (err: unknown) => err instanceof Error && /send it as application\/json/.test(err.message),
+    );
+  });
+});
