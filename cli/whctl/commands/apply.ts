@@ -28,6 +28,7 @@ import { objectOutputOf, renderChanged } from '../object-output.js';
 import { formatError } from '../report-error.js';
 import { objectLabel } from '../resources.js';
 import { UsageError } from '../usage-error.js';
+import { applyServerSide, DEFAULT_SERVER_SIDE_MANAGER, formatApplyConflict } from './apply-server-side.js';
 
 /**
  * How many times apply reads the object again and retries after losing a race: a create
@@ -46,6 +47,9 @@ const flags = {
   ...manifestFlags,
   output: { type: 'string', short: 'o' },
   overwrite: { type: 'string' },
+  'server-side': { type: 'boolean' },
+  'force-conflicts': { type: 'boolean' },
+  'field-manager': { type: 'string' },
 } as const;
 
 export type ApplyResult = 'created' | 'configured' | 'unchanged';
@@ -65,6 +69,7 @@ Usage:
 Examples:
   whctl apply -f deploy.yaml
   whctl apply -f manifests/ -R
+  whctl apply --server-side -f deploy.yaml
   cat pod.yaml | whctl apply -f -
 
 Flags:
@@ -74,6 +79,11 @@ Flags:
   -o, --output FORMAT     name, yaml or json: print the applied objects instead
       --overwrite=false   refuse to change a field that someone else changed since the last
                           apply (default true: the manifest wins)
+      --server-side       let the server apply the manifest (server-side apply): its fields
+                          become the field manager's, fields it applied before and no longer
+                          does are removed, and a field another manager owns is a conflict
+      --force-conflicts   with --server-side: take the conflicting fields from their managers
+      --field-manager NAME  with --server-side: who owns the applied fields (default "whctl")
       --dry-run[=MODE]    server (default when given): validated and admitted, not stored;
                           client: nothing is sent but reads
       --config FILE       client config file
@@ -84,6 +94,12 @@ Flags:
     const dryRun = dryRunOf(values['dry-run']);
     const output = objectOutputOf(values.output);
     const overwrite = booleanFlag('overwrite', values.overwrite ?? 'true');
+    const serverSide = values['server-side'] === true;
+    if (!serverSide && values['force-conflicts']) {
+      throw new UsageError('--force-conflicts only works with --server-side');
+    }
+    const fieldManager = values['field-manager'] ?? DEFAULT_SERVER_SIDE_MANAGER;
+    if (fieldManager === '') throw new UsageError('--field-manager must not be empty');
     const objects = await readManifests(values.filename ?? [], ctx.io, { recursive: values.recursive });
     const client = ctx.client(values.config);
     let failed = false;
@@ -91,6 +107,16 @@ Flags:
     for (const parsed of objects) {
       try {
         placeObject(parsed.info, parsed.object, values.namespace);
+        if (serverSide) {
+          const object = await applyServerSide(client, parsed, dryRun, {
+            fieldManager,
+            force: values['force-conflicts'] === true,
+          });
+          const what = `serverside-applied${dryRunSuffix(dryRun)}`;
+          ctx.io.write(renderChanged(output, parsed.info, object, what, first));
+          first = false;
+          continue;
+        }
         const { result, object } = await applyObject(client, parsed, dryRun, {
           overwrite,
           warn: (text) => ctx.io.writeError(text),
@@ -98,7 +124,7 @@ Flags:
         ctx.io.write(renderChanged(output, parsed.info, object, `${result}${dryRunSuffix(dryRun)}`, first));
         first = false;
       } catch (err) {
-        ctx.io.writeError(formatError(err));
+        ctx.io.writeError(formatApplyConflict(err) ?? formatError(err));
         failed = true;
       }
     }

@@ -48,6 +48,7 @@ const flags = {
   'show-kind': { type: 'boolean' },
   'output-watch-events': { type: 'boolean' },
   'watch-only': { type: 'boolean' },
+  'show-managed-fields': { type: 'boolean' },
 } as const;
 
 type Format = 'table' | 'wide' | 'yaml' | 'json' | 'name' | 'jsonpath' | 'custom-columns';
@@ -67,6 +68,8 @@ interface Output {
   readonly format: Format;
   readonly jsonPath?: JsonPath;
   readonly columns?: readonly CustomColumn[];
+  /** Keep metadata.managedFields in JSON and YAML (--show-managed-fields); kubectl leaves them out. */
+  readonly showManagedFields?: boolean;
 }
 
 /** How rows of a table are laid out, beyond the kind's own columns. */
@@ -123,6 +126,7 @@ Flags:
       --field-selector SEL    field selector (status.phase=Running)
   -w, --watch                 after listing, watch for changes
       --show-labels           add a LABELS column
+      --show-managed-fields   keep metadata.managedFields in JSON and YAML output
       --chunk-size N          list in pages of N objects (default 500)
       --sort-by PATH          sort by a JSONPath (.metadata.name); numbers, quantities and times compare as such
   -L, --label-columns KEYS    a column for each label key (-L app,tier or -L app -L tier)
@@ -137,7 +141,10 @@ Flags:
 `,
   async run(args, ctx) {
     const { values, positionals } = parseFlags(args, flags);
-    const output = outputOf(values.output, ctx.io.cwd);
+    const output = {
+      ...outputOf(values.output, ctx.io.cwd),
+      showManagedFields: values['show-managed-fields'] ?? false,
+    };
     const sortBy = values['sort-by'] ? sortPathOf(values['sort-by']) : undefined;
     if ((values['watch-only'] || values['output-watch-events']) && !values.watch && !values['watch-only'])
       throw new UsageError('--output-watch-events needs -w/--watch');
@@ -394,7 +401,7 @@ function printFound(
   print: PrintOptions,
   writerFor: WriterFor,
 ) {
-  const all = groups.flat();
+  const all = groups.flat().map((f) => (output.showManagedFields ? f : withoutManagedFields(f)));
   if (print.eventType && (output.format === 'json' || output.format === 'yaml')) {
     for (const f of all) {
       const event = { type: print.eventType, object: encodeObject(f.info, f.object) };
@@ -435,6 +442,12 @@ function printFound(
       }
     }
   }
+}
+
+function withoutManagedFields(f: Found): Found {
+  const metadata = f.object.metadata;
+  if (!metadata || metadata.managedFields.length === 0) return f;
+  return { ...f, object: { ...f.object, metadata: { ...metadata, managedFields: [] } } };
 }
 
 /** A plain value as YAML, quoted as the manifests are. */
