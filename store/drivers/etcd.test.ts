@@ -164,7 +164,8 @@ describe('etcd driver', { skip: available ? false : 'etcd is not installed (/usr
       const resumedMs = Math.min(...writers.sentAfter(killedAt).map((a) => a.ackedAt)) - killedAt;
       await writers.stop();
       t.diagnostic(`writes resumed ${resumedMs} ms after the kill; ${writers.failed.size} failed meanwhile`);
-      assert.ok(resumedMs < 5000, `writes resumed ${resumedMs} ms after the leader was killed`);
+      // An election takes 1–2 election timeouts (1 s each by default); the rest is headroom for a loaded machine.
+      assert.ok(resumedMs < 6000, `writes resumed ${resumedMs} ms after the leader was killed`);
       const last = Math.max(...[...writers.acked.values()].map((a) => a.revision));
       await waitFor(
         'the watch to catch up',
