@@ -9,10 +9,10 @@
  * stored ones when the request leaves them out or sends them back unchanged.
  */
 import { ApiError } from '../../sdk/errors.js';
-import { ManagedFieldsEntry } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import type { ManagedFieldsEntry } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
 import { apiVersionOf, type KindInfo } from '../../sdk/kinds.js';
-import type { JsonObject } from '../../sdk/manifest/index.js';
+import type { Json, JsonObject } from '../../sdk/manifest/index.js';
 import { type ApplyNode, applyNodeOfKind } from '../../sdk/patch/list-types.js';
 import {
   decodeManagedFields,
@@ -22,6 +22,7 @@ import {
   type TrackingScope,
   trackUpdate,
 } from '../../sdk/patch/managed-fields.js';
+import { jsonEqual } from '../../sdk/patch/typed-value.js';
 import type { RequestContext } from './request-context.js';
 
 /** Whose a write's fields are when the request names no manager (the apiserver's own writes). */
@@ -43,13 +44,22 @@ export function createFieldManager(info: KindInfo, hasStatus: boolean): FieldMan
   if (!node) throw new Error(`kind ${info.kind} is not in the kind table`);
   const message = typesOf(info).message;
   const apiVersion = apiVersionOf(info);
+  // Field by field: encoding the fieldsV1 Structs to compare them costs more than the tracking.
   const same = (a: readonly ManagedFieldsEntry[], b: readonly ManagedFieldsEntry[]) =>
-    a.length === b.length &&
-    a.every((e, i) =>
-      Buffer.from(ManagedFieldsEntry.encode(e).finish()).equals(
-        Buffer.from(ManagedFieldsEntry.encode(b[i] as ManagedFieldsEntry).finish()),
-      ),
-    );
+    a === b ||
+    (a.length === b.length &&
+      a.every((e, i) => {
+        const f = b[i] as ManagedFieldsEntry;
+        return (
+          e.manager === f.manager &&
+          e.operation === f.operation &&
+          e.apiVersion === f.apiVersion &&
+          e.fieldsType === f.fieldsType &&
+          e.subresource === f.subresource &&
+          e.time?.getTime() === f.time?.getTime() &&
+          jsonEqual(e.fieldsV1 as Json | undefined, f.fieldsV1 as Json | undefined)
+        );
+      }));
   const baseOf = (obj: KindObject, old: KindObject | undefined) => {
     const given = obj.metadata?.managedFields ?? [];
     const stored = old?.metadata?.managedFields ?? [];

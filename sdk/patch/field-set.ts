@@ -31,6 +31,35 @@ export class FieldSet {
   }
 
   /**
+   * A set built by adding paths one at a time (`add(['f:spec', 'f:replicas'])`): cheaper
+   * than `with` for many paths, which copies the nodes along each path.
+   */
+  static build(fill: (add: (path: readonly string[]) => void) => void): FieldSet {
+    interface Node {
+      member: boolean;
+      children: Map<string, Node>;
+    }
+    const root: Node = { member: false, children: new Map() };
+    fill((path) => {
+      let node = root;
+      for (const element of path) {
+        let child = node.children.get(element);
+        if (!child) {
+          child = { member: false, children: new Map() };
+          node.children.set(element, child);
+        }
+        node = child;
+      }
+      node.member = true;
+    });
+    const freeze = (node: Node): FieldSet =>
+      node.children.size === 0 && node.member
+        ? FieldSet.leaf
+        : new FieldSet(node.member, new Map([...node.children].map(([k, v]) => [k, freeze(v)])));
+    return freeze(root);
+  }
+
+  /**
    * Reads a `fieldsV1` tree. Throws an Error saying where for anything that is not one:
    * a key that is not a path element, a value that is not an object.
    */

@@ -113,7 +113,7 @@ function asList(v: Json | undefined): Json[] | undefined {
  * Throws FieldPathError for a map list item without its keys or a duplicate.
  */
 export function fieldSetOf(node: ApplyNode, value: Json): FieldSet {
-  let set = FieldSet.empty;
+  const paths: string[][] = [];
   const walk = (n: ApplyNode, v: Json, path: string[]) => {
     if (v === null) return;
     switch (n.type) {
@@ -130,17 +130,19 @@ export function fieldSetOf(node: ApplyNode, value: Json): FieldSet {
         if (!list) break;
         const indexed = indexList(n, list, path, true) as Indexed;
         for (const element of indexed.keys) {
-          set = set.with([...path, element]);
+          paths.push([...path, element]);
           if (n.type === 'mapList') walk(n.items, indexed.items.get(element) as Json, [...path, element]);
         }
         return;
       }
       default:
     }
-    if (path.length > 0) set = set.with(path);
+    if (path.length > 0) paths.push(path);
   };
   walk(node, value, []);
-  return set;
+  return FieldSet.build((add) => {
+    for (const path of paths) add(path);
+  });
 }
 
 /**
@@ -150,14 +152,14 @@ export function fieldSetOf(node: ApplyNode, value: Json): FieldSet {
  * apart (a missing key, a duplicate) compare whole.
  */
 export function compare(node: ApplyNode, before: Json | undefined, after: Json | undefined): Comparison {
-  let added = FieldSet.empty;
-  let modified = FieldSet.empty;
-  let removed = FieldSet.empty;
+  const added: string[][] = [];
+  const modified: string[][] = [];
+  const removed: string[][] = [];
   const leafChange = (a: Json | undefined, b: Json | undefined, path: string[]) => {
     if (path.length === 0) return;
-    if (a === undefined) added = added.with(path);
-    else if (b === undefined) removed = removed.with(path);
-    else if (!jsonEqual(a, b)) modified = modified.with(path);
+    if (a === undefined) added.push(path);
+    else if (b === undefined) removed.push(path);
+    else if (!jsonEqual(a, b)) modified.push(path);
   };
   const walk = (n: ApplyNode, a: Json | undefined, b: Json | undefined, path: string[]) => {
     if (a === null) a = undefined;
@@ -169,8 +171,8 @@ export function compare(node: ApplyNode, before: Json | undefined, after: Json |
         if ((a !== undefined && !isObject(a)) || (b !== undefined && !isObject(b))) break;
         const own = (v: JsonObject) => n.type === 'map' || Object.keys(v).length === 0;
         if (path.length > 0) {
-          if (a === undefined && own(b as JsonObject)) added = added.with(path);
-          if (b === undefined && own(a as JsonObject)) removed = removed.with(path);
+          if (a === undefined && own(b as JsonObject)) added.push(path);
+          if (b === undefined && own(a as JsonObject)) removed.push(path);
         }
         const keys = new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})]);
         for (const k of keys) {
@@ -194,8 +196,8 @@ export function compare(node: ApplyNode, before: Json | undefined, after: Json |
           const x = ia.items.get(element);
           const y = ib.items.get(element);
           const itemPath = [...path, element];
-          if (x === undefined) added = added.with(itemPath);
-          if (y === undefined) removed = removed.with(itemPath);
+          if (x === undefined) added.push(itemPath);
+          if (y === undefined) removed.push(itemPath);
           if (n.type === 'mapList') walk(n.items, x, y, itemPath);
         }
         return;
@@ -205,7 +207,13 @@ export function compare(node: ApplyNode, before: Json | undefined, after: Json |
     leafChange(a, b, path);
   };
   walk(node, before, after, []);
-  return { added, modified, removed };
+  const setOf = (paths: string[][]) =>
+    paths.length === 0
+      ? FieldSet.empty
+      : FieldSet.build((add) => {
+          for (const path of paths) add(path);
+        });
+  return { added: setOf(added), modified: setOf(modified), removed: setOf(removed) };
 }
 
 /**
