@@ -3,11 +3,13 @@
  * `/openapi/v3/apis/apps/v1`): the paths of its kinds and every schema they reach,
  * generated from the Protobuf descriptors of the kinds in sdk/kinds.ts.
  */
-import { type KindInfo, kinds } from '../../../sdk/kinds.js';
+import { kinds as allKinds, type KindInfo, type ProtoGroup } from '../../../sdk/kinds.js';
 import { messageType } from '../../../sdk/manifest/schema.js';
-import { createComponentsBuilder } from './components.js';
+import { restSubresources } from '../subresources/index.js';
+import type { RestSubresource } from '../types.js';
+import { type ComponentsBuilder, createComponentsBuilder } from './components.js';
 import { groupVersionPath, listDefinitionName, listMetaName, patchName } from './names.js';
-import { kindPaths, type PathItem } from './paths.js';
+import { kindPaths, type PathItem, type SubresourceBody, subresourcePath } from './paths.js';
 import { refTo, type Schema } from './schema.js';
 
 export interface GroupVersion {
@@ -29,7 +31,7 @@ export interface OpenApiV3Document {
 /** Every group-version Wheelhouse serves, the core group first, as discovery lists them. */
 export function groupVersions(): GroupVersion[] {
   const byPath = new Map<string, { group: string; version: string; kinds: KindInfo[] }>();
-  for (const info of kinds) {
+  for (const info of allKinds) {
     const key = groupVersionPath(info.apiGroup, 'v1');
     let gv = byPath.get(key);
     if (!gv) {
@@ -64,6 +66,38 @@ function listSchema(info: KindInfo, version: string, item: string): Schema {
   };
 }
 
+/** Subresources this file describes from the kind itself rather than from the router's table. */
+const ownSubresources = new Set(['status', 'scale']);
+
+/**
+ * What a subresource reads and writes: the message of its kind (`Eviction`,
+ * `TokenRequest`, `Binding`), looked up in the kind's own Protobuf package and then in
+ * its group's; text for logs and streams.
+ */
+function subresourceBody(
+  components: ComponentsBuilder,
+  info: KindInfo,
+  version: string,
+  name: string,
+  sub: RestSubresource,
+): SubresourceBody {
+  const gvk = sub.kind ?? { group: info.apiGroup, version, kind: info.kind };
+  if (sub.upgrade || (!sub.kind && name === 'log')) return { text: true, gvk };
+  const groups: ProtoGroup[] = [info.protoGroup];
+  const own = allKinds.find((k) => k.apiGroup === gvk.group)?.protoGroup;
+  if (own && own !== info.protoGroup) groups.unshift(own);
+  for (const group of groups) {
+    let message: ReturnType<typeof messageType> | undefined;
+    try {
+      message = messageType(`wheelhouse.${group}.v1.${gvk.kind}`);
+    } catch {
+      continue;
+    }
+    return { schema: refTo(components.add(message, gvk)), gvk };
+  }
+  return { schema: { type: 'object' }, gvk };
+}
+
 export function buildGroupVersionDocument(gv: GroupVersion): OpenApiV3Document {
   const components = createComponentsBuilder();
   const meta = (name: string) => messageType(`wheelhouse.meta.v1.${name}`);
@@ -91,6 +125,12 @@ export function buildGroupVersionDocument(gv: GroupVersion): OpenApiV3Document {
     const list = listDefinitionName(info);
     components.addNamed(list, listSchema(info, gv.version, object));
     paths = { ...paths, ...kindPaths(info, gv.version, { object: refTo(object), list: refTo(list), scale }) };
+    for (const [key, sub] of restSubresources) {
+      const [resource = '', name = ''] = key.split('/');
+      if (resource !== info.resource || ownSubresources.has(name)) continue;
+      const body = subresourceBody(components, info, gv.version, name, sub);
+      paths = { ...paths, ...subresourcePath(info, gv.version, name, sub, body) };
+    }
   }
   return {
     openapi: '3.0.0',

@@ -22,6 +22,10 @@ const renamed: Readonly<Record<string, string>> = {
   'wheelhouse.apps.v1.TypedLocalObjectReference': 'io.k8s.api.core.v1.TypedLocalObjectReference',
   'wheelhouse.apps.v1.TypedObjectReference': 'io.k8s.api.core.v1.TypedObjectReference',
   'wheelhouse.apps.v1.Scale': 'io.k8s.api.autoscaling.v1.Scale',
+  'wheelhouse.core.v1.TokenRequest': 'io.k8s.api.authentication.v1.TokenRequest',
+  'wheelhouse.core.v1.TokenRequestSpec': 'io.k8s.api.authentication.v1.TokenRequestSpec',
+  'wheelhouse.core.v1.TokenRequestStatus': 'io.k8s.api.authentication.v1.TokenRequestStatus',
+  'wheelhouse.core.v1.BoundObjectReference': 'io.k8s.api.authentication.v1.BoundObjectReference',
   'wheelhouse.apps.v1.ScaleSpec': 'io.k8s.api.autoscaling.v1.ScaleSpec',
   'wheelhouse.apps.v1.ScaleStatus': 'io.k8s.api.autoscaling.v1.ScaleStatus',
 };

@@ -5,13 +5,16 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { kinds } from '../../../sdk/kinds.js';
 import { fieldsOf, messageType } from '../../../sdk/manifest/schema.js';
+import { restSubresources } from '../subresources/index.js';
 import type { RestRequest } from '../types.js';
 import { buildV2Document } from './document-v2.js';
 import { buildGroupVersionDocument, groupVersions, type OpenApiV3Document } from './document-v3.js';
 import { createOpenApiDocuments } from './documents.js';
 import { listMapKeys, quantityFields, requiredFields } from './field-tags.js';
 import { encodeGnosticV2 } from './gnostic-v2.js';
+import type { Operation } from './paths.js';
 import { createOpenApiRoutes, v2ProtobufType, v2ProtobufTypeOld, v3ProtobufType } from './routes.js';
 import type { Schema } from './schema.js';
 
@@ -150,6 +153,34 @@ describe('OpenAPI v3 generator', () => {
     );
     assert.equal(core.paths['/api/v1/nodes/{name}/status']?.patch?.operationId, 'patchCoreV1NodeStatus');
     assert.equal(core.paths['/api/v1/pods']?.get?.operationId, 'listCoreV1PodForAllNamespaces');
+  });
+
+  it("describes the router's subresources, each method an operation, upgrades as connect", () => {
+    for (const [key, sub] of restSubresources) {
+      const [resource, name] = key.split('/');
+      if (name === 'status' || name === 'scale') continue;
+      const info = kinds.find((k) => k.resource === resource);
+      if (!info) continue;
+      const d = doc(info.apiGroup);
+      const item = Object.entries(d.paths).find(([path]) =>
+        path.endsWith(`/${resource}/{name}/${name}`),
+      )?.[1];
+      assert.ok(item, `${key} has a path`);
+      for (const method of sub.methods) {
+        const op: Operation | undefined = item[method.toLowerCase() as 'get' | 'post'];
+        assert.ok(op, `${key} ${method}`);
+        assert.equal(op['x-kubernetes-action'] === 'connect', sub.upgrade === true);
+        if (sub.kind) assert.equal(op['x-kubernetes-group-version-kind'].kind, sub.kind.kind);
+      }
+    }
+    if (restSubresources.has('pods/eviction')) {
+      const eviction = doc('').paths['/api/v1/namespaces/{namespace}/pods/{name}/eviction']?.post;
+      assert.equal(eviction?.operationId, 'createCoreV1NamespacedPodEviction');
+      assert.equal(
+        refOf(eviction?.requestBody?.content['application/json']?.schema),
+        'io.k8s.api.policy.v1.Eviction',
+      );
+    }
   });
 
   it('defines every schema a document refers to', () => {

@@ -313,3 +313,84 @@ export function kindPaths(
   }
   return paths;
 }
+
+/** How a subresource answers, for its operations: a schema, or text (logs, streams). */
+export type SubresourceBody =
+  | { readonly schema: Schema; readonly gvk: GroupVersionKind }
+  | { readonly text: true; readonly gvk: GroupVersionKind };
+
+const verbWords: Readonly<Record<string, string>> = {
+  GET: 'read',
+  POST: 'create',
+  PUT: 'replace',
+  PATCH: 'patch',
+  DELETE: 'delete',
+};
+const actions: Readonly<Record<string, string>> = {
+  GET: 'get',
+  POST: 'post',
+  PUT: 'put',
+  PATCH: 'patch',
+  DELETE: 'delete',
+};
+
+/**
+ * The path of a subresource other than status and scale (`pods/log`, `pods/eviction`,
+ * `serviceaccounts/token`, `pods/exec`), one operation per method it answers;
+ * WebSocket upgrades are `connect` operations, as Kubernetes lists them.
+ */
+export function subresourcePath(
+  info: KindInfo,
+  version: string,
+  subresource: string,
+  sub: { readonly methods: readonly string[]; readonly upgrade?: boolean },
+  body: SubresourceBody,
+): Record<string, PathItem> {
+  const prefix = info.apiGroup === '' ? `/api/${version}` : `/apis/${info.apiGroup}/${version}`;
+  const group = groupWord(info.apiGroup);
+  const word = `${group}${version.charAt(0).toUpperCase()}${version.slice(1)}`;
+  const tag = `${group.charAt(0).toLowerCase()}${group.slice(1)}_${version}`;
+  const scope = info.namespaced ? 'Namespaced' : '';
+  const base = info.namespaced
+    ? `${prefix}/namespaces/{namespace}/${info.resource}`
+    : `${prefix}/${info.resource}`;
+  const subWord = subresource.charAt(0).toUpperCase() + subresource.slice(1);
+  const content =
+    'text' in body
+      ? { [sub.upgrade ? '*/*' : 'text/plain']: { schema: { type: 'string' } as Schema } }
+      : json(body.schema);
+  const item: PathItem = {
+    parameters: [
+      pathParam('name', `name of the ${info.kind}`),
+      ...(info.namespaced
+        ? [pathParam('namespace', 'object name and auth scope, such as for teams and projects')]
+        : []),
+    ],
+  };
+  for (const method of sub.methods) {
+    const key = method.toLowerCase() as 'get' | 'put' | 'post' | 'patch' | 'delete';
+    if (!['get', 'put', 'post', 'patch', 'delete'].includes(key)) continue;
+    const verb = sub.upgrade
+      ? `connect${method.charAt(0)}${method.slice(1).toLowerCase()}`
+      : verbWords[method];
+    const op: Operation = {
+      description: `${sub.upgrade ? 'connect to' : (verbWords[method] ?? method.toLowerCase())} ${subresource} of the specified ${info.kind}`,
+      operationId: `${verb}${word}${scope}${info.kind}${subWord}`,
+      tags: [tag],
+      responses: { '200': { description: 'OK', content }, '401': unauthorized },
+      'x-kubernetes-action': sub.upgrade ? 'connect' : (actions[method] ?? method.toLowerCase()),
+      'x-kubernetes-group-version-kind': body.gvk,
+    };
+    if (!sub.upgrade && 'schema' in body && (method === 'POST' || method === 'PUT')) {
+      op.parameters = [dryRun, fieldManager, fieldValidation];
+      op.requestBody = { content: json(body.schema), required: true };
+      op.responses['201'] = { description: 'Created', content };
+    }
+    if (!sub.upgrade && method === 'PATCH') {
+      op.parameters = [dryRun, fieldManager, fieldValidation, force];
+      op.requestBody = patchBody;
+    }
+    item[key] = op;
+  }
+  return { [`${base}/{name}/${subresource}`]: item };
+}
