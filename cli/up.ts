@@ -36,6 +36,17 @@ import {
   simulatedKubeletComponent,
   storeComponent,
 } from './up/components.js';
+import {
+  apiserverList,
+  ETCD_MISSING,
+  etcdMember,
+  findEtcd,
+  type HaPorts,
+  haControlPlanePods,
+  haPorts,
+  haReadyMessage,
+  httpHealthy,
+} from './up/ha.js';
 import { writeKubeconfig } from './up/kubeconfig.js';
 import { CONTROL_PLANE_IMAGE, type StaticPodComponent, writeStaticPodManifests } from './up/manifests.js';
 import { type ProcessSpec, Supervisor } from './up/supervisor.js';
@@ -61,6 +72,9 @@ Flags:
                       run this machine's node on a CRI runtime (containerd); the control
                       plane then runs on a node of its own, <node-name>-control-plane, on
                       the process runtime, tainted NoSchedule
+  --ha                a highly available plane: a 3-member etcd cluster (Debian's etcd-server),
+                      2 store replicas on it, 2 apiservers (--port and --port + 2), 2 schedulers
+                      and 2 controller managers; client configs list both apiservers
   -h, --help          this text
 `;
 
@@ -98,6 +112,8 @@ type UpLayout = ClusterLayout & {
   readonly kubeletHealthPort: number;
   /** The static pod manifests. */
   readonly manifestsDir: string;
+  /** With --ha: the ports of every replica (cli/up/ha.ts). */
+  readonly ha?: HaPorts;
 };
 
 /** A kubelet `up` starts: its node and what it adds to the shared command line. */
@@ -121,6 +137,7 @@ export async function runUp(argv: string[]): Promise<void> {
       nodes: { type: 'string' },
       'simulated-nodes': { type: 'string' },
       'container-runtime-endpoint': { type: 'string' },
+      ha: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -145,6 +162,8 @@ export async function runUp(argv: string[]): Promise<void> {
   const extraNodes = count(values.nodes, '--nodes', 100);
   const simulatedNodes = count(values['simulated-nodes'], '--simulated-nodes', 5000);
 
+  const etcd = values.ha ? findEtcd() : undefined;
+  if (values.ha && etcd === undefined) throw new Error(ETCD_MISSING);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const nodeName = values['node-name'] ?? nodeNameOf(hostname());
   // On containerd the control plane needs a node of its own: it has no image there.
@@ -169,11 +188,22 @@ export async function runUp(argv: string[]): Promise<void> {
     nodeName,
     kubeletPort: await freeLoopbackPort(),
     kubeletHealthPort: await freeLoopbackPort(),
-    manifestsDir: join(dataDir, 'manifests'),
+    // Its own manifests: an HA plane must not also run the single store and apiserver.
+    manifestsDir: join(dataDir, values.ha ? 'manifests-ha' : 'manifests'),
+    ...(values.ha
+      ? {
+          ha: await haPorts(
+            dataDir,
+            [apiserverPort, apiserverPort + 2],
+            [apiserverRestPort, apiserverRestPort + 2],
+            freeLoopbackPort,
+          ),
+        }
+      : {}),
   };
   const configs = writeClientConfigs(layout);
   const binDir = linkWheelhouseExecutable(dataDir);
-  writeStaticPodManifests(layout.manifestsDir, controlPlanePods(layout), {
+  writeStaticPodManifests(layout.manifestsDir, podsOf(layout), {
     node: process.execPath,
     script: WHEELHOUSE_BIN,
     host: LOOPBACK,
@@ -230,12 +260,17 @@ export async function runUp(argv: string[]): Promise<void> {
 
   const write = (text: string) => process.stdout.write(text);
   const supervisor = new Supervisor(
-    [...kubelets.map((k) => `kubelet-${k.name}`), ...(simulator ? ['kubelet-simulator'] : [])],
+    [
+      ...(layout.ha ? ['etcd-0', 'etcd-1', 'etcd-2'] : []),
+      ...kubelets.map((k) => `kubelet-${k.name}`),
+      ...(simulator ? ['kubelet-simulator'] : []),
+    ],
     { write },
   );
   // The control plane's processes are the kubelet's children, not up's: found by their command lines.
   const match: ComponentMatch = { node: process.execPath, script: WHEELHOUSE_BIN, dataDir };
-  const controlPlaneNames = controlPlanePods(layout).map((c) => c.component.name);
+  // By subcommand (`apiserver`), as findComponentProcesses names them: replicas share one.
+  const controlPlaneNames = [...new Set(podsOf(layout).map((c) => c.component.args[0] ?? c.component.name))];
   const controlPlanePids = (): Map<string, number> => {
     const found = findComponentProcesses(match);
     return new Map(
@@ -296,6 +331,21 @@ export async function runUp(argv: string[]): Promise<void> {
       PATH: [binDir, dirname(process.execPath), process.env.PATH ?? ''].join(delimiter),
     };
     const started = (async () => {
+      // With --ha, etcd's members first, all at once: each is healthy only once a quorum is up.
+      if (layout.ha && etcd) {
+        const ports = layout.ha;
+        await Promise.all(
+          [0, 1, 2].map((i) => {
+            const member = etcdMember(dataDir, ports, i);
+            return supervisor.start({
+              name: member.name,
+              command: etcd,
+              args: member.args,
+              ready: () => httpHealthy(`http://${LOOPBACK}:${ports.etcdClient[i]}/health`),
+            });
+          }),
+        );
+      }
       // Every kubelet at once: the others retry the apiserver until the first one's static pods serve it.
       await Promise.all([
         ...kubelets.map((kubelet) =>
@@ -322,10 +372,14 @@ export async function runUp(argv: string[]): Promise<void> {
       ]);
       await waitUntilServing(
         {
-          store: storeHealth(pki, storePort),
-          apiserver: apiserverHealth(configs.admin),
-          'controller-manager': componentHealth(pki.caFile, layout.controllerManagerPort),
-          scheduler: componentHealth(pki.caFile, layout.schedulerPort),
+          ...(layout.ha
+            ? haHealthChecks(layout.ha, pki, configs.admin)
+            : {
+                store: storeHealth(pki, storePort),
+                apiserver: apiserverHealth(configs.admin),
+                'controller-manager': componentHealth(pki.caFile, layout.controllerManagerPort),
+                scheduler: componentHealth(pki.caFile, layout.schedulerPort),
+              }),
           // Ready: its node registered and its pods' cache synced.
           [`kubelet ${controlPlaneNode}`]: componentHealth(pki.caFile, layout.kubeletHealthPort, '/readyz'),
         },
@@ -356,15 +410,19 @@ export async function runUp(argv: string[]): Promise<void> {
             ]
           : []),
       ];
-      write(
-        readyMessage(
-          layout,
-          controlPlaneNode,
-          configs.adminPath,
-          (name) => pids.get(name) ?? supervisor.pidOf(name),
-          more,
-        ),
-      );
+      if (layout.ha) {
+        // The replicas of one component share a command name: only up's own children get a pid here.
+        write(haReadyMessage(READY_LINE, layout.ha, configs.adminPath, (name) => supervisor.pidOf(name)));
+      } else
+        write(
+          readyMessage(
+            layout,
+            controlPlaneNode,
+            configs.adminPath,
+            (name) => pids.get(name) ?? supervisor.pidOf(name),
+            more,
+          ),
+        );
       const outcome = await Promise.race([
         interrupt.then((signal) => ({ kind: 'signal' as const, signal })),
         supervisor.failed.then((err) => ({ kind: 'failed' as const, err })),
@@ -435,6 +493,33 @@ function controlPlanePods(layout: UpLayout): StaticPodComponent[] {
       cpuRequest: '100m',
     },
   ];
+}
+
+/** The static pods of this plane: the single one, or the replicas of --ha. */
+function podsOf(layout: UpLayout): StaticPodComponent[] {
+  if (!layout.ha) return controlPlanePods(layout);
+  return haControlPlanePods(layout, layout.ha, {
+    scheduler: join(layout.dataDir, 'scheduler.yaml'),
+    controllerManager: join(layout.dataDir, 'controller-manager.yaml'),
+  });
+}
+
+/** With --ha: every replica must answer. */
+function haHealthChecks(
+  ports: HaPorts,
+  pki: ClusterPki,
+  admin: ClientConfig & { path: string },
+): Record<string, () => Promise<boolean>> {
+  return Object.fromEntries([
+    ...ports.store.map((p, i) => [`store-${i}`, storeHealth(pki, p)] as const),
+    ...ports.apiserver.map(
+      (p, i) => [`apiserver-${i}`, apiserverHealth({ ...admin, server: `${LOOPBACK}:${p}` })] as const,
+    ),
+    ...ports.controllerManager.map(
+      (p, i) => [`controller-manager-${i}`, componentHealth(pki.caFile, p)] as const,
+    ),
+    ...ports.scheduler.map((p, i) => [`scheduler-${i}`, componentHealth(pki.caFile, p)] as const),
+  ]);
 }
 
 /**
@@ -610,7 +695,7 @@ function writeClientConfigs(layout: UpLayout): {
 /** A client config of the apiserver with `cert` as identity; paths relative to the data dir. */
 function clientConfigFor(layout: UpLayout, cert: CertFiles): ClientConfig {
   return {
-    server: `${LOOPBACK}:${layout.apiserverPort}`,
+    server: layout.ha ? apiserverList(layout.ha) : `${LOOPBACK}:${layout.apiserverPort}`,
     serverName: TLS_SERVER_NAME,
     certificateAuthority: relative(layout.dataDir, layout.pki.caFile),
     clientCertificate: relative(layout.dataDir, cert.certFile),
