@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { type Cluster, startCluster } from '../../test/cluster.js';
+import { skipUnlessInstalled } from '../../test/requirements.js';
 
 const exec = promisify(execFile);
 const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
@@ -32,7 +33,7 @@ spec:
         image: nginx:1.27
 `;
 
-describe('kubectl apply --server-side', { skip: !existsSync(KUBECTL) && `missing ${KUBECTL}` }, () => {
+describe('kubectl apply --server-side', { skip: skipUnlessInstalled([KUBECTL]) }, () => {
   let cluster: Cluster;
   const kubectl = async (...args: string[]) => {
     try {
