@@ -2,6 +2,7 @@
 import type { JsonObject } from '../../../sdk/manifest/index.js';
 import { HttpError } from '../errors.js';
 import type { RestRequest } from '../types.js';
+import { decodeReview, protobufMediaType } from './review-protobuf.js';
 
 /**
  * The body as a JSON object of `kind`; a missing or malformed body, or one of another
@@ -13,10 +14,13 @@ export async function jsonBodyOf(
   apiVersions: readonly string[],
 ): Promise<JsonObject> {
   const body = await req.body();
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   let json: unknown;
   try {
-    json = JSON.parse(body.toString('utf8'));
+    // kubectl 1.31 and later send built-in kinds as protobuf.
+    json = type === protobufMediaType ? decodeReview(body) : JSON.parse(body.toString('utf8'));
   } catch (err) {
+    if (err instanceof HttpError) throw err;
     throw HttpError.badRequest(
       `the request body is not a JSON ${kind}: ${err instanceof Error ? err.message : String(err)}`,
     );

@@ -76,6 +76,36 @@ describe('protobuf review bodies', () => {
     assert.deepEqual(whoami, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
   });
 
+  it('decodes the TokenRequest and the Eviction kubectl 1.32 sends', () => {
+    const spec = new BinaryWriter();
+    spec.uint32((1 << 3) | 2).string('api');
+    spec.uint32((1 << 3) | 2).string('vault');
+    spec.uint32((4 << 3) | 0).int64(900n);
+    const token = decodeReview(
+      envelope('authentication.k8s.io/v1', 'TokenRequest', message({ 2: spec.finish() })),
+    );
+    assert.deepEqual(token.spec, { audiences: ['api', 'vault'], expirationSeconds: 900 });
+    const options = new BinaryWriter();
+    options.uint32((1 << 3) | 0).int64(30n);
+    options.uint32((2 << 3) | 2).bytes(strings({ 1: 'uid-1' }));
+    options.uint32((4 << 3) | 2).string('Foreground');
+    options.uint32((5 << 3) | 2).string('All');
+    const eviction = decodeReview(
+      envelope(
+        'policy/v1',
+        'Eviction',
+        message({ 1: strings({ 1: 'web-0', 3: 'team-a' }), 2: options.finish() }),
+      ),
+    );
+    assert.deepEqual(eviction.metadata, { name: 'web-0', namespace: 'team-a' });
+    assert.deepEqual(eviction.deleteOptions, {
+      gracePeriodSeconds: 30,
+      preconditions: { uid: 'uid-1' },
+      propagationPolicy: 'Foreground',
+      dryRun: ['All'],
+    });
+  });
+
   it('refuses a body without the magic, a truncated one and kinds it does not read', () => {
     assert.throws(() => unwrapUnknown(Buffer.from('{"kind":"x"}')), /magic bytes/);
     const whole = envelope('authorization.k8s.io/v1', 'SelfSubjectAccessReview', message({ 2: message({}) }));

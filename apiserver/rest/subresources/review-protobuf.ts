@@ -1,5 +1,6 @@
 /**
- * The Kubernetes protobuf encoding of the review requests kubectl sends
+ * The Kubernetes protobuf encoding of the request bodies kubectl sends to these
+ * endpoints (reviews, TokenRequest, Eviction)
  * (`Content-Type: application/vnd.kubernetes.protobuf`): the 4 bytes `k8s\0`, then a
  * `runtime.Unknown` {typeMeta{apiVersion=1, kind=2}=1, raw=2, contentEncoding=3,
  * contentType=4} whose raw is the object in the field numbers of Kubernetes'
@@ -14,13 +15,17 @@ export const protobufMediaType = 'application/vnd.kubernetes.protobuf';
 const magic = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 /** The fields of one message: each field number's values, in order (repeated fields keep all). */
-type Fields = Map<number, (string | Uint8Array)[]>;
+type Fields = Map<number, (string | Uint8Array | bigint)[]>;
 
 function readFields(bytes: Uint8Array, strings: ReadonlySet<number>): Fields {
   const reader = new BinaryReader(bytes);
   const fields: Fields = new Map();
   while (reader.pos < reader.len) {
     const [no, wireType] = reader.tag();
+    if (wireType === WireType.Varint) {
+      fields.set(no, [...(fields.get(no) ?? []), BigInt(reader.int64())]);
+      continue;
+    }
     if (wireType !== WireType.LengthDelimited) {
       reader.skip(wireType, no);
       continue;
@@ -34,6 +39,11 @@ function readFields(bytes: Uint8Array, strings: ReadonlySet<number>): Fields {
 function str(fields: Fields, no: number): string {
   const v = fields.get(no)?.[0];
   return typeof v === 'string' ? v : '';
+}
+
+function int(fields: Fields, no: number): number | undefined {
+  const v = fields.get(no)?.[0];
+  return typeof v === 'bigint' ? Number(v) : undefined;
 }
 
 function msg(fields: Fields, no: number): Uint8Array | undefined {
@@ -101,6 +111,20 @@ export function decodeReview(body: Uint8Array): JsonObject {
     } else if (kind === 'SelfSubjectRulesReview') {
       const s = readFields(spec ?? new Uint8Array(), new Set([1]));
       out.spec = { namespace: str(s, 1) };
+    } else if (kind === 'TokenRequest') {
+      // authentication/v1 TokenRequestSpec {audiences=1, boundObjectRef=3, expirationSeconds=4}.
+      const s = readFields(spec ?? new Uint8Array(), new Set([1]));
+      const expirationSeconds = int(s, 4);
+      out.spec = {
+        audiences: (s.get(1) ?? []).filter((a): a is string => typeof a === 'string'),
+        ...(expirationSeconds !== undefined ? { expirationSeconds } : {}),
+      };
+    } else if (kind === 'Eviction') {
+      // policy/v1 Eviction {metadata=1, deleteOptions=2}; ObjectMeta {name=1, namespace=3}.
+      const meta = readFields(msg(object, 1) ?? new Uint8Array(), new Set([1, 3]));
+      out.metadata = { name: str(meta, 1), namespace: str(meta, 3) };
+      const options = msg(object, 2);
+      if (options) out.deleteOptions = deleteOptions(options);
     } else if (kind !== 'SelfSubjectReview') {
       throw HttpError.unsupportedMediaType(
         `${kind || 'this object'} is not accepted as protobuf here: send it as application/json`,
@@ -113,4 +137,29 @@ export function decodeReview(body: Uint8Array): JsonObject {
       `the protobuf ${kind} cannot be decoded: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
+}
+
+/**
+ * meta/v1 DeleteOptions {gracePeriodSeconds=1, preconditions=2 {uid=1, resourceVersion=2},
+ * orphanDependents=3, propagationPolicy=4, dryRun=5}.
+ */
+function deleteOptions(bytes: Uint8Array): JsonObject {
+  const f = readFields(bytes, new Set([4, 5]));
+  const out: JsonObject = {};
+  const grace = int(f, 1);
+  if (grace !== undefined) out.gracePeriodSeconds = grace;
+  const pre = msg(f, 2);
+  if (pre) {
+    const p = readFields(pre, new Set([1, 2]));
+    out.preconditions = {
+      ...(str(p, 1) ? { uid: str(p, 1) } : {}),
+      ...(str(p, 2) ? { resourceVersion: str(p, 2) } : {}),
+    };
+  }
+  const orphan = int(f, 3);
+  if (orphan !== undefined && str(f, 4) === '') out.propagationPolicy = orphan ? 'Orphan' : 'Background';
+  if (str(f, 4) !== '') out.propagationPolicy = str(f, 4);
+  const dryRun = (f.get(5) ?? []).filter((d): d is string => typeof d === 'string');
+  if (dryRun.length > 0) out.dryRun = dryRun;
+  return out;
 }

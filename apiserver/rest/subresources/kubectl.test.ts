@@ -1,0 +1,245 @@
+/**
+ * Real kubectl (two minor versions) against a real apiserver's REST API and a real kubelet
+ * on the process runtime: the commands that use the subresources and the resources that
+ * are not stored — logs, top, auth can-i (its protobuf review) and whoami, create token,
+ * scale.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { kubeletComponent, LOOPBACK, nodeArgs } from '../../../cli/up/components.js';
+import { createClientset } from '../../../sdk/client/typed-client.js';
+import { writeClientConfig } from '../../../sdk/client-config.js';
+import { Deployment } from '../../../sdk/gen/wheelhouse/apps/v1/deployment.js';
+import { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { type Cluster, startCluster } from '../../../test/cluster.js';
+
+const run = promisify(execFile);
+const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
+const versions = ['1.32', '1.30'].map((v) => ({ version: v, path: join(KUBECTL_DIR, `kubectl.${v}`) }));
+const missing = versions.filter((v) => !existsSync(v.path)).map((v) => v.path);
+const entry = join(new URL('../../..', import.meta.url).pathname, 'bin/wheelhouse.js');
+
+async function until<T>(check: () => Promise<T | undefined | false>, what: string, ms = 30_000): Promise<T> {
+  const start = Date.now();
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() - start > ms)
+      assert.fail(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('kubectl subresources and reviews', {
+  skip: missing.length > 0 && `missing ${missing.join(', ')}`,
+}, () => {
+  let cluster: Cluster;
+  let kubelet: ChildProcess | undefined;
+  let kubeletOutput = '';
+  let viewerKubeconfig = '';
+  let clients: ReturnType<typeof createClientset>;
+
+  const kubectlAs = async (kubeconfig: string, version: string, path: string, args: string[]) => {
+    try {
+      const { stdout, stderr } = await run(path, ['--kubeconfig', kubeconfig, ...args], {
+        env: { ...process.env, KUBECACHEDIR: join(cluster.dir, `kubectl-cache-${version}`) },
+        timeout: 60_000,
+      });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      return {
+        code: typeof e.code === 'number' ? e.code : -1,
+        stdout: e.stdout ?? '',
+        stderr: e.stderr ?? '',
+      };
+    }
+  };
+
+  before(async () => {
+    const tokens = join(process.env.TMPDIR ?? '/tmp', `wheelhouse-rest-sub-tokens-${process.pid}.csv`);
+    writeFileSync(tokens, 'viewer-token,viewer,u-viewer\n', { mode: 0o600 });
+    cluster = await startCluster({ rest: true, apiserverArgs: ['--token-auth-file', tokens] });
+    viewerKubeconfig = join(cluster.dir, 'viewer.kubeconfig');
+    writeFileSync(
+      viewerKubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          { name: 'c', cluster: { server: cluster.rest, 'certificate-authority': cluster.pki.caFile } },
+        ],
+        users: [{ name: 'viewer', user: { token: 'viewer-token' } }],
+        contexts: [{ name: 'c', context: { cluster: 'c', user: 'viewer', namespace: 'default' } }],
+        'current-context': 'c',
+      }),
+    );
+    const kubeconfig = join(cluster.dir, 'kubelet-node-1.yaml');
+    const cert = cluster.pki.kubelets['node-1']?.client;
+    assert.ok(cert);
+    writeClientConfig(kubeconfig, {
+      server: cluster.apiserver,
+      certificateAuthority: cluster.pki.caFile,
+      clientCertificate: cert.certFile,
+      clientKey: cert.keyFile,
+    });
+    const spec = kubeletComponent(
+      {
+        dataDir: cluster.dir,
+        pki: cluster.pki,
+        host: LOOPBACK,
+        storePort: 0,
+        apiserverPort: 0,
+        storeMetricsPort: 0,
+      },
+      { name: 'node-1', kubeconfig, kubeletPort: 0, healthPort: 0 },
+    );
+    kubelet = spawn(process.execPath, nodeArgs(spec, entry, ['--housekeeping-interval', '1s']), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, WHEELHOUSE_LOG_LEVEL: 'warn' },
+    });
+    kubelet.stdout?.on('data', (d: Buffer) => {
+      kubeletOutput += d.toString();
+    });
+    kubelet.stderr?.on('data', (d: Buffer) => {
+      kubeletOutput += d.toString();
+    });
+    clients = createClientset(cluster.admin, { component: 'rest-subresources-test' });
+    await until(async () => kubeletOutput.includes('registered'), 'the kubelet to register');
+    const pods = clients.kind<Pod>('Pod');
+    const pod = (name: string, command: string[], owner?: { kind: string; name: string }) =>
+      Pod.fromPartial({
+        metadata: {
+          name,
+          namespace: 'default',
+          labels: { app: name },
+          ...(owner
+            ? {
+                ownerReferences: [
+                  { apiVersion: 'apps/v1', kind: owner.kind, name: owner.name, uid: 'u-1', controller: true },
+                ],
+              }
+            : {}),
+        },
+        spec: {
+          nodeName: 'node-1',
+          terminationGracePeriodSeconds: '0',
+          containers: [{ name: 'main', image: 'sh', imagePullPolicy: 'IfNotPresent', command }],
+        },
+      });
+    await pods.create(pod('talker', ['sh', '-c', 'echo one; echo two; echo three; sleep 600']));
+    await pods.create(pod('busy', ['sh', '-c', 'while :; do :; done']));
+    await clients.kind<Deployment>('Deployment').create(
+      Deployment.fromPartial({
+        metadata: { name: 'web', namespace: 'default' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'main', image: 'sh', command: ['sleep', '600'] }] },
+          },
+        },
+      }),
+    );
+    await until(async () => {
+      const list = await pods.list('default');
+      return list.items.filter((p) => p.status?.phase === 'Running').length >= 2;
+    }, 'the pods to run');
+  });
+
+  after(async () => {
+    if (kubelet && kubelet.exitCode === null) {
+      const exited = new Promise((r) => kubelet?.once('exit', r));
+      kubelet.kill('SIGTERM');
+      await exited;
+    }
+    await cluster?.stop();
+  });
+
+  for (const { version, path } of versions) {
+    const kubectl = (...args: string[]) => kubectlAs(cluster.kubeconfig, version, path, args);
+
+    it(`kubectl ${version} logs, with --tail and -c`, async () => {
+      const all = await until(async () => {
+        const r = await kubectl('logs', 'talker');
+        return r.stdout.includes('three') && r;
+      }, 'the log of talker');
+      assert.equal(all.stdout, 'one\ntwo\nthree\n');
+      const tail = await kubectl('logs', 'talker', '--tail=1', '-c', 'main');
+      assert.equal(tail.stdout, 'three\n');
+      const wrong = await kubectl('logs', 'talker', '-c', 'nope');
+      assert.notEqual(wrong.code, 0);
+      assert.match(wrong.stderr, /container "?nope"? is not (valid for|in) pod/);
+    });
+
+    it(`kubectl ${version} auth can-i: yes for the admin, no for a user without bindings`, async () => {
+      const yes = await kubectl('auth', 'can-i', 'create', 'pods');
+      assert.equal(yes.stdout.trim(), 'yes');
+      assert.equal(yes.code, 0);
+      const no = await kubectlAs(viewerKubeconfig, version, path, ['auth', 'can-i', 'create', 'pods']);
+      assert.equal(no.stdout.trim(), 'no');
+      assert.equal(no.code, 1);
+      const list = await kubectlAs(viewerKubeconfig, version, path, ['auth', 'can-i', '--list']);
+      assert.equal(list.code, 0, list.stderr);
+      assert.match(
+        list.stdout,
+        /selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]/,
+      );
+    });
+
+    it(`kubectl ${version} auth whoami`, async () => {
+      const who = await kubectlAs(viewerKubeconfig, version, path, ['auth', 'whoami']);
+      assert.equal(who.code, 0, who.stderr);
+      assert.match(who.stdout, /Username\s+viewer/);
+      assert.match(who.stdout, /Groups\s+\[system:authenticated\]/);
+    });
+
+    it(`kubectl ${version} create token default`, async () => {
+      const r = await kubectl('create', 'token', 'default', '--duration=15m');
+      assert.equal(r.code, 0, r.stderr);
+      const [header, payload] = r.stdout.trim().split('.');
+      assert.ok(header && payload);
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sub: string; exp: number };
+      assert.equal(claims.sub, 'system:serviceaccount:default:default');
+      assert.ok(Math.abs(claims.exp - Date.now() / 1000 - 900) < 60);
+    });
+
+    it(`kubectl ${version} scale deploy`, async () => {
+      const replicas = version === '1.32' ? 3 : 2;
+      const r = await kubectl('scale', 'deploy', 'web', `--replicas=${replicas}`);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /deployment.apps\/web scaled/);
+      const got = await kubectl('get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas}');
+      assert.equal(got.stdout, String(replicas));
+      const bad = await kubectl('scale', 'deploy', 'web', '--replicas=-1');
+      assert.notEqual(bad.code, 0);
+    });
+
+    it(`kubectl ${version} top pods and nodes`, async () => {
+      const pods = await until(
+        async () => {
+          const r = await kubectl('top', 'pods');
+          return r.code === 0 && /busy/.test(r.stdout) && r;
+        },
+        'kubectl top pods to list busy',
+        45_000,
+      );
+      const busy = /^busy\s+(\d+)m\s+(\d+)Mi\s*$/m.exec(pods.stdout);
+      assert.ok(busy, pods.stdout);
+      assert.ok(Number(busy[1]) > 100, `busy uses ${busy[1]}m`);
+      const nodes = await kubectl('top', 'nodes');
+      assert.equal(nodes.code, 0, nodes.stderr);
+      assert.match(nodes.stdout, /^node-1\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%\s*$/m);
+    });
+  }
+});
