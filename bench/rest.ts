@@ -42,7 +42,7 @@ interface Sizes {
 }
 
 const FULL: Sizes = { concurrency: 32, rowMs: 3_000, rounds: 3, listSize: 10_000, lists: 12 };
-const QUICK: Sizes = { concurrency: 8, rowMs: 500, rounds: 1, listSize: 200, lists: 3 };
+const QUICK: Sizes = { concurrency: 8, rowMs: 300, rounds: 1, listSize: 100, lists: 3 };
 
 /** REST's share of gRPC's throughput that gets and creates must reach. */
 const THROUGHPUT_SHARE = 0.7;
@@ -333,11 +333,13 @@ async function main(): Promise<void> {
     rows.push(throughputRow('creates/s, REST over HTTP/1.1', creates.grpc, creates.h1));
 
     progress(`loading ${sizes.listSize} pods into namespace bench-list`);
-    const loaded = await closedLoop(loop({ maxOps: sizes.listSize, durationMs: 300_000 }), (i) =>
-      pods.create({
-        ...template,
-        metadata: template.metadata && { ...template.metadata, namespace: 'bench-list', name: `l-${i}` },
-      }),
+    const loaded = await closedLoop(
+      loop({ maxOps: sizes.listSize, durationMs: 300_000, concurrency: 32 }),
+      (i) =>
+        pods.create({
+          ...template,
+          metadata: template.metadata && { ...template.metadata, namespace: 'bench-list', name: `l-${i}` },
+        }),
     );
     if (loaded.ok !== sizes.listSize) throw new Error(`loaded ${loaded.ok} pods: ${loaded.firstError}`);
     // Each list is read whole and decoded, as a client would: protobuf by the SDK, JSON.parse for REST.
