@@ -23,7 +23,7 @@ const alive = (pid: number) => {
   }
 };
 
-const cell = String.raw` *[^|]*?`;
+const cell = ' *[^|]*?';
 const rate = String.raw`[\d,]+/s \(p50 [\d.,]+ ms\)`;
 const lat = String.raw`p50 [\d.,]+ ms, p90 [\d.,]+ ms \(n=3\)`;
 
