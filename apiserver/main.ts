@@ -165,10 +165,6 @@ function kubeletClientTls(values: {
   return { cert: readFileSync(cert), key: readFileSync(key), ca: readFileSync(ca) };
 }
 
-export async function runApiserver(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: flags, allowPositionals: false });
-  if (values.help) {
-    process.stdout.write(usage);
 /**
  * The gRPC target of `--store-servers`: one `host:port`, or several replicas of the store
  * (serving the same etcd cluster) as one channel over a static list of IP addresses, which
@@ -190,6 +186,10 @@ export function storeTarget(servers: string): string {
   return `ipv4:${list.join(',')}`;
 }
 
+export async function runApiserver(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: flags, allowPositionals: false });
+  if (values.help) {
+    process.stdout.write(usage);
     return;
   }
   const logger = createLogger('apiserver', values['log-level'] ? { level: values['log-level'] } : {});
