@@ -5,7 +5,7 @@
  * CA by the same authenticator as the gRPC API. Each request is authenticated, its body
  * bounded, and handed to the router.
  */
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, ServerResponse } from 'node:http';
 import {
   createSecureServer,
   type Http2SecureServer,
@@ -13,6 +13,7 @@ import {
   type Http2ServerResponse,
 } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { type PeerCertificate, TLSSocket } from 'node:tls';
 import type { Logger } from '../../sdk/logger.js';
 import type { RejectedCertificate } from '../../sdk/server/peer.js';
@@ -67,7 +68,7 @@ export function createRestServer(opts: RestServerOptions): RestServer {
     return peer;
   };
 
-  const handle = async (req: AnyRequest, res: AnyResponse) => {
+  const handle = async (req: AnyRequest, res: AnyResponse, upgrade?: { socket: Duplex; head: Buffer }) => {
     const controller = new AbortController();
     res.once('close', () => controller.abort());
     const socket =
@@ -93,6 +94,7 @@ export function createRestServer(opts: RestServerOptions): RestServer {
           user,
           signal: controller.signal,
           body: bodyReader(req),
+          ...(upgrade ? { upgrade } : {}),
         },
         res,
       );
@@ -119,6 +121,18 @@ export function createRestServer(opts: RestServerOptions): RestServer {
   } else {
     server = createHttpServer(onRequest);
   }
+  // HTTP/1.1 `Upgrade` requests (kubectl exec over WebSocket): routed like any other, with
+  // a response bound to the socket so that a refusal is still an HTTP answer with a Status.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const res = new ServerResponse(req);
+    res.assignSocket(socket as Socket);
+    res.shouldKeepAlive = false;
+    socket.on('error', (err) => opts.logger.debug({ err }, 'REST upgraded connection error'));
+    void handle(req, res, { socket, head }).finally(() => {
+      // A handler that took the socket over owns it; otherwise the answer ends the connection.
+      if (res.headersSent && res.writableEnded) socket.end();
+    });
+  });
   server.on('sessionError', (err: unknown) => opts.logger.debug({ err }, 'REST session error'));
 
   return {

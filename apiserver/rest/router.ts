@@ -33,6 +33,8 @@ export interface IncomingRestRequest {
   readonly user: UserInfo;
   readonly signal: AbortSignal;
   body(): Promise<Buffer>;
+  /** The connection of an HTTP/1.1 `Upgrade` request (exec over WebSocket). */
+  readonly upgrade?: RestRequest['upgrade'];
 }
 
 export interface RestRouterOptions {
@@ -127,6 +129,9 @@ export function createRestRouter(opts: RestRouterOptions): RestRouter {
     if (api.subresource !== '' && api.subresource !== 'status') {
       const sub = restSubresources.get(`${api.resource}/${api.subresource}`);
       if (!sub || api.name === '') throw notFound();
+      if (req.upgrade !== undefined && !sub.upgrade) {
+        throw HttpError.badRequest(`${api.resource}/${api.subresource} does not take an Upgrade request`);
+      }
       if (!sub.methods.includes(req.method)) {
         throw HttpError.methodNotAllowed(
           `${req.method} is not supported on ${api.resource}/${api.subresource}`,
@@ -187,6 +192,7 @@ function requestOf(
     subresource: where.subresource,
     signal: req.signal,
     body: () => req.body(),
+    ...(req.upgrade ? { upgrade: req.upgrade } : {}),
   };
 }
 
