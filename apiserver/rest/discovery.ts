@@ -178,8 +178,11 @@ export function apiResourceList(group: string, version: string): JsonObject | un
         name: `${r.name}/${s.name}`,
         singularName: '',
         namespaced: r.namespaced,
-        ...(s.kind.group !== r.group ? { group: s.kind.group } : {}),
-        ...(s.kind.version !== r.version ? { version: s.kind.version } : {}),
+        // Both or neither, as Kubernetes writes them: kubectl drain uses pods/eviction only
+        // when its entry names a group and a version.
+        ...(s.kind.group !== r.group || s.kind.version !== r.version
+          ? { group: s.kind.group, version: s.kind.version }
+          : {}),
         kind: s.kind.kind,
         verbs: [...s.verbs],
       });

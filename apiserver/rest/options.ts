@@ -4,6 +4,7 @@
  */
 import type { DeleteOptions, ListOptions } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { HttpError } from './errors.js';
+import { decodeReview, protobufMediaType } from './subresources/review-protobuf.js';
 
 /** `labelSelector`, `fieldSelector`, `limit`, `continue`, `resourceVersion`, … of a list or watch. */
 export function listOptionsOf(query: URLSearchParams): ListOptions {
@@ -40,11 +41,13 @@ export function dryRunOf(query: URLSearchParams): boolean {
  * DeleteOptions from the JSON body (what kubectl sends) and the query (what curl users
  * write); the body wins where both say something.
  */
-export function deleteOptionsOf(query: URLSearchParams, body: Buffer): DeleteOptions {
+export function deleteOptionsOf(query: URLSearchParams, body: Buffer, contentType = ''): DeleteOptions {
   let json: Record<string, unknown> = {};
   if (body.length > 0) {
     try {
-      const parsed = JSON.parse(body.toString('utf8')) as unknown;
+      // kubectl 1.31 and later send DeleteOptions as protobuf.
+      const protobuf = contentType.split(';')[0]?.trim().toLowerCase() === protobufMediaType;
+      const parsed = (protobuf ? decodeReview(body) : JSON.parse(body.toString('utf8'))) as unknown;
       if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
         json = parsed as Record<string, unknown>;
       } else {

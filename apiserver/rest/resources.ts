@@ -10,6 +10,7 @@ import { ObjectMeta, PatchType } from '../../sdk/gen/wheelhouse/meta/v1/meta.js'
 import type { KindObject } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
 import type { JsonObject } from '../../sdk/manifest/index.js';
+import { fieldManagerOf } from '../../sdk/patch/managed-fields.js';
 import { patchObject } from '../registry/patch.js';
 import type { RequestContext } from '../registry/strategy.js';
 import { objectFormOf } from './accept.js';
@@ -108,7 +109,7 @@ export async function serveKind(
           name: '',
           dryRun,
         });
-        const options = deleteOptionsOf(q, body);
+        const options = deleteOptionsOf(q, body, req.headers['content-type']);
         const list = await registry.list(namespace, listOptionsOf(q));
         const deleted: KindObject[] = [];
         for (const item of list.items) {
@@ -181,14 +182,26 @@ export async function serveKind(
         throw HttpError.badRequest('fieldManager: Required value: is required for apply patch');
       }
       // Server-side apply reads the manager and force; the other patch types ignore them.
-      const request = { namespace, name: req.name, type, patch, status, fieldManager, force };
+      const request = {
+        namespace,
+        name: req.name,
+        type,
+        patch,
+        status,
+        fieldManager,
+        force,
+        // Server-side apply creates a missing object: only for those who may create it.
+        mayCreate: async () => {
+          await services.authorize(req, { verb: 'create', info, namespace, name: '', dryRun });
+        },
+      };
       const patched = await patchObject(registry, request, ctx);
       return { body: encodeRestObject(info, patched) };
     }
     case 'DELETE': {
       if (status) throw HttpError.methodNotAllowed('the status subresource cannot be deleted');
       const body = await req.body();
-      const options = deleteOptionsOf(q, body);
+      const options = deleteOptionsOf(q, body, req.headers['content-type']);
       const ctx = await services.authorize(req, { verb: 'delete', ...access, dryRun: options.dryRun });
       const deleted = await registry.delete(namespace, req.name, options, bound(ctx, req));
       // Still there (a grace period or finalizers hold it): 202, as Kubernetes answers.
@@ -245,8 +258,17 @@ function patchTypeOf(req: RestRequest): PatchType {
 }
 
 /** The registry context bound to the request: a write retrying conflicts stops when the client goes. */
+/**
+ * The context bound to the request: cancelled when the client goes away, writes owned by
+ * the `fieldManager` asked for or else the one the User-Agent names, as Kubernetes does.
+ */
 function bound(ctx: RequestContext, req: RestRequest): RequestContext {
-  return { ...ctx, signal: req.signal };
+  const agent = req.headers['user-agent'];
+  const fieldManager = fieldManagerOf(
+    req.url.searchParams.get('fieldManager') || undefined,
+    typeof agent === 'string' ? agent : undefined,
+  );
+  return { ...ctx, signal: req.signal, fieldManager };
 }
 
 function tableOptions(q: URLSearchParams): { includeObject: 'None' | 'Metadata' | 'Object' } {
