@@ -16,8 +16,9 @@ import type { Lease } from '../../sdk/gen/wheelhouse/coordination/v1/lease.js';
 import type { ConfigMap } from '../../sdk/gen/wheelhouse/core/v1/config_map.js';
 import { Namespace } from '../../sdk/gen/wheelhouse/core/v1/namespace.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { type EtcdCluster, etcdAvailable, startEtcdCluster } from '../../store/testing/etcd-cluster.js';
+import { type EtcdCluster, startEtcdCluster } from '../../store/testing/etcd-cluster.js';
 import { deployment } from '../objects.js';
+import { skipUnlessInstalled } from '../requirements.js';
 import { type HaCluster, startHaCluster } from './ha-cluster.js';
 import { eventually, type TestProcess } from './processes.js';
 import { startWatcher, startWriter, type Watcher, type Writer } from './workload.js';
@@ -29,7 +30,7 @@ const NS = 'load';
 // (an apiserver's watch caches at start); etcd sends them every 10 minutes by default.
 process.env.ETCD_EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL ??= '500ms';
 
-describe('failures of every replicated process', { skip: !etcdAvailable() && 'no /usr/bin/etcd' }, () => {
+describe('failures of every replicated process', { skip: skipUnlessInstalled(['/usr/bin/etcd']) }, () => {
   let etcd: EtcdCluster;
   let cluster: HaCluster;
   let clients: Clientset;

@@ -7,15 +7,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Clientset, createClientset } from '../../sdk/client/typed-client.js';
 import { ConfigMap } from '../../sdk/gen/wheelhouse/core/v1/config_map.js';
-import { type EtcdCluster, etcdAvailable, startEtcdCluster } from '../../store/testing/etcd-cluster.js';
+import { type EtcdCluster, startEtcdCluster } from '../../store/testing/etcd-cluster.js';
 import { outcome } from '../outcome.js';
+import { skipUnlessInstalled } from '../requirements.js';
 import { type HaCluster, startHaCluster } from './ha-cluster.js';
 import { eventually } from './processes.js';
 
 // See failures.test.ts: etcd 3.4's own progress notifications, often enough for a test.
 process.env.ETCD_EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL ??= '500ms';
 
-describe('etcd quorum loss', { skip: !etcdAvailable() && 'no /usr/bin/etcd' }, () => {
+describe('etcd quorum loss', { skip: skipUnlessInstalled(['/usr/bin/etcd']) }, () => {
   let etcd: EtcdCluster;
   let cluster: HaCluster;
   let clients: Clientset;

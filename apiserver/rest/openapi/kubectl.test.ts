@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { type Cluster, startCluster } from '../../../test/cluster.js';
 import { freePort } from '../../../test/free-port.js';
+import { skipUnlessInstalled } from '../../../test/requirements.js';
 
 const run = promisify(execFile);
 /** Where the Debian `kubectl` package puts each minor version beside its dispatcher. */
@@ -21,7 +22,7 @@ const versions = ['1.33', '1.27'].map((v) => ({ version: v, path: join(KUBECTL_D
 const missing = versions.filter((v) => !existsSync(v.path)).map((v) => v.path);
 
 describe('kubectl explain and validating apply read the generated OpenAPI', {
-  skip: missing.length > 0 && `missing ${missing.join(', ')}`,
+  skip: skipUnlessInstalled(missing),
 }, () => {
   let cluster: Cluster;
   let kubeconfig = '';

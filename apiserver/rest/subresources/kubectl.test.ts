@@ -16,6 +16,7 @@ import { writeClientConfig } from '../../../sdk/client-config.js';
 import { Deployment } from '../../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { type Cluster, startCluster } from '../../../test/cluster.js';
+import { skipUnlessInstalled } from '../../../test/requirements.js';
 
 const run = promisify(execFile);
 const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
@@ -40,7 +41,7 @@ async function until<T>(check: () => Promise<T | undefined | false>, what: strin
 }
 
 describe('kubectl subresources and reviews', {
-  skip: missing.length > 0 && `missing ${missing.join(', ')}`,
+  skip: skipUnlessInstalled(missing),
 }, () => {
   let cluster: Cluster;
   let kubelet: ChildProcess | undefined;

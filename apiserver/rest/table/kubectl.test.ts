@@ -18,6 +18,7 @@ import { decodeObject } from '../../../sdk/manifest/index.js';
 import { type Cluster, call, startCluster } from '../../../test/cluster.js';
 import { freePort } from '../../../test/free-port.js';
 import { deployment, pod } from '../../../test/objects.js';
+import { skipUnlessInstalled } from '../../../test/requirements.js';
 
 const run = promisify(execFile);
 const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
@@ -30,7 +31,7 @@ const AGE = String.raw`\d+(?:s|m\d*s?)`;
 const row = (...cells: string[]) => new RegExp(`^${cells.join(' {2,}')}$`, 'm');
 
 describe('kubectl get prints the server-side tables', {
-  skip: missing.length > 0 && `missing ${missing.join(', ')}`,
+  skip: skipUnlessInstalled(missing),
 }, () => {
   let cluster: Cluster;
   let kubeconfig = '';
