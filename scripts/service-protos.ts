@@ -69,7 +69,7 @@ function rpcsOf(info: KindInfo): Rpc[] {
         '// Patch the status subresource instead: only status changes are kept.',
         'bool status = 6;',
         '// Who makes the change, recorded in metadata.managedFields; required for PATCH_TYPE_APPLY',
-        "// (whctl's default is \"whctl\"). Empty means the client's user agent up to its first \"/\".",
+        '// (whctl\'s default is "whctl"). Empty means the client\'s user agent up to its first "/".',
         'string field_manager = 7;',
         '// PATCH_TYPE_APPLY only: take the fields other managers own instead of failing on conflicts.',
         'bool force = 8;',
