@@ -93,7 +93,7 @@ it('runs the quick density benchmark with every pod accounted for', { timeout: 1
     assert.match(html, /<path d="M[\d.]+ [\d.]+L/);
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org)/);
     const data = JSON.parse(readFileSync(join(report, 'data.json'), 'utf8')) as { startups: unknown[] };
-    assert.ok(data.startups.length >= 2000, `${data.startups.length} startups recorded`);
+    assert.ok(data.startups.length >= 600, `${data.startups.length} startups recorded`);
     // The benchmark removed its plane's data dir.
     assert.deepEqual(
       readdirSync(dir).filter((f) => f !== 'report'),
