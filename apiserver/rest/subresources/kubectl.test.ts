@@ -1,8 +1,8 @@
 /**
  * Real kubectl (two minor versions) against a real apiserver's REST API and a real kubelet
  * on the process runtime: the commands that use the subresources and the resources that
- * are not stored — logs, top, auth can-i (its protobuf review) and whoami, create token,
- * scale.
+ * are not stored — logs, exec, top, auth can-i (its protobuf review) and whoami, create
+ * token, scale.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -181,6 +181,15 @@ describe('kubectl subresources and reviews', {
       const wrong = await kubectl('logs', 'talker', '-c', 'nope');
       assert.notEqual(wrong.code, 0);
       assert.match(wrong.stderr, /container "?nope"? is not (valid for|in) pod/);
+    });
+
+    it(`kubectl ${version} exec over WebSocket, its output and exit code`, async () => {
+      const hi = await kubectl('exec', 'talker', '--', 'echo', 'hi');
+      assert.equal(hi.code, 0, hi.stderr);
+      assert.equal(hi.stdout, 'hi\n');
+      const failed = await kubectl('exec', 'talker', '-c', 'main', '--', 'sh', '-c', 'echo oops >&2; exit 3');
+      assert.equal(failed.code, 3, failed.stderr);
+      assert.match(failed.stderr, /oops/);
     });
 
     it(`kubectl ${version} auth can-i: yes for the admin, no for a user without bindings`, async () => {
