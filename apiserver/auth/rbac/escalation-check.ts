@@ -153,13 +153,17 @@ function compactRules(atoms: readonly PolicyRule[]): PolicyRule[] {
   return [...byTarget.values()];
 }
 
-/** Whether `obj` differs from `old` in nothing but ownerReferences and finalizers. */
+/**
+ * Whether `obj` differs from `old` in nothing but ownerReferences and finalizers (and the
+ * managedFields every write records, as Kubernetes ignores them here too).
+ */
 function onlyGcFieldsChanged(info: KindInfo, obj: KindObject, old: KindObject): boolean {
   const fns = typesOf(info).message;
   const copy = fns.decode(fns.encode(obj).finish());
   if (copy.metadata && old.metadata) {
     copy.metadata.ownerReferences = old.metadata.ownerReferences;
     copy.metadata.finalizers = old.metadata.finalizers;
+    copy.metadata.managedFields = old.metadata.managedFields;
   }
   return Buffer.from(fns.encode(copy).finish()).equals(Buffer.from(fns.encode(old).finish()));
 }
