@@ -85,9 +85,13 @@ describe('@kubernetes/client-node', () => {
     );
     const seen = new Set<string>();
     informer.on('add', (p) => seen.add(p.metadata?.name ?? ''));
+    // Once stopped, a late error must not start it again: that would keep the file running.
+    let stopped = false;
     informer.on('error', () => {
-      // The informer is told of the broken watch; it is restarted below as client-go users do.
-      setTimeout(() => void informer.start().catch(() => {}), 200);
+      // The informer is told of the broken watch; it is restarted as client-go users do.
+      setTimeout(() => {
+        if (!stopped) void informer.start().catch(() => {});
+      }, 200);
     });
     await informer.start();
     try {
@@ -108,6 +112,7 @@ describe('@kubernetes/client-node', () => {
         () => !informer.list(ns).some((p) => p.metadata?.name === 'two'),
       );
     } finally {
+      stopped = true;
       await informer.stop();
     }
   });
