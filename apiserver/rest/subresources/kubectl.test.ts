@@ -10,6 +10,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { descendants } from '../../../bench/descendants.js';
 import { kubeletComponent, LOOPBACK, nodeArgs } from '../../../cli/up/components.js';
 import { createClientset } from '../../../sdk/client/typed-client.js';
 import { writeClientConfig } from '../../../sdk/client-config.js';
@@ -159,10 +160,20 @@ describe('kubectl subresources and reviews', {
   });
 
   after(async () => {
+    // A stopping kubelet leaves its containers running (it adopts them when it starts
+    // again): find them as its descendants while it runs, and end them after it.
+    const containers = kubelet?.pid ? descendants(kubelet.pid) : [];
     if (kubelet && kubelet.exitCode === null) {
       const exited = new Promise((r) => kubelet?.once('exit', r));
       kubelet.kill('SIGTERM');
       await exited;
+    }
+    for (const pid of containers) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
     }
     await cluster?.stop();
   });
