@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { type Cluster, startCluster } from '../../../test/cluster.js';
-import { freePort } from '../../../test/free-port.js';
 import { skipUnlessInstalled } from '../../../test/requirements.js';
 
 const run = promisify(execFile);
@@ -28,33 +27,8 @@ describe('kubectl explain and validating apply read the generated OpenAPI', {
   let kubeconfig = '';
 
   before(async () => {
-    const port = await freePort();
-    cluster = await startCluster({ apiserverArgs: ['--rest-secure-port', String(port)] });
-    kubeconfig = join(cluster.dir, 'openapi.kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [
-          {
-            name: 'test',
-            cluster: { server: `https://127.0.0.1:${port}`, 'certificate-authority': cluster.pki.caFile },
-          },
-        ],
-        users: [
-          {
-            name: 'admin',
-            user: {
-              'client-certificate': cluster.pki.admin.certFile,
-              'client-key': cluster.pki.admin.keyFile,
-            },
-          },
-        ],
-        contexts: [{ name: 'test', context: { cluster: 'test', user: 'admin', namespace: 'default' } }],
-        'current-context': 'test',
-      }),
-    );
+    cluster = await startCluster({ rest: true });
+    kubeconfig = cluster.kubeconfig;
   });
   after(() => cluster?.stop());
 

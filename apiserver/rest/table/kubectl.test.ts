@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -16,7 +16,6 @@ import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { apiVersionOf, fieldOf, resolveResource } from '../../../sdk/kinds.js';
 import { decodeObject } from '../../../sdk/manifest/index.js';
 import { type Cluster, call, startCluster } from '../../../test/cluster.js';
-import { freePort } from '../../../test/free-port.js';
 import { deployment, pod } from '../../../test/objects.js';
 import { skipUnlessInstalled } from '../../../test/requirements.js';
 
@@ -37,33 +36,8 @@ describe('kubectl get prints the server-side tables', {
   let kubeconfig = '';
 
   before(async () => {
-    const port = await freePort();
-    cluster = await startCluster({ apiserverArgs: ['--rest-secure-port', String(port)] });
-    kubeconfig = join(cluster.dir, 'kubectl.kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [
-          {
-            name: 'test',
-            cluster: { server: `https://127.0.0.1:${port}`, 'certificate-authority': cluster.pki.caFile },
-          },
-        ],
-        users: [
-          {
-            name: 'admin',
-            user: {
-              'client-certificate': cluster.pki.admin.certFile,
-              'client-key': cluster.pki.admin.keyFile,
-            },
-          },
-        ],
-        contexts: [{ name: 'test', context: { cluster: 'test', user: 'admin', namespace: 'default' } }],
-        'current-context': 'test',
-      }),
-    );
+    cluster = await startCluster({ rest: true });
+    kubeconfig = cluster.kubeconfig;
     await seed(cluster);
   });
   after(() => cluster?.stop());
