@@ -23,17 +23,21 @@ export interface QuotaStore {
   /** The quotas of a namespace ('' for every namespace), as the cache has them. */
   quotas(namespace: string): Promise<ResourceQuota[]>;
   /**
-   * Reads the quota from the store, applies `mutate` to a private copy and writes it back
-   * if its revision is unchanged, retrying otherwise; `mutate` may throw to refuse.
+   * Reads the quota from the store, applies `mutate` to a private copy (with the revision
+   * it was read at) and writes it back if its revision is unchanged, retrying otherwise;
+   * `mutate` may throw to refuse.
    */
   update(
     namespace: string,
     name: string,
-    mutate: (quota: ResourceQuota) => ResourceQuota,
+    mutate: (quota: ResourceQuota, revision: number) => ResourceQuota | Promise<ResourceQuota>,
     dryRun: boolean,
   ): Promise<ResourceQuota>;
-  /** The objects of a kind in a namespace as the watch cache holds them at this moment. */
-  objects(info: KindInfo, namespace: string): readonly KindObject[];
+  /**
+   * The objects of a kind in a namespace as the watch cache holds them, once the cache
+   * has caught up with `atLeast` (a store revision).
+   */
+  objects(info: KindInfo, namespace: string, atLeast: number): Promise<readonly KindObject[]>;
   /**
    * Calls `onEvent` for every change of a kind from now on (with the current objects
    * first when `initial`), until `signal` aborts or the cache stops (then `onEnd`).
@@ -59,12 +63,20 @@ export function registryQuotaStore(deps: AdmissionDeps): QuotaStore {
   return {
     quotas: (namespace) => deps.reader.list<ResourceQuota>('ResourceQuota', namespace),
     update: (namespace, name, mutate, dryRun) =>
-      registryOf(deps, 'ResourceQuota').guaranteedUpdate(namespace, name, quotaContext(dryRun), (q) =>
-        mutate(q as ResourceQuota),
+      registryOf(deps, 'ResourceQuota').guaranteedUpdate(
+        namespace,
+        name,
+        quotaContext(dryRun),
+        (q, current) => mutate(q as ResourceQuota, current.revision),
       ) as Promise<ResourceQuota>,
-    objects(info, namespace) {
+    async objects(info, namespace, atLeast) {
       const registry = registryOf(deps, info.kind);
-      return registry.cache?.list(registry.store.prefix(namespace)).items ?? [];
+      const cache = registry.cache;
+      if (!cache) return [];
+      // An idle kind's cache moves on only when the store reports progress: ask for it.
+      if (cache.revision < atLeast) await registry.store.consistentRevision();
+      await cache.waitForRevision(atLeast);
+      return cache.list(registry.store.prefix(namespace)).items;
     },
     watch(info, opts, onEvent, onEnd) {
       const cache = registryOf(deps, info.kind).cache;

@@ -7,6 +7,7 @@ import { ResourceQuota } from '../../../sdk/gen/wheelhouse/core/v1/resource_quot
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import { kinds } from '../../../sdk/kinds.js';
 import { fromYaml } from '../../kinds/testing.js';
+import { pendingChargesAnnotation } from './quota-pending.js';
 import type { QuotaEvent, QuotaStore } from './quota-store.js';
 import { quotaSelects } from './quota-usage.js';
 import { resourceQuota } from './resource-quota.js';
@@ -34,7 +35,7 @@ function fakeStore() {
         if (!entry) throw ApiError.notFound(`resourcequotas "${name}" not found`);
         const read = entry.revision;
         await tick(); // Let concurrent writers interleave between the read and the write.
-        const next = mutate(copy(entry.quota));
+        const next = await mutate(copy(entry.quota), read);
         await tick();
         if (dryRun) return next;
         const now = quotas.get(`${ns}/${name}`)!;
@@ -44,7 +45,7 @@ function fakeStore() {
         return next;
       }
     },
-    objects(info, ns) {
+    async objects(info, ns) {
       return [...(objects.get(info.kind)?.values() ?? [])].filter((o) => o.metadata?.namespace === ns);
     },
     watch(info, opts, onEvent) {
@@ -199,6 +200,36 @@ describe('ResourceQuota', () => {
       await plugin.validate?.(attrsFor('CREATE', cm('c')));
     } finally {
       plugin.stop();
+    }
+  });
+
+  it("counts another apiserver's charges in flight when it recounts", async () => {
+    const fake = fakeStore();
+    fake.addQuota(quota('{pods: "2"}'));
+    // Two apiservers over one store: b never sees a's charge being made.
+    const a = resourceQuota(fake.store);
+    const b = resourceQuota(fake.store);
+    try {
+      const first = pod('a');
+      await a.validate?.(attrsFor('CREATE', first));
+      // Its object is not stored yet: b's recount must still count it.
+      await b.reconcile('team');
+      assert.equal(fake.quota('team', 'q').status?.used.pods, '1');
+      await b.validate?.(attrsFor('CREATE', pod('b')));
+      await assert.rejects(a.validate?.(attrsFor('CREATE', pod('c'))) ?? Promise.resolve(), /exceeded quota/);
+      // Once the object lands, the next write of the quota drops the entry: the caches count it.
+      fake.land(first);
+      await a.reconcile('team');
+      assert.deepEqual(
+        Object.keys(
+          JSON.parse(fake.quota('team', 'q').metadata?.annotations?.[pendingChargesAnnotation] ?? '{}'),
+        ).length,
+        1,
+      );
+      assert.equal(fake.quota('team', 'q').status?.used.pods, '2');
+    } finally {
+      a.stop();
+      b.stop();
     }
   });
 

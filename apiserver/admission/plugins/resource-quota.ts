@@ -7,12 +7,13 @@
  * RESOURCE_EXHAUSTED when a limit would be passed), so concurrent creates — here or in
  * another apiserver — can never exceed a quota together. Within this apiserver the
  * charges and recounts of one namespace also take turns (a per-namespace lock), which
- * spares them conflict retries and lets a recount know exactly which charges are done.
+ * spares them conflict retries.
  *
  * Usage converges: the store write after a charge may still fail, and deletions release
  * nothing by themselves. A recount (the quota controller's job in Kubernetes) sets
- * `status.used` from the watch caches plus the charges whose objects the caches have not
- * seen yet ("pending", forgotten after `pendingTtlMs` — a write that never landed). It runs
+ * `status.used` from the watch caches — once they have caught up with the quota as read,
+ * so they hold every object whose charge a writer has seen land — plus the charges in
+ * flight recorded on the quota (quota-pending.ts), whichever apiserver made them. It runs
  * when a quota is created or its limits change, when a counted object is deleted or a pod
  * finishes, and every `resyncMs`.
  */
@@ -29,6 +30,7 @@ import { Quantity } from '../../../sdk/quantity.js';
 import { addInto, parseList, type ResourceList } from '../../../sdk/resources/resource-list.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../types.js';
 import { forbidden, forbiddenPrefix } from './forbidden.js';
+import { type PendingCharge, readPending, writePending } from './quota-pending.js';
 import type { QuotaEvent, QuotaStore } from './quota-store.js';
 import { kindIsTracked, missingCompute, quotaSelects, usageOf } from './quota-usage.js';
 
@@ -48,13 +50,6 @@ export interface ResourceQuotaPlugin extends AdmissionPlugin {
   /** Resolves when no recount is queued or running. */
   idle(): Promise<void>;
   stop(): void;
-}
-
-interface PendingCharge {
-  namespace: string;
-  kind: string;
-  usage: ResourceList;
-  at: number;
 }
 
 const quotaInfo = kinds.find((k) => k.kind === 'ResourceQuota')!;
@@ -89,7 +84,8 @@ export function resourceQuota(store: QuotaStore, opts: ResourceQuotaOptions = {}
   const resyncMs = opts.resyncMs ?? 30_000;
   const now = opts.now ?? (() => new Date());
   const lifetime = new AbortController();
-  const pending = new Map<string, PendingCharge>();
+  /** Objects this apiserver's caches have seen arrive or go, by uid: their charges have landed. */
+  const landed = new Map<string, number>();
   const locks = new Map<string, Promise<void>>();
   const watched = new Set<string>();
   const dirty = new Set<string>();
@@ -114,8 +110,31 @@ export function resourceQuota(store: QuotaStore, opts: ResourceQuotaOptions = {}
 
   // ---- recounting --------------------------------------------------------------------------
 
-  /** What the quota's selected objects use now: the caches plus charges not yet seen there. */
-  function count(quota: ResourceQuota, namespace: string): ResourceList {
+  /** Forgets what landed longer ago than any charge is kept. */
+  function forgetLanded(): void {
+    const cutoff = Date.now() - pendingTtlMs;
+    for (const [uid, at] of landed) {
+      if (at >= cutoff) break; // In arrival order.
+      landed.delete(uid);
+    }
+  }
+
+  /** The quota's charges in flight, less those that landed or expired. */
+  function inFlight(quota: ResourceQuota, seen?: ReadonlySet<string>): Map<string, PendingCharge> {
+    const cutoff = Date.now() - pendingTtlMs;
+    const charges = readPending(quota);
+    for (const [uid, charge] of charges) {
+      if (charge.at < cutoff || landed.has(uid) || seen?.has(uid)) charges.delete(uid);
+    }
+    return charges;
+  }
+
+  /**
+   * Sets status.hard and status.used of the quota, read at `revision`, from a fresh count:
+   * the caches once caught up with that revision, plus the charges still in flight.
+   * Call with the lock held.
+   */
+  async function recount(quota: ResourceQuota, namespace: string, revision: number): Promise<ResourceQuota> {
     const hard = quota.spec?.hard ?? {};
     const used: ResourceList = new Map();
     const at = now();
@@ -123,30 +142,20 @@ export function resourceQuota(store: QuotaStore, opts: ResourceQuotaOptions = {}
     for (const info of kinds) {
       if (!info.namespaced || !kindIsTracked(info, hard)) continue;
       ensureWatched(info);
-      for (const obj of store.objects(info, namespace)) {
+      for (const obj of await store.objects(info, namespace, revision)) {
         seen.add(obj.metadata?.uid ?? '');
         if (quotaSelects(quota, info, obj)) addInto(used, usageOf(info, obj, at));
       }
     }
-    const cutoff = Date.now() - pendingTtlMs;
-    for (const [uid, charge] of pending) {
-      if (charge.at < cutoff) {
-        pending.delete(uid);
-        continue;
-      }
-      if (charge.namespace !== namespace || seen.has(uid)) continue;
+    const charges = inFlight(quota, seen);
+    for (const charge of charges.values()) {
       const info = kinds.find((k) => k.kind === charge.kind);
       if (info && kindIsTracked(info, hard)) addInto(used, charge.usage);
     }
-    return used;
-  }
-
-  /** Sets status.hard and status.used of the quota from a fresh count; call with the lock held. */
-  function recount(quota: ResourceQuota, namespace: string): ResourceQuota {
-    const keys = Object.keys(quota.spec?.hard ?? {});
+    writePending(quota, charges);
     quota.status = ResourceQuotaStatus.create({
-      hard: { ...(quota.spec?.hard ?? {}) },
-      used: toRecord(count(quota, namespace), keys),
+      hard: { ...hard },
+      used: toRecord(used, Object.keys(hard)),
     });
     return quota;
   }
@@ -156,7 +165,12 @@ export function resourceQuota(store: QuotaStore, opts: ResourceQuotaOptions = {}
       for (const q of await store.quotas(namespace)) {
         const name = q.metadata?.name ?? '';
         try {
-          await store.update(namespace, name, (quota) => recount(quota, namespace), false);
+          await store.update(
+            namespace,
+            name,
+            (quota, revision) => recount(quota, namespace, revision),
+            false,
+          );
         } catch (err) {
           // Deleted meanwhile: nothing to recount.
           if (!(err instanceof ApiError && err.code === Code.NOT_FOUND)) throw err;
@@ -191,13 +205,14 @@ export function resourceQuota(store: QuotaStore, opts: ResourceQuotaOptions = {}
   function onObjectEvent(info: KindInfo, event: QuotaEvent): void {
     const meta = event.object.metadata;
     const uid = meta?.uid ?? '';
-    if (event.type === 'ADDED') {
-      // Its charge is in status.used, and from now on the cache counts it: no longer pending.
-      pending.delete(uid);
-      return;
+    if (event.type === 'ADDED' || event.type === 'DELETED') {
+      // Its charge, if any, has landed: from now on the caches count the object.
+      landed.delete(uid);
+      landed.set(uid, Date.now());
+      forgetLanded();
     }
+    if (event.type === 'ADDED') return;
     if (event.type === 'DELETED') {
-      pending.delete(uid);
       schedule(meta?.namespace ?? '');
       return;
     }
@@ -265,6 +280,7 @@ export function resourceQuota(store: QuotaStore, opts: ResourceQuotaOptions = {}
     // Watch the kind before charging, so that the object's arrival is not missed.
     ensureWatched(info);
     const dryRun = attrs.ctx.dryRun;
+    const uid = obj.metadata?.uid ?? '';
     await withLock(namespace, async () => {
       const charged: { name: string; delta: ResourceList }[] = [];
       try {
@@ -274,8 +290,8 @@ export function resourceQuota(store: QuotaStore, opts: ResourceQuotaOptions = {}
           await store.update(
             namespace,
             name,
-            (quota) => {
-              if (!synced(quota)) recount(quota, namespace);
+            async (quota, revision) => {
+              if (!synced(quota)) await recount(quota, namespace, revision);
               const hard = parseList(quota.spec?.hard);
               const used = parseList(quota.status?.used);
               delta = new Map([...usage].filter(([k]) => hard.has(k)));
@@ -291,6 +307,9 @@ export function resourceQuota(store: QuotaStore, opts: ResourceQuotaOptions = {}
                 );
               }
               addInto(used, delta);
+              const charges = inFlight(quota);
+              if (!dryRun && uid !== '') charges.set(uid, { kind: info.kind, usage, at: Date.now() });
+              writePending(quota, charges);
               quota.status = ResourceQuotaStatus.create({
                 hard: { ...(quota.spec?.hard ?? {}) },
                 used: toRecord(used, Object.keys(quota.spec?.hard ?? {})),
@@ -302,17 +321,16 @@ export function resourceQuota(store: QuotaStore, opts: ResourceQuotaOptions = {}
           charged.push({ name, delta });
         }
       } catch (err) {
-        if (!dryRun) await rollback(namespace, charged);
+        if (!dryRun) await rollback(namespace, uid, charged);
         throw err;
       }
-      const uid = obj.metadata?.uid ?? '';
-      if (!dryRun && uid !== '') pending.set(uid, { namespace, kind: info.kind, usage, at: Date.now() });
     });
   }
 
   /** Gives back what a refused request had charged to the quotas before the one that refused. */
   async function rollback(
     namespace: string,
+    uid: string,
     charged: { name: string; delta: ResourceList }[],
   ): Promise<void> {
     for (const { name, delta } of charged) {
@@ -326,6 +344,9 @@ export function resourceQuota(store: QuotaStore, opts: ResourceQuotaOptions = {}
               const left = (used.get(k) ?? Quantity.zero).sub(q);
               used.set(k, left.sign() < 0 ? Quantity.zero : left);
             }
+            const charges = inFlight(quota);
+            charges.delete(uid);
+            writePending(quota, charges);
             quota.status = ResourceQuotaStatus.create({
               hard: { ...(quota.status?.hard ?? {}) },
               used: toRecord(used, Object.keys(quota.status?.used ?? {})),

@@ -1,12 +1,14 @@
 /**
  * The ResourceQuota strategy: caps on a namespace's total use. The quota
  * controller and the admission plugin write status.used through the status
- * subresource; the caps themselves are the spec.
+ * subresource; the caps themselves are the spec. The charges in flight the
+ * plugin records in an annotation are kept as stored, as the status is.
  */
 import type {
   ResourceQuota,
   ResourceQuotaStatus,
 } from '../../../sdk/gen/wheelhouse/core/v1/resource_quota.js';
+import { keepPending, pendingChargesAnnotation } from '../../admission/plugins/quota-pending.js';
 import type { Strategy } from '../../registry/strategy.js';
 import { type ErrorList, invalid, required } from '../../validation/field-error.js';
 import { FieldPath } from '../../validation/field-path.js';
@@ -75,9 +77,14 @@ export function resourceQuotaStrategy(): Strategy<ResourceQuota> {
     applyDefaults() {},
     prepareForCreate(quota) {
       quota.status = undefined;
+      // Charges in flight are the apiserver's to record.
+      if (quota.metadata?.annotations) delete quota.metadata.annotations[pendingChargesAnnotation];
     },
     validate: validateQuota,
-    prepareForUpdate: keepStatus,
+    prepareForUpdate(quota, old) {
+      keepStatus(quota, old);
+      keepPending(quota, old);
+    },
     validateUpdate: validateQuota,
     status: statusStrategy<ResourceQuota>((quota) => validateStatus(quota.status)),
   };
