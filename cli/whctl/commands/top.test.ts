@@ -5,7 +5,6 @@
  * nodes and pods get made-up figures. The table formatting is checked on its own too.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,12 +17,10 @@ import type { PodMetrics } from '../../../sdk/gen/wheelhouse/core/v1/pod_service
 import { ObjectMeta } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { RoleBinding } from '../../../sdk/gen/wheelhouse/rbac/v1/role_binding.js';
 import { type Cluster, startCluster } from '../../../test/cluster.js';
-import { kubeletComponent, LOOPBACK, nodeArgs } from '../../up/components.js';
+import { type ProcessKubelet, startProcessKubelet } from '../../../test/process-kubelet.js';
 import { runWhctl } from '../main.js';
 import { testIo } from '../test-io.js';
 import { formatCpu, formatMemory, nodeRows, podRows } from './top.js';
-
-const entry = join(new URL('../../..', import.meta.url).pathname, 'bin/wheelhouse.js');
 
 async function until<T>(check: () => Promise<T | undefined | false>, what: string, ms = 30_000): Promise<T> {
   const start = Date.now();
@@ -53,9 +50,8 @@ const millicores = (cell: string | undefined) => Number(/^(\d+)m$/.exec(cell ?? 
 
 describe('whctl top against a real kubelet', () => {
   let cluster: Cluster;
-  let kubelet: ChildProcess | undefined;
+  let kubelet: ProcessKubelet | undefined;
   let simulator: SimulatorProcess | undefined;
-  let output = '';
   let clients: ReturnType<typeof createClientset>;
   let config = '';
 
@@ -83,41 +79,15 @@ describe('whctl top against a real kubelet', () => {
     });
     config = join(cluster.dir, 'whctl.yaml');
     writeClientConfig(config, { ...cluster.admin, server: cluster.apiserver, serverName: 'localhost' });
-    const kubeconfig = join(cluster.dir, 'kubelet-node-1.yaml');
-    const cert = cluster.pki.kubelets['node-1']?.client;
-    assert.ok(cert);
-    writeClientConfig(kubeconfig, {
-      server: cluster.apiserver,
-      certificateAuthority: cluster.pki.caFile,
-      clientCertificate: cert.certFile,
-      clientKey: cert.keyFile,
-    });
-    const spec = kubeletComponent(
-      {
-        dataDir: cluster.dir,
-        pki: cluster.pki,
-        host: LOOPBACK,
-        storePort: 0,
-        apiserverPort: 0,
-        storeMetricsPort: 0,
-      },
-      { name: 'node-1', kubeconfig, kubeletPort: 0, healthPort: 0 },
-    );
-    kubelet = spawn(process.execPath, nodeArgs(spec, entry, ['--housekeeping-interval', '1s']), {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, WHEELHOUSE_LOG_LEVEL: 'warn' },
-    });
-    kubelet.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    kubelet.stderr?.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
     clients = createClientset(cluster.admin, { component: 'top-test' });
-    [, simulator] = await Promise.all([
-      until(async () => output.includes('registered'), `the kubelet to register:\n${output}`),
+    // Both kept for after() even when the other fails to start.
+    const [k, s] = await Promise.allSettled([
+      startProcessKubelet(cluster, { args: ['--housekeeping-interval', '1s'] }),
       startSimulator(cluster, { nodes: 2, prefix: 'sim' }),
     ]);
+    if (k.status === 'fulfilled') kubelet = k.value;
+    if (s.status === 'fulfilled') simulator = s.value;
+    for (const r of [k, s]) if (r.status === 'rejected') throw r.reason;
     const pods = clients.kind<Pod>('Pod');
     const pod = (name: string, node: string, command: string[], cpu?: string) =>
       Pod.fromPartial({
@@ -142,22 +112,15 @@ describe('whctl top against a real kubelet', () => {
   });
 
   after(async () => {
-    if (clients) {
-      const pods = clients.kind<Pod>('Pod');
-      for (const name of ['busy', 'idle', 'simulated']) {
-        await pods.delete('default', name, { gracePeriodSeconds: '0' }).catch(() => undefined);
-      }
-      await until(
-        async () => (await pods.list('default')).items.every((p) => p.spec?.nodeName !== 'node-1'),
-        'the pods to stop',
-        15_000,
-      ).catch(() => undefined);
+    try {
+      // Ends the busy loop and the idle pod with the kubelet, by pid.
+      await kubelet?.stop();
+    } finally {
+      await simulator?.stop();
+      clients?.close();
+      await cluster?.stop();
+      if (tokens) rmSync(tokens, { force: true });
     }
-    kubelet?.kill('SIGKILL');
-    await simulator?.stop();
-    clients?.close();
-    await cluster?.stop();
-    if (tokens) rmSync(tokens, { force: true });
   });
 
   test('top pods: the busy-looping pod uses CPU, more than the idle one', async () => {
