@@ -363,6 +363,15 @@ async function main(): Promise<void> {
       );
     }
 
+    out('\nAPI calls by count over creation and rollout (what scales with nodes × time shows here)');
+    const byCount = callLatencies(subtract(metricsRollout, metricsAtStart)).sort((a, b) => b.count - a.count);
+    const calls = byCount.reduce((n, c) => n + c.count, 0);
+    for (const c of byCount.slice(0, 12))
+      figure(
+        `${c.call} p99 ${fmtMs(c.p99 * 1000)}`,
+        `×${c.count} (${((100 * c.count) / calls).toFixed(0)}%)`,
+      );
+
     out('\ncomponents with every pod running');
     componentFigures(plane);
 
