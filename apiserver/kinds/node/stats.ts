@@ -3,10 +3,10 @@
  * kubelet's `/stats/` endpoints. `get` on it is what reading a node's figures needs
  * (bootstrap `view` and up hold it; metrics.k8s.io's readers are given the same). The
  * summary comes from the node's kubelet; a simulated node has none, so its figures are
- * made up from the pods bound to it (kubelet/simulated/stats.ts).
+ * made up from the pods bound to it (simulated-stats.ts).
  */
 
-import { simulatedStatsSummary } from '../../../kubelet/simulated/stats.js';
+import { simulatedStatsSummary } from './simulated-stats.js';
 import { ApiError } from '../../../sdk/errors.js';
 import type { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';

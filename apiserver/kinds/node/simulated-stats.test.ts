@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
-import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { simulatedStatsSummary } from './stats.js';
+import { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
+import { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { simulatedStatsSummary } from './simulated-stats.js';
 
 const node = Node.fromPartial({
   metadata: { name: 'sim-0', creationTimestamp: new Date(0) },

@@ -5,10 +5,10 @@
  * the same figures from one call to the next) and a small base for the node itself.
  * Pure: the apiserver answers for simulated nodes with it, since they serve no kubelet API.
  */
-import type { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
-import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import type { CpuStats, MemoryStats, PodStats, Summary } from '../../sdk/gen/wheelhouse/kubelet/v1/stats.js';
-import { Quantity } from '../../sdk/quantity.js';
+import type { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
+import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
+import type { CpuStats, MemoryStats, PodStats, Summary } from '../../../sdk/gen/wheelhouse/kubelet/v1/stats.js';
+import { Quantity } from '../../../sdk/quantity.js';
 
 /** A container without requests still uses something: 1m of CPU and 4Mi of memory at most. */
 const floorNanoCores = 1_000_000n;
