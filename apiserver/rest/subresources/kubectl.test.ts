@@ -5,25 +5,22 @@
  * token, scale.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { descendants } from '../../../bench/descendants.js';
-import { kubeletComponent, LOOPBACK, nodeArgs } from '../../../cli/up/components.js';
 import { createClientset } from '../../../sdk/client/typed-client.js';
-import { writeClientConfig } from '../../../sdk/client-config.js';
 import { Deployment } from '../../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { type Cluster, startCluster } from '../../../test/cluster.js';
+import { type ProcessKubelet, startProcessKubelet } from '../../../test/process-kubelet.js';
 import { skipUnlessInstalled } from '../../../test/requirements.js';
 
 const run = promisify(execFile);
 const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
 const versions = ['1.32', '1.30'].map((v) => ({ version: v, path: join(KUBECTL_DIR, `kubectl.${v}`) }));
 const missing = versions.filter((v) => !existsSync(v.path)).map((v) => v.path);
-const entry = join(new URL('../../..', import.meta.url).pathname, 'bin/wheelhouse.js');
 
 async function until<T>(check: () => Promise<T | undefined | false>, what: string, ms = 30_000): Promise<T> {
   const start = Date.now();
@@ -45,8 +42,7 @@ describe('kubectl subresources and reviews', {
   skip: skipUnlessInstalled(missing),
 }, () => {
   let cluster: Cluster;
-  let kubelet: ChildProcess | undefined;
-  let kubeletOutput = '';
+  let kubelet: ProcessKubelet | undefined;
   let viewerKubeconfig = '';
   let clients: ReturnType<typeof createClientset>;
 
@@ -85,38 +81,8 @@ describe('kubectl subresources and reviews', {
         'current-context': 'c',
       }),
     );
-    const kubeconfig = join(cluster.dir, 'kubelet-node-1.yaml');
-    const cert = cluster.pki.kubelets['node-1']?.client;
-    assert.ok(cert);
-    writeClientConfig(kubeconfig, {
-      server: cluster.apiserver,
-      certificateAuthority: cluster.pki.caFile,
-      clientCertificate: cert.certFile,
-      clientKey: cert.keyFile,
-    });
-    const spec = kubeletComponent(
-      {
-        dataDir: cluster.dir,
-        pki: cluster.pki,
-        host: LOOPBACK,
-        storePort: 0,
-        apiserverPort: 0,
-        storeMetricsPort: 0,
-      },
-      { name: 'node-1', kubeconfig, kubeletPort: 0, healthPort: 0 },
-    );
-    kubelet = spawn(process.execPath, nodeArgs(spec, entry, ['--housekeeping-interval', '1s']), {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, WHEELHOUSE_LOG_LEVEL: 'warn' },
-    });
-    kubelet.stdout?.on('data', (d: Buffer) => {
-      kubeletOutput += d.toString();
-    });
-    kubelet.stderr?.on('data', (d: Buffer) => {
-      kubeletOutput += d.toString();
-    });
+    kubelet = await startProcessKubelet(cluster, { args: ['--housekeeping-interval', '1s'] });
     clients = createClientset(cluster.admin, { component: 'rest-subresources-test' });
-    await until(async () => kubeletOutput.includes('registered'), 'the kubelet to register');
     const pods = clients.kind<Pod>('Pod');
     const pod = (name: string, command: string[], owner?: { kind: string; name: string }) =>
       Pod.fromPartial({
@@ -160,22 +126,12 @@ describe('kubectl subresources and reviews', {
   });
 
   after(async () => {
-    // A stopping kubelet leaves its containers running (it adopts them when it starts
-    // again): find them as its descendants while it runs, and end them after it.
-    const containers = kubelet?.pid ? descendants(kubelet.pid) : [];
-    if (kubelet && kubelet.exitCode === null) {
-      const exited = new Promise((r) => kubelet?.once('exit', r));
-      kubelet.kill('SIGTERM');
-      await exited;
+    try {
+      // Ends the pods' processes (a busy loop among them) with the kubelet.
+      await kubelet?.stop();
+    } finally {
+      await cluster?.stop();
     }
-    for (const pid of containers) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-    await cluster?.stop();
   });
 
   for (const { version, path } of versions) {
