@@ -6,14 +6,11 @@
  * started again, adopts its running containers without restarting them.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ClientReadableStream } from '@grpc/grpc-js';
-import { type KubeletNode, kubeletComponent, LOOPBACK, nodeArgs } from '../cli/up/components.js';
 import { createClientset } from '../sdk/client/typed-client.js';
-import { writeClientConfig } from '../sdk/client-config.js';
 import type { Lease } from '../sdk/gen/wheelhouse/coordination/v1/lease.js';
 import { ConfigMap } from '../sdk/gen/wheelhouse/core/v1/config_map.js';
 import type { Event } from '../sdk/gen/wheelhouse/core/v1/event.js';
@@ -23,8 +20,7 @@ import { GetPodLogsRequest } from '../sdk/gen/wheelhouse/core/v1/pod_service.js'
 import { Secret } from '../sdk/gen/wheelhouse/core/v1/secret.js';
 import { type Cluster, startCluster } from '../test/cluster.js';
 import { freePort } from '../test/free-port.js';
-
-const entry = join(new URL('..', import.meta.url).pathname, 'bin/wheelhouse.js');
+import { type ProcessKubelet, startProcessKubelet } from '../test/process-kubelet.js';
 
 async function until<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
@@ -48,45 +44,9 @@ async function until<T>(
 
 describe('kubelet on the process runtime', () => {
   let cluster: Cluster;
-  let kubelet: ChildProcess | undefined;
-  let output = '';
-  let node: KubeletNode;
+  let kubelet: ProcessKubelet | undefined;
   let manifests = '';
   let clients: ReturnType<typeof createClientset>;
-  const startKubelet = async () => {
-    const spec = kubeletComponent(
-      {
-        dataDir: cluster.dir,
-        pki: cluster.pki,
-        host: LOOPBACK,
-        storePort: 0,
-        apiserverPort: 0,
-        storeMetricsPort: 0,
-      },
-      node,
-    );
-    const child = spawn(
-      process.execPath,
-      nodeArgs(spec, entry, [
-        '--node-status-update-frequency',
-        '1s',
-        '--crash-loop-backoff-initial',
-        '1s',
-        '--crash-loop-backoff-max',
-        '4s',
-      ]),
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WHEELHOUSE_LOG_LEVEL: 'warn' } },
-    );
-    child.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    kubelet = child;
-    const seen = output.length;
-    await until(() => output.slice(seen).includes('registered'), `the kubelet to register:\n${output}`);
-  };
   const pods = () => clients.kind<Pod>('Pod');
   const podNamed = (name: string) => pods().get('default', name);
   const containerStatus = async (pod: string, container: string) =>
@@ -94,40 +54,29 @@ describe('kubelet on the process runtime', () => {
 
   before(async () => {
     cluster = await startCluster();
-    const kubeconfig = join(cluster.dir, 'kubelet-node-1.yaml');
-    const cert = cluster.pki.kubelets['node-1']?.client;
-    assert.ok(cert);
-    writeClientConfig(kubeconfig, {
-      server: cluster.apiserver,
-      certificateAuthority: cluster.pki.caFile,
-      clientCertificate: cert.certFile,
-      clientKey: cert.keyFile,
-    });
     manifests = join(cluster.dir, 'manifests');
     mkdirSync(manifests, { recursive: true });
-    node = { name: 'node-1', kubeconfig, kubeletPort: 0, healthPort: 0, podManifestPath: manifests };
     clients = createClientset(cluster.admin, { component: 'kubelet-test' });
-    await startKubelet();
+    kubelet = await startProcessKubelet(cluster, {
+      podManifestPath: manifests,
+      args: [
+        '--node-status-update-frequency',
+        '1s',
+        '--crash-loop-backoff-initial',
+        '1s',
+        '--crash-loop-backoff-max',
+        '4s',
+      ],
+    });
   });
   after(async () => {
-    // Stop the pods first, so that no process of theirs outlives the test.
-    if (clients) {
-      for (const p of (
-        await pods()
-          .list('default')
-          .catch(() => ({ items: [] as Pod[] }))
-      ).items) {
-        await pods()
-          .delete('default', p.metadata?.name ?? '', { gracePeriodSeconds: '1' })
-          .catch(() => undefined);
-      }
-      await until(async () => (await pods().list('default')).items.length === 0, 'pods gone', 15_000).catch(
-        () => undefined,
-      );
+    try {
+      // Ends every pod's processes with the kubelet, adopted ones too.
+      await kubelet?.stop();
+    } finally {
+      clients?.close();
+      await cluster?.stop();
     }
-    kubelet?.kill('SIGKILL');
-    clients?.close();
-    await cluster?.stop();
   });
 
   test('registers a Ready node with its capacity, addresses and endpoint, and renews its lease', async () => {
@@ -343,9 +292,7 @@ describe('kubelet on the process runtime', () => {
   test('a SIGKILLed kubelet adopts its running containers without restarting them', async () => {
     const before = await containerStatus('env-pod', 'main');
     assert.ok(before?.state?.running);
-    kubelet?.kill('SIGKILL');
-    await new Promise((r) => kubelet?.once('exit', r));
-    await startKubelet();
+    await kubelet?.restart();
     // A few relists later, the same container still runs, not restarted.
     await new Promise((r) => setTimeout(r, 3_000));
     const afterRestart = await containerStatus('env-pod', 'main');
