@@ -136,6 +136,25 @@ export function loadedKindTypes(info: KindInfo): KindTypes | undefined {
   return loaded.get(info.kind);
 }
 
+/**
+ * The generated types of a kind that must be loaded already: by `loadKindTypes`, by a
+ * client call of that kind, or by importing the kind table (kind-registry.ts registers
+ * every kind). For synchronous code (sdk/manifest) whose callers load what they use.
+ */
+export function kindTypesOf(info: KindInfo): KindTypes {
+  const done = loaded.get(info.kind);
+  if (done) return done;
+  throw new Error(
+    `the generated code of kind ${info.kind} is not loaded: await loadKindTypes(${info.kind}) before ` +
+      'using it synchronously, or import sdk/kind-registry.js for every kind',
+  );
+}
+
+/** Records types loaded by other means (the kind table's static imports) as loaded. */
+export function registerKindTypes(kind: string, types: KindTypes): void {
+  loaded.set(kind, types);
+}
+
 async function load(kind: string): Promise<KindTypes> {
   const importModules = modules[kind];
   if (!importModules) throw new Error(`no generated types registered for kind ${kind}`);

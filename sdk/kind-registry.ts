@@ -110,6 +110,7 @@ import {
   PriorityClassServiceClient,
   PriorityClassServiceService,
 } from './gen/wheelhouse/scheduling/v1/priority_class_service.js';
+import { registerKindTypes } from './kind-loader.js';
 import type { KindInfo } from './kinds.js';
 
 /** What every kind message has in common: the type meta and the object meta. */
@@ -203,3 +204,6 @@ export function typesOf(info: KindInfo): KindTypes {
   if (!found) throw new Error(`no generated types registered for kind ${info.kind}`);
   return found;
 }
+
+// A process that has the table has every kind's code: the loader hands it out at once.
+for (const [kind, types] of Object.entries(kindTypes)) registerKindTypes(kind, types);

@@ -13,7 +13,8 @@ import {
   type DescOneof,
   ScalarType,
 } from '@bufbuild/protobuf';
-import { type KindObject, typesOf } from '../kind-registry.js';
+import { kindTypesOf } from '../kind-loader.js';
+import type { KindObject } from '../kind-registry.js';
 import { apiVersionOf, type KindInfo, protoTypeOf } from '../kinds.js';
 import { ManifestError, type ManifestLocation } from './manifest-error.js';
 import { fieldsOf, intOrString, messageType, struct, timestamp } from './schema.js';
@@ -34,7 +35,8 @@ const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 /**
  * Decodes one manifest object of a known kind into its generated type. apiVersion
- * and kind may be left out; when present they must be the kind's.
+ * and kind may be left out; when present they must be the kind's. The kind's generated
+ * code must be loaded (sdk/kind-loader.ts; importing sdk/manifest/index.js loads every kind).
  */
 export function decodeObject(info: KindInfo, json: unknown, location: ManifestLocation = {}): KindObject {
   const subject = subjectOf(info.kind, json);
@@ -55,7 +57,7 @@ export function decodeObject(info: KindInfo, json: unknown, location: ManifestLo
   const normalised = decodeMessage(messageType(protoTypeOf(info)), json, '', fail);
   normalised.apiVersion = apiVersion;
   normalised.kind = info.kind;
-  return typesOf(info).message.fromJSON(normalised);
+  return kindTypesOf(info).message.fromJSON(normalised);
 }
 
 /** `Deployment web`, or just the kind while the name is unknown. */

@@ -6,7 +6,8 @@
  * people read them (apiVersion, kind, metadata, spec, ..., status).
  */
 import { type DescField, type DescMessage, ScalarType } from '@bufbuild/protobuf';
-import { type KindObject, typesOf } from '../kind-registry.js';
+import { kindTypesOf } from '../kind-loader.js';
+import type { KindObject } from '../kind-registry.js';
 import { apiVersionOf, type KindInfo, protoTypeOf } from '../kinds.js';
 import { isPlainObject, type Json, type JsonObject } from './decode.js';
 import { intOrString, messageType, struct, timestamp } from './schema.js';
@@ -17,9 +18,12 @@ export interface ManifestObject {
   readonly object: KindObject;
 }
 
-/** The manifest form of a typed object; apiVersion and kind are filled in when empty. */
+/**
+ * The manifest form of a typed object; apiVersion and kind are filled in when empty. The
+ * kind's generated code must be loaded, as it is for any object a client has received.
+ */
 export function encodeObject(info: KindInfo, object: KindObject): JsonObject {
-  const json = encodeMessage(messageType(protoTypeOf(info)), typesOf(info).message.toJSON(object), '');
+  const json = encodeMessage(messageType(protoTypeOf(info)), kindTypesOf(info).message.toJSON(object), '');
   const { apiVersion, kind, status, ...rest } = json;
   const ordered: JsonObject = {
     apiVersion: apiVersion || apiVersionOf(info),

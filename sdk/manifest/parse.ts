@@ -4,6 +4,7 @@
  * into their items.
  */
 import { parseAllDocuments } from 'yaml';
+import { loadKindTypes } from '../kind-loader.js';
 import type { KindObject } from '../kind-registry.js';
 import { apiVersionOf, type KindInfo, kindFor, kinds } from '../kinds.js';
 import { decodeObject, describe, isPlainObject } from './decode.js';
@@ -24,7 +25,39 @@ export interface ParsedObject {
  * first problem found throws a ManifestError naming the document and field.
  */
 export function parseManifests(text: string, source?: string): ParsedObject[] {
-  const out: ParsedObject[] = [];
+  return documentsOf(text, source).map(decodeDocument);
+}
+
+/**
+ * parseManifests for a process that loads kinds' code on first use (sdk/kind-loader.ts):
+ * the code of every kind the text names is loaded first.
+ */
+export async function loadManifests(text: string, source?: string): Promise<ParsedObject[]> {
+  const documents = documentsOf(text, source);
+  const infos = new Map(documents.map((d) => [d.info.kind, d.info]));
+  await Promise.all([...infos.values()].map((info) => loadKindTypes(info)));
+  return documents.map(decodeDocument);
+}
+
+/** A document (or a list's item) whose kind is known, not decoded yet. */
+interface KindDocument {
+  readonly info: KindInfo;
+  readonly value: Record<string, unknown>;
+  readonly location: ManifestLocation;
+}
+
+function decodeDocument({ info, value, location }: KindDocument): ParsedObject {
+  return {
+    info,
+    object: decodeObject(info, value, location),
+    document: location.document ?? 0,
+    ...(location.item !== undefined ? { item: location.item } : {}),
+  };
+}
+
+/** The documents of a file with their kinds; problems of shape (no kind, an unknown one) throw. */
+function documentsOf(text: string, source?: string): KindDocument[] {
+  const out: KindDocument[] = [];
   // Merge keys (`<<: *defaults`) as Kubernetes' YAML reader has them.
   const documents = parseAllDocuments(text, { merge: true });
   for (const [i, doc] of documents.entries()) {
@@ -35,7 +68,7 @@ export function parseManifests(text: string, source?: string): ParsedObject[] {
     if (value === null || value === undefined) continue;
     const listOf = listItemKind(value, location);
     if (listOf === undefined) {
-      out.push({ ...decodeDocument(value, location), document: location.document ?? 0 });
+      out.push(kindDocument(value, location));
       continue;
     }
     const items = isPlainObject(value) ? value.items : undefined;
@@ -49,7 +82,7 @@ export function parseManifests(text: string, source?: string): ParsedObject[] {
         listOf && isPlainObject(object)
           ? { apiVersion: apiVersionOf(listOf), kind: listOf.kind, ...object }
           : object;
-      out.push({ ...decodeDocument(filled, itemLocation), document: location.document ?? 0, item });
+      out.push(kindDocument(filled, itemLocation));
     }
   }
   return out;
@@ -71,7 +104,7 @@ function listItemKind(value: unknown, location: ManifestLocation): KindInfo | nu
   return info;
 }
 
-function decodeDocument(value: unknown, location: ManifestLocation): { info: KindInfo; object: KindObject } {
+function kindDocument(value: unknown, location: ManifestLocation): KindDocument {
   if (!isPlainObject(value)) {
     throw new ManifestError(
       location,
@@ -88,7 +121,7 @@ function decodeDocument(value: unknown, location: ManifestLocation): { info: Kin
   }
   const info = kindFor(apiVersion, kind);
   if (!info) throw new ManifestError(location, `apiVersion ${apiVersion}, kind ${kind}`, unknownKind(kind));
-  return { info, object: decodeObject(info, value, location) };
+  return { info, value, location };
 }
 
 function unknownKind(kind: string): string {
