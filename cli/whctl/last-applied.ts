@@ -6,7 +6,7 @@
  * that only the live object has was set by another writer, and stays.
  * kubectl's name is kept so that objects move between kubectl and whctl.
  */
-import type { JsonObject } from '../../sdk/manifest/index.js';
+import type { JsonObject } from '../../sdk/manifest/decode.js';
 
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { type ParsedObject, parseManifests } from '../../sdk/manifest/index.js';
+import { loadManifests, type ParsedObject } from '../../sdk/manifest/parse.js';
 import type { CommandIo } from './context.js';
 import { UsageError } from './usage-error.js';
 
@@ -32,19 +32,20 @@ export async function readManifests(
   const out: SourcedObject[] = [];
   for (const path of paths) {
     if (path === '-') {
-      out.push(...parse(await io.readStdin(), 'stdin'));
+      out.push(...(await parse(await io.readStdin(), 'stdin')));
       continue;
     }
     for (const file of filesOf(resolve(io.cwd, path), path, opts.recursive ?? false)) {
-      out.push(...parse(readFileSync(file.absolute, 'utf8'), file.shown));
+      out.push(...(await parse(readFileSync(file.absolute, 'utf8'), file.shown)));
     }
   }
   return out;
 }
 
-function parse(text: string, source: string): SourcedObject[] {
-  const objects = parseManifests(text, source);
-  // parseManifests has already rejected anything malformed, so this second read cannot fail.
+/** The objects of one file; the generated code of the kinds it names is loaded first. */
+async function parse(text: string, source: string): Promise<SourcedObject[]> {
+  const objects = await loadManifests(text, source);
+  // loadManifests has already rejected anything malformed, so this second read cannot fail.
   const documents = parseAllDocuments(text).map((d) => d.toJS({ maxAliasCount: 1000 }) as unknown);
   return objects.map((o) => {
     const document = documents[o.document - 1];

@@ -4,7 +4,7 @@
  */
 import type { KindObject } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
-import { toJson, toYaml } from '../../sdk/manifest/index.js';
+import { toJson, toYaml } from '../../sdk/manifest/print.js';
 import { objectLabel } from './resources.js';
 import { UsageError } from './usage-error.js';
 

@@ -5,7 +5,7 @@
  */
 import { ApiError, Code } from '../../sdk/errors.js';
 import type { StatusCause } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
-import { ManifestError } from '../../sdk/manifest/index.js';
+import { ManifestError } from '../../sdk/manifest/manifest-error.js';
 import { UsageError } from './usage-error.js';
 
 export function formatError(err: unknown): string {

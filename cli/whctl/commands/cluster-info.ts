@@ -9,7 +9,7 @@
 import { channelCredentials, channelOptions } from '../../../sdk/credentials.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { resolveResource } from '../../../sdk/kinds.js';
-import { toJson } from '../../../sdk/manifest/index.js';
+import { toJson } from '../../../sdk/manifest/print.js';
 import { checkHealth } from '../../health-check.js';
 import type { Command } from '../command.js';
 import { commonFlags, parseFlags } from '../flags.js';

@@ -19,7 +19,10 @@ import type { ApiClient } from '../../../sdk/client/dynamic-client.js';
 import { ApiError, Code } from '../../../sdk/errors.js';
 import { PatchType } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
-import { encodeObject, type JsonObject, ManifestError, parseManifests } from '../../../sdk/manifest/index.js';
+import type { JsonObject } from '../../../sdk/manifest/decode.js';
+import { encodeObject } from '../../../sdk/manifest/encode.js';
+import { ManifestError } from '../../../sdk/manifest/manifest-error.js';
+import { loadManifests } from '../../../sdk/manifest/parse.js';
 import { createTwoWayMergePatch } from '../../../sdk/patch/three-way.js';
 import type { Command } from '../command.js';
 import type { CommandIo } from '../context.js';
@@ -135,7 +138,7 @@ Flags:
 
       let changed: { edited: Edited; to: JsonObject }[];
       try {
-        changed = pairEdits(editing, saved, file);
+        changed = await pairEdits(editing, saved, file);
       } catch (err) {
         if (!(err instanceof ManifestError)) return preserved((err as Error).message);
         reasons = [{ head: `The edited file had a syntax error: ${err.message}`, details: [] }];
@@ -255,12 +258,12 @@ export function stripComments(text: string): string {
  * changed kind, name or namespace cannot be patched: that is refused, not
  * sent as a different object.
  */
-function pairEdits(
+async function pairEdits(
   editing: readonly Edited[],
   saved: string,
   file: string,
-): { edited: Edited; to: JsonObject }[] {
-  const parsed = parseManifests(saved, file);
+): Promise<{ edited: Edited; to: JsonObject }[]> {
+  const parsed = await loadManifests(saved, file);
   const pairs: { edited: Edited; to: JsonObject }[] = [];
   for (const { info, object } of parsed) {
     const edited = editing.find(

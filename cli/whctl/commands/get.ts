@@ -13,7 +13,6 @@ import { WatchEventType } from '../../../sdk/client/dynamic-client.js';
 import { ApiError, Code } from '../../../sdk/errors.js';
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
-import { encodeList, encodeObject, toJson, toYaml } from '../../../sdk/manifest/index.js';
 import { Quantity } from '../../../sdk/quantity.js';
 import type { Command } from '../command.js';
 import type { Context } from '../context.js';
@@ -90,6 +89,27 @@ interface GetOptions {
   readonly chunkSize: number;
 }
 
+/**
+ * The manifest codec (encode.ts walks the API's descriptor set, ~100 ms to load), loaded
+ * only for the outputs that print objects' JSON: a table or names need none of it.
+ */
+type Codec = typeof import('../../../sdk/manifest/encode.js') &
+  typeof import('../../../sdk/manifest/print.js');
+let loadedCodec: Codec | undefined;
+
+async function loadCodec(): Promise<void> {
+  const [encode, print] = await Promise.all([
+    import('../../../sdk/manifest/encode.js'),
+    import('../../../sdk/manifest/print.js'),
+  ]);
+  loadedCodec = { ...encode, ...print };
+}
+
+function codec(): Codec {
+  if (!loadedCodec) throw new Error('the manifest codec is used before it is loaded (loadCodec)');
+  return loadedCodec;
+}
+
 /** An object fetched, with its kind. */
 interface Found {
   readonly info: KindInfo;
@@ -146,6 +166,7 @@ Flags:
       showManagedFields: values['show-managed-fields'] ?? false,
     };
     const sortBy = values['sort-by'] ? sortPathOf(values['sort-by']) : undefined;
+    if (sortBy || !['table', 'wide', 'name'].includes(output.format)) await loadCodec();
     if ((values['watch-only'] || values['output-watch-events']) && !values.watch && !values['watch-only'])
       throw new UsageError('--output-watch-events needs -w/--watch');
     const watching = values.watch || values['watch-only'];
@@ -323,7 +344,7 @@ function sortPathOf(expression: string): JsonPath {
  * timestamps by time, other strings as text; objects without the field first.
  */
 function sortFound(group: readonly Found[], path: JsonPath): Found[] {
-  const keyed = group.map((f) => ({ f, key: path.find(encodeObject(f.info, f.object))[0] }));
+  const keyed = group.map((f) => ({ f, key: path.find(codec().encodeObject(f.info, f.object))[0] }));
   return keyed.sort((a, b) => compareValues(a.key, b.key)).map((k) => k.f);
 }
 
@@ -404,7 +425,7 @@ function printFound(
   const all = groups.flat().map((f) => (output.showManagedFields ? f : withoutManagedFields(f)));
   if (print.eventType && (output.format === 'json' || output.format === 'yaml')) {
     for (const f of all) {
-      const event = { type: print.eventType, object: encodeObject(f.info, f.object) };
+      const event = { type: print.eventType, object: codec().encodeObject(f.info, f.object) };
       ctx.io.write(
         output.format === 'json' ? `${JSON.stringify(event, null, 2)}\n` : `---\n${toYamlValue(event)}`,
       );
@@ -413,14 +434,14 @@ function printFound(
   }
   switch (output.format) {
     case 'yaml':
-      if (all.length > 0) ctx.io.write(toYaml(all));
+      if (all.length > 0) ctx.io.write(codec().toYaml(all));
       return;
     case 'json':
-      ctx.io.write(toJson(all, { list: !single }));
+      ctx.io.write(codec().toJson(all, { list: !single }));
       return;
     case 'jsonpath': {
       const [only] = all;
-      const value = single && only ? encodeObject(only.info, only.object) : encodeList(all);
+      const value = single && only ? codec().encodeObject(only.info, only.object) : codec().encodeList(all);
       ctx.io.write(output.jsonPath?.execute(value) ?? '');
       return;
     }
@@ -472,7 +493,7 @@ function row(info: KindInfo, object: KindObject, options: RowOptions, eventType?
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
   const cells = options.columns
-    ? customColumnsRow(options.columns, encodeObject(info, object))
+    ? customColumnsRow(options.columns, codec().encodeObject(info, object))
     : tableRow(info, object, options);
   return [
     ...(options.withEvent ? [eventType ?? ''] : []),

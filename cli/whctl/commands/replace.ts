@@ -9,7 +9,7 @@ import type { ApiClient } from '../../../sdk/client/dynamic-client.js';
 import { Code, isApiError } from '../../../sdk/errors.js';
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
-import { decodeObject, type JsonObject } from '../../../sdk/manifest/index.js';
+import { decodeObject, type JsonObject } from '../../../sdk/manifest/decode.js';
 import type { Command } from '../command.js';
 import { dryRunOf, parseFlags } from '../flags.js';
 import { hasLastApplied } from '../last-applied.js';

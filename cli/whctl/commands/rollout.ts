@@ -11,7 +11,8 @@ import type { Deployment } from '../../../sdk/gen/wheelhouse/apps/v1/deployment.
 import type { ReplicaSet } from '../../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import { PodTemplateSpec } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { PatchType } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
-import { encodeObject, type Json } from '../../../sdk/manifest/index.js';
+import type { Json } from '../../../sdk/manifest/decode.js';
+import { encodeObject } from '../../../sdk/manifest/encode.js';
 import type { Command } from '../command.js';
 import { commonFlags, parseFlags } from '../flags.js';
 import { DEFAULT_NAMESPACE } from '../namespaces.js';

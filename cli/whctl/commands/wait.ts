@@ -10,7 +10,7 @@ import { parseDurationMs } from '../../../sdk/duration.js';
 import { ApiError, Code } from '../../../sdk/errors.js';
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
-import { encodeObject } from '../../../sdk/manifest/index.js';
+import { encodeObject } from '../../../sdk/manifest/encode.js';
 import type { Command } from '../command.js';
 import type { Context } from '../context.js';
 import { commonFlags, parseFlags } from '../flags.js';

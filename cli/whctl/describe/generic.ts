@@ -6,7 +6,7 @@
 
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
-import { encodeObject } from '../../../sdk/manifest/index.js';
+import { encodeObject } from '../../../sdk/manifest/encode.js';
 import { describeMeta } from './common.js';
 import type { Description } from './description.js';
 

@@ -7,8 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
+import { loadKindTypes } from '../../../../sdk/kind-loader.js';
 import type { KindInfo } from '../../../../sdk/kinds.js';
-import { decodeObject, encodeObject, type JsonObject } from '../../../../sdk/manifest/index.js';
+import { decodeObject, type JsonObject } from '../../../../sdk/manifest/decode.js';
+import { encodeObject } from '../../../../sdk/manifest/encode.js';
 import type { Command } from '../../command.js';
 import { commonFlags, dryRunOf, parseFlags } from '../../flags.js';
 import { withLastApplied } from '../../last-applied.js';
@@ -104,6 +106,7 @@ export function generatorCommand(generator: Generator): Command {
         },
       });
       if (values['save-config']) manifest = withLastApplied(manifest);
+      await loadKindTypes(info);
       const object = decodeObject(info, manifest);
       placeObject(info, object, values.namespace as string | undefined);
       const created =

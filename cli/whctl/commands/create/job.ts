@@ -3,7 +3,7 @@
  * run once from a CronJob's template now, owned by the CronJob and annotated
  * `cronjob.kubernetes.io/instantiate: manual`, as kubectl makes it.
  */
-import type { JsonObject } from '../../../../sdk/manifest/index.js';
+import type { JsonObject } from '../../../../sdk/manifest/decode.js';
 import { UsageError } from '../../usage-error.js';
 import { type Generator, stringOf } from './generator.js';
 

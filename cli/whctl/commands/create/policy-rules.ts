@@ -3,7 +3,7 @@
  * `--resource` is `resource[.group][/subresource]`, and one rule per API group (in
  * group order) carries every resource of that group with all the verbs and names.
  */
-import type { Json, JsonObject } from '../../../../sdk/manifest/index.js';
+import type { Json, JsonObject } from '../../../../sdk/manifest/decode.js';
 import { UsageError } from '../../usage-error.js';
 import { type FlagValues, listOf } from './generator.js';
 

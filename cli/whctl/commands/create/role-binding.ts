@@ -2,7 +2,7 @@
  * `whctl create rolebinding|clusterrolebinding NAME --role=|--clusterrole= [--user] [--group]
  * [--serviceaccount=ns:name]`: a binding of users, groups and service accounts to a role.
  */
-import type { Json, JsonObject } from '../../../../sdk/manifest/index.js';
+import type { Json, JsonObject } from '../../../../sdk/manifest/decode.js';
 import { UsageError } from '../../usage-error.js';
 import { type FlagValues, type Generator, stringOf } from './generator.js';
 import { splitList } from './policy-rules.js';

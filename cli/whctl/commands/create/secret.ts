@@ -3,7 +3,7 @@
  * literals and files, a TLS secret from a certificate and key, or the registry
  * credentials kubelets pull with (`.dockerconfigjson`).
  */
-import type { JsonObject } from '../../../../sdk/manifest/index.js';
+import type { JsonObject } from '../../../../sdk/manifest/decode.js';
 import type { Command } from '../../command.js';
 import { UsageError } from '../../usage-error.js';
 import { DATA_SOURCE_HELP, dataSourceFlags, gatherData } from './data-sources.js';
