@@ -219,6 +219,7 @@ async function main(): Promise<void> {
   const tracker = trackPods(plane.clients);
   const rec = record(plane, tracker, 2_000);
   let phase = 'starting';
+  let metricsAtStart: Histograms | undefined;
   const ticker = progress(plane, tracker, rec, () => phase);
   try {
     await tracker.synced;
@@ -240,7 +241,7 @@ async function main(): Promise<void> {
     const deployments = plane.clients.kind<Deployment>('Deployment');
     const create = (i: number) =>
       deployments.create(benchDeployment(nsOf(i), nameOf(i), replicasOf(i), 'registry.k8s.io/pause:3.9'));
-    const metricsAtStart = parseHistograms(await plane.apiserverMetrics());
+    metricsAtStart = parseHistograms(await plane.apiserverMetrics());
 
     // 1. Throttled.
     phase = 'throttled creation';
@@ -364,13 +365,7 @@ async function main(): Promise<void> {
     }
 
     out('\nAPI calls by count over creation and rollout (what scales with nodes × time shows here)');
-    const byCount = callLatencies(subtract(metricsRollout, metricsAtStart)).sort((a, b) => b.count - a.count);
-    const calls = byCount.reduce((n, c) => n + c.count, 0);
-    for (const c of byCount.slice(0, 12))
-      figure(
-        `${c.call} p99 ${fmtMs(c.p99 * 1000)}`,
-        `×${c.count} (${((100 * c.count) / calls).toFixed(0)}%)`,
-      );
+    callCounts(subtract(metricsRollout, metricsAtStart));
 
     out('\ncomponents with every pod running');
     componentFigures(plane);
@@ -442,6 +437,13 @@ async function main(): Promise<void> {
     out(
       `\n${err instanceof Error ? err.message : String(err)}; ${tracker.live.size} pods, ${tracker.running()} running`,
     );
+    if (metricsAtStart) {
+      const until = await plane.apiserverMetrics().catch(() => undefined);
+      if (until) {
+        out('API calls by count from the first create until it failed');
+        callCounts(subtract(parseHistograms(until), metricsAtStart));
+      }
+    }
     out('components when it failed');
     componentFigures(plane);
     throw err;
@@ -467,6 +469,14 @@ function sameAsList(tracker: PodTracker, listed: number, want: number): string[]
   if (listed !== want) problems.push(`${listed} pods listed, want ${want}`);
   if (tracker.duplicateAdds > 0) problems.push(`the watch saw ${tracker.duplicateAdds} pods added twice`);
   return problems;
+}
+
+/** The calls made most often, with their share of all calls: what scales with nodes × time stands out. */
+function callCounts(h: Histograms): void {
+  const byCount = callLatencies(h).sort((a, b) => b.count - a.count);
+  const calls = byCount.reduce((n, c) => n + c.count, 0);
+  for (const c of byCount.slice(0, 12))
+    figure(`${c.call} p99 ${fmtMs(c.p99 * 1000)}`, `×${c.count} (${((100 * c.count) / calls).toFixed(0)}%)`);
 }
 
 function componentFigures(plane: Plane): void {
