@@ -141,6 +141,25 @@ function rpcsOf(info: KindInfo): Rpc[] {
         response: ['Pod pod = 1;'],
       },
       {
+        comment:
+          'BindPods binds many Pods over one stream, each binding as BindPod does; answers come by id, in any order.',
+        name: 'BindPods',
+        request: [
+          "// Chosen by the caller and echoed in the binding's response; unique among its bindings in flight.",
+          'uint32 id = 1;',
+          'Binding binding = 2;',
+        ],
+        response: [
+          'uint32 id = 1;',
+          "// On success: the bound Pod's metadata.resourceVersion, and no status.",
+          'string resource_version = 2;',
+          '// On failure: why this binding failed (code, reason, message); the stream goes on.',
+          `${meta}.Status status = 3;`,
+        ],
+        serverStreaming: true,
+        clientStreaming: true,
+      },
+      {
         comment: "GetPodLogs streams a container's log from the kubelet of the Pod's node.",
         name: 'GetPodLogs',
         request: [

@@ -30,6 +30,7 @@ function verbsOf(info: KindInfo): Map<string, [verb: string, subresource: string
     [`Get${k}Scale`, ['get', 'scale']],
     [`Update${k}Scale`, ['update', 'scale']],
     ['BindPod', ['create', 'binding']],
+    ['BindPods', ['create', 'binding']],
     ['GetPodLogs', ['get', 'log']],
     ['ExecPod', ['create', 'exec']],
     ['EvictPod', ['create', 'eviction']],

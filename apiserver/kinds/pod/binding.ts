@@ -10,6 +10,7 @@ import type { GenericRegistry } from '../../registry/generic-registry.js';
 import type { RequestContext } from '../../registry/strategy.js';
 import { boundToCall } from '../../services/call-context.js';
 import type { Subresources } from '../kind-definition.js';
+import { podBindPodsMethods } from './bind-pods.js';
 
 export async function bindPod(
   pods: GenericRegistry<Pod>,
@@ -82,20 +83,24 @@ export async function bindPod(
   );
 }
 
-/** PodService.BindPod: the `pods/binding` subresource, created by the scheduler. */
-export const podBindingMethods: Subresources<Pod> = ({ registry, gate }) => ({
+/**
+ * PodService.BindPod: the `pods/binding` subresource, created by the scheduler; and
+ * BindPods, the same binding many times over one stream (bind-pods.ts).
+ */
+export const podBindingMethods: Subresources<Pod> = (context) => ({
+  ...podBindPodsMethods(context, bindPod),
   bindPod: asyncUnary<{ binding?: Binding; dryRun?: boolean }, unknown>(async (req, call) => {
     const namespace = req.binding?.metadata?.namespace || 'default';
     const name = req.binding?.metadata?.name ?? '';
-    const ctx = await gate.admit(
+    const ctx = await context.gate.admit(
       call.metadata,
-      { verb: 'create', info: registry.info, subresource: 'binding', namespace, name },
+      { verb: 'create', info: context.registry.info, subresource: 'binding', namespace, name },
       req.dryRun,
     );
     const binding = req.binding && {
       ...req.binding,
       metadata: req.binding.metadata && { ...req.binding.metadata, namespace },
     };
-    return { pod: await bindPod(registry, binding, boundToCall(ctx, call)) };
+    return { pod: await bindPod(context.registry, binding, boundToCall(ctx, call)) };
   }),
 });

@@ -32,6 +32,7 @@ import {
   PatchType,
   patchTypeFromJSON,
   patchTypeToJSON,
+  Status,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -171,6 +172,22 @@ export interface BindPodRequest {
 /** BindPodResponse is the response of BindPod. */
 export interface BindPodResponse {
   pod?: Pod | undefined;
+}
+
+/** BindPodsRequest is the request of BindPods. */
+export interface BindPodsRequest {
+  /** Chosen by the caller and echoed in the binding's response; unique among its bindings in flight. */
+  id: number;
+  binding?: Binding | undefined;
+}
+
+/** BindPodsResponse is the response of BindPods. */
+export interface BindPodsResponse {
+  id: number;
+  /** On success: the bound Pod's metadata.resourceVersion, and no status. */
+  resourceVersion: string;
+  /** On failure: why this binding failed (code, reason, message); the stream goes on. */
+  status?: Status | undefined;
 }
 
 /** GetPodLogsRequest is the request of GetPodLogs. */
@@ -1963,6 +1980,200 @@ export const BindPodResponse: MessageFns<BindPodResponse> = {
   fromPartial<I extends Exact<DeepPartial<BindPodResponse>, I>>(object: I): BindPodResponse {
     const message = createBaseBindPodResponse();
     message.pod = (object.pod !== undefined && object.pod !== null) ? Pod.fromPartial(object.pod) : undefined;
+    return message;
+  },
+};
+
+function createBaseBindPodsRequest(): BindPodsRequest {
+  return { id: 0, binding: undefined };
+}
+
+export const BindPodsRequest: MessageFns<BindPodsRequest> = {
+  encode(message: BindPodsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.binding !== undefined) {
+      Binding.encode(message.binding, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindPodsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindPodsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.binding = Binding.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindPodsRequest {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      binding: isSet(object.binding) ? Binding.fromJSON(object.binding) : undefined,
+    };
+  },
+
+  toJSON(message: BindPodsRequest): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.binding !== undefined) {
+      obj.binding = Binding.toJSON(message.binding);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BindPodsRequest>, I>>(base?: I): BindPodsRequest {
+    return BindPodsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BindPodsRequest>, I>>(object: I): BindPodsRequest {
+    const message = createBaseBindPodsRequest();
+    message.id = object.id ?? 0;
+    message.binding = (object.binding !== undefined && object.binding !== null)
+      ? Binding.fromPartial(object.binding)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseBindPodsResponse(): BindPodsResponse {
+  return { id: 0, resourceVersion: "", status: undefined };
+}
+
+export const BindPodsResponse: MessageFns<BindPodsResponse> = {
+  encode(message: BindPodsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(18).string(message.resourceVersion);
+    }
+    if (message.status !== undefined) {
+      Status.encode(message.status, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindPodsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindPodsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = Status.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindPodsResponse {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      status: isSet(object.status) ? Status.fromJSON(object.status) : undefined,
+    };
+  },
+
+  toJSON(message: BindPodsResponse): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.status !== undefined) {
+      obj.status = Status.toJSON(message.status);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BindPodsResponse>, I>>(base?: I): BindPodsResponse {
+    return BindPodsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BindPodsResponse>, I>>(object: I): BindPodsResponse {
+    const message = createBaseBindPodsResponse();
+    message.id = object.id ?? 0;
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.status = (object.status !== undefined && object.status !== null)
+      ? Status.fromPartial(object.status)
+      : undefined;
     return message;
   },
 };
@@ -3873,6 +4084,16 @@ export const PodServiceService = {
     responseSerialize: (value: BindPodResponse): Buffer => Buffer.from(BindPodResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): BindPodResponse => BindPodResponse.decode(value),
   },
+  /** BindPods binds many Pods over one stream, each binding as BindPod does; answers come by id, in any order. */
+  bindPods: {
+    path: "/wheelhouse.core.v1.PodService/BindPods" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: BindPodsRequest): Buffer => Buffer.from(BindPodsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BindPodsRequest => BindPodsRequest.decode(value),
+    responseSerialize: (value: BindPodsResponse): Buffer => Buffer.from(BindPodsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BindPodsResponse => BindPodsResponse.decode(value),
+  },
   /** GetPodLogs streams a container's log from the kubelet of the Pod's node. */
   getPodLogs: {
     path: "/wheelhouse.core.v1.PodService/GetPodLogs" as const,
@@ -3936,6 +4157,8 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   updatePodStatus: handleUnaryCall<UpdatePodStatusRequest, UpdatePodStatusResponse>;
   /** BindPod assigns a Pod to a node, once: the binding subresource used by schedulers. */
   bindPod: handleUnaryCall<BindPodRequest, BindPodResponse>;
+  /** BindPods binds many Pods over one stream, each binding as BindPod does; answers come by id, in any order. */
+  bindPods: handleBidiStreamingCall<BindPodsRequest, BindPodsResponse>;
   /** GetPodLogs streams a container's log from the kubelet of the Pod's node. */
   getPodLogs: handleServerStreamingCall<GetPodLogsRequest, GetPodLogsResponse>;
   /** ExecPod runs a command in a container of a running Pod, streams attached: the exec subresource. */
@@ -4082,6 +4305,10 @@ export interface PodServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BindPodResponse) => void,
   ): ClientUnaryCall;
+  /** BindPods binds many Pods over one stream, each binding as BindPod does; answers come by id, in any order. */
+  bindPods(): ClientDuplexStream<BindPodsRequest, BindPodsResponse>;
+  bindPods(options: Partial<CallOptions>): ClientDuplexStream<BindPodsRequest, BindPodsResponse>;
+  bindPods(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<BindPodsRequest, BindPodsResponse>;
   /** GetPodLogs streams a container's log from the kubelet of the Pod's node. */
   getPodLogs(request: GetPodLogsRequest, options?: Partial<CallOptions>): ClientReadableStream<GetPodLogsResponse>;
   getPodLogs(
