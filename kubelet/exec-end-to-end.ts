@@ -6,11 +6,10 @@
  * apiserver → kubelet → runtime and back.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
-import { kubeletComponent, LOOPBACK, nodeArgs } from '../cli/up/components.js';
 import { createClientset } from '../sdk/client/typed-client.js';
 import { writeClientConfig } from '../sdk/client-config.js';
 import { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
@@ -20,6 +19,7 @@ import {
   ExecPodStart,
 } from '../sdk/gen/wheelhouse/core/v1/pod_service.js';
 import { type Cluster, startCluster } from '../test/cluster.js';
+import { type ProcessKubelet, startProcessKubelet } from '../test/process-kubelet.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -35,8 +35,7 @@ export interface RuntimeUnderTest {
 export function describeExec(runtimeName: string, runtime: RuntimeUnderTest): void {
   describe(`exec through the apiserver into a pod the kubelet runs on ${runtimeName}`, () => {
     let cluster: Cluster;
-    let kubelet: ChildProcess | undefined;
-    let output = '';
+    let kubelet: ProcessKubelet | undefined;
     let clients: ReturnType<typeof createClientset>;
     let adminConfig: string;
 
@@ -49,47 +48,21 @@ export function describeExec(runtimeName: string, runtime: RuntimeUnderTest): vo
       for (;;) {
         const v = await check().catch(() => undefined);
         if (v) return v;
-        if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}\n${output.slice(-2000)}`);
+        if (Date.now() > deadline)
+          assert.fail(`timed out waiting for ${what}\n${kubelet?.output().slice(-2000) ?? ''}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
 
     before(async () => {
       cluster = await startCluster();
-      const kubeconfig = join(cluster.dir, 'kubelet-node-1.yaml');
-      const cert = cluster.pki.kubelets['node-1']!.client;
-      writeClientConfig(kubeconfig, {
-        server: cluster.apiserver,
-        certificateAuthority: cluster.pki.caFile,
-        clientCertificate: cert.certFile,
-        clientKey: cert.keyFile,
-      });
       adminConfig = join(cluster.dir, 'admin-exec.yaml');
       writeClientConfig(adminConfig, cluster.admin);
       const { kubeletArgs, image } = await runtime.start();
-      const spec = kubeletComponent(
-        {
-          dataDir: cluster.dir,
-          pki: cluster.pki,
-          host: LOOPBACK,
-          storePort: 0,
-          apiserverPort: 0,
-          storeMetricsPort: 0,
-        },
-        { name: 'node-1', kubeconfig, kubeletPort: 0, healthPort: 0 },
-      );
-      kubelet = spawn(process.execPath, nodeArgs(spec, join(root, 'bin/wheelhouse.js'), kubeletArgs), {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, WHEELHOUSE_LOG_LEVEL: 'warn' },
-      });
-      kubelet.stdout?.on('data', (d: Buffer) => {
-        output += d.toString();
-      });
-      kubelet.stderr?.on('data', (d: Buffer) => {
-        output += d.toString();
-      });
+      // Registered is enough: the pod uses the host's network, and a runtime whose pod network
+      // is not ready (containerd without CNI config) keeps the node NotReady.
+      kubelet = await startProcessKubelet(cluster, { args: kubeletArgs, waitFor: 'registered' });
       clients = createClientset(cluster.admin, { component: 'exec-test' });
-      await until(async () => output.includes('registered'), 'the kubelet to register');
       await clients.kind<Pod>('Pod').create(
         Pod.fromPartial({
           apiVersion: 'v1',
@@ -124,9 +97,12 @@ export function describeExec(runtimeName: string, runtime: RuntimeUnderTest): vo
         ).catch(() => undefined);
         clients.close();
       }
-      kubelet?.kill('SIGKILL');
-      await cluster?.stop();
-      await runtime.stop();
+      try {
+        await kubelet?.stop();
+      } finally {
+        await cluster?.stop();
+        await runtime.stop();
+      }
     });
 
     function whctl(args: string[], stdin = ''): Promise<{ code: number | null; out: string; err: string }> {

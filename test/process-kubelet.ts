@@ -35,6 +35,11 @@ export interface ProcessKubeletOptions {
   readonly podManifestPath?: string;
   /** How long the Node may take to turn Ready (default 30 s). */
   readonly readyTimeoutMs?: number;
+  /**
+   * What startProcessKubelet waits for: its Node Ready (the default), or only registered —
+   * for a runtime whose network the node does not report ready (containerd without CNI).
+   */
+  readonly waitFor?: 'ready' | 'registered';
 }
 
 export interface ProcessKubelet {
@@ -218,8 +223,23 @@ export async function startProcessKubelet(
     }
   };
 
+  const handle: ProcessKubelet = {
+    name,
+    get pid() {
+      return child?.pid ?? 0;
+    },
+    output: () => output,
+    kill,
+    async restart() {
+      await kill('SIGKILL');
+      await start();
+    },
+    stop,
+  };
+
   try {
     await start();
+    if (opts.waitFor === 'registered') return handle;
     const clients = createClientset(cluster.admin, { component: 'process-kubelet' });
     try {
       await until(
@@ -238,17 +258,5 @@ export async function startProcessKubelet(
     throw err;
   }
 
-  return {
-    name,
-    get pid() {
-      return child?.pid ?? 0;
-    },
-    output: () => output,
-    kill,
-    async restart() {
-      await kill('SIGKILL');
-      await start();
-    },
-    stop,
-  };
+  return handle;
 }
