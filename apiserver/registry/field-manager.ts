@@ -7,12 +7,19 @@
  * What a write starts from, as in Kubernetes: the managedFields the request carries when
  * it changed them (a client may edit or restore them), `[{}]` clearing them all, and the
  * stored ones when the request leaves them out or sends them back unchanged.
+ *
+ * Recording runs on every create, update and patch, so it works on the typed objects
+ * (typed-compare.ts) and re-encodes only the entries a write changes
+ * (`trackUpdateOfEntries`). The manifest comparison (`trackUpdate` over `toJSON`) is the
+ * reference it must agree with, and what kinds whose objects cannot be walked by
+ * descriptor use.
  */
 import { ApiError } from '../../sdk/errors.js';
 import type { ManagedFieldsEntry } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
-import { apiVersionOf, type KindInfo } from '../../sdk/kinds.js';
-import type { Json, JsonObject } from '../../sdk/manifest/index.js';
+import { apiVersionOf, type KindInfo, protoTypeOf } from '../../sdk/kinds.js';
+import type { JsonObject } from '../../sdk/manifest/index.js';
+import { messageType } from '../../sdk/manifest/schema.js';
 import { type ApplyNode, applyNodeOfKind } from '../../sdk/patch/list-types.js';
 import {
   decodeManagedFields,
@@ -21,8 +28,10 @@ import {
   type ManagedFields,
   type TrackingScope,
   trackUpdate,
+  trackUpdateOfEntries,
+  wholeSeconds,
 } from '../../sdk/patch/managed-fields.js';
-import { jsonEqual } from '../../sdk/patch/typed-value.js';
+import { compareTyped, typedShapeOf } from '../../sdk/patch/typed-compare.js';
 import type { RequestContext } from './request-context.js';
 
 /** Whose a write's fields are when the request names no manager (the apiserver's own writes). */
@@ -39,10 +48,23 @@ export interface FieldManager {
   recordUpdate(obj: KindObject, old: KindObject | undefined, ctx: RequestContext, subresource: string): void;
 }
 
-export function createFieldManager(info: KindInfo, hasStatus: boolean): FieldManager {
+export interface FieldManagerOptions {
+  /**
+   * Compare manifest JSON rather than the typed objects: the reference the typed path is
+   * tested against (and what a kind that cannot be walked by descriptor gets anyway).
+   */
+  readonly manifestComparison?: boolean;
+}
+
+export function createFieldManager(
+  info: KindInfo,
+  hasStatus: boolean,
+  options: FieldManagerOptions = {},
+): FieldManager {
   const node = applyNodeOfKind(info.kind);
   if (!node) throw new Error(`kind ${info.kind} is not in the kind table`);
   const message = typesOf(info).message;
+  const shape = options.manifestComparison ? undefined : typedShapeOf(messageType(protoTypeOf(info)));
   const apiVersion = apiVersionOf(info);
   // Field by field: encoding the fieldsV1 Structs to compare them costs more than the tracking.
   const same = (a: readonly ManagedFieldsEntry[], b: readonly ManagedFieldsEntry[]) =>
@@ -57,22 +79,29 @@ export function createFieldManager(info: KindInfo, hasStatus: boolean): FieldMan
           e.fieldsType === f.fieldsType &&
           e.subresource === f.subresource &&
           e.time?.getTime() === f.time?.getTime() &&
-          jsonEqual(e.fieldsV1 as Json | undefined, f.fieldsV1 as Json | undefined)
+          treeEqual(e.fieldsV1, f.fieldsV1)
         );
       }));
-  const baseOf = (obj: KindObject, old: KindObject | undefined) => {
+  /** The entries a write starts from (see the file's comment), not yet checked. */
+  const entriesOf = (obj: KindObject, old: KindObject | undefined): ManagedFieldsEntry[] => {
     const given = obj.metadata?.managedFields ?? [];
     const stored = old?.metadata?.managedFields ?? [];
-    if (isClearingManagedFields(given)) return { entries: [], managers: [] };
-    const entries = given.length === 0 || same(given, stored) ? stored : given;
+    if (isClearingManagedFields(given)) return [];
+    return given.length === 0 || same(given, stored) ? stored : given;
+  };
+  const invalid = (obj: KindObject, err: unknown) => {
+    const why = err instanceof Error ? err.message : String(err);
+    const field = why.split(':')[0] ?? 'metadata.managedFields';
+    return ApiError.invalid(`${info.kind} "${obj.metadata?.name ?? ''}" is invalid: ${why}`, [
+      { field, reason: 'FieldValueInvalid', message: why },
+    ]);
+  };
+  const baseOf = (obj: KindObject, old: KindObject | undefined) => {
+    const entries = entriesOf(obj, old);
     try {
       return { entries, managers: decodeManagedFields(entries) };
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      const field = why.split(':')[0] ?? 'metadata.managedFields';
-      throw ApiError.invalid(`${info.kind} "${obj.metadata?.name ?? ''}" is invalid: ${why}`, [
-        { field, reason: 'FieldValueInvalid', message: why },
-      ]);
+      throw invalid(obj, err);
     }
   };
   const fm: FieldManager = {
@@ -81,6 +110,29 @@ export function createFieldManager(info: KindInfo, hasStatus: boolean): FieldMan
     scope: (subresource) => ({ subresource, hasStatus }),
     managersOf: (obj, old) => baseOf(obj, old).managers,
     recordUpdate(obj, old, ctx, subresource) {
+      if (!obj.metadata) return;
+      const scope = fm.scope(subresource);
+      const manager = ctx.fieldManager || DEFAULT_FIELD_MANAGER;
+      // Kubernetes keeps managedFields times to the second.
+      const now = wholeSeconds(ctx.now);
+      if (shape) {
+        const entries = entriesOf(obj, old);
+        const cmp = compareTyped(shape, old, obj, scope);
+        try {
+          obj.metadata.managedFields = trackUpdateOfEntries({
+            entries,
+            changed: cmp.added.union(cmp.modified),
+            removed: cmp.removed,
+            manager,
+            apiVersion,
+            scope,
+            now,
+          });
+        } catch (err) {
+          throw invalid(obj, err);
+        }
+        return;
+      }
       const { entries, managers } = baseOf(obj, old);
       const strip = (o: KindObject) =>
         message.toJSON({ ...o, metadata: { ...o.metadata, managedFields: [] } } as never) as JsonObject;
@@ -89,14 +141,34 @@ export function createFieldManager(info: KindInfo, hasStatus: boolean): FieldMan
         before: old ? strip(old) : undefined,
         after: strip(obj),
         managers,
-        manager: ctx.fieldManager || DEFAULT_FIELD_MANAGER,
+        manager,
         apiVersion,
-        scope: fm.scope(subresource),
-        now: ctx.now,
+        scope,
+        now,
       });
       // Entries nobody changed stay as they were, byte for byte: a no-op write stays one.
-      if (obj.metadata) obj.metadata.managedFields = next === managers ? entries : encodeManagedFields(next);
+      obj.metadata.managedFields = next === managers ? entries : encodeManagedFields(next);
     },
   };
   return fm;
+}
+
+/** Equality of two fieldsV1 trees (or any JSON), key order aside, allocating nothing. */
+function treeEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!treeEqual(a[i], b[i])) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (!Object.hasOwn(y, k) || !treeEqual(x[k], y[k])) return false;
+    n++;
+  }
+  for (const _ in y) n--;
+  return n === 0;
 }

@@ -21,7 +21,13 @@ export class FieldSet {
   ) {}
 
   static readonly empty: FieldSet = new FieldSet(false, new Map());
-  private static readonly leaf: FieldSet = new FieldSet(true, new Map());
+  /** A member with nothing below it. */
+  static readonly leaf: FieldSet = new FieldSet(true, new Map());
+
+  /** @internal The node itself; `children` is taken, not copied. */
+  static create(member: boolean, children: Map<string, FieldSet>): FieldSet {
+    return new FieldSet(member, children);
+  }
 
   /** A set of the given paths, each a list of path elements (`['f:spec', 'f:replicas']`). */
   static of(...paths: readonly (readonly string[])[]): FieldSet {
@@ -35,11 +41,7 @@ export class FieldSet {
    * than `with` for many paths, which copies the nodes along each path.
    */
   static build(fill: (add: (path: readonly string[]) => void) => void): FieldSet {
-    interface Node {
-      member: boolean;
-      children: Map<string, Node>;
-    }
-    const root: Node = { member: false, children: new Map() };
+    const root: BuildNode = { member: false, children: new Map() };
     fill((path) => {
       let node = root;
       for (const element of path) {
@@ -52,10 +54,6 @@ export class FieldSet {
       }
       node.member = true;
     });
-    const freeze = (node: Node): FieldSet =>
-      node.children.size === 0 && node.member
-        ? FieldSet.leaf
-        : new FieldSet(node.member, new Map([...node.children].map(([k, v]) => [k, freeze(v)])));
     return freeze(root);
   }
 
@@ -90,11 +88,15 @@ export class FieldSet {
   /** The `fieldsV1` tree: `.` first, then the elements in order (fields, keys, values, indexes). */
   toFieldsV1(): JsonObject {
     const out: JsonObject = {};
-    if (this.member && this.children.size > 0) out['.'] = {};
-    for (const key of [...this.children.keys()].sort(comparePathElements)) {
-      const child = this.children.get(key) as FieldSet;
-      out[key] = child.toFieldsV1();
+    const size = this.children.size;
+    if (size === 0) return out;
+    if (this.member) out['.'] = {};
+    if (size === 1) {
+      for (const [key, child] of this.children) out[key] = child.toFieldsV1();
+      return out;
     }
+    const keys = [...this.children.keys()].sort(comparePathElements);
+    for (const key of keys) out[key] = (this.children.get(key) as FieldSet).toFieldsV1();
     return out;
   }
 
@@ -137,6 +139,28 @@ export class FieldSet {
     if (next.isEmpty()) children.delete(head);
     else children.set(head, next);
     return new FieldSet(this.member, children);
+  }
+
+  /** This set without the children of the node at `path` named in `elements`, or everything below them. */
+  withoutChildren(path: readonly string[], elements: ReadonlySet<string>): FieldSet {
+    if (path.length > 0) {
+      const [head, ...rest] = path as [string, ...string[]];
+      const child = this.children.get(head);
+      if (!child) return this;
+      const next = child.withoutChildren(rest, elements);
+      if (next === child) return this;
+      const children = new Map(this.children);
+      if (next.isEmpty()) children.delete(head);
+      else children.set(head, next);
+      return new FieldSet(this.member, children);
+    }
+    let children: Map<string, FieldSet> | undefined;
+    for (const key of this.children.keys()) {
+      if (!elements.has(key)) continue;
+      children ??= new Map(this.children);
+      children.delete(key);
+    }
+    return children ? new FieldSet(this.member, children) : this;
   }
 
   /** Only what is at and below `path`. */
@@ -205,9 +229,22 @@ export class FieldSet {
   }
 }
 
+interface BuildNode {
+  member: boolean;
+  children: Map<string, BuildNode>;
+}
+
+function freeze(node: BuildNode): FieldSet {
+  if (node.children.size === 0 && node.member) return FieldSet.leaf;
+  const children = new Map<string, FieldSet>();
+  for (const [key, child] of node.children) children.set(key, freeze(child));
+  return FieldSet.create(node.member, children);
+}
+
 const elementOrder = { f: 0, k: 1, v: 2, i: 3 } as const;
 
-function comparePathElements(a: string, b: string): number {
+/** The order of path elements in fieldsV1: fields, keys, values, then indexes by number. */
+export function comparePathElements(a: string, b: string): number {
   const ka = elementOrder[a[0] as keyof typeof elementOrder] ?? 4;
   const kb = elementOrder[b[0] as keyof typeof elementOrder] ?? 4;
   if (ka !== kb) return ka - kb;

@@ -107,6 +107,11 @@ function nodeOfField(parent: DescMessage, field: DescField): ApplyNode {
   }
 }
 
+/** The shape of a message's manifest form: a leaf for the messages written as values (timestamps, int-or-string). */
+export function applyNodeOfMessage(message: DescMessage): ApplyNode {
+  return nodeOfMessage(message);
+}
+
 /** The shape of a kind's manifest, or undefined for a kind not in the kind table. */
 export function applyNodeOfKind(kind: string): ApplyNode | undefined {
   const info = kinds.find((k) => k.kind === kind);

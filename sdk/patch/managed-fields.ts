@@ -15,7 +15,7 @@
  */
 import type { ManagedFieldsEntry } from '../gen/wheelhouse/meta/v1/meta.js';
 import type { Json, JsonObject } from '../manifest/index.js';
-import { FieldSet, fieldElement, pathString } from './field-set.js';
+import { comparePathElements, FieldSet, fieldElement, pathString } from './field-set.js';
 import type { ApplyNode } from './list-types.js';
 import { compare, fieldSetOf, jsonEqual, mergeApplied, removeFields, withoutNulls } from './typed-value.js';
 
@@ -97,20 +97,10 @@ function conflictMessage(conflicts: readonly FieldConflict[]): string {
  */
 export function decodeManagedFields(entries: readonly ManagedFieldsEntry[]): ManagedFields[] {
   return entries.map((e, i) => {
-    const where = `metadata.managedFields[${i}]`;
-    if (e.operation !== 'Apply' && e.operation !== 'Update') {
-      throw new Error(
-        `${where}.operation: Unsupported value: "${e.operation}": supported values: "Apply", "Update"`,
-      );
-    }
-    if (e.fieldsType !== '' && e.fieldsType !== 'FieldsV1') {
-      throw new Error(
-        `${where}.fieldsType: Unsupported value: "${e.fieldsType}": supported values: "FieldsV1"`,
-      );
-    }
+    const where = checkEntry(e, i);
     return {
       manager: e.manager,
-      operation: e.operation,
+      operation: e.operation as Operation,
       apiVersion: e.apiVersion,
       time: e.time,
       subresource: e.subresource,
@@ -119,17 +109,25 @@ export function decodeManagedFields(entries: readonly ManagedFieldsEntry[]): Man
   });
 }
 
+/** Throws for an entry's operation or fieldsType that is not valid; the entry's path otherwise. */
+function checkEntry(e: ManagedFieldsEntry, i: number): string {
+  const where = `metadata.managedFields[${i}]`;
+  if (e.operation !== 'Apply' && e.operation !== 'Update') {
+    throw new Error(
+      `${where}.operation: Unsupported value: "${e.operation}": supported values: "Apply", "Update"`,
+    );
+  }
+  if (e.fieldsType !== '' && e.fieldsType !== 'FieldsV1') {
+    throw new Error(
+      `${where}.fieldsType: Unsupported value: "${e.fieldsType}": supported values: "FieldsV1"`,
+    );
+  }
+  return where;
+}
+
 /** Sets written back as metadata.managedFields, in Kubernetes' order: appliers first, then by time and name. */
 export function encodeManagedFields(managers: readonly ManagedFields[]): ManagedFieldsEntry[] {
-  const sorted = [...managers].sort(
-    (p, q) =>
-      p.operation.localeCompare(q.operation) ||
-      (p.time?.getTime() ?? 0) - (q.time?.getTime() ?? 0) ||
-      p.manager.localeCompare(q.manager) ||
-      p.apiVersion.localeCompare(q.apiVersion) ||
-      p.subresource.localeCompare(q.subresource),
-  );
-  return sorted.map((m) => ({
+  return sortEntries(managers).map((m) => ({
     manager: m.manager,
     operation: m.operation,
     apiVersion: m.apiVersion,
@@ -138,6 +136,19 @@ export function encodeManagedFields(managers: readonly ManagedFields[]): Managed
     fieldsV1: m.fields.toFieldsV1(),
     subresource: m.subresource,
   }));
+}
+
+type EntryOrder = Pick<ManagedFields, 'manager' | 'operation' | 'apiVersion' | 'time' | 'subresource'>;
+
+function sortEntries<E extends EntryOrder>(entries: readonly E[]): E[] {
+  return [...entries].sort(
+    (p, q) =>
+      p.operation.localeCompare(q.operation) ||
+      (p.time?.getTime() ?? 0) - (q.time?.getTime() ?? 0) ||
+      p.manager.localeCompare(q.manager) ||
+      p.apiVersion.localeCompare(q.apiVersion) ||
+      p.subresource.localeCompare(q.subresource),
+  );
 }
 
 /** Whether the entries are exactly `[{}]`: the request that clears managedFields. */
@@ -176,6 +187,12 @@ export function fieldManagerOf(fieldManager: string | undefined, userAgent: stri
   return (prefix || 'unknown').slice(0, MAX_FIELD_MANAGER_LENGTH);
 }
 
+/** `time` to the whole second, as Kubernetes records managedFields times (the same Date when it is already). */
+export function wholeSeconds(time: Date): Date {
+  const ms = time.getTime();
+  return ms % 1000 === 0 ? time : new Date(ms - (((ms % 1000) + 1000) % 1000));
+}
+
 /** Which fields a write through an endpoint may own. */
 export interface TrackingScope {
   /** The subresource written through: '' or 'status'. */
@@ -184,11 +201,9 @@ export interface TrackingScope {
   readonly hasStatus: boolean;
 }
 
-/** Fields the server sets, which nobody owns (Kubernetes strips them the same way). */
-const systemFields: readonly (readonly string[])[] = [
-  ['f:apiVersion'],
-  ['f:kind'],
-  ...[
+/** Fields of metadata the server sets, which nobody owns (Kubernetes strips them the same way). */
+const systemMetadataFields: ReadonlySet<string> = new Set(
+  [
     'name',
     'namespace',
     'uid',
@@ -199,14 +214,15 @@ const systemFields: readonly (readonly string[])[] = [
     'deletionGracePeriodSeconds',
     'managedFields',
     'selfLink',
-  ].map((f) => ['f:metadata', fieldElement(f)]),
-];
+  ].map(fieldElement),
+);
+/** Top-level fields nobody owns. */
+const systemTopFields: ReadonlySet<string> = new Set(['f:apiVersion', 'f:kind']);
 
 /** `set` without the fields nobody may own through `scope`. */
 export function ownable(set: FieldSet, scope: TrackingScope): FieldSet {
-  let out = set;
-  for (const path of systemFields) out = out.withoutSubtree(path);
-  if (scope.subresource === 'status') return out.onlySubtree(['f:status']);
+  if (scope.subresource === 'status') return set.onlySubtree(['f:status']);
+  let out = set.withoutChildren([], systemTopFields).withoutChildren(['f:metadata'], systemMetadataFields);
   if (scope.hasStatus) out = out.withoutSubtree(['f:status']);
   return out;
 }
@@ -251,8 +267,127 @@ export function trackUpdate(u: UpdateTracking): readonly ManagedFields[] {
     if (!fields.isEmpty()) out.push(fields.equals(m.fields) ? m : { ...m, fields });
   }
   mine = mine.difference(removed).union(changed);
-  if (!mine.isEmpty()) out.push({ ...self, time: u.now, fields: mine });
+  if (!mine.isEmpty()) out.push({ ...self, time: wholeSeconds(u.now), fields: mine });
   return out;
+}
+
+/** A write that is not an apply, its changes already known (typed-compare.ts), over stored entries. */
+export interface EntriesTracking {
+  /** The managedFields the write starts from. */
+  readonly entries: ManagedFieldsEntry[];
+  /** What the write added or changed, and what it removed, before `ownable`. */
+  readonly changed: FieldSet;
+  readonly removed: FieldSet;
+  readonly manager: string;
+  readonly apiVersion: string;
+  readonly scope: TrackingScope;
+  readonly now: Date;
+}
+
+/**
+ * `encodeManagedFields(trackUpdate(...))` over the entries as stored: the same entries,
+ * but only the writer's entry and those that lose fields are decoded and encoded again;
+ * every other entry keeps its fieldsV1 object, which is what decoding and encoding it
+ * would give whenever it is already in canonical form (the form this module writes).
+ * The same array when the write changed no field. Throws an Error naming the entry for
+ * one that is not valid, as decodeManagedFields.
+ */
+export function trackUpdateOfEntries(t: EntriesTracking): ManagedFieldsEntry[] {
+  const canonical = t.entries.map((e, i) => {
+    const where = checkEntry(e, i);
+    if (isCanonicalFieldsV1(e.fieldsV1, true)) return undefined;
+    // Throws, naming the place, for a tree that is not valid.
+    return FieldSet.fromFieldsV1(e.fieldsV1 as Json | undefined, `${where}.fieldsV1`);
+  });
+  const changed = ownable(t.changed, t.scope);
+  const removed = ownable(t.removed, t.scope);
+  if (changed.isEmpty() && removed.isEmpty()) return t.entries;
+  const self = {
+    manager: t.manager,
+    operation: 'Update' as const,
+    apiVersion: t.apiVersion,
+    subresource: t.scope.subresource,
+  };
+  const id = identity(self);
+  let mine = FieldSet.empty;
+  const out: (EntryOrder & { readonly fieldsV1: ManagedFieldsEntry['fieldsV1'] })[] = [];
+  for (const [i, e] of t.entries.entries()) {
+    const decoded = canonical[i];
+    const m = e as EntryOrder;
+    if (identity(m) === id) {
+      mine = decoded ?? FieldSet.fromFieldsV1(e.fieldsV1 as Json | undefined);
+      continue;
+    }
+    if (decoded === undefined && !touches(e.fieldsV1, changed, true) && !touches(e.fieldsV1, removed, true)) {
+      // A canonical tree with no field in the change: decoding and encoding it is the identity.
+      if (!isEmptyFieldsV1(e.fieldsV1)) out.push({ ...m, fieldsV1: e.fieldsV1 });
+      continue;
+    }
+    const before = decoded ?? FieldSet.fromFieldsV1(e.fieldsV1 as Json | undefined);
+    const fields = before.difference(changed).difference(removed);
+    if (!fields.isEmpty()) out.push({ ...m, fieldsV1: fields.toFieldsV1() });
+  }
+  mine = mine.difference(removed).union(changed);
+  if (!mine.isEmpty()) out.push({ ...self, time: wholeSeconds(t.now), fieldsV1: mine.toFieldsV1() });
+  return sortEntries(out).map((m) => ({
+    manager: m.manager,
+    operation: m.operation,
+    apiVersion: m.apiVersion,
+    time: m.time,
+    fieldsType: 'FieldsV1',
+    fieldsV1: m.fieldsV1,
+    subresource: m.subresource,
+  }));
+}
+
+type Tree = { readonly [key: string]: unknown };
+
+/**
+ * Whether a fieldsV1 tree is exactly what `FieldSet.fromFieldsV1(...).toFieldsV1()` gives
+ * back, key order included: `.` first and only beside other elements, elements valid and
+ * in order, every value such a tree.
+ */
+function isCanonicalFieldsV1(json: unknown, root: boolean): boolean {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return root && json === undefined;
+  let previous: string | undefined;
+  let dot = false;
+  let n = 0;
+  for (const key in json) {
+    const value = (json as Tree)[key];
+    n++;
+    if (key === '.') {
+      if (n !== 1 || !isEmptyFieldsV1(value)) return false;
+      dot = true;
+      continue;
+    }
+    const c = key.charCodeAt(0);
+    // f, k, v or i, then ':'.
+    if ((c !== 102 && c !== 107 && c !== 118 && c !== 105) || key.charCodeAt(1) !== 58) return false;
+    if (previous !== undefined && !(comparePathElements(previous, key) < 0)) return false;
+    if (key[0] === 'i' && String(Number(key.slice(2))) !== key.slice(2)) return false;
+    if (!isCanonicalFieldsV1(value, false)) return false;
+    previous = key;
+  }
+  return !(dot && n === 1);
+}
+
+function isEmptyFieldsV1(json: unknown): boolean {
+  if (json === undefined || json === null) return true;
+  for (const _ in json as Tree) return false;
+  return true;
+}
+
+/** Whether a canonical fieldsV1 tree has a member of `set`. */
+function touches(json: unknown, set: FieldSet, root: boolean): boolean {
+  if (json === undefined || json === null) return false;
+  const tree = json as Tree;
+  if (set.member) {
+    if (root ? '.' in tree : '.' in tree || isEmptyFieldsV1(tree)) return true;
+  }
+  for (const [key, child] of set.children) {
+    if (Object.hasOwn(tree, key) && touches(tree[key], child, false)) return true;
+  }
+  return false;
 }
 
 export interface Apply {
@@ -326,7 +461,7 @@ export function applyConfiguration(a: Apply): Applied {
   }
   if (!applied.isEmpty()) {
     const unchanged = previous?.fields.equals(applied) === true && jsonEqual(live, object);
-    managers.push({ ...self, time: unchanged ? previous?.time : a.now, fields: applied });
+    managers.push({ ...self, time: unchanged ? previous?.time : wholeSeconds(a.now), fields: applied });
   }
   object = withLastAppliedUpdated(a, live, object);
   return { object, managers };
