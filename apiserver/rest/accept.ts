@@ -2,8 +2,10 @@
  * What the client accepts, as kube-apiserver negotiates it: JSON objects, or a
  * `meta.k8s.io/v1` Table (`application/json;as=Table;v=v1;g=meta.k8s.io`, what `kubectl
  * get` asks for first), or aggregated discovery. Protobuf and YAML answers are not
- * served: a client that accepts nothing else is told so (406).
+ * served: a client that accepts nothing else is told so (406); kubectl's typed clients
+ * ask for protobuf or any type, and read the JSON answer.
  */
+
 import type { IncomingHttpHeaders } from 'node:http';
 import { HttpError } from './errors.js';
 
@@ -42,6 +44,14 @@ export function objectFormOf(headers: IncomingHttpHeaders): ObjectForm {
   }
   throw HttpError.notAcceptable(
     `only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io (asked for ${headers.accept ?? ''})`,
+  );
+}
+
+/** Throws 406 unless the Accept header admits a plain JSON answer. */
+export function acceptsJson(headers: IncomingHttpHeaders): void {
+  if (parseAccept(headers.accept).some(isJson)) return;
+  throw HttpError.notAcceptable(
+    `only the following media types are accepted: application/json (asked for ${headers.accept ?? ''})`,
   );
 }
 

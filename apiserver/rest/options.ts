@@ -4,7 +4,7 @@
  */
 import type { DeleteOptions, ListOptions } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { HttpError } from './errors.js';
-import { decodeReview, protobufMediaType } from './subresources/review-protobuf.js';
+import { decodeProtobufObject, isProtobufContentType } from './k8s-protobuf/index.js';
 
 /** `labelSelector`, `fieldSelector`, `limit`, `continue`, `resourceVersion`, … of a list or watch. */
 export function listOptionsOf(query: URLSearchParams): ListOptions {
@@ -46,14 +46,16 @@ export function deleteOptionsOf(query: URLSearchParams, body: Buffer, contentTyp
   if (body.length > 0) {
     try {
       // kubectl 1.31 and later send DeleteOptions as protobuf.
-      const protobuf = contentType.split(';')[0]?.trim().toLowerCase() === protobufMediaType;
-      const parsed = (protobuf ? decodeReview(body) : JSON.parse(body.toString('utf8'))) as unknown;
+      const parsed = (
+        isProtobufContentType(contentType) ? decodeProtobufObject(body) : JSON.parse(body.toString('utf8'))
+      ) as unknown;
       if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
         json = parsed as Record<string, unknown>;
       } else {
         throw new Error('not an object');
       }
     } catch (err) {
+      if (err instanceof HttpError) throw err;
       throw HttpError.badRequest(
         `the DeleteOptions body is not a JSON object: ${err instanceof Error ? err.message : String(err)}`,
       );

@@ -13,7 +13,7 @@ import type { JsonObject } from '../../sdk/manifest/index.js';
 import { fieldManagerOf } from '../../sdk/patch/managed-fields.js';
 import { patchObject } from '../registry/patch.js';
 import type { RequestContext } from '../registry/strategy.js';
-import { objectFormOf } from './accept.js';
+import { acceptsJson, objectFormOf } from './accept.js';
 import {
   decodeRestObject,
   encodeRestList,
@@ -22,6 +22,7 @@ import {
   parseJsonBody,
 } from './codec.js';
 import { HttpError } from './errors.js';
+import { decodeProtobufObject, isProtobufContentType, protobufMediaType } from './k8s-protobuf/index.js';
 import { deleteOptionsOf, dryRunOf, isWatch, listOptionsOf } from './options.js';
 import { tableOf } from './table/index.js';
 import type { RestRequest, RestResponse, RestResult, RestServices } from './types.js';
@@ -63,6 +64,8 @@ export async function serveKind(
   }
   const status = req.subresource === 'status';
   const sub = status ? { subresource: 'status' } : {};
+  // Every answer is JSON: a client that cannot take JSON is told so before anything is done.
+  if (req.method !== 'GET') acceptsJson(req.headers);
 
   if (req.name === '') {
     if (status)
@@ -220,6 +223,15 @@ async function readObject(req: RestRequest, res: RestResponse, info: KindInfo): 
   let json: unknown;
   if (contentType === 'application/json' || contentType === '') {
     json = parseJsonBody(info, await req.body());
+  } else if (isProtobufContentType(contentType)) {
+    // kubectl's generators (create configmap, create deployment, ...) send protobuf.
+    const decoded = decodeProtobufObject(await req.body());
+    if (decoded.kind !== info.kind) {
+      throw HttpError.badRequest(
+        `the body is a ${String(decoded.kind)} (${String(decoded.apiVersion)}); ${info.resource} take a ${info.kind}`,
+      );
+    }
+    json = decoded;
   } else if (contentType === 'application/yaml') {
     const { parse } = await import('yaml');
     try {
@@ -231,7 +243,7 @@ async function readObject(req: RestRequest, res: RestResponse, info: KindInfo): 
     }
   } else {
     throw HttpError.unsupportedMediaType(
-      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, ${protobufMediaType}`,
     );
   }
   const { object, warnings } = decodeRestObject(info, json, validation);

@@ -20,8 +20,8 @@ import {
   subjectAccessReviews,
 } from '../../services/access-review.js';
 import { HttpError } from '../errors.js';
+import { decodeProtobufObject, protobufMediaType } from '../k8s-protobuf/index.js';
 import type { RestRequest, RestServices, RestVirtualResource } from '../types.js';
-import { decodeReview, protobufMediaType } from './review-protobuf.js';
 
 const authorizationVersion = 'authorization.k8s.io/v1';
 const authenticationVersion = 'authentication.k8s.io/v1';
@@ -41,7 +41,7 @@ async function reviewOf(req: RestRequest, kind: string, apiVersion: string): Pro
   const body = await req.body();
   let review: JsonObject;
   if (type === protobufMediaType) {
-    review = decodeReview(body);
+    review = decodeProtobufObject(body);
   } else if (type === 'application/json' || type === '') {
     let json: unknown;
     try {

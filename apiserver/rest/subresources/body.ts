@@ -1,8 +1,8 @@
 /** The JSON bodies subresources take (Binding, Eviction, Scale, TokenRequest, reviews). */
 import type { JsonObject } from '../../../sdk/manifest/index.js';
 import { HttpError } from '../errors.js';
+import { decodeProtobufObject, isProtobufContentType } from '../k8s-protobuf/index.js';
 import type { RestRequest } from '../types.js';
-import { decodeReview, protobufMediaType } from './review-protobuf.js';
 
 /**
  * The body as a JSON object of `kind`; a missing or malformed body, or one of another
@@ -14,11 +14,12 @@ export async function jsonBodyOf(
   apiVersions: readonly string[],
 ): Promise<JsonObject> {
   const body = await req.body();
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   let json: unknown;
   try {
     // kubectl 1.31 and later send built-in kinds as protobuf.
-    json = type === protobufMediaType ? decodeReview(body) : JSON.parse(body.toString('utf8'));
+    json = isProtobufContentType(req.headers['content-type'])
+      ? decodeProtobufObject(body)
+      : JSON.parse(body.toString('utf8'));
   } catch (err) {
     if (err instanceof HttpError) throw err;
     throw HttpError.badRequest(

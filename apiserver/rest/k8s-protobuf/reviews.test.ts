@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
-import { decodeReview, unwrapUnknown } from './review-protobuf.js';
+import { decodeProtobufObject as decodeReview, unwrapUnknown } from './index.js';
 
 /** A message of string fields by number, as Kubernetes' generated.proto encodes it. */
 function strings(fields: Record<number, string>): Uint8Array {
@@ -56,12 +56,21 @@ describe('protobuf review bodies', () => {
     });
   });
 
-  it('decodes non-resource attributes, a rules review and skips fields it does not need', () => {
+  it('decodes non-resource attributes and a rules review; refuses a field number it does not know', () => {
     const w = new BinaryWriter();
     w.uint32((2 << 3) | 2).bytes(message({ 2: strings({ 1: '/healthz', 2: 'get' }) }));
-    w.uint32((9 << 3) | 0).int32(42); // a varint field no review has: skipped
+    w.uint32((9 << 3) | 0).int32(0); // a field number no review has, at its zero value: nothing to lose
     const ssar = decodeReview(envelope('authorization.k8s.io/v1', 'SelfSubjectAccessReview', w.finish()));
     assert.deepEqual(ssar.spec, { nonResourceAttributes: { path: '/healthz', verb: 'get' } });
+    w.uint32((9 << 3) | 0).int32(42); // the same field with a value: refused, not dropped
+    assert.throws(
+      () => decodeReview(envelope('authorization.k8s.io/v1', 'SelfSubjectAccessReview', w.finish())),
+      (err: unknown) =>
+        err instanceof Error &&
+        /field number 9 of k8s\.io\.api\.authorization\.v1\.SelfSubjectAccessReview is not known/.test(
+          err.message,
+        ),
+    );
     const rules = decodeReview(
       envelope(
         'authorization.k8s.io/v1',
@@ -111,7 +120,7 @@ describe('protobuf review bodies', () => {
     const whole = envelope('authorization.k8s.io/v1', 'SelfSubjectAccessReview', message({ 2: message({}) }));
     assert.throws(() => decodeReview(whole.subarray(0, whole.length - 3)), /cannot be decoded/);
     assert.throws(
-      () => decodeReview(envelope('v1', 'Pod', message({}))),
+      () => decodeReview(envelope('example.com/v1', 'Widget', message({}))),
       (err: unknown) => err instanceof Error && /send it as application\/json/.test(err.message),
     );
   });
