@@ -17,7 +17,7 @@
 import { sleep } from '../../sdk/backoff.js';
 import type { ComponentContext } from '../../sdk/component/index.js';
 import type { Lease } from '../../sdk/gen/wheelhouse/coordination/v1/lease.js';
-import type { Node, NodeCondition } from '../../sdk/gen/wheelhouse/core/v1/node.js';
+import type { Node, NodeCondition, Taint } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import { type KindInfo, kinds } from '../../sdk/kinds.js';
 import {
   TAINT_EFFECT_NO_EXECUTE,
@@ -77,6 +77,30 @@ export function unknownConditions(
   return changed ? out : undefined;
 }
 
+/**
+ * The taints `taints` become for `node`'s conditions and spec: NoSchedule ones at once,
+ * the NoExecute one `noExecute` (none when undefined) at once when removing or swapping,
+ * only when `mayTaint` when adding; undefined when nothing changes.
+ */
+export function taintsToWrite(
+  taints: readonly Taint[],
+  node: Node,
+  noExecute: string | undefined,
+  mayTaint: boolean,
+  now: Date,
+): Taint[] | undefined {
+  const noSchedule = withNoScheduleTaints(taints, desiredNoScheduleTaints(node), now);
+  const afterNoSchedule = noSchedule ?? taints;
+  const swapping =
+    noExecute !== undefined &&
+    afterNoSchedule.some((t) => t.effect === TAINT_EFFECT_NO_EXECUTE && noExecuteKeys.includes(t.key));
+  const next =
+    noExecute === undefined || swapping || mayTaint
+      ? withNoExecuteTaint(afterNoSchedule, noExecute, now)
+      : undefined;
+  return next ?? noSchedule;
+}
+
 export function createNodeLifecycleController(ctx: ComponentContext, opts: NodeLifecycleOptions) {
   const { clients, informers, logger, events, signal } = ctx;
   const api = clients.api;
@@ -134,24 +158,17 @@ export function createNodeLifecycleController(ctx: ComponentContext, opts: NodeL
   /**
    * Brings the node's taints in line: NoSchedule at once; the NoExecute taint `noExecute`
    * (none when undefined) at once when removing or swapping, only `mayTaint` when adding.
+   * The cached Node decides whether anything is to be done: a node whose taints are
+   * already right (nearly every node, every period) costs no call. Only a change reads
+   * the live Node and applies the change to it, as Kubernetes does from its lister.
    */
   async function updateTaints(node: Node, noExecute: string | undefined, mayTaint: boolean): Promise<void> {
+    if (!node.spec || !taintsToWrite(node.spec.taints, node, noExecute, mayTaint, new Date())) return;
     await updateLive(api, identity(node), (obj) => {
       const fresh = obj as Node;
       if (!fresh.spec) return false;
-      const now = new Date();
-      let taints = fresh.spec.taints;
-      const noSchedule = withNoScheduleTaints(taints, desiredNoScheduleTaints(node), now);
-      if (noSchedule) taints = noSchedule;
-      const swapping =
-        noExecute !== undefined &&
-        taints.some((t) => t.effect === TAINT_EFFECT_NO_EXECUTE && noExecuteKeys.includes(t.key));
-      const next =
-        noExecute === undefined || swapping || mayTaint
-          ? withNoExecuteTaint(taints, noExecute, now)
-          : undefined;
-      if (next) taints = next;
-      if (!noSchedule && !next) return false;
+      const taints = taintsToWrite(fresh.spec.taints, node, noExecute, mayTaint, new Date());
+      if (!taints) return false;
       fresh.spec.taints = taints;
       return true;
     });

@@ -137,6 +137,51 @@ describe('node lifecycle', { timeout: 120_000 }, () => {
     await cluster?.stop();
   });
 
+  it('healthy nodes cost no call: the cached Node decides, the live one is read only to change it', async () => {
+    // Every period looked at each Node live before; at a thousand nodes that was most calls.
+    const api = controllers.clients.api;
+    const calls: string[] = [];
+    const original = { get: api.get, update: api.update, updateStatus: api.updateStatus };
+    api.get = (info, ns, name) => {
+      calls.push(`get ${info.kind} ${name}`);
+      return original.get.call(api, info, ns, name);
+    };
+    api.update = (info, obj) => {
+      calls.push(`update ${info.kind}`);
+      return original.update.call(api, info, obj);
+    };
+    api.updateStatus = (info, obj) => {
+      calls.push(`updateStatus ${info.kind}`);
+      return original.updateStatus.call(api, info, obj);
+    };
+    try {
+      // Ten monitor periods (200 ms) of two healthy nodes whose Leases are renewed.
+      await new Promise((r) => setTimeout(r, 2_000));
+      assert.deepEqual(
+        calls.filter((c) => / Node\b/.test(c)),
+        [],
+      );
+      // A change still reaches the live Node: cordoning taints it.
+      const n = await nodes().get('', 'node-a');
+      n.spec!.unschedulable = true;
+      await nodes().update(n);
+      await eventually('the unschedulable taint', async () => {
+        const m = await nodes().get('', 'node-a');
+        return m.spec?.taints.some((t) => t.key === 'node.kubernetes.io/unschedulable') ? m : undefined;
+      });
+      assert.ok(calls.includes('get Node node-a'), 'the change was made on the live Node');
+      const uncordoned = await nodes().get('', 'node-a');
+      uncordoned.spec!.unschedulable = false;
+      await nodes().update(uncordoned);
+      await eventually('the unschedulable taint to go', async () => {
+        const m = await nodes().get('', 'node-a');
+        return m.spec?.taints.length === 0 ? m : undefined;
+      });
+    } finally {
+      Object.assign(api, original);
+    }
+  });
+
   it('a node that stops renewing its Lease goes Unknown, is tainted, and its pods are evicted after their toleration', async () => {
     await boundPod('short', 'node-b', [
       {
