@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { APISERVER_NODE_FLAGS } from '../../apiserver/node-flags.js';
 import {
+  loadStaticPodKind,
   readStaticPods,
   SHUTDOWN_ORDER_ANNOTATION,
   shutdownOrderOf,
@@ -83,7 +84,8 @@ describe('control-plane manifests', () => {
     });
   });
 
-  test('the kubelet reads them as static pods named <pod>-<node>, with their shutdown order', () => {
+  test('the kubelet reads them as static pods named <pod>-<node>, with their shutdown order', async () => {
+    await loadStaticPodKind();
     const out = join(dir, 'manifests');
     writeStaticPodManifests(out, pods, opts);
     assert.deepEqual(readdirSync(out).sort(), ['kube-apiserver.yaml', 'wheelhouse-store.yaml']);

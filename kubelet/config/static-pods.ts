@@ -20,9 +20,10 @@ import { sleep } from '../../sdk/backoff.js';
 import type { Clientset } from '../../sdk/client/typed-client.js';
 import { ApiError, Code } from '../../sdk/errors.js';
 import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { loadKindTypes } from '../../sdk/kind-loader.js';
 import { resolveResource } from '../../sdk/kinds.js';
 import type { Logger } from '../../sdk/logger.js';
-import { decodeObject } from '../../sdk/manifest/index.js';
+import { decodeObject } from '../../sdk/manifest/decode.js';
 import { CONFIG_SOURCE_ANNOTATION, type Kubelet, MIRROR_POD_ANNOTATION } from '../kubelet.js';
 
 export const CONFIG_HASH_ANNOTATION = 'kubernetes.io/config.hash';
@@ -58,7 +59,10 @@ export interface StaticPodsOptions {
   readonly node: () => { readonly uid?: string } | undefined;
 }
 
-/** The static pods the directory describes now, by uid. */
+/**
+ * The static pods the directory describes now, by uid. The Pod kind's code must be loaded
+ * (`loadStaticPodKind`): the kubelet loads no other kind's to read its manifests.
+ */
 export function readStaticPods(dir: string, nodeName: string, logger?: Logger): Map<string, Pod> {
   const out = new Map<string, Pod>();
   let files: string[];
@@ -114,6 +118,11 @@ export function readStaticPods(dir: string, nodeName: string, logger?: Logger): 
     }
   }
   return out;
+}
+
+/** Loads what readStaticPods decodes with: the Pod kind's generated code. */
+export function loadStaticPodKind(): Promise<unknown> {
+  return loadKindTypes(POD_KIND);
 }
 
 function mirrorOf(pod: Pod, nodeUid: string | undefined, nodeName: string): Pod {
@@ -178,6 +187,7 @@ function createDirWaiter(
 
 export async function runStaticPods(opts: StaticPodsOptions, signal: AbortSignal): Promise<void> {
   const waiter = createDirWaiter(opts.dir, opts.logger);
+  await loadStaticPodKind();
   let current = new Map<string, Pod>();
   try {
     while (!signal.aborted) {
