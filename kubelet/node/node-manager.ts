@@ -2,7 +2,9 @@
  * Registers the node and keeps its status current: the Node is created once (or found,
  * after a restart), then its status is computed every `updateFrequencyMs` (10 s) and
  * written when it changed, or at least every `reportFrequencyMs` (5 min) — the Lease is
- * the frequent heartbeat, the status is not.
+ * the frequent heartbeat, the status is not. The status is computed from the last one
+ * written and sent on the Node the last write returned, so a check reads nothing and a
+ * report is a single write (node-status-writer.ts).
  */
 import { hostname as osHostname } from 'node:os';
 import { sleep } from '../../sdk/backoff.js';
@@ -13,6 +15,7 @@ import type { Logger } from '../../sdk/logger.js';
 import { type ContainerRuntime, RuntimeConditionType } from '../runtime/runtime.js';
 import { hostInfo, hostPressure } from './host.js';
 import { initialNode, type NodeIdentity, nodeStatus, sameStatus } from './node-status.js';
+import { createNodeStatusWriter } from './node-status-writer.js';
 
 export interface NodeManagerOptions {
   readonly id: NodeIdentity;
@@ -101,9 +104,10 @@ export function createNodeManager(opts: NodeManagerOptions): NodeManager {
     );
   };
 
+  // The Node as last written: a report is one write, read again only after a conflict.
+  const writer = createNodeStatusWriter(opts.nodes, name);
   const write = async (status: NodeStatus) => {
-    const current = await opts.nodes.get('', name);
-    const updated = await opts.nodes.updateStatus({ ...current, status });
+    const updated = await writer.update(() => status);
     last = updated.status ?? status;
     lastReportAt = Date.now();
   };
@@ -123,6 +127,7 @@ export function createNodeManager(opts: NodeManagerOptions): NodeManager {
             node = await opts.nodes.get('', name);
             opts.logger.info({ node: name }, 'the node was registered before');
           }
+          writer.remember(node);
           last = node.status;
           const status = await compute(new Date());
           await write(status);

@@ -4,6 +4,8 @@
  * every `leaseIntervalMs` (10 s) and re-post its status every `statusReportMs` (5 min).
  * Each node's heartbeats are offset by its index over the interval, so that N nodes write
  * N/interval times a second at a steady rate instead of N writes at the same instant.
+ * A status report is one write on the Node as the last write returned it: the Node is
+ * read only at registration (when it existed) and after a conflicting write.
  */
 import { sleep } from '../../sdk/backoff.js';
 import type { TypedClient } from '../../sdk/client/typed-client.js';
@@ -12,6 +14,7 @@ import type { Lease } from '../../sdk/gen/wheelhouse/coordination/v1/lease.js';
 import type { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Logger } from '../../sdk/logger.js';
 import { runNodeLease } from '../node/node-lease.js';
+import { createNodeStatusWriter, type NodeStatusWriter } from '../node/node-status-writer.js';
 import {
   nodeStatusChanged,
   type SimulatedNodeOptions,
@@ -48,21 +51,27 @@ function offsetOf(index: number, count: number, intervalMs: number): number {
 export function createNodeHeartbeats(opts: NodeHeartbeatOptions): NodeHeartbeats {
   const count = opts.names.length;
 
-  /** Reads the Node and writes its status when it changed or `always`; returns the Node. */
+  // Each node's last written Node: a report is one write, with no read before it.
+  const writers = new Map(opts.names.map((name) => [name, createNodeStatusWriter(opts.nodes, name)]));
+  const writerOf = (name: string) => writers.get(name) as NodeStatusWriter;
+
+  /** Writes the node's status (when it changed, or `always`); returns the Node. */
   const postStatus = async (name: string, index: number, always: boolean): Promise<Node> => {
-    const current = await opts.nodes.get('', name);
-    const status = simulatedNodeStatus(name, index, opts.node, current.status, new Date());
-    if (!always && !nodeStatusChanged(current.status, status)) return current;
-    const updated = await opts.nodes.updateStatus({ ...current, status });
-    opts.onStatusWritten?.(name);
-    return updated;
+    let wrote = false;
+    const node = await writerOf(name).update((current) => {
+      const status = simulatedNodeStatus(name, index, opts.node, current.status, new Date());
+      wrote = always || nodeStatusChanged(current.status, status);
+      return wrote ? status : undefined;
+    });
+    if (wrote) opts.onStatusWritten?.(name);
+    return node;
   };
 
   const registerOne = async (name: string, index: number, signal: AbortSignal): Promise<string> => {
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
         try {
-          await opts.nodes.create(simulatedNode(name, index, opts.node));
+          writerOf(name).remember(await opts.nodes.create(simulatedNode(name, index, opts.node)));
         } catch (err) {
           if (!(err instanceof ApiError && err.code === Code.ALREADY_EXISTS)) throw err;
         }
