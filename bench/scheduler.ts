@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createBindStream } from '../scheduler/bind-stream.js';
 import { pendingPod, readyNode, startScheduler } from '../scheduler/testing/scheduler-process.js';
 import { type Clientset, createClientset } from '../sdk/client/typed-client.js';
 import { Binding } from '../sdk/gen/wheelhouse/core/v1/binding.js';
@@ -18,9 +19,7 @@ import type { Event } from '../sdk/gen/wheelhouse/core/v1/event.js';
 import { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
 import type { Node } from '../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
-import { BindPodRequest } from '../sdk/gen/wheelhouse/core/v1/pod_service.js';
 import { PriorityClass } from '../sdk/gen/wheelhouse/scheduling/v1/priority_class.js';
-import { kinds } from '../sdk/kinds.js';
 import { type Cluster, startCluster } from '../test/cluster.js';
 import { findChild, residentBytes } from './process-memory.js';
 
@@ -351,11 +350,12 @@ async function runWorkload(w: Workload): Promise<Row> {
     }
     if (result.bound < w.pods) note += `only ${result.bound}/${w.pods} bound; `;
 
-    // The ceiling: the same pods, bound round-robin by a binder that only calls BindPod.
-    const podInfo = kinds.find((k) => k.kind === 'Pod');
-    if (podInfo === undefined) throw new Error('no Pod kind');
+    // The ceiling: the same pods, bound round-robin by a binder that only binds — over the
+    // same BindPods stream the scheduler's DefaultBinder uses, so that the two differ by
+    // scheduling alone.
     let rr = 0;
     const binding = new Set<string>();
+    const binds = createBindStream(clients.api);
     const c0 = cpuSeconds(cluster.apiserverPid);
     const ct0 = planeCpu(0);
     const ceiling = await timeBinds(
@@ -372,20 +372,17 @@ async function runWorkload(w: Workload): Promise<Row> {
         if (binding.has(name)) return;
         binding.add(name);
         const node = `node-${rr++ % w.nodes}`;
-        void clients.api
-          .call(
-            podInfo,
-            'bindPod',
-            BindPodRequest.fromPartial({
-              binding: Binding.fromPartial({
-                metadata: { name, namespace: 'ceiling' },
-                target: { kind: 'Node', name: node },
-              }),
+        void binds
+          .bind(
+            Binding.fromPartial({
+              metadata: { name, namespace: 'ceiling' },
+              target: { kind: 'Node', name: node },
             }),
           )
           .catch(() => undefined);
       },
     );
+    binds.close();
     const ceilingApiserverCpu = (1000 * (cpuSeconds(cluster.apiserverPid) - c0)) / Math.max(1, ceiling.bound);
     const ceilingTotalCpu = (1000 * (planeCpu(0) - ct0)) / Math.max(1, ceiling.bound);
     return {
