@@ -10,9 +10,7 @@
  * stops its pods (scheduler, controller manager, apiserver, store) before it exits. If a
  * kubelet dies on its own, the rest are stopped and up fails.
  */
-import { once } from 'node:events';
 import { chmodSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +45,7 @@ import {
   haReadyMessage,
   httpHealthy,
 } from './up/ha.js';
+import { createKeptPorts } from './up/kept-ports.js';
 import { writeKubeconfig } from './up/kubeconfig.js';
 import { CONTROL_PLANE_IMAGE, type StaticPodComponent, writeStaticPodManifests } from './up/manifests.js';
 import { type ProcessSpec, Supervisor } from './up/supervisor.js';
@@ -172,7 +171,8 @@ export async function runUp(argv: string[]): Promise<void> {
   const pki = ensureClusterPki(dataDir, {
     nodes: [nodeName, ...(criEndpoint ? [controlPlaneNode] : []), ...moreNodes],
   });
-  // Any free ports for metrics: fixed ones would keep two clusters from running side by side.
+  // Free ports for metrics and health, the same as last time when they still are (up/kept-ports.ts).
+  const ports = createKeptPorts(dataDir, LOOPBACK);
   const layout: UpLayout = {
     dataDir,
     pki,
@@ -180,14 +180,14 @@ export async function runUp(argv: string[]): Promise<void> {
     storePort,
     apiserverPort,
     apiserverRestPort,
-    storeMetricsPort: await freeLoopbackPort(),
-    apiserverMetricsPort: await freeLoopbackPort(),
+    storeMetricsPort: await ports.port('store-metrics'),
+    apiserverMetricsPort: await ports.port('apiserver-metrics'),
     auditLogPath: join(dataDir, 'audit.log'),
-    controllerManagerPort: await freeLoopbackPort(),
-    schedulerPort: await freeLoopbackPort(),
+    controllerManagerPort: await ports.port('controller-manager'),
+    schedulerPort: await ports.port('scheduler'),
     nodeName,
-    kubeletPort: await freeLoopbackPort(),
-    kubeletHealthPort: await freeLoopbackPort(),
+    kubeletPort: await ports.port(`kubelet-${controlPlaneNode}`),
+    kubeletHealthPort: await ports.port(`kubelet-health-${controlPlaneNode}`),
     // Its own manifests: an HA plane must not also run the single store and apiserver.
     manifestsDir: join(dataDir, values.ha ? 'manifests-ha' : 'manifests'),
     ...(values.ha
@@ -196,7 +196,7 @@ export async function runUp(argv: string[]): Promise<void> {
             dataDir,
             [apiserverPort, apiserverPort + 2],
             [apiserverRestPort, apiserverRestPort + 2],
-            freeLoopbackPort,
+            ports.free,
           ),
         }
       : {}),
@@ -233,8 +233,8 @@ export async function runUp(argv: string[]): Promise<void> {
     kubelets.push({
       name: nodeName,
       kubeconfig: writeKubeletConfig(layout, nodeName),
-      kubeletPort: await freeLoopbackPort(),
-      healthPort: await freeLoopbackPort(),
+      kubeletPort: await ports.port(`kubelet-${nodeName}`),
+      healthPort: await ports.port(`kubelet-health-${nodeName}`),
       controlPlane: false,
       extraArgs: ['--container-runtime-endpoint', criEndpoint],
     });
@@ -243,8 +243,8 @@ export async function runUp(argv: string[]): Promise<void> {
     kubelets.push({
       name,
       kubeconfig: writeKubeletConfig(layout, name),
-      kubeletPort: await freeLoopbackPort(),
-      healthPort: await freeLoopbackPort(),
+      kubeletPort: await ports.port(`kubelet-${name}`),
+      healthPort: await ports.port(`kubelet-health-${name}`),
       controlPlane: false,
       extraArgs: [],
     });
@@ -254,9 +254,10 @@ export async function runUp(argv: string[]): Promise<void> {
       ? {
           nodes: simulatedNodes,
           kubeconfig: writeComponentConfig(layout, 'kubelet-simulator.yaml', pki.kubeletSimulator),
-          healthPort: await freeLoopbackPort(),
+          healthPort: await ports.port('kubelet-simulator-health'),
         }
       : undefined;
+  ports.save();
 
   const write = (text: string) => process.stdout.write(text);
   const supervisor = new Supervisor(
@@ -598,25 +599,6 @@ function port(value: string | undefined, fallback: number, flag: string): number
     );
   }
   return n;
-}
-
-/** A port free on the loopback interface now (the component binds it a moment later). */
-/** Ports handed out by this process: a port closed after the probe may be handed out again. */
-const portsTaken = new Set<number>();
-
-/** A loopback port nothing listens on now, and that this process has not handed out before. */
-async function freeLoopbackPort(): Promise<number> {
-  for (;;) {
-    const server = createServer();
-    server.listen(0, LOOPBACK);
-    await once(server, 'listening');
-    const { port } = server.address() as { port: number };
-    server.close();
-    await once(server, 'close');
-    if (portsTaken.has(port)) continue;
-    portsTaken.add(port);
-    return port;
-  }
 }
 
 function processSpec(
