@@ -8,7 +8,8 @@
  *
  * Runtimes: the process runtime always; containerd when it can run here (see
  * test/containerd.ts). `--runtime process|containerd` picks one; `PODS` and `RATE`
- * change the load; `CPU_PROF=<dir>` writes a CPU profile of the kubelet.
+ * change the load; `CPU_PROF=<dir>` writes a CPU profile of the kubelet; `TRACE=1` prints
+ * every status each pod goes through.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -144,6 +145,13 @@ async function throughKubelet(
         const p = event.object;
         const podName = p?.metadata?.name ?? '';
         const at = created.get(podName);
+        // TRACE=1: every status a pod goes through, to see where its startup waits.
+        if (process.env.TRACE && at !== undefined) {
+          const states = p?.status?.containerStatuses.map((c) => (c.state?.running ? 'running' : 'waiting'));
+          process.stderr.write(
+            `${podName} +${Date.now() - at} ms ${p?.status?.phase} ${states?.join(',')}\n`,
+          );
+        }
         if (at === undefined || p?.status?.phase !== 'Running') continue;
         if (!p.status.containerStatuses.every((c) => c.started === true)) continue;
         created.delete(podName);

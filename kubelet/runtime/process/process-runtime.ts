@@ -20,7 +20,7 @@
  *   it is present when that executable resolves.
  * - Whatever the host does not let it enforce is said in Status.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -55,9 +55,11 @@ import {
 import { type ContainerRuntime, criApiVersion, type ExecSession, RuntimeConditionType } from '../runtime.js';
 import { type Cgroups, createCgroups } from './cgroups.js';
 import { type CriLogWriter, createCriLogWriter } from './cri-log-writer.js';
+import { createFifoStock } from './fifo-stock.js';
 import { detectHostSupport, type HostSupport } from './host-support.js';
 import { executableName, resolveExecutable } from './image-executable.js';
 import { childrenOf, groupUsage, isSameProcess, processStartTime } from './proc.js';
+import { createSpawner, type SpawnedProcess } from './spawner.js';
 
 export const processRuntimeName = 'wheelhouse-process';
 export const processRuntimeVersion = '0.1.0';
@@ -79,6 +81,8 @@ export interface ProcessRuntimeOptions {
   cgroupParent?: string;
   /** How often adopted containers (not children of this process) are checked for exit. Default 500 ms. */
   adoptedPollMs?: number;
+  /** Worker threads that start processes, off the caller's event loop (see spawner.ts). Default 4. */
+  spawnThreads?: number;
 }
 
 interface SandboxRecord {
@@ -118,19 +122,12 @@ interface ContainerRecord {
 }
 
 interface Live {
-  child?: ChildProcess;
+  /** The wrapper this runtime started (none for an adopted container): its exit is heard at once. */
+  child?: SpawnedProcess;
   log: CriLogWriter;
   readers: Socket[];
   watcher: FSWatcher;
 }
-
-/**
- * Makes the named FIFOs with one `mkfifo` (Node has no mkfifo of its own). Run
- * asynchronously: a synchronous spawn would stall every other pod's work for the
- * whole life of the child.
- */
-const makeFifos = (...paths: string[]) =>
-  new Promise<void>((resolve, reject) => execFile('mkfifo', paths, (err) => (err ? reject(err) : resolve())));
 
 const wrapperScript = [
   'exit_file=$1; shift',
@@ -190,6 +187,8 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
   const sandboxes = new Map<string, SandboxRecord>();
   const containers = new Map<string, ContainerRecord>();
   const live = new Map<string, Live>();
+  const spawner = createSpawner({ threads: options.spawnThreads ?? 4 });
+  const fifos = createFifoStock(join(root, 'fifos'), (paths) => spawner.run('mkfifo', paths));
   const images = new Map<string, string>(); // image reference → executable path
   const lastCpu = new Map<string, { at: bigint; usage: bigint }>();
 
@@ -258,7 +257,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
     existsSync(join(containerDir(c.id), 'exit')) || !c.pid || !isSameProcess(c.pid, c.startTime ?? '');
 
   /** Reads a running container's FIFOs into its log and watches for its exit. */
-  const attach = (c: ContainerRecord, child?: ChildProcess, writers?: number[]): Live => {
+  const attach = (c: ContainerRecord, child?: SpawnedProcess, writers?: number[]): Live => {
     const dir = containerDir(c.id);
     const log = createCriLogWriter(c.logPath);
     const readers: Socket[] = [];
@@ -279,11 +278,11 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
     if (existsSync(exitFile)) finish(c);
     live.set(c.id, entry);
     if (child) {
-      child.once('exit', (_code, signal) => {
-        // The wrapper wrote its exit file before it exited; read it now.
-        finish(c, signal);
+      void child.exited.then(({ signal }) => {
+        // The wrapper wrote its exit file before it exited; read it now. A runtime that
+        // closed meanwhile no longer holds it (the next one adopts it).
+        if (live.get(c.id) === entry) finish(c, signal);
       });
-      child.once('error', () => finish(c, 'SIGKILL'));
     }
     void Promise.all(streams).then(() => {
       watcher.close();
@@ -568,33 +567,38 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
         env.WH_CGROUP_PROCS = cgroups.procsFiles(s.cgroup).join(' ');
       }
       if (namespaced && support.unshare) {
-        const holder = spawn(
-          '/bin/sh',
-          [
-            '-c',
-            'for f in $WH_CGROUP_PROCS; do echo 0 > "$f" || exit 126; done; unset WH_CGROUP_PROCS; exec "$@"',
-            'wheelhouse-pod',
-            support.unshare,
-            '--pid',
-            '--fork',
-            '--mount-proc',
-            '--ipc',
-            '--uts',
-            '--mount',
-            '--propagation',
-            'slave',
-            '--',
+        const holder = await spawner
+          .spawn(
             '/bin/sh',
-            '-c',
-            holderScript,
-            'pause',
-            config.hostname || config.metadata.name,
-          ],
-          { detached: true, stdio: 'ignore', env, cwd: sandboxDir(s.id) },
-        );
-        holder.unref();
+            [
+              '-c',
+              'for f in $WH_CGROUP_PROCS; do echo 0 > "$f" || exit 126; done; unset WH_CGROUP_PROCS; exec "$@"',
+              'wheelhouse-pod',
+              support.unshare,
+              '--pid',
+              '--fork',
+              '--mount-proc',
+              '--ipc',
+              '--uts',
+              '--mount',
+              '--propagation',
+              'slave',
+              '--',
+              '/bin/sh',
+              '-c',
+              holderScript,
+              'pause',
+              config.hostname || config.metadata.name,
+            ],
+            { detached: true, env, cwd: sandboxDir(s.id) },
+          )
+          .catch((err: unknown) => {
+            throw new ApiError(
+              Code.INTERNAL,
+              `could not start the pod sandbox holder process: ${String(err)}`,
+            );
+          });
         const pid = holder.pid;
-        if (!pid) throw new ApiError(Code.INTERNAL, 'could not start the pod sandbox holder process');
         s.holderPid = pid;
         const deadline = Date.now() + 5000;
         while (Date.now() < deadline) {
@@ -744,7 +748,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
       // Held in the map while its FIFOs are made, so a concurrent create of the same name is refused.
       containers.set(c.id, c);
       try {
-        await makeFifos(join(dir, 'stdout'), join(dir, 'stderr'));
+        await fifos.take(join(dir, 'stdout'), join(dir, 'stderr'));
       } catch (err) {
         containers.delete(c.id);
         rmSync(dir, { recursive: true, force: true });
@@ -813,14 +817,13 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
       }
       mkdirSync(join(c.logPath, '..'), { recursive: true });
       const writers = ['stdout', 'stderr'].map((stream) => openSync(join(dir, stream), 'r+'));
-      let child: ChildProcess;
+      let child: SpawnedProcess;
       try {
-        child = spawn('/bin/sh', ['-c', wrapperScript, 'wheelhouse-container', join(dir, 'exit'), ...argv], {
-          detached: true,
-          stdio: ['ignore', writers[0] as number, writers[1] as number],
-          env,
-          cwd,
-        });
+        child = await spawner.spawn(
+          '/bin/sh',
+          ['-c', wrapperScript, 'wheelhouse-container', join(dir, 'exit'), ...argv],
+          { detached: true, stdio: ['ignore', writers[0] as number, writers[1] as number], env, cwd },
+        );
       } catch (err) {
         for (const fd of writers) closeSync(fd);
         throw new ApiError(Code.INTERNAL, `could not start container "${c.id}": ${String(err)}`);
@@ -1017,10 +1020,9 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
 
     async close() {
       clearInterval(poller);
+      await spawner.close();
       for (const l of live.values()) {
         // Containers outlive the runtime; only its hold on them ends.
-        l.child?.removeAllListeners('exit');
-        l.child?.unref();
         for (const r of l.readers) r.destroy();
         l.watcher.close();
         await l.log.close();
