@@ -1,7 +1,7 @@
 /**
  * Objects to and from the JSON the Kubernetes REST API speaks. Written: the manifest
- * form of sdk/manifest (int-or-string bare, quantities as strings, RFC 3339 times,
- * empty fields left out), `kind` and `apiVersion` on every object, lists as `<Kind>List`
+ * form of sdk/manifest (int-or-string bare, quantities as strings, RFC 3339 times in
+ * whole seconds or, for MicroTime fields, microseconds; empty fields left out), `kind` and `apiVersion` on every object, lists as `<Kind>List`
  * whose items carry neither, as kube-apiserver writes them. Read: strictly, then as
  * `fieldValidation` asks: Strict refuses an unknown field (400), Warn drops it and says so
  * in a `Warning` header, Ignore drops it silently.
@@ -16,12 +16,15 @@ import {
   ManifestError,
 } from '../../sdk/manifest/index.js';
 import { HttpError } from './errors.js';
+import { writeKubernetesTimes } from './k8s-protobuf/index.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 /** The object as the REST API writes it. */
 export function encodeRestObject(info: KindInfo, object: KindObject): JsonObject {
-  return encodeObject(info, object);
+  const json = encodeObject(info, object);
+  writeKubernetesTimes(info.kind, json);
+  return json;
 }
 
 /** A list as the REST API writes it: `PodList`, items without kind and apiVersion. */
@@ -38,7 +41,7 @@ export function encodeRestList(
     apiVersion: apiVersionOf(info),
     metadata,
     items: items.map((item) => {
-      const { kind: _kind, apiVersion: _apiVersion, ...rest } = encodeObject(info, item);
+      const { kind: _kind, apiVersion: _apiVersion, ...rest } = encodeRestObject(info, item);
       return rest;
     }),
   };

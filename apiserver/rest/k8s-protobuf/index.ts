@@ -10,6 +10,7 @@ import { kubernetesKinds } from './schema.js';
 
 export { formatMicroTime, formatTime } from './decode.js';
 export { isProtobufContentType, protobufMediaType, unwrapUnknown } from './envelope.js';
+export { writeKubernetesTimes } from './times.js';
 
 /**
  * The object of a protobuf body as JSON, `apiVersion` and `kind` from its envelope.

@@ -7,8 +7,9 @@
 
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
-import { encodeObject, type JsonObject } from '../../../sdk/manifest/index.js';
+import type { JsonObject } from '../../../sdk/manifest/index.js';
 import { printerFor } from '../../../sdk/printers/index.js';
+import { encodeRestObject } from '../codec.js';
 
 export interface TableOptions {
   /** `includeObject`: None, Metadata (the default) or Object, as the Table's rows carry them. */
@@ -60,7 +61,7 @@ export function tableOf(info: KindInfo, objects: readonly KindObject[], options:
 /** What a row carries of its object: nothing, its metadata (PartialObjectMetadata), or all of it. */
 function rowObject(info: KindInfo, o: KindObject, include: TableOptions['includeObject']): JsonObject | null {
   if (include === 'None') return null;
-  const encoded = encodeObject(info, o);
+  const encoded = encodeRestObject(info, o);
   if (include === 'Object') return encoded;
   return {
     kind: 'PartialObjectMetadata',

@@ -1,0 +1,71 @@
+/**
+ * Times in JSON as Kubernetes writes them: a `metav1.Time` in whole seconds
+ * (`2026-12-05T19:51:44Z`), a `metav1.MicroTime` (Lease renewTime, Event eventTime) with
+ * six fractional digits (`2026-12-05T19:51:44.123000Z`). Which field is which comes from
+ * the schema table; only the messages that hold a time somewhere are walked.
+ */
+import type { Json, JsonObject } from '../../../sdk/manifest/index.js';
+import { type FieldSpec, type MessageSpec, messageSpec } from './messages.js';
+import { kubernetesKinds } from './schema.js';
+
+/** Rewrites, in place, the times of an object of `kind` as encoded for the REST API. */
+export function writeKubernetesTimes(kind: string, object: JsonObject): void {
+  const message = kubernetesKinds[kind]?.message;
+  if (message !== undefined) {
+    walk(object, messageSpec(message));
+  } else if (isObject(object.metadata)) {
+    // A kind of Wheelhouse's own: its metadata is still an ObjectMeta.
+    walk(object.metadata, messageSpec('meta.ObjectMeta'));
+  }
+}
+
+function walk(object: JsonObject, spec: MessageSpec): void {
+  for (const field of timeFieldsOf(spec)) {
+    if (field.inline) {
+      if (field.type.kind === 'message') walk(object, messageSpec(field.type.message));
+      continue;
+    }
+    const value = object[field.name];
+    if (value === undefined || value === null) continue;
+    if (field.cardinality === 'singular') object[field.name] = rewrite(value, field);
+    else if (field.cardinality === 'repeated' && Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) value[i] = rewrite(value[i] ?? null, field);
+    } else if (field.cardinality === 'map' && isObject(value)) {
+      for (const [key, item] of Object.entries(value)) value[key] = rewrite(item, field);
+    }
+  }
+}
+
+function rewrite(value: Json, field: FieldSpec): Json {
+  const type = field.type;
+  if (type.kind === 'message') {
+    if (isObject(value)) walk(value, messageSpec(type.message));
+    return value;
+  }
+  if (typeof value !== 'string' || type.kind !== 'special') return value;
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(value);
+  if (!m) return value;
+  if (type.special === 'Time') return `${m[1]}Z`;
+  return `${m[1]}.${(m[2] ?? '').padEnd(6, '0').slice(0, 6)}Z`;
+}
+
+/** The fields of a message that are, or lead to, a Time or a MicroTime; memoised. */
+const timeFields = new Map<string, readonly FieldSpec[]>();
+
+function timeFieldsOf(spec: MessageSpec): readonly FieldSpec[] {
+  const known = timeFields.get(spec.name);
+  if (known) return known;
+  // Guards a cycle in the table: a message being computed leads to no time through itself.
+  timeFields.set(spec.name, []);
+  const fields = [...spec.fields.values()].filter((field) => {
+    const type = field.type;
+    if (type.kind === 'special') return type.special === 'Time' || type.special === 'MicroTime';
+    return type.kind === 'message' && timeFieldsOf(messageSpec(type.message)).length > 0;
+  });
+  timeFields.set(spec.name, fields);
+  return fields;
+}
+
+function isObject(v: Json | undefined): v is JsonObject {
+  return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v);
+}
