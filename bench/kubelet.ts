@@ -9,10 +9,10 @@
  * Runtimes: the process runtime always; containerd when it can run here (see
  * test/containerd.ts). `--runtime process|containerd` picks one; `PODS` and `RATE`
  * change the load; `CPU_PROF=<dir>` writes a CPU profile of the kubelet; `TRACE=1` prints
- * every status each pod goes through.
+ * every status each pod goes through; `RESULTS=<file>` appends each run's raw durations.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -237,6 +237,8 @@ if (!wanted || wanted === 'containerd') {
 }
 
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+// RESULTS=<file>: each run's raw durations appended as a JSON line, to pool several runs.
+if (process.env.RESULTS) appendFileSync(process.env.RESULTS, `${JSON.stringify({ load, results })}\n`);
 process.stdout.write(
   `\npod startup, ${count} pods at ${rate}/s on one node (load average ${load})\n` +
     'runtime     running  kubelet p50/p99 ms   runtime alone p50/p99 ms   kubelet RSS  kubelet CPU\n',
