@@ -39,7 +39,7 @@ export interface SpawnedProcess {
   readonly pid: number;
   /** The exit code once it exited with one, else null (as ChildProcess.exitCode). */
   readonly exitCode: number | null;
-  /** Resolves when the process ends. */
+  /** Resolves when the process ends; waiting for it does not keep this process alive. */
   readonly exited: Promise<ProcessExit>;
 }
 
