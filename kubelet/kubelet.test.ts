@@ -302,17 +302,24 @@ describe('kubelet on the process runtime', () => {
   });
 
   test('a deleted pod is stopped gracefully, and the kubelet confirms the delete', async () => {
-    await pods().delete('default', 'init-pod', { gracePeriodSeconds: '5' });
+    // A long grace period, so that a stop by SIGTERM (sleep ends on it) is told apart from
+    // the SIGKILL at its end even when a loaded machine is slow to pass the delete on.
+    await pods().delete('default', 'init-pod', { gracePeriodSeconds: '20' });
     const start = Date.now();
-    await until(async () => {
-      try {
-        await podNamed('init-pod');
-        return false;
-      } catch {
-        return true;
-      }
-    }, 'the pod gone from the API');
-    assert.ok(Date.now() - start < 5_000, 'sleep stops on SIGTERM, well before the grace period ends');
+    await until(
+      async () => {
+        try {
+          await podNamed('init-pod');
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      'the pod gone from the API',
+      30_000,
+    );
+    const took = Date.now() - start;
+    assert.ok(took < 15_000, `sleep stops on SIGTERM, well before the 20 s grace period ends: ${took} ms`);
   });
 
   test("the pod's log reaches a user through the apiserver", async () => {
