@@ -20,6 +20,7 @@ import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
 import { apiVersionOf, type KindInfo, protoTypeOf } from '../../sdk/kinds.js';
 import type { JsonObject } from '../../sdk/manifest/index.js';
 import { messageType } from '../../sdk/manifest/schema.js';
+import { FieldSet } from '../../sdk/patch/field-set.js';
 import { type ApplyNode, applyNodeOfKind } from '../../sdk/patch/list-types.js';
 import {
   decodeManagedFields,
@@ -46,7 +47,20 @@ export interface FieldManager {
   managersOf(obj: KindObject, old: KindObject | undefined): ManagedFields[];
   /** Sets `obj`'s managedFields after a create (`old` undefined) or an update by the request's manager. */
   recordUpdate(obj: KindObject, old: KindObject | undefined, ctx: RequestContext, subresource: string): void;
+  /**
+   * Sets `obj`'s managedFields after a write through a subresource other than status,
+   * as Kubernetes does: `scale` makes spec.replicas, when it changed, the writer's (an
+   * Update entry with subresource "scale", the parent's apiVersion and no time, taken
+   * from every other entry; entries of another apiVersion are dropped); `binding` and
+   * every other one record nothing (Kubernetes binds through the storage directly).
+   */
+  recordSubresourceUpdate(obj: KindObject, old: KindObject, ctx: RequestContext, subresource: string): void;
 }
+
+/** What the scale subresource changes in its parent, and so all it may own there. */
+const REPLICAS = FieldSet.of(['f:spec', 'f:replicas']);
+
+type WithReplicas = { spec?: { replicas?: number | undefined } | undefined };
 
 export interface FieldManagerOptions {
   /**
@@ -148,6 +162,24 @@ export function createFieldManager(
       });
       // Entries nobody changed stay as they were, byte for byte: a no-op write stays one.
       obj.metadata.managedFields = next === managers ? entries : encodeManagedFields(next);
+    },
+    recordSubresourceUpdate(obj, old, ctx, subresource) {
+      if (subresource !== 'scale' || !obj.metadata) return;
+      if ((obj as WithReplicas).spec?.replicas === (old as WithReplicas).spec?.replicas) return;
+      const entries = (old.metadata?.managedFields ?? []).filter((e) => e.apiVersion === apiVersion);
+      try {
+        obj.metadata.managedFields = trackUpdateOfEntries({
+          entries,
+          changed: REPLICAS,
+          removed: FieldSet.empty,
+          manager: ctx.fieldManager || DEFAULT_FIELD_MANAGER,
+          apiVersion,
+          scope: fm.scope(subresource),
+          now: undefined,
+        });
+      } catch (err) {
+        throw invalid(obj, err);
+      }
     },
   };
   return fm;

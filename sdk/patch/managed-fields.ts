@@ -281,7 +281,8 @@ export interface EntriesTracking {
   readonly manager: string;
   readonly apiVersion: string;
   readonly scope: TrackingScope;
-  readonly now: Date;
+  /** The writer's entry's time; undefined for none (the scale subresource records none). */
+  readonly now: Date | undefined;
 }
 
 /**
@@ -328,7 +329,7 @@ export function trackUpdateOfEntries(t: EntriesTracking): ManagedFieldsEntry[] {
     if (!fields.isEmpty()) out.push({ ...m, fieldsV1: fields.toFieldsV1() });
   }
   mine = mine.difference(removed).union(changed);
-  if (!mine.isEmpty()) out.push({ ...self, time: wholeSeconds(t.now), fieldsV1: mine.toFieldsV1() });
+  if (!mine.isEmpty()) out.push({ ...self, time: t.now && wholeSeconds(t.now), fieldsV1: mine.toFieldsV1() });
   return sortEntries(out).map((m) => ({
     manager: m.manager,
     operation: m.operation,
