@@ -472,7 +472,10 @@ export class GenericRegistry<T extends KindObject> {
     ctx: RequestContext,
     mutate: (obj: T, current: Stored<T>) => T | Promise<T>,
     expectedRevision?: number,
-    /** Run admission on the change, as a request to this subresource (binding, scale); internal updates omit it. */
+    /**
+     * Run admission on the change and record its managedFields, as a request to this
+     * subresource (binding, scale) would; internal updates omit it and record nothing.
+     */
     admitAs?: { operation: Operation; subresource: string },
   ): Promise<T> {
     return this.retryOnConflict(this.namespaceOf(namespace), name, ctx, {
@@ -491,6 +494,7 @@ export class GenericRegistry<T extends KindObject> {
         if (admitAs) {
           const attrs = this.attrs(admitAs.operation, next, current.object, ctx, admitAs.subresource);
           await this.admission.mutate(attrs);
+          this.fields.recordSubresourceUpdate(next, current.object, ctx, admitAs.subresource);
           await this.admission.validate(attrs);
         }
         if (ctx.dryRun) return next;
