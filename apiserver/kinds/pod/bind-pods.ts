@@ -8,6 +8,10 @@
  * A binding is one compare-and-swap write of the Pod, so a stream that is cancelled
  * leaves nothing half-done: a binding whose write was sent completes (its answer is
  * lost with the stream), one not yet sent is not made.
+ *
+ * The audit log records the stream as it records any call, once at its end: `create` on
+ * `pods/binding` by the caller, naming the last binding authorized; the refusals and
+ * the bindings made are in the apiserver's metrics and the Pods themselves.
  */
 import { ApiError, boundStatus } from '../../../sdk/errors.js';
 import type { Binding } from '../../../sdk/gen/wheelhouse/core/v1/binding.js';
