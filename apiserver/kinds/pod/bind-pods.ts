@@ -10,8 +10,8 @@
  * lost with the stream), one not yet sent is not made.
  *
  * The audit log records the stream as it records any call, once at its end: `create` on
- * `pods/binding` by the caller, naming the last binding authorized; the refusals and
- * the bindings made are in the apiserver's metrics and the Pods themselves.
+ * `pods/binding` by the caller, naming the last binding authorized. A line per binding
+ * would need the audit log reachable from a kind's subresources, which it is not yet.
  */
 import { ApiError, boundStatus } from '../../../sdk/errors.js';
 import type { Binding } from '../../../sdk/gen/wheelhouse/core/v1/binding.js';
