@@ -191,7 +191,9 @@ export function createNodeLifecycleController(ctx: ComponentContext, opts: NodeL
     const zones = new Map<string, Node[]>();
     for (const n of current) {
       const z = zoneOf(n);
-      zones.set(z, [...(zones.get(z) ?? []), n]);
+      const inZone = zones.get(z);
+      if (inZone) inZone.push(n);
+      else zones.set(z, [n]);
     }
     const states = new Map(
       [...zones].map(([z, ns]) => [
