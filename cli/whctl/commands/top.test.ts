@@ -129,7 +129,10 @@ describe('whctl top against a real kubelet', () => {
       const t = table(out);
       const busy = t.find((r) => r[0] === 'busy');
       const idle = t.find((r) => r[0] === 'idle');
-      if (code === 0 && busy && idle && millicores(busy[1]) > 100) return t;
+      // A loop gets about a core on an idle machine, but only its share of the two cores
+      // when the machine runs a whole suite (78m seen under a load of 28); a sleeping
+      // process gets 0m.
+      if (code === 0 && busy && idle && millicores(busy[1]) >= 20) return t;
       const phases = (await clients.kind<Pod>('Pod').list('default')).items.map(
         (p) => `${p.metadata?.name}=${p.status?.phase}`,
       );
