@@ -12,6 +12,7 @@ export interface HttpAnswer {
 
 export interface HttpOptions {
   readonly method?: string;
+  /** JSON of an object; a string or Buffer is sent as it is (say its content-type in headers). */
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
   /** The client certificate; none when null. */
@@ -29,7 +30,7 @@ export function httpRequest(
   const body =
     opts.body === undefined
       ? undefined
-      : typeof opts.body === 'string'
+      : typeof opts.body === 'string' || Buffer.isBuffer(opts.body)
         ? opts.body
         : JSON.stringify(opts.body);
   return new Promise((resolve, reject) => {

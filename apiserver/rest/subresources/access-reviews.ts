@@ -2,7 +2,8 @@
  * The access reviews as REST resources that are not stored: authorization.k8s.io/v1
  * SelfSubjectAccessReview (`kubectl auth can-i`), SubjectAccessReview (asking for someone
  * else: admins only), SelfSubjectRulesReview (`kubectl auth can-i --list`) and
- * authentication.k8s.io/v1 SelfSubjectReview (`kubectl auth whoami`). Each is a POST
+ * authentication.k8s.io/v1 SelfSubjectReview (`kubectl auth whoami`), and the namespaced
+ * LocalSubjectAccessReview (asking for someone else within one namespace). Each is a POST
  * answered with the object and its status, decided by the same functions as the gRPC
  * AccessReviewService. kubectl sends the reviews as protobuf; JSON is taken too.
  */
@@ -180,19 +181,87 @@ const subjectAccessReviewResource: RestVirtualResource = {
     const review = await reviewOf(req, 'SubjectAccessReview', authorizationVersion);
     await authorizeReview(req, services, subjectAccessReviews);
     const spec = isObject(review.spec) ? review.spec : {};
-    const groups = Array.isArray(spec.groups) ? spec.groups.map(text) : [];
-    if (text(spec.user) === '' && groups.length === 0) {
+    const decision = await reviewAccess(services.authorizer, subjectOf(spec), attributesOf(spec));
+    return created(review, 'SubjectAccessReview', authorizationVersion, spec, accessStatus(decision));
+  },
+};
+
+/** The user a SubjectAccessReview asks about; one of user or groups is required. */
+function subjectOf(spec: JsonObject): UserInfo {
+  const groups = Array.isArray(spec.groups) ? spec.groups.map(text) : [];
+  if (text(spec.user) === '' && groups.length === 0) {
+    throw HttpError.badRequest(
+      'spec.user: Invalid value: "": at least one of user or group must be specified',
+    );
+  }
+  const extra: Record<string, readonly string[]> = {};
+  if (isObject(spec.extra)) {
+    for (const [k, v] of Object.entries(spec.extra)) extra[k] = Array.isArray(v) ? v.map(text) : [];
+  }
+  return { name: text(spec.user), uid: text(spec.uid), groups, extra };
+}
+
+/** LocalSubjectAccessReview as RBAC names it: namespaced, so a namespace admin may ask within theirs. */
+const localSubjectAccessReviews: KindInfo = {
+  ...subjectAccessReviews,
+  kind: 'LocalSubjectAccessReview',
+  resource: 'localsubjectaccessreviews',
+  namespaced: true,
+};
+
+/**
+ * A SubjectAccessReview confined to the namespace of its path: only resource attributes,
+ * and their namespace must be that namespace, as Kubernetes requires.
+ */
+const localSubjectAccessReviewResource: RestVirtualResource = {
+  group: 'authorization.k8s.io',
+  version: 'v1',
+  resource: 'localsubjectaccessreviews',
+  kind: 'LocalSubjectAccessReview',
+  namespaced: true,
+  verbs: ['create'],
+  requestContentTypes: [protobufMediaType],
+  async handler(req, _res, services) {
+    const review = await reviewOf(req, 'LocalSubjectAccessReview', authorizationVersion);
+    const namespace = req.namespace;
+    if (namespace === '') {
       throw HttpError.badRequest(
-        'spec.user: Invalid value: "": at least one of user or group must be specified',
+        'namespace is required on this type: post it to /apis/authorization.k8s.io/v1/namespaces/<namespace>/localsubjectaccessreviews',
       );
     }
-    const extra: Record<string, readonly string[]> = {};
-    if (isObject(spec.extra)) {
-      for (const [k, v] of Object.entries(spec.extra)) extra[k] = Array.isArray(v) ? v.map(text) : [];
+    await services.authorize(req, { verb: 'create', info: localSubjectAccessReviews, namespace, name: '' });
+    const meta = isObject(review.metadata) ? review.metadata : {};
+    if (text(meta.namespace) !== '' && text(meta.namespace) !== namespace) {
+      throw HttpError.badRequest(
+        `the namespace of the provided object (${text(meta.namespace)}) does not match the namespace sent on the request (${namespace})`,
+      );
     }
-    const user: UserInfo = { name: text(spec.user), uid: text(spec.uid), groups, extra };
-    const decision = await reviewAccess(services.authorizer, user, attributesOf(spec));
-    return created(review, 'SubjectAccessReview', authorizationVersion, spec, accessStatus(decision));
+    const spec = isObject(review.spec) ? review.spec : {};
+    if (isObject(spec.nonResourceAttributes)) {
+      throw HttpError.badRequest(
+        'spec.nonResourceAttributes: Invalid value: disallowed on this kind of request',
+      );
+    }
+    const resource = spec.resourceAttributes;
+    if (!isObject(resource)) {
+      throw HttpError.badRequest(
+        'spec.resourceAttributes: Required value: the attributes of the access to review',
+      );
+    }
+    if (text(resource.namespace) !== namespace) {
+      throw HttpError.badRequest(
+        `spec.resourceAttributes.namespace: Invalid value: "${text(resource.namespace)}": must match the namespace of the request (${namespace})`,
+      );
+    }
+    const decision = await reviewAccess(services.authorizer, subjectOf(spec), attributesOf(spec));
+    const answer = created(
+      review,
+      'LocalSubjectAccessReview',
+      authorizationVersion,
+      spec,
+      accessStatus(decision),
+    );
+    return { ...answer, body: { ...answer.body, metadata: { ...answer.body.metadata, namespace } } };
   },
 };
 
@@ -240,6 +309,7 @@ const selfSubjectReviewResource: RestVirtualResource = {
 export const accessReviewResources: readonly RestVirtualResource[] = [
   selfSubjectAccessReviewResource,
   subjectAccessReviewResource,
+  localSubjectAccessReviewResource,
   selfSubjectRulesReviewResource,
   selfSubjectReviewResource,
 ];
