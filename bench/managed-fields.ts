@@ -8,7 +8,7 @@
  * same run, one after the other; the figure is the better of two halves.
  *
  * `--profile FILE` writes a V8 CPU profile of the whole run (`--typed-only` leaves the
- * reference out) (Chrome DevTools
+ * reference out, `--only TEXT` keeps the rows whose name has TEXT) (Chrome DevTools
  * reads it) for finding where the time goes.
  */
 import { writeFileSync } from 'node:fs';
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     ms: { type: 'string', default: '1500' },
     'typed-only': { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
 const ROW_MS = Number(values.ms);
@@ -382,7 +383,7 @@ function startProfile(): Session {
 const all = cases();
 const session = values.profile ? startProfile() : undefined;
 const rows: string[][] = [['write', 'typed µs/op', 'manifest JSON (reference) µs/op']];
-for (const c of all) {
+for (const c of all.filter((c) => !values.only || c.name.includes(values.only))) {
   const fm = recordOp(c, false);
   const ref = recordOp(c, true);
   // Alternate, so that both see the same machine.

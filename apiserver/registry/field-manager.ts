@@ -130,10 +130,15 @@ export function createFieldManager(
       // Kubernetes keeps managedFields times to the second.
       const now = wholeSeconds(ctx.now);
       if (shape) {
-        const entries = entriesOf(obj, old);
+        // The request's entries even when they are the stored ones: when they are, the
+        // result is the same, and comparing them first would cost more than the tracking.
+        const given = obj.metadata.managedFields;
+        const stored = old?.metadata?.managedFields ?? [];
+        const entries = isClearingManagedFields(given) ? [] : given.length === 0 ? stored : given;
         const cmp = compareTyped(shape, old, obj, scope);
+        let next: ManagedFieldsEntry[];
         try {
-          obj.metadata.managedFields = trackUpdateOfEntries({
+          next = trackUpdateOfEntries({
             entries,
             changed: cmp.added.union(cmp.modified),
             removed: cmp.removed,
@@ -145,6 +150,9 @@ export function createFieldManager(
         } catch (err) {
           throw invalid(obj, err);
         }
+        // A write that changed no field keeps the stored entries byte for byte when the
+        // request sent them back (in whatever key order).
+        obj.metadata.managedFields = next === given && same(given, stored) ? stored : next;
         return;
       }
       const { entries, managers } = baseOf(obj, old);
