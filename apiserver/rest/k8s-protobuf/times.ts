@@ -22,7 +22,7 @@ export function writeKubernetesTimes(kind: string, object: JsonObject): void {
 function walk(object: JsonObject, spec: MessageSpec): void {
   for (const field of timeFieldsOf(spec)) {
     if (field.inline) {
-      if (field.type.kind === 'message') walk(object, messageSpec(field.type.message));
+      if (field.message) walk(object, field.message);
       continue;
     }
     const value = object[field.name];
@@ -36,32 +36,47 @@ function walk(object: JsonObject, spec: MessageSpec): void {
   }
 }
 
-function rewrite(value: Json, field: FieldSpec): Json {
-  const type = field.type;
-  if (type.kind === 'message') {
-    if (isObject(value)) walk(value, messageSpec(type.message));
+function rewrite(value: Json, field: TimeField): Json {
+  if (field.message) {
+    if (isObject(value)) walk(value, field.message);
     return value;
   }
-  if (typeof value !== 'string' || type.kind !== 'special') return value;
+  // `2026-12-05T19:51:44Z` is 20 characters: already whole seconds.
+  if (typeof value !== 'string' || (field.micro === false && value.length === 20)) return value;
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(value);
   if (!m) return value;
-  if (type.special === 'Time') return `${m[1]}Z`;
+  if (!field.micro) return `${m[1]}Z`;
   return `${m[1]}.${(m[2] ?? '').padEnd(6, '0').slice(0, 6)}Z`;
 }
 
-/** The fields of a message that are, or lead to, a Time or a MicroTime; memoised. */
-const timeFields = new Map<string, readonly FieldSpec[]>();
+/** A field that is, or leads to, a time: the message it leads through, or whether it is a MicroTime. */
+interface TimeField {
+  readonly name: string;
+  readonly cardinality: FieldSpec['cardinality'];
+  readonly inline: boolean;
+  readonly message?: MessageSpec;
+  readonly micro: boolean;
+}
 
-function timeFieldsOf(spec: MessageSpec): readonly FieldSpec[] {
+const timeFields = new Map<string, readonly TimeField[]>();
+
+/** The time fields of a message, memoised: most messages lead to none and are never walked. */
+function timeFieldsOf(spec: MessageSpec): readonly TimeField[] {
   const known = timeFields.get(spec.name);
   if (known) return known;
   // Guards a cycle in the table: a message being computed leads to no time through itself.
   timeFields.set(spec.name, []);
-  const fields = [...spec.fields.values()].filter((field) => {
+  const fields: TimeField[] = [];
+  for (const field of spec.fields.values()) {
     const type = field.type;
-    if (type.kind === 'special') return type.special === 'Time' || type.special === 'MicroTime';
-    return type.kind === 'message' && timeFieldsOf(messageSpec(type.message)).length > 0;
-  });
+    const base = { name: field.name, cardinality: field.cardinality, inline: field.inline };
+    if (type.kind === 'special' && (type.special === 'Time' || type.special === 'MicroTime')) {
+      fields.push({ ...base, micro: type.special === 'MicroTime' });
+    } else if (type.kind === 'message') {
+      const message = messageSpec(type.message);
+      if (timeFieldsOf(message).length > 0) fields.push({ ...base, message, micro: false });
+    }
+  }
   timeFields.set(spec.name, fields);
   return fields;
 }
