@@ -816,6 +816,9 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
         );
       }
       mkdirSync(join(c.logPath, '..'), { recursive: true });
+      // The log exists from the start: the process may run, and even exit, before this
+      // runtime hears it started and attaches its readers (it starts from another thread).
+      closeSync(openSync(c.logPath, 'a'));
       const writers = ['stdout', 'stderr'].map((stream) => openSync(join(dir, stream), 'r+'));
       let child: SpawnedProcess;
       try {
