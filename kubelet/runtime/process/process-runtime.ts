@@ -81,7 +81,7 @@ export interface ProcessRuntimeOptions {
   cgroupParent?: string;
   /** How often adopted containers (not children of this process) are checked for exit. Default 500 ms. */
   adoptedPollMs?: number;
-  /** Worker threads that start processes, off the caller's event loop (see spawner.ts). Default 4. */
+  /** Worker threads that start processes, off the caller's event loop (see spawner.ts). Default 2. */
   spawnThreads?: number;
 }
 
@@ -187,7 +187,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
   const sandboxes = new Map<string, SandboxRecord>();
   const containers = new Map<string, ContainerRecord>();
   const live = new Map<string, Live>();
-  const spawner = createSpawner({ threads: options.spawnThreads ?? 4 });
+  const spawner = createSpawner({ threads: options.spawnThreads ?? 2 });
   const fifos = createFifoStock(join(root, 'fifos'), (paths) => spawner.run('mkfifo', paths));
   const images = new Map<string, string>(); // image reference → executable path
   const lastCpu = new Map<string, { at: bigint; usage: bigint }>();

@@ -19,6 +19,7 @@
  *   waits for its end: a detached process outlives the workers, as it outlives a
  *   runtime that closes.
  */
+import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 
 export type SpawnStdio = 'ignore' | number;
@@ -83,8 +84,11 @@ parentPort.on('message', (m) => {
 `;
 
 interface Pending {
+  readonly thread: Thread;
   /** Waited on to its end (`run`): the worker keeps the process alive until then. */
   readonly held: boolean;
+  /** Its worker died: fail the start, or follow a started process' end by its pid. */
+  orphaned(): void;
   resolveStart(pid: number): void;
   rejectStart(err: Error): void;
   exit(e: ProcessExit): void;
@@ -96,6 +100,23 @@ interface Thread {
   starting: number;
   /** `run`s waiting for their process' end. */
   holding: number;
+}
+
+/**
+ * Resolves once the pid has ended: gone, or a zombie (its reaper was the dead thread), so
+ * its exit status is no longer ours to read.
+ */
+async function followUntilGone(pid: number): Promise<void> {
+  for (;;) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      // The state follows the parenthesised command name.
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return;
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 1_000).unref());
+  }
 }
 
 export function createSpawner(opts: { threads?: number } = {}): Spawner {
@@ -127,9 +148,15 @@ export function createSpawner(opts: { threads?: number } = {}): Spawner {
       refer(thread);
     });
     worker.on('error', () => {
-      // A worker that died takes no more spawns; whatever waited on it will not hear back.
+      // A worker that died takes no more spawns, and nothing waiting on it is left hanging.
       const i = threads.indexOf(thread);
       if (i >= 0) threads.splice(i, 1);
+      for (const [id, p] of pending) {
+        if (p.thread === thread) {
+          pending.delete(id);
+          p.orphaned();
+        }
+      }
     });
     threads.push(thread);
     return thread;
@@ -165,16 +192,28 @@ export function createSpawner(opts: { threads?: number } = {}): Spawner {
       };
     });
     return new Promise<SpawnedProcess>((resolve, reject) => {
+      let pid: number | undefined;
       pending.set(id, {
+        thread,
         held,
-        resolveStart: (pid) =>
+        orphaned: () => {
+          if (pid === undefined) {
+            reject(new Error(`${file}: the spawning thread ended before the process started`));
+            return;
+          }
+          const known = pid;
+          void followUntilGone(known).then(() => onExit({ code: null, signal: null }));
+        },
+        resolveStart: (started) => {
+          pid = started;
           resolve({
-            pid,
+            pid: started,
             get exitCode() {
               return exitCode;
             },
             exited,
-          }),
+          });
+        },
         rejectStart: reject,
         exit: onExit,
       });
