@@ -49,6 +49,8 @@ describe('apiserver: managedFields of subresource writes', () => {
     const scaleEntry = entries.find((e) => e.subresource === 'scale');
     assert.ok(scaleEntry, `an entry with subresource "scale": ${JSON.stringify(entries)}`);
     assert.equal(scaleEntry.operation, 'Update');
+    // Named after the client's user agent, as every other write is.
+    assert.equal(scaleEntry.manager, creator.manager);
     assert.equal(scaleEntry.apiVersion, 'apps/v1');
     assert.equal(scaleEntry.time, undefined, 'Kubernetes records no time for the scale subresource');
     assert.deepEqual(scaleEntry.fieldsV1, { 'f:spec': { 'f:replicas': {} } });

@@ -269,12 +269,11 @@ function patchTypeOf(req: RestRequest): PatchType {
   return type;
 }
 
-/** The registry context bound to the request: a write retrying conflicts stops when the client goes. */
 /**
  * The context bound to the request: cancelled when the client goes away, writes owned by
  * the `fieldManager` asked for or else the one the User-Agent names, as Kubernetes does.
  */
-function bound(ctx: RequestContext, req: RestRequest): RequestContext {
+export function bound(ctx: RequestContext, req: RestRequest): RequestContext {
   const agent = req.headers['user-agent'];
   const fieldManager = fieldManagerOf(
     req.url.searchParams.get('fieldManager') || undefined,

@@ -1,4 +1,5 @@
-import type { ServerUnaryCall } from '@grpc/grpc-js';
+import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import { fieldManagerOf } from '../../sdk/patch/managed-fields.js';
 import type { RequestContext } from '../registry/strategy.js';
 
 /**
@@ -12,4 +13,10 @@ export function boundToCall(ctx: RequestContext, call: ServerUnaryCall<unknown, 
   const deadline = call.getDeadline();
   const ms = deadline instanceof Date ? deadline.getTime() : deadline;
   return { ...ctx, signal: controller.signal, ...(Number.isFinite(ms) ? { deadline: ms } : {}) };
+}
+
+/** The context with the write's field manager named by the client's user agent, as Kubernetes names it. */
+export function managedBy(ctx: RequestContext, metadata: Metadata): RequestContext {
+  const agent = metadata.get('user-agent')[0];
+  return { ...ctx, fieldManager: fieldManagerOf(undefined, typeof agent === 'string' ? agent : undefined) };
 }

@@ -14,7 +14,6 @@ import { ApiError } from '../../sdk/errors.js';
 import type { DeleteOptions, ListOptions } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
 import { fieldOf, type KindInfo, pluralOf } from '../../sdk/kinds.js';
-import { fieldManagerOf } from '../../sdk/patch/managed-fields.js';
 import { asyncServerStream, asyncUnary, framedWriter } from '../../sdk/server/index.js';
 import type { TokenIssuer } from '../auth/service-account/index.js';
 import { subresourcesOf } from '../kinds/index.js';
@@ -24,15 +23,9 @@ import type { PodLogSource } from '../kinds/pod/logs.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import { patchObject } from '../registry/patch.js';
 import type { RequestContext } from '../registry/request-context.js';
-import { boundToCall } from './call-context.js';
+import { boundToCall, managedBy } from './call-context.js';
 import type { RequestGate } from './request.js';
 import { MAX_EVENTS_PER_TAKE, WatchEncoder } from './watch-encoding.js';
-
-/** The context with the write's field manager named by the client's user agent, as Kubernetes names it. */
-function managedBy(ctx: RequestContext, metadata: Metadata): RequestContext {
-  const agent = metadata.get('user-agent')[0];
-  return { ...ctx, fieldManager: fieldManagerOf(undefined, typeof agent === 'string' ? agent : undefined) };
-}
 
 /** Messages of one watch handed to the transport and not yet written out, before the watch pauses. */
 const MAX_UNSENT = 2;

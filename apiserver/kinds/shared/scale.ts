@@ -13,7 +13,7 @@ import { asyncUnary } from '../../../sdk/server/index.js';
 import { parseResourceVersion } from '../../registry/context.js';
 import type { GenericRegistry } from '../../registry/generic-registry.js';
 import type { RequestContext } from '../../registry/strategy.js';
-import { boundToCall } from '../../services/call-context.js';
+import { boundToCall, managedBy } from '../../services/call-context.js';
 import type { SubresourceContext } from '../kind-definition.js';
 
 /** What a scalable kind looks like: Deployment and ReplicaSet both do. */
@@ -115,7 +115,7 @@ export function scaleMethods<T extends Scalable>({
               ...req.scale,
               metadata: req.scale.metadata && { ...req.scale.metadata, namespace },
             },
-            boundToCall(ctx, call),
+            boundToCall(managedBy(ctx, call.metadata), call),
           ),
         };
       },

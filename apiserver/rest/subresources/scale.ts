@@ -14,6 +14,7 @@ import { getScale, type Scalable, updateScale } from '../../kinds/shared/scale.j
 import type { GenericRegistry } from '../../registry/generic-registry.js';
 import { HttpError } from '../errors.js';
 import { dryRunOf } from '../options.js';
+import { bound } from '../resources.js';
 import type { RestHandler, RestRequest, RestServices, RestSubresource } from '../types.js';
 import { jsonBodyOf } from './body.js';
 
@@ -122,7 +123,7 @@ function scaleHandler(info: KindInfo): RestHandler {
         desired.metadata.resourceVersion = '';
       }
     }
-    return { body: scaleJson(await updateScale(registry, desired, { ...ctx, signal: req.signal })) };
+    return { body: scaleJson(await updateScale(registry, desired, bound(ctx, req))) };
   };
 }
 
