@@ -360,8 +360,19 @@ describe('field manager: typed recording agrees with the manifest comparison', (
         },
       }),
       [
-        { manager: 'hpa', change: (d) => d.spec && (d.spec.replicas = 5) },
-        { manager: 'hpa', change: (d) => d.spec && (d.spec.replicas = 0), label: 'replicas to its default' },
+        {
+          manager: 'hpa',
+          change: (d) => {
+            if (d.spec) d.spec.replicas = 5;
+          },
+        },
+        {
+          manager: 'hpa',
+          change: (d) => {
+            if (d.spec) d.spec.replicas = 0;
+          },
+          label: 'replicas to its default',
+        },
         {
           manager: 'kube-controller-manager',
           subresource: 'status',
@@ -432,7 +443,9 @@ describe('field manager: typed recording agrees with the manifest comparison', (
         {
           manager: 'kubelet',
           subresource: 'status',
-          change: (n) => n.status && (n.status.capacity.cpu = '4'),
+          change: (n) => {
+            if (n.status) n.status.capacity.cpu = '4';
+          },
         },
       ],
     );
@@ -478,7 +491,9 @@ describe('field manager: typed recording agrees with the manifest comparison', (
         manager,
         subresource,
         label: `random ${i}`,
-        change: (p: Pod) => picked.forEach((c) => c?.(p)),
+        change: (p: Pod) => {
+          for (const c of picked) c?.(p);
+        },
       };
     });
     agree(podInfo, basePod(), writes);

@@ -4,12 +4,7 @@
  * other methods (the Pod's binding and logs, scale, tokens) come from its folder in
  * kinds/, merged in here without naming the kind.
  */
-import type {
-  Metadata,
-  ServerWritableStream,
-  ServiceDefinition,
-  UntypedServiceImplementation,
-} from '@grpc/grpc-js';
+import type { ServerWritableStream, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ApiError } from '../../sdk/errors.js';
 import type { DeleteOptions, ListOptions } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
@@ -22,7 +17,6 @@ import type { PodExecTarget } from '../kinds/pod/exec.js';
 import type { PodLogSource } from '../kinds/pod/logs.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import { patchObject } from '../registry/patch.js';
-import type { RequestContext } from '../registry/request-context.js';
 import { boundToCall, managedBy } from './call-context.js';
 import type { RequestGate } from './request.js';
 import { MAX_EVENTS_PER_TAKE, WatchEncoder } from './watch-encoding.js';

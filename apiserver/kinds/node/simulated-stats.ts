@@ -7,7 +7,12 @@
  */
 import type { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
-import type { CpuStats, MemoryStats, PodStats, Summary } from '../../../sdk/gen/wheelhouse/kubelet/v1/stats.js';
+import type {
+  CpuStats,
+  MemoryStats,
+  PodStats,
+  Summary,
+} from '../../../sdk/gen/wheelhouse/kubelet/v1/stats.js';
 import { Quantity } from '../../../sdk/quantity.js';
 
 /** A container without requests still uses something: 1m of CPU and 4Mi of memory at most. */

@@ -6,7 +6,6 @@
  * made up from the pods bound to it (simulated-stats.ts).
  */
 
-import { simulatedStatsSummary } from './simulated-stats.js';
 import { ApiError } from '../../../sdk/errors.js';
 import type { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
@@ -17,6 +16,7 @@ import { asyncUnary } from '../../../sdk/server/index.js';
 import type { GenericRegistry } from '../../registry/generic-registry.js';
 import type { KindServiceOptions } from '../../services/kind-service.js';
 import type { Subresources } from '../kind-definition.js';
+import { simulatedStatsSummary } from './simulated-stats.js';
 
 /** The stats summary of the kubelet of a Node. */
 export type NodeStatsSource = (node: Node) => Promise<Summary>;
