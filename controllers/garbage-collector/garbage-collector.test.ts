@@ -22,6 +22,7 @@ import type { OwnerReference } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type { KindObject } from '../../sdk/kind-registry.js';
 import { type Cluster, startCluster } from '../../test/cluster.js';
 import { deployment, pod } from '../../test/objects.js';
+import { followedByDefault } from './garbage-collector.js';
 import { garbageCollectorController } from './index.js';
 import { eventually, type InProcessControllers, isGone, runInProcess } from './testing.js';
 
@@ -204,5 +205,15 @@ describe('garbage collector', { timeout: 120_000 }, () => {
     assert.ok(await isGone(rss().get('default', 'web-rs')));
     assert.ok(await isGone(pods().get('default', 'web-pod-1')));
     assert.ok(await isGone(pods().get('default', 'web-pod-2')));
+  });
+});
+
+describe('garbage collector kinds', () => {
+  it('follows every kind but Events, as Kubernetes ignores them by default', () => {
+    const resources = followedByDefault.map((k) => `${k.resource}.${k.apiGroup}`);
+    assert.ok(!resources.includes('events.'), 'Events are not followed');
+    for (const r of ['pods.', 'replicasets.apps', 'leases.coordination.k8s.io', 'configmaps.']) {
+      assert.ok(resources.includes(r), `${r} is followed`);
+    }
   });
 });

@@ -32,9 +32,18 @@ import { deleteLive, getLive, type ObjectIdentity, removeFinalizer, updateLive }
 export interface GarbageCollectorOptions {
   /** Workers of attempt-to-delete (`--concurrent-gc-syncs`); attempt-to-orphan gets as many. */
   readonly workers: number;
-  /** The kinds to follow (default: every kind of the table). */
+  /** The kinds to follow (default: `followedByDefault`). */
   readonly kinds?: readonly KindInfo[];
 }
+
+/**
+ * Every kind of the table but Events, as Kubernetes' collector ignores them by default:
+ * they are many, short-lived (a TTL removes them) and never anyone's owner, so following
+ * them would only hold every Event of the cluster in this process' memory.
+ */
+export const followedByDefault: readonly KindInfo[] = kinds.filter(
+  (info) => !(info.apiGroup === '' && info.resource === 'events'),
+);
 
 type OwnerState = 'solid' | 'dangling' | 'waiting';
 
@@ -76,7 +85,7 @@ export function createGarbageCollector(
     for (const uid of work.attemptToOrphan) attemptToOrphan.enqueue({ namespace: '', name: uid });
   };
 
-  const followed = opts.kinds ?? kinds;
+  const followed = opts.kinds ?? followedByDefault;
   const kindInformers = followed.map((info) => {
     const informer = informers.informerFor<KindObject>(info);
     informer.addEventHandler({
