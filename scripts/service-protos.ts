@@ -303,6 +303,27 @@ function rpcsOf(info: KindInfo): Rpc[] {
       ],
     });
   }
+  if (k === 'Event') {
+    rpcs.push({
+      comment:
+        'CreateEvents creates many Events over one stream, each as CreateEvent does; answers come by id, in any order.',
+      name: 'CreateEvents',
+      request: [
+        "// Chosen by the caller and echoed in the Event's response; unique among its Events in flight.",
+        'uint32 id = 1;',
+        'Event event = 2;',
+      ],
+      response: [
+        'uint32 id = 1;',
+        "// On success: the created Event's metadata.resourceVersion, and no status.",
+        'string resource_version = 2;',
+        '// On failure: why this Event was not created (code, reason, message); the stream goes on.',
+        `${meta}.Status status = 3;`,
+      ],
+      serverStreaming: true,
+      clientStreaming: true,
+    });
+  }
   if (k === 'Node') {
     rpcs.push({
       comment:

@@ -31,6 +31,7 @@ function verbsOf(info: KindInfo): Map<string, [verb: string, subresource: string
     [`Update${k}Scale`, ['update', 'scale']],
     ['BindPod', ['create', 'binding']],
     ['BindPods', ['create', 'binding']],
+    ['CreateEvents', ['create', '']],
     ['GetPodLogs', ['get', 'log']],
     ['ExecPod', ['create', 'exec']],
     ['EvictPod', ['create', 'eviction']],

@@ -10,9 +10,11 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -27,6 +29,7 @@ import {
   PatchType,
   patchTypeFromJSON,
   patchTypeToJSON,
+  Status,
   WatchEventType,
   watchEventTypeFromJSON,
   watchEventTypeToJSON,
@@ -142,6 +145,22 @@ export interface WatchEventsEvent {
   type: WatchEventType;
   /** For DELETED: the last state. For BOOKMARK: only metadata.resourceVersion (and annotations). */
   object?: Event | undefined;
+}
+
+/** CreateEventsRequest is the request of CreateEvents. */
+export interface CreateEventsRequest {
+  /** Chosen by the caller and echoed in the Event's response; unique among its Events in flight. */
+  id: number;
+  event?: Event | undefined;
+}
+
+/** CreateEventsResponse is the response of CreateEvents. */
+export interface CreateEventsResponse {
+  id: number;
+  /** On success: the created Event's metadata.resourceVersion, and no status. */
+  resourceVersion: string;
+  /** On failure: why this Event was not created (code, reason, message); the stream goes on. */
+  status?: Status | undefined;
 }
 
 function createBaseCreateEventRequest(): CreateEventRequest {
@@ -1473,6 +1492,198 @@ export const WatchEventsEvent: MessageFns<WatchEventsEvent> = {
   },
 };
 
+function createBaseCreateEventsRequest(): CreateEventsRequest {
+  return { id: 0, event: undefined };
+}
+
+export const CreateEventsRequest: MessageFns<CreateEventsRequest> = {
+  encode(message: CreateEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.event !== undefined) {
+      Event.encode(message.event, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.event = Event.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateEventsRequest {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      event: isSet(object.event) ? Event.fromJSON(object.event) : undefined,
+    };
+  },
+
+  toJSON(message: CreateEventsRequest): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.event !== undefined) {
+      obj.event = Event.toJSON(message.event);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateEventsRequest>, I>>(base?: I): CreateEventsRequest {
+    return CreateEventsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateEventsRequest>, I>>(object: I): CreateEventsRequest {
+    const message = createBaseCreateEventsRequest();
+    message.id = object.id ?? 0;
+    message.event = (object.event !== undefined && object.event !== null) ? Event.fromPartial(object.event) : undefined;
+    return message;
+  },
+};
+
+function createBaseCreateEventsResponse(): CreateEventsResponse {
+  return { id: 0, resourceVersion: "", status: undefined };
+}
+
+export const CreateEventsResponse: MessageFns<CreateEventsResponse> = {
+  encode(message: CreateEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(18).string(message.resourceVersion);
+    }
+    if (message.status !== undefined) {
+      Status.encode(message.status, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = Status.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateEventsResponse {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      status: isSet(object.status) ? Status.fromJSON(object.status) : undefined,
+    };
+  },
+
+  toJSON(message: CreateEventsResponse): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.status !== undefined) {
+      obj.status = Status.toJSON(message.status);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateEventsResponse>, I>>(base?: I): CreateEventsResponse {
+    return CreateEventsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateEventsResponse>, I>>(object: I): CreateEventsResponse {
+    const message = createBaseCreateEventsResponse();
+    message.id = object.id ?? 0;
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.status = (object.status !== undefined && object.status !== null)
+      ? Status.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
 /** EventService serves Events (apiVersion v1, resource events, namespaced). */
 export type EventServiceService = typeof EventServiceService;
 export const EventServiceService = {
@@ -1546,6 +1757,17 @@ export const EventServiceService = {
     responseSerialize: (value: WatchEventsResponse): Buffer => Buffer.from(WatchEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WatchEventsResponse => WatchEventsResponse.decode(value),
   },
+  /** CreateEvents creates many Events over one stream, each as CreateEvent does; answers come by id, in any order. */
+  createEvents: {
+    path: "/wheelhouse.core.v1.EventService/CreateEvents" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: CreateEventsRequest): Buffer => Buffer.from(CreateEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateEventsRequest => CreateEventsRequest.decode(value),
+    responseSerialize: (value: CreateEventsResponse): Buffer =>
+      Buffer.from(CreateEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateEventsResponse => CreateEventsResponse.decode(value),
+  },
 } as const;
 
 export interface EventServiceServer extends UntypedServiceImplementation {
@@ -1563,6 +1785,8 @@ export interface EventServiceServer extends UntypedServiceImplementation {
   deleteEvent: handleUnaryCall<DeleteEventRequest, DeleteEventResponse>;
   /** WatchEvents streams changes to Events matching the options. */
   watchEvents: handleServerStreamingCall<WatchEventsRequest, WatchEventsResponse>;
+  /** CreateEvents creates many Events over one stream, each as CreateEvent does; answers come by id, in any order. */
+  createEvents: handleBidiStreamingCall<CreateEventsRequest, CreateEventsResponse>;
 }
 
 export interface EventServiceClient extends Client {
@@ -1669,6 +1893,13 @@ export interface EventServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchEventsResponse>;
+  /** CreateEvents creates many Events over one stream, each as CreateEvent does; answers come by id, in any order. */
+  createEvents(): ClientDuplexStream<CreateEventsRequest, CreateEventsResponse>;
+  createEvents(options: Partial<CallOptions>): ClientDuplexStream<CreateEventsRequest, CreateEventsResponse>;
+  createEvents(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<CreateEventsRequest, CreateEventsResponse>;
 }
 
 export const EventServiceClient = makeGenericClientConstructor(
