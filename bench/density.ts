@@ -23,8 +23,11 @@
  *
  *   npm run bench:density -- [--nodes 1000] [--pods-per-node 30] [--quick]
  *       [--replicas 10] [--throttled-qps 100] [--hosts 1] [--timeout 60m]
- *       [--report DIR] [--tmp-dir DIR]
+ *       [--idle 30s] [--report DIR] [--tmp-dir DIR]
  *
+ * `--idle`: before any pod, the plane with its nodes alone is watched this long (default
+ * 30 s, 5 s with `--quick`, 0 to skip): the CPU each component spends on heartbeats, per
+ * second and per Lease renewal — what 1,000 nodes cost before they run anything.
  * `--quick`: 50 nodes and 1,000 pods (what the suite runs).
  */
 import { loadavg } from 'node:os';
@@ -54,6 +57,7 @@ const { values } = parseArgs({
     timeout: { type: 'string' },
     report: { type: 'string' },
     'tmp-dir': { type: 'string' },
+    idle: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -62,7 +66,7 @@ if (values.help) {
   process.stdout.write(
     'Usage: npm run bench:density -- [--quick] [--nodes N] [--pods-per-node N | --pods N] [--replicas N]\n' +
       '  [--throttled-qps N] [--throttled-pods N] [--hosts N] [--concurrency N] [--timeout 60m]\n' +
-      '  [--report DIR] [--tmp-dir DIR]\n',
+      '  [--idle 30s] [--report DIR] [--tmp-dir DIR]\n',
   );
   process.exit(0);
 }
@@ -91,6 +95,7 @@ const throttledDeployments = Math.min(
   ),
 );
 const concurrency = positive('concurrency', values.concurrency);
+const idleMs = parseDurationMs(values.idle ?? (values.quick ? '5s' : '30s'));
 const timeoutMs = parseDurationMs(values.timeout ?? (values.quick ? '100s' : '60m'));
 const deadline = Date.now() + timeoutMs;
 const namespaces = Math.max(1, Math.ceil(totalPods / 3000));
@@ -224,6 +229,7 @@ async function main(): Promise<void> {
   try {
     await tracker.synced;
     out(`  plane up with ${nodes} nodes registered in ${s(Date.now() - startedAt)}`);
+    if (idleMs > 0) await idleCost(plane, idleMs);
     const nodeNames = new Set(
       (await listAll<Node>(plane.clients, 'Node')).map((n) => n.metadata?.name ?? ''),
     );
@@ -498,4 +504,36 @@ try {
   out(`density: FAILED: ${err instanceof Error ? err.message : String(err)}`);
   killEverything();
   process.exitCode = 1;
+}
+
+/** Lease renewals the apiserver has answered (`grpc_server_handled_total` of UpdateLease). */
+function leaseUpdates(metrics: string): number {
+  let n = 0;
+  for (const m of metrics.matchAll(/^grpc_server_handled_total\{([^}]*)\}\s+(\S+)/gm)) {
+    if (/(?:^|,)grpc_method="UpdateLease"/.test(m[1] ?? '')) n += Number(m[2]);
+  }
+  return n;
+}
+
+/** The plane with nodes and no pods for `ms`: each component's CPU per second and per Lease renewal. */
+async function idleCost(plane: Plane, ms: number): Promise<void> {
+  out(`\nheartbeats alone (${s(ms)} with no pods)`);
+  const processes = plane.processes();
+  const before = processes.map((p) => p.cpuSeconds());
+  const updates0 = leaseUpdates(await plane.apiserverMetrics());
+  const t0 = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const updates = leaseUpdates(await plane.apiserverMetrics()) - updates0;
+  const seconds = (Date.now() - t0) / 1000;
+  figure('Lease renewals/s', (updates / seconds).toFixed(1));
+  let total = 0;
+  processes.forEach((p, i) => {
+    const cpu = p.cpuSeconds() - (before[i] ?? 0);
+    total += cpu;
+    figure(
+      `  ${p.name}: % of a core, CPU ms per renewal`,
+      `${((100 * cpu) / seconds).toFixed(1)} %, ${((1000 * cpu) / Math.max(1, updates)).toFixed(2)} ms`,
+    );
+  });
+  figure('  whole plane: % of a core', `${((100 * total) / seconds).toFixed(1)} %`);
 }
