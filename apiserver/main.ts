@@ -94,6 +94,8 @@ const usage = `Usage: wheelhouse apiserver [flags]
   --service-account-issuer URL     the tokens' issuer (default ${defaultServiceAccountIssuer})
   --api-audiences LIST             audiences tokens must name (comma-separated; default: the issuer)
   --watch-cache-sizes LIST         resource#size,... events kept per resource for resuming watches
+                                   (default 10000; events#0); 0 serves a resource without a watch
+                                   cache (reads from the store, a store watch per client watch)
   --watch-cache-max-bytes LIST     SIZE[,resource#SIZE,...] what those events may weigh per resource
                                    (estimated; default 64Mi; 0 for no byte bound)
   --watch-max-pending-bytes SIZE   what one watch may leave unread before it is ended

@@ -20,7 +20,7 @@ import {
   type GrpcServer,
   type ServerTlsOptions,
 } from '../sdk/server/index.js';
-import type { Backend } from '../store/types.js';
+import type { Backend, KeyValue } from '../store/types.js';
 import { AdmissionChain } from './admission/chain.js';
 import type { AdmissionDeps, ClusterReader } from './admission/deps.js';
 import { admissionPlugins } from './admission/plugins/index.js';
@@ -52,7 +52,12 @@ import { RequestGate } from './services/request.js';
 import { ObjectStore } from './storage/object-store.js';
 import type { StoreAccess } from './storage/store-access.js';
 import { cacheListerWatcher } from './watch-cache/cache-lister-watcher.js';
-import { registerWatchCacheMetrics, WatchCache, type WatchCacheMaxBytes } from './watch-cache/index.js';
+import {
+  registerWatchCacheMetrics,
+  UncachedWatchSource,
+  WatchCache,
+  type WatchCacheMaxBytes,
+} from './watch-cache/index.js';
 
 export interface ApiServerOptions {
   store: StoreAccess;
@@ -65,7 +70,11 @@ export interface ApiServerOptions {
   authorizationModes?: readonly string[];
   /** Admission plugins by name, in the order given. */
   admissionPlugins: readonly string[];
-  /** Events kept per resource for resuming watches, by resource name; others get the default. */
+  /**
+   * Events kept per resource for resuming watches, by resource name; others get the
+   * default (10,000; Events 0). 0 serves the resource without a watch cache: every
+   * read goes to the store, every client watch opens a store watch of its own.
+   */
   watchCacheSizes?: ReadonlyMap<string, number>;
   /** What each resource's history may weigh (WatchCacheOptions.maxBytes; default 64 MiB each). */
   watchCacheMaxBytes?: WatchCacheMaxBytes;
@@ -110,23 +119,42 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const strategies = createStrategies({ eventTtlSeconds: opts.eventTtlSeconds });
   const stores = new Map<string, ObjectStore<KindObject>>();
   const caches = new Map<string, WatchCache<KindObject>>();
+  const uncached = new Map<string, UncachedWatchSource<KindObject>>();
+  const sizes = watchCacheSizesOf(opts.watchCacheSizes);
   for (const info of kinds) {
     const store = new ObjectStore<KindObject>(info, opts.store);
     stores.set(info.kind, store);
+    const capacity = sizes.get(info.resource) ?? DEFAULT_WATCH_CACHE_SIZE;
+    const decode = (kv: KeyValue) => store.decode(kv);
+    const pendingBytes =
+      opts.watchMaxPendingBytes !== undefined ? { watcherBufferBytes: opts.watchMaxPendingBytes } : {};
+    if (capacity === 0) {
+      uncached.set(
+        info.kind,
+        new UncachedWatchSource<KindObject>({
+          info,
+          backend: opts.store as Backend,
+          decode,
+          ...pendingBytes,
+          logger: opts.logger,
+        }),
+      );
+      continue;
+    }
     caches.set(
       info.kind,
       new WatchCache<KindObject>({
         info,
         backend: opts.store as Backend,
-        decode: (kv) => store.decode(kv),
-        capacity: opts.watchCacheSizes?.get(info.resource) ?? 10_000,
+        decode,
+        capacity,
         ...(opts.watchCacheMaxBytes
           ? {
               maxBytes:
                 opts.watchCacheMaxBytes.byResource.get(info.resource) ?? opts.watchCacheMaxBytes.defaultBytes,
             }
           : {}),
-        ...(opts.watchMaxPendingBytes !== undefined ? { watcherBufferBytes: opts.watchMaxPendingBytes } : {}),
+        ...pendingBytes,
         ...(opts.watchBatchWindowMs !== undefined ? { coalesceMs: opts.watchBatchWindowMs } : {}),
         logger: opts.logger,
       }),
@@ -144,7 +172,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     if (!strategy) throw new Error(`no strategy for kind ${info.kind}`);
     registries.set(
       info.kind,
-      new GenericRegistry(strategy, stores.get(info.kind)!, caches.get(info.kind), admission),
+      new GenericRegistry(
+        strategy,
+        stores.get(info.kind)!,
+        caches.get(info.kind),
+        admission,
+        uncached.get(info.kind),
+      ),
     );
   }
 
@@ -279,6 +313,44 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       await opts.audit?.close();
     },
   };
+}
+
+/** Events kept per resource for resuming watches, unless --watch-cache-sizes says otherwise. */
+export const DEFAULT_WATCH_CACHE_SIZE = 10_000;
+
+/**
+ * Resources served without a watch cache unless --watch-cache-sizes gives them one. As
+ * in Kubernetes, Events: written far more often than they are read or watched, and
+ * short-lived, a cache of them would hold every Event for its whole TTL.
+ */
+export const UNCACHED_BY_DEFAULT: readonly string[] = ['events'];
+
+/**
+ * Resources the apiserver follows itself (authorizers, pod logs, quota), through their
+ * watch caches: these cannot be served without one.
+ */
+const CACHE_REQUIRED: readonly string[] = [
+  'pods',
+  'nodes',
+  'roles',
+  'rolebindings',
+  'clusterroles',
+  'clusterrolebindings',
+  'resourcequotas',
+];
+
+/** The sizes asked for over the defaults; refuses to turn off a cache the apiserver needs. */
+function watchCacheSizesOf(asked: ReadonlyMap<string, number> | undefined): Map<string, number> {
+  const sizes = new Map<string, number>(UNCACHED_BY_DEFAULT.map((resource) => [resource, 0]));
+  for (const [resource, size] of asked ?? []) {
+    if (size === 0 && CACHE_REQUIRED.includes(resource)) {
+      throw new Error(
+        `--watch-cache-sizes ${resource}#0: the apiserver follows ${resource} through their watch cache and cannot serve them without one; give ${resource} a size above 0 or leave it out`,
+      );
+    }
+    sizes.set(resource, size);
+  }
+  return sizes;
 }
 
 async function ensureSystemNamespaces(registry: GenericRegistry<KindObject>, logger: Logger): Promise<void> {

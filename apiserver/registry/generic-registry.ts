@@ -25,7 +25,7 @@ import type { KindInfo } from '../../sdk/kinds.js';
 import { matches as labelsMatch, parse as parseLabelSelector } from '../../sdk/labels/index.js';
 import { ConflictError, type ObjectStore, type Stored } from '../storage/object-store.js';
 import { toApiError, validateObjectMeta, validateObjectMetaUpdate } from '../validation/index.js';
-import type { CacheWatcher, WatchCache } from '../watch-cache/index.js';
+import type { CacheWatcher, UncachedWatchSource, WatchCache } from '../watch-cache/index.js';
 import type { Admit, Operation } from './admit.js';
 import { checkTypeMeta, parseResourceVersion, randomSuffix } from './context.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
@@ -137,6 +137,8 @@ export class GenericRegistry<T extends KindObject> {
     readonly store: ObjectStore<T>,
     readonly cache: WatchCache<T> | undefined,
     private readonly admission: Admit,
+    /** Serves watches when there is no watch cache: a store watch per client watch. */
+    private readonly uncached?: UncachedWatchSource<T>,
   ) {
     this.info = strategy.info;
     this.message = typesOf(this.info).message as unknown as MessageFns<T>;
@@ -651,17 +653,19 @@ export class GenericRegistry<T extends KindObject> {
   // ---- watch ---------------------------------------------------------------------------------
 
   /**
-   * Events for one client watch, from the watch cache. resourceVersion "" starts now,
-   * "0" starts with the current objects; anything else resumes after that revision.
+   * Events for one client watch: from the watch cache, or, for a resource served
+   * without one, from a store watch of its own. resourceVersion "" starts now, "0"
+   * starts with the current objects; anything else resumes after that revision.
    */
   async watch(
     namespace: string,
     options: ListOptions | undefined,
     signal: AbortSignal,
   ): Promise<CacheWatcher<T>> {
-    if (!this.cache)
+    const source = this.cache ?? this.uncached;
+    if (!source)
       throw ApiError.unavailable(
-        `watch of ${this.info.resource} is not available: its watch cache is disabled`,
+        `watch of ${this.info.resource} is not available: it has neither a watch cache nor a store to watch`,
       );
     const ns = this.info.namespaced ? namespace : '';
     const rv = options?.resourceVersion ?? '';
@@ -675,12 +679,13 @@ export class GenericRegistry<T extends KindObject> {
         );
       }
     }
-    return this.cache.watch({
+    const matches = this.filterOf(options);
+    return source.watch({
       prefix: this.store.prefix(ns),
       ...(fromRevision !== undefined ? { fromRevision } : {}),
       sendInitialEvents: options?.sendInitialEvents === true || rv === '0',
       allowBookmarks: options?.allowWatchBookmarks === true,
-      ...(this.filterOf(options) ? { matches: this.filterOf(options) } : {}),
+      ...(matches ? { matches } : {}),
       signal,
     });
   }

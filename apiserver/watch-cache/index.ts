@@ -14,4 +14,5 @@ export {
   INITIAL_EVENTS_END_ANNOTATION,
   type WatchRequest,
 } from './types.js';
+export { type UncachedWatchOptions, UncachedWatchSource } from './uncached-watch.js';
 export { WatchCache, type WatchCacheOptions } from './watch-cache.js';
