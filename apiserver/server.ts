@@ -52,6 +52,7 @@ import { RequestGate } from './services/request.js';
 import { ObjectStore } from './storage/object-store.js';
 import type { StoreAccess } from './storage/store-access.js';
 import { cacheListerWatcher } from './watch-cache/cache-lister-watcher.js';
+import { followCompaction } from './watch-cache/compaction-follower.js';
 import {
   registerWatchCacheMetrics,
   UncachedWatchSource,
@@ -80,6 +81,8 @@ export interface ApiServerOptions {
   watchCacheMaxBytes?: WatchCacheMaxBytes;
   /** What the events one watch leaves unread may weigh (WatchCacheOptions.watcherBufferBytes; default 16 MiB). */
   watchMaxPendingBytes?: number;
+  /** How often the watch caches drop the history the store has compacted (default 30 s). */
+  compactionPollMs?: number;
   /** See WatchCacheOptions.coalesceMs (default 20). */
   watchBatchWindowMs?: number;
   eventTtlSeconds: number;
@@ -195,6 +198,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   }
 
   await Promise.all([...caches.values()].map((c) => c.start(lifetime.signal)));
+  followCompaction(opts.store as Backend, [...caches.values()], {
+    intervalMs: opts.compactionPollMs ?? 30_000,
+    signal: lifetime.signal,
+    logger: opts.logger,
+  });
   if (opts.metrics) registerWatchCacheMetrics(opts.metrics, caches.values());
 
   // Tokens are bound to their ServiceAccount's uid: read through the watch cache on every use.
@@ -294,6 +302,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
           ? { tls: { cert: opts.tls.cert, key: opts.tls.key, ...(opts.tls.ca ? { ca: opts.tls.ca } : {}) } }
           : {}),
         authenticate: opts.authenticate,
+        ...(opts.audit ? { audit: opts.audit } : {}),
         logger: opts.logger,
         router: createRestRouter({
           services: restServices,

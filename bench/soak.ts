@@ -81,6 +81,23 @@ export function memorySlope(points: readonly (readonly [number, number])[]): Slo
   };
 }
 
+/**
+ * The apiserver's heap from its /metrics (used, external), and the events its watch
+ * caches hold: what tells its resident memory's growth from the cached history's.
+ */
+function apiserverHeap(metrics: string): string {
+  const sum = (name: string) => {
+    let total = 0;
+    for (const line of metrics.split('\n')) {
+      if (line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+        total += Number(line.split(' ').at(-1)) || 0;
+    }
+    return total;
+  };
+  const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+  return `used ${mib(sum('nodejs_heap_size_used_bytes'))} MiB, external ${mib(sum('nodejs_external_memory_bytes'))} MiB, cached events ${sum('apiserver_watch_cache_events')}`;
+}
+
 async function main(): Promise<void> {
   const durationMs = parseDurationMs(values.duration);
   const rate = Number(values.rate);
@@ -111,7 +128,8 @@ async function main(): Promise<void> {
     const started = Date.now();
     while (Date.now() - started < durationMs) {
       await new Promise((r) => setTimeout(r, 10_000));
-      const now = parseHistograms(await plane.apiserverMetrics());
+      const text = await plane.apiserverMetrics();
+      const now = parseHistograms(text);
       const slowest = slowestMutating(subtract(now, metrics));
       const p99 = slowest.ms;
       metrics = now;
@@ -123,7 +141,7 @@ async function main(): Promise<void> {
           s?.rssMiB ?? {},
         )
           .map(([k, v]) => `${k} ${v.toFixed(0)}`)
-          .join(', ')}; load ${load()}\n`,
+          .join(', ')}; apiserver heap ${apiserverHeap(text)}; load ${load()}\n`,
       );
     }
     await churn.stop();

@@ -74,4 +74,23 @@ describe('EventRing', () => {
     assert.throws(() => new EventRing(0), /capacity/);
     assert.throws(() => new EventRing(1, 0), /byte bound/);
   });
+
+  it('drops what the store compacted, and then answers only after it', () => {
+    const ring = new EventRing<{ revision: number; bytes: number }>(10);
+    ring.reset(1);
+    for (const r of [3, 5, 8, 9]) ring.push({ revision: r, bytes: 100 });
+    ring.dropThrough(6);
+    assert.equal(ring.length, 2);
+    assert.equal(ring.bytes, 200);
+    assert.equal(ring.floor, 5, 'events after 5 are all held');
+    assert.deepEqual(revisions(ring.since(6)), [8, 9]);
+    ring.dropThrough(2);
+    assert.equal(ring.length, 2, 'nothing at or below 2 is left to drop');
+    assert.equal(ring.floor, 5);
+    ring.dropThrough(100);
+    assert.equal(ring.length, 0);
+    assert.equal(ring.floor, 9);
+    ring.push({ revision: 12, bytes: 100 });
+    assert.deepEqual(revisions(ring.since(9)), [12]);
+  });
 });

@@ -58,6 +58,16 @@ export class EventRing<E extends { readonly revision: number; readonly bytes?: n
     while (this.total > this.maxBytes && this.count > 1) this.dropOldest();
   }
 
+  /**
+   * Drops the events at or below `revision` (the store's compacted revision: no watch may
+   * resume from there any more), so that the ring holds the store's window of history
+   * rather than filling up to its capacity over hours. The floor moves up to the last
+   * event dropped.
+   */
+  dropThrough(revision: number): void {
+    while (this.count > 0 && this.at(0).revision <= revision) this.dropOldest();
+  }
+
   /** The events with a revision above `revision`, oldest first. The caller checks `floor` first. */
   since(revision: number): E[] {
     let lo = 0;

@@ -192,6 +192,16 @@ export class WatchCache<T extends KindObject> {
     return bytes;
   }
 
+  /**
+   * Forgets the events at or below the store's compacted revision: a watch cannot resume
+   * from there (the registry answers OUT_OF_RANGE first, as the store would), so holding
+   * them only costs memory. Without this the history of a resource written slowly fills
+   * up to its capacity over hours, and the apiserver's memory with it.
+   */
+  forgetHistoryThrough(compactRevision: number): void {
+    this.ring.dropThrough(compactRevision);
+  }
+
   /** The revision the cache is current to (advanced by events and by the store's progress notifications). */
   get revision(): number {
     return this.current;
