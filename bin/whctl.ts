@@ -38,6 +38,9 @@ const io: CommandIo = {
   now: () => new Date(),
 };
 
-process.exitCode = await runWhctl(process.argv.slice(2), io);
-process.off('SIGINT', onSignal);
-process.off('SIGTERM', onSignal);
+// No top-level await: the build bundles this file as CommonJS (scripts/build.mjs).
+void runWhctl(process.argv.slice(2), io).then((code) => {
+  process.exitCode = code;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+});

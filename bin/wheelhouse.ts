@@ -54,10 +54,11 @@ if (command === undefined) {
   process.stderr.write(`wheelhouse: unknown command "${name}"\n\n${usage()}`);
   process.exit(1);
 }
-try {
-  const run = await command.load();
-  await run(argv);
-} catch (err) {
-  process.stderr.write(`wheelhouse ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-}
+// No top-level await: the build bundles this file as CommonJS (scripts/build.mjs).
+command
+  .load()
+  .then((run) => run(argv))
+  .catch((err: unknown) => {
+    process.stderr.write(`wheelhouse ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });

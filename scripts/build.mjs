@@ -1,27 +1,30 @@
 /**
  * `npm run build`: bundles the TypeScript that runs in production — the components, the
  * SDK and the command-line tools — into `dist/`, so that `bin/wheelhouse.js` and
- * `bin/whctl.js` start without compiling anything and read a handful of files rather than
+ * `bin/whctl.js` start without compiling TypeScript and read one file rather than
  * hundreds. It runs at install (`prepare`, which `npm ci` runs), and before `npm start`
  * and the tests.
  *
- * Layout: one entry per launcher (`dist/bin/wheelhouse.js`, `dist/bin/whctl.js`) and the
- * code they share split into content-named chunks (`dist/chunks/`), so that a process
- * loads only the chunks its command imports (`whctl --help` does not load the client, the
- * store does not load the apiserver). Dependencies are bundled too, except native code.
+ * Layout: one CommonJS bundle per launcher (`dist/bin/wheelhouse.cjs`, `dist/bin/whctl.cjs`)
+ * with every dependency but native code, and beside it the module the launcher imports
+ * (`dist/bin/wheelhouse.js`), which runs the bundle with V8's code cache
+ * (`scripts/bundle-runner.mjs`): a process compiles only what its cache lacks. Modules
+ * that a command does not need stay unevaluated (esbuild wraps every lazily imported module
+ * in an init function), so `whctl --help` does not set up the client, nor the store the
+ * apiserver. The first line of a bundle is the hash of its content, which names its caches.
  *
  * `import.meta.url` in our sources keeps meaning the place the file would have in a
  * per-file layout (`dist/sdk/manifest/schema.js`), so that paths relative to it (the
  * descriptor set, package.json, the launcher) resolve to the copies in `dist/`.
  *
- * Safe while other processes run from `dist/`: the bundle is written to a private
- * directory, then each file is renamed into place (a rename is atomic); chunks are named
- * by their content, so a process started from an earlier build still finds the chunks it
- * imports later (a kind's code is loaded on its first call, maybe hours after start).
- * Every build rewrites the chunks it wants, so a file's mtime is the last build that
- * wanted it; files no build wants are removed a day after that.
- * Nothing is done when no input is newer than the last build.
+ * Safe while other processes run from `dist/`: the build is written to a private
+ * directory, then each file is renamed into place (a rename is atomic); a process reads
+ * its whole bundle when it starts. Files of earlier builds that no build wants (the chunks
+ * of the earlier split layout, caches of earlier bundles) are removed a day after they
+ * were last written. Nothing is done when no input is newer than the last build.
  */
+
+import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   existsSync,
@@ -38,14 +41,16 @@ import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = join(root, 'dist');
-/** The launchers' programs: each is bundled with what it imports. */
-const entries = ['bin/wheelhouse.ts', 'bin/whctl.ts'];
+/** The launchers' programs: each is bundled with what it imports, into `dist/bin/<name>.cjs`. */
+const entries = { wheelhouse: 'bin/wheelhouse.ts', whctl: 'bin/whctl.ts' };
+/** Runs a bundle with the code cache; copied to `dist/bin/`, where the launchers' modules import it. */
+const runner = 'scripts/bundle-runner.mjs';
 /** The folders whose code can be bundled: a change in one of them means a new build. */
 const sources = ['bin', 'sdk', 'store', 'apiserver', 'scheduler', 'controllers', 'kubelet', 'cli'];
 /** Files the code reads through `import.meta.url` at run time, copied to the same path. */
 const assets = ['package.json', 'sdk/gen/wheelhouse.binpb'];
 /** Other inputs of the bundle: the dependencies' versions and this script. */
-const inputs = ['package-lock.json', 'scripts/build.mjs'];
+const inputs = ['package-lock.json', 'scripts/build.mjs', runner];
 /**
  * Not bundled: native code, which Node loads from node_modules (classic-level finds its
  * prebuilt binary beside its own files); and @grpc/proto-loader with protobufjs (300 KB),
@@ -103,7 +108,7 @@ function lastBuild() {
 /**
  * Rewrites `import.meta.url`, `import.meta.dirname` and `import.meta.filename` in one of
  * our sources to the location of its per-file output under `dist/`, computed from the
- * bundle file's own URL: entries and chunks both sit one folder below `dist/`.
+ * bundle's own path (`__wheelhouseDist`, set by the banner: bundles sit in `dist/bin/`).
  * @type {import('esbuild').Plugin}
  */
 const perFileImportMeta = {
@@ -114,7 +119,7 @@ const perFileImportMeta = {
       const text = readFileSync(args.path, 'utf8');
       if (!text.includes('import.meta.')) return undefined;
       const file = relative(root, args.path).replace(/\.ts$/, '.js');
-      const url = `new URL(${JSON.stringify(file)}, new URL("../", import.meta.url))`;
+      const url = `new URL(${JSON.stringify(file)}, __wheelhouseDist)`;
       const contents = text
         .replaceAll('import.meta.url', `${url}.href`)
         .replaceAll('import.meta.filename', `decodeURIComponent(${url}.pathname)`)
@@ -137,7 +142,6 @@ const packageDirname = {
     b.onLoad({ filter: packagesWithOwnFiles }, (args) => {
       const text = readFileSync(args.path, 'utf8');
       if (!text.includes('__dirname') && !text.includes('__filename')) return undefined;
-      // Not import.meta here: it would make esbuild take the CommonJS file for an ES module.
       const file = `node_modules/${args.path.split('/node_modules/').pop()}`;
       const url = `new URL(${JSON.stringify(file)}, __wheelhouseRoot)`;
       const contents = text
@@ -161,52 +165,81 @@ if (!upToDate) {
   const staging = join(out, `.staging-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   try {
-    const result = await build({
-      absWorkingDir: root,
-      entryPoints: entries,
-      outbase: root,
-      outdir: staging,
-      entryNames: '[dir]/[name]',
-      chunkNames: 'chunks/[name]-[hash]',
-      bundle: true,
-      splitting: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      external,
-      // Bundled CommonJS dependencies call require(); an ES module has none of its own.
-      banner: {
-        js: [
-          "import { createRequire as __createRequire } from 'node:module';",
-          'const require = __createRequire(import.meta.url);',
-          'const __wheelhouseRoot = new URL("../../", import.meta.url);',
-        ].join(' '),
-      },
-      plugins: [perFileImportMeta, packageDirname],
-      metafile: true,
-      logLevel: 'error',
-    });
-    const outputs = Object.keys(result.metafile.outputs).map((f) => relative(staging, join(root, f)));
+    const results = await Promise.all(
+      Object.entries(entries).map(async ([name, entry]) => {
+        const result = await build({
+          absWorkingDir: root,
+          entryPoints: [entry],
+          outfile: join(staging, 'bin', `${name}.cjs`),
+          bundle: true,
+          format: 'cjs',
+          platform: 'node',
+          target: 'node20',
+          // Dynamic imports become require(): a bundle is run as a script, which has no import().
+          supported: { 'dynamic-import': false },
+          charset: 'ascii',
+          external,
+          banner: {
+            js: [
+              'const __wheelhouseDist = new URL("../", require("node:url").pathToFileURL(__filename));',
+              'const __wheelhouseRoot = new URL("../", __wheelhouseDist);',
+            ].join(' '),
+          },
+          plugins: [perFileImportMeta, packageDirname],
+          metafile: true,
+          write: false,
+          logLevel: 'error',
+        });
+        return { name, result };
+      }),
+    );
+    const outputs = [];
+    /** @type {{ inputs: Record<string, unknown>, outputs: Record<string, unknown> }} */
+    const metafile = { inputs: {}, outputs: {} };
+    const hashes = [];
+    mkdirSync(join(staging, 'bin'), { recursive: true });
+    for (const { name, result } of results) {
+      for (const output of result.outputFiles) {
+        const hash = createHash('sha256').update(output.contents).digest('hex').slice(0, 16);
+        hashes.push(hash);
+        const bundle = `bin/${name}.cjs`;
+        writeFileSync(join(staging, bundle), `// wheelhouse-build ${hash}\n${output.text}`);
+        // What the launcher imports: the bundle run with its code cache.
+        writeFileSync(
+          join(staging, 'bin', `${name}.js`),
+          `// Written by scripts/build.mjs: runs ${name}.cjs with its code cache.\n` +
+            `import { runBundle } from './bundle-runner.js';\n\nrunBundle(new URL('./${name}.cjs', import.meta.url));\n`,
+        );
+        outputs.push(bundle, `bin/${name}.js`);
+      }
+      Object.assign(metafile.inputs, result.metafile.inputs);
+      Object.assign(metafile.outputs, result.metafile.outputs);
+    }
+    copyFileSync(join(root, runner), join(staging, 'bin', 'bundle-runner.js'));
+    outputs.push('bin/bundle-runner.js');
     for (const asset of assets) {
       const target = join(staging, asset);
       mkdirSync(dirname(target), { recursive: true });
       copyFileSync(join(root, asset), target);
       outputs.push(asset);
     }
-    // Chunks first, so that an entry never names a chunk that is not in place yet.
-    outputs.sort((a, b) => Number(b.startsWith('chunks/')) - Number(a.startsWith('chunks/')));
+    // Bundles first, so that a launcher's module never names a bundle that is not in place yet.
+    outputs.sort((a, b) => Number(b.endsWith('.cjs')) - Number(a.endsWith('.cjs')));
     for (const file of outputs) {
       mkdirSync(dirname(join(out, file)), { recursive: true });
       renameSync(join(staging, file), join(out, file));
     }
-    // What went into which file, for `esbuild --analyze`-style questions (what does a chunk hold?).
-    writeFileSync(join(out, '.build-meta.json'), JSON.stringify(result.metafile));
+    // What went into which bundle, for `esbuild --analyze`-style questions.
+    writeFileSync(join(out, '.build-meta.json'), JSON.stringify(metafile));
     writeFileSync(`${stampFile}.${process.pid}`, JSON.stringify({ ...inputsNow, outputs }));
     renameSync(`${stampFile}.${process.pid}`, stampFile);
 
-    // Files of earlier builds (or of the earlier per-file layout) that this one does not
-    // use: removed, chunks once they are old enough that no process still wants them.
+    // Files of earlier builds (or of earlier layouts) that this one does not use: removed
+    // once they are old enough that no process still wants them. Caches of this build's
+    // bundles are wanted.
     const wanted = new Set([...outputs, relative(out, stampFile), '.build-meta.json']);
+    const isWanted = (/** @type {string} */ rel) =>
+      wanted.has(rel) || (rel.startsWith('.cache/') && hashes.some((h) => rel.includes(h)));
     let removed = 0;
     /** @param {string} dir */
     const prune = (dir) => {
@@ -216,7 +249,7 @@ if (!upToDate) {
         if (entry.isDirectory()) {
           if (!entry.name.startsWith('.staging-')) prune(path);
           if (readdirSync(path).length === 0) rmSync(path, { recursive: true });
-        } else if (!wanted.has(rel) && !entry.name.startsWith('.build-stamp')) {
+        } else if (!isWanted(rel) && !entry.name.startsWith('.build-stamp')) {
           if (Date.now() - statSync(path).mtimeMs < keepUnwantedMs) continue;
           rmSync(path, { force: true });
           removed++;
