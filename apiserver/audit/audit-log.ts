@@ -6,6 +6,10 @@
  * Request level the request object is kept by `captureRequests`, which wraps the
  * services' handlers, and written with Secret data and credentials removed.
  *
+ * Calls to the REST API are recorded by `recordRest` when their response ends, in the
+ * same shape: `method` is the HTTP method, and `requestURI`, `userAgent` and the HTTP
+ * `responseCode` take the place of the gRPC code and status.
+ *
  * A line:
  *   {"time":…,"auditID":…,"level":"Metadata","stage":"ResponseComplete","method":"/wheelhouse.core.v1.PodService/ListPods",
  *    "user":"admin","uid":"","groups":["system:masters","system:authenticated"],"sourceIP":"127.0.0.1",
@@ -31,6 +35,7 @@ export interface AuditLogOptions {
 
 /** Calls about the server itself, not the API: health checks would drown everything else. */
 const unaudited = /^\/grpc\./;
+const unauditedPaths = /^\/(healthz|livez|readyz)(\/|$)/;
 /** Refusal messages are kept, but bounded: a line is a record, not a payload. */
 const maxMessageLength = 1024;
 
@@ -117,6 +122,49 @@ export class AuditLog {
     });
   }
 
+  /**
+   * A REST call whose response has ended. `record` is the key its authorization was kept
+   * under (RequestGate.admitUser), `body` the request body, kept at the Request level when
+   * it is JSON (redacted as a gRPC request is).
+   */
+  recordRest(end: RestCallEnd): void {
+    if (this.opts.level === 'None' || unauditedPaths.test(end.path)) return;
+    const now = this.opts.now?.() ?? new Date();
+    const decided = requestOf(end.record);
+    const attrs = decided?.attributes;
+    const user = attrs?.user ?? end.user;
+    const event: Record<string, unknown> = {
+      time: now.toISOString(),
+      auditID: randomUUID(),
+      level: this.opts.level,
+      stage: 'ResponseComplete',
+      method: end.method,
+      requestURI: end.requestURI,
+      user: user?.name ?? '',
+      uid: user?.uid ?? '',
+      groups: user?.groups ?? [],
+      ...(user?.extra && Object.keys(user.extra).length > 0 ? { extra: user.extra } : {}),
+      sourceIP: sourceIpOf(end.peer),
+      userAgent: end.userAgent.slice(0, maxMessageLength),
+      verb: attrs?.verb ?? end.method.toLowerCase(),
+      apiGroup: attrs?.apiGroup ?? '',
+      resource: attrs?.resource ?? '',
+      subresource: attrs?.subresource ?? '',
+      namespace: attrs?.namespace ?? '',
+      name: attrs?.name || end.name,
+      ...(attrs ? {} : { nonResourceURL: end.path }),
+      responseCode: end.responseCode,
+      ...(decided ? { decision: decided.decision.allowed ? 'allow' : 'forbid' } : {}),
+      ...(decided && !decided.decision.allowed ? { reason: decided.decision.reason } : {}),
+      latencyMs: Math.round(end.seconds * 1e6) / 1e3,
+      requestReceivedTimestamp: new Date(now.getTime() - end.seconds * 1000).toISOString(),
+    };
+    if (this.opts.level === 'Request' && end.body && end.body.length > 0) {
+      event.requestObject = restRequestObject(end.body, attrs?.resource === 'secrets');
+    }
+    this.opts.sink.write(`${JSON.stringify(event)}\n`);
+  }
+
   close(): Promise<void> {
     return this.opts.sink.close();
   }
@@ -155,6 +203,37 @@ export class AuditLog {
     };
     if (captured?.object !== undefined) event.requestObject = captured.object;
     return event;
+  }
+}
+
+/** What the REST server knows of a call when its response ends. */
+export interface RestCallEnd {
+  /** GET, POST, … */
+  readonly method: string;
+  /** The path alone, and the path with its query. */
+  readonly path: string;
+  readonly requestURI: string;
+  readonly userAgent: string;
+  /** Who the authenticator found; undefined when authentication failed. */
+  readonly user: UserInfo | undefined;
+  /** The client's address. */
+  readonly peer: string;
+  /** The object's name as the path gives it, for a call that never reached authorization. */
+  readonly name: string;
+  readonly responseCode: number;
+  readonly seconds: number;
+  /** The key the request gate kept the call's attributes and decision under. */
+  readonly record: Metadata;
+  /** The request body, when it was read. */
+  readonly body?: Buffer;
+}
+
+/** A REST request body as the Request level keeps it: JSON redacted, anything else by its size. */
+function restRequestObject(body: Buffer, inSecret: boolean): unknown {
+  try {
+    return redactRequest(JSON.parse(body.toString('utf8')), inSecret);
+  } catch {
+    return `[a body of ${body.length} bytes that is not JSON]`;
   }
 }
 

@@ -7,7 +7,7 @@ import { AuditLog } from './audit-log.js';
 import { openAuditSink } from './audit-sink.js';
 import { type AuditLevel, parseAuditLevel } from './policy.js';
 
-export { AuditLog, type AuditLogOptions } from './audit-log.js';
+export { AuditLog, type AuditLogOptions, type RestCallEnd } from './audit-log.js';
 export { type AuditSink, BufferedSink, openAuditSink } from './audit-sink.js';
 export { type AuditLevel, auditLevels, parseAuditLevel } from './policy.js';
 export { redactRequest } from './redact.js';

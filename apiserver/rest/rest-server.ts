@@ -3,8 +3,10 @@
  * one port (ALPN picks), the apiserver's serving certificate, client certificates asked
  * for (not required: bearer tokens are the other way in) and checked against the client
  * CA by the same authenticator as the gRPC API. Each request is authenticated, its body
- * bounded, and handed to the router.
+ * bounded, and handed to the router; with an audit log, each is recorded when its response
+ * ends.
  */
+
 import { createServer as createHttpServer, type IncomingMessage, ServerResponse } from 'node:http';
 import {
   createSecureServer,
@@ -15,8 +17,10 @@ import {
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type PeerCertificate, TLSSocket } from 'node:tls';
+import { Metadata } from '@grpc/grpc-js';
 import type { Logger } from '../../sdk/logger.js';
 import type { RejectedCertificate } from '../../sdk/server/peer.js';
+import type { AuditLog } from '../audit/index.js';
 import type { createAuthenticator } from '../auth/authenticate.js';
 import { HttpError, statusOf } from './errors.js';
 import type { RestRouter } from './router.js';
@@ -30,6 +34,8 @@ export interface RestServerOptions {
   readonly authenticate: ReturnType<typeof createAuthenticator>;
   readonly router: RestRouter;
   readonly logger: Logger;
+  /** Records every call when its response ends, as the gRPC server's calls are. */
+  readonly audit?: AuditLog;
 }
 
 export interface RestServer {
@@ -75,26 +81,62 @@ export function createRestServer(opts: RestServerOptions): RestServer {
       'stream' in req && req.stream
         ? (req.stream.session?.socket as Socket | undefined)
         : (req.socket as Socket);
+    const url = new URL(req.url ?? '/', 'https://apiserver');
+    const method = (req.method ?? 'GET').toUpperCase();
+    let user: Awaited<ReturnType<typeof opts.authenticate>> | undefined;
+    let read: Promise<Buffer> | undefined;
+    const body = bodyReader(req);
+    const readBody = () => {
+      read ??= body();
+      return read;
+    };
+    const record = opts.audit ? new Metadata() : undefined;
+    if (opts.audit && record) {
+      const audit = opts.audit;
+      const started = process.hrtime.bigint();
+      const ended = () => {
+        void (read ?? Promise.resolve(undefined))
+          .catch(() => undefined)
+          .then((requestBody) =>
+            audit.recordRest({
+              method,
+              path: url.pathname,
+              requestURI: `${url.pathname}${url.search}`,
+              userAgent: String(req.headers['user-agent'] ?? ''),
+              user,
+              peer: socket?.remoteAddress ?? '',
+              name: '',
+              // A handler that took an upgraded connection over answered 101 on the socket itself.
+              responseCode: upgrade && !res.headersSent ? 101 : res.statusCode,
+              seconds: Number(process.hrtime.bigint() - started) / 1e9,
+              record,
+              ...(requestBody ? { body: requestBody } : {}),
+            }),
+          );
+      };
+      // An upgraded connection (exec) is recorded when it closes.
+      if (upgrade) upgrade.socket.once('close', ended);
+      else res.once('close', ended);
+    }
     try {
       const peer = peerOf(socket);
       const authorization = req.headers.authorization;
-      let user: Awaited<ReturnType<typeof opts.authenticate>>;
       try {
         user = await opts.authenticate(peer.certificate, authorization, peer.rejected);
       } catch (err) {
         writeStatus(res, err);
         return;
       }
-      const url = new URL(req.url ?? '/', 'https://apiserver');
       await opts.router(
         {
-          method: (req.method ?? 'GET').toUpperCase(),
+          method,
           url,
           headers: req.headers,
           user,
           signal: controller.signal,
-          body: bodyReader(req),
+          body: readBody,
           ...(upgrade ? { upgrade } : {}),
+          ...(record ? { record } : {}),
         },
         res,
       );

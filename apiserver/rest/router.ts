@@ -35,6 +35,7 @@ export interface IncomingRestRequest {
   body(): Promise<Buffer>;
   /** The connection of an HTTP/1.1 `Upgrade` request (exec over WebSocket). */
   readonly upgrade?: RestRequest['upgrade'];
+  readonly record?: RestRequest['record'];
 }
 
 export interface RestRouterOptions {
@@ -193,6 +194,7 @@ function requestOf(
     signal: req.signal,
     body: () => req.body(),
     ...(req.upgrade ? { upgrade: req.upgrade } : {}),
+    ...(req.record ? { record: req.record } : {}),
   };
 }
 

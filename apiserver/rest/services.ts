@@ -40,6 +40,7 @@ export function createRestServices(opts: RestServicesOptions): RestServices {
           name: access.name,
         },
         access.dryRun ?? false,
+        req.record,
       ),
   };
 }

@@ -5,9 +5,11 @@
  * they give back. Everything a handler needs of the apiserver comes in `RestServices`, so
  * that no handler reaches into the gRPC services.
  */
+
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
+import type { Metadata } from '@grpc/grpc-js';
 import type { KindObject } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
 import type { AccessAuthorizer } from '../auth/authorization-modes.js';
@@ -43,6 +45,8 @@ export interface RestRequest {
   readonly subresource: string;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
+  /** The key its authorization is kept under for the audit log (RequestGate.admitUser); none when not audited. */
+  readonly record?: Metadata;
   /** The whole request body (bounded by the router); empty for none. */
   body(): Promise<Buffer>;
   /**
