@@ -13,8 +13,10 @@
  * V8 rejects is replaced; one that cannot be written (a read-only checkout) is not used.
  * Files are replaced by a rename, so that concurrent processes never read half a cache.
  *
- * The bundle is CommonJS, run as a function of `require`, `module`, `__filename` and
- * `__dirname`, as Node's own loader would run it. `WHEELHOUSE_CODE_CACHE_DEBUG=1` prints
+ * The bundle is CommonJS, which the build wraps in a function of `require`, `module`,
+ * `__filename` and `__dirname` (`BUNDLE_HEAD`, `BUNDLE_TAIL`), as Node's own loader would
+ * at run time: so the string read from the file is the script's source as it is, kept
+ * outside V8's heap (a large Latin-1 string is external), not copied again into a wrapper. `WHEELHOUSE_CODE_CACHE_DEBUG=1` prints
  * on stderr whether the cache was taken (`hit`), missing (`miss`) or refused (`rejected`).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
+/**
+ * What the build writes around a bundle: a function of CommonJS's arguments, strict as ES
+ * modules were (the bundle's own "use strict" follows the banner, too late to count).
+ */
+export const BUNDLE_HEAD = '(function (exports, require, module, __filename, __dirname) {"use strict";';
+export const BUNDLE_TAIL = '})';
 /** The first line of a bundle: the build's hash of the rest. */
 const BUILD_LINE = /^\/\/ wheelhouse-build ([0-9a-f]+)\n/;
 /** A process still running after this long has compiled what it starts with. */
@@ -80,9 +88,7 @@ export function runBundle(url, options = {}) {
       // None yet: this run writes it.
     }
   }
-  // Strict, as ES modules were: the bundle's own "use strict" comes after the banner, too late.
-  const wrapper = `(function (exports, require, module, __filename, __dirname) {"use strict";${source}\n})`;
-  const script = new Script(wrapper, { filename: file, ...(cachedData ? { cachedData } : {}) });
+  const script = new Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) });
   if (process.env.WHEELHOUSE_CODE_CACHE_DEBUG === '1') {
     const outcome = cachedData === undefined ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
     process.stderr.write(`code cache: ${outcome} ${cacheFile ?? '(no build hash)'}\n`);

@@ -10,17 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { commandOf } from './bundle-runner.mjs';
+import { BUNDLE_HEAD, BUNDLE_TAIL, commandOf } from './bundle-runner.mjs';
 
 const runner = new URL('./bundle-runner.mjs', import.meta.url).href;
 const dir = mkdtempSync(join(tmpdir(), 'wheelhouse-bundle-runner-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A bundle as the build writes it: the hash line, then CommonJS that reports what it sees. */
+/** A bundle as the build writes it: the hash line, then wrapped CommonJS that reports what it sees. */
 function writeBundle(name: string, hash: string, body: string): string {
   mkdirSync(join(dir, 'bin'), { recursive: true });
   const file = join(dir, 'bin', `${name}.cjs`);
-  writeFileSync(file, `// wheelhouse-build ${hash}\n${body}\n`);
+  writeFileSync(file, `// wheelhouse-build ${hash}\n${BUNDLE_HEAD}\n${body}\n${BUNDLE_TAIL}\n`);
   return file;
 }
 
