@@ -93,4 +93,23 @@ describe('EventRing', () => {
     ring.push({ revision: 12, bytes: 100 });
     assert.deepEqual(revisions(ring.since(9)), [12]);
   });
+
+  it('drops events by age, keeping the newest few whatever their age', () => {
+    const ring = new EventRing<{ revision: number }>(10);
+    ring.reset(1);
+    ring.push(ev(2), 1000);
+    ring.push(ev(3), 2000);
+    ring.push(ev(4), 3000);
+    ring.push(ev(5), 4000);
+    ring.dropPushedBefore(2500, 1);
+    assert.deepEqual(revisions(ring.since(3)), [4, 5]);
+    assert.equal(ring.floor, 3);
+    ring.dropPushedBefore(10_000, 1);
+    assert.equal(ring.length, 1, 'the newest is kept');
+    assert.equal(ring.floor, 4);
+    for (const r of [6, 7, 8, 9, 10, 11, 12, 13, 14, 15]) ring.push(ev(r), 20_000 + r);
+    assert.equal(ring.length, 10);
+    ring.dropPushedBefore(20_013, 0);
+    assert.deepEqual(revisions(ring.since(ring.floor)), [13, 14, 15]);
+  });
 });

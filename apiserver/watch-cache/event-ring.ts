@@ -7,6 +7,8 @@
  */
 export class EventRing<E extends { readonly revision: number; readonly bytes?: number }> {
   private readonly slots: (E | undefined)[];
+  /** When each slot's event was pushed (ms), for dropping by age. */
+  private readonly pushedAt: Float64Array;
   /** Index of the oldest event. */
   private start = 0;
   private count = 0;
@@ -22,6 +24,7 @@ export class EventRing<E extends { readonly revision: number; readonly bytes?: n
       throw new Error(`ring capacity ${capacity} must be >= 1`);
     if (!(maxBytes > 0)) throw new Error(`ring byte bound ${maxBytes} must be > 0`);
     this.slots = new Array<E | undefined>(capacity);
+    this.pushedAt = new Float64Array(capacity);
   }
 
   /**
@@ -50,8 +53,10 @@ export class EventRing<E extends { readonly revision: number; readonly bytes?: n
     this.oldest = floor;
   }
 
-  push(event: E): void {
+  /** Adds the newest event; `now` is when (ms), for dropPushedBefore. */
+  push(event: E, now = Date.now()): void {
     if (this.count === this.capacity) this.dropOldest();
+    this.pushedAt[(this.start + this.count) % this.capacity] = now;
     this.slots[(this.start + this.count) % this.capacity] = event;
     this.count++;
     this.total += event.bytes ?? 0;
@@ -66,6 +71,15 @@ export class EventRing<E extends { readonly revision: number; readonly bytes?: n
    */
   dropThrough(revision: number): void {
     while (this.count > 0 && this.at(0).revision <= revision) this.dropOldest();
+  }
+
+  /**
+   * Drops the events pushed before `cutoff` (ms), keeping at least the newest `keep`:
+   * history bounded by time, as Kubernetes' watch cache keeps about its
+   * eventFreshDuration of events rather than its full capacity.
+   */
+  dropPushedBefore(cutoff: number, keep: number): void {
+    while (this.count > keep && this.pushedAt[this.start]! < cutoff) this.dropOldest();
   }
 
   /** The events with a revision above `revision`, oldest first. The caller checks `floor` first. */

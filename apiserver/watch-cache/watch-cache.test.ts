@@ -759,6 +759,43 @@ describe('WatchCache', () => {
     }
   });
 
+  it('keeps history for historyMs (and at least its newest 100 events), not up to its capacity', async () => {
+    const w = await world({ historyMs: 200, bookmarkIntervalMs: 20, startHistoryRevisions: 0 });
+    try {
+      await w.start();
+      for (let i = 0; i < 150; i++) await w.store.create(keyOf('ns', `old-${i}`), value(`old-${i}`, 'ns'));
+      await w.cache.waitForRevision(150);
+      await waitFor(() => w.cache.history.events === 100, 5000);
+      // The newest 100 are still there to resume from; the older ones are gone.
+      const ac = new AbortController();
+      const resumed = w.cache.watch({
+        prefix: PREFIX,
+        fromRevision: 50,
+        sendInitialEvents: false,
+        allowBookmarks: false,
+        signal: ac.signal,
+      });
+      assert.deepEqual(
+        summary(await take(resumed, 100)).map(([, name]) => name),
+        Array.from({ length: 100 }, (_, i) => `old-${i + 50}`),
+      );
+      assert.throws(
+        () =>
+          w.cache.watch({
+            prefix: PREFIX,
+            fromRevision: 10,
+            sendInitialEvents: false,
+            allowBookmarks: false,
+            signal: ac.signal,
+          }),
+        /too old resource version/,
+      );
+      ac.abort();
+    } finally {
+      await w.close();
+    }
+  });
+
   it('sends bookmarks to idle watchers that allow them', async () => {
     const w = await world({ bookmarkIntervalMs: 40 });
     try {

@@ -26,6 +26,15 @@ export interface WatchCacheOptions<T> {
    * the oldest are dropped past it as past `capacity` (default 64 MiB; 0 for no bound).
    */
   maxBytes?: number;
+  /**
+   * How long events are kept for resuming watches (default 75 s, Kubernetes'
+   * eventFreshDuration), within `capacity` and `maxBytes`; the newest
+   * MIN_HISTORY_EVENTS are kept whatever their age. Holding history for its full
+   * capacity instead makes a busy resource's cache grow for as long as that takes to
+   * fill (an hour for Leases), and the apiserver's memory with it. 0: by count and
+   * bytes only.
+   */
+  historyMs?: number;
   /** Events pending per watcher before it is dropped (default 10_000). */
   watcherBufferLimit?: number;
   /** What the events pending for a watcher may weigh before it is dropped (default 16 MiB; 0 for no bound). */
@@ -56,6 +65,10 @@ const LIST_PAGE = 2000;
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 5000;
 const DEFAULT_WAIT_MS = 3000;
+/** Events kept however old (see historyMs), as Kubernetes' watch cache keeps at least 100. */
+const MIN_HISTORY_EVENTS = 100;
+/** Kubernetes' eventFreshDuration: the history a watch cache aims to hold. */
+export const DEFAULT_WATCH_CACHE_HISTORY_MS = 75_000;
 /** How long start() waits for the replay of recent history before serving anyway. */
 const REPLAY_WAIT_MS = 30_000;
 
@@ -90,6 +103,7 @@ export class WatchCache<T extends KindObject> {
   private readonly bufferLimit: number;
   private readonly bufferBytes: number;
   private readonly bookmarkIntervalMs: number;
+  private readonly historyMs: number;
   private readonly startHistoryRevisions: number;
   private readonly progressIntervalMs: number;
   private readonly coalesceMs: number;
@@ -124,6 +138,7 @@ export class WatchCache<T extends KindObject> {
       (opts.watcherBufferBytes ?? DEFAULT_WATCH_MAX_PENDING_BYTES) || Number.POSITIVE_INFINITY;
     this.startHistoryRevisions = opts.startHistoryRevisions ?? opts.capacity ?? 10_000;
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 1000;
+    this.historyMs = opts.historyMs ?? DEFAULT_WATCH_CACHE_HISTORY_MS;
     this.progressIntervalMs = opts.progressIntervalMs ?? 250;
     this.coalesceMs = opts.coalesceMs ?? 20;
     this.logger = opts.logger.child({ resource: opts.info.resource });
@@ -166,7 +181,13 @@ export class WatchCache<T extends KindObject> {
     }
     this.ready = true;
     this.resolveWaiters();
-    this.bookmarkTimer = setInterval(() => this.sendBookmarks(), Math.max(10, this.bookmarkIntervalMs / 2));
+    this.bookmarkTimer = setInterval(
+      () => {
+        if (this.historyMs > 0) this.ring.dropPushedBefore(Date.now() - this.historyMs, MIN_HISTORY_EVENTS);
+        this.sendBookmarks();
+      },
+      Math.max(10, this.bookmarkIntervalMs / 2),
+    );
     this.bookmarkTimer.unref();
   }
 
