@@ -2,7 +2,7 @@
  * Records Events about objects, as client-go's event broadcaster and correlator do:
  *
  * - Never blocks the caller: `event()` queues and returns; background writers send them,
- *   at most `concurrency` at once so that a burst (a scheduler binding hundreds of pods a
+ *   at most `concurrency` at once (many more over a sink that pipelines them on a stream) so that a burst (a scheduler binding hundreds of pods a
  *   second) is written while it happens rather than one round trip at a time, yet cannot
  *   flood the apiserver. Events that aggregate together are written one after the
  *   other, in order. When the queue is full the event is dropped (and counted), so a
@@ -14,6 +14,7 @@
  * - Events carry `source.component`/`source.host` and `reportingComponent`/`reportingInstance`.
  */
 import { hostname } from 'node:os';
+import { ApiError, Code } from '../errors.js';
 import type { Event } from '../gen/wheelhouse/core/v1/event.js';
 import { Event as EventFns } from '../gen/wheelhouse/core/v1/event.js';
 import type { ObjectReference } from '../gen/wheelhouse/meta/v1/meta.js';
@@ -36,7 +37,7 @@ export interface EventRecorderOptions {
    * keeps them all, and writes them as the apiserver frees up).
    */
   readonly queueSize?: number;
-  /** Writes in flight at once (default 8). */
+  /** Writes in flight at once (default 8; 64 over a sink that pipelines creates on one stream). */
   readonly concurrency?: number;
   /** Per object: events at once (default 25) and refill rate per second (default 1/300). */
   readonly burst?: number;
@@ -67,7 +68,8 @@ const maxMessageBytes = 1024;
 export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions): EventRecorder {
   const instance = opts.instance ?? hostname();
   const queueSize = opts.queueSize ?? 4096;
-  const concurrency = Math.max(1, opts.concurrency ?? 8);
+  // Read per event: a streaming sink falls back to unary calls against an older apiserver.
+  const concurrency = () => Math.max(1, opts.concurrency ?? (sink.pipelined ? 64 : 8));
   const burst = opts.burst ?? 25;
   const qps = opts.qps ?? 1 / 300;
   const cacheSize = opts.cacheSize ?? 4096;
@@ -127,12 +129,32 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
       }
     }
     try {
-      remember(key, await sink.create(event));
+      remember(key, await create(event));
     } catch (err) {
       opts.logger?.warn(
         { err, reason: event.reason, object: event.involvedObject?.name },
         'could not record event',
       );
+    }
+  };
+
+  /**
+   * Creates the Event, once more if the connection was lost before the answer (a
+   * stream that broke fails every create pending on it): ALREADY_EXISTS then means the
+   * first attempt was made.
+   */
+  const create = async (event: Event): Promise<Event> => {
+    try {
+      return await sink.create(event);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== Code.UNAVAILABLE) throw err;
+      opts.logger?.debug({ err, reason: event.reason }, 'retrying an event lost with its connection');
+      try {
+        return await sink.create(event);
+      } catch (again) {
+        if (again instanceof ApiError && again.code === Code.ALREADY_EXISTS) return event;
+        throw again;
+      }
     }
   };
 
@@ -197,7 +219,7 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
         reportingInstance: instance,
       });
       queue.push({ key: aggregationKey(event), event });
-      if (writers < concurrency) void writer();
+      if (writers < concurrency()) void writer();
     },
     flush() {
       if (writers === 0 && queue.length === 0) return Promise.resolve();
