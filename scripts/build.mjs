@@ -5,13 +5,14 @@
  * hundreds. It runs at install (`prepare`, which `npm ci` runs), and before `npm start`
  * and the tests.
  *
- * Layout: one CommonJS bundle per launcher (`dist/bin/wheelhouse.cjs`, `dist/bin/whctl.cjs`)
- * with every dependency but native code, and beside it the module the launcher imports
- * (`dist/bin/wheelhouse.js`), which runs the bundle with V8's code cache
+ * Layout: CommonJS bundles with every dependency but native code — whctl's, and one per
+ * `wheelhouse` command (`dist/bin/wheelhouse-apiserver.cjs`, …) so that a component reads
+ * and keeps only its own code — and beside them the modules the launchers import
+ * (`dist/bin/wheelhouse.js`), which run a bundle with V8's code cache
  * (`scripts/bundle-runner.mjs`): a process compiles only what its cache lacks. Modules
  * that a command does not need stay unevaluated (esbuild wraps every lazily imported module
- * in an init function), so `whctl --help` does not set up the client, nor the store the
- * apiserver. The first line of a bundle is the hash of its content, which names its caches.
+ * in an init function), so `whctl --help` does not set up the client. The first line of a
+ * bundle is the hash of its content, which names its caches.
  *
  * `import.meta.url` in our sources keeps meaning the place the file would have in a
  * per-file layout (`dist/sdk/manifest/schema.js`), so that paths relative to it (the
@@ -42,8 +43,39 @@ import { BUNDLE_HEAD, BUNDLE_TAIL } from './bundle-runner.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = join(root, 'dist');
-/** The launchers' programs: each is bundled with what it imports, into `dist/bin/<name>.cjs`. */
-const entries = { wheelhouse: 'bin/wheelhouse.ts', whctl: 'bin/whctl.ts' };
+/**
+ * The bundles, `dist/bin/<name>.cjs`: whctl's; `wheelhouse`'s dispatcher alone (usage,
+ * unknown commands); and one per `wheelhouse` command, with only that command's code
+ * (bin/wheelhouse.ts names each command where it gates its import on
+ * `process.env.WHEELHOUSE_BUNDLE_COMMAND`, which the build replaces by the name).
+ */
+const wheelhouseCommands = [
+  ...readFileSync(join(root, 'bin/wheelhouse.ts'), 'utf8').matchAll(
+    /WHEELHOUSE_BUNDLE_COMMAND === '([a-z][a-z-]*)'/g,
+  ),
+].map((m) => m[1] ?? '');
+if (wheelhouseCommands.length === 0) throw new Error('build: bin/wheelhouse.ts names no command');
+/** @type {{ name: string, entry: string, command?: string }[]} */
+const bundles = [
+  { name: 'whctl', entry: 'bin/whctl.ts' },
+  { name: 'wheelhouse', entry: 'bin/wheelhouse.ts', command: '' },
+  ...wheelhouseCommands.map((command) => ({
+    name: `wheelhouse-${command}`,
+    entry: 'bin/wheelhouse.ts',
+    command,
+  })),
+];
+/** What the launchers import (bin/whctl.js, bin/wheelhouse.js): their bundle, run with its code cache. */
+const launchers = {
+  whctl: "runBundle(new URL('./whctl.cjs', import.meta.url));\n",
+  wheelhouse: [
+    "import { existsSync } from 'node:fs';\n",
+    '// The bundle of the command alone; the dispatcher for usage and unknown commands.',
+    'const command = process.argv[2] ?? "";',
+    "const own = /^[a-z][a-z-]*$/.test(command) ? new URL('./wheelhouse-' + command + '.cjs', import.meta.url) : undefined;",
+    "runBundle(own !== undefined && existsSync(own) ? own : new URL('./wheelhouse.cjs', import.meta.url));\n",
+  ].join('\n'),
+};
 /** Runs a bundle with the code cache; copied to `dist/bin/`, where the launchers' modules import it. */
 const runner = 'scripts/bundle-runner.mjs';
 /** The folders whose code can be bundled: a change in one of them means a new build. */
@@ -167,10 +199,12 @@ if (!upToDate) {
   rmSync(staging, { recursive: true, force: true });
   try {
     const results = await Promise.all(
-      Object.entries(entries).map(async ([name, entry]) => {
+      bundles.map(async ({ name, entry, command }) => {
         const result = await build({
           absWorkingDir: root,
           entryPoints: [entry],
+          define:
+            command === undefined ? {} : { 'process.env.WHEELHOUSE_BUNDLE_COMMAND': JSON.stringify(command) },
           outfile: join(staging, 'bin', `${name}.cjs`),
           bundle: true,
           format: 'cjs',
@@ -207,16 +241,17 @@ if (!upToDate) {
         hashes.push(hash);
         const bundle = `bin/${name}.cjs`;
         writeFileSync(join(staging, bundle), `// wheelhouse-build ${hash}\n${wrapped}`);
-        // What the launcher imports: the bundle run with its code cache.
-        writeFileSync(
-          join(staging, 'bin', `${name}.js`),
-          `// Written by scripts/build.mjs: runs ${name}.cjs with its code cache.\n` +
-            `import { runBundle } from './bundle-runner.js';\n\nrunBundle(new URL('./${name}.cjs', import.meta.url));\n`,
-        );
-        outputs.push(bundle, `bin/${name}.js`);
+        outputs.push(bundle);
       }
       Object.assign(metafile.inputs, result.metafile.inputs);
       Object.assign(metafile.outputs, result.metafile.outputs);
+    }
+    for (const [name, body] of Object.entries(launchers)) {
+      writeFileSync(
+        join(staging, 'bin', `${name}.js`),
+        `// Written by scripts/build.mjs.\nimport { runBundle } from './bundle-runner.js';\n${body}`,
+      );
+      outputs.push(`bin/${name}.js`);
     }
     copyFileSync(join(root, runner), join(staging, 'bin', 'bundle-runner.js'));
     outputs.push('bin/bundle-runner.js');
