@@ -88,7 +88,9 @@ export class EtcdClient {
     const creds: ChannelCredentials = options.tls
       ? credentials.createSsl(options.tls.ca, options.tls.key ?? null, options.tls.cert ?? null)
       : credentials.createInsecure();
-    this.unary = options.endpoints.map((endpoint) => new UnaryConnection(endpoint, options.tls));
+    this.unary = options.endpoints.map(
+      (endpoint) => new UnaryConnection(endpoint, options.tls, LEADER_REQUIRED),
+    );
     this.clients = options.endpoints.map(
       (endpoint) =>
         new Client(endpoint, creds, {
@@ -152,7 +154,7 @@ export class EtcdClient {
   }
 
   private attempt(endpoint: number, path: string, request: Uint8Array): Promise<Buffer> {
-    return this.unary[endpoint]!.call(path, request, LEADER_REQUIRED, this.callTimeoutMs);
+    return this.unary[endpoint]!.call(path, request, this.callTimeoutMs);
   }
 
   /** A Watch stream on the preferred endpoint (no deadline: it lives as long as the watch). */

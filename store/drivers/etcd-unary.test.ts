@@ -47,7 +47,7 @@ describe('etcd unary calls over HTTP/2', () => {
     for (const s of servers) s.close();
   });
   const connect = (endpoint: string) => {
-    const c = new UnaryConnection(endpoint, undefined);
+    const c = new UnaryConnection(endpoint, undefined, { hasleader: 'true' });
     connections.push(c);
     return c;
   };
@@ -62,12 +62,7 @@ describe('etcd unary calls over HTTP/2', () => {
     });
     servers.push(server);
     const c = connect(endpoint);
-    const answer = await c.call(
-      '/etcdserverpb.KV/Range',
-      Buffer.from('request'),
-      { hasleader: 'true' },
-      3000,
-    );
+    const answer = await c.call('/etcdserverpb.KV/Range', Buffer.from('request'), 3000);
     assert.equal(answer.toString(), 'answer');
     assert.equal(seen?.path, '/etcdserverpb.KV/Range');
     assert.deepEqual(seen?.body, framed(Buffer.from('request')));
@@ -76,7 +71,7 @@ describe('etcd unary calls over HTTP/2', () => {
     assert.equal(seen?.headers['grpc-timeout'], '3000m');
     // Many calls share the connection, answered in any order.
     const many = await Promise.all(
-      Array.from({ length: 50 }, () => c.call('/etcdserverpb.KV/Put', Buffer.from('x'), {}, 3000)),
+      Array.from({ length: 50 }, () => c.call('/etcdserverpb.KV/Put', Buffer.from('x'), 3000)),
     );
     assert.ok(many.every((a) => a.toString() === 'answer'));
   });
@@ -105,11 +100,11 @@ describe('etcd unary calls over HTTP/2', () => {
     servers.push(server);
     const c = connect(endpoint);
     await assert.rejects(
-      c.call('/etcdserverpb.KV/Txn', Buffer.alloc(0), {}, 3000),
+      c.call('/etcdserverpb.KV/Txn', Buffer.alloc(0), 3000),
       callError(status.UNAVAILABLE, /^etcdserver: no leader$/),
     );
     await assert.rejects(
-      c.call('/etcdserverpb.KV/Range', Buffer.alloc(0), {}, 3000),
+      c.call('/etcdserverpb.KV/Range', Buffer.alloc(0), 3000),
       callError(status.OUT_OF_RANGE, /compacted/),
     );
   });
@@ -117,7 +112,7 @@ describe('etcd unary calls over HTTP/2', () => {
   it('says "No connection established" when it could not connect, so that a write may be sent again', async () => {
     const c = connect(`127.0.0.1:${await freePort()}`);
     await assert.rejects(
-      c.call('/etcdserverpb.KV/Txn', Buffer.alloc(0), {}, 3000),
+      c.call('/etcdserverpb.KV/Txn', Buffer.alloc(0), 3000),
       callError(status.UNAVAILABLE, /^No connection established: .*ECONNREFUSED/),
     );
   });
@@ -129,12 +124,12 @@ describe('etcd unary calls over HTTP/2', () => {
     servers.push(server);
     const c = connect(endpoint);
     await assert.rejects(
-      c.call('/etcdserverpb.KV/Txn', Buffer.alloc(0), {}, 3000),
+      c.call('/etcdserverpb.KV/Txn', Buffer.alloc(0), 3000),
       callError(status.UNAVAILABLE, /^connection dropped/),
     );
     // The next call gets a new connection.
     await assert.rejects(
-      c.call('/etcdserverpb.KV/Txn', Buffer.alloc(0), {}, 3000),
+      c.call('/etcdserverpb.KV/Txn', Buffer.alloc(0), 3000),
       callError(status.UNAVAILABLE, /^connection dropped/),
     );
   });
@@ -145,7 +140,7 @@ describe('etcd unary calls over HTTP/2', () => {
     const c = connect(endpoint);
     const started = Date.now();
     await assert.rejects(
-      c.call('/etcdserverpb.KV/Range', Buffer.alloc(0), {}, 200),
+      c.call('/etcdserverpb.KV/Range', Buffer.alloc(0), 200),
       callError(status.DEADLINE_EXCEEDED, /Deadline exceeded after 200 ms/),
     );
     assert.ok(Date.now() - started < 2000);
@@ -165,11 +160,11 @@ describe('etcd unary calls over HTTP/2', () => {
     servers.push(server);
     const c = connect(endpoint);
     await assert.rejects(
-      c.call('/etcdserverpb.KV/Range', Buffer.alloc(0), {}, 3000),
+      c.call('/etcdserverpb.KV/Range', Buffer.alloc(0), 3000),
       callError(status.UNAVAILABLE, /HTTP 503/),
     );
     await assert.rejects(
-      c.call('/etcdserverpb.KV/Put', Buffer.alloc(0), {}, 3000),
+      c.call('/etcdserverpb.KV/Put', Buffer.alloc(0), 3000),
       callError(status.INTERNAL, /not one uncompressed message/),
     );
   });

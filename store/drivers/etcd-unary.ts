@@ -20,6 +20,7 @@ import {
   connect,
   constants,
   type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
   type SecureClientSessionOptions,
 } from 'node:http2';
 import { status } from '@grpc/grpc-js';
@@ -150,9 +151,16 @@ export class UnaryConnection {
   private session: Session | undefined;
   private readonly authority: string;
   private readonly options: SecureClientSessionOptions;
+  /** Request headers by path and timeout: built once, not on every call. */
+  private readonly headers = new Map<string, OutgoingHttpHeaders>();
   private closed = false;
 
-  constructor(endpoint: string, tls: UnaryTls | undefined) {
+  /** `metadata`: headers every call carries (etcd's `hasleader`). */
+  constructor(
+    endpoint: string,
+    tls: UnaryTls | undefined,
+    private readonly metadata: Readonly<Record<string, string>> = {},
+  ) {
     this.authority = `${tls ? 'https' : 'http'}://${endpoint}`;
     this.options = {
       settings: { enablePush: false, initialWindowSize: 1024 * 1024 },
@@ -162,12 +170,7 @@ export class UnaryConnection {
   }
 
   /** Calls `path` with the encoded `request`; resolves with the encoded answer or rejects with a UnaryCallError. */
-  call(
-    path: string,
-    request: Uint8Array,
-    headers: Readonly<Record<string, string>>,
-    timeoutMs: number,
-  ): Promise<Buffer> {
+  call(path: string, request: Uint8Array, timeoutMs: number): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       if (this.closed) {
         reject(unaryError(status.CANCELLED, 'the connection to etcd is closed'));
@@ -178,17 +181,7 @@ export class UnaryConnection {
       if (session.streams >= STREAMS_PER_SESSION) session.retired = true;
       let stream: ClientHttp2Stream;
       try {
-        stream = session.http2.request(
-          {
-            [HTTP2_HEADER_METHOD]: 'POST',
-            [HTTP2_HEADER_PATH]: path,
-            [HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-            [HTTP2_HEADER_TE]: 'trailers',
-            'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
-            ...headers,
-          },
-          { endStream: false },
-        );
+        stream = session.http2.request(this.headersOf(path, timeoutMs), { endStream: false });
       } catch (err) {
         session.retired = true;
         reject(unaryError(status.UNAVAILABLE, `No connection established: ${(err as Error).message}`));
@@ -281,6 +274,23 @@ export class UnaryConnection {
         finish(undefined, body.subarray(5));
       });
     });
+  }
+
+  private headersOf(path: string, timeoutMs: number): OutgoingHttpHeaders {
+    const key = `${timeoutMs} ${path}`;
+    let headers = this.headers.get(key);
+    if (!headers) {
+      headers = {
+        [HTTP2_HEADER_METHOD]: 'POST',
+        [HTTP2_HEADER_PATH]: path,
+        [HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
+        [HTTP2_HEADER_TE]: 'trailers',
+        'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
+        ...this.metadata,
+      };
+      this.headers.set(key, headers);
+    }
+    return headers;
   }
 
   close(): void {
