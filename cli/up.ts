@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { type ClientConfig, CONFIG_ENV, writeClientConfig } from '../sdk/client-config.js';
 import { channelCredentials, channelOptions } from '../sdk/credentials.js';
 import { type CertFiles, type ClusterPki, ensureClusterPki } from '../sdk/pki/index.js';
+import { accepting } from './accepting.js';
 import { checkHealth } from './health-check.js';
 import { httpsHealthy } from './https-health.js';
 import { type ComponentMatch, findComponentProcesses } from './up/component-processes.js';
@@ -623,18 +624,26 @@ function storeHealth(pki: ClusterPki, storePort: number): () => Promise<boolean>
     clientKey: pki.store.clientKeyFile,
   });
   const options = channelOptions({ server: '', serverName: TLS_SERVER_NAME });
-  return async () => (await checkHealth(`${LOOPBACK}:${storePort}`, credentials, { options })) === 'SERVING';
+  return async () =>
+    (await accepting(LOOPBACK, storePort)) &&
+    (await checkHealth(`${LOOPBACK}:${storePort}`, credentials, { options })) === 'SERVING';
 }
 
 /** A component's /healthz, or `path` (its serving certificate names this host). */
 function componentHealth(caFile: string, port: number, path = '/healthz'): () => Promise<boolean> {
-  return () => httpsHealthy(`https://${LOOPBACK}:${port}${path}`, caFile, { servername: TLS_SERVER_NAME });
+  return async () =>
+    (await accepting(LOOPBACK, port)) &&
+    httpsHealthy(`https://${LOOPBACK}:${port}${path}`, caFile, { servername: TLS_SERVER_NAME });
 }
 
 function apiserverHealth(admin: ClientConfig & { path: string }): () => Promise<boolean> {
   const credentials = channelCredentials(resolvedPaths(admin));
   const options = channelOptions(admin);
-  return async () => (await checkHealth(admin.server, credentials, { options })) === 'SERVING';
+  // One host:port (a list of replicas is checked by the health call alone).
+  const single = /^([^,]+):(\d+)$/.exec(admin.server);
+  const listening = single ? () => accepting(single[1] ?? '', Number(single[2])) : async () => true;
+  return async () =>
+    (await listening()) && (await checkHealth(admin.server, credentials, { options })) === 'SERVING';
 }
 
 /** The config with its paths made absolute, as loadClientConfig would give it. */
