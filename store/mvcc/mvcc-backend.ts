@@ -319,7 +319,7 @@ export class MvccBackend implements Backend {
         if (cur) throw ErrKeyExists(op.key);
         const kv: KeyValue = {
           key: op.key,
-          value: op.value,
+          value: ownBytes(op.value),
           createRevision: revision,
           modRevision: revision,
           version: 1,
@@ -335,7 +335,7 @@ export class MvccBackend implements Backend {
         }
         const kv: KeyValue = {
           key: op.key,
-          value: op.value,
+          value: ownBytes(op.value),
           createRevision: cur.createRevision,
           modRevision: revision,
           version: cur.version + 1,
@@ -410,4 +410,18 @@ function checkWrite(request: WriteRequest): void {
     toCount('ttl', request.ttlSeconds);
   }
   if (request.kind !== 'create') toCount('expected mod revision', request.expectedModRevision);
+}
+
+/**
+ * `value` in memory of its own. A value decoded from a request is a view onto the whole
+ * message it arrived in (often many writes of a pipelined stream): kept as it is, a live
+ * key would keep that message alive for as long as the key lives (an Event, its hour of
+ * TTL), and the store's memory would grow with the keys written rather than with what
+ * they hold. A value that already owns its memory is kept as it is.
+ */
+function ownBytes(value: Buffer): Buffer {
+  if (value.byteLength === value.buffer.byteLength) return value;
+  const copy = Buffer.allocUnsafeSlow(value.byteLength);
+  value.copy(copy);
+  return copy;
 }
