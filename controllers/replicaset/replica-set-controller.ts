@@ -5,12 +5,9 @@
  * One reconcile of a ReplicaSet:
  *  1. claim the active pods of its namespace (adopt matching orphans, release owned pods
  *     that stopped matching);
- *  2. when its expectations are settled (every create it made earlier has been answered and
- *     every delete seen by the informer), create the missing pods in slow start or delete
- *     the surplus, best candidates first, at most `burstReplicas` per reconcile. Pods it
- *     created that the informer has not shown yet count by their create's response, so
- *     one burst follows another without waiting for the watch; a burst that fully
- *     succeeded lets the next one open its window at once after a single first create;
+ *  2. when its expectations are satisfied (every create and delete it made earlier has
+ *     been seen by the informer), create the missing pods in slow-start batches or delete
+ *     the surplus, best candidates first, at most `burstReplicas` per reconcile;
  *  3. write the status (counts, observedGeneration, ReplicaFailure while writes fail).
  */
 
@@ -32,12 +29,6 @@ import { calculateStatus, type ManageFailure, statusChanged } from './replica-se
 /** At most this many pods created or deleted by one reconcile (Kubernetes' BurstReplicas). */
 export const BURST_REPLICAS = 500;
 
-/**
- * At most this many creates of one ReplicaSet in flight: the largest batch of
- * Kubernetes' slow start within a burst of 500.
- */
-export const MAX_CREATES_IN_FLIGHT = 256;
-
 export interface ReplicaSetControllerOptions extends ControllerOptions {
   readonly burstReplicas?: number;
 }
@@ -56,8 +47,6 @@ export async function runReplicaSetController(
   const rsClient = clients.kind<ReplicaSet>('ReplicaSet');
   const podClient = clients.kind<Pod>('Pod');
   const expectations = createExpectations();
-  /** The slow-start window a ReplicaSet's last burst of creates reached, when it fully succeeded. */
-  const createWindows = new Map<string, number>();
 
   const controller = createController({
     name: 'replicaset',
@@ -104,7 +93,7 @@ export async function runReplicaSetController(
       if (ref) {
         const rs = ownerOf(pod);
         if (!rs) return;
-        expectations.creationObserved(keyOf(rs), keyOf(pod));
+        expectations.creationObserved(keyOf(rs));
         enqueue(rs.metadata?.namespace ?? '', rs.metadata?.name ?? '');
         return;
       }
@@ -146,7 +135,6 @@ export async function runReplicaSetController(
     onDelete(obj) {
       const rs = obj instanceof DeletedFinalStateUnknown ? obj.object : obj;
       expectations.delete(keyOf(rs));
-      createWindows.delete(keyOf(rs));
     },
   });
   controller.watch(replicaSets);
@@ -161,7 +149,6 @@ export async function runReplicaSetController(
     const cached = replicaSets.indexer.get(key);
     if (!cached) {
       expectations.delete(key);
-      createWindows.delete(key);
       return undefined;
     }
     const rs: ReplicaSet = { ...cached, apiVersion, kind };
@@ -171,7 +158,7 @@ export async function runReplicaSetController(
     } catch (err) {
       throw new TerminalError(`ReplicaSet ${key} has an invalid selector: ${(err as Error).message}`);
     }
-    const needsSync = expectations.settled(key) && rs.metadata?.deletionTimestamp === undefined;
+    const needsSync = expectations.satisfied(key) && rs.metadata?.deletionTimestamp === undefined;
     const active = pods.indexer.byIndex(NAMESPACE_INDEX, namespace).filter(isPodActive);
     const owned = await claimObjects(active, {
       owner: rs,
@@ -209,22 +196,13 @@ export async function runReplicaSetController(
   async function manageReplicas(rs: ReplicaSet, owned: Pod[], term: AbortSignal): Promise<void> {
     const key = keyOf(rs);
     const want = rs.spec?.replicas ?? 1;
-    const diff = owned.length + createdUnseen(key) - want;
+    const diff = owned.length - want;
     if (diff < 0) {
       const count = Math.min(-diff, burst);
       expectations.expectCreations(key, count);
-      const openTo = createWindows.get(key);
-      const { successes, error, window } = await slowStartBatch(count, 1, () => createPod(rs), {
-        signal: term,
-        maxInFlight: MAX_CREATES_IN_FLIGHT,
-        ...(openTo !== undefined ? { openTo } : {}),
-      });
+      const { successes, error } = await slowStartBatch(count, 1, () => createPod(rs), term);
       for (let i = successes; i < count; i++) expectations.creationSkipped(key);
-      if (error !== undefined) {
-        createWindows.delete(key);
-        throw error;
-      }
-      if (successes === count) createWindows.set(key, window);
+      if (error !== undefined) throw error;
       return;
     }
     if (diff > 0) {
@@ -238,27 +216,6 @@ export async function runReplicaSetController(
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     }
-  }
-
-  /**
-   * How many pods this controller created for `key` that its cache does not show yet: they
-   * exist (the apiserver answered), so they count as owned. One the cache lacks although
-   * the informer has caught up past its creation is gone (deleted, and missed by a relist)
-   * and counts no more.
-   */
-  function createdUnseen(key: string): number {
-    const seenUpTo = Number(pods.lastSyncResourceVersion() || 0);
-    let unseen = 0;
-    for (const [podKey, resourceVersion] of [...expectations.unobservedCreations(key)]) {
-      const created = Number(resourceVersion);
-      const missed = resourceVersion !== '' && Number.isFinite(created) && created <= seenUpTo;
-      if (pods.indexer.get(podKey) !== undefined || missed) {
-        expectations.forgetCreated(key, podKey);
-      } else {
-        unseen++;
-      }
-    }
-    return unseen;
   }
 
   /** Pods of the same owner's other ReplicaSets count when ranking by node. */
@@ -297,7 +254,6 @@ export async function runReplicaSetController(
     });
     try {
       const created = await podClient.create(pod);
-      expectations.creationSucceeded(key, keyOf(created), created.metadata?.resourceVersion ?? '');
       events.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name ?? ''}`);
     } catch (err) {
       // A namespace being deleted refuses new pods: nothing to report, the set goes too.

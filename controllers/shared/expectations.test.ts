@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createExpectations } from './expectations.js';
+import { slowStartBatch } from './slow-start.js';
 
 test('creations are satisfied once each is observed or skipped', () => {
   const e = createExpectations();
@@ -48,61 +49,26 @@ test('expectations expire, so a lost event cannot wedge an owner', () => {
   assert.equal(e.pending('ns/rs'), undefined);
 });
 
-test('created pods count from their responses: settled once every create is answered', () => {
-  const e = createExpectations();
-  e.expectCreations('ns/rs', 3);
-  e.creationSucceeded('ns/rs', 'ns/a', '10');
-  e.creationSucceeded('ns/rs', 'ns/b', '11');
-  assert.equal(e.settled('ns/rs'), false, 'one create still in flight');
-  e.creationSkipped('ns/rs');
-  assert.equal(e.settled('ns/rs'), true);
-  assert.equal(e.satisfied('ns/rs'), false, 'the informer has seen none of them');
-  assert.deepEqual(
-    [...e.unobservedCreations('ns/rs')],
-    [
-      ['ns/a', '10'],
-      ['ns/b', '11'],
-    ],
-  );
-  e.creationObserved('ns/rs', 'ns/a');
-  assert.deepEqual([...e.unobservedCreations('ns/rs').keys()], ['ns/b']);
-  e.forgetCreated('ns/rs', 'ns/b');
-  assert.equal(e.satisfied('ns/rs'), true);
-});
-
-test('a pod seen before its response is counted once', () => {
-  const e = createExpectations();
-  e.expectCreations('ns/rs', 2);
-  e.creationObserved('ns/rs', 'ns/a'); // the watch event came first
-  e.creationSucceeded('ns/rs', 'ns/a', '10');
-  assert.equal(e.settled('ns/rs'), false, 'the second create is still in flight');
-  e.creationSucceeded('ns/rs', 'ns/b', '11');
-  assert.deepEqual([...e.unobservedCreations('ns/rs').keys()], ['ns/b']);
-  e.creationObserved('ns/rs', 'ns/b');
-  assert.equal(e.satisfied('ns/rs'), true);
-  assert.deepEqual(e.pending('ns/rs'), { adds: 0, deletes: 0 });
-});
-
-test('pods created and not yet seen stay counted when a later pass expects more', () => {
-  const e = createExpectations();
-  e.expectCreations('ns/rs', 1);
-  e.creationSucceeded('ns/rs', 'ns/a', '10');
-  // The next burst starts before the informer shows ns/a: it must still count it, or a
-  // third pass would create ns/a's replacement as well.
-  e.expectCreations('ns/rs', 2);
-  assert.deepEqual([...e.unobservedCreations('ns/rs').keys()], ['ns/a']);
-  e.expectDeletions('ns/rs', ['ns/old']);
-  assert.deepEqual([...e.unobservedCreations('ns/rs').keys()], ['ns/a']);
-  assert.equal(e.settled('ns/rs'), false, 'the deletion is not seen yet');
-});
-
-test('unseen creations expire with their expectations', () => {
-  let now = 0;
-  const e = createExpectations({ now: () => now, timeoutMs: 1000 });
-  e.expectCreations('ns/rs', 1);
-  e.creationSucceeded('ns/rs', 'ns/a', '10');
-  now = 1001;
-  assert.equal(e.unobservedCreations('ns/rs').size, 0);
-  e.expectCreations('ns/rs', 1);
-  assert.equal(e.unobservedCreations('ns/rs').size, 0, 'an expired record is not carried over');
+test('slow start runs batches of 1, 2, 4, … and stops after a failing batch', async () => {
+  const batches: number[] = [];
+  let inFlight = 0;
+  let calls = 0;
+  const ok = await slowStartBatch(10, 1, async () => {
+    calls++;
+    inFlight++;
+    await Promise.resolve();
+    if (inFlight > 0) batches.push(inFlight);
+    inFlight = 0;
+  });
+  assert.deepEqual(ok, { successes: 10, error: undefined });
+  assert.equal(calls, 10);
+  let n = 0;
+  const failed = await slowStartBatch(100, 1, async () => {
+    n++;
+    if (n >= 4) throw new Error('quota');
+  });
+  // Batches of 1 and 2 succeed; every call of the batch of 4 fails; no fifth batch.
+  assert.equal(n, 7);
+  assert.equal(failed.successes, 3);
+  assert.match(String(failed.error), /quota/);
 });
