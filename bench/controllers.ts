@@ -8,13 +8,21 @@
  * - rollout: a new image for the same Deployment (maxSurge 25%, maxUnavailable 25%): the
  *   time until the rollout is complete;
  * - ceiling: the same number of pods created directly by this process, with as many calls
- *   in flight as the ReplicaSet controller's largest slow-start batch (256) — the
- *   apiserver's create rate in this run; the controller's share of it is the figure
- *   (target >= 70%);
+ *   in flight as the ReplicaSet controller keeps at most (256) — the apiserver's create
+ *   rate in this run; the controller's share of it is the figure (target >= 70%);
+ * - the same direct creates with this process also marking each pod ready, as it does for
+ *   the controllers' pods: the scale-up pays for those status writes, the plain ceiling
+ *   does not, so this second ceiling is the like-for-like one;
+ * - CPU milliseconds per pod created of the controller manager, the apiserver and the
+ *   store in each phase (utime + stime from /proc; steadier than rates on a shared
+ *   machine), the readiness writes made during the scale-up, and the load average;
  * - the controller manager's resident memory, at its largest.
  *
  * Progress goes to stderr, the table to stdout.
  */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { edit, setImage, waitComplete, webDeployment } from '../controllers/deployment/testing.js';
@@ -30,7 +38,7 @@ import type { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
 import { startCluster } from '../test/cluster.js';
 import { pod } from '../test/objects.js';
 import { closedLoop } from './load.js';
-import { residentBytes } from './process-memory.js';
+import { findChild, residentBytes } from './process-memory.js';
 
 const usage = `Usage: npm run bench:controllers -- [--replicas N] [--concurrency N]
 
@@ -39,6 +47,36 @@ const usage = `Usage: npm run bench:controllers -- [--replicas N] [--concurrency
 `;
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+/** utime + stime of a process, in milliseconds (fields 14 and 15 of /proc/<pid>/stat, 100 ticks/s). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const load = () => loadavg()[0]?.toFixed(1) ?? '?';
+
+/** CPU used by each process between `start()` and `stop()`, and the load average at both ends. */
+function cpuMeter(pids: Record<string, number>) {
+  const read = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
+  let before = read();
+  let loadBefore = load();
+  return {
+    start() {
+      before = read();
+      loadBefore = load();
+    },
+    /** CPU ms per operation of each process, as `name a.b` pairs, and the load at both ends. */
+    stop(ops: number): string {
+      const after = read();
+      const perOp = Object.keys(pids)
+        .map((k) => `${k} ${(((after[k] ?? 0) - (before[k] ?? 0)) / ops).toFixed(2)}`)
+        .join(', ');
+      return `${perOp} (load ${loadBefore} → ${load()})`;
+    },
+  };
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -74,8 +112,13 @@ async function main(): Promise<void> {
       // It stopped.
     }
   }, 250);
+  const meter = cpuMeter({
+    'controller-manager': cm.pid,
+    apiserver: cluster.apiserverPid,
+    store: findChild(['store', '--port-file', join(cluster.dir, 'store.port')]),
+  });
   try {
-    await startPodReadier(clients, 'default', stop.signal, { concurrency: 64 });
+    const readier = await startPodReadier(clients, 'default', stop.signal, { concurrency: 64 });
     const deployments = clients.kind<Deployment>('Deployment');
     await deployments.create(webDeployment('bench', 0, { maxSurge: '25%', maxUnavailable: '25%' }));
     await waitFor('the empty Deployment', async () => {
@@ -84,6 +127,8 @@ async function main(): Promise<void> {
     });
 
     progress(`scaling to ${replicas} replicas`);
+    const markedBefore = readier.marked;
+    meter.start();
     const t0 = performance.now();
     await edit(clients, 'bench', (d) => {
       if (d.spec) d.spec.replicas = replicas;
@@ -116,6 +161,8 @@ async function main(): Promise<void> {
       timeout,
     );
     createdAt = performance.now() - t0;
+    const scaleCpu = meter.stop(replicas);
+    const readinessWrites = readier.marked - markedBefore;
     progress(`  created in ${(createdAt / 1000).toFixed(1)} s`);
     await waitComplete(clients, 'bench', timeout.timeoutMs);
     const availableAt = performance.now() - t0;
@@ -146,10 +193,25 @@ async function main(): Promise<void> {
       .kind<Namespace>('Namespace')
       .create(Namespace.fromPartial({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ceiling' } }));
     const podClient = clients.kind<Pod>('Pod');
+    meter.start();
     const ceiling = await closedLoop({ concurrency, durationMs: 30 * 60_000, maxOps: replicas }, (i) =>
       podClient.create(pod(`ceiling-${i}`, { namespace: 'ceiling', labels: { app: 'ceiling' } })),
     );
+    const ceilingCpu = meter.stop(Math.max(1, ceiling.ok));
     const ceilingRate = ceiling.ok / ceiling.seconds;
+
+    progress(`ceiling with readiness writes: ${replicas} pods created directly and marked ready`);
+    await clients
+      .kind<Namespace>('Namespace')
+      .create(Namespace.fromPartial({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ready' } }));
+    const readyReadier = await startPodReadier(clients, 'ready', stop.signal, { concurrency: 64 });
+    meter.start();
+    const withReady = await closedLoop({ concurrency, durationMs: 30 * 60_000, maxOps: replicas }, (i) =>
+      podClient.create(pod(`ready-${i}`, { namespace: 'ready', labels: { app: 'ready' } })),
+    );
+    const withReadyMarked = readyReadier.marked;
+    const withReadyCpu = meter.stop(Math.max(1, withReady.ok));
+    const withReadyRate = withReady.ok / withReady.seconds;
     const controllerRate = replicas / (createdAt / 1000);
     const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
     const rows = [
@@ -160,11 +222,22 @@ async function main(): Promise<void> {
       ['pod creates/s by the controllers', controllerRate.toFixed(0)],
       [`pod creates/s direct (${concurrency} in flight)`, ceilingRate.toFixed(0)],
       ['controllers / direct', `${((100 * controllerRate) / ceilingRate).toFixed(0)}% (target >= 70%)`],
+      [`readiness writes during scale 0 → N`, `${readinessWrites} (the direct run makes none)`],
+      [
+        `pod creates/s direct + readiness writes`,
+        `${withReadyRate.toFixed(0)} (${withReadyMarked} marked ready while creating)`,
+      ],
+      ['controllers / direct + readiness writes', `${((100 * controllerRate) / withReadyRate).toFixed(0)}%`],
+      ['CPU ms per pod, scale 0 → N', scaleCpu],
+      ['CPU ms per pod, direct', ceilingCpu],
+      ['CPU ms per pod, direct + readiness writes', withReadyCpu],
       ['controller-manager peak RSS', `${mib(peakRss)} MiB`],
     ];
     const width = Math.max(...rows.map(([k]) => (k ?? '').length));
     process.stdout.write(`${rows.map(([k, v]) => `${(k ?? '').padEnd(width)}  ${v}`).join('\n')}\n`);
     if (ceiling.errors > 0) progress(`ceiling run: ${ceiling.errors} errors (${ceiling.firstError})`);
+    if (withReady.errors > 0)
+      progress(`ceiling run with readiness: ${withReady.errors} errors (${withReady.firstError})`);
   } finally {
     clearInterval(sampler);
     clearInterval(ticker);
