@@ -33,11 +33,19 @@ const nodeHolding = (images: Record<string, ImageState>) => {
 };
 const pod = (...images: string[]) =>
   Pod.fromPartial({ spec: { containers: images.map((image, i) => ({ name: `c${i}`, image })) } });
-/** PreScore then Score, as a cycle runs them; and Score alone must agree. */
+/**
+ * PreScore then Score, as a cycle runs them; and Score alone must agree. PreScore skips
+ * (every node would score 0) when no node holds any of the pod's images.
+ */
 const score = (total: number, p: Pod, info: NodeInfo) => {
   const pl = plugin(total);
   const state = new CycleState();
-  assert.ok(pl.preScore(state, p, [info]).isSuccess());
+  const pre = pl.preScore(state, p, [info]);
+  if (pre.isSkip()) {
+    assert.equal(pl.score(new CycleState(), p, info).score, 0, 'skipped, yet Score alone scores');
+    return 0;
+  }
+  assert.ok(pre.isSuccess());
   const r = pl.score(state, p, info);
   assert.ok(r.status.isSuccess());
   assert.equal(pl.score(new CycleState(), p, info).score, r.score, 'without PreScore state');
@@ -53,6 +61,8 @@ test('an image held by the node scores its size times its spread, scaled between
   assert.equal(score(2, pod('nginx:1.27'), info), 48);
   assert.equal(score(4, pod('redis:7'), info), 0, 'an image the node lacks');
   assert.equal(score(4, pod('nginx:1.27'), nodeHolding({})), 0, 'a node without images');
+  assert.ok(plugin(4).preScore(new CycleState(), pod('redis:7'), [info, nodeHolding({})]).isSkip());
+  assert.ok(plugin(4).preScore(new CycleState(), pod('nginx:1.27'), [nodeHolding({}), info]).isSuccess());
 });
 
 test('clamped: small images score 0, huge images 100', () => {

@@ -53,6 +53,12 @@ export function sumImageScores(nodeInfo: NodeInfo, images: readonly string[], to
   return sum;
 }
 
+function holdsAny(nodeInfo: NodeInfo, images: readonly string[]): boolean {
+  if (nodeInfo.imageStates.size === 0) return false;
+  for (const image of images) if (nodeInfo.imageStates.has(image)) return true;
+  return false;
+}
+
 /** Computed once per cycle: the pod's image names and how many nodes there are. */
 class PreScoreState implements StateData {
   constructor(
@@ -77,8 +83,12 @@ export const imageLocality: PluginFactory = (_args, handle: Handle) => {
   const plugin: PreScorePlugin & ScorePlugin & EnqueueExtensions = {
     name: IMAGE_LOCALITY,
 
-    preScore(state, pod) {
-      state.write(preScoreStateKey, new PreScoreState(podImages(pod), handle.snapshot.list().length));
+    preScore(state, pod, nodes) {
+      const images = podImages(pod);
+      // No node to score holds any of the pod's images: each would score 0, which cannot
+      // change the choice, so the score is skipped.
+      if (!nodes.some((ni) => holdsAny(ni, images))) return Status.SKIP;
+      state.write(preScoreStateKey, new PreScoreState(images, handle.snapshot.list().length));
       return Status.SUCCESS;
     },
 

@@ -34,6 +34,7 @@ import {
   type QueueingHint,
   type ScorePlugin,
 } from '../framework/interface.js';
+import type { NodeInfo } from '../framework/node-info.js';
 import { Status } from '../framework/status.js';
 import { defaultNormalizeScore } from './helper/normalize-score.js';
 
@@ -100,6 +101,13 @@ function preferNoScheduleTolerations(pod: Pod): Toleration[] {
   );
 }
 
+function hasPreferNoScheduleTaint(nodeInfo: NodeInfo): boolean {
+  const taints = nodeInfo.node?.spec?.taints;
+  if (taints === undefined) return false;
+  for (const t of taints) if (t.effect === TAINT_EFFECT_PREFER_NO_SCHEDULE) return true;
+  return false;
+}
+
 function countIntolerablePreferNoSchedule(
   taints: readonly TaintLike[],
   tolerations: readonly Toleration[],
@@ -123,6 +131,9 @@ export const taintToleration: PluginFactory = () => {
 
     preScore(state, pod, nodes) {
       if (nodes.length === 0) return Status.SUCCESS;
+      // No node has a PreferNoSchedule taint: every node would score the same, which
+      // cannot change the choice, so the score and its normalisation are skipped.
+      if (!nodes.some(hasPreferNoScheduleTaint)) return Status.SKIP;
       state.write(preScoreStateKey, new PreScoreState(preferNoScheduleTolerations(pod)));
       return Status.SUCCESS;
     },

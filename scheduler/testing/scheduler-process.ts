@@ -125,7 +125,8 @@ export async function startScheduler(
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);
-      const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      // A profiled process (bench --profile-dir) writes its CPU profile as it exits: give it time.
+      const t = setTimeout(() => child.kill('SIGKILL'), process.env.BENCH_PROFILE_DIR ? 60_000 : 5_000);
       await exited;
       clearTimeout(t);
     },

@@ -112,6 +112,7 @@ const allocatableScratch: number[] = [];
 
 function scratch(a: number[], length: number): number[] {
   if (a.length !== length) a.length = length;
-  a.fill(0);
+  // A loop, not fill(): for two or three elements the builtin call costs more than the stores.
+  for (let i = 0; i < length; i++) a[i] = 0;
   return a;
 }
