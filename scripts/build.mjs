@@ -25,6 +25,7 @@
  * were last written. Nothing is done when no input is newer than the last build.
  */
 
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
@@ -67,7 +68,18 @@ const bundles = [
 ];
 /** What the launchers import (bin/whctl.js, bin/wheelhouse.js): their bundle, run with its code cache. */
 const launchers = {
-  whctl: "runBundle(new URL('./whctl.cjs', import.meta.url));\n",
+  whctl: [
+    "import { readFileSync } from 'node:fs';\n",
+    '// `whctl`, `whctl --help`: the usage the build rendered, without reading the bundle.',
+    'const args = process.argv.slice(2);',
+    "if (args.length === 0 || (args.length === 1 && ['--help', '-h', 'help'].includes(args[0] ?? ''))) {",
+    "  const usage = readFileSync(new URL('./whctl-usage.txt', import.meta.url), 'utf8');",
+    '  if (args.length === 0) {',
+    '    process.stderr.write(usage);',
+    '    process.exitCode = 1;',
+    '  } else process.stdout.write(usage);',
+    "} else runBundle(new URL('./whctl.cjs', import.meta.url));\n",
+  ].join('\n'),
   wheelhouse: [
     "import { existsSync } from 'node:fs';\n",
     '// The bundle of the command alone; the dispatcher for usage and unknown commands.',
@@ -255,6 +267,17 @@ if (!upToDate) {
     }
     copyFileSync(join(root, runner), join(staging, 'bin', 'bundle-runner.js'));
     outputs.push('bin/bundle-runner.js');
+    // whctl's usage, rendered by the bundle itself, so that it never differs from it.
+    const render = join(staging, 'bin', 'render-usage.mjs');
+    writeFileSync(
+      render,
+      "import { runBundle } from './bundle-runner.js';\nrunBundle(new URL('./whctl.cjs', import.meta.url), { command: 'help' });\n",
+    );
+    const usage = spawnSync(process.execPath, [render, '--help'], { encoding: 'utf8' });
+    if (usage.status !== 0 || usage.stdout === '')
+      throw new Error(`build: whctl --help failed: ${usage.stderr}`);
+    writeFileSync(join(staging, 'bin', 'whctl-usage.txt'), usage.stdout);
+    outputs.push('bin/whctl-usage.txt');
     for (const asset of assets) {
       const target = join(staging, asset);
       mkdirSync(dirname(target), { recursive: true });
