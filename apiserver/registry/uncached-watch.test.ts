@@ -8,6 +8,7 @@ import type { ListMeta } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { StoreClient } from '../../store/client.js';
 import { type Cluster, call, startCluster } from '../../test/cluster.js';
 import { outcome } from '../../test/outcome.js';
+import { httpRequest } from '../../test/rest-clients/https.js';
 import { watch } from '../../test/watch.js';
 
 type EventList = { metadata: ListMeta; items: Event[] };
@@ -30,7 +31,7 @@ describe('apiserver: Events without a watch cache', () => {
   let cluster: Cluster;
   let store: StoreClient;
   before(async () => {
-    cluster = await startCluster();
+    cluster = await startCluster({ rest: true });
     store = new StoreClient({
       address: `127.0.0.1:${cluster.storePort}`,
       credentials: credentials.createSsl(
@@ -216,5 +217,27 @@ describe('apiserver: Events without a watch cache', () => {
     const err = await w.end();
     assert.equal(err?.code, Code.OUT_OF_RANGE);
     assert.match(err?.message ?? '', /too old resource version/);
+  });
+
+  test('REST: a watch of Events as JSON lines, resumed with a field selector', async () => {
+    const events = cluster.client('events');
+    const start = await call<EventList>(events, 'listEvents', { namespace: 'default' });
+    await call(events, 'createEvent', { event: event('rest-1', 'rest-x') });
+    await call(events, 'createEvent', { event: event('rest-2', 'rest-y') });
+    const answer = await httpRequest(
+      cluster.rest,
+      cluster.pki.caFile,
+      `/api/v1/namespaces/default/events?watch=1&resourceVersion=${start.metadata.resourceVersion}&fieldSelector=involvedObject.name%3Drest-x&timeoutSeconds=1`,
+      { admin: cluster.pki.admin },
+    );
+    assert.equal(answer.status, 200);
+    const seen = answer.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: { kind: string; metadata: { name: string } } });
+    assert.deepEqual(
+      seen.map((e) => [e.type, e.object.kind, e.object.metadata.name]),
+      [['ADDED', 'Event', 'rest-1']],
+    );
   });
 });
