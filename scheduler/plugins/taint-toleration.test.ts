@@ -115,6 +115,15 @@ test('a not-Ready node already carrying the taint is judged by its own taint onl
   assert.equal(plugin.filter(new CycleState(), pod(), new NodeInfo()).code, 'Error', 'no Node');
 });
 
+test('preScore skips when no node has a PreferNoSchedule taint: every node would score the same', () => {
+  const untainted = [node('a'), node('b', [{ key: 'x', value: '1', effect: 'NoSchedule' }])].map(
+    (n) => new NodeInfo(n),
+  );
+  assert.ok(plugin.preScore(new CycleState(), pod(), untainted).isSkip());
+  const one = [...untainted, new NodeInfo(node('c', [{ key: 'y', value: '', effect: 'PreferNoSchedule' }]))];
+  assert.ok(plugin.preScore(new CycleState(), pod(), one).isSuccess());
+});
+
 test('score: fewer intolerable PreferNoSchedule taints score higher, normalized reversed', () => {
   const nodes = [
     node('none'),
