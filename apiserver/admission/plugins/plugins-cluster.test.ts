@@ -92,6 +92,51 @@ describe('admission plugins in a real cluster', () => {
     );
   });
 
+  test('a quota on Events, a kind served without a watch cache, counts them and releases on delete', async () => {
+    await namespace('event-quota');
+    const quotas = cluster.client('resourcequotas');
+    await call(quotas, 'createResourceQuota', {
+      resourceQuota: ResourceQuota.fromPartial({
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        metadata: { name: 'q', namespace: 'event-quota' },
+        spec: { hard: { 'count/events': '3' } },
+      }),
+    });
+    const events = cluster.client('events');
+    const event = (name: string) => ({
+      event: {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name, namespace: 'event-quota' },
+        involvedObject: { kind: 'Pod', namespace: 'event-quota', name: 'p', apiVersion: 'v1' },
+        reason: 'Tested',
+        message: 'counted by the quota',
+        type: 'Normal',
+        source: { component: 'test' },
+        count: 1,
+      },
+    });
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => outcome(call(events, 'createEvent', event(`e${i}`)))),
+    );
+    assert.equal(results.filter((r) => r.code === 'OK').length, 3, JSON.stringify(results));
+    assert.equal(results.filter((r) => r.code === 'RESOURCE_EXHAUSTED').length, 5);
+    const used = async () =>
+      (
+        await call<{ resourceQuota: ResourceQuota }>(quotas, 'getResourceQuota', {
+          namespace: 'event-quota',
+          name: 'q',
+        })
+      ).resourceQuota.status?.used ?? {};
+    assert.deepEqual(await used(), { 'count/events': '3' });
+    const first = results.findIndex((r) => r.code === 'OK');
+    await call(events, 'deleteEvent', { namespace: 'event-quota', name: `e${first}` });
+    await eventually(async () => (await used())['count/events'] === '2', 'status.used to drop to 2');
+    assert.equal((await outcome(call(events, 'createEvent', event('again')))).code, 'OK');
+    assert.equal((await outcome(call(events, 'createEvent', event('too-many')))).code, 'RESOURCE_EXHAUSTED');
+  });
+
   test('LimitRanger defaults, the default ServiceAccount and default tolerations show on a created pod', async () => {
     await namespace('limits');
     await call(cluster.client('limitranges'), 'createLimitRange', {

@@ -5,8 +5,13 @@
  */
 
 import type { ResourceQuota } from '../../../sdk/gen/wheelhouse/core/v1/resource_quota.js';
+import type { ListOptions } from '../../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { SharedInformer } from '../../../sdk/informers/shared-informer.js';
-import { DeletedFinalStateUnknown } from '../../../sdk/informers/types.js';
+import {
+  DeletedFinalStateUnknown,
+  type InformerWatchEvent,
+  type ListerWatcher,
+} from '../../../sdk/informers/types.js';
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
 import { systemContext } from '../../registry/context.js';
@@ -72,26 +77,26 @@ export function registryQuotaStore(deps: AdmissionDeps): QuotaStore {
     async objects(info, namespace, atLeast) {
       const registry = registryOf(deps, info.kind);
       const cache = registry.cache;
-      if (!cache) return [];
+      // A kind served without a watch cache (Events): a consistent list from the store,
+      // read after the call, so at a revision at least `atLeast`.
+      if (!cache) return (await registry.list(namespace, undefined)).items;
       // An idle kind's cache moves on only when the store reports progress: ask for it.
       if (cache.revision < atLeast) await registry.store.consistentRevision();
       await cache.waitForRevision(atLeast);
       return cache.list(registry.store.prefix(namespace)).items;
     },
     watch(info, opts, onEvent, onEnd) {
-      const cache = registryOf(deps, info.kind).cache;
-      if (!cache) {
-        onEnd();
-        return;
-      }
-      // An informer over the watch cache: a watch that falls behind resumes, or lists
-      // again and hands over the differences, so nothing is missed and no recount is needed.
-      const informer = new SharedInformer<KindObject>(cacheListerWatcher(cache), {
-        name: `quota ${info.resource}`,
-        logger: deps.logger,
-      });
+      const registry = registryOf(deps, info.kind);
+      const cache = registry.cache;
+      // An informer over the watch cache (or, for a kind served without one, over the
+      // registry's own store watch): a watch that falls behind resumes, or lists again and
+      // hands over the differences, so nothing is missed and no recount is needed.
+      const informer = new SharedInformer<KindObject>(
+        cache ? cacheListerWatcher(cache) : registryListerWatcher(registry),
+        { name: `quota ${info.resource}`, logger: deps.logger },
+      );
       // It ends with the plugin, or with the cache (the apiserver stopping).
-      const signal = cache.lifetime ? AbortSignal.any([opts.signal, cache.lifetime]) : opts.signal;
+      const signal = cache?.lifetime ? AbortSignal.any([opts.signal, cache.lifetime]) : opts.signal;
       let live = opts.initial;
       informer.addEventHandler({
         onAdd: (object) => live && onEvent({ type: 'ADDED', object }),
@@ -109,6 +114,24 @@ export function registryQuotaStore(deps: AdmissionDeps): QuotaStore {
         .run(signal)
         .catch((err: unknown) => deps.logger.error({ err, resource: info.resource }, 'quota watch failed'))
         .finally(onEnd);
+    },
+  };
+}
+
+/** A kind served without a watch cache, as an informer's source: lists and watches through its registry. */
+function registryListerWatcher(registry: GenericRegistry<KindObject>): ListerWatcher<KindObject> {
+  return {
+    async list() {
+      const { items, metadata } = await registry.list('', undefined);
+      return { items, resourceVersion: metadata?.resourceVersion ?? '', continue: '' };
+    },
+    async *watch({ resourceVersion }, signal) {
+      const events = await registry.watch(
+        '',
+        { resourceVersion, allowWatchBookmarks: true } as ListOptions,
+        signal,
+      );
+      for await (const event of events) yield [event as InformerWatchEvent<KindObject>];
     },
   };
 }
