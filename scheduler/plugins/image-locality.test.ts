@@ -61,8 +61,16 @@ test('an image held by the node scores its size times its spread, scaled between
   assert.equal(score(2, pod('nginx:1.27'), info), 48);
   assert.equal(score(4, pod('redis:7'), info), 0, 'an image the node lacks');
   assert.equal(score(4, pod('nginx:1.27'), nodeHolding({})), 0, 'a node without images');
-  assert.ok(plugin(4).preScore(new CycleState(), pod('redis:7'), [info, nodeHolding({})]).isSkip());
-  assert.ok(plugin(4).preScore(new CycleState(), pod('nginx:1.27'), [nodeHolding({}), info]).isSuccess());
+  assert.ok(
+    plugin(4)
+      .preScore(new CycleState(), pod('redis:7'), [info, nodeHolding({})])
+      .isSkip(),
+  );
+  assert.ok(
+    plugin(4)
+      .preScore(new CycleState(), pod('nginx:1.27'), [nodeHolding({}), info])
+      .isSuccess(),
+  );
 });
 
 test('clamped: small images score 0, huge images 100', () => {
