@@ -17,6 +17,9 @@
  * machine that moves far less than the throughput. BENCH_LEVELS picks the in-flight
  * levels (default 16,64,256).
  *
+ * After it, `--backend etcd` also runs apiserver-creates.ts: the apiserver's pod creates on
+ * the level driver beside the apiserver's on an etcd cluster.
+ *
  * Every client talks to the leader first, as the store replica does when it is listed first.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -23,6 +23,7 @@ import { type ChannelCredentials, credentials } from '@grpc/grpc-js';
 import { interleaved } from '../../bench/rounds.js';
 import { ensureStorePki } from '../../sdk/pki/index.js';
 import { StoreClient } from '../client.js';
+import { benchApiserverCreates } from './apiserver-creates.js';
 import { benchEtcd } from './bench-etcd.js';
 import { type Etcd, etcdInstalled, startEtcd } from './etcd.js';
 import { closedLoop, type LoadResult, openLoop, percentile, pooled } from './load.js';
@@ -312,8 +313,10 @@ if (process.argv.includes('--backend') && backend !== 'etcd') {
   throw new Error(`--backend ${backend}: only --backend etcd picks another benchmark`);
 }
 try {
-  if (backend === 'etcd') await benchEtcd();
-  else await main();
+  if (backend === 'etcd') {
+    await benchEtcd();
+    await benchApiserverCreates({ inFlight: 64, seconds: SECONDS, rounds: ROUNDS });
+  } else await main();
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
