@@ -3,26 +3,17 @@
  * component that records an Event for most things it does (the scheduler, one per pod
  * bound) pays a unary call's client-side work once per stream instead of once per Event.
  *
- * Contract: `create` settles once per Event — with the created Event's resourceVersion,
- * or an ApiError (the server's answer for that Event; UNAVAILABLE when the stream broke
- * before the answer came, the Event then made or not, as a unary call's that lost its
- * connection; DEADLINE_EXCEEDED after `timeoutMs`). A broken stream is re-opened by the
- * next create. An apiserver without CreateEvents (UNIMPLEMENTED) is remembered, and
- * `streaming` turns false: the caller then creates through unary CreateEvent, those
- * pending on the stream included (the server made none of them), which `create`
- * answers with UNIMPLEMENTED. A stream with nothing pending for `idleMs` is closed, so
- * that an idle component holds no call open (nor its process alive); the next create
- * opens another.
+ * Contract: that of `createPipelinedStream`, an Event being its item. Once the
+ * apiserver answered UNIMPLEMENTED, `create` answers UNIMPLEMENTED (those pending on the
+ * stream included, none of them made) and the caller creates through unary CreateEvent.
+ * A stream with nothing pending for `idleMs` is closed.
  */
-import { type ClientDuplexStream, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import type { ApiClient } from '../client/dynamic-client.js';
-import { ApiError, Code, fromServiceError } from '../errors.js';
+import { createPipelinedStream } from '../client/pipelined-stream.js';
+import { ApiError, Code } from '../errors.js';
 import type { Event } from '../gen/wheelhouse/core/v1/event.js';
-import {
-  type CreateEventsRequest,
-  type CreateEventsResponse,
-  EventServiceClient,
-} from '../gen/wheelhouse/core/v1/event_service.js';
+import { EventServiceClient } from '../gen/wheelhouse/core/v1/event_service.js';
 
 export interface CreateEventsStream {
   /** Creates the Event; resolves with its resourceVersion. */
@@ -40,15 +31,6 @@ export interface CreateEventsStreamOptions {
   readonly idleMs?: number;
 }
 
-interface Pending {
-  readonly event: Event;
-  readonly deadline: number;
-  resolve(resourceVersion: string): void;
-  reject(err: Error): void;
-}
-
-type Stream = ClientDuplexStream<CreateEventsRequest, CreateEventsResponse>;
-
 const unimplemented = () =>
   new ApiError(
     Code.UNIMPLEMENTED,
@@ -56,122 +38,22 @@ const unimplemented = () =>
   );
 
 export function createEventsStream(api: ApiClient, opts: CreateEventsStreamOptions = {}): CreateEventsStream {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  const idleMs = opts.idleMs ?? 1_000;
-  let streaming = true;
-  let stream: Stream | undefined;
-  /** The open stream's creates awaiting answers, oldest first (Map keeps insertion order). */
-  let pending = new Map<number, Pending>();
-  let nextId = 0;
-  let sweep: NodeJS.Timeout | undefined;
-  let idle: NodeJS.Timeout | undefined;
-
-  const disarmSweep = () => {
-    if (pending.size > 0) return;
-    if (sweep !== undefined) {
-      clearInterval(sweep);
-      sweep = undefined;
-    }
-    if (stream !== undefined && idle === undefined) {
-      const s = stream;
-      idle = setTimeout(() => {
-        idle = undefined;
-        if (stream !== s || pending.size > 0) return;
-        // Half-closed with nothing pending, the server ends the call at once.
-        stream = undefined;
-        s.end();
-      }, idleMs);
-      idle.unref();
-    }
-  };
-  // Armed only while creates are pending: an idle component keeps no timer.
-  const armSweep = () => {
-    if (sweep !== undefined) return;
-    sweep = setInterval(
-      () => {
-        const now = Date.now();
-        for (const [id, p] of pending) {
-          if (p.deadline > now) break;
-          pending.delete(id);
-          p.reject(
-            new ApiError(
-              Code.DEADLINE_EXCEEDED,
-              `no answer to the create of Event ${p.event.metadata?.namespace}/${p.event.metadata?.name} within ${timeoutMs} ms`,
-            ),
-          );
-        }
-        disarmSweep();
-      },
-      Math.min(1_000, timeoutMs),
-    );
-    sweep.unref();
-  };
-
-  /** The stream `s` is over: its pending creates fail back (UNIMPLEMENTED: none was made). */
-  const broken = (s: Stream, err: ApiError) => {
-    if (stream !== s) return;
-    stream = undefined;
-    const failed = pending;
-    pending = new Map();
-    disarmSweep();
-    if (err.code === Code.UNIMPLEMENTED) {
-      streaming = false;
-      for (const p of failed.values()) p.reject(unimplemented());
-      return;
-    }
-    const lost = new ApiError(
-      Code.UNAVAILABLE,
-      `the Event stream to the apiserver ended before the answer (${err.message}); the Event may or may not have been created`,
-    );
-    for (const p of failed.values()) p.reject(lost);
-  };
-
-  const open = (): Stream => {
-    const s = api.serviceClient(EventServiceClient).createEvents(new Metadata());
-    s.on('data', (res: CreateEventsResponse) => {
-      const p = pending.get(res.id);
-      if (p === undefined) return; // timed out meanwhile
-      pending.delete(res.id);
-      disarmSweep();
-      if (res.status === undefined || res.status.code === Code.OK) p.resolve(res.resourceVersion);
-      else p.reject(new ApiError(res.status.code, res.status.message, res.status.details ?? {}));
-    });
-    s.on('error', (err: ServiceError) => broken(s, fromServiceError(err)));
-    s.on('end', () => broken(s, new ApiError(Code.UNAVAILABLE, 'the apiserver ended the stream')));
-    return s;
-  };
-
+  const stream = createPipelinedStream({
+    open: () => api.serviceClient(EventServiceClient).createEvents(new Metadata()),
+    request: (id, event: Event) => ({ id, event }),
+    describe: (event) => `the create of Event ${event.metadata?.namespace}/${event.metadata?.name}`,
+    name: 'the Event stream',
+    unknownOutcome: 'the Event may or may not have been created',
+    closedMessage: 'the client closed the Event stream',
+    timeoutMs: opts.timeoutMs ?? 30_000,
+    idleMs: opts.idleMs ?? 1_000,
+    fallback: () => Promise.reject(unimplemented()),
+  });
   return {
     get streaming() {
-      return streaming;
+      return stream.streaming;
     },
-    create(event) {
-      if (!streaming) return Promise.reject(unimplemented());
-      if (idle !== undefined) {
-        clearTimeout(idle);
-        idle = undefined;
-      }
-      stream ??= open();
-      const s = stream;
-      return new Promise<string>((resolve, reject) => {
-        // Ids wrap at 2^32; one still pending that long ago has timed out.
-        const id = nextId;
-        nextId = (nextId + 1) >>> 0;
-        pending.set(id, { event, deadline: Date.now() + timeoutMs, resolve, reject });
-        armSweep();
-        s.write({ id, event });
-      });
-    },
-    close() {
-      if (idle !== undefined) {
-        clearTimeout(idle);
-        idle = undefined;
-      }
-      const s = stream;
-      if (s === undefined) return;
-      broken(s, new ApiError(Code.UNAVAILABLE, 'the client closed the Event stream'));
-      s.end();
-      s.cancel();
-    },
+    create: (event) => stream.send(event),
+    close: () => stream.close(),
   };
 }

@@ -4,9 +4,10 @@
  * bound). Each request is one Event, created exactly as CreateEvent creates its own —
  * `create` on `events` in the Event's namespace authorized for the caller, then the
  * registry's create with its defaulting, validation and admission — and answered by
- * its id, in the order the creates complete. A create that fails answers its error (an
- * invalid Event: INVALID_ARGUMENT naming each field; a namespace the caller may not
- * write: PERMISSION_DENIED); the stream goes on.
+ * its id, in the order the creates complete (the stream's handling is
+ * `servePipelinedStream`'s). A create that fails answers its error (an invalid Event:
+ * INVALID_ARGUMENT naming each field; a namespace the caller may not write:
+ * PERMISSION_DENIED); the stream goes on.
  *
  * Each create is one write of the store: a stream that is cancelled leaves nothing
  * half-done (a create whose write was sent completes, its answer lost with the stream).
@@ -14,7 +15,6 @@
  * The audit log records the stream as it records any call, once at its end: `create` on
  * `events` by the caller, naming the namespace of the last Event authorized.
  */
-import { ApiError, boundStatus } from '../../../sdk/errors.js';
 import type { Event } from '../../../sdk/gen/wheelhouse/core/v1/event.js';
 import type {
   CreateEventsRequest,
@@ -22,6 +22,7 @@ import type {
 } from '../../../sdk/gen/wheelhouse/core/v1/event_service.js';
 import { asyncDuplex } from '../../../sdk/server/index.js';
 import { managedBy } from '../../services/call-context.js';
+import { servePipelinedStream } from '../../services/pipelined-stream-handler.js';
 import type { SubresourceContext } from '../kind-definition.js';
 
 /**
@@ -33,87 +34,22 @@ export const maxEventsInFlight = 256;
 
 /** The CreateEvents method. */
 export const eventCreateEventsMethods = ({ registry, gate }: SubresourceContext<Event>) => ({
-  createEvents: asyncDuplex<CreateEventsRequest, CreateEventsResponse>(
-    (call, signal) =>
-      new Promise<void>((resolve, reject) => {
-        const inFlight = new Set<number>();
-        let ended = false;
-        let failed = false;
-        const finish = () => {
-          call.off('data', onData);
-          call.off('end', onEnd);
-          signal.removeEventListener('abort', onAbort);
-        };
-        const answer = (response: CreateEventsResponse) => {
-          if (signal.aborted || call.destroyed || call.writableEnded) return;
-          call.write(response);
-        };
-        const settle = (id: number) => {
-          inFlight.delete(id);
-          if (failed) return;
-          if (ended && inFlight.size === 0) {
-            finish();
-            resolve();
-          } else if (inFlight.size < maxEventsInFlight && call.isPaused()) call.resume();
-        };
-        const create = async (request: CreateEventsRequest) => {
-          const event = request.event;
-          // As CreateEvent: an Event that names no namespace is created in `default`.
-          const namespace = event?.metadata?.namespace || 'default';
-          const ctx = await gate.admit(call.metadata, {
-            verb: 'create',
-            info: registry.info,
-            namespace,
-            name: '',
-          });
-          return registry.create(event, { ...managedBy(ctx, call.metadata), signal });
-        };
-        const onData = (request: CreateEventsRequest) => {
-          const id = request.id;
-          if (inFlight.has(id)) {
-            const err = ApiError.invalid(
-              `event id ${id} is already in flight on this stream: give each Event an id no other Event in flight has`,
-            );
-            answer({ id, resourceVersion: '', status: boundStatus(err.toStatus()) });
-            return;
-          }
-          inFlight.add(id);
-          if (inFlight.size >= maxEventsInFlight) call.pause();
-          create(request).then(
-            (created) => {
-              answer({ id, resourceVersion: created.metadata?.resourceVersion ?? '', status: undefined });
-              settle(id);
-            },
-            (err: unknown) => {
-              if (err instanceof ApiError) {
-                answer({ id, resourceVersion: '', status: boundStatus(err.toStatus()) });
-                settle(id);
-                return;
-              }
-              // Not the API's error but a bug: it ends the stream as it would end a
-              // CreateEvent call (logged, INTERNAL); the client fails its pending creates.
-              inFlight.delete(id);
-              if (failed) return;
-              failed = true;
-              finish();
-              reject(err);
-            },
-          );
-        };
-        const onEnd = () => {
-          ended = true;
-          if (inFlight.size === 0 && !failed) {
-            finish();
-            resolve();
-          }
-        };
-        const onAbort = () => {
-          finish();
-          resolve();
-        };
-        call.on('data', onData);
-        call.on('end', onEnd);
-        signal.addEventListener('abort', onAbort, { once: true });
-      }),
+  createEvents: asyncDuplex<CreateEventsRequest, CreateEventsResponse>((call, signal) =>
+    servePipelinedStream(call, signal, {
+      item: 'Event',
+      maxInFlight: maxEventsInFlight,
+      perform: async (request) => {
+        const event = request.event;
+        // As CreateEvent: an Event that names no namespace is created in `default`.
+        const namespace = event?.metadata?.namespace || 'default';
+        const ctx = await gate.admit(call.metadata, {
+          verb: 'create',
+          info: registry.info,
+          namespace,
+          name: '',
+        });
+        return registry.create(event, { ...managedBy(ctx, call.metadata), signal });
+      },
+    }),
   ),
 });
