@@ -47,11 +47,6 @@ export function createBindStream(api: ApiClient, opts: BindStreamOptions = {}): 
       return pod?.metadata?.resourceVersion ?? '';
     },
   });
-  return {
-    get streaming() {
-      return stream.streaming;
-    },
-    bind: (binding) => stream.send(binding),
-    close: () => stream.close(),
-  };
+  // `send` and `close` use no `this`, and `streaming` stays the helper's getter.
+  return Object.assign(stream, { bind: stream.send });
 }

@@ -49,11 +49,6 @@ export function createEventsStream(api: ApiClient, opts: CreateEventsStreamOptio
     idleMs: opts.idleMs ?? 1_000,
     fallback: () => Promise.reject(unimplemented()),
   });
-  return {
-    get streaming() {
-      return stream.streaming;
-    },
-    create: (event) => stream.send(event),
-    close: () => stream.close(),
-  };
+  // `send` and `close` use no `this`, and `streaming` stays the helper's getter.
+  return Object.assign(stream, { create: stream.send });
 }
