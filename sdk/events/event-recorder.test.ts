@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
+import { ApiError, Code } from '../errors.js';
 import type { Event } from '../gen/wheelhouse/core/v1/event.js';
 import { ObjectMeta } from '../gen/wheelhouse/meta/v1/meta.js';
 import type { KindObject } from '../kind-registry.js';
+import { createLogger } from '../logger.js';
 import { createEventRecorder } from './event-recorder.js';
 import type { EventSink } from './event-sink.js';
 
@@ -204,5 +207,60 @@ describe('event recorder', () => {
     const message = [...events.values()][0]?.message ?? '';
     assert.ok(Buffer.byteLength(message) <= 1024);
     assert.ok(message.endsWith('...'));
+  });
+
+  test('Events lost to an unreachable apiserver make one warning now and then, without a stack per Event', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const logger = createLogger('test', { level: 'warn', destination });
+    const unavailable: EventSink = {
+      create: async () => {
+        throw new ApiError(Code.UNAVAILABLE, 'connect ECONNREFUSED 127.0.0.1:6443');
+      },
+      update: async () => {
+        throw new ApiError(Code.UNAVAILABLE, 'connect ECONNREFUSED 127.0.0.1:6443');
+      },
+    };
+    const recorder = createEventRecorder(unavailable, { component: 'kubelet', logger });
+    for (let i = 0; i < 20; i++) recorder.event(pod(`p${i}`), 'Normal', 'Killing', 'Stopping container c');
+    await recorder.flush();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(lines.length, 1, JSON.stringify(lines));
+    assert.equal(lines[0]?.msg, 'events could not be recorded: the apiserver is unreachable');
+    assert.equal(lines[0]?.events, 1);
+    assert.equal(lines[0]?.err, undefined);
+  });
+
+  test('an Event the apiserver refuses is still reported on its own', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const logger = createLogger('test', { level: 'warn', destination });
+    const refusing: EventSink = {
+      create: async () => {
+        throw new ApiError(Code.INVALID_ARGUMENT, 'Event "x" is invalid: reason: Required value');
+      },
+      update: async () => {
+        throw new ApiError(Code.INVALID_ARGUMENT, 'invalid');
+      },
+    };
+    const recorder = createEventRecorder(refusing, { component: 'kubelet', logger });
+    recorder.event(pod('a'), 'Normal', 'Killing', 'one');
+    recorder.event(pod('b'), 'Normal', 'Killing', 'two');
+    await recorder.flush();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      lines.map((l) => l.msg),
+      ['could not record event', 'could not record event'],
+    );
   });
 });

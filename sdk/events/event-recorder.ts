@@ -62,6 +62,9 @@ export interface EventRecorder {
   readonly dropped: number;
 }
 
+/** At most one warning this often about Events lost to an unreachable apiserver. */
+const unreachableReportMs = 30_000;
+
 /** Kubernetes caps an Event's message at 1 KiB. */
 const maxMessageBytes = 1024;
 
@@ -131,11 +134,33 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
     try {
       remember(key, await create(event));
     } catch (err) {
+      if (err instanceof ApiError && (err.code === Code.UNAVAILABLE || err.code === Code.DEADLINE_EXCEEDED)) {
+        unreachable(err);
+        return;
+      }
       opts.logger?.warn(
         { err, reason: event.reason, object: event.involvedObject?.name },
         'could not record event',
       );
     }
+  };
+
+  /**
+   * An Event lost because the apiserver cannot be reached (it restarts, or the plane is
+   * stopping): one line now and then with how many, not a stack trace per Event.
+   */
+  let lostSinceReport = 0;
+  let lastReport = Number.NEGATIVE_INFINITY;
+  const unreachable = (err: ApiError) => {
+    lostSinceReport++;
+    const at = clock();
+    if (at - lastReport < unreachableReportMs) return;
+    opts.logger?.warn(
+      { events: lostSinceReport, cause: err.message },
+      'events could not be recorded: the apiserver is unreachable',
+    );
+    lostSinceReport = 0;
+    lastReport = at;
   };
 
   /**
