@@ -192,7 +192,8 @@ describe('the recorder and a lost connection', () => {
     events.event(pod('lost'), 'Normal', 'R', 'm');
     events.event(pod('made'), 'Normal', 'R', 'm');
     await events.flush();
-    // `lost` failed twice: tried twice, then given up on (logged); `made` tried twice, made.
+    // `lost` failed twice: tried twice, then given up on (the unreachable apiserver logged
+    // once); `made` tried twice, made.
     assert.deepEqual(
       calls.filter((c) => c === 'lost'),
       ['lost', 'lost'],
@@ -201,6 +202,6 @@ describe('the recorder and a lost connection', () => {
       calls.filter((c) => c === 'made'),
       ['made', 'made'],
     );
-    assert.deepEqual(warnings, ['could not record event']);
+    assert.deepEqual(warnings, ['events could not be recorded: the apiserver is unreachable']);
   });
 });
