@@ -134,16 +134,10 @@ export class AuditLog {
     const attrs = decided?.attributes;
     const user = attrs?.user ?? end.user;
     const event: Record<string, unknown> = {
-      time: now.toISOString(),
-      auditID: randomUUID(),
-      level: this.opts.level,
-      stage: 'ResponseComplete',
+      ...this.header(now),
       method: end.method,
       requestURI: end.requestURI,
-      user: user?.name ?? '',
-      uid: user?.uid ?? '',
-      groups: user?.groups ?? [],
-      ...(user?.extra && Object.keys(user.extra).length > 0 ? { extra: user.extra } : {}),
+      ...userFields(user),
       sourceIP: sourceIpOf(end.peer),
       userAgent: end.userAgent.slice(0, maxMessageLength),
       verb: attrs?.verb ?? end.method.toLowerCase(),
@@ -169,6 +163,16 @@ export class AuditLog {
     return this.opts.sink.close();
   }
 
+  /** What every line starts with. */
+  private header(now: Date): Record<string, unknown> {
+    return {
+      time: now.toISOString(),
+      auditID: randomUUID(),
+      level: this.opts.level,
+      stage: 'ResponseComplete',
+    };
+  }
+
   private eventOf(end: CallEnd): Record<string, unknown> {
     const now = this.opts.now?.() ?? new Date();
     const decided = requestOf(end.metadata);
@@ -177,15 +181,9 @@ export class AuditLog {
     const user: UserInfo | undefined =
       decided?.attributes.user ?? (end.metadata ? callerOf<UserInfo>(end.metadata) : undefined);
     const event: Record<string, unknown> = {
-      time: now.toISOString(),
-      auditID: randomUUID(),
-      level: this.opts.level,
-      stage: 'ResponseComplete',
+      ...this.header(now),
       method: end.method,
-      user: user?.name ?? '',
-      uid: user?.uid ?? '',
-      groups: user?.groups ?? [],
-      ...(user?.extra && Object.keys(user.extra).length > 0 ? { extra: user.extra } : {}),
+      ...userFields(user),
       sourceIP: sourceIpOf(end.peer),
       verb: attrs.verb,
       apiGroup: attrs.apiGroup,
@@ -204,6 +202,16 @@ export class AuditLog {
     if (captured?.object !== undefined) event.requestObject = captured.object;
     return event;
   }
+}
+
+/** Who made a call, as a line names them. */
+function userFields(user: UserInfo | undefined): Record<string, unknown> {
+  return {
+    user: user?.name ?? '',
+    uid: user?.uid ?? '',
+    groups: user?.groups ?? [],
+    ...(user?.extra && Object.keys(user.extra).length > 0 ? { extra: user.extra } : {}),
+  };
 }
 
 /** What the REST server knows of a call when its response ends. */

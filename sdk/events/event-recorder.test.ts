@@ -40,6 +40,18 @@ function memorySink(opts: { delayMs?: number } = {}) {
   return { sink, events, calls, stats };
 }
 
+/** A logger at warn level whose lines are kept, parsed. */
+function warnings() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { lines, logger: createLogger('test', { level: 'warn', destination }) };
+}
+
 const pod = (name: string, namespace = 'default'): KindObject => ({
   apiVersion: 'v1',
   kind: 'Pod',
@@ -210,14 +222,7 @@ describe('event recorder', () => {
   });
 
   test('Events lost to an unreachable apiserver make one warning now and then, without a stack per Event', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const destination = new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
-        done();
-      },
-    });
-    const logger = createLogger('test', { level: 'warn', destination });
+    const { lines, logger } = warnings();
     const unavailable: EventSink = {
       create: async () => {
         throw new ApiError(Code.UNAVAILABLE, 'connect ECONNREFUSED 127.0.0.1:6443');
@@ -237,14 +242,7 @@ describe('event recorder', () => {
   });
 
   test('an Event the apiserver refuses is still reported on its own', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const destination = new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
-        done();
-      },
-    });
-    const logger = createLogger('test', { level: 'warn', destination });
+    const { lines, logger } = warnings();
     const refusing: EventSink = {
       create: async () => {
         throw new ApiError(Code.INVALID_ARGUMENT, 'Event "x" is invalid: reason: Required value');
