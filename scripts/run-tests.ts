@@ -2,9 +2,14 @@
  * Runs every `*.test.ts` file of the repository with Node's test runner (Node 20's
  * runner does not expand globs itself). Extra arguments are passed to the runner;
  * file arguments narrow the run: `npm run test:unit -- apiserver/`.
+ *
+ * The runner's TAP output passes through as it comes; at the end, every failed test is
+ * printed again with its error block, so a failure in a long run is found without
+ * searching thousands of lines.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 const args = process.argv.slice(2);
 const filters = args.filter((a) => !a.startsWith('-'));
@@ -20,6 +25,35 @@ if (files.length === 0) {
 const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', ...flags, ...files],
-  { stdio: 'inherit' },
+  { stdio: ['inherit', 'pipe', 'inherit'] },
 );
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+/** Failed tests' blocks: the `not ok` line and its indented YAML, up to the closing `...`. */
+const failures: string[][] = [];
+let open: { indent: string; lines: string[] } | undefined;
+const lines = createInterface({ input: child.stdout });
+lines.on('line', (line) => {
+  process.stdout.write(line + '\n');
+  if (open) {
+    open.lines.push(line);
+    if (line === `${open.indent}  ...`) {
+      failures.push(open.lines);
+      open = undefined;
+    }
+    return;
+  }
+  const m = /^(\s*)not ok \d+ - /.exec(line);
+  if (m) open = { indent: m[1], lines: [line] };
+});
+const exited = new Promise<number>((resolve) =>
+  child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))),
+);
+lines.on('close', async () => {
+  if (open) failures.push(open.lines);
+  const code = await exited;
+  if (failures.length > 0) {
+    process.stdout.write(`\n# ${failures.length} failed (a suite counts with its failed tests):\n`);
+    for (const block of failures) process.stdout.write(block.join('\n') + '\n');
+  }
+  process.exit(code);
+});
