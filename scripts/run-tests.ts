@@ -43,7 +43,7 @@ lines.on('line', (line) => {
     return;
   }
   const m = /^(\s*)not ok \d+ - /.exec(line);
-  if (m) open = { indent: m[1], lines: [line] };
+  if (m) open = { indent: m[1] ?? '', lines: [line] };
 });
 const exited = new Promise<number>((resolve) =>
   child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))),
