@@ -1,4 +1,11 @@
 export {
+  CONTROLLER_INDEX,
+  controlledOrOrphaned,
+  ensureControllerIndex,
+  indexByController,
+  orphanValue,
+} from './controller-index.js';
+export {
   Indexer,
   type IndexFunc,
   indexByNamespace,
