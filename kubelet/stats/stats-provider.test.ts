@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
+import { ApiError, Code } from '../../sdk/errors.js';
 import type { ContainerStats, ListContainersResponse } from '../../sdk/gen/runtime/v1/api.js';
 import { ContainerState } from '../../sdk/gen/runtime/v1/api.js';
 import { createLogger } from '../../sdk/logger.js';
@@ -205,4 +207,45 @@ test('run samples at once and every period until aborted', async () => {
   await done;
   assert.ok(calls >= 3, `sampled ${calls} times`);
   assert.ok(provider.summary().node?.cpu?.usageNanoCores !== undefined, 'the node has a rate');
+});
+
+test('a container gone mid-sample is logged at debug without a stack; other failures warn', async () => {
+  const failures = [
+    new ApiError(Code.UNKNOWN, 'failed to get container ID 3f2a: container "3f2a": not found'),
+    new ApiError(Code.UNAVAILABLE, 'connect ENOENT /run/containerd/containerd.sock'),
+  ];
+  const lines: { level: number; msg: string; err?: { stack?: string } }[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const stopped = new AbortController();
+  const provider = createStatsProvider({
+    nodeName: 'node-a',
+    logger: createLogger('test', { level: 'debug', destination }),
+    readHost: () => ({
+      cpuUsageCoreNanoSeconds: 0n,
+      memoryWorkingSetBytes: 0n,
+      memoryUsageBytes: 0n,
+      memoryAvailableBytes: 0n,
+    }),
+    periodMs: 1,
+    runtime: {
+      listContainerStats: async () => {
+        const err = failures.shift();
+        if (failures.length === 0) stopped.abort();
+        throw err;
+      },
+      listContainers: async () => ({ containers: [] }),
+    },
+  });
+  await provider.run(stopped.signal);
+  const [vanished, fault] = lines;
+  assert.equal(lines.length, 2, JSON.stringify(lines));
+  assert.equal(vanished?.level, 20, 'debug');
+  assert.equal(vanished?.err, undefined, 'no stack for expected churn');
+  assert.equal(fault?.level, 40, 'warn');
+  assert.match(fault?.err?.stack ?? '', /ENOENT/);
 });

@@ -27,6 +27,7 @@ import {
 } from '../runtime/runtime.js';
 import { type CpuRate, type CpuSample, cpuRate } from './cpu-rate.js';
 import { type HostSample, readHostSample } from './host-stats.js';
+import { isVanishedContainer } from './vanished-container.js';
 
 export interface StatsProviderOptions {
   readonly nodeName: string;
@@ -148,7 +149,13 @@ export function createStatsProvider(options: StatsProviderOptions): StatsProvide
         try {
           await sample();
         } catch (err) {
-          logger.warn({ err }, 'stats sampling failed; the summary keeps the previous sample');
+          // A container removed mid-sample fails the runtime's whole answer; the next one will not list it.
+          if (isVanishedContainer(err))
+            logger.debug(
+              { error: (err as Error).message },
+              'stats sampling skipped: a container went away during it; the summary keeps the previous sample',
+            );
+          else logger.warn({ err }, 'stats sampling failed; the summary keeps the previous sample');
         }
         await sleep(periodMs, signal);
       }
