@@ -20,6 +20,7 @@ import {
   sandboxConfig,
   waitFor,
 } from '../runtime-conformance.js';
+import { groupMembers } from './proc.js';
 import { createProcessRuntime } from './process-runtime.js';
 
 function readText(path: string): string {
@@ -170,6 +171,43 @@ describe('process runtime', () => {
       const stopped = await second.containerStatus({ containerId: ticker.containerId, verbose: false });
       assert.equal(stopped.status?.state, ContainerState.CONTAINER_EXITED);
     } finally {
+      await second.removePodSandbox({ podSandboxId });
+      await second.close();
+    }
+  });
+
+  it('kills a container whose stop is still under way when the runtime closes', async () => {
+    const root = newRoot();
+    const logDir = join(root, 'logs');
+    const first = createProcessRuntime({ root });
+    const sb = sandboxConfig('closing', logDir);
+    const { podSandboxId } = await first.runPodSandbox({ config: sb, runtimeHandler: '' });
+    // It ignores SIGTERM: only the end of its grace period, 60 s away, would kill it.
+    const { containerId } = await first.createContainer({
+      podSandboxId,
+      config: containerConfig('stubborn', 'sh', 'trap "" TERM; echo ready; exec sleep 600'),
+      sandboxConfig: sb,
+    });
+    await first.startContainer({ containerId });
+    const { info } = await first.containerStatus({ containerId, verbose: true });
+    const wrapper = JSON.parse(info.info ?? '{}').pid as number;
+    assert.ok(wrapper > 0);
+    let second: ReturnType<typeof createProcessRuntime> | undefined;
+    try {
+      await waitFor('the trap set', async () => readText(join(logDir, 'stubborn/0.log')).includes('ready'));
+      const stop = first.stopContainer({ containerId, timeout: '60' });
+      // As a kubelet that exits while its pod workers still stop pods.
+      await first.close();
+      await waitFor('the container gone', async () => groupMembers(wrapper).length === 0, 5_000);
+      await stop;
+      second = createProcessRuntime({ root });
+      const { status } = await second.containerStatus({ containerId, verbose: false });
+      assert.equal(status?.state, ContainerState.CONTAINER_EXITED);
+      assert.equal(status?.exitCode, 137);
+      assert.notEqual(status?.reason, 'OOMKilled');
+    } finally {
+      for (const pid of groupMembers(wrapper)) process.kill(pid, 'SIGKILL');
+      second ??= createProcessRuntime({ root });
       await second.removePodSandbox({ podSandboxId });
       await second.close();
     }

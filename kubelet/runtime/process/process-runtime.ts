@@ -64,6 +64,9 @@ import { createSpawner, type SpawnedProcess } from './spawner.js';
 export const processRuntimeName = 'wheelhouse-process';
 export const processRuntimeVersion = '0.1.0';
 
+/** How long close() waits for a container it ends to be gone, and again for its log to drain. */
+const closeWaitMs = 2000;
+
 export interface ProcessRuntimeOptions {
   /** The runtime's state: sandboxes, containers, FIFOs, exit files. */
   root: string;
@@ -127,6 +130,8 @@ interface Live {
   log: CriLogWriter;
   readers: Socket[];
   watcher: FSWatcher;
+  /** Settles once both FIFOs reached their end (every writer closed) and the log took what they held. */
+  drained: Promise<void>;
 }
 
 const wrapperScript = [
@@ -274,7 +279,11 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
       if (name === 'exit' && existsSync(exitFile)) finish(c);
     });
     watcher.on('error', () => {});
-    const entry: Live = { log, readers, watcher, ...(child ? { child } : {}) };
+    const drained = Promise.all(streams).then(() => {
+      watcher.close();
+      return log.close();
+    });
+    const entry: Live = { log, readers, watcher, drained, ...(child ? { child } : {}) };
     if (existsSync(exitFile)) finish(c);
     live.set(c.id, entry);
     if (child) {
@@ -284,10 +293,6 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
         if (live.get(c.id) === entry) finish(c, signal);
       });
     }
-    void Promise.all(streams).then(() => {
-      watcher.close();
-      return log.close();
-    });
     return entry;
   };
 
@@ -311,6 +316,12 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
   }, options.adoptedPollMs ?? 500);
   poller.unref();
 
+  /**
+   * Containers a stop is under way for. Invariant: when the runtime closes, each of them
+   * is killed there and then; no later runtime would know it was asked to stop it.
+   */
+  const stopping = new Set<ContainerRecord>();
+
   const stopContainer = async (c: ContainerRecord, timeoutSeconds: number): Promise<void> => {
     if (c.state === 'created') {
       // Never started: it simply will not run.
@@ -322,6 +333,15 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
       return;
     }
     if (c.state !== 'running') return;
+    stopping.add(c);
+    try {
+      await stopRunning(c, timeoutSeconds);
+    } finally {
+      stopping.delete(c);
+    }
+  };
+
+  const stopRunning = async (c: ContainerRecord, timeoutSeconds: number): Promise<void> => {
     if (timeoutSeconds > 0) {
       killGroup(c.pid, 'SIGTERM');
       if (await waitExit(c, Date.now() + timeoutSeconds * 1000)) return;
@@ -1023,9 +1043,32 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
 
     async close() {
       clearInterval(poller);
+      // Running containers outlive the runtime, and a later one adopts them. Two kinds are
+      // ended here instead, before anything awaits: those being stopped (the caller wants
+      // them gone, and no later runtime knows it), and those whose command has exited (their
+      // wrapper only waits to be killed by a runtime that read its exit file; one that is
+      // never started again on this root would leave it stopped forever).
+      const ending: ContainerRecord[] = [];
+      for (const c of stopping) {
+        if (c.state !== 'running') continue;
+        c.killed = true;
+        killGroup(c.pid, 'SIGKILL');
+        ending.push(c);
+      }
+      for (const id of live.keys()) {
+        const c = containers.get(id);
+        if (c?.state === 'running' && !stopping.has(c) && gone(c)) ending.push(c);
+      }
+      await Promise.all(
+        ending.map(async (c) => {
+          await waitExit(c, Date.now() + closeWaitMs);
+          // Killed, the wrapper no longer holds the FIFOs: what they still hold reaches the log.
+          const l = live.get(c.id);
+          if (l) await within(l.drained, closeWaitMs);
+        }),
+      );
       await spawner.close();
       for (const l of live.values()) {
-        // Containers outlive the runtime; only its hold on them ends.
         for (const r of l.readers) r.destroy();
         l.watcher.close();
         await l.log.close();
@@ -1159,6 +1202,13 @@ function nowNs(): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits for `p`, or `ms` at most; no timer is left behind. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function readlinkSafe(path: string): string {
