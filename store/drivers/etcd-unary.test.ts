@@ -168,4 +168,34 @@ describe('etcd unary calls over HTTP/2', () => {
       callError(status.INTERNAL, /not one uncompressed message/),
     );
   });
+
+  it('settles the calls answered in one turn together, before the ticks their continuations queue', async () => {
+    // Eight calls held until all have arrived, then answered in one turn: one read at the client.
+    const held: ServerHttp2Stream[] = [];
+    const answer = (s: ServerHttp2Stream) => {
+      s.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      s.on('wantTrailers', () => s.sendTrailers({ 'grpc-status': '0' }));
+      s.end(framed(Buffer.from('answer')));
+    };
+    const { server, endpoint } = await scriptedServer((path, _body, stream) => {
+      if (path.endsWith('Range')) return answer(stream);
+      held.push(stream);
+      if (held.length === 8) for (const s of held) answer(s);
+    });
+    servers.push(server);
+    const c = connect(endpoint);
+    await c.call('/etcdserverpb.KV/Range', Buffer.alloc(0), 3000); // connected first
+    let settled = 0;
+    const settledWhenTheFirstTickRan: number[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        c.call('/etcdserverpb.KV/Put', Buffer.from('x'), 3000).then(() => {
+          // A Pipeline queues its flush like this: every answer of the turn must be in by then.
+          if (++settled === 1) process.nextTick(() => settledWhenTheFirstTickRan.push(settled));
+        }),
+      ),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(settledWhenTheFirstTickRan, [8]);
+  });
 });
