@@ -5,7 +5,10 @@
  */
 import type { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { controllerOf } from '../../sdk/owner-references.js';
 import { parseList } from '../../sdk/resources/resource-list.js';
+import type { TaintLike } from '../../sdk/scheduling/index.js';
+import { effectiveTaints, hasPreferNoSchedule, NO_TAINTS } from './node-taints.js';
 import { podNonZeroRequests, podRequests, Resource } from './resource.js';
 
 /** A pod with what the scheduler derives from it once. */
@@ -20,6 +23,8 @@ export interface PodInfo {
   readonly hasAffinity: boolean;
   /** Has required anti-affinity terms. */
   readonly hasRequiredAntiAffinity: boolean;
+  /** The uid of the pod's controller, when it has one and is not being deleted (what spreading by owner counts). */
+  readonly countedController: string | undefined;
 }
 
 export function podKey(pod: Pod): string {
@@ -31,9 +36,11 @@ export function newPodInfo(pod: Pod): PodInfo {
   const anti = a?.podAntiAffinity;
   const aff = a?.podAffinity;
   const hasRequiredAntiAffinity = (anti?.requiredDuringSchedulingIgnoredDuringExecution.length ?? 0) > 0;
+  const controller = controllerOf(pod)?.uid;
   return {
     pod,
     key: podKey(pod),
+    countedController: controller && pod.metadata?.deletionTimestamp === undefined ? controller : undefined,
     requests: podRequests(pod),
     nonZeroRequests: podNonZeroRequests(pod),
     hasRequiredAntiAffinity,
@@ -69,6 +76,11 @@ export class NodeInfo {
   readonly pods: PodInfo[] = [];
   readonly podsWithAffinity: PodInfo[] = [];
   readonly podsWithRequiredAntiAffinity: PodInfo[] = [];
+  /**
+   * Controller uid → how many of its pods (not being deleted) are here: spreading a
+   * replicated pod by owner reads a count instead of walking every pod of every node.
+   */
+  readonly podsByController = new Map<string, number>();
   /** `protocol/port` → host IP → how many pods use it. */
   readonly usedPorts = new Map<string, Map<string, number>>();
   /** Sum of the pods' requests. */
@@ -80,6 +92,15 @@ export class NodeInfo {
   imageStates = new Map<string, ImageState>();
   /** Bumped on every change, so that snapshots copy only changed nodes. */
   generation = 0;
+  // Derived from the Node once, in setNode: Filter reads them for every node of every
+  // cycle, and reading them here touches this object only, not the Node's spec, status
+  // and conditions.
+  /** The taints scheduling sees (node-taints.ts): the Node's own plus its readiness taint. */
+  taints: readonly TaintLike[] = NO_TAINTS;
+  /** Some of `taints` are PreferNoSchedule. */
+  hasPreferNoScheduleTaint = false;
+  /** `spec.unschedulable` (cordoned). */
+  unschedulable = false;
 
   constructor(node?: Node) {
     if (node !== undefined) this.setNode(node);
@@ -95,6 +116,9 @@ export class NodeInfo {
     this.node = node;
     this.name = node.metadata?.name ?? '';
     this.allocatable = Resource.fromList(parseList(node.status?.allocatable));
+    this.taints = effectiveTaints(node);
+    this.hasPreferNoScheduleTaint = hasPreferNoSchedule(this.taints);
+    this.unschedulable = node.spec?.unschedulable ?? false;
     this.generation++;
   }
 
@@ -105,6 +129,7 @@ export class NodeInfo {
     this.requested.add(info.requests);
     this.nonZeroRequested.add(info.nonZeroRequests);
     this.updatePorts(info.pod, 1);
+    this.countController(info, 1);
     this.generation++;
   }
 
@@ -123,6 +148,7 @@ export class NodeInfo {
     this.requested.add(info.requests, -1);
     this.nonZeroRequested.add(info.nonZeroRequests, -1);
     this.updatePorts(info.pod, -1);
+    this.countController(info, -1);
     this.generation++;
     return true;
   }
@@ -135,12 +161,24 @@ export class NodeInfo {
     c.podsWithAffinity.push(...this.podsWithAffinity);
     c.podsWithRequiredAntiAffinity.push(...this.podsWithRequiredAntiAffinity);
     for (const [k, ips] of this.usedPorts) c.usedPorts.set(k, new Map(ips));
+    for (const [uid, n] of this.podsByController) c.podsByController.set(uid, n);
     c.requested = this.requested.clone();
     c.nonZeroRequested = this.nonZeroRequested.clone();
     c.allocatable = this.allocatable.clone();
     c.imageStates = this.imageStates;
     c.generation = this.generation;
+    c.taints = this.taints;
+    c.hasPreferNoScheduleTaint = this.hasPreferNoScheduleTaint;
+    c.unschedulable = this.unschedulable;
     return c;
+  }
+
+  private countController(info: PodInfo, delta: 1 | -1): void {
+    const uid = info.countedController;
+    if (uid === undefined) return;
+    const n = (this.podsByController.get(uid) ?? 0) + delta;
+    if (n > 0) this.podsByController.set(uid, n);
+    else this.podsByController.delete(uid);
   }
 
   private updatePorts(pod: Pod, delta: 1 | -1): void {

@@ -20,7 +20,7 @@ import {
   TAINT_EFFECT_NO_EXECUTE,
   TAINT_EFFECT_NO_SCHEDULE,
 } from '../../../sdk/scheduling/index.js';
-import type { PodInfo } from '../../framework/node-info.js';
+import type { NodeInfo } from '../../framework/node-info.js';
 
 export const DO_NOT_SCHEDULE = 'DoNotSchedule';
 export const SCHEDULE_ANYWAY = 'ScheduleAnyway';
@@ -40,6 +40,11 @@ export interface SpreadConstraint {
   readonly nodeTaintsPolicy: InclusionPolicy;
   /** Whether a pod (of the incoming pod's namespace) counts. */
   matches(pod: Pod): boolean;
+  /**
+   * Set when `matches` means "controlled by this uid" (the system defaults): the count of
+   * a node is then read from its per-controller counts instead of walking its pods.
+   */
+  readonly controllerUid?: string;
 }
 
 /**
@@ -113,6 +118,7 @@ export function defaultConstraints(
       nodeAffinityPolicy: 'Honor',
       nodeTaintsPolicy: 'Ignore',
       matches: sameOwner,
+      ...(ownerUid !== '' ? { controllerUid: ownerUid } : {}),
     }));
 }
 
@@ -140,10 +146,12 @@ export function matchesNodeInclusionPolicies(
   return true;
 }
 
-/** The pods that count: of the namespace, matching, and not terminating. */
-export function countMatching(pods: readonly PodInfo[], c: SpreadConstraint, namespace: string): number {
+/** The pods of a node that count: of the namespace, matching, and not terminating. */
+export function countMatching(ni: NodeInfo, c: SpreadConstraint, namespace: string): number {
+  // A controller's pods share its namespace; the node keeps their count.
+  if (c.controllerUid !== undefined) return ni.podsByController.get(c.controllerUid) ?? 0;
   let n = 0;
-  for (const p of pods) {
+  for (const p of ni.pods) {
     const m = p.pod.metadata;
     if (m?.deletionTimestamp !== undefined || m?.namespace !== namespace) continue;
     if (c.matches(p.pod)) n++;

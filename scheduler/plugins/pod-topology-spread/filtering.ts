@@ -96,7 +96,7 @@ export function computePreFilterState(
       if (!matchesNodeInclusionPolicies(c, pod, node, requiredNodeAffinity)) return;
       const value = labels[c.topologyKey] ?? '';
       const m = counts[i] as Map<string, number>;
-      m.set(value, (m.get(value) ?? 0) + countMatching(ni.pods, c, ns));
+      m.set(value, (m.get(value) ?? 0) + countMatching(ni, c, ns));
     });
   }
   return new PreFilterState(pod, constraints, counts, requiredNodeAffinity);

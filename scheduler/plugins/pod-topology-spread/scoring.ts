@@ -77,7 +77,7 @@ export function computePreScoreState(
       // Only domains of candidate nodes matter; per-host counts are taken in Score.
       const current = m.get(value);
       if (current === undefined) return;
-      m.set(value, current + countMatching(ni.pods, c, ns));
+      m.set(value, current + countMatching(ni, c, ns));
     });
   }
   return new PreScoreState(constraints, ignored, counts, weights);
@@ -93,7 +93,7 @@ export function scoreNode(s: PreScoreState, pod: Pod, nodeInfo: NodeInfo): numbe
     if (value === undefined) return;
     const cnt =
       c.topologyKey === LABEL_HOSTNAME
-        ? countMatching(nodeInfo.pods, c, ns)
+        ? countMatching(nodeInfo, c, ns)
         : (s.topologyValueToPodCounts[i]?.get(value) ?? 0);
     score += cnt * (s.topologyNormalizingWeight[i] ?? 0) + (c.maxSkew - 1);
   });
