@@ -9,11 +9,13 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import { APISERVER_NODE_FLAGS } from '../apiserver/node-flags.js';
 import { freePort } from '../test/free-port.js';
 import { scrape } from '../test/scrape.js';
@@ -111,6 +113,37 @@ function waitForOutput(up: ReturnType<typeof startUp>, text: string, timeoutMs =
     up.child.stdout?.on('data', check);
     up.child.on('exit', onExit);
     check();
+  });
+}
+
+/** The server and credentials of a kubeconfig up wrote (one cluster, one user). */
+function readKubeconfig(path: string): { server: string; ca: Buffer; cert: Buffer; key: Buffer } {
+  const doc = parseYaml(readFileSync(path, 'utf8'));
+  const cluster = doc.clusters[0].cluster;
+  const user = doc.users[0].user;
+  const data = (b64: string) => Buffer.from(b64, 'base64');
+  return {
+    server: cluster.server,
+    ca: data(cluster['certificate-authority-data']),
+    cert: data(user['client-certificate-data']),
+    key: data(user['client-key-data']),
+  };
+}
+
+/** GETs `path` of the REST API as a Kubernetes client would with that kubeconfig. */
+function getWithKubeconfig(kubeconfig: string, path: string): Promise<{ status: number; body: string }> {
+  const { server, ca, cert, key } = readKubeconfig(kubeconfig);
+  return new Promise((resolve, reject) => {
+    const req = httpsGet(new URL(path, server), { ca, cert, key, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
   });
 }
 
@@ -290,6 +323,48 @@ describe('wheelhouse up', () => {
     }
   });
 
+  it('picks free ports for --port 0, --rest-port 0 and --store-port 0, and keeps them for the next start', {
+    timeout: 400_000,
+  }, async () => {
+    const dataDir = tempDir();
+    const args = ['--data-dir', dataDir, '--port', '0', '--rest-port', '0', '--store-port', '0'];
+    const kubeconfig = join(dataDir, 'kubeconfig');
+    const admin = join(dataDir, 'admin.yaml');
+    for (const start of ['first', 'second']) {
+      const up = startUp([...args, '--node-name', 'local']);
+      try {
+        await waitForOutput(up, READY_LINE);
+        seePids(up, dataDir);
+        const server = new URL(readKubeconfig(kubeconfig).server);
+        const restPort = Number(server.port);
+        assert.ok(restPort > 0, `${start} start: the kubeconfig names a port (${server.href})`);
+        assert.match(up.output(), new RegExp(`\n {2}rest api +https://127\\.0\\.0\\.1:${restPort} `));
+        // Kept for the next start, which uses it again while it is free (else picks and rewrites).
+        assert.equal(
+          JSON.parse(readFileSync(join(dataDir, 'ports.json'), 'utf8'))['apiserver-rest'],
+          restPort,
+        );
+        // The REST API answers where the kubeconfig says, to the kubeconfig's own credentials.
+        const version = await getWithKubeconfig(kubeconfig, '/version');
+        assert.equal(version.status, 200, version.body);
+        assert.match(JSON.parse(version.body).gitVersion, /^v\d+\.\d+\.\d+/);
+        // gRPC, through the port the admin config names.
+        const grpcPort = Number(/\n {2}apiserver +127\.0\.0\.1:(\d+) /.exec(up.output())?.[1]);
+        assert.ok(grpcPort > 0 && grpcPort !== restPort, up.output());
+        assert.match(readFileSync(admin, 'utf8'), new RegExp(`server: 127\\.0\\.0\\.1:${grpcPort}\n`));
+        const ns = await promisify(execFile)(process.execPath, [whctl, 'get', 'namespaces'], {
+          env: { ...process.env, WHEELHOUSE_CONFIG: admin },
+        });
+        assert.match(ns.stdout, /\nkube-system +Active/);
+        up.child.kill('SIGINT');
+        assert.equal(await up.exited, 0, up.output());
+        for (const pid of up.pids) assert.equal(alive(pid), false, `pid ${pid} is still running`);
+      } finally {
+        await stopEverything(up);
+      }
+    }
+  });
+
   it('fails with a clear message, and leaves nothing running, when a kubelet cannot start', {
     timeout: 120_000,
   }, async () => {
@@ -324,9 +399,9 @@ describe('wheelhouse up', () => {
 
   it('refuses bad flags before doing anything', async () => {
     const dataDir = join(tempDir(), 'never');
-    const up = startUp(['--data-dir', dataDir, '--port', '0']);
+    const up = startUp(['--data-dir', dataDir, '--port', '65536']);
     assert.equal(await up.exited, 1);
-    assert.match(up.output(), /--port must be a port number/);
+    assert.match(up.output(), /--port must be a port number between 1 and 65535, or 0 for a free one/);
     assert.equal(existsSync(dataDir), false);
   });
 });

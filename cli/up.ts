@@ -63,6 +63,9 @@ Flags:
   --port PORT         the apiserver's port (default 6443)
   --rest-port PORT    the apiserver's Kubernetes REST API port, for kubectl (default 6444)
   --store-port PORT   the store's port (default 2379)
+                      For each of these three, 0 picks a free port; it is kept in
+                      <data-dir>/ports.json and used again while it is free, and the
+                      client configs and the kubeconfig name the port in use
   --node-name NAME    the name of this machine's node (default: the host name)
   --nodes N           N more nodes on this machine's process runtime, <node-name>-1 to
                       <node-name>-N, each a kubelet of its own (default 0)
@@ -147,11 +150,13 @@ export async function runUp(argv: string[]): Promise<void> {
     return;
   }
   const dataDir = resolve(values['data-dir'] ?? '.wheelhouse');
-  const apiserverPort = port(values.port, 6443, '--port');
-  const storePort = port(values['store-port'], 2379, '--store-port');
-  if (apiserverPort === storePort) throw new Error('--port and --store-port must differ');
-  const apiserverRestPort = port(values['rest-port'], 6444, '--rest-port');
-  if (apiserverRestPort === apiserverPort || apiserverRestPort === storePort)
+  // 0: a port up picks once the data dir is there (below).
+  const apiserverFlag = port(values.port, 6443, '--port');
+  const storeFlag = port(values['store-port'], 2379, '--store-port');
+  if (apiserverFlag !== 0 && apiserverFlag === storeFlag)
+    throw new Error('--port and --store-port must differ');
+  const restFlag = port(values['rest-port'], 6444, '--rest-port');
+  if (restFlag !== 0 && (restFlag === apiserverFlag || restFlag === storeFlag))
     throw new Error('--rest-port must differ from --port and --store-port');
   const criEndpoint = values['container-runtime-endpoint'];
   if (criEndpoint !== undefined && !criEndpoint.startsWith('unix://'))
@@ -174,6 +179,24 @@ export async function runUp(argv: string[]): Promise<void> {
   });
   // Free ports for metrics and health, the same as last time when they still are (up/kept-ports.ts).
   const ports = createKeptPorts(dataDir, LOOPBACK);
+  // The apiserver's ports: one per replica, --ha's second at the flag's port + 2.
+  const replicas = values.ha ? 2 : 1;
+  const fromFlag = (flag: number): number[] =>
+    flag === 0 ? [] : Array.from({ length: replicas }, (_, i) => flag + 2 * i);
+  ports.reserve([...fromFlag(apiserverFlag), ...fromFlag(restFlag), ...(storeFlag === 0 ? [] : [storeFlag])]);
+  const replicaPorts = async (flag: number, role: string): Promise<[number, ...number[]]> => {
+    const picked = fromFlag(flag);
+    for (let i = picked.length; i < replicas; i++)
+      picked.push(await ports.port(i === 0 ? role : `${role}-${i}`));
+    const [first, ...rest] = picked;
+    if (first === undefined) throw new Error(`no port for ${role}`);
+    return [first, ...rest];
+  };
+  const apiserverPorts = await replicaPorts(apiserverFlag, 'apiserver');
+  const restPorts = await replicaPorts(restFlag, 'apiserver-rest');
+  const [apiserverPort] = apiserverPorts;
+  const [apiserverRestPort] = restPorts;
+  const storePort = storeFlag === 0 ? await ports.port('store') : storeFlag;
   const layout: UpLayout = {
     dataDir,
     pki,
@@ -193,12 +216,7 @@ export async function runUp(argv: string[]): Promise<void> {
     manifestsDir: join(dataDir, values.ha ? 'manifests-ha' : 'manifests'),
     ...(values.ha
       ? {
-          ha: await haPorts(
-            dataDir,
-            [apiserverPort, apiserverPort + 2],
-            [apiserverRestPort, apiserverRestPort + 2],
-            ports.free,
-          ),
+          ha: await haPorts(dataDir, apiserverPorts, restPorts, ports.free),
         }
       : {}),
   };
@@ -591,13 +609,12 @@ function count(value: string | undefined, flag: string, max: number): number {
   return n;
 }
 
+/** A port flag's value; 0 asks up to pick a free port. */
 function port(value: string | undefined, fallback: number, flag: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new Error(
-      `${flag} must be a port number between 1 and 65535 (0 is not supported: clients need to know it)`,
-    );
+  if (!/^\d+$/.test(value) || n > 65535) {
+    throw new Error(`${flag} must be a port number between 1 and 65535, or 0 for a free one`);
   }
   return n;
 }
@@ -722,6 +739,7 @@ function readyMessage(
   return `
 ${READY_LINE}
   apiserver           ${LOOPBACK}:${layout.apiserverPort}  (pid ${pidOf('apiserver')})
+  rest api            https://${LOOPBACK}:${layout.apiserverRestPort}  (Kubernetes' REST API, for kubectl)
   store               ${LOOPBACK}:${layout.storePort}  (pid ${pidOf('store')})
   controller-manager  https://${LOOPBACK}:${layout.controllerManagerPort}/healthz  (pid ${pidOf('controller-manager')})
   scheduler           https://${LOOPBACK}:${layout.schedulerPort}/healthz  (pid ${pidOf('scheduler')})

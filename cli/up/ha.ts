@@ -266,7 +266,9 @@ export function haReadyLines(
   return [
     ...ports.etcdClient.map((p, i) => line(`etcd-${i}`, `http://${LOOPBACK}:${p}`)),
     ...ports.store.map((p, i) => line(`store-${i}`, `${LOOPBACK}:${p} on etcd`)),
-    ...ports.apiserver.map((p, i) => line(`apiserver-${i}`, `${LOOPBACK}:${p}`)),
+    ...ports.apiserver.map((p, i) =>
+      line(`apiserver-${i}`, `${LOOPBACK}:${p}, REST https://${LOOPBACK}:${ports.apiserverRest[i]}`),
+    ),
     ...ports.controllerManager.map((p, i) =>
       line(`controller-manager-${i}`, `https://${LOOPBACK}:${p}/healthz`),
     ),

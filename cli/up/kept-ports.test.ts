@@ -42,6 +42,17 @@ describe('kept ports', () => {
     }
   });
 
+  test('a reserved port (a flag given) is never handed out, even when it was kept', async () => {
+    const first = createKeptPorts(dir, '127.0.0.1');
+    const kept = await first.port('apiserver-rest');
+    first.save();
+    const second = createKeptPorts(dir, '127.0.0.1');
+    second.reserve([kept]);
+    const other = await second.port('apiserver-rest');
+    assert.notEqual(other, kept);
+    assert.notEqual(await second.free(), kept);
+  });
+
   test('an unreadable file is no ports kept, not a failure', async () => {
     writeFileSync(join(dir, PORTS_FILE), '{not json');
     const ports = createKeptPorts(dir, '127.0.0.1');

@@ -1,7 +1,7 @@
 /**
- * The ports `up` picks itself (metrics, health, the kubelets' APIs), kept in
- * `<data-dir>/ports.json` so that a second start on the same data dir writes the same
- * static pod manifests. A manifest that changed is a new pod to the kubelet (its uid is
+ * The ports `up` picks itself (metrics, health, the kubelets' APIs, and the apiserver's
+ * and the store's when their flag is 0), kept in `<data-dir>/ports.json` so that a second
+ * start on the same data dir writes the same static pod manifests and client configs. A manifest that changed is a new pod to the kubelet (its uid is
  * the manifest's hash): the old pod is stopped and its mirror replaced, which a restart
  * with new random ports would do to every control-plane pod at every start.
  *
@@ -19,6 +19,8 @@ export interface KeptPorts {
   port(role: string): Promise<number>;
   /** A free port, not kept: for ports kept elsewhere (the HA layout's own file). */
   free(): Promise<number>;
+  /** Ports given on the command line: never handed out for another role. */
+  reserve(ports: readonly number[]): void;
   /** Writes the ports handed out, for the next start. */
   save(): void;
 }
@@ -48,6 +50,9 @@ export function createKeptPorts(dataDir: string, host: string): KeptPorts {
       return port;
     },
     free: () => take(undefined),
+    reserve(ports) {
+      for (const port of ports) taken.add(port);
+    },
     save() {
       // Roles not used this time (fewer --nodes) are kept too, for a later start with them.
       const tmp = `${file}.${process.pid}`;
