@@ -213,6 +213,42 @@ describe('process runtime', () => {
     }
   });
 
+  it('ends, as it closes, a container whose command exited unseen, keeping its last output', async () => {
+    const root = newRoot();
+    const logDir = join(root, 'logs');
+    const first = createProcessRuntime({ root });
+    const sb = sandboxConfig('exited-unseen', logDir);
+    const { podSandboxId } = await first.runPodSandbox({ config: sb, runtimeHandler: '' });
+    const { containerId } = await first.createContainer({
+      podSandboxId,
+      config: containerConfig('brief', 'sh', 'echo last words; exit 3'),
+      sandboxConfig: sb,
+    });
+    await first.startContainer({ containerId });
+    const { info } = await first.containerStatus({ containerId, verbose: true });
+    const wrapper = JSON.parse(info.info ?? '{}').pid as number;
+    let second: ReturnType<typeof createProcessRuntime> | undefined;
+    try {
+      // The event loop held until the wrapper has stopped itself after writing its exit
+      // file: the runtime has not heard of the exit when it closes.
+      const deadline = Date.now() + 10_000;
+      while (!/\) T /.test(readText(`/proc/${wrapper}/stat`)) && Date.now() < deadline) {}
+      assert.match(readText(`/proc/${wrapper}/stat`), /\) T /, 'the wrapper stopped itself');
+      await first.close();
+      assert.deepEqual(groupMembers(wrapper), []);
+      assert.match(readText(join(logDir, 'brief/0.log')), / stdout F last words\n/);
+      second = createProcessRuntime({ root });
+      const { status } = await second.containerStatus({ containerId, verbose: false });
+      assert.equal(status?.state, ContainerState.CONTAINER_EXITED);
+      assert.equal(status?.exitCode, 3);
+    } finally {
+      for (const pid of groupMembers(wrapper)) process.kill(pid, 'SIGKILL');
+      second ??= createProcessRuntime({ root });
+      await second.removePodSandbox({ podSandboxId });
+      await second.close();
+    }
+  });
+
   const isolatedHost = process.platform === 'linux' && process.getuid?.() === 0;
   describe('isolation on a Linux host as root', { skip: !isolatedHost && 'needs Linux and root' }, () => {
     it('gives the pod its own PID, UTS and mount namespaces and bind-mounts its volumes', async (t) => {
