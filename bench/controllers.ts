@@ -36,14 +36,16 @@ import type { Deployment } from '../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
 import type { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
 import { startCluster } from '../test/cluster.js';
+import { freePort } from '../test/free-port.js';
 import { pod } from '../test/objects.js';
 import { closedLoop } from './load.js';
 import { findChild, residentBytes } from './process-memory.js';
 
-const usage = `Usage: npm run bench:controllers -- [--replicas N] [--concurrency N]
+const usage = `Usage: npm run bench:controllers -- [--replicas N] [--concurrency N] [--no-rollout]
 
   --replicas N     replicas of the Deployment, and pods of the ceiling run (default 5000)
   --concurrency N  creates in flight in the ceiling run (default 256)
+  --no-rollout     skip the rolling update (shorter A/B runs of the scale-up)
 `;
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -53,6 +55,29 @@ function cpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** grpc_server_handled_total of the apiserver, summed by method, from its plaintext /metrics. */
+async function handledByMethod(metricsPort: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('grpc_server_handled_total{')) continue;
+    const method = /grpc_method="([^"]+)"/.exec(line)?.[1] ?? '?';
+    counts.set(method, (counts.get(method) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return counts;
+}
+
+/** Calls (those that write, or all) by method, between two scrapes: `CreatePod 5000, UpdatePodStatus 5000, ...`. */
+function callsBetween(before: Map<string, number>, after: Map<string, number>, writes = true): string {
+  const isRead = /^(Get|List|Watch)|^Check$|^Create(Token|SubjectAccessReview|SelfSubjectAccessReview)$/;
+  return [...after]
+    .map(([m, n]) => [m, n - (before.get(m) ?? 0)] as const)
+    .filter(([m, n]) => n > 0 && (!writes || !isRead.test(m)))
+    .sort((a, b) => b[1] - a[1])
+    .map(([m, n]) => `${m} ${n}`)
+    .join(', ');
 }
 
 const load = () => loadavg()[0]?.toFixed(1) ?? '?';
@@ -80,7 +105,12 @@ function cpuMeter(pids: Record<string, number>) {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { replicas: { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      replicas: { type: 'string' },
+      concurrency: { type: 'string' },
+      'no-rollout': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) {
     process.stdout.write(usage);
@@ -88,7 +118,10 @@ async function main(): Promise<void> {
   }
   const replicas = Number(values.replicas ?? 5000);
   const concurrency = Number(values.concurrency ?? 256);
-  const cluster = await startCluster();
+  const metricsPort = await freePort();
+  const cluster = await startCluster({
+    apiserverArgs: ['--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--metrics-insecure-loopback'],
+  });
   // kube-controller-manager's own leader election timings, not the tests' short ones: on a
   // loaded machine a 2 s renew deadline loses the Lease mid-burst.
   const cm = await startControllerManager(cluster, [
@@ -128,6 +161,7 @@ async function main(): Promise<void> {
 
     progress(`scaling to ${replicas} replicas`);
     const markedBefore = readier.marked;
+    const handledBefore = await handledByMethod(metricsPort);
     meter.start();
     const t0 = performance.now();
     await edit(clients, 'bench', (d) => {
@@ -163,30 +197,36 @@ async function main(): Promise<void> {
     createdAt = performance.now() - t0;
     const scaleCpu = meter.stop(replicas);
     const readinessWrites = readier.marked - markedBefore;
+    const handledAfter = await handledByMethod(metricsPort);
+    const scaleWrites = callsBetween(handledBefore, handledAfter);
+    progress(`  apiserver calls: ${callsBetween(handledBefore, handledAfter, false)}`);
     progress(`  created in ${(createdAt / 1000).toFixed(1)} s`);
     await waitComplete(clients, 'bench', timeout.timeoutMs);
     const availableAt = performance.now() - t0;
     progress(`  available in ${(availableAt / 1000).toFixed(1)} s`);
 
-    progress('rolling update');
-    const t1 = performance.now();
-    await edit(clients, 'bench', setImage('nginx:1.28'));
-    await waitFor(
-      'rollout complete',
-      async () => {
-        const d = await deployments.get('default', 'bench');
-        const s = d.status;
-        return s?.observedGeneration === d.metadata?.generation &&
-          s?.updatedReplicas === replicas &&
-          s.replicas === replicas &&
-          s.availableReplicas === replicas
-          ? true
-          : undefined;
-      },
-      timeout,
-    );
-    const rolloutAt = performance.now() - t1;
-    progress(`  rolled out in ${(rolloutAt / 1000).toFixed(1)} s`);
+    let rolloutAt = Number.NaN;
+    if (!values['no-rollout']) {
+      progress('rolling update');
+      const t1 = performance.now();
+      await edit(clients, 'bench', setImage('nginx:1.28'));
+      await waitFor(
+        'rollout complete',
+        async () => {
+          const d = await deployments.get('default', 'bench');
+          const s = d.status;
+          return s?.observedGeneration === d.metadata?.generation &&
+            s?.updatedReplicas === replicas &&
+            s.replicas === replicas &&
+            s.availableReplicas === replicas
+            ? true
+            : undefined;
+        },
+        timeout,
+      );
+      rolloutAt = performance.now() - t1;
+      progress(`  rolled out in ${(rolloutAt / 1000).toFixed(1)} s`);
+    }
 
     progress(`ceiling: ${replicas} pods created directly, ${concurrency} in flight`);
     await clients
@@ -222,6 +262,7 @@ async function main(): Promise<void> {
       ['pod creates/s by the controllers', controllerRate.toFixed(0)],
       [`pod creates/s direct (${concurrency} in flight)`, ceilingRate.toFixed(0)],
       ['controllers / direct', `${((100 * controllerRate) / ceilingRate).toFixed(0)}% (target >= 70%)`],
+      ['apiserver calls that write, scale 0 → N', scaleWrites],
       [`readiness writes during scale 0 → N`, `${readinessWrites} (the direct run makes none)`],
       [
         `pod creates/s direct + readiness writes`,
