@@ -123,7 +123,10 @@ async function throughKubelet(
     };
     const spec = kubeletComponent(layout, { name: 'node-1', kubeconfig, kubeletPort: 0, healthPort: 0 });
     const profile = process.env.CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF}`] : [];
-    const child = spawn(process.execPath, [...profile, ...nodeArgs(spec, entry, extraArgs)], {
+    // As a node shutting down: whatever pod is still there when the bench ends is stopped,
+    // so no container of this run outlives it.
+    const args = [...extraArgs, '--stop-pods-on-exit'];
+    const child = spawn(process.execPath, [...profile, ...nodeArgs(spec, entry, args)], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, WHEELHOUSE_LOG_LEVEL: 'warn' },
     });
