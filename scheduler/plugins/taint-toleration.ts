@@ -8,9 +8,10 @@
  * when the condition is Unknown) unless it carries a taint of that key already: the
  * scheduler does not pick a node that is not Ready, even before the node lifecycle
  * controller has tainted it. Pods that tolerate the taint (DaemonSets that must run
- * everywhere) may still go there.
+ * everywhere) may still go there. NodeInfo holds these taints, derived once per Node
+ * (`framework/node-taints.ts`).
  */
-import type { Node, NodeCondition, Taint } from '../../sdk/gen/wheelhouse/core/v1/node.js';
+import type { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { Toleration } from '../../sdk/gen/wheelhouse/core/v1/scheduling.js';
 import {
@@ -18,8 +19,6 @@ import {
   TAINT_EFFECT_NO_EXECUTE,
   TAINT_EFFECT_NO_SCHEDULE,
   TAINT_EFFECT_PREFER_NO_SCHEDULE,
-  TAINT_NODE_NOT_READY,
-  TAINT_NODE_UNREACHABLE,
   type TaintLike,
   toleratesTaint,
 } from '../../sdk/scheduling/index.js';
@@ -35,6 +34,7 @@ import {
   type ScorePlugin,
 } from '../framework/interface.js';
 import type { NodeInfo } from '../framework/node-info.js';
+import { effectiveTaints } from '../framework/node-taints.js';
 import { Status } from '../framework/status.js';
 import { defaultNormalizeScore } from './helper/normalize-score.js';
 
@@ -42,43 +42,18 @@ export const TAINT_TOLERATION = 'TaintToleration';
 
 const preScoreStateKey = `PreScore${TAINT_TOLERATION}`;
 
-/** The taint a node that is not Ready stands for, or undefined when Ready is True or already tainted. */
-function readinessTaint(node: Node): TaintLike | undefined {
-  let ready: string | undefined;
-  for (const c of node.status?.conditions ?? noConditions) {
-    if (c.type === 'Ready') {
-      ready = c.status;
-      break;
-    }
-  }
-  if (ready === 'True') return undefined;
-  const key = ready === 'Unknown' ? TAINT_NODE_UNREACHABLE : TAINT_NODE_NOT_READY;
-  for (const t of node.spec?.taints ?? noTaints) if (t.key === key) return undefined;
-  return ready === 'Unknown' ? unreachableTaint : notReadyTaint;
-}
-
-const noConditions: readonly NodeCondition[] = [];
-const noTaints: readonly Taint[] = [];
-const notReadyTaint: TaintLike = { key: TAINT_NODE_NOT_READY, value: '', effect: TAINT_EFFECT_NO_SCHEDULE };
-const unreachableTaint: TaintLike = {
-  key: TAINT_NODE_UNREACHABLE,
-  value: '',
-  effect: TAINT_EFFECT_NO_SCHEDULE,
-};
-
-/** The node's taints as scheduling sees them: its own plus the readiness taint above. */
-export function effectiveTaints(node: Node): readonly TaintLike[] {
-  const taints: readonly Taint[] = node.spec?.taints ?? noTaints;
-  const extra = readinessTaint(node);
-  return extra === undefined ? taints : [...taints, extra];
-}
-
 const doNotSchedule = (t: TaintLike) =>
   t.effect === TAINT_EFFECT_NO_SCHEDULE || t.effect === TAINT_EFFECT_NO_EXECUTE;
 
 /** The first NoSchedule/NoExecute taint of the node that the pod does not tolerate. */
 export function untoleratedTaint(node: Node, tolerations: readonly Toleration[]): TaintLike | undefined {
-  const taints = effectiveTaints(node);
+  return untoleratedOf(effectiveTaints(node), tolerations);
+}
+
+function untoleratedOf(
+  taints: readonly TaintLike[],
+  tolerations: readonly Toleration[],
+): TaintLike | undefined {
   return taints.length === 0 ? undefined : findUntolerated(taints, tolerations, doNotSchedule);
 }
 
@@ -101,12 +76,7 @@ function preferNoScheduleTolerations(pod: Pod): Toleration[] {
   );
 }
 
-function hasPreferNoScheduleTaint(nodeInfo: NodeInfo): boolean {
-  const taints = nodeInfo.node?.spec?.taints;
-  if (taints === undefined) return false;
-  for (const t of taints) if (t.effect === TAINT_EFFECT_PREFER_NO_SCHEDULE) return true;
-  return false;
-}
+const hasPreferNoScheduleTaint = (nodeInfo: NodeInfo): boolean => nodeInfo.hasPreferNoScheduleTaint;
 
 function countIntolerablePreferNoSchedule(
   taints: readonly TaintLike[],
@@ -118,6 +88,8 @@ function countIntolerablePreferNoSchedule(
   return n;
 }
 
+const noTolerations: readonly Toleration[] = [];
+
 export const taintToleration: PluginFactory = () => {
   const plugin: FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions = {
     name: TAINT_TOLERATION,
@@ -125,7 +97,8 @@ export const taintToleration: PluginFactory = () => {
     filter(_state, pod, nodeInfo) {
       const node = nodeInfo.node;
       if (node === undefined) return Status.error(new Error('node not found'));
-      const taint = untoleratedTaint(node, pod.spec?.tolerations ?? []);
+      // The taints NodeInfo derived from the Node (readiness included), not the Node's.
+      const taint = untoleratedOf(nodeInfo.taints, pod.spec?.tolerations ?? noTolerations);
       return taint === undefined ? Status.SUCCESS : Status.unresolvable(untoleratedTaintReason(taint));
     },
 
@@ -145,7 +118,7 @@ export const taintToleration: PluginFactory = () => {
         state.read<PreScoreState>(preScoreStateKey)?.tolerationsPreferNoSchedule ??
         preferNoScheduleTolerations(pod);
       return {
-        score: countIntolerablePreferNoSchedule(node.spec?.taints ?? [], tolerations),
+        score: countIntolerablePreferNoSchedule(nodeInfo.taints, tolerations),
         status: Status.SUCCESS,
       };
     },
