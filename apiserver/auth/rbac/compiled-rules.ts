@@ -50,6 +50,21 @@ function compileRule(rule: PolicyRule): CompiledRule {
   };
 }
 
+/** `combined` is `resource` or `resource/subresource`. */
+function matchesBesidesName(
+  rule: CompiledRule,
+  req: Omit<ResourceRequest, 'name'>,
+  combined: string,
+): boolean {
+  if (rule.verbs && !rule.verbs.has(req.verb)) return false;
+  if (rule.groups && !rule.groups.has(req.apiGroup)) return false;
+  return (
+    !rule.resources ||
+    rule.resources.has(combined) ||
+    (req.subresource !== '' && rule.anySubresource.has(req.subresource))
+  );
+}
+
 export class CompiledRules {
   private readonly rules: readonly CompiledRule[];
 
@@ -65,17 +80,21 @@ export class CompiledRules {
   allows(req: ResourceRequest): boolean {
     const combined = req.subresource === '' ? req.resource : `${req.resource}/${req.subresource}`;
     for (const rule of this.rules) {
-      if (rule.verbs && !rule.verbs.has(req.verb)) continue;
-      if (rule.groups && !rule.groups.has(req.apiGroup)) continue;
-      if (
-        rule.resources &&
-        !rule.resources.has(combined) &&
-        !(req.subresource !== '' && rule.anySubresource.has(req.subresource))
-      )
-        continue;
+      if (!matchesBesidesName(rule, req, combined)) continue;
       if (rule.names.size > 0 && !rule.names.has(req.name)) continue;
       return true;
     }
+    return false;
+  }
+
+  /**
+   * Whether the object's name can change what allows() answers for requests like `req`:
+   * only a rule with resourceNames that matches the verb, group and resource looks at it.
+   */
+  namesMatter(req: Omit<ResourceRequest, 'name'>): boolean {
+    const combined = req.subresource === '' ? req.resource : `${req.resource}/${req.subresource}`;
+    for (const rule of this.rules)
+      if (rule.names.size > 0 && matchesBesidesName(rule, req, combined)) return true;
     return false;
   }
 

@@ -1,9 +1,10 @@
 /**
  * Recent RBAC decisions by everything they depend on: (user, groups, verb, group,
- * resource, subresource, namespace, name). The policy only changes through the RBAC
- * objects, so any change to them clears the whole cache; between changes a decision
- * cannot go stale. Bounded: when full, it starts over (a decision is cheap to redo, and
- * a working set larger than the bound would evict everything anyway).
+ * resource, subresource, namespace, and the name when a rule looks at names). The
+ * policy only changes through the RBAC objects, so any change to them clears the whole
+ * cache; between changes a decision cannot go stale. Bounded: when full, it starts over
+ * (a decision is cheap to redo, and a working set larger than the bound would evict
+ * everything anyway).
  */
 import type { RequestAttributes } from '../types.js';
 import type { PolicyDecision } from './rbac-policy.js';
@@ -15,9 +16,13 @@ export class DecisionCache {
 
   constructor(private readonly capacity = 100_000) {}
 
-  static keyOf(attrs: RequestAttributes): string {
+  /**
+   * `withName` false when no rule looks at names for the request's verb and resource
+   * (RbacPolicy.namesMatter): one entry then serves every object's name.
+   */
+  static keyOf(attrs: RequestAttributes, withName = true): string {
     const u = attrs.user;
-    return `${u.name}\0${u.groups.join('\x01')}\0${attrs.verb}\0${attrs.apiGroup}\0${attrs.resource}\0${attrs.subresource}\0${attrs.namespace}\0${attrs.name}`;
+    return `${u.name}\0${u.groups.join('\x01')}\0${attrs.verb}\0${attrs.apiGroup}\0${attrs.resource}\0${attrs.subresource}\0${attrs.namespace}\0${withName ? attrs.name : ''}`;
   }
 
   get(key: string): PolicyDecision | undefined {

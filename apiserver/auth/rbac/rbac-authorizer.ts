@@ -24,7 +24,7 @@ export class RbacAuthorizer implements Authorizer {
     if (attrs.user.groups.includes(SUPERUSER_GROUP)) {
       return { allowed: true, reason: `allowed: member of group "${SUPERUSER_GROUP}"` };
     }
-    const key = DecisionCache.keyOf(attrs);
+    const key = DecisionCache.keyOf(attrs, this.policy.namesMatter(attrs));
     const cached = this.cache.get(key);
     if (cached) return cached;
     const decision = this.policy.decide(attrs.user, attrs, attrs.namespace);

@@ -43,6 +43,8 @@ interface Grant {
   readonly subjects: readonly string[];
 }
 
+const MAX_NAME_SENSITIVITY_ENTRIES = 10_000;
+
 export class RbacPolicy {
   private readonly rules = new Map<string, CompiledRules>();
   private readonly shards = new Map<string, PolicyShard>();
@@ -52,6 +54,8 @@ export class RbacPolicy {
   private queue: Promise<void> = Promise.resolve();
   private version = 0;
   private readonly listeners = new Set<() => void>();
+  /** namesMatter() by `verb\0group\0resource\0subresource`, until the next change. */
+  private readonly nameSensitive = new Map<string, boolean>();
   /** Parsed form of the object of the enforce call in progress (Casbin passes it to `rules` once per row). */
   private lastObj = '';
   private lastDecoded = decodeObject('');
@@ -126,6 +130,32 @@ export class RbacPolicy {
    */
   decide(user: UserInfo, req: ResourceRequest, namespace: string): PolicyDecision {
     return this.decideObject(user, objectOf(req), req.verb, namespace);
+  }
+
+  /**
+   * Whether any role's rules look at the object's name for requests with this verb,
+   * group, resource and subresource (a rule with resourceNames matches them). When none
+   * does, the decision is the same for every name, and the decision cache keys it
+   * without one: keyed by name, the cache would hold an entry for every object the
+   * clients ever touched (every Pod and Event), up to its bound. Answers are kept until
+   * the policy changes; their number is bounded by the API's verbs and resources.
+   */
+  namesMatter(req: Omit<ResourceRequest, 'name'>): boolean {
+    const key = `${req.verb}\0${req.apiGroup}\0${req.resource}\0${req.subresource}`;
+    let known = this.nameSensitive.get(key);
+    if (known === undefined) {
+      known = false;
+      for (const compiled of this.rules.values()) {
+        if (compiled.namesMatter(req)) {
+          known = true;
+          break;
+        }
+      }
+      // Resources come from request paths too: a bound against paths that name no resource.
+      if (this.nameSensitive.size >= MAX_NAME_SENSITIVITY_ENTRIES) this.nameSensitive.clear();
+      this.nameSensitive.set(key, known);
+    }
+    return known;
   }
 
   /** Decides a request to a non-resource endpoint (only ClusterRoleBindings grant those). */
@@ -224,6 +254,7 @@ export class RbacPolicy {
   private change(fn: () => Promise<void>): Promise<void> {
     const run = this.queue.then(fn).finally(() => {
       this.version++;
+      this.nameSensitive.clear();
       for (const listener of this.listeners) listener();
     });
     this.queue = run.catch(() => undefined);
