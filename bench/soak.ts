@@ -4,19 +4,29 @@
  * Jobs, simulated nodes joining and leaving) for `--duration` (10 minutes by default).
  *
  * Every 10 s it samples each component's resident memory and CPU, and the apiserver's
- * mutating-call p99 over the last 10 s (from its /metrics). At the end it reports, for
- * each component, the slope of its memory over the last half of the run (least squares)
- * and judges it flat when the growth the slope predicts over that half is within the
+ * mutating-call p99 over the last 10 s (from its /metrics), and prints the heaps of the
+ * apiserver and the store (and the store's live keys). At the end it reports, for each
+ * component, the slope of its memory over the last half of the run (least squares),
+ * starting no earlier than the state bounded by time is full (boundedStateFillMs), and
+ * judges it flat when the growth the slope predicts over that window is within the
  * noise: at most twice the spread of the samples around the line, or 5% of the mean, or
  * 8 MiB, whichever is largest. It then waits for the cluster to converge on what the
  * acknowledged writes declared. It exits 1 when a component's memory grows, a component
  * restarted, an error other than a conflict happened, or the cluster did not converge.
  *
- *   npm run soak -- [--duration 10m] [--rate 10] [--nodes 20] [--report DIR] [--tmp-dir DIR]
+ * Events live until their TTL and the store keeps history for minutes: memory that
+ * holds them grows by design until they are full, an hour with the defaults. So that a
+ * run of minutes judges what grows once they are, the soak runs the apiserver with
+ * `--event-ttl` (2 minutes) and the store with `--compact-keep-minutes` (1) of its own.
+ *
+ *   npm run soak -- [--duration 10m] [--rate 10] [--nodes 20] [--event-ttl 2m]
+ *     [--store-history-minutes 1] [--report DIR] [--tmp-dir DIR]
  */
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../sdk/duration.js';
+import { scrape } from '../test/scrape.js';
 import { parseHistograms, slowestMutating, subtract } from './api-latency.js';
 import { startChurn } from './churn.js';
 import { converge, createQuotas } from './convergence.js';
@@ -34,6 +44,8 @@ const { values } = parseArgs({
     report: { type: 'string' },
     'tmp-dir': { type: 'string' },
     seed: { type: 'string', default: '1' },
+    'event-ttl': { type: 'string', default: '2m' },
+    'store-history-minutes': { type: 'string', default: '1' },
   },
   strict: true,
 });
@@ -53,6 +65,19 @@ export interface Slope {
   readonly noise: number;
   readonly mean: number;
   readonly flat: boolean;
+}
+
+/** The store's automatic compaction period the soak runs it with, seconds (its default). */
+const COMPACT_INTERVAL_S = 60;
+
+/**
+ * How long after the churn starts the state that is bounded by time is full: live Events
+ * until their TTL, then the history of their expiry until the store compacts it (its
+ * retention plus one compaction period), with a margin for the TTL sweep. Memory
+ * measured before then still grows by design, not by a leak.
+ */
+export function boundedStateFillMs(eventTtlMs: number, storeHistoryMinutes: number): number {
+  return eventTtlMs + storeHistoryMinutes * 60_000 + COMPACT_INTERVAL_S * 1000 + 10_000;
 }
 
 /** Least-squares slope of (seconds, MiB) samples, judged flat within noise (see the file's comment). */
@@ -86,28 +111,82 @@ export function memorySlope(points: readonly (readonly [number, number])[]): Slo
  * caches hold: what tells its resident memory's growth from the cached history's.
  */
 function apiserverHeap(metrics: string): string {
-  const sum = (name: string) => {
-    let total = 0;
-    for (const line of metrics.split('\n')) {
-      if (line.startsWith(`${name} `) || line.startsWith(`${name}{`))
-        total += Number(line.split(' ').at(-1)) || 0;
-    }
-    return total;
-  };
+  return `${heap(metrics)}, cached events ${metricSum(metrics, 'apiserver_watch_cache_events')}`;
+}
+
+/** The sum of every series of `name` in a Prometheus text exposition. */
+function metricSum(metrics: string, name: string): number {
+  let total = 0;
+  for (const line of metrics.split('\n')) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+      total += Number(line.split(' ').at(-1)) || 0;
+  }
+  return total;
+}
+
+/** The store's heap, and its live keys (Events among them, until their TTL). */
+function storeHeap(metrics: string): string {
+  return `heap ${heap(metrics)}, keys ${metricSum(metrics, 'wheelhouse_store_keys')}`;
+}
+
+function heap(metrics: string): string {
   const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
-  return `used ${mib(sum('nodejs_heap_size_used_bytes'))} MiB, external ${mib(sum('nodejs_external_memory_bytes'))} MiB, cached events ${sum('apiserver_watch_cache_events')}`;
+  return `used ${mib(metricSum(metrics, 'nodejs_heap_size_used_bytes'))} MiB, external ${mib(metricSum(metrics, 'nodejs_external_memory_bytes'))} MiB`;
+}
+
+/**
+ * The store's /metrics, found from its command line (its metrics address and the CA of its
+ * serving certificate); the admin's certificate reads it. Empty when it cannot be read
+ * (the store restarting): the figures are informative, not part of the verdict.
+ */
+async function storeMetrics(
+  pid: number,
+  admin: { clientCertificate?: string; clientKey?: string },
+): Promise<string> {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const flag = (name: string) => argv[argv.indexOf(name) + 1];
+    const listen = flag('--metrics-listen');
+    const ca = flag('--tls-ca');
+    if (!listen || !ca || !admin.clientCertificate || !admin.clientKey) return '';
+    const res = await scrape(`https://${listen}/metrics`, {
+      ca,
+      cert: { certFile: admin.clientCertificate, keyFile: admin.clientKey },
+    });
+    return res.status === 200 ? res.body : '';
+  } catch {
+    return '';
+  }
 }
 
 async function main(): Promise<void> {
   const durationMs = parseDurationMs(values.duration);
   const rate = Number(values.rate);
   const nodes = Number(values.nodes);
+  const eventTtlMs = parseDurationMs(values['event-ttl']);
+  const historyMinutes = Number(values['store-history-minutes']);
+  if (!Number.isSafeInteger(historyMinutes) || historyMinutes < 1)
+    throw new Error(`--store-history-minutes must be a whole number of minutes ≥ 1`);
+  const fillMs = boundedStateFillMs(eventTtlMs, historyMinutes);
+  if (durationMs - fillMs < Math.max(durationMs / 4, 120_000))
+    throw new Error(
+      `--duration ${values.duration} leaves too little time after the bounded state fills (${(fillMs / 1000).toFixed(0)} s: Events' TTL, the store's history and a compaction period) to judge memory; run longer or shorten --event-ttl / --store-history-minutes`,
+    );
   out(
     `soak: ${values.duration} of churn at ${rate} operations/s on ${nodes} simulated nodes; load average ${load()}`,
   );
   const restarts: string[] = [];
   const plane = await startPlane({
     nodes,
+    extraArgs: {
+      apiserver: ['--event-ttl', `${Math.ceil(eventTtlMs / 1000)}s`],
+      store: [
+        '--compact-keep-minutes',
+        String(historyMinutes),
+        '--compact-interval-seconds',
+        String(COMPACT_INTERVAL_S),
+      ],
+    },
     ...(values['tmp-dir'] ? { tmpDir: values['tmp-dir'] } : {}),
     onRestart: (name, code, signal) => restarts.push(`${name} exited (${signal ?? code})`),
   });
@@ -124,11 +203,19 @@ async function main(): Promise<void> {
     await tracker.synced;
     await createQuotas(plane);
     const churn = await startChurn(plane, { rate, seed: Number(values.seed) });
+    const churnStarted = rec.now();
     let metrics = parseHistograms(await plane.apiserverMetrics());
     const started = Date.now();
     while (Date.now() - started < durationMs) {
       await new Promise((r) => setTimeout(r, 10_000));
-      const text = await plane.apiserverMetrics();
+      // A scrape that fails (the apiserver paused for a heap snapshot, or starved by the
+      // machine's load) loses this period's figures, not the run: the verdict rests on
+      // memory, restarts, errors and convergence.
+      const text = await plane.apiserverMetrics().catch((err: unknown) => {
+        process.stderr.write(`[${rec.now().toFixed(0).padStart(4)} s] the apiserver's /metrics: ${err}\n`);
+        return undefined;
+      });
+      if (text === undefined) continue;
       const now = parseHistograms(text);
       const slowest = slowestMutating(subtract(now, metrics));
       const p99 = slowest.ms;
@@ -141,13 +228,16 @@ async function main(): Promise<void> {
           s?.rssMiB ?? {},
         )
           .map(([k, v]) => `${k} ${v.toFixed(0)}`)
-          .join(', ')}; apiserver heap ${apiserverHeap(text)}; load ${load()}\n`,
+          .join(
+            ', ',
+          )}; apiserver heap ${apiserverHeap(text)}; store ${storeHeap(await storeMetrics(plane.store.pid, plane.admin))}; load ${load()}\n`,
       );
     }
     await churn.stop();
     rec.mark('churn stopped');
     const samples = rec.timeline.samples;
-    const half = samples.filter((s) => s.t >= (samples.at(-1)?.t ?? 0) / 2);
+    const from = Math.max((samples.at(-1)?.t ?? 0) / 2, churnStarted + fillMs / 1000);
+    const half = samples.filter((s) => s.t >= from);
     out(`\noperations (acknowledged): ${[...churn.stats.done].map(([k, v]) => `${k} ${v}`).join(', ')}`);
     out(
       `conflicts ${churn.stats.conflicts} (expected), unanswered ${churn.stats.unavailable}, errors ${churn.stats.errorCount}`,
@@ -158,7 +248,9 @@ async function main(): Promise<void> {
     out(
       `mutating API calls p99 per 10 s: median ${(p99s[Math.floor(p99s.length / 2)] ?? 0).toFixed(0)} ms, worst ${(p99s.at(-1) ?? 0).toFixed(0)} ms`,
     );
-    out(`\nmemory over the last half (${half.length} samples of 10 s)`);
+    out(
+      `\nmemory from ${from.toFixed(0)} s, the last half once the bounded state is full (${half.length} samples of 10 s)`,
+    );
     for (const name of Object.keys(half[0]?.rssMiB ?? {})) {
       const slope = memorySlope(half.map((s) => [s.t, s.rssMiB[name] ?? 0] as const));
       out(

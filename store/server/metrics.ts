@@ -58,6 +58,14 @@ export function createStoreMetrics(registry: Registry): StoreMetrics {
     },
   });
   new Gauge({
+    name: 'wheelhouse_store_keys',
+    help: 'Live keys at the current revision.',
+    registers,
+    async collect() {
+      if (backend) this.set((await backend.status()).keys);
+    },
+  });
+  new Gauge({
     name: 'wheelhouse_store_db_size_bytes',
     help: 'Size of the database on disk.',
     registers,

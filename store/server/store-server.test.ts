@@ -391,6 +391,8 @@ describe('store server watch', () => {
       assert.match(metrics, /wheelhouse_store_batch_writes_count/);
       assert.match(metrics, /wheelhouse_store_write_seconds_bucket/);
       assert.match(metrics, /wheelhouse_store_revision\{[^}]*\} \d+/);
+      const keys = /wheelhouse_store_keys\{[^}]*\} (\d+)/.exec(metrics);
+      assert.ok(Number(keys?.[1]) >= 60, `the live keys are counted: ${keys?.[0]}`);
     } finally {
       c.close();
     }
