@@ -31,6 +31,9 @@ export interface SchedulerCacheOptions {
   readonly logger?: Logger;
 }
 
+/** Never written: NodeInfo.imageStates is only read by plugins (and replaced by the cache). */
+const noImages: Map<string, ImageState> = new Map();
+
 export class SchedulerCache {
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly podStates = new Map<string, PodState>();
@@ -265,6 +268,9 @@ export class SchedulerCache {
   }
 
   private imageStatesOf(node: Node): Map<string, ImageState> {
+    // Nodes that report no images share one empty map: ImageLocality's PreScore asks
+    // every node of every cycle whether it holds anything, and a shared map stays cached.
+    if ((node.status?.images.length ?? 0) === 0) return noImages;
     const out = new Map<string, ImageState>();
     for (const image of node.status?.images ?? []) {
       for (const imageName of image.names) {

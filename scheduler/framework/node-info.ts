@@ -102,6 +102,23 @@ export class NodeInfo {
   /** `spec.unschedulable` (cordoned). */
   unschedulable = false;
 
+  // Inline copies of the amounts NodeResourcesFit and BalancedAllocation read for every
+  // node of every cycle: reading them touches this object (and its number fields) only,
+  // not three Resources and the pods array, which the GC lays out apart from it.
+  // Invariant: equal to pods.length and the allocatable, requested and nonZeroRequested
+  // Resources' fields; setNode, addPod, removePod and clone — the only writers of those —
+  // keep them so.
+  numPods = 0;
+  allowedPodNumber = 0;
+  allocatableMilliCpu = 0;
+  allocatableMemory = 0;
+  allocatableEphemeralStorage = 0;
+  requestedMilliCpu = 0;
+  requestedMemory = 0;
+  requestedEphemeralStorage = 0;
+  nonZeroMilliCpu = 0;
+  nonZeroMemory = 0;
+
   constructor(node?: Node) {
     if (node !== undefined) this.setNode(node);
   }
@@ -115,7 +132,12 @@ export class NodeInfo {
   setNode(node: Node): void {
     this.node = node;
     this.name = node.metadata?.name ?? '';
-    this.allocatable = Resource.fromList(parseList(node.status?.allocatable));
+    const a = Resource.fromList(parseList(node.status?.allocatable));
+    this.allocatable = a;
+    this.allowedPodNumber = a.allowedPodNumber;
+    this.allocatableMilliCpu = a.milliCpu;
+    this.allocatableMemory = a.memory;
+    this.allocatableEphemeralStorage = a.ephemeralStorage;
     this.taints = effectiveTaints(node);
     this.hasPreferNoScheduleTaint = hasPreferNoSchedule(this.taints);
     this.unschedulable = node.spec?.unschedulable ?? false;
@@ -128,6 +150,7 @@ export class NodeInfo {
     if (info.hasRequiredAntiAffinity) this.podsWithRequiredAntiAffinity.push(info);
     this.requested.add(info.requests);
     this.nonZeroRequested.add(info.nonZeroRequests);
+    this.syncRequested();
     this.updatePorts(info.pod, 1);
     this.countController(info, 1);
     this.generation++;
@@ -147,6 +170,7 @@ export class NodeInfo {
     }
     this.requested.add(info.requests, -1);
     this.nonZeroRequested.add(info.nonZeroRequests, -1);
+    this.syncRequested();
     this.updatePorts(info.pod, -1);
     this.countController(info, -1);
     this.generation++;
@@ -167,6 +191,16 @@ export class NodeInfo {
     c.allocatable = this.allocatable.clone();
     c.imageStates = this.imageStates;
     c.generation = this.generation;
+    c.numPods = this.numPods;
+    c.allowedPodNumber = this.allowedPodNumber;
+    c.allocatableMilliCpu = this.allocatableMilliCpu;
+    c.allocatableMemory = this.allocatableMemory;
+    c.allocatableEphemeralStorage = this.allocatableEphemeralStorage;
+    c.requestedMilliCpu = this.requestedMilliCpu;
+    c.requestedMemory = this.requestedMemory;
+    c.requestedEphemeralStorage = this.requestedEphemeralStorage;
+    c.nonZeroMilliCpu = this.nonZeroMilliCpu;
+    c.nonZeroMemory = this.nonZeroMemory;
     c.taints = this.taints;
     c.hasPreferNoScheduleTaint = this.hasPreferNoScheduleTaint;
     c.unschedulable = this.unschedulable;
@@ -179,6 +213,15 @@ export class NodeInfo {
     const n = (this.podsByController.get(uid) ?? 0) + delta;
     if (n > 0) this.podsByController.set(uid, n);
     else this.podsByController.delete(uid);
+  }
+
+  private syncRequested(): void {
+    this.numPods = this.pods.length;
+    this.requestedMilliCpu = this.requested.milliCpu;
+    this.requestedMemory = this.requested.memory;
+    this.requestedEphemeralStorage = this.requested.ephemeralStorage;
+    this.nonZeroMilliCpu = this.nonZeroRequested.milliCpu;
+    this.nonZeroMemory = this.nonZeroRequested.memory;
   }
 
   private updatePorts(pod: Pod, delta: 1 | -1): void {

@@ -266,8 +266,27 @@ export class Framework implements Handle {
   }
 
   runFilterPlugins(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
-    for (const p of this.filterPlugins) {
-      if (state.skipFilterPlugins.has(p.name)) continue;
+    return this.runFilters(this.activeFilterPlugins(state), state, pod, nodeInfo);
+  }
+
+  /** The Filter plugins this cycle runs: those whose PreFilter did not answer Skip. */
+  private activeFilterPlugins(state: CycleState): readonly FilterPlugin[] {
+    if (state.skipFilterPlugins.size === 0) return this.filterPlugins;
+    return this.filterPlugins.filter((p) => !state.skipFilterPlugins.has(p.name));
+  }
+
+  /**
+   * Runs `filters` (the cycle's active ones, chosen once per cycle rather than per
+   * node) on one node; the first rejection is the node's status.
+   */
+  private runFilters(
+    filters: readonly FilterPlugin[],
+    state: CycleState,
+    pod: Pod,
+    nodeInfo: NodeInfo,
+  ): Status {
+    for (let i = 0; i < filters.length; i++) {
+      const p = filters[i] as FilterPlugin;
       let s: Status;
       try {
         s = p.filter(state, pod, nodeInfo);
@@ -349,9 +368,9 @@ export class Framework implements Handle {
     if (feasible.length === 1) {
       return { suggestedHost: feasible[0]?.name ?? '', evaluatedNodes: evaluated, feasibleNodes: 1 };
     }
-    const scores = this.prioritizeNodes(state, pod, feasible);
+    const totals = this.scoreNodes(state, pod, feasible);
     return {
-      suggestedHost: this.selectHost(scores),
+      suggestedHost: this.selectBest(feasible, totals),
       evaluatedNodes: evaluated,
       feasibleNodes: feasible.length,
     };
@@ -372,12 +391,13 @@ export class Framework implements Handle {
       return { feasible: [], diagnosis, evaluated: 0 };
     }
 
+    const filters = this.activeFilterPlugins(state);
     // A pod nominated to a node (by an earlier preemption) tries that node first.
     const nominated = pod.status?.nominatedNodeName ?? '';
     if (nominated !== '') {
       const ni = this.snapshot.get(nominated);
       if (ni !== undefined && (pre.result?.nodeNames === undefined || pre.result.nodeNames.has(nominated))) {
-        const s = this.runFilterPluginsWithNominatedPods(state, pod, ni);
+        const s = this.runFilterPluginsWithNominatedPods(filters, state, pod, ni);
         if (s.isSuccess()) return { feasible: [ni], diagnosis, evaluated: 1 };
       }
     }
@@ -403,7 +423,7 @@ export class Framework implements Handle {
     for (let i = 0; i < nodes.length && feasible.length < want; i++) {
       const ni = nodes[(start + i) % nodes.length] as NodeInfo;
       processed++;
-      const s = this.runFilterPluginsWithNominatedPods(state, pod, ni);
+      const s = this.runFilterPluginsWithNominatedPods(filters, state, pod, ni);
       if (s.isSuccess()) {
         feasible.push(ni);
       } else if (s.isRejected()) {
@@ -462,10 +482,15 @@ export class Framework implements Handle {
    * were already there (they will be, once their victims are gone), and — when there
    * are any — also without them, since they may never come (kube's two passes).
    */
-  private runFilterPluginsWithNominatedPods(state: CycleState, pod: Pod, ni: NodeInfo): Status {
+  private runFilterPluginsWithNominatedPods(
+    filters: readonly FilterPlugin[],
+    state: CycleState,
+    pod: Pod,
+    ni: NodeInfo,
+  ): Status {
     const nominated = this.deps.nominatedPodsForNode(ni.name);
     // The common case, every node of every cycle: nothing nominated, nothing to allocate.
-    if (nominated.length === 0) return this.runFilterPlugins(state, pod, ni);
+    if (nominated.length === 0) return this.runFilters(filters, state, pod, ni);
     const priority = pod.spec?.priority ?? 0;
     const uid = pod.metadata?.uid;
     const others = nominated.filter(
@@ -479,15 +504,21 @@ export class Framework implements Handle {
         const s = this.runPreFilterExtensionAddPod(s2, pod, p, n2);
         if (!s.isSuccess()) return s;
       }
-      const s = this.runFilterPlugins(s2, pod, n2);
+      const s = this.runFilters(filters, s2, pod, n2);
       if (!s.isSuccess()) return s;
     }
-    return this.runFilterPlugins(state, pod, ni);
+    return this.runFilters(filters, state, pod, ni);
   }
 
   /** Total weighted scores per node. */
   prioritizeNodes(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): NodeScore[] {
-    const totals: NodeScore[] = nodes.map((n) => ({ name: n.name, score: 0 }));
+    const totals = this.scoreNodes(state, pod, nodes);
+    return nodes.map((n, i) => ({ name: n.name, score: totals[i] as number }));
+  }
+
+  /** Total weighted scores, by the nodes' order: numbers, no object per node. */
+  private scoreNodes(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Float64Array {
+    const totals = new Float64Array(nodes.length);
     if (this.scorePlugins.length === 0) return totals;
     const pre = this.timed('PreScore', () => {
       for (const p of this.preScorePlugins) {
@@ -523,11 +554,30 @@ export class Framework implements Handle {
           throw new Error(
             `plugin ${plugin.name} scored node ${(nodes[i] as NodeInfo).name} ${sc}, outside [0, ${MAX_NODE_SCORE}]`,
           );
-        (totals[i] as NodeScore).score += sc * weight;
+        totals[i] = (totals[i] as number) + sc * weight;
       }
     }
     this.metrics?.observeExtensionPoint('Score', 'Success', (performance.now() - t0) / 1000);
     return totals;
+  }
+
+  /** selectHost over scoreNodes' totals. */
+  private selectBest(nodes: readonly NodeInfo[], totals: Float64Array): string {
+    let best = '';
+    let bestScore = -1;
+    let ties = 0;
+    for (let i = 0; i < nodes.length; i++) {
+      const score = totals[i] as number;
+      if (score > bestScore) {
+        best = (nodes[i] as NodeInfo).name;
+        bestScore = score;
+        ties = 1;
+      } else if (score === bestScore) {
+        ties++;
+        if (this.random() * ties < 1) best = (nodes[i] as NodeInfo).name;
+      }
+    }
+    return best;
   }
 
   /** The highest score; ties broken uniformly at random (reservoir sampling, one pass). */

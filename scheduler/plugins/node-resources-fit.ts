@@ -93,16 +93,16 @@ export function insufficientResources(
   scalarNames: readonly string[] = sortedScalarNames(requests),
 ): InsufficientResource[] {
   let out: InsufficientResource[] | undefined;
-  const alloc = nodeInfo.allocatable;
-  const used = nodeInfo.requested;
-  const allowedPods = alloc.allowedPodNumber;
-  if (nodeInfo.pods.length + 1 > allowedPods) {
+  // NodeInfo's inline amounts, not its Resources: this runs for every node of every cycle.
+  const allowedPods = nodeInfo.allowedPodNumber;
+  const numPods = nodeInfo.numPods;
+  if (numPods + 1 > allowedPods) {
     out = [
       {
         resourceName: 'pods',
         reason: 'Too many pods',
         requested: 1,
-        used: nodeInfo.pods.length,
+        used: numPods,
         capacity: allowedPods,
         unresolvable: false,
       },
@@ -115,15 +115,18 @@ export function insufficientResources(
     scalarNames.length === 0
   )
     return out ?? noneLacking;
-  out = lacking(out, 'cpu', requests.milliCpu, alloc.milliCpu, used.milliCpu);
-  out = lacking(out, 'memory', requests.memory, alloc.memory, used.memory);
+  out = lacking(out, 'cpu', requests.milliCpu, nodeInfo.allocatableMilliCpu, nodeInfo.requestedMilliCpu);
+  out = lacking(out, 'memory', requests.memory, nodeInfo.allocatableMemory, nodeInfo.requestedMemory);
   out = lacking(
     out,
     'ephemeral-storage',
     requests.ephemeralStorage,
-    alloc.ephemeralStorage,
-    used.ephemeralStorage,
+    nodeInfo.allocatableEphemeralStorage,
+    nodeInfo.requestedEphemeralStorage,
   );
+  if (scalarNames.length === 0) return out ?? noneLacking;
+  const alloc = nodeInfo.allocatable;
+  const used = nodeInfo.requested;
   for (const name of scalarNames) {
     if (isExtendedResourceName(name)) {
       const group = name.split('/')[0] ?? '';

@@ -77,20 +77,24 @@ export function scoreResourceAllocation(
   useRequested: boolean,
   scorer: ResourceScorer,
 ): number {
-  const requestedSum = useRequested ? nodeInfo.requested : nodeInfo.nonZeroRequested;
   const requested = scratch(requestedScratch, resources.length);
   const allocatable = scratch(allocatableScratch, resources.length);
+  // cpu, memory and ephemeral-storage from NodeInfo's inline amounts (one object per
+  // node per cycle); only extended resources read its Resources.
   for (let i = 0; i < resources.length; i++) {
     const name = (resources[i] as ResourceSpec).name;
     const podRequest = podRequestsList[i] ?? 0;
     let alloc = 0;
     let req = 0;
-    if (name === CPU || name === MEMORY) {
-      alloc = nodeInfo.allocatable.get(name);
-      req = requestedSum.get(name) + podRequest;
+    if (name === CPU) {
+      alloc = nodeInfo.allocatableMilliCpu;
+      req = (useRequested ? nodeInfo.requestedMilliCpu : nodeInfo.nonZeroMilliCpu) + podRequest;
+    } else if (name === MEMORY) {
+      alloc = nodeInfo.allocatableMemory;
+      req = (useRequested ? nodeInfo.requestedMemory : nodeInfo.nonZeroMemory) + podRequest;
     } else if (name === EPHEMERAL_STORAGE) {
-      alloc = nodeInfo.allocatable.ephemeralStorage;
-      req = nodeInfo.requested.ephemeralStorage + podRequest;
+      alloc = nodeInfo.allocatableEphemeralStorage;
+      req = nodeInfo.requestedEphemeralStorage + podRequest;
     } else if (isScalarResource(name) && podRequest !== 0 && nodeInfo.allocatable.scalar.has(name)) {
       alloc = nodeInfo.allocatable.get(name);
       req = nodeInfo.requested.get(name) + podRequest;
