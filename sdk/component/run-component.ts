@@ -19,7 +19,7 @@ import { type LoadedClientConfig, loadClientConfig } from '../client-config.js';
 import { tlsMaterial } from '../credentials.js';
 import { parseDurationMs } from '../duration.js';
 import { apiEventSink } from '../events/event-sink.js';
-import { createEventRecorder, type EventRecorder } from '../events/index.js';
+import { createEventRecorder, type EventRecorder, registerEventRecorderMetrics } from '../events/index.js';
 import { AccessReviewServiceClient } from '../gen/wheelhouse/authorization/v1/access_review_service.js';
 import { LeaseServiceClient } from '../gen/wheelhouse/coordination/v1/lease_service.js';
 import { InformerFactory } from '../informers/informer-factory.js';
@@ -189,6 +189,7 @@ export async function runComponent(
     component: def.eventSource ?? def.name,
     logger,
   });
+  registerEventRecorderMetrics(registry, events);
   const readyChecks = new Map<string, () => string | undefined>();
   const failing = (checks: Iterable<[string, () => string | undefined]>) => {
     const out: string[] = [];

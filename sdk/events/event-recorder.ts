@@ -58,9 +58,20 @@ export interface EventRecorder {
   ): void;
   /** Resolves once every queued event has been written (or given up on). */
   flush(): Promise<void>;
-  /** Events dropped because the queue was full or the object over its rate. */
+  /** Events never written, for any reason below. */
   readonly dropped: number;
+  /** The same by reason: a full queue, the object over its rate, or a write that failed. */
+  readonly droppedByReason: Readonly<Record<EventDropReason, number>>;
+  /** Events waiting to be written. */
+  readonly queued: number;
 }
+
+/**
+ * Why an Event was not written: `queue_full` (more waiting than `queueSize`),
+ * `rate_limited` (its object over the per-object rate), `write_failed` (the apiserver
+ * refused it or could not be reached).
+ */
+export type EventDropReason = 'queue_full' | 'rate_limited' | 'write_failed';
 
 /** At most one warning this often about Events lost to an unreachable apiserver. */
 const unreachableReportMs = 30_000;
@@ -87,7 +98,11 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
   /** Aggregation key → the Event last written for it (Map order: least recently used first). */
   const written = new Map<string, Event>();
   const buckets = new Map<string, TokenBucket>();
-  let dropped = 0;
+  const droppedByReason: Record<EventDropReason, number> = {
+    queue_full: 0,
+    rate_limited: 0,
+    write_failed: 0,
+  };
   let sequence = 0;
 
   const remember = (key: string, event: Event) => {
@@ -134,6 +149,7 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
     try {
       remember(key, await create(event));
     } catch (err) {
+      droppedByReason.write_failed++;
       if (err instanceof ApiError && (err.code === Code.UNAVAILABLE || err.code === Code.DEADLINE_EXCEEDED)) {
         unreachable(err);
         return;
@@ -209,15 +225,20 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
 
   return {
     get dropped() {
-      return dropped;
+      return droppedByReason.queue_full + droppedByReason.rate_limited + droppedByReason.write_failed;
+    },
+    droppedByReason,
+    get queued() {
+      return queue.length;
     },
     event(obj, type, reason, message, extra = {}) {
       const ref = referenceOf(obj);
-      if (
-        !bucketFor(`${ref.kind}/${ref.namespace}/${ref.name}/${ref.uid}`).tryTake() ||
-        queue.length >= queueSize
-      ) {
-        dropped++;
+      if (!bucketFor(`${ref.kind}/${ref.namespace}/${ref.name}/${ref.uid}`).tryTake()) {
+        droppedByReason.rate_limited++;
+        return;
+      }
+      if (queue.length >= queueSize) {
+        droppedByReason.queue_full++;
         return;
       }
       const at = now();

@@ -1,5 +1,7 @@
+export { registerEventRecorderMetrics } from './event-metrics.js';
 export {
   createEventRecorder,
+  type EventDropReason,
   type EventRecorder,
   type EventRecorderOptions,
   type EventType,

@@ -152,6 +152,8 @@ function recordingApi() {
       events.push(`${obj.kind} ${obj.metadata?.name} ${type} ${reason}: ${message}`),
     flush: async () => {},
     dropped: 0,
+    droppedByReason: { queue_full: 0, rate_limited: 0, write_failed: 0 },
+    queued: 0,
   };
   return { calls, events, clients, recorder };
 }
