@@ -21,7 +21,9 @@
  * is counted as 1 KiB, plus 6 bytes for each of its first 2 KiB, plus 1 for every byte
  * after: 15% and 6% low for the Pods above, 16% and 4% high for the large ConfigMaps,
  * and 4.5× high for the small one (small objects that are mostly data). Large objects,
- * the ones that make a byte bound matter, are counted within a few percent.
+ * the ones that make a byte bound matter, are counted within a few percent. The
+ * cache's objects keep their managed fields as bytes (lazy-managed-fields.ts): those
+ * bytes count once, the rest of the object as above.
  */
 import { parseQuantity } from '../../sdk/quantity.js';
 
@@ -34,10 +36,15 @@ const OBJECT_BYTES = 1024;
 const STRUCTURE_BYTES = 2048;
 const STRUCTURE_FACTOR = 6;
 
-/** Estimated heap of an object decoded from `encoded` bytes (see the table above). */
-export function decodedBytes(encoded: number): number {
-  const structure = Math.min(encoded, STRUCTURE_BYTES);
-  return OBJECT_BYTES + STRUCTURE_FACTOR * structure + (encoded - structure);
+/**
+ * Estimated heap of an object decoded from `encoded` bytes (see the table above), of
+ * which `asBytes` are kept as bytes rather than decoded (its managed fields: see
+ * lazy-managed-fields.ts), costing what they weigh.
+ */
+export function decodedBytes(encoded: number, asBytes = 0): number {
+  const decoded = encoded - asBytes;
+  const structure = Math.min(decoded, STRUCTURE_BYTES);
+  return OBJECT_BYTES + STRUCTURE_FACTOR * structure + (decoded - structure) + asBytes;
 }
 
 /**
@@ -45,8 +52,8 @@ export function decodedBytes(encoded: number): number {
  * encoding as a watch response entry, which the watch service caches on the event once
  * it has sent it (about as long as the stored value).
  */
-export function eventBytes(encoded: number): number {
-  return decodedBytes(encoded) + encoded;
+export function eventBytes(encoded: number, asBytes = 0): number {
+  return decodedBytes(encoded, asBytes) + encoded;
 }
 
 /** A byte size: a number of bytes or a quantity such as 512Ki, 64Mi, 1Gi or 100M. */

@@ -1,5 +1,6 @@
 import { ObjectMeta } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type { KindObject } from '../../sdk/kind-registry.js';
+import { copyMetadata, managedFieldsBytes } from './lazy-managed-fields.js';
 import { decodedBytes, eventBytes } from './memory.js';
 import type { CacheEvent } from './types.js';
 
@@ -35,9 +36,10 @@ export class StoredEvent<T extends KindObject> {
     /** The encoded size of `prev`. */
     private readonly prevEncoded = 0,
   ) {
-    const bytes = eventBytes(encoded);
+    const bytes = eventBytes(encoded, managedFieldsBytes(object.metadata));
     this.event = { type, object, revision, bytes };
-    this.bytes = bytes + (prev === undefined ? 0 : decodedBytes(prevEncoded));
+    this.bytes =
+      bytes + (prev === undefined ? 0 : decodedBytes(prevEncoded, managedFieldsBytes(prev.metadata)));
   }
 
   /**
@@ -61,7 +63,7 @@ export class StoredEvent<T extends KindObject> {
         type: 'DELETED',
         object: withResourceVersion(this.prev!, this.revision),
         revision: this.revision,
-        bytes: eventBytes(this.prevEncoded),
+        bytes: eventBytes(this.prevEncoded, managedFieldsBytes(this.prev!.metadata)),
       };
       return this.deletedPrev;
     }
@@ -69,10 +71,13 @@ export class StoredEvent<T extends KindObject> {
   }
 }
 
-/** A shallow copy of `obj` whose metadata.resourceVersion is `revision`; `obj` itself is shared and stays as it is. */
+/**
+ * A shallow copy of `obj` whose metadata.resourceVersion is `revision` (its managed
+ * fields still bytes if they were); `obj` itself is shared and stays as it is.
+ */
 export function withResourceVersion<T extends KindObject>(obj: T, revision: number): T {
   return {
     ...obj,
-    metadata: { ...(obj.metadata ?? ObjectMeta.create()), resourceVersion: String(revision) },
+    metadata: copyMetadata(obj.metadata ?? ObjectMeta.create(), { resourceVersion: String(revision) }),
   };
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../../sdk/logger.js';
 import type { Backend, Event, KeyValue, WatchBatch } from '../../store/types.js';
 import { CacheWatcher, type SharedRun } from './cache-watcher.js';
 import { EventRing } from './event-ring.js';
+import { managedFieldsBytes } from './lazy-managed-fields.js';
 import { DEFAULT_WATCH_CACHE_MAX_BYTES, DEFAULT_WATCH_MAX_PENDING_BYTES, eventBytes } from './memory.js';
 import { ObjectIndex } from './object-index.js';
 import { StoredEvent, withResourceVersion } from './stored-event.js';
@@ -607,9 +608,10 @@ export class WatchCache<T extends KindObject> {
   }
 }
 
-function entryOf<T>(kv: KeyValue, object: T): Entry<T> {
+function entryOf<T extends KindObject>(kv: KeyValue, object: T): Entry<T> {
   const encoded = kv.value.length;
-  return { type: 'ADDED', object, revision: kv.modRevision, bytes: eventBytes(encoded), encoded };
+  const bytes = eventBytes(encoded, managedFieldsBytes(object.metadata));
+  return { type: 'ADDED', object, revision: kv.modRevision, bytes, encoded };
 }
 
 /** Backoff before the n-th retry (n >= 1): 50 ms doubling up to 5 s. */

@@ -1,0 +1,231 @@
+/**
+ * Managed fields kept as their wire bytes on the objects the watch cache holds.
+ *
+ * A decoded ManagedFieldsEntry is costly in heap: its `fieldsV1` is a Struct, decoded
+ * into one JS object per field it names. They are about half of a decoded Pod, Node or
+ * Lease (12.5 KiB → 7 KiB for a scheduled Pod, 2.6 → 1.3 KiB for a Lease), while
+ * as bytes they weigh what they weigh on the wire (1.7 KiB and 350 B). The cache holds
+ * every current object and 75 s of history, so they were most of the apiserver's heap at
+ * density scale, and nearly nothing reads them: the writes of the object's own field
+ * manager and the encoding of responses.
+ *
+ * So the cache decodes an object without its managed fields, and its `metadata`
+ * answers `managedFields` from the bytes: each read decodes a new array, equal to what
+ * was stored. Objects of the cache are never mutated (see types.ts), so a fresh array
+ * on every read is indistinguishable from a kept one except by identity. Assigning
+ * `managedFields` turns it back into a plain property.
+ */
+import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { ManagedFieldsEntry, type ObjectMeta } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+
+/** ObjectMeta.managedFields: field 14, length-delimited. */
+const MANAGED_FIELDS_TAG = (14 << 3) | 2;
+/** Where an object's metadata keeps its managed fields' bytes (not enumerable: spreads and clones skip it). */
+const RAW = Symbol('managedFieldsBytes');
+
+/**
+ * The entries' bytes as a one-byte string (each character one byte): inside V8's heap at
+ * their length plus a small header, where a Uint8Array costs two JS objects and a
+ * native allocation besides.
+ */
+type LazyMeta = ObjectMeta & { [RAW]?: string };
+
+/**
+ * One getter and setter for every object, so that all lazy metadata share one hidden
+ * class instead of each getting a map of its own.
+ */
+const accessor: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: LazyMeta): ManagedFieldsEntry[] {
+    const raw = this[RAW];
+    return raw === undefined ? [] : decodeEntries(raw);
+  },
+  set(this: LazyMeta, value: ManagedFieldsEntry[]) {
+    Object.defineProperty(this, 'managedFields', {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  },
+};
+
+/** `value` split into the object without its managed fields, and those fields' entries (tags included). */
+export interface SplitValue {
+  readonly rest: Uint8Array;
+  /** The entries, as withLazyManagedFields takes them. */
+  readonly managedFields: string;
+}
+
+/**
+ * Cuts the managed fields out of an encoded object whose metadata is the field of tag
+ * `metadataTag`. Undefined when it has none, or when its encoding is not one this scan
+ * follows (then the caller decodes it whole, as before).
+ */
+export function splitManagedFields(value: Uint8Array, metadataTag: number): SplitValue | undefined {
+  const meta = findField(value, 0, value.length, metadataTag);
+  if (meta === undefined) return undefined;
+  const entries: [number, number][] = [];
+  let entriesBytes = 0;
+  let at = meta.start;
+  while (at < meta.end) {
+    const field = nextField(value, at, meta.end);
+    if (field === undefined) return undefined;
+    if (field.tag === MANAGED_FIELDS_TAG) {
+      entries.push([at, field.end]);
+      entriesBytes += field.end - at;
+    }
+    at = field.end;
+  }
+  if (entries.length === 0) return undefined;
+  const managedFields = Buffer.allocUnsafe(entriesBytes);
+  const metaLength = meta.end - meta.start - entriesBytes;
+  const lengthBytes = varintSize(metaLength);
+  const rest = new Uint8Array(value.length - (meta.end - meta.lengthAt) + lengthBytes + metaLength);
+  let out = 0;
+  rest.set(value.subarray(0, meta.lengthAt), 0);
+  out = writeVarint(rest, meta.lengthAt, metaLength);
+  let mf = 0;
+  let from = meta.start;
+  for (const [start, end] of entries) {
+    rest.set(value.subarray(from, start), out);
+    out += start - from;
+    managedFields.set(value.subarray(start, end), mf);
+    mf += end - start;
+    from = end;
+  }
+  rest.set(value.subarray(from, meta.end), out);
+  out += meta.end - from;
+  rest.set(value.subarray(meta.end), out);
+  return { rest, managedFields: managedFields.toString('latin1') };
+}
+
+/**
+ * A copy of `meta` (decoded without managed fields) whose `managedFields` reads the
+ * entries in `raw`, as splitManagedFields cut them out. A copy rather than `meta`
+ * itself: turning an existing data property into an accessor sends V8 to dictionary
+ * properties, which cost more heap than the entries saved; adding the accessor to an
+ * object that lacks the property keeps one shared hidden class.
+ */
+export function withLazyManagedFields(
+  meta: ObjectMeta,
+  raw: string,
+  changes: Partial<ObjectMeta> = {},
+): ObjectMeta {
+  const out: Record<string | symbol, unknown> = {};
+  for (const key of Object.keys(meta) as (keyof ObjectMeta)[]) {
+    // Skipped, not read: on a lazy `meta` the getter would decode them.
+    if (key !== 'managedFields') out[key] = key in changes ? changes[key] : meta[key];
+  }
+  Object.defineProperty(out, 'managedFields', accessor);
+  Object.defineProperty(out, RAW, { value: raw });
+  return out as unknown as ObjectMeta;
+}
+
+/** A shallow copy of `meta` with `changes`, its managed fields still bytes if they were. */
+export function copyMetadata(meta: ObjectMeta, changes: Partial<ObjectMeta>): ObjectMeta {
+  const raw = (meta as LazyMeta)[RAW];
+  if (raw === undefined) return { ...meta, ...changes };
+  return withLazyManagedFields(meta, raw, changes);
+}
+
+/** The bytes `meta` keeps its managed fields as; 0 when they are a plain property. */
+export function managedFieldsBytes(meta: ObjectMeta | undefined): number {
+  return (meta as LazyMeta | undefined)?.[RAW]?.length ?? 0;
+}
+
+function decodeEntries(raw: string): ManagedFieldsEntry[] {
+  const reader = new BinaryReader(Buffer.from(raw, 'latin1'));
+  const out: ManagedFieldsEntry[] = [];
+  while (reader.pos < reader.len) {
+    reader.uint32();
+    out.push(ManagedFieldsEntry.decode(reader, reader.uint32()));
+  }
+  return out;
+}
+
+interface Field {
+  readonly tag: number;
+  /** Where the field's length varint starts (length-delimited fields only). */
+  readonly lengthAt: number;
+  /** Where its payload starts and the field ends. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The only length-delimited field of tag `tag` in [from, to); undefined if none, several, or unreadable. */
+function findField(buf: Uint8Array, from: number, to: number, tag: number): Field | undefined {
+  let found: Field | undefined;
+  let at = from;
+  while (at < to) {
+    const field = nextField(buf, at, to);
+    if (field === undefined) return undefined;
+    if (field.tag === tag) {
+      if (found !== undefined) return undefined;
+      found = field;
+    }
+    at = field.end;
+  }
+  return found;
+}
+
+/** The field at `at`, or undefined when it runs past `to` or is a group (which no message here uses). */
+function nextField(buf: Uint8Array, at: number, to: number): Field | undefined {
+  const tag = readVarint(buf, at, to);
+  if (tag === undefined) return undefined;
+  const after = tag.next;
+  switch (tag.value & 7) {
+    case 0: {
+      const end = skipVarint(buf, after, to);
+      return end === undefined ? undefined : { tag: tag.value, lengthAt: after, start: after, end };
+    }
+    case 1:
+      return after + 8 <= to ? { tag: tag.value, lengthAt: after, start: after, end: after + 8 } : undefined;
+    case 5:
+      return after + 4 <= to ? { tag: tag.value, lengthAt: after, start: after, end: after + 4 } : undefined;
+    case 2: {
+      const len = readVarint(buf, after, to);
+      if (len === undefined || len.next + len.value > to) return undefined;
+      return { tag: tag.value, lengthAt: after, start: len.next, end: len.next + len.value };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A varint of at most 32 significant bits (tags and lengths), or undefined. */
+function readVarint(buf: Uint8Array, at: number, to: number): { value: number; next: number } | undefined {
+  let value = 0;
+  for (let i = 0; i < 10 && at + i < to; i++) {
+    const b = buf[at + i]!;
+    if (i < 5) value += (b & 0x7f) * 2 ** (7 * i);
+    if ((b & 0x80) === 0) return value <= 0xffffffff ? { value, next: at + i + 1 } : undefined;
+  }
+  return undefined;
+}
+
+/** Where the varint (of up to 64 bits) at `at` ends, or undefined. */
+function skipVarint(buf: Uint8Array, at: number, to: number): number | undefined {
+  for (let i = 0; i < 10 && at + i < to; i++) if ((buf[at + i]! & 0x80) === 0) return at + i + 1;
+  return undefined;
+}
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+/** Writes `n` as a varint at `at`; returns where it ends. */
+function writeVarint(buf: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) {
+    buf[at++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[at++] = n;
+  return at;
+}
