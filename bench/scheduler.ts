@@ -21,6 +21,7 @@ import type { Node } from '../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
 import { PriorityClass } from '../sdk/gen/wheelhouse/scheduling/v1/priority_class.js';
 import { type Cluster, startCluster } from '../test/cluster.js';
+import { scrape } from '../test/scrape.js';
 import { findChild, residentBytes } from './process-memory.js';
 
 interface Workload {
@@ -275,6 +276,26 @@ async function watchScheduledEvents(clients: Clientset, ns: string) {
   };
 }
 
+/**
+ * What the scheduler's event recorder did not write, from its metrics, when Events are
+ * missing: `recorder dropped queue_full 0, rate_limited 0, write_failed 0, queued 0; `.
+ */
+async function recorderState(endpoint: string, cluster: Cluster): Promise<string> {
+  try {
+    const res = await scrape(`${endpoint}/metrics`, { ca: cluster.pki.caFile, cert: cluster.pki.admin });
+    const parts: string[] = [];
+    let queued = '';
+    for (const line of res.body.split('\n')) {
+      const m = /^wheelhouse_events_dropped_total\{.*reason="(\w+)".*\} (\S+)$/.exec(line);
+      if (m) parts.push(`${m[1]} ${m[2]}`);
+      if (line.startsWith('wheelhouse_events_queued')) queued = line.split(' ').pop() ?? '';
+    }
+    return `recorder dropped ${parts.join(', ')}, queued ${queued}; `;
+  } catch (err) {
+    return `recorder metrics unreadable (${(err as Error).message}); `;
+  }
+}
+
 async function ensureNamespace(clients: Clientset, name: string): Promise<void> {
   await clients
     .kind<Namespace>('Namespace')
@@ -372,6 +393,7 @@ async function runWorkload(w: Workload): Promise<Row> {
       const lastBind = performance.now();
       scheduledEvents = await scheduled.waitFor(result.bound, 60_000);
       note += `Events done ${((performance.now() - lastBind) / 1000).toFixed(1)} s after the last bind; `;
+      note += await recorderState(scheduler.endpoint, cluster);
       schedulerCpu = (1000 * (cpuSeconds(scheduler.pid) - s0)) / Math.max(1, result.bound);
       apiserverCpu = (1000 * (cpuSeconds(cluster.apiserverPid) - a0)) / Math.max(1, result.bound);
       totalCpu = (1000 * (planeCpu(scheduler.pid) - t0)) / Math.max(1, result.bound);
