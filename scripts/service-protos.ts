@@ -160,6 +160,27 @@ function rpcsOf(info: KindInfo): Rpc[] {
         clientStreaming: true,
       },
       {
+        comment:
+          'CreatePods creates many Pods over one stream, each as CreatePod does; answers come by id, in any order.',
+        name: 'CreatePods',
+        request: [
+          "// Chosen by the caller and echoed in the Pod's response; unique among its Pods in flight.",
+          'uint32 id = 1;',
+          'Pod pod = 2;',
+        ],
+        response: [
+          'uint32 id = 1;',
+          "// On success: the created Pod's metadata.resourceVersion and its name (chosen by the apiserver",
+          '// from metadata.generateName when the request named none), and no status.',
+          'string resource_version = 2;',
+          '// On failure: why this Pod was not created (code, reason, message); the stream goes on.',
+          `${meta}.Status status = 3;`,
+          'string name = 4;',
+        ],
+        serverStreaming: true,
+        clientStreaming: true,
+      },
+      {
         comment: "GetPodLogs streams a container's log from the kubelet of the Pod's node.",
         name: 'GetPodLogs',
         request: [

@@ -37,7 +37,12 @@ export interface PipelinedStreamHandlerOptions<Req extends PipelinedRequest> {
   perform(
     request: Req,
     signal: AbortSignal,
-  ): Promise<{ metadata?: { resourceVersion?: string } | undefined }>;
+  ): Promise<{ metadata?: { name?: string; resourceVersion?: string } | undefined }>;
+  /**
+   * Fields of a success's answer beyond id and resourceVersion, from the object written
+   * (CreatePods answers the name the apiserver generated).
+   */
+  answerFields?(written: { metadata?: { name?: string; resourceVersion?: string } | undefined }): object;
   /** Items in flight at most before the stream is paused. */
   readonly maxInFlight: number;
   /** The item for messages, as a client names it: `binding`, `Event`. */
@@ -88,7 +93,8 @@ export function servePipelinedStream<Req extends PipelinedRequest, Res extends P
       if (inFlight.size >= maxInFlight) call.pause();
       opts.perform(request, signal).then(
         (written) => {
-          answer(response(id, written.metadata?.resourceVersion ?? '', undefined));
+          const res = response(id, written.metadata?.resourceVersion ?? '', undefined);
+          answer(opts.answerFields ? { ...res, ...opts.answerFields(written) } : res);
           settle(id);
         },
         (err: unknown) => {

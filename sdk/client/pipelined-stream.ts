@@ -26,7 +26,7 @@ export interface PipelinedResponse {
   readonly status?: Status | undefined;
 }
 
-export interface PipelinedStreamOptions<Item, Req, Res extends PipelinedResponse> {
+export interface PipelinedStreamOptions<Item, Req, Res extends PipelinedResponse, Out = string> {
   /** Opens one call of the stream (called again after a stream broke). */
   open(): ClientDuplexStream<Req, Res>;
   /** The request that carries `item` under `id`. */
@@ -43,35 +43,42 @@ export interface PipelinedStreamOptions<Item, Req, Res extends PipelinedResponse
   readonly timeoutMs: number;
   /** How long a stream with nothing pending stays open; never closed when absent. */
   readonly idleMs?: number;
-  /** Does an item once the server answered UNIMPLEMENTED; resolves with its resourceVersion. */
-  fallback(item: Item): Promise<string>;
+  /** Does an item once the server answered UNIMPLEMENTED; resolves as `send` does. */
+  fallback(item: Item): Promise<Out>;
+  /**
+   * What `send` resolves with, from a success's answer; its resourceVersion when absent
+   * (then `Out` is string).
+   */
+  answer?(res: Res): Out;
 }
 
-export interface PipelinedStream<Item> {
-  /** Sends the item; resolves with the resourceVersion the server answered. */
-  send(item: Item): Promise<string>;
+export interface PipelinedStream<Item, Out = string> {
+  /** Sends the item; resolves with the resourceVersion the server answered (or `answer`'s value). */
+  send(item: Item): Promise<Out>;
   /** Whether items go over the stream (false once the server answered UNIMPLEMENTED). */
   readonly streaming: boolean;
   /** Ends the stream; items still pending fail with UNAVAILABLE. */
   close(): void;
 }
 
-interface Pending<Item> {
+interface Pending<Item, Out> {
   readonly item: Item;
   readonly deadline: number;
-  resolve(resourceVersion: string): void;
+  resolve(answer: Out): void;
   reject(err: Error): void;
 }
 
-export function createPipelinedStream<Item, Req, Res extends PipelinedResponse>(
-  opts: PipelinedStreamOptions<Item, Req, Res>,
-): PipelinedStream<Item> {
+export function createPipelinedStream<Item, Req, Res extends PipelinedResponse, Out = string>(
+  opts: PipelinedStreamOptions<Item, Req, Res, Out>,
+): PipelinedStream<Item, Out> {
   type Stream = ClientDuplexStream<Req, Res>;
+  // Without `answer`, Out is string (the options' default), and the resourceVersion is it.
+  const answer = opts.answer ?? ((res: Res) => res.resourceVersion as Out);
   const { timeoutMs, idleMs } = opts;
   let streaming = true;
   let stream: Stream | undefined;
   /** The open stream's items awaiting answers, oldest first (Map keeps insertion order). */
-  let pending = new Map<number, Pending<Item>>();
+  let pending = new Map<number, Pending<Item, Out>>();
   let nextId = 0;
   let sweep: NodeJS.Timeout | undefined;
   let idle: NodeJS.Timeout | undefined;
@@ -150,7 +157,7 @@ export function createPipelinedStream<Item, Req, Res extends PipelinedResponse>(
       if (p === undefined) return; // timed out meanwhile
       pending.delete(res.id);
       disarmSweep();
-      if (res.status === undefined || res.status.code === Code.OK) p.resolve(res.resourceVersion);
+      if (res.status === undefined || res.status.code === Code.OK) p.resolve(answer(res));
       else p.reject(new ApiError(res.status.code, res.status.message, res.status.details ?? {}));
     });
     s.on('error', (err: ServiceError) => broken(s, fromServiceError(err)));
@@ -167,7 +174,7 @@ export function createPipelinedStream<Item, Req, Res extends PipelinedResponse>(
       clearIdle();
       stream ??= open();
       const s = stream;
-      return new Promise<string>((resolve, reject) => {
+      return new Promise<Out>((resolve, reject) => {
         // Ids wrap at 2^32; one still pending that long ago has timed out.
         const id = nextId;
         nextId = (nextId + 1) >>> 0;

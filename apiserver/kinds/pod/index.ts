@@ -1,7 +1,8 @@
-/** The Pod: its strategy, and the binding, log, exec, eviction and metrics subresources. */
+/** The Pod: its strategy, the CreatePods stream, and the binding, log, exec, eviction and metrics subresources. */
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { KindDefinition } from '../kind-definition.js';
 import { podBindingMethods } from './binding.js';
+import { podCreatePodsMethods } from './create-pods.js';
 import { podEvictionMethods } from './eviction.js';
 import { podExecMethods } from './exec.js';
 import { podLogMethods } from './logs.js';
@@ -13,6 +14,7 @@ export const podKind: KindDefinition<Pod> = {
   strategy: () => podStrategy(),
   subresources: (ctx) => ({
     ...podBindingMethods(ctx),
+    ...podCreatePodsMethods(ctx),
     ...podLogMethods(ctx),
     ...podExecMethods(ctx),
     ...podEvictionMethods(ctx),

@@ -190,6 +190,26 @@ export interface BindPodsResponse {
   status?: Status | undefined;
 }
 
+/** CreatePodsRequest is the request of CreatePods. */
+export interface CreatePodsRequest {
+  /** Chosen by the caller and echoed in the Pod's response; unique among its Pods in flight. */
+  id: number;
+  pod?: Pod | undefined;
+}
+
+/** CreatePodsResponse is the response of CreatePods. */
+export interface CreatePodsResponse {
+  id: number;
+  /**
+   * On success: the created Pod's metadata.resourceVersion and its name (chosen by the apiserver
+   * from metadata.generateName when the request named none), and no status.
+   */
+  resourceVersion: string;
+  /** On failure: why this Pod was not created (code, reason, message); the stream goes on. */
+  status?: Status | undefined;
+  name: string;
+}
+
 /** GetPodLogsRequest is the request of GetPodLogs. */
 export interface GetPodLogsRequest {
   namespace: string;
@@ -2178,6 +2198,214 @@ export const BindPodsResponse: MessageFns<BindPodsResponse> = {
   },
 };
 
+function createBaseCreatePodsRequest(): CreatePodsRequest {
+  return { id: 0, pod: undefined };
+}
+
+export const CreatePodsRequest: MessageFns<CreatePodsRequest> = {
+  encode(message: CreatePodsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.pod !== undefined) {
+      Pod.encode(message.pod, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreatePodsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreatePodsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pod = Pod.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreatePodsRequest {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      pod: isSet(object.pod) ? Pod.fromJSON(object.pod) : undefined,
+    };
+  },
+
+  toJSON(message: CreatePodsRequest): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.pod !== undefined) {
+      obj.pod = Pod.toJSON(message.pod);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreatePodsRequest>, I>>(base?: I): CreatePodsRequest {
+    return CreatePodsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreatePodsRequest>, I>>(object: I): CreatePodsRequest {
+    const message = createBaseCreatePodsRequest();
+    message.id = object.id ?? 0;
+    message.pod = (object.pod !== undefined && object.pod !== null) ? Pod.fromPartial(object.pod) : undefined;
+    return message;
+  },
+};
+
+function createBaseCreatePodsResponse(): CreatePodsResponse {
+  return { id: 0, resourceVersion: "", status: undefined, name: "" };
+}
+
+export const CreatePodsResponse: MessageFns<CreatePodsResponse> = {
+  encode(message: CreatePodsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(18).string(message.resourceVersion);
+    }
+    if (message.status !== undefined) {
+      Status.encode(message.status, writer.uint32(26).fork()).join();
+    }
+    if (message.name !== "") {
+      writer.uint32(34).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreatePodsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreatePodsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = Status.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreatePodsResponse {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      status: isSet(object.status) ? Status.fromJSON(object.status) : undefined,
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+    };
+  },
+
+  toJSON(message: CreatePodsResponse): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.status !== undefined) {
+      obj.status = Status.toJSON(message.status);
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreatePodsResponse>, I>>(base?: I): CreatePodsResponse {
+    return CreatePodsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreatePodsResponse>, I>>(object: I): CreatePodsResponse {
+    const message = createBaseCreatePodsResponse();
+    message.id = object.id ?? 0;
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.status = (object.status !== undefined && object.status !== null)
+      ? Status.fromPartial(object.status)
+      : undefined;
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
 function createBaseGetPodLogsRequest(): GetPodLogsRequest {
   return {
     namespace: "",
@@ -4094,6 +4322,16 @@ export const PodServiceService = {
     responseSerialize: (value: BindPodsResponse): Buffer => Buffer.from(BindPodsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): BindPodsResponse => BindPodsResponse.decode(value),
   },
+  /** CreatePods creates many Pods over one stream, each as CreatePod does; answers come by id, in any order. */
+  createPods: {
+    path: "/wheelhouse.core.v1.PodService/CreatePods" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: CreatePodsRequest): Buffer => Buffer.from(CreatePodsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreatePodsRequest => CreatePodsRequest.decode(value),
+    responseSerialize: (value: CreatePodsResponse): Buffer => Buffer.from(CreatePodsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreatePodsResponse => CreatePodsResponse.decode(value),
+  },
   /** GetPodLogs streams a container's log from the kubelet of the Pod's node. */
   getPodLogs: {
     path: "/wheelhouse.core.v1.PodService/GetPodLogs" as const,
@@ -4159,6 +4397,8 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   bindPod: handleUnaryCall<BindPodRequest, BindPodResponse>;
   /** BindPods binds many Pods over one stream, each binding as BindPod does; answers come by id, in any order. */
   bindPods: handleBidiStreamingCall<BindPodsRequest, BindPodsResponse>;
+  /** CreatePods creates many Pods over one stream, each as CreatePod does; answers come by id, in any order. */
+  createPods: handleBidiStreamingCall<CreatePodsRequest, CreatePodsResponse>;
   /** GetPodLogs streams a container's log from the kubelet of the Pod's node. */
   getPodLogs: handleServerStreamingCall<GetPodLogsRequest, GetPodLogsResponse>;
   /** ExecPod runs a command in a container of a running Pod, streams attached: the exec subresource. */
@@ -4309,6 +4549,13 @@ export interface PodServiceClient extends Client {
   bindPods(): ClientDuplexStream<BindPodsRequest, BindPodsResponse>;
   bindPods(options: Partial<CallOptions>): ClientDuplexStream<BindPodsRequest, BindPodsResponse>;
   bindPods(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<BindPodsRequest, BindPodsResponse>;
+  /** CreatePods creates many Pods over one stream, each as CreatePod does; answers come by id, in any order. */
+  createPods(): ClientDuplexStream<CreatePodsRequest, CreatePodsResponse>;
+  createPods(options: Partial<CallOptions>): ClientDuplexStream<CreatePodsRequest, CreatePodsResponse>;
+  createPods(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<CreatePodsRequest, CreatePodsResponse>;
   /** GetPodLogs streams a container's log from the kubelet of the Pod's node. */
   getPodLogs(request: GetPodLogsRequest, options?: Partial<CallOptions>): ClientReadableStream<GetPodLogsResponse>;
   getPodLogs(
