@@ -9,6 +9,7 @@ import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { WatchEventType } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
+import { wrapBytes } from '../../sdk/wrap-bytes.js';
 import type { CacheEvent } from '../watch-cache/index.js';
 
 /**
@@ -74,7 +75,7 @@ export class WatchEncoder {
       writer.uint32(8).int32(eventTypes[event.type]);
       writer.uint32(18).bytes(typesOf(this.info).message.encode(event.object).finish());
       writer.join();
-      bytes = Buffer.from(writer.finish());
+      bytes = wrapBytes(writer.finish());
       WatchEncoder.entries.set(event, bytes);
     }
     return bytes;

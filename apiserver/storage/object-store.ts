@@ -8,6 +8,7 @@ import { ApiError, Code, type ErrorDetails } from '../../sdk/errors.js';
 import type { KindObject, KindTypes } from '../../sdk/kind-registry.js';
 import { typesOf } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
+import { wrapBytes } from '../../sdk/wrap-bytes.js';
 import { type KeyValue, StoreError } from '../../store/types.js';
 import { namespacePrefix, objectKey } from './keys.js';
 import { type ProgressRequests, progressRequestsOf } from './progress-requests.js';
@@ -67,7 +68,7 @@ export class ObjectStore<T extends KindObject> {
     const rv = obj.metadata?.resourceVersion;
     if (obj.metadata) obj.metadata.resourceVersion = '';
     try {
-      return Buffer.from(this.types.message.encode(obj).finish());
+      return wrapBytes(this.types.message.encode(obj).finish());
     } finally {
       if (obj.metadata && rv !== undefined) obj.metadata.resourceVersion = rv;
     }
