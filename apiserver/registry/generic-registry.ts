@@ -33,6 +33,9 @@ import { createFieldManager, type FieldManager } from './field-manager.js';
 import type { RequestContext } from './request-context.js';
 import type { Strategy } from './strategy.js';
 
+/** Tries of a create whose name is generated (Kubernetes' maxNameGenerationCreateAttempts). */
+const GENERATED_NAME_ATTEMPTS = 8;
+
 /**
  * How long a write without preconditions goes on retrying its conflicts when its call
  * sets no earlier deadline: kube-apiserver's default request timeout. Kubernetes'
@@ -297,7 +300,8 @@ export class GenericRegistry<T extends KindObject> {
         ],
       );
     }
-    if (meta.name === '' && meta.generateName !== '') meta.name = `${meta.generateName}${randomSuffix()}`;
+    const generated = meta.name === '' && meta.generateName !== '';
+    if (generated) meta.name = `${meta.generateName}${randomSuffix()}`;
     meta.uid = randomUUID();
     meta.creationTimestamp = ctx.now;
     meta.deletionTimestamp = undefined;
@@ -316,7 +320,17 @@ export class GenericRegistry<T extends KindObject> {
     if (tracking === 'update') this.fields.recordUpdate(obj, undefined, ctx, '');
     await this.admission.validate(this.attrs('CREATE', obj, undefined, ctx));
     if (ctx.dryRun) return obj;
-    return (await this.store.create(obj, this.strategy.ttlSeconds?.(obj))).object;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.store.create(obj, this.strategy.ttlSeconds?.(obj))).object;
+      } catch (err) {
+        // A generated name that collides is generated again, as Kubernetes does since 1.30:
+        // five random characters collide now and then among thousands of a controller's pods.
+        const collided = generated && err instanceof ApiError && err.code === Code.ALREADY_EXISTS;
+        if (!collided || attempt >= GENERATED_NAME_ATTEMPTS) throw err;
+        meta.name = `${meta.generateName}${randomSuffix()}`;
+      }
+    }
   }
 
   // ---- update --------------------------------------------------------------------------------
