@@ -25,7 +25,14 @@ import type { ControllerRevision } from '../../sdk/gen/wheelhouse/apps/v1/contro
 import { DaemonSet } from '../../sdk/gen/wheelhouse/apps/v1/daemon_set.js';
 import type { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import { Pod, type PodTemplateSpec } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { DeletedFinalStateUnknown, keyOf, NAMESPACE_INDEX } from '../../sdk/informers/index.js';
+import {
+  CONTROLLER_INDEX,
+  controlledOrOrphaned,
+  DeletedFinalStateUnknown,
+  indexByController,
+  keyOf,
+  NAMESPACE_INDEX,
+} from '../../sdk/informers/index.js';
 import { fromLabelSelector, matches, type Selector } from '../../sdk/labels/index.js';
 import { controllerOf, controllerRef } from '../../sdk/owner-references.js';
 import { createControllerHistory } from '../shared/controller-history.js';
@@ -87,6 +94,7 @@ export async function runDaemonSetController(
     'Pod',
     {},
     {
+      [CONTROLLER_INDEX]: indexByController,
       [DAEMON_POD_NODE_INDEX]: (pod) => {
         if (controllerOf(pod)?.kind !== kind) return [];
         const node = targetNodeName(pod);
@@ -282,7 +290,7 @@ export async function runDaemonSetController(
       const fresh = await dsClient.get(namespace, name);
       return { ...fresh, apiVersion, kind };
     };
-    const owned = await claimObjects(pods.indexer.byIndex(NAMESPACE_INDEX, namespace), {
+    const owned = await claimObjects(controlledOrOrphaned(pods.indexer, ds), {
       owner: ds,
       selector,
       client: podClient,

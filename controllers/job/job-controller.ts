@@ -26,7 +26,14 @@ import { createController, TerminalError } from '../../sdk/controller/index.js';
 import { ApiError, Code } from '../../sdk/errors.js';
 import { Job, type JobCondition, JobStatus } from '../../sdk/gen/wheelhouse/batch/v1/job.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { DeletedFinalStateUnknown, keyOf, NAMESPACE_INDEX } from '../../sdk/informers/index.js';
+import {
+  CONTROLLER_INDEX,
+  controlledOrOrphaned,
+  DeletedFinalStateUnknown,
+  indexByController,
+  keyOf,
+  NAMESPACE_INDEX,
+} from '../../sdk/informers/index.js';
 import { fromLabelSelector, matches, type Selector } from '../../sdk/labels/index.js';
 import { controllerOf } from '../../sdk/owner-references.js';
 import { compareForDeletion } from '../replicaset/active-pods-ranking.js';
@@ -147,7 +154,7 @@ export async function runJobController(opts: JobControllerOptions, signal: Abort
   const { informers, clients, events, logger } = opts;
   const batchMs = opts.syncBatchPeriodMs ?? SYNC_JOB_BATCH_PERIOD_MS;
   const jobs = informers.informerFor<Job>('Job');
-  const pods = informers.informerFor<Pod>('Pod');
+  const pods = informers.informerFor<Pod>('Pod', {}, { [CONTROLLER_INDEX]: indexByController });
   const jobClient = clients.kind<Job>('Job');
   const podClient = clients.kind<Pod>('Pod');
   // Creates go over one CreatePods stream (unary CreatePod against an apiserver without
@@ -402,7 +409,7 @@ export async function runJobController(opts: JobControllerOptions, signal: Abort
 
     // Expectations are read before the Pods, so a Pod that arrives in between defers the sync.
     const satisfied = expectations.satisfied(key);
-    const claimed = await claimObjects(pods.indexer.byIndex(NAMESPACE_INDEX, namespace), {
+    const claimed = await claimObjects(controlledOrOrphaned(pods.indexer, job), {
       owner: job,
       selector,
       client: podClient,

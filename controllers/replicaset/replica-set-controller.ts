@@ -16,7 +16,14 @@ import { createController, TerminalError } from '../../sdk/controller/index.js';
 import { ApiError, Code } from '../../sdk/errors.js';
 import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { DeletedFinalStateUnknown, keyOf, NAMESPACE_INDEX } from '../../sdk/informers/index.js';
+import {
+  CONTROLLER_INDEX,
+  controlledOrOrphaned,
+  DeletedFinalStateUnknown,
+  indexByController,
+  keyOf,
+  NAMESPACE_INDEX,
+} from '../../sdk/informers/index.js';
 import { fromLabelSelector, matches } from '../../sdk/labels/index.js';
 import { controllerOf } from '../../sdk/owner-references.js';
 import type { ControllerOptions } from '../shared/controller-options.js';
@@ -44,7 +51,7 @@ export async function runReplicaSetController(
   const { informers, clients, events, logger } = opts;
   const burst = opts.burstReplicas ?? BURST_REPLICAS;
   const replicaSets = informers.informerFor<ReplicaSet>('ReplicaSet');
-  const pods = informers.informerFor<Pod>('Pod');
+  const pods = informers.informerFor<Pod>('Pod', {}, { [CONTROLLER_INDEX]: indexByController });
   const rsClient = clients.kind<ReplicaSet>('ReplicaSet');
   const podClient = clients.kind<Pod>('Pod');
   // Creates go over one CreatePods stream (unary CreatePod against an apiserver without
@@ -164,7 +171,7 @@ export async function runReplicaSetController(
       throw new TerminalError(`ReplicaSet ${key} has an invalid selector: ${(err as Error).message}`);
     }
     const needsSync = expectations.satisfied(key) && rs.metadata?.deletionTimestamp === undefined;
-    const active = pods.indexer.byIndex(NAMESPACE_INDEX, namespace).filter(isPodActive);
+    const active = controlledOrOrphaned(pods.indexer, rs).filter(isPodActive);
     const owned = await claimObjects(active, {
       owner: rs,
       selector,
