@@ -274,6 +274,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
           ...(opts.serviceAccountTokens?.issuer ? { tokenIssuer: opts.serviceAccountTokens.issuer } : {}),
           ...podServices,
           registryOf: (kind) => registries.get(kind),
+          ...(opts.metrics ? { metrics: opts.metrics } : {}),
         }),
       ),
     );

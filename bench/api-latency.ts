@@ -27,14 +27,19 @@ export function callOf(service: string, method: string): string {
   return `${verb} ${pluralOf(info).toLowerCase()}`;
 }
 
-/** The histograms of unary calls in a /metrics text, keyed `<verb> <resource>`. */
+/**
+ * The histograms of unary calls and of items of pipelined streams (each a call of its
+ * unary equivalent: a `CreatePods` item is a `CreatePod`) in a /metrics text, keyed
+ * `<verb> <resource>`.
+ */
 export function parseHistograms(text: string): Histograms {
   const out: Histograms = new Map();
   for (const line of text.split('\n')) {
     const m = LINE.exec(line);
     if (!m) continue;
     const labels = m[1] ?? '';
-    if (label(labels, 'grpc_type') !== 'unary') continue;
+    const type = label(labels, 'grpc_type');
+    if (type !== 'unary' && type !== 'stream_item') continue;
     const key = callOf(label(labels, 'grpc_service'), label(labels, 'grpc_method'));
     const le = label(labels, 'le');
     const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);

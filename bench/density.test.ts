@@ -85,7 +85,10 @@ it('runs the quick density benchmark with every pod accounted for', { timeout: 1
     assert.match(output, /store size before compaction +\d+\.\d MiB/);
     assert.match(output, /store size after compaction \(compacted revision \d+\) +\d+\.\d MiB/);
     assert.match(output, /\ndensity: every pod accounted for\n/);
-    assert.match(progress, /\[ *\d+ s\] (throttled|unthrottled) creation: \d+ pods, \d+ running/);
+    assert.match(
+      progress,
+      /\[ *\d+ s\] (starting|throttled creation|unthrottled creation|rolling update|deletion): \d+ pods, \d+ running/,
+    );
     // The report: a page with its plots drawn inline, and the raw data beside it.
     const html = readFileSync(join(report, 'index.html'), 'utf8');
     assert.equal(html.match(/<svg /g)?.length, 5);

@@ -5,6 +5,7 @@
  * kinds/, merged in here without naming the kind.
  */
 import type { ServerWritableStream, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Registry } from 'prom-client';
 import { ApiError } from '../../sdk/errors.js';
 import type { DeleteOptions, ListOptions } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
@@ -98,6 +99,8 @@ export interface KindServiceOptions {
   registryOf?: (kind: string) => GenericRegistry<KindObject> | undefined;
   /** Signs ServiceAccount tokens; without it CreateServiceAccountToken answers UNIMPLEMENTED. */
   tokenIssuer?: TokenIssuer;
+  /** Where pipelined streams record each item's latency (see pipelined-stream-handler.ts). */
+  metrics?: Registry;
 }
 
 export function kindService<T extends KindObject>(

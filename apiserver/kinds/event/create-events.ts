@@ -22,7 +22,7 @@ import type {
 } from '../../../sdk/gen/wheelhouse/core/v1/event_service.js';
 import { asyncDuplex } from '../../../sdk/server/index.js';
 import { managedBy } from '../../services/call-context.js';
-import { servePipelinedStream } from '../../services/pipelined-stream-handler.js';
+import { itemLatency, servePipelinedStream } from '../../services/pipelined-stream-handler.js';
 import type { SubresourceContext } from '../kind-definition.js';
 
 /**
@@ -33,9 +33,10 @@ import type { SubresourceContext } from '../kind-definition.js';
 export const maxEventsInFlight = 256;
 
 /** The CreateEvents method. */
-export const eventCreateEventsMethods = ({ registry, gate }: SubresourceContext<Event>) => ({
+export const eventCreateEventsMethods = ({ registry, gate, options }: SubresourceContext<Event>) => ({
   createEvents: asyncDuplex<CreateEventsRequest, CreateEventsResponse>((call, signal) =>
     servePipelinedStream(call, signal, {
+      observe: itemLatency(options.metrics, 'wheelhouse.core.v1.EventService', 'CreateEvent'),
       item: 'Event',
       maxInFlight: maxEventsInFlight,
       perform: async (request) => {

@@ -19,7 +19,7 @@ import type { BindPodsRequest, BindPodsResponse } from '../../../sdk/gen/wheelho
 import { asyncDuplex } from '../../../sdk/server/index.js';
 import type { GenericRegistry } from '../../registry/generic-registry.js';
 import type { RequestContext } from '../../registry/request-context.js';
-import { servePipelinedStream } from '../../services/pipelined-stream-handler.js';
+import { itemLatency, servePipelinedStream } from '../../services/pipelined-stream-handler.js';
 import type { SubresourceContext } from '../kind-definition.js';
 
 /**
@@ -37,9 +37,13 @@ export type BindPodFn = (
 ) => Promise<Pod>;
 
 /** The BindPods method, binding each request with `bindPod`. */
-export const podBindPodsMethods = ({ registry, gate }: SubresourceContext<Pod>, bindPod: BindPodFn) => ({
+export const podBindPodsMethods = (
+  { registry, gate, options }: SubresourceContext<Pod>,
+  bindPod: BindPodFn,
+) => ({
   bindPods: asyncDuplex<BindPodsRequest, BindPodsResponse>((call, signal) =>
     servePipelinedStream(call, signal, {
+      observe: itemLatency(options.metrics, 'wheelhouse.core.v1.PodService', 'BindPod'),
       item: 'binding',
       maxInFlight: maxBindingsInFlight,
       perform: async (request) => {

@@ -23,7 +23,7 @@ import type {
 } from '../../../sdk/gen/wheelhouse/core/v1/pod_service.js';
 import { asyncDuplex } from '../../../sdk/server/index.js';
 import { managedBy } from '../../services/call-context.js';
-import { servePipelinedStream } from '../../services/pipelined-stream-handler.js';
+import { itemLatency, servePipelinedStream } from '../../services/pipelined-stream-handler.js';
 import type { SubresourceContext } from '../kind-definition.js';
 
 /**
@@ -34,9 +34,10 @@ import type { SubresourceContext } from '../kind-definition.js';
 export const maxPodCreatesInFlight = 256;
 
 /** The CreatePods method. */
-export const podCreatePodsMethods = ({ registry, gate }: SubresourceContext<Pod>) => ({
+export const podCreatePodsMethods = ({ registry, gate, options }: SubresourceContext<Pod>) => ({
   createPods: asyncDuplex<CreatePodsRequest, CreatePodsResponse>((call, signal) =>
     servePipelinedStream(call, signal, {
+      observe: itemLatency(options.metrics, 'wheelhouse.core.v1.PodService', 'CreatePod'),
       item: 'Pod',
       maxInFlight: maxPodCreatesInFlight,
       answerFields: (written) => ({ name: written.metadata?.name ?? '' }),
