@@ -101,6 +101,8 @@ export interface Plane {
   cutConnections(): number;
   /** The apiserver's /metrics text, read as the admin. */
   apiserverMetrics(): Promise<string>;
+  /** The controller manager's /metrics text, read as the admin. */
+  controllerManagerMetrics(): Promise<string>;
   /** Bytes under the store's data dir. */
   storeDiskBytes(): number;
   /** Runs `wheelhouse storectl ARGS` against the store (as the apiserver's client certificate); resolves with what it printed. */
@@ -360,6 +362,15 @@ export async function startPlane(opts: PlaneOptions): Promise<Plane> {
         cert: pki.admin,
       });
       if (res.status !== 200) throw new Error(`the apiserver's /metrics answered ${res.status}: ${res.body}`);
+      return res.body;
+    },
+    async controllerManagerMetrics() {
+      const res = await scrape(`https://${LOOPBACK}:${controllerManagerPort}/metrics`, {
+        ca: pki.caFile,
+        cert: pki.admin,
+      });
+      if (res.status !== 200)
+        throw new Error(`the controller manager's /metrics answered ${res.status}: ${res.body}`);
       return res.body;
     },
     storeDiskBytes: () => diskBytes(join(dir, 'store')),
