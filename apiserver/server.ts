@@ -54,6 +54,7 @@ import type { StoreAccess } from './storage/store-access.js';
 import { cacheListerWatcher } from './watch-cache/cache-lister-watcher.js';
 import { followCompaction } from './watch-cache/compaction-follower.js';
 import {
+  createDecoder,
   registerWatchCacheMetrics,
   UncachedWatchSource,
   WatchCache,
@@ -149,7 +150,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       new WatchCache<KindObject>({
         info,
         backend: opts.store as Backend,
-        decode,
+        // Managed fields kept as bytes: most of what a cached object weighs (lazy-managed-fields.ts).
+        decode: createDecoder<KindObject>(info),
         capacity,
         ...(opts.watchCacheMaxBytes
           ? {
