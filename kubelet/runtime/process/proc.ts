@@ -26,6 +26,26 @@ export function isSameProcess(pid: number, startTime: string): boolean {
   return startTime === '' || stat[19] === startTime;
 }
 
+/**
+ * Signals the process group led by `pid` (a container's wrapper, a sandbox's holder),
+ * unless that pid now belongs to another process: one whose start time is not
+ * `startTime`. Linux hands out no pid that is still some group's id, so a group of ours
+ * whose leader has exited can still be signalled by its id; but once the pid is reused,
+ * our group was gone before, and `-pid` would name the new process's group.
+ */
+export function signalGroup(pid: number | undefined, signal: NodeJS.Signals, startTime = ''): void {
+  if (!pid) return;
+  if (startTime !== '' && process.platform === 'linux') {
+    const stat = statFields(pid);
+    if (stat && stat[0] !== 'Z' && stat[19] !== startTime) return;
+  }
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
 /** Direct children of a process (Linux). */
 export function childrenOf(pid: number): number[] {
   try {

@@ -58,7 +58,7 @@ import { type CriLogWriter, createCriLogWriter } from './cri-log-writer.js';
 import { createFifoStock } from './fifo-stock.js';
 import { detectHostSupport, type HostSupport } from './host-support.js';
 import { executableName, resolveExecutable } from './image-executable.js';
-import { childrenOf, groupUsage, isSameProcess, processStartTime } from './proc.js';
+import { childrenOf, groupUsage, isSameProcess, processStartTime, signalGroup } from './proc.js';
 import { createSpawner, type SpawnedProcess } from './spawner.js';
 
 export const processRuntimeName = 'wheelhouse-process';
@@ -246,7 +246,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
     }
     let oom = false;
     if (c.cgroup && cgroups) oom = code === 137 && !c.killed && cgroups.usage(c.cgroup).oomKills > 0;
-    killGroup(c.pid, 'SIGKILL');
+    signalGroup(c.pid, 'SIGKILL', c.startTime);
     c.state = 'exited';
     c.exitCode = code;
     c.finishedAt = finishedAt;
@@ -343,12 +343,12 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
 
   const stopRunning = async (c: ContainerRecord, timeoutSeconds: number): Promise<void> => {
     if (timeoutSeconds > 0) {
-      killGroup(c.pid, 'SIGTERM');
+      signalGroup(c.pid, 'SIGTERM', c.startTime);
       if (await waitExit(c, Date.now() + timeoutSeconds * 1000)) return;
     }
     c.killed = true;
     saveContainer(c);
-    killGroup(c.pid, 'SIGKILL');
+    signalGroup(c.pid, 'SIGKILL', c.startTime);
     await waitExit(c, Date.now() + 10_000);
   };
 
@@ -371,7 +371,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
       [...containers.values()].filter((c) => c.sandboxId === s.id).map((c) => stopContainer(c, 0)),
     );
     if (s.holderPid) {
-      killGroup(s.holderPid, 'SIGKILL');
+      signalGroup(s.holderPid, 'SIGKILL', s.holderStart);
       const deadline = Date.now() + 5000;
       while (isSameProcess(s.holderPid, s.holderStart ?? '') && Date.now() < deadline) await sleep(10);
     }
@@ -632,7 +632,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
         }
         s.holderStart = processStartTime(pid);
         if (!s.initPid) {
-          killGroup(pid, 'SIGKILL');
+          signalGroup(pid, 'SIGKILL');
           throw new ApiError(
             Code.INTERNAL,
             `the pod sandbox's namespaces did not come up (holder pid ${pid})`,
@@ -939,7 +939,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
         timeout > 0
           ? setTimeout(() => {
               timedOut = true;
-              killGroup(child.pid, 'SIGKILL');
+              signalGroup(child.pid, 'SIGKILL');
             }, timeout * 1000)
           : undefined;
       const [stdout, stderr, exitCode] = await Promise.all([
@@ -961,7 +961,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
       // No terminal to offer: with one asked for, stderr joins stdout as it would on a terminal.
       const child = await spawnExec(c, request.cmd, request.stdin, request.tty);
       const exitCode = exitOf(child);
-      const close = (): void => killGroup(child.pid, 'SIGKILL');
+      const close = (): void => signalGroup(child.pid, 'SIGKILL');
       signal?.addEventListener('abort', close, { once: true });
       void exitCode.then(() => signal?.removeEventListener('abort', close));
       const session: ExecSession = {
@@ -1052,7 +1052,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
       for (const c of stopping) {
         if (c.state !== 'running') continue;
         c.killed = true;
-        killGroup(c.pid, 'SIGKILL');
+        signalGroup(c.pid, 'SIGKILL', c.startTime);
         ending.push(c);
       }
       for (const id of live.keys()) {
@@ -1138,15 +1138,6 @@ async function containerInit(wrapperPid: number): Promise<number | undefined> {
     const init = unshareParent ? childrenOf(unshareParent)[0] : undefined;
     if (init || Date.now() > deadline) return init;
     await sleep(5);
-  }
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
   }
 }
 
