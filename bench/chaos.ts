@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../sdk/duration.js';
 import { startChurn } from './churn.js';
 import { converge, createQuotas } from './convergence.js';
-import { diagnose } from './diagnosis.js';
+import { controllerManagerQueues, diagnose } from './diagnosis.js';
 import { killEverything, type Plane, startPlane } from './plane.js';
 import { percentile } from './pod-tracker.js';
 
@@ -164,7 +164,11 @@ async function main(): Promise<void> {
       } else {
         out(`${line}: NOT CONVERGED within ${values['converge-timeout']}:`);
         for (const p of result.problems) out(`    ${p}`);
-        for (const line of await diagnose(plane, result.problems)) out(`    ${line}`);
+        for (const line of [
+          ...(await diagnose(plane, result.problems)),
+          ...(await controllerManagerQueues(plane)),
+        ])
+          out(`    ${line}`);
         break;
       }
     }

@@ -1,7 +1,8 @@
 /**
  * What a run that did not converge prints about why: for each Deployment a problem
  * names, the Deployment, its ReplicaSets and their pods as the API has them now, the
- * controller manager's last log lines about them, and its reconcile errors and queues.
+ * controller manager's last log lines about them; and the controller manager's reconcile
+ * errors, queue depths and retries.
  * Enough to tell a controller that is waiting (a backoff, a queue) from one that decided
  * wrongly, without rerunning a long soak.
  */
@@ -33,7 +34,6 @@ export async function diagnose(plane: Plane, problems: readonly string[]): Promi
       lines.push(`Deployment ${key}: could not be read: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  lines.push(...(await controllerManagerQueues(plane)));
   return lines;
 }
 
@@ -76,8 +76,8 @@ async function describeDeployment(plane: Plane, key: string): Promise<string[]> 
   return lines;
 }
 
-/** The controller manager's reconcile errors and queue depths, from its metrics. */
-async function controllerManagerQueues(plane: Plane): Promise<string[]> {
+/** The controller manager's reconcile errors, queue depths and retries, from its metrics. */
+export async function controllerManagerQueues(plane: Plane): Promise<string[]> {
   let text: string;
   try {
     text = await plane.controllerManagerMetrics();
