@@ -86,8 +86,13 @@ export interface NodeScore {
 }
 
 export interface ScorePlugin extends Plugin {
-  /** A raw score for this node; NormalizeScore (or the plugin itself) brings it into [0, MAX_NODE_SCORE]. */
-  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status };
+  /**
+   * A raw score for this node; NormalizeScore (or the plugin itself) brings it into
+   * [0, MAX_NODE_SCORE]. A plugin that cannot score throws: the cycle then fails as an
+   * error (kube's Score returning an error Status). A number, not an object with a
+   * Status, because it runs for every feasible node of every cycle.
+   */
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number;
   /** Rescales the scores in place to [0, MAX_NODE_SCORE]. */
   normalizeScore?(state: CycleState, pod: Pod, scores: NodeScore[]): Status;
 }

@@ -265,10 +265,7 @@ describe('Framework: scoring', () => {
   ): Plugin =>
     ({
       name,
-      score: (_s: CycleState, _p: Pod, ni: NodeInfo) => ({
-        score: scores[ni.name] ?? 0,
-        status: Status.SUCCESS,
-      }),
+      score: (_s: CycleState, _p: Pod, ni: NodeInfo) => scores[ni.name] ?? 0,
       ...(normalize
         ? {
             normalizeScore: (_s: CycleState, _p: Pod, list: NodeScore[]) => {
@@ -317,6 +314,20 @@ describe('Framework: scoring', () => {
     assert.throws(
       () => bad.prioritizeNodes(new CycleState(), makePod('p'), n2),
       /X scored node n0 101, outside \[0, 100\]/,
+    );
+  });
+
+  test('a Score plugin that throws fails the cycle with its error', () => {
+    const thrower = {
+      name: 'Thrower',
+      score: () => {
+        throw new Error('Thrower: no PreScore state in this cycle');
+      },
+    } as Plugin;
+    const { fw } = frameworkWith({ Thrower: thrower, T: scorer('T', { n1: 7 }), Binder: binder() });
+    assert.throws(
+      () => fw.schedulePod(new CycleState(), makePod('p')),
+      /Thrower: no PreScore state in this cycle/,
     );
   });
 

@@ -530,16 +530,13 @@ export class Framework implements Handle {
     });
     if (!pre.isSuccess()) throw pre.error ?? new Error(`${pre.plugin}: ${pre.message()}`);
     const t0 = performance.now();
-    // Scores live in one array of numbers per cycle; NodeScore objects are made only for
-    // a plugin that normalizes (its interface takes them): this loop runs plugins × nodes.
+    // Scores live in one array of numbers per cycle (a plugin's score is a number, and a
+    // failure a throw, which ends the cycle as an error); NodeScore objects are made only
+    // for a plugin that normalizes (its interface takes them): this loop runs plugins × nodes.
     const raw = new Float64Array(nodes.length);
     for (const { plugin, weight } of this.scorePlugins) {
       if (state.skipScorePlugins.has(plugin.name)) continue;
-      for (let i = 0; i < nodes.length; i++) {
-        const r = plugin.score(state, pod, nodes[i] as NodeInfo);
-        if (!r.status.isSuccess()) throw r.status.error ?? new Error(`${plugin.name}: ${r.status.message()}`);
-        raw[i] = r.score;
-      }
+      for (let i = 0; i < nodes.length; i++) raw[i] = plugin.score(state, pod, nodes[i] as NodeInfo);
       if (plugin.normalizeScore !== undefined) {
         const scores: NodeScore[] = new Array(nodes.length);
         for (let i = 0; i < nodes.length; i++)

@@ -96,11 +96,8 @@ export const imageLocality: PluginFactory = (_args, handle: Handle) => {
       const s =
         state.read<PreScoreState>(preScoreStateKey) ??
         new PreScoreState(podImages(pod), handle.snapshot.list().length);
-      if (s.totalNodes === 0) return { score: 0, status: Status.SUCCESS };
-      return {
-        score: calculatePriority(sumImageScores(nodeInfo, s.images, s.totalNodes), s.images.length),
-        status: Status.SUCCESS,
-      };
+      if (s.totalNodes === 0) return 0;
+      return calculatePriority(sumImageScores(nodeInfo, s.images, s.totalNodes), s.images.length);
     },
 
     /** A score plugin rejects no pod, so no event needs to requeue one for it. */

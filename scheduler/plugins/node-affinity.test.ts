@@ -226,7 +226,7 @@ function scoreAll(pl: NodeAffinityPlugin, p: Pod, nodes: Node[]) {
   const pre = pl.preScore(state, p, infos);
   if (pre.isSkip()) return 'skip';
   assert.ok(pre.isSuccess(), pre.message());
-  const scores: NodeScore[] = infos.map((n) => ({ name: n.name, score: pl.score(state, p, n).score }));
+  const scores: NodeScore[] = infos.map((n) => ({ name: n.name, score: pl.score(state, p, n) }));
   assert.ok(pl.normalizeScore?.(state, p, scores).isSuccess());
   return Object.fromEntries(scores.map((s) => [s.name, s.score]));
 }

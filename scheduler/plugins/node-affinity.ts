@@ -156,11 +156,10 @@ export const nodeAffinity: PluginFactory = (args) => {
 
     score(state, pod, nodeInfo) {
       const node = nodeInfo.node;
-      if (node === undefined) return { score: 0, status: Status.error(new Error('node not found')) };
+      if (node === undefined) throw new Error('node not found');
       const s = state.read<PreScoreState>(preScoreStateKey);
       const preferred = s === undefined ? preferredOf(pod) : s.preferred;
-      const score = (addedPreferred?.score(node) ?? 0) + (preferred?.score(node) ?? 0);
-      return { score, status: Status.SUCCESS };
+      return (addedPreferred?.score(node) ?? 0) + (preferred?.score(node) ?? 0);
     },
 
     normalizeScore(_state, _pod, scores) {

@@ -88,13 +88,10 @@ export const nodeResourcesBalancedAllocation: PluginFactory = (args) => {
     },
 
     score(state, pod, nodeInfo) {
-      if (nodeInfo.node === undefined) return { score: 0, status: Status.error(new Error('node not found')) };
+      if (nodeInfo.node === undefined) throw new Error('node not found');
       const requests =
         state.read<PreScoreState>(preScoreStateKey)?.podRequests ?? podRequestList(pod, resources, true);
-      return {
-        score: scoreResourceAllocation(nodeInfo, resources, requests, true, balancedResourceScorer),
-        status: Status.SUCCESS,
-      };
+      return scoreResourceAllocation(nodeInfo, resources, requests, true, balancedResourceScorer);
     },
 
     /** A score plugin rejects no pod, so no event needs to requeue one for it. */

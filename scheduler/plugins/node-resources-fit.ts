@@ -384,13 +384,10 @@ export const nodeResourcesFit: PluginFactory = (args) => {
     },
 
     score(state, pod, nodeInfo) {
-      if (nodeInfo.node === undefined) return { score: 0, status: Status.error(new Error('node not found')) };
+      if (nodeInfo.node === undefined) throw new Error('node not found');
       const requests =
         state.read<PreScoreState>(preScoreStateKey)?.podRequests ?? podRequestList(pod, resources, false);
-      return {
-        score: scoreResourceAllocation(nodeInfo, resources, requests, false, scorer),
-        status: Status.SUCCESS,
-      };
+      return scoreResourceAllocation(nodeInfo, resources, requests, false, scorer);
     },
 
     eventsToRegister(): readonly ClusterEventWithHint[] {

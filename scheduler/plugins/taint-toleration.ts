@@ -113,14 +113,11 @@ export const taintToleration: PluginFactory = () => {
 
     score(state, pod, nodeInfo) {
       const node = nodeInfo.node;
-      if (node === undefined) return { score: 0, status: Status.error(new Error('node not found')) };
+      if (node === undefined) throw new Error('node not found');
       const tolerations =
         state.read<PreScoreState>(preScoreStateKey)?.tolerationsPreferNoSchedule ??
         preferNoScheduleTolerations(pod);
-      return {
-        score: countIntolerablePreferNoSchedule(nodeInfo.taints, tolerations),
-        status: Status.SUCCESS,
-      };
+      return countIntolerablePreferNoSchedule(nodeInfo.taints, tolerations);
     },
 
     normalizeScore(_state, _pod, scores) {

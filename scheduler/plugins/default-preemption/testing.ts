@@ -239,7 +239,7 @@ export function createTestFramework(opts: TestFrameworkOptions): TestFramework {
         if (!isScore(p)) continue;
         const scores: NodeScore[] = nodes.map((ni) => ({
           name: ni.name,
-          score: p.score(state, pod, ni).score,
+          score: p.score(state, pod, ni),
         }));
         p.normalizeScore?.(state, pod, scores);
         for (const s of scores) total.set(s.name, (total.get(s.name) ?? 0) + s.score);

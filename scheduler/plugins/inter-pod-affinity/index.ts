@@ -144,12 +144,10 @@ export function createInterPodAffinity(
       return Status.SUCCESS;
     },
 
-    score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+    score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number {
       const s = state.read<PreScoreState>(preScoreStateKey);
-      if (!(s instanceof PreScoreState)) {
-        return { score: 0, status: Status.error(new Error(`${NAME}: no PreScore state in this cycle`)) };
-      }
-      return { score: scoreNode(s, nodeInfo.node?.metadata?.labels ?? {}), status: Status.SUCCESS };
+      if (!(s instanceof PreScoreState)) throw new Error(`${NAME}: no PreScore state in this cycle`);
+      return scoreNode(s, nodeInfo.node?.metadata?.labels ?? {});
     },
 
     normalizeScore(state: CycleState, _pod: Pod, scores: NodeScore[]): Status {
