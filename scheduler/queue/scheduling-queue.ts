@@ -312,6 +312,9 @@ export class SchedulingQueue {
 
   /** Highest priority first. */
   nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
+    // Asked for every node of every cycle, and almost always with nothing nominated:
+    // looking the name up would read each node's name string (its hash) for nothing.
+    if (this.nominated.size === 0) return noPods;
     const byNode = this.nominated.get(nodeName);
     if (byNode === undefined) return noPods;
     return [...byNode.values()].sort((a, b) => (b.pod.spec?.priority ?? 0) - (a.pod.spec?.priority ?? 0));
