@@ -117,6 +117,13 @@ export function isScalingEvent(d: Deployment, all: readonly ReplicaSet[]): boole
  * ReplicaSet is active it takes the new size; when the new one is saturated the old ones
  * go to 0; in the middle of a rolling update each active ReplicaSet gets a share of the
  * difference proportional to its size, and the rounding leftover goes to the largest.
+ *
+ * A step is also returned for an active ReplicaSet whose size stays but whose replica
+ * annotations still name another size of the Deployment: writing them (as `scale` does
+ * with every step) is what ends the scaling event. Without it a scaling cut short (one
+ * ReplicaSet written, another refused with a conflict) would leave sizes that already
+ * add up and annotations that never do, and `isScalingEvent` would hold the Deployment
+ * in this function for good, never rolling out again.
  */
 export function proportionalScale(
   d: Deployment,
@@ -126,14 +133,18 @@ export function proportionalScale(
   const replicas = replicasOf(d);
   const all = newRS ? [newRS, ...oldRSs] : [...oldRSs];
   const active = all.filter((rs) => replicasOf(rs) > 0);
+  const stale = (rs: ReplicaSet) =>
+    replicasOf(rs) > 0 &&
+    (annotationNumber(rs, DESIRED_REPLICAS_ANNOTATION) !== replicas ||
+      annotationNumber(rs, MAX_REPLICAS_ANNOTATION) !== replicas + maxSurge(d));
   const steps = (sizes: Map<ReplicaSet, number>) =>
     all
-      .filter((rs) => sizes.has(rs) && sizes.get(rs) !== replicasOf(rs))
+      .filter((rs) => sizes.has(rs) && (sizes.get(rs) !== replicasOf(rs) || stale(rs)))
       .map((rs) => ({ rs, replicas: sizes.get(rs) ?? 0 }));
 
   const single =
     active.length === 1 ? active[0] : active.length === 0 ? (newRS ?? newest(oldRSs)) : undefined;
-  if (single) return replicasOf(single) === replicas ? [] : [{ rs: single, replicas }];
+  if (single) return steps(new Map([[single, replicas]]));
   if (
     newRS &&
     replicasOf(newRS) === replicas &&
@@ -145,7 +156,7 @@ export function proportionalScale(
   if (!isRollingUpdate(d)) return [];
   const allowed = replicas > 0 ? replicas + maxSurge(d) : 0;
   const toAdd = allowed - specReplicas(active);
-  if (toAdd === 0) return [];
+  if (toAdd === 0) return steps(new Map(active.map((rs) => [rs, replicasOf(rs)])));
   // Largest first; among equals the newest when adding, the oldest when removing.
   const ordered = [...active].sort((a, b) => {
     const bySize = replicasOf(b) - replicasOf(a);
