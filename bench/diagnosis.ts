@@ -96,3 +96,30 @@ export async function controllerManagerQueues(plane: Plane): Promise<string[]> {
     `controller manager retries: ${pick('workqueue_retries_total', 'name')}`,
   ];
 }
+
+/**
+ * The controller manager's retried reconcile errors in what it last wrote, grouped by
+ * controller and message (names and numbers masked), most frequent first.
+ */
+export function controllerManagerErrors(plane: Plane, top = 5): string[] {
+  const counts = new Map<string, number>();
+  for (const line of plane.controllerManager.output().split('\n')) {
+    if (!line.includes('reconcile failed')) continue;
+    let entry: { controller?: string; err?: { message?: string } };
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const message = (entry.err?.message ?? '')
+      .replace(/"[^"]*"/g, '"…"')
+      .replace(/\b[\w.-]*\d[\w.-]*\b/g, '#')
+      .slice(0, 160);
+    const key = `${entry.controller}: ${message}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, n]) => `controller manager error ×${n}: ${k}`);
+}

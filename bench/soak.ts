@@ -30,7 +30,7 @@ import { scrape } from '../test/scrape.js';
 import { parseHistograms, slowestMutating, subtract } from './api-latency.js';
 import { startChurn } from './churn.js';
 import { converge, createQuotas } from './convergence.js';
-import { controllerManagerQueues, diagnose } from './diagnosis.js';
+import { controllerManagerErrors, controllerManagerQueues, diagnose } from './diagnosis.js';
 import { killEverything, startPlane } from './plane.js';
 import { trackPods } from './pod-tracker.js';
 import { writeReport } from './report/html-report.js';
@@ -272,7 +272,8 @@ async function main(): Promise<void> {
       for (const p of result.problems) out(`  ${p}`);
       for (const line of await diagnose(plane, result.problems)) out(`  ${line}`);
     }
-    for (const line of await controllerManagerQueues(plane)) out(line);
+    for (const line of [...(await controllerManagerQueues(plane)), ...controllerManagerErrors(plane)])
+      out(line);
     out(`load average ${load()}`);
     if (values.report) {
       const path = writeReport(values.report, {
