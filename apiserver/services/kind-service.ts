@@ -7,8 +7,8 @@
 import type { ServerWritableStream, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import { ApiError } from '../../sdk/errors.js';
-import type { DeleteOptions, ListOptions } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
-import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
+import { type DeleteOptions, type ListOptions, ObjectMeta } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import { type KindObject, type MessageFns, typesOf } from '../../sdk/kind-registry.js';
 import { fieldOf, type KindInfo, pluralOf } from '../../sdk/kinds.js';
 import { asyncServerStream, asyncUnary, framedWriter } from '../../sdk/server/index.js';
 import type { TokenIssuer } from '../auth/service-account/index.js';
@@ -18,6 +18,8 @@ import type { PodExecTarget } from '../kinds/pod/exec.js';
 import type { PodLogSource } from '../kinds/pod/logs.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import { patchObject } from '../registry/patch.js';
+import { asFirstField } from '../storage/resource-version-bytes.js';
+import { fromStoredBytes } from '../storage/stored-bytes.js';
 import { boundToCall, managedBy } from './call-context.js';
 import type { RequestGate } from './request.js';
 import { MAX_EVENTS_PER_TAKE, WatchEncoder } from './watch-encoding.js';
@@ -73,14 +75,15 @@ interface CollectionRequest {
 
 /**
  * A kind's service definition whose watch method also accepts pre-encoded events
- * (Buffers), which it sends as they are.
+ * (Buffers), which it sends as they are, and whose writes answer the object they wrote
+ * from the bytes they stored for it (stored-bytes.ts) instead of encoding it again.
  */
 export function kindServiceDefinition(info: KindInfo): ServiceDefinition {
-  const base = typesOf(info).service;
+  const { service: base, message } = typesOf(info);
   const key = `watch${pluralOf(info)}`;
   const method = base[key];
   if (!method) throw new Error(`no ${key} in the service of ${info.kind}`);
-  return {
+  const definition: Record<string, ServiceDefinition[string]> = {
     ...base,
     [key]: {
       ...method,
@@ -88,6 +91,38 @@ export function kindServiceDefinition(info: KindInfo): ServiceDefinition {
         Buffer.isBuffer(value) ? value : method.responseSerialize(value),
     },
   };
+  const field = fieldOf(info);
+  for (const name of [
+    `create${info.kind}`,
+    `update${info.kind}`,
+    `update${info.kind}Status`,
+    `patch${info.kind}`,
+  ]) {
+    const write = base[name];
+    if (!write || !answersObjectAlone(write.responseSerialize, field, message)) continue;
+    definition[name] = {
+      ...write,
+      responseSerialize: (value: unknown) => {
+        const response = value as Record<string, KindObject | undefined>;
+        const obj = response[field];
+        // Only a response that is the object alone: any other field would be lost.
+        const bytes = obj && Object.keys(response).length === 1 && fromStoredBytes(message, obj, true);
+        return bytes ? asFirstField(bytes) : write.responseSerialize(value);
+      },
+    };
+  }
+  return definition as ServiceDefinition;
+}
+
+/** Whether a response is the object as its field 1 and nothing else, as the bytes-made answer assumes. */
+function answersObjectAlone(
+  serialize: (value: unknown) => Buffer,
+  field: string,
+  message: MessageFns<KindObject>,
+): boolean {
+  const probe = message.create({ metadata: ObjectMeta.create({ name: 'x' }) } as never);
+  const expected = asFirstField(message.encode(probe).finish());
+  return serialize({ [field]: probe }).equals(expected) && serialize({}).length === 0;
 }
 
 export interface KindServiceOptions {
