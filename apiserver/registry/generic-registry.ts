@@ -405,10 +405,8 @@ export class GenericRegistry<T extends KindObject> {
     return this.retryOnConflict(ns, name, ctx, {
       retryConflicts: expectedRevision === undefined,
       check: this.revisionCheck(name, expectedRevision),
-      attempt: (current) => {
-        const copy = this.message.decode(this.message.encode(current.object).finish());
-        return this.replaceOnce(change(copy), current, ctx, status, tracking);
-      },
+      attempt: (current) =>
+        this.replaceOnce(change(this.store.copy(current)), current, ctx, status, tracking),
     });
   }
 
@@ -460,13 +458,13 @@ export class GenericRegistry<T extends KindObject> {
       if (ctx.dryRun) return obj;
       return (await this.store.delete(meta.namespace, meta.name, current.revision)).object;
     }
-    if (
-      Buffer.from(this.message.encode(obj).finish()).equals(Buffer.from(this.message.encode(old).finish()))
-    ) {
+    // Encoded once: to tell whether anything changed, and as the value to store.
+    const value = this.store.encode(obj);
+    if (this.store.unchanged(obj, current, value)) {
       return old; // Nothing changed: no write, no new resourceVersion, no watch event.
     }
     if (ctx.dryRun) return obj;
-    return (await this.store.update(obj, current.revision, this.strategy.ttlSeconds?.(obj))).object;
+    return (await this.store.update(obj, current.revision, this.strategy.ttlSeconds?.(obj), value)).object;
   }
 
   /** Whether anything but metadata and status differs: what bumps metadata.generation. */
@@ -498,15 +496,9 @@ export class GenericRegistry<T extends KindObject> {
       retryConflicts: expectedRevision === undefined,
       check: this.revisionCheck(name, expectedRevision),
       attempt: async (current) => {
-        const copy = this.message.decode(this.message.encode(current.object).finish());
-        const next = await mutate(copy, current);
-        if (
-          Buffer.from(this.message.encode(next).finish()).equals(
-            Buffer.from(this.message.encode(current.object).finish()),
-          )
-        ) {
-          return current.object;
-        }
+        const next = await mutate(this.store.copy(current), current);
+        const value = this.store.encode(next);
+        if (this.store.unchanged(next, current, value)) return current.object;
         if (admitAs) {
           const attrs = this.attrs(admitAs.operation, next, current.object, ctx, admitAs.subresource);
           await this.admission.mutate(attrs);
@@ -514,7 +506,10 @@ export class GenericRegistry<T extends KindObject> {
           await this.admission.validate(attrs);
         }
         if (ctx.dryRun) return next;
-        return (await this.store.update(next, current.revision, this.strategy.ttlSeconds?.(next))).object;
+        // Admission and the managed fields may have changed it since it was encoded.
+        const written = admitAs ? undefined : value;
+        return (await this.store.update(next, current.revision, this.strategy.ttlSeconds?.(next), written))
+          .object;
       },
     });
   }
