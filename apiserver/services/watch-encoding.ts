@@ -10,6 +10,7 @@ import { WatchEventType } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
 import { wrapBytes } from '../../sdk/wrap-bytes.js';
+import { encodeObject } from '../storage/stored-bytes.js';
 import type { CacheEvent } from '../watch-cache/index.js';
 
 /**
@@ -73,7 +74,7 @@ export class WatchEncoder {
       const writer = new BinaryWriter();
       writer.uint32(10).fork();
       writer.uint32(8).int32(eventTypes[event.type]);
-      writer.uint32(18).bytes(typesOf(this.info).message.encode(event.object).finish());
+      writer.uint32(18).bytes(encodeObject(typesOf(this.info).message, event.object));
       writer.join();
       bytes = wrapBytes(writer.finish());
       WatchEncoder.entries.set(event, bytes);

@@ -5,6 +5,7 @@ import { typesOf } from '../../sdk/kind-registry.js';
 import { apiVersionOf, type KindInfo } from '../../sdk/kinds.js';
 import type { Logger } from '../../sdk/logger.js';
 import type { Backend, Event, KeyValue, WatchBatch } from '../../store/types.js';
+import { forgetStoredBytes, keepStoredBytes } from '../storage/stored-bytes.js';
 import { CacheWatcher, type SharedRun } from './cache-watcher.js';
 import { EventRing } from './event-ring.js';
 import { managedFieldsBytes } from './lazy-managed-fields.js';
@@ -509,6 +510,9 @@ export class WatchCache<T extends KindObject> {
       }
       watcher.flush();
     }
+    // Watchers that were handed them have encoded them by now; one that is paused
+    // encodes them when it resumes, anew.
+    for (const stored of events) forgetStoredBytes(stored.event.object);
   }
 
   /**
@@ -526,14 +530,12 @@ export class WatchCache<T extends KindObject> {
       this.index.delete(key);
       const last = before ?? (event.prevKv && this.tryDecode(event.prevKv));
       if (!last) return undefined;
-      return new StoredEvent(
-        key,
-        'DELETED',
-        withResourceVersion(last, modRevision),
-        undefined,
-        modRevision,
-        prevEncoded,
-      );
+      const deleted = withResourceVersion(last, modRevision);
+      // The bytes of the state deleted: those the store sent, if they are of the object kept.
+      if (event.prevKv && (entry === undefined || entry.revision === event.prevKv.modRevision)) {
+        keepStoredBytes(deleted, event.prevKv.value);
+      }
+      return new StoredEvent(key, 'DELETED', deleted, undefined, modRevision, prevEncoded);
     }
     const object = this.tryDecode(event.kv);
     if (!object) {
@@ -542,6 +544,8 @@ export class WatchCache<T extends KindObject> {
       return undefined;
     }
     this.index.set(key, entryOf(event.kv, object));
+    // Until the hand-out, the event's encoding for the watchers is made of these bytes.
+    keepStoredBytes(object, event.kv.value);
     const encoded = event.kv.value.length;
     const created = !event.prevKv || event.kv.version === 1;
     if (created) return new StoredEvent(key, 'ADDED', object, undefined, modRevision, encoded);
