@@ -1,7 +1,9 @@
 /**
  * The node's heartbeat: its Lease `kube-node-lease/<node>`, held by the node, renewed
  * every `renewIntervalMs` (10 s) with a duration of 40 s, as the kubelet's node lease
- * controller does. A failed renewal is retried sooner; a lease that is gone is created.
+ * controller does. A renewal is one update on the Lease as the last renewal returned
+ * it; the Lease is read only when none is known (the first renewal, or after a failed
+ * one), and created when it is not there. A failed renewal is retried sooner.
  */
 
 import { sleep } from '../../sdk/backoff.js';
@@ -22,50 +24,97 @@ export interface NodeLeaseOptions {
   readonly nodeUid?: () => string | undefined;
   /** Called after each successful renewal. */
   readonly onRenewed?: (at: Date) => void;
+  /**
+   * The Lease is most likely absent (its Node was just created): the first renewal
+   * creates it without reading it first, and reads it only if it turns out to exist.
+   * Kubernetes' kubelet always reads first; the outcome is the same, with one call
+   * fewer per node when a thousand register at once.
+   */
+  readonly createFirst?: boolean;
+}
+
+export interface NodeLeaseRenewer {
+  /** One renewal at `now`: resolves once written; rejects on failure (the next one reads the Lease again). */
+  renew(now: Date): Promise<void>;
+}
+
+const isCode = (err: unknown, code: Code) => err instanceof ApiError && err.code === code;
+
+export function createNodeLeaseRenewer(opts: NodeLeaseOptions): NodeLeaseRenewer {
+  const duration = opts.leaseDurationSeconds ?? 40;
+  const name = opts.nodeName;
+  let lease: Lease | undefined;
+  let createFirst = opts.createFirst === true;
+
+  const create = (now: Date) => {
+    const uid = opts.nodeUid?.();
+    return opts.leases.create(
+      Lease.fromPartial({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: {
+          name,
+          namespace: NODE_LEASE_NAMESPACE,
+          ...(uid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid }] } : {}),
+        },
+        spec: { holderIdentity: name, leaseDurationSeconds: duration, renewTime: now },
+      }),
+    );
+  };
+
+  return {
+    async renew(now) {
+      try {
+        if (!lease && createFirst) {
+          createFirst = false;
+          try {
+            lease = await create(now);
+            opts.onRenewed?.(now);
+            return;
+          } catch (err) {
+            if (!isCode(err, Code.ALREADY_EXISTS)) throw err;
+          }
+        }
+        if (!lease) {
+          lease = await opts.leases.get(NODE_LEASE_NAMESPACE, name).catch((err: unknown) => {
+            if (isCode(err, Code.NOT_FOUND)) return undefined;
+            throw err;
+          });
+        }
+        if (!lease) {
+          lease = await create(now);
+        } else {
+          lease = await opts.leases.update(
+            Lease.fromPartial({
+              ...lease,
+              spec: { ...lease.spec, holderIdentity: name, leaseDurationSeconds: duration, renewTime: now },
+            }),
+          );
+        }
+        opts.onRenewed?.(now);
+      } catch (err) {
+        lease = undefined; // read it again: another writer, or it was deleted
+        throw err;
+      }
+    },
+  };
+}
+
+/** How long after a failed renewal the next is tried. */
+export function retryDelayMs(renewIntervalMs: number): number {
+  return Math.min(renewIntervalMs, 1_000);
 }
 
 export async function runNodeLease(opts: NodeLeaseOptions, signal: AbortSignal): Promise<void> {
   const interval = opts.renewIntervalMs ?? 10_000;
-  const duration = opts.leaseDurationSeconds ?? 40;
-  const name = opts.nodeName;
-  let lease: Lease | undefined;
+  const renewer = createNodeLeaseRenewer(opts);
   while (!signal.aborted) {
-    const now = new Date();
     try {
-      if (!lease) {
-        lease = await opts.leases.get(NODE_LEASE_NAMESPACE, name).catch((err: unknown) => {
-          if (err instanceof ApiError && err.code === Code.NOT_FOUND) return undefined;
-          throw err;
-        });
-      }
-      if (!lease) {
-        const uid = opts.nodeUid?.();
-        lease = await opts.leases.create(
-          Lease.fromPartial({
-            apiVersion: 'coordination.k8s.io/v1',
-            kind: 'Lease',
-            metadata: {
-              name,
-              namespace: NODE_LEASE_NAMESPACE,
-              ...(uid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid }] } : {}),
-            },
-            spec: { holderIdentity: name, leaseDurationSeconds: duration, renewTime: now },
-          }),
-        );
-      } else {
-        lease = await opts.leases.update(
-          Lease.fromPartial({
-            ...lease,
-            spec: { ...lease.spec, holderIdentity: name, leaseDurationSeconds: duration, renewTime: now },
-          }),
-        );
-      }
-      opts.onRenewed?.(now);
+      await renewer.renew(new Date());
       await sleep(interval, signal);
     } catch (err) {
-      lease = undefined; // read it again: another writer, or it was deleted
       if (!signal.aborted) opts.logger.warn({ err }, 'failed to renew the node lease; retrying');
-      await sleep(Math.min(interval, 1_000), signal);
+      await sleep(retryDelayMs(interval), signal);
     }
   }
 }

@@ -4,8 +4,13 @@
  * every `leaseIntervalMs` (10 s) and re-post its status every `statusReportMs` (5 min).
  * Each node's heartbeats are offset by its index over the interval, so that N nodes write
  * N/interval times a second at a steady rate instead of N writes at the same instant.
- * A status report is one write on the Node as the last write returned it: the Node is
- * read only at registration (when it existed) and after a conflicting write.
+ *
+ * What a node costs the apiserver: registration is one create carrying the status (a
+ * Node may be created with its status, as the kubelet does); its Lease's first renewal
+ * is one create (read first only after a restart, when the Lease exists); every renewal
+ * after that is one update, and every status report one update, each on the object the
+ * last write returned: the Node or Lease is read again only after a conflicting write.
+ * All heartbeats share one timer (beat-scheduler.ts).
  */
 import { sleep } from '../../sdk/backoff.js';
 import type { TypedClient } from '../../sdk/client/typed-client.js';
@@ -13,8 +18,9 @@ import { ApiError, Code } from '../../sdk/errors.js';
 import type { Lease } from '../../sdk/gen/wheelhouse/coordination/v1/lease.js';
 import type { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Logger } from '../../sdk/logger.js';
-import { runNodeLease } from '../node/node-lease.js';
+import { createNodeLeaseRenewer, retryDelayMs } from '../node/node-lease.js';
 import { createNodeStatusWriter, type NodeStatusWriter } from '../node/node-status-writer.js';
+import { createBeatScheduler } from './beat-scheduler.js';
 import {
   nodeStatusChanged,
   type SimulatedNodeOptions,
@@ -67,14 +73,24 @@ export function createNodeHeartbeats(opts: NodeHeartbeatOptions): NodeHeartbeats
     return node;
   };
 
+  /** Nodes this process created (rather than found): their Leases cannot be there yet, most likely. */
+  const created = new Set<string>();
+
   const registerOne = async (name: string, index: number, signal: AbortSignal): Promise<string> => {
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
         try {
-          writerOf(name).remember(await opts.nodes.create(simulatedNode(name, index, opts.node)));
+          const node = simulatedNode(name, index, opts.node);
+          node.status = simulatedNodeStatus(name, index, opts.node, undefined, new Date());
+          const done = await opts.nodes.create(node);
+          writerOf(name).remember(done);
+          created.add(name);
+          opts.onStatusWritten?.(name);
+          return done.metadata?.uid ?? '';
         } catch (err) {
           if (!(err instanceof ApiError && err.code === Code.ALREADY_EXISTS)) throw err;
         }
+        // Registered before (a restarted simulator): the Node is kept, its status brought up to date.
         const node = await postStatus(name, index, true);
         return node.metadata?.uid ?? '';
       } catch (err) {
@@ -102,32 +118,40 @@ export function createNodeHeartbeats(opts: NodeHeartbeatOptions): NodeHeartbeats
     },
 
     async run(uids, signal) {
-      const lease = async (name: string, index: number) => {
-        await sleep(offsetOf(index, count, opts.leaseIntervalMs), signal);
-        if (signal.aborted) return;
-        await runNodeLease(
-          {
-            nodeName: name,
-            leases: opts.leases,
-            logger: opts.logger,
-            renewIntervalMs: opts.leaseIntervalMs,
-            nodeUid: () => uids.get(name) || undefined,
-            onRenewed: () => opts.onLeaseRenewed?.(name),
-          },
-          signal,
-        );
-      };
-      const report = async (name: string, index: number) => {
-        await sleep(offsetOf(index, count, opts.statusReportMs), signal);
-        while (!signal.aborted) {
+      const beats = createBeatScheduler();
+      const start = Date.now();
+      opts.names.forEach((name, index) => {
+        const renewer = createNodeLeaseRenewer({
+          nodeName: name,
+          leases: opts.leases,
+          logger: opts.logger,
+          nodeUid: () => uids.get(name) || undefined,
+          onRenewed: () => opts.onLeaseRenewed?.(name),
+          createFirst: created.has(name),
+        });
+        // As the kubelet's lease controller: the next renewal an interval after this one ended.
+        const renew = async () => {
+          let next = opts.leaseIntervalMs;
+          try {
+            await renewer.renew(new Date());
+          } catch (err) {
+            if (!signal.aborted)
+              opts.logger.warn({ err, node: name }, 'failed to renew the node lease; retrying');
+            next = retryDelayMs(opts.leaseIntervalMs);
+          }
+          beats.schedule(Date.now() + next, renew);
+        };
+        const report = async () => {
           const started = Date.now();
           await postStatus(name, index, true).catch((err: unknown) => {
             if (!signal.aborted) opts.logger.warn({ err, node: name }, 'unable to post the node status');
           });
-          await sleep(Math.max(0, opts.statusReportMs - (Date.now() - started)), signal);
-        }
-      };
-      await Promise.all(opts.names.flatMap((name, index) => [lease(name, index), report(name, index)]));
+          beats.schedule(started + opts.statusReportMs, report);
+        };
+        beats.schedule(start + offsetOf(index, count, opts.leaseIntervalMs), renew);
+        beats.schedule(start + offsetOf(index, count, opts.statusReportMs), report);
+      });
+      await beats.run(signal);
     },
   };
 }
