@@ -46,9 +46,10 @@ export async function runScheduler(argv: string[]): Promise<void> {
           help: 'a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) file: profiles, plugins and weights, percentageOfNodesToScore, backoff',
         },
       },
-      async run({ clients, events, logger, informers, registry, signal }) {
+      async run({ clients, events, logger, informers, registry, signal, addReadyCheck }) {
         const scheduler = createScheduler({
           config,
+          addReadyCheck,
           registry: inTreeRegistry,
           clients,
           events,

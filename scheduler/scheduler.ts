@@ -23,6 +23,8 @@ import {
   DeletedFinalStateUnknown,
   type InformerFactory,
   keyOf as informerKey,
+  informerMetrics,
+  SharedInformer,
 } from '../sdk/informers/index.js';
 import type { Logger } from '../sdk/logger.js';
 import type { Clock } from '../sdk/workqueue/clock.js';
@@ -35,6 +37,7 @@ import { podRequests } from './framework/resource.js';
 import { FitError, Framework } from './framework/runtime.js';
 import type { Status } from './framework/status.js';
 import { type SchedulerMetrics, schedulerMetrics } from './metrics.js';
+import { podListWatch } from './pod-watch.js';
 import { type QueuedPodInfo, keyOf as queueKey, SchedulingQueue } from './queue/scheduling-queue.js';
 
 export interface SchedulerOptions {
@@ -46,6 +49,8 @@ export interface SchedulerOptions {
   readonly informers: InformerFactory;
   readonly metricsRegistry?: Registry;
   readonly clock?: Clock;
+  /** Where the process's /readyz learns whether the scheduler's own pod informer has synced. */
+  readonly addReadyCheck?: (name: string, check: () => string | undefined) => void;
 }
 
 export interface Scheduler {
@@ -62,7 +67,16 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const { config, clients, events, logger, informers } = opts;
   const cache = new SchedulerCache({ ...(opts.clock ? { clock: opts.clock } : {}), logger });
   const snapshot = new Snapshot();
-  const podInformer = informers.informerFor<Pod>(podKind);
+  // Not the factory's: the scheduler's Pods come without managed fields (pod-watch.ts),
+  // so this informer is its own, run and waited for by run() below.
+  const podInformer = new SharedInformer<Pod>(podListWatch(clients.api), {
+    name: 'pods',
+    logger,
+    ...(opts.metricsRegistry ? { metrics: informerMetrics(opts.metricsRegistry) } : {}),
+  });
+  opts.addReadyCheck?.('pod-informer-sync', () =>
+    podInformer.hasSynced() ? undefined : 'the pod informer has not synced',
+  );
   const nodeInformer = informers.informerFor<Node>('Node');
   const namespaceInformer = informers.informerFor<Namespace>('Namespace');
   // Preemption spares what disruption budgets protect.
@@ -367,8 +381,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     async run(signal) {
       const stop = () => q.close();
       signal.addEventListener('abort', stop, { once: true });
+      const podsWatched = podInformer.run(signal).catch((err: unknown) => {
+        logger.error({ err }, 'the pod informer stopped');
+      });
       try {
-        if (!(await informers.waitForCacheSync(signal))) return;
+        if (!(await informers.waitForCacheSync(signal)) || !(await podInformer.waitForSync(signal))) return;
         logger.info({ profiles: [...profiles.keys()], nodes: cache.nodeCount }, 'caches synced; scheduling');
         for (;;) {
           const qpi = await q.pop();
@@ -386,6 +403,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         signal.removeEventListener('abort', stop);
         q.close();
         cache.close();
+        if (signal.aborted) await podsWatched;
       }
     },
   };
