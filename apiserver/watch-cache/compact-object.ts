@@ -73,7 +73,8 @@ export function compactObject<T extends object>(obj: T, pool: ValuePool): T {
 }
 
 function compactFields(obj: Record<string, unknown>, pool: ValuePool): void {
-  for (const key of Object.keys(obj)) {
+  // Decoded messages and maps inherit no enumerable keys: for-in sees their own only.
+  for (const key in obj) {
     if (key === 'managedFields') continue;
     const value = obj[key];
     const compacted = compactValue(value, pool);
