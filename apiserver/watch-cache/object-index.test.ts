@@ -35,3 +35,46 @@ describe('ObjectIndex', () => {
     assert.deepEqual(keysUnder(index, ''), []);
   });
 });
+
+describe('ObjectIndex with many keys', () => {
+  it('keeps them in order through random inserts and deletes, across its chunks', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const index = new ObjectIndex<string>();
+    const reference = new Set<string>();
+    const keyOf = () => `/r/ns${Math.floor(random() * 4)}/pod-${Math.floor(random() * 5000)}`;
+    // In order first (a list), then at random, deleting a third as many.
+    for (let i = 0; i < 3000; i++) {
+      const key = `/r/ns0/a-${String(i).padStart(5, '0')}`;
+      index.set(key, key);
+      reference.add(key);
+    }
+    for (let i = 0; i < 20_000; i++) {
+      const key = keyOf();
+      if (random() < 0.25) {
+        assert.equal(index.delete(key), reference.delete(key));
+      } else {
+        index.set(key, key);
+        reference.add(key);
+      }
+    }
+    const sorted = [...reference].sort();
+    assert.equal(index.size, sorted.length);
+    assert.deepEqual(keysUnder(index, ''), sorted);
+    for (const prefix of ['/r/ns0/', '/r/ns1/pod-1', '/r/ns3/pod-4999', '/r/ns9/', '/r/ns2/pod-25']) {
+      assert.deepEqual(
+        keysUnder(index, prefix),
+        sorted.filter((k) => k.startsWith(prefix)),
+        prefix,
+      );
+    }
+    for (const key of sorted) index.delete(key);
+    assert.equal(index.size, 0);
+    assert.deepEqual(keysUnder(index, '/r/'), []);
+    index.set('/r/z', 'z');
+    assert.deepEqual(keysUnder(index, '/r/'), ['z']);
+  });
+});
