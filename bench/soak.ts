@@ -179,6 +179,8 @@ async function main(): Promise<void> {
   const restarts: string[] = [];
   const plane = await startPlane({
     nodes,
+    // Warnings too: the controller manager's retried errors are summed up at the end.
+    logLevel: 'warn',
     extraArgs: {
       apiserver: ['--event-ttl', `${Math.ceil(eventTtlMs / 1000)}s`],
       store: [
