@@ -161,6 +161,11 @@ async function probe(pid: number, dir: string, timeoutMs = 600_000): Promise<Pro
   }
 }
 
+function residentBytes(pid: number): number {
+  const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
 /** CPU seconds of a process so far (utime + stime). */
 function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -239,6 +244,10 @@ async function main(): Promise<void> {
     progress(`writing ${opts.pods} pods (create, bind, status) with ${opts.concurrency} in flight`);
     const t0 = performance.now();
     const cpu0 = cpuSeconds(pid);
+    // RSS as V8 lets it grow between collections, sampled while the load runs.
+    const rssSamples: number[] = [];
+    const sampler = setInterval(() => rssSamples.push(residentBytes(pid)), 2_000);
+    sampler.unref();
     const now = new Date();
     const load = await closedLoop(
       { concurrency: opts.concurrency, durationMs: 3_600_000, maxOps: opts.pods },
@@ -271,6 +280,9 @@ async function main(): Promise<void> {
     if (load.ok !== opts.pods) throw new Error(`wrote ${load.ok} pods: ${load.firstError}`);
     const loadS = (performance.now() - t0) / 1000;
     const loadCpuS = cpuSeconds(pid) - cpu0;
+    clearInterval(sampler);
+    const rssMean = rssSamples.reduce((a, b) => a + b, 0) / Math.max(1, rssSamples.length);
+    const rssPeak = Math.max(0, ...rssSamples);
     progress(`wrote ${opts.pods} pods in ${loadS.toFixed(0)} s; the watch saw ${watched} events`);
     await sleep(3_000);
     progress('reading after the load');
@@ -302,7 +314,7 @@ async function main(): Promise<void> {
       perPod('after the load', loaded),
       ...(aged ? [perPod(`after ${opts.historyWaitS} s idle`, aged)] : []),
       '',
-      `Load: ${opts.pods * 3} writes in ${loadS.toFixed(0)} s (${((opts.pods * 3) / loadS).toFixed(0)}/s), apiserver CPU ${loadCpuS.toFixed(1)} s (${((loadCpuS * 1000) / (opts.pods * 3)).toFixed(2)} ms a write); load average ${loadStart.toFixed(1)} at the start, ${loadEnd.toFixed(1)} at the end; Node ${process.version}.`,
+      `Load: ${opts.pods * 3} writes in ${loadS.toFixed(0)} s (${((opts.pods * 3) / loadS).toFixed(0)}/s), apiserver CPU ${loadCpuS.toFixed(1)} s (${((loadCpuS * 1000) / (opts.pods * 3)).toFixed(2)} ms a write), apiserver RSS during the load mean ${mib(rssMean)} MiB, peak ${mib(rssPeak)} MiB (every 2 s); load average ${loadStart.toFixed(1)} at the start, ${loadEnd.toFixed(1)} at the end; Node ${process.version}.`,
     ];
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {
