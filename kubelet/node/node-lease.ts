@@ -87,6 +87,9 @@ export function createNodeLeaseRenewer(opts: NodeLeaseOptions): NodeLeaseRenewer
           lease = await opts.leases.update(
             Lease.fromPartial({
               ...lease,
+              // An update that carries no managedFields keeps the stored ones (as in
+              // Kubernetes); the Lease's entries are most of what a renewal would send.
+              metadata: { ...lease.metadata, managedFields: [] },
               spec: { ...lease.spec, holderIdentity: name, leaseDurationSeconds: duration, renewTime: now },
             }),
           );

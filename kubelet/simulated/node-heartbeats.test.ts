@@ -123,12 +123,29 @@ describe('simulated node heartbeats', { timeout: 120_000 }, () => {
     const lease = await admin.kind<Lease>('Lease').get('kube-node-lease', 'hb-7');
     assert.equal(lease.spec?.holderIdentity, 'hb-7');
     assert.equal(lease.metadata?.ownerReferences[0]?.uid, node.metadata?.uid);
+    const entries = lease.metadata?.managedFields ?? [];
+    assert.equal(entries.length, 1);
+    assert.match(JSON.stringify(entries[0]?.fieldsV1), /f:renewTime/);
   });
 
   test('after a restart: each Node and Lease is read once, the Node keeps its uid and transition times', async () => {
     const nodes = admin.kind<Node>('Node');
     const before = new Map((await nodes.list('')).items.map((n) => [n.metadata?.name ?? '', n]));
+    // Someone else's field on a Lease: renewals send no managedFields, and its entry stays.
+    const labeller = createClientset(cluster.admin, { component: 'lease-labeller' });
+    const leases = labeller.kind<Lease>('Lease');
+    const labelled = await leases.get('kube-node-lease', 'hb-3');
+    await leases.update({ ...labelled, metadata: { ...labelled.metadata, labels: { team: 'a' } } } as Lease);
+    labeller.close();
     const { registration, leaseCalls } = await runUntil(2);
+    const renewed = await admin.kind<Lease>('Lease').get('kube-node-lease', 'hb-3');
+    assert.equal(renewed.metadata?.labels.team, 'a');
+    const managers = (renewed.metadata?.managedFields ?? []).map((e) => e.manager).sort();
+    assert.equal(managers.length, 2, `both managers kept: ${managers.join(', ')}`);
+    assert.ok(
+      managers.some((m) => m.includes('lease-labeller')),
+      managers.join(', '),
+    );
     assert.equal(total(registration.nodes, 'create'), NODES);
     assert.equal(total(registration.nodes, 'get'), NODES, 'read once, after the create found it');
     assert.equal(total(registration.nodes, 'updateStatus'), NODES);
