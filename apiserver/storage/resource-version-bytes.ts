@@ -11,35 +11,10 @@
  * that encoding themselves (what this process's encoders write): the field goes where
  * the encoder puts it, after the metadata's fields numbered below it.
  */
-import { BinaryReader } from '@bufbuild/protobuf/wire';
-import { ObjectMeta } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
-import type { KindObject, MessageFns } from '../../sdk/kind-registry.js';
+import { fieldAt, LENGTH_DELIMITED, onlyField, varintSize, writeVarint } from './wire-fields.js';
 
 /** ObjectMeta.resource_version. */
 const RESOURCE_VERSION_FIELD = 5;
-const LENGTH_DELIMITED = 2;
-
-const metadataTags = new WeakMap<object, number | undefined>();
-
-/**
- * The tag a kind's message encodes its metadata with: that of an object with only a
- * name, when an empty object encodes to nothing (otherwise undefined: such a message is
- * not one whose fields can be found by scanning its bytes for the metadata alone).
- */
-export function metadataTagOf<T extends KindObject>(message: MessageFns<T>): number | undefined {
-  if (metadataTags.has(message)) return metadataTags.get(message);
-  let tag: number | undefined;
-  if (message.encode(message.create()).finish().length === 0) {
-    const probe = message.create({ metadata: ObjectMeta.create({ name: 'x' }) } as never);
-    const bytes = message.encode(probe).finish();
-    if (bytes.length > 0) {
-      const first = new BinaryReader(bytes).uint32();
-      if ((first & 7) === LENGTH_DELIMITED) tag = first;
-    }
-  }
-  metadataTags.set(message, tag);
-  return tag;
-}
 
 /**
  * `stored` (an object encoded without its resourceVersion, its metadata the field of
@@ -92,78 +67,4 @@ export function asFirstField(bytes: Uint8Array): Buffer {
   out[0] = (1 << 3) | LENGTH_DELIMITED;
   out.set(bytes, writeVarint(out, 1, bytes.length));
   return out;
-}
-
-interface Field {
-  readonly tag: number;
-  /** Where a length-delimited field's length starts (for others: its payload). */
-  readonly lengthAt: number;
-  readonly start: number;
-  readonly end: number;
-}
-
-/** The one length-delimited field of tag `tag` in [from, to); undefined if none, several, or unreadable. */
-function onlyField(buf: Uint8Array, from: number, to: number, tag: number): Field | undefined {
-  let found: Field | undefined;
-  for (let at = from; at < to; ) {
-    const field = fieldAt(buf, at, to);
-    if (field === undefined) return undefined;
-    if (field.tag === tag) {
-      if (found !== undefined) return undefined;
-      found = field;
-    }
-    at = field.end;
-  }
-  return found;
-}
-
-/** The field starting at `at`; undefined when it runs past `to` or is a group. */
-function fieldAt(buf: Uint8Array, at: number, to: number): Field | undefined {
-  const tag = varintAt(buf, at, to);
-  if (tag === undefined) return undefined;
-  const after = tag.next;
-  switch (tag.value & 7) {
-    case 0: {
-      for (let i = after; i < to && i < after + 10; i++) {
-        if ((buf[i]! & 0x80) === 0) return { tag: tag.value, lengthAt: after, start: after, end: i + 1 };
-      }
-      return undefined;
-    }
-    case 1:
-      return after + 8 <= to ? { tag: tag.value, lengthAt: after, start: after, end: after + 8 } : undefined;
-    case 5:
-      return after + 4 <= to ? { tag: tag.value, lengthAt: after, start: after, end: after + 4 } : undefined;
-    case LENGTH_DELIMITED: {
-      const length = varintAt(buf, after, to);
-      if (length === undefined || length.next + length.value > to) return undefined;
-      return { tag: tag.value, lengthAt: after, start: length.next, end: length.next + length.value };
-    }
-    default:
-      return undefined;
-  }
-}
-
-/** A varint of at most 32 bits (a tag or a length) at `at`, and where it ends. */
-function varintAt(buf: Uint8Array, at: number, to: number): { value: number; next: number } | undefined {
-  let value = 0;
-  for (let i = 0; i < 5 && at + i < to; i++) {
-    const b = buf[at + i]!;
-    value += (b & 0x7f) * 2 ** (7 * i);
-    if ((b & 0x80) === 0) return value <= 0xffffffff ? { value, next: at + i + 1 } : undefined;
-  }
-  return undefined;
-}
-
-function varintSize(n: number): number {
-  let size = 1;
-  for (; n >= 0x80; n = Math.floor(n / 128)) size++;
-  return size;
-}
-
-/** Writes `n` as a varint at `at`; returns where it ends. */
-function writeVarint(buf: Uint8Array, at: number, n: number): number {
-  let o = at;
-  for (; n >= 0x80; n = Math.floor(n / 128)) buf[o++] = (n & 0x7f) | 0x80;
-  buf[o++] = n;
-  return o;
 }

@@ -1,8 +1,8 @@
-import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { ObjectMeta } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, type MessageFns, typesOf } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
 import type { KeyValue } from '../../store/types.js';
+import { metadataTagOf } from '../storage/wire-fields.js';
 import { compactObject, sharedValuePool } from './compact-object.js';
 import { splitManagedFields, withLazyManagedFields } from './lazy-managed-fields.js';
 
@@ -24,17 +24,4 @@ export function createDecoder<T extends KindObject>(info: KindInfo): (kv: KeyVal
     if (split) obj.metadata = withLazyManagedFields(obj.metadata, split.managedFields);
     return obj;
   };
-}
-
-/**
- * The tag the kind's message encodes its metadata with: that of an object with only a
- * name, when an empty object encodes to nothing (otherwise undefined: decoded whole).
- */
-function metadataTagOf<T extends KindObject>(message: MessageFns<T>): number | undefined {
-  if (message.encode(message.create()).finish().length > 0) return undefined;
-  const probe = message.create({ metadata: ObjectMeta.create({ name: 'x' }) } as never);
-  const bytes = message.encode(probe).finish();
-  if (bytes.length === 0) return undefined;
-  const tag = new BinaryReader(bytes).uint32();
-  return (tag & 7) === 2 ? tag : undefined;
 }

@@ -17,6 +17,7 @@
  */
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { ManagedFieldsEntry, type ObjectMeta } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import { fieldAt, onlyField, varintSize, writeVarint } from '../storage/wire-fields.js';
 
 /** ObjectMeta.managedFields: field 14, length-delimited. */
 const MANAGED_FIELDS_TAG = (14 << 3) | 2;
@@ -64,13 +65,13 @@ export interface SplitValue {
  * follows (then the caller decodes it whole, as before).
  */
 export function splitManagedFields(value: Uint8Array, metadataTag: number): SplitValue | undefined {
-  const meta = findField(value, 0, value.length, metadataTag);
+  const meta = onlyField(value, 0, value.length, metadataTag);
   if (meta === undefined) return undefined;
   const entries: [number, number][] = [];
   let entriesBytes = 0;
   let at = meta.start;
   while (at < meta.end) {
-    const field = nextField(value, at, meta.end);
+    const field = fieldAt(value, at, meta.end);
     if (field === undefined) return undefined;
     if (field.tag === MANAGED_FIELDS_TAG) {
       entries.push([at, field.end]);
@@ -143,89 +144,4 @@ function decodeEntries(raw: string): ManagedFieldsEntry[] {
     out.push(ManagedFieldsEntry.decode(reader, reader.uint32()));
   }
   return out;
-}
-
-interface Field {
-  readonly tag: number;
-  /** Where the field's length varint starts (length-delimited fields only). */
-  readonly lengthAt: number;
-  /** Where its payload starts and the field ends. */
-  readonly start: number;
-  readonly end: number;
-}
-
-/** The only length-delimited field of tag `tag` in [from, to); undefined if none, several, or unreadable. */
-function findField(buf: Uint8Array, from: number, to: number, tag: number): Field | undefined {
-  let found: Field | undefined;
-  let at = from;
-  while (at < to) {
-    const field = nextField(buf, at, to);
-    if (field === undefined) return undefined;
-    if (field.tag === tag) {
-      if (found !== undefined) return undefined;
-      found = field;
-    }
-    at = field.end;
-  }
-  return found;
-}
-
-/** The field at `at`, or undefined when it runs past `to` or is a group (which no message here uses). */
-function nextField(buf: Uint8Array, at: number, to: number): Field | undefined {
-  const tag = readVarint(buf, at, to);
-  if (tag === undefined) return undefined;
-  const after = tag.next;
-  switch (tag.value & 7) {
-    case 0: {
-      const end = skipVarint(buf, after, to);
-      return end === undefined ? undefined : { tag: tag.value, lengthAt: after, start: after, end };
-    }
-    case 1:
-      return after + 8 <= to ? { tag: tag.value, lengthAt: after, start: after, end: after + 8 } : undefined;
-    case 5:
-      return after + 4 <= to ? { tag: tag.value, lengthAt: after, start: after, end: after + 4 } : undefined;
-    case 2: {
-      const len = readVarint(buf, after, to);
-      if (len === undefined || len.next + len.value > to) return undefined;
-      return { tag: tag.value, lengthAt: after, start: len.next, end: len.next + len.value };
-    }
-    default:
-      return undefined;
-  }
-}
-
-/** A varint of at most 32 significant bits (tags and lengths), or undefined. */
-function readVarint(buf: Uint8Array, at: number, to: number): { value: number; next: number } | undefined {
-  let value = 0;
-  for (let i = 0; i < 10 && at + i < to; i++) {
-    const b = buf[at + i]!;
-    if (i < 5) value += (b & 0x7f) * 2 ** (7 * i);
-    if ((b & 0x80) === 0) return value <= 0xffffffff ? { value, next: at + i + 1 } : undefined;
-  }
-  return undefined;
-}
-
-/** Where the varint (of up to 64 bits) at `at` ends, or undefined. */
-function skipVarint(buf: Uint8Array, at: number, to: number): number | undefined {
-  for (let i = 0; i < 10 && at + i < to; i++) if ((buf[at + i]! & 0x80) === 0) return at + i + 1;
-  return undefined;
-}
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-/** Writes `n` as a varint at `at`; returns where it ends. */
-function writeVarint(buf: Uint8Array, at: number, n: number): number {
-  while (n >= 0x80) {
-    buf[at++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[at++] = n;
-  return at;
 }
