@@ -3,6 +3,9 @@
  * against a real store and apiserver (test/cluster.ts), with pods reported Running and
  * Ready by this process as they appear (no kubelets):
  *
+ * - warm-up: N pods created directly and marked ready, unmeasured: the phase measured
+ *   first would otherwise run on an apiserver whose code is not compiled yet (the
+ *   scale-up then cost it up to half again as much CPU per pod as the same writes later);
  * - scale-up: a Deployment scaled from 0 to N replicas (default 5,000): the time until
  *   every pod is created and until every pod is available, and pod creates/s;
  * - rollout: a new image for the same Deployment (maxSurge 25%, maxUnavailable 25%): the
@@ -42,9 +45,11 @@ import { pod } from '../test/objects.js';
 import { closedLoop } from './load.js';
 import { findChild, residentBytes } from './process-memory.js';
 
-const usage = `Usage: npm run bench:controllers -- [--replicas N] [--concurrency N] [--no-rollout]
+const usage = `Usage: npm run bench:controllers -- [--replicas N] [--warmup N] [--concurrency N] [--no-rollout]
 
   --replicas N     replicas of the Deployment, and pods of the ceiling run (default 5000)
+  --warmup N       pods created directly and marked ready before anything is measured,
+                   so that every phase finds the apiserver's code compiled (default: replicas)
   --concurrency N  creates in flight in the ceiling run (default 256)
   --no-rollout     skip the rolling update (shorter A/B runs of the scale-up)
 `;
@@ -128,6 +133,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       replicas: { type: 'string' },
+      warmup: { type: 'string' },
       concurrency: { type: 'string' },
       'no-rollout': { type: 'boolean' },
       help: { type: 'boolean' },
@@ -138,6 +144,7 @@ async function main(): Promise<void> {
     return;
   }
   const replicas = Number(values.replicas ?? 5000);
+  const warmup = Number(values.warmup ?? replicas);
   const concurrency = Number(values.concurrency ?? 256);
   const metricsPort = await freePort();
   const cluster = await startCluster({
@@ -172,6 +179,20 @@ async function main(): Promise<void> {
     store: findChild(['store', '--port-file', join(cluster.dir, 'store.port')]),
   });
   try {
+    if (warmup > 0) {
+      await clients
+        .kind<Namespace>('Namespace')
+        .create(Namespace.fromPartial({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'warmup' } }));
+      const warmReadier = await startPodReadier(clients, 'warmup', stop.signal, { concurrency: 64 });
+      const podClient = clients.kind<Pod>('Pod');
+      const done = await closedLoop({ concurrency: 256, durationMs: 30 * 60_000, maxOps: warmup }, (i) =>
+        podClient.create(pod(`warmup-${i}`, { namespace: 'warmup', labels: { app: 'warmup' } })),
+      );
+      await waitFor('warm-up pods ready', async () => (warmReadier.marked >= done.ok ? true : undefined), {
+        timeoutMs: 600_000,
+      });
+      progress(`warm-up: ${done.ok} pods created directly and marked ready`);
+    }
     const readier = await startPodReadier(clients, 'default', stop.signal, { concurrency: 64 });
     const deployments = clients.kind<Deployment>('Deployment');
     await deployments.create(webDeployment('bench', 0, { maxSurge: '25%', maxUnavailable: '25%' }));
