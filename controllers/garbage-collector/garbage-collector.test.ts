@@ -153,7 +153,12 @@ describe('garbage collector', { timeout: 120_000 }, () => {
     await gone('orph-rs', () => rss().get('default', 'orph-rs'));
     const p = await pods().get('default', 'orph-pod');
     assert.deepEqual(p.metadata?.ownerReferences, []);
-    const cm = await cms().get('default', 'orph-cm');
+    // A dependent the collector saw only after the owner went loses the reference as a
+    // dangling one, since its other owner lives.
+    const cm = await eventually('orph-cm to lose its reference to orph-rs', async () => {
+      const now = await cms().get('default', 'orph-cm');
+      return now.metadata?.ownerReferences.length === 1 ? now : undefined;
+    });
     assert.deepEqual(
       cm.metadata?.ownerReferences.map((r) => r.name),
       ['orph-other-owner'],

@@ -183,9 +183,10 @@ describe('level driver', () => {
       "await b.update('/a', v('a3'), 3)", // 6
       "await b.create('/d', v('d1'), 3600)", // 7
       "await b.update('/c', v('c2'), 4)", // 8
+      // A read of history waits until LevelDB, written behind the WAL, holds every revision.
+      "await b.get('/a', 3)",
     ]);
-    // LevelDB loses what it never synced: the newest batches, and one in the middle. (LevelDB
-    // is written behind the WAL, so the newest may never have reached it before the kill.)
+    // LevelDB loses what it never synced: the newest batches, and one in the middle.
     const db = new ClassicLevel<string, Buffer>(dir, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
     await db.open();
     const lost = [3, 6, 7, 8];
