@@ -16,7 +16,13 @@ import { ApiError, Code } from '../../sdk/errors.js';
 import { Deployment, type DeploymentStatus } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { DeletedFinalStateUnknown, NAMESPACE_INDEX } from '../../sdk/informers/index.js';
+import {
+  CONTROLLER_INDEX,
+  controlledOrOrphaned,
+  DeletedFinalStateUnknown,
+  indexByController,
+  NAMESPACE_INDEX,
+} from '../../sdk/informers/index.js';
 import { fromLabelSelector, isEmpty, matches, type Selector } from '../../sdk/labels/index.js';
 import { controllerOf } from '../../sdk/owner-references.js';
 import type { ControllerOptions } from '../shared/controller-options.js';
@@ -70,8 +76,14 @@ export async function runDeploymentController(
 ): Promise<void> {
   const { informers, clients, events, logger } = opts;
   const deployments = informers.informerFor<Deployment>('Deployment');
-  const replicaSets = informers.informerFor<ReplicaSet>('ReplicaSet');
-  const pods = informers.informerFor<Pod>('Pod');
+  // Indexed by controller: a sync reads its own ReplicaSets and the namespace's orphans,
+  // not every ReplicaSet of the namespace (which made a burst of Deployments quadratic).
+  const replicaSets = informers.informerFor<ReplicaSet>(
+    'ReplicaSet',
+    {},
+    { [CONTROLLER_INDEX]: indexByController },
+  );
+  const pods = informers.informerFor<Pod>('Pod', {}, { [CONTROLLER_INDEX]: indexByController });
   const dClient = clients.kind<Deployment>('Deployment');
   const rsClient = clients.kind<ReplicaSet>('ReplicaSet');
 
@@ -146,7 +158,7 @@ export async function runDeploymentController(
       return undefined;
     }
     const rsList = (
-      await claimObjects(replicaSets.indexer.byIndex(NAMESPACE_INDEX, namespace), {
+      await claimObjects(controlledOrOrphaned(replicaSets.indexer, d), {
         owner: d,
         selector,
         client: rsClient,
@@ -386,15 +398,13 @@ export async function runDeploymentController(
       return syncRolloutStatus(d, newRS, oldRSs);
     }
     // Old pods still running: the new ones must not start beside them.
-    const oldUids = new Set(oldRSs.map((rs) => rs.metadata?.uid));
     const oldPodsLeft =
       oldRSs.some((rs) => (rs.status?.replicas ?? 0) > 0) ||
-      pods.indexer
-        .byIndex(NAMESPACE_INDEX, d.metadata?.namespace ?? '')
-        .some(
-          (p) =>
-            oldUids.has(controllerOf(p)?.uid) && !['Succeeded', 'Failed'].includes(p.status?.phase ?? ''),
-        );
+      oldRSs.some((rs) =>
+        pods.indexer
+          .byIndex(CONTROLLER_INDEX, rs.metadata?.uid ?? '')
+          .some((p) => !['Succeeded', 'Failed'].includes(p.status?.phase ?? '')),
+      );
     if (oldPodsLeft) return syncRolloutStatus(d, newRS, oldRSs);
     if (!newRS) {
       const created = await newReplicaSetOf(d, rsList, true);

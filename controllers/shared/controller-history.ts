@@ -16,7 +16,11 @@
 import type { TypedClient } from '../../sdk/client/typed-client.js';
 import { ApiError, Code } from '../../sdk/errors.js';
 import { ControllerRevision } from '../../sdk/gen/wheelhouse/apps/v1/controller_revision.js';
-import { NAMESPACE_INDEX, type SharedInformer } from '../../sdk/informers/index.js';
+import {
+  controlledOrOrphaned,
+  ensureControllerIndex,
+  type SharedInformer,
+} from '../../sdk/informers/index.js';
 import type { KindObject } from '../../sdk/kind-registry.js';
 import type { Selector } from '../../sdk/labels/index.js';
 import { controllerOf, controllerRef } from '../../sdk/owner-references.js';
@@ -191,10 +195,15 @@ const MAX_COLLISION_ATTEMPTS = 20;
 
 export function createControllerHistory(opts: ControllerHistoryOptions): ControllerHistory {
   const { client, informer } = opts;
+  ensureControllerIndex(informer.indexer);
   return {
     async claim(parent, selector, recheck) {
-      const candidates = informer.indexer.byIndex(NAMESPACE_INDEX, parent.metadata?.namespace ?? '');
-      return claimObjects(candidates, { owner: parent, selector, client, recheck });
+      return claimObjects(controlledOrOrphaned(informer.indexer, parent), {
+        owner: parent,
+        selector,
+        client,
+        recheck,
+      });
     },
 
     async create(parent, revision, collisionCount) {

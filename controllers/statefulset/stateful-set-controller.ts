@@ -23,7 +23,14 @@ import { ApiError, Code } from '../../sdk/errors.js';
 import type { ControllerRevision } from '../../sdk/gen/wheelhouse/apps/v1/controller_revision.js';
 import { StatefulSet, type StatefulSetStatus } from '../../sdk/gen/wheelhouse/apps/v1/stateful_set.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { DeletedFinalStateUnknown, keyOf, NAMESPACE_INDEX } from '../../sdk/informers/index.js';
+import {
+  CONTROLLER_INDEX,
+  controlledOrOrphaned,
+  DeletedFinalStateUnknown,
+  indexByController,
+  keyOf,
+  NAMESPACE_INDEX,
+} from '../../sdk/informers/index.js';
 import { fromLabelSelector, matches, type Selector } from '../../sdk/labels/index.js';
 import { controllerOf } from '../../sdk/owner-references.js';
 import {
@@ -55,7 +62,7 @@ export async function runStatefulSetController(
 ): Promise<void> {
   const { informers, clients, events, logger } = opts;
   const sets = informers.informerFor<StatefulSet>('StatefulSet');
-  const pods = informers.informerFor<Pod>('Pod');
+  const pods = informers.informerFor<Pod>('Pod', {}, { [CONTROLLER_INDEX]: indexByController });
   const revisionInformer = informers.informerFor<ControllerRevision>('ControllerRevision');
   const setClient = clients.kind<StatefulSet>('StatefulSet');
   const podClient = clients.kind<Pod>('Pod');
@@ -145,7 +152,7 @@ export async function runStatefulSetController(
       );
     }
     const recheck = () => setClient.get(namespace, name);
-    const members = pods.indexer.byIndex(NAMESPACE_INDEX, namespace).filter((p) => isMemberOf(set, p));
+    const members = controlledOrOrphaned(pods.indexer, set).filter((p) => isMemberOf(set, p));
     const owned = await claimObjects(members, { owner: set, selector, client: podClient, recheck });
     const revisions = sortControllerRevisions(await history.claim(set, selector, recheck));
 
