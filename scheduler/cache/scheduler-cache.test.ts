@@ -135,6 +135,42 @@ describe('SchedulerCache', () => {
     assert.ok(cache.hasPod(q));
   });
 
+  it('files each node under the controllers of its pods as pods and nodes come and go', () => {
+    const cache = new SchedulerCache();
+    const snap = new Snapshot();
+    for (const n of ['a', 'b', 'c']) cache.addNode(node(n));
+    const owned = (name: string, nodeName: string, uid: string) => {
+      const p = pod(name, nodeName);
+      p.metadata!.ownerReferences = [
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: uid, uid, controller: true },
+      ];
+      return p;
+    };
+    const holding = (uid: string) => [...snap.withPodsOf(uid)].map((n) => n.name).sort();
+    cache.addPod(owned('x1', 'a', 'rs-x'));
+    cache.addPod(owned('x2', 'b', 'rs-x'));
+    cache.addPod(owned('y1', 'b', 'rs-y'));
+    cache.addPod(pod('bare', 'c'));
+    cache.updateSnapshot(snap);
+    assert.deepEqual(holding('rs-x'), ['a', 'b']);
+    assert.deepEqual(holding('rs-y'), ['b']);
+    assert.deepEqual(holding('uid-bare'), []);
+    // The copies filed are the snapshot's own, and change with it.
+    assert.equal([...snap.withPodsOf('rs-y')][0], snap.get('b'));
+    cache.addPod(owned('y2', 'c', 'rs-y'));
+    cache.updateSnapshot(snap);
+    assert.equal(
+      [...snap.withPodsOf('rs-y')].find((n) => n.name === 'b'),
+      snap.get('b'),
+    );
+    assert.deepEqual(holding('rs-y'), ['b', 'c']);
+    cache.removePod(owned('x1', 'a', 'rs-x'));
+    cache.removeNode(node('b'));
+    cache.updateSnapshot(snap);
+    assert.deepEqual(holding('rs-x'), []);
+    assert.deepEqual(holding('rs-y'), ['c']);
+  });
+
   it('keeps the lists of nodes with affinity pods and image states', () => {
     const cache = new SchedulerCache();
     const snap = new Snapshot();

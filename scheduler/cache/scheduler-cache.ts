@@ -183,6 +183,7 @@ export class SchedulerCache {
       if (ni === undefined || ni.node === undefined) {
         if (before !== undefined) {
           snapshot.nodeInfoMap.delete(name);
+          snapshot.replaceByController(name, before, undefined);
           membership = true;
         }
         continue;
@@ -193,6 +194,7 @@ export class SchedulerCache {
       if (before === undefined) membership = true;
       else replaced.set(name, copy);
       snapshot.nodeInfoMap.set(name, copy);
+      snapshot.replaceByController(name, before, copy);
     }
     this.dirty.clear();
     if (membership) {

@@ -14,6 +14,8 @@ export class Snapshot implements NodeInfoLister {
   readonly positions = new Map<string, number>();
   affinityList: NodeInfo[] = [];
   antiAffinityList: NodeInfo[] = [];
+  /** Controller uid → node name → the copy of each node holding its pods. */
+  private readonly byController = new Map<string, Map<string, NodeInfo>>();
 
   list(): readonly NodeInfo[] {
     return this.nodeInfoList;
@@ -29,5 +31,28 @@ export class Snapshot implements NodeInfoLister {
 
   havePodsWithRequiredAntiAffinityList(): readonly NodeInfo[] {
     return this.antiAffinityList;
+  }
+
+  withPodsOf(controllerUid: string): Iterable<NodeInfo> {
+    return this.byController.get(controllerUid)?.values() ?? [];
+  }
+
+  /** Files a node's new copy (or none, when it left) under the controllers of its pods. */
+  replaceByController(name: string, before: NodeInfo | undefined, after: NodeInfo | undefined): void {
+    if (before !== undefined)
+      for (const uid of before.podsByController.keys()) {
+        const nodes = this.byController.get(uid);
+        nodes?.delete(name);
+        if (nodes?.size === 0) this.byController.delete(uid);
+      }
+    if (after !== undefined)
+      for (const uid of after.podsByController.keys()) {
+        let nodes = this.byController.get(uid);
+        if (nodes === undefined) {
+          nodes = new Map();
+          this.byController.set(uid, nodes);
+        }
+        nodes.set(name, after);
+      }
   }
 }

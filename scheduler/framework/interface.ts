@@ -168,6 +168,12 @@ export interface NodeInfoLister {
   havePodsWithAffinityList(): readonly NodeInfo[];
   /** Nodes with at least one pod that has required anti-affinity terms. */
   havePodsWithRequiredAntiAffinityList(): readonly NodeInfo[];
+  /**
+   * Nodes with at least one pod, not being deleted, that `controllerUid` controls: what
+   * counting a controller's pods across the cluster needs to look at, however many
+   * nodes there are.
+   */
+  withPodsOf(controllerUid: string): Iterable<NodeInfo>;
 }
 
 /** What the framework gives a plugin when it is made. */

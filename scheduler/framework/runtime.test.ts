@@ -30,6 +30,7 @@ function lister(nodes: NodeInfo[]): NodeInfoLister {
     get: (name) => byName.get(name),
     havePodsWithAffinityList: () => [],
     havePodsWithRequiredAntiAffinityList: () => [],
+    withPodsOf: () => [],
   };
 }
 

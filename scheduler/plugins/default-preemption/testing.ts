@@ -152,6 +152,7 @@ export function createTestFramework(opts: TestFrameworkOptions): TestFramework {
     havePodsWithAffinityList: () => nodeInfos.filter((ni) => ni.podsWithAffinity.length > 0),
     havePodsWithRequiredAntiAffinityList: () =>
       nodeInfos.filter((ni) => ni.podsWithRequiredAntiAffinity.length > 0),
+    withPodsOf: (uid) => nodeInfos.filter((ni) => ni.podsByController.has(uid)),
   };
   const unavailable = (what: string) =>
     new Proxy({} as never, {

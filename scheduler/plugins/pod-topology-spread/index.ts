@@ -36,7 +36,7 @@ import {
 } from './constraints.js';
 import { computePreFilterState, filterNode, PreFilterState } from './filtering.js';
 import { isSchedulableAfterNodeChange, isSchedulableAfterPodChange } from './queueing-hints.js';
-import { computePreScoreState, normalize, PreScoreState, scoreNode } from './scoring.js';
+import { computePreScoreState, nodesToCount, normalize, PreScoreState, scoreNode } from './scoring.js';
 
 export const NAME = 'PodTopologySpread';
 const preFilterStateKey = `PreFilter${NAME}`;
@@ -157,7 +157,11 @@ export function createPodTopologySpread(
       }
       if (constraints.length === 0) return Status.SKIP;
       const requireAllTopologies = (pod.spec?.topologySpreadConstraints.length ?? 0) > 0 || !systemDefaulted;
-      state.write(preScoreStateKey, computePreScoreState(pod, constraints, nodes, all, requireAllTopologies));
+      const counted = nodesToCount(constraints, handle.snapshot);
+      state.write(
+        preScoreStateKey,
+        computePreScoreState(pod, constraints, nodes, counted, requireAllTopologies),
+      );
       return Status.SUCCESS;
     },
 

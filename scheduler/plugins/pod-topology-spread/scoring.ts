@@ -8,7 +8,7 @@
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { requiredNodeAffinityOf } from '../../../sdk/scheduling/index.js';
 import type { StateData } from '../../framework/cycle-state.js';
-import { MAX_NODE_SCORE, type NodeScore } from '../../framework/interface.js';
+import { MAX_NODE_SCORE, type NodeInfoLister, type NodeScore } from '../../framework/interface.js';
 import type { NodeInfo } from '../../framework/node-info.js';
 import {
   countMatching,
@@ -34,13 +34,14 @@ export class PreScoreState implements StateData {
 
 /**
  * `requireAllTopologies` is false only for system-default constraints, so that nodes
- * without a zone label are still spread by host.
+ * without a zone label are still spread by host. `allNodes` are the nodes whose pods are
+ * counted: every node, or any superset of those holding a matching pod.
  */
 export function computePreScoreState(
   pod: Pod,
   constraints: readonly SpreadConstraint[],
   filteredNodes: readonly NodeInfo[],
-  allNodes: readonly NodeInfo[],
+  allNodes: Iterable<NodeInfo>,
   requireAllTopologies: boolean,
 ): PreScoreState {
   const ignored = new Set<string>();
@@ -98,6 +99,24 @@ export function scoreNode(s: PreScoreState, pod: Pod, nodeInfo: NodeInfo): numbe
     score += cnt * (s.topologyNormalizingWeight[i] ?? 0) + (c.maxSkew - 1);
   });
   return Math.round(score);
+}
+
+/**
+ * The nodes whose pods PreScore counts. Per-host constraints are counted in Score, so
+ * with no other constraint none; when every other constraint counts one controller's pods
+ * (the system defaults), the nodes holding some; otherwise every node.
+ */
+export function nodesToCount(
+  constraints: readonly SpreadConstraint[],
+  nodes: NodeInfoLister,
+): Iterable<NodeInfo> {
+  let uid: string | undefined;
+  for (const c of constraints) {
+    if (c.topologyKey === LABEL_HOSTNAME) continue;
+    if (c.controllerUid === undefined || (uid !== undefined && uid !== c.controllerUid)) return nodes.list();
+    uid = c.controllerUid;
+  }
+  return uid === undefined ? [] : nodes.withPodsOf(uid);
 }
 
 /** Fewer matching pods is better: the lowest raw score becomes 100; ignored nodes get 0. */
