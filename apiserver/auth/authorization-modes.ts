@@ -9,13 +9,13 @@
  *   AlwaysAllow   everything (tests and local experiments only)
  */
 
+import { ApiError, Code } from '../../sdk/errors.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { KindObject } from '../../sdk/kind-registry.js';
 import type { Logger } from '../../sdk/logger.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
-import type { WatchCache } from '../watch-cache/index.js';
 import { alwaysAllow } from './always-allow.js';
-import { NodeAuthorizer } from './node/node-authorizer.js';
+import { NodeAuthorizer, type PodLookup } from './node/node-authorizer.js';
 import { NodeGraph } from './node/node-graph.js';
 import { followCache } from './rbac/follow-cache.js';
 import { RbacAuthorizer } from './rbac/rbac-authorizer.js';
@@ -85,8 +85,9 @@ export async function createAuthorizer(
   for (const mode of modes) {
     if (mode === 'Node') {
       const graph = new NodeGraph();
-      const pods = deps.registries.get('Pod')?.cache as unknown as WatchCache<Pod> | undefined;
-      if (!pods) throw new Error('the node authorizer needs the pods watch cache');
+      const registry = deps.registries.get('Pod') as GenericRegistry<Pod> | undefined;
+      const pods = registry?.cache;
+      if (!registry || !pods) throw new Error('the node authorizer needs the pods watch cache');
       await followCache(
         pods,
         'pods',
@@ -94,7 +95,7 @@ export async function createAuthorizer(
         deps.signal,
         deps.logger,
       );
-      chain.push(new NodeAuthorizer(graph));
+      chain.push(new NodeAuthorizer(graph, podLookup(registry)));
     } else if (mode === 'RBAC') {
       const policy = new RbacPolicy();
       await syncPolicy(policy, deps.registries, deps.signal, deps.logger);
@@ -124,6 +125,18 @@ export async function createAuthorizer(
       return rbac?.authorizeNonResource(user, verb, path) ?? { allowed: false, reason: '' };
     },
   };
+}
+
+/** A consistent read of one pod, for what the node authorizer's graph does not know yet. */
+function podLookup(registry: GenericRegistry<Pod>): PodLookup {
+  return (namespace, name) =>
+    registry.get(namespace, name).then(
+      (pod) => pod,
+      (err: unknown) => {
+        if (err instanceof ApiError && err.code === Code.NOT_FOUND) return undefined;
+        throw err;
+      },
+    );
 }
 
 /** The rest of the chain once an authorizer answered with a promise (at `index`). */

@@ -70,7 +70,11 @@ describe('NodeAuthorizer', () => {
   graph.setPod(pod('pending', ''));
   const authz = new NodeAuthorizer(graph);
   const n1 = kubelet('node-1');
-  const can = (user: UserInfo, p: Partial<RequestAttributes>) => authz.authorize(attrs(user, p)).allowed;
+  const can = (user: UserInfo, p: Partial<RequestAttributes>) => {
+    const decision = authz.authorize(attrs(user, p));
+    assert.ok(!(decision instanceof Promise), 'without a pod lookup every decision is immediate');
+    return decision.allowed;
+  };
 
   it('has no opinion about anyone but nodes', () => {
     assert.equal(can({ name: 'alice', uid: '', groups: [] }, { name: 'web' }), false);
@@ -139,5 +143,75 @@ describe('NodeAuthorizer', () => {
     assert.equal(can(n1, { ...lease, verb: 'update', name: 'node-1', namespace: 'kube-system' }), false);
     assert.equal(can(n1, { resource: 'events', verb: 'create' }), true);
     assert.equal(can(n1, { resource: 'events', verb: 'delete', name: 'e' }), false);
+  });
+});
+
+describe('NodeAuthorizer, when its graph lags the store', () => {
+  // The graph knows only `known`; the store holds `stored`.
+  const graph = new NodeGraph();
+  graph.setPod(pod('known', 'node-1'));
+  graph.setPod(pod('moved', 'node-2'));
+  const stored = new Map<string, Pod>(
+    [
+      pod('known', 'node-1'),
+      pod('fresh', 'node-1'),
+      pod('moved', 'node-1'),
+      pod('theirs', 'node-2'),
+      pod('pending', ''),
+    ].map((p) => [`default/${p.metadata?.name}`, p]),
+  );
+  const lookups: string[] = [];
+  const authz = new NodeAuthorizer(graph, async (namespace, name) => {
+    lookups.push(name);
+    return stored.get(`${namespace}/${name}`);
+  });
+  const n1 = kubelet('node-1');
+  const decide = async (p: Partial<RequestAttributes>) => (await authz.authorize(attrs(n1, p))).allowed;
+
+  it('decides at once, without reading the store, for a pod the graph binds to the node', () => {
+    lookups.length = 0;
+    const decision = authz.authorize(attrs(n1, { verb: 'delete', name: 'known' }));
+    assert.ok(!(decision instanceof Promise));
+    assert.equal(decision.allowed, true);
+    assert.deepEqual(lookups, []);
+  });
+
+  it('lets a node act on a pod bound to it that the graph has not seen bound yet', async () => {
+    for (const name of ['fresh', 'moved']) {
+      assert.equal(await decide({ verb: 'delete', name }), true, `delete ${name}`);
+      assert.equal(await decide({ verb: 'get', name }), true, `get ${name}`);
+      assert.equal(await decide({ verb: 'update', subresource: 'status', name }), true, `status ${name}`);
+      assert.equal(await decide({ verb: 'patch', subresource: 'status', name }), true, `patch ${name}`);
+    }
+  });
+
+  it("never lets a node act on another node's pod or an unbound one", async () => {
+    for (const name of ['theirs', 'pending']) {
+      assert.equal(await decide({ verb: 'delete', name }), false, `delete ${name}`);
+      assert.equal(await decide({ verb: 'get', name }), false, `get ${name}`);
+      assert.equal(await decide({ verb: 'update', subresource: 'status', name }), false, `status ${name}`);
+    }
+    const denied = await authz.authorize(attrs(n1, { verb: 'delete', name: 'theirs' }));
+    assert.match(denied.reason, /no relationship found between node "node-1" and this pod/);
+  });
+
+  it('lets the request itself answer NOT_FOUND for a pod that is gone', async () => {
+    assert.equal(await decide({ verb: 'delete', name: 'gone' }), true);
+  });
+
+  it('reads the store only for the verbs a node may use on one pod', async () => {
+    lookups.length = 0;
+    assert.equal(await decide({ verb: 'update', name: 'fresh' }), false, 'not the spec');
+    assert.equal(await decide({ verb: 'create', subresource: 'binding', name: 'fresh' }), false);
+    assert.equal(await decide({ verb: 'create', subresource: 'eviction', name: 'fresh' }), false);
+    assert.deepEqual(lookups, []);
+  });
+
+  it('has no opinion when the store cannot answer', async () => {
+    const failing = new NodeAuthorizer(new NodeGraph(), async () => {
+      throw new Error('store unavailable');
+    });
+    const decision = await failing.authorize(attrs(n1, { verb: 'delete', name: 'fresh' }));
+    assert.equal(decision.allowed, false);
   });
 });

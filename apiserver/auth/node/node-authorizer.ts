@@ -11,10 +11,25 @@
  * Kubernetes. Creates carry no name yet: which Node or mirror Pod a kubelet may create
  * is NodeRestriction admission's check on the object.
  *
+ * A request about one pod is decided by the graph when the graph binds the pod to the
+ * node. The graph follows the watch cache and so lags the store: a pod bound a moment
+ * ago, or bound again under a reused name, may be missing or bound elsewhere in it, and
+ * a pod deleted a moment ago is gone from it. Then the pod as the store holds it decides
+ * (a consistent read): bound to the node, allowed; bound elsewhere or unbound, no
+ * opinion; gone, allowed, so that the request itself finds nothing and answers
+ * NOT_FOUND, which is what a kubelet confirming a deletion must hear, not a refusal.
+ * A write that then meets a pod created meanwhile under that name is NodeRestriction
+ * admission's to refuse: it checks the pod the write applies to; a read that meets one
+ * shows no more than the node's list of all pods does.
+ *
  * Anything else gets no opinion: the next authorizer (RBAC) decides.
  */
+import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { Authorizer, Decision, RequestAttributes, UserInfo } from '../types.js';
 import type { NodeGraph } from './node-graph.js';
+
+/** The pod as the store now holds it; undefined when there is none. */
+export type PodLookup = (namespace: string, name: string) => Promise<Pod | undefined>;
 
 export const NODES_GROUP = 'system:nodes';
 export const NODE_USER_PREFIX = 'system:node:';
@@ -31,9 +46,13 @@ const allow = (reason: string): Decision => ({ allowed: true, reason });
 const noOpinion = (reason = ''): Decision => ({ allowed: false, reason });
 
 export class NodeAuthorizer implements Authorizer {
-  constructor(private readonly graph: NodeGraph) {}
+  /** Without `lookupPod`, the graph alone decides about pods. */
+  constructor(
+    private readonly graph: NodeGraph,
+    private readonly lookupPod?: PodLookup,
+  ) {}
 
-  authorize(attrs: RequestAttributes): Decision {
+  authorize(attrs: RequestAttributes): Decision | Promise<Decision> {
     const node = nodeNameOf(attrs.user);
     if (node === undefined) return noOpinion();
     switch (attrs.apiGroup) {
@@ -46,7 +65,7 @@ export class NodeAuthorizer implements Authorizer {
     }
   }
 
-  private core(node: string, a: RequestAttributes): Decision {
+  private core(node: string, a: RequestAttributes): Decision | Promise<Decision> {
     const { verb, subresource, namespace, name } = a;
     switch (a.resource) {
       case 'nodes':
@@ -59,18 +78,17 @@ export class NodeAuthorizer implements Authorizer {
         if (subresource === 'status' && ['get', 'update', 'patch'].includes(verb))
           return allow(`node "${node}" reports its own status`);
         return noOpinion();
-      case 'pods':
+      case 'pods': {
         if (subresource === '' && (verb === 'list' || verb === 'watch' || verb === 'create')) {
           return allow(`node "${node}" may ${verb} pods`);
         }
-        if (this.graph.nodeOf(namespace, name) !== node) {
-          return noOpinion(`no relationship found between node "${node}" and this pod`);
-        }
-        if (subresource === '' && (verb === 'get' || verb === 'delete'))
-          return allow(`pod is bound to node "${node}"`);
-        if (subresource === 'status' && ['get', 'update', 'patch'].includes(verb))
-          return allow(`pod is bound to node "${node}"`);
-        return noOpinion();
+        const ok =
+          (subresource === '' && (verb === 'get' || verb === 'delete')) ||
+          (subresource === 'status' && ['get', 'update', 'patch'].includes(verb));
+        if (!ok || name === '') return noOpinion();
+        if (this.graph.nodeOf(namespace, name) === node) return allow(`pod is bound to node "${node}"`);
+        return this.podInStore(node, namespace, name);
+      }
       case 'secrets':
       case 'configmaps':
         if (subresource !== '' || verb !== 'get')
@@ -92,6 +110,20 @@ export class NodeAuthorizer implements Authorizer {
       default:
         return noOpinion();
     }
+  }
+
+  /** The decision on a pod the graph does not bind to `node`, from the pod as stored. */
+  private podInStore(node: string, namespace: string, name: string): Decision | Promise<Decision> {
+    const unrelated = noOpinion(`no relationship found between node "${node}" and this pod`);
+    const lookup = this.lookupPod;
+    if (!lookup) return unrelated;
+    return lookup(namespace, name).then(
+      (pod) => {
+        if (pod === undefined) return allow('no such pod: the request will find nothing');
+        return pod.spec?.nodeName === node ? allow(`pod is bound to node "${node}"`) : unrelated;
+      },
+      () => unrelated,
+    );
   }
 
   private lease(node: string, a: RequestAttributes): Decision {
