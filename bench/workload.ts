@@ -5,6 +5,7 @@
  * duplicated, nothing orphaned).
  */
 import type { Clientset } from '../sdk/client/typed-client.js';
+import { Code } from '../sdk/errors.js';
 import { Deployment } from '../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import type { ReplicaSet } from '../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import type { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
@@ -49,11 +50,27 @@ export async function listAll<T extends KindObject>(clients: Clientset, kind: st
   const out: T[] = [];
   let token = '';
   do {
-    const page = await client.list('', { limit: '5000', continue: token });
+    const page = await readAgain(() => client.list('', { limit: '5000', continue: token }));
     out.push(...page.items);
     token = page.continue;
   } while (token !== '');
   return out;
+}
+
+/**
+ * A read retried when the connection dropped under it (UNAVAILABLE): on a machine loaded
+ * far past its cores a keepalive can time out while a large page is on its way, and a
+ * read, unlike a write, is safe to ask again.
+ */
+async function readAgain<T>(read: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (i >= attempts || (err as { code?: number }).code !== Code.UNAVAILABLE) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500 * i));
+    }
+  }
 }
 
 /** Runs `op(i)` for i < count with at most `concurrency` in flight; op errors are passed to `onError`. */
