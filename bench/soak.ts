@@ -3,16 +3,21 @@
  * (bench/churn.ts: Deployments created, scaled, rolled out and deleted, ConfigMaps,
  * Jobs, simulated nodes joining and leaving) for `--duration` (10 minutes by default).
  *
- * Every 10 s it samples each component's resident memory and CPU, and the apiserver's
+ * Every 10 s it samples each process's resident memory and CPU, and the apiserver's
  * mutating-call p99 over the last 10 s (from its /metrics), and prints the heaps of the
- * apiserver and the store (and the store's live keys). At the end it reports, for each
- * component, the slope of its memory over the last half of the run (least squares),
- * starting no earlier than the state bounded by time is full (boundedStateFillMs), and
- * judges it flat when the growth the slope predicts over that window is within the
- * noise: at most twice the spread of the samples around the line, or 5% of the mean, or
- * 8 MiB, whichever is largest. It then waits for the cluster to converge on what the
- * acknowledged writes declared. It exits 1 when a component's memory grows, a component
- * restarted, an error other than a conflict happened, or the cluster did not converge.
+ * apiserver and the store (and the store's live keys). The window judged is the last half
+ * of the run, starting no earlier than the state bounded by time is full
+ * (boundedStateFillMs). In it, every 20 s, each control-plane process collects its garbage
+ * and reports what it still holds (live-memory.ts): heap used plus external memory. At the
+ * end it fits a line (least squares) to each component's live memory over the window, or
+ * to its resident memory where it did not report, and to each simulator host's resident
+ * memory (one by one: hosts join and leave, memory-verdict.ts), and judges a series flat
+ * when the growth the line predicts over the window is within the noise: at most twice
+ * the spread of the samples around the line, or 5% of the mean, or a floor (4 MiB for live
+ * memory, 8 MiB for resident), whichever is largest. It then waits for the cluster to
+ * converge on what the acknowledged writes declared. It exits 1 when a component's or a
+ * host's memory grows, a component restarted, an error other than a conflict happened, or
+ * the cluster did not converge.
  *
  * Events live until their TTL and the store keeps history for minutes: memory that
  * holds them grows by design until they are full, an hour with the defaults. So that a
@@ -22,8 +27,8 @@
  *   npm run soak -- [--duration 10m] [--rate 10] [--nodes 20] [--event-ttl 2m]
  *     [--store-history-minutes 1] [--report DIR] [--tmp-dir DIR]
  */
-import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../sdk/duration.js';
 import { scrape } from '../test/scrape.js';
@@ -31,10 +36,12 @@ import { parseHistograms, slowestMutating, subtract } from './api-latency.js';
 import { startChurn } from './churn.js';
 import { converge, createQuotas } from './convergence.js';
 import { controllerManagerErrors, controllerManagerQueues, diagnose } from './diagnosis.js';
-import { killEverything, startPlane } from './plane.js';
+import { type LiveReading, preloadMemoryProbe, probeControlPlane } from './live-memory.js';
+import { judgeHosts, memorySlope, type ProcessSample, type Slope } from './memory-verdict.js';
+import { killEverything, type Plane, startPlane } from './plane.js';
 import { trackPods } from './pod-tracker.js';
 import { writeReport } from './report/html-report.js';
-import { record } from './timeline.js';
+import { record, type Sample } from './timeline.js';
 
 const { values } = parseArgs({
   options: {
@@ -57,17 +64,6 @@ const load = () =>
     .map((l) => l.toFixed(2))
     .join(' ');
 
-export interface Slope {
-  /** MiB per minute. */
-  readonly perMinute: number;
-  /** What the line predicts over the window, MiB. */
-  readonly growth: number;
-  /** Standard deviation of the samples around the line, MiB. */
-  readonly noise: number;
-  readonly mean: number;
-  readonly flat: boolean;
-}
-
 /** The store's automatic compaction period the soak runs it with, seconds (its default). */
 const COMPACT_INTERVAL_S = 60;
 
@@ -79,32 +75,6 @@ const COMPACT_INTERVAL_S = 60;
  */
 export function boundedStateFillMs(eventTtlMs: number, storeHistoryMinutes: number): number {
   return eventTtlMs + storeHistoryMinutes * 60_000 + COMPACT_INTERVAL_S * 1000 + 10_000;
-}
-
-/** Least-squares slope of (seconds, MiB) samples, judged flat within noise (see the file's comment). */
-export function memorySlope(points: readonly (readonly [number, number])[]): Slope {
-  const n = points.length;
-  const mx = points.reduce((a, [x]) => a + x, 0) / n;
-  const my = points.reduce((a, [, y]) => a + y, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (const [x, y] of points) {
-    sxy += (x - mx) * (y - my);
-    sxx += (x - mx) ** 2;
-  }
-  const slope = sxx > 0 ? sxy / sxx : 0;
-  const residual = Math.sqrt(
-    points.reduce((a, [x, y]) => a + (y - (my + slope * (x - mx))) ** 2, 0) / Math.max(n - 2, 1),
-  );
-  const span = n > 1 ? (points.at(-1)?.[0] ?? 0) - (points[0]?.[0] ?? 0) : 0;
-  const growth = slope * span;
-  return {
-    perMinute: slope * 60,
-    growth,
-    noise: residual,
-    mean: my,
-    flat: growth <= Math.max(2 * residual, 0.05 * my, 8),
-  };
 }
 
 /**
@@ -160,6 +130,91 @@ async function storeMetrics(
   }
 }
 
+/** How often the control plane's live memory is read inside the judged window. */
+const LIVE_PERIOD_MS = 20_000;
+
+/** Readings of live memory a component needs in the window to be judged on it, not on its RSS. */
+const MIN_LIVE_READINGS = 6;
+
+/**
+ * The least growth of live memory always allowed, MiB: what a component keeps after a
+ * collection moves by less than its resident memory, but caches that fill towards their
+ * bound (the event recorder's 4,096 aggregated Events) still move it by a few MiB.
+ */
+const LIVE_FLOOR_MIB = 4;
+
+const mib = (v: number) => v.toFixed(0).padStart(5);
+const slopeText = (s: Slope) =>
+  `slope ${s.perMinute.toFixed(2).padStart(6)} MiB/min, growth ${s.growth.toFixed(1).padStart(5)} MiB (allowed ${s.allowed.toFixed(1)}, noise ±${s.noise.toFixed(1)})`;
+
+/** The live memory (heap used + external after a collection) each component last reported, for the progress line. */
+function liveNow(readings: ReadonlyMap<string, readonly LiveReading[]>, now: number): string {
+  const parts: string[] = [];
+  for (const [name, list] of readings) {
+    const last = list.at(-1);
+    if (last !== undefined && now - last.t < (2 * LIVE_PERIOD_MS) / 1000)
+      parts.push(`${name} ${(last.memory.heapUsedMiB + last.memory.externalMiB).toFixed(0)}`);
+  }
+  return parts.length > 0 ? `; live MiB ${parts.join(', ')}` : '';
+}
+
+/**
+ * The memory verdict over the judged window: each control-plane component on its live
+ * memory where it reported it throughout the window (one process, enough readings), else
+ * on its resident memory, which is printed beside in any case; the simulator hosts one by
+ * one (memory-verdict.ts).
+ */
+function judgeMemory(
+  half: readonly Sample[],
+  from: number,
+  readings: ReadonlyMap<string, readonly LiveReading[]>,
+): { text: string; flat: boolean }[] {
+  const lines: { text: string; flat: boolean }[] = [];
+  const components = Object.keys(half[0]?.rssMiB ?? {}).filter((n) => n !== 'kubelet-simulator');
+  for (const name of components) {
+    const rss = memorySlope(half.map((s) => [s.t, s.rssMiB[name] ?? 0] as const));
+    const inWindow = (readings.get(name) ?? []).filter((r) => r.t >= from);
+    const oneProcess = inWindow.every((r) => r.pid === inWindow[0]?.pid);
+    if (inWindow.length >= MIN_LIVE_READINGS && oneProcess) {
+      const liveSlope = memorySlope(
+        inWindow.map((r) => [r.t, r.memory.heapUsedMiB + r.memory.externalMiB] as const),
+        LIVE_FLOOR_MIB,
+      );
+      const mean = (pick: (r: LiveReading) => number) =>
+        (inWindow.reduce((a, r) => a + pick(r), 0) / inWindow.length).toFixed(0);
+      const pause = Math.max(...inWindow.map((r) => r.memory.gcMs));
+      lines.push({
+        text: `  ${name.padEnd(20)} live ${mib(liveSlope.mean)} MiB, ${slopeText(liveSlope)}: ${liveSlope.flat ? 'flat' : 'GROWING'}\n  ${''.padEnd(20)}      (heap ${mean((r) => r.memory.heapUsedMiB)} + external ${mean((r) => r.memory.externalMiB)} MiB after a full collection, ${inWindow.length} readings, collections up to ${pause.toFixed(0)} ms)\n  ${''.padEnd(20)} RSS  ${mib(rss.mean)} MiB, ${slopeText(rss)}: not judged`,
+        flat: liveSlope.flat,
+      });
+    } else {
+      lines.push({
+        text: `  ${name.padEnd(20)} RSS  ${mib(rss.mean)} MiB, ${slopeText(rss)}: ${rss.flat ? 'flat' : 'GROWING'} (${inWindow.length} live readings${oneProcess ? '' : ' across restarts'}: judged on RSS)`,
+        flat: rss.flat,
+      });
+    }
+  }
+  const hosts = judgeHosts(
+    half.map((s) => {
+      const h: Record<string, ProcessSample> = {};
+      for (const [name, p] of Object.entries(s.processes))
+        if (name.startsWith('kubelet-simulator')) h[name] = p;
+      return { t: s.t, hosts: h };
+    }),
+  );
+  const sum = memorySlope(half.map((s) => [s.t, s.rssMiB['kubelet-simulator'] ?? 0] as const));
+  lines.push({
+    text: `  simulator hosts      ${hosts.judged.length} of ${hosts.seen} ran through the window, each judged on its RSS: ${hosts.judged.length === 0 ? 'none to judge' : hosts.flat ? 'flat' : 'GROWING'}; their sum (not judged: hosts join and leave) ${sum.perMinute.toFixed(1)} MiB/min`,
+    flat: hosts.flat,
+  });
+  for (const h of hosts.judged.filter((j, i) => i === 0 || !j.slope.flat))
+    lines.push({
+      text: `    ${h.name.padEnd(30)} RSS ${mib(h.slope.mean)} MiB, ${slopeText(h.slope)}: ${h.slope.flat ? 'flat (the closest to its bound)' : 'GROWING'}`,
+      flat: true,
+    });
+  return lines;
+}
+
 async function main(): Promise<void> {
   const durationMs = parseDurationMs(values.duration);
   const rate = Number(values.rate);
@@ -177,36 +232,59 @@ async function main(): Promise<void> {
     `soak: ${values.duration} of churn at ${rate} operations/s on ${nodes} simulated nodes; load average ${load()}`,
   );
   const restarts: string[] = [];
-  const plane = await startPlane({
-    nodes,
-    // Warnings too: the controller manager's retried errors are summed up at the end.
-    logLevel: 'warn',
-    extraArgs: {
-      apiserver: ['--event-ttl', `${Math.ceil(eventTtlMs / 1000)}s`],
-      store: [
-        '--compact-keep-minutes',
-        String(historyMinutes),
-        '--compact-interval-seconds',
-        String(COMPACT_INTERVAL_S),
-      ],
-    },
-    ...(values['tmp-dir'] ? { tmpDir: values['tmp-dir'] } : {}),
-    onRestart: (name, code, signal) => restarts.push(`${name} exited (${signal ?? code})`),
-  });
+  // The control plane's processes preload the probe that reports their live memory
+  // (live-memory.ts); the soak's own processes (storectl) do not need it.
+  const probe = preloadMemoryProbe(values['tmp-dir'] ?? tmpdir());
+  let plane: Plane;
+  try {
+    plane = await startPlane({
+      nodes,
+      // Warnings too: the controller manager's retried errors are summed up at the end.
+      logLevel: 'warn',
+      extraArgs: {
+        apiserver: ['--event-ttl', `${Math.ceil(eventTtlMs / 1000)}s`],
+        store: [
+          '--compact-keep-minutes',
+          String(historyMinutes),
+          '--compact-interval-seconds',
+          String(COMPACT_INTERVAL_S),
+        ],
+      },
+      ...(values['tmp-dir'] ? { tmpDir: values['tmp-dir'] } : {}),
+      onRestart: (name, code, signal) => restarts.push(`${name} exited (${signal ?? code})`),
+    });
+  } catch (err) {
+    rmSync(probe.dir, { recursive: true, force: true });
+    throw err;
+  } finally {
+    // The plane took its environment at its start, for every process it starts later too.
+    probe.restore();
+  }
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
     process.once(sig, () => {
       killEverything();
+      rmSync(probe.dir, { recursive: true, force: true });
       process.exit(130);
     });
   const tracker = trackPods(plane.clients);
   const rec = record(plane, tracker, 10_000);
   const apiP99: [number, number][] = [];
   let failures = 0;
+  let live: ReturnType<typeof probeControlPlane> | undefined;
   try {
     await tracker.synced;
     await createQuotas(plane);
     const churn = await startChurn(plane, { rate, seed: Number(values.seed) });
     const churnStarted = rec.now();
+    // The window judged starts at the later of half the run and the bounded state's fill
+    // (as `from` below); the first probe comes one period before it.
+    const judgedFrom = Math.max((churnStarted + durationMs / 1000) / 2, churnStarted + fillMs / 1000);
+    live = probeControlPlane(plane, {
+      dir: probe.dir,
+      periodMs: LIVE_PERIOD_MS,
+      fromS: judgedFrom - LIVE_PERIOD_MS / 1000,
+      now: () => rec.now(),
+    });
     let metrics = parseHistograms(await plane.apiserverMetrics());
     const started = Date.now();
     while (Date.now() - started < durationMs) {
@@ -233,10 +311,11 @@ async function main(): Promise<void> {
           .map(([k, v]) => `${k} ${v.toFixed(0)}`)
           .join(
             ', ',
-          )}; apiserver heap ${apiserverHeap(text)}; store ${storeHeap(await storeMetrics(plane.store.pid, plane.admin))}; load ${load()}\n`,
+          )}${liveNow(live.readings, rec.now())}; apiserver heap ${apiserverHeap(text)}; store ${storeHeap(await storeMetrics(plane.store.pid, plane.admin))}; load ${load()}\n`,
       );
     }
     await churn.stop();
+    await live.stop();
     rec.mark('churn stopped');
     const samples = rec.timeline.samples;
     const from = Math.max((samples.at(-1)?.t ?? 0) / 2, churnStarted + fillMs / 1000);
@@ -254,12 +333,9 @@ async function main(): Promise<void> {
     out(
       `\nmemory from ${from.toFixed(0)} s, the last half once the bounded state is full (${half.length} samples of 10 s)`,
     );
-    for (const name of Object.keys(half[0]?.rssMiB ?? {})) {
-      const slope = memorySlope(half.map((s) => [s.t, s.rssMiB[name] ?? 0] as const));
-      out(
-        `  ${name.padEnd(20)} mean ${slope.mean.toFixed(0).padStart(5)} MiB, slope ${slope.perMinute.toFixed(2).padStart(7)} MiB/min, growth ${slope.growth.toFixed(1).padStart(6)} MiB, noise ±${slope.noise.toFixed(1)} MiB: ${slope.flat ? 'flat' : 'GROWING'}`,
-      );
-      if (!slope.flat) failures++;
+    for (const line of judgeMemory(half, from, live.readings)) {
+      out(line.text);
+      if (!line.flat) failures++;
     }
     if (restarts.length > 0) {
       failures++;
@@ -310,7 +386,9 @@ async function main(): Promise<void> {
   } finally {
     rec.stop();
     tracker.stop();
+    await live?.stop();
     await plane.stop().catch(() => undefined);
+    rmSync(probe.dir, { recursive: true, force: true });
   }
 }
 
