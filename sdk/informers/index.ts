@@ -16,6 +16,7 @@ export {
 export { InformerFactory, type InformerFactoryOptions } from './informer-factory.js';
 export { listWatchOf, type Selection } from './list-watch.js';
 export { type InformerMetrics, informerMetrics } from './metrics.js';
+export { MutationCache, recordWrites } from './mutation-cache.js';
 export { type InformerOptions, SharedInformer } from './shared-informer.js';
 export {
   DeletedFinalStateUnknown,
