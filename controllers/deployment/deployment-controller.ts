@@ -21,7 +21,9 @@ import {
   controlledOrOrphaned,
   DeletedFinalStateUnknown,
   indexByController,
+  MutationCache,
   NAMESPACE_INDEX,
+  recordWrites,
 } from '../../sdk/informers/index.js';
 import { fromLabelSelector, isEmpty, matches, type Selector } from '../../sdk/labels/index.js';
 import { controllerOf } from '../../sdk/owner-references.js';
@@ -84,8 +86,14 @@ export async function runDeploymentController(
     { [CONTROLLER_INDEX]: indexByController },
   );
   const pods = informers.informerFor<Pod>('Pod', {}, { [CONTROLLER_INDEX]: indexByController });
-  const dClient = clients.kind<Deployment>('Deployment');
-  const rsClient = clients.kind<ReplicaSet>('ReplicaSet');
+  // A sync often runs before the watch shows the writes of the one before it (each write
+  // queues the key again, and so do the ReplicaSets' changes): reads go through the
+  // controller's own last writes, so that the next write does not start from a
+  // resourceVersion the apiserver has moved past.
+  const dWrites = new MutationCache(deployments);
+  const rsWrites = new MutationCache(replicaSets);
+  const dClient = recordWrites(clients.kind<Deployment>('Deployment'), dWrites);
+  const rsClient = recordWrites(clients.kind<ReplicaSet>('ReplicaSet'), rsWrites);
 
   const controller = createController({
     name: 'deployment',
@@ -137,7 +145,7 @@ export async function runDeploymentController(
   });
 
   async function sync(namespace: string, name: string): Promise<Result> {
-    const cached = deployments.indexer.get(`${namespace}/${name}`);
+    const cached = dWrites.get(`${namespace}/${name}`);
     if (!cached) return undefined;
     let d: Deployment = structuredClone({ ...cached, apiVersion: 'apps/v1', kind: 'Deployment' });
     let selector: Selector;
@@ -158,7 +166,7 @@ export async function runDeploymentController(
       return undefined;
     }
     const rsList = (
-      await claimObjects(controlledOrOrphaned(replicaSets.indexer, d), {
+      await claimObjects(rsWrites.overlay(controlledOrOrphaned(replicaSets.indexer, d)), {
         owner: d,
         selector,
         client: rsClient,
