@@ -214,7 +214,7 @@ test('a container gone mid-sample is logged at debug without a stack; other fail
     new ApiError(Code.UNKNOWN, 'failed to get container ID 3f2a: container "3f2a": not found'),
     new ApiError(Code.UNAVAILABLE, 'connect ENOENT /run/containerd/containerd.sock'),
   ];
-  const lines: { level: number; msg: string; err?: { stack?: string } }[] = [];
+  const lines: { level: number; msg: string; err?: { code?: string; message?: string } }[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
@@ -247,5 +247,6 @@ test('a container gone mid-sample is logged at debug without a stack; other fail
   assert.equal(vanished?.level, 20, 'debug');
   assert.equal(vanished?.err, undefined, 'no stack for expected churn');
   assert.equal(fault?.level, 40, 'warn');
-  assert.match(fault?.err?.stack ?? '', /ENOENT/);
+  assert.equal(fault?.err?.code, 'UNAVAILABLE');
+  assert.match(fault?.err?.message ?? '', /ENOENT/);
 });
