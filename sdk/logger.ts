@@ -70,13 +70,17 @@ function isStatusError(e: LoggedError): boolean {
   );
 }
 
+/** Drops the empty fields of details (a decoded message has every field, set or not). */
+const withoutEmpty = (key: string, v: unknown) =>
+  key !== '' && (v === '' || (Array.isArray(v) && v.length === 0)) ? undefined : v;
+
 /** `details` when their JSON is short and says something, else undefined. */
 function shortDetails(value: unknown): unknown {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'string') return value.length <= maxLoggedDetailsChars ? value : undefined;
   let json: string | undefined;
   try {
-    json = JSON.stringify(value);
+    json = JSON.stringify(value, withoutEmpty);
   } catch {
     return undefined;
   }
