@@ -16,6 +16,7 @@ import { ApiError, Code } from '../../sdk/errors.js';
 import { Deployment, type DeploymentStatus } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { PatchType } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import {
   CONTROLLER_INDEX,
   controlledOrOrphaned,
@@ -33,10 +34,12 @@ import {
   AVAILABLE,
   actualReplicas,
   availableReplicas,
+  DESIRED_REPLICAS_ANNOTATION,
   deploymentComplete,
   deploymentProgressing,
   deploymentTimedOut,
   getCondition,
+  MAX_REPLICAS_ANNOTATION,
   maxRevision,
   maxSurge,
   maxUnavailable,
@@ -51,7 +54,6 @@ import {
   revisionOf,
   setCondition,
   setNewReplicaSetAnnotations,
-  setReplicasAnnotations,
   specReplicas,
 } from './deployment-util.js';
 import { computeHash, equalIgnoreHash, POD_TEMPLATE_HASH_LABEL } from './pod-template-hash.js';
@@ -63,6 +65,7 @@ import {
   recreateScaleDown,
   type ScaleStep,
 } from './rollout-plan.js';
+import { scalePatch } from './scale-patch.js';
 
 export interface DeploymentControllerOptions extends ControllerOptions {}
 
@@ -334,20 +337,43 @@ export async function runDeploymentController(
     return withKind(await dClient.update(next));
   }
 
-  /** Resizes a ReplicaSet, records the event, and returns it as written. */
+  /**
+   * Resizes a ReplicaSet, records the event, and returns it as written: a patch that
+   * holds what the step was decided from (scale-patch.ts), so that the ReplicaSet
+   * controller's status writes do not make it conflict.
+   */
   async function scale(d: Deployment, step: ScaleStep): Promise<ReplicaSet> {
-    const rs = structuredClone(step.rs);
-    const from = replicasOf(rs);
-    if (rs.spec) rs.spec.replicas = step.replicas;
-    setReplicasAnnotations(rs, replicasOf(d), replicasOf(d) + maxSurge(d));
-    const written = await rsClient.update(rs);
+    const from = replicasOf(step.rs);
+    const meta = step.rs.metadata;
+    const patch = scalePatch(step.rs, step.replicas, {
+      [DESIRED_REPLICAS_ANNOTATION]: String(replicasOf(d)),
+      [MAX_REPLICAS_ANNOTATION]: String(replicasOf(d) + maxSurge(d)),
+    });
+    let written: ReplicaSet;
+    try {
+      written = (await clients.api.patch(
+        rsClient.info,
+        meta?.namespace ?? '',
+        meta?.name ?? '',
+        PatchType.PATCH_TYPE_JSON,
+        patch,
+      )) as ReplicaSet;
+    } catch (err) {
+      if (err instanceof ApiError && err.code === Code.INVALID_ARGUMENT && /test failed/.test(err.message))
+        throw new ApiError(
+          Code.ABORTED,
+          `replica set ${meta?.name} changed since the resize to ${step.replicas} was decided: ${err.message}`,
+        );
+      throw err;
+    }
+    rsWrites.mutated(written);
     if (from !== step.replicas) {
       const dir = step.replicas > from ? 'up' : 'down';
       events.event(
         d,
         'Normal',
         'ScalingReplicaSet',
-        `Scaled ${dir} replica set ${rs.metadata?.name} to ${step.replicas} from ${from}`,
+        `Scaled ${dir} replica set ${meta?.name} to ${step.replicas} from ${from}`,
       );
     }
     return written;
