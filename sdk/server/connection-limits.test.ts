@@ -269,7 +269,9 @@ describe('idle connections', () => {
     await once(session, 'close');
     const closedMs = Date.now() - opened;
     t.diagnostic(`idle connection: GOAWAY after ${await goaway} ms, closed after ${closedMs} ms`);
-    assert.ok(closedMs >= idleTimeoutMs - 50 && closedMs <= idleTimeoutMs + 1_500, `${closedMs} ms`);
+    // Not before the idle time; the upper bound only says "closed", with room for a loaded
+    // machine between the server's timer, its GOAWAY and the client's close.
+    assert.ok(closedMs >= idleTimeoutMs - 50 && closedMs <= idleTimeoutMs * 4, `${closedMs} ms`);
     // New connections are served as before.
     assert.equal(await getPod(`127.0.0.1:${running.port}`, clientCredentials(), serverName), 'p');
   });
