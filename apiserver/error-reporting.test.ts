@@ -19,7 +19,7 @@ import { type Ca, ensureCa } from '../sdk/pki/index.js';
 import { type Cluster, call, startCluster } from '../test/cluster.js';
 import { pod } from '../test/objects.js';
 
-/** The call's error, which must arrive well within a second. */
+/** The call's error, which must arrive promptly (well within a second on a quiet machine). */
 async function refusal(p: Promise<unknown>, code: Code): Promise<ApiError> {
   const started = Date.now();
   const err = await Promise.race([
@@ -32,7 +32,7 @@ async function refusal(p: Promise<unknown>, code: Code): Promise<ApiError> {
   const ms = Date.now() - started;
   assert.ok(err instanceof ApiError, `expected an ApiError, got ${String(err)}`);
   assert.equal(Code[err.code], Code[code], err.message);
-  assert.ok(ms < 1_000, `answered after ${ms} ms`);
+  assert.ok(ms < 3_000, `answered after ${ms} ms`);
   return err;
 }
 
