@@ -22,18 +22,10 @@ import {
   PodServiceService,
 } from '../../sdk/gen/wheelhouse/core/v1/pod_service.js';
 import { asyncDuplex } from '../../sdk/server/index.js';
+import { until } from '../../test/until.js';
 import { servePipelinedStream } from './pipelined-stream-handler.js';
 
 const maxInFlight = 3;
-
-/** Resolves once `check` holds, polling; fails after `ms`. */
-async function until(check: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const request = (id: number, name: string): BindPodsRequest => ({
   id,

@@ -14,6 +14,7 @@ import {
   status,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { until } from '../../test/until.js';
 import { ApiError, Code } from '../errors.js';
 import { Binding } from '../gen/wheelhouse/core/v1/binding.js';
 import {
@@ -28,15 +29,6 @@ type Call = ServerDuplexStream<BindPodsRequest, BindPodsResponse>;
 
 const bindingOf = (name: string) =>
   Binding.fromPartial({ metadata: { name, namespace: 'default' }, target: { kind: 'Node', name: 'n' } });
-
-/** Resolves once `check` holds, polling; fails after `ms`. */
-async function until(check: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 async function listen(server: Server): Promise<string> {
   const port = await new Promise<number>((resolve, reject) =>
@@ -123,14 +115,16 @@ describe('pipelined stream', () => {
       if (req.binding?.metadata?.name === 'slow') held.push({ call, req });
       else answerAll(call, req);
     };
-    const s = streamOf({ timeoutMs: 50 });
+    // The deadline is also the time 'next' has for its round trip: ample on a loaded machine.
+    const s = streamOf({ timeoutMs: 2_000 });
     try {
       await assert.rejects(s.send(bindingOf('slow')), (err: unknown) => {
         assert.ok(err instanceof ApiError);
         assert.equal(err.code, Code.DEADLINE_EXCEEDED);
-        assert.match(err.message, /no answer to the binding of pod default\/slow within 50 ms/);
+        assert.match(err.message, /no answer to the binding of pod default\/slow within 2000 ms/);
         return true;
       });
+      await until(() => held.length > 0, "'slow' to reach the server");
       const late = held[0];
       assert.ok(late);
       late.call.write({ id: late.req.id, resourceVersion: 'rv-late', status: undefined });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Registry } from 'prom-client';
+import { until } from '../../test/until.js';
 import { Backoff } from '../backoff.js';
 import { ObjectMeta } from '../gen/wheelhouse/meta/v1/meta.js';
 import { SharedInformer } from '../informers/shared-informer.js';
@@ -18,14 +19,6 @@ const thing = (name: string, value = 0, owner = ''): Thing => ({
   metadata: ObjectMeta.create({ name, namespace: 'ns' }),
   spec: { value, owner },
 });
-
-async function until(check: () => boolean, what: string, ms = 3_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > ms) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 function setup() {
   const lw = new MemoryListerWatcher<Thing>();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { until } from '../../test/until.js';
 import { Backoff } from '../backoff.js';
 import { ApiError } from '../errors.js';
 import { ObjectMeta } from '../gen/wheelhouse/meta/v1/meta.js';
@@ -53,14 +54,6 @@ class HeldListerWatcher extends MemoryListerWatcher<Thing> {
     if (current?.metadata?.resourceVersion !== obj.metadata?.resourceVersion)
       throw ApiError.conflict(`things "${obj.metadata?.name}": the object has been modified`);
     return this.upsert(obj);
-  }
-}
-
-async function until(check: () => boolean, what: string, ms = 2_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > ms) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
   }
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Registry } from 'prom-client';
+import { until } from '../../test/until.js';
 import { Backoff } from '../backoff.js';
 import { ApiError } from '../errors.js';
 import { ObjectMeta } from '../gen/wheelhouse/meta/v1/meta.js';
@@ -37,14 +38,6 @@ function recorder() {
       ),
   };
   return { seen, handler };
-}
-
-async function until(check: () => boolean, what: string, ms = 2_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > ms) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
 }
 
 const fast = () => new Backoff({ initialMs: 1, maxMs: 5, jitter: 0 });
