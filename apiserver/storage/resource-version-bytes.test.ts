@@ -6,8 +6,8 @@ import { CreatePodResponse, UpdatePodStatusResponse } from '../../sdk/gen/wheelh
 import type { ObjectMeta } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, type MessageFns, typesOf } from '../../sdk/kind-registry.js';
 import { kinds } from '../../sdk/kinds.js';
+import { metadataTagOf } from '../../sdk/wire/metadata-tag.js';
 import { asFirstField, withResourceVersionBytes } from './resource-version-bytes.js';
-import { metadataTagOf } from './wire-fields.js';
 
 function pod(meta: Partial<ObjectMeta>): Pod {
   return Pod.fromPartial({

@@ -11,7 +11,7 @@
  * that encoding themselves (what this process's encoders write): the field goes where
  * the encoder puts it, after the metadata's fields numbered below it.
  */
-import { fieldAt, LENGTH_DELIMITED, onlyField, varintSize, writeVarint } from './wire-fields.js';
+import { fieldAt, LENGTH_DELIMITED, onlyField, varintSize, writeVarint } from '../../sdk/wire/fields.js';
 
 /** ObjectMeta.resource_version. */
 const RESOURCE_VERSION_FIELD = 5;

@@ -11,8 +11,8 @@
  * that is dropped takes its bytes with it.
  */
 import type { KindObject, MessageFns } from '../../sdk/kind-registry.js';
+import { metadataTagOf } from '../../sdk/wire/metadata-tag.js';
 import { withResourceVersionBytes } from './resource-version-bytes.js';
-import { metadataTagOf } from './wire-fields.js';
 
 const storedBytes = new WeakMap<object, Uint8Array>();
 

@@ -1,8 +1,8 @@
 import { ObjectMeta } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, type MessageFns, typesOf } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
+import { metadataTagOf } from '../../sdk/wire/metadata-tag.js';
 import type { KeyValue } from '../../store/types.js';
-import { metadataTagOf } from '../storage/wire-fields.js';
 import { compactObject, sharedValuePool } from './compact-object.js';
 import { splitManagedFields, withLazyManagedFields } from './lazy-managed-fields.js';
 

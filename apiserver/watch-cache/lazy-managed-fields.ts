@@ -17,7 +17,7 @@
  */
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { ManagedFieldsEntry, type ObjectMeta } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
-import { fieldAt, onlyField, varintSize, writeVarint } from '../storage/wire-fields.js';
+import { fieldAt, onlyField, varintSize, writeVarint } from '../../sdk/wire/fields.js';
 
 /** ObjectMeta.managedFields: field 14, length-delimited. */
 const MANAGED_FIELDS_TAG = (14 << 3) | 2;

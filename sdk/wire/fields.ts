@@ -1,15 +1,12 @@
 /**
  * Just enough of the Protobuf wire format to find and rewrite one field of an encoded
- * object without decoding it: the metadata of a stored value, a field inside it. Used
- * where a whole decode or encode would cost more than a scan (resource-version-bytes.ts,
- * the watch cache's lazy managed fields).
+ * message without decoding it: the metadata of a stored value, a field inside it, the
+ * managed fields of the objects of a watch message. Used where a whole decode or encode
+ * would cost more than a scan.
  *
  * Every function answers undefined for bytes it cannot follow (a field that runs past
  * its end, a group, a varint too long), and the caller then takes the slow path.
  */
-import { BinaryReader } from '@bufbuild/protobuf/wire';
-import { ObjectMeta } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
-import type { KindObject, MessageFns } from '../../sdk/kind-registry.js';
 
 export const LENGTH_DELIMITED = 2;
 
@@ -94,26 +91,4 @@ export function writeVarint(buf: Uint8Array, at: number, n: number): number {
   for (; n >= 0x80; n = Math.floor(n / 128)) buf[o++] = (n & 0x7f) | 0x80;
   buf[o++] = n;
   return o;
-}
-
-const metadataTags = new WeakMap<object, number | undefined>();
-
-/**
- * The tag a kind's message encodes its metadata with: that of an object with only a
- * name, when an empty object encodes to nothing (otherwise undefined: such a message is
- * not one whose fields can be found by scanning its bytes for the metadata alone).
- */
-export function metadataTagOf<T extends KindObject>(message: MessageFns<T>): number | undefined {
-  if (metadataTags.has(message)) return metadataTags.get(message);
-  let tag: number | undefined;
-  if (message.encode(message.create()).finish().length === 0) {
-    const probe = message.create({ metadata: ObjectMeta.create({ name: 'x' }) } as never);
-    const bytes = message.encode(probe).finish();
-    if (bytes.length > 0) {
-      const first = new BinaryReader(bytes).uint32();
-      if ((first & 7) === LENGTH_DELIMITED) tag = first;
-    }
-  }
-  metadataTags.set(message, tag);
-  return tag;
 }
