@@ -22,7 +22,7 @@ import { apiEventSink } from '../events/event-sink.js';
 import { createEventRecorder, type EventRecorder, registerEventRecorderMetrics } from '../events/index.js';
 import { AccessReviewServiceClient } from '../gen/wheelhouse/authorization/v1/access_review_service.js';
 import { LeaseServiceClient } from '../gen/wheelhouse/coordination/v1/lease_service.js';
-import { InformerFactory } from '../informers/informer-factory.js';
+import { InformerFactory, type InformerFactoryOptions } from '../informers/informer-factory.js';
 import { createGrpcLeaseClient, createLeaderElector } from '../leader-election/index.js';
 import { createLogger, type Logger } from '../logger.js';
 import { ClientCertificateVerifier } from '../pki/client-certificates.js';
@@ -65,6 +65,11 @@ export interface ComponentDefinition {
   /** `source.component` of the Events it records (`default-scheduler`). */
   readonly eventSource?: string;
   readonly flags?: Readonly<Record<string, FlagSpec>>;
+  /**
+   * How the context's informers hold objects: `{ managedFields: false }` for a component
+   * that never reads metadata.managedFields (sdk/informers/list-watch.ts).
+   */
+  readonly informers?: Pick<InformerFactoryOptions, 'managedFields'>;
   run(ctx: ComponentContext): Promise<void>;
 }
 
@@ -214,7 +219,7 @@ export async function runComponent(
     }
 
     const runTerm = async (signal: AbortSignal) => {
-      const informers = new InformerFactory(clients.api, { logger, registry });
+      const informers = new InformerFactory(clients.api, { ...def.informers, logger, registry });
       readyChecks.set('informer-sync', () => (informers.hasSynced() ? undefined : 'caches not synced'));
       informers.start(signal);
       await def.run({

@@ -17,6 +17,11 @@ export interface InformerFactoryOptions {
   readonly registry?: Registry;
   /** Default resync period of the informers it makes (0: none). */
   readonly resyncPeriodMs?: number;
+  /**
+   * false: its informers hold objects without metadata.managedFields, unless a selection
+   * asks for them (Selection.managedFields). Default true.
+   */
+  readonly managedFields?: boolean;
 }
 
 export class InformerFactory {
@@ -34,7 +39,8 @@ export class InformerFactory {
 
   /**
    * The informer of `kind` (a kind name, `Pod`, or its KindInfo) and selection, made on
-   * first use. Indexers are added to it (an index name may be asked for once).
+   * first use. Indexers are added to it (an index name may be asked for once). Whether
+   * its objects carry managed fields is the selection's say, else the factory's.
    */
   informerFor<T extends KindObject>(
     kind: string | KindInfo,
@@ -44,17 +50,20 @@ export class InformerFactory {
     const info = typeof kind === 'string' ? kinds.find((k) => k.kind === kind) : kind;
     if (!info) throw new Error(`unknown kind ${String(kind)}`);
     const parts = [info.resource, selection.namespace, selection.labelSelector, selection.fieldSelector];
+    const managedFields = selection.managedFields ?? this.opts.managedFields ?? true;
+    // The informer's name (its metrics label) is the same either way; the key is not.
     const name = parts.filter((p) => p !== undefined && p !== '').join(' ');
-    let informer = this.informers.get(name) as SharedInformer<T> | undefined;
+    const key = managedFields ? name : `${name}\0without managed fields`;
+    let informer = this.informers.get(key) as SharedInformer<T> | undefined;
     if (!informer) {
-      informer = new SharedInformer<T>(listWatchOf<T>(this.client, info, selection), {
+      informer = new SharedInformer<T>(listWatchOf<T>(this.client, info, { ...selection, managedFields }), {
         name,
         ...(this.opts.logger ? { logger: this.opts.logger } : {}),
         ...(this.metrics ? { metrics: this.metrics } : {}),
         ...(this.opts.resyncPeriodMs ? { resyncPeriodMs: this.opts.resyncPeriodMs } : {}),
       });
-      this.informers.set(name, informer as unknown as SharedInformer<KindObject>);
-      if (this.signal) this.run(name);
+      this.informers.set(key, informer as unknown as SharedInformer<KindObject>);
+      if (this.signal) this.run(key);
     }
     const fresh = Object.fromEntries(
       Object.entries(indexers).filter(([index]) => !informer.indexer.hasIndex(index)),
@@ -81,13 +90,13 @@ export class InformerFactory {
     return results.every(Boolean);
   }
 
-  private run(name: string): void {
-    const informer = this.informers.get(name);
+  private run(key: string): void {
+    const informer = this.informers.get(key);
     const signal = this.signal;
-    if (!informer || !signal || this.started.has(name)) return;
-    this.started.add(name);
+    if (!informer || !signal || this.started.has(key)) return;
+    this.started.add(key);
     void informer.run(signal).catch((err: unknown) => {
-      this.opts.logger?.error({ informer: name, err }, 'informer stopped');
+      this.opts.logger?.error({ informer: informer.name, err }, 'informer stopped');
     });
   }
 }
