@@ -66,6 +66,10 @@ export function controllerManagerDefinition(all: readonly ControllerDescriptor[]
     securePort: CONTROLLER_MANAGER_PORT,
     leaderElection: { resourceName: CONTROLLER_MANAGER_LEASE },
     eventSource: 'controller-manager',
+    // No controller reads managed fields, and they are most of an object's decoding and
+    // much of its memory: the informers hold objects without them. A controller's update
+    // of such an object keeps the stored ones (the apiserver reads none as "leave them").
+    informers: { managedFields: false },
     flags: {
       controllers: {
         type: 'string',

@@ -39,6 +39,8 @@ export async function runKubelet(argv: string[]): Promise<void> {
       description:
         "Usage: wheelhouse kubelet [flags]\n\nRuns this node's pods: registers the Node, renews its Lease, runs the pods bound to it through a container runtime and reports their status.",
       securePort: 10248,
+      // Nothing here reads managed fields; its informers hold objects without them.
+      informers: { managedFields: false },
       flags: {
         'hostname-override': { type: 'string', help: "the Node's name (default: the host name)" },
         'node-ip': {

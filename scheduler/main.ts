@@ -40,6 +40,8 @@ export async function runScheduler(argv: string[]): Promise<void> {
       securePort: SCHEDULER_SECURE_PORT,
       leaderElection: { resourceName: SCHEDULER_LEASE },
       eventSource: SCHEDULER_EVENT_SOURCE,
+      // Nothing here reads managed fields; its informers hold objects without them.
+      informers: { managedFields: false },
       flags: {
         config: {
           type: 'string',

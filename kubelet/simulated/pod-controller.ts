@@ -57,7 +57,8 @@ export interface SimulatedPodController {
 function boundPodsOf(api: ApiClient, nodes: ReadonlyMap<string, unknown>): ListerWatcher<Pod> {
   const info = kinds.find((k) => k.kind === 'Pod');
   if (!info) throw new Error('the kind table has no Pod');
-  const source = listWatchOf<Pod>(api, info, { fieldSelector: 'spec.nodeName!=' });
+  // Without managed fields: never read here, and most of what holding every bound pod costs.
+  const source = listWatchOf<Pod>(api, info, { fieldSelector: 'spec.nodeName!=', managedFields: false });
   const ours = (pod: Pod) => nodes.has(pod.spec?.nodeName ?? '');
   return {
     async list(opts) {
