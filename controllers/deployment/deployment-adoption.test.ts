@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Clientset } from '../../sdk/client/typed-client.js';
+import { describe, test } from 'node:test';
 import type { Deployment } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import { controllerOf } from '../../sdk/owner-references.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
-import {
-  adminClients,
-  type ControllerManagerProcess,
-  startControllerManager,
-  startPodReadier,
-  waitFor,
-} from '../shared/testing.js';
-import { waitComplete, webDeployment } from './testing.js';
+import { waitFor } from '../shared/testing.js';
+import { useDeploymentCluster, waitComplete, webDeployment } from './testing.js';
 
 /** A ReplicaSet of `replicas` pods labelled `app`, controlled by `owner` when given. */
 function replicaSet(
@@ -40,24 +32,8 @@ function replicaSet(
 }
 
 describe('Deployment controller: adoption', { timeout: 120_000 }, () => {
-  let cluster: Cluster;
-  let cm: ControllerManagerProcess;
-  let clients: Clientset;
-  const stop = new AbortController();
-  const rsc = () => clients.kind<ReplicaSet>('ReplicaSet');
-
-  before(async () => {
-    cluster = await startCluster();
-    cm = await startControllerManager(cluster, ['--controllers', 'deployment,replicaset']);
-    clients = adminClients(cluster);
-    await startPodReadier(clients, 'default', stop.signal);
-  });
-  after(async () => {
-    stop.abort();
-    clients?.close();
-    await cm?.stop();
-    await cluster?.stop();
-  });
+  const env = useDeploymentCluster();
+  const rsc = () => env.clients.kind<ReplicaSet>('ReplicaSet');
 
   test('adopts an orphan ReplicaSet its selector matches and leaves one another controller holds', async () => {
     const orphan = await rsc().create(replicaSet('adopt-orphan', 'adopt', 1));
@@ -68,7 +44,7 @@ describe('Deployment controller: adoption', { timeout: 120_000 }, () => {
     };
     await rsc().create(replicaSet('adopt-foreign', 'adopt', 0, foreignOwner));
 
-    const d = await clients.kind<Deployment>('Deployment').create(webDeployment('adopt', 2));
+    const d = await env.clients.kind<Deployment>('Deployment').create(webDeployment('adopt', 2));
     const adopted = await waitFor('the orphan to be adopted', async () => {
       const rs = await rsc().get('default', 'adopt-orphan');
       return controllerOf(rs)?.uid === d.metadata?.uid ? rs : undefined;
@@ -78,7 +54,7 @@ describe('Deployment controller: adoption', { timeout: 120_000 }, () => {
     assert.deepEqual([ref?.kind, ref?.name, ref?.blockOwnerDeletion], ['Deployment', 'adopt', true]);
 
     // The adopted ReplicaSet is an old revision (another template): the rollout scales it away.
-    await waitComplete(clients, 'adopt');
+    await waitComplete(env.clients, 'adopt');
     const old = await waitFor('the adopted ReplicaSet to be scaled to 0', async () => {
       const rs = await rsc().get('default', 'adopt-orphan');
       return rs.spec?.replicas === 0 ? rs : undefined;

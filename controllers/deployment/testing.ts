@@ -1,8 +1,76 @@
-/** Deployments, edits and waits for the Deployment controller's integration tests. */
+/** The cluster, Deployments, edits and waits for the Deployment controller's integration tests. */
+import { after, before } from 'node:test';
 import type { Clientset } from '../../sdk/client/typed-client.js';
 import { Deployment } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import type { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
-import { waitFor } from '../shared/testing.js';
+import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { type Cluster, startCluster } from '../../test/cluster.js';
+import {
+  adminClients,
+  type ControllerManagerProcess,
+  startControllerManager,
+  startPodReadier,
+  waitFor,
+} from '../shared/testing.js';
+
+/** What a suite's tests work with: set before its first test, stopped after its last. */
+export interface DeploymentCluster {
+  readonly cluster: Cluster;
+  /** The admin's typed clients. */
+  readonly clients: Clientset;
+  /** The controller manager running now. */
+  readonly cm: ControllerManagerProcess;
+  /** Stops the controller manager with `signal` and starts a successor with the same controllers. */
+  restartControllerManager(signal: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Registers the suite's set-up and tear-down: a cluster, a controller manager running
+ * `controllers` (the Deployment and ReplicaSet controllers unless told), the admin's
+ * clients, and a readier that reports the pods of `default` Running and Ready as kubelets
+ * would (those `ready` accepts, when given). Call it inside `describe`.
+ */
+export function useDeploymentCluster(
+  opts: { controllers?: string; ready?: (pod: Pod) => boolean } = {},
+): DeploymentCluster {
+  const args = ['--controllers', opts.controllers ?? 'deployment,replicaset'];
+  const stop = new AbortController();
+  let cluster: Cluster | undefined;
+  let clients: Clientset | undefined;
+  let cm: ControllerManagerProcess | undefined;
+  const started = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`${what} is set up before the suite's first test`);
+    return v;
+  };
+  before(async () => {
+    cluster = await startCluster();
+    cm = await startControllerManager(cluster, args);
+    clients = adminClients(cluster);
+    await startPodReadier(clients, 'default', stop.signal, opts.ready ? { filter: opts.ready } : {});
+  });
+  after(async () => {
+    stop.abort();
+    clients?.close();
+    await cm?.stop();
+    await cluster?.stop();
+  });
+  return {
+    get cluster() {
+      return started(cluster, 'the cluster');
+    },
+    get clients() {
+      return started(clients, 'the clients');
+    },
+    get cm() {
+      return started(cm, 'the controller manager');
+    },
+    async restartControllerManager(signal) {
+      await started(cm, 'the controller manager').stop(signal);
+      cm = undefined;
+      cm = await startControllerManager(started(cluster, 'the cluster'), args);
+    },
+  };
+}
 
 export function webDeployment(
   name: string,
