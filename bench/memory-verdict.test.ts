@@ -16,6 +16,17 @@ function window(pids: Record<string, number>, mib: (host: string, i: number) => 
   });
 }
 
+/** Of the three hosts `w` shows, sim-node alone ran the whole window as one process: it alone is judged, and flat. */
+function assertOnlySimNodeJudged(w: Window): void {
+  const v = judgeHosts(w);
+  assert.equal(v.seen, 3);
+  assert.deepEqual(
+    v.judged.map((h) => h.name),
+    ['kubelet-simulator sim-node'],
+  );
+  assert.equal(v.flat, true);
+}
+
 test('a flat series is flat, a steady rise past the noise is not', () => {
   const flat = memorySlope(Array.from({ length: 30 }, (_, i) => [i * 10, 100 + (i % 3)] as const));
   assert.equal(flat.flat, true);
@@ -41,13 +52,7 @@ test('hosts joining leave the verdict flat though their sum grows', () => {
     w.map((s) => [s.t, Object.values(s.hosts).reduce((a, p) => a + p.rssMiB, 0)] as const),
   );
   assert.equal(sum.flat, false, 'the sum alone would be judged growing');
-  const v = judgeHosts(w);
-  assert.equal(v.seen, 3);
-  assert.deepEqual(
-    v.judged.map((h) => h.name),
-    ['kubelet-simulator sim-node'],
-  );
-  assert.equal(v.flat, true);
+  assertOnlySimNodeJudged(w);
 });
 
 test('one host growing fails the verdict', () => {
@@ -68,13 +73,7 @@ test('a host that left during the window, or is another process under its name, 
   // The same name, restarted halfway (another pid), growing across the restart.
   for (const [i, s] of w.entries())
     s.hosts['kubelet-simulator joined-9'] = { pid: pids(i), rssMiB: 60 + 4 * i };
-  const v = judgeHosts(w);
-  assert.equal(v.seen, 3);
-  assert.deepEqual(
-    v.judged.map((h) => h.name),
-    ['kubelet-simulator sim-node'],
-  );
-  assert.equal(v.flat, true);
+  assertOnlySimNodeJudged(w);
 });
 
 test('no sample, nothing judged', () => {

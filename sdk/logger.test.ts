@@ -9,6 +9,7 @@ import {
   ServerCredentials,
   type ServiceError,
 } from '@grpc/grpc-js';
+import { rawMethod } from '../test/raw-method.js';
 import { ApiError, Code, fromServiceError, type ServiceStatus, toServiceError } from './errors.js';
 import { createLogger, maxLoggedChars } from './logger.js';
 
@@ -62,16 +63,7 @@ test('ordinary entries are written as they are', async () => {
 
 /** A failed call as a client receives it: a grpc-js ServiceError with the server's trailers. */
 async function failedCall(err: ApiError): Promise<ServiceError> {
-  const passThrough = {
-    path: '/test.Failing/Call',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (b: Buffer) => b,
-    requestDeserialize: (b: Buffer) => b,
-    responseSerialize: (b: Buffer) => b,
-    responseDeserialize: (b: Buffer) => b,
-  };
-  const definition = { call: passThrough };
+  const definition = { call: rawMethod('/test.Failing/Call') };
   const server = new Server();
   server.addService(definition, {
     call: (_call: unknown, done: (e: ServiceStatus) => void) => done(toServiceError(err)),

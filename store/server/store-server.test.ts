@@ -18,6 +18,7 @@ import {
 } from '../../sdk/gen/wheelhouse/store/v1/store.js';
 import { createLogger } from '../../sdk/logger.js';
 import { ensureCa, ensureCert, ensureStorePki } from '../../sdk/pki/index.js';
+import { rawMethod } from '../../test/raw-method.js';
 import { scrape } from '../../test/scrape.js';
 import { StoreClient } from '../client.js';
 import { type Event, StoreError } from '../types.js';
@@ -441,24 +442,8 @@ describe('store server robustness', () => {
   it('survives garbage messages and abandoned streams', async () => {
     const Raw = makeGenericClientConstructor(
       {
-        pipeline: {
-          path: '/wheelhouse.store.v1.StoreService/Pipeline',
-          requestStream: true,
-          responseStream: true,
-          requestSerialize: (b: Buffer) => b,
-          requestDeserialize: (b: Buffer) => b,
-          responseSerialize: (b: Buffer) => b,
-          responseDeserialize: (b: Buffer) => b,
-        },
-        get: {
-          path: '/wheelhouse.store.v1.StoreService/Get',
-          requestStream: false,
-          responseStream: false,
-          requestSerialize: (b: Buffer) => b,
-          requestDeserialize: (b: Buffer) => b,
-          responseSerialize: (b: Buffer) => b,
-          responseDeserialize: (b: Buffer) => b,
-        },
+        pipeline: rawMethod('/wheelhouse.store.v1.StoreService/Pipeline', { request: true, response: true }),
+        get: rawMethod('/wheelhouse.store.v1.StoreService/Get'),
       },
       'Raw',
     );
