@@ -3,10 +3,11 @@
  * long a failing test takes to say so, never what a passing one proves: it is generous,
  * since on a loaded machine a few turns of the event loop can take seconds.
  */
-export async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+export async function until(check: () => boolean, what: string | (() => string), ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }
