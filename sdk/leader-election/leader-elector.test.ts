@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Registry } from 'prom-client';
+import { timerLateness } from '../../test/timer-lateness.js';
 import { ApiError, Code } from '../errors.js';
 import { Lease } from '../gen/wheelhouse/coordination/v1/lease.js';
 import {
@@ -29,27 +30,10 @@ async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Pro
   return now();
 }
 
-/**
- * The longest any timer of this process has waited past its time in the current test, in
- * ms, as a probe firing every few ms sees it. The bounds below are the elector's timers'
- * due times; on a loaded machine every timer fires late by as long as the process waited
- * for a CPU, so an upper bound allows that much more per timer on its path (on a quiet
- * machine, next to nothing: the bounds stay tight).
- */
-const lateness = (() => {
-  const periodMs = 5;
-  let max = 0;
-  let last = now();
-  setInterval(() => {
-    const t = now();
-    max = Math.max(max, t - last - periodMs);
-    last = t;
-  }, periodMs).unref();
-  beforeEach(() => {
-    max = 0;
-  });
-  return () => max;
-})();
+// The bounds below are the elector's timers' due times: each allows, per timer on its path,
+// as long as timers fired late during the test.
+const late = timerLateness();
+beforeEach(() => late.reset());
 
 interface Candidate {
   readonly id: string;
@@ -236,8 +220,8 @@ describe('leader election', () => {
     // At most one jittered retry period (100 to 220 ms), far below the lease duration; two
     // timers on the way (b's retry, the poll above).
     assert.ok(
-      handover < timings.leaseDurationMs / 2 + 2 * lateness(),
-      `hand-over took ${handover.toFixed(0)} ms (timers up to ${lateness().toFixed(0)} ms late)`,
+      handover < timings.leaseDurationMs / 2 + 2 * late.max(),
+      `hand-over took ${handover.toFixed(0)} ms (timers up to ${late.max().toFixed(0)} ms late)`,
     );
     assert.equal(spec(store).holderIdentity, 'b');
     assert.equal(spec(store).leaseTransitions, 1);
@@ -267,12 +251,12 @@ describe('leader election', () => {
       t.diagnostic(
         `a stopped ${(stopped - sent).toFixed(0)} ms after sending its last renewal; ` +
           `b took over ${(tookOver - answered).toFixed(0)} ms after it was written; ` +
-          `timers up to ${lateness().toFixed(0)} ms late`,
+          `timers up to ${late.max().toFixed(0)} ms late`,
       );
       // One timer on the way: the renew deadline's.
       assert.ok(
-        stopped - sent <= timings.renewDeadlineMs + 20 + lateness(),
-        `a led ${(stopped - sent).toFixed(0)} ms after its last renewal was sent (timers up to ${lateness().toFixed(0)} ms late)`,
+        stopped - sent <= timings.renewDeadlineMs + 15 + late.max(),
+        `a led ${(stopped - sent).toFixed(0)} ms after its last renewal was sent (timers up to ${late.max().toFixed(0)} ms late)`,
       );
       assert.ok(stopped < answered + timings.leaseDurationMs, 'a stopped before its lease could expire');
       assert.ok(stopped < b.startedAt()!, 'a stopped before b started');
@@ -284,8 +268,8 @@ describe('leader election', () => {
       // takes the lease at its next: within two jittered retry periods past expiry (440 ms),
       // with three timers on the way (two retries and the poll above).
       assert.ok(
-        tookOver - answered < timings.leaseDurationMs + 600 + 3 * lateness(),
-        `b took over ${(tookOver - answered).toFixed(0)} ms after the last renewal (timers up to ${lateness().toFixed(0)} ms late)`,
+        tookOver - answered < timings.leaseDurationMs + 600 + 3 * late.max(),
+        `b took over ${(tookOver - answered).toFixed(0)} ms after the last renewal (timers up to ${late.max().toFixed(0)} ms late)`,
       );
       assert.equal(spec(store).leaseTransitions, 1);
 
@@ -334,8 +318,8 @@ describe('leader election', () => {
     d.start();
     const led = await until(() => d.elector.isLeader(), 'd to lead');
     assert.ok(
-      led - starting < 100 + lateness(),
-      `d took ${(led - starting).toFixed(0)} ms (timers up to ${lateness().toFixed(0)} ms late)`,
+      led - starting < 100 + late.max(),
+      `d took ${(led - starting).toFixed(0)} ms (timers up to ${late.max().toFixed(0)} ms late)`,
     );
     assert.equal(spec(store).leaseTransitions, 2);
     assert.deepEqual(spec(store).acquireTime, acquireTime);
@@ -383,8 +367,8 @@ describe('leader election', () => {
     const stopped = await until(() => !a.elector.isLeader(), 'a to stop');
     // Its next renewal finds the intruder: a retry period's timer and the poll above on the way.
     assert.ok(
-      stopped - taken < 2 * timings.retryPeriodMs + 50 + 2 * lateness(),
-      `a stopped after ${(stopped - taken).toFixed(0)} ms (timers up to ${lateness().toFixed(0)} ms late)`,
+      stopped - taken < 2 * timings.retryPeriodMs + 50 + 2 * late.max(),
+      `a stopped after ${(stopped - taken).toFixed(0)} ms (timers up to ${late.max().toFixed(0)} ms late)`,
     );
     assert.equal(a.elector.leader(), 'intruder');
     await a.stop();
