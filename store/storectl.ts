@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { credentials } from '@grpc/grpc-js';
 import { typesOf } from '../sdk/kind-registry.js';
 import { resolveResource } from '../sdk/kinds.js';
+import { encodeObject } from '../sdk/manifest/index.js';
 import { StoreClient } from './client.js';
 import { DEFAULT_STORE_ADDRESS, DEFAULT_STORE_DATA_DIR } from './main.js';
 import { restoreSnapshot, saveSnapshot } from './snapshot.js';
@@ -54,8 +55,8 @@ function showValue(key: string, value: Buffer): unknown {
   const info = resource ? resolveResource(resource) : undefined;
   if (info) {
     try {
-      const types = typesOf(info);
-      return types.message.toJSON(types.message.decode(value));
+      // The manifest form: what `whctl get -o json` prints (managed fields as their trees).
+      return encodeObject(info, typesOf(info).message.decode(value));
     } catch {
       // Not that kind's encoding after all: fall through.
     }

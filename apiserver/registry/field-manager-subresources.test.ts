@@ -10,8 +10,11 @@ import { after, before, describe, test } from 'node:test';
 import type { Deployment } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { ManagedFieldsEntry } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import { treeOfFieldsV1 as treeOf } from '../../sdk/patch/fields-v1.js';
 import { type Cluster, call, startCluster } from '../../test/cluster.js';
 import { deployment, pod } from '../../test/objects.js';
+
+type Tree = Record<string, object> | undefined;
 
 const managed = (o: { metadata?: { managedFields: ManagedFieldsEntry[] } }) =>
   o.metadata?.managedFields ?? [];
@@ -33,7 +36,7 @@ describe('apiserver: managedFields of subresource writes', () => {
     });
     const [creator] = managed(created);
     assert.ok(
-      creator && 'f:replicas' in (creator.fieldsV1?.['f:spec'] ?? {}),
+      creator && 'f:replicas' in ((treeOf(creator.fieldsV1) as Tree)?.['f:spec'] ?? {}),
       'the creator owns spec.replicas',
     );
 
@@ -53,11 +56,11 @@ describe('apiserver: managedFields of subresource writes', () => {
     assert.equal(scaleEntry.manager, creator.manager);
     assert.equal(scaleEntry.apiVersion, 'apps/v1');
     assert.equal(scaleEntry.time, undefined, 'Kubernetes records no time for the scale subresource');
-    assert.deepEqual(scaleEntry.fieldsV1, { 'f:spec': { 'f:replicas': {} } });
+    assert.deepEqual(treeOf(scaleEntry.fieldsV1), { 'f:spec': { 'f:replicas': {} } });
     const after = entries.find((e) => e.manager === creator.manager && e.subresource === '');
     assert.ok(after, 'the creator keeps its other fields');
     assert.ok(
-      !('f:replicas' in (after.fieldsV1?.['f:spec'] ?? {})),
+      !('f:replicas' in ((treeOf(after.fieldsV1) as Tree)?.['f:spec'] ?? {})),
       'spec.replicas is no longer the creator’s',
     );
     assert.deepEqual(after.time, creator.time, 'the creator’s entry is otherwise as it was');
@@ -82,7 +85,7 @@ describe('apiserver: managedFields of subresource writes', () => {
     const entry = managed(updated).find((e) => e.subresource === 'status');
     assert.ok(entry, `an entry with subresource "status": ${JSON.stringify(managed(updated))}`);
     assert.equal(entry.operation, 'Update');
-    assert.deepEqual(entry.fieldsV1, { 'f:status': { 'f:phase': {}, 'f:podIP': {} } });
+    assert.deepEqual(treeOf(entry.fieldsV1), { 'f:status': { 'f:phase': {}, 'f:podIP': {} } });
     assert.ok(entry.time instanceof Date && entry.time.getMilliseconds() === 0, 'time to the whole second');
   });
 

@@ -15,6 +15,7 @@ import type { ManagedFieldsEntry } from '../../sdk/gen/wheelhouse/meta/v1/meta.j
 import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
 import { type KindInfo, kindFor, kinds, protoTypeOf } from '../../sdk/kinds.js';
 import { messageType } from '../../sdk/manifest/schema.js';
+import { fieldsV1Of, treeOfFieldsV1 } from '../../sdk/patch/fields-v1.js';
 import { typedShapeOf } from '../../sdk/patch/typed-compare.js';
 import { createFieldManager } from './field-manager.js';
 import type { RequestContext } from './request-context.js';
@@ -256,7 +257,10 @@ describe('field manager: typed recording agrees with the manifest comparison', (
         then?.(p);
       };
     const reordered = (e: ManagedFieldsEntry[]) =>
-      e.map((x) => ({ ...x, fieldsV1: Object.fromEntries(Object.entries(x.fieldsV1 ?? {}).reverse()) }));
+      e.map((x) => ({
+        ...x,
+        fieldsV1: fieldsV1Of(Object.fromEntries(Object.entries(treeOfFieldsV1(x.fieldsV1) ?? {}).reverse())),
+      }));
     const cases: [string, (p: Pod) => void][] = [
       [
         'sent back as stored, label added',
@@ -277,11 +281,11 @@ describe('field manager: typed recording agrees with the manifest comparison', (
         withEntries(
           (e) => [
             ...e,
-            { ...(e[0] as ManagedFieldsEntry), manager: 'dot', fieldsV1: { '.': {} } },
+            { ...(e[0] as ManagedFieldsEntry), manager: 'dot', fieldsV1: fieldsV1Of({ '.': {} }) },
             {
               ...(e[0] as ManagedFieldsEntry),
               manager: 'late-dot',
-              fieldsV1: { 'f:metadata': { 'f:labels': { 'f:q': {}, '.': {} } } },
+              fieldsV1: fieldsV1Of({ 'f:metadata': { 'f:labels': { 'f:q': {}, '.': {} } } }),
             },
           ],
           (p) => (meta(p).labels.q = 'r'),
@@ -290,14 +294,17 @@ describe('field manager: typed recording agrees with the manifest comparison', (
       [
         'an entry with no fields',
         withEntries(
-          (e) => [...e, { ...(e[0] as ManagedFieldsEntry), manager: 'empty', fieldsV1: {} }],
+          (e) => [...e, { ...(e[0] as ManagedFieldsEntry), manager: 'empty', fieldsV1: fieldsV1Of({}) }],
           (p) => (meta(p).labels.x = 'y'),
         ),
       ],
       [
         'a duplicate of the writer',
         withEntries(
-          (e) => [...e, ...e.map((x) => ({ ...x, fieldsV1: { 'f:spec': { 'f:hostname': {} } } }))],
+          (e) => [
+            ...e,
+            ...e.map((x) => ({ ...x, fieldsV1: fieldsV1Of({ 'f:spec': { 'f:hostname': {} } }) })),
+          ],
           (p) => (meta(p).labels.x = 'y'),
         ),
       ],
@@ -323,11 +330,18 @@ describe('field manager: typed recording agrees with the manifest comparison', (
       [
         'a key that is not a path element',
         withEntries(
-          (e) => e.map((x) => ({ ...x, fieldsV1: { 'x:y': {} } })),
+          (e) => e.map((x) => ({ ...x, fieldsV1: fieldsV1Of({ 'x:y': {} }) })),
           (p) => (meta(p).labels.x = 'y'),
         ),
       ],
-      ['a value that is not a tree', withEntries((e) => e.map((x) => ({ ...x, fieldsV1: { 'f:spec': 3 } })))],
+      [
+        'a value that is not a tree',
+        withEntries((e) => e.map((x) => ({ ...x, fieldsV1: fieldsV1Of({ 'f:spec': 3 }) }))),
+      ],
+      [
+        'text that is not JSON',
+        withEntries((e) => e.map((x) => ({ ...x, fieldsV1: { raw: Buffer.from('{"f:spec":') } }))),
+      ],
       [
         'an index key not in canonical form',
         withEntries((e) => [
@@ -335,7 +349,7 @@ describe('field manager: typed recording agrees with the manifest comparison', (
           {
             ...(e[0] as ManagedFieldsEntry),
             manager: 'idx',
-            fieldsV1: { 'f:spec': { 'f:x': { 'i:01': {}, 'i:1': {} } } },
+            fieldsV1: fieldsV1Of({ 'f:spec': { 'f:x': { 'i:01': {}, 'i:1': {} } } }),
           },
         ]),
       ],

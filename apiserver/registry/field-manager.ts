@@ -21,6 +21,7 @@ import { apiVersionOf, type KindInfo, protoTypeOf } from '../../sdk/kinds.js';
 import type { JsonObject } from '../../sdk/manifest/index.js';
 import { messageType } from '../../sdk/manifest/schema.js';
 import { FieldSet } from '../../sdk/patch/field-set.js';
+import { sameFieldsV1, treeOfFieldsV1 } from '../../sdk/patch/fields-v1.js';
 import { type ApplyNode, applyNodeOfKind } from '../../sdk/patch/list-types.js';
 import {
   decodeManagedFields,
@@ -80,7 +81,7 @@ export function createFieldManager(
   const message = typesOf(info).message;
   const shape = options.manifestComparison ? undefined : typedShapeOf(messageType(protoTypeOf(info)));
   const apiVersion = apiVersionOf(info);
-  // Field by field: encoding the fieldsV1 Structs to compare them costs more than the tracking.
+  // Field by field; the fieldsV1 texts byte for byte, else as trees (key order aside).
   const same = (a: readonly ManagedFieldsEntry[], b: readonly ManagedFieldsEntry[]) =>
     a === b ||
     (a.length === b.length &&
@@ -93,7 +94,7 @@ export function createFieldManager(
           e.fieldsType === f.fieldsType &&
           e.subresource === f.subresource &&
           e.time?.getTime() === f.time?.getTime() &&
-          treeEqual(e.fieldsV1, f.fieldsV1)
+          (sameFieldsV1(e.fieldsV1, f.fieldsV1) || sameTree(e.fieldsV1, f.fieldsV1))
         );
       }));
   /** The entries a write starts from (see the file's comment), not yet checked. */
@@ -130,11 +131,13 @@ export function createFieldManager(
       // Kubernetes keeps managedFields times to the second.
       const now = wholeSeconds(ctx.now);
       if (shape) {
-        // The request's entries even when they are the stored ones: when they are, the
-        // result is the same, and comparing them first would cost more than the tracking.
+        // The stored entries when the request leaves them out or sends them back as they
+        // are (byte for byte, which is cheap): they need no checking, and entries the
+        // write does not touch are passed through unread.
         const given = obj.metadata.managedFields;
         const stored = old?.metadata?.managedFields ?? [];
-        const entries = isClearingManagedFields(given) ? [] : given.length === 0 ? stored : given;
+        const fromStore = given.length === 0 || same(given, stored);
+        const entries = fromStore ? stored : isClearingManagedFields(given) ? [] : given;
         const cmp = compareTyped(shape, old, obj, scope);
         let next: ManagedFieldsEntry[];
         try {
@@ -146,13 +149,12 @@ export function createFieldManager(
             apiVersion,
             scope,
             now,
+            stored: fromStore,
           });
         } catch (err) {
           throw invalid(obj, err);
         }
-        // A write that changed no field keeps the stored entries byte for byte when the
-        // request sent them back (in whatever key order).
-        obj.metadata.managedFields = next === given && same(given, stored) ? stored : next;
+        obj.metadata.managedFields = next;
         return;
       }
       const { entries, managers } = baseOf(obj, old);
@@ -184,6 +186,7 @@ export function createFieldManager(
           apiVersion,
           scope: fm.scope(subresource),
           now: undefined,
+          stored: true,
         });
       } catch (err) {
         throw invalid(obj, err);
@@ -193,7 +196,16 @@ export function createFieldManager(
   return fm;
 }
 
-/** Equality of two fieldsV1 trees (or any JSON), key order aside, allocating nothing. */
+/** Whether two FieldsV1 hold the same tree, key order aside; text that is not JSON is never the same. */
+function sameTree(a: ManagedFieldsEntry['fieldsV1'], b: ManagedFieldsEntry['fieldsV1']): boolean {
+  try {
+    return treeEqual(treeOfFieldsV1(a), treeOfFieldsV1(b));
+  } catch {
+    return false;
+  }
+}
+
+/** Equality of two JSON values, key order aside, allocating nothing. */
 function treeEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;

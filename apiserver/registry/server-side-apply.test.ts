@@ -10,8 +10,11 @@ import { ApiError, Code } from '../../sdk/errors.js';
 import type { Deployment } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import type { ConfigMap } from '../../sdk/gen/wheelhouse/core/v1/config_map.js';
 import { type ManagedFieldsEntry, PatchType } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import { treeOfFieldsV1 as treeOf } from '../../sdk/patch/fields-v1.js';
 import { type Cluster, call, startCluster } from '../../test/cluster.js';
 import { deployment } from '../../test/objects.js';
+
+type Tree = Record<string, object> | undefined;
 
 const APPLY = PatchType.PATCH_TYPE_APPLY;
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -96,7 +99,7 @@ describe('apiserver: server-side apply', () => {
     assert.equal(entry.apiVersion, 'apps/v1');
     assert.equal(entry.fieldsType, 'FieldsV1');
     assert.equal(created.metadata?.managedFields.length, 1, 'defaults the server filled in are nobody’s');
-    assert.deepEqual(entry.fieldsV1, {
+    assert.deepEqual(treeOf(entry.fieldsV1), {
       'f:spec': {
         'f:replicas': {},
         'f:selector': { 'f:matchLabels': { 'f:app': {} } },
@@ -128,9 +131,9 @@ describe('apiserver: server-side apply', () => {
 
     const forced = await applyDeploy('shared', bob, 'bob', { force: true });
     assert.equal(forced.spec?.replicas, 5);
-    assert.deepEqual(entryOf(forced, 'bob')?.fieldsV1, { 'f:spec': { 'f:replicas': {} } });
+    assert.deepEqual(treeOf(entryOf(forced, 'bob')?.fieldsV1), { 'f:spec': { 'f:replicas': {} } });
     assert.ok(
-      !('f:replicas' in (entryOf(forced, 'alice')?.fieldsV1?.['f:spec'] ?? {})),
+      !('f:replicas' in ((treeOf(entryOf(forced, 'alice')?.fieldsV1) as Tree)?.['f:spec'] ?? {})),
       'alice lost replicas',
     );
 
@@ -149,7 +152,9 @@ describe('apiserver: server-side apply', () => {
     await applyDeploy('labels', carol, 'carol');
     const dropped = await applyDeploy('labels', deploymentYaml('labels', 1, { team: 'a' }), 'alice');
     assert.deepEqual(dropped.metadata?.labels, { team: 'a', keep: 'x' });
-    assert.deepEqual(entryOf(dropped, 'carol')?.fieldsV1, { 'f:metadata': { 'f:labels': { 'f:keep': {} } } });
+    assert.deepEqual(treeOf(entryOf(dropped, 'carol')?.fieldsV1), {
+      'f:metadata': { 'f:labels': { 'f:keep': {} } },
+    });
   });
 
   test('every other write records an Update entry: its manager from the request or the user agent', async () => {
@@ -163,7 +168,7 @@ describe('apiserver: server-side apply', () => {
     assert.ok(creator, 'the create is recorded');
     assert.equal(creator.operation, 'Update');
     assert.match(creator.manager, /^grpc-node-js$/, 'the user agent up to its first "/"');
-    assert.ok('f:replicas' in (creator.fieldsV1?.['f:spec'] ?? {}));
+    assert.ok('f:replicas' in ((treeOf(creator.fieldsV1) as Tree)?.['f:spec'] ?? {}));
     assert.ok(creator.time instanceof Date);
 
     const patched = (
@@ -175,15 +180,25 @@ describe('apiserver: server-side apply', () => {
         fieldManager: 'scaler',
       })
     ).deployment;
-    assert.deepEqual(entryOf(patched, 'scaler', 'Update')?.fieldsV1, { 'f:spec': { 'f:replicas': {} } });
-    assert.ok(!('f:replicas' in (entryOf(patched, 'grpc-node-js', 'Update')?.fieldsV1?.['f:spec'] ?? {})));
+    assert.deepEqual(treeOf(entryOf(patched, 'scaler', 'Update')?.fieldsV1), {
+      'f:spec': { 'f:replicas': {} },
+    });
+    assert.ok(
+      !(
+        'f:replicas' in
+        ((treeOf(entryOf(patched, 'grpc-node-js', 'Update')?.fieldsV1) as Tree)?.['f:spec'] ?? {})
+      ),
+    );
 
     const updated = (
       await call<{ deployment: Deployment }>(deploys, 'updateDeployment', {
         deployment: { ...patched, spec: { ...patched.spec, paused: true } },
       })
     ).deployment;
-    assert.ok('f:paused' in (entryOf(updated, 'grpc-node-js', 'Update')?.fieldsV1?.['f:spec'] ?? {}));
+    assert.ok(
+      'f:paused' in
+        ((treeOf(entryOf(updated, 'grpc-node-js', 'Update')?.fieldsV1) as Tree)?.['f:spec'] ?? {}),
+    );
 
     // An apply of replicas by someone else now conflicts with the scaler, named with its apiVersion.
     const err = await refusal(
@@ -271,7 +286,7 @@ describe('apiserver: server-side apply', () => {
     ).deployment;
     const entry = status.metadata?.managedFields.find((e) => e.manager === 'kcm');
     assert.equal(entry?.subresource, 'status');
-    assert.deepEqual(entry?.fieldsV1, { 'f:status': { 'f:observedGeneration': {} } });
+    assert.deepEqual(treeOf(entry?.fieldsV1), { 'f:status': { 'f:observedGeneration': {} } });
     assert.ok(entryOf(status, 'alice'), 'the main entry survives');
   });
 

@@ -11,6 +11,7 @@ import { kinds } from '../../sdk/kinds.js';
 import { createLogger } from '../../sdk/logger.js';
 import { openBackend } from '../../store/registry.js';
 import '../../store/drivers/index.js';
+import { fieldsV1Of } from '../../sdk/patch/fields-v1.js';
 import { type CacheEvent, createDecoder, WatchCache } from '../watch-cache/index.js';
 import { WatchEncoder } from './watch-encoding.js';
 
@@ -31,7 +32,9 @@ function value(name: string, data: Record<string, string>): Buffer {
           operation: 'Update',
           apiVersion: 'v1',
           fieldsType: 'FieldsV1',
-          fieldsV1: { 'f:data': Object.fromEntries(Object.keys(data).map((k) => [`f:${k}`, {}])) },
+          fieldsV1: fieldsV1Of({
+            'f:data': Object.fromEntries(Object.keys(data).map((k) => [`f:${k}`, {}])),
+          }),
           time: new Date('2026-01-02T03:04:05Z'),
         },
       ],

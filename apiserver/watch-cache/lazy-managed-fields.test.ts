@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { Lease } from '../../sdk/gen/wheelhouse/coordination/v1/lease.js';
 import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { kinds } from '../../sdk/kinds.js';
+import { fieldsV1Of, treeOfFieldsV1 } from '../../sdk/patch/fields-v1.js';
 import type { KeyValue } from '../../store/types.js';
 import { createDecoder } from './decoder.js';
 import { copyMetadata, managedFieldsBytes, splitManagedFields } from './lazy-managed-fields.js';
@@ -28,7 +29,10 @@ function pod(withManagedFields: boolean): Pod {
               operation: 'Update',
               apiVersion: 'v1',
               fieldsType: 'FieldsV1',
-              fieldsV1: { 'f:metadata': { 'f:labels': { 'f:app': {} } }, 'f:spec': { 'f:containers': {} } },
+              fieldsV1: fieldsV1Of({
+                'f:metadata': { 'f:labels': { 'f:app': {} } },
+                'f:spec': { 'f:containers': {} },
+              }),
               time: new Date('2026-01-02T03:04:05Z'),
             },
             {
@@ -37,7 +41,7 @@ function pod(withManagedFields: boolean): Pod {
               apiVersion: 'v1',
               fieldsType: 'FieldsV1',
               subresource: 'status',
-              fieldsV1: { 'f:status': { 'f:phase': {} } },
+              fieldsV1: fieldsV1Of({ 'f:status': { 'f:phase': {} } }),
             },
           ]
         : [],
@@ -58,7 +62,7 @@ describe('lazy managed fields', () => {
     whole.metadata!.resourceVersion = '42';
     assert.deepEqual(lazy, whole);
     assert.equal(lazy.metadata!.managedFields.length, 2);
-    assert.deepEqual(lazy.metadata!.managedFields[0]!.fieldsV1, {
+    assert.deepEqual(treeOfFieldsV1(lazy.metadata!.managedFields[0]!.fieldsV1), {
       'f:metadata': { 'f:labels': { 'f:app': {} } },
       'f:spec': { 'f:containers': {} },
     });

@@ -1,13 +1,11 @@
 /**
  * Managed fields kept as their wire bytes on the objects the watch cache holds.
  *
- * A decoded ManagedFieldsEntry is costly in heap: its `fieldsV1` is a Struct, decoded
- * into one JS object per field it names. They are about half of a decoded Pod, Node or
- * Lease (12.5 KiB → 7 KiB for a scheduled Pod, 2.6 → 1.3 KiB for a Lease), while
- * as bytes they weigh what they weigh on the wire (1.7 KiB and 350 B). The cache holds
- * every current object and 75 s of history, so they were most of the apiserver's heap at
- * density scale, and nearly nothing reads them: the writes of the object's own field
- * manager and the encoding of responses.
+ * A decoded ManagedFieldsEntry costs heap beyond its bytes: an object with its strings, a
+ * Date, and a Buffer for its fieldsV1 text (a JS object over an allocation of its own).
+ * Every Pod, Node and Lease carries two or three entries, the cache holds every current
+ * object and 75 s of history, and nearly nothing reads them: the writes of the object's
+ * own field manager and the encoding of responses.
  *
  * So the cache decodes an object without its managed fields, and its `metadata`
  * answers `managedFields` from the bytes: each read decodes a new array, equal to what

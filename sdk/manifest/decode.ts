@@ -17,7 +17,7 @@ import { kindTypesOf } from '../kind-loader.js';
 import type { KindObject } from '../kind-registry.js';
 import { apiVersionOf, type KindInfo, protoTypeOf } from '../kinds.js';
 import { ManifestError, type ManifestLocation } from './manifest-error.js';
-import { fieldsOf, intOrString, messageType, struct, timestamp } from './schema.js';
+import { fieldsOf, fieldsV1, intOrString, messageType, struct, timestamp } from './schema.js';
 
 /** A JSON value as the codec produces it. */
 export type Json = null | boolean | number | string | Json[] | JsonObject;
@@ -141,6 +141,11 @@ function decodeMessageValue(message: DescMessage, value: unknown, path: string, 
   if (message.typeName === struct) {
     if (isPlainObject(value)) return value as JsonObject;
     return fail(`${at(path)}expected an object, got ${describe(value)}`, path);
+  }
+  if (message.typeName === fieldsV1) {
+    // The tree becomes the text the API carries (the generated fromJSON reads bytes as base64).
+    if (isPlainObject(value)) return { raw: Buffer.from(JSON.stringify(value)).toString('base64') };
+    return fail(`${at(path)}expected an object of path elements, got ${describe(value)}`, path);
   }
   return decodeMessage(message, value, path, fail);
 }

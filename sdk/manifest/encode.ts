@@ -10,7 +10,7 @@ import { kindTypesOf } from '../kind-loader.js';
 import type { KindObject } from '../kind-registry.js';
 import { apiVersionOf, type KindInfo, protoTypeOf } from '../kinds.js';
 import { isPlainObject, type Json, type JsonObject } from './decode.js';
-import { intOrString, messageType, struct, timestamp } from './schema.js';
+import { fieldsV1, intOrString, messageType, struct, timestamp } from './schema.js';
 
 /** A typed object together with its kind, as parseManifests returns them. */
 export interface ManifestObject {
@@ -97,6 +97,7 @@ function encodeMessageValue(message: DescMessage, value: unknown, path: string):
     return typeof value === 'string' ? value.replace(/\.000Z$/, 'Z') : undefined;
   }
   if (message.typeName === struct) return isPlainObject(value) ? (value as JsonObject) : undefined;
+  if (message.typeName === fieldsV1) return fieldsV1Tree(value);
   return encodeMessage(message, value, path);
 }
 
@@ -113,5 +114,16 @@ function encodeScalar(type: ScalarType, value: unknown): Json {
     }
     default:
       return value as Json;
+  }
+}
+
+/** The tree of a FieldsV1 as toJSON gives it (`{raw: <base64 JSON>}`); undefined for none or text that is not a JSON object. */
+function fieldsV1Tree(value: unknown): Json | undefined {
+  if (!isPlainObject(value) || typeof value.raw !== 'string' || value.raw === '') return undefined;
+  try {
+    const tree: unknown = JSON.parse(Buffer.from(value.raw, 'base64').toString('utf8'));
+    return isPlainObject(tree) ? (tree as JsonObject) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -43,3 +43,5 @@ export const intOrString = 'wheelhouse.meta.v1.IntOrString';
 export const timestamp = 'google.protobuf.Timestamp';
 /** Free-form JSON objects (a ControllerRevision's data), written as they are. */
 export const struct = 'google.protobuf.Struct';
+/** A managed-fields entry's field set: JSON text on the wire, the tree itself in manifests. */
+export const fieldsV1 = 'wheelhouse.meta.v1.FieldsV1';

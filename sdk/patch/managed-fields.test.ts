@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ManagedFieldsEntry } from '../gen/wheelhouse/meta/v1/meta.js';
 import type { JsonObject } from '../manifest/index.js';
 import { FieldSet } from './field-set.js';
+import { fieldsV1Of, treeOfFieldsV1 } from './fields-v1.js';
 import { applyNodeOfKind } from './list-types.js';
 import {
   ApplyConflictError,
@@ -13,6 +15,7 @@ import {
   LAST_APPLIED_ANNOTATION,
   type ManagedFields,
   trackUpdate,
+  trackUpdateOfEntries,
 } from './managed-fields.js';
 import { compare, FieldPathError, fieldSetOf, mergeApplied } from './typed-value.js';
 
@@ -362,7 +365,7 @@ describe('update tracking', () => {
         apiVersion: 'apps/v1',
         time: now,
         fieldsType: 'FieldsV1',
-        fieldsV1: { 'f:status': { 'f:replicas': {} } },
+        fieldsV1: fieldsV1Of({ 'f:status': { 'f:replicas': {} } }),
         subresource: 'status',
       },
     ]);
@@ -387,10 +390,76 @@ describe('managedFields entries', () => {
     );
   });
 
+  it('stored entries whose text names no field of the change are passed through unread', () => {
+    const entry = (manager: string, tree: JsonObject) => ({
+      manager,
+      operation: 'Update',
+      apiVersion: 'apps/v1',
+      time: new Date('2026-01-01T00:00:00Z'),
+      fieldsType: 'FieldsV1',
+      fieldsV1: fieldsV1Of(tree),
+      subresource: '',
+    });
+    const owner = entry('scaler', { 'f:spec': { 'f:paused': {}, 'f:replicas': {} } });
+    const bystander = entry('labeller', { 'f:metadata': { 'f:labels': { 'f:app': {} } } });
+    const track = (entries: ManagedFieldsEntry[], stored: boolean) =>
+      trackUpdateOfEntries({
+        entries,
+        changed: FieldSet.of(['f:spec', 'f:replicas']),
+        removed: FieldSet.empty,
+        manager: 'writer',
+        apiVersion: 'apps/v1',
+        scope: { subresource: '', hasStatus: true },
+        now: new Date('2026-01-02T00:00:00Z'),
+        stored,
+      });
+    const read = track([owner, bystander], false);
+    assert.deepEqual(track([owner, bystander], true), read, 'the same entries either way');
+    assert.deepEqual(
+      read.map((e) => [e.manager, treeOfFieldsV1(e.fieldsV1)]),
+      [
+        ['labeller', { 'f:metadata': { 'f:labels': { 'f:app': {} } } }],
+        ['scaler', { 'f:spec': { 'f:paused': {} } }],
+        ['writer', { 'f:spec': { 'f:replicas': {} } }],
+      ],
+    );
+    // Text that is not JSON shows which entries were read: only those the change names.
+    const unreadable = { ...bystander, fieldsV1: { raw: Buffer.from('{"f:metadata": not json') } };
+    assert.throws(() => track([owner, unreadable], false), /managedFields\[1\]\.fieldsV1: Invalid value/);
+    const passed = track([owner, unreadable], true).find((e) => e.manager === 'labeller');
+    assert.equal(passed?.fieldsV1, unreadable.fieldsV1, 'passed through as it was');
+    const named = { ...owner, fieldsV1: { raw: Buffer.from('{"f:spec":{"f:replicas": not json') } };
+    assert.throws(() => track([named, bystander], true), /managedFields\[0\]\.fieldsV1: Invalid value/);
+  });
+
   it('[{}] clears them', () => {
     assert.ok(
       isClearingManagedFields([
-        { manager: '', operation: '', apiVersion: '', fieldsType: '', subresource: '', fieldsV1: {} },
+        {
+          manager: '',
+          operation: '',
+          apiVersion: '',
+          fieldsType: '',
+          subresource: '',
+          fieldsV1: fieldsV1Of({}),
+        },
+      ]),
+    );
+    assert.ok(
+      isClearingManagedFields([
+        { manager: '', operation: '', apiVersion: '', fieldsType: '', subresource: '', fieldsV1: undefined },
+      ]),
+    );
+    assert.ok(
+      !isClearingManagedFields([
+        {
+          manager: '',
+          operation: '',
+          apiVersion: '',
+          fieldsType: '',
+          subresource: '',
+          fieldsV1: fieldsV1Of({ 'f:spec': {} }),
+        },
       ]),
     );
     assert.ok(!isClearingManagedFields([]));

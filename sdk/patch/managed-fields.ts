@@ -16,6 +16,7 @@
 import type { ManagedFieldsEntry } from '../gen/wheelhouse/meta/v1/meta.js';
 import type { Json, JsonObject } from '../manifest/index.js';
 import { comparePathElements, FieldSet, fieldElement, pathString } from './field-set.js';
+import { fieldsV1Of, isEmptyFieldsV1, treeOfFieldsV1 } from './fields-v1.js';
 import type { ApplyNode } from './list-types.js';
 import { compare, fieldSetOf, jsonEqual, mergeApplied, removeFields, withoutNulls } from './typed-value.js';
 
@@ -104,7 +105,7 @@ export function decodeManagedFields(entries: readonly ManagedFieldsEntry[]): Man
       apiVersion: e.apiVersion,
       time: e.time,
       subresource: e.subresource,
-      fields: FieldSet.fromFieldsV1(e.fieldsV1 as Json | undefined, `${where}.fieldsV1`),
+      fields: FieldSet.fromFieldsV1(treeOfFieldsV1(e.fieldsV1, `${where}.fieldsV1`), `${where}.fieldsV1`),
     };
   });
 }
@@ -133,7 +134,7 @@ export function encodeManagedFields(managers: readonly ManagedFields[]): Managed
     apiVersion: m.apiVersion,
     time: m.time,
     fieldsType: 'FieldsV1',
-    fieldsV1: m.fields.toFieldsV1(),
+    fieldsV1: fieldsV1Of(m.fields.toFieldsV1()),
     subresource: m.subresource,
   }));
 }
@@ -161,7 +162,7 @@ export function isClearingManagedFields(entries: readonly ManagedFieldsEntry[]):
     e.apiVersion === '' &&
     e.time === undefined &&
     e.fieldsType === '' &&
-    (e.fieldsV1 === undefined || Object.keys(e.fieldsV1).length === 0) &&
+    isEmptyFieldsV1(e.fieldsV1) &&
     e.subresource === ''
   );
 }
@@ -283,26 +284,25 @@ export interface EntriesTracking {
   readonly scope: TrackingScope;
   /** The writer's entry's time; undefined for none (the scale subresource records none). */
   readonly now: Date | undefined;
+  /**
+   * The entries are as this server stored them, so valid and canonical: an entry of
+   * another manager whose text names no field of the change is passed through unread.
+   */
+  readonly stored?: boolean;
 }
 
 /**
  * `encodeManagedFields(trackUpdate(...))` over the entries as stored: the same entries,
- * but only the writer's entry and those that lose fields are decoded and encoded again;
- * every other entry keeps its fieldsV1 object, which is what decoding and encoding it
- * would give whenever it is already in canonical form (the form this module writes).
- * The same array when the write changed no field. Throws an Error naming the entry for
- * one that is not valid, as decodeManagedFields.
+ * but only the writer's entry and those that lose fields are encoded again; every other
+ * entry keeps its fieldsV1 bytes, which is what decoding and encoding it would give
+ * whenever its tree is already in canonical form (the form this module writes). The same
+ * array when the write changed no field. Throws an Error naming the entry for one that
+ * is not valid, as decodeManagedFields.
  */
 export function trackUpdateOfEntries(t: EntriesTracking): ManagedFieldsEntry[] {
-  const canonical = t.entries.map((e, i) => {
-    const where = checkEntry(e, i);
-    if (isCanonicalFieldsV1(e.fieldsV1, true)) return undefined;
-    // Throws, naming the place, for a tree that is not valid.
-    return FieldSet.fromFieldsV1(e.fieldsV1 as Json | undefined, `${where}.fieldsV1`);
-  });
   const changed = ownable(t.changed, t.scope);
   const removed = ownable(t.removed, t.scope);
-  if (changed.isEmpty() && removed.isEmpty()) return t.entries;
+  if (t.stored && changed.isEmpty() && removed.isEmpty()) return t.entries;
   const self = {
     manager: t.manager,
     operation: 'Update' as const,
@@ -310,26 +310,46 @@ export function trackUpdateOfEntries(t: EntriesTracking): ManagedFieldsEntry[] {
     subresource: t.scope.subresource,
   };
   const id = identity(self);
+  const names = t.stored ? memberNames(changed, removed) : undefined;
+  const trees = t.entries.map((e, i) => {
+    if (names && identity(e as EntryOrder) !== id && !namesAny(e.fieldsV1, names)) return UNREAD;
+    const where = checkEntry(e, i);
+    const tree = treeOfFieldsV1(e.fieldsV1, `${where}.fieldsV1`);
+    // Throws, naming the place, for a tree that is not valid.
+    const decoded = isCanonicalFieldsV1(tree, true)
+      ? undefined
+      : FieldSet.fromFieldsV1(tree, `${where}.fieldsV1`);
+    return { tree, decoded };
+  });
+  if (changed.isEmpty() && removed.isEmpty()) return t.entries;
   let mine = FieldSet.empty;
   const out: (EntryOrder & { readonly fieldsV1: ManagedFieldsEntry['fieldsV1'] })[] = [];
   for (const [i, e] of t.entries.entries()) {
-    const decoded = canonical[i];
+    const read = trees[i] as EntryTree;
     const m = e as EntryOrder;
-    if (identity(m) === id) {
-      mine = decoded ?? FieldSet.fromFieldsV1(e.fieldsV1 as Json | undefined);
-      continue;
-    }
-    if (decoded === undefined && !touches(e.fieldsV1, changed, true) && !touches(e.fieldsV1, removed, true)) {
-      // A canonical tree with no field in the change: decoding and encoding it is the identity.
+    if (read === UNREAD) {
+      // Stored, and its text names no field of the change: it cannot lose any.
       if (!isEmptyFieldsV1(e.fieldsV1)) out.push({ ...m, fieldsV1: e.fieldsV1 });
       continue;
     }
-    const before = decoded ?? FieldSet.fromFieldsV1(e.fieldsV1 as Json | undefined);
+    const { tree, decoded } = read;
+    if (identity(m) === id) {
+      mine = decoded ?? FieldSet.fromFieldsV1(tree);
+      continue;
+    }
+    if (decoded === undefined && !touches(tree, changed, true) && !touches(tree, removed, true)) {
+      // A canonical tree with no field in the change: decoding and encoding it is the identity.
+      if (!isEmptyTree(tree)) out.push({ ...m, fieldsV1: e.fieldsV1 });
+      continue;
+    }
+    const before = decoded ?? FieldSet.fromFieldsV1(tree);
     const fields = before.difference(changed).difference(removed);
-    if (!fields.isEmpty()) out.push({ ...m, fieldsV1: fields.toFieldsV1() });
+    if (!fields.isEmpty()) out.push({ ...m, fieldsV1: fieldsV1Of(fields.toFieldsV1()) });
   }
   mine = mine.difference(removed).union(changed);
-  if (!mine.isEmpty()) out.push({ ...self, time: t.now && wholeSeconds(t.now), fieldsV1: mine.toFieldsV1() });
+  if (!mine.isEmpty()) {
+    out.push({ ...self, time: t.now && wholeSeconds(t.now), fieldsV1: fieldsV1Of(mine.toFieldsV1()) });
+  }
   return sortEntries(out).map((m) => ({
     manager: m.manager,
     operation: m.operation,
@@ -342,6 +362,41 @@ export function trackUpdateOfEntries(t: EntriesTracking): ManagedFieldsEntry[] {
 }
 
 type Tree = { readonly [key: string]: unknown };
+
+/** An entry's tree, read; `decoded` when the tree is not canonical (so it is re-encoded anyway). */
+type EntryTree = { readonly tree: Json | undefined; readonly decoded: FieldSet | undefined } | typeof UNREAD;
+/** An entry left unread (see EntriesTracking.stored). */
+const UNREAD = Symbol('unread');
+
+/**
+ * The path elements under which the sets have members, as they appear in fieldsV1 text
+ * (JSON strings, quotes included); undefined when a set holds the root itself. An entry
+ * owns a member of a set only if its text holds that member's last element.
+ */
+function memberNames(...sets: FieldSet[]): Buffer[] | undefined {
+  const names = new Set<string>();
+  const walk = (node: FieldSet) => {
+    for (const [key, child] of node.children) {
+      if (child.member || child.children.size === 0) names.add(key);
+      walk(child);
+    }
+  };
+  for (const set of sets) {
+    if (set.member) return undefined;
+    walk(set);
+  }
+  return [...names].map((n) => Buffer.from(JSON.stringify(n)));
+}
+
+/** Whether the text of `fields` holds any of `names` (undefined names: assume it does). */
+function namesAny(fields: ManagedFieldsEntry['fieldsV1'], names: Buffer[] | undefined): boolean {
+  if (names === undefined) return true;
+  const raw = fields?.raw;
+  if (raw === undefined || raw.length === 0) return false;
+  const text = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+  for (const name of names) if (text.includes(name)) return true;
+  return false;
+}
 
 /**
  * Whether a fieldsV1 tree is exactly what `FieldSet.fromFieldsV1(...).toFieldsV1()` gives
@@ -357,7 +412,7 @@ function isCanonicalFieldsV1(json: unknown, root: boolean): boolean {
     const value = (json as Tree)[key];
     n++;
     if (key === '.') {
-      if (n !== 1 || !isEmptyFieldsV1(value)) return false;
+      if (n !== 1 || !isEmptyTree(value)) return false;
       dot = true;
       continue;
     }
@@ -372,7 +427,7 @@ function isCanonicalFieldsV1(json: unknown, root: boolean): boolean {
   return !(dot && n === 1);
 }
 
-function isEmptyFieldsV1(json: unknown): boolean {
+function isEmptyTree(json: unknown): boolean {
   if (json === undefined || json === null) return true;
   for (const _ in json as Tree) return false;
   return true;
@@ -383,7 +438,7 @@ function touches(json: unknown, set: FieldSet, root: boolean): boolean {
   if (json === undefined || json === null) return false;
   const tree = json as Tree;
   if (set.member) {
-    if (root ? '.' in tree : '.' in tree || isEmptyFieldsV1(tree)) return true;
+    if (root ? '.' in tree : '.' in tree || isEmptyTree(tree)) return true;
   }
   for (const [key, child] of set.children) {
     if (Object.hasOwn(tree, key) && touches(tree[key], child, false)) return true;

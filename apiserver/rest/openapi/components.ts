@@ -36,6 +36,11 @@ const wellKnown: Readonly<Record<string, Schema>> = {
       'Quantity is a fixed-point number with an optional suffix: a decimal SI suffix (m, k, M, G), a binary one (Ki, Mi, Gi) or an exponent (1e3), such as 500m, 128Mi or 2.',
     oneOf: [{ type: 'string' }, { type: 'number' }],
   },
+  'io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1': {
+    description:
+      'FieldsV1 is a set of fields written as a tree: "f:<name>" for a field, "k:<keys>" for a list item by its keys, "v:<value>" for a set item, "i:<index>" for a list item by position, "." for the node itself.',
+    type: 'object',
+  },
   'io.k8s.apimachinery.pkg.runtime.RawExtension': {
     description: 'RawExtension holds a free-form JSON object, kept as it is written.',
     type: 'object',
@@ -62,6 +67,7 @@ const wellKnownMessages: ReadonlySet<string> = new Set([
   'google.protobuf.Duration',
   'google.protobuf.Struct',
   'wheelhouse.meta.v1.IntOrString',
+  'wheelhouse.meta.v1.FieldsV1',
 ]);
 
 function scalarSchema(type: ScalarType): Schema {

@@ -45,6 +45,7 @@ const PLAIN_MESSAGES: Readonly<Record<string, string>> = {
   'google.protobuf.Duration': 'string',
   'google.protobuf.Struct': 'Object',
   'wheelhouse.meta.v1.IntOrString': 'IntOrString',
+  'wheelhouse.meta.v1.FieldsV1': 'Object',
 };
 
 function scalarName(type: ScalarType): string {

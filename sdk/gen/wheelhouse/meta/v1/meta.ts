@@ -6,7 +6,6 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { Struct } from "../../../google/protobuf/struct.js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
 
 /** PatchType says how a patch document is read, as Kubernetes' PATCH content types do. */
@@ -165,12 +164,9 @@ export interface ManagedFieldsEntry {
   apiVersion: string;
   /** Always FieldsV1. */
   fieldsType: string;
-  /**
-   * The owned fields as a tree: `f:<field>` for a field, `k:<json keys>` for an item of a
-   * list keyed by merge keys, `v:<json value>` for an item of a set, `.` for the node itself.
-   */
+  /** The owned fields. */
   fieldsV1?:
-    | { [key: string]: any }
+    | FieldsV1
     | undefined;
   /** Who owns the fields: the request's field manager, else the client's user agent up to its first "/". */
   manager: string;
@@ -180,6 +176,19 @@ export interface ManagedFieldsEntry {
   subresource: string;
   /** When the entry last changed. */
   time?: Date | undefined;
+}
+
+/**
+ * FieldsV1 is a set of fields as Kubernetes writes it, a tree in JSON: `f:<field>` for a
+ * field, `k:<json keys>` for an item of a list keyed by merge keys, `v:<json value>` for an
+ * item of a set, `i:<index>` for an item by position, `.` for the node itself. Kept as its
+ * JSON text, as Kubernetes keeps it (FieldsV1.Raw): only the server's field manager reads
+ * the tree, and text costs a copy to carry where a tree of messages costs an object per node.
+ * Manifests write the tree itself (`fieldsV1: {"f:spec": {...}}`).
+ */
+export interface FieldsV1 {
+  /** The tree's JSON text. */
+  raw: Buffer;
 }
 
 /** OwnerReference points from a dependent to the object that owns it. */
@@ -897,7 +906,7 @@ export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
       writer.uint32(42).string(message.fieldsType);
     }
     if (message.fieldsV1 !== undefined) {
-      Struct.encode(Struct.wrap(message.fieldsV1), writer.uint32(50).fork()).join();
+      FieldsV1.encode(message.fieldsV1, writer.uint32(66).fork()).join();
     }
     if (message.manager !== "") {
       writer.uint32(10).string(message.manager);
@@ -943,12 +952,12 @@ export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
             message.fieldsType = reader.string();
             continue;
           }
-          case 6: {
-            if (tag !== 50) {
+          case 8: {
+            if (tag !== 66) {
               break;
             }
 
-            message.fieldsV1 = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            message.fieldsV1 = FieldsV1.decode(reader, reader.uint32());
             continue;
           }
           case 1: {
@@ -1007,7 +1016,11 @@ export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
         : isSet(object.fields_type)
         ? globalThis.String(object.fields_type)
         : "",
-      fieldsV1: isObject(object.fieldsV1) ? object.fieldsV1 : isObject(object.fields_v1) ? object.fields_v1 : undefined,
+      fieldsV1: isSet(object.fieldsV1)
+        ? FieldsV1.fromJSON(object.fieldsV1)
+        : isSet(object.fields_v1)
+        ? FieldsV1.fromJSON(object.fields_v1)
+        : undefined,
       manager: isSet(object.manager) ? globalThis.String(object.manager) : "",
       operation: isSet(object.operation) ? globalThis.String(object.operation) : "",
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
@@ -1024,7 +1037,7 @@ export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
       obj.fieldsType = message.fieldsType;
     }
     if (message.fieldsV1 !== undefined) {
-      obj.fieldsV1 = message.fieldsV1;
+      obj.fieldsV1 = FieldsV1.toJSON(message.fieldsV1);
     }
     if (message.manager !== "") {
       obj.manager = message.manager;
@@ -1048,11 +1061,80 @@ export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
     const message = createBaseManagedFieldsEntry();
     message.apiVersion = object.apiVersion ?? "";
     message.fieldsType = object.fieldsType ?? "";
-    message.fieldsV1 = object.fieldsV1 ?? undefined;
+    message.fieldsV1 = (object.fieldsV1 !== undefined && object.fieldsV1 !== null)
+      ? FieldsV1.fromPartial(object.fieldsV1)
+      : undefined;
     message.manager = object.manager ?? "";
     message.operation = object.operation ?? "";
     message.subresource = object.subresource ?? "";
     message.time = object.time ?? undefined;
+    return message;
+  },
+};
+
+function createBaseFieldsV1(): FieldsV1 {
+  return { raw: Buffer.alloc(0) };
+}
+
+export const FieldsV1: MessageFns<FieldsV1> = {
+  encode(message: FieldsV1, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.raw.length !== 0) {
+      writer.uint32(10).bytes(message.raw);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FieldsV1 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFieldsV1();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.raw = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FieldsV1 {
+    return { raw: isSet(object.raw) ? Buffer.from(bytesFromBase64(object.raw)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: FieldsV1): unknown {
+    const obj: any = {};
+    if (message.raw.length !== 0) {
+      obj.raw = base64FromBytes(message.raw);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FieldsV1>, I>>(base?: I): FieldsV1 {
+    return FieldsV1.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FieldsV1>, I>>(object: I): FieldsV1 {
+    const message = createBaseFieldsV1();
+    message.raw = object.raw ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -2889,6 +2971,14 @@ export const ObjectReference: MessageFns<ObjectReference> = {
     return message;
   },
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
