@@ -14,14 +14,16 @@
 import { createPodsStream } from '../../sdk/client/create-pods-stream.js';
 import { createController, TerminalError } from '../../sdk/controller/index.js';
 import { ApiError, Code } from '../../sdk/errors.js';
-import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
+import type { ReplicaSet, ReplicaSetStatus } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { PatchType } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import {
   CONTROLLER_INDEX,
   controlledOrOrphaned,
   DeletedFinalStateUnknown,
   indexByController,
   keyOf,
+  MutationCache,
   NAMESPACE_INDEX,
 } from '../../sdk/informers/index.js';
 import { fromLabelSelector, matches } from '../../sdk/labels/index.js';
@@ -33,6 +35,7 @@ import { isPodActive, isPodReady, untilAvailable } from '../shared/pod-state.js'
 import { slowStartBatch } from '../shared/slow-start.js';
 import { podsToDelete } from './active-pods-ranking.js';
 import { calculateStatus, type ManageFailure, statusChanged } from './replica-set-status.js';
+import { statusPatch } from './status-patch.js';
 
 /** At most this many pods created or deleted by one reconcile (Kubernetes' BurstReplicas). */
 export const BURST_REPLICAS = 500;
@@ -53,6 +56,9 @@ export async function runReplicaSetController(
   const replicaSets = informers.informerFor<ReplicaSet>('ReplicaSet');
   const pods = informers.informerFor<Pod>('Pod', {}, { [CONTROLLER_INDEX]: indexByController });
   const rsClient = clients.kind<ReplicaSet>('ReplicaSet');
+  // What this controller's status writes answered, read in place of the informer's older
+  // copy: a sync that runs before the watch shows the last write compares against it.
+  const rsWrites = new MutationCache(replicaSets);
   const podClient = clients.kind<Pod>('Pod');
   // Creates go over one CreatePods stream (unary CreatePod against an apiserver without
   // it): a scale-up makes hundreds at once, and a unary call costs both ends more.
@@ -158,7 +164,7 @@ export async function runReplicaSetController(
    */
   async function sync(namespace: string, name: string, term: AbortSignal) {
     const key = `${namespace}/${name}`;
-    const cached = replicaSets.indexer.get(key);
+    const cached = rsWrites.get(key);
     if (!cached) {
       expectations.delete(key);
       return undefined;
@@ -295,19 +301,32 @@ export async function runReplicaSetController(
     }
   }
 
-  async function writeStatus(rs: ReplicaSet, status: ReplicaSet['status']): Promise<void> {
-    let target = rs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await rsClient.updateStatus(ReplicaSet.fromPartial({ ...target, status }));
+  /**
+   * Writes `status` as a patch of the status subresource (status-patch.ts): a spec change
+   * that landed since the read (a resize) does not make it conflict. Recorded in the
+   * mutation cache, so that the next sync compares against it even before the watch
+   * shows it.
+   */
+  async function writeStatus(rs: ReplicaSet, status: ReplicaSetStatus): Promise<void> {
+    const meta = rs.metadata;
+    let written: ReplicaSet;
+    try {
+      written = (await clients.api.patch(
+        rsClient.info,
+        meta?.namespace ?? '',
+        meta?.name ?? '',
+        PatchType.PATCH_TYPE_JSON,
+        statusPatch(rs, status),
+        { status: true },
+      )) as ReplicaSet;
+    } catch (err) {
+      // Gone, or deleted and recreated: the new one has a sync of its own.
+      if (err instanceof ApiError && err.code === Code.NOT_FOUND) return;
+      if (err instanceof ApiError && err.code === Code.INVALID_ARGUMENT && /test failed/.test(err.message))
         return;
-      } catch (err) {
-        if (err instanceof ApiError && err.code === Code.NOT_FOUND) return;
-        if (!(err instanceof ApiError && err.code === Code.ABORTED) || attempt >= 1) throw err;
-        target = await rsClient.get(rs.metadata?.namespace ?? '', rs.metadata?.name ?? '');
-        if (target.metadata?.uid !== rs.metadata?.uid) return;
-      }
+      throw err;
     }
+    rsWrites.mutated(written);
   }
 
   await pods.waitForSync(signal);
