@@ -143,7 +143,8 @@ describe('apiserver: updates under contention', () => {
         err.code === Code.ABORTED &&
         /the object has been modified/.test(err.message),
     );
-    assert.ok(Date.now() - started < 1_000, `took ${Date.now() - started} ms`);
+    // At once: no retry or wait before the refusal (3 s allows for a loaded machine).
+    assert.ok(Date.now() - started < 3_000, `took ${Date.now() - started} ms`);
     const { configMap: now } = await call<Reply>(cms, 'getConfigMap', {
       namespace: 'default',
       name: 'stale',

@@ -59,7 +59,8 @@ describe('apiserver: watch timeoutSeconds', () => {
     const err = await w.end(5_000);
     const took = Date.now() - started;
     assert.equal(err, undefined, err?.message);
-    assert.ok(took >= 900 && took < 2_500, `ended after ${took} ms`);
+    // Not before the timeout; the upper bound has room for a create and its event on a loaded machine.
+    assert.ok(took >= 900 && took < 4_000, `ended after ${took} ms`);
   });
 
   test('no timeout (0) keeps the watch open', async () => {

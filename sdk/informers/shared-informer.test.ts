@@ -184,6 +184,7 @@ describe('SharedInformer', () => {
     await informer.waitForSync();
     const t0 = Date.now();
     await stop();
-    assert.ok(Date.now() - t0 < 500);
+    // It does not wait for the quiet watch to end; 5 s allows for a loaded machine.
+    assert.ok(Date.now() - t0 < 5_000, `stopped after ${Date.now() - t0} ms`);
   });
 });

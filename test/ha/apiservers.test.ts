@@ -101,11 +101,12 @@ describe('several apiservers against one store', () => {
           'the binding to take effect',
           async () =>
             (await outcome(client.kind<ConfigMap>('ConfigMap').list('default'))).code === 'OK' || undefined,
-          5_000,
+          15_000,
         );
       }
+      // Through each replica's watch: seconds at most, though a loaded machine may take several.
       const took = Date.now() - granted;
-      assert.ok(took < 5_000, `RBAC took ${took} ms to apply on both replicas`);
+      assert.ok(took < 15_000, `RBAC took ${took} ms to apply on both replicas`);
       // Revoked through B: A stops allowing it as promptly.
       await b.kind<RoleBinding>('RoleBinding').delete('default', 'dana-reads');
       await eventually(
@@ -113,7 +114,7 @@ describe('several apiservers against one store', () => {
         async () =>
           (await outcome(danaA.kind<ConfigMap>('ConfigMap').list('default'))).code === 'PERMISSION_DENIED' ||
           undefined,
-        5_000,
+        15_000,
       );
     } finally {
       danaA.close();
