@@ -177,7 +177,7 @@ describe('StoreClient Pipeline', () => {
 });
 
 async function waitFor(cond: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 20_000;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 5));

@@ -105,7 +105,7 @@ describe('WatchEncoder over the watch cache', () => {
         created.modRevision,
       );
       await store.delete(key, updated.modRevision);
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 20_000;
       while (received.flatMap((r) => r.events).length < 3) {
         assert.ok(Date.now() < deadline, 'the events did not come');
         await new Promise((r) => setTimeout(r, 5));

@@ -296,7 +296,7 @@ describe('idle connections', () => {
     assert.equal(goaway, false, 'no GOAWAY while the watch is open');
     assert.equal(closed, false);
     running.push();
-    const deadline = Date.now() + 5_000;
+    const deadline = Date.now() + 20_000;
     while (watch.received() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.ok(watch.received() > 0, 'the event reached the watch');
     // Once the watch ends the connection is idle and closed in turn.
@@ -357,7 +357,7 @@ describe('clients that stop reading', () => {
       events++;
     });
     watch.on('error', () => undefined);
-    const deadline = Date.now() + 5_000;
+    const deadline = Date.now() + 20_000;
     const serverSide = () => [...running.watches].find((w) => !before.has(w));
     while (serverSide() === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const call = serverSide();

@@ -139,7 +139,7 @@ async function open(protocols = ['a', 'b']): Promise<{ ws: WebSocketConnection; 
 }
 
 async function waitFor(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + 20_000;
   while (!check()) {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 5));
