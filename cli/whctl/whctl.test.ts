@@ -12,6 +12,7 @@ import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { typesOf } from '../../sdk/kind-registry.js';
 import { resolveResource } from '../../sdk/kinds.js';
 import { type FakeApiserver, startFakeApiserver } from '../../sdk/testing/fake-apiserver.js';
+import { until } from '../../test/until.js';
 import { runWhctl } from './main.js';
 import { type TestIo, testIo } from './test-io.js';
 
@@ -234,7 +235,7 @@ describe('whctl against an apiserver', () => {
     await run(['apply', '-f', file('a.yaml', podYaml('a'))]);
     const io = testIo({ cwd: dir, env, now: NOW });
     const watching = runWhctl(['get', 'pods', '-w'], io);
-    await until(() => api.requests.some((r) => r.method === 'watchPods'));
+    await until(() => api.requests.some((r) => r.method === 'watchPods'), 'the watch');
     const watch = api.requests.find((r) => r.method === 'watchPods');
     // The watch starts where the listing ended, so no change falls between them.
     assert.equal(
@@ -243,7 +244,10 @@ describe('whctl against an apiserver', () => {
     );
     await run(['apply', '-f', file('b.yaml', podYaml('b'))]);
     await run(['delete', 'pod', 'a']);
-    await until(() => io.out().split('\n').length >= 5);
+    await until(
+      () => io.out().split('\n').length >= 5,
+      () => `five lines, not ${JSON.stringify(io.out())}`,
+    );
     io.interrupt();
     assert.equal(await watching, 0);
     const lines = io.out().trimEnd().split('\n');
@@ -304,11 +308,3 @@ describe('whctl against an apiserver', () => {
 
   after(() => rmSync(dir, { recursive: true, force: true }));
 });
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
