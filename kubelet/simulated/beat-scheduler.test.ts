@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { describe, test } from 'node:test';
+import { until } from '../../test/until.js';
 import { createBeatScheduler } from './beat-scheduler.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits until `done()` holds (a loaded machine may take its time), or fails after 10 s. */
-async function until(done: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!done()) {
-    assert.ok(Date.now() < deadline, 'in time');
-    await delay(5);
-  }
-}
 
 describe('beat scheduler', () => {
   test('runs tasks in the order they are due, whatever the order they were scheduled in', async () => {
@@ -20,17 +12,19 @@ describe('beat scheduler', () => {
     const ran: string[] = [];
     const ac = new AbortController();
     const t0 = Date.now();
-    beats.schedule(t0 + 300, () => ran.push('d'));
+    // d is due late enough that c is scheduled before it even on a loaded machine.
+    const dMs = 2_000;
+    beats.schedule(t0 + dMs, () => ran.push('d'));
     beats.schedule(t0 + 20, () => ran.push('a'));
     beats.schedule(t0 + 40, () => ran.push('b'));
     beats.schedule(t0 + 20, () => ran.push('a2'));
     const running = beats.run(ac.signal);
-    await until(() => ran.length >= 3);
+    await until(() => ran.length >= 3, 'a, a2 and b');
     // Earlier than the armed timer (d's): runs before it.
     beats.schedule(Date.now() + 1, () => ran.push('c'));
-    await until(() => ran.length === 5);
+    await until(() => ran.length === 5, 'c and d');
     assert.deepEqual(ran, ['a', 'a2', 'b', 'c', 'd']);
-    assert.ok(Date.now() - t0 >= 300, 'nothing ran before its time');
+    assert.ok(Date.now() - t0 >= dMs, 'nothing ran before its time');
     ac.abort();
     await running;
   });
@@ -50,7 +44,7 @@ describe('beat scheduler', () => {
     });
     const running = beats.run(ac.signal);
     assert.equal(getEventListeners(ac.signal, 'abort').length, 1);
-    await until(() => counts.every((n) => n >= 3));
+    await until(() => counts.every((n) => n >= 3), 'every task to run three times');
     assert.equal(getEventListeners(ac.signal, 'abort').length, 1);
     ac.abort();
     await running;
