@@ -6,6 +6,7 @@ import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { ResourceQuota } from '../../../sdk/gen/wheelhouse/core/v1/resource_quota.js';
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import { kinds } from '../../../sdk/kinds.js';
+import { until } from '../../../test/until.js';
 import { fromYaml } from '../../kinds/testing.js';
 import { pendingChargesAnnotation } from './quota-pending.js';
 import type { QuotaEvent, QuotaStore } from './quota-store.js';
@@ -101,11 +102,6 @@ spec:
   return p;
 }
 
-async function waitFor(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(check(), 'condition not reached');
-}
-
 describe('ResourceQuota', () => {
   it('admits exactly up to the limit under concurrent creates, and releases on delete', async () => {
     const fake = fakeStore();
@@ -127,7 +123,7 @@ describe('ResourceQuota', () => {
 
       for (const p of admitted) fake.land(p);
       fake.remove(admitted[0]!);
-      await waitFor(() => fake.quota('team', 'q').status?.used.pods === '4');
+      await until(() => fake.quota('team', 'q').status?.used.pods === '4', 'four pods in use');
       await plugin.idle();
       assert.deepEqual(fake.quota('team', 'q').status?.used, {
         pods: '4',
