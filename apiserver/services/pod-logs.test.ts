@@ -21,6 +21,7 @@ import { createLogger } from '../../sdk/logger.js';
 import { ensureClusterPki } from '../../sdk/pki/index.js';
 import { type Cluster, call, startCluster } from '../../test/cluster.js';
 import { freePort } from '../../test/free-port.js';
+import { until } from '../../test/until.js';
 import { createPodLogs, type PodLogs } from './pod-logs.js';
 
 let cluster: Cluster;
@@ -124,14 +125,6 @@ function readLogs(req: Partial<GetPodLogsRequest>): Promise<string> {
   });
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('GetPodLogs through the apiserver from the kubelet', () => {
   test("returns the container's log; tailLines, limitBytes and timestamps pass through", async () => {
     await runningPod('logs-web', 'node-1', { web: ['one', 'two', 'three'].map((t) => line(t)).join('') });
@@ -155,17 +148,17 @@ describe('GetPodLogs through the apiserver from the kubelet', () => {
       stream.on('error', (e: { code: number }) => resolve(Code[e.code] ?? String(e.code)));
       stream.on('end', () => resolve('OK'));
     });
-    await waitFor(() => text === 'started\n', 'the first line');
+    await until(() => text === 'started\n', 'the first line');
     assert.equal(kubeletStreams.open, 1);
     appendFileSync(file, line('request 1'));
-    await waitFor(() => text.endsWith('request 1\n'), 'an appended line');
+    await until(() => text.endsWith('request 1\n'), 'an appended line');
     appendFileSync(file, line('request 2') + line('request 3'));
-    await waitFor(() => text.endsWith('request 3\n'), 'more appended lines');
+    await until(() => text.endsWith('request 3\n'), 'more appended lines');
     assert.equal(text, 'started\nrequest 1\nrequest 2\nrequest 3\n');
     const aborted = kubeletStreams.aborted;
     stream.cancel();
     assert.equal(await ended, 'CANCELLED');
-    await waitFor(() => kubeletStreams.open === 0, 'the kubelet stream to end');
+    await until(() => kubeletStreams.open === 0, 'the kubelet stream to end');
     assert.equal(kubeletStreams.aborted, aborted + 1);
   });
 
@@ -291,12 +284,12 @@ describe('kubelet connections', () => {
       assert.equal(await readThrough(logs, pod), 'pooled\n');
       assert.equal(await readThrough(logs, pod), 'pooled\n');
       assert.deepEqual(logs.connectedNodes(), ['node-1']);
-      await waitFor(() => logs.connectedNodes().length === 0, 'the idle connection to close');
+      await until(() => logs.connectedNodes().length === 0, 'the idle connection to close');
 
       assert.equal(await readThrough(logs, pod), 'pooled\n');
       assert.deepEqual(logs.connectedNodes(), ['node-1']);
       events.push('DELETED', nodes.get('node-1')!);
-      await waitFor(() => logs.connectedNodes().length === 0, 'the deleted node to be forgotten');
+      await until(() => logs.connectedNodes().length === 0, 'the deleted node to be forgotten');
 
       // A node that moved is dialled at its new address.
       nodes.set('node-1', node('node-1', 1));

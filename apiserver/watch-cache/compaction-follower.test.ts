@@ -23,7 +23,7 @@ const value = (name: string) =>
     ).finish(),
   );
 
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+async function waitFor(cond: () => boolean, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) assert.fail('condition not met in time');

@@ -94,7 +94,7 @@ async function nextWithin<T>(it: AsyncIterator<CacheEvent<T>>, ms: number) {
 }
 
 /** Waits until `cond` holds, failing after `ms`. */
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+async function waitFor(cond: () => boolean, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) assert.fail('condition not met in time');
@@ -772,7 +772,7 @@ describe('WatchCache', () => {
       await w.start();
       for (let i = 0; i < 150; i++) await w.store.create(keyOf('ns', `old-${i}`), value(`old-${i}`, 'ns'));
       await w.cache.waitForRevision(150);
-      await waitFor(() => w.cache.history.events === 100, 5000);
+      await waitFor(() => w.cache.history.events === 100);
       // The newest 100 are still there to resume from; the older ones are gone.
       const ac = new AbortController();
       const resumed = w.cache.watch({
