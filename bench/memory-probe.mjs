@@ -4,10 +4,13 @@
 // --expose-gc) and writes what it holds to $BENCH_MEMORY_DIR/memory-<pid>-<n>.json: its
 // RSS before and after the collection, process.memoryUsage(), and V8's heap and space
 // statistics. With $BENCH_MEMORY_SNAPSHOT=1 it also writes a heap snapshot beside it,
-// which freezes a large heap for minutes: for a small one. $BENCH_V8_FLAGS is handed to
+// which freezes a large heap for minutes: for a small one. A file snapshot-<pid> in the
+// dir asks that one process for one snapshot at its next probe, written to the path the file
+// holds (outside the dir, which the soak removes): two of them, taken at two points of a
+// run and diffed, show what grows between them. $BENCH_V8_FLAGS is handed to
 // v8.setFlagsFromString first thing, to compare V8 heap flags without a command line of
 // their own (flags V8 reads at each collection take effect; sizes fixed at start do not).
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import v8 from 'node:v8';
@@ -51,5 +54,13 @@ if (dir) {
     // Written whole, then renamed: the reader polls for the name.
     writeFileSync(`${base}.tmp`, JSON.stringify(report));
     renameSync(`${base}.tmp`, `${base}.json`);
+    // After the report, so that the reader's timeout does not count the snapshot's minutes.
+    const request = join(dir, `snapshot-${process.pid}`);
+    if (existsSync(request)) {
+      const target = readFileSync(request, 'utf8').trim();
+      rmSync(request, { force: true });
+      v8.writeHeapSnapshot(`${target}.tmp`);
+      renameSync(`${target}.tmp`, target);
+    }
   });
 }
