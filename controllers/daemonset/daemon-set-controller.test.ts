@@ -577,11 +577,17 @@ describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () =
       (await quotas.get(ns, 'pods')).status?.used?.pods === '0' ? true : undefined,
     );
     const ds = await dsClient().create(updateDs('capped', { namespace: ns }));
-    const failed = await waitFor('a FailedCreate event', async () =>
-      (await eventsOf(clients, 'capped', ns)).find((e) => e.reason === 'FailedCreate'),
+    // The quota's refusal, not just any failed create: on a loaded machine the controller
+    // manager can lose its lease meanwhile, and a create its closing stream cut short fails too.
+    const failed = await waitFor(
+      'a FailedCreate event for the quota',
+      async () =>
+        (await eventsOf(clients, 'capped', ns)).find(
+          (e) => e.reason === 'FailedCreate' && /^Error creating: .*(quota|exceeded)/i.test(e.message),
+        ),
+      { describe: async () => JSON.stringify((await eventsOf(clients, 'capped', ns)).map((e) => e.message)) },
     );
     assert.equal(failed.type, 'Warning');
-    assert.match(failed.message, /^Error creating: .*(quota|exceeded)/i);
     await waitFor('status: 3 desired, 1 scheduled', async () => {
       const cur = await dsClient().get(ns, 'capped');
       return cur.status?.desiredNumberScheduled === 3 && cur.status.currentNumberScheduled === 1
@@ -589,8 +595,14 @@ describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () =
         : undefined;
     });
     assert.equal((await podsOf(clients, ds)).length, 1);
-    const fresh = await quotas.get(ns, 'pods');
-    await quotas.update({ ...fresh, spec: { ...fresh.spec, hard: { pods: '10' } } as ResourceQuota['spec'] });
+    // The quota controller writes its status meanwhile: a conflict is tried again.
+    await waitFor('the quota raised', async () => {
+      const fresh = await quotas.get(ns, 'pods');
+      return quotas.update({
+        ...fresh,
+        spec: { ...fresh.spec, hard: { pods: '10' } } as ResourceQuota['spec'],
+      });
+    });
     await waitFor(
       'a pod on every node',
       async () => {
