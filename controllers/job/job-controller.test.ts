@@ -107,12 +107,19 @@ describe('Job controller', { timeout: 180_000 }, () => {
       assert.equal(p.metadata?.labels['job-name'], 'five');
       assert.match(p.metadata?.name ?? '', /^five-[a-z0-9]{5}$/);
     }
-    await waitFor('events', async () => {
-      const events = await eventsAbout(clients, 'Job', 'five');
-      const creates = events.filter((e) => e.reason === 'SuccessfulCreate');
-      const completed = events.find((e) => e.reason === 'Completed');
-      return creates.length === 5 && completed?.message === 'Job completed' ? true : undefined;
-    });
+    await waitFor(
+      'events',
+      async () => {
+        const events = await eventsAbout(clients, 'Job', 'five');
+        const creates = events.filter((e) => e.reason === 'SuccessfulCreate');
+        const completed = events.find((e) => e.reason === 'Completed');
+        return creates.length === 5 && completed?.message === 'Job completed' ? true : undefined;
+      },
+      {
+        describe: async () =>
+          JSON.stringify((await eventsAbout(clients, 'Job', 'five')).map((e) => `${e.reason}: ${e.message}`)),
+      },
+    );
   });
 
   test('a failing Job hits backoffLimit 2: Failed with BackoffLimitExceeded after 3 failures', async () => {
