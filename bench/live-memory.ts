@@ -35,11 +35,15 @@ export function preloadMemoryProbe(parent: string): { dir: string; restore(): vo
   };
 }
 
-/** One reading: seconds on the caller's clock, the process's pid, and what it held. */
+/**
+ * One reading: seconds on the caller's clock, the process's pid, what it held, and, where
+ * the caller reads one, the MiB of state bounded by design it held then (`held` below).
+ */
 export interface LiveReading {
   readonly t: number;
   readonly pid: number;
   readonly memory: LiveMemory;
+  readonly heldMiB?: number;
 }
 
 export interface LiveProbes {
@@ -52,7 +56,9 @@ export interface LiveProbes {
 /**
  * Probes every control-plane process of `plane` (not the simulator hosts) each
  * `periodMs`, once `now()` has reached `fromS`; processes that do not answer (starting,
- * restarting, starved) leave a gap.
+ * restarting, starved) leave a gap. `held`, when given, is read right after each of a
+ * process's probes: the MiB of state it holds by design and that the workload moves up and
+ * down (undefined: none), for the verdict to set beside its live memory.
  */
 export function probeControlPlane(
   plane: Plane,
@@ -61,6 +67,7 @@ export function probeControlPlane(
     readonly periodMs: number;
     readonly fromS: number;
     readonly now: () => number;
+    readonly held?: (name: string) => Promise<number | undefined>;
   },
 ): LiveProbes {
   const readings = new Map<string, LiveReading[]>();
@@ -83,12 +90,13 @@ export function probeControlPlane(
         if (pid === 0) continue;
         const memory = await probeLiveMemory(pid, opts.dir).catch(() => undefined);
         if (memory === undefined) continue;
+        const heldMiB = await opts.held?.(p.name).catch(() => undefined);
         let list = readings.get(p.name);
         if (list === undefined) {
           list = [];
           readings.set(p.name, list);
         }
-        list.push({ t: opts.now(), pid, memory });
+        list.push({ t: opts.now(), pid, memory, ...(heldMiB === undefined ? {} : { heldMiB }) });
       }
     }
   })();

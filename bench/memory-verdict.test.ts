@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { judgeHosts, memorySlope, type ProcessSample } from './memory-verdict.js';
+import { judgeHosts, memorySlope, memorySlopeBeside, type ProcessSample } from './memory-verdict.js';
 
 type Window = { t: number; hosts: Record<string, ProcessSample> }[];
 
@@ -79,4 +79,50 @@ test('a host that left during the window, or is another process under its name, 
 test('no sample, nothing judged', () => {
   const v = judgeHosts([]);
   assert.deepEqual(v, { seen: 0, judged: [], flat: true });
+});
+
+/**
+ * 22 readings of 20 s, as the soak's window of a 15-minute run: a history of events
+ * (MiB) that bursts of rollouts filled at the start and through the last half of the
+ * window and that was light in between, and live memory 40 MiB plus 0.6 MiB per MiB of history.
+ */
+function swingingHistory(leakPerMinute: number): [number, number, number][] {
+  return Array.from({ length: 22 }, (_, i) => {
+    const t = 460 + 20 * i;
+    const history = i < 2 || i > 10 ? 95 : 50 + (i % 3);
+    return [t, 40 + 0.6 * history + (leakPerMinute * (t - 460)) / 60 + (i % 2) * 0.8, history];
+  });
+}
+
+test('memory that swings with the state it holds by design is flat beside it, though its slope rises', () => {
+  const points = swingingHistory(0);
+  const plain = memorySlope(
+    points.map(([t, y]) => [t, y] as const),
+    4,
+  );
+  assert.equal(plain.flat, false, 'the plain slope judges the swing');
+  const beside = memorySlopeBeside(points, 4);
+  assert.equal(beside.flat, true);
+  assert.ok(Math.abs(beside.perState - 0.6) < 0.05, `c ${beside.perState}`);
+  assert.ok(Math.abs(beside.perMinute) < 0.2, `${beside.perMinute} MiB/min`);
+});
+
+test('a leak beside the swinging state is still judged growing', () => {
+  const beside = memorySlopeBeside(swingingHistory(2), 4);
+  assert.equal(beside.flat, false);
+  assert.ok(Math.abs(beside.perMinute - 2) < 0.2, `${beside.perMinute} MiB/min`);
+});
+
+test('a state rising with time takes at most its bounded share of a leak', () => {
+  // The history rises 10 MiB through the window, and memory by 3 MiB for each of its MiB:
+  // a fit free to pick any c would put all 30 MiB on the state; held at 1.5 MiB per MiB,
+  // about 15 remain.
+  const points = Array.from({ length: 22 }, (_, i) => {
+    const history = 80 + (10 * i) / 21 + (i % 2);
+    return [460 + 20 * i, 100 + 3 * (history - 80), history] as [number, number, number];
+  });
+  const beside = memorySlopeBeside(points, 4);
+  assert.equal(beside.perState, 1.5);
+  assert.ok(Math.abs(beside.growth - 15) < 1, `${beside.growth} MiB`);
+  assert.equal(beside.flat, false);
 });

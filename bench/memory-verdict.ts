@@ -49,6 +49,73 @@ export function memorySlope(points: readonly (readonly [number, number])[], floo
   return { perMinute: slope * 60, growth, noise: residual, mean: my, allowed, flat: growth <= allowed };
 }
 
+/** A slope judged beside state the process holds by design, and how much of that state the fit counted. */
+export interface SlopeBeside extends Slope {
+  /** MiB of live memory per MiB of the state, as fitted (within [0, maxPerState]). */
+  readonly perState: number;
+}
+
+/**
+ * The growth in time of a series of (seconds, MiB, MiB of state) samples once what moves
+ * with the state is set aside: a least-squares fit of y = a + b·t + c·state, judged on
+ * b over the window as memorySlope judges its slope (the spread is around the fitted
+ * plane, with one more parameter spent).
+ *
+ * For a process whose memory follows a state bounded by design that the workload moves
+ * up and down (the apiserver's watch-cache history: the last 75 s of events, more after a
+ * burst of rollouts), a plain slope over the window judges the workload's swings, not what
+ * the process keeps. A leak still shows: it grows with time, not with the state. The state
+ * is an estimate, so c is fitted, not assumed; it is held within [0, maxPerState] so that
+ * a state that happens to rise with time through the window cannot take a leak's growth
+ * for its own beyond that many MiB per MiB.
+ */
+export function memorySlopeBeside(
+  points: readonly (readonly [number, number, number])[],
+  floorMiB = RSS_FLOOR_MIB,
+  maxPerState = 1.5,
+): SlopeBeside {
+  const n = points.length;
+  const mean = (f: (p: readonly [number, number, number]) => number) =>
+    points.reduce((a, p) => a + f(p), 0) / n;
+  const mt = mean((p) => p[0]);
+  const my = mean((p) => p[1]);
+  const ms = mean((p) => p[2]);
+  let stt = 0;
+  let sss = 0;
+  let sts = 0;
+  let sty = 0;
+  let ssy = 0;
+  for (const [t, y, st] of points) {
+    stt += (t - mt) ** 2;
+    sss += (st - ms) ** 2;
+    sts += (t - mt) * (st - ms);
+    sty += (t - mt) * (y - my);
+    ssy += (st - ms) * (y - my);
+  }
+  const det = stt * sss - sts * sts;
+  // Both unknowns when the two are not collinear; else time alone (c = 0).
+  let c = det > 1e-9 * stt * sss && sss > 0 ? (stt * ssy - sts * sty) / det : 0;
+  c = Math.min(Math.max(c, 0), maxPerState);
+  // With c fixed (fitted or held at a bound), b is the slope of y − c·state.
+  const net = points.map(([t, y, st]) => [t, y - c * st] as const);
+  const b = stt > 0 ? net.reduce((a, [t, y]) => a + (t - mt) * (y - (my - c * ms)), 0) / stt : 0;
+  const residual = Math.sqrt(
+    net.reduce((a, [t, y]) => a + (y - (my - c * ms) - b * (t - mt)) ** 2, 0) / Math.max(n - 3, 1),
+  );
+  const span = n > 1 ? (points.at(-1)?.[0] ?? 0) - (points[0]?.[0] ?? 0) : 0;
+  const growth = b * span;
+  const allowed = Math.max(2 * residual, 0.05 * my, floorMiB);
+  return {
+    perMinute: b * 60,
+    growth,
+    noise: residual,
+    mean: my,
+    allowed,
+    flat: growth <= allowed,
+    perState: c,
+  };
+}
+
 /** One process as a sample saw it. */
 export interface ProcessSample {
   readonly pid: number;

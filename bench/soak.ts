@@ -14,7 +14,11 @@
  * memory (one by one: hosts join and leave, memory-verdict.ts), and judges a series flat
  * when the growth the line predicts over the window is within the noise: at most twice
  * the spread of the samples around the line, or 5% of the mean, or a floor (4 MiB for live
- * memory, 8 MiB for resident), whichever is largest. It then waits for the cluster to
+ * memory, 8 MiB for resident), whichever is largest. The apiserver's live memory is judged
+ * beside its watch caches' history (read from its /metrics at each probe): the last 75 s
+ * of events, which the churn's mix of operations moves by tens of MiB within minutes;
+ * its growth in time once what moves with that history is set aside is what is judged
+ * (memorySlopeBeside), the plain slope printed beside. It then waits for the cluster to
  * converge on what the acknowledged writes declared. It exits 1 when a component's or a
  * host's memory grows, a component restarted, an error other than a conflict happened, or
  * the cluster did not converge.
@@ -37,7 +41,13 @@ import { startChurn } from './churn.js';
 import { converge, createQuotas } from './convergence.js';
 import { controllerManagerErrors, controllerManagerQueues, diagnose } from './diagnosis.js';
 import { type LiveReading, preloadMemoryProbe, probeControlPlane } from './live-memory.js';
-import { judgeHosts, memorySlope, type ProcessSample, type Slope } from './memory-verdict.js';
+import {
+  judgeHosts,
+  memorySlope,
+  memorySlopeBeside,
+  type ProcessSample,
+  type Slope,
+} from './memory-verdict.js';
 import { killEverything, type Plane, startPlane } from './plane.js';
 import { trackPods } from './pod-tracker.js';
 import { writeReport } from './report/html-report.js';
@@ -176,15 +186,27 @@ function judgeMemory(
     const inWindow = (readings.get(name) ?? []).filter((r) => r.t >= from);
     const oneProcess = inWindow.every((r) => r.pid === inWindow[0]?.pid);
     if (inWindow.length >= MIN_LIVE_READINGS && oneProcess) {
-      const liveSlope = memorySlope(
-        inWindow.map((r) => [r.t, r.memory.heapUsedMiB + r.memory.externalMiB] as const),
+      const live = (r: LiveReading) => r.memory.heapUsedMiB + r.memory.externalMiB;
+      const plain = memorySlope(
+        inWindow.map((r) => [r.t, live(r)] as const),
         LIVE_FLOOR_MIB,
       );
+      const beside = inWindow.every((r) => r.heldMiB !== undefined)
+        ? memorySlopeBeside(
+            inWindow.map((r) => [r.t, live(r), r.heldMiB ?? 0] as const),
+            LIVE_FLOOR_MIB,
+          )
+        : undefined;
+      const liveSlope = beside ?? plain;
+      const heldText =
+        beside === undefined
+          ? ''
+          : `\n  ${''.padEnd(20)}      beside its watch caches' history (${(inWindow.reduce((a, r) => a + (r.heldMiB ?? 0), 0) / inWindow.length).toFixed(0)} MiB estimated, ${Math.min(...inWindow.map((r) => r.heldMiB ?? 0)).toFixed(0)}–${Math.max(...inWindow.map((r) => r.heldMiB ?? 0)).toFixed(0)}; fitted ${beside.perState.toFixed(2)} MiB live per MiB of it); plain ${slopeText(plain)}: not judged`;
       const mean = (pick: (r: LiveReading) => number) =>
         (inWindow.reduce((a, r) => a + pick(r), 0) / inWindow.length).toFixed(0);
       const pause = Math.max(...inWindow.map((r) => r.memory.gcMs));
       lines.push({
-        text: `  ${name.padEnd(20)} live ${mib(liveSlope.mean)} MiB, ${slopeText(liveSlope)}: ${liveSlope.flat ? 'flat' : 'GROWING'}\n  ${''.padEnd(20)}      (heap ${mean((r) => r.memory.heapUsedMiB)} + external ${mean((r) => r.memory.externalMiB)} MiB after a full collection, ${inWindow.length} readings, collections up to ${pause.toFixed(0)} ms)\n  ${''.padEnd(20)} RSS  ${mib(rss.mean)} MiB, ${slopeText(rss)}: not judged`,
+        text: `  ${name.padEnd(20)} live ${mib(liveSlope.mean)} MiB, ${slopeText(liveSlope)}: ${liveSlope.flat ? 'flat' : 'GROWING'}\n  ${''.padEnd(20)}      (heap ${mean((r) => r.memory.heapUsedMiB)} + external ${mean((r) => r.memory.externalMiB)} MiB after a full collection, ${inWindow.length} readings, collections up to ${pause.toFixed(0)} ms)${heldText}\n  ${''.padEnd(20)} RSS  ${mib(rss.mean)} MiB, ${slopeText(rss)}: not judged`,
         flat: liveSlope.flat,
       });
     } else {
@@ -284,6 +306,10 @@ async function main(): Promise<void> {
       periodMs: LIVE_PERIOD_MS,
       fromS: judgedFrom - LIVE_PERIOD_MS / 1000,
       now: () => rec.now(),
+      held: async (name) =>
+        name === 'apiserver'
+          ? metricSum(await plane.apiserverMetrics(), 'apiserver_watch_cache_bytes') / 1024 / 1024
+          : undefined,
     });
     let metrics = parseHistograms(await plane.apiserverMetrics());
     const started = Date.now();
