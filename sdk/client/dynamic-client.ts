@@ -22,6 +22,7 @@ import type { KindObject, KindTypes } from '../kind-registry.js';
 import { fieldOf, type KindInfo, pluralOf } from '../kinds.js';
 import { ChannelPool } from './channel-pool.js';
 import type { Connection } from './connection.js';
+import { watchEventBatches } from './watch-stream.js';
 
 export { type Connection, connectionFor } from './connection.js';
 
@@ -196,7 +197,7 @@ export function createApiClient(connection: Connection, opts: ApiClientOptions =
     };
     const loaded = types(info);
     // Once the kind is loaded, the watch starts when it is asked for, as it always did.
-    if (!(loaded instanceof Promise)) return watchMessages(start(loaded), signal);
+    if (!(loaded instanceof Promise)) return watchEventBatches<WatchEvent>(start(loaded), signal);
     const stream = loaded.then(start);
     // Thrown to whoever iterates the watch; not an unhandled rejection if nobody does.
     stream.catch(() => {});
@@ -303,26 +304,5 @@ async function* watchMessagesOnceLoaded(
   stream: Promise<ClientReadableStream<unknown>>,
   signal: AbortSignal,
 ): AsyncIterable<readonly WatchEvent[]> {
-  yield* watchMessages(await stream, signal);
-}
-
-async function* watchMessages(
-  stream: ClientReadableStream<unknown>,
-  signal: AbortSignal,
-): AsyncIterable<readonly WatchEvent[]> {
-  const cancel = () => stream.cancel();
-  if (signal.aborted) cancel();
-  signal.addEventListener('abort', cancel, { once: true });
-  try {
-    for await (const response of stream) {
-      yield (response as { events: WatchEvent[] }).events;
-    }
-  } catch (err) {
-    // Cancelling the call is how a watch is stopped: not an error.
-    if (signal.aborted) return;
-    throw fromServiceError(err);
-  } finally {
-    signal.removeEventListener('abort', cancel);
-    stream.cancel();
-  }
+  yield* watchEventBatches<WatchEvent>(await stream, signal);
 }

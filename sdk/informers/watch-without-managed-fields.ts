@@ -14,7 +14,7 @@
  */
 import { Metadata } from '@grpc/grpc-js';
 import type { ApiClient } from '../client/dynamic-client.js';
-import { fromServiceError } from '../errors.js';
+import { watchEventBatches } from '../client/watch-stream.js';
 import {
   ListOptions,
   ManagedFieldsEntry,
@@ -166,19 +166,5 @@ export async function* watchWithoutManagedFields(
   const stream = client
     .serviceClient(types.client)
     .makeServerStreamRequest(method.path, method.requestSerialize, decode, request, new Metadata(), {});
-  const cancel = () => stream.cancel();
-  if (signal.aborted) cancel();
-  signal.addEventListener('abort', cancel, { once: true });
-  try {
-    for await (const response of stream) {
-      yield (response as WatchResponse).events;
-    }
-  } catch (err) {
-    // Cancelling the call is how a watch is stopped: not an error.
-    if (signal.aborted) return;
-    throw fromServiceError(err);
-  } finally {
-    signal.removeEventListener('abort', cancel);
-    stream.cancel();
-  }
+  yield* watchEventBatches<WatchEventMessage>(stream, signal);
 }
