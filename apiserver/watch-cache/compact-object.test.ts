@@ -86,6 +86,17 @@ describe('compactObject', () => {
     assert.deepEqual([...cm.binaryData.k!], [1, 2, 3]);
   });
 
+  it('pools what repeats, not what is unique to an object', () => {
+    const pool = new ValuePool();
+    const pods = [1, 2].map((i) => compactObject(Pod.decode(podBytes(i)), pool));
+    for (const pod of pods) {
+      assert.ok(pool.holds(pod.spec!.nodeName), 'node names repeat');
+      assert.ok(!pool.holds(pod.metadata!.uid), "a uid is its object's alone");
+      assert.ok(!pool.holds(pod.status!.podIp), 'so is a pod IP');
+    }
+    assert.ok(pool.holds('rs-uid') === false, 'uids are left out wherever they are');
+  });
+
   it('bounds what the pool keeps', () => {
     const pool = new ValuePool();
     for (let i = 0; i < 70_000; i++) pool.string(`name-${i}`);

@@ -27,6 +27,13 @@ const MAX_POOLED_LENGTH = 64;
  * otherwise accumulate for as long as the process runs.
  */
 const MAX_POOLED = 1 << 16;
+/**
+ * Fields whose strings are mostly unique to their object (uids, resourceVersions, a pod's
+ * IPs — `podIps[].ip`, though a node's `hostIps[].ip` repeat —, container ids): pooling
+ * them saves little and fills the pool with values never met again, which clears it of
+ * those that repeat sooner.
+ */
+const UNIQUE_VALUED: ReadonlySet<string> = new Set(['uid', 'resourceVersion', 'podIp', 'ip', 'containerId']);
 
 /** The first copy of each short string and timestamp seen, up to MAX_POOLED of each. */
 export class ValuePool {
@@ -54,6 +61,11 @@ export class ValuePool {
     return d;
   }
 
+  /** Whether the pool holds `s` (for tests). */
+  holds(s: string): boolean {
+    return this.strings.has(s);
+  }
+
   /** Strings and Dates held (for tests). */
   get size(): number {
     return this.strings.size + this.dates.size;
@@ -77,6 +89,7 @@ function compactFields(obj: Record<string, unknown>, pool: ValuePool): void {
   for (const key in obj) {
     if (key === 'managedFields') continue;
     const value = obj[key];
+    if (typeof value === 'string' && UNIQUE_VALUED.has(key)) continue;
     const compacted = compactValue(value, pool);
     if (compacted !== value) obj[key] = compacted;
   }
