@@ -20,6 +20,17 @@ describe('FieldSet', () => {
     assert.ok(set.has(['f:spec', 'f:containers', 'k:{"name":"nginx"}', 'f:image']));
   });
 
+  it('writes its text as JSON.stringify writes its tree, without building the tree', () => {
+    const sets = [
+      FieldSet.empty,
+      FieldSet.leaf,
+      FieldSet.fromFieldsV1(podFields),
+      FieldSet.of(['i:1'], ['v:"a\\b"'], ['k:{"name":"x"}', 'f:z'], ['f:z'], ['f:a'], ['i:0']).with([]),
+      FieldSet.of(['f:metadata', 'f:annotations', 'f:ünïcode/ключ']),
+    ];
+    for (const set of sets) assert.equal(set.toFieldsV1Text(), JSON.stringify(set.toFieldsV1()));
+  });
+
   it('orders path elements fields first, then keys, values and indexes, with "." ahead', () => {
     const set = FieldSet.of(['i:1'], ['v:"a"'], ['k:{"name":"x"}'], ['f:z'], ['f:a'], ['i:0']).with([]);
     assert.deepEqual(Object.keys(set.toFieldsV1()), [

@@ -14,6 +14,11 @@ export function fieldsV1Of(tree: JsonObject): FieldsV1 {
   return { raw: Buffer.from(JSON.stringify(tree)) };
 }
 
+/** FieldsV1 holding a field set's text (`FieldSet.toFieldsV1Text`). */
+export function fieldsV1OfText(text: string): FieldsV1 {
+  return { raw: Buffer.from(text) };
+}
+
 /**
  * The tree `fields` holds; undefined for none or an empty text. Throws an Error naming
  * `where` for text that is not JSON.

@@ -16,7 +16,7 @@
 import type { ManagedFieldsEntry } from '../gen/wheelhouse/meta/v1/meta.js';
 import type { Json, JsonObject } from '../manifest/index.js';
 import { comparePathElements, FieldSet, fieldElement, pathString } from './field-set.js';
-import { fieldsV1Of, isEmptyFieldsV1, treeOfFieldsV1 } from './fields-v1.js';
+import { fieldsV1OfText, isEmptyFieldsV1, treeOfFieldsV1 } from './fields-v1.js';
 import type { ApplyNode } from './list-types.js';
 import { compare, fieldSetOf, jsonEqual, mergeApplied, removeFields, withoutNulls } from './typed-value.js';
 
@@ -134,7 +134,7 @@ export function encodeManagedFields(managers: readonly ManagedFields[]): Managed
     apiVersion: m.apiVersion,
     time: m.time,
     fieldsType: 'FieldsV1',
-    fieldsV1: fieldsV1Of(m.fields.toFieldsV1()),
+    fieldsV1: fieldsV1OfText(m.fields.toFieldsV1Text()),
     subresource: m.subresource,
   }));
 }
@@ -310,9 +310,14 @@ export function trackUpdateOfEntries(t: EntriesTracking): ManagedFieldsEntry[] {
     subresource: t.scope.subresource,
   };
   const id = identity(self);
-  const names = t.stored ? memberNames(changed, removed) : undefined;
+  const ids = t.entries.map((e) => identity(e as EntryOrder));
+  // Worked out only when an entry of another manager may be left unread.
+  let names: Buffer[] | undefined | null = null;
   const trees = t.entries.map((e, i) => {
-    if (names && identity(e as EntryOrder) !== id && !namesAny(e.fieldsV1, names)) return UNREAD;
+    if (t.stored && ids[i] !== id) {
+      names ??= memberNames(changed, removed);
+      if (names && !namesAny(e.fieldsV1, names)) return UNREAD;
+    }
     const where = checkEntry(e, i);
     const tree = treeOfFieldsV1(e.fieldsV1, `${where}.fieldsV1`);
     // Throws, naming the place, for a tree that is not valid.
@@ -333,7 +338,7 @@ export function trackUpdateOfEntries(t: EntriesTracking): ManagedFieldsEntry[] {
       continue;
     }
     const { tree, decoded } = read;
-    if (identity(m) === id) {
+    if (ids[i] === id) {
       mine = decoded ?? FieldSet.fromFieldsV1(tree);
       continue;
     }
@@ -344,11 +349,15 @@ export function trackUpdateOfEntries(t: EntriesTracking): ManagedFieldsEntry[] {
     }
     const before = decoded ?? FieldSet.fromFieldsV1(tree);
     const fields = before.difference(changed).difference(removed);
-    if (!fields.isEmpty()) out.push({ ...m, fieldsV1: fieldsV1Of(fields.toFieldsV1()) });
+    if (!fields.isEmpty()) out.push({ ...m, fieldsV1: fieldsV1OfText(fields.toFieldsV1Text()) });
   }
   mine = mine.difference(removed).union(changed);
   if (!mine.isEmpty()) {
-    out.push({ ...self, time: t.now && wholeSeconds(t.now), fieldsV1: fieldsV1Of(mine.toFieldsV1()) });
+    out.push({
+      ...self,
+      time: t.now && wholeSeconds(t.now),
+      fieldsV1: fieldsV1OfText(mine.toFieldsV1Text()),
+    });
   }
   return sortEntries(out).map((m) => ({
     manager: m.manager,
