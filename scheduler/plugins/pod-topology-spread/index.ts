@@ -160,7 +160,9 @@ export function createPodTopologySpread(
       const counted = nodesToCount(constraints, handle.snapshot);
       state.write(
         preScoreStateKey,
-        computePreScoreState(pod, constraints, nodes, counted, requireAllTopologies),
+        computePreScoreState(pod, constraints, nodes, counted, requireAllTopologies, (uid) =>
+          handle.snapshot.withPodsOf(uid),
+        ),
       );
       return Status.SUCCESS;
     },

@@ -26,6 +26,13 @@ export class PreScoreState implements StateData {
     /** Per constraint: domain → matching pods (hostname domains are counted in Score). */
     readonly topologyValueToPodCounts: readonly Map<string, number>[],
     readonly topologyNormalizingWeight: readonly number[],
+    /**
+     * Per constraint, for a per-host constraint that counts one controller's pods: the
+     * nodes holding some, with how many. Score reads a node's count here (a node not in
+     * it holds none) instead of in the node's own per-controller map: one small map,
+     * hot in the cache, for every node scored.
+     */
+    readonly hostCounts: readonly (ReadonlyMap<NodeInfo, number> | undefined)[] = [],
   ) {}
   clone(): PreScoreState {
     return this;
@@ -43,6 +50,7 @@ export function computePreScoreState(
   filteredNodes: readonly NodeInfo[],
   allNodes: Iterable<NodeInfo>,
   requireAllTopologies: boolean,
+  nodesWithPodsOf?: (controllerUid: string) => Iterable<NodeInfo>,
 ): PreScoreState {
   const ignored = new Set<string>();
   const counts = constraints.map(() => new Map<string, number>());
@@ -81,23 +89,39 @@ export function computePreScoreState(
       m.set(value, current + countMatching(ni, c, ns));
     });
   }
-  return new PreScoreState(constraints, ignored, counts, weights);
+  const hostCounts = constraints.map((c) => {
+    if (c.topologyKey !== LABEL_HOSTNAME || c.controllerUid === undefined || nodesWithPodsOf === undefined)
+      return undefined;
+    const hosts = new Map<NodeInfo, number>();
+    for (const ni of nodesWithPodsOf(c.controllerUid)) hosts.set(ni, countMatching(ni, c, ns));
+    return hosts;
+  });
+  return new PreScoreState(constraints, ignored, counts, weights, hostCounts);
 }
 
+const NO_LABELS: Readonly<Record<string, string>> = {};
+
+/** Runs once per node scored (hundreds per pod): plain loops, no closures. */
 export function scoreNode(s: PreScoreState, pod: Pod, nodeInfo: NodeInfo): number {
-  if (s.ignoredNodes.has(nodeInfo.name)) return 0;
-  const labels = nodeInfo.node?.metadata?.labels ?? {};
-  const ns = pod.metadata?.namespace ?? '';
+  if (s.ignoredNodes.size > 0 && s.ignoredNodes.has(nodeInfo.name)) return 0;
+  const labels = nodeInfo.node?.metadata?.labels ?? NO_LABELS;
   let score = 0;
-  s.constraints.forEach((c, i) => {
+  for (let i = 0; i < s.constraints.length; i++) {
+    const c = s.constraints[i] as SpreadConstraint;
     const value = labels[c.topologyKey];
-    if (value === undefined) return;
-    const cnt =
-      c.topologyKey === LABEL_HOSTNAME
-        ? countMatching(nodeInfo, c, ns)
-        : (s.topologyValueToPodCounts[i]?.get(value) ?? 0);
+    if (value === undefined) continue;
+    let cnt: number;
+    if (c.topologyKey === LABEL_HOSTNAME) {
+      const hosts = s.hostCounts[i];
+      cnt =
+        hosts !== undefined
+          ? (hosts.get(nodeInfo) ?? 0)
+          : countMatching(nodeInfo, c, pod.metadata?.namespace ?? '');
+    } else {
+      cnt = s.topologyValueToPodCounts[i]?.get(value) ?? 0;
+    }
     score += cnt * (s.topologyNormalizingWeight[i] ?? 0) + (c.maxSkew - 1);
-  });
+  }
   return Math.round(score);
 }
 
