@@ -277,9 +277,12 @@ async function main(): Promise<void> {
     out('\nunthrottled creation');
     const t2 = Date.now();
     const rest = deploymentCount - throttledDeployments;
-    await forEachLimited(rest, concurrency, (k) => create(throttledDeployments + k), onError);
-    const t2Created = Date.now();
-    await waitUntil('every pod to run', () => tracker.running() >= totalPods);
+    let t2Created = t2;
+    const unthrottled = await measure(plane, async () => {
+      await forEachLimited(rest, concurrency, (k) => create(throttledDeployments + k), onError);
+      t2Created = Date.now();
+      await waitUntil('every pod to run', () => tracker.running() >= totalPods);
+    });
     const t2End = Date.now();
     const restPods = totalPods - throttledPods;
     const rate = (restPods * 1000) / Math.max(t2End - t2, 1);
@@ -292,6 +295,7 @@ async function main(): Promise<void> {
     );
     figure('scheduler throughput, pods/s', schedulerThroughput(tracker, t2, t2End).toFixed(0));
     startupFigures(tracker, t2, t2End);
+    perPod(plane, unthrottled, restPods);
     const afterCreate = await account(plane.clients, { running: true, nodes: nodeNames });
     check(`${afterCreate.deployments} Deployments, ${afterCreate.pods} pods after creation`, [
       ...afterCreate.problems,
@@ -523,12 +527,15 @@ interface Window {
   readonly seconds: number;
   readonly calls: readonly (readonly [string, number])[];
   readonly cpu: readonly number[];
+  /** CPU seconds of this process (the workload and its watch) over the window. */
+  readonly ownCpu: number;
 }
 
 /** Measures the plane from now until `done` resolves. */
 async function measure(plane: Plane, done: () => Promise<void>): Promise<Window> {
   const processes = plane.processes();
   const cpu0 = processes.map((p) => p.cpuSeconds());
+  const own0 = process.cpuUsage();
   const calls0 = callsByMethod(await plane.apiserverMetrics());
   const t0 = Date.now();
   const since = async () => {
@@ -541,7 +548,36 @@ async function measure(plane: Plane, done: () => Promise<void>): Promise<Window>
     seconds: (Date.now() - t0) / 1000,
     calls,
     cpu: processes.map((p, i) => p.cpuSeconds() - (cpu0[i] ?? 0)),
+    ownCpu: ((u) => (u.user + u.system) / 1e6)(process.cpuUsage(own0)),
   };
+}
+
+/**
+ * What each pod of a window cost: CPU ms per pod of every process (from /proc at the
+ * window's edges, so time spent waiting for a core is not counted) and the apiserver's
+ * calls per pod by method — the figures that say where a pods/s ceiling comes from.
+ */
+function perPod(plane: Plane, w: Window, pods: number): void {
+  const processes = plane.processes();
+  const ms = (cpu: number) => ((1000 * cpu) / Math.max(1, pods)).toFixed(2);
+  const total = w.cpu.reduce((a, b) => a + b, 0);
+  figure(
+    'CPU ms per pod (whole plane; by process)',
+    `${ms(total)}; ${processes.map((p, i) => `${p.name} ${ms(w.cpu[i] ?? 0)}`).join(', ')}; ` +
+      `(the benchmark itself ${ms(w.ownCpu)})`,
+  );
+  figure(
+    '  cores busy over the window (plane; with the benchmark)',
+    `${(total / Math.max(w.seconds, 1e-3)).toFixed(2)}; ${((total + w.ownCpu) / Math.max(w.seconds, 1e-3)).toFixed(2)}`,
+  );
+  const calls = w.calls.reduce((a, [, n]) => a + n, 0);
+  figure(
+    `  apiserver calls per pod (${(calls / Math.max(1, pods)).toFixed(2)} in all)`,
+    w.calls
+      .slice(0, 8)
+      .map(([method, n]) => `${method} ${(n / Math.max(1, pods)).toFixed(2)}`)
+      .join(', ') || '-',
+  );
 }
 
 function callsPerSecond(w: Window): string {
