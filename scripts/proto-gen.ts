@@ -4,6 +4,12 @@
  *   2. the TypeScript SDK in sdk/gen/ (buf generate with the local ts-proto plugin),
  *   3. sdk/gen/wheelhouse.binpb, the descriptor set that gRPC reflection serves.
  * With --check it writes nothing and fails when any of them is stale.
+ *
+ * One rewrite follows ts-proto: the grpc-js service definitions it emits serialize with
+ * `Buffer.from(X.encode(value).finish())`, a fresh growing writer and two copies per
+ * message; they are made to call `encodeToBuffer(X, value)` (sdk/wire/encode-to-buffer.ts),
+ * which reuses one writer and copies once. Generation fails if ts-proto's output no longer
+ * has the shape this rewrite expects.
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -17,7 +23,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { kinds } from '../sdk/kinds.js';
 import { renderServiceProto, serviceProtoPath } from './service-protos.js';
 
@@ -54,6 +60,7 @@ try {
     });
     const fresh = join(work, 'sdk/gen');
     const committed = join(root, 'sdk/gen');
+    for (const f of listFiles(fresh)) if (f.endsWith('.ts')) useSharedEncoder(join(fresh, f), f);
     if (check) {
       const a = listFiles(fresh);
       const b = listFiles(committed);
@@ -69,6 +76,27 @@ try {
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/** Rewrites the service definitions' serializers of one generated file (`path`, at `name` in sdk/gen). */
+function useSharedEncoder(path: string, name: string): void {
+  const text = readFileSync(path, 'utf8');
+  const serializers = text.replace(
+    /Buffer\.from\((\w+)\.encode\(value\)\.finish\(\)\)/g,
+    'encodeToBuffer($1, value)',
+  );
+  if (serializers === text) return;
+  const wireImport = 'import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";\n';
+  if (!text.includes(wireImport)) throw new Error(`sdk/gen/${name}: no import of the wire module to follow`);
+  const helper = relative(dirname(join('sdk/gen', name)), 'sdk/wire/encode-to-buffer.js');
+  const rewritten = serializers.replace(
+    wireImport,
+    `${wireImport}import { encodeToBuffer } from "${helper}";\n`,
+  );
+  if (/Serialize: \(value: \w+\): Buffer =>\s*Buffer\.from/.test(rewritten)) {
+    throw new Error(`sdk/gen/${name}: a serializer is left that encodeToBuffer does not replace`);
+  }
+  writeFileSync(path, rewritten);
 }
 
 if (stale.length > 0) {

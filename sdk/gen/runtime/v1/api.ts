@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -14528,19 +14529,19 @@ export const RuntimeServiceService = {
     path: "/runtime.v1.RuntimeService/Version" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: VersionRequest): Buffer => Buffer.from(VersionRequest.encode(value).finish()),
+    requestSerialize: (value: VersionRequest): Buffer => encodeToBuffer(VersionRequest, value),
     requestDeserialize: (value: Buffer): VersionRequest => VersionRequest.decode(value),
-    responseSerialize: (value: VersionResponse): Buffer => Buffer.from(VersionResponse.encode(value).finish()),
+    responseSerialize: (value: VersionResponse): Buffer => encodeToBuffer(VersionResponse, value),
     responseDeserialize: (value: Buffer): VersionResponse => VersionResponse.decode(value),
   },
   runPodSandbox: {
     path: "/runtime.v1.RuntimeService/RunPodSandbox" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: RunPodSandboxRequest): Buffer => Buffer.from(RunPodSandboxRequest.encode(value).finish()),
+    requestSerialize: (value: RunPodSandboxRequest): Buffer => encodeToBuffer(RunPodSandboxRequest, value),
     requestDeserialize: (value: Buffer): RunPodSandboxRequest => RunPodSandboxRequest.decode(value),
     responseSerialize: (value: RunPodSandboxResponse): Buffer =>
-      Buffer.from(RunPodSandboxResponse.encode(value).finish()),
+      encodeToBuffer(RunPodSandboxResponse, value),
     responseDeserialize: (value: Buffer): RunPodSandboxResponse => RunPodSandboxResponse.decode(value),
   },
   stopPodSandbox: {
@@ -14548,10 +14549,10 @@ export const RuntimeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: StopPodSandboxRequest): Buffer =>
-      Buffer.from(StopPodSandboxRequest.encode(value).finish()),
+      encodeToBuffer(StopPodSandboxRequest, value),
     requestDeserialize: (value: Buffer): StopPodSandboxRequest => StopPodSandboxRequest.decode(value),
     responseSerialize: (value: StopPodSandboxResponse): Buffer =>
-      Buffer.from(StopPodSandboxResponse.encode(value).finish()),
+      encodeToBuffer(StopPodSandboxResponse, value),
     responseDeserialize: (value: Buffer): StopPodSandboxResponse => StopPodSandboxResponse.decode(value),
   },
   removePodSandbox: {
@@ -14559,10 +14560,10 @@ export const RuntimeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: RemovePodSandboxRequest): Buffer =>
-      Buffer.from(RemovePodSandboxRequest.encode(value).finish()),
+      encodeToBuffer(RemovePodSandboxRequest, value),
     requestDeserialize: (value: Buffer): RemovePodSandboxRequest => RemovePodSandboxRequest.decode(value),
     responseSerialize: (value: RemovePodSandboxResponse): Buffer =>
-      Buffer.from(RemovePodSandboxResponse.encode(value).finish()),
+      encodeToBuffer(RemovePodSandboxResponse, value),
     responseDeserialize: (value: Buffer): RemovePodSandboxResponse => RemovePodSandboxResponse.decode(value),
   },
   podSandboxStatus: {
@@ -14570,10 +14571,10 @@ export const RuntimeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PodSandboxStatusRequest): Buffer =>
-      Buffer.from(PodSandboxStatusRequest.encode(value).finish()),
+      encodeToBuffer(PodSandboxStatusRequest, value),
     requestDeserialize: (value: Buffer): PodSandboxStatusRequest => PodSandboxStatusRequest.decode(value),
     responseSerialize: (value: PodSandboxStatusResponse): Buffer =>
-      Buffer.from(PodSandboxStatusResponse.encode(value).finish()),
+      encodeToBuffer(PodSandboxStatusResponse, value),
     responseDeserialize: (value: Buffer): PodSandboxStatusResponse => PodSandboxStatusResponse.decode(value),
   },
   listPodSandbox: {
@@ -14581,10 +14582,10 @@ export const RuntimeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListPodSandboxRequest): Buffer =>
-      Buffer.from(ListPodSandboxRequest.encode(value).finish()),
+      encodeToBuffer(ListPodSandboxRequest, value),
     requestDeserialize: (value: Buffer): ListPodSandboxRequest => ListPodSandboxRequest.decode(value),
     responseSerialize: (value: ListPodSandboxResponse): Buffer =>
-      Buffer.from(ListPodSandboxResponse.encode(value).finish()),
+      encodeToBuffer(ListPodSandboxResponse, value),
     responseDeserialize: (value: Buffer): ListPodSandboxResponse => ListPodSandboxResponse.decode(value),
   },
   createContainer: {
@@ -14592,10 +14593,10 @@ export const RuntimeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateContainerRequest): Buffer =>
-      Buffer.from(CreateContainerRequest.encode(value).finish()),
+      encodeToBuffer(CreateContainerRequest, value),
     requestDeserialize: (value: Buffer): CreateContainerRequest => CreateContainerRequest.decode(value),
     responseSerialize: (value: CreateContainerResponse): Buffer =>
-      Buffer.from(CreateContainerResponse.encode(value).finish()),
+      encodeToBuffer(CreateContainerResponse, value),
     responseDeserialize: (value: Buffer): CreateContainerResponse => CreateContainerResponse.decode(value),
   },
   startContainer: {
@@ -14603,20 +14604,20 @@ export const RuntimeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: StartContainerRequest): Buffer =>
-      Buffer.from(StartContainerRequest.encode(value).finish()),
+      encodeToBuffer(StartContainerRequest, value),
     requestDeserialize: (value: Buffer): StartContainerRequest => StartContainerRequest.decode(value),
     responseSerialize: (value: StartContainerResponse): Buffer =>
-      Buffer.from(StartContainerResponse.encode(value).finish()),
+      encodeToBuffer(StartContainerResponse, value),
     responseDeserialize: (value: Buffer): StartContainerResponse => StartContainerResponse.decode(value),
   },
   stopContainer: {
     path: "/runtime.v1.RuntimeService/StopContainer" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: StopContainerRequest): Buffer => Buffer.from(StopContainerRequest.encode(value).finish()),
+    requestSerialize: (value: StopContainerRequest): Buffer => encodeToBuffer(StopContainerRequest, value),
     requestDeserialize: (value: Buffer): StopContainerRequest => StopContainerRequest.decode(value),
     responseSerialize: (value: StopContainerResponse): Buffer =>
-      Buffer.from(StopContainerResponse.encode(value).finish()),
+      encodeToBuffer(StopContainerResponse, value),
     responseDeserialize: (value: Buffer): StopContainerResponse => StopContainerResponse.decode(value),
   },
   removeContainer: {
@@ -14624,10 +14625,10 @@ export const RuntimeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: RemoveContainerRequest): Buffer =>
-      Buffer.from(RemoveContainerRequest.encode(value).finish()),
+      encodeToBuffer(RemoveContainerRequest, value),
     requestDeserialize: (value: Buffer): RemoveContainerRequest => RemoveContainerRequest.decode(value),
     responseSerialize: (value: RemoveContainerResponse): Buffer =>
-      Buffer.from(RemoveContainerResponse.encode(value).finish()),
+      encodeToBuffer(RemoveContainerResponse, value),
     responseDeserialize: (value: Buffer): RemoveContainerResponse => RemoveContainerResponse.decode(value),
   },
   listContainers: {
@@ -14635,10 +14636,10 @@ export const RuntimeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListContainersRequest): Buffer =>
-      Buffer.from(ListContainersRequest.encode(value).finish()),
+      encodeToBuffer(ListContainersRequest, value),
     requestDeserialize: (value: Buffer): ListContainersRequest => ListContainersRequest.decode(value),
     responseSerialize: (value: ListContainersResponse): Buffer =>
-      Buffer.from(ListContainersResponse.encode(value).finish()),
+      encodeToBuffer(ListContainersResponse, value),
     responseDeserialize: (value: Buffer): ListContainersResponse => ListContainersResponse.decode(value),
   },
   containerStatus: {
@@ -14646,10 +14647,10 @@ export const RuntimeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ContainerStatusRequest): Buffer =>
-      Buffer.from(ContainerStatusRequest.encode(value).finish()),
+      encodeToBuffer(ContainerStatusRequest, value),
     requestDeserialize: (value: Buffer): ContainerStatusRequest => ContainerStatusRequest.decode(value),
     responseSerialize: (value: ContainerStatusResponse): Buffer =>
-      Buffer.from(ContainerStatusResponse.encode(value).finish()),
+      encodeToBuffer(ContainerStatusResponse, value),
     responseDeserialize: (value: Buffer): ContainerStatusResponse => ContainerStatusResponse.decode(value),
   },
   reopenContainerLog: {
@@ -14657,19 +14658,19 @@ export const RuntimeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ReopenContainerLogRequest): Buffer =>
-      Buffer.from(ReopenContainerLogRequest.encode(value).finish()),
+      encodeToBuffer(ReopenContainerLogRequest, value),
     requestDeserialize: (value: Buffer): ReopenContainerLogRequest => ReopenContainerLogRequest.decode(value),
     responseSerialize: (value: ReopenContainerLogResponse): Buffer =>
-      Buffer.from(ReopenContainerLogResponse.encode(value).finish()),
+      encodeToBuffer(ReopenContainerLogResponse, value),
     responseDeserialize: (value: Buffer): ReopenContainerLogResponse => ReopenContainerLogResponse.decode(value),
   },
   execSync: {
     path: "/runtime.v1.RuntimeService/ExecSync" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ExecSyncRequest): Buffer => Buffer.from(ExecSyncRequest.encode(value).finish()),
+    requestSerialize: (value: ExecSyncRequest): Buffer => encodeToBuffer(ExecSyncRequest, value),
     requestDeserialize: (value: Buffer): ExecSyncRequest => ExecSyncRequest.decode(value),
-    responseSerialize: (value: ExecSyncResponse): Buffer => Buffer.from(ExecSyncResponse.encode(value).finish()),
+    responseSerialize: (value: ExecSyncResponse): Buffer => encodeToBuffer(ExecSyncResponse, value),
     responseDeserialize: (value: Buffer): ExecSyncResponse => ExecSyncResponse.decode(value),
   },
   /**
@@ -14680,9 +14681,9 @@ export const RuntimeServiceService = {
     path: "/runtime.v1.RuntimeService/Exec" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ExecRequest): Buffer => Buffer.from(ExecRequest.encode(value).finish()),
+    requestSerialize: (value: ExecRequest): Buffer => encodeToBuffer(ExecRequest, value),
     requestDeserialize: (value: Buffer): ExecRequest => ExecRequest.decode(value),
-    responseSerialize: (value: ExecResponse): Buffer => Buffer.from(ExecResponse.encode(value).finish()),
+    responseSerialize: (value: ExecResponse): Buffer => encodeToBuffer(ExecResponse, value),
     responseDeserialize: (value: Buffer): ExecResponse => ExecResponse.decode(value),
   },
   containerStats: {
@@ -14690,10 +14691,10 @@ export const RuntimeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ContainerStatsRequest): Buffer =>
-      Buffer.from(ContainerStatsRequest.encode(value).finish()),
+      encodeToBuffer(ContainerStatsRequest, value),
     requestDeserialize: (value: Buffer): ContainerStatsRequest => ContainerStatsRequest.decode(value),
     responseSerialize: (value: ContainerStatsResponse): Buffer =>
-      Buffer.from(ContainerStatsResponse.encode(value).finish()),
+      encodeToBuffer(ContainerStatsResponse, value),
     responseDeserialize: (value: Buffer): ContainerStatsResponse => ContainerStatsResponse.decode(value),
   },
   listContainerStats: {
@@ -14701,19 +14702,19 @@ export const RuntimeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListContainerStatsRequest): Buffer =>
-      Buffer.from(ListContainerStatsRequest.encode(value).finish()),
+      encodeToBuffer(ListContainerStatsRequest, value),
     requestDeserialize: (value: Buffer): ListContainerStatsRequest => ListContainerStatsRequest.decode(value),
     responseSerialize: (value: ListContainerStatsResponse): Buffer =>
-      Buffer.from(ListContainerStatsResponse.encode(value).finish()),
+      encodeToBuffer(ListContainerStatsResponse, value),
     responseDeserialize: (value: Buffer): ListContainerStatsResponse => ListContainerStatsResponse.decode(value),
   },
   status: {
     path: "/runtime.v1.RuntimeService/Status" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: StatusRequest): Buffer => Buffer.from(StatusRequest.encode(value).finish()),
+    requestSerialize: (value: StatusRequest): Buffer => encodeToBuffer(StatusRequest, value),
     requestDeserialize: (value: Buffer): StatusRequest => StatusRequest.decode(value),
-    responseSerialize: (value: StatusResponse): Buffer => Buffer.from(StatusResponse.encode(value).finish()),
+    responseSerialize: (value: StatusResponse): Buffer => encodeToBuffer(StatusResponse, value),
     responseDeserialize: (value: Buffer): StatusResponse => StatusResponse.decode(value),
   },
 } as const;
@@ -15033,9 +15034,9 @@ export const ImageServiceService = {
     path: "/runtime.v1.ImageService/ListImages" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ListImagesRequest): Buffer => Buffer.from(ListImagesRequest.encode(value).finish()),
+    requestSerialize: (value: ListImagesRequest): Buffer => encodeToBuffer(ListImagesRequest, value),
     requestDeserialize: (value: Buffer): ListImagesRequest => ListImagesRequest.decode(value),
-    responseSerialize: (value: ListImagesResponse): Buffer => Buffer.from(ListImagesResponse.encode(value).finish()),
+    responseSerialize: (value: ListImagesResponse): Buffer => encodeToBuffer(ListImagesResponse, value),
     responseDeserialize: (value: Buffer): ListImagesResponse => ListImagesResponse.decode(value),
   },
   /** Answers with no image (not an error) when the image is not present. */
@@ -15043,36 +15044,36 @@ export const ImageServiceService = {
     path: "/runtime.v1.ImageService/ImageStatus" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ImageStatusRequest): Buffer => Buffer.from(ImageStatusRequest.encode(value).finish()),
+    requestSerialize: (value: ImageStatusRequest): Buffer => encodeToBuffer(ImageStatusRequest, value),
     requestDeserialize: (value: Buffer): ImageStatusRequest => ImageStatusRequest.decode(value),
-    responseSerialize: (value: ImageStatusResponse): Buffer => Buffer.from(ImageStatusResponse.encode(value).finish()),
+    responseSerialize: (value: ImageStatusResponse): Buffer => encodeToBuffer(ImageStatusResponse, value),
     responseDeserialize: (value: Buffer): ImageStatusResponse => ImageStatusResponse.decode(value),
   },
   pullImage: {
     path: "/runtime.v1.ImageService/PullImage" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: PullImageRequest): Buffer => Buffer.from(PullImageRequest.encode(value).finish()),
+    requestSerialize: (value: PullImageRequest): Buffer => encodeToBuffer(PullImageRequest, value),
     requestDeserialize: (value: Buffer): PullImageRequest => PullImageRequest.decode(value),
-    responseSerialize: (value: PullImageResponse): Buffer => Buffer.from(PullImageResponse.encode(value).finish()),
+    responseSerialize: (value: PullImageResponse): Buffer => encodeToBuffer(PullImageResponse, value),
     responseDeserialize: (value: Buffer): PullImageResponse => PullImageResponse.decode(value),
   },
   removeImage: {
     path: "/runtime.v1.ImageService/RemoveImage" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: RemoveImageRequest): Buffer => Buffer.from(RemoveImageRequest.encode(value).finish()),
+    requestSerialize: (value: RemoveImageRequest): Buffer => encodeToBuffer(RemoveImageRequest, value),
     requestDeserialize: (value: Buffer): RemoveImageRequest => RemoveImageRequest.decode(value),
-    responseSerialize: (value: RemoveImageResponse): Buffer => Buffer.from(RemoveImageResponse.encode(value).finish()),
+    responseSerialize: (value: RemoveImageResponse): Buffer => encodeToBuffer(RemoveImageResponse, value),
     responseDeserialize: (value: Buffer): RemoveImageResponse => RemoveImageResponse.decode(value),
   },
   imageFsInfo: {
     path: "/runtime.v1.ImageService/ImageFsInfo" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ImageFsInfoRequest): Buffer => Buffer.from(ImageFsInfoRequest.encode(value).finish()),
+    requestSerialize: (value: ImageFsInfoRequest): Buffer => encodeToBuffer(ImageFsInfoRequest, value),
     requestDeserialize: (value: Buffer): ImageFsInfoRequest => ImageFsInfoRequest.decode(value),
-    responseSerialize: (value: ImageFsInfoResponse): Buffer => Buffer.from(ImageFsInfoResponse.encode(value).finish()),
+    responseSerialize: (value: ImageFsInfoResponse): Buffer => encodeToBuffer(ImageFsInfoResponse, value),
     responseDeserialize: (value: Buffer): ImageFsInfoResponse => ImageFsInfoResponse.decode(value),
   },
 } as const;

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -181,9 +182,9 @@ export const AdmissionServiceService = {
     path: "/wheelhouse.admission.v1.AdmissionService/Review" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ReviewRequest): Buffer => Buffer.from(ReviewRequest.encode(value).finish()),
+    requestSerialize: (value: ReviewRequest): Buffer => encodeToBuffer(ReviewRequest, value),
     requestDeserialize: (value: Buffer): ReviewRequest => ReviewRequest.decode(value),
-    responseSerialize: (value: ReviewResponse): Buffer => Buffer.from(ReviewResponse.encode(value).finish()),
+    responseSerialize: (value: ReviewResponse): Buffer => encodeToBuffer(ReviewResponse, value),
     responseDeserialize: (value: Buffer): ReviewResponse => ReviewResponse.decode(value),
   },
 } as const;

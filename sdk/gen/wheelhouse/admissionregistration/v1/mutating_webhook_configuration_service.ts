@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1513,11 +1514,11 @@ export const MutatingWebhookConfigurationServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateMutatingWebhookConfigurationRequest): Buffer =>
-      Buffer.from(CreateMutatingWebhookConfigurationRequest.encode(value).finish()),
+      encodeToBuffer(CreateMutatingWebhookConfigurationRequest, value),
     requestDeserialize: (value: Buffer): CreateMutatingWebhookConfigurationRequest =>
       CreateMutatingWebhookConfigurationRequest.decode(value),
     responseSerialize: (value: CreateMutatingWebhookConfigurationResponse): Buffer =>
-      Buffer.from(CreateMutatingWebhookConfigurationResponse.encode(value).finish()),
+      encodeToBuffer(CreateMutatingWebhookConfigurationResponse, value),
     responseDeserialize: (value: Buffer): CreateMutatingWebhookConfigurationResponse =>
       CreateMutatingWebhookConfigurationResponse.decode(value),
   },
@@ -1528,11 +1529,11 @@ export const MutatingWebhookConfigurationServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: GetMutatingWebhookConfigurationRequest): Buffer =>
-      Buffer.from(GetMutatingWebhookConfigurationRequest.encode(value).finish()),
+      encodeToBuffer(GetMutatingWebhookConfigurationRequest, value),
     requestDeserialize: (value: Buffer): GetMutatingWebhookConfigurationRequest =>
       GetMutatingWebhookConfigurationRequest.decode(value),
     responseSerialize: (value: GetMutatingWebhookConfigurationResponse): Buffer =>
-      Buffer.from(GetMutatingWebhookConfigurationResponse.encode(value).finish()),
+      encodeToBuffer(GetMutatingWebhookConfigurationResponse, value),
     responseDeserialize: (value: Buffer): GetMutatingWebhookConfigurationResponse =>
       GetMutatingWebhookConfigurationResponse.decode(value),
   },
@@ -1543,11 +1544,11 @@ export const MutatingWebhookConfigurationServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListMutatingWebhookConfigurationsRequest): Buffer =>
-      Buffer.from(ListMutatingWebhookConfigurationsRequest.encode(value).finish()),
+      encodeToBuffer(ListMutatingWebhookConfigurationsRequest, value),
     requestDeserialize: (value: Buffer): ListMutatingWebhookConfigurationsRequest =>
       ListMutatingWebhookConfigurationsRequest.decode(value),
     responseSerialize: (value: ListMutatingWebhookConfigurationsResponse): Buffer =>
-      Buffer.from(ListMutatingWebhookConfigurationsResponse.encode(value).finish()),
+      encodeToBuffer(ListMutatingWebhookConfigurationsResponse, value),
     responseDeserialize: (value: Buffer): ListMutatingWebhookConfigurationsResponse =>
       ListMutatingWebhookConfigurationsResponse.decode(value),
   },
@@ -1558,11 +1559,11 @@ export const MutatingWebhookConfigurationServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateMutatingWebhookConfigurationRequest): Buffer =>
-      Buffer.from(UpdateMutatingWebhookConfigurationRequest.encode(value).finish()),
+      encodeToBuffer(UpdateMutatingWebhookConfigurationRequest, value),
     requestDeserialize: (value: Buffer): UpdateMutatingWebhookConfigurationRequest =>
       UpdateMutatingWebhookConfigurationRequest.decode(value),
     responseSerialize: (value: UpdateMutatingWebhookConfigurationResponse): Buffer =>
-      Buffer.from(UpdateMutatingWebhookConfigurationResponse.encode(value).finish()),
+      encodeToBuffer(UpdateMutatingWebhookConfigurationResponse, value),
     responseDeserialize: (value: Buffer): UpdateMutatingWebhookConfigurationResponse =>
       UpdateMutatingWebhookConfigurationResponse.decode(value),
   },
@@ -1573,11 +1574,11 @@ export const MutatingWebhookConfigurationServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchMutatingWebhookConfigurationRequest): Buffer =>
-      Buffer.from(PatchMutatingWebhookConfigurationRequest.encode(value).finish()),
+      encodeToBuffer(PatchMutatingWebhookConfigurationRequest, value),
     requestDeserialize: (value: Buffer): PatchMutatingWebhookConfigurationRequest =>
       PatchMutatingWebhookConfigurationRequest.decode(value),
     responseSerialize: (value: PatchMutatingWebhookConfigurationResponse): Buffer =>
-      Buffer.from(PatchMutatingWebhookConfigurationResponse.encode(value).finish()),
+      encodeToBuffer(PatchMutatingWebhookConfigurationResponse, value),
     responseDeserialize: (value: Buffer): PatchMutatingWebhookConfigurationResponse =>
       PatchMutatingWebhookConfigurationResponse.decode(value),
   },
@@ -1588,11 +1589,11 @@ export const MutatingWebhookConfigurationServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeleteMutatingWebhookConfigurationRequest): Buffer =>
-      Buffer.from(DeleteMutatingWebhookConfigurationRequest.encode(value).finish()),
+      encodeToBuffer(DeleteMutatingWebhookConfigurationRequest, value),
     requestDeserialize: (value: Buffer): DeleteMutatingWebhookConfigurationRequest =>
       DeleteMutatingWebhookConfigurationRequest.decode(value),
     responseSerialize: (value: DeleteMutatingWebhookConfigurationResponse): Buffer =>
-      Buffer.from(DeleteMutatingWebhookConfigurationResponse.encode(value).finish()),
+      encodeToBuffer(DeleteMutatingWebhookConfigurationResponse, value),
     responseDeserialize: (value: Buffer): DeleteMutatingWebhookConfigurationResponse =>
       DeleteMutatingWebhookConfigurationResponse.decode(value),
   },
@@ -1603,11 +1604,11 @@ export const MutatingWebhookConfigurationServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchMutatingWebhookConfigurationsRequest): Buffer =>
-      Buffer.from(WatchMutatingWebhookConfigurationsRequest.encode(value).finish()),
+      encodeToBuffer(WatchMutatingWebhookConfigurationsRequest, value),
     requestDeserialize: (value: Buffer): WatchMutatingWebhookConfigurationsRequest =>
       WatchMutatingWebhookConfigurationsRequest.decode(value),
     responseSerialize: (value: WatchMutatingWebhookConfigurationsResponse): Buffer =>
-      Buffer.from(WatchMutatingWebhookConfigurationsResponse.encode(value).finish()),
+      encodeToBuffer(WatchMutatingWebhookConfigurationsResponse, value),
     responseDeserialize: (value: Buffer): WatchMutatingWebhookConfigurationsResponse =>
       WatchMutatingWebhookConfigurationsResponse.decode(value),
   },

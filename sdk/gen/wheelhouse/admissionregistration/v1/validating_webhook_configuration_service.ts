@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1557,11 +1558,11 @@ export const ValidatingWebhookConfigurationServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateValidatingWebhookConfigurationRequest): Buffer =>
-      Buffer.from(CreateValidatingWebhookConfigurationRequest.encode(value).finish()),
+      encodeToBuffer(CreateValidatingWebhookConfigurationRequest, value),
     requestDeserialize: (value: Buffer): CreateValidatingWebhookConfigurationRequest =>
       CreateValidatingWebhookConfigurationRequest.decode(value),
     responseSerialize: (value: CreateValidatingWebhookConfigurationResponse): Buffer =>
-      Buffer.from(CreateValidatingWebhookConfigurationResponse.encode(value).finish()),
+      encodeToBuffer(CreateValidatingWebhookConfigurationResponse, value),
     responseDeserialize: (value: Buffer): CreateValidatingWebhookConfigurationResponse =>
       CreateValidatingWebhookConfigurationResponse.decode(value),
   },
@@ -1572,11 +1573,11 @@ export const ValidatingWebhookConfigurationServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: GetValidatingWebhookConfigurationRequest): Buffer =>
-      Buffer.from(GetValidatingWebhookConfigurationRequest.encode(value).finish()),
+      encodeToBuffer(GetValidatingWebhookConfigurationRequest, value),
     requestDeserialize: (value: Buffer): GetValidatingWebhookConfigurationRequest =>
       GetValidatingWebhookConfigurationRequest.decode(value),
     responseSerialize: (value: GetValidatingWebhookConfigurationResponse): Buffer =>
-      Buffer.from(GetValidatingWebhookConfigurationResponse.encode(value).finish()),
+      encodeToBuffer(GetValidatingWebhookConfigurationResponse, value),
     responseDeserialize: (value: Buffer): GetValidatingWebhookConfigurationResponse =>
       GetValidatingWebhookConfigurationResponse.decode(value),
   },
@@ -1587,11 +1588,11 @@ export const ValidatingWebhookConfigurationServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListValidatingWebhookConfigurationsRequest): Buffer =>
-      Buffer.from(ListValidatingWebhookConfigurationsRequest.encode(value).finish()),
+      encodeToBuffer(ListValidatingWebhookConfigurationsRequest, value),
     requestDeserialize: (value: Buffer): ListValidatingWebhookConfigurationsRequest =>
       ListValidatingWebhookConfigurationsRequest.decode(value),
     responseSerialize: (value: ListValidatingWebhookConfigurationsResponse): Buffer =>
-      Buffer.from(ListValidatingWebhookConfigurationsResponse.encode(value).finish()),
+      encodeToBuffer(ListValidatingWebhookConfigurationsResponse, value),
     responseDeserialize: (value: Buffer): ListValidatingWebhookConfigurationsResponse =>
       ListValidatingWebhookConfigurationsResponse.decode(value),
   },
@@ -1602,11 +1603,11 @@ export const ValidatingWebhookConfigurationServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateValidatingWebhookConfigurationRequest): Buffer =>
-      Buffer.from(UpdateValidatingWebhookConfigurationRequest.encode(value).finish()),
+      encodeToBuffer(UpdateValidatingWebhookConfigurationRequest, value),
     requestDeserialize: (value: Buffer): UpdateValidatingWebhookConfigurationRequest =>
       UpdateValidatingWebhookConfigurationRequest.decode(value),
     responseSerialize: (value: UpdateValidatingWebhookConfigurationResponse): Buffer =>
-      Buffer.from(UpdateValidatingWebhookConfigurationResponse.encode(value).finish()),
+      encodeToBuffer(UpdateValidatingWebhookConfigurationResponse, value),
     responseDeserialize: (value: Buffer): UpdateValidatingWebhookConfigurationResponse =>
       UpdateValidatingWebhookConfigurationResponse.decode(value),
   },
@@ -1617,11 +1618,11 @@ export const ValidatingWebhookConfigurationServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchValidatingWebhookConfigurationRequest): Buffer =>
-      Buffer.from(PatchValidatingWebhookConfigurationRequest.encode(value).finish()),
+      encodeToBuffer(PatchValidatingWebhookConfigurationRequest, value),
     requestDeserialize: (value: Buffer): PatchValidatingWebhookConfigurationRequest =>
       PatchValidatingWebhookConfigurationRequest.decode(value),
     responseSerialize: (value: PatchValidatingWebhookConfigurationResponse): Buffer =>
-      Buffer.from(PatchValidatingWebhookConfigurationResponse.encode(value).finish()),
+      encodeToBuffer(PatchValidatingWebhookConfigurationResponse, value),
     responseDeserialize: (value: Buffer): PatchValidatingWebhookConfigurationResponse =>
       PatchValidatingWebhookConfigurationResponse.decode(value),
   },
@@ -1632,11 +1633,11 @@ export const ValidatingWebhookConfigurationServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeleteValidatingWebhookConfigurationRequest): Buffer =>
-      Buffer.from(DeleteValidatingWebhookConfigurationRequest.encode(value).finish()),
+      encodeToBuffer(DeleteValidatingWebhookConfigurationRequest, value),
     requestDeserialize: (value: Buffer): DeleteValidatingWebhookConfigurationRequest =>
       DeleteValidatingWebhookConfigurationRequest.decode(value),
     responseSerialize: (value: DeleteValidatingWebhookConfigurationResponse): Buffer =>
-      Buffer.from(DeleteValidatingWebhookConfigurationResponse.encode(value).finish()),
+      encodeToBuffer(DeleteValidatingWebhookConfigurationResponse, value),
     responseDeserialize: (value: Buffer): DeleteValidatingWebhookConfigurationResponse =>
       DeleteValidatingWebhookConfigurationResponse.decode(value),
   },
@@ -1647,11 +1648,11 @@ export const ValidatingWebhookConfigurationServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchValidatingWebhookConfigurationsRequest): Buffer =>
-      Buffer.from(WatchValidatingWebhookConfigurationsRequest.encode(value).finish()),
+      encodeToBuffer(WatchValidatingWebhookConfigurationsRequest, value),
     requestDeserialize: (value: Buffer): WatchValidatingWebhookConfigurationsRequest =>
       WatchValidatingWebhookConfigurationsRequest.decode(value),
     responseSerialize: (value: WatchValidatingWebhookConfigurationsResponse): Buffer =>
-      Buffer.from(WatchValidatingWebhookConfigurationsResponse.encode(value).finish()),
+      encodeToBuffer(WatchValidatingWebhookConfigurationsResponse, value),
     responseDeserialize: (value: Buffer): WatchValidatingWebhookConfigurationsResponse =>
       WatchValidatingWebhookConfigurationsResponse.decode(value),
   },

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1572,11 +1573,11 @@ export const ControllerRevisionServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateControllerRevisionRequest): Buffer =>
-      Buffer.from(CreateControllerRevisionRequest.encode(value).finish()),
+      encodeToBuffer(CreateControllerRevisionRequest, value),
     requestDeserialize: (value: Buffer): CreateControllerRevisionRequest =>
       CreateControllerRevisionRequest.decode(value),
     responseSerialize: (value: CreateControllerRevisionResponse): Buffer =>
-      Buffer.from(CreateControllerRevisionResponse.encode(value).finish()),
+      encodeToBuffer(CreateControllerRevisionResponse, value),
     responseDeserialize: (value: Buffer): CreateControllerRevisionResponse =>
       CreateControllerRevisionResponse.decode(value),
   },
@@ -1586,10 +1587,10 @@ export const ControllerRevisionServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: GetControllerRevisionRequest): Buffer =>
-      Buffer.from(GetControllerRevisionRequest.encode(value).finish()),
+      encodeToBuffer(GetControllerRevisionRequest, value),
     requestDeserialize: (value: Buffer): GetControllerRevisionRequest => GetControllerRevisionRequest.decode(value),
     responseSerialize: (value: GetControllerRevisionResponse): Buffer =>
-      Buffer.from(GetControllerRevisionResponse.encode(value).finish()),
+      encodeToBuffer(GetControllerRevisionResponse, value),
     responseDeserialize: (value: Buffer): GetControllerRevisionResponse => GetControllerRevisionResponse.decode(value),
   },
   /** ListControllerRevisions lists ControllerRevisions matching the options, one page at a time. */
@@ -1598,10 +1599,10 @@ export const ControllerRevisionServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListControllerRevisionsRequest): Buffer =>
-      Buffer.from(ListControllerRevisionsRequest.encode(value).finish()),
+      encodeToBuffer(ListControllerRevisionsRequest, value),
     requestDeserialize: (value: Buffer): ListControllerRevisionsRequest => ListControllerRevisionsRequest.decode(value),
     responseSerialize: (value: ListControllerRevisionsResponse): Buffer =>
-      Buffer.from(ListControllerRevisionsResponse.encode(value).finish()),
+      encodeToBuffer(ListControllerRevisionsResponse, value),
     responseDeserialize: (value: Buffer): ListControllerRevisionsResponse =>
       ListControllerRevisionsResponse.decode(value),
   },
@@ -1611,11 +1612,11 @@ export const ControllerRevisionServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateControllerRevisionRequest): Buffer =>
-      Buffer.from(UpdateControllerRevisionRequest.encode(value).finish()),
+      encodeToBuffer(UpdateControllerRevisionRequest, value),
     requestDeserialize: (value: Buffer): UpdateControllerRevisionRequest =>
       UpdateControllerRevisionRequest.decode(value),
     responseSerialize: (value: UpdateControllerRevisionResponse): Buffer =>
-      Buffer.from(UpdateControllerRevisionResponse.encode(value).finish()),
+      encodeToBuffer(UpdateControllerRevisionResponse, value),
     responseDeserialize: (value: Buffer): UpdateControllerRevisionResponse =>
       UpdateControllerRevisionResponse.decode(value),
   },
@@ -1625,10 +1626,10 @@ export const ControllerRevisionServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchControllerRevisionRequest): Buffer =>
-      Buffer.from(PatchControllerRevisionRequest.encode(value).finish()),
+      encodeToBuffer(PatchControllerRevisionRequest, value),
     requestDeserialize: (value: Buffer): PatchControllerRevisionRequest => PatchControllerRevisionRequest.decode(value),
     responseSerialize: (value: PatchControllerRevisionResponse): Buffer =>
-      Buffer.from(PatchControllerRevisionResponse.encode(value).finish()),
+      encodeToBuffer(PatchControllerRevisionResponse, value),
     responseDeserialize: (value: Buffer): PatchControllerRevisionResponse =>
       PatchControllerRevisionResponse.decode(value),
   },
@@ -1638,11 +1639,11 @@ export const ControllerRevisionServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeleteControllerRevisionRequest): Buffer =>
-      Buffer.from(DeleteControllerRevisionRequest.encode(value).finish()),
+      encodeToBuffer(DeleteControllerRevisionRequest, value),
     requestDeserialize: (value: Buffer): DeleteControllerRevisionRequest =>
       DeleteControllerRevisionRequest.decode(value),
     responseSerialize: (value: DeleteControllerRevisionResponse): Buffer =>
-      Buffer.from(DeleteControllerRevisionResponse.encode(value).finish()),
+      encodeToBuffer(DeleteControllerRevisionResponse, value),
     responseDeserialize: (value: Buffer): DeleteControllerRevisionResponse =>
       DeleteControllerRevisionResponse.decode(value),
   },
@@ -1652,11 +1653,11 @@ export const ControllerRevisionServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchControllerRevisionsRequest): Buffer =>
-      Buffer.from(WatchControllerRevisionsRequest.encode(value).finish()),
+      encodeToBuffer(WatchControllerRevisionsRequest, value),
     requestDeserialize: (value: Buffer): WatchControllerRevisionsRequest =>
       WatchControllerRevisionsRequest.decode(value),
     responseSerialize: (value: WatchControllerRevisionsResponse): Buffer =>
-      Buffer.from(WatchControllerRevisionsResponse.encode(value).finish()),
+      encodeToBuffer(WatchControllerRevisionsResponse, value),
     responseDeserialize: (value: Buffer): WatchControllerRevisionsResponse =>
       WatchControllerRevisionsResponse.decode(value),
   },

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1717,10 +1718,10 @@ export const DaemonSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateDaemonSetRequest): Buffer =>
-      Buffer.from(CreateDaemonSetRequest.encode(value).finish()),
+      encodeToBuffer(CreateDaemonSetRequest, value),
     requestDeserialize: (value: Buffer): CreateDaemonSetRequest => CreateDaemonSetRequest.decode(value),
     responseSerialize: (value: CreateDaemonSetResponse): Buffer =>
-      Buffer.from(CreateDaemonSetResponse.encode(value).finish()),
+      encodeToBuffer(CreateDaemonSetResponse, value),
     responseDeserialize: (value: Buffer): CreateDaemonSetResponse => CreateDaemonSetResponse.decode(value),
   },
   /** GetDaemonSet reads one DaemonSet. */
@@ -1728,10 +1729,10 @@ export const DaemonSetServiceService = {
     path: "/wheelhouse.apps.v1.DaemonSetService/GetDaemonSet" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetDaemonSetRequest): Buffer => Buffer.from(GetDaemonSetRequest.encode(value).finish()),
+    requestSerialize: (value: GetDaemonSetRequest): Buffer => encodeToBuffer(GetDaemonSetRequest, value),
     requestDeserialize: (value: Buffer): GetDaemonSetRequest => GetDaemonSetRequest.decode(value),
     responseSerialize: (value: GetDaemonSetResponse): Buffer =>
-      Buffer.from(GetDaemonSetResponse.encode(value).finish()),
+      encodeToBuffer(GetDaemonSetResponse, value),
     responseDeserialize: (value: Buffer): GetDaemonSetResponse => GetDaemonSetResponse.decode(value),
   },
   /** ListDaemonSets lists DaemonSets matching the options, one page at a time. */
@@ -1740,10 +1741,10 @@ export const DaemonSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListDaemonSetsRequest): Buffer =>
-      Buffer.from(ListDaemonSetsRequest.encode(value).finish()),
+      encodeToBuffer(ListDaemonSetsRequest, value),
     requestDeserialize: (value: Buffer): ListDaemonSetsRequest => ListDaemonSetsRequest.decode(value),
     responseSerialize: (value: ListDaemonSetsResponse): Buffer =>
-      Buffer.from(ListDaemonSetsResponse.encode(value).finish()),
+      encodeToBuffer(ListDaemonSetsResponse, value),
     responseDeserialize: (value: Buffer): ListDaemonSetsResponse => ListDaemonSetsResponse.decode(value),
   },
   /** UpdateDaemonSet replaces a DaemonSet; metadata.resourceVersion guards against lost updates. */
@@ -1752,10 +1753,10 @@ export const DaemonSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateDaemonSetRequest): Buffer =>
-      Buffer.from(UpdateDaemonSetRequest.encode(value).finish()),
+      encodeToBuffer(UpdateDaemonSetRequest, value),
     requestDeserialize: (value: Buffer): UpdateDaemonSetRequest => UpdateDaemonSetRequest.decode(value),
     responseSerialize: (value: UpdateDaemonSetResponse): Buffer =>
-      Buffer.from(UpdateDaemonSetResponse.encode(value).finish()),
+      encodeToBuffer(UpdateDaemonSetResponse, value),
     responseDeserialize: (value: Buffer): UpdateDaemonSetResponse => UpdateDaemonSetResponse.decode(value),
   },
   /** PatchDaemonSet changes a DaemonSet by a patch document, read and written atomically. */
@@ -1764,10 +1765,10 @@ export const DaemonSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchDaemonSetRequest): Buffer =>
-      Buffer.from(PatchDaemonSetRequest.encode(value).finish()),
+      encodeToBuffer(PatchDaemonSetRequest, value),
     requestDeserialize: (value: Buffer): PatchDaemonSetRequest => PatchDaemonSetRequest.decode(value),
     responseSerialize: (value: PatchDaemonSetResponse): Buffer =>
-      Buffer.from(PatchDaemonSetResponse.encode(value).finish()),
+      encodeToBuffer(PatchDaemonSetResponse, value),
     responseDeserialize: (value: Buffer): PatchDaemonSetResponse => PatchDaemonSetResponse.decode(value),
   },
   /** DeleteDaemonSet deletes a DaemonSet, or marks it for deletion while finalizers or a grace period hold it. */
@@ -1776,10 +1777,10 @@ export const DaemonSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeleteDaemonSetRequest): Buffer =>
-      Buffer.from(DeleteDaemonSetRequest.encode(value).finish()),
+      encodeToBuffer(DeleteDaemonSetRequest, value),
     requestDeserialize: (value: Buffer): DeleteDaemonSetRequest => DeleteDaemonSetRequest.decode(value),
     responseSerialize: (value: DeleteDaemonSetResponse): Buffer =>
-      Buffer.from(DeleteDaemonSetResponse.encode(value).finish()),
+      encodeToBuffer(DeleteDaemonSetResponse, value),
     responseDeserialize: (value: Buffer): DeleteDaemonSetResponse => DeleteDaemonSetResponse.decode(value),
   },
   /** WatchDaemonSets streams changes to DaemonSets matching the options. */
@@ -1788,10 +1789,10 @@ export const DaemonSetServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchDaemonSetsRequest): Buffer =>
-      Buffer.from(WatchDaemonSetsRequest.encode(value).finish()),
+      encodeToBuffer(WatchDaemonSetsRequest, value),
     requestDeserialize: (value: Buffer): WatchDaemonSetsRequest => WatchDaemonSetsRequest.decode(value),
     responseSerialize: (value: WatchDaemonSetsResponse): Buffer =>
-      Buffer.from(WatchDaemonSetsResponse.encode(value).finish()),
+      encodeToBuffer(WatchDaemonSetsResponse, value),
     responseDeserialize: (value: Buffer): WatchDaemonSetsResponse => WatchDaemonSetsResponse.decode(value),
   },
   /** UpdateDaemonSetStatus replaces the status of a DaemonSet; everything else is ignored. */
@@ -1800,10 +1801,10 @@ export const DaemonSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateDaemonSetStatusRequest): Buffer =>
-      Buffer.from(UpdateDaemonSetStatusRequest.encode(value).finish()),
+      encodeToBuffer(UpdateDaemonSetStatusRequest, value),
     requestDeserialize: (value: Buffer): UpdateDaemonSetStatusRequest => UpdateDaemonSetStatusRequest.decode(value),
     responseSerialize: (value: UpdateDaemonSetStatusResponse): Buffer =>
-      Buffer.from(UpdateDaemonSetStatusResponse.encode(value).finish()),
+      encodeToBuffer(UpdateDaemonSetStatusResponse, value),
     responseDeserialize: (value: Buffer): UpdateDaemonSetStatusResponse => UpdateDaemonSetStatusResponse.decode(value),
   },
 } as const;

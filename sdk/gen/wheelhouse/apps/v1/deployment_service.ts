@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -2004,10 +2005,10 @@ export const DeploymentServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateDeploymentRequest): Buffer =>
-      Buffer.from(CreateDeploymentRequest.encode(value).finish()),
+      encodeToBuffer(CreateDeploymentRequest, value),
     requestDeserialize: (value: Buffer): CreateDeploymentRequest => CreateDeploymentRequest.decode(value),
     responseSerialize: (value: CreateDeploymentResponse): Buffer =>
-      Buffer.from(CreateDeploymentResponse.encode(value).finish()),
+      encodeToBuffer(CreateDeploymentResponse, value),
     responseDeserialize: (value: Buffer): CreateDeploymentResponse => CreateDeploymentResponse.decode(value),
   },
   /** GetDeployment reads one Deployment. */
@@ -2015,10 +2016,10 @@ export const DeploymentServiceService = {
     path: "/wheelhouse.apps.v1.DeploymentService/GetDeployment" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetDeploymentRequest): Buffer => Buffer.from(GetDeploymentRequest.encode(value).finish()),
+    requestSerialize: (value: GetDeploymentRequest): Buffer => encodeToBuffer(GetDeploymentRequest, value),
     requestDeserialize: (value: Buffer): GetDeploymentRequest => GetDeploymentRequest.decode(value),
     responseSerialize: (value: GetDeploymentResponse): Buffer =>
-      Buffer.from(GetDeploymentResponse.encode(value).finish()),
+      encodeToBuffer(GetDeploymentResponse, value),
     responseDeserialize: (value: Buffer): GetDeploymentResponse => GetDeploymentResponse.decode(value),
   },
   /** ListDeployments lists Deployments matching the options, one page at a time. */
@@ -2027,10 +2028,10 @@ export const DeploymentServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListDeploymentsRequest): Buffer =>
-      Buffer.from(ListDeploymentsRequest.encode(value).finish()),
+      encodeToBuffer(ListDeploymentsRequest, value),
     requestDeserialize: (value: Buffer): ListDeploymentsRequest => ListDeploymentsRequest.decode(value),
     responseSerialize: (value: ListDeploymentsResponse): Buffer =>
-      Buffer.from(ListDeploymentsResponse.encode(value).finish()),
+      encodeToBuffer(ListDeploymentsResponse, value),
     responseDeserialize: (value: Buffer): ListDeploymentsResponse => ListDeploymentsResponse.decode(value),
   },
   /** UpdateDeployment replaces a Deployment; metadata.resourceVersion guards against lost updates. */
@@ -2039,10 +2040,10 @@ export const DeploymentServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateDeploymentRequest): Buffer =>
-      Buffer.from(UpdateDeploymentRequest.encode(value).finish()),
+      encodeToBuffer(UpdateDeploymentRequest, value),
     requestDeserialize: (value: Buffer): UpdateDeploymentRequest => UpdateDeploymentRequest.decode(value),
     responseSerialize: (value: UpdateDeploymentResponse): Buffer =>
-      Buffer.from(UpdateDeploymentResponse.encode(value).finish()),
+      encodeToBuffer(UpdateDeploymentResponse, value),
     responseDeserialize: (value: Buffer): UpdateDeploymentResponse => UpdateDeploymentResponse.decode(value),
   },
   /** PatchDeployment changes a Deployment by a patch document, read and written atomically. */
@@ -2051,10 +2052,10 @@ export const DeploymentServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchDeploymentRequest): Buffer =>
-      Buffer.from(PatchDeploymentRequest.encode(value).finish()),
+      encodeToBuffer(PatchDeploymentRequest, value),
     requestDeserialize: (value: Buffer): PatchDeploymentRequest => PatchDeploymentRequest.decode(value),
     responseSerialize: (value: PatchDeploymentResponse): Buffer =>
-      Buffer.from(PatchDeploymentResponse.encode(value).finish()),
+      encodeToBuffer(PatchDeploymentResponse, value),
     responseDeserialize: (value: Buffer): PatchDeploymentResponse => PatchDeploymentResponse.decode(value),
   },
   /** DeleteDeployment deletes a Deployment, or marks it for deletion while finalizers or a grace period hold it. */
@@ -2063,10 +2064,10 @@ export const DeploymentServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeleteDeploymentRequest): Buffer =>
-      Buffer.from(DeleteDeploymentRequest.encode(value).finish()),
+      encodeToBuffer(DeleteDeploymentRequest, value),
     requestDeserialize: (value: Buffer): DeleteDeploymentRequest => DeleteDeploymentRequest.decode(value),
     responseSerialize: (value: DeleteDeploymentResponse): Buffer =>
-      Buffer.from(DeleteDeploymentResponse.encode(value).finish()),
+      encodeToBuffer(DeleteDeploymentResponse, value),
     responseDeserialize: (value: Buffer): DeleteDeploymentResponse => DeleteDeploymentResponse.decode(value),
   },
   /** WatchDeployments streams changes to Deployments matching the options. */
@@ -2075,10 +2076,10 @@ export const DeploymentServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchDeploymentsRequest): Buffer =>
-      Buffer.from(WatchDeploymentsRequest.encode(value).finish()),
+      encodeToBuffer(WatchDeploymentsRequest, value),
     requestDeserialize: (value: Buffer): WatchDeploymentsRequest => WatchDeploymentsRequest.decode(value),
     responseSerialize: (value: WatchDeploymentsResponse): Buffer =>
-      Buffer.from(WatchDeploymentsResponse.encode(value).finish()),
+      encodeToBuffer(WatchDeploymentsResponse, value),
     responseDeserialize: (value: Buffer): WatchDeploymentsResponse => WatchDeploymentsResponse.decode(value),
   },
   /** UpdateDeploymentStatus replaces the status of a Deployment; everything else is ignored. */
@@ -2087,10 +2088,10 @@ export const DeploymentServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateDeploymentStatusRequest): Buffer =>
-      Buffer.from(UpdateDeploymentStatusRequest.encode(value).finish()),
+      encodeToBuffer(UpdateDeploymentStatusRequest, value),
     requestDeserialize: (value: Buffer): UpdateDeploymentStatusRequest => UpdateDeploymentStatusRequest.decode(value),
     responseSerialize: (value: UpdateDeploymentStatusResponse): Buffer =>
-      Buffer.from(UpdateDeploymentStatusResponse.encode(value).finish()),
+      encodeToBuffer(UpdateDeploymentStatusResponse, value),
     responseDeserialize: (value: Buffer): UpdateDeploymentStatusResponse =>
       UpdateDeploymentStatusResponse.decode(value),
   },
@@ -2100,10 +2101,10 @@ export const DeploymentServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: GetDeploymentScaleRequest): Buffer =>
-      Buffer.from(GetDeploymentScaleRequest.encode(value).finish()),
+      encodeToBuffer(GetDeploymentScaleRequest, value),
     requestDeserialize: (value: Buffer): GetDeploymentScaleRequest => GetDeploymentScaleRequest.decode(value),
     responseSerialize: (value: GetDeploymentScaleResponse): Buffer =>
-      Buffer.from(GetDeploymentScaleResponse.encode(value).finish()),
+      encodeToBuffer(GetDeploymentScaleResponse, value),
     responseDeserialize: (value: Buffer): GetDeploymentScaleResponse => GetDeploymentScaleResponse.decode(value),
   },
   /** UpdateDeploymentScale sets the desired replicas of a Deployment. */
@@ -2112,10 +2113,10 @@ export const DeploymentServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateDeploymentScaleRequest): Buffer =>
-      Buffer.from(UpdateDeploymentScaleRequest.encode(value).finish()),
+      encodeToBuffer(UpdateDeploymentScaleRequest, value),
     requestDeserialize: (value: Buffer): UpdateDeploymentScaleRequest => UpdateDeploymentScaleRequest.decode(value),
     responseSerialize: (value: UpdateDeploymentScaleResponse): Buffer =>
-      Buffer.from(UpdateDeploymentScaleResponse.encode(value).finish()),
+      encodeToBuffer(UpdateDeploymentScaleResponse, value),
     responseDeserialize: (value: Buffer): UpdateDeploymentScaleResponse => UpdateDeploymentScaleResponse.decode(value),
   },
 } as const;

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -2052,10 +2053,10 @@ export const ReplicaSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateReplicaSetRequest): Buffer =>
-      Buffer.from(CreateReplicaSetRequest.encode(value).finish()),
+      encodeToBuffer(CreateReplicaSetRequest, value),
     requestDeserialize: (value: Buffer): CreateReplicaSetRequest => CreateReplicaSetRequest.decode(value),
     responseSerialize: (value: CreateReplicaSetResponse): Buffer =>
-      Buffer.from(CreateReplicaSetResponse.encode(value).finish()),
+      encodeToBuffer(CreateReplicaSetResponse, value),
     responseDeserialize: (value: Buffer): CreateReplicaSetResponse => CreateReplicaSetResponse.decode(value),
   },
   /** GetReplicaSet reads one ReplicaSet. */
@@ -2063,10 +2064,10 @@ export const ReplicaSetServiceService = {
     path: "/wheelhouse.apps.v1.ReplicaSetService/GetReplicaSet" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetReplicaSetRequest): Buffer => Buffer.from(GetReplicaSetRequest.encode(value).finish()),
+    requestSerialize: (value: GetReplicaSetRequest): Buffer => encodeToBuffer(GetReplicaSetRequest, value),
     requestDeserialize: (value: Buffer): GetReplicaSetRequest => GetReplicaSetRequest.decode(value),
     responseSerialize: (value: GetReplicaSetResponse): Buffer =>
-      Buffer.from(GetReplicaSetResponse.encode(value).finish()),
+      encodeToBuffer(GetReplicaSetResponse, value),
     responseDeserialize: (value: Buffer): GetReplicaSetResponse => GetReplicaSetResponse.decode(value),
   },
   /** ListReplicaSets lists ReplicaSets matching the options, one page at a time. */
@@ -2075,10 +2076,10 @@ export const ReplicaSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListReplicaSetsRequest): Buffer =>
-      Buffer.from(ListReplicaSetsRequest.encode(value).finish()),
+      encodeToBuffer(ListReplicaSetsRequest, value),
     requestDeserialize: (value: Buffer): ListReplicaSetsRequest => ListReplicaSetsRequest.decode(value),
     responseSerialize: (value: ListReplicaSetsResponse): Buffer =>
-      Buffer.from(ListReplicaSetsResponse.encode(value).finish()),
+      encodeToBuffer(ListReplicaSetsResponse, value),
     responseDeserialize: (value: Buffer): ListReplicaSetsResponse => ListReplicaSetsResponse.decode(value),
   },
   /** UpdateReplicaSet replaces a ReplicaSet; metadata.resourceVersion guards against lost updates. */
@@ -2087,10 +2088,10 @@ export const ReplicaSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateReplicaSetRequest): Buffer =>
-      Buffer.from(UpdateReplicaSetRequest.encode(value).finish()),
+      encodeToBuffer(UpdateReplicaSetRequest, value),
     requestDeserialize: (value: Buffer): UpdateReplicaSetRequest => UpdateReplicaSetRequest.decode(value),
     responseSerialize: (value: UpdateReplicaSetResponse): Buffer =>
-      Buffer.from(UpdateReplicaSetResponse.encode(value).finish()),
+      encodeToBuffer(UpdateReplicaSetResponse, value),
     responseDeserialize: (value: Buffer): UpdateReplicaSetResponse => UpdateReplicaSetResponse.decode(value),
   },
   /** PatchReplicaSet changes a ReplicaSet by a patch document, read and written atomically. */
@@ -2099,10 +2100,10 @@ export const ReplicaSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchReplicaSetRequest): Buffer =>
-      Buffer.from(PatchReplicaSetRequest.encode(value).finish()),
+      encodeToBuffer(PatchReplicaSetRequest, value),
     requestDeserialize: (value: Buffer): PatchReplicaSetRequest => PatchReplicaSetRequest.decode(value),
     responseSerialize: (value: PatchReplicaSetResponse): Buffer =>
-      Buffer.from(PatchReplicaSetResponse.encode(value).finish()),
+      encodeToBuffer(PatchReplicaSetResponse, value),
     responseDeserialize: (value: Buffer): PatchReplicaSetResponse => PatchReplicaSetResponse.decode(value),
   },
   /** DeleteReplicaSet deletes a ReplicaSet, or marks it for deletion while finalizers or a grace period hold it. */
@@ -2111,10 +2112,10 @@ export const ReplicaSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeleteReplicaSetRequest): Buffer =>
-      Buffer.from(DeleteReplicaSetRequest.encode(value).finish()),
+      encodeToBuffer(DeleteReplicaSetRequest, value),
     requestDeserialize: (value: Buffer): DeleteReplicaSetRequest => DeleteReplicaSetRequest.decode(value),
     responseSerialize: (value: DeleteReplicaSetResponse): Buffer =>
-      Buffer.from(DeleteReplicaSetResponse.encode(value).finish()),
+      encodeToBuffer(DeleteReplicaSetResponse, value),
     responseDeserialize: (value: Buffer): DeleteReplicaSetResponse => DeleteReplicaSetResponse.decode(value),
   },
   /** WatchReplicaSets streams changes to ReplicaSets matching the options. */
@@ -2123,10 +2124,10 @@ export const ReplicaSetServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchReplicaSetsRequest): Buffer =>
-      Buffer.from(WatchReplicaSetsRequest.encode(value).finish()),
+      encodeToBuffer(WatchReplicaSetsRequest, value),
     requestDeserialize: (value: Buffer): WatchReplicaSetsRequest => WatchReplicaSetsRequest.decode(value),
     responseSerialize: (value: WatchReplicaSetsResponse): Buffer =>
-      Buffer.from(WatchReplicaSetsResponse.encode(value).finish()),
+      encodeToBuffer(WatchReplicaSetsResponse, value),
     responseDeserialize: (value: Buffer): WatchReplicaSetsResponse => WatchReplicaSetsResponse.decode(value),
   },
   /** UpdateReplicaSetStatus replaces the status of a ReplicaSet; everything else is ignored. */
@@ -2135,10 +2136,10 @@ export const ReplicaSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateReplicaSetStatusRequest): Buffer =>
-      Buffer.from(UpdateReplicaSetStatusRequest.encode(value).finish()),
+      encodeToBuffer(UpdateReplicaSetStatusRequest, value),
     requestDeserialize: (value: Buffer): UpdateReplicaSetStatusRequest => UpdateReplicaSetStatusRequest.decode(value),
     responseSerialize: (value: UpdateReplicaSetStatusResponse): Buffer =>
-      Buffer.from(UpdateReplicaSetStatusResponse.encode(value).finish()),
+      encodeToBuffer(UpdateReplicaSetStatusResponse, value),
     responseDeserialize: (value: Buffer): UpdateReplicaSetStatusResponse =>
       UpdateReplicaSetStatusResponse.decode(value),
   },
@@ -2148,10 +2149,10 @@ export const ReplicaSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: GetReplicaSetScaleRequest): Buffer =>
-      Buffer.from(GetReplicaSetScaleRequest.encode(value).finish()),
+      encodeToBuffer(GetReplicaSetScaleRequest, value),
     requestDeserialize: (value: Buffer): GetReplicaSetScaleRequest => GetReplicaSetScaleRequest.decode(value),
     responseSerialize: (value: GetReplicaSetScaleResponse): Buffer =>
-      Buffer.from(GetReplicaSetScaleResponse.encode(value).finish()),
+      encodeToBuffer(GetReplicaSetScaleResponse, value),
     responseDeserialize: (value: Buffer): GetReplicaSetScaleResponse => GetReplicaSetScaleResponse.decode(value),
   },
   /** UpdateReplicaSetScale sets the desired replicas of a ReplicaSet. */
@@ -2160,10 +2161,10 @@ export const ReplicaSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateReplicaSetScaleRequest): Buffer =>
-      Buffer.from(UpdateReplicaSetScaleRequest.encode(value).finish()),
+      encodeToBuffer(UpdateReplicaSetScaleRequest, value),
     requestDeserialize: (value: Buffer): UpdateReplicaSetScaleRequest => UpdateReplicaSetScaleRequest.decode(value),
     responseSerialize: (value: UpdateReplicaSetScaleResponse): Buffer =>
-      Buffer.from(UpdateReplicaSetScaleResponse.encode(value).finish()),
+      encodeToBuffer(UpdateReplicaSetScaleResponse, value),
     responseDeserialize: (value: Buffer): UpdateReplicaSetScaleResponse => UpdateReplicaSetScaleResponse.decode(value),
   },
 } as const;

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -2054,10 +2055,10 @@ export const StatefulSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateStatefulSetRequest): Buffer =>
-      Buffer.from(CreateStatefulSetRequest.encode(value).finish()),
+      encodeToBuffer(CreateStatefulSetRequest, value),
     requestDeserialize: (value: Buffer): CreateStatefulSetRequest => CreateStatefulSetRequest.decode(value),
     responseSerialize: (value: CreateStatefulSetResponse): Buffer =>
-      Buffer.from(CreateStatefulSetResponse.encode(value).finish()),
+      encodeToBuffer(CreateStatefulSetResponse, value),
     responseDeserialize: (value: Buffer): CreateStatefulSetResponse => CreateStatefulSetResponse.decode(value),
   },
   /** GetStatefulSet reads one StatefulSet. */
@@ -2066,10 +2067,10 @@ export const StatefulSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: GetStatefulSetRequest): Buffer =>
-      Buffer.from(GetStatefulSetRequest.encode(value).finish()),
+      encodeToBuffer(GetStatefulSetRequest, value),
     requestDeserialize: (value: Buffer): GetStatefulSetRequest => GetStatefulSetRequest.decode(value),
     responseSerialize: (value: GetStatefulSetResponse): Buffer =>
-      Buffer.from(GetStatefulSetResponse.encode(value).finish()),
+      encodeToBuffer(GetStatefulSetResponse, value),
     responseDeserialize: (value: Buffer): GetStatefulSetResponse => GetStatefulSetResponse.decode(value),
   },
   /** ListStatefulSets lists StatefulSets matching the options, one page at a time. */
@@ -2078,10 +2079,10 @@ export const StatefulSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListStatefulSetsRequest): Buffer =>
-      Buffer.from(ListStatefulSetsRequest.encode(value).finish()),
+      encodeToBuffer(ListStatefulSetsRequest, value),
     requestDeserialize: (value: Buffer): ListStatefulSetsRequest => ListStatefulSetsRequest.decode(value),
     responseSerialize: (value: ListStatefulSetsResponse): Buffer =>
-      Buffer.from(ListStatefulSetsResponse.encode(value).finish()),
+      encodeToBuffer(ListStatefulSetsResponse, value),
     responseDeserialize: (value: Buffer): ListStatefulSetsResponse => ListStatefulSetsResponse.decode(value),
   },
   /** UpdateStatefulSet replaces a StatefulSet; metadata.resourceVersion guards against lost updates. */
@@ -2090,10 +2091,10 @@ export const StatefulSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateStatefulSetRequest): Buffer =>
-      Buffer.from(UpdateStatefulSetRequest.encode(value).finish()),
+      encodeToBuffer(UpdateStatefulSetRequest, value),
     requestDeserialize: (value: Buffer): UpdateStatefulSetRequest => UpdateStatefulSetRequest.decode(value),
     responseSerialize: (value: UpdateStatefulSetResponse): Buffer =>
-      Buffer.from(UpdateStatefulSetResponse.encode(value).finish()),
+      encodeToBuffer(UpdateStatefulSetResponse, value),
     responseDeserialize: (value: Buffer): UpdateStatefulSetResponse => UpdateStatefulSetResponse.decode(value),
   },
   /** PatchStatefulSet changes a StatefulSet by a patch document, read and written atomically. */
@@ -2102,10 +2103,10 @@ export const StatefulSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchStatefulSetRequest): Buffer =>
-      Buffer.from(PatchStatefulSetRequest.encode(value).finish()),
+      encodeToBuffer(PatchStatefulSetRequest, value),
     requestDeserialize: (value: Buffer): PatchStatefulSetRequest => PatchStatefulSetRequest.decode(value),
     responseSerialize: (value: PatchStatefulSetResponse): Buffer =>
-      Buffer.from(PatchStatefulSetResponse.encode(value).finish()),
+      encodeToBuffer(PatchStatefulSetResponse, value),
     responseDeserialize: (value: Buffer): PatchStatefulSetResponse => PatchStatefulSetResponse.decode(value),
   },
   /** DeleteStatefulSet deletes a StatefulSet, or marks it for deletion while finalizers or a grace period hold it. */
@@ -2114,10 +2115,10 @@ export const StatefulSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeleteStatefulSetRequest): Buffer =>
-      Buffer.from(DeleteStatefulSetRequest.encode(value).finish()),
+      encodeToBuffer(DeleteStatefulSetRequest, value),
     requestDeserialize: (value: Buffer): DeleteStatefulSetRequest => DeleteStatefulSetRequest.decode(value),
     responseSerialize: (value: DeleteStatefulSetResponse): Buffer =>
-      Buffer.from(DeleteStatefulSetResponse.encode(value).finish()),
+      encodeToBuffer(DeleteStatefulSetResponse, value),
     responseDeserialize: (value: Buffer): DeleteStatefulSetResponse => DeleteStatefulSetResponse.decode(value),
   },
   /** WatchStatefulSets streams changes to StatefulSets matching the options. */
@@ -2126,10 +2127,10 @@ export const StatefulSetServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchStatefulSetsRequest): Buffer =>
-      Buffer.from(WatchStatefulSetsRequest.encode(value).finish()),
+      encodeToBuffer(WatchStatefulSetsRequest, value),
     requestDeserialize: (value: Buffer): WatchStatefulSetsRequest => WatchStatefulSetsRequest.decode(value),
     responseSerialize: (value: WatchStatefulSetsResponse): Buffer =>
-      Buffer.from(WatchStatefulSetsResponse.encode(value).finish()),
+      encodeToBuffer(WatchStatefulSetsResponse, value),
     responseDeserialize: (value: Buffer): WatchStatefulSetsResponse => WatchStatefulSetsResponse.decode(value),
   },
   /** UpdateStatefulSetStatus replaces the status of a StatefulSet; everything else is ignored. */
@@ -2138,10 +2139,10 @@ export const StatefulSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateStatefulSetStatusRequest): Buffer =>
-      Buffer.from(UpdateStatefulSetStatusRequest.encode(value).finish()),
+      encodeToBuffer(UpdateStatefulSetStatusRequest, value),
     requestDeserialize: (value: Buffer): UpdateStatefulSetStatusRequest => UpdateStatefulSetStatusRequest.decode(value),
     responseSerialize: (value: UpdateStatefulSetStatusResponse): Buffer =>
-      Buffer.from(UpdateStatefulSetStatusResponse.encode(value).finish()),
+      encodeToBuffer(UpdateStatefulSetStatusResponse, value),
     responseDeserialize: (value: Buffer): UpdateStatefulSetStatusResponse =>
       UpdateStatefulSetStatusResponse.decode(value),
   },
@@ -2151,10 +2152,10 @@ export const StatefulSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: GetStatefulSetScaleRequest): Buffer =>
-      Buffer.from(GetStatefulSetScaleRequest.encode(value).finish()),
+      encodeToBuffer(GetStatefulSetScaleRequest, value),
     requestDeserialize: (value: Buffer): GetStatefulSetScaleRequest => GetStatefulSetScaleRequest.decode(value),
     responseSerialize: (value: GetStatefulSetScaleResponse): Buffer =>
-      Buffer.from(GetStatefulSetScaleResponse.encode(value).finish()),
+      encodeToBuffer(GetStatefulSetScaleResponse, value),
     responseDeserialize: (value: Buffer): GetStatefulSetScaleResponse => GetStatefulSetScaleResponse.decode(value),
   },
   /** UpdateStatefulSetScale sets the desired replicas of a StatefulSet. */
@@ -2163,10 +2164,10 @@ export const StatefulSetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateStatefulSetScaleRequest): Buffer =>
-      Buffer.from(UpdateStatefulSetScaleRequest.encode(value).finish()),
+      encodeToBuffer(UpdateStatefulSetScaleRequest, value),
     requestDeserialize: (value: Buffer): UpdateStatefulSetScaleRequest => UpdateStatefulSetScaleRequest.decode(value),
     responseSerialize: (value: UpdateStatefulSetScaleResponse): Buffer =>
-      Buffer.from(UpdateStatefulSetScaleResponse.encode(value).finish()),
+      encodeToBuffer(UpdateStatefulSetScaleResponse, value),
     responseDeserialize: (value: Buffer): UpdateStatefulSetScaleResponse =>
       UpdateStatefulSetScaleResponse.decode(value),
   },

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -958,9 +959,9 @@ export const AccessReviewServiceService = {
     path: "/wheelhouse.authorization.v1.AccessReviewService/CheckAccess" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: CheckAccessRequest): Buffer => Buffer.from(CheckAccessRequest.encode(value).finish()),
+    requestSerialize: (value: CheckAccessRequest): Buffer => encodeToBuffer(CheckAccessRequest, value),
     requestDeserialize: (value: Buffer): CheckAccessRequest => CheckAccessRequest.decode(value),
-    responseSerialize: (value: CheckAccessResponse): Buffer => Buffer.from(CheckAccessResponse.encode(value).finish()),
+    responseSerialize: (value: CheckAccessResponse): Buffer => encodeToBuffer(CheckAccessResponse, value),
     responseDeserialize: (value: Buffer): CheckAccessResponse => CheckAccessResponse.decode(value),
   },
   /** WhoAmI returns the caller as the apiserver authenticated it. */
@@ -968,9 +969,9 @@ export const AccessReviewServiceService = {
     path: "/wheelhouse.authorization.v1.AccessReviewService/WhoAmI" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: WhoAmIRequest): Buffer => Buffer.from(WhoAmIRequest.encode(value).finish()),
+    requestSerialize: (value: WhoAmIRequest): Buffer => encodeToBuffer(WhoAmIRequest, value),
     requestDeserialize: (value: Buffer): WhoAmIRequest => WhoAmIRequest.decode(value),
-    responseSerialize: (value: WhoAmIResponse): Buffer => Buffer.from(WhoAmIResponse.encode(value).finish()),
+    responseSerialize: (value: WhoAmIResponse): Buffer => encodeToBuffer(WhoAmIResponse, value),
     responseDeserialize: (value: Buffer): WhoAmIResponse => WhoAmIResponse.decode(value),
   },
   /**
@@ -981,9 +982,9 @@ export const AccessReviewServiceService = {
     path: "/wheelhouse.authorization.v1.AccessReviewService/ListRules" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ListRulesRequest): Buffer => Buffer.from(ListRulesRequest.encode(value).finish()),
+    requestSerialize: (value: ListRulesRequest): Buffer => encodeToBuffer(ListRulesRequest, value),
     requestDeserialize: (value: Buffer): ListRulesRequest => ListRulesRequest.decode(value),
-    responseSerialize: (value: ListRulesResponse): Buffer => Buffer.from(ListRulesResponse.encode(value).finish()),
+    responseSerialize: (value: ListRulesResponse): Buffer => encodeToBuffer(ListRulesResponse, value),
     responseDeserialize: (value: Buffer): ListRulesResponse => ListRulesResponse.decode(value),
   },
 } as const;

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1714,10 +1715,10 @@ export const CronJobServiceService = {
     path: "/wheelhouse.batch.v1.CronJobService/CreateCronJob" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: CreateCronJobRequest): Buffer => Buffer.from(CreateCronJobRequest.encode(value).finish()),
+    requestSerialize: (value: CreateCronJobRequest): Buffer => encodeToBuffer(CreateCronJobRequest, value),
     requestDeserialize: (value: Buffer): CreateCronJobRequest => CreateCronJobRequest.decode(value),
     responseSerialize: (value: CreateCronJobResponse): Buffer =>
-      Buffer.from(CreateCronJobResponse.encode(value).finish()),
+      encodeToBuffer(CreateCronJobResponse, value),
     responseDeserialize: (value: Buffer): CreateCronJobResponse => CreateCronJobResponse.decode(value),
   },
   /** GetCronJob reads one CronJob. */
@@ -1725,9 +1726,9 @@ export const CronJobServiceService = {
     path: "/wheelhouse.batch.v1.CronJobService/GetCronJob" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetCronJobRequest): Buffer => Buffer.from(GetCronJobRequest.encode(value).finish()),
+    requestSerialize: (value: GetCronJobRequest): Buffer => encodeToBuffer(GetCronJobRequest, value),
     requestDeserialize: (value: Buffer): GetCronJobRequest => GetCronJobRequest.decode(value),
-    responseSerialize: (value: GetCronJobResponse): Buffer => Buffer.from(GetCronJobResponse.encode(value).finish()),
+    responseSerialize: (value: GetCronJobResponse): Buffer => encodeToBuffer(GetCronJobResponse, value),
     responseDeserialize: (value: Buffer): GetCronJobResponse => GetCronJobResponse.decode(value),
   },
   /** ListCronJobs lists CronJobs matching the options, one page at a time. */
@@ -1735,10 +1736,10 @@ export const CronJobServiceService = {
     path: "/wheelhouse.batch.v1.CronJobService/ListCronJobs" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ListCronJobsRequest): Buffer => Buffer.from(ListCronJobsRequest.encode(value).finish()),
+    requestSerialize: (value: ListCronJobsRequest): Buffer => encodeToBuffer(ListCronJobsRequest, value),
     requestDeserialize: (value: Buffer): ListCronJobsRequest => ListCronJobsRequest.decode(value),
     responseSerialize: (value: ListCronJobsResponse): Buffer =>
-      Buffer.from(ListCronJobsResponse.encode(value).finish()),
+      encodeToBuffer(ListCronJobsResponse, value),
     responseDeserialize: (value: Buffer): ListCronJobsResponse => ListCronJobsResponse.decode(value),
   },
   /** UpdateCronJob replaces a CronJob; metadata.resourceVersion guards against lost updates. */
@@ -1746,10 +1747,10 @@ export const CronJobServiceService = {
     path: "/wheelhouse.batch.v1.CronJobService/UpdateCronJob" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: UpdateCronJobRequest): Buffer => Buffer.from(UpdateCronJobRequest.encode(value).finish()),
+    requestSerialize: (value: UpdateCronJobRequest): Buffer => encodeToBuffer(UpdateCronJobRequest, value),
     requestDeserialize: (value: Buffer): UpdateCronJobRequest => UpdateCronJobRequest.decode(value),
     responseSerialize: (value: UpdateCronJobResponse): Buffer =>
-      Buffer.from(UpdateCronJobResponse.encode(value).finish()),
+      encodeToBuffer(UpdateCronJobResponse, value),
     responseDeserialize: (value: Buffer): UpdateCronJobResponse => UpdateCronJobResponse.decode(value),
   },
   /** PatchCronJob changes a CronJob by a patch document, read and written atomically. */
@@ -1757,10 +1758,10 @@ export const CronJobServiceService = {
     path: "/wheelhouse.batch.v1.CronJobService/PatchCronJob" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: PatchCronJobRequest): Buffer => Buffer.from(PatchCronJobRequest.encode(value).finish()),
+    requestSerialize: (value: PatchCronJobRequest): Buffer => encodeToBuffer(PatchCronJobRequest, value),
     requestDeserialize: (value: Buffer): PatchCronJobRequest => PatchCronJobRequest.decode(value),
     responseSerialize: (value: PatchCronJobResponse): Buffer =>
-      Buffer.from(PatchCronJobResponse.encode(value).finish()),
+      encodeToBuffer(PatchCronJobResponse, value),
     responseDeserialize: (value: Buffer): PatchCronJobResponse => PatchCronJobResponse.decode(value),
   },
   /** DeleteCronJob deletes a CronJob, or marks it for deletion while finalizers or a grace period hold it. */
@@ -1768,10 +1769,10 @@ export const CronJobServiceService = {
     path: "/wheelhouse.batch.v1.CronJobService/DeleteCronJob" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: DeleteCronJobRequest): Buffer => Buffer.from(DeleteCronJobRequest.encode(value).finish()),
+    requestSerialize: (value: DeleteCronJobRequest): Buffer => encodeToBuffer(DeleteCronJobRequest, value),
     requestDeserialize: (value: Buffer): DeleteCronJobRequest => DeleteCronJobRequest.decode(value),
     responseSerialize: (value: DeleteCronJobResponse): Buffer =>
-      Buffer.from(DeleteCronJobResponse.encode(value).finish()),
+      encodeToBuffer(DeleteCronJobResponse, value),
     responseDeserialize: (value: Buffer): DeleteCronJobResponse => DeleteCronJobResponse.decode(value),
   },
   /** WatchCronJobs streams changes to CronJobs matching the options. */
@@ -1779,10 +1780,10 @@ export const CronJobServiceService = {
     path: "/wheelhouse.batch.v1.CronJobService/WatchCronJobs" as const,
     requestStream: false as const,
     responseStream: true as const,
-    requestSerialize: (value: WatchCronJobsRequest): Buffer => Buffer.from(WatchCronJobsRequest.encode(value).finish()),
+    requestSerialize: (value: WatchCronJobsRequest): Buffer => encodeToBuffer(WatchCronJobsRequest, value),
     requestDeserialize: (value: Buffer): WatchCronJobsRequest => WatchCronJobsRequest.decode(value),
     responseSerialize: (value: WatchCronJobsResponse): Buffer =>
-      Buffer.from(WatchCronJobsResponse.encode(value).finish()),
+      encodeToBuffer(WatchCronJobsResponse, value),
     responseDeserialize: (value: Buffer): WatchCronJobsResponse => WatchCronJobsResponse.decode(value),
   },
   /** UpdateCronJobStatus replaces the status of a CronJob; everything else is ignored. */
@@ -1791,10 +1792,10 @@ export const CronJobServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateCronJobStatusRequest): Buffer =>
-      Buffer.from(UpdateCronJobStatusRequest.encode(value).finish()),
+      encodeToBuffer(UpdateCronJobStatusRequest, value),
     requestDeserialize: (value: Buffer): UpdateCronJobStatusRequest => UpdateCronJobStatusRequest.decode(value),
     responseSerialize: (value: UpdateCronJobStatusResponse): Buffer =>
-      Buffer.from(UpdateCronJobStatusResponse.encode(value).finish()),
+      encodeToBuffer(UpdateCronJobStatusResponse, value),
     responseDeserialize: (value: Buffer): UpdateCronJobStatusResponse => UpdateCronJobStatusResponse.decode(value),
   },
 } as const;

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1646,9 +1647,9 @@ export const JobServiceService = {
     path: "/wheelhouse.batch.v1.JobService/CreateJob" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: CreateJobRequest): Buffer => Buffer.from(CreateJobRequest.encode(value).finish()),
+    requestSerialize: (value: CreateJobRequest): Buffer => encodeToBuffer(CreateJobRequest, value),
     requestDeserialize: (value: Buffer): CreateJobRequest => CreateJobRequest.decode(value),
-    responseSerialize: (value: CreateJobResponse): Buffer => Buffer.from(CreateJobResponse.encode(value).finish()),
+    responseSerialize: (value: CreateJobResponse): Buffer => encodeToBuffer(CreateJobResponse, value),
     responseDeserialize: (value: Buffer): CreateJobResponse => CreateJobResponse.decode(value),
   },
   /** GetJob reads one Job. */
@@ -1656,9 +1657,9 @@ export const JobServiceService = {
     path: "/wheelhouse.batch.v1.JobService/GetJob" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetJobRequest): Buffer => Buffer.from(GetJobRequest.encode(value).finish()),
+    requestSerialize: (value: GetJobRequest): Buffer => encodeToBuffer(GetJobRequest, value),
     requestDeserialize: (value: Buffer): GetJobRequest => GetJobRequest.decode(value),
-    responseSerialize: (value: GetJobResponse): Buffer => Buffer.from(GetJobResponse.encode(value).finish()),
+    responseSerialize: (value: GetJobResponse): Buffer => encodeToBuffer(GetJobResponse, value),
     responseDeserialize: (value: Buffer): GetJobResponse => GetJobResponse.decode(value),
   },
   /** ListJobs lists Jobs matching the options, one page at a time. */
@@ -1666,9 +1667,9 @@ export const JobServiceService = {
     path: "/wheelhouse.batch.v1.JobService/ListJobs" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ListJobsRequest): Buffer => Buffer.from(ListJobsRequest.encode(value).finish()),
+    requestSerialize: (value: ListJobsRequest): Buffer => encodeToBuffer(ListJobsRequest, value),
     requestDeserialize: (value: Buffer): ListJobsRequest => ListJobsRequest.decode(value),
-    responseSerialize: (value: ListJobsResponse): Buffer => Buffer.from(ListJobsResponse.encode(value).finish()),
+    responseSerialize: (value: ListJobsResponse): Buffer => encodeToBuffer(ListJobsResponse, value),
     responseDeserialize: (value: Buffer): ListJobsResponse => ListJobsResponse.decode(value),
   },
   /** UpdateJob replaces a Job; metadata.resourceVersion guards against lost updates. */
@@ -1676,9 +1677,9 @@ export const JobServiceService = {
     path: "/wheelhouse.batch.v1.JobService/UpdateJob" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: UpdateJobRequest): Buffer => Buffer.from(UpdateJobRequest.encode(value).finish()),
+    requestSerialize: (value: UpdateJobRequest): Buffer => encodeToBuffer(UpdateJobRequest, value),
     requestDeserialize: (value: Buffer): UpdateJobRequest => UpdateJobRequest.decode(value),
-    responseSerialize: (value: UpdateJobResponse): Buffer => Buffer.from(UpdateJobResponse.encode(value).finish()),
+    responseSerialize: (value: UpdateJobResponse): Buffer => encodeToBuffer(UpdateJobResponse, value),
     responseDeserialize: (value: Buffer): UpdateJobResponse => UpdateJobResponse.decode(value),
   },
   /** PatchJob changes a Job by a patch document, read and written atomically. */
@@ -1686,9 +1687,9 @@ export const JobServiceService = {
     path: "/wheelhouse.batch.v1.JobService/PatchJob" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: PatchJobRequest): Buffer => Buffer.from(PatchJobRequest.encode(value).finish()),
+    requestSerialize: (value: PatchJobRequest): Buffer => encodeToBuffer(PatchJobRequest, value),
     requestDeserialize: (value: Buffer): PatchJobRequest => PatchJobRequest.decode(value),
-    responseSerialize: (value: PatchJobResponse): Buffer => Buffer.from(PatchJobResponse.encode(value).finish()),
+    responseSerialize: (value: PatchJobResponse): Buffer => encodeToBuffer(PatchJobResponse, value),
     responseDeserialize: (value: Buffer): PatchJobResponse => PatchJobResponse.decode(value),
   },
   /** DeleteJob deletes a Job, or marks it for deletion while finalizers or a grace period hold it. */
@@ -1696,9 +1697,9 @@ export const JobServiceService = {
     path: "/wheelhouse.batch.v1.JobService/DeleteJob" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: DeleteJobRequest): Buffer => Buffer.from(DeleteJobRequest.encode(value).finish()),
+    requestSerialize: (value: DeleteJobRequest): Buffer => encodeToBuffer(DeleteJobRequest, value),
     requestDeserialize: (value: Buffer): DeleteJobRequest => DeleteJobRequest.decode(value),
-    responseSerialize: (value: DeleteJobResponse): Buffer => Buffer.from(DeleteJobResponse.encode(value).finish()),
+    responseSerialize: (value: DeleteJobResponse): Buffer => encodeToBuffer(DeleteJobResponse, value),
     responseDeserialize: (value: Buffer): DeleteJobResponse => DeleteJobResponse.decode(value),
   },
   /** WatchJobs streams changes to Jobs matching the options. */
@@ -1706,9 +1707,9 @@ export const JobServiceService = {
     path: "/wheelhouse.batch.v1.JobService/WatchJobs" as const,
     requestStream: false as const,
     responseStream: true as const,
-    requestSerialize: (value: WatchJobsRequest): Buffer => Buffer.from(WatchJobsRequest.encode(value).finish()),
+    requestSerialize: (value: WatchJobsRequest): Buffer => encodeToBuffer(WatchJobsRequest, value),
     requestDeserialize: (value: Buffer): WatchJobsRequest => WatchJobsRequest.decode(value),
-    responseSerialize: (value: WatchJobsResponse): Buffer => Buffer.from(WatchJobsResponse.encode(value).finish()),
+    responseSerialize: (value: WatchJobsResponse): Buffer => encodeToBuffer(WatchJobsResponse, value),
     responseDeserialize: (value: Buffer): WatchJobsResponse => WatchJobsResponse.decode(value),
   },
   /** UpdateJobStatus replaces the status of a Job; everything else is ignored. */
@@ -1717,10 +1718,10 @@ export const JobServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateJobStatusRequest): Buffer =>
-      Buffer.from(UpdateJobStatusRequest.encode(value).finish()),
+      encodeToBuffer(UpdateJobStatusRequest, value),
     requestDeserialize: (value: Buffer): UpdateJobStatusRequest => UpdateJobStatusRequest.decode(value),
     responseSerialize: (value: UpdateJobStatusResponse): Buffer =>
-      Buffer.from(UpdateJobStatusResponse.encode(value).finish()),
+      encodeToBuffer(UpdateJobStatusResponse, value),
     responseDeserialize: (value: Buffer): UpdateJobStatusResponse => UpdateJobStatusResponse.decode(value),
   },
 } as const;

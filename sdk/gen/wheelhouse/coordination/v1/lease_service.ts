@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1481,9 +1482,9 @@ export const LeaseServiceService = {
     path: "/wheelhouse.coordination.v1.LeaseService/CreateLease" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: CreateLeaseRequest): Buffer => Buffer.from(CreateLeaseRequest.encode(value).finish()),
+    requestSerialize: (value: CreateLeaseRequest): Buffer => encodeToBuffer(CreateLeaseRequest, value),
     requestDeserialize: (value: Buffer): CreateLeaseRequest => CreateLeaseRequest.decode(value),
-    responseSerialize: (value: CreateLeaseResponse): Buffer => Buffer.from(CreateLeaseResponse.encode(value).finish()),
+    responseSerialize: (value: CreateLeaseResponse): Buffer => encodeToBuffer(CreateLeaseResponse, value),
     responseDeserialize: (value: Buffer): CreateLeaseResponse => CreateLeaseResponse.decode(value),
   },
   /** GetLease reads one Lease. */
@@ -1491,9 +1492,9 @@ export const LeaseServiceService = {
     path: "/wheelhouse.coordination.v1.LeaseService/GetLease" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetLeaseRequest): Buffer => Buffer.from(GetLeaseRequest.encode(value).finish()),
+    requestSerialize: (value: GetLeaseRequest): Buffer => encodeToBuffer(GetLeaseRequest, value),
     requestDeserialize: (value: Buffer): GetLeaseRequest => GetLeaseRequest.decode(value),
-    responseSerialize: (value: GetLeaseResponse): Buffer => Buffer.from(GetLeaseResponse.encode(value).finish()),
+    responseSerialize: (value: GetLeaseResponse): Buffer => encodeToBuffer(GetLeaseResponse, value),
     responseDeserialize: (value: Buffer): GetLeaseResponse => GetLeaseResponse.decode(value),
   },
   /** ListLeases lists Leases matching the options, one page at a time. */
@@ -1501,9 +1502,9 @@ export const LeaseServiceService = {
     path: "/wheelhouse.coordination.v1.LeaseService/ListLeases" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ListLeasesRequest): Buffer => Buffer.from(ListLeasesRequest.encode(value).finish()),
+    requestSerialize: (value: ListLeasesRequest): Buffer => encodeToBuffer(ListLeasesRequest, value),
     requestDeserialize: (value: Buffer): ListLeasesRequest => ListLeasesRequest.decode(value),
-    responseSerialize: (value: ListLeasesResponse): Buffer => Buffer.from(ListLeasesResponse.encode(value).finish()),
+    responseSerialize: (value: ListLeasesResponse): Buffer => encodeToBuffer(ListLeasesResponse, value),
     responseDeserialize: (value: Buffer): ListLeasesResponse => ListLeasesResponse.decode(value),
   },
   /** UpdateLease replaces a Lease; metadata.resourceVersion guards against lost updates. */
@@ -1511,9 +1512,9 @@ export const LeaseServiceService = {
     path: "/wheelhouse.coordination.v1.LeaseService/UpdateLease" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: UpdateLeaseRequest): Buffer => Buffer.from(UpdateLeaseRequest.encode(value).finish()),
+    requestSerialize: (value: UpdateLeaseRequest): Buffer => encodeToBuffer(UpdateLeaseRequest, value),
     requestDeserialize: (value: Buffer): UpdateLeaseRequest => UpdateLeaseRequest.decode(value),
-    responseSerialize: (value: UpdateLeaseResponse): Buffer => Buffer.from(UpdateLeaseResponse.encode(value).finish()),
+    responseSerialize: (value: UpdateLeaseResponse): Buffer => encodeToBuffer(UpdateLeaseResponse, value),
     responseDeserialize: (value: Buffer): UpdateLeaseResponse => UpdateLeaseResponse.decode(value),
   },
   /** PatchLease changes a Lease by a patch document, read and written atomically. */
@@ -1521,9 +1522,9 @@ export const LeaseServiceService = {
     path: "/wheelhouse.coordination.v1.LeaseService/PatchLease" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: PatchLeaseRequest): Buffer => Buffer.from(PatchLeaseRequest.encode(value).finish()),
+    requestSerialize: (value: PatchLeaseRequest): Buffer => encodeToBuffer(PatchLeaseRequest, value),
     requestDeserialize: (value: Buffer): PatchLeaseRequest => PatchLeaseRequest.decode(value),
-    responseSerialize: (value: PatchLeaseResponse): Buffer => Buffer.from(PatchLeaseResponse.encode(value).finish()),
+    responseSerialize: (value: PatchLeaseResponse): Buffer => encodeToBuffer(PatchLeaseResponse, value),
     responseDeserialize: (value: Buffer): PatchLeaseResponse => PatchLeaseResponse.decode(value),
   },
   /** DeleteLease deletes a Lease, or marks it for deletion while finalizers or a grace period hold it. */
@@ -1531,9 +1532,9 @@ export const LeaseServiceService = {
     path: "/wheelhouse.coordination.v1.LeaseService/DeleteLease" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: DeleteLeaseRequest): Buffer => Buffer.from(DeleteLeaseRequest.encode(value).finish()),
+    requestSerialize: (value: DeleteLeaseRequest): Buffer => encodeToBuffer(DeleteLeaseRequest, value),
     requestDeserialize: (value: Buffer): DeleteLeaseRequest => DeleteLeaseRequest.decode(value),
-    responseSerialize: (value: DeleteLeaseResponse): Buffer => Buffer.from(DeleteLeaseResponse.encode(value).finish()),
+    responseSerialize: (value: DeleteLeaseResponse): Buffer => encodeToBuffer(DeleteLeaseResponse, value),
     responseDeserialize: (value: Buffer): DeleteLeaseResponse => DeleteLeaseResponse.decode(value),
   },
   /** WatchLeases streams changes to Leases matching the options. */
@@ -1541,9 +1542,9 @@ export const LeaseServiceService = {
     path: "/wheelhouse.coordination.v1.LeaseService/WatchLeases" as const,
     requestStream: false as const,
     responseStream: true as const,
-    requestSerialize: (value: WatchLeasesRequest): Buffer => Buffer.from(WatchLeasesRequest.encode(value).finish()),
+    requestSerialize: (value: WatchLeasesRequest): Buffer => encodeToBuffer(WatchLeasesRequest, value),
     requestDeserialize: (value: Buffer): WatchLeasesRequest => WatchLeasesRequest.decode(value),
-    responseSerialize: (value: WatchLeasesResponse): Buffer => Buffer.from(WatchLeasesResponse.encode(value).finish()),
+    responseSerialize: (value: WatchLeasesResponse): Buffer => encodeToBuffer(WatchLeasesResponse, value),
     responseDeserialize: (value: Buffer): WatchLeasesResponse => WatchLeasesResponse.decode(value),
   },
 } as const;

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1534,10 +1535,10 @@ export const ConfigMapServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateConfigMapRequest): Buffer =>
-      Buffer.from(CreateConfigMapRequest.encode(value).finish()),
+      encodeToBuffer(CreateConfigMapRequest, value),
     requestDeserialize: (value: Buffer): CreateConfigMapRequest => CreateConfigMapRequest.decode(value),
     responseSerialize: (value: CreateConfigMapResponse): Buffer =>
-      Buffer.from(CreateConfigMapResponse.encode(value).finish()),
+      encodeToBuffer(CreateConfigMapResponse, value),
     responseDeserialize: (value: Buffer): CreateConfigMapResponse => CreateConfigMapResponse.decode(value),
   },
   /** GetConfigMap reads one ConfigMap. */
@@ -1545,10 +1546,10 @@ export const ConfigMapServiceService = {
     path: "/wheelhouse.core.v1.ConfigMapService/GetConfigMap" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetConfigMapRequest): Buffer => Buffer.from(GetConfigMapRequest.encode(value).finish()),
+    requestSerialize: (value: GetConfigMapRequest): Buffer => encodeToBuffer(GetConfigMapRequest, value),
     requestDeserialize: (value: Buffer): GetConfigMapRequest => GetConfigMapRequest.decode(value),
     responseSerialize: (value: GetConfigMapResponse): Buffer =>
-      Buffer.from(GetConfigMapResponse.encode(value).finish()),
+      encodeToBuffer(GetConfigMapResponse, value),
     responseDeserialize: (value: Buffer): GetConfigMapResponse => GetConfigMapResponse.decode(value),
   },
   /** ListConfigMaps lists ConfigMaps matching the options, one page at a time. */
@@ -1557,10 +1558,10 @@ export const ConfigMapServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListConfigMapsRequest): Buffer =>
-      Buffer.from(ListConfigMapsRequest.encode(value).finish()),
+      encodeToBuffer(ListConfigMapsRequest, value),
     requestDeserialize: (value: Buffer): ListConfigMapsRequest => ListConfigMapsRequest.decode(value),
     responseSerialize: (value: ListConfigMapsResponse): Buffer =>
-      Buffer.from(ListConfigMapsResponse.encode(value).finish()),
+      encodeToBuffer(ListConfigMapsResponse, value),
     responseDeserialize: (value: Buffer): ListConfigMapsResponse => ListConfigMapsResponse.decode(value),
   },
   /** UpdateConfigMap replaces a ConfigMap; metadata.resourceVersion guards against lost updates. */
@@ -1569,10 +1570,10 @@ export const ConfigMapServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateConfigMapRequest): Buffer =>
-      Buffer.from(UpdateConfigMapRequest.encode(value).finish()),
+      encodeToBuffer(UpdateConfigMapRequest, value),
     requestDeserialize: (value: Buffer): UpdateConfigMapRequest => UpdateConfigMapRequest.decode(value),
     responseSerialize: (value: UpdateConfigMapResponse): Buffer =>
-      Buffer.from(UpdateConfigMapResponse.encode(value).finish()),
+      encodeToBuffer(UpdateConfigMapResponse, value),
     responseDeserialize: (value: Buffer): UpdateConfigMapResponse => UpdateConfigMapResponse.decode(value),
   },
   /** PatchConfigMap changes a ConfigMap by a patch document, read and written atomically. */
@@ -1581,10 +1582,10 @@ export const ConfigMapServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchConfigMapRequest): Buffer =>
-      Buffer.from(PatchConfigMapRequest.encode(value).finish()),
+      encodeToBuffer(PatchConfigMapRequest, value),
     requestDeserialize: (value: Buffer): PatchConfigMapRequest => PatchConfigMapRequest.decode(value),
     responseSerialize: (value: PatchConfigMapResponse): Buffer =>
-      Buffer.from(PatchConfigMapResponse.encode(value).finish()),
+      encodeToBuffer(PatchConfigMapResponse, value),
     responseDeserialize: (value: Buffer): PatchConfigMapResponse => PatchConfigMapResponse.decode(value),
   },
   /** DeleteConfigMap deletes a ConfigMap, or marks it for deletion while finalizers or a grace period hold it. */
@@ -1593,10 +1594,10 @@ export const ConfigMapServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeleteConfigMapRequest): Buffer =>
-      Buffer.from(DeleteConfigMapRequest.encode(value).finish()),
+      encodeToBuffer(DeleteConfigMapRequest, value),
     requestDeserialize: (value: Buffer): DeleteConfigMapRequest => DeleteConfigMapRequest.decode(value),
     responseSerialize: (value: DeleteConfigMapResponse): Buffer =>
-      Buffer.from(DeleteConfigMapResponse.encode(value).finish()),
+      encodeToBuffer(DeleteConfigMapResponse, value),
     responseDeserialize: (value: Buffer): DeleteConfigMapResponse => DeleteConfigMapResponse.decode(value),
   },
   /** WatchConfigMaps streams changes to ConfigMaps matching the options. */
@@ -1605,10 +1606,10 @@ export const ConfigMapServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchConfigMapsRequest): Buffer =>
-      Buffer.from(WatchConfigMapsRequest.encode(value).finish()),
+      encodeToBuffer(WatchConfigMapsRequest, value),
     requestDeserialize: (value: Buffer): WatchConfigMapsRequest => WatchConfigMapsRequest.decode(value),
     responseSerialize: (value: WatchConfigMapsResponse): Buffer =>
-      Buffer.from(WatchConfigMapsResponse.encode(value).finish()),
+      encodeToBuffer(WatchConfigMapsResponse, value),
     responseDeserialize: (value: Buffer): WatchConfigMapsResponse => WatchConfigMapsResponse.decode(value),
   },
 } as const;

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1692,9 +1693,9 @@ export const EventServiceService = {
     path: "/wheelhouse.core.v1.EventService/CreateEvent" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: CreateEventRequest): Buffer => Buffer.from(CreateEventRequest.encode(value).finish()),
+    requestSerialize: (value: CreateEventRequest): Buffer => encodeToBuffer(CreateEventRequest, value),
     requestDeserialize: (value: Buffer): CreateEventRequest => CreateEventRequest.decode(value),
-    responseSerialize: (value: CreateEventResponse): Buffer => Buffer.from(CreateEventResponse.encode(value).finish()),
+    responseSerialize: (value: CreateEventResponse): Buffer => encodeToBuffer(CreateEventResponse, value),
     responseDeserialize: (value: Buffer): CreateEventResponse => CreateEventResponse.decode(value),
   },
   /** GetEvent reads one Event. */
@@ -1702,9 +1703,9 @@ export const EventServiceService = {
     path: "/wheelhouse.core.v1.EventService/GetEvent" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetEventRequest): Buffer => Buffer.from(GetEventRequest.encode(value).finish()),
+    requestSerialize: (value: GetEventRequest): Buffer => encodeToBuffer(GetEventRequest, value),
     requestDeserialize: (value: Buffer): GetEventRequest => GetEventRequest.decode(value),
-    responseSerialize: (value: GetEventResponse): Buffer => Buffer.from(GetEventResponse.encode(value).finish()),
+    responseSerialize: (value: GetEventResponse): Buffer => encodeToBuffer(GetEventResponse, value),
     responseDeserialize: (value: Buffer): GetEventResponse => GetEventResponse.decode(value),
   },
   /** ListEvents lists Events matching the options, one page at a time. */
@@ -1712,9 +1713,9 @@ export const EventServiceService = {
     path: "/wheelhouse.core.v1.EventService/ListEvents" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ListEventsRequest): Buffer => Buffer.from(ListEventsRequest.encode(value).finish()),
+    requestSerialize: (value: ListEventsRequest): Buffer => encodeToBuffer(ListEventsRequest, value),
     requestDeserialize: (value: Buffer): ListEventsRequest => ListEventsRequest.decode(value),
-    responseSerialize: (value: ListEventsResponse): Buffer => Buffer.from(ListEventsResponse.encode(value).finish()),
+    responseSerialize: (value: ListEventsResponse): Buffer => encodeToBuffer(ListEventsResponse, value),
     responseDeserialize: (value: Buffer): ListEventsResponse => ListEventsResponse.decode(value),
   },
   /** UpdateEvent replaces a Event; metadata.resourceVersion guards against lost updates. */
@@ -1722,9 +1723,9 @@ export const EventServiceService = {
     path: "/wheelhouse.core.v1.EventService/UpdateEvent" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: UpdateEventRequest): Buffer => Buffer.from(UpdateEventRequest.encode(value).finish()),
+    requestSerialize: (value: UpdateEventRequest): Buffer => encodeToBuffer(UpdateEventRequest, value),
     requestDeserialize: (value: Buffer): UpdateEventRequest => UpdateEventRequest.decode(value),
-    responseSerialize: (value: UpdateEventResponse): Buffer => Buffer.from(UpdateEventResponse.encode(value).finish()),
+    responseSerialize: (value: UpdateEventResponse): Buffer => encodeToBuffer(UpdateEventResponse, value),
     responseDeserialize: (value: Buffer): UpdateEventResponse => UpdateEventResponse.decode(value),
   },
   /** PatchEvent changes a Event by a patch document, read and written atomically. */
@@ -1732,9 +1733,9 @@ export const EventServiceService = {
     path: "/wheelhouse.core.v1.EventService/PatchEvent" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: PatchEventRequest): Buffer => Buffer.from(PatchEventRequest.encode(value).finish()),
+    requestSerialize: (value: PatchEventRequest): Buffer => encodeToBuffer(PatchEventRequest, value),
     requestDeserialize: (value: Buffer): PatchEventRequest => PatchEventRequest.decode(value),
-    responseSerialize: (value: PatchEventResponse): Buffer => Buffer.from(PatchEventResponse.encode(value).finish()),
+    responseSerialize: (value: PatchEventResponse): Buffer => encodeToBuffer(PatchEventResponse, value),
     responseDeserialize: (value: Buffer): PatchEventResponse => PatchEventResponse.decode(value),
   },
   /** DeleteEvent deletes a Event, or marks it for deletion while finalizers or a grace period hold it. */
@@ -1742,9 +1743,9 @@ export const EventServiceService = {
     path: "/wheelhouse.core.v1.EventService/DeleteEvent" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: DeleteEventRequest): Buffer => Buffer.from(DeleteEventRequest.encode(value).finish()),
+    requestSerialize: (value: DeleteEventRequest): Buffer => encodeToBuffer(DeleteEventRequest, value),
     requestDeserialize: (value: Buffer): DeleteEventRequest => DeleteEventRequest.decode(value),
-    responseSerialize: (value: DeleteEventResponse): Buffer => Buffer.from(DeleteEventResponse.encode(value).finish()),
+    responseSerialize: (value: DeleteEventResponse): Buffer => encodeToBuffer(DeleteEventResponse, value),
     responseDeserialize: (value: Buffer): DeleteEventResponse => DeleteEventResponse.decode(value),
   },
   /** WatchEvents streams changes to Events matching the options. */
@@ -1752,9 +1753,9 @@ export const EventServiceService = {
     path: "/wheelhouse.core.v1.EventService/WatchEvents" as const,
     requestStream: false as const,
     responseStream: true as const,
-    requestSerialize: (value: WatchEventsRequest): Buffer => Buffer.from(WatchEventsRequest.encode(value).finish()),
+    requestSerialize: (value: WatchEventsRequest): Buffer => encodeToBuffer(WatchEventsRequest, value),
     requestDeserialize: (value: Buffer): WatchEventsRequest => WatchEventsRequest.decode(value),
-    responseSerialize: (value: WatchEventsResponse): Buffer => Buffer.from(WatchEventsResponse.encode(value).finish()),
+    responseSerialize: (value: WatchEventsResponse): Buffer => encodeToBuffer(WatchEventsResponse, value),
     responseDeserialize: (value: Buffer): WatchEventsResponse => WatchEventsResponse.decode(value),
   },
   /** CreateEvents creates many Events over one stream, each as CreateEvent does; answers come by id, in any order. */
@@ -1762,10 +1763,10 @@ export const EventServiceService = {
     path: "/wheelhouse.core.v1.EventService/CreateEvents" as const,
     requestStream: true as const,
     responseStream: true as const,
-    requestSerialize: (value: CreateEventsRequest): Buffer => Buffer.from(CreateEventsRequest.encode(value).finish()),
+    requestSerialize: (value: CreateEventsRequest): Buffer => encodeToBuffer(CreateEventsRequest, value),
     requestDeserialize: (value: Buffer): CreateEventsRequest => CreateEventsRequest.decode(value),
     responseSerialize: (value: CreateEventsResponse): Buffer =>
-      Buffer.from(CreateEventsResponse.encode(value).finish()),
+      encodeToBuffer(CreateEventsResponse, value),
     responseDeserialize: (value: Buffer): CreateEventsResponse => CreateEventsResponse.decode(value),
   },
 } as const;

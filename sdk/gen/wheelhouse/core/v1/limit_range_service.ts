@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1534,10 +1535,10 @@ export const LimitRangeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateLimitRangeRequest): Buffer =>
-      Buffer.from(CreateLimitRangeRequest.encode(value).finish()),
+      encodeToBuffer(CreateLimitRangeRequest, value),
     requestDeserialize: (value: Buffer): CreateLimitRangeRequest => CreateLimitRangeRequest.decode(value),
     responseSerialize: (value: CreateLimitRangeResponse): Buffer =>
-      Buffer.from(CreateLimitRangeResponse.encode(value).finish()),
+      encodeToBuffer(CreateLimitRangeResponse, value),
     responseDeserialize: (value: Buffer): CreateLimitRangeResponse => CreateLimitRangeResponse.decode(value),
   },
   /** GetLimitRange reads one LimitRange. */
@@ -1545,10 +1546,10 @@ export const LimitRangeServiceService = {
     path: "/wheelhouse.core.v1.LimitRangeService/GetLimitRange" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetLimitRangeRequest): Buffer => Buffer.from(GetLimitRangeRequest.encode(value).finish()),
+    requestSerialize: (value: GetLimitRangeRequest): Buffer => encodeToBuffer(GetLimitRangeRequest, value),
     requestDeserialize: (value: Buffer): GetLimitRangeRequest => GetLimitRangeRequest.decode(value),
     responseSerialize: (value: GetLimitRangeResponse): Buffer =>
-      Buffer.from(GetLimitRangeResponse.encode(value).finish()),
+      encodeToBuffer(GetLimitRangeResponse, value),
     responseDeserialize: (value: Buffer): GetLimitRangeResponse => GetLimitRangeResponse.decode(value),
   },
   /** ListLimitRanges lists LimitRanges matching the options, one page at a time. */
@@ -1557,10 +1558,10 @@ export const LimitRangeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListLimitRangesRequest): Buffer =>
-      Buffer.from(ListLimitRangesRequest.encode(value).finish()),
+      encodeToBuffer(ListLimitRangesRequest, value),
     requestDeserialize: (value: Buffer): ListLimitRangesRequest => ListLimitRangesRequest.decode(value),
     responseSerialize: (value: ListLimitRangesResponse): Buffer =>
-      Buffer.from(ListLimitRangesResponse.encode(value).finish()),
+      encodeToBuffer(ListLimitRangesResponse, value),
     responseDeserialize: (value: Buffer): ListLimitRangesResponse => ListLimitRangesResponse.decode(value),
   },
   /** UpdateLimitRange replaces a LimitRange; metadata.resourceVersion guards against lost updates. */
@@ -1569,10 +1570,10 @@ export const LimitRangeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateLimitRangeRequest): Buffer =>
-      Buffer.from(UpdateLimitRangeRequest.encode(value).finish()),
+      encodeToBuffer(UpdateLimitRangeRequest, value),
     requestDeserialize: (value: Buffer): UpdateLimitRangeRequest => UpdateLimitRangeRequest.decode(value),
     responseSerialize: (value: UpdateLimitRangeResponse): Buffer =>
-      Buffer.from(UpdateLimitRangeResponse.encode(value).finish()),
+      encodeToBuffer(UpdateLimitRangeResponse, value),
     responseDeserialize: (value: Buffer): UpdateLimitRangeResponse => UpdateLimitRangeResponse.decode(value),
   },
   /** PatchLimitRange changes a LimitRange by a patch document, read and written atomically. */
@@ -1581,10 +1582,10 @@ export const LimitRangeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchLimitRangeRequest): Buffer =>
-      Buffer.from(PatchLimitRangeRequest.encode(value).finish()),
+      encodeToBuffer(PatchLimitRangeRequest, value),
     requestDeserialize: (value: Buffer): PatchLimitRangeRequest => PatchLimitRangeRequest.decode(value),
     responseSerialize: (value: PatchLimitRangeResponse): Buffer =>
-      Buffer.from(PatchLimitRangeResponse.encode(value).finish()),
+      encodeToBuffer(PatchLimitRangeResponse, value),
     responseDeserialize: (value: Buffer): PatchLimitRangeResponse => PatchLimitRangeResponse.decode(value),
   },
   /** DeleteLimitRange deletes a LimitRange, or marks it for deletion while finalizers or a grace period hold it. */
@@ -1593,10 +1594,10 @@ export const LimitRangeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeleteLimitRangeRequest): Buffer =>
-      Buffer.from(DeleteLimitRangeRequest.encode(value).finish()),
+      encodeToBuffer(DeleteLimitRangeRequest, value),
     requestDeserialize: (value: Buffer): DeleteLimitRangeRequest => DeleteLimitRangeRequest.decode(value),
     responseSerialize: (value: DeleteLimitRangeResponse): Buffer =>
-      Buffer.from(DeleteLimitRangeResponse.encode(value).finish()),
+      encodeToBuffer(DeleteLimitRangeResponse, value),
     responseDeserialize: (value: Buffer): DeleteLimitRangeResponse => DeleteLimitRangeResponse.decode(value),
   },
   /** WatchLimitRanges streams changes to LimitRanges matching the options. */
@@ -1605,10 +1606,10 @@ export const LimitRangeServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchLimitRangesRequest): Buffer =>
-      Buffer.from(WatchLimitRangesRequest.encode(value).finish()),
+      encodeToBuffer(WatchLimitRangesRequest, value),
     requestDeserialize: (value: Buffer): WatchLimitRangesRequest => WatchLimitRangesRequest.decode(value),
     responseSerialize: (value: WatchLimitRangesResponse): Buffer =>
-      Buffer.from(WatchLimitRangesResponse.encode(value).finish()),
+      encodeToBuffer(WatchLimitRangesResponse, value),
     responseDeserialize: (value: Buffer): WatchLimitRangesResponse => WatchLimitRangesResponse.decode(value),
   },
 } as const;

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1578,10 +1579,10 @@ export const NamespaceServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateNamespaceRequest): Buffer =>
-      Buffer.from(CreateNamespaceRequest.encode(value).finish()),
+      encodeToBuffer(CreateNamespaceRequest, value),
     requestDeserialize: (value: Buffer): CreateNamespaceRequest => CreateNamespaceRequest.decode(value),
     responseSerialize: (value: CreateNamespaceResponse): Buffer =>
-      Buffer.from(CreateNamespaceResponse.encode(value).finish()),
+      encodeToBuffer(CreateNamespaceResponse, value),
     responseDeserialize: (value: Buffer): CreateNamespaceResponse => CreateNamespaceResponse.decode(value),
   },
   /** GetNamespace reads one Namespace. */
@@ -1589,10 +1590,10 @@ export const NamespaceServiceService = {
     path: "/wheelhouse.core.v1.NamespaceService/GetNamespace" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetNamespaceRequest): Buffer => Buffer.from(GetNamespaceRequest.encode(value).finish()),
+    requestSerialize: (value: GetNamespaceRequest): Buffer => encodeToBuffer(GetNamespaceRequest, value),
     requestDeserialize: (value: Buffer): GetNamespaceRequest => GetNamespaceRequest.decode(value),
     responseSerialize: (value: GetNamespaceResponse): Buffer =>
-      Buffer.from(GetNamespaceResponse.encode(value).finish()),
+      encodeToBuffer(GetNamespaceResponse, value),
     responseDeserialize: (value: Buffer): GetNamespaceResponse => GetNamespaceResponse.decode(value),
   },
   /** ListNamespaces lists Namespaces matching the options, one page at a time. */
@@ -1601,10 +1602,10 @@ export const NamespaceServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListNamespacesRequest): Buffer =>
-      Buffer.from(ListNamespacesRequest.encode(value).finish()),
+      encodeToBuffer(ListNamespacesRequest, value),
     requestDeserialize: (value: Buffer): ListNamespacesRequest => ListNamespacesRequest.decode(value),
     responseSerialize: (value: ListNamespacesResponse): Buffer =>
-      Buffer.from(ListNamespacesResponse.encode(value).finish()),
+      encodeToBuffer(ListNamespacesResponse, value),
     responseDeserialize: (value: Buffer): ListNamespacesResponse => ListNamespacesResponse.decode(value),
   },
   /** UpdateNamespace replaces a Namespace; metadata.resourceVersion guards against lost updates. */
@@ -1613,10 +1614,10 @@ export const NamespaceServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateNamespaceRequest): Buffer =>
-      Buffer.from(UpdateNamespaceRequest.encode(value).finish()),
+      encodeToBuffer(UpdateNamespaceRequest, value),
     requestDeserialize: (value: Buffer): UpdateNamespaceRequest => UpdateNamespaceRequest.decode(value),
     responseSerialize: (value: UpdateNamespaceResponse): Buffer =>
-      Buffer.from(UpdateNamespaceResponse.encode(value).finish()),
+      encodeToBuffer(UpdateNamespaceResponse, value),
     responseDeserialize: (value: Buffer): UpdateNamespaceResponse => UpdateNamespaceResponse.decode(value),
   },
   /** PatchNamespace changes a Namespace by a patch document, read and written atomically. */
@@ -1625,10 +1626,10 @@ export const NamespaceServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchNamespaceRequest): Buffer =>
-      Buffer.from(PatchNamespaceRequest.encode(value).finish()),
+      encodeToBuffer(PatchNamespaceRequest, value),
     requestDeserialize: (value: Buffer): PatchNamespaceRequest => PatchNamespaceRequest.decode(value),
     responseSerialize: (value: PatchNamespaceResponse): Buffer =>
-      Buffer.from(PatchNamespaceResponse.encode(value).finish()),
+      encodeToBuffer(PatchNamespaceResponse, value),
     responseDeserialize: (value: Buffer): PatchNamespaceResponse => PatchNamespaceResponse.decode(value),
   },
   /** DeleteNamespace deletes a Namespace, or marks it for deletion while finalizers or a grace period hold it. */
@@ -1637,10 +1638,10 @@ export const NamespaceServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeleteNamespaceRequest): Buffer =>
-      Buffer.from(DeleteNamespaceRequest.encode(value).finish()),
+      encodeToBuffer(DeleteNamespaceRequest, value),
     requestDeserialize: (value: Buffer): DeleteNamespaceRequest => DeleteNamespaceRequest.decode(value),
     responseSerialize: (value: DeleteNamespaceResponse): Buffer =>
-      Buffer.from(DeleteNamespaceResponse.encode(value).finish()),
+      encodeToBuffer(DeleteNamespaceResponse, value),
     responseDeserialize: (value: Buffer): DeleteNamespaceResponse => DeleteNamespaceResponse.decode(value),
   },
   /** WatchNamespaces streams changes to Namespaces matching the options. */
@@ -1649,10 +1650,10 @@ export const NamespaceServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchNamespacesRequest): Buffer =>
-      Buffer.from(WatchNamespacesRequest.encode(value).finish()),
+      encodeToBuffer(WatchNamespacesRequest, value),
     requestDeserialize: (value: Buffer): WatchNamespacesRequest => WatchNamespacesRequest.decode(value),
     responseSerialize: (value: WatchNamespacesResponse): Buffer =>
-      Buffer.from(WatchNamespacesResponse.encode(value).finish()),
+      encodeToBuffer(WatchNamespacesResponse, value),
     responseDeserialize: (value: Buffer): WatchNamespacesResponse => WatchNamespacesResponse.decode(value),
   },
   /** UpdateNamespaceStatus replaces the status of a Namespace; everything else is ignored. */
@@ -1661,10 +1662,10 @@ export const NamespaceServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateNamespaceStatusRequest): Buffer =>
-      Buffer.from(UpdateNamespaceStatusRequest.encode(value).finish()),
+      encodeToBuffer(UpdateNamespaceStatusRequest, value),
     requestDeserialize: (value: Buffer): UpdateNamespaceStatusRequest => UpdateNamespaceStatusRequest.decode(value),
     responseSerialize: (value: UpdateNamespaceStatusResponse): Buffer =>
-      Buffer.from(UpdateNamespaceStatusResponse.encode(value).finish()),
+      encodeToBuffer(UpdateNamespaceStatusResponse, value),
     responseDeserialize: (value: Buffer): UpdateNamespaceStatusResponse => UpdateNamespaceStatusResponse.decode(value),
   },
 } as const;

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1704,9 +1705,9 @@ export const NodeServiceService = {
     path: "/wheelhouse.core.v1.NodeService/CreateNode" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: CreateNodeRequest): Buffer => Buffer.from(CreateNodeRequest.encode(value).finish()),
+    requestSerialize: (value: CreateNodeRequest): Buffer => encodeToBuffer(CreateNodeRequest, value),
     requestDeserialize: (value: Buffer): CreateNodeRequest => CreateNodeRequest.decode(value),
-    responseSerialize: (value: CreateNodeResponse): Buffer => Buffer.from(CreateNodeResponse.encode(value).finish()),
+    responseSerialize: (value: CreateNodeResponse): Buffer => encodeToBuffer(CreateNodeResponse, value),
     responseDeserialize: (value: Buffer): CreateNodeResponse => CreateNodeResponse.decode(value),
   },
   /** GetNode reads one Node. */
@@ -1714,9 +1715,9 @@ export const NodeServiceService = {
     path: "/wheelhouse.core.v1.NodeService/GetNode" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetNodeRequest): Buffer => Buffer.from(GetNodeRequest.encode(value).finish()),
+    requestSerialize: (value: GetNodeRequest): Buffer => encodeToBuffer(GetNodeRequest, value),
     requestDeserialize: (value: Buffer): GetNodeRequest => GetNodeRequest.decode(value),
-    responseSerialize: (value: GetNodeResponse): Buffer => Buffer.from(GetNodeResponse.encode(value).finish()),
+    responseSerialize: (value: GetNodeResponse): Buffer => encodeToBuffer(GetNodeResponse, value),
     responseDeserialize: (value: Buffer): GetNodeResponse => GetNodeResponse.decode(value),
   },
   /** ListNodes lists Nodes matching the options, one page at a time. */
@@ -1724,9 +1725,9 @@ export const NodeServiceService = {
     path: "/wheelhouse.core.v1.NodeService/ListNodes" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ListNodesRequest): Buffer => Buffer.from(ListNodesRequest.encode(value).finish()),
+    requestSerialize: (value: ListNodesRequest): Buffer => encodeToBuffer(ListNodesRequest, value),
     requestDeserialize: (value: Buffer): ListNodesRequest => ListNodesRequest.decode(value),
-    responseSerialize: (value: ListNodesResponse): Buffer => Buffer.from(ListNodesResponse.encode(value).finish()),
+    responseSerialize: (value: ListNodesResponse): Buffer => encodeToBuffer(ListNodesResponse, value),
     responseDeserialize: (value: Buffer): ListNodesResponse => ListNodesResponse.decode(value),
   },
   /** UpdateNode replaces a Node; metadata.resourceVersion guards against lost updates. */
@@ -1734,9 +1735,9 @@ export const NodeServiceService = {
     path: "/wheelhouse.core.v1.NodeService/UpdateNode" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: UpdateNodeRequest): Buffer => Buffer.from(UpdateNodeRequest.encode(value).finish()),
+    requestSerialize: (value: UpdateNodeRequest): Buffer => encodeToBuffer(UpdateNodeRequest, value),
     requestDeserialize: (value: Buffer): UpdateNodeRequest => UpdateNodeRequest.decode(value),
-    responseSerialize: (value: UpdateNodeResponse): Buffer => Buffer.from(UpdateNodeResponse.encode(value).finish()),
+    responseSerialize: (value: UpdateNodeResponse): Buffer => encodeToBuffer(UpdateNodeResponse, value),
     responseDeserialize: (value: Buffer): UpdateNodeResponse => UpdateNodeResponse.decode(value),
   },
   /** PatchNode changes a Node by a patch document, read and written atomically. */
@@ -1744,9 +1745,9 @@ export const NodeServiceService = {
     path: "/wheelhouse.core.v1.NodeService/PatchNode" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: PatchNodeRequest): Buffer => Buffer.from(PatchNodeRequest.encode(value).finish()),
+    requestSerialize: (value: PatchNodeRequest): Buffer => encodeToBuffer(PatchNodeRequest, value),
     requestDeserialize: (value: Buffer): PatchNodeRequest => PatchNodeRequest.decode(value),
-    responseSerialize: (value: PatchNodeResponse): Buffer => Buffer.from(PatchNodeResponse.encode(value).finish()),
+    responseSerialize: (value: PatchNodeResponse): Buffer => encodeToBuffer(PatchNodeResponse, value),
     responseDeserialize: (value: Buffer): PatchNodeResponse => PatchNodeResponse.decode(value),
   },
   /** DeleteNode deletes a Node, or marks it for deletion while finalizers or a grace period hold it. */
@@ -1754,9 +1755,9 @@ export const NodeServiceService = {
     path: "/wheelhouse.core.v1.NodeService/DeleteNode" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: DeleteNodeRequest): Buffer => Buffer.from(DeleteNodeRequest.encode(value).finish()),
+    requestSerialize: (value: DeleteNodeRequest): Buffer => encodeToBuffer(DeleteNodeRequest, value),
     requestDeserialize: (value: Buffer): DeleteNodeRequest => DeleteNodeRequest.decode(value),
-    responseSerialize: (value: DeleteNodeResponse): Buffer => Buffer.from(DeleteNodeResponse.encode(value).finish()),
+    responseSerialize: (value: DeleteNodeResponse): Buffer => encodeToBuffer(DeleteNodeResponse, value),
     responseDeserialize: (value: Buffer): DeleteNodeResponse => DeleteNodeResponse.decode(value),
   },
   /** WatchNodes streams changes to Nodes matching the options. */
@@ -1764,9 +1765,9 @@ export const NodeServiceService = {
     path: "/wheelhouse.core.v1.NodeService/WatchNodes" as const,
     requestStream: false as const,
     responseStream: true as const,
-    requestSerialize: (value: WatchNodesRequest): Buffer => Buffer.from(WatchNodesRequest.encode(value).finish()),
+    requestSerialize: (value: WatchNodesRequest): Buffer => encodeToBuffer(WatchNodesRequest, value),
     requestDeserialize: (value: Buffer): WatchNodesRequest => WatchNodesRequest.decode(value),
-    responseSerialize: (value: WatchNodesResponse): Buffer => Buffer.from(WatchNodesResponse.encode(value).finish()),
+    responseSerialize: (value: WatchNodesResponse): Buffer => encodeToBuffer(WatchNodesResponse, value),
     responseDeserialize: (value: Buffer): WatchNodesResponse => WatchNodesResponse.decode(value),
   },
   /** UpdateNodeStatus replaces the status of a Node; everything else is ignored. */
@@ -1775,10 +1776,10 @@ export const NodeServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateNodeStatusRequest): Buffer =>
-      Buffer.from(UpdateNodeStatusRequest.encode(value).finish()),
+      encodeToBuffer(UpdateNodeStatusRequest, value),
     requestDeserialize: (value: Buffer): UpdateNodeStatusRequest => UpdateNodeStatusRequest.decode(value),
     responseSerialize: (value: UpdateNodeStatusResponse): Buffer =>
-      Buffer.from(UpdateNodeStatusResponse.encode(value).finish()),
+      encodeToBuffer(UpdateNodeStatusResponse, value),
     responseDeserialize: (value: Buffer): UpdateNodeStatusResponse => UpdateNodeStatusResponse.decode(value),
   },
   /** GetNodeStats reports, from the Node's kubelet, the CPU and memory the node and its pods use (`get` on `nodes/stats`). */
@@ -1786,10 +1787,10 @@ export const NodeServiceService = {
     path: "/wheelhouse.core.v1.NodeService/GetNodeStats" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetNodeStatsRequest): Buffer => Buffer.from(GetNodeStatsRequest.encode(value).finish()),
+    requestSerialize: (value: GetNodeStatsRequest): Buffer => encodeToBuffer(GetNodeStatsRequest, value),
     requestDeserialize: (value: Buffer): GetNodeStatsRequest => GetNodeStatsRequest.decode(value),
     responseSerialize: (value: GetNodeStatsResponse): Buffer =>
-      Buffer.from(GetNodeStatsResponse.encode(value).finish()),
+      encodeToBuffer(GetNodeStatsResponse, value),
     responseDeserialize: (value: Buffer): GetNodeStatsResponse => GetNodeStatsResponse.decode(value),
   },
 } as const;

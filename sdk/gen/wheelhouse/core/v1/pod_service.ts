@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -4225,9 +4226,9 @@ export const PodServiceService = {
     path: "/wheelhouse.core.v1.PodService/CreatePod" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: CreatePodRequest): Buffer => Buffer.from(CreatePodRequest.encode(value).finish()),
+    requestSerialize: (value: CreatePodRequest): Buffer => encodeToBuffer(CreatePodRequest, value),
     requestDeserialize: (value: Buffer): CreatePodRequest => CreatePodRequest.decode(value),
-    responseSerialize: (value: CreatePodResponse): Buffer => Buffer.from(CreatePodResponse.encode(value).finish()),
+    responseSerialize: (value: CreatePodResponse): Buffer => encodeToBuffer(CreatePodResponse, value),
     responseDeserialize: (value: Buffer): CreatePodResponse => CreatePodResponse.decode(value),
   },
   /** GetPod reads one Pod. */
@@ -4235,9 +4236,9 @@ export const PodServiceService = {
     path: "/wheelhouse.core.v1.PodService/GetPod" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetPodRequest): Buffer => Buffer.from(GetPodRequest.encode(value).finish()),
+    requestSerialize: (value: GetPodRequest): Buffer => encodeToBuffer(GetPodRequest, value),
     requestDeserialize: (value: Buffer): GetPodRequest => GetPodRequest.decode(value),
-    responseSerialize: (value: GetPodResponse): Buffer => Buffer.from(GetPodResponse.encode(value).finish()),
+    responseSerialize: (value: GetPodResponse): Buffer => encodeToBuffer(GetPodResponse, value),
     responseDeserialize: (value: Buffer): GetPodResponse => GetPodResponse.decode(value),
   },
   /** ListPods lists Pods matching the options, one page at a time. */
@@ -4245,9 +4246,9 @@ export const PodServiceService = {
     path: "/wheelhouse.core.v1.PodService/ListPods" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ListPodsRequest): Buffer => Buffer.from(ListPodsRequest.encode(value).finish()),
+    requestSerialize: (value: ListPodsRequest): Buffer => encodeToBuffer(ListPodsRequest, value),
     requestDeserialize: (value: Buffer): ListPodsRequest => ListPodsRequest.decode(value),
-    responseSerialize: (value: ListPodsResponse): Buffer => Buffer.from(ListPodsResponse.encode(value).finish()),
+    responseSerialize: (value: ListPodsResponse): Buffer => encodeToBuffer(ListPodsResponse, value),
     responseDeserialize: (value: Buffer): ListPodsResponse => ListPodsResponse.decode(value),
   },
   /** UpdatePod replaces a Pod; metadata.resourceVersion guards against lost updates. */
@@ -4255,9 +4256,9 @@ export const PodServiceService = {
     path: "/wheelhouse.core.v1.PodService/UpdatePod" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: UpdatePodRequest): Buffer => Buffer.from(UpdatePodRequest.encode(value).finish()),
+    requestSerialize: (value: UpdatePodRequest): Buffer => encodeToBuffer(UpdatePodRequest, value),
     requestDeserialize: (value: Buffer): UpdatePodRequest => UpdatePodRequest.decode(value),
-    responseSerialize: (value: UpdatePodResponse): Buffer => Buffer.from(UpdatePodResponse.encode(value).finish()),
+    responseSerialize: (value: UpdatePodResponse): Buffer => encodeToBuffer(UpdatePodResponse, value),
     responseDeserialize: (value: Buffer): UpdatePodResponse => UpdatePodResponse.decode(value),
   },
   /** PatchPod changes a Pod by a patch document, read and written atomically. */
@@ -4265,9 +4266,9 @@ export const PodServiceService = {
     path: "/wheelhouse.core.v1.PodService/PatchPod" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: PatchPodRequest): Buffer => Buffer.from(PatchPodRequest.encode(value).finish()),
+    requestSerialize: (value: PatchPodRequest): Buffer => encodeToBuffer(PatchPodRequest, value),
     requestDeserialize: (value: Buffer): PatchPodRequest => PatchPodRequest.decode(value),
-    responseSerialize: (value: PatchPodResponse): Buffer => Buffer.from(PatchPodResponse.encode(value).finish()),
+    responseSerialize: (value: PatchPodResponse): Buffer => encodeToBuffer(PatchPodResponse, value),
     responseDeserialize: (value: Buffer): PatchPodResponse => PatchPodResponse.decode(value),
   },
   /** DeletePod deletes a Pod, or marks it for deletion while finalizers or a grace period hold it. */
@@ -4275,9 +4276,9 @@ export const PodServiceService = {
     path: "/wheelhouse.core.v1.PodService/DeletePod" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: DeletePodRequest): Buffer => Buffer.from(DeletePodRequest.encode(value).finish()),
+    requestSerialize: (value: DeletePodRequest): Buffer => encodeToBuffer(DeletePodRequest, value),
     requestDeserialize: (value: Buffer): DeletePodRequest => DeletePodRequest.decode(value),
-    responseSerialize: (value: DeletePodResponse): Buffer => Buffer.from(DeletePodResponse.encode(value).finish()),
+    responseSerialize: (value: DeletePodResponse): Buffer => encodeToBuffer(DeletePodResponse, value),
     responseDeserialize: (value: Buffer): DeletePodResponse => DeletePodResponse.decode(value),
   },
   /** WatchPods streams changes to Pods matching the options. */
@@ -4285,9 +4286,9 @@ export const PodServiceService = {
     path: "/wheelhouse.core.v1.PodService/WatchPods" as const,
     requestStream: false as const,
     responseStream: true as const,
-    requestSerialize: (value: WatchPodsRequest): Buffer => Buffer.from(WatchPodsRequest.encode(value).finish()),
+    requestSerialize: (value: WatchPodsRequest): Buffer => encodeToBuffer(WatchPodsRequest, value),
     requestDeserialize: (value: Buffer): WatchPodsRequest => WatchPodsRequest.decode(value),
-    responseSerialize: (value: WatchPodsResponse): Buffer => Buffer.from(WatchPodsResponse.encode(value).finish()),
+    responseSerialize: (value: WatchPodsResponse): Buffer => encodeToBuffer(WatchPodsResponse, value),
     responseDeserialize: (value: Buffer): WatchPodsResponse => WatchPodsResponse.decode(value),
   },
   /** UpdatePodStatus replaces the status of a Pod; everything else is ignored. */
@@ -4296,10 +4297,10 @@ export const PodServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdatePodStatusRequest): Buffer =>
-      Buffer.from(UpdatePodStatusRequest.encode(value).finish()),
+      encodeToBuffer(UpdatePodStatusRequest, value),
     requestDeserialize: (value: Buffer): UpdatePodStatusRequest => UpdatePodStatusRequest.decode(value),
     responseSerialize: (value: UpdatePodStatusResponse): Buffer =>
-      Buffer.from(UpdatePodStatusResponse.encode(value).finish()),
+      encodeToBuffer(UpdatePodStatusResponse, value),
     responseDeserialize: (value: Buffer): UpdatePodStatusResponse => UpdatePodStatusResponse.decode(value),
   },
   /** BindPod assigns a Pod to a node, once: the binding subresource used by schedulers. */
@@ -4307,9 +4308,9 @@ export const PodServiceService = {
     path: "/wheelhouse.core.v1.PodService/BindPod" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: BindPodRequest): Buffer => Buffer.from(BindPodRequest.encode(value).finish()),
+    requestSerialize: (value: BindPodRequest): Buffer => encodeToBuffer(BindPodRequest, value),
     requestDeserialize: (value: Buffer): BindPodRequest => BindPodRequest.decode(value),
-    responseSerialize: (value: BindPodResponse): Buffer => Buffer.from(BindPodResponse.encode(value).finish()),
+    responseSerialize: (value: BindPodResponse): Buffer => encodeToBuffer(BindPodResponse, value),
     responseDeserialize: (value: Buffer): BindPodResponse => BindPodResponse.decode(value),
   },
   /** BindPods binds many Pods over one stream, each binding as BindPod does; answers come by id, in any order. */
@@ -4317,9 +4318,9 @@ export const PodServiceService = {
     path: "/wheelhouse.core.v1.PodService/BindPods" as const,
     requestStream: true as const,
     responseStream: true as const,
-    requestSerialize: (value: BindPodsRequest): Buffer => Buffer.from(BindPodsRequest.encode(value).finish()),
+    requestSerialize: (value: BindPodsRequest): Buffer => encodeToBuffer(BindPodsRequest, value),
     requestDeserialize: (value: Buffer): BindPodsRequest => BindPodsRequest.decode(value),
-    responseSerialize: (value: BindPodsResponse): Buffer => Buffer.from(BindPodsResponse.encode(value).finish()),
+    responseSerialize: (value: BindPodsResponse): Buffer => encodeToBuffer(BindPodsResponse, value),
     responseDeserialize: (value: Buffer): BindPodsResponse => BindPodsResponse.decode(value),
   },
   /** CreatePods creates many Pods over one stream, each as CreatePod does; answers come by id, in any order. */
@@ -4327,9 +4328,9 @@ export const PodServiceService = {
     path: "/wheelhouse.core.v1.PodService/CreatePods" as const,
     requestStream: true as const,
     responseStream: true as const,
-    requestSerialize: (value: CreatePodsRequest): Buffer => Buffer.from(CreatePodsRequest.encode(value).finish()),
+    requestSerialize: (value: CreatePodsRequest): Buffer => encodeToBuffer(CreatePodsRequest, value),
     requestDeserialize: (value: Buffer): CreatePodsRequest => CreatePodsRequest.decode(value),
-    responseSerialize: (value: CreatePodsResponse): Buffer => Buffer.from(CreatePodsResponse.encode(value).finish()),
+    responseSerialize: (value: CreatePodsResponse): Buffer => encodeToBuffer(CreatePodsResponse, value),
     responseDeserialize: (value: Buffer): CreatePodsResponse => CreatePodsResponse.decode(value),
   },
   /** GetPodLogs streams a container's log from the kubelet of the Pod's node. */
@@ -4337,9 +4338,9 @@ export const PodServiceService = {
     path: "/wheelhouse.core.v1.PodService/GetPodLogs" as const,
     requestStream: false as const,
     responseStream: true as const,
-    requestSerialize: (value: GetPodLogsRequest): Buffer => Buffer.from(GetPodLogsRequest.encode(value).finish()),
+    requestSerialize: (value: GetPodLogsRequest): Buffer => encodeToBuffer(GetPodLogsRequest, value),
     requestDeserialize: (value: Buffer): GetPodLogsRequest => GetPodLogsRequest.decode(value),
-    responseSerialize: (value: GetPodLogsResponse): Buffer => Buffer.from(GetPodLogsResponse.encode(value).finish()),
+    responseSerialize: (value: GetPodLogsResponse): Buffer => encodeToBuffer(GetPodLogsResponse, value),
     responseDeserialize: (value: Buffer): GetPodLogsResponse => GetPodLogsResponse.decode(value),
   },
   /** ExecPod runs a command in a container of a running Pod, streams attached: the exec subresource. */
@@ -4347,9 +4348,9 @@ export const PodServiceService = {
     path: "/wheelhouse.core.v1.PodService/ExecPod" as const,
     requestStream: true as const,
     responseStream: true as const,
-    requestSerialize: (value: ExecPodRequest): Buffer => Buffer.from(ExecPodRequest.encode(value).finish()),
+    requestSerialize: (value: ExecPodRequest): Buffer => encodeToBuffer(ExecPodRequest, value),
     requestDeserialize: (value: Buffer): ExecPodRequest => ExecPodRequest.decode(value),
-    responseSerialize: (value: ExecPodResponse): Buffer => Buffer.from(ExecPodResponse.encode(value).finish()),
+    responseSerialize: (value: ExecPodResponse): Buffer => encodeToBuffer(ExecPodResponse, value),
     responseDeserialize: (value: Buffer): ExecPodResponse => ExecPodResponse.decode(value),
   },
   /** EvictPod deletes a Pod gracefully if its disruption budgets allow: the eviction subresource. */
@@ -4357,9 +4358,9 @@ export const PodServiceService = {
     path: "/wheelhouse.core.v1.PodService/EvictPod" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: EvictPodRequest): Buffer => Buffer.from(EvictPodRequest.encode(value).finish()),
+    requestSerialize: (value: EvictPodRequest): Buffer => encodeToBuffer(EvictPodRequest, value),
     requestDeserialize: (value: Buffer): EvictPodRequest => EvictPodRequest.decode(value),
-    responseSerialize: (value: EvictPodResponse): Buffer => Buffer.from(EvictPodResponse.encode(value).finish()),
+    responseSerialize: (value: EvictPodResponse): Buffer => encodeToBuffer(EvictPodResponse, value),
     responseDeserialize: (value: Buffer): EvictPodResponse => EvictPodResponse.decode(value),
   },
   /** ListPodMetrics reports the CPU and memory the Pods' containers use, from their nodes' kubelets (metrics.k8s.io PodMetrics). */
@@ -4368,10 +4369,10 @@ export const PodServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListPodMetricsRequest): Buffer =>
-      Buffer.from(ListPodMetricsRequest.encode(value).finish()),
+      encodeToBuffer(ListPodMetricsRequest, value),
     requestDeserialize: (value: Buffer): ListPodMetricsRequest => ListPodMetricsRequest.decode(value),
     responseSerialize: (value: ListPodMetricsResponse): Buffer =>
-      Buffer.from(ListPodMetricsResponse.encode(value).finish()),
+      encodeToBuffer(ListPodMetricsResponse, value),
     responseDeserialize: (value: Buffer): ListPodMetricsResponse => ListPodMetricsResponse.decode(value),
   },
 } as const;

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1723,10 +1724,10 @@ export const ResourceQuotaServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateResourceQuotaRequest): Buffer =>
-      Buffer.from(CreateResourceQuotaRequest.encode(value).finish()),
+      encodeToBuffer(CreateResourceQuotaRequest, value),
     requestDeserialize: (value: Buffer): CreateResourceQuotaRequest => CreateResourceQuotaRequest.decode(value),
     responseSerialize: (value: CreateResourceQuotaResponse): Buffer =>
-      Buffer.from(CreateResourceQuotaResponse.encode(value).finish()),
+      encodeToBuffer(CreateResourceQuotaResponse, value),
     responseDeserialize: (value: Buffer): CreateResourceQuotaResponse => CreateResourceQuotaResponse.decode(value),
   },
   /** GetResourceQuota reads one ResourceQuota. */
@@ -1735,10 +1736,10 @@ export const ResourceQuotaServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: GetResourceQuotaRequest): Buffer =>
-      Buffer.from(GetResourceQuotaRequest.encode(value).finish()),
+      encodeToBuffer(GetResourceQuotaRequest, value),
     requestDeserialize: (value: Buffer): GetResourceQuotaRequest => GetResourceQuotaRequest.decode(value),
     responseSerialize: (value: GetResourceQuotaResponse): Buffer =>
-      Buffer.from(GetResourceQuotaResponse.encode(value).finish()),
+      encodeToBuffer(GetResourceQuotaResponse, value),
     responseDeserialize: (value: Buffer): GetResourceQuotaResponse => GetResourceQuotaResponse.decode(value),
   },
   /** ListResourceQuotas lists ResourceQuotas matching the options, one page at a time. */
@@ -1747,10 +1748,10 @@ export const ResourceQuotaServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListResourceQuotasRequest): Buffer =>
-      Buffer.from(ListResourceQuotasRequest.encode(value).finish()),
+      encodeToBuffer(ListResourceQuotasRequest, value),
     requestDeserialize: (value: Buffer): ListResourceQuotasRequest => ListResourceQuotasRequest.decode(value),
     responseSerialize: (value: ListResourceQuotasResponse): Buffer =>
-      Buffer.from(ListResourceQuotasResponse.encode(value).finish()),
+      encodeToBuffer(ListResourceQuotasResponse, value),
     responseDeserialize: (value: Buffer): ListResourceQuotasResponse => ListResourceQuotasResponse.decode(value),
   },
   /** UpdateResourceQuota replaces a ResourceQuota; metadata.resourceVersion guards against lost updates. */
@@ -1759,10 +1760,10 @@ export const ResourceQuotaServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateResourceQuotaRequest): Buffer =>
-      Buffer.from(UpdateResourceQuotaRequest.encode(value).finish()),
+      encodeToBuffer(UpdateResourceQuotaRequest, value),
     requestDeserialize: (value: Buffer): UpdateResourceQuotaRequest => UpdateResourceQuotaRequest.decode(value),
     responseSerialize: (value: UpdateResourceQuotaResponse): Buffer =>
-      Buffer.from(UpdateResourceQuotaResponse.encode(value).finish()),
+      encodeToBuffer(UpdateResourceQuotaResponse, value),
     responseDeserialize: (value: Buffer): UpdateResourceQuotaResponse => UpdateResourceQuotaResponse.decode(value),
   },
   /** PatchResourceQuota changes a ResourceQuota by a patch document, read and written atomically. */
@@ -1771,10 +1772,10 @@ export const ResourceQuotaServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchResourceQuotaRequest): Buffer =>
-      Buffer.from(PatchResourceQuotaRequest.encode(value).finish()),
+      encodeToBuffer(PatchResourceQuotaRequest, value),
     requestDeserialize: (value: Buffer): PatchResourceQuotaRequest => PatchResourceQuotaRequest.decode(value),
     responseSerialize: (value: PatchResourceQuotaResponse): Buffer =>
-      Buffer.from(PatchResourceQuotaResponse.encode(value).finish()),
+      encodeToBuffer(PatchResourceQuotaResponse, value),
     responseDeserialize: (value: Buffer): PatchResourceQuotaResponse => PatchResourceQuotaResponse.decode(value),
   },
   /** DeleteResourceQuota deletes a ResourceQuota, or marks it for deletion while finalizers or a grace period hold it. */
@@ -1783,10 +1784,10 @@ export const ResourceQuotaServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeleteResourceQuotaRequest): Buffer =>
-      Buffer.from(DeleteResourceQuotaRequest.encode(value).finish()),
+      encodeToBuffer(DeleteResourceQuotaRequest, value),
     requestDeserialize: (value: Buffer): DeleteResourceQuotaRequest => DeleteResourceQuotaRequest.decode(value),
     responseSerialize: (value: DeleteResourceQuotaResponse): Buffer =>
-      Buffer.from(DeleteResourceQuotaResponse.encode(value).finish()),
+      encodeToBuffer(DeleteResourceQuotaResponse, value),
     responseDeserialize: (value: Buffer): DeleteResourceQuotaResponse => DeleteResourceQuotaResponse.decode(value),
   },
   /** WatchResourceQuotas streams changes to ResourceQuotas matching the options. */
@@ -1795,10 +1796,10 @@ export const ResourceQuotaServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchResourceQuotasRequest): Buffer =>
-      Buffer.from(WatchResourceQuotasRequest.encode(value).finish()),
+      encodeToBuffer(WatchResourceQuotasRequest, value),
     requestDeserialize: (value: Buffer): WatchResourceQuotasRequest => WatchResourceQuotasRequest.decode(value),
     responseSerialize: (value: WatchResourceQuotasResponse): Buffer =>
-      Buffer.from(WatchResourceQuotasResponse.encode(value).finish()),
+      encodeToBuffer(WatchResourceQuotasResponse, value),
     responseDeserialize: (value: Buffer): WatchResourceQuotasResponse => WatchResourceQuotasResponse.decode(value),
   },
   /** UpdateResourceQuotaStatus replaces the status of a ResourceQuota; everything else is ignored. */
@@ -1807,11 +1808,11 @@ export const ResourceQuotaServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateResourceQuotaStatusRequest): Buffer =>
-      Buffer.from(UpdateResourceQuotaStatusRequest.encode(value).finish()),
+      encodeToBuffer(UpdateResourceQuotaStatusRequest, value),
     requestDeserialize: (value: Buffer): UpdateResourceQuotaStatusRequest =>
       UpdateResourceQuotaStatusRequest.decode(value),
     responseSerialize: (value: UpdateResourceQuotaStatusResponse): Buffer =>
-      Buffer.from(UpdateResourceQuotaStatusResponse.encode(value).finish()),
+      encodeToBuffer(UpdateResourceQuotaStatusResponse, value),
     responseDeserialize: (value: Buffer): UpdateResourceQuotaStatusResponse =>
       UpdateResourceQuotaStatusResponse.decode(value),
   },

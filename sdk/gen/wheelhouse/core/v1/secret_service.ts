@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1495,10 +1496,10 @@ export const SecretServiceService = {
     path: "/wheelhouse.core.v1.SecretService/CreateSecret" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: CreateSecretRequest): Buffer => Buffer.from(CreateSecretRequest.encode(value).finish()),
+    requestSerialize: (value: CreateSecretRequest): Buffer => encodeToBuffer(CreateSecretRequest, value),
     requestDeserialize: (value: Buffer): CreateSecretRequest => CreateSecretRequest.decode(value),
     responseSerialize: (value: CreateSecretResponse): Buffer =>
-      Buffer.from(CreateSecretResponse.encode(value).finish()),
+      encodeToBuffer(CreateSecretResponse, value),
     responseDeserialize: (value: Buffer): CreateSecretResponse => CreateSecretResponse.decode(value),
   },
   /** GetSecret reads one Secret. */
@@ -1506,9 +1507,9 @@ export const SecretServiceService = {
     path: "/wheelhouse.core.v1.SecretService/GetSecret" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetSecretRequest): Buffer => Buffer.from(GetSecretRequest.encode(value).finish()),
+    requestSerialize: (value: GetSecretRequest): Buffer => encodeToBuffer(GetSecretRequest, value),
     requestDeserialize: (value: Buffer): GetSecretRequest => GetSecretRequest.decode(value),
-    responseSerialize: (value: GetSecretResponse): Buffer => Buffer.from(GetSecretResponse.encode(value).finish()),
+    responseSerialize: (value: GetSecretResponse): Buffer => encodeToBuffer(GetSecretResponse, value),
     responseDeserialize: (value: Buffer): GetSecretResponse => GetSecretResponse.decode(value),
   },
   /** ListSecrets lists Secrets matching the options, one page at a time. */
@@ -1516,9 +1517,9 @@ export const SecretServiceService = {
     path: "/wheelhouse.core.v1.SecretService/ListSecrets" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ListSecretsRequest): Buffer => Buffer.from(ListSecretsRequest.encode(value).finish()),
+    requestSerialize: (value: ListSecretsRequest): Buffer => encodeToBuffer(ListSecretsRequest, value),
     requestDeserialize: (value: Buffer): ListSecretsRequest => ListSecretsRequest.decode(value),
-    responseSerialize: (value: ListSecretsResponse): Buffer => Buffer.from(ListSecretsResponse.encode(value).finish()),
+    responseSerialize: (value: ListSecretsResponse): Buffer => encodeToBuffer(ListSecretsResponse, value),
     responseDeserialize: (value: Buffer): ListSecretsResponse => ListSecretsResponse.decode(value),
   },
   /** UpdateSecret replaces a Secret; metadata.resourceVersion guards against lost updates. */
@@ -1526,10 +1527,10 @@ export const SecretServiceService = {
     path: "/wheelhouse.core.v1.SecretService/UpdateSecret" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: UpdateSecretRequest): Buffer => Buffer.from(UpdateSecretRequest.encode(value).finish()),
+    requestSerialize: (value: UpdateSecretRequest): Buffer => encodeToBuffer(UpdateSecretRequest, value),
     requestDeserialize: (value: Buffer): UpdateSecretRequest => UpdateSecretRequest.decode(value),
     responseSerialize: (value: UpdateSecretResponse): Buffer =>
-      Buffer.from(UpdateSecretResponse.encode(value).finish()),
+      encodeToBuffer(UpdateSecretResponse, value),
     responseDeserialize: (value: Buffer): UpdateSecretResponse => UpdateSecretResponse.decode(value),
   },
   /** PatchSecret changes a Secret by a patch document, read and written atomically. */
@@ -1537,9 +1538,9 @@ export const SecretServiceService = {
     path: "/wheelhouse.core.v1.SecretService/PatchSecret" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: PatchSecretRequest): Buffer => Buffer.from(PatchSecretRequest.encode(value).finish()),
+    requestSerialize: (value: PatchSecretRequest): Buffer => encodeToBuffer(PatchSecretRequest, value),
     requestDeserialize: (value: Buffer): PatchSecretRequest => PatchSecretRequest.decode(value),
-    responseSerialize: (value: PatchSecretResponse): Buffer => Buffer.from(PatchSecretResponse.encode(value).finish()),
+    responseSerialize: (value: PatchSecretResponse): Buffer => encodeToBuffer(PatchSecretResponse, value),
     responseDeserialize: (value: Buffer): PatchSecretResponse => PatchSecretResponse.decode(value),
   },
   /** DeleteSecret deletes a Secret, or marks it for deletion while finalizers or a grace period hold it. */
@@ -1547,10 +1548,10 @@ export const SecretServiceService = {
     path: "/wheelhouse.core.v1.SecretService/DeleteSecret" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: DeleteSecretRequest): Buffer => Buffer.from(DeleteSecretRequest.encode(value).finish()),
+    requestSerialize: (value: DeleteSecretRequest): Buffer => encodeToBuffer(DeleteSecretRequest, value),
     requestDeserialize: (value: Buffer): DeleteSecretRequest => DeleteSecretRequest.decode(value),
     responseSerialize: (value: DeleteSecretResponse): Buffer =>
-      Buffer.from(DeleteSecretResponse.encode(value).finish()),
+      encodeToBuffer(DeleteSecretResponse, value),
     responseDeserialize: (value: Buffer): DeleteSecretResponse => DeleteSecretResponse.decode(value),
   },
   /** WatchSecrets streams changes to Secrets matching the options. */
@@ -1558,10 +1559,10 @@ export const SecretServiceService = {
     path: "/wheelhouse.core.v1.SecretService/WatchSecrets" as const,
     requestStream: false as const,
     responseStream: true as const,
-    requestSerialize: (value: WatchSecretsRequest): Buffer => Buffer.from(WatchSecretsRequest.encode(value).finish()),
+    requestSerialize: (value: WatchSecretsRequest): Buffer => encodeToBuffer(WatchSecretsRequest, value),
     requestDeserialize: (value: Buffer): WatchSecretsRequest => WatchSecretsRequest.decode(value),
     responseSerialize: (value: WatchSecretsResponse): Buffer =>
-      Buffer.from(WatchSecretsResponse.encode(value).finish()),
+      encodeToBuffer(WatchSecretsResponse, value),
     responseDeserialize: (value: Buffer): WatchSecretsResponse => WatchSecretsResponse.decode(value),
   },
 } as const;

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1737,10 +1738,10 @@ export const ServiceAccountServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateServiceAccountRequest): Buffer =>
-      Buffer.from(CreateServiceAccountRequest.encode(value).finish()),
+      encodeToBuffer(CreateServiceAccountRequest, value),
     requestDeserialize: (value: Buffer): CreateServiceAccountRequest => CreateServiceAccountRequest.decode(value),
     responseSerialize: (value: CreateServiceAccountResponse): Buffer =>
-      Buffer.from(CreateServiceAccountResponse.encode(value).finish()),
+      encodeToBuffer(CreateServiceAccountResponse, value),
     responseDeserialize: (value: Buffer): CreateServiceAccountResponse => CreateServiceAccountResponse.decode(value),
   },
   /** GetServiceAccount reads one ServiceAccount. */
@@ -1749,10 +1750,10 @@ export const ServiceAccountServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: GetServiceAccountRequest): Buffer =>
-      Buffer.from(GetServiceAccountRequest.encode(value).finish()),
+      encodeToBuffer(GetServiceAccountRequest, value),
     requestDeserialize: (value: Buffer): GetServiceAccountRequest => GetServiceAccountRequest.decode(value),
     responseSerialize: (value: GetServiceAccountResponse): Buffer =>
-      Buffer.from(GetServiceAccountResponse.encode(value).finish()),
+      encodeToBuffer(GetServiceAccountResponse, value),
     responseDeserialize: (value: Buffer): GetServiceAccountResponse => GetServiceAccountResponse.decode(value),
   },
   /** ListServiceAccounts lists ServiceAccounts matching the options, one page at a time. */
@@ -1761,10 +1762,10 @@ export const ServiceAccountServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListServiceAccountsRequest): Buffer =>
-      Buffer.from(ListServiceAccountsRequest.encode(value).finish()),
+      encodeToBuffer(ListServiceAccountsRequest, value),
     requestDeserialize: (value: Buffer): ListServiceAccountsRequest => ListServiceAccountsRequest.decode(value),
     responseSerialize: (value: ListServiceAccountsResponse): Buffer =>
-      Buffer.from(ListServiceAccountsResponse.encode(value).finish()),
+      encodeToBuffer(ListServiceAccountsResponse, value),
     responseDeserialize: (value: Buffer): ListServiceAccountsResponse => ListServiceAccountsResponse.decode(value),
   },
   /** UpdateServiceAccount replaces a ServiceAccount; metadata.resourceVersion guards against lost updates. */
@@ -1773,10 +1774,10 @@ export const ServiceAccountServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateServiceAccountRequest): Buffer =>
-      Buffer.from(UpdateServiceAccountRequest.encode(value).finish()),
+      encodeToBuffer(UpdateServiceAccountRequest, value),
     requestDeserialize: (value: Buffer): UpdateServiceAccountRequest => UpdateServiceAccountRequest.decode(value),
     responseSerialize: (value: UpdateServiceAccountResponse): Buffer =>
-      Buffer.from(UpdateServiceAccountResponse.encode(value).finish()),
+      encodeToBuffer(UpdateServiceAccountResponse, value),
     responseDeserialize: (value: Buffer): UpdateServiceAccountResponse => UpdateServiceAccountResponse.decode(value),
   },
   /** PatchServiceAccount changes a ServiceAccount by a patch document, read and written atomically. */
@@ -1785,10 +1786,10 @@ export const ServiceAccountServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchServiceAccountRequest): Buffer =>
-      Buffer.from(PatchServiceAccountRequest.encode(value).finish()),
+      encodeToBuffer(PatchServiceAccountRequest, value),
     requestDeserialize: (value: Buffer): PatchServiceAccountRequest => PatchServiceAccountRequest.decode(value),
     responseSerialize: (value: PatchServiceAccountResponse): Buffer =>
-      Buffer.from(PatchServiceAccountResponse.encode(value).finish()),
+      encodeToBuffer(PatchServiceAccountResponse, value),
     responseDeserialize: (value: Buffer): PatchServiceAccountResponse => PatchServiceAccountResponse.decode(value),
   },
   /** DeleteServiceAccount deletes a ServiceAccount, or marks it for deletion while finalizers or a grace period hold it. */
@@ -1797,10 +1798,10 @@ export const ServiceAccountServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeleteServiceAccountRequest): Buffer =>
-      Buffer.from(DeleteServiceAccountRequest.encode(value).finish()),
+      encodeToBuffer(DeleteServiceAccountRequest, value),
     requestDeserialize: (value: Buffer): DeleteServiceAccountRequest => DeleteServiceAccountRequest.decode(value),
     responseSerialize: (value: DeleteServiceAccountResponse): Buffer =>
-      Buffer.from(DeleteServiceAccountResponse.encode(value).finish()),
+      encodeToBuffer(DeleteServiceAccountResponse, value),
     responseDeserialize: (value: Buffer): DeleteServiceAccountResponse => DeleteServiceAccountResponse.decode(value),
   },
   /** WatchServiceAccounts streams changes to ServiceAccounts matching the options. */
@@ -1809,10 +1810,10 @@ export const ServiceAccountServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchServiceAccountsRequest): Buffer =>
-      Buffer.from(WatchServiceAccountsRequest.encode(value).finish()),
+      encodeToBuffer(WatchServiceAccountsRequest, value),
     requestDeserialize: (value: Buffer): WatchServiceAccountsRequest => WatchServiceAccountsRequest.decode(value),
     responseSerialize: (value: WatchServiceAccountsResponse): Buffer =>
-      Buffer.from(WatchServiceAccountsResponse.encode(value).finish()),
+      encodeToBuffer(WatchServiceAccountsResponse, value),
     responseDeserialize: (value: Buffer): WatchServiceAccountsResponse => WatchServiceAccountsResponse.decode(value),
   },
   /** CreateServiceAccountToken issues a short-lived token bound to the ServiceAccount. */
@@ -1821,11 +1822,11 @@ export const ServiceAccountServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateServiceAccountTokenRequest): Buffer =>
-      Buffer.from(CreateServiceAccountTokenRequest.encode(value).finish()),
+      encodeToBuffer(CreateServiceAccountTokenRequest, value),
     requestDeserialize: (value: Buffer): CreateServiceAccountTokenRequest =>
       CreateServiceAccountTokenRequest.decode(value),
     responseSerialize: (value: CreateServiceAccountTokenResponse): Buffer =>
-      Buffer.from(CreateServiceAccountTokenResponse.encode(value).finish()),
+      encodeToBuffer(CreateServiceAccountTokenResponse, value),
     responseDeserialize: (value: Buffer): CreateServiceAccountTokenResponse =>
       CreateServiceAccountTokenResponse.decode(value),
   },

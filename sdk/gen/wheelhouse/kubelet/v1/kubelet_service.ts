@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1577,10 +1578,10 @@ export const KubeletServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: GetContainerLogsRequest): Buffer =>
-      Buffer.from(GetContainerLogsRequest.encode(value).finish()),
+      encodeToBuffer(GetContainerLogsRequest, value),
     requestDeserialize: (value: Buffer): GetContainerLogsRequest => GetContainerLogsRequest.decode(value),
     responseSerialize: (value: GetContainerLogsResponse): Buffer =>
-      Buffer.from(GetContainerLogsResponse.encode(value).finish()),
+      encodeToBuffer(GetContainerLogsResponse, value),
     responseDeserialize: (value: Buffer): GetContainerLogsResponse => GetContainerLogsResponse.decode(value),
   },
   /** GetStatus reports the kubelet's own state, for operators and health checks. */
@@ -1588,9 +1589,9 @@ export const KubeletServiceService = {
     path: "/wheelhouse.kubelet.v1.KubeletService/GetStatus" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetStatusRequest): Buffer => Buffer.from(GetStatusRequest.encode(value).finish()),
+    requestSerialize: (value: GetStatusRequest): Buffer => encodeToBuffer(GetStatusRequest, value),
     requestDeserialize: (value: Buffer): GetStatusRequest => GetStatusRequest.decode(value),
-    responseSerialize: (value: GetStatusResponse): Buffer => Buffer.from(GetStatusResponse.encode(value).finish()),
+    responseSerialize: (value: GetStatusResponse): Buffer => encodeToBuffer(GetStatusResponse, value),
     responseDeserialize: (value: Buffer): GetStatusResponse => GetStatusResponse.decode(value),
   },
   /**
@@ -1605,9 +1606,9 @@ export const KubeletServiceService = {
     path: "/wheelhouse.kubelet.v1.KubeletService/Exec" as const,
     requestStream: true as const,
     responseStream: true as const,
-    requestSerialize: (value: ExecRequest): Buffer => Buffer.from(ExecRequest.encode(value).finish()),
+    requestSerialize: (value: ExecRequest): Buffer => encodeToBuffer(ExecRequest, value),
     requestDeserialize: (value: Buffer): ExecRequest => ExecRequest.decode(value),
-    responseSerialize: (value: ExecResponse): Buffer => Buffer.from(ExecResponse.encode(value).finish()),
+    responseSerialize: (value: ExecResponse): Buffer => encodeToBuffer(ExecResponse, value),
     responseDeserialize: (value: Buffer): ExecResponse => ExecResponse.decode(value),
   },
   /**
@@ -1621,10 +1622,10 @@ export const KubeletServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: GetStatsSummaryRequest): Buffer =>
-      Buffer.from(GetStatsSummaryRequest.encode(value).finish()),
+      encodeToBuffer(GetStatsSummaryRequest, value),
     requestDeserialize: (value: Buffer): GetStatsSummaryRequest => GetStatsSummaryRequest.decode(value),
     responseSerialize: (value: GetStatsSummaryResponse): Buffer =>
-      Buffer.from(GetStatsSummaryResponse.encode(value).finish()),
+      encodeToBuffer(GetStatsSummaryResponse, value),
     responseDeserialize: (value: Buffer): GetStatsSummaryResponse => GetStatsSummaryResponse.decode(value),
   },
 } as const;

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1775,11 +1776,11 @@ export const PodDisruptionBudgetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreatePodDisruptionBudgetRequest): Buffer =>
-      Buffer.from(CreatePodDisruptionBudgetRequest.encode(value).finish()),
+      encodeToBuffer(CreatePodDisruptionBudgetRequest, value),
     requestDeserialize: (value: Buffer): CreatePodDisruptionBudgetRequest =>
       CreatePodDisruptionBudgetRequest.decode(value),
     responseSerialize: (value: CreatePodDisruptionBudgetResponse): Buffer =>
-      Buffer.from(CreatePodDisruptionBudgetResponse.encode(value).finish()),
+      encodeToBuffer(CreatePodDisruptionBudgetResponse, value),
     responseDeserialize: (value: Buffer): CreatePodDisruptionBudgetResponse =>
       CreatePodDisruptionBudgetResponse.decode(value),
   },
@@ -1789,10 +1790,10 @@ export const PodDisruptionBudgetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: GetPodDisruptionBudgetRequest): Buffer =>
-      Buffer.from(GetPodDisruptionBudgetRequest.encode(value).finish()),
+      encodeToBuffer(GetPodDisruptionBudgetRequest, value),
     requestDeserialize: (value: Buffer): GetPodDisruptionBudgetRequest => GetPodDisruptionBudgetRequest.decode(value),
     responseSerialize: (value: GetPodDisruptionBudgetResponse): Buffer =>
-      Buffer.from(GetPodDisruptionBudgetResponse.encode(value).finish()),
+      encodeToBuffer(GetPodDisruptionBudgetResponse, value),
     responseDeserialize: (value: Buffer): GetPodDisruptionBudgetResponse =>
       GetPodDisruptionBudgetResponse.decode(value),
   },
@@ -1802,11 +1803,11 @@ export const PodDisruptionBudgetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListPodDisruptionBudgetsRequest): Buffer =>
-      Buffer.from(ListPodDisruptionBudgetsRequest.encode(value).finish()),
+      encodeToBuffer(ListPodDisruptionBudgetsRequest, value),
     requestDeserialize: (value: Buffer): ListPodDisruptionBudgetsRequest =>
       ListPodDisruptionBudgetsRequest.decode(value),
     responseSerialize: (value: ListPodDisruptionBudgetsResponse): Buffer =>
-      Buffer.from(ListPodDisruptionBudgetsResponse.encode(value).finish()),
+      encodeToBuffer(ListPodDisruptionBudgetsResponse, value),
     responseDeserialize: (value: Buffer): ListPodDisruptionBudgetsResponse =>
       ListPodDisruptionBudgetsResponse.decode(value),
   },
@@ -1816,11 +1817,11 @@ export const PodDisruptionBudgetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdatePodDisruptionBudgetRequest): Buffer =>
-      Buffer.from(UpdatePodDisruptionBudgetRequest.encode(value).finish()),
+      encodeToBuffer(UpdatePodDisruptionBudgetRequest, value),
     requestDeserialize: (value: Buffer): UpdatePodDisruptionBudgetRequest =>
       UpdatePodDisruptionBudgetRequest.decode(value),
     responseSerialize: (value: UpdatePodDisruptionBudgetResponse): Buffer =>
-      Buffer.from(UpdatePodDisruptionBudgetResponse.encode(value).finish()),
+      encodeToBuffer(UpdatePodDisruptionBudgetResponse, value),
     responseDeserialize: (value: Buffer): UpdatePodDisruptionBudgetResponse =>
       UpdatePodDisruptionBudgetResponse.decode(value),
   },
@@ -1830,11 +1831,11 @@ export const PodDisruptionBudgetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchPodDisruptionBudgetRequest): Buffer =>
-      Buffer.from(PatchPodDisruptionBudgetRequest.encode(value).finish()),
+      encodeToBuffer(PatchPodDisruptionBudgetRequest, value),
     requestDeserialize: (value: Buffer): PatchPodDisruptionBudgetRequest =>
       PatchPodDisruptionBudgetRequest.decode(value),
     responseSerialize: (value: PatchPodDisruptionBudgetResponse): Buffer =>
-      Buffer.from(PatchPodDisruptionBudgetResponse.encode(value).finish()),
+      encodeToBuffer(PatchPodDisruptionBudgetResponse, value),
     responseDeserialize: (value: Buffer): PatchPodDisruptionBudgetResponse =>
       PatchPodDisruptionBudgetResponse.decode(value),
   },
@@ -1844,11 +1845,11 @@ export const PodDisruptionBudgetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeletePodDisruptionBudgetRequest): Buffer =>
-      Buffer.from(DeletePodDisruptionBudgetRequest.encode(value).finish()),
+      encodeToBuffer(DeletePodDisruptionBudgetRequest, value),
     requestDeserialize: (value: Buffer): DeletePodDisruptionBudgetRequest =>
       DeletePodDisruptionBudgetRequest.decode(value),
     responseSerialize: (value: DeletePodDisruptionBudgetResponse): Buffer =>
-      Buffer.from(DeletePodDisruptionBudgetResponse.encode(value).finish()),
+      encodeToBuffer(DeletePodDisruptionBudgetResponse, value),
     responseDeserialize: (value: Buffer): DeletePodDisruptionBudgetResponse =>
       DeletePodDisruptionBudgetResponse.decode(value),
   },
@@ -1858,11 +1859,11 @@ export const PodDisruptionBudgetServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchPodDisruptionBudgetsRequest): Buffer =>
-      Buffer.from(WatchPodDisruptionBudgetsRequest.encode(value).finish()),
+      encodeToBuffer(WatchPodDisruptionBudgetsRequest, value),
     requestDeserialize: (value: Buffer): WatchPodDisruptionBudgetsRequest =>
       WatchPodDisruptionBudgetsRequest.decode(value),
     responseSerialize: (value: WatchPodDisruptionBudgetsResponse): Buffer =>
-      Buffer.from(WatchPodDisruptionBudgetsResponse.encode(value).finish()),
+      encodeToBuffer(WatchPodDisruptionBudgetsResponse, value),
     responseDeserialize: (value: Buffer): WatchPodDisruptionBudgetsResponse =>
       WatchPodDisruptionBudgetsResponse.decode(value),
   },
@@ -1872,11 +1873,11 @@ export const PodDisruptionBudgetServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdatePodDisruptionBudgetStatusRequest): Buffer =>
-      Buffer.from(UpdatePodDisruptionBudgetStatusRequest.encode(value).finish()),
+      encodeToBuffer(UpdatePodDisruptionBudgetStatusRequest, value),
     requestDeserialize: (value: Buffer): UpdatePodDisruptionBudgetStatusRequest =>
       UpdatePodDisruptionBudgetStatusRequest.decode(value),
     responseSerialize: (value: UpdatePodDisruptionBudgetStatusResponse): Buffer =>
-      Buffer.from(UpdatePodDisruptionBudgetStatusResponse.encode(value).finish()),
+      encodeToBuffer(UpdatePodDisruptionBudgetStatusResponse, value),
     responseDeserialize: (value: Buffer): UpdatePodDisruptionBudgetStatusResponse =>
       UpdatePodDisruptionBudgetStatusResponse.decode(value),
   },

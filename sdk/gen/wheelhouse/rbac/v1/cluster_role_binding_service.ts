@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1481,11 +1482,11 @@ export const ClusterRoleBindingServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateClusterRoleBindingRequest): Buffer =>
-      Buffer.from(CreateClusterRoleBindingRequest.encode(value).finish()),
+      encodeToBuffer(CreateClusterRoleBindingRequest, value),
     requestDeserialize: (value: Buffer): CreateClusterRoleBindingRequest =>
       CreateClusterRoleBindingRequest.decode(value),
     responseSerialize: (value: CreateClusterRoleBindingResponse): Buffer =>
-      Buffer.from(CreateClusterRoleBindingResponse.encode(value).finish()),
+      encodeToBuffer(CreateClusterRoleBindingResponse, value),
     responseDeserialize: (value: Buffer): CreateClusterRoleBindingResponse =>
       CreateClusterRoleBindingResponse.decode(value),
   },
@@ -1495,10 +1496,10 @@ export const ClusterRoleBindingServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: GetClusterRoleBindingRequest): Buffer =>
-      Buffer.from(GetClusterRoleBindingRequest.encode(value).finish()),
+      encodeToBuffer(GetClusterRoleBindingRequest, value),
     requestDeserialize: (value: Buffer): GetClusterRoleBindingRequest => GetClusterRoleBindingRequest.decode(value),
     responseSerialize: (value: GetClusterRoleBindingResponse): Buffer =>
-      Buffer.from(GetClusterRoleBindingResponse.encode(value).finish()),
+      encodeToBuffer(GetClusterRoleBindingResponse, value),
     responseDeserialize: (value: Buffer): GetClusterRoleBindingResponse => GetClusterRoleBindingResponse.decode(value),
   },
   /** ListClusterRoleBindings lists ClusterRoleBindings matching the options, one page at a time. */
@@ -1507,10 +1508,10 @@ export const ClusterRoleBindingServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListClusterRoleBindingsRequest): Buffer =>
-      Buffer.from(ListClusterRoleBindingsRequest.encode(value).finish()),
+      encodeToBuffer(ListClusterRoleBindingsRequest, value),
     requestDeserialize: (value: Buffer): ListClusterRoleBindingsRequest => ListClusterRoleBindingsRequest.decode(value),
     responseSerialize: (value: ListClusterRoleBindingsResponse): Buffer =>
-      Buffer.from(ListClusterRoleBindingsResponse.encode(value).finish()),
+      encodeToBuffer(ListClusterRoleBindingsResponse, value),
     responseDeserialize: (value: Buffer): ListClusterRoleBindingsResponse =>
       ListClusterRoleBindingsResponse.decode(value),
   },
@@ -1520,11 +1521,11 @@ export const ClusterRoleBindingServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateClusterRoleBindingRequest): Buffer =>
-      Buffer.from(UpdateClusterRoleBindingRequest.encode(value).finish()),
+      encodeToBuffer(UpdateClusterRoleBindingRequest, value),
     requestDeserialize: (value: Buffer): UpdateClusterRoleBindingRequest =>
       UpdateClusterRoleBindingRequest.decode(value),
     responseSerialize: (value: UpdateClusterRoleBindingResponse): Buffer =>
-      Buffer.from(UpdateClusterRoleBindingResponse.encode(value).finish()),
+      encodeToBuffer(UpdateClusterRoleBindingResponse, value),
     responseDeserialize: (value: Buffer): UpdateClusterRoleBindingResponse =>
       UpdateClusterRoleBindingResponse.decode(value),
   },
@@ -1534,10 +1535,10 @@ export const ClusterRoleBindingServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchClusterRoleBindingRequest): Buffer =>
-      Buffer.from(PatchClusterRoleBindingRequest.encode(value).finish()),
+      encodeToBuffer(PatchClusterRoleBindingRequest, value),
     requestDeserialize: (value: Buffer): PatchClusterRoleBindingRequest => PatchClusterRoleBindingRequest.decode(value),
     responseSerialize: (value: PatchClusterRoleBindingResponse): Buffer =>
-      Buffer.from(PatchClusterRoleBindingResponse.encode(value).finish()),
+      encodeToBuffer(PatchClusterRoleBindingResponse, value),
     responseDeserialize: (value: Buffer): PatchClusterRoleBindingResponse =>
       PatchClusterRoleBindingResponse.decode(value),
   },
@@ -1547,11 +1548,11 @@ export const ClusterRoleBindingServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeleteClusterRoleBindingRequest): Buffer =>
-      Buffer.from(DeleteClusterRoleBindingRequest.encode(value).finish()),
+      encodeToBuffer(DeleteClusterRoleBindingRequest, value),
     requestDeserialize: (value: Buffer): DeleteClusterRoleBindingRequest =>
       DeleteClusterRoleBindingRequest.decode(value),
     responseSerialize: (value: DeleteClusterRoleBindingResponse): Buffer =>
-      Buffer.from(DeleteClusterRoleBindingResponse.encode(value).finish()),
+      encodeToBuffer(DeleteClusterRoleBindingResponse, value),
     responseDeserialize: (value: Buffer): DeleteClusterRoleBindingResponse =>
       DeleteClusterRoleBindingResponse.decode(value),
   },
@@ -1561,11 +1562,11 @@ export const ClusterRoleBindingServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchClusterRoleBindingsRequest): Buffer =>
-      Buffer.from(WatchClusterRoleBindingsRequest.encode(value).finish()),
+      encodeToBuffer(WatchClusterRoleBindingsRequest, value),
     requestDeserialize: (value: Buffer): WatchClusterRoleBindingsRequest =>
       WatchClusterRoleBindingsRequest.decode(value),
     responseSerialize: (value: WatchClusterRoleBindingsResponse): Buffer =>
-      Buffer.from(WatchClusterRoleBindingsResponse.encode(value).finish()),
+      encodeToBuffer(WatchClusterRoleBindingsResponse, value),
     responseDeserialize: (value: Buffer): WatchClusterRoleBindingsResponse =>
       WatchClusterRoleBindingsResponse.decode(value),
   },

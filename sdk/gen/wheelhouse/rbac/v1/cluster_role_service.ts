@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1443,10 +1444,10 @@ export const ClusterRoleServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateClusterRoleRequest): Buffer =>
-      Buffer.from(CreateClusterRoleRequest.encode(value).finish()),
+      encodeToBuffer(CreateClusterRoleRequest, value),
     requestDeserialize: (value: Buffer): CreateClusterRoleRequest => CreateClusterRoleRequest.decode(value),
     responseSerialize: (value: CreateClusterRoleResponse): Buffer =>
-      Buffer.from(CreateClusterRoleResponse.encode(value).finish()),
+      encodeToBuffer(CreateClusterRoleResponse, value),
     responseDeserialize: (value: Buffer): CreateClusterRoleResponse => CreateClusterRoleResponse.decode(value),
   },
   /** GetClusterRole reads one ClusterRole. */
@@ -1455,10 +1456,10 @@ export const ClusterRoleServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: GetClusterRoleRequest): Buffer =>
-      Buffer.from(GetClusterRoleRequest.encode(value).finish()),
+      encodeToBuffer(GetClusterRoleRequest, value),
     requestDeserialize: (value: Buffer): GetClusterRoleRequest => GetClusterRoleRequest.decode(value),
     responseSerialize: (value: GetClusterRoleResponse): Buffer =>
-      Buffer.from(GetClusterRoleResponse.encode(value).finish()),
+      encodeToBuffer(GetClusterRoleResponse, value),
     responseDeserialize: (value: Buffer): GetClusterRoleResponse => GetClusterRoleResponse.decode(value),
   },
   /** ListClusterRoles lists ClusterRoles matching the options, one page at a time. */
@@ -1467,10 +1468,10 @@ export const ClusterRoleServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListClusterRolesRequest): Buffer =>
-      Buffer.from(ListClusterRolesRequest.encode(value).finish()),
+      encodeToBuffer(ListClusterRolesRequest, value),
     requestDeserialize: (value: Buffer): ListClusterRolesRequest => ListClusterRolesRequest.decode(value),
     responseSerialize: (value: ListClusterRolesResponse): Buffer =>
-      Buffer.from(ListClusterRolesResponse.encode(value).finish()),
+      encodeToBuffer(ListClusterRolesResponse, value),
     responseDeserialize: (value: Buffer): ListClusterRolesResponse => ListClusterRolesResponse.decode(value),
   },
   /** UpdateClusterRole replaces a ClusterRole; metadata.resourceVersion guards against lost updates. */
@@ -1479,10 +1480,10 @@ export const ClusterRoleServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateClusterRoleRequest): Buffer =>
-      Buffer.from(UpdateClusterRoleRequest.encode(value).finish()),
+      encodeToBuffer(UpdateClusterRoleRequest, value),
     requestDeserialize: (value: Buffer): UpdateClusterRoleRequest => UpdateClusterRoleRequest.decode(value),
     responseSerialize: (value: UpdateClusterRoleResponse): Buffer =>
-      Buffer.from(UpdateClusterRoleResponse.encode(value).finish()),
+      encodeToBuffer(UpdateClusterRoleResponse, value),
     responseDeserialize: (value: Buffer): UpdateClusterRoleResponse => UpdateClusterRoleResponse.decode(value),
   },
   /** PatchClusterRole changes a ClusterRole by a patch document, read and written atomically. */
@@ -1491,10 +1492,10 @@ export const ClusterRoleServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchClusterRoleRequest): Buffer =>
-      Buffer.from(PatchClusterRoleRequest.encode(value).finish()),
+      encodeToBuffer(PatchClusterRoleRequest, value),
     requestDeserialize: (value: Buffer): PatchClusterRoleRequest => PatchClusterRoleRequest.decode(value),
     responseSerialize: (value: PatchClusterRoleResponse): Buffer =>
-      Buffer.from(PatchClusterRoleResponse.encode(value).finish()),
+      encodeToBuffer(PatchClusterRoleResponse, value),
     responseDeserialize: (value: Buffer): PatchClusterRoleResponse => PatchClusterRoleResponse.decode(value),
   },
   /** DeleteClusterRole deletes a ClusterRole, or marks it for deletion while finalizers or a grace period hold it. */
@@ -1503,10 +1504,10 @@ export const ClusterRoleServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeleteClusterRoleRequest): Buffer =>
-      Buffer.from(DeleteClusterRoleRequest.encode(value).finish()),
+      encodeToBuffer(DeleteClusterRoleRequest, value),
     requestDeserialize: (value: Buffer): DeleteClusterRoleRequest => DeleteClusterRoleRequest.decode(value),
     responseSerialize: (value: DeleteClusterRoleResponse): Buffer =>
-      Buffer.from(DeleteClusterRoleResponse.encode(value).finish()),
+      encodeToBuffer(DeleteClusterRoleResponse, value),
     responseDeserialize: (value: Buffer): DeleteClusterRoleResponse => DeleteClusterRoleResponse.decode(value),
   },
   /** WatchClusterRoles streams changes to ClusterRoles matching the options. */
@@ -1515,10 +1516,10 @@ export const ClusterRoleServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchClusterRolesRequest): Buffer =>
-      Buffer.from(WatchClusterRolesRequest.encode(value).finish()),
+      encodeToBuffer(WatchClusterRolesRequest, value),
     requestDeserialize: (value: Buffer): WatchClusterRolesRequest => WatchClusterRolesRequest.decode(value),
     responseSerialize: (value: WatchClusterRolesResponse): Buffer =>
-      Buffer.from(WatchClusterRolesResponse.encode(value).finish()),
+      encodeToBuffer(WatchClusterRolesResponse, value),
     responseDeserialize: (value: Buffer): WatchClusterRolesResponse => WatchClusterRolesResponse.decode(value),
   },
 } as const;

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1534,10 +1535,10 @@ export const RoleBindingServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreateRoleBindingRequest): Buffer =>
-      Buffer.from(CreateRoleBindingRequest.encode(value).finish()),
+      encodeToBuffer(CreateRoleBindingRequest, value),
     requestDeserialize: (value: Buffer): CreateRoleBindingRequest => CreateRoleBindingRequest.decode(value),
     responseSerialize: (value: CreateRoleBindingResponse): Buffer =>
-      Buffer.from(CreateRoleBindingResponse.encode(value).finish()),
+      encodeToBuffer(CreateRoleBindingResponse, value),
     responseDeserialize: (value: Buffer): CreateRoleBindingResponse => CreateRoleBindingResponse.decode(value),
   },
   /** GetRoleBinding reads one RoleBinding. */
@@ -1546,10 +1547,10 @@ export const RoleBindingServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: GetRoleBindingRequest): Buffer =>
-      Buffer.from(GetRoleBindingRequest.encode(value).finish()),
+      encodeToBuffer(GetRoleBindingRequest, value),
     requestDeserialize: (value: Buffer): GetRoleBindingRequest => GetRoleBindingRequest.decode(value),
     responseSerialize: (value: GetRoleBindingResponse): Buffer =>
-      Buffer.from(GetRoleBindingResponse.encode(value).finish()),
+      encodeToBuffer(GetRoleBindingResponse, value),
     responseDeserialize: (value: Buffer): GetRoleBindingResponse => GetRoleBindingResponse.decode(value),
   },
   /** ListRoleBindings lists RoleBindings matching the options, one page at a time. */
@@ -1558,10 +1559,10 @@ export const RoleBindingServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListRoleBindingsRequest): Buffer =>
-      Buffer.from(ListRoleBindingsRequest.encode(value).finish()),
+      encodeToBuffer(ListRoleBindingsRequest, value),
     requestDeserialize: (value: Buffer): ListRoleBindingsRequest => ListRoleBindingsRequest.decode(value),
     responseSerialize: (value: ListRoleBindingsResponse): Buffer =>
-      Buffer.from(ListRoleBindingsResponse.encode(value).finish()),
+      encodeToBuffer(ListRoleBindingsResponse, value),
     responseDeserialize: (value: Buffer): ListRoleBindingsResponse => ListRoleBindingsResponse.decode(value),
   },
   /** UpdateRoleBinding replaces a RoleBinding; metadata.resourceVersion guards against lost updates. */
@@ -1570,10 +1571,10 @@ export const RoleBindingServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdateRoleBindingRequest): Buffer =>
-      Buffer.from(UpdateRoleBindingRequest.encode(value).finish()),
+      encodeToBuffer(UpdateRoleBindingRequest, value),
     requestDeserialize: (value: Buffer): UpdateRoleBindingRequest => UpdateRoleBindingRequest.decode(value),
     responseSerialize: (value: UpdateRoleBindingResponse): Buffer =>
-      Buffer.from(UpdateRoleBindingResponse.encode(value).finish()),
+      encodeToBuffer(UpdateRoleBindingResponse, value),
     responseDeserialize: (value: Buffer): UpdateRoleBindingResponse => UpdateRoleBindingResponse.decode(value),
   },
   /** PatchRoleBinding changes a RoleBinding by a patch document, read and written atomically. */
@@ -1582,10 +1583,10 @@ export const RoleBindingServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchRoleBindingRequest): Buffer =>
-      Buffer.from(PatchRoleBindingRequest.encode(value).finish()),
+      encodeToBuffer(PatchRoleBindingRequest, value),
     requestDeserialize: (value: Buffer): PatchRoleBindingRequest => PatchRoleBindingRequest.decode(value),
     responseSerialize: (value: PatchRoleBindingResponse): Buffer =>
-      Buffer.from(PatchRoleBindingResponse.encode(value).finish()),
+      encodeToBuffer(PatchRoleBindingResponse, value),
     responseDeserialize: (value: Buffer): PatchRoleBindingResponse => PatchRoleBindingResponse.decode(value),
   },
   /** DeleteRoleBinding deletes a RoleBinding, or marks it for deletion while finalizers or a grace period hold it. */
@@ -1594,10 +1595,10 @@ export const RoleBindingServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeleteRoleBindingRequest): Buffer =>
-      Buffer.from(DeleteRoleBindingRequest.encode(value).finish()),
+      encodeToBuffer(DeleteRoleBindingRequest, value),
     requestDeserialize: (value: Buffer): DeleteRoleBindingRequest => DeleteRoleBindingRequest.decode(value),
     responseSerialize: (value: DeleteRoleBindingResponse): Buffer =>
-      Buffer.from(DeleteRoleBindingResponse.encode(value).finish()),
+      encodeToBuffer(DeleteRoleBindingResponse, value),
     responseDeserialize: (value: Buffer): DeleteRoleBindingResponse => DeleteRoleBindingResponse.decode(value),
   },
   /** WatchRoleBindings streams changes to RoleBindings matching the options. */
@@ -1606,10 +1607,10 @@ export const RoleBindingServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchRoleBindingsRequest): Buffer =>
-      Buffer.from(WatchRoleBindingsRequest.encode(value).finish()),
+      encodeToBuffer(WatchRoleBindingsRequest, value),
     requestDeserialize: (value: Buffer): WatchRoleBindingsRequest => WatchRoleBindingsRequest.decode(value),
     responseSerialize: (value: WatchRoleBindingsResponse): Buffer =>
-      Buffer.from(WatchRoleBindingsResponse.encode(value).finish()),
+      encodeToBuffer(WatchRoleBindingsResponse, value),
     responseDeserialize: (value: Buffer): WatchRoleBindingsResponse => WatchRoleBindingsResponse.decode(value),
   },
 } as const;

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1481,9 +1482,9 @@ export const RoleServiceService = {
     path: "/wheelhouse.rbac.v1.RoleService/CreateRole" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: CreateRoleRequest): Buffer => Buffer.from(CreateRoleRequest.encode(value).finish()),
+    requestSerialize: (value: CreateRoleRequest): Buffer => encodeToBuffer(CreateRoleRequest, value),
     requestDeserialize: (value: Buffer): CreateRoleRequest => CreateRoleRequest.decode(value),
-    responseSerialize: (value: CreateRoleResponse): Buffer => Buffer.from(CreateRoleResponse.encode(value).finish()),
+    responseSerialize: (value: CreateRoleResponse): Buffer => encodeToBuffer(CreateRoleResponse, value),
     responseDeserialize: (value: Buffer): CreateRoleResponse => CreateRoleResponse.decode(value),
   },
   /** GetRole reads one Role. */
@@ -1491,9 +1492,9 @@ export const RoleServiceService = {
     path: "/wheelhouse.rbac.v1.RoleService/GetRole" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetRoleRequest): Buffer => Buffer.from(GetRoleRequest.encode(value).finish()),
+    requestSerialize: (value: GetRoleRequest): Buffer => encodeToBuffer(GetRoleRequest, value),
     requestDeserialize: (value: Buffer): GetRoleRequest => GetRoleRequest.decode(value),
-    responseSerialize: (value: GetRoleResponse): Buffer => Buffer.from(GetRoleResponse.encode(value).finish()),
+    responseSerialize: (value: GetRoleResponse): Buffer => encodeToBuffer(GetRoleResponse, value),
     responseDeserialize: (value: Buffer): GetRoleResponse => GetRoleResponse.decode(value),
   },
   /** ListRoles lists Roles matching the options, one page at a time. */
@@ -1501,9 +1502,9 @@ export const RoleServiceService = {
     path: "/wheelhouse.rbac.v1.RoleService/ListRoles" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ListRolesRequest): Buffer => Buffer.from(ListRolesRequest.encode(value).finish()),
+    requestSerialize: (value: ListRolesRequest): Buffer => encodeToBuffer(ListRolesRequest, value),
     requestDeserialize: (value: Buffer): ListRolesRequest => ListRolesRequest.decode(value),
-    responseSerialize: (value: ListRolesResponse): Buffer => Buffer.from(ListRolesResponse.encode(value).finish()),
+    responseSerialize: (value: ListRolesResponse): Buffer => encodeToBuffer(ListRolesResponse, value),
     responseDeserialize: (value: Buffer): ListRolesResponse => ListRolesResponse.decode(value),
   },
   /** UpdateRole replaces a Role; metadata.resourceVersion guards against lost updates. */
@@ -1511,9 +1512,9 @@ export const RoleServiceService = {
     path: "/wheelhouse.rbac.v1.RoleService/UpdateRole" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: UpdateRoleRequest): Buffer => Buffer.from(UpdateRoleRequest.encode(value).finish()),
+    requestSerialize: (value: UpdateRoleRequest): Buffer => encodeToBuffer(UpdateRoleRequest, value),
     requestDeserialize: (value: Buffer): UpdateRoleRequest => UpdateRoleRequest.decode(value),
-    responseSerialize: (value: UpdateRoleResponse): Buffer => Buffer.from(UpdateRoleResponse.encode(value).finish()),
+    responseSerialize: (value: UpdateRoleResponse): Buffer => encodeToBuffer(UpdateRoleResponse, value),
     responseDeserialize: (value: Buffer): UpdateRoleResponse => UpdateRoleResponse.decode(value),
   },
   /** PatchRole changes a Role by a patch document, read and written atomically. */
@@ -1521,9 +1522,9 @@ export const RoleServiceService = {
     path: "/wheelhouse.rbac.v1.RoleService/PatchRole" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: PatchRoleRequest): Buffer => Buffer.from(PatchRoleRequest.encode(value).finish()),
+    requestSerialize: (value: PatchRoleRequest): Buffer => encodeToBuffer(PatchRoleRequest, value),
     requestDeserialize: (value: Buffer): PatchRoleRequest => PatchRoleRequest.decode(value),
-    responseSerialize: (value: PatchRoleResponse): Buffer => Buffer.from(PatchRoleResponse.encode(value).finish()),
+    responseSerialize: (value: PatchRoleResponse): Buffer => encodeToBuffer(PatchRoleResponse, value),
     responseDeserialize: (value: Buffer): PatchRoleResponse => PatchRoleResponse.decode(value),
   },
   /** DeleteRole deletes a Role, or marks it for deletion while finalizers or a grace period hold it. */
@@ -1531,9 +1532,9 @@ export const RoleServiceService = {
     path: "/wheelhouse.rbac.v1.RoleService/DeleteRole" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: DeleteRoleRequest): Buffer => Buffer.from(DeleteRoleRequest.encode(value).finish()),
+    requestSerialize: (value: DeleteRoleRequest): Buffer => encodeToBuffer(DeleteRoleRequest, value),
     requestDeserialize: (value: Buffer): DeleteRoleRequest => DeleteRoleRequest.decode(value),
-    responseSerialize: (value: DeleteRoleResponse): Buffer => Buffer.from(DeleteRoleResponse.encode(value).finish()),
+    responseSerialize: (value: DeleteRoleResponse): Buffer => encodeToBuffer(DeleteRoleResponse, value),
     responseDeserialize: (value: Buffer): DeleteRoleResponse => DeleteRoleResponse.decode(value),
   },
   /** WatchRoles streams changes to Roles matching the options. */
@@ -1541,9 +1542,9 @@ export const RoleServiceService = {
     path: "/wheelhouse.rbac.v1.RoleService/WatchRoles" as const,
     requestStream: false as const,
     responseStream: true as const,
-    requestSerialize: (value: WatchRolesRequest): Buffer => Buffer.from(WatchRolesRequest.encode(value).finish()),
+    requestSerialize: (value: WatchRolesRequest): Buffer => encodeToBuffer(WatchRolesRequest, value),
     requestDeserialize: (value: Buffer): WatchRolesRequest => WatchRolesRequest.decode(value),
-    responseSerialize: (value: WatchRolesResponse): Buffer => Buffer.from(WatchRolesResponse.encode(value).finish()),
+    responseSerialize: (value: WatchRolesResponse): Buffer => encodeToBuffer(WatchRolesResponse, value),
     responseDeserialize: (value: Buffer): WatchRolesResponse => WatchRolesResponse.decode(value),
   },
 } as const;

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -1443,10 +1444,10 @@ export const PriorityClassServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: CreatePriorityClassRequest): Buffer =>
-      Buffer.from(CreatePriorityClassRequest.encode(value).finish()),
+      encodeToBuffer(CreatePriorityClassRequest, value),
     requestDeserialize: (value: Buffer): CreatePriorityClassRequest => CreatePriorityClassRequest.decode(value),
     responseSerialize: (value: CreatePriorityClassResponse): Buffer =>
-      Buffer.from(CreatePriorityClassResponse.encode(value).finish()),
+      encodeToBuffer(CreatePriorityClassResponse, value),
     responseDeserialize: (value: Buffer): CreatePriorityClassResponse => CreatePriorityClassResponse.decode(value),
   },
   /** GetPriorityClass reads one PriorityClass. */
@@ -1455,10 +1456,10 @@ export const PriorityClassServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: GetPriorityClassRequest): Buffer =>
-      Buffer.from(GetPriorityClassRequest.encode(value).finish()),
+      encodeToBuffer(GetPriorityClassRequest, value),
     requestDeserialize: (value: Buffer): GetPriorityClassRequest => GetPriorityClassRequest.decode(value),
     responseSerialize: (value: GetPriorityClassResponse): Buffer =>
-      Buffer.from(GetPriorityClassResponse.encode(value).finish()),
+      encodeToBuffer(GetPriorityClassResponse, value),
     responseDeserialize: (value: Buffer): GetPriorityClassResponse => GetPriorityClassResponse.decode(value),
   },
   /** ListPriorityClasses lists PriorityClasses matching the options, one page at a time. */
@@ -1467,10 +1468,10 @@ export const PriorityClassServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListPriorityClassesRequest): Buffer =>
-      Buffer.from(ListPriorityClassesRequest.encode(value).finish()),
+      encodeToBuffer(ListPriorityClassesRequest, value),
     requestDeserialize: (value: Buffer): ListPriorityClassesRequest => ListPriorityClassesRequest.decode(value),
     responseSerialize: (value: ListPriorityClassesResponse): Buffer =>
-      Buffer.from(ListPriorityClassesResponse.encode(value).finish()),
+      encodeToBuffer(ListPriorityClassesResponse, value),
     responseDeserialize: (value: Buffer): ListPriorityClassesResponse => ListPriorityClassesResponse.decode(value),
   },
   /** UpdatePriorityClass replaces a PriorityClass; metadata.resourceVersion guards against lost updates. */
@@ -1479,10 +1480,10 @@ export const PriorityClassServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: UpdatePriorityClassRequest): Buffer =>
-      Buffer.from(UpdatePriorityClassRequest.encode(value).finish()),
+      encodeToBuffer(UpdatePriorityClassRequest, value),
     requestDeserialize: (value: Buffer): UpdatePriorityClassRequest => UpdatePriorityClassRequest.decode(value),
     responseSerialize: (value: UpdatePriorityClassResponse): Buffer =>
-      Buffer.from(UpdatePriorityClassResponse.encode(value).finish()),
+      encodeToBuffer(UpdatePriorityClassResponse, value),
     responseDeserialize: (value: Buffer): UpdatePriorityClassResponse => UpdatePriorityClassResponse.decode(value),
   },
   /** PatchPriorityClass changes a PriorityClass by a patch document, read and written atomically. */
@@ -1491,10 +1492,10 @@ export const PriorityClassServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: PatchPriorityClassRequest): Buffer =>
-      Buffer.from(PatchPriorityClassRequest.encode(value).finish()),
+      encodeToBuffer(PatchPriorityClassRequest, value),
     requestDeserialize: (value: Buffer): PatchPriorityClassRequest => PatchPriorityClassRequest.decode(value),
     responseSerialize: (value: PatchPriorityClassResponse): Buffer =>
-      Buffer.from(PatchPriorityClassResponse.encode(value).finish()),
+      encodeToBuffer(PatchPriorityClassResponse, value),
     responseDeserialize: (value: Buffer): PatchPriorityClassResponse => PatchPriorityClassResponse.decode(value),
   },
   /** DeletePriorityClass deletes a PriorityClass, or marks it for deletion while finalizers or a grace period hold it. */
@@ -1503,10 +1504,10 @@ export const PriorityClassServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeletePriorityClassRequest): Buffer =>
-      Buffer.from(DeletePriorityClassRequest.encode(value).finish()),
+      encodeToBuffer(DeletePriorityClassRequest, value),
     requestDeserialize: (value: Buffer): DeletePriorityClassRequest => DeletePriorityClassRequest.decode(value),
     responseSerialize: (value: DeletePriorityClassResponse): Buffer =>
-      Buffer.from(DeletePriorityClassResponse.encode(value).finish()),
+      encodeToBuffer(DeletePriorityClassResponse, value),
     responseDeserialize: (value: Buffer): DeletePriorityClassResponse => DeletePriorityClassResponse.decode(value),
   },
   /** WatchPriorityClasses streams changes to PriorityClasses matching the options. */
@@ -1515,10 +1516,10 @@ export const PriorityClassServiceService = {
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchPriorityClassesRequest): Buffer =>
-      Buffer.from(WatchPriorityClassesRequest.encode(value).finish()),
+      encodeToBuffer(WatchPriorityClassesRequest, value),
     requestDeserialize: (value: Buffer): WatchPriorityClassesRequest => WatchPriorityClassesRequest.decode(value),
     responseSerialize: (value: WatchPriorityClassesResponse): Buffer =>
-      Buffer.from(WatchPriorityClassesResponse.encode(value).finish()),
+      encodeToBuffer(WatchPriorityClassesResponse, value),
     responseDeserialize: (value: Buffer): WatchPriorityClassesResponse => WatchPriorityClassesResponse.decode(value),
   },
 } as const;

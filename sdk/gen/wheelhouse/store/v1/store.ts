@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { encodeToBuffer } from "../../../../wire/encode-to-buffer.js";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -3073,9 +3074,9 @@ export const StoreServiceService = {
     path: "/wheelhouse.store.v1.StoreService/Get" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetRequest): Buffer => Buffer.from(GetRequest.encode(value).finish()),
+    requestSerialize: (value: GetRequest): Buffer => encodeToBuffer(GetRequest, value),
     requestDeserialize: (value: Buffer): GetRequest => GetRequest.decode(value),
-    responseSerialize: (value: GetResponse): Buffer => Buffer.from(GetResponse.encode(value).finish()),
+    responseSerialize: (value: GetResponse): Buffer => encodeToBuffer(GetResponse, value),
     responseDeserialize: (value: Buffer): GetResponse => GetResponse.decode(value),
   },
   /** List reads the keys under a prefix, in key order, as one snapshot. */
@@ -3083,9 +3084,9 @@ export const StoreServiceService = {
     path: "/wheelhouse.store.v1.StoreService/List" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ListRequest): Buffer => Buffer.from(ListRequest.encode(value).finish()),
+    requestSerialize: (value: ListRequest): Buffer => encodeToBuffer(ListRequest, value),
     requestDeserialize: (value: Buffer): ListRequest => ListRequest.decode(value),
-    responseSerialize: (value: ListResponse): Buffer => Buffer.from(ListResponse.encode(value).finish()),
+    responseSerialize: (value: ListResponse): Buffer => encodeToBuffer(ListResponse, value),
     responseDeserialize: (value: Buffer): ListResponse => ListResponse.decode(value),
   },
   /** Count counts the keys under a prefix. */
@@ -3093,9 +3094,9 @@ export const StoreServiceService = {
     path: "/wheelhouse.store.v1.StoreService/Count" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: CountRequest): Buffer => Buffer.from(CountRequest.encode(value).finish()),
+    requestSerialize: (value: CountRequest): Buffer => encodeToBuffer(CountRequest, value),
     requestDeserialize: (value: Buffer): CountRequest => CountRequest.decode(value),
-    responseSerialize: (value: CountResponse): Buffer => Buffer.from(CountResponse.encode(value).finish()),
+    responseSerialize: (value: CountResponse): Buffer => encodeToBuffer(CountResponse, value),
     responseDeserialize: (value: Buffer): CountResponse => CountResponse.decode(value),
   },
   /** Create writes a key that must not exist (ALREADY_EXISTS otherwise). */
@@ -3103,9 +3104,9 @@ export const StoreServiceService = {
     path: "/wheelhouse.store.v1.StoreService/Create" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: CreateRequest): Buffer => Buffer.from(CreateRequest.encode(value).finish()),
+    requestSerialize: (value: CreateRequest): Buffer => encodeToBuffer(CreateRequest, value),
     requestDeserialize: (value: Buffer): CreateRequest => CreateRequest.decode(value),
-    responseSerialize: (value: CreateResponse): Buffer => Buffer.from(CreateResponse.encode(value).finish()),
+    responseSerialize: (value: CreateResponse): Buffer => encodeToBuffer(CreateResponse, value),
     responseDeserialize: (value: Buffer): CreateResponse => CreateResponse.decode(value),
   },
   /**
@@ -3116,9 +3117,9 @@ export const StoreServiceService = {
     path: "/wheelhouse.store.v1.StoreService/Update" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: UpdateRequest): Buffer => Buffer.from(UpdateRequest.encode(value).finish()),
+    requestSerialize: (value: UpdateRequest): Buffer => encodeToBuffer(UpdateRequest, value),
     requestDeserialize: (value: Buffer): UpdateRequest => UpdateRequest.decode(value),
-    responseSerialize: (value: UpdateResponse): Buffer => Buffer.from(UpdateResponse.encode(value).finish()),
+    responseSerialize: (value: UpdateResponse): Buffer => encodeToBuffer(UpdateResponse, value),
     responseDeserialize: (value: Buffer): UpdateResponse => UpdateResponse.decode(value),
   },
   /** Delete removes a key, optionally guarded by its mod revision. */
@@ -3126,9 +3127,9 @@ export const StoreServiceService = {
     path: "/wheelhouse.store.v1.StoreService/Delete" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: DeleteRequest): Buffer => Buffer.from(DeleteRequest.encode(value).finish()),
+    requestSerialize: (value: DeleteRequest): Buffer => encodeToBuffer(DeleteRequest, value),
     requestDeserialize: (value: Buffer): DeleteRequest => DeleteRequest.decode(value),
-    responseSerialize: (value: DeleteResponse): Buffer => Buffer.from(DeleteResponse.encode(value).finish()),
+    responseSerialize: (value: DeleteResponse): Buffer => encodeToBuffer(DeleteResponse, value),
     responseDeserialize: (value: Buffer): DeleteResponse => DeleteResponse.decode(value),
   },
   /** Compact discards history at and below a revision. */
@@ -3136,9 +3137,9 @@ export const StoreServiceService = {
     path: "/wheelhouse.store.v1.StoreService/Compact" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: CompactRequest): Buffer => Buffer.from(CompactRequest.encode(value).finish()),
+    requestSerialize: (value: CompactRequest): Buffer => encodeToBuffer(CompactRequest, value),
     requestDeserialize: (value: Buffer): CompactRequest => CompactRequest.decode(value),
-    responseSerialize: (value: CompactResponse): Buffer => Buffer.from(CompactResponse.encode(value).finish()),
+    responseSerialize: (value: CompactResponse): Buffer => encodeToBuffer(CompactResponse, value),
     responseDeserialize: (value: Buffer): CompactResponse => CompactResponse.decode(value),
   },
   /** Status reports revisions, key count and database size. */
@@ -3146,9 +3147,9 @@ export const StoreServiceService = {
     path: "/wheelhouse.store.v1.StoreService/Status" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: StatusRequest): Buffer => Buffer.from(StatusRequest.encode(value).finish()),
+    requestSerialize: (value: StatusRequest): Buffer => encodeToBuffer(StatusRequest, value),
     requestDeserialize: (value: Buffer): StatusRequest => StatusRequest.decode(value),
-    responseSerialize: (value: StatusResponse): Buffer => Buffer.from(StatusResponse.encode(value).finish()),
+    responseSerialize: (value: StatusResponse): Buffer => encodeToBuffer(StatusResponse, value),
     responseDeserialize: (value: Buffer): StatusResponse => StatusResponse.decode(value),
   },
   /**
@@ -3161,10 +3162,10 @@ export const StoreServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: RequestProgressRequest): Buffer =>
-      Buffer.from(RequestProgressRequest.encode(value).finish()),
+      encodeToBuffer(RequestProgressRequest, value),
     requestDeserialize: (value: Buffer): RequestProgressRequest => RequestProgressRequest.decode(value),
     responseSerialize: (value: RequestProgressResponse): Buffer =>
-      Buffer.from(RequestProgressResponse.encode(value).finish()),
+      encodeToBuffer(RequestProgressResponse, value),
     responseDeserialize: (value: Buffer): RequestProgressResponse => RequestProgressResponse.decode(value),
   },
   /** Watch streams every change under a prefix after a revision, in order. */
@@ -3172,9 +3173,9 @@ export const StoreServiceService = {
     path: "/wheelhouse.store.v1.StoreService/Watch" as const,
     requestStream: false as const,
     responseStream: true as const,
-    requestSerialize: (value: WatchRequest): Buffer => Buffer.from(WatchRequest.encode(value).finish()),
+    requestSerialize: (value: WatchRequest): Buffer => encodeToBuffer(WatchRequest, value),
     requestDeserialize: (value: Buffer): WatchRequest => WatchRequest.decode(value),
-    responseSerialize: (value: WatchResponse): Buffer => Buffer.from(WatchResponse.encode(value).finish()),
+    responseSerialize: (value: WatchResponse): Buffer => encodeToBuffer(WatchResponse, value),
     responseDeserialize: (value: Buffer): WatchResponse => WatchResponse.decode(value),
   },
   /**
@@ -3186,9 +3187,9 @@ export const StoreServiceService = {
     path: "/wheelhouse.store.v1.StoreService/Pipeline" as const,
     requestStream: true as const,
     responseStream: true as const,
-    requestSerialize: (value: PipelineRequest): Buffer => Buffer.from(PipelineRequest.encode(value).finish()),
+    requestSerialize: (value: PipelineRequest): Buffer => encodeToBuffer(PipelineRequest, value),
     requestDeserialize: (value: Buffer): PipelineRequest => PipelineRequest.decode(value),
-    responseSerialize: (value: PipelineResponse): Buffer => Buffer.from(PipelineResponse.encode(value).finish()),
+    responseSerialize: (value: PipelineResponse): Buffer => encodeToBuffer(PipelineResponse, value),
     responseDeserialize: (value: Buffer): PipelineResponse => PipelineResponse.decode(value),
   },
 } as const;
