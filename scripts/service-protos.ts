@@ -181,6 +181,25 @@ function rpcsOf(info: KindInfo): Rpc[] {
         clientStreaming: true,
       },
       {
+        comment:
+          'UpdatePodStatuses replaces the status of many Pods over one stream, each as UpdatePodStatus does; answers come by id, in any order.',
+        name: 'UpdatePodStatuses',
+        request: [
+          "// Chosen by the caller and echoed in the Pod's response; unique among its Pods in flight.",
+          'uint32 id = 1;',
+          'Pod pod = 2;',
+        ],
+        response: [
+          'uint32 id = 1;',
+          "// On success: the Pod's metadata.resourceVersion after the write, and no status.",
+          'string resource_version = 2;',
+          "// On failure: why this Pod's status was not written (code, reason, message); the stream goes on.",
+          `${meta}.Status status = 3;`,
+        ],
+        serverStreaming: true,
+        clientStreaming: true,
+      },
+      {
         comment: "GetPodLogs streams a container's log from the kubelet of the Pod's node.",
         name: 'GetPodLogs',
         request: [

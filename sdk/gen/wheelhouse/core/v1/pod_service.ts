@@ -211,6 +211,22 @@ export interface CreatePodsResponse {
   name: string;
 }
 
+/** UpdatePodStatusesRequest is the request of UpdatePodStatuses. */
+export interface UpdatePodStatusesRequest {
+  /** Chosen by the caller and echoed in the Pod's response; unique among its Pods in flight. */
+  id: number;
+  pod?: Pod | undefined;
+}
+
+/** UpdatePodStatusesResponse is the response of UpdatePodStatuses. */
+export interface UpdatePodStatusesResponse {
+  id: number;
+  /** On success: the Pod's metadata.resourceVersion after the write, and no status. */
+  resourceVersion: string;
+  /** On failure: why this Pod's status was not written (code, reason, message); the stream goes on. */
+  status?: Status | undefined;
+}
+
 /** GetPodLogsRequest is the request of GetPodLogs. */
 export interface GetPodLogsRequest {
   namespace: string;
@@ -2407,6 +2423,198 @@ export const CreatePodsResponse: MessageFns<CreatePodsResponse> = {
   },
 };
 
+function createBaseUpdatePodStatusesRequest(): UpdatePodStatusesRequest {
+  return { id: 0, pod: undefined };
+}
+
+export const UpdatePodStatusesRequest: MessageFns<UpdatePodStatusesRequest> = {
+  encode(message: UpdatePodStatusesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.pod !== undefined) {
+      Pod.encode(message.pod, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdatePodStatusesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdatePodStatusesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pod = Pod.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdatePodStatusesRequest {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      pod: isSet(object.pod) ? Pod.fromJSON(object.pod) : undefined,
+    };
+  },
+
+  toJSON(message: UpdatePodStatusesRequest): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.pod !== undefined) {
+      obj.pod = Pod.toJSON(message.pod);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdatePodStatusesRequest>, I>>(base?: I): UpdatePodStatusesRequest {
+    return UpdatePodStatusesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdatePodStatusesRequest>, I>>(object: I): UpdatePodStatusesRequest {
+    const message = createBaseUpdatePodStatusesRequest();
+    message.id = object.id ?? 0;
+    message.pod = (object.pod !== undefined && object.pod !== null) ? Pod.fromPartial(object.pod) : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdatePodStatusesResponse(): UpdatePodStatusesResponse {
+  return { id: 0, resourceVersion: "", status: undefined };
+}
+
+export const UpdatePodStatusesResponse: MessageFns<UpdatePodStatusesResponse> = {
+  encode(message: UpdatePodStatusesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(18).string(message.resourceVersion);
+    }
+    if (message.status !== undefined) {
+      Status.encode(message.status, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdatePodStatusesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdatePodStatusesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = Status.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdatePodStatusesResponse {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      status: isSet(object.status) ? Status.fromJSON(object.status) : undefined,
+    };
+  },
+
+  toJSON(message: UpdatePodStatusesResponse): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.status !== undefined) {
+      obj.status = Status.toJSON(message.status);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdatePodStatusesResponse>, I>>(base?: I): UpdatePodStatusesResponse {
+    return UpdatePodStatusesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdatePodStatusesResponse>, I>>(object: I): UpdatePodStatusesResponse {
+    const message = createBaseUpdatePodStatusesResponse();
+    message.id = object.id ?? 0;
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.status = (object.status !== undefined && object.status !== null)
+      ? Status.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseGetPodLogsRequest(): GetPodLogsRequest {
   return {
     namespace: "",
@@ -4333,6 +4541,18 @@ export const PodServiceService = {
     responseSerialize: (value: CreatePodsResponse): Buffer => encodeToBuffer(CreatePodsResponse, value),
     responseDeserialize: (value: Buffer): CreatePodsResponse => CreatePodsResponse.decode(value),
   },
+  /** UpdatePodStatuses replaces the status of many Pods over one stream, each as UpdatePodStatus does; answers come by id, in any order. */
+  updatePodStatuses: {
+    path: "/wheelhouse.core.v1.PodService/UpdatePodStatuses" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: UpdatePodStatusesRequest): Buffer =>
+      encodeToBuffer(UpdatePodStatusesRequest, value),
+    requestDeserialize: (value: Buffer): UpdatePodStatusesRequest => UpdatePodStatusesRequest.decode(value),
+    responseSerialize: (value: UpdatePodStatusesResponse): Buffer =>
+      encodeToBuffer(UpdatePodStatusesResponse, value),
+    responseDeserialize: (value: Buffer): UpdatePodStatusesResponse => UpdatePodStatusesResponse.decode(value),
+  },
   /** GetPodLogs streams a container's log from the kubelet of the Pod's node. */
   getPodLogs: {
     path: "/wheelhouse.core.v1.PodService/GetPodLogs" as const,
@@ -4400,6 +4620,8 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   bindPods: handleBidiStreamingCall<BindPodsRequest, BindPodsResponse>;
   /** CreatePods creates many Pods over one stream, each as CreatePod does; answers come by id, in any order. */
   createPods: handleBidiStreamingCall<CreatePodsRequest, CreatePodsResponse>;
+  /** UpdatePodStatuses replaces the status of many Pods over one stream, each as UpdatePodStatus does; answers come by id, in any order. */
+  updatePodStatuses: handleBidiStreamingCall<UpdatePodStatusesRequest, UpdatePodStatusesResponse>;
   /** GetPodLogs streams a container's log from the kubelet of the Pod's node. */
   getPodLogs: handleServerStreamingCall<GetPodLogsRequest, GetPodLogsResponse>;
   /** ExecPod runs a command in a container of a running Pod, streams attached: the exec subresource. */
@@ -4557,6 +4779,15 @@ export interface PodServiceClient extends Client {
     metadata: Metadata,
     options?: Partial<CallOptions>,
   ): ClientDuplexStream<CreatePodsRequest, CreatePodsResponse>;
+  /** UpdatePodStatuses replaces the status of many Pods over one stream, each as UpdatePodStatus does; answers come by id, in any order. */
+  updatePodStatuses(): ClientDuplexStream<UpdatePodStatusesRequest, UpdatePodStatusesResponse>;
+  updatePodStatuses(
+    options: Partial<CallOptions>,
+  ): ClientDuplexStream<UpdatePodStatusesRequest, UpdatePodStatusesResponse>;
+  updatePodStatuses(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<UpdatePodStatusesRequest, UpdatePodStatusesResponse>;
   /** GetPodLogs streams a container's log from the kubelet of the Pod's node. */
   getPodLogs(request: GetPodLogsRequest, options?: Partial<CallOptions>): ClientReadableStream<GetPodLogsResponse>;
   getPodLogs(
