@@ -12,7 +12,7 @@ function pod(name: string, labels: number, image = 'nginx:1.27'): Pod {
   return Pod.fromPartial({
     metadata: { name, namespace: 'default', uid: `uid-${name}`, labels: labelMap },
     spec: { nodeName: 'node-1', containers: [{ name: 'web', image }] },
-    status: { phase: 'Running', podIP: '10.244.1.7', startTime: new Date(1_700_000_000_000) },
+    status: { phase: 'Running', podIp: '10.244.1.7', startTime: new Date(1_700_000_000_000) },
   });
 }
 
