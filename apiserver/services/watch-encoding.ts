@@ -9,7 +9,7 @@ import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { WatchEventType } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
-import { wrapBytes } from '../../sdk/wrap-bytes.js';
+import { type Encodes, encodeToBuffer } from '../../sdk/wire/encode-to-buffer.js';
 import { encodeObject } from '../storage/stored-bytes.js';
 import type { CacheEvent } from '../watch-cache/index.js';
 
@@ -71,17 +71,32 @@ export class WatchEncoder {
   private entry(event: CacheEvent<KindObject>): Buffer {
     let bytes = WatchEncoder.entries.get(event);
     if (bytes === undefined) {
-      const writer = new BinaryWriter();
-      writer.uint32(10).fork();
-      writer.uint32(8).int32(eventTypes[event.type]);
-      writer.uint32(18).bytes(encodeObject(typesOf(this.info).message, event.object));
-      writer.join();
-      bytes = wrapBytes(writer.finish());
+      const entry = {
+        type: eventTypes[event.type],
+        object: encodeObject(typesOf(this.info).message, event.object),
+      };
+      bytes = encodeToBuffer(eventEntry, entry);
       WatchEncoder.entries.set(event, bytes);
     }
     return bytes;
   }
 }
+
+interface EventEntry {
+  readonly type: WatchEventType;
+  /** The object's encoding. */
+  readonly object: Uint8Array;
+}
+
+/** Writes an EventEntry as the `events` field (1) of a `Watch<Kinds>Response`. */
+const eventEntry: Encodes<EventEntry> = {
+  encode(entry: EventEntry, writer = new BinaryWriter()): BinaryWriter {
+    writer.uint32(10).fork();
+    writer.uint32(8).int32(entry.type);
+    writer.uint32(18).bytes(entry.object);
+    return writer.join();
+  },
+};
 
 /** The parts joined behind a gRPC length prefix (uncompressed), in one new buffer. */
 function frame(parts: readonly Buffer[], bytes: number): Buffer {

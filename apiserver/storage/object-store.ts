@@ -8,7 +8,7 @@ import { ApiError, Code, type ErrorDetails } from '../../sdk/errors.js';
 import type { KindObject, KindTypes } from '../../sdk/kind-registry.js';
 import { typesOf } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
-import { wrapBytes } from '../../sdk/wrap-bytes.js';
+import { encodeToBuffer } from '../../sdk/wire/encode-to-buffer.js';
 import { type KeyValue, StoreError } from '../../store/types.js';
 import { namespacePrefix, objectKey } from './keys.js';
 import { type ProgressRequests, progressRequestsOf } from './progress-requests.js';
@@ -75,7 +75,7 @@ export class ObjectStore<T extends KindObject> {
     const rv = obj.metadata?.resourceVersion;
     if (obj.metadata) obj.metadata.resourceVersion = '';
     try {
-      return wrapBytes(this.types.message.encode(obj).finish());
+      return encodeToBuffer(this.types.message, obj);
     } finally {
       if (obj.metadata && rv !== undefined) obj.metadata.resourceVersion = rv;
     }
@@ -104,7 +104,7 @@ export class ObjectStore<T extends KindObject> {
    */
   copy(stored: Stored<T>): T {
     const rv = stored.object.metadata?.resourceVersion;
-    const obj = this.types.message.decode(stored.value ?? this.types.message.encode(stored.object).finish());
+    const obj = this.types.message.decode(stored.value ?? encodeToBuffer(this.types.message, stored.object));
     if (obj.metadata && rv !== undefined) obj.metadata.resourceVersion = rv;
     return obj;
   }

@@ -11,6 +11,7 @@
  * that is dropped takes its bytes with it.
  */
 import type { KindObject, MessageFns } from '../../sdk/kind-registry.js';
+import { encodeToBuffer } from '../../sdk/wire/encode-to-buffer.js';
 import { metadataTagOf } from '../../sdk/wire/metadata-tag.js';
 import { withResourceVersionBytes } from './resource-version-bytes.js';
 
@@ -34,7 +35,7 @@ export function encodeObject<T extends KindObject>(
   obj: T,
   forget = false,
 ): Uint8Array {
-  return fromStoredBytes(message, obj, forget) ?? message.encode(obj).finish();
+  return fromStoredBytes(message, obj, forget) ?? encodeToBuffer(message, obj);
 }
 
 /** `obj` encoded from its stored bytes, when they are kept and of the shape expected; else undefined. */
