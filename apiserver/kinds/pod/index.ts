@@ -1,4 +1,4 @@
-/** The Pod: its strategy, the CreatePods stream, and the binding, log, exec, eviction and metrics subresources. */
+/** The Pod: its strategy, the CreatePods and UpdatePodStatuses streams, and the binding, log, exec, eviction and metrics subresources. */
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { KindDefinition } from '../kind-definition.js';
 import { podBindingMethods } from './binding.js';
@@ -8,6 +8,7 @@ import { podExecMethods } from './exec.js';
 import { podLogMethods } from './logs.js';
 import { podMetricsMethods } from './metrics.js';
 import { podStrategy } from './strategy.js';
+import { podUpdatePodStatusesMethods } from './update-pod-statuses.js';
 
 export const podKind: KindDefinition<Pod> = {
   kind: 'Pod',
@@ -15,6 +16,7 @@ export const podKind: KindDefinition<Pod> = {
   subresources: (ctx) => ({
     ...podBindingMethods(ctx),
     ...podCreatePodsMethods(ctx),
+    ...podUpdatePodStatusesMethods(ctx),
     ...podLogMethods(ctx),
     ...podExecMethods(ctx),
     ...podEvictionMethods(ctx),
