@@ -31,6 +31,22 @@ describe('FieldSet', () => {
     for (const set of sets) assert.equal(set.toFieldsV1Text(), JSON.stringify(set.toFieldsV1()));
   });
 
+  it('tells whether it includes all of another set, and whether two sets meet', () => {
+    const set = FieldSet.fromFieldsV1(podFields);
+    assert.ok(set.includesAll(FieldSet.of(['f:metadata', 'f:labels', 'f:app'])));
+    assert.ok(set.includesAll(FieldSet.of(['f:metadata', 'f:labels'])), 'labels itself is a member');
+    assert.ok(
+      !set.includesAll(FieldSet.of(['f:metadata'])),
+      'a parent that only leads to members is not one',
+    );
+    assert.ok(!set.includesAll(FieldSet.of(['f:metadata', 'f:labels', 'f:tier'])));
+    assert.ok(set.includesAll(FieldSet.empty));
+    assert.ok(set.intersects(FieldSet.of(['f:spec', 'f:containers', 'k:{"name":"nginx"}', 'f:image'])));
+    assert.ok(!set.intersects(FieldSet.of(['f:spec', 'f:containers', 'k:{"name":"other"}', 'f:image'])));
+    assert.ok(!set.intersects(FieldSet.of(['f:spec'])), 'spec leads to members but is not one');
+    assert.ok(!set.intersects(FieldSet.empty));
+  });
+
   it('orders path elements fields first, then keys, values and indexes, with "." ahead', () => {
     const set = FieldSet.of(['i:1'], ['v:"a"'], ['k:{"name":"x"}'], ['f:z'], ['f:a'], ['i:0']).with([]);
     assert.deepEqual(Object.keys(set.toFieldsV1()), [

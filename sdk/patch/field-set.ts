@@ -121,6 +121,26 @@ export class FieldSet {
     return !this.member && this.children.size === 0;
   }
 
+  /** Whether every member of `other` is a member of this set. */
+  includesAll(other: FieldSet): boolean {
+    if (other.member && !this.member) return false;
+    for (const [key, theirs] of other.children) {
+      const mine = this.children.get(key);
+      if (mine === undefined ? !theirs.isEmpty() : !mine.includesAll(theirs)) return false;
+    }
+    return true;
+  }
+
+  /** Whether this set and `other` have a member in common. */
+  intersects(other: FieldSet): boolean {
+    if (this.member && other.member) return true;
+    for (const [key, theirs] of other.children) {
+      const mine = this.children.get(key);
+      if (mine?.intersects(theirs)) return true;
+    }
+    return false;
+  }
+
   /** The node at `path`, or undefined when the set has nothing there. */
   at(path: readonly string[]): FieldSet | undefined {
     let node: FieldSet | undefined = this;

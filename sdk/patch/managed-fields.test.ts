@@ -432,6 +432,40 @@ describe('managedFields entries', () => {
     assert.throws(() => track([named, bystander], true), /managedFields\[0\]\.fieldsV1: Invalid value/);
   });
 
+  it("a write of fields the writer already owns keeps its entry's bytes and moves its time", () => {
+    const renewer = {
+      manager: 'kubelet',
+      operation: 'Update',
+      apiVersion: 'coordination.k8s.io/v1',
+      time: new Date('2026-01-01T00:00:00Z'),
+      fieldsType: 'FieldsV1',
+      fieldsV1: fieldsV1Of({ 'f:spec': { 'f:holderIdentity': {}, 'f:renewTime': {} } }),
+      subresource: '',
+    };
+    const track = (changed: FieldSet, removed = FieldSet.empty) =>
+      trackUpdateOfEntries({
+        entries: [renewer],
+        changed,
+        removed,
+        manager: 'kubelet',
+        apiVersion: 'coordination.k8s.io/v1',
+        scope: { subresource: '', hasStatus: false },
+        now: new Date('2026-01-01T00:00:10Z'),
+        stored: true,
+      });
+    const renewed = track(FieldSet.of(['f:spec', 'f:renewTime']));
+    assert.equal(renewed.length, 1);
+    assert.equal(renewed[0]?.fieldsV1, renewer.fieldsV1, 'the same bytes');
+    assert.deepEqual(renewed[0]?.time, new Date('2026-01-01T00:00:10Z'));
+    // A new field, or one removed, makes new text.
+    const grown = track(FieldSet.of(['f:spec', 'f:leaseDurationSeconds']));
+    assert.deepEqual(treeOfFieldsV1(grown[0]?.fieldsV1), {
+      'f:spec': { 'f:holderIdentity': {}, 'f:leaseDurationSeconds': {}, 'f:renewTime': {} },
+    });
+    const shrunk = track(FieldSet.empty, FieldSet.of(['f:spec', 'f:holderIdentity']));
+    assert.deepEqual(treeOfFieldsV1(shrunk[0]?.fieldsV1), { 'f:spec': { 'f:renewTime': {} } });
+  });
+
   it('[{}] clears them', () => {
     assert.ok(
       isClearingManagedFields([

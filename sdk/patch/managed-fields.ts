@@ -313,21 +313,18 @@ export function trackUpdateOfEntries(t: EntriesTracking): ManagedFieldsEntry[] {
   const ids = t.entries.map((e) => identity(e as EntryOrder));
   // Worked out only when an entry of another manager may be left unread.
   let names: Buffer[] | undefined | null = null;
-  const trees = t.entries.map((e, i) => {
+  const trees = t.entries.map((e, i): EntryTree => {
     if (t.stored && ids[i] !== id) {
       names ??= memberNames(changed, removed);
       if (names && !namesAny(e.fieldsV1, names)) return UNREAD;
     }
     const where = checkEntry(e, i);
-    const tree = treeOfFieldsV1(e.fieldsV1, `${where}.fieldsV1`);
-    // Throws, naming the place, for a tree that is not valid.
-    const decoded = isCanonicalFieldsV1(tree, true)
-      ? undefined
-      : FieldSet.fromFieldsV1(tree, `${where}.fieldsV1`);
-    return { tree, decoded };
+    return readFieldsV1(e.fieldsV1, `${where}.fieldsV1`);
   });
   if (changed.isEmpty() && removed.isEmpty()) return t.entries;
   let mine = FieldSet.empty;
+  // The writer's own entry's bytes, when canonical: kept if the write adds it nothing.
+  let mineRaw: ManagedFieldsEntry['fieldsV1'];
   const out: (EntryOrder & { readonly fieldsV1: ManagedFieldsEntry['fieldsV1'] })[] = [];
   for (const [i, e] of t.entries.entries()) {
     const read = trees[i] as EntryTree;
@@ -339,7 +336,8 @@ export function trackUpdateOfEntries(t: EntriesTracking): ManagedFieldsEntry[] {
     }
     const { tree, decoded } = read;
     if (ids[i] === id) {
-      mine = decoded ?? FieldSet.fromFieldsV1(tree);
+      mine = decoded ?? read.set();
+      mineRaw = decoded === undefined ? e.fieldsV1 : undefined;
       continue;
     }
     if (decoded === undefined && !touches(tree, changed, true) && !touches(tree, removed, true)) {
@@ -347,16 +345,19 @@ export function trackUpdateOfEntries(t: EntriesTracking): ManagedFieldsEntry[] {
       if (!isEmptyTree(tree)) out.push({ ...m, fieldsV1: e.fieldsV1 });
       continue;
     }
-    const before = decoded ?? FieldSet.fromFieldsV1(tree);
+    const before = decoded ?? read.set();
     const fields = before.difference(changed).difference(removed);
     if (!fields.isEmpty()) out.push({ ...m, fieldsV1: fieldsV1OfText(fields.toFieldsV1Text()) });
   }
-  mine = mine.difference(removed).union(changed);
+  // A write of fields the writer already owns (a lease renewed, a status written again)
+  // leaves its set as it was: its text stays, only its time moves.
+  const unchanged = mineRaw !== undefined && mine.includesAll(changed) && !mine.intersects(removed);
+  if (!unchanged) mine = mine.difference(removed).union(changed);
   if (!mine.isEmpty()) {
     out.push({
       ...self,
       time: t.now && wholeSeconds(t.now),
-      fieldsV1: fieldsV1OfText(mine.toFieldsV1Text()),
+      fieldsV1: unchanged ? mineRaw : fieldsV1OfText(mine.toFieldsV1Text()),
     });
   }
   return sortEntries(out).map((m) => ({
@@ -372,8 +373,51 @@ export function trackUpdateOfEntries(t: EntriesTracking): ManagedFieldsEntry[] {
 
 type Tree = { readonly [key: string]: unknown };
 
-/** An entry's tree, read; `decoded` when the tree is not canonical (so it is re-encoded anyway). */
-type EntryTree = { readonly tree: Json | undefined; readonly decoded: FieldSet | undefined } | typeof UNREAD;
+/**
+ * An entry's text, read: its tree; `decoded` when the tree is not canonical (so it is
+ * re-encoded anyway); `set()` the tree as a FieldSet, made once.
+ */
+interface ReadFieldsV1 {
+  readonly tree: Json | undefined;
+  readonly decoded: FieldSet | undefined;
+  set(): FieldSet;
+}
+type EntryTree = ReadFieldsV1 | typeof UNREAD;
+
+/**
+ * Texts read lately, by their text: the same entry recurs across objects of one shape (a
+ * kubelet's status entry on every pod of a template, a lease holder's entry on every
+ * Lease), and what is cached is never changed (trees are only read, sets are immutable).
+ */
+const readTexts = new Map<string, ReadFieldsV1>();
+const READ_TEXTS_MAX = 512;
+/** Longer texts are read each time: few objects share one, and they would hold memory. */
+const READ_TEXT_MAX_BYTES = 16_384;
+
+/** Throws, naming `where`, for text that is not a valid fieldsV1 tree. */
+function readFieldsV1(fields: ManagedFieldsEntry['fieldsV1'], where: string): ReadFieldsV1 {
+  const raw = fields?.raw;
+  const cacheable = raw !== undefined && raw.length > 0 && raw.length <= READ_TEXT_MAX_BYTES;
+  const text = cacheable ? Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('utf8') : '';
+  const hit = cacheable ? readTexts.get(text) : undefined;
+  if (hit !== undefined) return hit;
+  const tree = treeOfFieldsV1(fields, where);
+  const decoded = isCanonicalFieldsV1(tree, true) ? undefined : FieldSet.fromFieldsV1(tree, where);
+  let set = decoded;
+  const read: ReadFieldsV1 = {
+    tree,
+    decoded,
+    set: () => {
+      set ??= FieldSet.fromFieldsV1(tree);
+      return set;
+    },
+  };
+  if (cacheable) {
+    if (readTexts.size >= READ_TEXTS_MAX) readTexts.clear();
+    readTexts.set(text, read);
+  }
+  return read;
+}
 /** An entry left unread (see EntriesTracking.stored). */
 const UNREAD = Symbol('unread');
 
