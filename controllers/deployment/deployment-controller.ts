@@ -13,7 +13,7 @@
  */
 import { createController, TerminalError } from '../../sdk/controller/index.js';
 import { ApiError, Code } from '../../sdk/errors.js';
-import { Deployment, type DeploymentStatus } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
+import { Deployment, DeploymentStatus } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { PatchType } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
@@ -52,11 +52,17 @@ import {
   removeCondition,
   replicasOf,
   revisionOf,
+  sameStatus,
   setCondition,
   setNewReplicaSetAnnotations,
   specReplicas,
 } from './deployment-util.js';
-import { computeHash, equalIgnoreHash, POD_TEMPLATE_HASH_LABEL } from './pod-template-hash.js';
+import {
+  canonicalTemplate,
+  computeHash,
+  equalIgnoreHash,
+  POD_TEMPLATE_HASH_LABEL,
+} from './pod-template-hash.js';
 import {
   isScalingEvent,
   newReplicaSetReplicas,
@@ -103,8 +109,70 @@ export async function runDeploymentController(
     workers: opts.workers,
     logger,
     ...(opts.registry ? { registry: opts.registry } : {}),
-    reconcile: ({ namespace, name }) => sync(namespace, name),
+    reconcile: ({ namespace, name }) => syncUnlessGone(namespace, name),
   });
+
+  /**
+   * Per Deployment key, the inputs (resourceVersions of the Deployment and of the
+   * ReplicaSets it reads) of its last sync that wrote nothing and had nothing to come back
+   * for. A sync is a function of those inputs (and of the clock only when it asks to be
+   * requeued, and of pods only for Recreate), so the same inputs again would do nothing
+   * again: while a ReplicaSet scales up, every write of the Deployment's own status queues
+   * one more sync that finds exactly that.
+   */
+  const settled = new Map<string, string>();
+  const inputsOf = (d: Deployment, rss: readonly ReplicaSet[]): string => {
+    let s = `${d.metadata?.uid}@${d.metadata?.resourceVersion}`;
+    for (const rs of rss) s += ` ${rs.metadata?.uid}@${rs.metadata?.resourceVersion}`;
+    return s;
+  };
+  const readInputs = (d: Deployment) => rsWrites.overlay(controlledOrOrphaned(replicaSets.indexer, d));
+
+  /**
+   * The canonical form of a template (without the hash label) per object uid and
+   * generation: the template is part of the spec, so it changes only with the generation,
+   * and a ReplicaSet's status writes (most of its updates) leave it be.
+   */
+  const templateKeys = new Map<string, { generation: string; key: string }>();
+  const TEMPLATE_KEYS_MAX = 50_000;
+  function templateKey(obj: Deployment | ReplicaSet): string {
+    const uid = obj.metadata?.uid ?? '';
+    const generation = obj.metadata?.generation ?? '';
+    if (uid === '' || generation === '' || generation === '0')
+      return canonicalTemplate(obj.spec?.template, true);
+    const hit = templateKeys.get(uid);
+    if (hit?.generation === generation) return hit.key;
+    const key = canonicalTemplate(obj.spec?.template, true);
+    // Entries of deleted objects are not tracked; a bound keeps them from piling up.
+    if (templateKeys.size >= TEMPLATE_KEYS_MAX) templateKeys.clear();
+    templateKeys.set(uid, { generation, key });
+    return key;
+  }
+
+  /**
+   * A sync whose write finds the Deployment gone (deleted after the sync read it from the
+   * informer, which has not shown the deletion yet) has nothing left to do: its
+   * ReplicaSets go with the garbage collector, and the deletion's event ends the key.
+   */
+  async function syncUnlessGone(namespace: string, name: string): Promise<Result> {
+    const uid = dWrites.get(`${namespace}/${name}`)?.metadata?.uid;
+    try {
+      return await sync(namespace, name);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === Code.NOT_FOUND)) throw err;
+      let gone: boolean;
+      try {
+        gone = (await dClient.get(namespace, name)).metadata?.uid !== uid;
+      } catch (getErr) {
+        if (!(getErr instanceof ApiError && getErr.code === Code.NOT_FOUND)) throw err;
+        gone = true;
+      }
+      if (!gone) throw err;
+      settled.delete(`${namespace}/${name}`);
+      logger.debug({ deployment: `${namespace}/${name}` }, 'deployment has been deleted');
+      return undefined;
+    }
+  }
 
   const deploymentsFor = (obj: ReplicaSet | Pod): { namespace: string; name: string }[] => {
     const ns = obj.metadata?.namespace ?? '';
@@ -148,8 +216,26 @@ export async function runDeploymentController(
   });
 
   async function sync(namespace: string, name: string): Promise<Result> {
-    const cached = dWrites.get(`${namespace}/${name}`);
-    if (!cached) return undefined;
+    const key = `${namespace}/${name}`;
+    const cached = dWrites.get(key);
+    if (!cached) {
+      settled.delete(key);
+      return undefined;
+    }
+    const recreate = cached.spec?.strategy?.type === 'Recreate';
+    const inputs = inputsOf(cached, readInputs(cached));
+    if (!recreate && settled.get(key) === inputs) return undefined;
+    settled.delete(key);
+    const result = await reconcile(namespace, name, cached);
+    // Nothing written (every write lands in the mutation caches, which the inputs read) and
+    // no deadline to come back for: the same inputs would lead here again.
+    const after = dWrites.get(key);
+    if (!recreate && result === undefined && after && inputsOf(after, readInputs(after)) === inputs)
+      settled.set(key, inputs);
+    return result;
+  }
+
+  async function reconcile(namespace: string, name: string, cached: Deployment): Promise<Result> {
     let d: Deployment = structuredClone({ ...cached, apiVersion: 'apps/v1', kind: 'Deployment' });
     let selector: Selector;
     try {
@@ -169,7 +255,7 @@ export async function runDeploymentController(
       return undefined;
     }
     const rsList = (
-      await claimObjects(rsWrites.overlay(controlledOrOrphaned(replicaSets.indexer, d)), {
+      await claimObjects(readInputs(d), {
         owner: d,
         selector,
         client: rsClient,
@@ -193,7 +279,8 @@ export async function runDeploymentController(
     rsList: ReplicaSet[],
   ): { newRS: ReplicaSet | undefined; oldRSs: ReplicaSet[] } {
     const sorted = [...rsList].sort(oldestFirst);
-    const newRS = sorted.find((rs) => equalIgnoreHash(rs.spec?.template, d.spec?.template));
+    const want = templateKey(d);
+    const newRS = sorted.find((rs) => templateKey(rs) === want);
     return { newRS, oldRSs: sorted.filter((rs) => rs !== newRS) };
   }
 
@@ -604,9 +691,12 @@ export async function runDeploymentController(
 
   /** Writes `status` unless it is what is stored; returns the Deployment as stored. */
   async function writeStatus(d: Deployment, status: DeploymentStatus): Promise<Deployment> {
+    // Only the status differs between the two: comparing it alone is comparing both. The
+    // field-by-field check settles the common case without serializing.
     if (
       d.status &&
-      JSON.stringify(Deployment.toJSON({ ...d, status })) === JSON.stringify(Deployment.toJSON(d))
+      (sameStatus(status, d.status) ||
+        JSON.stringify(DeploymentStatus.toJSON(status)) === JSON.stringify(DeploymentStatus.toJSON(d.status)))
     )
       return d;
     const written = await dClient.updateStatus(Deployment.fromPartial({ ...d, status }));

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
-import type { ApiClient } from '../../sdk/client/dynamic-client.js';
 import { type Clientset, createClientset } from '../../sdk/client/index.js';
 import { apiEventSink } from '../../sdk/events/event-sink.js';
 import { createEventRecorder } from '../../sdk/events/index.js';
@@ -13,35 +12,7 @@ import { type Cluster, startCluster } from '../../test/cluster.js';
 import { controllerManagerConfig } from '../garbage-collector/testing.js';
 import { adminClients, waitFor } from '../shared/testing.js';
 import { runDeploymentController } from './deployment-controller.js';
-import { replicaSetsOf, webDeployment } from './testing.js';
-
-/** An API client whose Deployment watch can be held: the informer then lags the apiserver. */
-function holdingDeploymentWatch(api: ApiClient) {
-  let gate: Promise<void> = Promise.resolve();
-  let open = () => {};
-  const client: ApiClient = {
-    ...api,
-    watchMessages(info, namespace, options, signal) {
-      const inner = api.watchMessages(info, namespace, options, signal);
-      if (info.kind !== 'Deployment') return inner;
-      return (async function* () {
-        for await (const events of inner) {
-          await gate;
-          yield events;
-        }
-      })();
-    },
-  };
-  return {
-    client,
-    hold() {
-      gate = new Promise((resolve) => {
-        open = resolve;
-      });
-    },
-    release: () => open(),
-  };
-}
+import { holdingDeploymentWatch, replicaSetsOf, webDeployment } from './testing.js';
 
 describe('Deployment controller: a sync reads its own last write', { timeout: 120_000 }, () => {
   let cluster: Cluster;

@@ -221,3 +221,37 @@ export function deploymentTimedOut(d: Deployment, s: DeploymentStatus, now: numb
   const from = c.lastUpdateTime?.getTime() ?? now;
   return from + deadline * 1000 < now;
 }
+
+const sameTime = (a: Date | undefined, b: Date | undefined) =>
+  a === b || (a !== undefined && b !== undefined && a.getTime() === b.getTime());
+
+/**
+ * Whether two statuses are field for field the same (times by instant). Equal here
+ * implies equal as JSON; the converse may not hold (a field unset on one side and at its
+ * default on the other), so a caller treats "not the same" as "compare further".
+ */
+export function sameStatus(a: DeploymentStatus, b: DeploymentStatus): boolean {
+  if (
+    a.observedGeneration !== b.observedGeneration ||
+    a.replicas !== b.replicas ||
+    a.updatedReplicas !== b.updatedReplicas ||
+    a.readyReplicas !== b.readyReplicas ||
+    a.availableReplicas !== b.availableReplicas ||
+    a.unavailableReplicas !== b.unavailableReplicas ||
+    a.terminatingReplicas !== b.terminatingReplicas ||
+    a.collisionCount !== b.collisionCount ||
+    a.conditions.length !== b.conditions.length
+  )
+    return false;
+  return a.conditions.every((c, i) => {
+    const o = b.conditions[i] as DeploymentCondition;
+    return (
+      c.type === o.type &&
+      c.status === o.status &&
+      c.reason === o.reason &&
+      c.message === o.message &&
+      sameTime(c.lastUpdateTime, o.lastUpdateTime) &&
+      sameTime(c.lastTransitionTime, o.lastTransitionTime)
+    );
+  });
+}

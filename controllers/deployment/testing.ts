@@ -1,5 +1,6 @@
 /** The cluster, Deployments, edits and waits for the Deployment controller's integration tests. */
 import { after, before } from 'node:test';
+import type { ApiClient } from '../../sdk/client/dynamic-client.js';
 import type { Clientset } from '../../sdk/client/typed-client.js';
 import { Deployment } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import type { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
@@ -162,4 +163,32 @@ export async function waitComplete(
     },
     { timeoutMs, describe: async () => JSON.stringify((await dc.get('default', name)).status) },
   );
+}
+
+/** An API client whose Deployment watch can be held: the informer then lags the apiserver. */
+export function holdingDeploymentWatch(api: ApiClient) {
+  let gate: Promise<void> = Promise.resolve();
+  let open = () => {};
+  const client: ApiClient = {
+    ...api,
+    watchMessages(info, namespace, options, signal) {
+      const inner = api.watchMessages(info, namespace, options, signal);
+      if (info.kind !== 'Deployment') return inner;
+      return (async function* () {
+        for await (const events of inner) {
+          await gate;
+          yield events;
+        }
+      })();
+    },
+  };
+  return {
+    client,
+    hold() {
+      gate = new Promise((resolve) => {
+        open = resolve;
+      });
+    },
+    release: () => open(),
+  };
 }
