@@ -9,6 +9,7 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { ApiClient } from '../../sdk/client/dynamic-client.js';
 import type { TypedClient } from '../../sdk/client/typed-client.js';
+import { updatePodStatusesStream } from '../../sdk/client/update-pod-statuses-stream.js';
 import { type Controller, createController } from '../../sdk/controller/index.js';
 import { ApiError, Code } from '../../sdk/errors.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
@@ -108,6 +109,9 @@ export function createSimulatedPodController(opts: SimulatedPodControllerOptions
   const seenAt = new Map<string, Date>();
   const slotOf = (pod: Pod) => opts.nodes.get(pod.spec?.nodeName ?? '');
   const terminal = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+  // Every status write goes over one pipelined stream (unary UpdatePodStatus against an
+  // apiserver without it): one write per pod and stage, the bulk of what the nodes send.
+  const statuses = updatePodStatusesStream(opts.api);
 
   informer.addEventHandler({
     // Before any worker runs (the controller waits for the sync), pods found with an
@@ -177,7 +181,7 @@ export function createSimulatedPodController(opts: SimulatedPodControllerOptions
           return { requeueAfter: action.afterMs };
         case 'status': {
           try {
-            await opts.pods.updateStatus({ ...pod, status: action.status });
+            await statuses.updateStatus({ ...pod, status: action.status });
           } catch (err) {
             if (err instanceof ApiError && err.code === Code.NOT_FOUND) return undefined;
             throw err;
@@ -195,7 +199,7 @@ export function createSimulatedPodController(opts: SimulatedPodControllerOptions
         }
         case 'confirm-deletion':
           if (action.finalStatus) {
-            await opts.pods.updateStatus({ ...pod, status: action.finalStatus }).catch((err: unknown) => {
+            await statuses.updateStatus({ ...pod, status: action.finalStatus }).catch((err: unknown) => {
               if (!(err instanceof ApiError && err.code === Code.NOT_FOUND)) throw err;
             });
           }
@@ -210,7 +214,11 @@ export function createSimulatedPodController(opts: SimulatedPodControllerOptions
     informer,
     controller,
     async run(signal) {
-      await Promise.all([informer.run(signal), controller.run(signal)]);
+      try {
+        await Promise.all([informer.run(signal), controller.run(signal)]);
+      } finally {
+        statuses.close();
+      }
     },
   };
 }
