@@ -254,14 +254,14 @@ export async function runDeploymentController(
       );
       return undefined;
     }
-    const rsList = (
-      await claimObjects(readInputs(d), {
-        owner: d,
-        selector,
-        client: rsClient,
-        recheck: () => dClient.get(namespace, name),
-      })
-    ).map((rs) => structuredClone(rs));
+    // The informer's objects, read only: the one ReplicaSet a sync edits in place is copied
+    // first (newReplicaSetOf).
+    const rsList = await claimObjects(readInputs(d), {
+      owner: d,
+      selector,
+      client: rsClient,
+      recheck: () => dClient.get(namespace, name),
+    });
 
     if (d.metadata?.deletionTimestamp !== undefined) {
       const { newRS, oldRSs } = split(d, rsList);
@@ -298,11 +298,12 @@ export async function runDeploymentController(
     const newRevision = maxRevision(oldRSs) + 1;
     if (existing) {
       let newRS = existing;
-      const annotated = setNewReplicaSetAnnotations(d, newRS, newRevision, true);
+      const edited = structuredClone(existing);
+      const annotated = setNewReplicaSetAnnotations(d, edited, newRevision, true);
       const minReadySeconds = d.spec?.minReadySeconds ?? 0;
-      if (annotated || newRS.spec?.minReadySeconds !== minReadySeconds) {
-        if (newRS.spec) newRS.spec.minReadySeconds = minReadySeconds;
-        newRS = await rsClient.update(newRS);
+      if (annotated || edited.spec?.minReadySeconds !== minReadySeconds) {
+        if (edited.spec) edited.spec.minReadySeconds = minReadySeconds;
+        newRS = await rsClient.update(edited);
       }
       d = await setDeploymentRevision(d, revisionOf(newRS));
       if (!getCondition(d.status, PROGRESSING) && progressDeadline(d) !== undefined) {
@@ -673,15 +674,16 @@ export async function runDeploymentController(
     const cond = getCondition(d.status, PROGRESSING);
     if (cond?.reason === 'ProgressDeadlineExceeded') return d;
     const pausedCond = cond?.reason === 'DeploymentPaused';
+    if (Boolean(d.spec?.paused) === pausedCond) return d;
     const status = structuredClone(d.status ?? calculateStatus(d, undefined, []));
-    if (d.spec?.paused && !pausedCond) {
-      setCondition(status, newCondition(PROGRESSING, 'Unknown', 'DeploymentPaused', 'Deployment is paused'));
-    } else if (!d.spec?.paused && pausedCond) {
+    if (pausedCond) {
       setCondition(
         status,
         newCondition(PROGRESSING, 'Unknown', 'DeploymentResumed', 'Deployment is resumed'),
       );
-    } else return d;
+    } else {
+      setCondition(status, newCondition(PROGRESSING, 'Unknown', 'DeploymentPaused', 'Deployment is paused'));
+    }
     return writeStatus(d, status);
   }
 
