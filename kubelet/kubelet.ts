@@ -7,6 +7,7 @@
  * known, so that a restarted kubelet adopts its pods instead of killing them.
  */
 import type { Clientset } from '../sdk/client/typed-client.js';
+import { updatePodStatusesStream } from '../sdk/client/update-pod-statuses-stream.js';
 import { ApiError, Code } from '../sdk/errors.js';
 import type { EventRecorder } from '../sdk/events/index.js';
 import type { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
@@ -73,7 +74,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     fieldSelector: `spec.nodeName=${opts.nodeName}`,
   });
   const runtimePods = createRuntimePods(runtime);
-  const statusManager = createStatusManager(pods, logger);
+  const statusManager = createStatusManager(updatePodStatusesStream(opts.clients.api), logger);
   const volumes = createVolumeManager({
     rootDir: opts.rootDir,
     objects: opts.objects,

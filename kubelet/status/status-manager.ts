@@ -1,13 +1,18 @@
 /**
- * Writes pods' statuses through `PodService.UpdatePodStatus`, only when they changed
+ * Writes pods' statuses through `PodService.UpdatePodStatuses` (unary UpdatePodStatus
+ * against an apiserver without the stream), only when they changed
  * from what was last written (transition and probe times aside), so that a resync of
  * an unchanged pod costs the apiserver nothing. The write goes to the pod as the API
  * knows it: for a static pod, its mirror pod. A pod gone from the API is skipped.
  */
-import type { TypedClient } from '../../sdk/client/typed-client.js';
 import { ApiError, Code } from '../../sdk/errors.js';
 import { type Pod, PodStatus } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { Logger } from '../../sdk/logger.js';
+
+/** Where statuses are written: the status subresource, one Pod a call (`updatePodStatusesStream`). */
+export interface PodStatusWriter {
+  updateStatus(pod: Pod): Promise<unknown>;
+}
 
 export interface StatusManager {
   /**
@@ -32,7 +37,7 @@ function comparable(status: PodStatus): string {
   return JSON.stringify(json);
 }
 
-export function createStatusManager(pods: TypedClient<Pod>, logger: Logger): StatusManager {
+export function createStatusManager(pods: PodStatusWriter, logger: Logger): StatusManager {
   const written = new Map<string, { key: string; status: PodStatus }>();
   return {
     lastWritten: (uid) => written.get(uid)?.status,
@@ -47,12 +52,12 @@ export function createStatusManager(pods: TypedClient<Pod>, logger: Logger): Sta
         return;
       }
       try {
-        const updated = await pods.updateStatus({
+        await pods.updateStatus({
           ...apiPod,
           metadata: apiPod.metadata ? { ...apiPod.metadata, resourceVersion: '' } : undefined,
           status,
         });
-        written.set(uid, { key, status: updated.status ?? status });
+        written.set(uid, { key, status });
       } catch (err) {
         if (err instanceof ApiError && err.code === Code.NOT_FOUND) return;
         logger.warn(
