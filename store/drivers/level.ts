@@ -27,15 +27,21 @@ import { lastRevision, type WalEntry, type WalRecord, WriteAheadLog } from '../w
  * A write batch is durable, and acknowledged, once its record is synced in the
  * write-ahead log (`<dir>/wal/`, store/wal/). LevelDB is written behind it, off the
  * acknowledgement's path: the batches acknowledged meanwhile go in one LevelDB batch
- * (a crash leaves either all of it or none of it), without sync, in the turn after
- * their answers went out. Every read of LevelDB first waits until it holds everything
- * acknowledged. A checkpoint makes LevelDB durable up to a revision so that the WAL
+ * (a crash leaves either all of it or none of it), without sync, LEVEL_WRITE_DELAY_MS
+ * after the first of them. Every read of LevelDB first has it written at once and waits
+ * until it holds everything acknowledged. A checkpoint makes LevelDB durable up to a revision so that the WAL
  * can let go of it; at open, the WAL's records after its last checkpoint are written
  * into LevelDB again.
  */
 const HEADER = 33;
 const FLAG_DELETED = 1;
 const READ_PAGE = 1000;
+/**
+ * LevelDB is written behind the WAL at most this long after a record was acknowledged
+ * (sooner when a read of history needs it, or once LEVEL_WRITE_BYTES are behind).
+ */
+const LEVEL_WRITE_DELAY_MS = 10;
+const LEVEL_WRITE_BYTES = 4 * 1024 * 1024;
 /** How long open and close wait for LevelDB to become durable before giving up. */
 const CHECKPOINT_WAIT_MS = 30_000;
 /** How soon a checkpoint is tried again when LevelDB is still writing out an older log file. */
@@ -113,7 +119,9 @@ export class LevelLog implements RevisionLog {
   private behind: WalRecord[] = [];
   /** The LevelDB write under way, if any. */
   private levelWrite: Promise<void> | undefined;
-  private levelWriteScheduled = false;
+  private levelWriteTimer: NodeJS.Timeout | undefined;
+  /** Bytes of the values in `behind`. */
+  private behindBytes = 0;
   /** Set when a LevelDB write failed: reads and appends are refused from then on. */
   private levelFailure: unknown;
   /** Reads waiting for LevelDB to catch up with `revision`. */
@@ -174,6 +182,7 @@ export class LevelLog implements RevisionLog {
     await this.wal.append(record);
     this.logged = lastRevision(record);
     this.behind.push(record);
+    for (const entry of record.entries) this.behindBytes += entry.data.length;
     this.scheduleLevelWrite();
   }
 
@@ -341,6 +350,7 @@ export class LevelLog implements RevisionLog {
     this.closing = true;
     clearTimeout(this.checkpointRetry);
     await this.caughtUp().catch(() => {}); // what LevelDB lacks stays in the WAL for the next open
+    clearTimeout(this.levelWriteTimer);
     await this.checkpointing;
     if (this.wal) {
       // A checkpoint of everything lets the next open start with nothing to replay.
@@ -388,17 +398,32 @@ export class LevelLog implements RevisionLog {
   }
 
   /**
-   * Writes what LevelDB lacks at the next turn's immediates: the acknowledgements of the
-   * batch just made durable are answered once this turn's microtasks have run, and go
-   * to the socket ahead of it.
+   * Writes what LevelDB lacks once the records behind have waited LEVEL_WRITE_DELAY_MS
+   * or hold LEVEL_WRITE_BYTES, whichever comes first; a read of history that finds LevelDB
+   * behind has it written at once (`caughtUp`). Each LevelDB write has a fixed cost (a
+   * native batch, a hand-off to the thread pool and back, a write to LevelDB's own log
+   * and a memtable insert under its lock) that dominates at the small group commits of
+   * a paced load: gathering them makes it once per interval rather than once per commit.
+   * Nothing waits on it but reads of history, so the delay costs acknowledged writes nothing.
    */
   private scheduleLevelWrite(): void {
-    if (this.levelWrite || this.levelWriteScheduled) return;
-    this.levelWriteScheduled = true;
-    setImmediate(() => {
-      this.levelWriteScheduled = false;
+    if (this.levelWrite) return;
+    if (this.behindBytes >= LEVEL_WRITE_BYTES) {
+      this.writeBehindNow();
+      return;
+    }
+    if (this.levelWriteTimer) return;
+    this.levelWriteTimer = setTimeout(() => {
+      this.levelWriteTimer = undefined;
       this.writeBehind();
-    });
+    }, LEVEL_WRITE_DELAY_MS);
+  }
+
+  /** Starts the LevelDB write of what is behind now rather than when its timer fires. */
+  private writeBehindNow(): void {
+    clearTimeout(this.levelWriteTimer);
+    this.levelWriteTimer = undefined;
+    this.writeBehind();
   }
 
   /** One LevelDB batch of every record behind; then again while more came meanwhile. */
@@ -406,6 +431,7 @@ export class LevelLog implements RevisionLog {
     if (this.levelWrite || this.behind.length === 0) return;
     const records = this.behind;
     this.behind = [];
+    this.behindBytes = 0;
     const revision = lastRevision(records[records.length - 1]!);
     this.levelWrite = this.levelBatch(records, revision)
       .write()
@@ -415,7 +441,9 @@ export class LevelLog implements RevisionLog {
           this.levelWrite = undefined;
           this.settleCatchingUp();
           if (this.wal && this.wal.sealedSegments > 0) this.checkpointSoon();
-          if (this.behind.length > 0) this.scheduleLevelWrite();
+          // Readers still waiting want records that came during this write: no gathering delay for them.
+          if (this.catchingUp.length > 0) this.writeBehindNow();
+          else if (this.behind.length > 0) this.scheduleLevelWrite();
         },
         (err: unknown) => {
           this.levelFailure = new Error(`LevelDB refused a write; the store needs a restart: ${err}`);
@@ -430,6 +458,8 @@ export class LevelLog implements RevisionLog {
     if (this.levelFailure) return Promise.reject(this.levelFailure);
     if (this.appended >= this.logged) return Promise.resolve();
     const revision = this.logged;
+    // The records behind are written now: a reader does not wait out the gathering delay.
+    if (!this.levelWrite) this.writeBehindNow();
     return new Promise<void>((resolve, reject) => this.catchingUp.push({ revision, resolve, reject }));
   }
 
