@@ -18,6 +18,7 @@ import type { Backend } from '../types.js';
 import { storeAuthenticator } from './authorize.js';
 import { createStoreMetrics } from './metrics.js';
 import { createStoreService } from './store-service.js';
+import { watchResponseSerialize } from './watch.js';
 
 export interface StoreServerOptions {
   /** `level:///path`, `memory://`, … */
@@ -79,7 +80,11 @@ export async function startStoreServer(options: StoreServerOptions): Promise<Run
   });
   server.addService(
     'wheelhouse.store.v1.StoreService',
-    StoreServiceService,
+    // Watch responses are encoded by serveWatch (watch-encoding.ts) and pass the serializer as bytes.
+    {
+      ...StoreServiceService,
+      watch: { ...StoreServiceService.watch, responseSerialize: watchResponseSerialize },
+    },
     createStoreService(backend, logger, metrics),
   );
   let port: number;

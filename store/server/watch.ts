@@ -1,9 +1,15 @@
 import { once } from 'node:events';
 import type { ServerWritableStream } from '@grpc/grpc-js';
-import type { WatchRequest, WatchResponse } from '../../sdk/gen/wheelhouse/store/v1/store.js';
+import {
+  type WatchRequest,
+  type WatchResponse,
+  WatchResponse as WatchResponseCodec,
+} from '../../sdk/gen/wheelhouse/store/v1/store.js';
+import { encodeToBuffer } from '../../sdk/wire/encode-to-buffer.js';
 import type { Backend } from '../types.js';
 import { toCount } from '../validate.js';
 import { watchBatchToProto } from './convert.js';
+import { encodeWatchBatch } from './watch-encoding.js';
 import { toWireError } from './wire-errors.js';
 
 /**
@@ -26,7 +32,8 @@ export async function serveWatch(
     await send(call, { events: [], revision: String(start) }, signal);
     for await (const batch of batches) {
       if (signal.aborted) return;
-      await send(call, watchBatchToProto(batch), signal);
+      // Bytes encoded here leave as they are (see watchResponseSerialize).
+      await send(call, encodeWatchBatch(batch) ?? watchBatchToProto(batch), signal);
     }
   } catch (err) {
     throw toWireError(err);
@@ -35,13 +42,21 @@ export async function serveWatch(
 
 async function send(
   call: ServerWritableStream<WatchRequest, WatchResponse>,
-  res: WatchResponse,
+  res: WatchResponse | Buffer,
   signal: AbortSignal,
 ): Promise<void> {
-  if (call.write(res) || signal.aborted) return;
+  if (call.write(res as WatchResponse) || signal.aborted) return;
   try {
     await once(call, 'drain', { signal });
   } catch {
     // Aborted: the client is gone and the loop ends on its next check.
   }
+}
+
+/**
+ * The Watch method's response serializer: a response serveWatch already encoded
+ * (a Buffer) is sent as it is, any other goes through the generated encoder.
+ */
+export function watchResponseSerialize(value: WatchResponse | Buffer): Buffer {
+  return Buffer.isBuffer(value) ? value : encodeToBuffer(WatchResponseCodec, value);
 }
