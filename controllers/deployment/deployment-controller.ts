@@ -236,7 +236,9 @@ export async function runDeploymentController(
   }
 
   async function reconcile(namespace: string, name: string, cached: Deployment): Promise<Result> {
-    let d: Deployment = structuredClone({ ...cached, apiVersion: 'apps/v1', kind: 'Deployment' });
+    // Read only, like the ReplicaSets: every change is made on a copy (statuses are built
+    // anew, setDeploymentRevision copies), so the informer's object is not copied here.
+    let d: Deployment = withKind(cached);
     let selector: Selector;
     try {
       selector = fromLabelSelector(d.spec?.selector);
@@ -578,7 +580,8 @@ export async function runDeploymentController(
       readyReplicas: readyReplicas(all),
       availableReplicas: available,
       unavailableReplicas: Math.max(0, specReplicas(all) - available),
-      conditions: structuredClone(d.status?.conditions ?? []),
+      // setCondition and removeCondition replace entries rather than edit them.
+      conditions: [...(d.status?.conditions ?? [])],
       ...(d.status?.collisionCount !== undefined ? { collisionCount: d.status.collisionCount } : {}),
     };
     if (available >= replicasOf(d) - maxUnavailable(d)) {
