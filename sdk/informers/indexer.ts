@@ -80,9 +80,20 @@ export class Indexer<T extends KindObject> {
   set(obj: T): T | undefined {
     const key = keyOf(obj);
     const old = this.items.get(key);
-    if (old) this.unfileAll(key, old);
     this.items.set(key, obj);
-    for (const [name, fn] of this.indexers) this.file(name, fn, key, obj);
+    for (const [name, fn] of this.indexers) {
+      if (!old) {
+        this.file(name, fn, key, obj);
+        continue;
+      }
+      // Most updates (status writes) keep every index value: the key then stays where it
+      // is filed, rather than leaving and re-entering each set.
+      const before = fn(old);
+      const after = fn(obj);
+      if (before.length === after.length && before.every((v, i) => v === after[i])) continue;
+      this.unfile(name, before, key);
+      this.file(name, fn, key, obj);
+    }
     return old;
   }
 
@@ -114,13 +125,15 @@ export class Indexer<T extends KindObject> {
   }
 
   private unfileAll(key: string, obj: T): void {
-    for (const [name, fn] of this.indexers) {
-      const index = this.indexOf(name);
-      for (const value of fn(obj)) {
-        const keys = index.get(value);
-        keys?.delete(key);
-        if (keys?.size === 0) index.delete(value);
-      }
+    for (const [name, fn] of this.indexers) this.unfile(name, fn(obj), key);
+  }
+
+  private unfile(name: string, values: readonly string[], key: string): void {
+    const index = this.indexOf(name);
+    for (const value of values) {
+      const keys = index.get(value);
+      keys?.delete(key);
+      if (keys?.size === 0) index.delete(value);
     }
   }
 }
