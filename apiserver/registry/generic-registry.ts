@@ -23,6 +23,7 @@ import { ObjectMeta as ObjectMetaFns } from '../../sdk/gen/wheelhouse/meta/v1/me
 import { type KindObject, type MessageFns, typesOf } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
 import { matches as labelsMatch, parse as parseLabelSelector } from '../../sdk/labels/index.js';
+import { encodeToBuffer } from '../../sdk/wire/encode-to-buffer.js';
 import { ConflictError, type ObjectStore, type Stored } from '../storage/object-store.js';
 import { toApiError, validateObjectMeta, validateObjectMetaUpdate } from '../validation/index.js';
 import type { CacheWatcher, UncachedWatchSource, WatchCache } from '../watch-cache/index.js';
@@ -371,7 +372,7 @@ export class GenericRegistry<T extends KindObject> {
     }
     // An unconditional update is retried on conflict, with the request as sent, against the
     // object as it now is; a conditional one cannot succeed once its revision is gone.
-    const pristine = unconditional ? this.message.encode(obj).finish() : undefined;
+    const pristine = unconditional ? encodeToBuffer(this.message, obj) : undefined;
     return this.retryOnConflict(meta.namespace, meta.name, ctx, {
       retryConflicts: unconditional,
       check: this.revisionCheck(meta.name, requested),
@@ -470,8 +471,8 @@ export class GenericRegistry<T extends KindObject> {
   /** Whether anything but metadata and status differs: what bumps metadata.generation. */
   private contentChanged(a: T, b: T): boolean {
     const strip = (o: T) =>
-      this.message.encode({ ...o, metadata: undefined, status: undefined } as T).finish();
-    return !Buffer.from(strip(a)).equals(Buffer.from(strip(b)));
+      encodeToBuffer(this.message, { ...o, metadata: undefined, status: undefined } as T);
+    return !strip(a).equals(strip(b));
   }
 
   /**
