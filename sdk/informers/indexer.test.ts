@@ -4,10 +4,8 @@ import type { KindObject } from '../kind-registry.js';
 import { Indexer, NAMESPACE_INDEX } from './indexer.js';
 
 type Obj = KindObject & { spec?: { nodeName?: string } };
-const obj = (name: string, node: string, rv: string): Obj => ({
-  metadata: { namespace: 'default', name, resourceVersion: rv },
-  spec: { nodeName: node },
-});
+const obj = (name: string, node: string, rv: string): Obj =>
+  ({ metadata: { namespace: 'default', name, resourceVersion: rv }, spec: { nodeName: node } }) as Obj;
 const byNode = (o: Obj) => (o.spec?.nodeName ? [o.spec.nodeName] : []);
 const names = (objs: Obj[]) => objs.map((o) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`);
 
