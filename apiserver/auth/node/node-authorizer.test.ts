@@ -135,6 +135,26 @@ describe('NodeAuthorizer', () => {
     assert.equal(g.nodeOf('default', 'x'), undefined);
   });
 
+  it('keeps a pod written again as it was, and reads a pod recreated under its name afresh', () => {
+    const g = new NodeGraph();
+    const withUid = (p: Pod, uid: string) => ({ ...p, metadata: { ...p.metadata, uid } }) as Pod;
+    const first = withUid(
+      pod('x', 'node-1', { volumes: [{ name: 'v', secret: { secretName: 's' } }] }),
+      'u1',
+    );
+    g.setPod(first);
+    g.setPod(withUid(pod('x', 'node-1', { volumes: [{ name: 'v', secret: { secretName: 's' } }] }), 'u1'));
+    assert.equal(g.references('node-1', 'secrets', 'default', 's'), true);
+    g.deletePod(first);
+    assert.equal(g.references('node-1', 'secrets', 'default', 's'), false, 'counted once');
+    g.setPod(first);
+    // The same name, a new pod: its own references, on its own node.
+    g.setPod(withUid(pod('x', 'node-2', { volumes: [{ name: 'v', secret: { secretName: 't' } }] }), 'u2'));
+    assert.equal(g.references('node-1', 'secrets', 'default', 's'), false);
+    assert.equal(g.references('node-2', 'secrets', 'default', 't'), true);
+    assert.equal(g.nodeOf('default', 'x'), 'node-2');
+  });
+
   it('lets a node manage only its own Lease in kube-node-lease, and record events', () => {
     const lease = { apiGroup: 'coordination.k8s.io', resource: 'leases', namespace: 'kube-node-lease' };
     assert.equal(can(n1, { ...lease, verb: 'create' }), true);

@@ -10,6 +10,7 @@ export type ReferencedKind = 'secrets' | 'configmaps' | 'serviceaccounts';
 
 interface PodEntry {
   readonly node: string;
+  readonly uid: string;
   readonly refs: readonly string[];
 }
 
@@ -60,10 +61,16 @@ export class NodeGraph {
 
   /** Records a pod as it is now (an unbound pod concerns no node). */
   setPod(pod: Pod): void {
-    this.deletePod(pod);
     const node = pod.spec?.nodeName ?? '';
+    const uid = pod.metadata?.uid ?? '';
+    // What a pod references (volumes, env, pull secrets, service account) cannot change
+    // once it exists, nor its node once bound: the same pod written again (its status,
+    // most of a pod's writes) changes nothing here.
+    const current = this.pods.get(podKey(pod));
+    if (current !== undefined && uid !== '' && current.uid === uid && current.node === node) return;
+    this.deletePod(pod);
     if (node === '') return;
-    const entry = { node, refs: referencesOf(pod) };
+    const entry = { node, uid, refs: referencesOf(pod) };
     this.pods.set(podKey(pod), entry);
     for (const ref of entry.refs) {
       const nodes = this.referencedBy.get(ref) ?? new Map<string, number>();
