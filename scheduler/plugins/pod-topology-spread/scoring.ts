@@ -39,6 +39,8 @@ export class PreScoreState implements StateData {
   }
 }
 
+const NO_LABELS: Readonly<Record<string, string>> = {};
+
 /**
  * `requireAllTopologies` is false only for system-default constraints, so that nodes
  * without a zone label are still spread by host. `allNodes` are the nodes whose pods are
@@ -55,16 +57,18 @@ export function computePreScoreState(
   const ignored = new Set<string>();
   const counts = constraints.map(() => new Map<string, number>());
   for (const ni of filteredNodes) {
-    const labels = ni.node?.metadata?.labels ?? {};
+    const labels = ni.node?.metadata?.labels ?? NO_LABELS;
     if (requireAllTopologies && !nodeHasAllTopologyKeys(labels, constraints)) {
       ignored.add(ni.name);
       continue;
     }
-    constraints.forEach((c, i) => {
-      if (c.topologyKey === LABEL_HOSTNAME) return;
-      const value = labels[c.topologyKey] ?? '';
-      (counts[i] as Map<string, number>).set(value, 0);
-    });
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i] as SpreadConstraint;
+      // Per-host counts are taken in Score; a node without the key is in no domain of it.
+      if (c.topologyKey === LABEL_HOSTNAME) continue;
+      const value = labels[c.topologyKey];
+      if (value !== undefined) (counts[i] as Map<string, number>).set(value, 0);
+    }
   }
   const weights = constraints.map((c, i) => {
     const size =
@@ -77,17 +81,19 @@ export function computePreScoreState(
   for (const ni of allNodes) {
     const node = ni.node;
     if (node === undefined) continue;
-    const labels = node.metadata?.labels ?? {};
+    const labels = node.metadata?.labels ?? NO_LABELS;
     if (requireAllTopologies && !nodeHasAllTopologyKeys(labels, constraints)) continue;
-    constraints.forEach((c, i) => {
-      if (!matchesNodeInclusionPolicies(c, pod, node, requiredNodeAffinity)) return;
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i] as SpreadConstraint;
+      const value = labels[c.topologyKey];
+      if (value === undefined) continue;
       const m = counts[i] as Map<string, number>;
-      const value = labels[c.topologyKey] ?? '';
-      // Only domains of candidate nodes matter; per-host counts are taken in Score.
+      // Only domains of candidate nodes matter (per-host ones are empty here: Score counts them).
       const current = m.get(value);
-      if (current === undefined) return;
+      if (current === undefined || !matchesNodeInclusionPolicies(c, pod, node, requiredNodeAffinity))
+        continue;
       m.set(value, current + countMatching(ni, c, ns));
-    });
+    }
   }
   const hostCounts = constraints.map((c) => {
     if (c.topologyKey !== LABEL_HOSTNAME || c.controllerUid === undefined || nodesWithPodsOf === undefined)
@@ -98,8 +104,6 @@ export function computePreScoreState(
   });
   return new PreScoreState(constraints, ignored, counts, weights, hostCounts);
 }
-
-const NO_LABELS: Readonly<Record<string, string>> = {};
 
 /** Runs once per node scored (hundreds per pod): plain loops, no closures. */
 export function scoreNode(s: PreScoreState, pod: Pod, nodeInfo: NodeInfo): number {
