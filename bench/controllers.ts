@@ -20,7 +20,11 @@
  * - CPU milliseconds per pod created of the controller manager, the apiserver and the
  *   store in each phase (utime + stime from /proc; steadier than rates on a shared
  *   machine), the readiness writes made during the scale-up, and the load average;
- * - the controller manager's resident memory, at its largest.
+ * - the controller manager's resident memory, at its largest;
+ * - with --deployments N: N more Deployments of --deployment-replicas pods each (default
+ *   10), created 20 at a time, timed until every one is complete: the Deployment
+ *   controller's share, which one big Deployment hardly shows (each of its ReplicaSet's
+ *   status changes queues a sync of its Deployment), and its CPU milliseconds per pod.
  *
  * Progress goes to stderr, the table to stdout.
  */
@@ -46,12 +50,16 @@ import { closedLoop } from './load.js';
 import { findChild, residentBytes } from './process-memory.js';
 
 const usage = `Usage: npm run bench:controllers -- [--replicas N] [--warmup N] [--concurrency N] [--no-rollout]
+       [--deployments N] [--deployment-replicas N]
 
   --replicas N     replicas of the Deployment, and pods of the ceiling run (default 5000)
   --warmup N       pods created directly and marked ready before anything is measured,
                    so that every phase finds the apiserver's code compiled (default: replicas)
   --concurrency N  creates in flight in the ceiling run (default 256)
   --no-rollout     skip the rolling update (shorter A/B runs of the scale-up)
+  --deployments N  then N Deployments at once, until all are complete (default 0: none)
+  --deployment-replicas N
+                   replicas of each of those Deployments (default 10)
 `;
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -136,6 +144,8 @@ async function main(): Promise<void> {
       warmup: { type: 'string' },
       concurrency: { type: 'string' },
       'no-rollout': { type: 'boolean' },
+      deployments: { type: 'string' },
+      'deployment-replicas': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -146,6 +156,8 @@ async function main(): Promise<void> {
   const replicas = Number(values.replicas ?? 5000);
   const warmup = Number(values.warmup ?? replicas);
   const concurrency = Number(values.concurrency ?? 256);
+  const manyDeployments = Number(values.deployments ?? 0);
+  const manyReplicas = Number(values['deployment-replicas'] ?? 10);
   const metricsPort = await freePort();
   const cluster = await startCluster({
     apiserverArgs: ['--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--metrics-insecure-loopback'],
@@ -270,6 +282,39 @@ async function main(): Promise<void> {
       progress(`  rolled out in ${(rolloutAt / 1000).toFixed(1)} s`);
     }
 
+    let manyAt = Number.NaN;
+    let manyCpu = '';
+    if (manyDeployments > 0) {
+      progress(`${manyDeployments} Deployments of ${manyReplicas} replicas`);
+      meter.start();
+      const t3 = performance.now();
+      const names = Array.from({ length: manyDeployments }, (_, i) => `many-${i}`);
+      for (let i = 0; i < names.length; i += 20)
+        await Promise.all(
+          names.slice(i, i + 20).map((name) => deployments.create(webDeployment(name, manyReplicas))),
+        );
+      const wanted = new Set(names);
+      await waitFor(
+        'every Deployment complete',
+        async () => {
+          const done = (await deployments.list('default')).items.filter(
+            (d) =>
+              wanted.has(d.metadata?.name ?? '') &&
+              d.status?.observedGeneration === d.metadata?.generation &&
+              d.status?.availableReplicas === manyReplicas &&
+              d.status.conditions.some(
+                (c) => c.type === 'Progressing' && c.reason === 'NewReplicaSetAvailable',
+              ),
+          );
+          return done.length === names.length ? true : undefined;
+        },
+        { ...timeout, intervalMs: 1000 },
+      );
+      manyAt = performance.now() - t3;
+      manyCpu = meter.stop(manyDeployments * manyReplicas);
+      progress(`  complete in ${(manyAt / 1000).toFixed(1)} s`);
+    }
+
     progress(`ceiling: ${replicas} pods created directly, ${concurrency} in flight`);
     await clients
       .kind<Namespace>('Namespace')
@@ -323,6 +368,15 @@ async function main(): Promise<void> {
       ['CPU ms per pod, direct', ceilingCpu],
       ['CPU ms per pod, direct + readiness writes', withReadyCpu],
       ['controller-manager peak RSS', `${mib(peakRss)} MiB`],
+      ...(manyDeployments > 0
+        ? [
+            [
+              `${manyDeployments} Deployments x ${manyReplicas}: all complete`,
+              `${(manyAt / 1000).toFixed(1)} s`,
+            ],
+            [`CPU ms per pod, ${manyDeployments} Deployments x ${manyReplicas}`, manyCpu],
+          ]
+        : []),
     ];
     const width = Math.max(...rows.map(([k]) => (k ?? '').length));
     process.stdout.write(`${rows.map(([k, v]) => `${(k ?? '').padEnd(width)}  ${v}`).join('\n')}\n`);
