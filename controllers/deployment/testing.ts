@@ -1,11 +1,17 @@
 /** The cluster, Deployments, edits and waits for the Deployment controller's integration tests. */
 import { after, before } from 'node:test';
+import { Registry } from 'prom-client';
 import type { ApiClient } from '../../sdk/client/dynamic-client.js';
-import type { Clientset } from '../../sdk/client/typed-client.js';
+import { type Clientset, createClientset } from '../../sdk/client/typed-client.js';
+import { apiEventSink } from '../../sdk/events/event-sink.js';
+import { createEventRecorder } from '../../sdk/events/index.js';
 import { Deployment } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import type { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { InformerFactory } from '../../sdk/informers/index.js';
+import { createLogger } from '../../sdk/logger.js';
 import { type Cluster, startCluster } from '../../test/cluster.js';
+import { controllerManagerConfig } from '../garbage-collector/testing.js';
 import {
   adminClients,
   type ControllerManagerProcess,
@@ -13,6 +19,7 @@ import {
   startPodReadier,
   waitFor,
 } from '../shared/testing.js';
+import { runDeploymentController } from './deployment-controller.js';
 
 /** What a suite's tests work with: set before its first test, stopped after its last. */
 export interface DeploymentCluster {
@@ -191,4 +198,105 @@ export function holdingDeploymentWatch(api: ApiClient) {
     },
     release: () => open(),
   };
+}
+
+/** A cluster and the admin's clients, with no controller: set before the suite's first test. */
+export function useBareCluster(): { readonly cluster: Cluster; readonly admin: Clientset } {
+  let cluster: Cluster | undefined;
+  let admin: Clientset | undefined;
+  before(async () => {
+    cluster = await startCluster();
+    admin = adminClients(cluster);
+  });
+  after(async () => {
+    admin?.close();
+    await cluster?.stop();
+  });
+  const started = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error("the cluster is set up before the suite's first test");
+    return v;
+  };
+  return {
+    get cluster() {
+      return started(cluster);
+    },
+    get admin() {
+      return started(admin);
+    },
+  };
+}
+
+/** The Deployment controller running in the test's process, alone, with one worker. */
+export interface InProcessDeploymentController {
+  readonly informers: InformerFactory;
+  /** Holds and releases the controller's Deployment watch. */
+  readonly watch: ReturnType<typeof holdingDeploymentWatch>;
+  /** The sum of a counter of the controller's metrics (`controller_runtime_reconcile_errors_total`). */
+  counter(name: string): Promise<number>;
+  /** Stops it and waits for it to return. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the Deployment controller in this process with the controller manager's
+ * identity; its API client (the watches, its patches) is `wrap`'s answer when given, so a
+ * test can step between the controller and the apiserver.
+ */
+export function startDeploymentController(
+  cluster: Cluster,
+  opts: { wrap?: (api: ApiClient) => ApiClient } = {},
+): InProcessDeploymentController {
+  const logger = createLogger('controller-manager', { level: 'warn' });
+  const registry = new Registry();
+  const clients = createClientset(controllerManagerConfig(cluster), { component: 'controller-manager' });
+  const watch = holdingDeploymentWatch(clients.api);
+  const api = opts.wrap ? opts.wrap(watch.client) : watch.client;
+  const informers = new InformerFactory(api, { logger });
+  const events = createEventRecorder(apiEventSink(clients.api), { component: 'controller-manager', logger });
+  const lifetime = new AbortController();
+  informers.start(lifetime.signal);
+  const running = runDeploymentController(
+    { informers, clients: { ...clients, api }, events, logger, registry, workers: 1 },
+    lifetime.signal,
+  );
+  return {
+    informers,
+    watch,
+    async counter(name) {
+      return (await registry.getSingleMetric(name)?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0;
+    },
+    async stop() {
+      watch.release();
+      lifetime.abort();
+      await running;
+      await events.flush();
+      clients.close();
+    },
+  };
+}
+
+/**
+ * Waits until the Deployment `name` has its ReplicaSet and a status for its generation,
+ * and the controller's informer shows the Deployment as stored, unchanged for 300 ms;
+ * resolves with the ReplicaSet.
+ */
+export async function waitSettled(
+  admin: Clientset,
+  controller: InProcessDeploymentController,
+  name: string,
+): Promise<ReplicaSet> {
+  const dc = admin.kind<Deployment>('Deployment');
+  const cached = () =>
+    controller.informers.informerFor<Deployment>('Deployment').indexer.get(`default/${name}`);
+  return waitFor('the ReplicaSet and a settled Deployment', async () => {
+    const d = await dc.get('default', name);
+    const [made] = await replicaSetsOf(admin, d);
+    const rv = d.metadata?.resourceVersion;
+    if (!made || d.status?.observedGeneration !== d.metadata?.generation) return undefined;
+    await new Promise((r) => setTimeout(r, 300));
+    const again = await dc.get('default', name);
+    return again.metadata?.resourceVersion === rv && cached()?.metadata?.resourceVersion === rv
+      ? made
+      : undefined;
+  });
 }
