@@ -6,66 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type ClientDuplexStream, Metadata } from '@grpc/grpc-js';
-import type { ClientConfig } from '../../../sdk/client-config.js';
+import { Metadata } from '@grpc/grpc-js';
 import { Code } from '../../../sdk/errors.js';
 import { Event } from '../../../sdk/gen/wheelhouse/core/v1/event.js';
-import type {
-  CreateEventsRequest,
-  CreateEventsResponse,
-  EventServiceClient,
-} from '../../../sdk/gen/wheelhouse/core/v1/event_service.js';
+import type { EventServiceClient } from '../../../sdk/gen/wheelhouse/core/v1/event_service.js';
 import type { CertFiles } from '../../../sdk/pki/cert.js';
 import { type Cluster, call, startCluster } from '../../../test/cluster.js';
-
-type Stream = ClientDuplexStream<CreateEventsRequest, CreateEventsResponse>;
+import { configAs, itemStream } from '../testing.js';
 
 /** One open CreateEvents stream: send Events, await each answer by id. */
-function openStream(client: EventServiceClient) {
-  const stream: Stream = client.createEvents(new Metadata());
-  const answers = new Map<number, CreateEventsResponse>();
-  const waiters = new Map<number, (res: CreateEventsResponse) => void>();
-  let ended: Error | undefined;
-  const endWaiters: ((err: Error) => void)[] = [];
-  stream.on('data', (res: CreateEventsResponse) => {
-    const w = waiters.get(res.id);
-    if (w) {
-      waiters.delete(res.id);
-      w(res);
-    } else answers.set(res.id, res);
-  });
-  const onEnd = (err: Error) => {
-    ended = err;
-    for (const w of endWaiters) w(err);
-  };
-  stream.on('error', onEnd);
-  stream.on('end', () => onEnd(new Error('the stream ended')));
-  return {
-    stream,
-    send(id: number, event: Event) {
-      stream.write({ id, event });
-    },
-    answer(id: number, timeoutMs = 20_000): Promise<CreateEventsResponse> {
-      const got = answers.get(id);
-      if (got) {
-        answers.delete(id);
-        return Promise.resolve(got);
-      }
-      if (ended) return Promise.reject(ended);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no answer for event ${id}`)), timeoutMs);
-        waiters.set(id, (res) => {
-          clearTimeout(timer);
-          resolve(res);
-        });
-        endWaiters.push((err) => {
-          clearTimeout(timer);
-          reject(err);
-        });
-      });
-    },
-  };
-}
+const openStream = (client: EventServiceClient) =>
+  itemStream(client.createEvents(new Metadata()), 'event', (id, event: Event) => ({ id, event }));
 
 /** A Scheduled Event about pod `pod` in `namespace`, named `name`. */
 function scheduledEvent(name: string, namespace: string, pod = 'p'): Event {
@@ -84,17 +35,11 @@ function scheduledEvent(name: string, namespace: string, pod = 'p'): Event {
 
 describe('EventService.CreateEvents', () => {
   let cluster: Cluster;
-  let as: (c: CertFiles) => ClientConfig;
   before(async () => {
     cluster = await startCluster();
-    as = (c) => ({
-      server: cluster.apiserver,
-      certificateAuthority: cluster.pki.caFile,
-      clientCertificate: c.certFile,
-      clientKey: c.keyFile,
-    });
   });
   after(() => cluster.stop());
+  const as = (certs: CertFiles) => configAs(cluster, certs);
 
   test('creates many Events over one stream, as the scheduler, each answered by its id', async () => {
     const n = 300;
@@ -117,9 +62,7 @@ describe('EventService.CreateEvents', () => {
       assert.equal(got.event.metadata?.resourceVersion, answers[i]?.resourceVersion);
     }
     // Half-closed by the client, the server ends the stream once every answer is sent.
-    const done = new Promise<void>((resolve) => s.stream.on('status', () => resolve()));
-    s.stream.end();
-    await done;
+    await s.end();
   });
 
   test('an invalid Event answers INVALID_ARGUMENT with its field paths, and the stream goes on', async () => {
@@ -220,16 +163,10 @@ describe('EventService.CreateEvents', () => {
 
   test('two Events with one id in flight: the second is refused, the first is created', async () => {
     const s = openStream(cluster.client<EventServiceClient>('events', as(cluster.pki.scheduler)));
-    const got: CreateEventsResponse[] = [];
-    const two = new Promise<void>((resolve) =>
-      s.stream.on('data', (res: CreateEventsResponse) => {
-        got.push(res);
-        if (got.length === 2) resolve();
-      }),
-    );
+    const two = s.arrivals(2);
     s.send(7, scheduledEvent('same-id.a', 'default'));
     s.send(7, scheduledEvent('same-id.b', 'default'));
-    await two;
+    const got = await two;
     const codes = got.map((r) => r.status?.code ?? Code.OK).sort();
     assert.deepEqual(codes, [Code.OK, Code.INVALID_ARGUMENT]);
     s.stream.cancel();

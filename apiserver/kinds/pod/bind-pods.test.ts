@@ -5,69 +5,26 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Client, type ClientDuplexStream, Metadata } from '@grpc/grpc-js';
-import type { ClientConfig } from '../../../sdk/client-config.js';
+import { type Client, Metadata } from '@grpc/grpc-js';
 import { Code } from '../../../sdk/errors.js';
 import { Binding } from '../../../sdk/gen/wheelhouse/core/v1/binding.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
-import type {
-  BindPodsRequest,
-  BindPodsResponse,
-  PodServiceClient,
-} from '../../../sdk/gen/wheelhouse/core/v1/pod_service.js';
+import type { PodServiceClient } from '../../../sdk/gen/wheelhouse/core/v1/pod_service.js';
 import type { CertFiles } from '../../../sdk/pki/cert.js';
 import { type Cluster, call, startCluster } from '../../../test/cluster.js';
 import { pod } from '../../../test/objects.js';
+import { configAs, itemStream } from '../testing.js';
 
 interface BindingInput {
   metadata?: { name?: string; namespace?: string; uid?: string };
   target?: { kind?: string; name?: string };
 }
-type Stream = ClientDuplexStream<BindPodsRequest, BindPodsResponse>;
-
 /** One open BindPods stream: send bindings, await each answer by id. */
-function openStream(client: PodServiceClient) {
-  const stream: Stream = client.bindPods(new Metadata());
-  const answers = new Map<number, BindPodsResponse>();
-  const waiters = new Map<number, (res: BindPodsResponse) => void>();
-  let ended: Error | undefined;
-  const endWaiters: ((err: Error) => void)[] = [];
-  stream.on('data', (res: BindPodsResponse) => {
-    const w = waiters.get(res.id);
-    if (w) {
-      waiters.delete(res.id);
-      w(res);
-    } else answers.set(res.id, res);
-  });
-  const onEnd = (err: Error) => {
-    ended = err;
-    for (const w of endWaiters) w(err);
-  };
-  stream.on('error', onEnd);
-  stream.on('end', () => onEnd(new Error('the stream ended')));
-  return {
-    stream,
-    send(id: number, binding: BindingInput) {
-      stream.write({ id, binding: Binding.fromPartial(binding) });
-    },
-    answer(id: number, timeoutMs = 20_000): Promise<BindPodsResponse> {
-      const got = answers.get(id);
-      if (got) return Promise.resolve(got);
-      if (ended) return Promise.reject(ended);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no answer for binding ${id}`)), timeoutMs);
-        waiters.set(id, (res) => {
-          clearTimeout(timer);
-          resolve(res);
-        });
-        endWaiters.push((err) => {
-          clearTimeout(timer);
-          reject(err);
-        });
-      });
-    },
-  };
-}
+const openStream = (client: PodServiceClient) =>
+  itemStream(client.bindPods(new Metadata()), 'binding', (id, binding: BindingInput) => ({
+    id,
+    binding: Binding.fromPartial(binding),
+  }));
 
 /** Creates `<prefix>-0` … `<prefix>-<n-1>`, a few at a time; returns their uids in order. */
 async function createPods(pods: Client, prefix: string, n: number): Promise<string[]> {
@@ -88,17 +45,11 @@ const binding = (name: string, node: string, uid = ''): BindingInput => ({
 
 describe('PodService.BindPods', () => {
   let cluster: Cluster;
-  let as: (c: CertFiles) => ClientConfig;
   before(async () => {
     cluster = await startCluster();
-    as = (c) => ({
-      server: cluster.apiserver,
-      certificateAuthority: cluster.pki.caFile,
-      clientCertificate: c.certFile,
-      clientKey: c.keyFile,
-    });
   });
   after(() => cluster.stop());
+  const as = (certs: CertFiles) => configAs(cluster, certs);
 
   test('binds many pods over one stream, as the scheduler, each answered by its id', async () => {
     const admin = cluster.client('pods');
@@ -119,9 +70,7 @@ describe('PodService.BindPods', () => {
       assert.equal(got.pod.status?.conditions.find((c) => c.type === 'PodScheduled')?.status, 'True');
     }
     // Half-closed by the client, the server ends the stream once every answer is sent.
-    const done = new Promise<void>((resolve) => s.stream.on('status', () => resolve()));
-    s.stream.end();
-    await done;
+    await s.end();
   });
 
   test('a binding that fails answers its error, and the stream goes on', async () => {
@@ -194,16 +143,10 @@ describe('PodService.BindPods', () => {
     await call(admin, 'createPod', { pod: pod('dup-a') });
     await call(admin, 'createPod', { pod: pod('dup-b') });
     const s = openStream(cluster.client<PodServiceClient>('pods', as(cluster.pki.scheduler)));
-    const got: BindPodsResponse[] = [];
-    const two = new Promise<void>((resolve) =>
-      s.stream.on('data', (res: BindPodsResponse) => {
-        got.push(res);
-        if (got.length === 2) resolve();
-      }),
-    );
+    const two = s.arrivals(2);
     s.send(7, binding('dup-a', 'node-1'));
     s.send(7, binding('dup-b', 'node-1'));
-    await two;
+    const got = await two;
     const codes = got.map((r) => r.status?.code ?? Code.OK).sort();
     assert.deepEqual(codes, [Code.OK, Code.INVALID_ARGUMENT]);
     s.stream.cancel();

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { PodDisruptionBudget } from '../../../sdk/gen/wheelhouse/policy/v1/pod_disruption_budget.js';
-import { parseManifests } from '../../../sdk/manifest/index.js';
 import { type Cluster, call, startCluster } from '../../../test/cluster.js';
 import { pod } from '../../../test/objects.js';
 import { outcome } from '../../../test/outcome.js';
+import { configAs, fromYaml } from '../testing.js';
 
 describe('pod eviction in a real cluster', () => {
   let cluster: Cluster;
@@ -55,7 +55,7 @@ describe('pod eviction in a real cluster', () => {
 
   before(async () => {
     for (const name of ['zk-0', 'zk-1', 'zk-2']) await runningPod(name);
-    const [parsed] = parseManifests(`
+    const budget = fromYaml<PodDisruptionBudget>(`
 apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata:
@@ -68,7 +68,7 @@ spec:
 `);
     const created = (
       await call<{ podDisruptionBudget: PodDisruptionBudget }>(budgets(), 'createPodDisruptionBudget', {
-        podDisruptionBudget: parsed?.object,
+        podDisruptionBudget: budget,
       })
     ).podDisruptionBudget;
     // What the disruption controller would write: 3 healthy, 2 needed, 1 disruption allowed.
@@ -85,11 +85,7 @@ spec:
   });
 
   test('a caller without create pods/eviction is refused', async () => {
-    const scheduler = {
-      ...cluster.admin,
-      clientCertificate: cluster.pki.scheduler.certFile,
-      clientKey: cluster.pki.scheduler.keyFile,
-    };
+    const scheduler = configAs(cluster, cluster.pki.scheduler);
     const r = await outcome(evict('zk-0', scheduler));
     assert.equal(r.code, 'PERMISSION_DENIED');
     assert.match(r.message, /pods\/eviction/);
