@@ -7,11 +7,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Cluster, startCluster } from '../../test/cluster.js';
-import { ApiError, Code } from '../errors.js';
+import { Code } from '../errors.js';
 import { Pod } from '../gen/wheelhouse/core/v1/pod.js';
 import { kinds } from '../kinds.js';
 import { startFakeApiserver } from '../testing/fake-apiserver.js';
 import { createPodsStream } from './create-pods-stream.js';
+import { clientsetAs, codeOf } from './testing.js';
 import { createClientset } from './typed-client.js';
 
 const template = (metadata: { name?: string; generateName?: string; namespace?: string }) =>
@@ -22,16 +23,6 @@ const template = (metadata: { name?: string; generateName?: string; namespace?: 
     spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
   });
 
-const codeOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-    return Code.OK;
-  } catch (err) {
-    assert.ok(err instanceof ApiError, String(err));
-    return err.code;
-  }
-};
-
 describe('Pod creates over CreatePods', () => {
   let cluster: Cluster;
   before(async () => {
@@ -40,15 +31,7 @@ describe('Pod creates over CreatePods', () => {
   after(() => cluster.stop());
 
   const clientsOf = (identity: 'controllerManager' | 'scheduler') =>
-    createClientset(
-      {
-        server: cluster.apiserver,
-        certificateAuthority: cluster.pki.caFile,
-        clientCertificate: cluster.pki[identity].certFile,
-        clientKey: cluster.pki[identity].keyFile,
-      },
-      { component: 'test' },
-    );
+    clientsetAs(cluster, cluster.pki[identity]);
 
   test('each create answers the name the apiserver generated; the Pods exist', async () => {
     const clients = clientsOf('controllerManager');

@@ -9,7 +9,6 @@ import { after, before, describe, test } from 'node:test';
 import {
   credentials,
   Server,
-  ServerCredentials,
   type ServerDuplexStream,
   status,
   type UntypedServiceImplementation,
@@ -24,20 +23,12 @@ import {
   PodServiceService,
 } from '../gen/wheelhouse/core/v1/pod_service.js';
 import { createPipelinedStream, type PipelinedStreamOptions } from './pipelined-stream.js';
+import { listen } from './testing.js';
 
 type Call = ServerDuplexStream<BindPodsRequest, BindPodsResponse>;
 
 const bindingOf = (name: string) =>
   Binding.fromPartial({ metadata: { name, namespace: 'default' }, target: { kind: 'Node', name: 'n' } });
-
-async function listen(server: Server): Promise<string> {
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
-  return `127.0.0.1:${port}`;
-}
 
 describe('pipelined stream', () => {
   // BindPods as the test scripts it: `onRequest` decides each answer; calls and their

@@ -8,13 +8,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   Server,
-  ServerCredentials,
   type ServerUnaryCall,
   type sendUnaryData,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { type Cluster, startCluster } from '../../test/cluster.js';
-import { ApiError, Code } from '../errors.js';
+import { Code } from '../errors.js';
 import { Pod } from '../gen/wheelhouse/core/v1/pod.js';
 import {
   BindPodRequest,
@@ -22,6 +21,7 @@ import {
   type UpdatePodStatusRequest,
   type UpdatePodStatusResponse,
 } from '../gen/wheelhouse/core/v1/pod_service.js';
+import { clientsetAs, codeOf, listen } from './testing.js';
 import { createClientset } from './typed-client.js';
 import { updatePodStatusesStream } from './update-pod-statuses-stream.js';
 
@@ -35,16 +35,6 @@ const template = (name: string) =>
 
 const running = (pod: Pod) => Pod.fromPartial({ ...pod, status: { ...pod.status, phase: 'Running' } });
 
-const codeOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-    return Code.OK;
-  } catch (err) {
-    assert.ok(err instanceof ApiError, String(err));
-    return err.code;
-  }
-};
-
 describe('Pod status writes over UpdatePodStatuses', () => {
   let cluster: Cluster;
   before(async () => {
@@ -54,16 +44,7 @@ describe('Pod status writes over UpdatePodStatuses', () => {
 
   test("a kubelet writes its Pods' statuses; refusals fail alone", async () => {
     const admin = createClientset(cluster.admin, { component: 'test' });
-    const certs = cluster.pki.kubelets['node-1']!.client;
-    const kubelet = createClientset(
-      {
-        server: cluster.apiserver,
-        certificateAuthority: cluster.pki.caFile,
-        clientCertificate: certs.certFile,
-        clientKey: certs.keyFile,
-      },
-      { component: 'test' },
-    );
+    const kubelet = clientsetAs(cluster, cluster.pki.kubelets['node-1']!.client);
     const stream = updatePodStatusesStream(kubelet.api);
     try {
       const pods = admin.kind<Pod>('Pod');
@@ -126,12 +107,7 @@ test('against an apiserver without UpdatePodStatuses, writes go through unary Up
     },
   };
   server.addService(PodServiceService, implementation);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
-  const clients = createClientset({ server: `127.0.0.1:${port}`, insecure: true }, { component: 'test' });
+  const clients = createClientset({ server: await listen(server), insecure: true }, { component: 'test' });
   const stream = updatePodStatusesStream(clients.api);
   try {
     const written = await Promise.all(
