@@ -19,6 +19,7 @@ interface BindingInput {
   metadata?: { name?: string; namespace?: string; uid?: string };
   target?: { kind?: string; name?: string };
 }
+
 /** One open BindPods stream: send bindings, await each answer by id. */
 const openStream = (client: PodServiceClient) =>
   itemStream(client.bindPods(new Metadata()), 'binding', (id, binding: BindingInput) => ({
