@@ -31,6 +31,7 @@ import { kinds } from '../sdk/kinds.js';
 import type { Logger } from '../sdk/logger.js';
 import type { Clock } from '../sdk/workqueue/clock.js';
 import { SchedulerCache } from './cache/scheduler-cache.js';
+import { sameSchedulingFields } from './cache/scheduling-fields.js';
 import { Snapshot } from './cache/snapshot.js';
 import type { SchedulerConfiguration } from './config/config.js';
 import { CycleState } from './framework/cycle-state.js';
@@ -181,7 +182,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           return;
         }
         cache.updatePod(old, pod);
-        const actions = assigned(old) ? podUpdateActions(old, pod) : (['Add'] as ClusterEventAction[]);
+        // Labels and requests are among the fields compared: unchanged, no event.
+        const actions = !assigned(old)
+          ? (['Add'] as ClusterEventAction[])
+          : sameSchedulingFields(old, pod)
+            ? []
+            : podUpdateActions(old, pod);
         if (actions.length > 0)
           q.onClusterEvent({ resource: 'AssignedPod', actions, oldObj: old, newObj: pod });
       } else if (responsible(pod)) {

@@ -31,6 +31,7 @@ function pod(name: string, nodeName: string, cpu = '500m', antiAffinity = false)
           }
         : {}),
     },
+    status: {},
   });
 }
 
@@ -133,6 +134,110 @@ describe('SchedulerCache', () => {
     assert.equal(clock.pendingTimers, 0, 'confirmation cancels the expiry');
     clock.advance(60_000);
     assert.ok(cache.hasPod(q));
+  });
+
+  it('keeps a pod whose update changes nothing the scheduler reads without re-indexing or copying its node', () => {
+    const cache = new SchedulerCache();
+    const snap = new Snapshot();
+    cache.addNode(node('a'));
+    const p = pod('p', 'a');
+    p.metadata!.ownerReferences = [
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'rs-1', controller: true },
+    ];
+    cache.addPod(p);
+    cache.updateSnapshot(snap);
+    const generation = cache.nodeInfo('a')?.generation;
+    const copy = snap.get('a');
+    // A kubelet's status report: phase, IPs, conditions, resourceVersion.
+    const running: Pod = {
+      ...p,
+      metadata: { ...p.metadata!, resourceVersion: '2' },
+      status: { ...p.status!, phase: 'Running', podIp: '10.0.0.1' },
+    };
+    cache.updatePod(p, running);
+    assert.equal(cache.nodeInfo('a')?.generation, generation, 'the node is not re-indexed');
+    cache.updateSnapshot(snap);
+    assert.equal(snap.get('a'), copy, 'nor copied into the snapshot again');
+    assert.equal(snap.get('a')?.pods[0]?.pod, running, 'the stored object is the new one');
+    assert.equal(cache.nodeInfo('a')?.pods[0]?.pod, running);
+    assert.deepEqual([...snap.withPodsOf('rs-1')], [copy]);
+
+    // Changes that matter re-index the pod and copy its node.
+    const changes: [string, (q: Pod) => Pod][] = [
+      ['startTime', (q) => ({ ...q, status: { ...q.status!, startTime: new Date(5_000) } })],
+      ['labels', (q) => ({ ...q, metadata: { ...q.metadata!, labels: { app: 'x' } } })],
+      ['requests', () => pod('p', 'a', '700m')],
+      ['nodeName', () => pod('p', 'b')],
+    ];
+    let last = running;
+    for (const [what, change] of changes) {
+      const next = change(last);
+      const before = snap.get('a');
+      cache.updatePod(last, next);
+      cache.updateSnapshot(snap);
+      assert.notEqual(snap.get('a'), before, `${what}: node a copied again`);
+      last = next;
+    }
+    assert.equal(snap.get('a')?.numPods, 0, 'moved off a');
+    cache.addNode(node('b'));
+    cache.updateSnapshot(snap);
+    assert.equal(snap.get('b')?.requested.milliCpu, 500);
+    assert.deepEqual([...snap.withPodsOf('rs-1')], [], 'the last object has no controller');
+  });
+
+  it('confirms an assumed pod seen bound (with its status written) without copying its node again', () => {
+    const clock = createFakeClock();
+    const cache = new SchedulerCache({ clock });
+    const snap = new Snapshot();
+    cache.addNode(node('a'));
+    const p = pod('p', 'a', '2');
+    cache.assumePod(p);
+    cache.finishBinding(p);
+    cache.updateSnapshot(snap);
+    const copy = snap.get('a');
+    const bound: Pod = {
+      ...p,
+      metadata: { ...p.metadata!, resourceVersion: '7' },
+      status: {
+        ...p.status!,
+        conditions: [
+          { type: 'PodScheduled', status: 'True', reason: '', message: '', observedGeneration: '0' },
+        ],
+      },
+    };
+    cache.addPod(bound);
+    assert.equal(cache.isAssumedPod(bound), false);
+    assert.equal(clock.pendingTimers, 0, 'nothing left to expire');
+    cache.updateSnapshot(snap);
+    assert.equal(snap.get('a'), copy);
+    assert.equal(snap.get('a')?.pods[0]?.pod, bound);
+    assert.equal(snap.get('a')?.requested.milliCpu, 2000, 'counted once');
+    clock.advance(60_000);
+    assert.ok(cache.hasPod(bound));
+  });
+
+  it('expires the assumptions left after others were confirmed, each at its own deadline', () => {
+    const clock = createFakeClock();
+    const cache = new SchedulerCache({ clock, assumedPodTtlMs: 30_000 });
+    cache.addNode(node('a'));
+    const p = pod('p', 'a', '1');
+    const q = pod('q', 'a', '1');
+    cache.assumePod(p);
+    cache.assumePod(q);
+    cache.finishBinding(p);
+    clock.advance(10_000);
+    cache.finishBinding(q);
+    cache.addPod(p);
+    assert.equal(clock.pendingTimers, 1, 'q still waits');
+    clock.advance(20_000);
+    assert.ok(cache.hasPod(q), "not at p's deadline");
+    clock.advance(9_999);
+    assert.ok(cache.hasPod(q));
+    clock.advance(1);
+    assert.equal(cache.hasPod(q), false);
+    assert.ok(cache.hasPod(p));
+    assert.equal(cache.nodeInfo('a')?.requested.milliCpu, 1000);
+    assert.equal(clock.pendingTimers, 0);
   });
 
   it('files each node under the controllers of its pods as pods and nodes come and go', () => {

@@ -13,12 +13,15 @@ import type { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { Logger } from '../../sdk/logger.js';
 import { type Clock, realClock } from '../../sdk/workqueue/clock.js';
-import { type ImageState, NodeInfo, newPodInfo } from '../framework/node-info.js';
+import { type ImageState, NodeInfo, newPodInfo, type PodInfo } from '../framework/node-info.js';
 import { keyOf } from '../queue/scheduling-queue.js';
+import { sameSchedulingFields } from './scheduling-fields.js';
 import type { Snapshot } from './snapshot.js';
 
 interface PodState {
   pod: Pod;
+  /** Its entry in its node's NodeInfo (shared with the snapshot's copies of that node). */
+  info: PodInfo;
   assumed: boolean;
   /** Set once the bind finished: after it, an unconfirmed assumption expires. */
   deadline: number | undefined;
@@ -97,20 +100,33 @@ export class SchedulerCache {
     this.dirty.add(name);
   }
 
-  /** A pod bound to a node, seen by the informer: confirms an assumption, or adds it. */
+  /**
+   * A pod bound to a node, seen by the informer: confirms an assumption, or adds it, or
+   * (through updatePod) replaces the cached object. The informer's copy is the truth.
+   */
   addPod(pod: Pod): void {
     const key = keyOf(pod);
     const state = this.podStates.get(key);
-    if (state !== undefined) {
-      // Confirmed (or moved, if bound elsewhere than assumed): the informer's copy is the truth.
-      this.removeFromNode(state.pod);
-      this.podStates.set(key, { pod, assumed: false, deadline: undefined });
-      this.addToNode(pod);
-      if (this.expiring.delete(key)) this.armExpiry();
+    if (state === undefined) {
+      this.podStates.set(key, { pod, info: this.addToNode(pod), assumed: false, deadline: undefined });
       return;
     }
-    this.podStates.set(key, { pod, assumed: false, deadline: undefined });
-    this.addToNode(pod);
+    if (this.expiring.delete(key)) this.expiryDropped();
+    state.assumed = false;
+    state.deadline = undefined;
+    if (sameSchedulingFields(state.pod, pod)) {
+      // Nothing that the node's sums and indexes or any plugin reads changed (the
+      // binding's confirmation, a kubelet's status report): the new object replaces the
+      // old in place, in the cache's NodeInfo and the snapshot's copies alike, and the
+      // node is not copied again.
+      state.pod = pod;
+      state.info.pod = pod;
+      return;
+    }
+    // Changed, or bound elsewhere than assumed: re-indexed on its (new) node.
+    this.removeFromNode(state.pod);
+    state.pod = pod;
+    state.info = this.addToNode(pod);
   }
 
   updatePod(_old: Pod, pod: Pod): void {
@@ -123,7 +139,7 @@ export class SchedulerCache {
     if (state === undefined) return;
     this.removeFromNode(state.pod);
     this.podStates.delete(key);
-    if (this.expiring.delete(key)) this.armExpiry();
+    if (this.expiring.delete(key)) this.expiryDropped();
   }
 
   /** Places `pod` (with spec.nodeName set to the chosen node) before its bind. */
@@ -131,8 +147,7 @@ export class SchedulerCache {
     const key = keyOf(pod);
     if (this.podStates.has(key))
       throw new Error(`pod ${key} is already in the scheduler cache; it cannot be assumed`);
-    this.podStates.set(key, { pod, assumed: true, deadline: undefined });
-    this.addToNode(pod);
+    this.podStates.set(key, { pod, info: this.addToNode(pod), assumed: true, deadline: undefined });
   }
 
   /** The bind call returned: the assumption now waits at most the TTL to be confirmed. */
@@ -141,7 +156,9 @@ export class SchedulerCache {
     if (state === undefined || !state.assumed) return;
     state.deadline = this.clock.now() + this.ttlMs;
     this.expiring.set(keyOf(pod), state.deadline);
-    this.armExpiry();
+    // Deadlines only grow: an armed timer is at the earliest, or earlier (for an entry
+    // gone since, when it then re-arms at the first left).
+    if (this.expiryTimer === undefined) this.armExpiry();
   }
 
   /** The bind failed (or a later step): undoes assumePod. */
@@ -151,7 +168,7 @@ export class SchedulerCache {
     if (state === undefined || !state.assumed) return;
     this.removeFromNode(state.pod);
     this.podStates.delete(key);
-    if (this.expiring.delete(key)) this.armExpiry();
+    if (this.expiring.delete(key)) this.expiryDropped();
   }
 
   isAssumedPod(pod: Pod): boolean {
@@ -223,15 +240,17 @@ export class SchedulerCache {
     this.expiryTimer = undefined;
   }
 
-  private addToNode(pod: Pod): void {
+  private addToNode(pod: Pod): PodInfo {
     const name = pod.spec?.nodeName ?? '';
     let ni = this.nodes.get(name);
     if (ni === undefined) {
       ni = new NodeInfo();
       this.nodes.set(name, ni);
     }
-    ni.addPod(newPodInfo(pod));
+    const info = newPodInfo(pod);
+    ni.addPod(info);
     this.dirty.add(name);
+    return info;
   }
 
   private removeFromNode(pod: Pod): void {
@@ -281,6 +300,18 @@ export class SchedulerCache {
       }
     }
     return out;
+  }
+
+  /**
+   * An entry left `expiring`: the timer stays armed (it fires at most once early, then
+   * re-arms at the first deadline left) unless nothing is left to expire. Re-arming on
+   * every confirmation had the Map's first live entry found each time, past the holes
+   * that deletions at its head leave.
+   */
+  private expiryDropped(): void {
+    if (this.expiring.size > 0) return;
+    this.expiryTimer?.cancel();
+    this.expiryTimer = undefined;
   }
 
   private armExpiry(): void {

@@ -13,7 +13,12 @@ import { podNonZeroRequests, podRequests, Resource } from './resource.js';
 
 /** A pod with what the scheduler derives from it once. */
 export interface PodInfo {
-  readonly pod: Pod;
+  /**
+   * The latest object. The cache replaces it in place when an update leaves every field
+   * the scheduler reads of a placed pod as it was (cache/scheduling-fields.ts), so the
+   * amounts below, derived from an earlier object, still hold; plugins never write it.
+   */
+  pod: Pod;
   /** `namespace/name`. */
   readonly key: string;
   readonly requests: Resource;
@@ -71,6 +76,10 @@ export interface ImageState {
   readonly numNodes: number;
 }
 
+/** Never written (a node without a Node, or before setNode); NodeInfo.allocatable's default. */
+const NO_RESOURCES = new Resource();
+const NO_IMAGES: ReadonlyMap<string, ImageState> = new Map();
+
 export class NodeInfo {
   node: Node | undefined;
   readonly pods: PodInfo[] = [];
@@ -84,12 +93,16 @@ export class NodeInfo {
   /** `protocol/port` → host IP → how many pods use it. */
   readonly usedPorts = new Map<string, Map<string, number>>();
   /** Sum of the pods' requests. */
-  requested = new Resource();
+  readonly requested = new Resource();
   /** Sum of the pods' non-zero requests (for scoring). */
-  nonZeroRequested = new Resource();
-  allocatable = new Resource();
-  /** Images on this node by every name the node reports; set by the cache. */
-  imageStates = new Map<string, ImageState>();
+  readonly nonZeroRequested = new Resource();
+  /**
+   * From the Node, replaced whole by setNode and never changed in place, so that copies
+   * share it.
+   */
+  allocatable: Resource = NO_RESOURCES;
+  /** Images on this node by every name the node reports; set by the cache, read by plugins. */
+  imageStates: ReadonlyMap<string, ImageState> = NO_IMAGES;
   /** Bumped on every change, so that snapshots copy only changed nodes. */
   generation = 0;
   // Derived from the Node once, in setNode: Filter reads them for every node of every
@@ -186,9 +199,9 @@ export class NodeInfo {
     c.podsWithRequiredAntiAffinity.push(...this.podsWithRequiredAntiAffinity);
     for (const [k, ips] of this.usedPorts) c.usedPorts.set(k, new Map(ips));
     for (const [uid, n] of this.podsByController) c.podsByController.set(uid, n);
-    c.requested = this.requested.clone();
-    c.nonZeroRequested = this.nonZeroRequested.clone();
-    c.allocatable = this.allocatable.clone();
+    c.requested.add(this.requested);
+    c.nonZeroRequested.add(this.nonZeroRequested);
+    c.allocatable = this.allocatable;
     c.imageStates = this.imageStates;
     c.generation = this.generation;
     c.numPods = this.numPods;
