@@ -176,6 +176,13 @@ export class Framework implements Handle {
   readonly missing: string[] = [];
 
   private nextStartNodeIndex = 0;
+  /**
+   * scoreNodes' arrays, kept across cycles and grown as needed: a Float64Array of
+   * hundreds of nodes has its memory outside the JS heap, allocated and freed per cycle
+   * otherwise. Only the first `nodes.length` entries of a cycle are meaningful.
+   */
+  private scoreTotals = new Float64Array(0);
+  private scoreRaw = new Float64Array(0);
   private readonly waiting = new Map<string, WaitingPod>();
 
   constructor(opts: FrameworkOptions) {
@@ -516,9 +523,17 @@ export class Framework implements Handle {
     return nodes.map((n, i) => ({ name: n.name, score: totals[i] as number }));
   }
 
-  /** Total weighted scores, by the nodes' order: numbers, no object per node. */
+  /**
+   * Total weighted scores, by the nodes' order: numbers, no object per node. The array is
+   * reused by the next call and may be longer than `nodes`; read it before then.
+   */
   private scoreNodes(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Float64Array {
-    const totals = new Float64Array(nodes.length);
+    if (this.scoreTotals.length < nodes.length) {
+      this.scoreTotals = new Float64Array(nodes.length);
+      this.scoreRaw = new Float64Array(nodes.length);
+    }
+    const totals = this.scoreTotals;
+    totals.fill(0, 0, nodes.length);
     if (this.scorePlugins.length === 0) return totals;
     const pre = this.timed('PreScore', () => {
       for (const p of this.preScorePlugins) {
@@ -530,10 +545,10 @@ export class Framework implements Handle {
     });
     if (!pre.isSuccess()) throw pre.error ?? new Error(`${pre.plugin}: ${pre.message()}`);
     const t0 = performance.now();
-    // Scores live in one array of numbers per cycle (a plugin's score is a number, and a
+    // Scores live in one array of numbers (a plugin's score is a number, and a
     // failure a throw, which ends the cycle as an error); NodeScore objects are made only
     // for a plugin that normalizes (its interface takes them): this loop runs plugins × nodes.
-    const raw = new Float64Array(nodes.length);
+    const raw = this.scoreRaw;
     for (const { plugin, weight } of this.scorePlugins) {
       if (state.skipScorePlugins.has(plugin.name)) continue;
       for (let i = 0; i < nodes.length; i++) raw[i] = plugin.score(state, pod, nodes[i] as NodeInfo);
