@@ -72,6 +72,7 @@ import {
   type ScaleStep,
 } from './rollout-plan.js';
 import { scalePatch } from './scale-patch.js';
+import { applyScaleSteps, ResizeGuardError, type ScaleOutcome } from './scale-steps.js';
 
 export interface DeploymentControllerOptions extends ControllerOptions {}
 
@@ -450,10 +451,7 @@ export async function runDeploymentController(
       )) as ReplicaSet;
     } catch (err) {
       if (err instanceof ApiError && err.code === Code.INVALID_ARGUMENT && /test failed/.test(err.message))
-        throw new ApiError(
-          Code.ABORTED,
-          `replica set ${meta?.name} changed since the resize to ${step.replicas} was decided: ${err.message}`,
-        );
+        throw new ResizeGuardError(step.rs, step.replicas, err.message);
       throw err;
     }
     rsWrites.mutated(written);
@@ -469,19 +467,45 @@ export async function runDeploymentController(
     return written;
   }
 
-  async function apply(d: Deployment, steps: ScaleStep[], rsList: ReplicaSet[]): Promise<ReplicaSet[]> {
-    const written = new Map<ReplicaSet, ReplicaSet>();
-    await Promise.all(steps.map(async (s) => written.set(s.rs, await scale(d, s))));
-    return rsList.map((rs) => written.get(rs) ?? rs);
+  /**
+   * Writes `plan(rsList)` and returns `rsList` as written; a step refused because only
+   * the ReplicaSet's status moved is decided again from the apiserver's copy
+   * (scale-steps.ts).
+   */
+  async function apply(
+    d: Deployment,
+    rsList: ReplicaSet[],
+    plan: (rss: readonly ReplicaSet[]) => readonly ScaleStep[],
+  ): Promise<ScaleOutcome> {
+    const outcome = await applyScaleSteps(rsList, plan, {
+      write: (step) => scale(d, step),
+      read: async (rs) => {
+        const now = await rsClient.get(rs.metadata?.namespace ?? '', rs.metadata?.name ?? '');
+        // A later state than the informer's, like a write's answer: the next sync reads it too.
+        rsWrites.mutated(now);
+        return now;
+      },
+    });
+    if (outcome.redecided)
+      logger.debug(
+        { deployment: `${d.metadata?.namespace}/${d.metadata?.name}` },
+        'resize decided again after a status write',
+      );
+    return outcome;
   }
 
   async function scaleOnly(d: Deployment, rsList: ReplicaSet[]): Promise<Result> {
     const got = await newReplicaSetOf(d, rsList, false);
     d = got.d;
-    let all = [...(got.newRS ? [got.newRS] : []), ...got.oldRSs];
-    all = await apply(d, proportionalScale(d, got.newRS, got.oldRSs), all);
-    const newRS = got.newRS ? all[0] : undefined;
-    const oldRSs = got.newRS ? all.slice(1) : all;
+    // The new ReplicaSet, when there is one, first.
+    const hasNew = got.newRS !== undefined;
+    const parts = (rss: readonly ReplicaSet[]) =>
+      hasNew ? { newRS: rss[0], oldRSs: rss.slice(1) } : { newRS: undefined, oldRSs: [...rss] };
+    const scaled = await apply(d, [...(got.newRS ? [got.newRS] : []), ...got.oldRSs], (rss) => {
+      const { newRS, oldRSs } = parts(rss);
+      return proportionalScale(d, newRS, oldRSs);
+    });
+    const { newRS, oldRSs } = parts(scaled.rss);
     if (d.spec?.paused) await cleanup(d, oldRSs);
     const status = calculateStatus(d, newRS, oldRSs);
     await writeStatus(d, status);
@@ -502,11 +526,9 @@ export async function runDeploymentController(
         return syncRolloutStatus(d, newRS, oldRSs);
       }
     }
-    const steps = oldReplicaSetsScaleDown(d, oldRSs, newRS);
-    if (steps.length > 0) {
-      oldRSs = await apply(d, steps, oldRSs);
-      return syncRolloutStatus(d, newRS, oldRSs);
-    }
+    const down = await apply(d, oldRSs, (olds) => oldReplicaSetsScaleDown(d, olds, newRS));
+    oldRSs = down.rss;
+    if (down.written > 0) return syncRolloutStatus(d, newRS, oldRSs);
     if (deploymentComplete(d, calculateStatus(d, newRS, oldRSs))) await cleanup(d, oldRSs);
     return syncRolloutStatus(d, newRS, oldRSs);
   }
@@ -516,11 +538,9 @@ export async function runDeploymentController(
     d = got.d;
     let newRS = got.newRS;
     let oldRSs = got.oldRSs;
-    const down = recreateScaleDown(oldRSs);
-    if (down.length > 0) {
-      oldRSs = await apply(d, down, oldRSs);
-      return syncRolloutStatus(d, newRS, oldRSs);
-    }
+    const down = await apply(d, oldRSs, recreateScaleDown);
+    oldRSs = down.rss;
+    if (down.written > 0) return syncRolloutStatus(d, newRS, oldRSs);
     // Old pods still running: the new ones must not start beside them.
     const oldPodsLeft =
       oldRSs.some((rs) => (rs.status?.replicas ?? 0) > 0) ||

@@ -14,6 +14,8 @@
  * such as another resize) and, for a scale-down, which spends availability within
  * maxUnavailable, the pods available. The status is tested only when the step saw some
  * pods available: the manifest form leaves out a count of 0, and nothing is spent then.
+ * A test that fails on the status alone is answered by deciding the step again from the
+ * ReplicaSet as the apiserver holds it (scale-steps.ts), not by failing the sync.
  */
 import type { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import { replicasOf } from './deployment-util.js';
