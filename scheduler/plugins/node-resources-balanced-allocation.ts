@@ -18,7 +18,9 @@ import {
   type ScorePlugin,
 } from '../framework/interface.js';
 import { Status } from '../framework/status.js';
+import type { NodeInfo } from '../framework/node-info.js';
 import {
+  isCpuThenMemory,
   podRequestList,
   type ResourceScorer,
   resourcesFromArgs,
@@ -67,6 +69,24 @@ export const balancedResourceScorer: ResourceScorer = (requested, allocatable) =
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
 };
 
+/**
+ * balancedResourceScorer over cpu and memory (the default resources), from NodeInfo's
+ * inline amounts without scoreResourceAllocation's lists: the same arithmetic, in the
+ * same order, for every feasible node of every cycle.
+ */
+export function balancedCpuMemory(ni: NodeInfo, podMilliCpu: number, podMemory: number): number {
+  const cpu = ni.allocatableMilliCpu;
+  const memory = ni.allocatableMemory;
+  let std = 0;
+  // One resource or none offered: a single fraction deviates from nothing.
+  if (cpu !== 0 && memory !== 0) {
+    const first = Math.min((ni.requestedMilliCpu + podMilliCpu) / cpu, 1);
+    const second = Math.min((ni.requestedMemory + podMemory) / memory, 1);
+    std = Math.abs((first - second) / 2);
+  }
+  return Math.trunc((1 - std) * MAX_NODE_SCORE);
+}
+
 /** requested / allocatable of resource i, at most 1; undefined where the node has none. */
 function fraction(
   requested: readonly number[],
@@ -79,6 +99,8 @@ function fraction(
 
 export const nodeResourcesBalancedAllocation: PluginFactory = (args) => {
   const resources = resourcesFromArgs(args.resources, NODE_RESOURCES_BALANCED_ALLOCATION);
+  // The deviation does not weigh the resources: only their names choose the fast path.
+  const cpuMemory = isCpuThenMemory(resources, false);
   const plugin: PreScorePlugin & ScorePlugin & EnqueueExtensions = {
     name: NODE_RESOURCES_BALANCED_ALLOCATION,
 
@@ -91,6 +113,7 @@ export const nodeResourcesBalancedAllocation: PluginFactory = (args) => {
       if (nodeInfo.node === undefined) throw new Error('node not found');
       const requests =
         state.read<PreScoreState>(preScoreStateKey)?.podRequests ?? podRequestList(pod, resources, true);
+      if (cpuMemory) return balancedCpuMemory(nodeInfo, requests[0] ?? 0, requests[1] ?? 0);
       return scoreResourceAllocation(nodeInfo, resources, requests, true, balancedResourceScorer);
     },
 

@@ -46,6 +46,20 @@ export function resourcesFromArgs(value: unknown, plugin: string): ResourceSpec[
   });
 }
 
+/**
+ * Whether `resources` are cpu then memory (with weight 1 each, when `weighted`): the
+ * defaults, which the plugins score from NodeInfo's inline amounts directly.
+ */
+export function isCpuThenMemory(resources: readonly ResourceSpec[], weighted: boolean): boolean {
+  const [a, b] = resources;
+  return (
+    resources.length === 2 &&
+    a?.name === CPU &&
+    b?.name === MEMORY &&
+    (!weighted || (a.weight === 1 && b.weight === 1))
+  );
+}
+
 function isScalarResource(name: string): boolean {
   return name !== CPU && name !== MEMORY && name !== EPHEMERAL_STORAGE;
 }
