@@ -9,8 +9,11 @@
  *    running→observed (target p99 ≤ 1 s);
  * 2. unthrottled: the rest created as fast as the plane takes them, until
  *    `--pods-per-node` pods run on every node; pods/s from the first create to the last
- *    pod running (target ≥ 300/s) and the scheduler's throughput;
- * 3. a rolling update of every Deployment (a new image): pods/s replaced;
+ *    pod running (target ≥ 300/s), the scheduler's throughput and CPU per pod of every
+ *    process, raw and divided by a host-speed reference taken at the window's edges
+ *    (bench/host-speed.ts), the figure that compares across runs;
+ * 3. a rolling update of every Deployment (a new image): pods/s replaced and CPU per
+ *    replaced pod, the same way;
  * 4. deletion of everything, waiting for the last pod to go;
  *
  * with a progress line every few seconds; then API call latency p99 by verb and resource
@@ -39,6 +42,7 @@ import type { Deployment } from '../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
 import type { Node } from '../sdk/gen/wheelhouse/core/v1/node.js';
 import { callLatencies, type Histograms, isMutating, parseHistograms, subtract } from './api-latency.js';
+import { type HostSpeed, hostSpeed } from './host-speed.js';
 import { killEverything, type Plane, startPlane } from './plane.js';
 import { type PodTimes, type PodTracker, percentile, trackPods } from './pod-tracker.js';
 import { writeReport } from './report/html-report.js';
@@ -204,6 +208,13 @@ async function main(): Promise<void> {
     `density: ${nodes} simulated nodes on ${values.hosts} host(s), ${totalPods} pods in ${deploymentCount} Deployments of ${replicas}` +
       ` over ${namespaces} namespace(s); throttled at ${qps} pods/s for ${throttledDeployments * replicas} pods; load average ${load()}`,
   );
+  // The first measurement also compiles the workload; taken before the plane starts, it
+  // leaves the ones at the windows' edges warm, and says how fast the host was to begin with.
+  const atStart = hostSpeed();
+  out(
+    `  host-speed reference before the plane starts: ${atStart.usPerUnit.toFixed(1)} µs per unit (×${atStart.spread.toFixed(2)}); load average ${load()}`,
+  );
+  const cpuPerPod: { unthrottled?: CpuPerPod; rollout?: CpuPerPod } = {};
   const startedAt = Date.now();
   const plane = await startPlane({
     nodes,
@@ -275,8 +286,9 @@ async function main(): Promise<void> {
     phase = 'unthrottled creation';
     rec.mark('unthrottled');
     out('\nunthrottled creation');
-    const t2 = Date.now();
     const rest = deploymentCount - throttledDeployments;
+    const unthrottledRef0 = hostSpeed();
+    const t2 = Date.now();
     let t2Created = t2;
     const unthrottled = await measure(plane, async () => {
       await forEachLimited(rest, concurrency, (k) => create(throttledDeployments + k), onError);
@@ -284,6 +296,7 @@ async function main(): Promise<void> {
       await waitUntil('every pod to run', () => tracker.running() >= totalPods);
     });
     const t2End = Date.now();
+    const unthrottledRef = [unthrottledRef0, hostSpeed()] as const;
     const restPods = totalPods - throttledPods;
     const rate = (restPods * 1000) / Math.max(t2End - t2, 1);
     figure(`Deployments created (${rest})`, s(t2Created - t2));
@@ -295,7 +308,7 @@ async function main(): Promise<void> {
     );
     figure('scheduler throughput, pods/s', schedulerThroughput(tracker, t2, t2End).toFixed(0));
     startupFigures(tracker, t2, t2End);
-    perPod(plane, unthrottled, restPods);
+    cpuPerPod.unthrottled = perPod(plane, unthrottled, restPods, unthrottledRef);
     const afterCreate = await account(plane.clients, { running: true, nodes: nodeNames });
     check(`${afterCreate.deployments} Deployments, ${afterCreate.pods} pods after creation`, [
       ...afterCreate.problems,
@@ -306,51 +319,56 @@ async function main(): Promise<void> {
     phase = 'rolling update';
     rec.mark('rollout');
     out('\nrolling update of every Deployment');
-    const t3 = Date.now();
     const seenBefore = new Set(tracker.times.keys());
-    await forEachLimited(
-      deploymentCount,
-      concurrency,
-      async (i) => {
-        for (let attempt = 0; ; attempt++) {
-          const d = await deployments.get(nsOf(i), nameOf(i));
-          const c = d.spec?.template?.spec?.containers[0];
-          if (c) c.image = 'registry.k8s.io/pause:3.10';
-          try {
-            return await deployments.update(d);
-          } catch (err) {
-            if (attempt > 5) throw err;
+    const rolloutRef0 = hostSpeed();
+    const t3 = Date.now();
+    // A new image for every Deployment, until every pod is replaced and every Deployment says so.
+    const rollout = await measure(plane, async () => {
+      await forEachLimited(
+        deploymentCount,
+        concurrency,
+        async (i) => {
+          for (let attempt = 0; ; attempt++) {
+            const d = await deployments.get(nsOf(i), nameOf(i));
+            const c = d.spec?.template?.spec?.containers[0];
+            if (c) c.image = 'registry.k8s.io/pause:3.10';
+            try {
+              return await deployments.update(d);
+            } catch (err) {
+              if (attempt > 5) throw err;
+            }
           }
-        }
-      },
-      onError,
-    );
-    const newRunning = () => {
-      let n = 0;
-      for (const pod of tracker.live.values())
-        if (
-          pod.spec?.containers[0]?.image === 'registry.k8s.io/pause:3.10' &&
-          pod.status?.phase === 'Running' &&
-          !pod.metadata?.deletionTimestamp
-        )
-          n++;
-      return n;
-    };
-    await waitUntil(
-      'the rollout to replace every pod',
-      () => newRunning() >= totalPods && tracker.live.size === totalPods,
-    );
-    await waitUntil('every Deployment to report its rollout', async () => {
-      const list = await listAll<Deployment>(plane.clients, 'Deployment');
-      return list.every(
-        (d) =>
-          d.status?.observedGeneration === d.metadata?.generation &&
-          d.status?.updatedReplicas === d.spec?.replicas &&
-          d.status?.availableReplicas === d.spec?.replicas &&
-          d.status?.replicas === d.spec?.replicas,
+        },
+        onError,
       );
+      const newRunning = () => {
+        let n = 0;
+        for (const pod of tracker.live.values())
+          if (
+            pod.spec?.containers[0]?.image === 'registry.k8s.io/pause:3.10' &&
+            pod.status?.phase === 'Running' &&
+            !pod.metadata?.deletionTimestamp
+          )
+            n++;
+        return n;
+      };
+      await waitUntil(
+        'the rollout to replace every pod',
+        () => newRunning() >= totalPods && tracker.live.size === totalPods,
+      );
+      await waitUntil('every Deployment to report its rollout', async () => {
+        const list = await listAll<Deployment>(plane.clients, 'Deployment');
+        return list.every(
+          (d) =>
+            d.status?.observedGeneration === d.metadata?.generation &&
+            d.status?.updatedReplicas === d.spec?.replicas &&
+            d.status?.availableReplicas === d.spec?.replicas &&
+            d.status?.replicas === d.spec?.replicas,
+        );
+      });
     });
     const t3End = Date.now();
+    const rolloutRef = [rolloutRef0, hostSpeed()] as const;
     const replaced = [...tracker.times.keys()].filter((uid) => !seenBefore.has(uid)).length;
     figure(
       `rolling update: pods replaced/s (${replaced} new pods)`,
@@ -358,6 +376,7 @@ async function main(): Promise<void> {
     );
     figure('rolling update complete', s(t3End - t3));
     startupFigures(tracker, t3, t3End);
+    cpuPerPod.rollout = perPod(plane, rollout, replaced, rolloutRef);
     const metricsRollout = parseHistograms(await plane.apiserverMetrics());
     const afterRollout = await account(plane.clients, { running: true, nodes: nodeNames });
     check(`${afterRollout.deployments} Deployments, ${afterRollout.pods} pods after the rolling update`, [
@@ -440,6 +459,7 @@ async function main(): Promise<void> {
         rows,
         timeline: rec.timeline,
         startupTargetMs: TARGETS.startupP99Ms,
+        data: { hostSpeedAtStartUsPerUnit: atStart.usPerUnit, cpuPerPod },
       });
       out(`report: ${path}`);
     }
@@ -552,20 +572,54 @@ async function measure(plane: Plane, done: () => Promise<void>): Promise<Window>
   };
 }
 
+/** CPU per pod of one window, raw and in host-speed reference units, for the report's data. */
+interface CpuPerPod {
+  readonly pods: number;
+  /** The reference at the window's start and end, µs per unit. */
+  readonly referenceUsPerUnit: readonly [number, number];
+  /** CPU ms per pod by process, `plane` their sum, `benchmark` this process. */
+  readonly msPerPod: Record<string, number>;
+  /** The same divided by the reference: how many reference units of CPU a pod cost. */
+  readonly unitsPerPod: Record<string, number>;
+}
+
 /**
  * What each pod of a window cost: CPU ms per pod of every process (from /proc at the
  * window's edges, so time spent waiting for a core is not counted) and the apiserver's
  * calls per pod by method — the figures that say where a pods/s ceiling comes from.
+ * Beside them, the host-speed reference measured at the window's edges and the CPU per
+ * pod divided by it (their mean): the figure to compare across runs, as the machine's
+ * speed moves between them and the reference moves with it.
  */
-function perPod(plane: Plane, w: Window, pods: number): void {
+function perPod(
+  plane: Plane,
+  w: Window,
+  pods: number,
+  reference: readonly [HostSpeed, HostSpeed],
+): CpuPerPod {
   const processes = plane.processes();
-  const ms = (cpu: number) => ((1000 * cpu) / Math.max(1, pods)).toFixed(2);
+  const per = (cpu: number) => (1000 * cpu) / Math.max(1, pods);
   const total = w.cpu.reduce((a, b) => a + b, 0);
-  figure(
-    'CPU ms per pod (whole plane; by process)',
-    `${ms(total)}; ${processes.map((p, i) => `${p.name} ${ms(w.cpu[i] ?? 0)}`).join(', ')}; ` +
-      `(the benchmark itself ${ms(w.ownCpu)})`,
+  const msPerPod: Record<string, number> = { plane: per(total) };
+  processes.forEach((p, i) => {
+    msPerPod[p.name] = per(w.cpu[i] ?? 0);
+  });
+  msPerPod.benchmark = per(w.ownCpu);
+  const [r0, r1] = reference;
+  const usPerUnit = (r0.usPerUnit + r1.usPerUnit) / 2;
+  // ms per pod over µs per unit: units per pod, once ms are counted in µs.
+  const unitsPerPod = Object.fromEntries(
+    Object.entries(msPerPod).map(([name, ms]) => [name, (1000 * ms) / usPerUnit]),
   );
+  const byProcess = (figures: Record<string, number>, digits: number) =>
+    `${figures.plane?.toFixed(digits)}; ${processes.map((p) => `${p.name} ${figures[p.name]?.toFixed(digits)}`).join(', ')}; ` +
+    `(the benchmark itself ${figures.benchmark?.toFixed(digits)})`;
+  figure('CPU ms per pod (whole plane; by process)', byProcess(msPerPod, 2));
+  figure(
+    '  host-speed reference µs/unit (start → end; spread)',
+    `${r0.usPerUnit.toFixed(1)} → ${r1.usPerUnit.toFixed(1)}; ×${r0.spread.toFixed(2)}, ×${r1.spread.toFixed(2)}`,
+  );
+  figure('  CPU per pod in reference units (plane; by process)', byProcess(unitsPerPod, 0));
   figure(
     '  cores busy over the window (plane; with the benchmark)',
     `${(total / Math.max(w.seconds, 1e-3)).toFixed(2)}; ${((total + w.ownCpu) / Math.max(w.seconds, 1e-3)).toFixed(2)}`,
@@ -578,6 +632,7 @@ function perPod(plane: Plane, w: Window, pods: number): void {
       .map(([method, n]) => `${method} ${(n / Math.max(1, pods)).toFixed(2)}`)
       .join(', ') || '-',
   );
+  return { pods, referenceUsPerUnit: [r0.usPerUnit, r1.usPerUnit], msPerPod, unitsPerPod };
 }
 
 function callsPerSecond(w: Window): string {

@@ -18,6 +18,8 @@ export interface ReportInput {
   readonly timeline: Timeline;
   /** Pod startup latency target, ms (drawn on the latency plot). */
   readonly startupTargetMs?: number;
+  /** Figures as numbers, for a script comparing runs: written to `data.json` only. */
+  readonly data?: Readonly<Record<string, unknown>>;
 }
 
 /** Pod startup latencies (ms) by the window in which the pod was seen running, and pods running per second. */
@@ -165,7 +167,7 @@ export function writeReport(dir: string, input: ReportInput): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'data.json'),
-    JSON.stringify({ title: input.title, rows: input.rows, ...input.timeline }),
+    JSON.stringify({ title: input.title, rows: input.rows, ...input.data, ...input.timeline }),
   );
   const path = join(dir, 'index.html');
   writeFileSync(path, renderReport(input));
