@@ -21,6 +21,7 @@ import type { ObjectReference } from '../gen/wheelhouse/meta/v1/meta.js';
 import type { KindObject } from '../kind-registry.js';
 import type { Logger } from '../logger.js';
 import type { EventSink } from './event-sink.js';
+import { KeyedQueue } from './keyed-queue.js';
 import { TokenBucket } from './token-bucket.js';
 
 export type EventType = 'Normal' | 'Warning';
@@ -91,9 +92,11 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
   const cacheSize = opts.cacheSize ?? 4096;
   const now = opts.now ?? (() => new Date());
   const clock = opts.now ? () => now().getTime() : Date.now;
-  const queue: { key: string; event: Event }[] = [];
-  /** Aggregation keys being written: a later event with one of them waits for that write. */
-  const inFlight = new Set<string>();
+  /**
+   * Events waiting, by aggregation key: a key is busy while one of its Events is being
+   * written, and its later Events wait for that write.
+   */
+  const queue = new KeyedQueue<Event>();
   let writers = 0;
   let idle: (() => void) | undefined;
   let drained: Promise<void> | undefined;
@@ -201,25 +204,19 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
     }
   };
 
-  /** The first queued event whose aggregation key is not being written, taken off the queue. */
-  const take = () => {
-    const i = queue.findIndex((q) => !inFlight.has(q.key));
-    return i < 0 ? undefined : queue.splice(i, 1)[0];
-  };
-
   const writer = async () => {
     writers++;
     try {
-      for (let next = take(); next !== undefined; next = take()) {
-        inFlight.add(next.key);
+      for (let next = queue.take(); next !== undefined; next = queue.take()) {
         try {
-          await write(next.key, next.event);
+          await write(next.key, next.value);
         } finally {
-          inFlight.delete(next.key);
+          queue.done(next.key);
         }
       }
     } finally {
-      // An event left queued waits for a key another writer holds; that writer takes it next.
+      // An event left queued waits for a key another writer holds; that writer, once done
+      // with it, takes again, and finds the key ready.
       writers--;
       if (writers === 0) idle?.();
     }
@@ -231,7 +228,7 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
     },
     droppedByReason,
     get queued() {
-      return queue.length;
+      return queue.size;
     },
     event(obj, type, reason, message, extra = {}) {
       const ref = referenceOf(obj);
@@ -239,7 +236,7 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
         droppedByReason.rate_limited++;
         return;
       }
-      if (queue.length >= queueSize) {
+      if (queue.size >= queueSize) {
         droppedByReason.queue_full++;
         return;
       }
@@ -266,11 +263,11 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
         reportingComponent: opts.component,
         reportingInstance: instance,
       });
-      queue.push({ key: aggregationKey(event), event });
+      queue.push(aggregationKey(event), event);
       if (writers < concurrency()) void writer();
     },
     flush() {
-      if (writers === 0 && queue.length === 0) return Promise.resolve();
+      if (writers === 0 && queue.size === 0) return Promise.resolve();
       drained ??= new Promise<void>((resolve) => {
         idle = () => {
           idle = undefined;
