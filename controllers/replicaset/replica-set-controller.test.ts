@@ -43,6 +43,12 @@ describe('ReplicaSet controller', { timeout: 120_000 }, () => {
   let clients: Clientset;
   const rsClient = () => clients.kind<ReplicaSet>('ReplicaSet');
   const get = (name: string, ns = 'default') => rsClient().get(ns, name);
+  /** Sets spec.replicas, again on a conflict with the controller's status writes. */
+  const scale = (name: string, replicas: number) =>
+    waitFor(`scale of ${name} to ${replicas}`, async () => {
+      const current = await get(name);
+      return rsClient().update({ ...current, spec: { ...current.spec, replicas } as ReplicaSet['spec'] });
+    });
   const owned = async (rs: ReplicaSet) =>
     (await listPods(clients, rs.metadata?.namespace ?? 'default')).filter((p) =>
       p.metadata?.ownerReferences.some((r) => r.uid === rs.metadata?.uid && r.controller),
@@ -88,8 +94,7 @@ describe('ReplicaSet controller', { timeout: 120_000 }, () => {
         ? s
         : undefined;
     });
-    const current = await get('web');
-    await rsClient().update({ ...current, spec: { ...current.spec, replicas: 1 } as ReplicaSet['spec'] });
+    await scale('web', 1);
     pods = await waitFor('1 pod left', async () => {
       const p = await owned(rs);
       return p.length === 1 ? p : undefined;
@@ -110,6 +115,49 @@ describe('ReplicaSet controller', { timeout: 120_000 }, () => {
     );
     assert.ok(events.some((e) => e.reason === 'SuccessfulCreate' && /^Created pod: web-/.test(e.message)));
     assert.ok(events.some((e) => e.reason === 'SuccessfulDelete' && /^Deleted pod: web-/.test(e.message)));
+  });
+
+  test("a scale-down deletes first the pod doubled up with its owner's other ReplicaSets", async () => {
+    const owner = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'rank',
+      uid: '5f0c3a52-6a51-4a4e-9d0e-2f1f0c7f3b11',
+      controller: true,
+      blockOwnerDeletion: true,
+    };
+    const onNode = (name: string, app: string, nodeName: string) => {
+      const p = podOf(name, { labels: { app, tier: 'web' } });
+      p.spec!.nodeName = nodeName;
+      return p;
+    };
+    // Orphans the ReplicaSets adopt: rank-a's pods on node-1 and node-2, rank-b's on node-2.
+    const [a1, a2, b1] = await Promise.all([
+      clients.kind<Pod>('Pod').create(onNode('rank-a-1', 'rank-a', 'node-1')),
+      clients.kind<Pod>('Pod').create(onNode('rank-a-2', 'rank-a', 'node-2')),
+      clients.kind<Pod>('Pod').create(onNode('rank-b-1', 'rank-b', 'node-2')),
+    ]);
+    assert.ok(a1 && a2 && b1);
+    // Ready the longest, rank-a-2 would be kept if only rank-a's own pods were counted.
+    await markPodReady(clients, a2, new Date(Date.now() - 60_000));
+    await markPodReady(clients, a1);
+    await markPodReady(clients, b1);
+    const withOwner = (rs: ReplicaSet) => {
+      rs.metadata!.ownerReferences = [owner];
+      return rs;
+    };
+    const a = await rsClient().create(withOwner(replicaSet('rank-a', 2)));
+    const b = await rsClient().create(withOwner(replicaSet('rank-b', 1)));
+    await waitFor('both adopted', async () =>
+      (await owned(a)).length === 2 && (await owned(b)).length === 1 ? true : undefined,
+    );
+    await scale('rank-a', 1);
+    // Bound pods terminate gracefully: the one chosen stays, terminating, without a kubelet.
+    const left = await waitFor('1 pod of rank-a left', async () => {
+      const p = (await owned(a)).filter((pod) => pod.metadata?.deletionTimestamp === undefined);
+      return p.length === 1 ? p : undefined;
+    });
+    assert.equal(left[0]?.metadata?.name, 'rank-a-1', 'the pod sharing node-2 with rank-b is deleted');
   });
 
   test('replaces a deleted pod, adopts a matching orphan and releases a pod that stops matching', async () => {

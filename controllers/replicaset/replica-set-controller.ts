@@ -53,7 +53,13 @@ export async function runReplicaSetController(
 ): Promise<void> {
   const { informers, clients, events, logger } = opts;
   const burst = opts.burstReplicas ?? BURST_REPLICAS;
-  const replicaSets = informers.informerFor<ReplicaSet>('ReplicaSet');
+  // Indexed by controller: a scale-down ranks against the pods of its owner's other
+  // ReplicaSets, found through their owner rather than a pass over the namespace's pods.
+  const replicaSets = informers.informerFor<ReplicaSet>(
+    'ReplicaSet',
+    {},
+    { [CONTROLLER_INDEX]: indexByController },
+  );
   const pods = informers.informerFor<Pod>('Pod', {}, { [CONTROLLER_INDEX]: indexByController });
   const rsClient = clients.kind<ReplicaSet>('ReplicaSet');
   // What this controller's status writes answered, read in place of the informer's older
@@ -225,9 +231,7 @@ export async function runReplicaSetController(
     }
     if (diff > 0) {
       const count = Math.min(diff, burst);
-      const related = pods.indexer
-        .byIndex(NAMESPACE_INDEX, rs.metadata?.namespace ?? '')
-        .filter((p) => isPodActive(p) && relatedOwner(p, rs));
+      const related = relatedPods(rs);
       const victims = podsToDelete(owned, related, count);
       expectations.expectDeletions(key, victims.map(keyOf));
       const results = await Promise.allSettled(victims.map((pod) => deletePod(rs, pod)));
@@ -236,13 +240,30 @@ export async function runReplicaSetController(
     }
   }
 
-  /** Pods of the same owner's other ReplicaSets count when ranking by node. */
-  function relatedOwner(pod: Pod, rs: ReplicaSet): boolean {
+  /**
+   * The active pods of `rs` and of the other ReplicaSets of its controller (Kubernetes'
+   * getIndirectlyRelatedPods): they count when ranking by node. Read through the
+   * controller indexes, so a scale-down costs the pods of one owner, not of the namespace
+   * (a rollout of every Deployment in a namespace scaled down in steps made that
+   * quadratic).
+   */
+  function relatedPods(rs: ReplicaSet): Pod[] {
     const ownerUid = controllerOf(rs)?.uid;
-    const podOwner = ownerOf(pod);
-    if (!podOwner) return false;
-    if (podOwner.metadata?.uid === rs.metadata?.uid) return true;
-    return ownerUid !== undefined && controllerOf(podOwner)?.uid === ownerUid;
+    const siblings =
+      ownerUid === undefined
+        ? [rs]
+        : replicaSets.indexer
+            .byIndex(CONTROLLER_INDEX, ownerUid)
+            .filter((s) => s.metadata?.namespace === rs.metadata?.namespace);
+    if (!siblings.some((s) => s.metadata?.uid === rs.metadata?.uid)) siblings.push(rs);
+    const related: Pod[] = [];
+    for (const sibling of siblings) {
+      const uid = sibling.metadata?.uid ?? '';
+      if (uid === '') continue;
+      for (const pod of pods.indexer.byIndex(CONTROLLER_INDEX, uid))
+        if (isPodActive(pod) && ownerOf(pod)?.metadata?.uid === uid) related.push(pod);
+    }
+    return related;
   }
 
   async function createPod(rs: ReplicaSet): Promise<void> {
