@@ -575,8 +575,9 @@ async function measure(plane: Plane, done: () => Promise<void>): Promise<Window>
 /** CPU per pod of one window, raw and in host-speed reference units, for the report's data. */
 interface CpuPerPod {
   readonly pods: number;
-  /** The reference at the window's start and end, µs per unit. */
+  /** The reference at the window's start and end, µs per unit: fastest repetition, median. */
   readonly referenceUsPerUnit: readonly [number, number];
+  readonly referenceMedianUsPerUnit: readonly [number, number];
   /** CPU ms per pod by process, `plane` their sum, `benchmark` this process. */
   readonly msPerPod: Record<string, number>;
   /** The same divided by the reference: how many reference units of CPU a pod cost. */
@@ -616,8 +617,8 @@ function perPod(
     `(the benchmark itself ${figures.benchmark?.toFixed(digits)})`;
   figure('CPU ms per pod (whole plane; by process)', byProcess(msPerPod, 2));
   figure(
-    '  host-speed reference µs/unit (start → end; spread)',
-    `${r0.usPerUnit.toFixed(1)} → ${r1.usPerUnit.toFixed(1)}; ×${r0.spread.toFixed(2)}, ×${r1.spread.toFixed(2)}`,
+    '  host-speed reference µs/unit (start → end; medians)',
+    `${r0.usPerUnit.toFixed(1)} → ${r1.usPerUnit.toFixed(1)}; ${r0.medianUsPerUnit.toFixed(1)} → ${r1.medianUsPerUnit.toFixed(1)}`,
   );
   figure('  CPU per pod in reference units (plane; by process)', byProcess(unitsPerPod, 0));
   figure(
@@ -632,7 +633,13 @@ function perPod(
       .map(([method, n]) => `${method} ${(n / Math.max(1, pods)).toFixed(2)}`)
       .join(', ') || '-',
   );
-  return { pods, referenceUsPerUnit: [r0.usPerUnit, r1.usPerUnit], msPerPod, unitsPerPod };
+  return {
+    pods,
+    referenceUsPerUnit: [r0.usPerUnit, r1.usPerUnit],
+    referenceMedianUsPerUnit: [r0.medianUsPerUnit, r1.medianUsPerUnit],
+    msPerPod,
+    unitsPerPod,
+  };
 }
 
 function callsPerSecond(w: Window): string {
