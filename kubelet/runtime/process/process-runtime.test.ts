@@ -233,7 +233,11 @@ describe('process runtime', () => {
       // file: the runtime has not heard of the exit when it closes.
       const deadline = Date.now() + 10_000;
       while (!/\) T /.test(readText(`/proc/${wrapper}/stat`)) && Date.now() < deadline) {}
-      assert.match(readText(`/proc/${wrapper}/stat`), /\) T /, 'the wrapper stopped itself');
+      assert.match(
+        readText(`/proc/${wrapper}/stat`),
+        /\) T /,
+        `the wrapper (pid ${wrapper}) stopped itself; its log: ${JSON.stringify(readText(join(logDir, 'brief/0.log')))}`,
+      );
       await first.close();
       assert.deepEqual(groupMembers(wrapper), []);
       assert.match(readText(join(logDir, 'brief/0.log')), / stdout F last words\n/);

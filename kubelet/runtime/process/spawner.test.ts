@@ -101,3 +101,23 @@ describe('FIFO stock', () => {
     }
   });
 });
+
+describe('a spawner closed under a run', () => {
+  test('the run still settles when its process ends, keeping the event loop until then', {
+    timeout: 20_000,
+  }, async () => {
+    const spawner = createSpawner({ threads: 1 });
+    const dir = mkdtempSync(join(tmpdir(), 'wh-spawner-closed-'));
+    try {
+      const marker = join(dir, 'done');
+      const run = spawner.run('/bin/sh', ['-c', `sleep 0.3; : > ${marker}`]);
+      // Once it has started, end its thread: its end is then followed by pid.
+      await new Promise((r) => setTimeout(r, 100));
+      await spawner.close();
+      await assert.rejects(run, /ended unseen/);
+      assert.ok(statSync(marker).isFile(), 'the run settled after its process ended');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

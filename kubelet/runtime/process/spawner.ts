@@ -106,7 +106,7 @@ interface Thread {
  * Resolves once the pid has ended: gone, or a zombie (its reaper was the dead thread), so
  * its exit status is no longer ours to read.
  */
-async function followUntilGone(pid: number): Promise<void> {
+async function followUntilGone(pid: number, keepAlive: boolean): Promise<void> {
   for (;;) {
     try {
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
@@ -115,7 +115,10 @@ async function followUntilGone(pid: number): Promise<void> {
     } catch {
       return;
     }
-    await new Promise((r) => setTimeout(r, 1_000).unref());
+    await new Promise((r) => {
+      const timer = setTimeout(r, 1_000);
+      if (!keepAlive) timer.unref();
+    });
   }
 }
 
@@ -147,8 +150,9 @@ export function createSpawner(opts: { threads?: number } = {}): Spawner {
       }
       refer(thread);
     });
-    worker.on('error', () => {
-      // A worker that died takes no more spawns, and nothing waiting on it is left hanging.
+    // A worker that died (or ended any other way) takes no more spawns, and nothing
+    // waiting on it is left hanging.
+    const orphanAll = () => {
       const i = threads.indexOf(thread);
       if (i >= 0) threads.splice(i, 1);
       for (const [id, p] of pending) {
@@ -157,7 +161,9 @@ export function createSpawner(opts: { threads?: number } = {}): Spawner {
           p.orphaned();
         }
       }
-    });
+    };
+    worker.on('error', orphanAll);
+    worker.on('exit', orphanAll);
     threads.push(thread);
     return thread;
   };
@@ -202,7 +208,8 @@ export function createSpawner(opts: { threads?: number } = {}): Spawner {
             return;
           }
           const known = pid;
-          void followUntilGone(known).then(() => onExit({ code: null, signal: null }));
+          // A `run` is awaited to the end: its follow keeps the process alive, as its thread did.
+          void followUntilGone(known, held).then(() => onExit({ code: null, signal: null }));
         },
         resolveStart: (started) => {
           pid = started;
@@ -234,6 +241,10 @@ export function createSpawner(opts: { threads?: number } = {}): Spawner {
     async run(file, args) {
       const child = await start(file, args, {}, true);
       const { code, signal } = await child.exited;
+      if (code === null && signal === null)
+        throw new Error(
+          `${file} ${args.join(' ')} ended unseen: its thread ended first, taking its exit status`,
+        );
       if (code !== 0) throw new Error(`${file} ${args.join(' ')} failed (${signal ?? `exit code ${code}`})`);
     },
     async close() {
