@@ -301,7 +301,16 @@ export async function runDeploymentController(
     const newRevision = maxRevision(oldRSs) + 1;
     if (existing) {
       let newRS = existing;
-      const edited = structuredClone(existing);
+      // Only the annotations and minReadySeconds may change: copies of those parts, not a
+      // deep copy of the whole ReplicaSet on every sync.
+      const edited: ReplicaSet = {
+        ...existing,
+        metadata: existing.metadata && {
+          ...existing.metadata,
+          annotations: { ...existing.metadata.annotations },
+        },
+        spec: existing.spec && { ...existing.spec },
+      };
       const annotated = setNewReplicaSetAnnotations(d, edited, newRevision, true);
       const minReadySeconds = d.spec?.minReadySeconds ?? 0;
       if (annotated || edited.spec?.minReadySeconds !== minReadySeconds) {
