@@ -145,10 +145,19 @@ export function createApiClient(connection: Connection, opts: ApiClientOptions =
   const once = async (info: KindInfo, name: string, request: object, deadline: number, index: number) => {
     const call = methodOf(await types(info), info, name, index) as unknown as UnaryMethod;
     return new Promise<Record<string, unknown>>((resolve, reject) => {
-      call(request, new Metadata(), { deadline }, (err, response) => {
-        if (err) reject(fromServiceError(err));
-        else resolve((response ?? {}) as Record<string, unknown>);
-      });
+      // grpc-js captures a stack trace at every unary call to append to a failed call's
+      // error; the error becomes an ApiError here and that trace is never read, so it is
+      // not captured (a stack walk per call, ~1.5 % of the controller manager's CPU).
+      const stackTraceLimit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
+      try {
+        call(request, new Metadata(), { deadline }, (err, response) => {
+          if (err) reject(fromServiceError(err));
+          else resolve((response ?? {}) as Record<string, unknown>);
+        });
+      } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+      }
     });
   };
   const unary = async (
