@@ -15,6 +15,7 @@ import {
   type PodCondition,
   PodStatus,
 } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
+import { encodeToBuffer } from '../../sdk/wire/encode-to-buffer.js';
 import { SIMULATED_RUNTIME } from './simulated-node.js';
 
 export interface PodPlacement {
@@ -253,5 +254,7 @@ export function terminatedStatus(pod: Pod, placement: PodPlacement, exitCode: nu
 export function podStatusChanged(pod: Pod, next: PodStatus): boolean {
   const current = pod.status;
   if (!current) return true;
-  return JSON.stringify(PodStatus.toJSON(current)) !== JSON.stringify(PodStatus.toJSON(next));
+  // Compared by their Protobuf encodings: field by field as JSON would, without building
+  // two JSON documents (dates as ISO strings) per pod action.
+  return !encodeToBuffer(PodStatus, current).equals(encodeToBuffer(PodStatus, next));
 }
