@@ -241,4 +241,41 @@ describe('applyJsonPatch', () => {
     assert.ok(!jsonEqual([1, 2], [2, 1]));
     assert.ok(!jsonEqual({ a: 1 }, { a: 1, b: undefined as unknown as Json }));
   });
+
+  it('copies only the path of a change, and leaves the document as it was, also when an operation fails', () => {
+    const doc = {
+      metadata: { name: 'web', labels: { app: 'web' } },
+      spec: { replicas: 1, template: { containers: [{ name: 'a' }, { name: 'b' }] } },
+      status: { replicas: 1 },
+    };
+    const before = JSON.stringify(doc);
+    const out = applyJsonPatch(doc, [
+      { op: 'test', path: '/spec/replicas', value: 1 },
+      { op: 'replace', path: '/spec/replicas', value: 3 },
+      { op: 'add', path: '/spec/paused', value: true },
+      { op: 'add', path: '/metadata/labels/tier', value: 'front' },
+      { op: 'add', path: '/spec/template/containers/1', value: { name: 'c' } },
+    ]) as typeof doc & { spec: { paused: boolean } };
+    assert.equal(JSON.stringify(doc), before, 'the document is unchanged');
+    assert.deepEqual(out.spec.replicas, 3);
+    assert.equal(out.spec.paused, true, 'two changes to one object both land');
+    assert.deepEqual(out.metadata.labels, { app: 'web', tier: 'front' });
+    assert.deepEqual(
+      out.spec.template.containers.map((c) => c.name),
+      ['a', 'c', 'b'],
+    );
+    assert.equal(out.status, doc.status, 'what no operation touched is shared');
+    assert.equal(out.spec.template.containers[0], doc.spec.template.containers[0]);
+    assert.notEqual(out.spec, doc.spec);
+    assert.throws(
+      () =>
+        applyJsonPatch(doc, [
+          { op: 'replace', path: '/spec/replicas', value: 5 },
+          { op: 'remove', path: '/metadata/labels/app' },
+          { op: 'test', path: '/status/replicas', value: 2 },
+        ]),
+      /test failed/,
+    );
+    assert.equal(JSON.stringify(doc), before, 'a failed patch changed nothing');
+  });
 });

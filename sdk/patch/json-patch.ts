@@ -85,12 +85,15 @@ export function parseJsonPatch(patch: unknown): JsonPatchOperation[] {
 /**
  * Applies a JSON Patch to `document` and returns the result; `document` is not changed.
  * Either every operation applies or the call throws a JsonPatchError naming the first
- * that did not.
+ * that did not. The result shares the parts no operation changed with `document`
+ * (copy on write: only the objects and arrays on the path of a change are copied), so
+ * a caller that changes one of the two afterwards copies it first.
  */
 export function applyJsonPatch(document: Json, patch: unknown): Json {
   const operations = parseJsonPatch(patch);
-  // A holder lets the root ("" pointer) be replaced like any member.
-  const root: { doc: Json } = { doc: structuredClone(document) };
+  // A holder lets the root ("" pointer) be replaced like any member; `owned` holds the
+  // containers this call made, which it may change in place.
+  const root: Root = { doc: document, owned: new Set() };
   operations.forEach((operation, i) => {
     const where = `operation ${i} (${operation.op} ${operation.path})`;
     const path = parsePointer(operation.path, where);
@@ -184,26 +187,56 @@ export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
 
 type Container = JsonObject | Json[];
 
-/** The container that holds the last token of `path`, and that token. */
+/** The document being patched, and the containers of it that are this patch's own copies. */
+interface Root {
+  doc: Json;
+  readonly owned: Set<Container>;
+}
+
+/** `node` as a container this patch owns: itself when already a copy, else a shallow copy. */
+function own(root: Root, node: Container): Container {
+  if (root.owned.has(node)) return node;
+  const copy: Container = Array.isArray(node) ? node.slice() : { ...node };
+  root.owned.add(copy);
+  return copy;
+}
+
+/**
+ * The container that holds the last token of `path`, and that token. With `writable`,
+ * every container on the way is made the patch's own copy first (and put in place of the
+ * original in its own parent), so that the caller may change the one returned.
+ */
 function parentOf(
-  root: { doc: Json },
+  root: Root,
   path: string[],
   where: string,
   pointer: string,
-): { parent: Container | { doc: Json }; key: string } {
+  writable = false,
+): { parent: Container | Root; key: string } {
+  if (path.length === 0) return { parent: root, key: 'doc' };
   let node: Json = root.doc;
+  if (writable && (isObject(node) || Array.isArray(node))) {
+    node = own(root, node);
+    root.doc = node;
+  }
   for (let i = 0; i < path.length - 1; i++) {
     const token = path[i] as string;
-    const next = child(node, token);
+    let next = child(node, token);
     if (next === undefined) {
       throw new JsonPatchError(
         `${where}: "${formatPointer(path.slice(0, i + 1))}" does not exist in the object`,
         pointer,
       );
     }
+    if (writable && (isObject(next) || Array.isArray(next))) {
+      const copy = own(root, next);
+      if (copy !== next) {
+        setChild(node as Container, token, copy);
+        next = copy;
+      }
+    }
     node = next;
   }
-  if (path.length === 0) return { parent: root, key: 'doc' };
   if (!isObject(node) && !Array.isArray(node)) {
     throw new JsonPatchError(
       `${where}: "${formatPointer(path.slice(0, -1))}" is ${kindOf(node)}, not an object or array`,
@@ -211,6 +244,12 @@ function parentOf(
     );
   }
   return { parent: node, key: path[path.length - 1] as string };
+}
+
+/** Puts `value` at an existing member or index of a container the patch owns. */
+function setChild(node: Container, token: string, value: Json): void {
+  if (Array.isArray(node)) node[arrayIndex(token) as number] = value;
+  else node[token] = value;
 }
 
 function child(node: Json, token: string): Json | undefined {
@@ -222,7 +261,7 @@ function child(node: Json, token: string): Json | undefined {
   return undefined;
 }
 
-function get(root: { doc: Json }, path: string[], where: string, pointer: string): Json {
+function get(root: Root, path: string[], where: string, pointer: string): Json {
   if (path.length === 0) return root.doc;
   const { parent, key } = parentOf(root, path, where, pointer);
   const value = child(parent as Json, key);
@@ -231,8 +270,8 @@ function get(root: { doc: Json }, path: string[], where: string, pointer: string
   return value;
 }
 
-function add(root: { doc: Json }, path: string[], value: Json, where: string, pointer: string): void {
-  const { parent, key } = parentOf(root, path, where, pointer);
+function add(root: Root, path: string[], value: Json, where: string, pointer: string): void {
+  const { parent, key } = parentOf(root, path, where, pointer, true);
   if (Array.isArray(parent)) {
     const i = key === '-' ? parent.length : arrayIndex(key);
     if (i === undefined || i > parent.length) {
@@ -247,11 +286,11 @@ function add(root: { doc: Json }, path: string[], value: Json, where: string, po
   (parent as Record<string, Json>)[key] = value;
 }
 
-function remove(root: { doc: Json }, path: string[], where: string, pointer: string): Json {
+function remove(root: Root, path: string[], where: string, pointer: string): Json {
   if (path.length === 0) {
     throw new JsonPatchError(`${where}: the whole document cannot be removed`, pointer);
   }
-  const { parent, key } = parentOf(root, path, where, pointer);
+  const { parent, key } = parentOf(root, path, where, pointer, true);
   const value = child(parent as Json, key);
   if (value === undefined)
     throw new JsonPatchError(`${where}: "${pointer}" does not exist in the object`, pointer);
