@@ -78,6 +78,7 @@ export interface ImageState {
 
 /** Never written (a node without a Node, or before setNode); NodeInfo.allocatable's default. */
 const NO_RESOURCES = new Resource();
+/** Every NodeInfo's images until the cache sets them; never written. */
 const NO_IMAGES: ReadonlyMap<string, ImageState> = new Map();
 
 export class NodeInfo {

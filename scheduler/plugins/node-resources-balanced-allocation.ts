@@ -17,8 +17,8 @@ import {
   type PreScorePlugin,
   type ScorePlugin,
 } from '../framework/interface.js';
-import { Status } from '../framework/status.js';
 import type { NodeInfo } from '../framework/node-info.js';
+import { Status } from '../framework/status.js';
 import {
   isCpuThenMemory,
   podRequestList,
