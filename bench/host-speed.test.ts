@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { hostSpeed } from './host-speed.js';
+import { hostSpeed, sampleHostSpeed } from './host-speed.js';
 
 it('measures a positive, finite CPU time per unit with its spread and cost', () => {
   const speed = hostSpeed({ units: 300, repetitions: 3 });
@@ -21,4 +21,16 @@ it('gives about the same figure twice in a row', () => {
 it('rejects a workload of nothing', () => {
   assert.throws(() => hostSpeed({ units: 0 }), /positive/);
   assert.throws(() => hostSpeed({ repetitions: 0 }), /positive/);
+});
+
+it('samples the reference through a window, in bursts', async () => {
+  const sampler = sampleHostSpeed(20, 50);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const sampled = sampler.stop();
+  assert.ok(sampled.bursts >= 5, `${sampled.bursts} bursts`);
+  assert.ok(Number.isFinite(sampled.usPerUnit) && sampled.usPerUnit > 0, `${sampled.usPerUnit} µs per unit`);
+  assert.ok(sampled.costMs > 0);
+  // Stopped: no burst after stop().
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(sampler.stop().bursts, sampled.bursts);
 });

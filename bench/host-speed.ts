@@ -219,3 +219,49 @@ export function hostSpeed(options: HostSpeedOptions = {}): HostSpeed {
     costMs: cpuMicros(start) / 1000,
   };
 }
+
+/** What a sampler saw over a window. */
+export interface SampledHostSpeed {
+  /** µs of CPU per unit, the median of the bursts. */
+  readonly usPerUnit: number;
+  readonly bursts: number;
+  /** CPU ms the bursts cost (the caller subtracts it from its own CPU over the window). */
+  readonly costMs: number;
+}
+
+export interface HostSpeedSampler {
+  stop(): SampledHostSpeed;
+}
+
+/**
+ * Samples the reference through a window rather than at its edges: a burst of `units`
+ * units every `periodMs` (100 units every 250 ms: ~1 % of a core). The host's speed can
+ * move by half within a window of tens of seconds, which two edge measurements miss;
+ * the median of many bursts follows what the window's processes ran at. A burst holds
+ * the event loop for a few ms.
+ */
+export function sampleHostSpeed(periodMs = 250, units = 100): HostSpeedSampler {
+  if (!warm) hostSpeed({ units, repetitions: 1 });
+  const bursts: number[] = [];
+  let cost = 0;
+  let sink = 0;
+  const timer = setInterval(() => {
+    const t0 = process.cpuUsage();
+    sink += work(units);
+    const used = cpuMicros(t0);
+    cost += used;
+    bursts.push(used / units);
+  }, periodMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      if (bursts.length > 0 && sink <= 0) throw new Error('the reference workload did nothing');
+      const sorted = [...bursts].sort((a, b) => a - b);
+      return {
+        usPerUnit: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN,
+        bursts: bursts.length,
+        costMs: cost / 1000,
+      };
+    },
+  };
+}
