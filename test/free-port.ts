@@ -8,9 +8,8 @@
  * process; another process picking the same one at random is unlikely and caught by the
  * bind check only when it is already listening.
  */
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { listenable } from '../cli/up/kept-ports.js';
 
 const LOWEST = 10_000;
 const handedOut = new Set<number>();
@@ -25,29 +24,12 @@ function ephemeralLow(): number {
 
 const low = ephemeralLow();
 
-async function bindable(port: number): Promise<number | undefined> {
-  const server = createServer();
-  server.listen(port, '127.0.0.1');
-  try {
-    await Promise.race([
-      once(server, 'listening'),
-      once(server, 'error').then(([err]) => Promise.reject(err)),
-    ]);
-  } catch {
-    return undefined;
-  }
-  const bound = (server.address() as { port: number }).port;
-  server.close();
-  await once(server, 'close');
-  return bound;
-}
-
 export async function freePort(): Promise<number> {
   if (low) {
     for (let attempt = 0; attempt < 50; attempt++) {
       const port = LOWEST + Math.floor(Math.random() * (low - LOWEST));
       if (handedOut.has(port)) continue;
-      const bound = await bindable(port);
+      const bound = await listenable('127.0.0.1', port);
       if (bound !== undefined) {
         handedOut.add(bound);
         return bound;
@@ -55,7 +37,7 @@ export async function freePort(): Promise<number> {
     }
   }
   // No known ephemeral range (or nothing free below it): let the kernel choose.
-  const port = (await bindable(0))!;
+  const port = (await listenable('127.0.0.1', 0))!;
   handedOut.add(port);
   return port;
 }

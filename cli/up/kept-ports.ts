@@ -78,7 +78,7 @@ function readKept(file: string): Record<string, number> {
 }
 
 /** Binds `port` (0: any) on `host` and lets it go: the port bound, or undefined if it is held. */
-async function listenable(host: string, port: number): Promise<number | undefined> {
+export async function listenable(host: string, port: number): Promise<number | undefined> {
   const server = createServer();
   server.listen(port, host);
   try {
