@@ -430,11 +430,17 @@ export function backendSuite(name: string, open: OpenBackend): void {
         const it = b
           .watch('/p/', 0, { progressIntervalMs: 60_000, signal: ac.signal })
           [Symbol.asyncIterator]();
+        // Live first: an etcd before 3.4.25 answers a request even for a watch still
+        // replaying, so the driver passes an answer on only once its watch is known synced.
+        const first = it.next();
+        await b.create('/p/2', v('2'));
+        const live = await first;
+        assert.ok(!live.done && live.value.events.length === 1, 'the write under the prefix arrives');
         const next = it.next();
         for (let i = 0; i < 3; i++) await b.create(`/q/${i}`, v('x'));
         const started = Date.now();
         const revision = await b.requestProgress();
-        assert.equal(revision, r + 4);
+        assert.equal(revision, r + 5);
         const batch = await Promise.race([
           next,
           new Promise<'late'>((r) => setTimeout(() => r('late'), 1000)),

@@ -9,8 +9,9 @@
  * such versions an answer is only passed on once the watch is known to be synced: it
  * started after the revision etcd had when it was created, or delivered an event at
  * or after that revision, or etcd's own periodic notification (sent to synced
- * watchers only) arrived. A watch resumed into a quiet prefix therefore reports
- * progress again with its next event.
+ * watchers only) arrived. An answer dropped meanwhile is asked for again as soon as
+ * the watch is known synced; a watch resumed into a quiet prefix therefore reports
+ * progress again with its next event, or etcd's own next notification.
  */
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import {
@@ -77,6 +78,8 @@ export class EtcdWatch {
   private createdAt = 0;
   private synced = false;
   private progressWanted = false;
+  /** An answer to a request was dropped while unsynced: ask again once synced. */
+  private answerOwed = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reconnectDelayMs = 0;
@@ -173,6 +176,7 @@ export class EtcdWatch {
       const start = this.last;
       if (start === 0) this.last = this.delivered = response.revision;
       this.synced = this.last >= this.createdAt;
+      if (this.synced && this.answerOwed) this.progressWanted = true;
       this.reconnectDelayMs = 0;
       if (!this.createdOnce) {
         this.createdOnce = true;
@@ -180,6 +184,7 @@ export class EtcdWatch {
       }
       if (this.progressWanted) {
         this.progressWanted = false;
+        this.answerOwed = false;
         this.stream?.write(encodeWatchProgress());
       }
     }
@@ -196,14 +201,24 @@ export class EtcdWatch {
       for (const e of response.events) if (e.kv.modRevision > this.last) events.push(this.p.toEvent(e));
       if (events.length === 0) return;
       this.last = events[events.length - 1]!.kv.modRevision;
-      if (this.last >= this.createdAt) this.synced = true;
+      if (this.last >= this.createdAt && !this.synced) {
+        this.synced = true;
+        if (this.answerOwed) {
+          this.answerOwed = false;
+          this.requestProgress();
+        }
+      }
       this.push({ events, revision: this.last });
       return;
     }
     if (response.created) return;
     // A progress notification: etcd's own (to this watch ID, synced watchers only) or an answer to a request.
     if (response.watchId !== PROGRESS_WATCH_ID) this.synced = true;
-    else if (!this.synced && !this.p.trustRequestedProgress) return;
+    else if (!this.synced && !this.p.trustRequestedProgress) {
+      this.answerOwed = true;
+      return;
+    }
+    this.answerOwed = false;
     if (response.revision > this.last) this.last = response.revision;
     this.push({ events: [], revision: this.last });
   }

@@ -132,6 +132,39 @@ describe('etcd driver', { skip: available ? false : 'etcd is not installed (/usr
     assert.throws(() => parseEtcdLocation('a:2379?tls=1'), /unknown etcd:\/\/ parameter tls/);
   });
 
+  it('answers a progress request dropped while its watch replayed once the watch is synced', async () => {
+    const b = await openBackend(cluster.url(freshPrefix()));
+    const ac = new AbortController();
+    try {
+      const from = (await b.create('/p/0', Buffer.from('0'))).modRevision;
+      for (let i = 0; i < 3; i++) await b.create(`/q/${i}`, Buffer.from('x'));
+      // Behind etcd's revision on a quiet prefix: replaying, so this etcd's answers cannot be trusted yet.
+      const it = b
+        .watch('/p/', from, { progressIntervalMs: 60_000, signal: ac.signal })
+        [Symbol.asyncIterator]();
+      const first = it.next();
+      await sleep(100);
+      await b.requestProgress();
+      const written = (await b.create('/p/1', Buffer.from('1'))).modRevision;
+      const event = await first;
+      assert.ok(!event.done);
+      assert.deepEqual(
+        event.value.events.map((e) => e.kv.modRevision),
+        [written],
+      );
+      // The event proves the watch synced; the answer it was owed follows without another request.
+      const late = new Promise<'late'>((r) => setTimeout(() => r('late'), 1000));
+      const progress = await Promise.race([it.next(), late]);
+      assert.notEqual(progress, 'late', 'no progress notification after the watch synced');
+      if (progress === 'late' || progress.done) return;
+      assert.deepEqual(progress.value.events, []);
+      assert.ok(progress.value.revision >= written);
+    } finally {
+      ac.abort();
+      await b.close();
+    }
+  });
+
   it('keeps prefixes apart and refuses a write whose guard fails with the current key-value', async () => {
     const a = await openBackend(cluster.url(freshPrefix()));
     const b = await openBackend(cluster.url(freshPrefix()));
