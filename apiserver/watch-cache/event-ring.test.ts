@@ -70,6 +70,29 @@ describe('EventRing', () => {
     assert.equal(ring.floor, 5);
   });
 
+  it('finds an event by revision, and counts a weight that fell anew while it holds the event', () => {
+    const ring = new EventRing<{ revision: number; bytes: number }>(3, 1000);
+    ring.reset(1);
+    const events = [2, 4, 6, 8].map((revision) => ({ revision, bytes: 300 }));
+    for (const e of events) ring.push(e);
+    assert.equal(ring.find(2), undefined, 'pushed out by the count');
+    assert.equal(ring.find(5), undefined);
+    assert.equal(ring.find(6), events[2]);
+    assert.equal(ring.bytes, 900);
+    events[1]!.bytes = 100;
+    ring.reweigh(events[1]!);
+    assert.equal(ring.bytes, 700);
+    // The old weight of an event is what leaves with it, whatever its `bytes` say meanwhile.
+    events[2]!.bytes = 50;
+    ring.push({ revision: 9, bytes: 300 });
+    assert.equal(ring.bytes, 300 + 300 + 300, '4 (100) left; 6 (still 300), 8 and 9 held');
+    events[0]!.bytes = 1;
+    ring.reweigh(events[0]!);
+    assert.equal(ring.bytes, 900, 'an event no longer held changes nothing');
+    ring.reweigh(events[2]!);
+    assert.equal(ring.bytes, 650);
+  });
+
   it('refuses a capacity below one and a byte bound of zero', () => {
     assert.throws(() => new EventRing(0), /capacity/);
     assert.throws(() => new EventRing(1, 0), /byte bound/);

@@ -9,6 +9,8 @@ export class EventRing<E extends { readonly revision: number; readonly bytes?: n
   private readonly slots: (E | undefined)[];
   /** When each slot's event was pushed (ms), for dropping by age. */
   private readonly pushedAt: Float64Array;
+  /** Each slot's event's `bytes` as last counted in `total` (see reweigh). */
+  private readonly weights: Float64Array;
   /** Index of the oldest event. */
   private start = 0;
   private count = 0;
@@ -25,6 +27,7 @@ export class EventRing<E extends { readonly revision: number; readonly bytes?: n
     if (!(maxBytes > 0)) throw new Error(`ring byte bound ${maxBytes} must be > 0`);
     this.slots = new Array<E | undefined>(capacity);
     this.pushedAt = new Float64Array(capacity);
+    this.weights = new Float64Array(capacity);
   }
 
   /**
@@ -39,7 +42,7 @@ export class EventRing<E extends { readonly revision: number; readonly bytes?: n
     return this.count;
   }
 
-  /** What the events held weigh: the sum of their `bytes`. */
+  /** What the events held weigh: the sum of their `bytes` (as of push, or of their last reweigh). */
   get bytes(): number {
     return this.total;
   }
@@ -56,10 +59,13 @@ export class EventRing<E extends { readonly revision: number; readonly bytes?: n
   /** Adds the newest event; `now` is when (ms), for dropPushedBefore. */
   push(event: E, now = Date.now()): void {
     if (this.count === this.capacity) this.dropOldest();
-    this.pushedAt[(this.start + this.count) % this.capacity] = now;
-    this.slots[(this.start + this.count) % this.capacity] = event;
+    const slot = (this.start + this.count) % this.capacity;
+    const bytes = event.bytes ?? 0;
+    this.pushedAt[slot] = now;
+    this.weights[slot] = bytes;
+    this.slots[slot] = event;
     this.count++;
-    this.total += event.bytes ?? 0;
+    this.total += bytes;
     while (this.total > this.maxBytes && this.count > 1) this.dropOldest();
   }
 
@@ -84,6 +90,32 @@ export class EventRing<E extends { readonly revision: number; readonly bytes?: n
 
   /** The events with a revision above `revision`, oldest first. The caller checks `floor` first. */
   since(revision: number): E[] {
+    const out: E[] = [];
+    for (let i = this.after(revision); i < this.count; i++) out.push(this.at(i));
+    return out;
+  }
+
+  /** The event held at `revision`, if any. */
+  find(revision: number): E | undefined {
+    const i = this.after(revision - 1);
+    return i < this.count && this.at(i).revision === revision ? this.at(i) : undefined;
+  }
+
+  /**
+   * Counts `event`'s `bytes` anew, if the ring still holds it. Only for a weight that
+   * fell (an event letting go of decoded objects): nothing is dropped for it.
+   */
+  reweigh(event: E): void {
+    const i = this.after(event.revision - 1);
+    if (i >= this.count || this.at(i) !== event) return;
+    const slot = (this.start + i) % this.capacity;
+    const bytes = event.bytes ?? 0;
+    this.total += bytes - this.weights[slot]!;
+    this.weights[slot] = bytes;
+  }
+
+  /** The position of the first event with a revision above `revision` (`length` if none). */
+  private after(revision: number): number {
     let lo = 0;
     let hi = this.count;
     while (lo < hi) {
@@ -91,17 +123,15 @@ export class EventRing<E extends { readonly revision: number; readonly bytes?: n
       if (this.at(mid).revision <= revision) lo = mid + 1;
       else hi = mid;
     }
-    const out: E[] = [];
-    for (let i = lo; i < this.count; i++) out.push(this.at(i));
-    return out;
+    return lo;
   }
 
   private dropOldest(): void {
     const event = this.slots[this.start]!;
     this.slots[this.start] = undefined;
+    this.total -= this.weights[this.start]!;
     this.start = (this.start + 1) % this.capacity;
     this.count--;
-    this.total -= event.bytes ?? 0;
     this.oldest = event.revision;
   }
 

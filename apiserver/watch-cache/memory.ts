@@ -56,6 +56,18 @@ export function eventBytes(encoded: number, asBytes = 0): number {
   return decodedBytes(encoded, asBytes) + encoded;
 }
 
+/**
+ * A history event that keeps its object as bytes (stored-event.ts), beside those
+ * bytes: the event itself and its key, about 100 bytes each on a 64-bit heap, rounded
+ * up for the string headers and the ring's slot.
+ */
+export const PACKED_EVENT_BYTES = 256;
+
+/** A one-byte string of `length` characters in V8's heap: a 16-byte header, then a byte each. */
+export function stringBytes(length: number): number {
+  return 16 + length;
+}
+
 /** A byte size: a number of bytes or a quantity such as 512Ki, 64Mi, 1Gi or 100M. */
 export function parseByteSize(text: string, what: string): number {
   let bytes: bigint;

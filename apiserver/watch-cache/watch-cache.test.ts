@@ -342,6 +342,77 @@ describe('WatchCache', () => {
     }
   });
 
+  it('replays from any revision what it handed out live, once its history keeps objects as bytes', async () => {
+    // A short bookmark interval: the history lets go of decoded objects on its timer too.
+    const w = await world({ bookmarkIntervalMs: 20 });
+    try {
+      await w.start();
+      const ac = new AbortController();
+      setMaxListeners(0, ac.signal); // every replay listens on it
+      const req = { prefix: PREFIX, sendInitialEvents: false, allowBookmarks: false, signal: ac.signal };
+      const web = (o: ConfigMap) => o.metadata?.labels.app === 'web';
+      const first = await w.store.create(keyOf('ns', 'first'), value('first', 'ns', { app: 'web' })); // 1
+      await w.cache.waitForRevision(1);
+      const all = w.cache.watch(req);
+      const filtered = w.cache.watch({ ...req, matches: web });
+      const x = keyOf('ns', 'x');
+      let kv = await w.store.create(x, value('x', 'ns', { app: 'db' })); // 2
+      kv = await w.store.update(x, value('x', 'ns', { app: 'web' }, { v: '1' }), kv.modRevision); // 3: starts
+      kv = await w.store.update(x, value('x', 'ns', { app: 'web' }, { v: '2' }), kv.modRevision); // 4
+      kv = await w.store.update(x, value('x', 'ns', { app: 'db' }, { v: '3' }), kv.modRevision); // 5: stops
+      await w.store.delete(x); // 6
+      const y = keyOf('ns', 'y');
+      kv = await w.store.create(y, value('y', 'ns', { app: 'web' })); // 7
+      await w.store.update(y, value('y', 'ns', { app: 'web' }, { v: '1' }), kv.modRevision); // 8: y's current
+      const z = keyOf('ns', 'z');
+      kv = await w.store.create(z, value('z', 'ns', { app: 'db' })); // 9
+      await w.store.update(z, value('z', 'ns', { app: 'web' }, { v: '1' }), kv.modRevision); // 10
+      await w.store.delete(z); // 11: deleted while matching
+      await w.store.update(
+        keyOf('ns', 'first'),
+        value('first', 'ns', { app: 'web' }, { v: '1' }),
+        first.modRevision,
+      ); // 12
+      const liveAll = await take(all, 11);
+      const liveWeb = await take(filtered, 8);
+      assert.deepEqual(
+        liveWeb.map((e) => [e.type, e.revision]),
+        [
+          ['ADDED', 3],
+          ['MODIFIED', 4],
+          ['DELETED', 5],
+          ['ADDED', 7],
+          ['MODIFIED', 8],
+          ['ADDED', 10],
+          ['DELETED', 11],
+          ['MODIFIED', 12],
+        ],
+      );
+      // What the events handed out weigh decoded; the history holds them and the previous
+      // objects besides. Kept as bytes, all but the current objects weigh a few hundred bytes.
+      const decoded = liveAll.reduce((sum, e) => sum + (e.bytes ?? 0), 0);
+      await waitFor(() => w.cache.history.bytes < decoded / 2);
+      assert.equal(w.cache.history.events, 12);
+      for (let from = 1; from <= 12; from++) {
+        const wantAll = liveAll.filter((e) => e.revision > from);
+        const wantWeb = liveWeb.filter((e) => e.revision > from);
+        const replayAll = w.cache.watch({ ...req, fromRevision: from });
+        const replayWeb = w.cache.watch({ ...req, fromRevision: from, matches: web });
+        assert.deepEqual(await take(replayAll, wantAll.length), wantAll, `from ${from}`);
+        assert.deepEqual(await take(replayWeb, wantWeb.length), wantWeb, `filtered, from ${from}`);
+        await nothingWithin(replayAll, 0);
+        await nothingWithin(replayWeb, 0);
+      }
+      // Resumes from the same revision share the events decoded for the first.
+      const again = await take(w.cache.watch({ ...req, fromRevision: 1, matches: web }), 8);
+      const twice = await take(w.cache.watch({ ...req, fromRevision: 1, matches: web }), 8);
+      for (let i = 0; i < again.length; i++) assert.equal(twice[i], again[i]);
+      ac.abort();
+    } finally {
+      await w.close();
+    }
+  });
+
   it('refuses a revision older than the events it keeps with OUT_OF_RANGE', async () => {
     const w = await world({ capacity: 5 });
     try {

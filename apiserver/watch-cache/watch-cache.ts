@@ -11,6 +11,7 @@ import { EventRing } from './event-ring.js';
 import { managedFieldsBytes } from './lazy-managed-fields.js';
 import { DEFAULT_WATCH_CACHE_MAX_BYTES, DEFAULT_WATCH_MAX_PENDING_BYTES, eventBytes } from './memory.js';
 import { ObjectIndex } from './object-index.js';
+import { ReplayCache } from './replay-cache.js';
 import { StoredEvent, withResourceVersion } from './stored-event.js';
 import { type CacheEvent, INITIAL_EVENTS_END_ANNOTATION, type WatchRequest } from './types.js';
 
@@ -123,6 +124,10 @@ export class WatchCache<T extends KindObject> {
   private flushTimer: NodeJS.Timeout | undefined;
   /** Events applied and not yet offered to the watchers, oldest first. */
   private undelivered: StoredEvent<T>[] = [];
+  /** Events handed out whose decoded objects the history has not let go of yet (see settle). */
+  private unsettled: StoredEvent<T>[] = [];
+  /** History events decoded again for watches that resume from a revision. */
+  private readonly replays: ReplayCache<T>;
   /** performance.now() of the last hand-out to the watchers. */
   private flushedAt = Number.NEGATIVE_INFINITY;
 
@@ -130,6 +135,7 @@ export class WatchCache<T extends KindObject> {
     this.info = opts.info;
     this.backend = opts.backend;
     this.decode = opts.decode;
+    this.replays = new ReplayCache(opts.decode);
     this.prefix = `/registry/${opts.info.resource}/`;
     this.ring = new EventRing(
       opts.capacity ?? 10_000,
@@ -186,6 +192,8 @@ export class WatchCache<T extends KindObject> {
     this.bookmarkTimer = setInterval(
       () => {
         if (this.historyMs > 0) this.ring.dropPushedBefore(Date.now() - this.historyMs, MIN_HISTORY_EVENTS);
+        this.settle();
+        this.replays.expire();
         this.sendBookmarks();
       },
       Math.max(10, this.bookmarkIntervalMs / 2),
@@ -303,7 +311,7 @@ export class WatchCache<T extends KindObject> {
       }
       for (const stored of this.ring.since(from)) {
         if (!stored.key.startsWith(req.prefix)) continue;
-        const event = stored.viewFor(req.matches);
+        const event = stored.viewFor(req.matches, this.replays);
         if (event) backlog.push(event);
       }
       // A revision the cache has not reached yet: live events up to it are skipped.
@@ -406,6 +414,7 @@ export class WatchCache<T extends KindObject> {
       if (object) this.index.set(kv.key, entryOf(kv, object));
     }
     this.ring.reset(revision);
+    this.unsettled = [];
     this.current = revision;
     if (wasReady) {
       for (const watcher of this.watchers) {
@@ -436,6 +445,7 @@ export class WatchCache<T extends KindObject> {
    * watchers, who get them at the next hand-out (see scheduleFlush).
    */
   private apply(batch: WatchBatch): void {
+    this.settle();
     let applied = 0;
     for (const event of batch.events) {
       const stored = this.toStored(event);
@@ -512,7 +522,44 @@ export class WatchCache<T extends KindObject> {
     }
     // Watchers that were handed them have encoded them by now; one that is paused
     // encodes them when it resumes, anew.
-    for (const stored of events) forgetStoredBytes(stored.event.object);
+    for (const stored of events) {
+      forgetStoredBytes(stored.event.object);
+      this.unsettled.push(stored);
+    }
+  }
+
+  /**
+   * Lets the history keep as bytes the objects of the events handed out that no
+   * watcher needs decoded any more (StoredEvent.settle), and counts what they weigh
+   * now. Not part of the hand-out, which only the watchers' latency depends on: done
+   * before the next batch is applied, or on the next tick of the bookmark timer.
+   */
+  private settle(): void {
+    if (this.unsettled.length === 0) return;
+    const events = this.unsettled;
+    this.unsettled = [];
+    for (const stored of events) {
+      const replaced = stored.settle();
+      this.ring.reweigh(stored);
+      if (replaced) this.ring.reweigh(replaced);
+    }
+  }
+
+  /**
+   * Updates the index with one store event and builds the event clients see (storedOf),
+   * telling it what it may keep as bytes once handed out.
+   */
+  private toStored(event: Event): StoredEvent<T> | undefined {
+    const entry = this.index.get(event.kv.key);
+    const stored = this.storedOf(event);
+    const { prevKv } = event;
+    // Once handed out, the event keeps the previous value as the store sent it, if it
+    // is that of the object the cache held (none when that one could not be decoded).
+    if (stored && prevKv && (entry === undefined || entry.revision === prevKv.modRevision)) {
+      const replaced = entry === undefined ? undefined : this.ring.find(entry.revision);
+      stored.handOver(prevKv.value, prevKv.modRevision, replaced?.key === stored.key ? replaced : undefined);
+    }
+    return stored;
   }
 
   /**
@@ -521,7 +568,7 @@ export class WatchCache<T extends KindObject> {
    * previous value (the store sends it with every change to an existing key; the size
    * the index entry was decoded from stands in for it otherwise).
    */
-  private toStored(event: Event): StoredEvent<T> | undefined {
+  private storedOf(event: Event): StoredEvent<T> | undefined {
     const { key, modRevision } = event.kv;
     const entry = this.index.get(key);
     const before = entry?.object;
