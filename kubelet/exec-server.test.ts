@@ -74,14 +74,22 @@ before(async () => {
 });
 
 after(async () => {
-  client?.close();
-  await kubelet?.stop();
-  if (runtime) {
-    const { items } = await runtime.listPodSandbox({ filter: undefined });
-    for (const s of items) await runtime.removePodSandbox({ podSandboxId: s.id });
-    await runtime.close();
+  // What the runtime waits on as it closes need not hold the process (its poller is
+  // unref'd): this does, so that the hook runs to its end and the dir goes.
+  const alive = setInterval(() => undefined, 1000);
+  try {
+    client?.close();
+    await kubelet?.stop();
+    if (runtime) {
+      const { items } = await runtime.listPodSandbox({ filter: undefined });
+      for (const s of items) await runtime.removePodSandbox({ podSandboxId: s.id });
+      await runtime.close();
+    }
+  } finally {
+    clearInterval(alive);
+    // Also after a failed step above; retried in case a process still ending writes under it.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
-  rmSync(dir, { recursive: true, force: true });
 });
 
 interface ExecOutcome {

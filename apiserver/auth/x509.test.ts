@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, randomUUID, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import type { PeerCertificate } from 'node:tls';
 import { ApiError, Code } from '../../sdk/errors.js';
 import { createCertificate, derToPem } from '../../sdk/pki/certificate.js';
 import { ensureCa, ensureCert } from '../../sdk/pki/index.js';
 import { X509Authenticator } from './x509.js';
+
+const root = mkdtempSync(join(tmpdir(), 'x509-'));
+after(() => rmSync(root, { recursive: true, force: true }));
 
 function peer(certFile: string): PeerCertificate {
   const x = new X509Certificate(readFileSync(certFile));
@@ -23,7 +26,7 @@ function peer(certFile: string): PeerCertificate {
 }
 
 test('x509: CN is the user, O the groups; other CAs and expired certificates are refused', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'x509-'));
+  const dir = mkdtempSync(join(root, 'case-'));
   const ca = ensureCa(dir, 'ca');
   const other = ensureCa(dir, 'other-ca');
   const alice = ensureCert(dir, ca, 'alice', {
@@ -60,7 +63,7 @@ test('x509: CN is the user, O the groups; other CAs and expired certificates are
 });
 
 test('x509: a certificate object seen before still has its validity window checked on every call', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'x509-'));
+  const dir = mkdtempSync(join(root, 'case-'));
   const ca = ensureCa(dir, 'ca');
   const alice = ensureCert(dir, ca, 'alice', {
     commonName: 'alice',
@@ -102,7 +105,7 @@ test('x509: a certificate object seen before still has its validity window check
 });
 
 test('x509: a certificate the TLS layer refused is explained, and never accepted', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'x509-'));
+  const dir = mkdtempSync(join(root, 'case-'));
   const ca = ensureCa(dir, 'ca');
   const other = ensureCa(dir, 'other-ca');
   const auth = new X509Authenticator(readFileSync(ca.certFile, 'utf8'));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { writeClientConfig } from '../../sdk/client-config.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { typesOf } from '../../sdk/kind-registry.js';
@@ -84,6 +84,9 @@ describe('whctl against an apiserver', () => {
     dir = mkdtempSync(join(tmpdir(), 'whctl-'));
     writeClientConfig(join(dir, 'config.yaml'), { server: api.address, insecure: true });
     env = { WHEELHOUSE_CONFIG: join(dir, 'config.yaml') };
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('apply reads folders and standard input, several documents each, and goes on after a failure', async () => {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -45,6 +45,7 @@ describe('kubectl subresources and reviews', {
   let kubelet: ProcessKubelet | undefined;
   let viewerKubeconfig = '';
   let clients: ReturnType<typeof createClientset>;
+  const tokens = join(process.env.TMPDIR ?? '/tmp', `wheelhouse-rest-sub-tokens-${process.pid}.csv`);
 
   const kubectlAs = async (kubeconfig: string, version: string, path: string, args: string[]) => {
     try {
@@ -64,7 +65,6 @@ describe('kubectl subresources and reviews', {
   };
 
   before(async () => {
-    const tokens = join(process.env.TMPDIR ?? '/tmp', `wheelhouse-rest-sub-tokens-${process.pid}.csv`);
     writeFileSync(tokens, 'viewer-token,viewer,u-viewer\n', { mode: 0o600 });
     cluster = await startCluster({ rest: true, apiserverArgs: ['--token-auth-file', tokens] });
     viewerKubeconfig = join(cluster.dir, 'viewer.kubeconfig');
@@ -131,6 +131,7 @@ describe('kubectl subresources and reviews', {
       await kubelet?.stop();
     } finally {
       await cluster?.stop();
+      rmSync(tokens, { force: true });
     }
   });
 

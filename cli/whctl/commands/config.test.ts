@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { writeClientConfig } from '../../../sdk/client-config.js';
 import { runWhctl } from '../main.js';
 import { testIo } from '../test-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'whctl-config-'));
 const path = join(dir, 'config.yaml');
+after(() => rmSync(dir, { recursive: true, force: true }));
 const run = async (args: string[]) => {
   const io = testIo({ cwd: dir, env: { WHEELHOUSE_CONFIG: path } });
   return Object.assign(io, { code: await runWhctl(args, io) });
