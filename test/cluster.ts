@@ -23,6 +23,7 @@ import { fromServiceError } from '../sdk/errors.js';
 import { typesOf } from '../sdk/kind-registry.js';
 import { kinds, resolveResource, serviceNameOf, snakeOf } from '../sdk/kinds.js';
 import { ensureClusterPki } from '../sdk/pki/index.js';
+import { freePort } from './free-port.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const entry = join(root, 'bin/wheelhouse.js');
@@ -132,11 +133,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   capture(store);
-  const storePort = await waitForPortFile(portFile, store);
+  let storePort = 0;
   let apiserver: ChildProcess | undefined;
   let address = '';
   let restPort = 0;
-  const startApiserver = async (port = 0) => {
+  const startApiserver = async (port: number) => {
     const restLayout = opts.rest ? { apiserverRestPort: restPort } : {};
     apiserver = spawn(
       process.execPath,
@@ -160,9 +161,26 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     if (opts.rest) restPort = Number(m[1]);
   };
   try {
-    await startApiserver();
+    storePort = await waitForPortFile(portFile, store);
+    // Ports below the ephemeral range, not listen(0)'s: restartApiserver binds them again,
+    // and a port from the ephemeral range may meanwhile be the local end of some other
+    // test's outgoing connection. Another process may pick the same port at random:
+    // then new ones are tried.
+    for (let attempt = 1; ; attempt++) {
+      restPort = opts.rest ? await freePort() : 0;
+      try {
+        await startApiserver(await freePort());
+        break;
+      } catch (err) {
+        if (attempt === 3 || !/EADDRINUSE/.test(String(err))) throw err;
+        await stopProcess(apiserver);
+      }
+    }
   } catch (err) {
+    // A cluster that did not start has no stop() to call: nothing of it may outlive the failure.
+    await stopProcess(apiserver);
     await stopProcess(store);
+    rmSync(dir, { recursive: true, force: true });
     throw err;
   }
   const kubeconfig = join(dir, 'kubeconfig');
