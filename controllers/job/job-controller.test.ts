@@ -1,34 +1,34 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Clientset } from '../../sdk/client/typed-client.js';
+import { describe, test } from 'node:test';
 import { Job } from '../../sdk/gen/wheelhouse/batch/v1/job.js';
 import { type Pod, PodStatus } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
-import {
-  adminClients,
-  type ControllerManagerProcess,
-  startControllerManager,
-  waitFor,
-} from '../shared/testing.js';
+import { useCluster, waitFor } from '../shared/testing.js';
 import { jobTrackingFinalizer } from './job-pods.js';
 import { eventsAbout, isRunning, newJob, podsOf, setPodPhase } from './testing.js';
 
 describe('Job controller', { timeout: 180_000 }, () => {
-  let cluster: Cluster;
-  let cm: ControllerManagerProcess;
-  let clients: Clientset;
-  const jobClient = () => clients.kind<Job>('Job');
+  const suite = useCluster({
+    controllerManager: [
+      '--controllers',
+      'job,garbage-collector',
+      '--job-pod-failure-backoff',
+      '100ms',
+      '--job-pod-failure-max-backoff',
+      '1s',
+    ],
+  });
+  const jobClient = () => suite.admin.kind<Job>('Job');
   const get = (name: string) => jobClient().get('default', name);
   const condition = (job: Job, type: string) => job.status?.conditions.find((c) => c.type === type);
   const describeJob = (name: string) => async () => {
     const job = await get(name).catch(() => undefined);
-    const pods = await podsOf(clients, name);
+    const pods = await podsOf(suite.admin, name);
     return `job: ${JSON.stringify(job?.status)}\npods: ${pods
       .map(
         (p) =>
           `${p.metadata?.name} ${p.status?.phase} del=${p.metadata?.deletionTimestamp !== undefined} fin=${p.metadata?.finalizers}`,
       )
-      .join('\n')}\n${cm.output().slice(-3000)}`;
+      .join('\n')}\n${suite.cm.output().slice(-3000)}`;
   };
   const waitForCondition = (name: string, type: string, timeoutMs = 30_000) =>
     waitFor(
@@ -43,40 +43,24 @@ describe('Job controller', { timeout: 180_000 }, () => {
     waitFor(
       `${count} pods of ${name}`,
       async () => {
-        const pods = (await podsOf(clients, name)).filter(filter);
+        const pods = (await podsOf(suite.admin, name)).filter(filter);
         return pods.length === count ? pods : undefined;
       },
       { describe: describeJob(name) },
     );
 
-  before(async () => {
-    cluster = await startCluster();
-    cm = await startControllerManager(cluster, [
-      '--controllers',
-      'job,garbage-collector',
-      '--job-pod-failure-backoff',
-      '100ms',
-      '--job-pod-failure-max-backoff',
-      '1s',
-    ]);
-    clients = adminClients(cluster);
-  });
-  after(async () => {
-    clients?.close();
-    await cm?.stop();
-    await cluster?.stop();
-  });
-
   test('completions 5, parallelism 2: never more than 2 at once, Complete with exact counts', async () => {
     const created = await jobClient().create(newJob('five', { completions: 5, parallelism: 2 }));
-    let maxActive = 0;
+    // Both running before any is finished: on a loaded machine the second may start late,
+    // and finishing the first at once would never show two side by side.
+    let maxActive = (await waitForPods('five', 2)).length;
     let done: Job | undefined;
     const deadline = Date.now() + 40_000;
     while (!done && Date.now() < deadline) {
-      const running = (await podsOf(clients, 'five')).filter(isRunning);
+      const running = (await podsOf(suite.admin, 'five')).filter(isRunning);
       maxActive = Math.max(maxActive, running.length);
       const [first] = running;
-      if (first) await setPodPhase(clients, first, 'Succeeded');
+      if (first) await setPodPhase(suite.admin, first, 'Succeeded');
       const job = await get('five');
       if (condition(job, 'Complete')?.status === 'True') done = job;
       else await new Promise((r) => setTimeout(r, 150));
@@ -96,7 +80,7 @@ describe('Job controller', { timeout: 180_000 }, () => {
     assert.equal(met?.reason, 'CompletionsReached');
     assert.equal(complete?.reason, 'CompletionsReached');
     assert.equal(complete?.message, 'Reached expected number of succeeded pods');
-    const pods = await podsOf(clients, 'five');
+    const pods = await podsOf(suite.admin, 'five');
     assert.equal(pods.length, 5, 'exactly five pods were made');
     for (const p of pods) {
       assert.deepEqual(p.metadata?.finalizers, [], 'the tracking finalizer is removed once counted');
@@ -110,14 +94,16 @@ describe('Job controller', { timeout: 180_000 }, () => {
     await waitFor(
       'events',
       async () => {
-        const events = await eventsAbout(clients, 'Job', 'five');
+        const events = await eventsAbout(suite.admin, 'Job', 'five');
         const creates = events.filter((e) => e.reason === 'SuccessfulCreate');
         const completed = events.find((e) => e.reason === 'Completed');
         return creates.length === 5 && completed?.message === 'Job completed' ? true : undefined;
       },
       {
         describe: async () =>
-          JSON.stringify((await eventsAbout(clients, 'Job', 'five')).map((e) => `${e.reason}: ${e.message}`)),
+          JSON.stringify(
+            (await eventsAbout(suite.admin, 'Job', 'five')).map((e) => `${e.reason}: ${e.message}`),
+          ),
       },
     );
   });
@@ -127,8 +113,8 @@ describe('Job controller', { timeout: 180_000 }, () => {
     const deadline = Date.now() + 30_000;
     let failed: Job | undefined;
     while (!failed && Date.now() < deadline) {
-      for (const p of (await podsOf(clients, 'fails')).filter(isRunning))
-        await setPodPhase(clients, p, 'Failed');
+      for (const p of (await podsOf(suite.admin, 'fails')).filter(isRunning))
+        await setPodPhase(suite.admin, p, 'Failed');
       const job = await get('fails');
       if (condition(job, 'Failed')?.status === 'True') failed = job;
       else await new Promise((r) => setTimeout(r, 100));
@@ -141,9 +127,9 @@ describe('Job controller', { timeout: 180_000 }, () => {
     assert.equal(cond?.reason, 'BackoffLimitExceeded');
     assert.equal(cond?.message, 'Job has reached the specified backoff limit');
     assert.equal(failed.status?.completionTime, undefined, 'completionTime is set only on success');
-    assert.equal((await podsOf(clients, 'fails')).length, 3, 'one pod per attempt');
+    assert.equal((await podsOf(suite.admin, 'fails')).length, 3, 'one pod per attempt');
     await waitFor('BackoffLimitExceeded event', async () =>
-      (await eventsAbout(clients, 'Job', 'fails')).find(
+      (await eventsAbout(suite.admin, 'Job', 'fails')).find(
         (e) => e.reason === 'BackoffLimitExceeded' && e.type === 'Warning',
       ),
     );
@@ -152,7 +138,7 @@ describe('Job controller', { timeout: 180_000 }, () => {
   test('activeDeadlineSeconds: running pods are deleted and the Job fails with DeadlineExceeded', async () => {
     const started = Date.now();
     await jobClient().create(newJob('slow', { parallelism: 2, completions: 4, activeDeadlineSeconds: '2' }));
-    for (const p of await waitForPods('slow', 2)) await setPodPhase(clients, p, 'Running');
+    for (const p of await waitForPods('slow', 2)) await setPodPhase(suite.admin, p, 'Running');
     const failed = await waitForCondition('slow', 'Failed');
     assert.ok(Date.now() - started >= 2000, 'not before the deadline');
     const cond = condition(failed, 'Failed');
@@ -164,14 +150,14 @@ describe('Job controller', { timeout: 180_000 }, () => {
     );
     await waitFor(
       'the pods gone',
-      async () => ((await podsOf(clients, 'slow')).length === 0 ? true : undefined),
+      async () => ((await podsOf(suite.admin, 'slow')).length === 0 ? true : undefined),
       {
         describe: describeJob('slow'),
       },
     );
     // Events are written in the background: wait for them.
     await waitFor('DeadlineExceeded and two SuccessfulDelete events', async () => {
-      const events = await eventsAbout(clients, 'Job', 'slow');
+      const events = await eventsAbout(suite.admin, 'Job', 'slow');
       const deadline = events.find((e) => e.reason === 'DeadlineExceeded' && e.type === 'Warning');
       const deletes = events.filter((e) => e.reason === 'SuccessfulDelete');
       return deadline?.message === 'Job was active longer than specified deadline' && deletes.length === 2
@@ -197,9 +183,9 @@ describe('Job controller', { timeout: 180_000 }, () => {
       );
     }
     assert.deepEqual([...byIndex.keys()].sort(), ['0', '1', '2']);
-    await setPodPhase(clients, byIndex.get('0') as Pod, 'Succeeded');
-    await setPodPhase(clients, byIndex.get('2') as Pod, 'Succeeded');
-    await setPodPhase(clients, byIndex.get('1') as Pod, 'Failed');
+    await setPodPhase(suite.admin, byIndex.get('0') as Pod, 'Succeeded');
+    await setPodPhase(suite.admin, byIndex.get('2') as Pod, 'Succeeded');
+    await setPodPhase(suite.admin, byIndex.get('1') as Pod, 'Failed');
     await waitFor(
       'indexes 0 and 2 done',
       async () => ((await get('idx')).status?.completedIndexes === '0,2' ? true : undefined),
@@ -211,7 +197,7 @@ describe('Job controller', { timeout: 180_000 }, () => {
       '1',
       'index 1 is retried',
     );
-    await setPodPhase(clients, again as Pod, 'Succeeded');
+    await setPodPhase(suite.admin, again as Pod, 'Succeeded');
     const done = await waitForCondition('idx', 'Complete');
     assert.equal(done.status?.completedIndexes, '0-2');
     assert.deepEqual([done.status?.succeeded, done.status?.failed], [3, 1]);
@@ -221,14 +207,14 @@ describe('Job controller', { timeout: 180_000 }, () => {
     await jobClient().create(newJob('pause', { completions: 4, parallelism: 2, suspend: true }));
     let job = await waitForCondition('pause', 'Suspended');
     assert.equal(job.status?.startTime, undefined, 'a Job created suspended has not started');
-    assert.equal((await podsOf(clients, 'pause')).length, 0);
+    assert.equal((await podsOf(suite.admin, 'pause')).length, 0);
     const resume = async (suspend: boolean) => {
       const cur = await get('pause');
       await jobClient().update(Job.fromPartial({ ...cur, spec: { ...cur.spec, suspend } }));
     };
     await resume(false);
     const running = await waitForPods('pause', 2);
-    for (const p of running) await setPodPhase(clients, p, 'Running');
+    for (const p of running) await setPodPhase(suite.admin, p, 'Running');
     job = await waitFor('resumed', async () => {
       const j = await get('pause');
       const c = condition(j, 'Suspended');
@@ -253,7 +239,7 @@ describe('Job controller', { timeout: 180_000 }, () => {
     assert.ok((job.status?.startTime?.getTime() ?? 0) > firstStart.getTime(), 'startTime reset on resume');
     await waitForPods('pause', 2);
     await waitFor('Suspended, Resumed and SuccessfulDelete events', async () => {
-      const reasons = (await eventsAbout(clients, 'Job', 'pause')).map((e) => e.reason);
+      const reasons = (await eventsAbout(suite.admin, 'Job', 'pause')).map((e) => e.reason);
       return ['Suspended', 'Resumed', 'SuccessfulDelete'].every((r) => reasons.includes(r))
         ? true
         : undefined;
@@ -265,7 +251,7 @@ describe('Job controller', { timeout: 180_000 }, () => {
     const [first] = await waitForPods('users', 1);
     assert.ok(first);
     assert.deepEqual(first.metadata?.finalizers, [jobTrackingFinalizer]);
-    await clients.kind<Pod>('Pod').delete('default', first.metadata?.name ?? '');
+    await suite.admin.kind<Pod>('Pod').delete('default', first.metadata?.name ?? '');
     const [second] = await waitForPods(
       'users',
       1,
@@ -273,15 +259,15 @@ describe('Job controller', { timeout: 180_000 }, () => {
     );
     await waitFor('the deleted pod counted and gone', async () => {
       const j = await get('users');
-      const pods = await podsOf(clients, 'users');
+      const pods = await podsOf(suite.admin, 'users');
       return j.status?.failed === 1 && !pods.some((p) => p.metadata?.uid === first.metadata?.uid)
         ? true
         : undefined;
     });
     // Succeeded and deleted at once: the finalizer holds it until it is counted.
     assert.ok(second);
-    await setPodPhase(clients, second, 'Succeeded');
-    await clients.kind<Pod>('Pod').delete('default', second.metadata?.name ?? '');
+    await setPodPhase(suite.admin, second, 'Succeeded');
+    await suite.admin.kind<Pod>('Pod').delete('default', second.metadata?.name ?? '');
     const [third] = await waitForPods(
       'users',
       1,
@@ -289,7 +275,7 @@ describe('Job controller', { timeout: 180_000 }, () => {
         isRunning(p) && p.metadata?.uid !== first.metadata?.uid && p.metadata?.uid !== second.metadata?.uid,
     );
     assert.ok(third);
-    await setPodPhase(clients, third, 'Succeeded');
+    await setPodPhase(suite.admin, third, 'Succeeded');
     const done = await waitForCondition('users', 'Complete');
     assert.deepEqual([done.status?.succeeded, done.status?.failed], [2, 1]);
   });
@@ -315,7 +301,7 @@ describe('Job controller', { timeout: 180_000 }, () => {
           lastTransitionTime: now,
           reason: 'EvictionByEvictionAPI',
         });
-      await clients.kind<Pod>('Pod').updateStatus({
+      await suite.admin.kind<Pod>('Pod').updateStatus({
         ...pod,
         status: PodStatus.fromPartial({
           phase: 'Failed',

@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -109,10 +118,13 @@ describe('a spawner closed under a run', () => {
     const spawner = createSpawner({ threads: 1 });
     const dir = mkdtempSync(join(tmpdir(), 'wh-spawner-closed-'));
     try {
+      const started = join(dir, 'started');
       const marker = join(dir, 'done');
-      const run = spawner.run('/bin/sh', ['-c', `sleep 0.3; : > ${marker}`]);
-      // Once it has started, end its thread: its end is then followed by pid.
-      await new Promise((r) => setTimeout(r, 100));
+      const run = spawner.run('/bin/sh', ['-c', `: > ${started}; sleep 0.3; : > ${marker}`]);
+      // Once it has started (its thread posts the pid before the shell runs a line), end
+      // its thread: its end is then followed by pid.
+      const deadline = Date.now() + 10_000;
+      while (!existsSync(started) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       await spawner.close();
       await assert.rejects(run, /ended unseen/);
       assert.ok(statSync(marker).isFile(), 'the run settled after its process ended');
