@@ -68,4 +68,35 @@ describe('KeyedQueue', () => {
     q.done('a');
     assert.deepEqual(takeAll(q), ['a:1'], 'done before take did not make a second item ready');
   });
+
+  test('an item put back is taken again before the later items of its key, behind keys ready before', () => {
+    const q = new KeyedQueue<string>();
+    q.push('a', '1');
+    q.push('a', '2');
+    assert.deepEqual(takeAll(q), ['a:1']);
+    q.push('b', '1');
+    q.requeue('a', '1');
+    assert.equal(q.size, 3);
+    assert.deepEqual(takeAll(q), ['b:1', 'a:1'], 'a is busy again once its item is retaken');
+    q.done('a');
+    assert.deepEqual(takeAll(q), ['a:2']);
+    q.done('a');
+    q.done('b');
+    assert.equal(q.size, 0);
+    // The last item of a key, put back: its key is kept, and forgotten once done.
+    q.push('c', '1');
+    assert.deepEqual(takeAll(q), ['c:1']);
+    q.requeue('c', '1');
+    assert.deepEqual(takeAll(q), ['c:1']);
+    q.done('c');
+    assert.equal(q.take(), undefined);
+    assert.equal(q.size, 0);
+  });
+
+  test('putting back an item of a key not taken is a mistake', () => {
+    const q = new KeyedQueue<string>();
+    q.push('a', '1');
+    assert.throws(() => q.requeue('a', '1'), /not taken/);
+    assert.throws(() => q.requeue('x', '1'), /not taken/);
+  });
 });

@@ -8,8 +8,8 @@
  * handed out (the ready keys) form another FIFO chain: `push`, `take` and `done` are
  * O(1), however many items wait behind keys that are busy.
  *
- * Order: a key becomes ready when an item is pushed to it while it is idle, or when its
- * handed-out item is `done` and more wait; `take` hands out the oldest item of the key
+ * Order: a key becomes ready when an item is pushed to it while it is idle, when its
+ * handed-out item is `done` and more wait, or when that item is put back (`requeue`); `take` hands out the oldest item of the key
  * that became ready first. With every key distinct that is the order of `push`.
  */
 
@@ -84,6 +84,22 @@ export class KeyedQueue<T> {
     lane.busy = false;
     if (lane.first === undefined) this.lanes.delete(key);
     else this.enqueueReady(lane);
+  }
+
+  /**
+   * The item taken for `key` goes back to be taken again, ahead of the key's other
+   * waiting items (which keep waiting behind it): the key becomes ready, behind the keys
+   * ready before it. For an item whose handling is to be tried again later; between
+   * `take` and `requeue` the key stays busy.
+   */
+  requeue(key: string, value: T): void {
+    const lane = this.lanes.get(key);
+    if (lane === undefined || !lane.busy) throw new Error(`requeue of key ${JSON.stringify(key)}, not taken`);
+    lane.first = { value, next: lane.first };
+    if (lane.last === undefined) lane.last = lane.first;
+    lane.busy = false;
+    this.waiting++;
+    this.enqueueReady(lane);
   }
 
   private enqueueReady(lane: Lane<T>): void {
