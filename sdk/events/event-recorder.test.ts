@@ -240,7 +240,11 @@ describe('event recorder', () => {
         throw new ApiError(Code.UNAVAILABLE, 'connect ECONNREFUSED 127.0.0.1:6443');
       },
     };
-    const recorder = createEventRecorder(unavailable, { component: 'kubelet', logger });
+    const recorder = createEventRecorder(unavailable, {
+      component: 'kubelet',
+      logger,
+      retry: { initialMs: 1, maxMs: 2, forMs: 20 },
+    });
     for (let i = 0; i < 20; i++) recorder.event(pod(`p${i}`), 'Normal', 'Killing', 'Stopping container c');
     await recorder.flush();
     await new Promise((r) => setImmediate(r));
@@ -248,6 +252,11 @@ describe('event recorder', () => {
     assert.equal(lines[0]?.msg, 'events could not be recorded: the apiserver is unreachable');
     assert.equal(lines[0]?.events, 1);
     assert.equal(lines[0]?.err, undefined);
+    assert.equal(recorder.droppedByReason.write_failed, 20);
+    // Those lost since that line are reported when the recorder closes.
+    await recorder.close();
+    assert.equal(lines.length, 2, JSON.stringify(lines));
+    assert.equal(lines[1]?.events, 19);
   });
 
   test('an Event the apiserver refuses is still reported on its own', async () => {

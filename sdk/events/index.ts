@@ -1,9 +1,11 @@
 export { registerEventRecorderMetrics } from './event-metrics.js';
 export {
+  type ClosableEventRecorder,
   createEventRecorder,
   type EventDropReason,
   type EventRecorder,
   type EventRecorderOptions,
+  type EventRetryOptions,
   type EventType,
   referenceOf,
 } from './event-recorder.js';
