@@ -264,7 +264,7 @@ export async function runComponent(
   } finally {
     lifetime.abort();
     stopSignals();
-    await events.flush();
+    await events.close();
     await endpoint?.close();
     clients.close();
     logger.flush();
