@@ -38,6 +38,28 @@ async function collect(
   return events;
 }
 
+/**
+ * The iterator's next batch, or 'late' when none came within `ms`. A deadline here only
+ * bounds how long a failing test takes to say so: it is generous, since on a loaded host
+ * one turn of the event loop can take a second.
+ */
+async function nextWithin(
+  it: AsyncIterator<WatchBatch>,
+  ms: number,
+): Promise<IteratorResult<WatchBatch> | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      it.next(),
+      new Promise<'late'>((r) => {
+        timer = setTimeout(() => r('late'), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function withBackend(open: OpenBackend, fn: (b: Backend) => Promise<void>, options?: BackendOptions) {
   const backend = await open(options);
   try {
@@ -389,7 +411,7 @@ export function backendSuite(name: string, open: OpenBackend): void {
         await b.create('/p/1', v('1'));
         const ac = new AbortController();
         const it = b.watch('/p/', 0, { progressIntervalMs: 40, signal: ac.signal })[Symbol.asyncIterator]();
-        // Writes elsewhere every 10 ms, more often than the progress interval, for 300 ms.
+        // Writes elsewhere every 10 ms, more often than the progress interval, until the end.
         let writing = true;
         const writer = (async () => {
           for (let i = 0; writing; i++) {
@@ -397,15 +419,15 @@ export function backendSuite(name: string, open: OpenBackend): void {
             await new Promise((r) => setTimeout(r, 10));
           }
         })();
-        const started = Date.now();
+        // Until three notifications, one carrying a write elsewhere: a starved watch never
+        // gets there, whatever the host's load.
+        const deadline = Date.now() + 15_000;
         let progress = 0;
         let lastRevision = 0;
-        while (Date.now() - started < 300) {
-          // A starved watch would never answer: give each wait a deadline.
-          const batch = await Promise.race([
-            it.next(),
-            new Promise<'late'>((r) => setTimeout(() => r('late'), 300)),
-          ]);
+        while (progress < 3 || lastRevision <= r + 2) {
+          const left = deadline - Date.now();
+          if (left <= 0) break;
+          const batch = await nextWithin(it, left);
           if (batch === 'late' || batch.done) break;
           if (batch.value.events.length === 0) {
             progress++;
@@ -417,7 +439,7 @@ export function backendSuite(name: string, open: OpenBackend): void {
         await writer;
         ac.abort();
         await it.return?.();
-        assert.ok(progress >= 3, `${progress} progress notifications in 300 ms at a 40 ms interval`);
+        assert.ok(progress >= 3, `${progress} progress notifications in 15 s at a 40 ms interval`);
         assert.ok(lastRevision > r + 2, 'progress carries the revisions of the writes elsewhere');
       }));
 
@@ -438,21 +460,18 @@ export function backendSuite(name: string, open: OpenBackend): void {
         assert.ok(!live.done && live.value.events.length === 1, 'the write under the prefix arrives');
         const next = it.next();
         for (let i = 0; i < 3; i++) await b.create(`/q/${i}`, v('x'));
-        const started = Date.now();
         const revision = await b.requestProgress();
         assert.equal(revision, r + 5);
-        const batch = await Promise.race([
-          next,
-          new Promise<'late'>((r) => setTimeout(() => r('late'), 1000)),
-        ]);
-        assert.notEqual(batch, 'late', 'no progress notification within 1 s of the request');
+        // Prompt means well inside the 60 s idle interval; a bound of a few hundred
+        // milliseconds would measure the host's load rather than the backend.
+        const batch = await nextWithin({ next: () => next }, 15_000);
+        assert.notEqual(batch, 'late', 'no progress notification within 15 s of the request');
         if (batch === 'late' || batch.done) return;
         assert.deepEqual(batch.value.events, []);
         assert.ok(
           batch.value.revision >= revision,
           `progress at ${batch.value.revision}, requested at ${revision}`,
         );
-        assert.ok(Date.now() - started < 200, 'the notification came promptly');
         ac.abort();
         await it.return?.();
       }));

@@ -143,7 +143,9 @@ describe('etcd unary calls over HTTP/2', () => {
       c.call('/etcdserverpb.KV/Range', Buffer.alloc(0), 200),
       callError(status.DEADLINE_EXCEEDED, /Deadline exceeded after 200 ms/),
     );
-    assert.ok(Date.now() - started < 2000);
+    // The server never answers: only the deadline ends the call (the bound is loose for a loaded host).
+    const took = Date.now() - started;
+    assert.ok(took < 10_000, `failed after ${took} ms`);
   });
 
   it('maps an HTTP error status to a gRPC code and refuses a malformed answer', async () => {
