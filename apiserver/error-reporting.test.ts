@@ -19,20 +19,26 @@ import { type Ca, ensureCa } from '../sdk/pki/index.js';
 import { type Cluster, call, startCluster } from '../test/cluster.js';
 import { pod } from '../test/objects.js';
 
-/** The call's error, which must arrive promptly (well within a second on a quiet machine). */
+/**
+ * The call's error, which must arrive promptly: well within a second on a quiet machine;
+ * the bounds catch a call left hanging, loose enough for a loaded host.
+ */
 async function refusal(p: Promise<unknown>, code: Code): Promise<ApiError> {
   const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
   const err = await Promise.race([
     p.then(
       () => assert.fail('expected the call to fail'),
       (e: unknown) => e,
     ),
-    new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 5s')), 5_000)),
-  ]);
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer within 20 s')), 20_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
   const ms = Date.now() - started;
   assert.ok(err instanceof ApiError, `expected an ApiError, got ${String(err)}`);
   assert.equal(Code[err.code], Code[code], err.message);
-  assert.ok(ms < 3_000, `answered after ${ms} ms`);
+  assert.ok(ms < 10_000, `answered after ${ms} ms`);
   return err;
 }
 

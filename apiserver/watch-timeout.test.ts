@@ -56,11 +56,12 @@ describe('apiserver: watch timeoutSeconds', () => {
     const w = watchWith('1');
     await create('within-the-timeout');
     await added(w, 'within-the-timeout');
-    const err = await w.end(5_000);
+    const err = await w.end(20_000);
     const took = Date.now() - started;
     assert.equal(err, undefined, err?.message);
-    // Not before the timeout; the upper bound has room for a create and its event on a loaded machine.
-    assert.ok(took >= 900 && took < 4_000, `ended after ${took} ms`);
+    // Not before the timeout; the upper bound tells a second from a minute, with room for a
+    // create and its event on a loaded machine.
+    assert.ok(took >= 900 && took < 10_000, `ended after ${took} ms`);
   });
 
   test('no timeout (0) keeps the watch open', async () => {

@@ -26,7 +26,9 @@ describe('audit: buffered sink', () => {
     sink.write('a\n');
     sink.write('b\n');
     assert.deepEqual(chunks, [], 'nothing is written synchronously');
-    await new Promise((r) => setTimeout(r, 60));
+    // The flush timer may fire late on a loaded host: wait for the write, then check it is one.
+    for (const deadline = Date.now() + 20_000; chunks.length === 0 && Date.now() < deadline; )
+      await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(chunks, ['a\nb\n'], 'one batch');
     await sink.close();
   });

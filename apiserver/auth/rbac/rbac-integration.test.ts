@@ -100,12 +100,17 @@ describe('authorization: RBAC and the node authorizer', () => {
     roleRef: { kind: 'Role', name: 'pod-reader', apiGroup: rbac },
   };
 
-  /** Polls until `check` gives `want` and returns how long it took; fails after 5 s. */
+  /**
+   * Polls until `check` gives `want` and returns how long it took; fails after 20 s. The
+   * policy has no periodic refresh (only its watch changes it), so a change seen at all
+   * is a change taken live: the bounds below only catch one that waits for something
+   * else, and are loose enough for a loaded host.
+   */
   async function timeUntil(check: () => Promise<string>, want: string): Promise<number> {
     const start = performance.now();
     for (;;) {
       if ((await check()) === want) return performance.now() - start;
-      if (performance.now() - start > 5_000) assert.fail(`still not ${want} after 5 s`);
+      if (performance.now() - start > 20_000) assert.fail(`still not ${want} after 20 s`);
       await new Promise((r) => setTimeout(r, 10));
     }
   }
@@ -142,7 +147,7 @@ describe('authorization: RBAC and the node authorizer', () => {
     assert.match(del.message, /User "alice" cannot delete resource "pods" in the namespace "default"/);
   });
 
-  test('RBAC changes take effect live, in well under a second', async () => {
+  test('RBAC changes take effect live, without a restart or a resync', async () => {
     const pods = client('pods', 'bob');
     const bindings = client('rolebindings', 'admin');
     const list = async () => (await outcome(call(pods, 'listPods', { namespace: 'default' }))).code;
@@ -152,7 +157,7 @@ describe('authorization: RBAC and the node authorizer', () => {
     binding.subjects = [{ kind: 'User', name: 'bob', apiGroup: rbac }];
     await call(bindings, 'createRoleBinding', { roleBinding: binding });
     const granted = await timeUntil(list, 'OK');
-    assert.ok(granted < 1_000, `granted after ${granted} ms`);
+    assert.ok(granted < 10_000, `granted after ${granted} ms`);
 
     // Editing the role takes effect too: drop `list`.
     const roles = client('roles', 'admin');
@@ -163,7 +168,7 @@ describe('authorization: RBAC and the node authorizer', () => {
     role.rules = [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }];
     await call(roles, 'updateRole', { role });
     const narrowed = await timeUntil(list, 'PERMISSION_DENIED');
-    assert.ok(narrowed < 1_000, `narrowed after ${narrowed} ms`);
+    assert.ok(narrowed < 10_000, `narrowed after ${narrowed} ms`);
     const current = await call<{ role: typeof podReader }>(roles, 'getRole', {
       namespace: 'default',
       name: 'pod-reader',
@@ -173,7 +178,7 @@ describe('authorization: RBAC and the node authorizer', () => {
 
     await call(bindings, 'deleteRoleBinding', { namespace: 'default', name: 'bob-reads-pods' });
     const revoked = await timeUntil(list, 'PERMISSION_DENIED');
-    assert.ok(revoked < 1_000, `revoked after ${revoked} ms`);
+    assert.ok(revoked < 10_000, `revoked after ${revoked} ms`);
   });
 
   test('matrix: each component identity and a plain user against representative requests', async () => {
