@@ -172,7 +172,7 @@ describe('SharedInformer', () => {
     const { informer, stop } = start(lw, { resyncPeriodMs: 20 });
     const { seen, handler } = recorder();
     informer.addEventHandler(handler);
-    assert.equal(await informer.waitForSync(AbortSignal.timeout(2_000)), true);
+    assert.equal(await informer.waitForSync(AbortSignal.timeout(20_000)), true);
     assert.equal(lw.lists, 2, 'the failed list was retried');
     await until(() => seen.filter((s) => s === 'update a 1->1').length >= 2, 'resyncs');
     await stop();
