@@ -71,3 +71,29 @@ test('counts dropped Events by reason and the queue, as of each scrape', async (
   assert.equal(await dropped('queue_full'), 4, 'a later scrape does not count them again');
   assert.equal(recorder.dropped, 6);
 });
+
+test('an Event waiting to be tried again is queued, and counted as write_failed once given up on', async () => {
+  let tries = 0;
+  const sink: EventSink = {
+    create: async () => {
+      tries++;
+      throw new ApiError(Code.UNAVAILABLE, 'connect ECONNREFUSED 127.0.0.1:6443');
+    },
+    update: async (e: Event) => e,
+  };
+  const recorder = createEventRecorder(sink, {
+    component: 'c',
+    retry: { initialMs: 60_000, maxMs: 60_000, forMs: 600_000 },
+  });
+  const registry = new Registry();
+  registerEventRecorderMetrics(registry, recorder);
+  recorder.event(pod('web'), 'Normal', 'Starting', 'Starting kubelet.');
+  while (tries === 0) await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(await value(registry, 'wheelhouse_events_queued'), 1);
+  assert.equal(await value(registry, 'wheelhouse_events_dropped_total', '{reason="write_failed"}'), 0);
+  await recorder.close(1_000);
+  assert.equal(tries, 2, 'tried once more by close');
+  assert.equal(await value(registry, 'wheelhouse_events_queued'), 0);
+  assert.equal(await value(registry, 'wheelhouse_events_dropped_total', '{reason="write_failed"}'), 1);
+});

@@ -2,8 +2,10 @@
  * The event recorder's Prometheus metrics, on the component's registry:
  *
  * - `wheelhouse_events_dropped_total{reason}`: Events never written — `queue_full`,
- *   `rate_limited` (the per-object spam filter), `write_failed`.
- * - `wheelhouse_events_queued`: Events waiting to be written.
+ *   `rate_limited` (the per-object spam filter), `write_failed` (refused, or the
+ *   apiserver unreachable until the retries ran out).
+ * - `wheelhouse_events_queued`: Events waiting to be written, those waiting to be tried
+ *   again after the apiserver could not be reached included: during an outage it grows.
  *
  * Both read the recorder when scraped; nothing is counted twice on the event path.
  */
