@@ -107,12 +107,12 @@ describe('pipelined stream', () => {
       else answerAll(call, req);
     };
     // The deadline is also the time 'next' has for its round trip: ample on a loaded machine.
-    const s = streamOf({ timeoutMs: 2_000 });
+    const s = streamOf({ timeoutMs: 5_000 });
     try {
       await assert.rejects(s.send(bindingOf('slow')), (err: unknown) => {
         assert.ok(err instanceof ApiError);
         assert.equal(err.code, Code.DEADLINE_EXCEEDED);
-        assert.match(err.message, /no answer to the binding of pod default\/slow within 2000 ms/);
+        assert.match(err.message, /no answer to the binding of pod default\/slow within 5000 ms/);
         return true;
       });
       await until(() => held.length > 0, "'slow' to reach the server");

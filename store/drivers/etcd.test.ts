@@ -193,12 +193,13 @@ describe('etcd driver', { skip: available ? false : 'etcd is not installed (/usr
       await waitFor('writes before the kill', () => writers.acked.size >= 50, 10_000);
       const killedAt = Date.now();
       await cluster.kill(leader);
-      await waitFor('writes after the kill', () => writers.sentAfter(killedAt).length >= 20, 15_000);
+      await waitFor('writes after the kill', () => writers.sentAfter(killedAt).length >= 20, 30_000);
       const resumedMs = Math.min(...writers.sentAfter(killedAt).map((a) => a.ackedAt)) - killedAt;
       await writers.stop();
       t.diagnostic(`writes resumed ${resumedMs} ms after the kill; ${writers.failed.size} failed meanwhile`);
-      // An election takes 1–2 election timeouts (1 s each by default); the rest is headroom for a loaded machine.
-      assert.ok(resumedMs < 6000, `writes resumed ${resumedMs} ms after the leader was killed`);
+      // An election takes 1–2 election timeouts (1 s each by default); the rest is headroom
+      // for a loaded host, whose members, short of CPU, may need several elections.
+      assert.ok(resumedMs < 15_000, `writes resumed ${resumedMs} ms after the leader was killed`);
       const last = Math.max(...[...writers.acked.values()].map((a) => a.revision));
       await waitFor(
         'the watch to catch up',
