@@ -114,6 +114,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         logger: logger.child({ profile: profile.schedulerName }),
         namespaceLabels: (ns) => namespaceInformer.indexer.get(ns)?.metadata?.labels,
         nominatedPodsForNode: (node) => queue?.nominatedPodsForNode(node) ?? [],
+        anyNominatedPods: () => queue?.hasNominatedPods() ?? false,
         podDisruptionBudgets: () => pdbInformer.indexer.list(),
       },
     });

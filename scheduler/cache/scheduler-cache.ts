@@ -215,17 +215,10 @@ export class SchedulerCache {
     }
     this.dirty.clear();
     if (membership) {
-      snapshot.nodeInfoList = [...snapshot.nodeInfoMap.values()];
-      snapshot.positions.clear();
-      snapshot.nodeInfoList.forEach((n, i) => {
-        snapshot.positions.set(n.name, i);
-      });
+      snapshot.setList([...snapshot.nodeInfoMap.values()]);
     } else {
       // Per pod this is the one or two nodes it changed, never a walk over every node.
-      for (const [name, copy] of replaced) {
-        const i = snapshot.positions.get(name);
-        if (i !== undefined) snapshot.nodeInfoList[i] = copy;
-      }
+      for (const [name, copy] of replaced) snapshot.replace(name, copy);
     }
     if (membership || affinity) {
       snapshot.affinityList = snapshot.nodeInfoList.filter((n) => n.podsWithAffinity.length > 0);

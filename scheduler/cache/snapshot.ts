@@ -5,17 +5,37 @@
  */
 import type { NodeInfoLister } from '../framework/interface.js';
 import type { NodeInfo } from '../framework/node-info.js';
+import { NodeTable } from '../framework/node-table.js';
 
 export class Snapshot implements NodeInfoLister {
   /** Node name → its copy. */
   readonly nodeInfoMap = new Map<string, NodeInfo>();
   nodeInfoList: NodeInfo[] = [];
+  /** The numbers Filter and Score read of each node of nodeInfoList, row by position. */
+  readonly table = new NodeTable();
   /** Node name → its index in nodeInfoList, so that replacing a changed node's copy costs no scan. */
   readonly positions = new Map<string, number>();
   affinityList: NodeInfo[] = [];
   antiAffinityList: NodeInfo[] = [];
   /** Controller uid → node name → the copy of each node holding its pods. */
   private readonly byController = new Map<string, Map<string, NodeInfo>>();
+
+  /** Replaces the node list (nodes came or went): positions and table rebuilt with it. */
+  setList(list: NodeInfo[]): void {
+    this.nodeInfoList = list;
+    this.positions.clear();
+    for (let i = 0; i < list.length; i++) this.positions.set((list[i] as NodeInfo).name, i);
+    this.table.rebuild(list);
+  }
+
+  /** A changed node's new copy takes its place in the list (and its row); false when the node is not listed. */
+  replace(name: string, copy: NodeInfo): boolean {
+    const i = this.positions.get(name);
+    if (i === undefined) return false;
+    this.nodeInfoList[i] = copy;
+    this.table.set(i, copy);
+    return true;
+  }
 
   list(): readonly NodeInfo[] {
     return this.nodeInfoList;

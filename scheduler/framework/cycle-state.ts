@@ -3,6 +3,8 @@
  * (PreFilter computes, Filter reads), as kube-scheduler's CycleState. Preemption
  * clones it to simulate removing victims without disturbing the real cycle.
  */
+import type { NodeTable } from './node-table.js';
+
 export interface StateData {
   /** A copy deep enough that AddPod/RemovePod on the copy leave the original alone. */
   clone(): StateData;
@@ -19,6 +21,12 @@ export class CycleState {
   readonly skipFilterPlugins = new Set<string>();
   /** Filled in by the framework: plugins whose PreScore answered Skip. */
   readonly skipScorePlugins = new Set<string>();
+  /**
+   * Set by the framework when the nodes this cycle filters and scores are the snapshot's
+   * (so rows of this table): PreScore may read its counts instead of every node. Not
+   * cloned: a clone simulates changed copies of nodes, which the table does not show.
+   */
+  nodeTable: NodeTable | undefined = undefined;
 
   read<T extends StateData>(key: string): T | undefined {
     if (key === this.lastKey) return this.lastValue as T | undefined;

@@ -17,6 +17,7 @@ import type { PodDisruptionBudget } from '../../sdk/gen/wheelhouse/policy/v1/pod
 import type { Logger } from '../../sdk/logger.js';
 import type { CycleState } from './cycle-state.js';
 import type { NodeInfo, PodInfo } from './node-info.js';
+import type { NodeTable } from './node-table.js';
 import type { Status } from './status.js';
 
 /** The highest score a Score plugin gives a node (after NormalizeScore). */
@@ -61,6 +62,26 @@ export interface PreFilterPlugin extends Plugin {
 export interface FilterPlugin extends Plugin {
   /** Whether the pod fits this node. Rejections carry the reasons users read. */
   filter(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status;
+  /**
+   * Optional, asked once per cycle after PreFilter: a condition on a node's row of the
+   * snapshot's table (node-table.ts) under which this cycle's Filter passes that node.
+   * The framework then checks rows, not NodeInfos, and calls Filter (every active
+   * plugin's, in order) only for the nodes whose row fails some plugin's condition, to
+   * learn their status. It must be exact in one direction: a row that meets it is a node
+   * Filter passes. undefined: Filter must look at every node this cycle.
+   */
+  rowCondition?(state: CycleState, pod: Pod): RowCondition | undefined;
+}
+
+/** What a node's row must show for a Filter plugin to pass it (FilterPlugin.rowCondition). */
+export interface RowCondition {
+  /** ROW_* flags of node-table.ts the row must have none of. */
+  readonly clearFlags: number;
+  /**
+   * Requests that must fit in what the node has left (a request of 0 or less fits
+   * anywhere), with room for one more pod; undefined: none.
+   */
+  readonly fit?: { readonly milliCpu: number; readonly memory: number; readonly ephemeralStorage: number };
 }
 
 /** Why each node was rejected in Filter: node name → the status of the first plugin that rejected it. */
@@ -95,6 +116,19 @@ export interface ScorePlugin extends Plugin {
   score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number;
   /** Rescales the scores in place to [0, MAX_NODE_SCORE]. */
   normalizeScore?(state: CycleState, pod: Pod, scores: NodeScore[]): Status;
+  /**
+   * Optional: scores the nodes at `rows[0..count)` of the snapshot's table into
+   * `out[0..count)`, each exactly as score() would score that node, reading the rows
+   * instead of the NodeInfos; false when it cannot this cycle (score() then runs per node).
+   */
+  scoreRows?(
+    state: CycleState,
+    pod: Pod,
+    table: NodeTable,
+    rows: Int32Array,
+    count: number,
+    out: Float64Array,
+  ): boolean;
 }
 
 /** Reserve runs when a node is chosen; Unreserve undoes it when a later step fails. Unreserve must not fail. */
@@ -174,6 +208,8 @@ export interface NodeInfoLister {
    * nodes there are.
    */
   withPodsOf(controllerUid: string): Iterable<NodeInfo>;
+  /** The numbers Filter and Score read of each node of list(), row by position; absent: none kept. */
+  readonly table?: NodeTable;
 }
 
 /** What the framework gives a plugin when it is made. */

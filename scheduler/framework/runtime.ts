@@ -36,10 +36,24 @@ import type {
   PreFilterResult,
   PreScorePlugin,
   ReservePlugin,
+  RowCondition,
   ScorePlugin,
 } from './interface.js';
 import { MAX_NODE_SCORE } from './interface.js';
 import type { NodeInfo, PodInfo } from './node-info.js';
+import {
+  ALLOCATABLE_EPHEMERAL_STORAGE,
+  ALLOCATABLE_MEMORY,
+  ALLOCATABLE_MILLI_CPU,
+  ALLOWED_PODS,
+  FLAGS,
+  type NodeTable,
+  NUM_PODS,
+  REQUESTED_EPHEMERAL_STORAGE,
+  REQUESTED_MEMORY,
+  REQUESTED_MILLI_CPU,
+  ROW_STRIDE,
+} from './node-table.js';
 import { Status } from './status.js';
 
 /** Plugin names the framework itself stands for (the queue sorts by priority; no plugin object). */
@@ -49,7 +63,13 @@ const BUILT_IN = new Set(['PrioritySort']);
 export type HandleDeps = Omit<
   Handle,
   'runFilterPlugins' | 'runPreFilterExtensionAddPod' | 'runPreFilterExtensionRemovePod'
->;
+> & {
+  /**
+   * Whether any pod is nominated to any node (the queue's answer): false lets Filter
+   * skip asking node by node. Absent: it asks each node it passes.
+   */
+  readonly anyNominatedPods?: () => boolean;
+};
 
 export interface FrameworkMetrics {
   /** Seconds one extension point took for one pod (scheduler_framework_extension_point_duration_seconds). */
@@ -183,6 +203,8 @@ export class Framework implements Handle {
    */
   private scoreTotals = new Float64Array(0);
   private scoreRaw = new Float64Array(0);
+  /** The table rows of the feasible nodes when Filter checked rows (same reuse as above). */
+  private feasibleRows = new Int32Array(0);
   private readonly waiting = new Map<string, WaitingPod>();
 
   constructor(opts: FrameworkOptions) {
@@ -370,12 +392,14 @@ export class Framework implements Handle {
       const d = emptyDiagnosis();
       throw new FitError(pod, 0, d);
     }
-    const { feasible, diagnosis, evaluated } = this.findNodesThatFitPod(state, pod, all);
+    const table = this.snapshot.table;
+    if (table !== undefined && table.length === all.length) state.nodeTable = table;
+    const { feasible, diagnosis, evaluated, rows } = this.findNodesThatFitPod(state, pod, all);
     if (feasible.length === 0) throw new FitError(pod, all.length, diagnosis);
     if (feasible.length === 1) {
       return { suggestedHost: feasible[0]?.name ?? '', evaluatedNodes: evaluated, feasibleNodes: 1 };
     }
-    const totals = this.scoreNodes(state, pod, feasible);
+    const totals = this.scoreNodes(state, pod, feasible, rows);
     return {
       suggestedHost: this.selectBest(feasible, totals),
       evaluatedNodes: evaluated,
@@ -387,7 +411,7 @@ export class Framework implements Handle {
     state: CycleState,
     pod: Pod,
     all: readonly NodeInfo[],
-  ): { feasible: NodeInfo[]; diagnosis: Diagnosis; evaluated: number } {
+  ): { feasible: NodeInfo[]; diagnosis: Diagnosis; evaluated: number; rows?: Int32Array } {
     const diagnosis = emptyDiagnosis();
     const pre = this.timed('PreFilter', () => this.runPreFilterPlugins(state, pod, all));
     if (!pre.status.isSuccess()) {
@@ -423,6 +447,18 @@ export class Framework implements Handle {
       }
     }
     const want = numFeasibleNodesToFind(nodes.length, this.percentage);
+    const condition = nodes === all ? this.rowCondition(filters, state, pod) : undefined;
+    if (condition !== undefined && state.nodeTable !== undefined)
+      return this.findNodesThatFitByRows(
+        filters,
+        state,
+        pod,
+        all,
+        want,
+        condition,
+        state.nodeTable,
+        diagnosis,
+      );
     const feasible: NodeInfo[] = [];
     const start = nodes.length === 0 ? 0 : this.nextStartNodeIndex % nodes.length;
     let processed = 0;
@@ -443,6 +479,114 @@ export class Framework implements Handle {
     this.metrics?.observeExtensionPoint('Filter', 'Success', (performance.now() - t0) / 1000);
     this.nextStartNodeIndex = nodes.length === 0 ? 0 : (start + processed) % nodes.length;
     return { feasible, diagnosis, evaluated: processed + (all.length - nodes.length) };
+  }
+
+  /**
+   * The conditions of this cycle's Filter plugins on a node's row, combined; undefined
+   * when some plugin offers none (Filter then looks at every node).
+   */
+  private rowCondition(
+    filters: readonly FilterPlugin[],
+    state: CycleState,
+    pod: Pod,
+  ): RowCondition | undefined {
+    let clearFlags = 0;
+    let fit: { milliCpu: number; memory: number; ephemeralStorage: number } | undefined;
+    for (let i = 0; i < filters.length; i++) {
+      const p = filters[i] as FilterPlugin;
+      if (p.rowCondition === undefined) return undefined;
+      let c: RowCondition | undefined;
+      try {
+        c = p.rowCondition(state, pod);
+      } catch {
+        // Its Filter will say what is wrong, node by node.
+        return undefined;
+      }
+      if (c === undefined) return undefined;
+      clearFlags |= c.clearFlags;
+      if (c.fit !== undefined) {
+        // Both must hold: the larger request of each resource is the one to fit.
+        fit =
+          fit === undefined
+            ? { ...c.fit }
+            : {
+                milliCpu: Math.max(fit.milliCpu, c.fit.milliCpu),
+                memory: Math.max(fit.memory, c.fit.memory),
+                ephemeralStorage: Math.max(fit.ephemeralStorage, c.fit.ephemeralStorage),
+              };
+      }
+    }
+    return fit === undefined ? { clearFlags } : { clearFlags, fit };
+  }
+
+  /**
+   * findNodesThatFitPod when every active Filter plugin gave a row condition: the same
+   * nodes in the same order, from the same start, stopping at the same count, but a
+   * node whose row meets the condition (and that has no nominated pods) is feasible
+   * without its NodeInfo being read; any other node goes through the plugins' Filter as
+   * before, which decides it and gives its status.
+   */
+  private findNodesThatFitByRows(
+    filters: readonly FilterPlugin[],
+    state: CycleState,
+    pod: Pod,
+    all: readonly NodeInfo[],
+    want: number,
+    condition: RowCondition,
+    table: NodeTable,
+    diagnosis: Diagnosis,
+  ): { feasible: NodeInfo[]; diagnosis: Diagnosis; evaluated: number; rows: Int32Array } {
+    const n = all.length;
+    if (this.feasibleRows.length < n) this.feasibleRows = new Int32Array(n);
+    const rows = this.feasibleRows;
+    const d = table.data;
+    const clear = condition.clearFlags;
+    const fit = condition.fit;
+    const fits = fit !== undefined;
+    const cpu = fit?.milliCpu ?? 0;
+    const memory = fit?.memory ?? 0;
+    const storage = fit?.ephemeralStorage ?? 0;
+    const askNominated = this.deps.anyNominatedPods?.() !== false;
+    let count = 0;
+    const start = n === 0 ? 0 : this.nextStartNodeIndex % n;
+    let processed = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < n && count < want; i++) {
+      let r = start + i;
+      if (r >= n) r -= n;
+      const ni = all[r] as NodeInfo;
+      processed++;
+      const o = r * ROW_STRIDE;
+      let pass = ((d[o + FLAGS] as number) & clear) === 0;
+      if (pass && fits)
+        pass =
+          (d[o + NUM_PODS] as number) + 1 <= (d[o + ALLOWED_PODS] as number) &&
+          (cpu <= 0 ||
+            cpu <= (d[o + ALLOCATABLE_MILLI_CPU] as number) - (d[o + REQUESTED_MILLI_CPU] as number)) &&
+          (memory <= 0 ||
+            memory <= (d[o + ALLOCATABLE_MEMORY] as number) - (d[o + REQUESTED_MEMORY] as number)) &&
+          (storage <= 0 ||
+            storage <=
+              (d[o + ALLOCATABLE_EPHEMERAL_STORAGE] as number) -
+                (d[o + REQUESTED_EPHEMERAL_STORAGE] as number));
+      if (pass && askNominated) pass = this.deps.nominatedPodsForNode(ni.name).length === 0;
+      if (!pass) {
+        const s = this.runFilterPluginsWithNominatedPods(filters, state, pod, ni);
+        if (s.isRejected()) {
+          diagnosis.nodeToStatus.set(ni.name, s);
+          if (s.plugin !== '') diagnosis.unschedulablePlugins.add(s.plugin);
+          continue;
+        }
+        if (!s.isSuccess()) throw s.error ?? new Error(`${s.plugin}: ${s.message()}`);
+      }
+      rows[count++] = r;
+    }
+    // Made once at its size, not grown node by node.
+    const feasible = new Array<NodeInfo>(count);
+    for (let k = 0; k < count; k++) feasible[k] = all[rows[k] as number] as NodeInfo;
+    this.metrics?.observeExtensionPoint('Filter', 'Success', (performance.now() - t0) / 1000);
+    this.nextStartNodeIndex = n === 0 ? 0 : (start + processed) % n;
+    return { feasible, diagnosis, evaluated: processed, rows };
   }
 
   private runPreFilterPlugins(
@@ -527,7 +671,12 @@ export class Framework implements Handle {
    * Total weighted scores, by the nodes' order: numbers, no object per node. The array is
    * reused by the next call and may be longer than `nodes`; read it before then.
    */
-  private scoreNodes(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Float64Array {
+  private scoreNodes(
+    state: CycleState,
+    pod: Pod,
+    nodes: readonly NodeInfo[],
+    rows?: Int32Array,
+  ): Float64Array {
     if (this.scoreTotals.length < nodes.length) {
       this.scoreTotals = new Float64Array(nodes.length);
       this.scoreRaw = new Float64Array(nodes.length);
@@ -551,7 +700,13 @@ export class Framework implements Handle {
     const raw = this.scoreRaw;
     for (const { plugin, weight } of this.scorePlugins) {
       if (state.skipScorePlugins.has(plugin.name)) continue;
-      for (let i = 0; i < nodes.length; i++) raw[i] = plugin.score(state, pod, nodes[i] as NodeInfo);
+      const table = state.nodeTable;
+      const byRows =
+        rows !== undefined &&
+        table !== undefined &&
+        plugin.scoreRows?.(state, pod, table, rows, nodes.length, raw) === true;
+      if (!byRows)
+        for (let i = 0; i < nodes.length; i++) raw[i] = plugin.score(state, pod, nodes[i] as NodeInfo);
       if (plugin.normalizeScore !== undefined) {
         const scores: NodeScore[] = new Array(nodes.length);
         for (let i = 0; i < nodes.length; i++)
@@ -575,21 +730,22 @@ export class Framework implements Handle {
 
   /** selectHost over scoreNodes' totals. */
   private selectBest(nodes: readonly NodeInfo[], totals: Float64Array): string {
-    let best = '';
+    // By index: only the chosen node's NodeInfo is read, not every leader's on the way.
+    let best = -1;
     let bestScore = -1;
     let ties = 0;
     for (let i = 0; i < nodes.length; i++) {
       const score = totals[i] as number;
       if (score > bestScore) {
-        best = (nodes[i] as NodeInfo).name;
+        best = i;
         bestScore = score;
         ties = 1;
       } else if (score === bestScore) {
         ties++;
-        if (this.random() * ties < 1) best = (nodes[i] as NodeInfo).name;
+        if (this.random() * ties < 1) best = i;
       }
     }
-    return best;
+    return best < 0 ? '' : (nodes[best] as NodeInfo).name;
   }
 
   /** The highest score; ties broken uniformly at random (reservoir sampling, one pass). */

@@ -84,9 +84,11 @@ export const imageLocality: PluginFactory = (_args, handle: Handle) => {
     name: IMAGE_LOCALITY,
 
     preScore(state, pod, nodes) {
+      // No node reports images (the table counts them over every node), or none to
+      // score holds any of the pod's: each would score 0, which cannot change the
+      // choice, so the score is skipped.
+      if (state.nodeTable?.imageRows === 0) return Status.SKIP;
       const images = podImages(pod);
-      // No node to score holds any of the pod's images: each would score 0, which cannot
-      // change the choice, so the score is skipped.
       if (!nodes.some((ni) => holdsAny(ni, images))) return Status.SKIP;
       state.write(preScoreStateKey, new PreScoreState(images, handle.snapshot.list().length));
       return Status.SUCCESS;

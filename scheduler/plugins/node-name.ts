@@ -12,6 +12,7 @@ import type {
   PluginFactory,
   QueueingHint,
 } from '../framework/interface.js';
+import { ROW_NO_NODE } from '../framework/node-table.js';
 import { Status } from '../framework/status.js';
 
 export const NODE_NAME = 'NodeName';
@@ -26,6 +27,11 @@ export function fitsNodeName(pod: Pod, node: Node): boolean {
 export const nodeName: PluginFactory = () => {
   const plugin: FilterPlugin & EnqueueExtensions = {
     name: NODE_NAME,
+
+    rowCondition(_state, pod) {
+      // A pod that names no node fits every node that has a Node.
+      return (pod.spec?.nodeName ?? '') === '' ? { clearFlags: ROW_NO_NODE } : undefined;
+    },
 
     filter(_state, pod, nodeInfo) {
       const node = nodeInfo.node;

@@ -18,6 +18,15 @@ import {
   type ScorePlugin,
 } from '../framework/interface.js';
 import type { NodeInfo } from '../framework/node-info.js';
+import {
+  ALLOCATABLE_MEMORY,
+  ALLOCATABLE_MILLI_CPU,
+  FLAGS,
+  REQUESTED_MEMORY,
+  REQUESTED_MILLI_CPU,
+  ROW_NO_NODE,
+  ROW_STRIDE,
+} from '../framework/node-table.js';
 import { Status } from '../framework/status.js';
 import {
   isCpuThenMemory,
@@ -75,13 +84,21 @@ export const balancedResourceScorer: ResourceScorer = (requested, allocatable) =
  * same order, for every feasible node of every cycle.
  */
 export function balancedCpuMemory(ni: NodeInfo, podMilliCpu: number, podMemory: number): number {
-  const cpu = ni.allocatableMilliCpu;
-  const memory = ni.allocatableMemory;
+  return balancedOf(
+    ni.allocatableMilliCpu,
+    ni.allocatableMemory,
+    ni.requestedMilliCpu + podMilliCpu,
+    ni.requestedMemory + podMemory,
+  );
+}
+
+/** balancedCpuMemory over the amounts themselves (from a NodeInfo or its table row). */
+function balancedOf(cpu: number, memory: number, requestedCpu: number, requestedMemory: number): number {
   let std = 0;
   // One resource or none offered: a single fraction deviates from nothing.
   if (cpu !== 0 && memory !== 0) {
-    const first = Math.min((ni.requestedMilliCpu + podMilliCpu) / cpu, 1);
-    const second = Math.min((ni.requestedMemory + podMemory) / memory, 1);
+    const first = Math.min(requestedCpu / cpu, 1);
+    const second = Math.min(requestedMemory / memory, 1);
     std = Math.abs((first - second) / 2);
   }
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
@@ -115,6 +132,27 @@ export const nodeResourcesBalancedAllocation: PluginFactory = (args) => {
         state.read<PreScoreState>(preScoreStateKey)?.podRequests ?? podRequestList(pod, resources, true);
       if (cpuMemory) return balancedCpuMemory(nodeInfo, requests[0] ?? 0, requests[1] ?? 0);
       return scoreResourceAllocation(nodeInfo, resources, requests, true, balancedResourceScorer);
+    },
+
+    scoreRows(state, pod, table, rows, count, out) {
+      if (!cpuMemory) return false;
+      const requests =
+        state.read<PreScoreState>(preScoreStateKey)?.podRequests ?? podRequestList(pod, resources, true);
+      const podCpu = requests[0] ?? 0;
+      const podMemory = requests[1] ?? 0;
+      const d = table.data;
+      for (let k = 0; k < count; k++) {
+        const o = (rows[k] as number) * ROW_STRIDE;
+        // A row without a Node: score() throws for it; let it.
+        if (((d[o + FLAGS] as number) & ROW_NO_NODE) !== 0) return false;
+        out[k] = balancedOf(
+          d[o + ALLOCATABLE_MILLI_CPU] as number,
+          d[o + ALLOCATABLE_MEMORY] as number,
+          (d[o + REQUESTED_MILLI_CPU] as number) + podCpu,
+          (d[o + REQUESTED_MEMORY] as number) + podMemory,
+        );
+      }
+      return true;
     },
 
     /** A score plugin rejects no pod, so no event needs to requeue one for it. */

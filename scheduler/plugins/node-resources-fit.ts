@@ -28,6 +28,15 @@ import {
   type ScorePlugin,
 } from '../framework/interface.js';
 import { NodeInfo } from '../framework/node-info.js';
+import {
+  ALLOCATABLE_MEMORY,
+  ALLOCATABLE_MILLI_CPU,
+  FLAGS,
+  NON_ZERO_MEMORY,
+  NON_ZERO_MILLI_CPU,
+  ROW_NO_NODE,
+  ROW_STRIDE,
+} from '../framework/node-table.js';
 import { podRequests, type Resource } from '../framework/resource.js';
 import { Status } from '../framework/status.js';
 import {
@@ -204,16 +213,29 @@ function mostRequestedScore(requested: number, capacity: number): number {
  * over resource names and the scorer's call were most of its cost.
  */
 export function leastAllocatedCpuMemory(ni: NodeInfo, podMilliCpu: number, podMemory: number): number {
-  const cpu = ni.allocatableMilliCpu;
-  const memory = ni.allocatableMemory;
+  return leastAllocatedOf(
+    ni.allocatableMilliCpu,
+    ni.allocatableMemory,
+    ni.nonZeroMilliCpu + podMilliCpu,
+    ni.nonZeroMemory + podMemory,
+  );
+}
+
+/** leastAllocatedCpuMemory over the amounts themselves (from a NodeInfo or its table row). */
+function leastAllocatedOf(
+  cpu: number,
+  memory: number,
+  requestedCpu: number,
+  requestedMemory: number,
+): number {
   let score = 0;
   let weights = 0;
   if (cpu !== 0) {
-    score += leastRequestedScore(ni.nonZeroMilliCpu + podMilliCpu, cpu);
+    score += leastRequestedScore(requestedCpu, cpu);
     weights++;
   }
   if (memory !== 0) {
-    score += leastRequestedScore(ni.nonZeroMemory + podMemory, memory);
+    score += leastRequestedScore(requestedMemory, memory);
     weights++;
   }
   return weights === 0 ? 0 : Math.trunc(score / weights);
@@ -392,6 +414,20 @@ export const nodeResourcesFit: PluginFactory = (args) => {
       return { status: Status.SUCCESS };
     },
 
+    rowCondition(state, pod) {
+      const { requests, scalarNames } = requestsOf(state, pod);
+      // Extended resources are not in the table: those pods are filtered node by node.
+      if (scalarNames.length > 0) return undefined;
+      return {
+        clearFlags: ROW_NO_NODE,
+        fit: {
+          milliCpu: requests.milliCpu,
+          memory: requests.memory,
+          ephemeralStorage: requests.ephemeralStorage,
+        },
+      };
+    },
+
     filter(state, pod, nodeInfo) {
       if (nodeInfo.node === undefined) return Status.error(new Error('node not found'));
       const { requests, scalarNames } = requestsOf(state, pod);
@@ -420,6 +456,27 @@ export const nodeResourcesFit: PluginFactory = (args) => {
         state.read<PreScoreState>(preScoreStateKey)?.podRequests ?? podRequestList(pod, resources, false);
       if (cpuMemoryLeast) return leastAllocatedCpuMemory(nodeInfo, requests[0] ?? 0, requests[1] ?? 0);
       return scoreResourceAllocation(nodeInfo, resources, requests, false, scorer);
+    },
+
+    scoreRows(state, pod, table, rows, count, out) {
+      if (!cpuMemoryLeast) return false;
+      const requests =
+        state.read<PreScoreState>(preScoreStateKey)?.podRequests ?? podRequestList(pod, resources, false);
+      const podCpu = requests[0] ?? 0;
+      const podMemory = requests[1] ?? 0;
+      const d = table.data;
+      for (let k = 0; k < count; k++) {
+        const o = (rows[k] as number) * ROW_STRIDE;
+        // A row without a Node: score() throws for it; let it.
+        if (((d[o + FLAGS] as number) & ROW_NO_NODE) !== 0) return false;
+        out[k] = leastAllocatedOf(
+          d[o + ALLOCATABLE_MILLI_CPU] as number,
+          d[o + ALLOCATABLE_MEMORY] as number,
+          (d[o + NON_ZERO_MILLI_CPU] as number) + podCpu,
+          (d[o + NON_ZERO_MEMORY] as number) + podMemory,
+        );
+      }
+      return true;
     },
 
     eventsToRegister(): readonly ClusterEventWithHint[] {

@@ -17,6 +17,7 @@ import type {
   PluginFactory,
   QueueingHint,
 } from '../framework/interface.js';
+import { ROW_NO_NODE, ROW_UNSCHEDULABLE } from '../framework/node-table.js';
 import { Status } from '../framework/status.js';
 
 export const NODE_UNSCHEDULABLE = 'NodeUnschedulable';
@@ -31,6 +32,10 @@ function toleratesUnschedulable(pod: Pod): boolean {
 export const nodeUnschedulable: PluginFactory = () => {
   const plugin: FilterPlugin & EnqueueExtensions = {
     name: NODE_UNSCHEDULABLE,
+
+    rowCondition(_state, pod) {
+      return { clearFlags: toleratesUnschedulable(pod) ? ROW_NO_NODE : ROW_NO_NODE | ROW_UNSCHEDULABLE };
+    },
 
     filter(_state, pod, nodeInfo) {
       const node = nodeInfo.node;

@@ -34,6 +34,7 @@ import {
   type ScorePlugin,
 } from '../framework/interface.js';
 import type { NodeInfo } from '../framework/node-info.js';
+import { ROW_NO_NODE, ROW_TAINTED } from '../framework/node-table.js';
 import { effectiveTaints } from '../framework/node-taints.js';
 import { Status } from '../framework/status.js';
 import { defaultNormalizeScore } from './helper/normalize-score.js';
@@ -94,6 +95,11 @@ export const taintToleration: PluginFactory = () => {
   const plugin: FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions = {
     name: TAINT_TOLERATION,
 
+    rowCondition() {
+      // An untainted node has nothing to tolerate; a tainted one is looked at.
+      return { clearFlags: ROW_NO_NODE | ROW_TAINTED };
+    },
+
     filter(_state, pod, nodeInfo) {
       const node = nodeInfo.node;
       if (node === undefined) return Status.error(new Error('node not found'));
@@ -105,8 +111,10 @@ export const taintToleration: PluginFactory = () => {
     preScore(state, pod, nodes) {
       if (nodes.length === 0) return Status.SUCCESS;
       // No node has a PreferNoSchedule taint: every node would score the same, which
-      // cannot change the choice, so the score and its normalisation are skipped.
-      if (!nodes.some(hasPreferNoScheduleTaint)) return Status.SKIP;
+      // cannot change the choice, so the score and its normalisation are skipped. The
+      // table counts them over every node: none there, none among these.
+      if (state.nodeTable?.preferNoScheduleRows === 0 || !nodes.some(hasPreferNoScheduleTaint))
+        return Status.SKIP;
       state.write(preScoreStateKey, new PreScoreState(preferNoScheduleTolerations(pod)));
       return Status.SUCCESS;
     },

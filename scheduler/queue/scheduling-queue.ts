@@ -310,6 +310,11 @@ export class SchedulingQueue {
     if (byNode?.size === 0) this.nominated.delete(node);
   }
 
+  /** Whether any pod is nominated to any node. */
+  hasNominatedPods(): boolean {
+    return this.nominated.size > 0;
+  }
+
   /** Highest priority first. */
   nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
     // Asked for every node of every cycle, and almost always with nothing nominated:

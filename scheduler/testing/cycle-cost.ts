@@ -61,6 +61,7 @@ function round(r: number): number {
       logger: createLogger('cycle-cost', { level: 'silent' }),
       namespaceLabels: () => undefined,
       nominatedPodsForNode: (node) => queue.nominatedPodsForNode(node),
+      anyNominatedPods: () => queue.hasNominatedPods(),
       podDisruptionBudgets: () => [],
     },
   });
