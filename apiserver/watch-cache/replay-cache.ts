@@ -20,12 +20,19 @@ export const DEFAULT_REPLAY_CACHE_MS = 10_000;
  * An object written at one revision is decoded once: the event that wrote it and the
  * key's next event (whose previous object or deleted state it is) get the same one.
  *
- * The cache starts over when what it decoded would weigh more than `maxBytes`, and
- * once its oldest entry is `ttlMs` old: a bound on what a burst holds, not a cache
- * to tune.
+ * Past `maxBytes` of objects decoded it keeps nothing more, and it starts over once
+ * its oldest entry is `ttlMs` old: a bound on what a burst holds, not a cache to
+ * tune. Keeping what it has, rather than making room, is what serves a burst of
+ * replays of a range larger than the bound: each replay walks the range from the
+ * same start, and finds its beginning decoded (evicting the oldest entries instead
+ * would leave each replay only the end that the one before decoded last).
  */
 export class ReplayCache<T extends KindObject> {
-  private readonly events = new Map<StoredEvent<T>, StoredEvent<T>>();
+  /** Each event decoded, and whether with its previous object (see StoredEvent.unpack). */
+  private readonly events = new Map<
+    StoredEvent<T>,
+    { readonly event: StoredEvent<T>; readonly withPrev: boolean }
+  >();
   /** Objects decoded, by the revision they were written at (a revision is one write of one key). */
   private readonly versions = new Map<number, { readonly value: string; readonly object: T }>();
   private bytes = 0;
@@ -45,21 +52,25 @@ export class ReplayCache<T extends KindObject> {
     return this.events.size;
   }
 
-  /** `stored` with its objects decoded: the same event for the same `stored` while cached. */
-  decoded(stored: StoredEvent<T>, now = performance.now()): StoredEvent<T> {
+  /**
+   * `stored` with its objects decoded: the same event for the same `stored` while
+   * cached. `filtered`: for a watcher with a filter, which needs the previous object
+   * of a modification as well.
+   */
+  decoded(stored: StoredEvent<T>, filtered: boolean, now = performance.now()): StoredEvent<T> {
     this.expire(now);
-    let event = this.events.get(stored);
-    if (event === undefined) {
-      event = stored.unpack((value, revision) => this.version(stored.key, value, revision));
-      if (this.events.size === 0) this.since = now;
-      this.events.set(stored, event);
-    }
+    const known = this.events.get(stored);
+    if (known !== undefined && (known.withPrev || !filtered)) return known.event;
+    if (this.bytes === 0 && this.events.size === 0) this.since = now;
+    const event = stored.unpack((value, revision) => this.version(stored.key, value, revision), filtered);
+    // Past the bound, the objects decoded for the event were not kept either.
+    if (this.bytes < this.maxBytes) this.events.set(stored, { event, withPrev: filtered });
     return event;
   }
 
   /** Starts over if the oldest entry is older than the cache's time to live. */
   expire(now = performance.now()): void {
-    if (this.events.size > 0 && now - this.since > this.ttlMs) this.clear();
+    if ((this.events.size > 0 || this.bytes > 0) && now - this.since > this.ttlMs) this.clear();
   }
 
   private version(key: string, value: string, revision: number): T {
@@ -78,7 +89,10 @@ export class ReplayCache<T extends KindObject> {
     // Encoding the object for a watch is then these bytes with its resourceVersion written in.
     keepStoredBytes(object, bytes);
     const cost = decodedBytes(value.length, managedFieldsBytes(object.metadata)) + value.length;
-    if (this.bytes + cost > this.maxBytes) this.clear();
+    if (this.bytes + cost > this.maxBytes) {
+      this.bytes = this.maxBytes; // full: nothing more is kept until it starts over
+      return object;
+    }
     this.bytes += cost;
     this.versions.set(revision, { value, object });
     return object;

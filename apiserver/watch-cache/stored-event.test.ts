@@ -161,8 +161,9 @@ describe('StoredEvent', () => {
     assert.equal(replays.decodes, 4);
     const again = views(events, replays);
     assert.equal(replays.decodes, 4);
+    const third = views(events, replays);
     for (let f = 0; f < again.length; f++) {
-      for (let i = 0; i < events.length; i++) assert.equal(again[f]![i], after[f]![i], 'the same events');
+      for (let i = 0; i < events.length; i++) assert.equal(third[f]![i], again[f]![i], 'the same events');
     }
   });
 
@@ -178,28 +179,31 @@ describe('StoredEvent', () => {
     assert.equal(current.viewFor(undefined), live, 'without a filter, the very event handed out');
     const replays = new ReplayCache(decode);
     assert.deepEqual(views([current], replays), before);
-    assert.equal(replays.decoded(current).event.object, objects[2], 'its object is the one decoded');
+    assert.equal(replays.decoded(current, true).event.object, objects[2], 'its object is the one decoded');
     assert.equal(replays.decodes, 1, 'only the previous object was decoded');
   });
 
-  it('starts its replay cache over past its byte bound and its time to live', () => {
+  it('keeps what its replay cache decoded up to its byte bound, until its time to live', () => {
     const { values, objects, events } = history();
     for (const e of events) e.settle();
     // What each decoded value is counted (the values have the same length).
     const cost =
       decodedBytes(values[0]!.length, managedFieldsBytes(objects[0]!.metadata)) + values[0]!.length;
     const replays = new ReplayCache(decode, 2 * cost, 1000);
-    replays.decoded(events[1]!, 0);
+    const first = replays.decoded(events[1]!, true, 0);
     assert.equal(replays.decodes, 2, 'its object and the previous one');
     assert.equal(replays.size, 1);
-    replays.decoded(events[1]!, 5);
+    assert.equal(replays.decoded(events[1]!, true, 5), first);
     assert.equal(replays.decodes, 2);
-    replays.decoded(events[2]!, 10);
-    assert.equal(replays.decodes, 4, 'a third value is past the bound: started over, and 11 decoded again');
-    assert.equal(replays.size, 1);
-    replays.decoded(events[2]!, 1010);
+    const second = replays.decoded(events[2]!, true, 10);
+    assert.equal(replays.decodes, 3, 'the previous object is the one decoded at 11');
+    assert.equal(second.viewFor(web)!.type, 'ADDED');
+    assert.equal(replays.size, 1, 'past the bound: decoded, not kept');
+    assert.notEqual(replays.decoded(events[2]!, true, 20), second);
     assert.equal(replays.decodes, 4);
-    replays.decoded(events[2]!, 1011);
-    assert.equal(replays.decodes, 6, 'past its time to live: started over');
+    assert.equal(replays.decoded(events[1]!, true, 1000), first, 'what it kept is kept');
+    assert.equal(replays.decodes, 4);
+    assert.notEqual(replays.decoded(events[1]!, true, 1001), first, 'past its time to live: started over');
+    assert.equal(replays.decodes, 6);
   });
 });

@@ -94,14 +94,14 @@ export class StoredEvent<T extends KindObject> {
    */
   viewFor(
     matches: ((obj: T) => boolean) | undefined,
-    replays?: { decoded(stored: StoredEvent<T>): StoredEvent<T> },
+    replays?: { decoded(stored: StoredEvent<T>, filtered: boolean): StoredEvent<T> },
   ): CacheEvent<T> | undefined {
     const event = this.decoded;
     if (event !== undefined && (!matches || this.type !== 'MODIFIED' || this.prevValue === undefined)) {
       return this.view(event, matches);
     }
     if (!replays) throw new Error(`the event at revision ${this.revision} is packed`);
-    return replays.decoded(this).viewFor(matches);
+    return replays.decoded(this, matches !== undefined).viewFor(matches);
   }
 
   private view(event: CacheEvent<T>, matches: ((obj: T) => boolean) | undefined): CacheEvent<T> | undefined {
@@ -173,9 +173,11 @@ export class StoredEvent<T extends KindObject> {
 
   /**
    * The event decoded again from its values, equal to what it was handed out as (its
-   * object, its previous one, its views); `version` decodes a value.
+   * object, its previous one, its views); `version` decodes a value. Without
+   * `withPrev`, only for watchers without a filter: the previous object, which only
+   * a filter reads, is left out.
    */
-  unpack(version: DecodeVersion<T>): StoredEvent<T> {
+  unpack(version: DecodeVersion<T>, withPrev = true): StoredEvent<T> {
     let object = this.decoded?.object;
     if (object === undefined) {
       const value = this.value!;
@@ -187,7 +189,7 @@ export class StoredEvent<T extends KindObject> {
     }
     const prev =
       this.prevObject ??
-      (this.prevValue === undefined ? undefined : version(this.prevValue, this.prevRevision));
+      (this.prevValue === undefined || !withPrev ? undefined : version(this.prevValue, this.prevRevision));
     return new StoredEvent(this.key, this.type, object, prev, this.revision, this.encoded, this.prevEncoded);
   }
 
