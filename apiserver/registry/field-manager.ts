@@ -12,7 +12,9 @@
  * (typed-compare.ts) and re-encodes only the entries a write changes
  * (`trackUpdateOfEntries`). The manifest comparison (`trackUpdate` over `toJSON`) is the
  * reference it must agree with, and what kinds whose objects cannot be walked by
- * descriptor use.
+ * descriptor use. A create that starts from no entries takes its entry's text from a
+ * memo (field-manager-create-memo.ts) keyed by what its field set depends on: the Pods
+ * of one template are worked out once.
  */
 import { ApiError } from '../../sdk/errors.js';
 import type { ManagedFieldsEntry } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
@@ -20,6 +22,7 @@ import { type KindObject, typesOf } from '../../sdk/kind-registry.js';
 import { apiVersionOf, type KindInfo, protoTypeOf } from '../../sdk/kinds.js';
 import type { JsonObject } from '../../sdk/manifest/index.js';
 import { messageType } from '../../sdk/manifest/schema.js';
+import { createdFieldsKey } from '../../sdk/patch/created-fields-key.js';
 import { FieldSet } from '../../sdk/patch/field-set.js';
 import { sameFieldsV1, treeOfFieldsV1 } from '../../sdk/patch/fields-v1.js';
 import { type ApplyNode, applyNodeOfKind } from '../../sdk/patch/list-types.js';
@@ -34,6 +37,7 @@ import {
   wholeSeconds,
 } from '../../sdk/patch/managed-fields.js';
 import { compareTyped, typedShapeOf } from '../../sdk/patch/typed-compare.js';
+import { CreateMemo } from './field-manager-create-memo.js';
 import type { RequestContext } from './request-context.js';
 
 /** Whose a write's fields are when the request names no manager (the apiserver's own writes). */
@@ -58,6 +62,12 @@ export interface FieldManager {
   recordSubresourceUpdate(obj: KindObject, old: KindObject, ctx: RequestContext, subresource: string): void;
 }
 
+/**
+ * Creates memoised per kind (field-manager-create-memo.ts): room for the templates of a
+ * few hundred ReplicaSets creating at once.
+ */
+const CREATE_MEMO_SIZE = 512;
+
 /** What the scale subresource changes in its parent, and so all it may own there. */
 const REPLICAS = FieldSet.of(['f:spec', 'f:replicas']);
 
@@ -81,6 +91,7 @@ export function createFieldManager(
   const message = typesOf(info).message;
   const shape = options.manifestComparison ? undefined : typedShapeOf(messageType(protoTypeOf(info)));
   const apiVersion = apiVersionOf(info);
+  const createMemo = new CreateMemo(CREATE_MEMO_SIZE);
   // Field by field; the fieldsV1 texts byte for byte, else as trees (key order aside).
   const same = (a: readonly ManagedFieldsEntry[], b: readonly ManagedFieldsEntry[]) =>
     a === b ||
@@ -138,6 +149,20 @@ export function createFieldManager(
         const stored = old?.metadata?.managedFields ?? [];
         const fromStore = given.length === 0 || same(given, stored);
         const entries = fromStore ? stored : isClearingManagedFields(given) ? [] : given;
+        // A create with no entries to start from gets one entry, the writer's, whose
+        // fields depend only on the object's key (created-fields-key.ts).
+        const createKey =
+          old === undefined && entries.length === 0
+            ? `${scope.subresource}\n${createdFieldsKey(shape, obj, scope)}`
+            : undefined;
+        if (createKey !== undefined) {
+          const fields = createMemo.get(createKey);
+          if (fields !== undefined) {
+            obj.metadata.managedFields =
+              fields === null ? entries : [createdEntry(manager, apiVersion, now, fields, scope.subresource)];
+            return;
+          }
+        }
         const cmp = compareTyped(shape, old, obj, scope);
         let next: ManagedFieldsEntry[];
         try {
@@ -153,6 +178,12 @@ export function createFieldManager(
           });
         } catch (err) {
           throw invalid(obj, err);
+        }
+        if (createKey !== undefined && next.length <= 1) {
+          const [mine] = next;
+          const raw = createMemo.set(createKey, mine?.fieldsV1?.raw ?? null);
+          // The memo's copy, which the creates served from the memo share.
+          if (mine && raw) next = [{ ...mine, fieldsV1: { raw } }];
         }
         obj.metadata.managedFields = next;
         return;
@@ -194,6 +225,25 @@ export function createFieldManager(
     },
   };
   return fm;
+}
+
+/** The one entry of a create that starts from none, its fields' text already known: as trackUpdateOfEntries writes it. */
+function createdEntry(
+  manager: string,
+  apiVersion: string,
+  now: Date,
+  raw: Buffer,
+  subresource: string,
+): ManagedFieldsEntry {
+  return {
+    manager,
+    operation: 'Update',
+    apiVersion,
+    time: wholeSeconds(now),
+    fieldsType: 'FieldsV1',
+    fieldsV1: { raw },
+    subresource,
+  };
 }
 
 /** Whether two FieldsV1 hold the same tree, key order aside; text that is not JSON is never the same. */

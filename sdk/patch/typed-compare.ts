@@ -28,7 +28,7 @@ export interface CompareScope {
 
 type Rec = Record<string, unknown>;
 
-interface FieldShape {
+export interface FieldShape {
   /** The generated object's property. */
   readonly local: string;
   /** `f:<jsonName>` */
@@ -82,7 +82,8 @@ function childMessage(field: DescField): DescMessage | undefined {
   }
 }
 
-function shapeOf(message: DescMessage): MessageShape {
+/** The compiled shape of a message known to be walkable (one reached from a `typedShapeOf` shape). */
+export function shapeOf(message: DescMessage): MessageShape {
   let shape = shapes.get(message);
   if (shape) return shape;
   const node = applyNodeOfMessage(message);
@@ -297,7 +298,7 @@ function walkValue(
 }
 
 /** Whether the message's JSON would be `{}`. */
-function isEmptyMessage(shape: MessageShape, v: Rec | undefined, omit?: string): boolean {
+export function isEmptyMessage(shape: MessageShape, v: Rec | undefined, omit?: string): boolean {
   if (v === undefined) return false;
   for (const f of shape.fields) if (f.local !== omit && f.present(v[f.local])) return false;
   return true;
@@ -307,7 +308,7 @@ function isEmptyMessage(shape: MessageShape, v: Rec | undefined, omit?: string):
  * A list's items by path element, in order; undefined when items cannot be told apart
  * (a missing key, a duplicate), and the list then compares whole.
  */
-function indexTyped(
+export function indexTyped(
   node: ApplyNode,
   message: DescMessage | undefined,
   list: readonly unknown[],
