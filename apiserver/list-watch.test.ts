@@ -186,6 +186,8 @@ describe('apiserver: list and watch', () => {
     w.cancel();
 
     const plain = watch<Pod>(pods, 'watchPods', { namespace: 'team-b', options: {} });
+    // From now: a pod created before the watch started would never be seen.
+    await plain.started();
     await call(pods, 'createPod', { pod: pod('b-11', { namespace: 'team-b' }) });
     const evs = await plain.until((e) => e.length >= 1);
     assert.equal(evs[0]?.object.metadata?.name, 'b-11', 'no initial events unless asked');
@@ -196,6 +198,7 @@ describe('apiserver: list and watch', () => {
     const pods = cluster.client('pods');
     const options = { labelSelector: 'burst=yes' };
     const watchers = [1, 2].map(() => watch<Pod>(pods, 'watchPods', { namespace: 'default', options }));
+    for (const w of watchers) await w.started();
     await call(pods, 'createPod', { pod: pod('burst-sync', { labels: { burst: 'yes' } }) });
     for (const w of watchers) await w.until((e) => e.length === 1);
     const names = Array.from({ length: 40 }, (_, i) => `burst-${i}`);

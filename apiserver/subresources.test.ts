@@ -248,6 +248,7 @@ describe('apiserver: subresources and deletion', () => {
   test('events expire after their time-to-live', async () => {
     const events = cluster.client('events');
     const w = watch<Event>(events, 'watchEvents', { namespace: 'default', options: {} });
+    await w.started();
     await call(events, 'createEvent', {
       event: {
         metadata: { name: 'ev-1', namespace: 'default' },

@@ -4,6 +4,7 @@ import { ApiError, Code } from '../sdk/errors.js';
 import type { ConfigMap } from '../sdk/gen/wheelhouse/core/v1/config_map.js';
 import { type Cluster, call, startCluster } from '../test/cluster.js';
 import { deployment } from '../test/objects.js';
+import { until } from '../test/until.js';
 import { watch } from '../test/watch.js';
 
 type Reply = { configMap: ConfigMap };
@@ -115,7 +116,9 @@ describe('apiserver: updates under contention', () => {
       }
     };
     const scalers = Array.from({ length: 8 }, (_, i) => scaler(i + 2));
+    // Two seconds of contention, and at least the updates asserted below (slower on a loaded host).
     await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await until(() => scaled > 8, 'more than 8 scale updates', 30_000);
     const deletion = await call(deploys, 'deleteDeployment', { namespace: 'default', name: 'scaled' }).then(
       () => 'OK',
       (err: unknown) => (err instanceof ApiError ? Code[err.code] : String(err)),

@@ -22,8 +22,16 @@ export class WatchReader<T> {
   /** Response messages received: a burst of events may travel in one. */
   messages = 0;
 
+  /** The server has answered with its response headers, or more. */
+  private answered = false;
+
   constructor(readonly stream: ClientReadableStream<WatchResponse<T>>) {
+    stream.on('metadata', () => {
+      this.answered = true;
+      this.wake();
+    });
     stream.on('data', (res: WatchResponse<T>) => {
+      this.answered = true;
       this.messages++;
       for (const e of res.events) {
         this.events.push({
@@ -50,12 +58,26 @@ export class WatchReader<T> {
 
   /** Waits until `predicate` holds over the events seen so far. */
   async until(predicate: (events: SeenEvent<T>[]) => boolean, timeoutMs = 10_000): Promise<SeenEvent<T>[]> {
+    await this.waitFor(() => predicate(this.events), timeoutMs, 'the condition held');
+    return this.events;
+  }
+
+  /**
+   * Waits until the server has started the watch. The apiserver sends its response
+   * headers once the watch is registered, so a change made after this reaches a watch
+   * "from now" (no resourceVersion); one made before may not, however long it waits.
+   */
+  async started(timeoutMs = 20_000): Promise<void> {
+    await this.waitFor(() => this.answered, timeoutMs, 'the server started the watch');
+  }
+
+  private async waitFor(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!predicate(this.events)) {
-      if (this.ended)
-        throw new Error(`watch ended (${this.error?.message ?? 'no error'}) before the condition held`);
+    while (!done()) {
+      if (this.ended) throw new Error(`watch ended (${this.error?.message ?? 'no error'}) before ${what}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out; saw ${JSON.stringify(this.events.map((e) => e.type))}`);
+      if (left <= 0)
+        throw new Error(`timed out before ${what}; saw ${JSON.stringify(this.events.map((e) => e.type))}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -64,7 +86,6 @@ export class WatchReader<T> {
         });
       });
     }
-    return this.events;
   }
 
   /** Waits for the stream to end; resolves with its error, if any. */

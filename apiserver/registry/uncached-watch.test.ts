@@ -71,7 +71,8 @@ describe('apiserver: Events without a watch cache', () => {
       namespace: 'default',
       options: { fieldSelector: 'involvedObject.name=web-1' },
     });
-    // The watch is registered once it answers anything: wait for a first event of ours.
+    // From now: an event created before the watch started would never be seen.
+    await w.started();
     await call(events, 'createEvent', { event: event('web-1.a', 'web-1') });
     await w.until((e) => e.length >= 1);
     await call(events, 'createEvent', { event: event('web-2.a', 'web-2') });
@@ -104,6 +105,7 @@ describe('apiserver: Events without a watch cache', () => {
       namespace: 'default',
       options: { labelSelector: 'seen=yes' },
     });
+    await w.started();
     await call(events, 'createEvent', { event: event('label-sync', 'x', { seen: 'yes' }) });
     await w.until((e) => e.length >= 1);
     const created = await call<{ event: Event }>(events, 'createEvent', { event: event('label-1', 'x') });
@@ -194,6 +196,7 @@ describe('apiserver: Events without a watch cache', () => {
       namespace: 'default',
       options: { allowWatchBookmarks: true, fieldSelector: 'involvedObject.name=never' },
     });
+    await w.started();
     // Writes elsewhere move the store's revision past what this watch was sent.
     const pods = cluster.client('configmaps');
     await call(pods, 'createConfigMap', {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { until } from '../../test/until.js';
 import type { Pod } from '../gen/wheelhouse/core/v1/pod.js';
 import { Pod as PodFns } from '../gen/wheelhouse/core/v1/pod.js';
 import { WatchEventType } from '../gen/wheelhouse/meta/v1/meta.js';
@@ -28,7 +29,8 @@ test('a typed client of a kind: create, get, list, update, watch, delete', async
       if (seen.length === 3) ac.abort();
     }
   })();
-  await new Promise((r) => setTimeout(r, 50));
+  // The double registers a watch as it records its request: the create must come after.
+  await until(() => api.requests.some((r) => r.method === 'watchPods'), 'the watch to reach the server');
   const created = await pods.create(
     PodFns.fromPartial({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' } }),
   );
