@@ -60,6 +60,21 @@ function identity(e: Pick<ManagedFields, 'manager' | 'operation' | 'apiVersion' 
   return JSON.stringify([e.manager, e.operation, e.operation === 'Apply' ? '' : e.apiVersion, e.subresource]);
 }
 
+/** `identity(a) === identity(b)`, without writing either. */
+function sameIdentity(
+  a: Pick<ManagedFields, 'manager' | 'operation' | 'apiVersion' | 'subresource'>,
+  b: Pick<ManagedFields, 'manager' | 'operation' | 'apiVersion' | 'subresource'>,
+): boolean {
+  // As JSON writes them: undefined and null are one.
+  const same = (x: unknown, y: unknown) => x === y || (x == null && y == null);
+  return (
+    same(a.manager, b.manager) &&
+    same(a.operation, b.operation) &&
+    (a.operation === 'Apply' || same(a.apiVersion, b.apiVersion)) &&
+    same(a.subresource, b.subresource)
+  );
+}
+
 /** One field another manager owns that an apply would change. */
 export interface FieldConflict {
   /** The other manager, as `describeManager` names it. */
@@ -309,12 +324,15 @@ export function trackUpdateOfEntries(t: EntriesTracking): ManagedFieldsEntry[] {
     apiVersion: t.apiVersion,
     subresource: t.scope.subresource,
   };
-  const id = identity(self);
-  const ids = t.entries.map((e) => identity(e as EntryOrder));
-  // Worked out only when an entry of another manager may be left unread.
+  const ids = t.entries.map((e) => sameIdentity(e as EntryOrder, self));
+  // Worked out only when an entry of another manager may be left unread: the top-level
+  // elements of the change first (a status write's one), then the last elements.
+  let tops: Buffer[] | undefined | null = null;
   let names: Buffer[] | undefined | null = null;
   const trees = t.entries.map((e, i): EntryTree => {
-    if (t.stored && ids[i] !== id) {
+    if (t.stored && !ids[i]) {
+      tops ??= topNames(changed, removed);
+      if (tops && !namesAny(e.fieldsV1, tops)) return UNREAD;
       names ??= memberNames(changed, removed);
       if (names && !namesAny(e.fieldsV1, names)) return UNREAD;
     }
@@ -335,7 +353,7 @@ export function trackUpdateOfEntries(t: EntriesTracking): ManagedFieldsEntry[] {
       continue;
     }
     const { tree, decoded } = read;
-    if (ids[i] === id) {
+    if (ids[i]) {
       mine = decoded ?? read.set();
       mineRaw = decoded === undefined ? e.fieldsV1 : undefined;
       continue;
@@ -437,6 +455,20 @@ function memberNames(...sets: FieldSet[]): Buffer[] | undefined {
   for (const set of sets) {
     if (set.member) return undefined;
     walk(set);
+  }
+  return [...names].map((n) => Buffer.from(JSON.stringify(n)));
+}
+
+/**
+ * The top-level path elements of the sets' members, as in fieldsV1 text; undefined when
+ * a set holds the root itself. An entry owns a member of a set only if its text holds
+ * that member's first element.
+ */
+function topNames(...sets: FieldSet[]): Buffer[] | undefined {
+  const names = new Set<string>();
+  for (const set of sets) {
+    if (set.member) return undefined;
+    for (const key of set.children.keys()) names.add(key);
   }
   return [...names].map((n) => Buffer.from(JSON.stringify(n)));
 }
