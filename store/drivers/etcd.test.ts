@@ -153,8 +153,12 @@ describe('etcd driver', { skip: available ? false : 'etcd is not installed (/usr
         [written],
       );
       // The event proves the watch synced; the answer it was owed follows without another request.
-      const late = new Promise<'late'>((r) => setTimeout(() => r('late'), 1000));
-      const progress = await Promise.race([it.next(), late]);
+      // Within 15 s: the idle interval is 60 s, and a loaded host can take seconds.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((r) => {
+        timer = setTimeout(() => r('late'), 15_000);
+      });
+      const progress = await Promise.race([it.next(), late]).finally(() => clearTimeout(timer));
       assert.notEqual(progress, 'late', 'no progress notification after the watch synced');
       if (progress === 'late' || progress.done) return;
       assert.deepEqual(progress.value.events, []);
