@@ -217,7 +217,8 @@ describe('connections that never speak', () => {
       t.diagnostic(
         `50 silent plaintext connections closed after ${Math.min(...times)}-${Math.max(...times)} ms`,
       );
-      assert.ok(Math.min(...times) >= 950 && Math.max(...times) <= 2_500, times.join(','));
+      // Not before the deadline; well before the default 10 s, with room for a loaded host.
+      assert.ok(Math.min(...times) >= 950 && Math.max(...times) <= 6_000, times.join(','));
     } finally {
       await plain.server.shutdown(100);
     }
@@ -309,6 +310,8 @@ describe('idle connections', () => {
 describe('clients that stop reading', () => {
   const keepaliveTimeMs = 500;
   const keepaliveTimeoutMs = 500;
+  // Beyond a ping and its timeout, for a loaded host's late timers and the relay's notice.
+  const SLACK_MS = 4_000;
   let running: Running;
   before(async () => {
     running = await start({ keepaliveTimeMs, keepaliveTimeoutMs, idleTimeoutMs: 0 });
@@ -394,7 +397,7 @@ describe('clients that stop reading', () => {
     try {
       const ms = (await w.dropped) - stopped;
       t.diagnostic(`stopped reader (being written to) dropped ${ms} ms after it stopped reading`);
-      assert.ok(ms <= keepaliveTimeMs + keepaliveTimeoutMs + 1_000, `${ms} ms`);
+      assert.ok(ms <= keepaliveTimeMs + keepaliveTimeoutMs + SLACK_MS, `${ms} ms`);
     } finally {
       clearInterval(writer);
       w.close();
@@ -410,7 +413,7 @@ describe('clients that stop reading', () => {
     try {
       const ms = (await w.dropped) - stopped;
       t.diagnostic(`stopped reader (quiet) dropped ${ms} ms after it stopped reading`);
-      assert.ok(ms <= keepaliveTimeMs + keepaliveTimeoutMs + 1_000, `${ms} ms`);
+      assert.ok(ms <= keepaliveTimeMs + keepaliveTimeoutMs + SLACK_MS, `${ms} ms`);
     } finally {
       w.close();
     }

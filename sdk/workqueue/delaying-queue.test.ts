@@ -124,8 +124,9 @@ describe('DelayingQueue', () => {
     const second = await q.get();
     const secondAt = performance.now() - start;
     assert.deepEqual([first, second], ['fast', 'slow']);
-    assert.ok(firstAt >= 20 && firstAt < 1000, `fast after ${firstAt} ms`);
-    assert.ok(secondAt >= 60 && secondAt < 1500, `slow after ${secondAt} ms`);
+    // Never early; the upper bounds only catch an item left waiting, with room for a loaded host.
+    assert.ok(firstAt >= 20 && firstAt < 5_000, `fast after ${firstAt} ms`);
+    assert.ok(secondAt >= 60 && secondAt < 5_000, `slow after ${secondAt} ms`);
     q.shutDown();
   });
 });
