@@ -7,20 +7,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Registry } from 'prom-client';
-import { type Clientset, createClientset } from '../../sdk/client/typed-client.js';
 import { ApiError, Code } from '../../sdk/errors.js';
-import { apiEventSink, createEventRecorder } from '../../sdk/events/index.js';
 import { CronJob, type CronJobSpec } from '../../sdk/gen/wheelhouse/batch/v1/cron_job.js';
 import { Job } from '../../sdk/gen/wheelhouse/batch/v1/job.js';
-import type { Event } from '../../sdk/gen/wheelhouse/core/v1/event.js';
-import { InformerFactory } from '../../sdk/informers/index.js';
-import { createLogger } from '../../sdk/logger.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
 import {
-  adminClients,
   type ControllerManagerProcess,
+  eventsAbout,
+  type InProcessControllers,
+  runControllerInProcess,
   startControllerManager,
+  useCluster,
   waitFor,
 } from '../shared/testing.js';
 import type { Clock } from './clock.js';
@@ -53,19 +49,15 @@ function cronJob(name: string, spec: Partial<CronJobSpec> = {}): CronJob {
 }
 
 describe('CronJob controller', { timeout: 180_000 }, () => {
-  let cluster: Cluster;
-  let clients: Clientset;
-  const cronJobs = () => clients.kind<CronJob>('CronJob');
-  const jobClient = () => clients.kind<Job>('Job');
+  const suite = useCluster();
+  const cronJobs = () => suite.admin.kind<CronJob>('CronJob');
+  const jobClient = () => suite.admin.kind<Job>('Job');
   /** The Jobs `cj` controls, by name. */
   const jobsOf = async (cj: CronJob) =>
     (await jobClient().list('default')).items
       .filter((j) => j.metadata?.ownerReferences.some((r) => r.uid === cj.metadata?.uid && r.controller))
       .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-  const eventsOf = async (name: string) =>
-    (await clients.kind<Event>('Event').list('default')).items.filter(
-      (e) => e.involvedObject?.kind === 'CronJob' && e.involvedObject.name === name,
-    );
+  const eventsOf = (name: string) => eventsAbout(suite.admin, 'CronJob', name);
 
   /** Changes a CronJob as a user would, again on a conflict with the controller's status writes. */
   const change = async (name: string, mutate: (cj: CronJob) => CronJob, subresource?: 'status') => {
@@ -81,20 +73,8 @@ describe('CronJob controller', { timeout: 180_000 }, () => {
   const setSuspend = (name: string, suspend: boolean) =>
     change(name, (cj) => ({ ...cj, spec: { ...cj.spec, suspend } as CronJob['spec'] }));
 
-  before(async () => {
-    cluster = await startCluster();
-    clients = adminClients(cluster);
-  });
-  after(async () => {
-    clients?.close();
-    await cluster?.stop();
-  });
-
   describe('on a clock the test sets, in this process', () => {
-    let controllerClients: Clientset;
-    const stop = new AbortController();
-    let running: Promise<void> | undefined;
-    const registry = new Registry();
+    let controller: InProcessControllers;
     let now = Date.now();
     const clock: Clock = { now: () => now, realDelay: (ms) => ms };
 
@@ -115,31 +95,13 @@ describe('CronJob controller', { timeout: 180_000 }, () => {
         events: (await eventsOf(name)).map((e) => `${e.reason} x${e.count}: ${e.message}`),
       });
 
-    before(async () => {
-      controllerClients = createClientset(
-        {
-          server: cluster.apiserver,
-          certificateAuthority: cluster.pki.caFile,
-          clientCertificate: cluster.pki.controllerManager.certFile,
-          clientKey: cluster.pki.controllerManager.keyFile,
-        },
-        { component: 'cronjob-test' },
-      );
-      const informers = new InformerFactory(controllerClients.api);
-      const logger = createLogger('cronjob-test', { level: process.env.WHEELHOUSE_LOG_LEVEL ?? 'warn' });
-      const events = createEventRecorder(apiEventSink(controllerClients.api), {
-        component: 'cronjob-controller',
-      });
-      informers.start(stop.signal);
-      running = runCronJobController(
-        { informers, clients: controllerClients, events, logger, registry, workers: 2, clock },
-        stop.signal,
+    before(() => {
+      controller = runControllerInProcess(suite.cluster, (ctx) =>
+        runCronJobController({ ...ctx, workers: 2, clock }, ctx.signal),
       );
     });
     after(async () => {
-      stop.abort();
-      await running;
-      controllerClients?.close();
+      await controller?.stop();
       // The controller manager's tests come next: it must find nothing of these.
       for (const name of ['exact', 'late'])
         await cronJobs()
@@ -209,7 +171,7 @@ describe('CronJob controller', { timeout: 180_000 }, () => {
       );
       assert.equal((await jobsOf(cj)).length, 1, 'no second Job');
       // Created 30 s after its scheduled time, by the clock the test set.
-      const skew = await registry.getSingleMetricAsString(
+      const skew = await controller.registry.getSingleMetricAsString(
         'cronjob_controller_job_creation_skew_duration_seconds',
       );
       assert.match(skew, /_count 1$/m);
@@ -339,7 +301,7 @@ describe('CronJob controller', { timeout: 180_000 }, () => {
       );
 
     before(async () => {
-      cm = await startControllerManager(cluster, [
+      cm = await startControllerManager(suite.cluster, [
         '--controllers',
         'cronjob,garbage-collector',
         '--cronjob-test-time-scale',

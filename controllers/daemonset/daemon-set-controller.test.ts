@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Clientset } from '../../sdk/client/typed-client.js';
 import { ApiError, Code } from '../../sdk/errors.js';
 import { ControllerRevision } from '../../sdk/gen/wheelhouse/apps/v1/controller_revision.js';
@@ -9,27 +9,11 @@ import type { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { ResourceQuota } from '../../sdk/gen/wheelhouse/core/v1/resource_quota.js';
 import { InformerFactory } from '../../sdk/informers/index.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../shared/controller-history.js';
 import { isPodReady } from '../shared/pod-state.js';
-import {
-  adminClients,
-  type ControllerManagerProcess,
-  markPodReady,
-  startControllerManager,
-  waitFor,
-} from '../shared/testing.js';
+import { eventsAbout, markPodReady, useCluster, waitFor } from '../shared/testing.js';
 import { DAEMON_TOLERATIONS, nodeNameAffinity, targetNodeName } from './daemon-pod-template.js';
-import {
-  type DaemonSetOptions,
-  daemonSet,
-  eventsOf,
-  int,
-  node,
-  placementOf,
-  podsOf,
-  statusCounts,
-} from './testing.js';
+import { type DaemonSetOptions, daemonSet, int, node, placementOf, podsOf, statusCounts } from './testing.js';
 
 /** The update tests run in their own namespace, on their own nodes, with pods made ready by a readier. */
 const NS = 'updates';
@@ -102,50 +86,39 @@ async function watchBounds(clients: Clientset, ds: DaemonSet, nodes: string[], s
   return worst;
 }
 
-let cluster: Cluster;
-let cm: ControllerManagerProcess;
-let clients: Clientset;
-const stop = new AbortController();
-
-before(async () => {
-  cluster = await startCluster();
-  clients = adminClients(cluster);
-  const nodeClient = clients.kind<Node>('Node');
-  await nodeClient.create(node('node-a', { role: 'worker' }));
-  await nodeClient.create(
-    node('node-b', { role: 'worker' }, [{ key: 'dedicated', value: 'infra', effect: 'NoSchedule' }]),
-  );
-  await nodeClient.create(node('node-c', { role: 'db' }));
-  for (const n of NODES) await nodeClient.create(node(n, POOL));
-  await clients.kind<Namespace>('Namespace').create(Namespace.fromPartial({ metadata: { name: NS } }));
-  await startDelayedReadier(clients, stop.signal, 250);
-  cm = await startControllerManager(cluster, ['--controllers', 'daemonset,garbage-collector']);
-});
-after(async () => {
-  stop.abort();
-  clients?.close();
-  await cm?.stop();
-  await cluster?.stop();
+const suite = useCluster({
+  prepare: async ({ admin, signal }) => {
+    const nodeClient = admin.kind<Node>('Node');
+    await nodeClient.create(node('node-a', { role: 'worker' }));
+    await nodeClient.create(
+      node('node-b', { role: 'worker' }, [{ key: 'dedicated', value: 'infra', effect: 'NoSchedule' }]),
+    );
+    await nodeClient.create(node('node-c', { role: 'db' }));
+    for (const n of NODES) await nodeClient.create(node(n, POOL));
+    await admin.kind<Namespace>('Namespace').create(Namespace.fromPartial({ metadata: { name: NS } }));
+    await startDelayedReadier(admin, signal, 250);
+  },
+  controllerManager: ['--controllers', 'daemonset,garbage-collector'],
 });
 
 describe('DaemonSet controller: placement and status', { timeout: 120_000 }, () => {
-  const dsClient = () => clients.kind<DaemonSet>('DaemonSet');
-  const nodeClient = () => clients.kind<Node>('Node');
-  const podClient = () => clients.kind<Pod>('Pod');
+  const dsClient = () => suite.admin.kind<DaemonSet>('DaemonSet');
+  const nodeClient = () => suite.admin.kind<Node>('Node');
+  const podClient = () => suite.admin.kind<Pod>('Pod');
 
   /** Waits until the pods of `ds` sit exactly on `nodes` (target node → count 1 each). */
   const waitForPlacement = (ds: DaemonSet, nodes: string[]) =>
     waitFor(
       `${ds.metadata?.name} on exactly ${nodes.join(', ') || 'no node'}`,
       async () => {
-        const pods = await podsOf(clients, ds);
+        const pods = await podsOf(suite.admin, ds);
         const placed = placementOf(pods);
         const ok =
           Object.keys(placed).sort().join() === [...nodes].sort().join() &&
           Object.values(placed).every((names) => names.length === 1);
         return ok ? pods : undefined;
       },
-      { describe: async () => JSON.stringify(placementOf(await podsOf(clients, ds))) },
+      { describe: async () => JSON.stringify(placementOf(await podsOf(suite.admin, ds))) },
     );
   const waitForStatus = (ds: DaemonSet, want: ReturnType<typeof statusCounts>) =>
     waitFor(
@@ -196,7 +169,7 @@ describe('DaemonSet controller: placement and status', { timeout: 120_000 }, () 
     assert.match(pod.metadata?.name ?? '', /^agent-/);
 
     const revisions = (
-      await clients.kind<ControllerRevision>('ControllerRevision').list('default')
+      await suite.admin.kind<ControllerRevision>('ControllerRevision').list('default')
     ).items.filter((r) =>
       r.metadata?.ownerReferences.some((o) => o.uid === ds.metadata?.uid && o.controller),
     );
@@ -216,7 +189,7 @@ describe('DaemonSet controller: placement and status', { timeout: 120_000 }, () 
       unavailable: 1,
       updated: 1,
     });
-    await markPodReady(clients, pod);
+    await markPodReady(suite.admin, pod);
     await waitForStatus(ds, {
       desired: 1,
       current: 1,
@@ -226,7 +199,7 @@ describe('DaemonSet controller: placement and status', { timeout: 120_000 }, () 
       unavailable: 0,
       updated: 1,
     });
-    const events = await eventsOf(clients, 'agent');
+    const events = await eventsAbout(suite.admin, 'DaemonSet', 'agent');
     assert.ok(
       events.some(
         (e) => e.reason === 'SuccessfulCreate' && e.message === `Created pod: ${pod.metadata?.name}`,
@@ -261,11 +234,11 @@ describe('DaemonSet controller: placement and status', { timeout: 120_000 }, () 
       Pod.fromPartial({ ...pod, status: { ...pod.status, phase: 'Failed', conditions: [] } }),
     );
     const [replacement] = await waitFor('a new pod on node-a', async () => {
-      const pods = await podsOf(clients, ds);
+      const pods = await podsOf(suite.admin, ds);
       return pods.length === 1 && pods[0]?.metadata?.uid !== pod.metadata?.uid ? pods : undefined;
     });
     assert.deepEqual(Object.keys(placementOf([replacement as Pod])), ['node-a']);
-    const events = await eventsOf(clients, 'agent');
+    const events = await eventsAbout(suite.admin, 'DaemonSet', 'agent');
     assert.ok(
       events.some(
         (e) =>
@@ -377,9 +350,9 @@ describe('DaemonSet controller: placement and status', { timeout: 120_000 }, () 
 });
 
 describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () => {
-  const dsClient = () => clients.kind<DaemonSet>('DaemonSet');
+  const dsClient = () => suite.admin.kind<DaemonSet>('DaemonSet');
   const revisionsOf = async (ds: DaemonSet) =>
-    (await clients.kind<ControllerRevision>('ControllerRevision').list(NS)).items.filter((r) =>
+    (await suite.admin.kind<ControllerRevision>('ControllerRevision').list(NS)).items.filter((r) =>
       r.metadata?.ownerReferences.some((o) => o.uid === ds.metadata?.uid && o.controller),
     );
   const hashOfPod = (p: Pod) => p.metadata?.labels[CONTROLLER_REVISION_HASH_LABEL] ?? '';
@@ -398,7 +371,7 @@ describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () =
       `${ds.metadata?.name} rolled out on every node`,
       async () => {
         const want = await hash();
-        const pods = await podsOf(clients, ds);
+        const pods = await podsOf(suite.admin, ds);
         const cur = await dsClient().get(NS, ds.metadata?.name ?? '');
         const done =
           pods.length === NODES.length &&
@@ -413,7 +386,7 @@ describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () =
         timeoutMs: 45_000,
         describe: async () =>
           JSON.stringify(
-            (await podsOf(clients, ds)).map((p) => [targetNodeName(p), hashOfPod(p), isPodReady(p)]),
+            (await podsOf(suite.admin, ds)).map((p) => [targetNodeName(p), hashOfPod(p), isPodReady(p)]),
           ),
       },
     );
@@ -429,7 +402,7 @@ describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () =
     const first = await waitForRollout(ds, newestHash(ds));
     const oldHash = hashOfPod(first.pods[0] as Pod);
 
-    const bounds = await watchBounds(clients, ds, NODES, stop.signal);
+    const bounds = await watchBounds(suite.admin, ds, NODES, suite.signal);
     await update('roll', setImage('busybox:1.37'));
     const second = await waitForRollout(ds, newestHash(ds));
     const newHash = hashOfPod(second.pods[0] as Pod);
@@ -490,7 +463,7 @@ describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () =
   test('maxSurge 1 starts the new pod beside the old one and never leaves a node without a ready pod', async () => {
     const ds = await dsClient().create(updateDs('surge', { maxUnavailable: int(0), maxSurge: int(1) }));
     await waitForRollout(ds, newestHash(ds));
-    const bounds = await watchBounds(clients, ds, NODES, stop.signal);
+    const bounds = await watchBounds(suite.admin, ds, NODES, suite.signal);
     await update('surge', setImage('busybox:1.37'));
     await waitForRollout(ds, newestHash(ds));
     assert.equal(bounds.unavailable, 0, 'every node kept a ready pod');
@@ -511,12 +484,12 @@ describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () =
       return cur.status?.observedGeneration === updated.metadata?.generation ? cur : undefined;
     });
     assert.equal(settled.status?.updatedNumberScheduled, 0);
-    assert.ok((await podsOf(clients, ds)).every((p) => hashOfPod(p) === oldHash));
+    assert.ok((await podsOf(suite.admin, ds)).every((p) => hashOfPod(p) === oldHash));
 
     const victim = first.pods.find((p) => targetNodeName(p) === 'node-2') as Pod;
-    await clients.kind<Pod>('Pod').delete(NS, victim.metadata?.name ?? '');
+    await suite.admin.kind<Pod>('Pod').delete(NS, victim.metadata?.name ?? '');
     const pods = await waitFor('node-2 replaced with the new revision', async () => {
-      const p = await podsOf(clients, ds);
+      const p = await podsOf(suite.admin, ds);
       const onNode2 = p.filter((x) => targetNodeName(x) === 'node-2');
       return p.length === 3 && onNode2.length === 1 && hashOfPod(onNode2[0] as Pod) === newHash
         ? p
@@ -535,16 +508,18 @@ describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () =
 
   test('a revision name taken by other data bumps collisionCount', async () => {
     // The same DaemonSet in another namespace records the same data, hence the same hash.
-    await clients.kind<Namespace>('Namespace').create(Namespace.fromPartial({ metadata: { name: 'probe' } }));
+    await suite.admin
+      .kind<Namespace>('Namespace')
+      .create(Namespace.fromPartial({ metadata: { name: 'probe' } }));
     const probe = await dsClient().create(
       daemonSet('clash', { updateStrategy: 'OnDelete', namespace: 'probe', nodeSelector: POOL }),
     );
     const hash = await waitFor('the probe revision', async () => {
-      const revs = (await clients.kind<ControllerRevision>('ControllerRevision').list('probe')).items;
+      const revs = (await suite.admin.kind<ControllerRevision>('ControllerRevision').list('probe')).items;
       const r = revs.find((x) => x.metadata?.ownerReferences.some((o) => o.uid === probe.metadata?.uid));
       return r?.metadata?.labels[CONTROLLER_REVISION_HASH_LABEL];
     });
-    await clients.kind<ControllerRevision>('ControllerRevision').create(
+    await suite.admin.kind<ControllerRevision>('ControllerRevision').create(
       ControllerRevision.fromPartial({
         metadata: { name: `clash-${hash}`, namespace: NS, labels: { app: 'other' } },
         data: { something: 'else' },
@@ -560,7 +535,7 @@ describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () =
     assert.equal(revs.length, 1);
     assert.notEqual(revs[0]?.metadata?.name, `clash-${hash}`);
     const pods = await waitFor('3 pods', async () => {
-      const p = await podsOf(clients, ds);
+      const p = await podsOf(suite.admin, ds);
       return p.length === 3 ? p : undefined;
     });
     assert.ok(pods.every((p) => hashOfPod(p) === revs[0]?.metadata?.labels[CONTROLLER_REVISION_HASH_LABEL]));
@@ -568,8 +543,8 @@ describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () =
 
   test('creates refused by a quota are FailedCreate events; the pods come once the quota allows them', async () => {
     const ns = 'capped';
-    await clients.kind<Namespace>('Namespace').create(Namespace.fromPartial({ metadata: { name: ns } }));
-    const quotas = clients.kind<ResourceQuota>('ResourceQuota');
+    await suite.admin.kind<Namespace>('Namespace').create(Namespace.fromPartial({ metadata: { name: ns } }));
+    const quotas = suite.admin.kind<ResourceQuota>('ResourceQuota');
     await quotas.create(
       ResourceQuota.fromPartial({ metadata: { name: 'pods', namespace: ns }, spec: { hard: { pods: '1' } } }),
     );
@@ -582,10 +557,13 @@ describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () =
     const failed = await waitFor(
       'a FailedCreate event for the quota',
       async () =>
-        (await eventsOf(clients, 'capped', ns)).find(
+        (await eventsAbout(suite.admin, 'DaemonSet', 'capped', ns)).find(
           (e) => e.reason === 'FailedCreate' && /^Error creating: .*(quota|exceeded)/i.test(e.message),
         ),
-      { describe: async () => JSON.stringify((await eventsOf(clients, 'capped', ns)).map((e) => e.message)) },
+      {
+        describe: async () =>
+          JSON.stringify((await eventsAbout(suite.admin, 'DaemonSet', 'capped', ns)).map((e) => e.message)),
+      },
     );
     assert.equal(failed.type, 'Warning');
     await waitFor('status: 3 desired, 1 scheduled', async () => {
@@ -594,7 +572,7 @@ describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () =
         ? cur
         : undefined;
     });
-    assert.equal((await podsOf(clients, ds)).length, 1);
+    assert.equal((await podsOf(suite.admin, ds)).length, 1);
     // The quota controller writes its status meanwhile: a conflict is tried again.
     await waitFor('the quota raised', async () => {
       const fresh = await quotas.get(ns, 'pods');
@@ -606,7 +584,7 @@ describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () =
     await waitFor(
       'a pod on every node',
       async () => {
-        const pods = await podsOf(clients, ds);
+        const pods = await podsOf(suite.admin, ds);
         return new Set(pods.map(targetNodeName)).size === 3 && pods.length === 3 ? pods : undefined;
       },
       { timeoutMs: 45_000 },
@@ -617,7 +595,7 @@ describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () =
     const ds = await dsClient().get(NS, 'surge');
     await dsClient().delete(NS, 'surge');
     await waitFor('pods and revisions gone', async () =>
-      (await podsOf(clients, ds)).length === 0 && (await revisionsOf(ds)).length === 0 ? true : undefined,
+      (await podsOf(suite.admin, ds)).length === 0 && (await revisionsOf(ds)).length === 0 ? true : undefined,
     );
   });
 });

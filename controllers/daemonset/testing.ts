@@ -1,7 +1,6 @@
 /** Builders and readers for the DaemonSet controller's integration tests. */
 import type { Clientset } from '../../sdk/client/typed-client.js';
 import { DaemonSet } from '../../sdk/gen/wheelhouse/apps/v1/daemon_set.js';
-import type { Event } from '../../sdk/gen/wheelhouse/core/v1/event.js';
 import { Node, type Taint } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { Toleration } from '../../sdk/gen/wheelhouse/core/v1/scheduling.js';
@@ -77,12 +76,6 @@ export function placementOf(pods: readonly Pod[]): Record<string, string[]> {
     out[n] = [...(out[n] ?? []), pod.metadata?.name ?? ''].sort();
   }
   return out;
-}
-
-export async function eventsOf(clients: Clientset, name: string, namespace = 'default'): Promise<Event[]> {
-  return (await clients.kind<Event>('Event').list(namespace)).items.filter(
-    (e) => e.involvedObject?.name === name && e.involvedObject.kind === 'DaemonSet',
-  );
 }
 
 /** The status fields a test compares, in a fixed order. */

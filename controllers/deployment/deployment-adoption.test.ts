@@ -33,7 +33,7 @@ function replicaSet(
 
 describe('Deployment controller: adoption', { timeout: 120_000 }, () => {
   const env = useDeploymentCluster();
-  const rsc = () => env.clients.kind<ReplicaSet>('ReplicaSet');
+  const rsc = () => env.admin.kind<ReplicaSet>('ReplicaSet');
 
   test('adopts an orphan ReplicaSet its selector matches and leaves one another controller holds', async () => {
     const orphan = await rsc().create(replicaSet('adopt-orphan', 'adopt', 1));
@@ -44,7 +44,7 @@ describe('Deployment controller: adoption', { timeout: 120_000 }, () => {
     };
     await rsc().create(replicaSet('adopt-foreign', 'adopt', 0, foreignOwner));
 
-    const d = await env.clients.kind<Deployment>('Deployment').create(webDeployment('adopt', 2));
+    const d = await env.admin.kind<Deployment>('Deployment').create(webDeployment('adopt', 2));
     const adopted = await waitFor('the orphan to be adopted', async () => {
       const rs = await rsc().get('default', 'adopt-orphan');
       return controllerOf(rs)?.uid === d.metadata?.uid ? rs : undefined;
@@ -54,7 +54,7 @@ describe('Deployment controller: adoption', { timeout: 120_000 }, () => {
     assert.deepEqual([ref?.kind, ref?.name, ref?.blockOwnerDeletion], ['Deployment', 'adopt', true]);
 
     // The adopted ReplicaSet is an old revision (another template): the rollout scales it away.
-    await waitComplete(env.clients, 'adopt');
+    await waitComplete(env.admin, 'adopt');
     const old = await waitFor('the adopted ReplicaSet to be scaled to 0', async () => {
       const rs = await rsc().get('default', 'adopt-orphan');
       return rs.spec?.replicas === 0 ? rs : undefined;

@@ -3,11 +3,11 @@ import { describe, test } from 'node:test';
 import { ApiError, Code } from '../../sdk/errors.js';
 import type { Deployment } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
-import { waitFor } from '../shared/testing.js';
-import { startDeploymentController, useBareCluster, waitSettled, webDeployment } from './testing.js';
+import { useCluster, waitFor } from '../shared/testing.js';
+import { startDeploymentController, waitSettled, webDeployment } from './testing.js';
 
 describe('Deployment controller: a Deployment deleted under a sync', { timeout: 120_000 }, () => {
-  const env = useBareCluster();
+  const env = useCluster();
 
   test('a status write that finds it gone ends the sync without an error', async () => {
     const controller = startDeploymentController(env.cluster);

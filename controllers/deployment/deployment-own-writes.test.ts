@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Deployment } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
-import { waitFor } from '../shared/testing.js';
-import { startDeploymentController, useBareCluster, waitSettled, webDeployment } from './testing.js';
+import { useCluster, waitFor } from '../shared/testing.js';
+import { startDeploymentController, waitSettled, webDeployment } from './testing.js';
 
 describe('Deployment controller: a sync reads its own last write', { timeout: 120_000 }, () => {
-  const env = useBareCluster();
+  const env = useCluster();
 
   test('two status writes in a row before the watch shows the first: no conflict', async () => {
     const controller = startDeploymentController(env.cluster);

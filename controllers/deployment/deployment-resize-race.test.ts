@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Deployment } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
-import { waitFor } from '../shared/testing.js';
+import { useCluster, waitFor } from '../shared/testing.js';
 import {
   edit,
   replicaSetsOf,
   setImage,
   startDeploymentController,
-  useBareCluster,
   waitSettled,
   webDeployment,
 } from './testing.js';
@@ -19,7 +18,7 @@ import {
  * status write is made by hand right before each scale-down patch reaches the apiserver.
  */
 describe('Deployment controller: a scale-down racing a status write', { timeout: 120_000 }, () => {
-  const env = useBareCluster();
+  const env = useCluster();
   const rsc = () => env.admin.kind<ReplicaSet>('ReplicaSet');
 
   /** Reports `rs`'s 4 pods with `available` of them available, as the ReplicaSet controller would. */

@@ -1,83 +1,34 @@
 /** The cluster, Deployments, edits and waits for the Deployment controller's integration tests. */
-import { after, before } from 'node:test';
-import { Registry } from 'prom-client';
 import type { ApiClient } from '../../sdk/client/dynamic-client.js';
-import { type Clientset, createClientset } from '../../sdk/client/typed-client.js';
-import { apiEventSink } from '../../sdk/events/event-sink.js';
-import { createEventRecorder } from '../../sdk/events/index.js';
+import type { Clientset } from '../../sdk/client/typed-client.js';
 import { Deployment } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import type { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { InformerFactory } from '../../sdk/informers/index.js';
-import { createLogger } from '../../sdk/logger.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
-import { controllerManagerConfig } from '../garbage-collector/testing.js';
+import type { Cluster } from '../../test/cluster.js';
 import {
-  adminClients,
-  type ControllerManagerProcess,
-  startControllerManager,
+  type ClusterSuite,
+  type InProcessControllers,
+  runControllerInProcess,
   startPodReadier,
+  useCluster,
   waitFor,
 } from '../shared/testing.js';
 import { runDeploymentController } from './deployment-controller.js';
 
-/** What a suite's tests work with: set before its first test, stopped after its last. */
-export interface DeploymentCluster {
-  readonly cluster: Cluster;
-  /** The admin's typed clients. */
-  readonly clients: Clientset;
-  /** The controller manager running now. */
-  readonly cm: ControllerManagerProcess;
-  /** Stops the controller manager with `signal` and starts a successor with the same controllers. */
-  restartControllerManager(signal: NodeJS.Signals): Promise<void>;
-}
-
 /**
- * Registers the suite's set-up and tear-down: a cluster, a controller manager running
- * `controllers` (the Deployment and ReplicaSet controllers unless told), the admin's
- * clients, and a readier that reports the pods of `default` Running and Ready as kubelets
- * would (those `ready` accepts, when given). Call it inside `describe`.
+ * The suite's cluster with a controller manager running `controllers` (the Deployment and
+ * ReplicaSet controllers unless told), and a readier that reports the pods of `default`
+ * Running and Ready as kubelets would (those `ready` accepts, when given). Call it inside
+ * `describe`.
  */
 export function useDeploymentCluster(
   opts: { controllers?: string; ready?: (pod: Pod) => boolean } = {},
-): DeploymentCluster {
-  const args = ['--controllers', opts.controllers ?? 'deployment,replicaset'];
-  const stop = new AbortController();
-  let cluster: Cluster | undefined;
-  let clients: Clientset | undefined;
-  let cm: ControllerManagerProcess | undefined;
-  const started = <T>(v: T | undefined, what: string): T => {
-    if (v === undefined) throw new Error(`${what} is set up before the suite's first test`);
-    return v;
-  };
-  before(async () => {
-    cluster = await startCluster();
-    cm = await startControllerManager(cluster, args);
-    clients = adminClients(cluster);
-    await startPodReadier(clients, 'default', stop.signal, opts.ready ? { filter: opts.ready } : {});
+): ClusterSuite {
+  return useCluster({
+    prepare: ({ admin, signal }) =>
+      startPodReadier(admin, 'default', signal, opts.ready ? { filter: opts.ready } : {}),
+    controllerManager: ['--controllers', opts.controllers ?? 'deployment,replicaset'],
   });
-  after(async () => {
-    stop.abort();
-    clients?.close();
-    await cm?.stop();
-    await cluster?.stop();
-  });
-  return {
-    get cluster() {
-      return started(cluster, 'the cluster');
-    },
-    get clients() {
-      return started(clients, 'the clients');
-    },
-    get cm() {
-      return started(cm, 'the controller manager');
-    },
-    async restartControllerManager(signal) {
-      await started(cm, 'the controller manager').stop(signal);
-      cm = undefined;
-      cm = await startControllerManager(started(cluster, 'the cluster'), args);
-    },
-  };
 }
 
 export function webDeployment(
@@ -172,25 +123,27 @@ export async function waitComplete(
   );
 }
 
-/** An API client whose Deployment watch can be held: the informer then lags the apiserver. */
-export function holdingDeploymentWatch(api: ApiClient) {
+/** A gate on Deployment watches: while it is held, an informer behind it lags the apiserver. */
+export function deploymentWatchGate() {
   let gate: Promise<void> = Promise.resolve();
   let open = () => {};
-  const client: ApiClient = {
-    ...api,
-    watchMessages(info, namespace, options, signal) {
-      const inner = api.watchMessages(info, namespace, options, signal);
-      if (info.kind !== 'Deployment') return inner;
-      return (async function* () {
-        for await (const events of inner) {
-          await gate;
-          yield events;
-        }
-      })();
-    },
-  };
   return {
-    client,
+    /** `api` with its Deployment watches passing through the gate. */
+    wrap(api: ApiClient): ApiClient {
+      return {
+        ...api,
+        watchMessages(info, namespace, options, signal) {
+          const inner = api.watchMessages(info, namespace, options, signal);
+          if (info.kind !== 'Deployment') return inner;
+          return (async function* () {
+            for await (const events of inner) {
+              await gate;
+              yield events;
+            }
+          })();
+        },
+      };
+    },
     hold() {
       gate = new Promise((resolve) => {
         open = resolve;
@@ -200,41 +153,10 @@ export function holdingDeploymentWatch(api: ApiClient) {
   };
 }
 
-/** A cluster and the admin's clients, with no controller: set before the suite's first test. */
-export function useBareCluster(): { readonly cluster: Cluster; readonly admin: Clientset } {
-  let cluster: Cluster | undefined;
-  let admin: Clientset | undefined;
-  before(async () => {
-    cluster = await startCluster();
-    admin = adminClients(cluster);
-  });
-  after(async () => {
-    admin?.close();
-    await cluster?.stop();
-  });
-  const started = <T>(v: T | undefined): T => {
-    if (v === undefined) throw new Error("the cluster is set up before the suite's first test");
-    return v;
-  };
-  return {
-    get cluster() {
-      return started(cluster);
-    },
-    get admin() {
-      return started(admin);
-    },
-  };
-}
-
 /** The Deployment controller running in the test's process, alone, with one worker. */
-export interface InProcessDeploymentController {
-  readonly informers: InformerFactory;
+export interface InProcessDeploymentController extends InProcessControllers {
   /** Holds and releases the controller's Deployment watch. */
-  readonly watch: ReturnType<typeof holdingDeploymentWatch>;
-  /** The sum of a counter of the controller's metrics (`controller_runtime_reconcile_errors_total`). */
-  counter(name: string): Promise<number>;
-  /** Stops it and waits for it to return. */
-  stop(): Promise<void>;
+  readonly watch: ReturnType<typeof deploymentWatchGate>;
 }
 
 /**
@@ -246,31 +168,19 @@ export function startDeploymentController(
   cluster: Cluster,
   opts: { wrap?: (api: ApiClient) => ApiClient } = {},
 ): InProcessDeploymentController {
-  const logger = createLogger('controller-manager', { level: 'warn' });
-  const registry = new Registry();
-  const clients = createClientset(controllerManagerConfig(cluster), { component: 'controller-manager' });
-  const watch = holdingDeploymentWatch(clients.api);
-  const api = opts.wrap ? opts.wrap(watch.client) : watch.client;
-  const informers = new InformerFactory(api, { logger });
-  const events = createEventRecorder(apiEventSink(clients.api), { component: 'controller-manager', logger });
-  const lifetime = new AbortController();
-  informers.start(lifetime.signal);
-  const running = runDeploymentController(
-    { informers, clients: { ...clients, api }, events, logger, registry, workers: 1 },
-    lifetime.signal,
+  const watch = deploymentWatchGate();
+  const controller = runControllerInProcess(
+    cluster,
+    (ctx) => runDeploymentController({ ...ctx, workers: 1 }, ctx.signal),
+    { wrap: (api) => (opts.wrap ? opts.wrap(watch.wrap(api)) : watch.wrap(api)) },
   );
   return {
-    informers,
+    ...controller,
     watch,
-    async counter(name) {
-      return (await registry.getSingleMetric(name)?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0;
-    },
     async stop() {
+      // A held watch would keep the informer, and so the controller, from returning.
       watch.release();
-      lifetime.abort();
-      await running;
-      await events.flush();
-      clients.close();
+      await controller.stop();
     },
   };
 }
@@ -282,7 +192,7 @@ export function startDeploymentController(
  */
 export async function waitSettled(
   admin: Clientset,
-  controller: InProcessDeploymentController,
+  controller: InProcessControllers,
   name: string,
 ): Promise<ReplicaSet> {
   const dc = admin.kind<Deployment>('Deployment');

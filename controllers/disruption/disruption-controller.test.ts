@@ -4,25 +4,17 @@
  * kubelets' part, and evictions through the real eviction subresource.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Clientset } from '../../sdk/client/typed-client.js';
+import { describe, test } from 'node:test';
 import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import type { Event } from '../../sdk/gen/wheelhouse/core/v1/event.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { IntOrString } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import { PodDisruptionBudget } from '../../sdk/gen/wheelhouse/policy/v1/pod_disruption_budget.js';
-import { type Cluster, call, startCluster } from '../../test/cluster.js';
+import { call } from '../../test/cluster.js';
 import { pod as podOf } from '../../test/objects.js';
 import { outcome } from '../../test/outcome.js';
 import { edit, webDeployment } from '../deployment/testing.js';
-import {
-  adminClients,
-  type ControllerManagerProcess,
-  listPods,
-  markPodReady,
-  startControllerManager,
-  waitFor,
-} from '../shared/testing.js';
+import { listPods, markPodReady, useCluster, waitFor } from '../shared/testing.js';
 
 const int = (value: number): IntOrString => ({ value: { $case: 'intVal', value } });
 const pct = (value: string): IntOrString => ({ value: { $case: 'strVal', value } });
@@ -64,12 +56,10 @@ interface Expected {
 }
 
 describe('disruption controller', { timeout: 120_000 }, () => {
-  let cluster: Cluster;
-  let cm: ControllerManagerProcess;
-  let clients: Clientset;
-  const budgets = () => clients.kind<PodDisruptionBudget>('PodDisruptionBudget');
+  const suite = useCluster({ controllerManager: ['--controllers', 'disruption,replicaset,deployment'] });
+  const budgets = () => suite.admin.kind<PodDisruptionBudget>('PodDisruptionBudget');
   const evict = (name: string) =>
-    call(cluster.client('pods'), 'evictPod', {
+    call(suite.cluster.client('pods'), 'evictPod', {
       eviction: {
         apiVersion: 'policy/v1',
         kind: 'Eviction',
@@ -78,7 +68,7 @@ describe('disruption controller', { timeout: 120_000 }, () => {
       },
     });
   const activePods = async (app: string) =>
-    (await listPods(clients, 'default', `app=${app}`)).filter(
+    (await listPods(suite.admin, 'default', `app=${app}`)).filter(
       (p) => p.metadata?.deletionTimestamp === undefined,
     );
   /** Waits for `count` pods of `app` and reports every one Running and Ready, as kubelets would. */
@@ -87,7 +77,7 @@ describe('disruption controller', { timeout: 120_000 }, () => {
       const p = await activePods(app);
       return p.length === count ? p : undefined;
     });
-    return Promise.all(pods.map((p) => markPodReady(clients, p)));
+    return Promise.all(pods.map((p) => markPodReady(suite.admin, p)));
   }
   /** Waits until the budget's status says `want`, for the budget's current generation. */
   async function statusOf(name: string, want: Expected): Promise<PodDisruptionBudget> {
@@ -108,25 +98,14 @@ describe('disruption controller', { timeout: 120_000 }, () => {
           ? last
           : undefined;
       },
-      { describe: () => `last status: ${JSON.stringify(last?.status)}\n${cm.output().slice(-2000)}` },
+      { describe: () => `last status: ${JSON.stringify(last?.status)}\n${suite.cm.output().slice(-2000)}` },
     );
   }
   const condition = (pdb: PodDisruptionBudget) =>
     pdb.status?.conditions.find((c) => c.type === 'DisruptionAllowed');
 
-  before(async () => {
-    cluster = await startCluster();
-    cm = await startControllerManager(cluster, ['--controllers', 'disruption,replicaset,deployment']);
-    clients = adminClients(cluster);
-  });
-  after(async () => {
-    clients?.close();
-    await cm?.stop();
-    await cluster?.stop();
-  });
-
   test('minAvailable 3 of 4: one eviction goes, the next is refused, the budget recovers with the replacement', async () => {
-    await clients.kind<ReplicaSet>('ReplicaSet').create(replicaSet('web', 4));
+    await suite.admin.kind<ReplicaSet>('ReplicaSet').create(replicaSet('web', 4));
     const pods = await readyPods('web', 4);
     await budgets().create(budget('web-pdb', 'web', { minAvailable: int(3) }));
     const ready = await statusOf('web-pdb', {
@@ -173,7 +152,7 @@ describe('disruption controller', { timeout: 120_000 }, () => {
   });
 
   test('a percentage counts the Deployment’s scale, rounded up', async () => {
-    await clients.kind('Deployment').create(webDeployment('api', 3));
+    await suite.admin.kind('Deployment').create(webDeployment('api', 3));
     await readyPods('api', 3);
     // minAvailable 50% of 3 = 2 (rounded up): one may go.
     await budgets().create(budget('api-pdb', 'api', { minAvailable: pct('50%') }));
@@ -183,7 +162,7 @@ describe('disruption controller', { timeout: 120_000 }, () => {
       currentHealthy: 3,
       disruptionsAllowed: 1,
     });
-    await edit(clients, 'api', (d) => {
+    await edit(suite.admin, 'api', (d) => {
       if (d.spec) d.spec.replicas = 5;
     });
     await readyPods('api', 5);
@@ -196,7 +175,7 @@ describe('disruption controller', { timeout: 120_000 }, () => {
   });
 
   test('maxUnavailable as an integer and as a percentage; observedGeneration follows the spec', async () => {
-    await clients.kind<ReplicaSet>('ReplicaSet').create(replicaSet('db', 3));
+    await suite.admin.kind<ReplicaSet>('ReplicaSet').create(replicaSet('db', 3));
     await readyPods('db', 3);
     const created = await budgets().create(budget('db-pdb', 'db', { maxUnavailable: int(1) }));
     await statusOf('db-pdb', {
@@ -218,14 +197,14 @@ describe('disruption controller', { timeout: 120_000 }, () => {
   });
 
   test('unhealthyPodEvictionPolicy AlwaysAllow: an unready pod may go while the budget is not met', async () => {
-    await clients.kind<ReplicaSet>('ReplicaSet').create(replicaSet('cache', 2));
+    await suite.admin.kind<ReplicaSet>('ReplicaSet').create(replicaSet('cache', 2));
     const [healthy, unready] = await waitFor('2 pods of cache', async () => {
       const p = await activePods('cache');
       return p.length === 2 ? p : undefined;
     });
     assert.ok(healthy && unready);
-    await markPodReady(clients, healthy);
-    const pods = clients.kind<Pod>('Pod');
+    await markPodReady(suite.admin, healthy);
+    const pods = suite.admin.kind<Pod>('Pod');
     await pods.updateStatus({
       ...unready,
       status: { ...unready.status, phase: 'Running', conditions: [] } as Pod['status'],
@@ -244,7 +223,7 @@ describe('disruption controller', { timeout: 120_000 }, () => {
   });
 
   test('pods without a controller count for an integer minAvailable; a missing controller fails safe', async () => {
-    const pods = clients.kind<Pod>('Pod');
+    const pods = suite.admin.kind<Pod>('Pod');
     for (const name of ['bare-0', 'bare-1']) await pods.create(podOf(name, { labels: { app: 'bare' } }));
     await readyPods('bare', 2);
     await budgets().create(budget('bare-pdb', 'bare', { minAvailable: int(1) }));
@@ -277,7 +256,7 @@ describe('disruption controller', { timeout: 120_000 }, () => {
     assert.equal(condition(failed)?.message, 'found no controllers for pod "lost-0"');
     const refused = await outcome(evict('lost-0'));
     assert.equal(refused.code, 'RESOURCE_EXHAUSTED');
-    const events = (await clients.kind<Event>('Event').list('default')).items.filter(
+    const events = (await suite.admin.kind<Event>('Event').list('default')).items.filter(
       (e) => e.involvedObject?.name === 'lost-pdb',
     );
     assert.ok(

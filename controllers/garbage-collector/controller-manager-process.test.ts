@@ -3,37 +3,21 @@
  * `wheelhouse controller-manager` process, with its own identity and leader election.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Clientset } from '../../sdk/client/index.js';
+import { describe, it } from 'node:test';
 import type { Deployment } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import { ConfigMap } from '../../sdk/gen/wheelhouse/core/v1/config_map.js';
 import { Namespace } from '../../sdk/gen/wheelhouse/core/v1/namespace.js';
 import { controllerRef } from '../../sdk/owner-references.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
 import { deployment } from '../../test/objects.js';
-import { adminClients, type ControllerManagerProcess, startControllerManager } from '../shared/testing.js';
-import { eventually, isGone } from './testing.js';
+import { isGone, useCluster, waitFor } from '../shared/testing.js';
 
 describe('garbage collector and namespace controller in the controller manager', { timeout: 120_000 }, () => {
-  let cluster: Cluster;
-  let manager: ControllerManagerProcess;
-  let admin: Clientset;
-
-  before(async () => {
-    cluster = await startCluster();
-    admin = adminClients(cluster);
-    manager = await startControllerManager(cluster, ['--controllers', 'garbage-collector,namespace']);
-  });
-  after(async () => {
-    await manager?.stop();
-    admin?.close();
-    await cluster?.stop();
-  });
+  const suite = useCluster({ controllerManager: ['--controllers', 'garbage-collector,namespace'] });
 
   it('a foreground delete of a Deployment completes once its ReplicaSet is gone', async () => {
-    const d = await admin.kind<Deployment>('Deployment').create(deployment('web'));
-    const rss = admin.kind<ReplicaSet>('ReplicaSet');
+    const d = await suite.admin.kind<Deployment>('Deployment').create(deployment('web'));
+    const rss = suite.admin.kind<ReplicaSet>('ReplicaSet');
     await rss.create(
       ReplicaSet.fromPartial({
         metadata: {
@@ -51,26 +35,28 @@ describe('garbage collector and namespace controller in the controller manager',
         },
       }),
     );
-    await admin.kind<Deployment>('Deployment').delete('default', 'web', { propagationPolicy: 'Foreground' });
-    await eventually(
+    await suite.admin
+      .kind<Deployment>('Deployment')
+      .delete('default', 'web', { propagationPolicy: 'Foreground' });
+    await waitFor(
       'the Deployment to go',
-      async () => ((await isGone(admin.kind('Deployment').get('default', 'web'))) ? true : undefined),
-      60_000,
-    ).catch((err: unknown) => assert.fail(`${String(err)}\n${manager.output().slice(-3000)}`));
+      async () => ((await isGone(suite.admin.kind('Deployment').get('default', 'web'))) ? true : undefined),
+      { timeoutMs: 60_000 },
+    ).catch((err: unknown) => assert.fail(`${String(err)}\n${suite.cm.output().slice(-3000)}`));
     assert.ok(await isGone(rss.get('default', 'web-1')));
   });
 
   it('a deleted namespace is emptied and goes', async () => {
-    const namespaces = admin.kind<Namespace>('Namespace');
+    const namespaces = suite.admin.kind<Namespace>('Namespace');
     await namespaces.create(Namespace.fromPartial({ metadata: { name: 'scratch' } }));
-    await admin
+    await suite.admin
       .kind<ConfigMap>('ConfigMap')
       .create(ConfigMap.fromPartial({ metadata: { name: 'c', namespace: 'scratch' } }));
     await namespaces.delete('', 'scratch');
-    await eventually(
+    await waitFor(
       'the namespace to go',
       async () => ((await isGone(namespaces.get('', 'scratch'))) ? true : undefined),
-      60_000,
+      { timeoutMs: 60_000 },
     );
   });
 });

@@ -8,10 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runWhctl } from '../../cli/whctl/main.js';
 import { testIo } from '../../cli/whctl/test-io.js';
-import { type Clientset, createClientset } from '../../sdk/client/index.js';
 import { writeClientConfig } from '../../sdk/client-config.js';
 import type { Deployment } from '../../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
@@ -20,11 +19,10 @@ import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { Secret } from '../../sdk/gen/wheelhouse/core/v1/secret.js';
 import type { OwnerReference } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
 import type { KindObject } from '../../sdk/kind-registry.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
 import { deployment, pod } from '../../test/objects.js';
+import { isGone, useCluster, waitFor } from '../shared/testing.js';
 import { followedByDefault } from './garbage-collector.js';
 import { garbageCollectorController } from './index.js';
-import { eventually, type InProcessControllers, isGone, runInProcess } from './testing.js';
 
 const ref = (owner: KindObject, blockOwnerDeletion = false): OwnerReference => ({
   apiVersion: owner.apiVersion,
@@ -35,26 +33,15 @@ const ref = (owner: KindObject, blockOwnerDeletion = false): OwnerReference => (
 });
 
 describe('garbage collector', { timeout: 120_000 }, () => {
-  let cluster: Cluster;
-  let gc: InProcessControllers;
-  let admin: Clientset;
-
-  before(async () => {
-    cluster = await startCluster();
-    admin = createClientset(cluster.admin, { component: 'test' });
-    gc = runInProcess(cluster, [garbageCollectorController], { 'concurrent-gc-syncs': '4' });
-  });
-  after(async () => {
-    await gc?.stop();
-    admin?.close();
-    await cluster?.stop();
+  const suite = useCluster({
+    inProcess: { controllers: [garbageCollectorController], flags: { 'concurrent-gc-syncs': '4' } },
   });
 
-  const cms = () => admin.kind<ConfigMap>('ConfigMap');
-  const secrets = () => admin.kind<Secret>('Secret');
-  const pods = () => admin.kind<Pod>('Pod');
-  const rss = () => admin.kind<ReplicaSet>('ReplicaSet');
-  const deploys = () => admin.kind<Deployment>('Deployment');
+  const cms = () => suite.admin.kind<ConfigMap>('ConfigMap');
+  const secrets = () => suite.admin.kind<Secret>('Secret');
+  const pods = () => suite.admin.kind<Pod>('Pod');
+  const rss = () => suite.admin.kind<ReplicaSet>('ReplicaSet');
+  const deploys = () => suite.admin.kind<Deployment>('Deployment');
   const configMap = (name: string, owners: OwnerReference[] = [], finalizers: string[] = []) =>
     cms().create(
       ConfigMap.fromPartial({
@@ -85,7 +72,7 @@ describe('garbage collector', { timeout: 120_000 }, () => {
       }),
     );
   const gone = (what: string, get: () => Promise<unknown>) =>
-    eventually(what, async () => ((await isGone(get())) ? true : undefined));
+    waitFor(what, async () => ((await isGone(get())) ? true : undefined));
 
   it('Background: dependents of several kinds go after their owner', async () => {
     const owner = await configMap('bg-owner');
@@ -114,7 +101,7 @@ describe('garbage collector', { timeout: 120_000 }, () => {
     await configMap('fg-nonblocking', [ref(d, false)]);
 
     await deploys().delete('default', 'fg', { propagationPolicy: 'Foreground' });
-    const held = await eventually('the pod to be deleted', async () => {
+    const held = await waitFor('the pod to be deleted', async () => {
       const p = await pods().get('default', 'fg-pod');
       return p.metadata?.deletionTimestamp ? p : undefined;
     });
@@ -155,7 +142,7 @@ describe('garbage collector', { timeout: 120_000 }, () => {
     assert.deepEqual(p.metadata?.ownerReferences, []);
     // A dependent the collector saw only after the owner went loses the reference as a
     // dangling one, since its other owner lives.
-    const cm = await eventually('orph-cm to lose its reference to orph-rs', async () => {
+    const cm = await waitFor('orph-cm to lose its reference to orph-rs', async () => {
       const now = await cms().get('default', 'orph-cm');
       return now.metadata?.ownerReferences.length === 1 ? now : undefined;
     });
@@ -184,7 +171,7 @@ describe('garbage collector', { timeout: 120_000 }, () => {
     ]);
     await gone('dangling-pod', () => pods().get('default', 'dangling-pod'));
     await gone('dangling-other-uid', () => cms().get('default', 'dangling-other-uid'));
-    const survivor = await eventually('the dangling reference to be removed', async () => {
+    const survivor = await waitFor('the dangling reference to be removed', async () => {
       const cm = await cms().get('default', 'dangling-two-owners');
       return cm.metadata?.ownerReferences.length === 1 ? cm : undefined;
     });
@@ -199,7 +186,10 @@ describe('garbage collector', { timeout: 120_000 }, () => {
     await podOwnedBy('web-pod-2', [ref(rs, true)]);
     const dir = mkdtempSync(join(tmpdir(), 'gc-whctl-'));
     try {
-      writeClientConfig(join(dir, 'config.yaml'), { ...cluster.admin, server: cluster.apiserver });
+      writeClientConfig(join(dir, 'config.yaml'), {
+        ...suite.cluster.admin,
+        server: suite.cluster.apiserver,
+      });
       const io = testIo({ cwd: dir, env: { WHEELHOUSE_CONFIG: join(dir, 'config.yaml') } });
       const code = await runWhctl(['delete', 'deployment', 'web', '--cascade=foreground'], io);
       assert.equal(code, 0, io.err());

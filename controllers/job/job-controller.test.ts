@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Job } from '../../sdk/gen/wheelhouse/batch/v1/job.js';
 import { type Pod, PodStatus } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { useCluster, waitFor } from '../shared/testing.js';
+import { eventsAbout, useCluster, waitFor } from '../shared/testing.js';
 import { jobTrackingFinalizer } from './job-pods.js';
-import { eventsAbout, isRunning, newJob, podsOf, setPodPhase } from './testing.js';
+import { isRunning, newJob, podsOf, setPodPhase } from './testing.js';
 
 describe('Job controller', { timeout: 180_000 }, () => {
   const suite = useCluster({

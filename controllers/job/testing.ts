@@ -5,7 +5,6 @@
 import type { Clientset } from '../../sdk/client/typed-client.js';
 import { ApiError, Code } from '../../sdk/errors.js';
 import { Job, type JobSpec } from '../../sdk/gen/wheelhouse/batch/v1/job.js';
-import type { Event } from '../../sdk/gen/wheelhouse/core/v1/event.js';
 import { type Pod, PodStatus } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { listPods } from '../shared/testing.js';
 
@@ -82,10 +81,4 @@ export async function setPodPhase(
       current = await client.get(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '');
     }
   }
-}
-
-/** Events about the object `name` of `kind`, oldest first. */
-export async function eventsAbout(clients: Clientset, kind: string, name: string, namespace = 'default') {
-  const events = (await clients.kind<Event>('Event').list(namespace)).items;
-  return events.filter((e) => e.involvedObject?.kind === kind && e.involvedObject.name === name);
 }

@@ -5,8 +5,7 @@
  * conditions and goes once they are released.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type Clientset, createClientset } from '../../sdk/client/index.js';
+import { describe, it } from 'node:test';
 import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import { Lease } from '../../sdk/gen/wheelhouse/coordination/v1/lease.js';
 import { ConfigMap } from '../../sdk/gen/wheelhouse/core/v1/config_map.js';
@@ -18,28 +17,14 @@ import { Role } from '../../sdk/gen/wheelhouse/rbac/v1/role.js';
 import { RoleBinding } from '../../sdk/gen/wheelhouse/rbac/v1/role_binding.js';
 import type { KindObject } from '../../sdk/kind-registry.js';
 import { kinds } from '../../sdk/kinds.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
 import { pod } from '../../test/objects.js';
-import { eventually, type InProcessControllers, isGone, runInProcess } from '../garbage-collector/testing.js';
+import { isGone, useCluster, waitFor } from '../shared/testing.js';
 import { namespaceController } from './index.js';
 
 describe('namespace controller', { timeout: 120_000 }, () => {
-  let cluster: Cluster;
-  let controllers: InProcessControllers;
-  let admin: Clientset;
+  const suite = useCluster({ inProcess: { controllers: [namespaceController] } });
 
-  before(async () => {
-    cluster = await startCluster();
-    admin = createClientset(cluster.admin, { component: 'test' });
-    controllers = runInProcess(cluster, [namespaceController]);
-  });
-  after(async () => {
-    await controllers?.stop();
-    admin?.close();
-    await cluster?.stop();
-  });
-
-  const namespaces = () => admin.kind<Namespace>('Namespace');
+  const namespaces = () => suite.admin.kind<Namespace>('Namespace');
   const createNamespace = (name: string) =>
     namespaces().create(Namespace.fromPartial({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
   const meta = (namespace: string, name: string) => ({ name, namespace });
@@ -80,24 +65,24 @@ describe('namespace controller', { timeout: 120_000 }, () => {
     await createNamespace(ns);
     const perKind = 25;
     for (const [kind, build] of Object.entries(builders)) {
-      const client = admin.kind(kind);
+      const client = suite.admin.kind(kind);
       await Promise.all(
         Array.from({ length: perKind }, (_, i) => client.create(build(ns, `${kind.toLowerCase()}-${i}`))),
       );
     }
     for (const kind of Object.keys(builders)) {
-      const { items } = await admin.kind(kind).list(ns);
+      const { items } = await suite.admin.kind(kind).list(ns);
       // The apiserver may add a `default` ServiceAccount of its own.
       assert.ok(items.length >= perKind, `${kind}: ${items.length}`);
     }
     await namespaces().delete('', ns);
-    await eventually(
+    await waitFor(
       'the namespace to go',
       async () => ((await isGone(namespaces().get('', ns))) ? true : undefined),
-      60_000,
+      { timeoutMs: 60_000 },
     );
     for (const info of kinds.filter((k) => k.namespaced)) {
-      const { items } = await admin.kind(info.kind).list(ns);
+      const { items } = await suite.admin.kind(info.kind).list(ns);
       assert.equal(items.length, 0, `${info.resource} left in ${ns}`);
     }
   });
@@ -105,7 +90,7 @@ describe('namespace controller', { timeout: 120_000 }, () => {
   it('says what remains and why, and waits for finalizers and grace periods', async () => {
     const ns = 'held';
     await createNamespace(ns);
-    const cms = admin.kind<ConfigMap>('ConfigMap');
+    const cms = suite.admin.kind<ConfigMap>('ConfigMap');
     await cms.create(
       ConfigMap.fromPartial({ metadata: { ...meta(ns, 'held-cm'), finalizers: ['example.com/hold'] } }),
     );
@@ -113,11 +98,11 @@ describe('namespace controller', { timeout: 120_000 }, () => {
     const bound = pod('bound', { namespace: ns });
     bound.spec!.nodeName = 'node-1';
     bound.spec!.terminationGracePeriodSeconds = '600';
-    const pods = admin.kind<Pod>('Pod');
+    const pods = suite.admin.kind<Pod>('Pod');
     await pods.create(bound);
 
     await namespaces().delete('', ns);
-    const terminating = await eventually('the conditions to name what remains', async () => {
+    const terminating = await waitFor('the conditions to name what remains', async () => {
       const n = await namespaces().get('', ns);
       const remaining = n.status?.conditions.find((c) => c.type === 'NamespaceContentRemaining');
       const finalizers = n.status?.conditions.find((c) => c.type === 'NamespaceFinalizersRemaining');
@@ -147,10 +132,10 @@ describe('namespace controller', { timeout: 120_000 }, () => {
     await cms.update(held);
     // What the kubelet does once the containers have stopped.
     await pods.delete(ns, 'bound', { gracePeriodSeconds: '0' });
-    await eventually(
+    await waitFor(
       'the namespace to go',
       async () => ((await isGone(namespaces().get('', ns))) ? true : undefined),
-      60_000,
+      { timeoutMs: 60_000 },
     );
   });
 });

@@ -4,30 +4,44 @@
  * the kubelets: it creates Nodes, renews their Leases and posts their status.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type Clientset, createClientset } from '../../sdk/client/index.js';
+import { describe, it } from 'node:test';
 import { Lease } from '../../sdk/gen/wheelhouse/coordination/v1/lease.js';
-import type { Event } from '../../sdk/gen/wheelhouse/core/v1/event.js';
 import { Node, NodeStatus } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { Toleration } from '../../sdk/gen/wheelhouse/core/v1/scheduling.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
 import { pod } from '../../test/objects.js';
-import { eventually, type InProcessControllers, runInProcess } from '../garbage-collector/testing.js';
+import { eventsAbout, useCluster, waitFor } from '../shared/testing.js';
 import { nodeLifecycleController } from './index.js';
 
 const LEASE_NS = 'kube-node-lease';
 const GRACE_MS = 2_000;
 
 describe('node lifecycle', { timeout: 120_000 }, () => {
-  let cluster: Cluster;
-  let controllers: InProcessControllers;
-  let admin: Clientset;
   const beating = new Map<string, NodeJS.Timeout>();
+  const suite = useCluster({
+    prepare: async ({ signal }) => {
+      // The heartbeats stop before the controllers do.
+      signal.addEventListener('abort', () => {
+        for (const name of [...beating.keys()]) stopBeating(name);
+      });
+      // Two nodes in a zone, so that one lost is not a full disruption (which evicts nobody).
+      await addNode('node-a', 'z1');
+      await addNode('node-b', 'z1');
+    },
+    inProcess: {
+      controllers: [nodeLifecycleController],
+      flags: {
+        'node-monitor-period': '200ms',
+        'node-monitor-grace-period': `${GRACE_MS}ms`,
+        'node-startup-grace-period': `${GRACE_MS}ms`,
+        'node-eviction-rate': '10',
+      },
+    },
+  });
 
-  const nodes = () => admin.kind<Node>('Node');
-  const leases = () => admin.kind<Lease>('Lease');
-  const pods = () => admin.kind<Pod>('Pod');
+  const nodes = () => suite.admin.kind<Node>('Node');
+  const leases = () => suite.admin.kind<Lease>('Lease');
+  const pods = () => suite.admin.kind<Pod>('Pod');
 
   const postReady = async (name: string) => {
     const n = await nodes().get('', name);
@@ -108,38 +122,14 @@ describe('node lifecycle', { timeout: 120_000 }, () => {
     return pods().create(p);
   };
   const deleting = (name: string) =>
-    eventually(`${name} to be evicted`, async () => {
+    waitFor(`${name} to be evicted`, async () => {
       const p = await pods().get('default', name);
       return p.metadata?.deletionTimestamp ? p : undefined;
     });
-  const eventsAbout = async (kind: string, name: string) =>
-    (await admin.kind<Event>('Event').list('')).items.filter(
-      (e) => e.involvedObject?.kind === kind && e.involvedObject.name === name,
-    );
-
-  before(async () => {
-    cluster = await startCluster();
-    admin = createClientset(cluster.admin, { component: 'test' });
-    // Two nodes in a zone, so that one lost is not a full disruption (which evicts nobody).
-    await addNode('node-a', 'z1');
-    await addNode('node-b', 'z1');
-    controllers = runInProcess(cluster, [nodeLifecycleController], {
-      'node-monitor-period': '200ms',
-      'node-monitor-grace-period': `${GRACE_MS}ms`,
-      'node-startup-grace-period': `${GRACE_MS}ms`,
-      'node-eviction-rate': '10',
-    });
-  });
-  after(async () => {
-    for (const name of [...beating.keys()]) stopBeating(name);
-    await controllers?.stop();
-    admin?.close();
-    await cluster?.stop();
-  });
 
   it('healthy nodes cost no call: the cached Node decides, the live one is read only to change it', async () => {
     // Every period looked at each Node live before; at a thousand nodes that was most calls.
-    const api = controllers.clients.api;
+    const api = suite.controllers.clients.api;
     const calls: string[] = [];
     const original = { get: api.get, update: api.update, updateStatus: api.updateStatus };
     api.get = (info, ns, name) => {
@@ -165,7 +155,7 @@ describe('node lifecycle', { timeout: 120_000 }, () => {
       const n = await nodes().get('', 'node-a');
       n.spec!.unschedulable = true;
       await nodes().update(n);
-      await eventually('the unschedulable taint', async () => {
+      await waitFor('the unschedulable taint', async () => {
         const m = await nodes().get('', 'node-a');
         return m.spec?.taints.some((t) => t.key === 'node.kubernetes.io/unschedulable') ? m : undefined;
       });
@@ -173,7 +163,7 @@ describe('node lifecycle', { timeout: 120_000 }, () => {
       const uncordoned = await nodes().get('', 'node-a');
       uncordoned.spec!.unschedulable = false;
       await nodes().update(uncordoned);
-      await eventually('the unschedulable taint to go', async () => {
+      await waitFor('the unschedulable taint to go', async () => {
         const m = await nodes().get('', 'node-a');
         return m.spec?.taints.length === 0 ? m : undefined;
       });
@@ -199,7 +189,7 @@ describe('node lifecycle', { timeout: 120_000 }, () => {
     await boundPod('elsewhere', 'node-a');
 
     stopBeating('node-b');
-    const tainted = await eventually('node-b to be tainted unreachable', async () => {
+    const tainted = await waitFor('node-b to be tainted unreachable', async () => {
       const n = await nodes().get('', 'node-b');
       const keys = (n.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`).sort();
       return keys.includes('node.kubernetes.io/unreachable:NoExecute') ? n : undefined;
@@ -226,14 +216,14 @@ describe('node lifecycle', { timeout: 120_000 }, () => {
     const evictedAt = evicted.metadata?.deletionTimestamp?.getTime() ?? 0;
     // Deleted gracefully: the deletionTimestamp is the end of its 30 s grace period.
     assert.ok(evictedAt - 30_000 >= taintedAt + 2_000 - 1_000, 'not before its tolerationSeconds');
-    await eventually('the TaintManagerEviction event', async () => {
-      const evs = await eventsAbout('Pod', 'short');
+    await waitFor('the TaintManagerEviction event', async () => {
+      const evs = await eventsAbout(suite.admin, 'Pod', 'short', '');
       return evs.find(
         (e) => e.reason === 'TaintManagerEviction' && e.message === 'Marking for deletion Pod default/short',
       );
     });
-    await eventually('the NodeNotReady event', async () =>
-      (await eventsAbout('Node', 'node-b')).find((e) => e.reason === 'NodeNotReady'),
+    await waitFor('the NodeNotReady event', async () =>
+      (await eventsAbout(suite.admin, 'Node', 'node-b', '')).find((e) => e.reason === 'NodeNotReady'),
     );
     for (const name of ['forever', 'defaulted', 'elsewhere']) {
       const p = await pods().get('default', name);
@@ -243,7 +233,7 @@ describe('node lifecycle', { timeout: 120_000 }, () => {
     // The kubelet is back: Lease renewed, Ready posted.
     startBeating('node-b');
     await postReady('node-b');
-    await eventually('node-b to be untainted', async () => {
+    await waitFor('node-b to be untainted', async () => {
       const n = await nodes().get('', 'node-b');
       return n.spec?.taints.length === 0 ? n : undefined;
     });
@@ -277,7 +267,7 @@ describe('node lifecycle', { timeout: 120_000 }, () => {
       await nodes().update(n);
     };
     await cordon(true);
-    await eventually('the unschedulable taint', async () => {
+    await waitFor('the unschedulable taint', async () => {
       const n = await nodes().get('', 'node-a');
       return n.spec?.taints.some(
         (t) => t.key === 'node.kubernetes.io/unschedulable' && t.effect === 'NoSchedule',
@@ -286,7 +276,7 @@ describe('node lifecycle', { timeout: 120_000 }, () => {
         : undefined;
     });
     await cordon(false);
-    await eventually('the unschedulable taint to go', async () => {
+    await waitFor('the unschedulable taint to go', async () => {
       const n = await nodes().get('', 'node-a');
       return n.spec?.taints.some((t) => t.key === 'node.kubernetes.io/unschedulable') ? undefined : n;
     });

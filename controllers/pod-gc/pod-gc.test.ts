@@ -3,13 +3,11 @@
  * controller manager's identity and short periods; the test plays the kubelets.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type Clientset, createClientset } from '../../sdk/client/index.js';
+import { describe, it } from 'node:test';
 import { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import { type Pod, PodStatus } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
 import { pod } from '../../test/objects.js';
-import { eventually, type InProcessControllers, isGone, runInProcess } from '../garbage-collector/testing.js';
+import { isGone, useCluster, waitFor } from '../shared/testing.js';
 import { podGcController } from './index.js';
 import { terminatedToDelete } from './pod-gc-controller.js';
 
@@ -36,12 +34,19 @@ describe('terminatedToDelete', () => {
 });
 
 describe('pod garbage collector', { timeout: 120_000 }, () => {
-  let cluster: Cluster;
-  let controllers: InProcessControllers;
-  let admin: Clientset;
+  const suite = useCluster({
+    prepare: async () => {
+      await addNode('healthy', 'True');
+      await addNode('sick', 'False');
+    },
+    inProcess: {
+      controllers: [podGcController],
+      flags: { 'terminated-pod-gc-threshold': '3', 'pod-gc-period': '200ms', 'pod-gc-quarantine': '1s' },
+    },
+  });
 
-  const nodes = () => admin.kind<Node>('Node');
-  const pods = () => admin.kind<Pod>('Pod');
+  const nodes = () => suite.admin.kind<Node>('Node');
+  const pods = () => suite.admin.kind<Pod>('Pod');
   const addNode = async (name: string, ready: string) => {
     const n = await nodes().create(Node.fromPartial({ metadata: { name }, spec: {}, status: {} }));
     const now = new Date();
@@ -66,26 +71,7 @@ describe('pod garbage collector', { timeout: 120_000 }, () => {
     return pods().updateStatus(created);
   };
   const gone = (ns: string, name: string) =>
-    eventually(`${name} to be deleted`, async () =>
-      (await isGone(pods().get(ns, name))) ? true : undefined,
-    );
-
-  before(async () => {
-    cluster = await startCluster();
-    admin = createClientset(cluster.admin, { component: 'test' });
-    await addNode('healthy', 'True');
-    await addNode('sick', 'False');
-    controllers = runInProcess(cluster, [podGcController], {
-      'terminated-pod-gc-threshold': '3',
-      'pod-gc-period': '200ms',
-      'pod-gc-quarantine': '1s',
-    });
-  });
-  after(async () => {
-    await controllers?.stop();
-    admin?.close();
-    await cluster?.stop();
-  });
+    waitFor(`${name} to be deleted`, async () => ((await isGone(pods().get(ns, name))) ? true : undefined));
 
   it('deletes terminated pods beyond the threshold, oldest first', async () => {
     for (let i = 0; i < 5; i++) {

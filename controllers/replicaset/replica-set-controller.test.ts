@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Clientset } from '../../sdk/client/typed-client.js';
+import { describe, test } from 'node:test';
 import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import type { Event } from '../../sdk/gen/wheelhouse/core/v1/event.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { ResourceQuota } from '../../sdk/gen/wheelhouse/core/v1/resource_quota.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
 import { pod as podOf } from '../../test/objects.js';
-import {
-  adminClients,
-  type ControllerManagerProcess,
-  listPods,
-  markPodReady,
-  startControllerManager,
-  waitFor,
-} from '../shared/testing.js';
+import { listPods, markPodReady, useCluster, waitFor } from '../shared/testing.js';
 
 function replicaSet(
   name: string,
@@ -38,10 +29,8 @@ function replicaSet(
 }
 
 describe('ReplicaSet controller', { timeout: 120_000 }, () => {
-  let cluster: Cluster;
-  let cm: ControllerManagerProcess;
-  let clients: Clientset;
-  const rsClient = () => clients.kind<ReplicaSet>('ReplicaSet');
+  const suite = useCluster({ controllerManager: ['--controllers', 'replicaset'] });
+  const rsClient = () => suite.admin.kind<ReplicaSet>('ReplicaSet');
   const get = (name: string, ns = 'default') => rsClient().get(ns, name);
   /** Sets spec.replicas, again on a conflict with the controller's status writes. */
   const scale = (name: string, replicas: number) =>
@@ -50,20 +39,9 @@ describe('ReplicaSet controller', { timeout: 120_000 }, () => {
       return rsClient().update({ ...current, spec: { ...current.spec, replicas } as ReplicaSet['spec'] });
     });
   const owned = async (rs: ReplicaSet) =>
-    (await listPods(clients, rs.metadata?.namespace ?? 'default')).filter((p) =>
+    (await listPods(suite.admin, rs.metadata?.namespace ?? 'default')).filter((p) =>
       p.metadata?.ownerReferences.some((r) => r.uid === rs.metadata?.uid && r.controller),
     );
-
-  before(async () => {
-    cluster = await startCluster();
-    cm = await startControllerManager(cluster, ['--controllers', 'replicaset']);
-    clients = adminClients(cluster);
-  });
-  after(async () => {
-    clients?.close();
-    await cm?.stop();
-    await cluster?.stop();
-  });
 
   test('creates the pods with a controller reference, scales down the least useful first, keeps status exact', async () => {
     const rs = await rsClient().create(replicaSet('web', 3));
@@ -83,8 +61,8 @@ describe('ReplicaSet controller', { timeout: 120_000 }, () => {
     // Two ready (one long ago), one not: scaling to 1 keeps the one ready the longest.
     const [a, b] = pods;
     assert.ok(a && b);
-    await markPodReady(clients, a, new Date(Date.now() - 60_000));
-    await markPodReady(clients, b);
+    await markPodReady(suite.admin, a, new Date(Date.now() - 60_000));
+    await markPodReady(suite.admin, b);
     await waitFor('status 3/3 ready 2', async () => {
       const s = (await get('web')).status;
       return s?.replicas === 3 &&
@@ -110,7 +88,7 @@ describe('ReplicaSet controller', { timeout: 120_000 }, () => {
       [status.replicas, status.readyReplicas, status.availableReplicas, status.fullyLabeledReplicas],
       [1, 1, 1, 1],
     );
-    const events = (await clients.kind<Event>('Event').list('default')).items.filter(
+    const events = (await suite.admin.kind<Event>('Event').list('default')).items.filter(
       (e) => e.involvedObject?.name === 'web',
     );
     assert.ok(events.some((e) => e.reason === 'SuccessfulCreate' && /^Created pod: web-/.test(e.message)));
@@ -133,15 +111,15 @@ describe('ReplicaSet controller', { timeout: 120_000 }, () => {
     };
     // Orphans the ReplicaSets adopt: rank-a's pods on node-1 and node-2, rank-b's on node-2.
     const [a1, a2, b1] = await Promise.all([
-      clients.kind<Pod>('Pod').create(onNode('rank-a-1', 'rank-a', 'node-1')),
-      clients.kind<Pod>('Pod').create(onNode('rank-a-2', 'rank-a', 'node-2')),
-      clients.kind<Pod>('Pod').create(onNode('rank-b-1', 'rank-b', 'node-2')),
+      suite.admin.kind<Pod>('Pod').create(onNode('rank-a-1', 'rank-a', 'node-1')),
+      suite.admin.kind<Pod>('Pod').create(onNode('rank-a-2', 'rank-a', 'node-2')),
+      suite.admin.kind<Pod>('Pod').create(onNode('rank-b-1', 'rank-b', 'node-2')),
     ]);
     assert.ok(a1 && a2 && b1);
     // Ready the longest, rank-a-2 would be kept if only rank-a's own pods were counted.
-    await markPodReady(clients, a2, new Date(Date.now() - 60_000));
-    await markPodReady(clients, a1);
-    await markPodReady(clients, b1);
+    await markPodReady(suite.admin, a2, new Date(Date.now() - 60_000));
+    await markPodReady(suite.admin, a1);
+    await markPodReady(suite.admin, b1);
     const withOwner = (rs: ReplicaSet) => {
       rs.metadata!.ownerReferences = [owner];
       return rs;
@@ -161,7 +139,7 @@ describe('ReplicaSet controller', { timeout: 120_000 }, () => {
   });
 
   test('replaces a deleted pod, adopts a matching orphan and releases a pod that stops matching', async () => {
-    const orphan = await clients
+    const orphan = await suite.admin
       .kind<Pod>('Pod')
       .create(podOf('stray', { labels: { app: 'adopt', tier: 'web' } }));
     const rs = await rsClient().create(replicaSet('adopt', 2));
@@ -173,16 +151,16 @@ describe('ReplicaSet controller', { timeout: 120_000 }, () => {
       pods.some((p) => p.metadata?.name === 'stray'),
       'the orphan was adopted',
     );
-    const stray = await clients.kind<Pod>('Pod').get('default', 'stray');
+    const stray = await suite.admin.kind<Pod>('Pod').get('default', 'stray');
     assert.equal(stray.metadata?.uid, orphan.metadata?.uid);
     // Relabelled: released, and replaced.
-    await clients.kind<Pod>('Pod').update({
+    await suite.admin.kind<Pod>('Pod').update({
       ...stray,
       metadata: { ...stray.metadata, labels: { app: 'other' } } as Pod['metadata'],
     });
     await waitFor('stray released and replaced', async () => {
       const p = await owned(rs);
-      const s = await clients.kind<Pod>('Pod').get('default', 'stray');
+      const s = await suite.admin.kind<Pod>('Pod').get('default', 'stray');
       return p.length === 2 &&
         !p.some((x) => x.metadata?.name === 'stray') &&
         s.metadata?.ownerReferences.length === 0
@@ -192,7 +170,7 @@ describe('ReplicaSet controller', { timeout: 120_000 }, () => {
     // Deleted: replaced.
     const [victim] = await owned(rs);
     assert.ok(victim);
-    await clients.kind<Pod>('Pod').delete('default', victim.metadata?.name ?? '');
+    await suite.admin.kind<Pod>('Pod').delete('default', victim.metadata?.name ?? '');
     await waitFor('replacement', async () => {
       const p = await owned(rs);
       return p.length === 2 && !p.some((x) => x.metadata?.uid === victim.metadata?.uid) ? true : undefined;
@@ -207,7 +185,7 @@ describe('ReplicaSet controller', { timeout: 120_000 }, () => {
     });
     assert.ok(p);
     const readyAt = Date.now();
-    await markPodReady(clients, p);
+    await markPodReady(suite.admin, p);
     await waitFor('ready, not yet available', async () => {
       const s = (await get('slow')).status;
       return s?.readyReplicas === 1 ? s : undefined;
@@ -221,8 +199,8 @@ describe('ReplicaSet controller', { timeout: 120_000 }, () => {
   });
 
   test('ReplicaFailure while the quota refuses pods, cleared once they fit', async () => {
-    const quotas = clients.kind<ResourceQuota>('ResourceQuota');
-    const used = (await listPods(clients, 'default')).length;
+    const quotas = suite.admin.kind<ResourceQuota>('ResourceQuota');
+    const used = (await listPods(suite.admin, 'default')).length;
     await quotas.create(
       ResourceQuota.fromPartial({
         apiVersion: 'v1',
@@ -246,7 +224,7 @@ describe('ReplicaSet controller', { timeout: 120_000 }, () => {
     );
     assert.equal(failed.reason, 'FailedCreate');
     assert.match(failed.message, /quota|exceeded/i);
-    const events = (await clients.kind<Event>('Event').list('default')).items.filter(
+    const events = (await suite.admin.kind<Event>('Event').list('default')).items.filter(
       (e) => e.involvedObject?.name === 'capped' && e.reason === 'FailedCreate',
     );
     assert.ok(events.length > 0 && /Error creating/.test(events[0]?.message ?? ''));

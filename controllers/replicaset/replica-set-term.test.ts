@@ -6,30 +6,23 @@
  * (seen by `npm run bench:controllers` on a loaded machine, where the Lease is easily lost).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type Clientset, createClientset } from '../../sdk/client/index.js';
+import { describe, test } from 'node:test';
+import type { Clientset } from '../../sdk/client/index.js';
 import { apiEventSink, createEventRecorder } from '../../sdk/events/index.js';
 import { ReplicaSet } from '../../sdk/gen/wheelhouse/apps/v1/replica_set.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { InformerFactory } from '../../sdk/informers/index.js';
 import { createLogger } from '../../sdk/logger.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
-import { controllerManagerConfig } from '../garbage-collector/testing.js';
+import { controllerManagerClients, useCluster } from '../shared/testing.js';
 import { runReplicaSetController } from './replica-set-controller.js';
 
 describe('ReplicaSet controller term', { timeout: 60_000 }, () => {
-  let cluster: Cluster;
   let clients: Clientset;
-  const lifetime = new AbortController();
-
-  before(async () => {
-    cluster = await startCluster();
-    clients = createClientset(controllerManagerConfig(cluster), { component: 'controller-manager' });
-  });
-  after(async () => {
-    lifetime.abort();
-    clients?.close();
-    await cluster?.stop();
+  const suite = useCluster({
+    prepare: async ({ cluster, signal }) => {
+      clients = controllerManagerClients(cluster);
+      signal.addEventListener('abort', () => clients.close());
+    },
   });
 
   test('a term that ended while its caches synced starts no workers and returns', async () => {
@@ -53,9 +46,9 @@ describe('ReplicaSet controller term', { timeout: 60_000 }, () => {
     const informers = new InformerFactory(clients.api);
     const pods = informers.informerFor<Pod>('Pod');
     const replicaSets = informers.informerFor<ReplicaSet>('ReplicaSet');
-    informers.start(lifetime.signal);
-    assert.ok(await pods.waitForSync(lifetime.signal));
-    assert.ok(await replicaSets.waitForSync(lifetime.signal));
+    informers.start(suite.signal);
+    assert.ok(await pods.waitForSync(suite.signal));
+    assert.ok(await replicaSets.waitForSync(suite.signal));
     const term = new AbortController();
     term.abort();
 

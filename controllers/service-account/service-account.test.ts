@@ -3,40 +3,27 @@
  * the controller manager's identity.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type Clientset, createClientset } from '../../sdk/client/index.js';
+import { describe, it } from 'node:test';
 import { Namespace } from '../../sdk/gen/wheelhouse/core/v1/namespace.js';
 import { ServiceAccount } from '../../sdk/gen/wheelhouse/core/v1/service_account.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
-import { eventually, type InProcessControllers, isGone, runInProcess } from '../garbage-collector/testing.js';
+import { isGone, useCluster, waitFor } from '../shared/testing.js';
 import { serviceAccountController } from './index.js';
 
 describe('service account controller', { timeout: 60_000 }, () => {
-  let cluster: Cluster;
-  let controllers: InProcessControllers;
-  let admin: Clientset;
-  const sas = () => admin.kind<ServiceAccount>('ServiceAccount');
+  const suite = useCluster({ inProcess: { controllers: [serviceAccountController] } });
+  const sas = () => suite.admin.kind<ServiceAccount>('ServiceAccount');
   const present = (ns: string) =>
-    eventually(`the default ServiceAccount in ${ns}`, async () =>
+    waitFor(`the default ServiceAccount in ${ns}`, async () =>
       (await isGone(sas().get(ns, 'default'))) ? undefined : true,
     );
-
-  before(async () => {
-    cluster = await startCluster();
-    admin = createClientset(cluster.admin, { component: 'test' });
-    controllers = runInProcess(cluster, [serviceAccountController]);
-  });
-  after(async () => {
-    await controllers?.stop();
-    admin?.close();
-    await cluster?.stop();
-  });
 
   it('every namespace has a default ServiceAccount: the system ones and a new one', async () => {
     // The apiserver makes none itself: these come from the controller.
     await present('kube-system');
     await present('kube-public');
-    await admin.kind<Namespace>('Namespace').create(Namespace.fromPartial({ metadata: { name: 'fresh' } }));
+    await suite.admin
+      .kind<Namespace>('Namespace')
+      .create(Namespace.fromPartial({ metadata: { name: 'fresh' } }));
     await present('fresh');
   });
 
@@ -44,7 +31,7 @@ describe('service account controller', { timeout: 60_000 }, () => {
     await present('default');
     const before = await sas().get('default', 'default');
     await sas().delete('default', 'default');
-    const back = await eventually('the default ServiceAccount to come back', async () => {
+    const back = await waitFor('the default ServiceAccount to come back', async () => {
       const sa = await sas()
         .get('default', 'default')
         .catch(() => undefined);
@@ -54,19 +41,23 @@ describe('service account controller', { timeout: 60_000 }, () => {
     await sas().create(ServiceAccount.fromPartial({ metadata: { name: 'robot', namespace: 'default' } }));
     await sas().delete('default', 'robot');
     // A namespace event makes the controller look at `default` again; robot stays gone.
-    await admin.kind<Namespace>('Namespace').create(Namespace.fromPartial({ metadata: { name: 'fresh-2' } }));
+    await suite.admin
+      .kind<Namespace>('Namespace')
+      .create(Namespace.fromPartial({ metadata: { name: 'fresh-2' } }));
     await present('fresh-2');
     assert.ok(await isGone(sas().get('default', 'robot')));
   });
 
   it('leaves a terminating namespace alone', async () => {
-    const namespaces = admin.kind<Namespace>('Namespace');
+    const namespaces = suite.admin.kind<Namespace>('Namespace');
     await namespaces.create(Namespace.fromPartial({ metadata: { name: 'leaving' } }));
     await present('leaving');
     // No namespace controller runs here: the namespace stays Terminating.
     await namespaces.delete('', 'leaving');
     await sas().delete('leaving', 'default');
-    await admin.kind<Namespace>('Namespace').create(Namespace.fromPartial({ metadata: { name: 'fresh-3' } }));
+    await suite.admin
+      .kind<Namespace>('Namespace')
+      .create(Namespace.fromPartial({ metadata: { name: 'fresh-3' } }));
     await present('fresh-3');
     assert.ok(await isGone(sas().get('leaving', 'default')));
   });

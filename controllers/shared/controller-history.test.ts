@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Clientset } from '../../sdk/client/typed-client.js';
+import { describe, test } from 'node:test';
 import { ControllerRevision } from '../../sdk/gen/wheelhouse/apps/v1/controller_revision.js';
 import { StatefulSet } from '../../sdk/gen/wheelhouse/apps/v1/stateful_set.js';
 import { InformerFactory } from '../../sdk/informers/index.js';
 import { fromSet } from '../../sdk/labels/index.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
 import {
   CONTROLLER_REVISION_HASH_LABEL,
   type ControllerHistory,
@@ -19,7 +17,7 @@ import {
   revisionsToTruncate,
   sortControllerRevisions,
 } from './controller-history.js';
-import { adminClients, waitFor } from './testing.js';
+import { useCluster, waitFor } from './testing.js';
 
 const parent = StatefulSet.fromPartial({
   apiVersion: 'apps/v1',
@@ -109,45 +107,41 @@ describe('controller history: pure functions', () => {
 });
 
 describe('controller history through the apiserver', { timeout: 60_000 }, () => {
-  let cluster: Cluster;
-  let clients: Clientset;
   let history: ControllerHistory;
   let owner: StatefulSet;
-  const abort = new AbortController();
-  const crClient = () => clients.kind<ControllerRevision>('ControllerRevision');
-  const recheck = () => clients.kind<StatefulSet>('StatefulSet').get('default', 'web');
-
-  before(async () => {
-    cluster = await startCluster();
-    clients = adminClients(cluster);
-    const created = await clients.kind<StatefulSet>('StatefulSet').create(
-      StatefulSet.fromPartial({
-        apiVersion: 'apps/v1',
-        kind: 'StatefulSet',
-        metadata: { name: 'web', namespace: 'default' },
-        spec: {
-          replicas: 0,
-          serviceName: 'web',
-          selector: { matchLabels: { app: 'web' } },
-          template: {
-            metadata: { labels: { app: 'web' } },
-            spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+  const suite = useCluster({
+    prepare: async ({ admin, signal }) => {
+      const created = await admin.kind<StatefulSet>('StatefulSet').create(
+        StatefulSet.fromPartial({
+          apiVersion: 'apps/v1',
+          kind: 'StatefulSet',
+          metadata: { name: 'web', namespace: 'default' },
+          spec: {
+            replicas: 0,
+            serviceName: 'web',
+            selector: { matchLabels: { app: 'web' } },
+            template: {
+              metadata: { labels: { app: 'web' } },
+              spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+            },
           },
-        },
-      }),
-    );
-    owner = { ...created, apiVersion: 'apps/v1', kind: 'StatefulSet' };
-    const factory = new InformerFactory(clients.api);
-    const informer = factory.informerFor<ControllerRevision>('ControllerRevision', { namespace: 'default' });
-    factory.start(abort.signal);
-    await informer.waitForSync(abort.signal);
-    history = createControllerHistory({ client: crClient(), informer });
+        }),
+      );
+      owner = { ...created, apiVersion: 'apps/v1', kind: 'StatefulSet' };
+      const factory = new InformerFactory(admin.api);
+      const informer = factory.informerFor<ControllerRevision>('ControllerRevision', {
+        namespace: 'default',
+      });
+      factory.start(signal);
+      await informer.waitForSync(signal);
+      history = createControllerHistory({
+        client: admin.kind<ControllerRevision>('ControllerRevision'),
+        informer,
+      });
+    },
   });
-  after(async () => {
-    abort.abort();
-    clients?.close();
-    await cluster?.stop();
-  });
+  const crClient = () => suite.admin.kind<ControllerRevision>('ControllerRevision');
+  const recheck = () => suite.admin.kind<StatefulSet>('StatefulSet').get('default', 'web');
 
   test('create names the revision by its hash; creating it again returns the same one', async () => {
     const rev = newControllerRevision(owner, { app: 'web' }, data('nginx:1'), 1, 0);

@@ -1,18 +1,28 @@
 /**
- * For the controllers' integration tests: the controller manager as a real process with
- * its own identity (system:kube-controller-manager) against a test cluster, pods marked
- * Running and Ready the way a kubelet would report them, and waiting for conditions.
+ * For the controllers' integration tests: a suite's cluster and what runs against it,
+ * set up once before its first test and stopped after its last; controllers run in the
+ * test's process or as the real controller manager process, both with its identity
+ * (system:kube-controller-manager); pods marked Running and Ready the way a kubelet
+ * would report them; and waiting for conditions.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { Registry } from 'prom-client';
 import { controllerManagerComponent, LOOPBACK, nodeArgs } from '../../cli/up/components.js';
-import { type Clientset, createClientset } from '../../sdk/client/typed-client.js';
+import type { ApiClient } from '../../sdk/client/dynamic-client.js';
+import { type Clientset, createClientset, typedClient } from '../../sdk/client/typed-client.js';
 import { updatePodStatusesStream } from '../../sdk/client/update-pod-statuses-stream.js';
-import { writeClientConfig } from '../../sdk/client-config.js';
+import { type ClientConfig, writeClientConfig } from '../../sdk/client-config.js';
+import { ApiError, Code } from '../../sdk/errors.js';
+import { apiEventSink, createEventRecorder, type EventRecorder } from '../../sdk/events/index.js';
+import type { Event } from '../../sdk/gen/wheelhouse/core/v1/event.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { InformerFactory, keyOf } from '../../sdk/informers/index.js';
-import type { Cluster } from '../../test/cluster.js';
+import { createLogger, type Logger } from '../../sdk/logger.js';
+import { type Cluster, startCluster } from '../../test/cluster.js';
 import { freePort } from '../../test/free-port.js';
+import type { ControllerDescriptor } from '../controller-descriptor.js';
 import { isPodReady } from './pod-state.js';
 
 const entry = new URL('../../bin/wheelhouse.js', import.meta.url).pathname;
@@ -31,12 +41,7 @@ export async function startControllerManager(
   extraArgs: readonly string[] = [],
 ): Promise<ControllerManagerProcess> {
   const kubeconfig = join(cluster.dir, 'controller-manager.yaml');
-  writeClientConfig(kubeconfig, {
-    server: cluster.apiserver,
-    certificateAuthority: cluster.pki.caFile,
-    clientCertificate: cluster.pki.controllerManager.certFile,
-    clientKey: cluster.pki.controllerManager.keyFile,
-  });
+  writeClientConfig(kubeconfig, controllerManagerConfig(cluster));
   const layout = {
     dataDir: cluster.dir,
     pki: cluster.pki,
@@ -100,15 +105,33 @@ export async function startControllerManager(
   };
 }
 
+/** The controller manager's client config, from the cluster's PKI. */
+export function controllerManagerConfig(cluster: Cluster): ClientConfig {
+  return {
+    server: cluster.apiserver,
+    certificateAuthority: cluster.pki.caFile,
+    clientCertificate: cluster.pki.controllerManager.certFile,
+    clientKey: cluster.pki.controllerManager.keyFile,
+  };
+}
+
+/** The controller manager's typed clients on the cluster (closed by the caller). */
+export function controllerManagerClients(cluster: Cluster): Clientset {
+  return createClientset(controllerManagerConfig(cluster), { component: 'controller-manager' });
+}
+
 /** The admin's typed clients on the cluster (closed by the caller). */
 export function adminClients(cluster: Cluster): Clientset {
   return createClientset({ ...cluster.admin, server: cluster.apiserver }, { component: 'controllers-test' });
 }
 
-/** Polls `check` until it returns a value other than undefined; fails after `timeoutMs` with `what` and the last state. */
+/**
+ * Polls `check` until it returns a value other than undefined (a check that throws counts
+ * as not yet); fails after `timeoutMs` with `what`, the last error and `describe`'s state.
+ */
 export async function waitFor<T>(
   what: string,
-  check: () => Promise<T | undefined>,
+  check: () => Promise<T | undefined> | T | undefined,
   opts: { timeoutMs?: number; intervalMs?: number; describe?: () => Promise<string> | string } = {},
 ): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
@@ -128,6 +151,29 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
+}
+
+/** Whether a get rejects with NOT_FOUND (true), or resolves (false); any other failure is thrown. */
+export async function isGone(get: Promise<unknown>): Promise<boolean> {
+  try {
+    await get;
+    return false;
+  } catch (err) {
+    if (err instanceof ApiError && err.code === Code.NOT_FOUND) return true;
+    throw err;
+  }
+}
+
+/** Events about the object `name` of `kind` in `namespace` ('' for every namespace), as listed. */
+export async function eventsAbout(
+  clients: Clientset,
+  kind: string,
+  name: string,
+  namespace = 'default',
+): Promise<Event[]> {
+  return (await clients.kind<Event>('Event').list(namespace)).items.filter(
+    (e) => e.involvedObject?.kind === kind && e.involvedObject.name === name,
+  );
 }
 
 /** `pod` with the status its kubelet reports once it runs and is Ready (as of `readyAt`). */
@@ -228,4 +274,179 @@ export async function startPodReadier(
       return marked;
     },
   };
+}
+
+/** What a controller run in the test's process is given, as the controller manager gives it. */
+export interface InProcessContext {
+  /** The controller manager's clients, through the test's `wrap` when it gave one. */
+  readonly clients: Clientset;
+  /** Shared by the controllers, over the same (wrapped) API client; started already. */
+  readonly informers: InformerFactory;
+  readonly events: EventRecorder;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** Aborts when the test stops the controllers. */
+  readonly signal: AbortSignal;
+}
+
+/** Controllers running in the test's process. */
+export interface InProcessControllers {
+  readonly clients: Clientset;
+  readonly informers: InformerFactory;
+  /** Their metrics. */
+  readonly registry: Registry;
+  /** The sum of the values of a counter of their metrics (`controller_runtime_reconcile_errors_total`). */
+  counter(name: string): Promise<number>;
+  /** Aborts them, waits for them to return and their events to be sent; throws what one failed with. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `run` (one controller's loop, or several) in this process with the controller
+ * manager's identity; every call of theirs goes through `wrap`'s API client when given, so
+ * that a test can step between the controllers and the apiserver.
+ */
+export function runControllerInProcess(
+  cluster: Cluster,
+  run: (ctx: InProcessContext) => Promise<void>,
+  opts: { wrap?: (api: ApiClient) => ApiClient } = {},
+): InProcessControllers {
+  const logger = createLogger('controller-manager', { level: process.env.WHEELHOUSE_LOG_LEVEL ?? 'warn' });
+  // No default labels or process metrics: a test reads the controllers' own series as they are.
+  const registry = new Registry();
+  const base = controllerManagerClients(cluster);
+  const api = opts.wrap ? opts.wrap(base.api) : base.api;
+  const clients: Clientset = opts.wrap
+    ? { api, kind: (kind) => typedClient(api, kind), close: () => base.close() }
+    : base;
+  const events = createEventRecorder(apiEventSink(base.api), { component: 'controller-manager', logger });
+  const lifetime = new AbortController();
+  const informers = new InformerFactory(api, { logger, registry });
+  informers.start(lifetime.signal);
+  // A failure before the test stops the controllers is the test's failure, thrown by stop().
+  const outcome = run({ clients, informers, events, logger, registry, signal: lifetime.signal }).then(
+    () => ({ failed: false, reason: undefined as unknown }),
+    (reason: unknown) => ({ failed: true, reason }),
+  );
+  return {
+    clients,
+    informers,
+    registry,
+    async counter(name) {
+      return (await registry.getSingleMetric(name)?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0;
+    },
+    async stop() {
+      lifetime.abort();
+      const { failed, reason } = await outcome;
+      await events.flush();
+      clients.close();
+      if (failed) throw reason;
+    },
+  };
+}
+
+/**
+ * Runs controller descriptors in this process as the controller manager would run them:
+ * one shared InformerFactory and event recorder, each descriptor's flag defaults
+ * overridden by `flags`.
+ */
+export function runInProcess(
+  cluster: Cluster,
+  descriptors: readonly ControllerDescriptor[],
+  flags: Readonly<Record<string, string | boolean>> = {},
+): InProcessControllers {
+  const values: Record<string, string | boolean | undefined> = {};
+  for (const d of descriptors)
+    for (const [name, spec] of Object.entries(d.flags ?? {})) values[name] = spec.default;
+  Object.assign(values, flags);
+  return runControllerInProcess(cluster, async (ctx) => {
+    // Every one returns before stop() goes on, failed or not; the first failure is thrown.
+    const results = await Promise.allSettled(
+      descriptors.map((d) => d.run({ ...ctx, flags: values, addReadyCheck: () => undefined })),
+    );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  });
+}
+
+/** What a suite's tests work with: set before its first test, stopped after its last. */
+export interface ClusterSuite {
+  readonly cluster: Cluster;
+  /** The admin's typed clients. */
+  readonly admin: Clientset;
+  /** Aborts first thing in the tear-down: stops what the suite started itself (readiers, informers). */
+  readonly signal: AbortSignal;
+  /** The controller manager process running now, when the suite has one. */
+  readonly cm: ControllerManagerProcess;
+  /** The controllers in the test's process, when the suite has them. */
+  readonly controllers: InProcessControllers;
+  /** Stops the controller manager with `signal` and starts a successor with the same arguments. */
+  restartControllerManager(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Registers a suite's set-up and tear-down: a cluster and the admin's clients; then
+ * `prepare` (what the controllers must find when they start: nodes, namespaces, a
+ * readier); then the controllers, as a controller manager process with the arguments
+ * `controllerManager` and/or in this process (`inProcess`). Call it inside `describe`, or
+ * at the top of a file for a cluster the whole file shares.
+ */
+export function useCluster(
+  opts: {
+    prepare?: (suite: Pick<ClusterSuite, 'cluster' | 'admin' | 'signal'>) => Promise<unknown>;
+    controllerManager?: readonly string[];
+    inProcess?: {
+      controllers: readonly ControllerDescriptor[];
+      flags?: Readonly<Record<string, string | boolean>>;
+    };
+  } = {},
+): ClusterSuite {
+  const stop = new AbortController();
+  let cluster: Cluster | undefined;
+  let admin: Clientset | undefined;
+  let cm: ControllerManagerProcess | undefined;
+  let controllers: InProcessControllers | undefined;
+  const started = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined)
+      throw new Error(`${what} is not there: it is set up before the suite's first test, when the suite asks for it`);
+    return v;
+  };
+  const suite: ClusterSuite = {
+    get cluster() {
+      return started(cluster, 'the cluster');
+    },
+    get admin() {
+      return started(admin, "the admin's clients");
+    },
+    signal: stop.signal,
+    get cm() {
+      return started(cm, 'the controller manager');
+    },
+    get controllers() {
+      return started(controllers, 'the in-process controllers');
+    },
+    async restartControllerManager(signal) {
+      await started(cm, 'the controller manager').stop(signal);
+      cm = undefined;
+      cm = await startControllerManager(started(cluster, 'the cluster'), opts.controllerManager ?? []);
+    },
+  };
+  before(async () => {
+    cluster = await startCluster();
+    admin = adminClients(cluster);
+    await opts.prepare?.(suite);
+    if (opts.inProcess) controllers = runInProcess(cluster, opts.inProcess.controllers, opts.inProcess.flags);
+    if (opts.controllerManager) cm = await startControllerManager(cluster, opts.controllerManager);
+  });
+  after(async () => {
+    stop.abort();
+    try {
+      await controllers?.stop();
+    } finally {
+      await cm?.stop();
+      admin?.close();
+      await cluster?.stop();
+    }
+  });
+  return suite;
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Clientset } from '../../sdk/client/typed-client.js';
 import { ApiError, Code } from '../../sdk/errors.js';
 import type { ControllerRevision } from '../../sdk/gen/wheelhouse/apps/v1/controller_revision.js';
@@ -8,19 +8,10 @@ import type { Event } from '../../sdk/gen/wheelhouse/core/v1/event.js';
 import { Namespace } from '../../sdk/gen/wheelhouse/core/v1/namespace.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { InformerFactory } from '../../sdk/informers/index.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
 import { pod as podOf } from '../../test/objects.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../shared/controller-history.js';
 import { isPodReady } from '../shared/pod-state.js';
-import {
-  adminClients,
-  type ControllerManagerProcess,
-  listPods,
-  markPodReady,
-  startControllerManager,
-  startPodReadier,
-  waitFor,
-} from '../shared/testing.js';
+import { listPods, markPodReady, startPodReadier, useCluster, waitFor } from '../shared/testing.js';
 import { POD_INDEX_LABEL, POD_NAME_LABEL } from './stateful-pod.js';
 
 /** Namespace where the test marks pods ready by hand; in `auto` every pod is marked ready as it appears. */
@@ -71,30 +62,29 @@ function statefulSet(name: string, opts: SetOptions): StatefulSet {
 }
 
 describe('StatefulSet controller', { timeout: 150_000 }, () => {
-  let cluster: Cluster;
-  let cm: ControllerManagerProcess;
-  let clients: Clientset;
-  const stop = new AbortController();
   /** Pod events in the order the apiserver delivered them: `ADDED auto/web-0 <revision>`. */
   const podLog: string[] = [];
-  const setClient = () => clients.kind<StatefulSet>('StatefulSet');
-  const podClient = () => clients.kind<Pod>('Pod');
+  const setClient = () => suite.admin.kind<StatefulSet>('StatefulSet');
+  const podClient = () => suite.admin.kind<Pod>('Pod');
   const getSet = (name: string, ns = AUTO) => setClient().get(ns, name);
   const podNames = async (set: string, ns = AUTO) =>
-    (await listPods(clients, ns, `app=${set}`))
+    (await listPods(suite.admin, ns, `app=${set}`))
       .filter((p) => p.metadata?.deletionTimestamp === undefined)
       .map((p) => p.metadata?.name ?? '')
       .sort();
   const revisionsOf = async (set: string, ns = AUTO) =>
-    (await clients.kind<ControllerRevision>('ControllerRevision').list(ns, { labelSelector: `app=${set}` }))
-      .items;
+    (
+      await suite.admin
+        .kind<ControllerRevision>('ControllerRevision')
+        .list(ns, { labelSelector: `app=${set}` })
+    ).items;
   const eventsOf = async (set: string, ns = AUTO) =>
-    (await clients.kind<Event>('Event').list(ns)).items.filter((e) => e.involvedObject?.name === set);
+    (await suite.admin.kind<Event>('Event').list(ns)).items.filter((e) => e.involvedObject?.name === set);
   const logOf = (prefix: string) => podLog.filter((l) => l.includes(` ${prefix}`));
   const describeSet =
     (name: string, ns = AUTO) =>
     async () =>
-      `set: ${JSON.stringify((await getSet(name, ns)).status)}\npods: ${(await podNames(name, ns)).join(' ')}\nlog: ${logOf(`${ns}/${name}-`).join(', ')}\n${cm.output().slice(-2000)}`;
+      `set: ${JSON.stringify((await getSet(name, ns)).status)}\npods: ${(await podNames(name, ns)).join(' ')}\nlog: ${logOf(`${ns}/${name}-`).join(', ')}\n${suite.cm.output().slice(-2000)}`;
   /** Waits until the controller has written a status for the set's current generation matching `want`. */
   const waitForStatus = (name: string, want: (s: StatefulSet) => boolean, ns = AUTO, timeoutMs = 30_000) =>
     waitFor(
@@ -127,15 +117,21 @@ describe('StatefulSet controller', { timeout: 150_000 }, () => {
       ns,
     );
 
-  before(async () => {
-    cluster = await startCluster();
-    clients = adminClients(cluster);
-    for (const ns of [MANUAL, AUTO]) {
-      await clients
-        .kind<Namespace>('Namespace')
-        .create(Namespace.fromPartial({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
-    }
-    const factory = new InformerFactory(clients.api);
+  const suite = useCluster({
+    prepare: async ({ admin, signal }) => {
+      for (const ns of [MANUAL, AUTO]) {
+        await admin
+          .kind<Namespace>('Namespace')
+          .create(Namespace.fromPartial({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
+      }
+      await logPods(admin, signal);
+      await startPodReadier(admin, AUTO, signal);
+    },
+    controllerManager: ['--controllers', 'statefulset,garbage-collector'],
+  });
+  /** Records pods added, turned Ready and deleted, in order, in `podLog`. */
+  const logPods = async (admin: Clientset, signal: AbortSignal) => {
+    const factory = new InformerFactory(admin.api);
     const pods = factory.informerFor<Pod>('Pod');
     const line = (type: string, p: Pod) =>
       `${type} ${p.metadata?.namespace}/${p.metadata?.name} ${p.metadata?.labels[CONTROLLER_REVISION_HASH_LABEL] ?? ''}`;
@@ -146,17 +142,9 @@ describe('StatefulSet controller', { timeout: 150_000 }, () => {
       },
       onDelete: (p) => podLog.push(line('DELETED', 'object' in p ? p.object : p)),
     });
-    factory.start(stop.signal);
-    await pods.waitForSync(stop.signal);
-    await startPodReadier(clients, AUTO, stop.signal);
-    cm = await startControllerManager(cluster, ['--controllers', 'statefulset,garbage-collector']);
-  });
-  after(async () => {
-    stop.abort();
-    clients?.close();
-    await cm?.stop();
-    await cluster?.stop();
-  });
+    factory.start(signal);
+    await pods.waitForSync(signal);
+  };
 
   test('OrderedReady creates one pod at a time, each after the one before is Ready', async () => {
     await setClient().create(statefulSet('web', { replicas: 3, namespace: MANUAL }));
@@ -170,7 +158,7 @@ describe('StatefulSet controller', { timeout: 150_000 }, () => {
         await podNames('web', MANUAL),
         Array.from({ length: i + 1 }, (_, j) => `web-${j}`),
       );
-      await markPodReady(clients, pod);
+      await markPodReady(suite.admin, pod);
     }
     const web = logOf(`${MANUAL}/web-`).map((l) => l.split(' ').slice(0, 2).join(' '));
     assert.deepEqual(web, [
@@ -240,9 +228,9 @@ describe('StatefulSet controller', { timeout: 150_000 }, () => {
     await patchSpec('web', (s) => Object.assign(s.spec ?? {}, { replicas: 4 }), MANUAL);
     await waitForStatus('web', (s) => s.status?.readyReplicas === 2, MANUAL);
     assert.deepEqual(await podNames('web', MANUAL), ['web-0', 'web-1', 'web-2']);
-    await markPodReady(clients, await podClient().get(MANUAL, 'web-1'));
+    await markPodReady(suite.admin, await podClient().get(MANUAL, 'web-1'));
     const web3 = await waitFor('web-3', () => podClient().get(MANUAL, 'web-3'));
-    await markPodReady(clients, web3);
+    await markPodReady(suite.admin, web3);
     await waitForStatus('web', (s) => s.status?.readyReplicas === 4, MANUAL);
 
     const before = podLog.length;

@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Clientset } from '../../sdk/client/typed-client.js';
+import { describe, test } from 'node:test';
 import { Job } from '../../sdk/gen/wheelhouse/batch/v1/job.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
 import { newCondition } from '../job/job-conditions.js';
-import { eventsAbout, isRunning, newJob, podsOf, setPodPhase } from '../job/testing.js';
-import {
-  adminClients,
-  type ControllerManagerProcess,
-  startControllerManager,
-  waitFor,
-} from '../shared/testing.js';
+import { isRunning, newJob, podsOf, setPodPhase } from '../job/testing.js';
+import { eventsAbout, useCluster, waitFor } from '../shared/testing.js';
 import { timeLeft } from './ttl-after-finished-controller.js';
 
 test('a Job expires ttlSecondsAfterFinished after its terminal condition, and only when finished', () => {
@@ -31,21 +24,10 @@ test('a Job expires ttlSecondsAfterFinished after its terminal condition, and on
 });
 
 describe('TTL-after-finished controller', { timeout: 120_000 }, () => {
-  let cluster: Cluster;
-  let cm: ControllerManagerProcess;
-  let clients: Clientset;
-  const jobClient = () => clients.kind<Job>('Job');
-
-  before(async () => {
-    cluster = await startCluster();
-    cm = await startControllerManager(cluster, ['--controllers', 'job,ttl-after-finished,garbage-collector']);
-    clients = adminClients(cluster);
+  const suite = useCluster({
+    controllerManager: ['--controllers', 'job,ttl-after-finished,garbage-collector'],
   });
-  after(async () => {
-    clients?.close();
-    await cm?.stop();
-    await cluster?.stop();
-  });
+  const jobClient = () => suite.admin.kind<Job>('Job');
 
   test('deletes a finished Job and its pods once its TTL has passed, and keeps one without a TTL', async () => {
     await jobClient().create(newJob('short', { ttlSecondsAfterFinished: 2 }));
@@ -54,12 +36,12 @@ describe('TTL-after-finished controller', { timeout: 120_000 }, () => {
       const pods = await waitFor(
         `a pod of ${name}`,
         async () => {
-          const p = (await podsOf(clients, name)).filter(isRunning);
+          const p = (await podsOf(suite.admin, name)).filter(isRunning);
           return p.length === 1 ? p : undefined;
         },
-        { describe: () => cm.output().slice(-3000) },
+        { describe: () => suite.cm.output().slice(-3000) },
       );
-      await setPodPhase(clients, pods[0] as never, 'Succeeded');
+      await setPodPhase(suite.admin, pods[0] as never, 'Succeeded');
     }
     const finished = await waitFor('short Complete', async () => {
       const j = await jobClient().get('default', 'short');
@@ -71,7 +53,7 @@ describe('TTL-after-finished controller', { timeout: 120_000 }, () => {
         const list = (await jobClient().list('default')).items;
         return list.some((j) => j.metadata?.name === 'short') ? undefined : Date.now();
       },
-      { describe: () => cm.output().slice(-3000) },
+      { describe: () => suite.cm.output().slice(-3000) },
     );
     const finishedAt = finished.lastTransitionTime?.getTime() ?? 0;
     assert.ok(
@@ -79,13 +61,13 @@ describe('TTL-after-finished controller', { timeout: 120_000 }, () => {
       `deleted ${gone - finishedAt} ms after finishing, not before its TTL`,
     );
     await waitFor('its pods gone too', async () =>
-      (await podsOf(clients, 'short')).length === 0 ? true : undefined,
+      (await podsOf(suite.admin, 'short')).length === 0 ? true : undefined,
     );
     const kept = await jobClient().get('default', 'kept');
     assert.equal(kept.status?.conditions.find((c) => c.type === 'Complete')?.status, 'True');
-    assert.equal((await podsOf(clients, 'kept')).length, 1, 'a Job without a TTL keeps its pods');
+    assert.equal((await podsOf(suite.admin, 'kept')).length, 1, 'a Job without a TTL keeps its pods');
     await waitFor('the Completed event of kept', async () =>
-      (await eventsAbout(clients, 'Job', 'kept')).find((e) => e.reason === 'Completed'),
+      (await eventsAbout(suite.admin, 'Job', 'kept')).find((e) => e.reason === 'Completed'),
     );
   });
 });
