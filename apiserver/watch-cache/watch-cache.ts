@@ -87,7 +87,9 @@ type Entry<T> = CacheEvent<T> & { readonly encoded: number };
  * every event out to the client watches, which also lets it answer gets and lists.
  *
  * Each store event is decoded once; the object is shared by the index, the ring and
- * every watcher (so nothing handed out may be mutated). Fan-out is synchronous with
+ * every watcher (so nothing handed out may be mutated). Once handed out, the ring keeps
+ * the objects no longer current as their stored bytes, and a watch that resumes from
+ * an older revision decodes them again (stored-event.ts). Fan-out is synchronous with
  * applying the event, which is what makes a watch's replay and its live events meet
  * with no gap and no duplicate. A watcher whose consumer lets its queue grow past the
  * limit (in events or in bytes) is ended alone (RESOURCE_EXHAUSTED), costing the others
