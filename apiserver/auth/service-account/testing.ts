@@ -31,7 +31,8 @@ export async function grantPodReader(
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
     },
   });
-  const deadline = Date.now() + 5_000;
+  // The authorizer learns of the binding through its watch; 20 s only bounds a failure.
+  const deadline = Date.now() + 20_000;
   for (;;) {
     try {
       await probe();
