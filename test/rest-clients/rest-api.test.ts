@@ -274,8 +274,9 @@ describe('REST API', () => {
       metadata: { resourceVersion: string };
     }>();
     const watching = req(
-      `/api/v1/namespaces/${ns}/configmaps?watch=1&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=2&allowWatchBookmarks=true`,
+      `/api/v1/namespaces/${ns}/configmaps?watch=1&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=6&allowWatchBookmarks=true`,
     );
+    // The create must land within the watch's timeout: 6 s leaves room for a loaded host.
     await new Promise((r) => setTimeout(r, 300));
     await req(`/api/v1/namespaces/${ns}/configmaps`, {
       method: 'POST',
