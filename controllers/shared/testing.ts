@@ -408,7 +408,9 @@ export function useCluster(
   let controllers: InProcessControllers | undefined;
   const started = <T>(v: T | undefined, what: string): T => {
     if (v === undefined)
-      throw new Error(`${what} is not there: it is set up before the suite's first test, when the suite asks for it`);
+      throw new Error(
+        `${what} is not there: it is set up before the suite's first test, when the suite asks for it`,
+      );
     return v;
   };
   const suite: ClusterSuite = {
