@@ -6,9 +6,12 @@
  * ceiling: the same number of pods bound by a trivial round-robin binder in this
  * process. Before either, unmeasured, up to `--warmup N` pods (2,000) are bound the
  * ceiling's way, so that the scheduler's run does not pay for compiling the apiserver's
- * code while the ceiling's, run second, would not. Flags: `--quick` (a tenth of the
- * size), `--workloads A,B`, `--scale x`, `--warmup N`, `--profile-dir d` (a CPU profile
- * of every process of the plane, written on exit).
+ * code while the ceiling's, run second, would not; then, as scheduler_perf's `initPods`
+ * (1,000 for SchedulingBasic at 5,000 nodes), the scheduler itself places up to
+ * `--scheduler-warmup N` pods of the workload's shape (1,000), unmeasured, so that the
+ * measured window does not pay for compiling its code either. Flags: `--quick` (a tenth
+ * of the size), `--workloads A,B`, `--scale x`, `--warmup N`, `--scheduler-warmup N`,
+ * `--profile-dir d` (a CPU profile of every process of the plane, written on exit).
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -376,7 +379,8 @@ async function runWorkload(w: Workload): Promise<Row> {
   const clients = createClientset(cluster.admin, { component: 'bench' });
   try {
     await pool(w.nodes, 64, (i) => clients.kind<Node>('Node').create(w.node(i)));
-    for (const ns of ['bench', 'ceiling', 'bench-init', 'bench-warmup']) await ensureNamespace(clients, ns);
+    for (const ns of ['bench', 'ceiling', 'bench-init', 'bench-warmup', 'bench-scheduler-warmup'])
+      await ensureNamespace(clients, ns);
     if (w.initPods) {
       for (const [name, value] of [
         ['bench-low', 0],
@@ -424,6 +428,15 @@ async function runWorkload(w: Workload): Promise<Row> {
         const init = w.initPod;
         const r = await timeBinds(clients, 'bench-init', w.initPods, (i) => init(i));
         note = `${r.bound}/${w.initPods} victims placed first; `;
+      } else if (schedulerWarmup > 0) {
+        // Unmeasured, and its Events written before the measured window opens.
+        const ns = 'bench-scheduler-warmup';
+        const count = Math.min(schedulerWarmup, w.pods);
+        const warmEvents = await watchScheduledEvents(clients, ns);
+        const r = await timeBinds(clients, ns, count, (i) => w.pod(i, ns));
+        await warmEvents.waitFor(r.bound, 60_000);
+        await warmEvents.stop();
+        note = `${r.bound} pods placed by the scheduler first, unmeasured; `;
       }
       const scheduled = await watchScheduledEvents(clients, 'bench');
       const s0 = cpuSeconds(scheduler.pid);
@@ -489,9 +502,11 @@ const { values } = parseArgs({
     scale: { type: 'string' },
     'profile-dir': { type: 'string' },
     warmup: { type: 'string', default: '2000' },
+    'scheduler-warmup': { type: 'string', default: '1000' },
   },
 });
 const warmup = Number(values.warmup);
+const schedulerWarmup = Number(values['scheduler-warmup']);
 if (values['profile-dir']) {
   // The children inherit the environment, and each writes its CPU profile when it exits
   // (--cpu-prof itself is not allowed in NODE_OPTIONS). Cut them to the windows printed
