@@ -105,9 +105,12 @@ const meta = (p: Pod) => p.metadata as PodMeta;
 const spec = (p: Pod) => p.spec as PodSpec;
 const container = (p: Pod, i = 0) => spec(p).containers[i] as Container;
 
-const emptySecurityContext = () =>
-  (Pod.fromPartial({ spec: { containers: [{ securityContext: {} }] } }).spec?.containers[0] as Container)
-    .securityContext;
+/** A container as fromPartial completes it (every list and map there), for its parts. */
+function wholeContainer(c: object): Container {
+  return spec(Pod.fromPartial({ spec: { containers: [c] } } as Parameters<typeof Pod.fromPartial>[0]))
+    .containers[0] as Container;
+}
+const emptySecurityContext = () => wholeContainer({ securityContext: {} }).securityContext;
 
 /** Variants of the template, each to be created after the template itself. */
 const variants: readonly [string, (p: Pod) => void][] = [
@@ -194,10 +197,7 @@ const variants: readonly [string, (p: Pod) => void][] = [
   [
     'a resource name (a map key)',
     (p) => {
-      container(p).resources = (
-        Pod.fromPartial({ spec: { containers: [{ resources: { requests: { memory: '100Mi' } } }] } }).spec
-          ?.containers[0] as Container
-      ).resources;
+      container(p).resources = wholeContainer({ resources: { requests: { memory: '100Mi' } } }).resources;
     },
   ],
   ['a set item (finalizer)', (p) => (meta(p).finalizers = ['example.com/a'])],

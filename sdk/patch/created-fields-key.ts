@@ -58,7 +58,7 @@ function down(k: Key, element: string): void {
 
 function keyField(k: Key, f: FieldShape, v: unknown, omit?: string): void {
   if (!f.present(v)) return;
-  down(k, f.element);
+  k.text += f.down;
   keyValue(k, f.node, f.message, v, omit);
   k.text += ')';
 }

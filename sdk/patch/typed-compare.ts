@@ -33,6 +33,8 @@ export interface FieldShape {
   readonly local: string;
   /** `f:<jsonName>` */
   readonly element: string;
+  /** `element` as created-fields-key.ts writes a step down to it, made once. */
+  readonly down: string;
   readonly node: ApplyNode;
   /** Whether the generated `toJSON` writes this value. */
   readonly present: (v: unknown) => boolean;
@@ -91,6 +93,7 @@ export function shapeOf(message: DescMessage): MessageShape {
     (field): FieldShape => ({
       local: field.localName,
       element: `f:${field.jsonName}`,
+      down: `${field.jsonName.length + 2}:f:${field.jsonName}`,
       node: node.type === 'struct' ? node.field(field.jsonName) : node,
       present: presenceOf(field),
       message: childMessage(field),
