@@ -120,7 +120,7 @@ describe('a spawner closed under a run', () => {
     try {
       const started = join(dir, 'started');
       const marker = join(dir, 'done');
-      const run = spawner.run('/bin/sh', ['-c', `: > ${started}; sleep 0.3; : > ${marker}`]);
+      const run = spawner.run('/bin/sh', ['-c', `: > ${started}; sleep 1.5; : > ${marker}`]);
       // Once it has started (its thread posts the pid before the shell runs a line), end
       // its thread: its end is then followed by pid.
       const deadline = Date.now() + 10_000;
