@@ -105,6 +105,20 @@ describe('kubelet on the process runtime', () => {
       const again = await leases.get('kube-node-lease', 'node-1');
       return (again.spec?.renewTime?.getTime() ?? 0) > (first.spec?.renewTime?.getTime() ?? 0);
     }, 'a renewal');
+    // What `describe node` shows: the kubelet's start and each condition as it was first set.
+    const reasons = await until(async () => {
+      const about = (await clients.kind<Event>('Event').list('default')).items.filter(
+        (e) => e.involvedObject?.kind === 'Node' && e.involvedObject.name === 'node-1',
+      );
+      const seen = about.map((e) => e.reason);
+      return seen.includes('Starting') && seen.includes('NodeReady') ? about : undefined;
+    }, 'the node Events');
+    const byReason = new Map(reasons.map((e) => [e.reason, e]));
+    for (const reason of ['NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID'])
+      assert.ok(byReason.has(reason), `${reason} in ${[...byReason.keys()]}`);
+    assert.equal(byReason.get('NodeReady')?.message, 'Node node-1 status is now: NodeReady');
+    assert.equal(byReason.get('NodeReady')?.involvedObject?.uid, n.metadata?.uid);
+    assert.equal(byReason.get('Starting')?.message, 'Starting kubelet.');
   });
 
   test('runs a pod with env from values, fields, a ConfigMap and a Secret, and its volumes', async () => {

@@ -220,6 +220,7 @@ export async function runKubelet(argv: string[]): Promise<void> {
           kubeletVersion: version,
           kubeletPort: api.port,
           logger,
+          events,
           updateFrequencyMs: updateMs,
           reportFrequencyMs: parseDurationMs(str('node-status-report-frequency')),
         });
@@ -250,6 +251,7 @@ export async function runKubelet(argv: string[]): Promise<void> {
           node = await nodeManager.register(signal);
           if (node) {
             registered = true;
+            events.event(node, 'Normal', 'Starting', 'Starting kubelet.');
             process.stdout.write(`kubelet ${nodeName} registered\n`);
             const registeredNode = node;
             await Promise.all([

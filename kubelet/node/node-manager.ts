@@ -10,11 +10,12 @@ import { hostname as osHostname } from 'node:os';
 import { sleep } from '../../sdk/backoff.js';
 import type { TypedClient } from '../../sdk/client/typed-client.js';
 import { ApiError, Code } from '../../sdk/errors.js';
+import type { EventRecorder } from '../../sdk/events/index.js';
 import type { Node, NodeStatus } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Logger } from '../../sdk/logger.js';
 import { type ContainerRuntime, RuntimeConditionType } from '../runtime/runtime.js';
 import { hostInfo, hostPressure } from './host.js';
-import { initialNode, type NodeIdentity, nodeStatus, sameStatus } from './node-status.js';
+import { conditionEvents, initialNode, type NodeIdentity, nodeStatus, sameStatus } from './node-status.js';
 import { createNodeStatusWriter } from './node-status-writer.js';
 
 export interface NodeManagerOptions {
@@ -27,6 +28,8 @@ export interface NodeManagerOptions {
   readonly kubeletVersion: string;
   readonly kubeletPort: number;
   readonly logger: Logger;
+  /** Where the Node's condition changes are reported as Events (NodeReady, NodeHasSufficientMemory, …). */
+  readonly events?: EventRecorder;
   readonly updateFrequencyMs?: number;
   readonly reportFrequencyMs?: number;
 }
@@ -108,7 +111,10 @@ export function createNodeManager(opts: NodeManagerOptions): NodeManager {
   const writer = createNodeStatusWriter(opts.nodes, name);
   const write = async (status: NodeStatus) => {
     const updated = await writer.update(() => status);
+    const before = last;
     last = updated.status ?? status;
+    for (const e of conditionEvents(name, before, last))
+      opts.events?.event(updated, e.type, e.reason, e.message);
     lastReportAt = Date.now();
   };
 

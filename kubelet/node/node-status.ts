@@ -187,3 +187,42 @@ export function sameStatus(a: NodeStatus | undefined, b: NodeStatus): boolean {
     );
   return strip(a) === strip(b);
 }
+
+/** An Event the kubelet records about its Node. */
+export interface NodeEvent {
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** The conditions whose changes the kubelet reports as Events, as Kubernetes' kubelet does. */
+const reportedConditions = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'Ready'];
+
+/**
+ * The Events a status write reports: one per reported condition that is new or changed
+ * since `before` (the Node as the API had it), named after the condition's reason as
+ * Kubernetes names them (`KubeletHasSufficientMemory` → `NodeHasSufficientMemory`,
+ * `KubeletReady` → `NodeReady`), so a kubelet that restarts on a healthy node reports
+ * nothing again, and one whose node turns NotReady says so.
+ */
+export function conditionEvents(
+  name: string,
+  before: NodeStatus | undefined,
+  after: NodeStatus,
+): NodeEvent[] {
+  const events: NodeEvent[] = [];
+  for (const type of reportedConditions) {
+    const now = after.conditions.find((c) => c.type === type);
+    if (!now) continue;
+    const was = before?.conditions.find((c) => c.type === type);
+    if (was?.status === now.status) continue;
+    const reason = now.reason.replace(/^Kubelet/, 'Node');
+    const healthy = type === 'Ready' ? now.status === 'True' : now.status === 'False';
+    events.push({
+      type: healthy ? 'Normal' : 'Warning',
+      reason,
+      message: `Node ${name} status is now: ${reason}`,
+    });
+  }
+  return events;
+}
