@@ -221,12 +221,15 @@ describe('process runtime', () => {
     const { podSandboxId } = await first.runPodSandbox({ config: sb, runtimeHandler: '' });
     const { containerId } = await first.createContainer({
       podSandboxId,
-      config: containerConfig('brief', 'sh', 'echo last words; exit 3'),
+      // Long enough to read its pid first: a status read after the exit file is written
+      // finishes the container (and forgets its pid) on a fast host.
+      config: containerConfig('brief', 'sh', 'sleep 0.3; echo last words; exit 3'),
       sandboxConfig: sb,
     });
     await first.startContainer({ containerId });
     const { info } = await first.containerStatus({ containerId, verbose: true });
     const wrapper = JSON.parse(info.info ?? '{}').pid as number;
+    assert.ok(wrapper > 0, `the container's wrapper pid while it runs: ${info.info}`);
     let second: ReturnType<typeof createProcessRuntime> | undefined;
     try {
       // The event loop held until the wrapper has stopped itself after writing its exit
