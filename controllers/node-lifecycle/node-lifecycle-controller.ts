@@ -9,7 +9,10 @@
  *   and cordoning (`unschedulable`), at once;
  * - the NoExecute taint `unreachable` (Ready Unknown) or `not-ready` (Ready False) is
  *   added at the rate of the node's zone, and removed at once when the node is Ready;
- * - a node that stops being Ready gets a NodeNotReady Event.
+ * - a node that stops being Ready gets a NodeNotReady Event;
+ * - each node the controller comes to know gets a RegisteredNode Event, and a node that
+ *   is gone (or came back as another object) a RemovingNode one — as Kubernetes, once
+ *   per node each time the controller starts, so a restart shows in `describe node`.
  *
  * Evicting the pods of NoExecute-tainted nodes is the taint eviction controller's job.
  */
@@ -18,6 +21,8 @@ import { sleep } from '../../sdk/backoff.js';
 import type { ComponentContext } from '../../sdk/component/index.js';
 import type { Lease } from '../../sdk/gen/wheelhouse/coordination/v1/lease.js';
 import type { Node, NodeCondition, Taint } from '../../sdk/gen/wheelhouse/core/v1/node.js';
+import { ObjectMeta } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import type { KindObject } from '../../sdk/kind-registry.js';
 import { type KindInfo, kinds } from '../../sdk/kinds.js';
 import {
   TAINT_EFFECT_NO_EXECUTE,
@@ -112,6 +117,8 @@ export function createNodeLifecycleController(ctx: ComponentContext, opts: NodeL
   const health = new NodeHealthTracker();
   const limiters = new ZoneLimiters();
   const lastReady = new Map<string, string>();
+  /** The nodes the controller has registered, by name (Kubernetes' knownNodeSet): what an Event names of each. */
+  const known = new Map<string, KindObject>();
 
   const identity = (node: Node) => ({
     info: nodeInfo,
@@ -155,6 +162,32 @@ export function createNodeLifecycleController(ctx: ComponentContext, opts: NodeL
     }
   }
 
+  function nodeEvent(node: KindObject, reason: string, what: string): void {
+    const name = node.metadata?.name ?? '';
+    events.event(node, 'Normal', reason, `Node ${name} event: ${what}`);
+  }
+
+  /** RegisteredNode for each node new to the controller, RemovingNode for each it lost. */
+  function recordMembership(all: readonly Node[]): void {
+    const present = new Map(all.map((n) => [n.metadata?.name ?? '', n]));
+    for (const [name, node] of known) {
+      if (present.get(name)?.metadata?.uid === node.metadata?.uid) continue;
+      known.delete(name);
+      lastReady.delete(name);
+      nodeEvent(node, 'RemovingNode', `Removing Node ${name} from Controller`);
+    }
+    for (const [name, node] of present) {
+      if (known.has(name)) continue;
+      const ref: KindObject = {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: ObjectMeta.fromPartial({ name, uid: node.metadata?.uid ?? '' }),
+      };
+      known.set(name, ref);
+      nodeEvent(ref, 'RegisteredNode', `Registered Node ${name} in Controller`);
+    }
+  }
+
   /**
    * Brings the node's taints in line: NoSchedule at once; the NoExecute taint `noExecute`
    * (none when undefined) at once when removing or swapping, only `mayTaint` when adding.
@@ -178,6 +211,7 @@ export function createNodeLifecycleController(ctx: ComponentContext, opts: NodeL
     const now = Date.now();
     const all = nodes.indexer.list();
     health.retain(new Set(all.map((n) => n.metadata?.name ?? '')));
+    recordMembership(all);
     const current = await Promise.all(
       all.map((n) =>
         updateHealth(n, now).catch((err: unknown) => {

@@ -281,4 +281,32 @@ describe('node lifecycle', { timeout: 120_000 }, () => {
       return n.spec?.taints.some((t) => t.key === 'node.kubernetes.io/unschedulable') ? undefined : n;
     });
   });
+
+  it('records RegisteredNode for each node it comes to know and RemovingNode for one deleted', async () => {
+    const registered = (name: string) =>
+      waitFor(`the RegisteredNode Event of ${name}`, async () =>
+        (await eventsAbout(suite.admin, 'Node', name)).find((e) => e.reason === 'RegisteredNode'),
+      );
+    // The nodes there before the controller started, and one added after.
+    for (const name of ['node-a', 'node-b']) {
+      const e = await registered(name);
+      assert.equal(e.message, `Node ${name} event: Registered Node ${name} in Controller`);
+      assert.equal(e.type, 'Normal');
+      assert.equal(e.involvedObject?.uid, (await nodes().get('', name)).metadata?.uid);
+    }
+    await addNode('node-c', 'z2');
+    const uid = (await nodes().get('', 'node-c')).metadata?.uid;
+    assert.equal((await registered('node-c')).involvedObject?.uid, uid);
+    stopBeating('node-c');
+    await nodes().delete('', 'node-c');
+    const removing = await waitFor('the RemovingNode Event of node-c', async () =>
+      (await eventsAbout(suite.admin, 'Node', 'node-c')).find((e) => e.reason === 'RemovingNode'),
+    );
+    assert.equal(removing.message, 'Node node-c event: Removing Node node-c from Controller');
+    assert.equal(removing.involvedObject?.uid, uid);
+    // Each once: the controller remembers whom it registered.
+    const reasons = (await eventsAbout(suite.admin, 'Node', 'node-c')).map((e) => `${e.reason} ${e.count}`);
+    assert.deepEqual(reasons.sort(), ['RegisteredNode 1', 'RemovingNode 1']);
+    await leases().delete(LEASE_NS, 'node-c');
+  });
 });
