@@ -178,6 +178,39 @@ describe('SharedInformer', () => {
     await stop();
   });
 
+  test('a watch that was healthy and then fails is retried after the initial delay, not the grown one', async () => {
+    // Every fault of a long run grew the delay, and only a failure-free step reset it: a
+    // component that had lived through a few apiserver restarts waited 10 s for the next.
+    const delays: number[] = [];
+    class Recorded extends Backoff {
+      override next(): number {
+        const d = super.next();
+        delays.push(d);
+        return d;
+      }
+    }
+    const lw = new MemoryListerWatcher<Thing>();
+    lw.upsert(thing('a', 0));
+    const { informer, stop } = start(lw, { backoff: new Recorded({ initialMs: 1, maxMs: 64, jitter: 0 }) });
+    const { seen, handler } = recorder();
+    informer.addEventHandler(handler);
+    await informer.waitForSync();
+    await until(() => lw.watches === 1, 'the first watch');
+    // Two failures in a row: a watch cut before it delivered anything, then one refused.
+    lw.failNext = ApiError.unavailable('restarting');
+    lw.cutWatches();
+    await until(() => delays.length === 2, 'two delays');
+    assert.deepEqual(delays, [1, 2]);
+    // A watch that delivers, then breaks.
+    await until(() => lw.watches === 3, 'a third watch');
+    lw.upsert(thing('a', 1));
+    await until(() => seen.includes('update a 0->1'), 'the update');
+    lw.breakWatches(ApiError.unavailable('the server went away'));
+    await until(() => delays.length === 3, 'a third delay');
+    assert.equal(delays[2], 1, 'the delay after a healthy watch is the initial one');
+    await stop();
+  });
+
   test('run resolves when its signal aborts, also while waiting on a quiet watch', async () => {
     const lw = new MemoryListerWatcher<Thing>();
     const { informer, stop } = start(lw);

@@ -173,18 +173,29 @@ export class SharedInformer<T extends KindObject> {
     return true;
   }
 
-  /** Watches from the current resourceVersion until the stream ends; resolves whether it was healthy. */
+  /**
+   * Watches from the current resourceVersion until the stream ends; resolves whether it
+   * was healthy (it delivered, or lived `EMPTY_STREAM_MS`). A healthy watch that then
+   * fails resets the backoff first: the failure is a new one, to be retried at once, not
+   * the next of a series (as client-go's backoff manager forgets after a healthy spell).
+   */
   private async watch(signal: AbortSignal): Promise<boolean> {
     const started = Date.now();
     let delivered = false;
-    for await (const events of this.lw.watch({ resourceVersion: this.resourceVersion }, signal)) {
-      this.heardAt = Date.now();
-      delivered = true;
-      for (const event of events) this.apply(event);
+    const healthy = () => delivered || Date.now() - started >= EMPTY_STREAM_MS;
+    try {
+      for await (const events of this.lw.watch({ resourceVersion: this.resourceVersion }, signal)) {
+        this.heardAt = Date.now();
+        delivered = true;
+        for (const event of events) this.apply(event);
+      }
+    } catch (err) {
+      if (healthy()) this.backoff.reset();
+      throw err;
     }
     if (signal.aborted) return true;
     this.metrics?.watchRestarts.inc({ informer: this.name });
-    return delivered || Date.now() - started >= EMPTY_STREAM_MS;
+    return healthy();
   }
 
   /** One watch event into the cache and to the handlers. */

@@ -17,7 +17,7 @@ export class MemoryListerWatcher<T extends KindObject> implements ListerWatcher<
   private readonly objects = new Map<string, T>();
   private history: Change<T>[] = [];
   private compacted = 0;
-  private readonly streams = new Set<{ wake: () => void; cut: boolean }>();
+  private readonly streams = new Set<{ wake: () => void; cut: boolean; error?: Error }>();
   lists = 0;
   watches = 0;
   /** The next list or watch call fails with this, once. */
@@ -58,6 +58,14 @@ export class MemoryListerWatcher<T extends KindObject> implements ListerWatcher<
     }
   }
 
+  /** Fails every open watch stream with `err` (as a server that went away would). */
+  breakWatches(err: Error): void {
+    for (const s of this.streams) {
+      s.error = err;
+      s.wake();
+    }
+  }
+
   current(): T[] {
     return [...this.objects.values()];
   }
@@ -83,10 +91,11 @@ export class MemoryListerWatcher<T extends KindObject> implements ListerWatcher<
     this.throwIfFailing();
     let from = Number(opts.resourceVersion);
     if (from < this.compacted) throw ApiError.gone(`too old resource version: ${from}`);
-    const stream: { wake: () => void; cut: boolean } = { wake: () => {}, cut: false };
+    const stream: { wake: () => void; cut: boolean; error?: Error } = { wake: () => {}, cut: false };
     this.streams.add(stream);
     try {
       while (!signal.aborted && !stream.cut) {
+        if (stream.error) throw stream.error;
         if (from < this.compacted) throw ApiError.gone(`too old resource version: ${from}`);
         const pending = this.history.filter((c) => c.revision > from);
         for (const c of pending) {
