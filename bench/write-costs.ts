@@ -126,10 +126,10 @@ function scheduledEvent(ns: string, name: string, i: number): Event {
 
 async function main(): Promise<void> {
   const cluster = await startCluster();
-  const storePid = findChild(['store', '--data-dir', join(cluster.dir, 'store')]);
-  const clients = createClientset(cluster.admin, { component: 'bench' });
   const abort = new AbortController();
   try {
+    const storePid = findChild(['store', '--data-dir', join(cluster.dir, 'store')]);
+    const clients = createClientset(cluster.admin, { component: 'bench' });
     await clients.kind<Node>('Node').create(readyNode('node-0'));
     const watching = Array.from({ length: WATCHERS }, () =>
       (async () => {
