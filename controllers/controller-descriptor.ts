@@ -10,6 +10,11 @@ export interface ControllerDescriptor {
   readonly name: string;
   /** Started unless `--controllers` leaves it out (`*` = every default one, `-name` disables). */
   readonly enabledByDefault: boolean;
+  /**
+   * The source its Events name (`From` in `describe`), as Kubernetes names it:
+   * `deployment-controller`, `node-controller`, ... (default: the controller manager's).
+   */
+  readonly eventSource?: string;
   /** Flags this controller adds to the controller manager (`concurrent-deployment-syncs`, ...). */
   readonly flags?: Readonly<Record<string, FlagSpec>>;
   /**
@@ -18,4 +23,9 @@ export interface ControllerDescriptor {
    * the same kind share one watch.
    */
   run(ctx: ComponentContext): Promise<void>;
+}
+
+/** The context a controller runs with: the manager's, its Events under its own source. */
+export function controllerContext(c: ControllerDescriptor, ctx: ComponentContext): ComponentContext {
+  return c.eventSource === undefined ? ctx : { ...ctx, events: ctx.events.withComponent(c.eventSource) };
 }

@@ -6,7 +6,7 @@
  * and starts them.
  */
 import { type ComponentDefinition, type FlagSpec, runComponent } from '../sdk/component/index.js';
-import type { ControllerDescriptor } from './controller-descriptor.js';
+import { type ControllerDescriptor, controllerContext } from './controller-descriptor.js';
 
 export const CONTROLLER_MANAGER_PORT = 10257;
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
@@ -84,7 +84,7 @@ export function controllerManagerDefinition(all: readonly ControllerDescriptor[]
       // One failing controller stops the term: the manager exits non-zero rather than run half its loops.
       await Promise.all(
         enabled.map((c) =>
-          c.run(ctx).catch((err: unknown) => {
+          c.run(controllerContext(c, ctx)).catch((err: unknown) => {
             ctx.logger.error({ controller: c.name, err }, 'controller stopped');
             throw err;
           }),

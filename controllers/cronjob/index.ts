@@ -6,6 +6,7 @@ import { runCronJobController } from './cron-job-controller.js';
 
 export const cronJobController: ControllerDescriptor = {
   name: 'cronjob',
+  eventSource: 'cronjob-controller',
   enabledByDefault: true,
   flags: {
     'concurrent-cron-job-syncs': {

@@ -5,6 +5,7 @@ import { runDaemonSetController } from './daemon-set-controller.js';
 
 export const daemonSetController: ControllerDescriptor = {
   name: 'daemonset',
+  eventSource: 'daemonset-controller',
   enabledByDefault: true,
   flags: {
     'concurrent-daemonset-syncs': {

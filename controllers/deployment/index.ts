@@ -5,6 +5,7 @@ import { runDeploymentController } from './deployment-controller.js';
 
 export const deploymentController: ControllerDescriptor = {
   name: 'deployment',
+  eventSource: 'deployment-controller',
   enabledByDefault: true,
   flags: {
     'concurrent-deployment-syncs': {

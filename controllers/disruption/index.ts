@@ -7,6 +7,7 @@ import { runDisruptionController } from './disruption-controller.js';
 
 export const disruptionController: ControllerDescriptor = {
   name: 'disruption',
+  eventSource: 'controllermanager',
   enabledByDefault: true,
   run: (ctx) =>
     runDisruptionController(

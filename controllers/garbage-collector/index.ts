@@ -4,6 +4,7 @@ import { createGarbageCollector } from './garbage-collector.js';
 
 export const garbageCollectorController: ControllerDescriptor = {
   name: 'garbage-collector',
+  eventSource: 'garbage-collector-controller',
   enabledByDefault: true,
   flags: {
     'concurrent-gc-syncs': {

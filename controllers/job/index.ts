@@ -14,6 +14,7 @@ function duration(flags: Readonly<Record<string, unknown>>, name: string): numbe
 
 export const jobController: ControllerDescriptor = {
   name: 'job',
+  eventSource: 'job-controller',
   enabledByDefault: true,
   flags: {
     'concurrent-job-syncs': { type: 'string', default: '5', help: 'Jobs reconciled at once' },

@@ -4,6 +4,7 @@ import { createNamespaceController } from './namespace-controller.js';
 
 export const namespaceController: ControllerDescriptor = {
   name: 'namespace',
+  eventSource: 'namespace-controller',
   enabledByDefault: true,
   flags: {
     'concurrent-namespace-syncs': {

@@ -25,6 +25,7 @@ function duration(flags: Readonly<Record<string, unknown>>, name: string): numbe
 
 export const nodeLifecycleController: ControllerDescriptor = {
   name: 'node-lifecycle',
+  eventSource: 'node-controller',
   enabledByDefault: true,
   flags: {
     'node-monitor-period': { type: 'string', default: '5s', help: 'how often node health is checked' },
@@ -76,7 +77,11 @@ export const nodeLifecycleController: ControllerDescriptor = {
       largeClusterThreshold: positiveNumber(f, 'large-cluster-size-threshold', true),
     });
     const workers = Math.max(1, positiveNumber(f, 'concurrent-taint-eviction-syncs', true));
-    const eviction = createTaintEvictionController(ctx, { workers });
+    // As in Kubernetes, evictions are the taint eviction controller's Events.
+    const eviction = createTaintEvictionController(
+      { ...ctx, events: ctx.events.withComponent('taint-eviction-controller') },
+      { workers },
+    );
     await Promise.all([lifecycle.run(), eviction.run(ctx.signal)]);
   },
 };

@@ -216,15 +216,18 @@ describe('node lifecycle', { timeout: 120_000 }, () => {
     const evictedAt = evicted.metadata?.deletionTimestamp?.getTime() ?? 0;
     // Deleted gracefully: the deletionTimestamp is the end of its 30 s grace period.
     assert.ok(evictedAt - 30_000 >= taintedAt + 2_000 - 1_000, 'not before its tolerationSeconds');
-    await waitFor('the TaintManagerEviction event', async () => {
+    const eviction = await waitFor('the TaintManagerEviction event', async () => {
       const evs = await eventsAbout(suite.admin, 'Pod', 'short', '');
       return evs.find(
         (e) => e.reason === 'TaintManagerEviction' && e.message === 'Marking for deletion Pod default/short',
       );
     });
-    await waitFor('the NodeNotReady event', async () =>
+    // Each named as Kubernetes names its source (`From` in describe).
+    assert.equal(eviction.source?.component, 'taint-eviction-controller');
+    const notReady = await waitFor('the NodeNotReady event', async () =>
       (await eventsAbout(suite.admin, 'Node', 'node-b', '')).find((e) => e.reason === 'NodeNotReady'),
     );
+    assert.equal(notReady.source?.component, 'node-controller');
     for (const name of ['forever', 'defaulted', 'elsewhere']) {
       const p = await pods().get('default', name);
       assert.equal(p.metadata?.deletionTimestamp, undefined, `${name} stays`);
@@ -292,6 +295,7 @@ describe('node lifecycle', { timeout: 120_000 }, () => {
       const e = await registered(name);
       assert.equal(e.message, `Node ${name} event: Registered Node ${name} in Controller`);
       assert.equal(e.type, 'Normal');
+      assert.equal(e.source?.component, 'node-controller');
       assert.equal(e.involvedObject?.uid, (await nodes().get('', name)).metadata?.uid);
     }
     await addNode('node-c', 'z2');

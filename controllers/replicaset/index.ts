@@ -5,6 +5,7 @@ import { runReplicaSetController } from './replica-set-controller.js';
 
 export const replicaSetController: ControllerDescriptor = {
   name: 'replicaset',
+  eventSource: 'replicaset-controller',
   enabledByDefault: true,
   flags: {
     'concurrent-replicaset-syncs': {

@@ -22,7 +22,7 @@ import { InformerFactory, keyOf } from '../../sdk/informers/index.js';
 import { createLogger, type Logger } from '../../sdk/logger.js';
 import { type Cluster, startCluster } from '../../test/cluster.js';
 import { freePort } from '../../test/free-port.js';
-import type { ControllerDescriptor } from '../controller-descriptor.js';
+import { type ControllerDescriptor, controllerContext } from '../controller-descriptor.js';
 import { isPodReady } from './pod-state.js';
 
 const entry = new URL('../../bin/wheelhouse.js', import.meta.url).pathname;
@@ -362,7 +362,9 @@ export function runInProcess(
   return runControllerInProcess(cluster, async (ctx) => {
     // Every one returns before stop() goes on, failed or not; the first failure is thrown.
     const results = await Promise.allSettled(
-      descriptors.map((d) => d.run({ ...ctx, flags: values, addReadyCheck: () => undefined })),
+      descriptors.map((d) =>
+        d.run(controllerContext(d, { ...ctx, flags: values, addReadyCheck: () => undefined })),
+      ),
     );
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;

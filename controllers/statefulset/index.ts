@@ -5,6 +5,7 @@ import { runStatefulSetController } from './stateful-set-controller.js';
 
 export const statefulSetController: ControllerDescriptor = {
   name: 'statefulset',
+  eventSource: 'statefulset-controller',
   enabledByDefault: true,
   flags: {
     'concurrent-statefulset-syncs': {

@@ -5,6 +5,7 @@ import { runTtlAfterFinishedController } from './ttl-after-finished-controller.j
 
 export const ttlAfterFinishedController: ControllerDescriptor = {
   name: 'ttl-after-finished',
+  eventSource: 'ttl-after-finished-controller',
   enabledByDefault: true,
   flags: {
     'concurrent-ttl-after-finished-syncs': {

@@ -81,6 +81,34 @@ describe('event recorder', () => {
     assert.equal(e.reportingInstance, 'host-1');
   });
 
+  test('a view names its own component and shares the queue, the spam filter and close', async () => {
+    const { sink, events } = memorySink();
+    const recorder = createEventRecorder(sink, { component: 'controller-manager', instance: 'host-1' });
+    const deployments = recorder.withComponent('deployment-controller');
+    const nodes = deployments.withComponent('node-controller');
+    recorder.event(pod('a'), 'Normal', 'Started', 'same message');
+    deployments.event(pod('a'), 'Normal', 'Started', 'same message');
+    nodes.event(pod('b'), 'Normal', 'RegisteredNode', 'Node b event: Registered Node b in Controller');
+    // One queue: a view's flush waits for the others' Events as well.
+    await nodes.flush();
+    const sources = [...events.values()].map(
+      (e) => `${e.source?.component}/${e.reportingComponent} ${e.reason}`,
+    );
+    assert.deepEqual(sources.sort(), [
+      'controller-manager/controller-manager Started',
+      'deployment-controller/deployment-controller Started',
+      'node-controller/node-controller RegisteredNode',
+    ]);
+    // Equal Events from two sources are two Events, not a count of 2.
+    assert.ok([...events.values()].every((e) => e.count === 1));
+    assert.equal(deployments.queued, 0);
+    // Closing the recorder closes its views: what they record afterwards is dropped.
+    await recorder.close();
+    deployments.event(pod('c'), 'Normal', 'Late', 'after close');
+    assert.equal(deployments.droppedByReason.write_failed, 1);
+    assert.equal(recorder.dropped, 1);
+  });
+
   test('a repeat of the same reason and message on the same object bumps count and lastTimestamp', async () => {
     const { sink, events, calls } = memorySink();
     let t = Date.parse('2026-01-01T00:00:00Z');

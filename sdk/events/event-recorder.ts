@@ -96,6 +96,12 @@ export interface EventRecorder {
   readonly droppedByReason: Readonly<Record<EventDropReason, number>>;
   /** Events waiting to be written, those waiting to be tried again included. */
   readonly queued: number;
+  /**
+   * The same recorder — one queue, one set of writers, one spam filter — whose Events
+   * name `component` as their source (`source.component` and `reportingComponent`): the
+   * controllers of one process each as Kubernetes names them (`deployment-controller`).
+   */
+  withComponent(component: string): EventRecorder;
 }
 
 /** The recorder as its owner holds it: `close` on the way out. */
@@ -368,7 +374,55 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
     });
   };
 
-  return {
+  const record = (
+    component: string,
+    obj: KindObject,
+    type: EventType,
+    reason: string,
+    message: string,
+    extra: { action?: string; related?: KindObject } = {},
+  ): void => {
+    if (closed) {
+      droppedByReason.write_failed++;
+      return;
+    }
+    const ref = referenceOf(obj);
+    if (!bucketFor(`${ref.kind}/${ref.namespace}/${ref.name}/${ref.uid}`).tryTake()) {
+      droppedByReason.rate_limited++;
+      return;
+    }
+    if (queue.size + sleeping >= queueSize) {
+      droppedByReason.queue_full++;
+      return;
+    }
+    const at = now();
+    const event = EventFns.fromPartial({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: {
+        // Kubernetes names an Event `<object>.<nanoseconds in hex>`; the sequence keeps them apart within a millisecond.
+        name: `${ref.name}.${(BigInt(at.getTime()) * 1_000_000n + BigInt(sequence++ % 1_000_000)).toString(16)}`,
+        namespace: ref.namespace || 'default',
+      },
+      involvedObject: ref,
+      reason,
+      message: truncate(message),
+      source: { component, host: instance },
+      firstTimestamp: at,
+      lastTimestamp: at,
+      eventTime: at,
+      count: 1,
+      type,
+      action: extra.action ?? '',
+      ...(extra.related ? { related: referenceOf(extra.related) } : {}),
+      reportingComponent: component,
+      reportingInstance: instance,
+    });
+    queue.push(aggregationKey(event), event);
+    if (writers < concurrency()) void writer();
+  };
+
+  const viewAs = (component: string): EventRecorder => ({
     get dropped() {
       return droppedByReason.queue_full + droppedByReason.rate_limited + droppedByReason.write_failed;
     },
@@ -376,47 +430,14 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
     get queued() {
       return queue.size + sleeping;
     },
-    event(obj, type, reason, message, extra = {}) {
-      if (closed) {
-        droppedByReason.write_failed++;
-        return;
-      }
-      const ref = referenceOf(obj);
-      if (!bucketFor(`${ref.kind}/${ref.namespace}/${ref.name}/${ref.uid}`).tryTake()) {
-        droppedByReason.rate_limited++;
-        return;
-      }
-      if (queue.size + sleeping >= queueSize) {
-        droppedByReason.queue_full++;
-        return;
-      }
-      const at = now();
-      const event = EventFns.fromPartial({
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: {
-          // Kubernetes names an Event `<object>.<nanoseconds in hex>`; the sequence keeps them apart within a millisecond.
-          name: `${ref.name}.${(BigInt(at.getTime()) * 1_000_000n + BigInt(sequence++ % 1_000_000)).toString(16)}`,
-          namespace: ref.namespace || 'default',
-        },
-        involvedObject: ref,
-        reason,
-        message: truncate(message),
-        source: { component: opts.component, host: instance },
-        firstTimestamp: at,
-        lastTimestamp: at,
-        eventTime: at,
-        count: 1,
-        type,
-        action: extra.action ?? '',
-        ...(extra.related ? { related: referenceOf(extra.related) } : {}),
-        reportingComponent: opts.component,
-        reportingInstance: instance,
-      });
-      queue.push(aggregationKey(event), event);
-      if (writers < concurrency()) void writer();
-    },
+    event: (obj, type, reason, message, extra) => record(component, obj, type, reason, message, extra),
     flush,
+    withComponent: viewAs,
+  });
+
+  // The owner's recorder is its own component's view, with `close`. (Object.assign adds
+  // `close` to the view's object and leaves its getters as they are.)
+  return Object.assign(viewAs(opts.component), {
     async close(timeoutMs = closeTimeoutMs) {
       if (!closing) {
         closing = true;
@@ -439,7 +460,7 @@ export function createEventRecorder(sink: EventSink, opts: EventRecorderOptions)
       closed = true;
       if (lostSinceReport > 0) report();
     },
-  };
+  });
 }
 
 export function referenceOf(obj: KindObject): ObjectReference {

@@ -154,6 +154,7 @@ function recordingApi() {
     dropped: 0,
     droppedByReason: { queue_full: 0, rate_limited: 0, write_failed: 0 },
     queued: 0,
+    withComponent: () => recorder,
   };
   return { calls, events, clients, recorder };
 }
