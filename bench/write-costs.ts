@@ -10,7 +10,6 @@
  * processes' CPU from /proc before and after; phases alternate over `--rounds` rounds
  * so that a drift of the host's speed lands on every kind alike.
  */
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,8 +24,10 @@ import { Event } from '../sdk/gen/wheelhouse/core/v1/event.js';
 import { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
 import type { Node } from '../sdk/gen/wheelhouse/core/v1/node.js';
 import { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
+import { cpuSecondsOf as cpuSeconds } from '../store/bench/process-cpu.js';
 import { startCluster } from '../test/cluster.js';
 import { findChild } from './process-memory.js';
+import { forEachLimited } from './workload.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,21 +42,11 @@ const IN_FLIGHT = Number(args['in-flight']);
 const ROUNDS = Number(args.rounds);
 const WATCHERS = Number(args.watchers);
 
-/** CPU seconds (user + system) of a process so far, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
-/** Runs `fn` over 0..count-1 with at most `width` calls in flight. */
-async function pool(count: number, width: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) await fn(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, count) }, worker));
-}
+/** Runs `fn` over 0..count-1 with at most `width` in flight; the first failure fails the bench. */
+const pool = (count: number, width: number, fn: (i: number) => Promise<unknown>) =>
+  forEachLimited(count, width, fn, (err) => {
+    throw err;
+  });
 
 function benchPod(ns: string, name: string): Pod {
   return Pod.fromPartial({
