@@ -255,15 +255,28 @@ async function recorderIdle(queued: () => Promise<number>, timeoutMs: number): P
   }
 }
 
-/** Events waiting in the scheduler's recorder, from its metrics; NaN when they cannot be read. */
-async function schedulerQueued(endpoint: string, cluster: Cluster): Promise<number> {
-  try {
-    const res = await scrape(`${endpoint}/metrics`, { ca: cluster.pki.caFile, cert: cluster.pki.admin });
-    const line = res.body.split('\n').find((l) => l.startsWith('wheelhouse_events_queued'));
-    return Number(line?.split(' ').pop() ?? Number.NaN);
-  } catch {
-    return Number.NaN;
+/** The scheduler's recorder, from its metrics: Events waiting, and `reason count` of each drop. */
+async function recorderMetrics(
+  endpoint: string,
+  cluster: Cluster,
+): Promise<{ queued: number; dropped: string[] }> {
+  const res = await scrape(`${endpoint}/metrics`, { ca: cluster.pki.caFile, cert: cluster.pki.admin });
+  const dropped: string[] = [];
+  let queued = Number.NaN;
+  for (const line of res.body.split('\n')) {
+    const m = /^wheelhouse_events_dropped_total\{.*reason="(\w+)".*\} (\S+)$/.exec(line);
+    if (m) dropped.push(`${m[1]} ${m[2]}`);
+    if (line.startsWith('wheelhouse_events_queued')) queued = Number(line.split(' ').pop());
   }
+  return { queued, dropped };
+}
+
+/** Events waiting in the scheduler's recorder; NaN when its metrics cannot be read. */
+async function schedulerQueued(endpoint: string, cluster: Cluster): Promise<number> {
+  return recorderMetrics(endpoint, cluster).then(
+    (m) => m.queued,
+    () => Number.NaN,
+  );
 }
 
 /**
@@ -293,15 +306,8 @@ async function countScheduled(clients: Clientset, ns: string, expected: number):
  */
 async function recorderState(endpoint: string, cluster: Cluster): Promise<string> {
   try {
-    const res = await scrape(`${endpoint}/metrics`, { ca: cluster.pki.caFile, cert: cluster.pki.admin });
-    const parts: string[] = [];
-    let queued = '';
-    for (const line of res.body.split('\n')) {
-      const m = /^wheelhouse_events_dropped_total\{.*reason="(\w+)".*\} (\S+)$/.exec(line);
-      if (m) parts.push(`${m[1]} ${m[2]}`);
-      if (line.startsWith('wheelhouse_events_queued')) queued = line.split(' ').pop() ?? '';
-    }
-    return `recorder dropped ${parts.join(', ')}, queued ${queued}; `;
+    const { queued, dropped } = await recorderMetrics(endpoint, cluster);
+    return `recorder dropped ${dropped.join(', ')}, queued ${queued}; `;
   } catch (err) {
     return `recorder metrics unreadable (${(err as Error).message}); `;
   }
