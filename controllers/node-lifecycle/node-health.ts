@@ -37,7 +37,7 @@ export class NodeHealthTracker {
   }
 
   /** Forgets nodes that are gone. */
-  retain(names: ReadonlySet<string>): void {
+  retain(names: { has(name: string): boolean }): void {
     for (const name of this.byNode.keys()) if (!names.has(name)) this.byNode.delete(name);
   }
 }

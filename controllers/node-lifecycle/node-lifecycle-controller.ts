@@ -168,8 +168,7 @@ export function createNodeLifecycleController(ctx: ComponentContext, opts: NodeL
   }
 
   /** RegisteredNode for each node new to the controller, RemovingNode for each it lost. */
-  function recordMembership(all: readonly Node[]): void {
-    const present = new Map(all.map((n) => [n.metadata?.name ?? '', n]));
+  function recordMembership(present: ReadonlyMap<string, Node>): void {
     for (const [name, node] of known) {
       if (present.get(name)?.metadata?.uid === node.metadata?.uid) continue;
       known.delete(name);
@@ -210,8 +209,9 @@ export function createNodeLifecycleController(ctx: ComponentContext, opts: NodeL
   async function monitorOnce(): Promise<void> {
     const now = Date.now();
     const all = nodes.indexer.list();
-    health.retain(new Set(all.map((n) => n.metadata?.name ?? '')));
-    recordMembership(all);
+    const byName = new Map(all.map((n) => [n.metadata?.name ?? '', n]));
+    health.retain(byName);
+    recordMembership(byName);
     const current = await Promise.all(
       all.map((n) =>
         updateHealth(n, now).catch((err: unknown) => {
