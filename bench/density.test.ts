@@ -14,20 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { killProcess } from '../test/processes.js';
 import { descendants } from './descendants.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'wheelhouse-density-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 it('runs the quick density benchmark with every pod accounted for', { timeout: 175_000 }, async () => {
   const report = join(dir, 'report');
@@ -109,6 +101,6 @@ it('runs the quick density benchmark with every pod accounted for', { timeout: 1
       bench.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
     }
-    for (const pid of [bench.pid ?? 0, ...seen]) if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of [bench.pid ?? 0, ...seen]) killProcess(pid);
   }
 });

@@ -10,18 +10,10 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { killProcess } from '../test/processes.js';
 import { descendants } from './descendants.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const cell = ' *[^|]*?';
 const rate = String.raw`[\d,]+/s \(p50 [\d.,]+ ms\)`;
@@ -83,6 +75,6 @@ it('prints every row of gets, creates and lists in quick mode', { timeout: 60_00
       bench.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
     }
-    for (const pid of [bench.pid!, ...seen]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of [bench.pid ?? 0, ...seen]) killProcess(pid);
   }
 });

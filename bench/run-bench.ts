@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killProcess } from '../test/processes.js';
 import { descendants } from './descendants.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -17,15 +18,6 @@ export interface BenchRun {
   readonly stdout: string;
   readonly stderr: string;
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Runs the script with `args`; SIGTERM after `timeoutMs`, then SIGKILL to everything it started. */
 export async function runBench(
@@ -61,6 +53,6 @@ export async function runBench(
       bench.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
     }
-    for (const pid of [bench.pid ?? 0, ...seen]) if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of [bench.pid ?? 0, ...seen]) killProcess(pid);
   }
 }

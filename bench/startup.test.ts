@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { killProcess } from '../test/processes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'wheelhouse-startup-test-'));
@@ -39,15 +40,6 @@ function descendants(pid: number): number[] {
   }
   return found;
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 it('prints every startup figure in quick mode', { timeout: 300_000 }, async () => {
   const bench = spawn(
@@ -95,6 +87,6 @@ it('prints every startup figure in quick mode', { timeout: 300_000 }, async () =
       bench.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
     }
-    for (const pid of [bench.pid!, ...seen]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of [bench.pid ?? 0, ...seen]) killProcess(pid);
   }
 });

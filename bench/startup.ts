@@ -31,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { READY_LINE } from '../cli/up.js';
 import { freePort } from '../test/free-port.js';
+import { killProcess } from '../test/processes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const WHCTL = join(root, 'bin', 'whctl.js');
@@ -200,15 +201,6 @@ function componentOf(pid: number): string {
   }
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** One `wheelhouse up`; its processes are killed by pid whatever happens. */
 interface Plane {
   readonly child: ChildProcess;
@@ -265,7 +257,7 @@ async function stopPlane(plane: Plane, timeoutMs = 30_000): Promise<number | nul
     await Promise.race([plane.exited, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
   const code = plane.child.exitCode;
-  for (const pid of plane.known) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of plane.known) killProcess(pid);
   return code;
 }
 

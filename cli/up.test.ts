@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { APISERVER_NODE_FLAGS } from '../apiserver/node-flags.js';
 import { freePort } from '../test/free-port.js';
+import { isAlive, killProcess } from '../test/processes.js';
 import { scrape } from '../test/scrape.js';
 import { findComponentProcesses } from './up/component-processes.js';
 import { READY_LINE } from './up.js';
@@ -147,15 +148,6 @@ function getWithKubeconfig(kubeconfig: string, path: string): Promise<{ status: 
   });
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /**
  * After a failed test: up's components run in process groups of their own, so killing
  * up alone would leave them running. Ask up to stop them, then kill what remains.
@@ -166,7 +158,7 @@ async function stopEverything(up: ReturnType<typeof startUp>): Promise<void> {
     await Promise.race([up.exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
   }
   up.child.kill('SIGKILL');
-  for (const pid of up.pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of up.pids) killProcess(pid);
 }
 
 const tempDir = () => {
@@ -288,7 +280,7 @@ describe('wheelhouse up', () => {
         'the apiserver restarted, restartCount 1',
         120_000,
       );
-      assert.equal(alive(apiserverPid), false);
+      assert.equal(isAlive(apiserverPid), false);
       // The runtime reports the container running once its wrapper runs; the component's own
       // process follows a moment later.
       await until(
@@ -304,7 +296,7 @@ describe('wheelhouse up', () => {
       up.child.kill('SIGINT');
       assert.equal(await up.exited, 0, up.output());
       assert.match(up.output(), /stopped\n$/);
-      for (const pid of up.pids) assert.equal(alive(pid), false, `pid ${pid} is still running`);
+      for (const pid of up.pids) assert.equal(isAlive(pid), false, `pid ${pid} is still running`);
     } finally {
       await stopEverything(up);
     }
@@ -317,7 +309,7 @@ describe('wheelhouse up', () => {
       assert.match((await run('get', 'configmap', 'kept', '-o', 'yaml')).stdout, /\n {2}color: blue\n/);
       again.child.kill('SIGINT');
       assert.equal(await again.exited, 0, again.output());
-      for (const pid of again.pids) assert.equal(alive(pid), false, `pid ${pid} is still running`);
+      for (const pid of again.pids) assert.equal(isAlive(pid), false, `pid ${pid} is still running`);
     } finally {
       await stopEverything(again);
     }
@@ -358,7 +350,7 @@ describe('wheelhouse up', () => {
         assert.match(ns.stdout, /\nkube-system +Active/);
         up.child.kill('SIGINT');
         assert.equal(await up.exited, 0, up.output());
-        for (const pid of up.pids) assert.equal(alive(pid), false, `pid ${pid} is still running`);
+        for (const pid of up.pids) assert.equal(isAlive(pid), false, `pid ${pid} is still running`);
       } finally {
         await stopEverything(up);
       }

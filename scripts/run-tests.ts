@@ -6,6 +6,10 @@
  * The runner's TAP output passes through as it comes; at the end, every failed test is
  * printed again with its error block, so a failure in a long run is found without
  * searching thousands of lines.
+ *
+ * The runner leads a process group of its own: a test that signals its own group by
+ * mistake (`kill(0)`) ends the run, which is then reported, rather than the shell that
+ * started it. Ctrl-C and termination are passed on to that group.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -25,8 +29,17 @@ if (files.length === 0) {
 const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', ...flags, ...files],
-  { stdio: ['inherit', 'pipe', 'inherit'] },
+  { stdio: ['inherit', 'pipe', 'inherit'], detached: true },
 );
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    try {
+      process.kill(-(child.pid as number), signal);
+    } catch {
+      // The runner is gone already.
+    }
+  });
+}
 
 /** Failed tests' blocks: the `not ok` line and its indented YAML, up to the closing `...`. */
 const failures: string[][] = [];
@@ -46,7 +59,10 @@ lines.on('line', (line) => {
   if (m) open = { indent: m[1] ?? '', lines: [line] };
 });
 const exited = new Promise<number>((resolve) =>
-  child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))),
+  child.on('exit', (code, signal) => {
+    if (signal) process.stdout.write(`\n# the test runner was ended by ${signal} before it finished\n`);
+    resolve(code ?? (signal ? 1 : 0));
+  }),
 );
 lines.on('close', async () => {
   if (open) failures.push(open.lines);

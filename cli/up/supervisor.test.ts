@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { isAlive } from '../../test/processes.js';
 import { type ProcessSpec, Supervisor } from './supervisor.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'supervisor-'));
@@ -35,16 +36,6 @@ function child(name: string, opts: { ignoreTerm?: boolean; exitAfterMs?: number 
   return { name, command: process.execPath, args: ['-e', script], ready: async () => existsSync(ready) };
 }
 
-const alive = (pid: number | undefined) => {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 describe('Supervisor', () => {
   it('starts in order once each is ready, prefixes output, and stops in reverse order', async () => {
     let output = '';
@@ -53,10 +44,10 @@ describe('Supervisor', () => {
     assert.ok(existsSync(join(dir, 'first.ready')));
     await supervisor.start(child('second-one'));
     const pids = [supervisor.pidOf('first'), supervisor.pidOf('second-one')];
-    assert.ok(pids.every(alive));
+    assert.ok(pids.every((pid) => isAlive(pid)));
     await supervisor.stop();
     assert.deepEqual(readFileSync(join(dir, 'stops.log'), 'utf8').split('\n'), ['second-one', 'first', '']);
-    assert.ok(!pids.some(alive));
+    assert.ok(!pids.some((pid) => isAlive(pid)));
     assert.match(output, /^first {6}\| hello from first$/m);
     assert.match(output, /^second-one \| hello from second-one$/m);
     // An unterminated last line still comes out, once the process is gone.
@@ -71,7 +62,7 @@ describe('Supervisor', () => {
     const started = Date.now();
     await supervisor.stop();
     assert.ok(Date.now() - started >= 300);
-    assert.ok(!alive(pid));
+    assert.ok(!isAlive(pid));
     assert.match(output, /stubborn did not stop within 0.3s; killing it/);
   });
 
@@ -97,6 +88,6 @@ describe('Supervisor', () => {
       /slow did not become healthy within 0.3s/,
     );
     await supervisor.stop();
-    assert.ok(!alive(supervisor.pidOf('slow')));
+    assert.ok(!isAlive(supervisor.pidOf('slow')));
   });
 });

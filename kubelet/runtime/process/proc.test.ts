@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
+import { killProcess } from '../../../test/processes.js';
 import { isSameProcess, processStartTime, signalGroup } from './proc.js';
 
 const linux = process.platform === 'linux';
@@ -36,8 +37,9 @@ test('signalGroup leaves alone a group whose leader pid now belongs to another p
 });
 
 test('signalGroup reaches the members of a group whose leader has exited', { skip: !linux }, async (t) => {
-  // The leader (a shell) starts a member in its group and exits at once.
-  const shell = spawn('sh', ['-c', 'sleep 30 & echo $!'], {
+  // The leader (a shell) starts a member in its group and exits at once; the member
+  // does not hold the pipe, so the pipe closes when the shell exits.
+  const shell = spawn('sh', ['-c', 'sleep 30 >/dev/null & echo $!'], {
     detached: true,
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -47,15 +49,11 @@ test('signalGroup reaches the members of a group whose leader has exited', { ski
   shell.stdout.on('data', (d: Buffer) => {
     out += d.toString();
   });
-  await once(shell, 'exit');
+  // 'close', not 'exit': the shell can exit before its output has been read.
+  await once(shell, 'close');
   const member = Number(out.trim());
-  t.after(() => {
-    try {
-      process.kill(member, 'SIGKILL');
-    } catch {
-      // Gone.
-    }
-  });
+  assert.ok(Number.isInteger(member) && member > 1, `the member's pid, read as ${JSON.stringify(out)}`);
+  t.after(() => killProcess(member));
   assert.ok(isSameProcess(member, ''));
   signalGroup(leader, 'SIGKILL', startTime);
   const deadline = Date.now() + 20_000;

@@ -34,7 +34,8 @@ export function isSameProcess(pid: number, startTime: string): boolean {
  * our group was gone before, and `-pid` would name the new process's group.
  */
 export function signalGroup(pid: number | undefined, signal: NodeJS.Signals, startTime = ''): void {
-  if (!pid) return;
+  // 0 would name our own group, 1 init's, and -1 (a negative) every process we may signal.
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 1) return;
   if (startTime !== '' && process.platform === 'linux') {
     const stat = statFields(pid);
     if (stat && stat[0] !== 'Z' && stat[19] !== startTime) return;
