@@ -13,7 +13,6 @@
  * of the size), `--workloads A,B`, `--scale x`, `--warmup N`, `--scheduler-warmup N`,
  * `--profile-dir d` (a CPU profile of every process of the plane, written on exit).
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +26,7 @@ import { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
 import type { Node } from '../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
 import { PriorityClass } from '../sdk/gen/wheelhouse/scheduling/v1/priority_class.js';
+import { cpuSecondsOf as cpuSeconds, mainThreadBusy } from '../store/bench/process-cpu.js';
 import { type Cluster, startCluster } from '../test/cluster.js';
 import { scrape } from '../test/scrape.js';
 import { findChild, residentBytes } from './process-memory.js';
@@ -159,21 +159,6 @@ function workloads(scale: number): Workload[] {
       },
     },
   ];
-}
-
-/**
- * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. On a
- * shared machine CPU per pod compares runs where pods/s cannot.
- */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name: state is [0], utime [11], stime [12] (clock ticks, 100/s).
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** Runs `fn` over 0..count-1 with at most `width` calls in flight. */
@@ -328,6 +313,13 @@ interface Row {
   /** The ceiling whose binder also records a `Scheduled` Event per pod, as the scheduler does (0: not run). */
   eventCeiling: number;
   eventCeilingTotalCpu: number;
+  /**
+   * The share of a core each main thread was busy while the pods were created and bound:
+   * the apiserver's and the scheduler's in the scheduler's run, the apiserver's in each
+   * ceiling. The process whose main thread is busy nearly all the time is what bounds the
+   * run (the apiserver's JavaScript runs on that one thread).
+   */
+  busy: { apiserver: number; scheduler: number; ceilingApiserver: number; eventCeilingApiserver: number };
   floor?: number;
   rssMiB: number;
   /**
@@ -453,6 +445,7 @@ async function runWorkload(w: Workload): Promise<Row> {
     let apiserverCpu = Number.NaN;
     let totalCpu = Number.NaN;
     let scheduledEvents = 0;
+    let busy = { apiserver: Number.NaN, scheduler: Number.NaN };
     const storePid = findChild(['store', '--data-dir', join(cluster.dir, 'store')]);
     const selfCpu = () => {
       const u = process.cpuUsage();
@@ -479,6 +472,8 @@ async function runWorkload(w: Workload): Promise<Row> {
       const s0 = cpuSeconds(scheduler.pid);
       const a0 = cpuSeconds(cluster.apiserverPid);
       const t0 = planeCpu(scheduler.pid);
+      const apiserverBusy = mainThreadBusy(cluster.apiserverPid);
+      const schedulerBusy = mainThreadBusy(scheduler.pid);
       result = await timeBinds(
         clients,
         'bench',
@@ -487,6 +482,7 @@ async function runWorkload(w: Workload): Promise<Row> {
         undefined,
         w.initPods ? 120_000 : 600_000,
       );
+      busy = { apiserver: apiserverBusy(), scheduler: schedulerBusy() };
       // The Scheduled Events are part of the work: wait for them (they trail the binds) before reading the CPU.
       const lastBind = performance.now();
       await recorderIdle(() => schedulerQueued(scheduler.endpoint, cluster), 60_000);
@@ -508,21 +504,26 @@ async function runWorkload(w: Workload): Promise<Row> {
     // scheduling alone.
     const c0 = cpuSeconds(cluster.apiserverPid);
     const ct0 = planeCpu(0);
+    const ceilingBusy = mainThreadBusy(cluster.apiserverPid);
     const ceiling = await bindRoundRobin(clients, 'ceiling', w.pods, w.nodes);
+    const ceilingApiserverBusy = ceilingBusy();
     const ceilingApiserverCpu = (1000 * (cpuSeconds(cluster.apiserverPid) - c0)) / Math.max(1, ceiling.bound);
     const ceilingTotalCpu = (1000 * (planeCpu(0) - ct0)) / Math.max(1, ceiling.bound);
 
     // The ceiling that also records what kube-scheduler records of each pod: the binder
     // writes a `Scheduled` Event after each bind, through the SDK's recorder over the
     // CreateEvents stream as the scheduler does, and its CPU includes them.
-    let eventCeiling = { podsPerSec: 0, totalCpu: Number.NaN };
+    let eventCeiling = { podsPerSec: 0, totalCpu: Number.NaN, apiserverBusy: Number.NaN };
     if (!w.initPods) {
       const e0 = planeCpu(0);
+      const eventBusy = mainThreadBusy(cluster.apiserverPid);
       const r = await bindRoundRobin(clients, 'ceiling-events', w.pods, w.nodes, recorder);
+      const apiserverBusy = eventBusy();
       await recorder.flush(60_000);
       eventCeiling = {
         podsPerSec: r.bound / r.seconds,
         totalCpu: (1000 * (planeCpu(0) - e0)) / Math.max(1, r.bound),
+        apiserverBusy,
       };
       const written = await countScheduled(clients, 'ceiling-events', r.bound);
       if (written < r.bound) note += `the ceiling with Events wrote ${written} of ${r.bound}; `;
@@ -541,6 +542,11 @@ async function runWorkload(w: Workload): Promise<Row> {
       ceiling: ceiling.bound / ceiling.seconds,
       eventCeiling: eventCeiling.podsPerSec,
       eventCeilingTotalCpu: eventCeiling.totalCpu,
+      busy: {
+        ...busy,
+        ceilingApiserver: ceilingApiserverBusy,
+        eventCeilingApiserver: eventCeiling.apiserverBusy,
+      },
       ...(w.floor === undefined ? {} : { floor: w.floor }),
       rssMiB: rss / 2 ** 20,
       note,
@@ -589,6 +595,12 @@ for (const w of workloads(scale)) {
       ceiling: 0,
       eventCeiling: 0,
       eventCeilingTotalCpu: Number.NaN,
+      busy: {
+        apiserver: Number.NaN,
+        scheduler: Number.NaN,
+        ceilingApiserver: Number.NaN,
+        eventCeilingApiserver: Number.NaN,
+      },
       rssMiB: 0,
       schedulerCpu: Number.NaN,
       apiserverCpu: Number.NaN,
@@ -602,14 +614,15 @@ for (const w of workloads(scale)) {
 }
 const fmt = (x: number) => (Number.isFinite(x) && x > 0 ? x.toFixed(0) : '-');
 const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
+const share = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : '-');
 const percent = (rate: number, ceiling: number) =>
   ceiling > 0 ? `${((100 * rate) / ceiling).toFixed(0)}%` : '-';
 const lines = [
-  '| workload | nodes | pods | scheduler pods/s | bind ceiling pods/s | % of ceiling | ceiling with Events pods/s | % of it | k8s CI floor | scheduler RSS MiB | CPU ms/pod: scheduler, apiserver (ceiling) | CPU ms/pod, whole plane (ceiling; with Events) | Scheduled Events | note |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| workload | nodes | pods | scheduler pods/s | bind ceiling pods/s | % of ceiling | ceiling with Events pods/s | % of it | k8s CI floor | scheduler RSS MiB | CPU ms/pod: scheduler, apiserver (ceiling) | CPU ms/pod, whole plane (ceiling; with Events) | main thread busy: apiserver, scheduler (apiserver in the ceiling; with Events) | Scheduled Events | note |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map(
     (r) =>
-      `| ${r.workload} | ${r.nodes} | ${r.pods} | ${fmt(r.podsPerSec)} | ${fmt(r.ceiling)} | ${percent(r.podsPerSec, r.ceiling)} | ${fmt(r.eventCeiling)} | ${percent(r.podsPerSec, r.eventCeiling)} | ${r.floor ?? '-'} | ${fmt(r.rssMiB)} | ${ms(r.schedulerCpu)}, ${ms(r.apiserverCpu)} (${ms(r.ceilingApiserverCpu)}) | ${ms(r.totalCpu)} (${ms(r.ceilingTotalCpu)}; ${ms(r.eventCeilingTotalCpu)}) | ${r.scheduledEvents} | ${r.note} |`,
+      `| ${r.workload} | ${r.nodes} | ${r.pods} | ${fmt(r.podsPerSec)} | ${fmt(r.ceiling)} | ${percent(r.podsPerSec, r.ceiling)} | ${fmt(r.eventCeiling)} | ${percent(r.podsPerSec, r.eventCeiling)} | ${r.floor ?? '-'} | ${fmt(r.rssMiB)} | ${ms(r.schedulerCpu)}, ${ms(r.apiserverCpu)} (${ms(r.ceilingApiserverCpu)}) | ${ms(r.totalCpu)} (${ms(r.ceilingTotalCpu)}; ${ms(r.eventCeilingTotalCpu)}) | ${share(r.busy.apiserver)}, ${share(r.busy.scheduler)} (${share(r.busy.ceilingApiserver)}; ${share(r.busy.eventCeilingApiserver)}) | ${r.scheduledEvents} | ${r.note} |`,
   ),
   '',
   `load average at the end: ${loadavg()

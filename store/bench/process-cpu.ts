@@ -4,16 +4,39 @@
  * operation, which moves far less with the machine's load than throughput does.
  */
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 
 /** Linux reports /proc/<pid>/stat times in USER_HZ ticks, 100 a second on every architecture. */
 const TICKS_PER_SECOND = 100;
 
 /** CPU seconds `pid` has used so far; 0 once it is gone (or off Linux). */
 export function cpuSecondsOf(pid: number | undefined): number {
-  if (pid === undefined) return 0;
+  return pid === undefined ? 0 : statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU seconds of the main thread of `pid` alone (its JavaScript, for Node): a process
+ * whose main thread is busy all the time is the bottleneck of what it serves, however
+ * idle the machine's other cores, since its helper threads (GC, I/O) cannot take over.
+ */
+export function mainThreadCpuSecondsOf(pid: number | undefined): number {
+  return pid === undefined ? 0 : statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+/**
+ * The share of a core the main thread of `pid` is busy from now until the returned
+ * function is called (0.97: 97 % of the time).
+ */
+export function mainThreadBusy(pid: number | undefined): () => number {
+  const cpu0 = mainThreadCpuSecondsOf(pid);
+  const t0 = performance.now();
+  return () => (mainThreadCpuSecondsOf(pid) - cpu0) / Math.max(1e-3, (performance.now() - t0) / 1000);
+}
+
+function statCpuSeconds(path: string): number {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch {
     return 0;
   }
