@@ -8,13 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { killProcess } from '../test/processes.js';
+import { exitedWithOutput, killProcess } from '../test/processes.js';
 import { descendants } from './descendants.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -53,13 +52,13 @@ it('runs the quick density benchmark with every pod accounted for', { timeout: 1
   bench.stderr.on('data', (c: Buffer) => {
     progress += c.toString();
   });
-  const exited = once(bench, 'exit');
+  const exited = exitedWithOutput(bench);
   const seen = new Set<number>();
   const watch = setInterval(() => {
     for (const pid of descendants(bench.pid ?? 0)) seen.add(pid);
   }, 200);
   try {
-    const [code] = await exited;
+    const code = await exited;
     assert.equal(code, 0, `${output}\n${progress.slice(-3000)}`);
     assert.match(output, /^density: 20 simulated nodes on 1 host\(s\), 300 pods in 30 Deployments of 10/);
     assert.match(output, /\n {2}accounted: 30 Deployments, 300 pods after creation\n/);

@@ -6,11 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { killProcess } from '../test/processes.js';
+import { exitedWithOutput, killProcess } from '../test/processes.js';
 import { descendants } from './descendants.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -32,7 +31,7 @@ it('prints every row of gets, creates and lists in quick mode', { timeout: 60_00
   bench.stderr.on('data', (c: Buffer) => {
     stderr += c.toString();
   });
-  const exited = once(bench, 'exit');
+  const exited = exitedWithOutput(bench);
   // Seen while it runs: once the benchmark exits, its orphans are no longer its descendants.
   const seen = new Set<number>();
   const watch = setInterval(() => {
@@ -40,7 +39,7 @@ it('prints every row of gets, creates and lists in quick mode', { timeout: 60_00
   }, 200);
   const timer = setTimeout(() => bench.kill('SIGTERM'), 55_000);
   try {
-    const [code] = await exited;
+    const code = await exited;
     assert.equal(code, 0, `${stdout}\n${stderr}`);
     assert.match(stdout, /^\| operation +\| gRPC +\| REST +\| ratio +\| target +\| met +\|$/m);
     for (const op of ['gets', 'creates']) {

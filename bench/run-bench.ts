@@ -5,10 +5,9 @@
  * exits its orphans are no longer its descendants).
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { killProcess } from '../test/processes.js';
+import { exitedWithOutput, killProcess } from '../test/processes.js';
 import { descendants } from './descendants.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -37,14 +36,14 @@ export async function runBench(
   bench.stderr.on('data', (c: Buffer) => {
     stderr += c.toString();
   });
-  const exited = once(bench, 'exit');
+  const exited = exitedWithOutput(bench);
   const seen = new Set<number>();
   const watch = setInterval(() => {
     for (const pid of descendants(bench.pid ?? 0)) seen.add(pid);
   }, 200);
   const timer = setTimeout(() => bench.kill('SIGTERM'), timeoutMs);
   try {
-    const [code] = (await exited) as [number | null];
+    const code = await exited;
     return { code, stdout, stderr };
   } finally {
     clearInterval(watch);

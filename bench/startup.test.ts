@@ -5,13 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { killProcess } from '../test/processes.js';
+import { exitedWithOutput, killProcess } from '../test/processes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'wheelhouse-startup-test-'));
@@ -54,7 +53,7 @@ it('prints every startup figure in quick mode', { timeout: 300_000 }, async () =
   bench.stderr.on('data', (c: Buffer) => {
     output += c.toString();
   });
-  const exited = once(bench, 'exit');
+  const exited = exitedWithOutput(bench);
   // Seen while it runs: once the benchmark exits, its orphans are no longer its descendants.
   const seen = new Set<number>();
   const watch = setInterval(() => {
@@ -62,7 +61,7 @@ it('prints every startup figure in quick mode', { timeout: 300_000 }, async () =
   }, 200);
   const timer = setTimeout(() => bench.kill('SIGTERM'), 280_000);
   try {
-    const [code] = await exited;
+    const code = await exited;
     assert.equal(code, 0, output);
     assert.match(output, /^startup benchmark: (compiled \(dist\/\)|from source)/);
     assert.match(output, /load average \d+\.\d\d \d+\.\d\d \d+\.\d\d/);

@@ -31,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { READY_LINE } from '../cli/up.js';
 import { freePort } from '../test/free-port.js';
-import { killProcess } from '../test/processes.js';
+import { exitedWithOutput, killProcess } from '../test/processes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const WHCTL = join(root, 'bin', 'whctl.js');
@@ -235,7 +235,7 @@ function startPlane(dataDir: string, ports: { port: number; storePort: number; r
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const exited = exitedWithOutput(child);
   const plane: Plane = { child, output: () => output, exited, known: new Set([child.pid!]) };
   planes.push(plane);
   return plane;

@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -18,7 +17,7 @@ import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { APISERVER_NODE_FLAGS } from '../apiserver/node-flags.js';
 import { freePort } from '../test/free-port.js';
-import { isAlive, killProcess } from '../test/processes.js';
+import { exitedWithOutput, isAlive, killProcess } from '../test/processes.js';
 import { scrape } from '../test/scrape.js';
 import { findComponentProcesses } from './up/component-processes.js';
 import { READY_LINE } from './up.js';
@@ -63,7 +62,7 @@ function startUp(args: string[]): {
   child.stderr?.on('data', (c: Buffer) => {
     output += c.toString();
   });
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const exited = exitedWithOutput(child);
   return { child, output: () => output, exited, pids: new Set() };
 }
 
