@@ -19,7 +19,8 @@
  *   ceiling is the like-for-like one;
  * - CPU milliseconds per pod created of the controller manager, the apiserver and the
  *   store in each phase (utime + stime from /proc; steadier than rates on a shared
- *   machine), the readiness writes made during the scale-up, and the load average;
+ *   machine), the share of a core each one's main thread was busy (which process bounds
+ *   the phase), the readiness writes made during the scale-up, and the load average;
  * - the controller manager's resident memory, at its largest;
  * - with --deployments N: N more Deployments of --deployment-replicas pods each (default
  *   10), created 20 at a time, timed until every one is complete: the Deployment
@@ -28,7 +29,6 @@
  *
  * Progress goes to stderr, the table to stdout.
  */
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -43,6 +43,7 @@ import {
 import type { Deployment } from '../sdk/gen/wheelhouse/apps/v1/deployment.js';
 import { Namespace } from '../sdk/gen/wheelhouse/core/v1/namespace.js';
 import type { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
+import { cpuSecondsOf, mainThreadCpuSecondsOf } from '../store/bench/process-cpu.js';
 import { startCluster } from '../test/cluster.js';
 import { freePort } from '../test/free-port.js';
 import { pod } from '../test/objects.js';
@@ -63,13 +64,6 @@ const usage = `Usage: npm run bench:controllers -- [--replicas N] [--warmup N] [
 `;
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
-
-/** utime + stime of a process, in milliseconds (fields 14 and 15 of /proc/<pid>/stat, 100 ticks/s). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 /**
  * Calls the apiserver handled, summed by method, from its plaintext /metrics: unary and
@@ -107,32 +101,44 @@ function callsBetween(before: Map<string, number>, after: Map<string, number>, w
 const load = () => loadavg()[0]?.toFixed(1) ?? '?';
 
 /**
- * CPU used by each process between `start()` and `stop()`, and the load average at both
- * ends. With $BENCH_PROFILE_SIGNAL set (bench/cpu-profile.mjs), each start and stop also
- * sends it that signal, so that their profiles cover the measured phases only.
+ * CPU used by each process between `start()` and `stop()`, the share of a core each one's
+ * main thread was busy (the process whose main thread is busy nearly all the time bounds
+ * the phase; below that, the processes share the machine's cores), and the load average
+ * at both ends. With $BENCH_PROFILE_SIGNAL set (bench/cpu-profile.mjs), each start and
+ * stop also sends it that signal, so that their profiles cover the measured phases only.
  */
 function cpuMeter(pids: Record<string, number>) {
-  const read = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
+  const read = (cpu: (pid: number) => number) =>
+    Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpu(pid)]));
   const profileSignal = process.env.BENCH_PROFILE_SIGNAL as NodeJS.Signals | undefined;
   const markProfiles = () => {
     if (profileSignal) for (const pid of Object.values(pids)) process.kill(pid, profileSignal);
   };
-  let before = read();
+  let before = read(cpuSecondsOf);
+  let mainBefore = read(mainThreadCpuSecondsOf);
+  let t0 = performance.now();
   let loadBefore = load();
   return {
     start() {
       markProfiles();
-      before = read();
+      before = read(cpuSecondsOf);
+      mainBefore = read(mainThreadCpuSecondsOf);
+      t0 = performance.now();
       loadBefore = load();
     },
-    /** CPU ms per operation of each process, as `name a.b` pairs, and the load at both ends. */
+    /** CPU ms per operation of each process, as `name a.b` pairs, their main threads' busy share, and the load. */
     stop(ops: number): string {
       markProfiles();
-      const after = read();
+      const after = read(cpuSecondsOf);
+      const mainAfter = read(mainThreadCpuSecondsOf);
+      const seconds = Math.max(1e-3, (performance.now() - t0) / 1000);
       const perOp = Object.keys(pids)
-        .map((k) => `${k} ${(((after[k] ?? 0) - (before[k] ?? 0)) / ops).toFixed(2)}`)
+        .map((k) => `${k} ${((1000 * ((after[k] ?? 0) - (before[k] ?? 0))) / ops).toFixed(2)}`)
         .join(', ');
-      return `${perOp} (load ${loadBefore} → ${load()})`;
+      const busy = Object.keys(pids)
+        .map((k) => `${k} ${((100 * ((mainAfter[k] ?? 0) - (mainBefore[k] ?? 0))) / seconds).toFixed(0)}%`)
+        .join(', ');
+      return `${perOp}; main threads busy ${busy} (load ${loadBefore} → ${load()})`;
     },
   };
 }
