@@ -6,6 +6,7 @@
  * and starts them.
  */
 import { type ComponentDefinition, type FlagSpec, runComponent } from '../sdk/component/index.js';
+import { ApiError, Code } from '../sdk/errors.js';
 import { type ControllerDescriptor, controllerContext } from './controller-descriptor.js';
 
 export const CONTROLLER_MANAGER_PORT = 10257;
@@ -76,18 +77,28 @@ export function controllerManagerDefinition(all: readonly ControllerDescriptor[]
         default: '*',
         help: `controllers to run: '*' (the default ones), 'name' to enable, '-name' to disable; known: ${all.map((c) => c.name).join(', ')}`,
       },
+      'use-service-account-credentials': {
+        type: 'boolean',
+        default: false,
+        help: 'run each controller as its own ServiceAccount in kube-system, under its system:controller: role',
+      },
       ...controllerFlags(all),
     },
     async run(ctx) {
       const enabled = enabledControllers(String(ctx.flags.controllers ?? '*'), all);
       ctx.logger.info({ controllers: enabled.map((c) => c.name) }, 'starting controllers');
       // One failing controller stops the term: the manager exits non-zero rather than run half its loops.
+      const serviceAccountCredentials = ctx.flags['use-service-account-credentials'] === true;
       await Promise.all(
         enabled.map((c) =>
-          c.run(controllerContext(c, ctx)).catch((err: unknown) => {
-            ctx.logger.error({ controller: c.name, err }, 'controller stopped');
-            throw err;
-          }),
+          controllerContext(c, ctx, { serviceAccountCredentials })
+            .then((own) => c.run(own))
+            .catch((err: unknown) => {
+              // Stopped while it was still waiting for its first token: nothing ran.
+              if (ctx.signal.aborted && err instanceof ApiError && err.code === Code.CANCELLED) return;
+              ctx.logger.error({ controller: c.name, err }, 'controller stopped');
+              throw err;
+            }),
         ),
       );
     },

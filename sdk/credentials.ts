@@ -81,11 +81,32 @@ export function tlsMaterial(config: ClientConfig): { ca?: Buffer; cert?: Buffer;
 
 /** Call credentials adding `authorization: Bearer <token>` to every call's metadata. */
 export function bearerToken(token: string): grpc.CallCredentials {
+  return bearerTokenFrom(() => token);
+}
+
+/**
+ * Call credentials adding `authorization: Bearer <current()>` to every call: the token is
+ * read at each call, so a token that is renewed (a service account's) is sent as renewed.
+ */
+export function bearerTokenFrom(current: () => string): grpc.CallCredentials {
   return grpc.credentials.createFromMetadataGenerator((_params, callback) => {
     const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${token}`);
+    metadata.set('authorization', `Bearer ${current()}`);
     callback(null, metadata);
   });
+}
+
+/**
+ * The channel credentials of `config`'s server and CA, authenticating with the token
+ * `current()` returns instead of the config's certificate or token.
+ */
+export function tokenChannelCredentials(
+  config: ClientConfig,
+  current: () => string,
+): grpc.ChannelCredentials {
+  if (config.insecure) throw new Error('refusing to send a bearer token over a plaintext connection');
+  const { ca } = tlsMaterial(config);
+  return grpc.credentials.combineChannelCredentials(sslCredentials(ca), bearerTokenFrom(current));
 }
 
 /** Bytes in flight per connection and per stream before the client must acknowledge (HTTP/2 flow control). */

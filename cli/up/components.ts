@@ -131,8 +131,9 @@ export function apiserverComponent(layout: ClusterLayout): ComponentSpec {
 
 /**
  * The controller manager: as system:kube-controller-manager (`<dataDir>/controller-manager.yaml`,
- * written from the PKI), leader election on by default, health and metrics served with the
- * apiserver's serving certificate (it names this host) on `controllerManagerPort` (default 10257).
+ * written from the PKI), each controller as its own ServiceAccount (as kubeadm starts it),
+ * leader election on by default, health and metrics served with the apiserver's serving
+ * certificate (it names this host) on `controllerManagerPort` (default 10257).
  */
 export function controllerManagerComponent(
   layout: ClusterLayout,
@@ -160,6 +161,7 @@ export function controllerManagerComponent(
       pki.apiserver.keyFile,
       '--client-ca-file',
       pki.caFile,
+      '--use-service-account-credentials',
       ...(opts.leaderElectRetryPeriod === undefined
         ? []
         : ['--leader-elect-retry-period', opts.leaderElectRetryPeriod]),

@@ -8,6 +8,7 @@ export const cronJobController: ControllerDescriptor = {
   name: 'cronjob',
   eventSource: 'cronjob-controller',
   enabledByDefault: true,
+  serviceAccount: 'cronjob-controller',
   flags: {
     'concurrent-cron-job-syncs': {
       type: 'string',

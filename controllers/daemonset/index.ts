@@ -7,6 +7,7 @@ export const daemonSetController: ControllerDescriptor = {
   name: 'daemonset',
   eventSource: 'daemonset-controller',
   enabledByDefault: true,
+  serviceAccount: 'daemon-set-controller',
   flags: {
     'concurrent-daemonset-syncs': {
       type: 'string',

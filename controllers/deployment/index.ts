@@ -7,6 +7,7 @@ export const deploymentController: ControllerDescriptor = {
   name: 'deployment',
   eventSource: 'deployment-controller',
   enabledByDefault: true,
+  serviceAccount: 'deployment-controller',
   flags: {
     'concurrent-deployment-syncs': {
       type: 'string',

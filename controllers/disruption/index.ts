@@ -9,6 +9,7 @@ export const disruptionController: ControllerDescriptor = {
   name: 'disruption',
   eventSource: 'controllermanager',
   enabledByDefault: true,
+  serviceAccount: 'disruption-controller',
   run: (ctx) =>
     runDisruptionController(
       {

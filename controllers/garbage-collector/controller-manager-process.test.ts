@@ -57,6 +57,6 @@ describe('garbage collector and namespace controller in the controller manager',
       'the namespace to go',
       async () => ((await isGone(namespaces.get('', 'scratch'))) ? true : undefined),
       { timeoutMs: 60_000 },
-    );
+    ).catch((err: unknown) => assert.fail(`${String(err)}\n${suite.cm.output().slice(-3000)}`));
   });
 });

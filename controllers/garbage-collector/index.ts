@@ -6,6 +6,7 @@ export const garbageCollectorController: ControllerDescriptor = {
   name: 'garbage-collector',
   eventSource: 'garbage-collector-controller',
   enabledByDefault: true,
+  serviceAccount: 'generic-garbage-collector',
   flags: {
     'concurrent-gc-syncs': {
       type: 'string',

@@ -16,6 +16,7 @@ export const jobController: ControllerDescriptor = {
   name: 'job',
   eventSource: 'job-controller',
   enabledByDefault: true,
+  serviceAccount: 'job-controller',
   flags: {
     'concurrent-job-syncs': { type: 'string', default: '5', help: 'Jobs reconciled at once' },
     'job-pod-failure-backoff': {

@@ -6,6 +6,7 @@ export const namespaceController: ControllerDescriptor = {
   name: 'namespace',
   eventSource: 'namespace-controller',
   enabledByDefault: true,
+  serviceAccount: 'namespace-controller',
   flags: {
     'concurrent-namespace-syncs': {
       type: 'string',

@@ -27,6 +27,7 @@ export const nodeLifecycleController: ControllerDescriptor = {
   name: 'node-lifecycle',
   eventSource: 'node-controller',
   enabledByDefault: true,
+  serviceAccount: 'node-controller',
   flags: {
     'node-monitor-period': { type: 'string', default: '5s', help: 'how often node health is checked' },
     'node-monitor-grace-period': {

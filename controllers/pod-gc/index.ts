@@ -14,6 +14,7 @@ function duration(flags: Readonly<Record<string, unknown>>, name: string): numbe
 export const podGcController: ControllerDescriptor = {
   name: 'pod-garbage-collector',
   enabledByDefault: true,
+  serviceAccount: 'pod-garbage-collector',
   flags: {
     'terminated-pod-gc-threshold': {
       type: 'string',

@@ -7,6 +7,7 @@ export const replicaSetController: ControllerDescriptor = {
   name: 'replicaset',
   eventSource: 'replicaset-controller',
   enabledByDefault: true,
+  serviceAccount: 'replicaset-controller',
   flags: {
     'concurrent-replicaset-syncs': {
       type: 'string',

@@ -5,6 +5,7 @@ import { createServiceAccountController } from './service-account-controller.js'
 export const serviceAccountController: ControllerDescriptor = {
   name: 'serviceaccount',
   enabledByDefault: true,
+  serviceAccount: 'service-account-controller',
   flags: {
     'concurrent-serviceaccount-syncs': {
       type: 'string',

@@ -280,6 +280,8 @@ export async function startPodReadier(
 export interface InProcessContext {
   /** The controller manager's clients, through the test's `wrap` when it gave one. */
   readonly clients: Clientset;
+  /** Clients authenticating with a token instead (not wrapped): see ComponentContext. */
+  clientsWithToken(token: () => string): Clientset;
   /** Shared by the controllers, over the same (wrapped) API client; started already. */
   readonly informers: InformerFactory;
   readonly events: EventRecorder;
@@ -324,7 +326,17 @@ export function runControllerInProcess(
   const informers = new InformerFactory(api, { logger, registry });
   informers.start(lifetime.signal);
   // A failure before the test stops the controllers is the test's failure, thrown by stop().
-  const outcome = run({ clients, informers, events, logger, registry, signal: lifetime.signal }).then(
+  const clientsWithToken = (token: () => string) =>
+    createClientset(controllerManagerConfig(cluster), { component: 'controller-manager', token });
+  const outcome = run({
+    clients,
+    clientsWithToken,
+    informers,
+    events,
+    logger,
+    registry,
+    signal: lifetime.signal,
+  }).then(
     () => ({ failed: false, reason: undefined as unknown }),
     (reason: unknown) => ({ failed: true, reason }),
   );
@@ -362,8 +374,14 @@ export function runInProcess(
   return runControllerInProcess(cluster, async (ctx) => {
     // Every one returns before stop() goes on, failed or not; the first failure is thrown.
     const results = await Promise.allSettled(
-      descriptors.map((d) =>
-        d.run(controllerContext(d, { ...ctx, flags: values, addReadyCheck: () => undefined })),
+      descriptors.map(async (d) =>
+        d.run(
+          await controllerContext(
+            d,
+            { ...ctx, flags: values, addReadyCheck: () => undefined },
+            { serviceAccountCredentials: values['use-service-account-credentials'] === true },
+          ),
+        ),
       ),
     );
     const failed = results.find((r) => r.status === 'rejected');

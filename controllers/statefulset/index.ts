@@ -7,6 +7,7 @@ export const statefulSetController: ControllerDescriptor = {
   name: 'statefulset',
   eventSource: 'statefulset-controller',
   enabledByDefault: true,
+  serviceAccount: 'statefulset-controller',
   flags: {
     'concurrent-statefulset-syncs': {
       type: 'string',

@@ -7,6 +7,7 @@ export const ttlAfterFinishedController: ControllerDescriptor = {
   name: 'ttl-after-finished',
   eventSource: 'ttl-after-finished-controller',
   enabledByDefault: true,
+  serviceAccount: 'ttl-after-finished-controller',
   flags: {
     'concurrent-ttl-after-finished-syncs': {
       type: 'string',

@@ -5,7 +5,7 @@
  */
 import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
 import type { ClientConfig } from '../client-config.js';
-import { channelCredentials, channelOptions } from '../credentials.js';
+import { channelCredentials, channelOptions, tokenChannelCredentials } from '../credentials.js';
 
 export interface Connection {
   /** `host:port` of each apiserver, in order of preference. */
@@ -19,6 +19,11 @@ export interface Connection {
 export interface ConnectionOptions {
   /** Named in the user agent (`wheelhouse-scheduler/0.1.0`); `whctl` by default. */
   readonly component?: string;
+  /**
+   * Authenticate with the bearer token this returns at each call, instead of the config's
+   * certificate or token (a controller acting as its own service account).
+   */
+  readonly token?: () => string;
 }
 
 export const CLIENT_VERSION = '0.1.0';
@@ -37,7 +42,7 @@ export function connectionFor(config: ClientConfig, opts: ConnectionOptions = {}
   return {
     endpoints,
     address: endpoints[0]!,
-    credentials: channelCredentials(config),
+    credentials: opts.token ? tokenChannelCredentials(config, opts.token) : channelCredentials(config),
     options: {
       ...channelOptions(config),
       'grpc.primary_user_agent': `wheelhouse-${opts.component ?? 'whctl'}/${CLIENT_VERSION}`,

@@ -16,6 +16,11 @@ export {
   WatchEventType,
 } from './dynamic-client.js';
 export {
+  requestServiceAccountToken,
+  type ServiceAccountToken,
+  type TokenRequestOptions,
+} from './service-account-token.js';
+export {
   type Clientset,
   createClientset,
   type TypedClient,

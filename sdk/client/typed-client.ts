@@ -66,9 +66,10 @@ export interface Clientset {
 /** The clients of a component, from its client config. */
 export function createClientset(
   config: ClientConfig,
-  opts: { component: string } & ApiClientOptions,
+  opts: { component: string; token?: () => string } & ApiClientOptions,
 ): Clientset {
-  const api = createApiClient(connectionFor(config, { component: opts.component }), opts);
+  const { component, token } = opts;
+  const api = createApiClient(connectionFor(config, { component, ...(token ? { token } : {}) }), opts);
   const typed = new Map<string, TypedClient<KindObject>>();
   return {
     api,

@@ -44,6 +44,12 @@ export interface ComponentContext {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly clients: Clientset;
+  /**
+   * New clients of the same apiserver that authenticate with the bearer token `token()`
+   * returns at each call instead of the component's own credentials (a controller acting
+   * as its service account). The caller closes them.
+   */
+  clientsWithToken(token: () => string): Clientset;
   /** Fresh for each run (each term, under leader election); started by the runner once run() is called. */
   readonly informers: InformerFactory;
   readonly events: EventRecorder;
@@ -227,6 +233,7 @@ export async function runComponent(
         logger,
         registry,
         clients,
+        clientsWithToken: (token) => createClientset(config, { component: def.name, token }),
         informers,
         events,
         signal,

@@ -4,11 +4,13 @@
  * resources Wheelhouse serves. They are created at apiserver start when missing, and
  * never overwritten: an operator's edits stay.
  *
- * Each component gets what it does and no more. Wheelhouse runs every controller under
- * the one controller-manager identity (Kubernetes gives each its own service account),
- * so its role is the union of what those controllers need: the garbage collector and
- * the namespace controller read, update and delete objects of any kind, but it may not
- * write RBAC objects, which would let it grant itself anything.
+ * Each component gets what it does and no more. The controller manager's own role is the
+ * union of what its controllers need, for a manager that runs them all under its identity
+ * (the default): the garbage collector and the namespace controller read, update and
+ * delete objects of any kind, but it may not write RBAC objects, which would let it grant
+ * itself anything. Started with `--use-service-account-credentials`, it runs each
+ * controller as its own ServiceAccount, under that controller's role alone
+ * (controller-roles.ts).
  */
 
 import { ApiError, Code } from '../../../sdk/errors.js';
@@ -21,27 +23,19 @@ import { typesOf } from '../../../sdk/kind-registry.js';
 import type { Logger } from '../../../sdk/logger.js';
 import { systemContext } from '../../registry/context.js';
 import type { GenericRegistry } from '../../registry/generic-registry.js';
-
-const read = ['get', 'list', 'watch'];
-const write = ['create', 'delete', 'deletecollection', 'patch', 'update'];
-const rbacGroup = 'rbac.authorization.k8s.io';
-const authorizationGroup = 'authorization.k8s.io';
-const authenticationGroup = 'authentication.k8s.io';
-const coordinationGroup = 'coordination.k8s.io';
-const schedulingGroup = 'scheduling.k8s.io';
-
-function rule(
-  verbs: string[],
-  apiGroups: string[],
-  resources: string[],
-  resourceNames: string[] = [],
-): PolicyRule {
-  return { verbs, apiGroups, resources, resourceNames, nonResourceUrls: [] };
-}
-
-function urlRule(verbs: string[], urls: string[]): PolicyRule {
-  return { verbs, apiGroups: [], resources: [], resourceNames: [], nonResourceUrls: urls };
-}
+import { controllerAccounts, controllerRoleBindings, controllerRoles } from './controller-roles.js';
+import {
+  authenticationGroup,
+  authorizationGroup,
+  coordinationGroup,
+  events,
+  rbacGroup,
+  read,
+  rule,
+  schedulingGroup,
+  urlRule,
+  write,
+} from './policy-rule.js';
 
 const viewRules: PolicyRule[] = [
   rule(
@@ -145,8 +139,6 @@ const adminRules: PolicyRule[] = [
   ...editRules,
 ];
 
-const events = rule(['create', 'update', 'patch'], [''], ['events']);
-
 const schedulerRules: PolicyRule[] = [
   rule(['create'], [authenticationGroup], ['tokenreviews']),
   rule(['create'], [authorizationGroup], ['subjectaccessreviews']),
@@ -193,6 +185,8 @@ const controllerManagerRules: PolicyRule[] = [
   rule(read, [rbacGroup], ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings']),
   rule(['delete', 'deletecollection'], [rbacGroup], ['roles', 'rolebindings']),
   rule(read, ['admissionregistration.k8s.io'], ['*']),
+  // --use-service-account-credentials: tokens for the controllers' own accounts, and no others.
+  rule(['create'], [''], ['serviceaccounts/token'], [...controllerAccounts]),
 ];
 
 /**
@@ -243,6 +237,7 @@ export const bootstrapClusterRoles: Readonly<Record<string, readonly PolicyRule[
   'system:basic-user': basicUserRules,
   'system:kube-scheduler': schedulerRules,
   'system:kube-controller-manager': controllerManagerRules,
+  ...controllerRoles,
   'system:node': nodeRules,
   'system:kubelet-simulator': kubeletSimulatorRules,
   // Kubernetes' own: reading metrics and health endpoints (Prometheus, monitoring agents).
@@ -273,6 +268,7 @@ export const bootstrapClusterRoleBindings: Readonly<Record<string, { role: strin
     subjects: [user('system:kubelet-simulator')],
   },
   'system:monitoring': { role: 'system:monitoring', subjects: [group('system:monitoring')] },
+  ...controllerRoleBindings,
 };
 
 const bootstrapLabels = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };

@@ -8,15 +8,9 @@ import {
   ruleCovers,
   uncoveredRules,
 } from './policy-comparator.js';
+import { rule } from './policy-rule.js';
 
-function r(
-  verbs: string[],
-  apiGroups: string[],
-  resources: string[],
-  resourceNames: string[] = [],
-): PolicyRule {
-  return { verbs, apiGroups, resources, resourceNames, nonResourceUrls: [] };
-}
+const r = rule;
 
 function url(verbs: string[], nonResourceUrls: string[]): PolicyRule {
   return { verbs, apiGroups: [], resources: [], resourceNames: [], nonResourceUrls };

@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { PolicyRule, Subject } from '../../../sdk/gen/wheelhouse/rbac/v1/policy.js';
+import type { Subject } from '../../../sdk/gen/wheelhouse/rbac/v1/policy.js';
 import type { RequestAttributes, UserInfo } from '../types.js';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from './bootstrap-policy.js';
+import { rule } from './policy-rule.js';
 import { RbacAuthorizer } from './rbac-authorizer.js';
 import { RbacPolicy } from './rbac-policy.js';
 
 const rbac = 'rbac.authorization.k8s.io';
 const alice: UserInfo = { name: 'alice', uid: '1', groups: ['system:authenticated'] };
 
-function rule(
-  verbs: string[],
-  apiGroups: string[],
-  resources: string[],
-  resourceNames: string[] = [],
-): PolicyRule {
-  return { verbs, apiGroups, resources, resourceNames, nonResourceUrls: [] };
-}
 const user = (name: string): Subject => ({ kind: 'User', apiGroup: rbac, name, namespace: '' });
 const group = (name: string): Subject => ({ kind: 'Group', apiGroup: rbac, name, namespace: '' });
 
