@@ -30,6 +30,7 @@ import type { AuditLog } from './audit/index.js';
 import { alwaysAllow } from './auth/always-allow.js';
 import type { createAuthenticator } from './auth/authenticate.js';
 import { type AccessAuthorizer, createAuthorizer, fixedAuthorizer } from './auth/authorization-modes.js';
+import { impersonatedUser, metadataHeaders } from './auth/impersonation.js';
 import { ensureBootstrapPolicy } from './auth/rbac/bootstrap-policy.js';
 import { rbacEscalationCheck } from './auth/rbac/escalation-check.js';
 import { createRuleResolver } from './auth/rbac/rule-resolver.js';
@@ -233,13 +234,14 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     logger: opts.logger,
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.metrics ? { registry: opts.metrics } : {}),
-    authenticate: (peer, _method, metadata) => {
+    authenticate: async (peer, _method, metadata) => {
       const authorization = metadata.get('authorization')[0];
-      return opts.authenticate(
+      const caller = await opts.authenticate(
         peer.certificate,
         typeof authorization === 'string' ? authorization : undefined,
         peer.rejectedCertificate,
       );
+      return impersonatedUser(caller, metadataHeaders(metadata), authorizer);
     },
     ...(opts.audit ? { onCallEnd: opts.audit.onCallEnd } : {}),
     ...(opts.connections ? { connections: opts.connections } : {}),
@@ -305,6 +307,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
           ? { tls: { cert: opts.tls.cert, key: opts.tls.key, ...(opts.tls.ca ? { ca: opts.tls.ca } : {}) } }
           : {}),
         authenticate: opts.authenticate,
+        impersonate: (caller, headers) => impersonatedUser(caller, headers, authorizer),
         ...(opts.audit ? { audit: opts.audit } : {}),
         logger: opts.logger,
         router: createRestRouter({

@@ -22,6 +22,8 @@ import type { Logger } from '../../sdk/logger.js';
 import type { RejectedCertificate } from '../../sdk/server/peer.js';
 import type { AuditLog } from '../audit/index.js';
 import type { createAuthenticator } from '../auth/authenticate.js';
+import type { RequestHeaders } from '../auth/impersonation.js';
+import type { UserInfo } from '../auth/types.js';
 import { HttpError, statusOf } from './errors.js';
 import type { RestRouter } from './router.js';
 
@@ -32,6 +34,8 @@ export interface RestServerOptions {
   /** The serving certificate and the client CA; plaintext HTTP/1.1 without (tests, --insecure-serving). */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly ca?: Buffer };
   readonly authenticate: ReturnType<typeof createAuthenticator>;
+  /** The user an authenticated caller acts as, from its Impersonate-* headers (auth/impersonation.ts). */
+  readonly impersonate?: (caller: UserInfo, headers: RequestHeaders) => Promise<UserInfo>;
   readonly router: RestRouter;
   readonly logger: Logger;
   /** Records every call when its response ends, as the gRPC server's calls are. */
@@ -123,6 +127,21 @@ export function createRestServer(opts: RestServerOptions): RestServer {
       const authorization = req.headers.authorization;
       try {
         user = await opts.authenticate(peer.certificate, authorization, peer.rejected);
+        if (opts.impersonate) {
+          const { headers } = req;
+          user = await opts.impersonate(user, {
+            // HTTP/2 keeps repeated headers as an array; HTTP/1.1 joins them with ", "
+            // (Impersonate-Group may repeat; group names hold no comma in Kubernetes).
+            get: (name) => {
+              const value = headers[name];
+              if (value === undefined) return [];
+              return (Array.isArray(value) ? value : [value]).flatMap((v) =>
+                'httpVersionMajor' in req && req.httpVersionMajor === 1 ? v.split(/,\s*/) : [v],
+              );
+            },
+            names: () => Object.keys(headers),
+          });
+        }
       } catch (err) {
         writeStatus(res, err);
         return;

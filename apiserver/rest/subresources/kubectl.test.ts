@@ -175,6 +175,22 @@ describe('kubectl subresources and reviews', {
       );
     });
 
+    it(`kubectl ${version} --as: the admin acts as another user; a user without impersonate may not`, async () => {
+      const asNobody = await kubectl('auth', 'can-i', 'create', 'pods', '--as', 'nobody');
+      assert.equal(asNobody.stdout.trim(), 'no', asNobody.stderr);
+      assert.equal(asNobody.code, 1);
+      const who = await kubectl('auth', 'whoami', '--as', 'alice', '--as-group', 'dev');
+      assert.equal(who.code, 0, who.stderr);
+      assert.match(who.stdout, /Username\s+alice/);
+      assert.match(who.stdout, /Groups\s+\[dev system:authenticated\]/);
+      const denied = await kubectlAs(viewerKubeconfig, version, path, ['get', 'pods', '--as', 'admin']);
+      assert.notEqual(denied.code, 0);
+      assert.match(
+        denied.stderr,
+        /users "admin" is forbidden: User "viewer" cannot impersonate resource "users"/,
+      );
+    });
+
     it(`kubectl ${version} auth whoami`, async () => {
       const who = await kubectlAs(viewerKubeconfig, version, path, ['auth', 'whoami']);
       assert.equal(who.code, 0, who.stderr);
