@@ -89,6 +89,18 @@ describe('whctl against the apiserver', () => {
     assert.match(res.err(), /\n {2}\* spec\.containers\[0\]\.image: /);
   });
 
+  it('--as acts as another user, refused where that user may not go', async () => {
+    const nobody = await run(['get', 'pods', '--as', 'nobody']);
+    assert.equal(nobody.code, 1);
+    assert.match(nobody.err(), /User "nobody" cannot list resource "pods"/);
+    // Before the command too, as kubectl takes global flags; a group makes it a member.
+    const masters = await run(['--as', 'nobody', '--as-group', 'system:masters', 'get', 'pods']);
+    assert.equal(masters.code, 0, masters.err());
+    const groupAlone = await run(['get', 'pods', '--as-group', 'system:masters']);
+    assert.equal(groupAlone.code, 1);
+    assert.match(groupAlone.err(), /--as-group needs --as/);
+  });
+
   it('watches pods until interrupted, and deletes them', async () => {
     assert.equal((await run(['apply', '-f', file('a.yaml', pod('a', 'x'))])).out(), 'pod/a created\n');
     const config = join(cluster.dir, 'whctl.yaml');

@@ -72,7 +72,11 @@ export function createContext(
     client(explicitPath) {
       if (!client) {
         const loadedConfig = config(explicitPath);
-        const connected = connect(connectionFor(loadedConfig));
+        const impersonate =
+          globals.as === undefined
+            ? {}
+            : { impersonate: { user: globals.as, groups: globals.asGroups ?? [] } };
+        const connected = connect(connectionFor(loadedConfig, impersonate));
         client =
           globals.verbosity >= TRACE_CALLS_LEVEL
             ? tracedClient(connected, loadedConfig.server, {

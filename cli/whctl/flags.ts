@@ -7,9 +7,11 @@ import { UsageError } from './usage-error.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Flags every command takes, whatever its own: kubectl's global `--context` and `-v`. */
+/** Flags every command takes, whatever its own: kubectl's global `--context`, `--as`, `--as-group` and `-v`. */
 export const globalFlags = {
   context: { type: 'string' },
+  as: { type: 'string' },
+  'as-group': { type: 'string', multiple: true },
   v: { type: 'string', short: 'v' },
 } as const satisfies Options;
 
@@ -25,26 +27,35 @@ export const commonFlags = {
 export interface GlobalOptions {
   readonly config?: string;
   readonly context?: string;
+  /** `--as USER` and `--as-group GROUP` (repeatable): act as that user, if the caller may impersonate it. */
+  readonly as?: string;
+  readonly asGroups?: readonly string[];
   /** `-v N`: 0 unless given. 6 and above print each API call with its latency. */
   readonly verbosity: number;
 }
 
 /**
- * Reads `--config`, `--context` and `-v` from a command's arguments (up to a `--`),
+ * Reads `--config`, `--context`, `--as`, `--as-group` and `-v` from a command's arguments (up to a `--`),
  * leaving them in place for the command's own parser.
  */
 export function globalOptionsOf(args: readonly string[]): GlobalOptions {
   const found: Record<string, string> = {};
+  const asGroups: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (arg === '--') break;
-    const m = /^(?:--(config|context|v)|-(v))(?:=(.*))?$/s.exec(arg) ?? /^-(v)(\d+)$/.exec(arg);
+    const m = /^(?:--(config|context|as|as-group|v)|-(v))(?:=(.*))?$/s.exec(arg) ?? /^-(v)(\d+)$/.exec(arg);
     if (!m) continue;
     const name = (m[1] ?? m[2]) as string;
     const inline = m.length === 3 ? m[2] : m[3];
     const value = inline ?? args[i + 1];
     if (inline === undefined) i++;
-    if (value !== undefined) found[name] = value;
+    if (value === undefined) continue;
+    if (name === 'as-group') asGroups.push(value);
+    else found[name] = value;
+  }
+  if (asGroups.length > 0 && found.as === undefined) {
+    throw new UsageError('--as-group needs --as: groups are impersonated with a user');
   }
   const verbosity = found.v === undefined ? 0 : Number(found.v);
   if (!Number.isInteger(verbosity) || verbosity < 0) {
@@ -55,6 +66,8 @@ export function globalOptionsOf(args: readonly string[]): GlobalOptions {
   return {
     ...(found.config !== undefined ? { config: found.config } : {}),
     ...(found.context !== undefined ? { context: found.context } : {}),
+    ...(found.as !== undefined ? { as: found.as } : {}),
+    ...(asGroups.length > 0 ? { asGroups } : {}),
     verbosity,
   };
 }

@@ -195,7 +195,16 @@ function contextNamespaceOf(ctx: import('./context.js').Context): string | undef
 }
 
 /** Global flags that take a value, as kubectl has them before or after the command. */
-const GLOBAL_WITH_VALUE = new Set(['--config', '-n', '--namespace', '--context', '-v', '--v']);
+const GLOBAL_WITH_VALUE = new Set([
+  '--config',
+  '-n',
+  '--namespace',
+  '--context',
+  '--as',
+  '--as-group',
+  '-v',
+  '--v',
+]);
 
 /**
  * kubectl takes its global flags anywhere: `whctl -n kube-system get pods` is

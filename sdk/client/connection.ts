@@ -3,7 +3,7 @@
  * same cluster: `server: a:6443,b:6443`), the credentials of its client config, and
  * channel options naming the component in every call's user agent.
  */
-import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
+import { type ChannelCredentials, type ChannelOptions, credentials, Metadata } from '@grpc/grpc-js';
 import type { ClientConfig } from '../client-config.js';
 import { channelCredentials, channelOptions, tokenChannelCredentials } from '../credentials.js';
 
@@ -24,6 +24,8 @@ export interface ConnectionOptions {
    * certificate or token (a controller acting as its own service account).
    */
   readonly token?: () => string;
+  /** Act as this user (and groups), as `kubectl --as/--as-group`: the server checks that the caller may. */
+  readonly impersonate?: { readonly user: string; readonly groups?: readonly string[] };
 }
 
 export const CLIENT_VERSION = '0.1.0';
@@ -42,10 +44,30 @@ export function connectionFor(config: ClientConfig, opts: ConnectionOptions = {}
   return {
     endpoints,
     address: endpoints[0]!,
-    credentials: opts.token ? tokenChannelCredentials(config, opts.token) : channelCredentials(config),
+    credentials: withImpersonation(
+      opts.token ? tokenChannelCredentials(config, opts.token) : channelCredentials(config),
+      opts.impersonate,
+    ),
     options: {
       ...channelOptions(config),
       'grpc.primary_user_agent': `wheelhouse-${opts.component ?? 'whctl'}/${CLIENT_VERSION}`,
     },
   };
+}
+
+/** Adds Kubernetes' impersonation headers (`impersonate-user`, `impersonate-group`) to every call. */
+function withImpersonation(
+  channel: ChannelCredentials,
+  impersonate: ConnectionOptions['impersonate'],
+): ChannelCredentials {
+  if (impersonate === undefined) return channel;
+  return credentials.combineChannelCredentials(
+    channel,
+    credentials.createFromMetadataGenerator((_params, callback) => {
+      const metadata = new Metadata();
+      metadata.set('impersonate-user', impersonate.user);
+      for (const group of impersonate.groups ?? []) metadata.add('impersonate-group', group);
+      callback(null, metadata);
+    }),
+  );
 }

@@ -157,6 +157,8 @@ Flags:
       --watch-only            with -w: print only changes, not the current list
       --config FILE           client config file
       --context NAME          the client config's context to use
+      --as USER               act as USER (the caller must be allowed to impersonate it)
+      --as-group GROUP        and as a member of GROUP (repeatable; needs --as)
   -v LEVEL                    log verbosity (6 and above: each API call with its latency)
 `,
   async run(args, ctx) {
