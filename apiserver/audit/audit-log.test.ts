@@ -157,3 +157,30 @@ describe('audit: records', () => {
     );
   });
 });
+
+describe('audit: impersonation', () => {
+  test('names the caller who made the call, and the user it acted as', () => {
+    const { log, records } = memoryLog('Metadata');
+    const admin = { name: 'admin', uid: '', groups: ['system:masters', 'system:authenticated'] };
+    log.recordRest({
+      method: 'GET',
+      path: '/api/v1/namespaces/default/pods',
+      requestURI: '/api/v1/namespaces/default/pods',
+      userAgent: 'kubectl',
+      user: { name: 'alice', uid: '', groups: ['dev', 'system:authenticated'], impersonator: admin },
+      peer: '127.0.0.1:40000',
+      name: '',
+      responseCode: 200,
+      seconds: 0.01,
+      record: new Metadata(),
+    });
+    const [r] = records();
+    assert.equal(r?.user, 'admin');
+    assert.deepEqual(r?.groups, ['system:masters', 'system:authenticated']);
+    assert.deepEqual(r?.impersonatedUser, {
+      username: 'alice',
+      uid: '',
+      groups: ['dev', 'system:authenticated'],
+    });
+  });
+});

@@ -204,13 +204,21 @@ export class AuditLog {
   }
 }
 
-/** Who made a call, as a line names them. */
+/**
+ * Who made a call, as a line names them. An impersonated call names the caller who made
+ * it (`user`, `groups`, ...) and the user it acted as (`impersonatedUser`), as Kubernetes'
+ * audit events do.
+ */
 function userFields(user: UserInfo | undefined): Record<string, unknown> {
+  const caller = user?.impersonator ?? user;
   return {
-    user: user?.name ?? '',
-    uid: user?.uid ?? '',
-    groups: user?.groups ?? [],
-    ...(user?.extra && Object.keys(user.extra).length > 0 ? { extra: user.extra } : {}),
+    user: caller?.name ?? '',
+    uid: caller?.uid ?? '',
+    groups: caller?.groups ?? [],
+    ...(caller?.extra && Object.keys(caller.extra).length > 0 ? { extra: caller.extra } : {}),
+    ...(user?.impersonator
+      ? { impersonatedUser: { username: user.name, uid: user.uid, groups: user.groups } }
+      : {}),
   };
 }
 

@@ -48,7 +48,12 @@ describe('impersonation', () => {
       headers({ 'impersonate-user': ['alice'], 'impersonate-group': ['dev'] }),
       authz,
     );
-    assert.deepEqual(user, { name: 'alice', uid: '', groups: ['dev', 'system:authenticated'] });
+    assert.deepEqual(user, {
+      name: 'alice',
+      uid: '',
+      groups: ['dev', 'system:authenticated'],
+      impersonator: admin,
+    });
     assert.deepEqual(authz.asked, ['impersonate users/alice', 'impersonate groups/dev']);
   });
 

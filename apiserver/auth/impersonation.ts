@@ -94,7 +94,13 @@ export async function impersonatedUser(
   if (serviceAccount)
     all.push('system:serviceaccounts', `system:serviceaccounts:${serviceAccount.namespace}`);
   if (name !== 'system:anonymous' && !all.includes('system:authenticated')) all.push('system:authenticated');
-  return { name, uid, groups: [...new Set(all)], ...(extraNames.length > 0 ? { extra } : {}) };
+  return {
+    name,
+    uid,
+    groups: [...new Set(all)],
+    ...(extraNames.length > 0 ? { extra } : {}),
+    impersonator: caller,
+  };
 }
 
 function serviceAccountOf(user: string): { namespace: string; name: string } | undefined {

@@ -8,6 +8,8 @@ export interface UserInfo {
   /** Always includes `system:authenticated` for authenticated users. */
   readonly groups: readonly string[];
   readonly extra?: Readonly<Record<string, readonly string[]>>;
+  /** Who made the request, when it acts as this user by impersonation (the audit log names both). */
+  readonly impersonator?: UserInfo;
 }
 
 /** What a request does, in RBAC's terms. */
