@@ -14,17 +14,19 @@ import { serviceAccountClients } from './service-account-credentials.js';
 /** A context whose apiserver holds no ServiceAccount and answers token requests from `tokens`. */
 function fakeContext(signal: AbortSignal, tokens: (n: number) => { token: string; lifeMs: number } | Error) {
   const calls = { created: [] as string[], tokenRequests: 0, closed: 0, sent: [] as (() => string)[] };
-  const accounts = new Set<string>();
+  const accounts = new Map<string, string>();
   const clients = {
     kind: () => ({
       get: async (_ns: string, name: string) => {
-        if (!accounts.has(name)) throw new ApiError(Code.NOT_FOUND, `serviceaccounts "${name}" not found`);
-        return { metadata: { name } };
+        const uid = accounts.get(name);
+        if (uid === undefined) throw new ApiError(Code.NOT_FOUND, `serviceaccounts "${name}" not found`);
+        return { metadata: { name, uid } };
       },
       create: async (obj: { metadata: { name: string } }) => {
-        accounts.add(obj.metadata.name);
+        const uid = `uid-${calls.created.length}`;
+        accounts.set(obj.metadata.name, uid);
         calls.created.push(obj.metadata.name);
-        return obj;
+        return { metadata: { ...obj.metadata, uid } };
       },
     }),
     api: {
@@ -48,7 +50,7 @@ function fakeContext(signal: AbortSignal, tokens: (n: number) => { token: string
     logger: createLogger('test', { level: 'silent' }),
     signal,
   } as unknown as ComponentContext;
-  return { ctx, calls };
+  return { ctx, calls, accounts };
 }
 
 test('creates the account, then renews its token at 80 % of its life', async () => {
@@ -67,6 +69,23 @@ test('creates the account, then renews its token at 80 % of its life', async () 
   stop.abort();
   await new Promise((r) => setImmediate(r));
   assert.equal(calls.closed, 1, 'the clients are closed once stopped');
+});
+
+test('an account deleted meanwhile is created again, with a new token at once', async () => {
+  const stop = new AbortController();
+  const { ctx, calls, accounts } = fakeContext(stop.signal, (n) => ({
+    token: `token-${n}`,
+    lifeMs: 3_600_000,
+  }));
+  await serviceAccountClients(ctx, 'deployment-controller', { checkEveryMs: 100 });
+  const current = calls.sent[0] as () => string;
+  await new Promise((r) => setTimeout(r, 250));
+  assert.equal(current(), 'token-0', 'an account still there keeps its token');
+  accounts.delete('deployment-controller');
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(current(), 'token-1');
+  assert.deepEqual(calls.created, ['deployment-controller', 'deployment-controller']);
+  stop.abort();
 });
 
 test('a refused token request is retried with backoff until one comes', async () => {

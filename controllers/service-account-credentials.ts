@@ -2,8 +2,9 @@
  * A controller under its own identity, as kube-controller-manager's
  * `--use-service-account-credentials` runs each: the ServiceAccount named after it in
  * kube-system (created with the manager's own credentials when missing), a token for it
- * from the TokenRequest API, renewed once 80 % of its life has passed, and clients that
- * send the current token on every call. The controller's reads and writes through those
+ * from the TokenRequest API, renewed once 80 % of its life has passed (or at once when
+ * the account was deleted or recreated: a token is bound to its account's uid), and
+ * clients that send the current token on every call. The controller's reads and writes through those
  * clients are then authorized by its own `system:controller:<account>` role alone
  * (apiserver/auth/rbac/controller-roles.ts), and audited under its name.
  *
@@ -13,7 +14,7 @@
  */
 
 import { Backoff, sleep } from '../sdk/backoff.js';
-import { requestServiceAccountToken, type ServiceAccountToken } from '../sdk/client/service-account-token.js';
+import { requestServiceAccountToken } from '../sdk/client/service-account-token.js';
 import type { Clientset } from '../sdk/client/typed-client.js';
 import type { ComponentContext } from '../sdk/component/index.js';
 import { ApiError, Code } from '../sdk/errors.js';
@@ -27,6 +28,20 @@ export interface ServiceAccountCredentialsOptions {
   readonly expirationSeconds?: number;
   /** First retry of a failed request or renewal (default 1 s, doubling to 30 s). */
   readonly retryInitialMs?: number;
+  /**
+   * How often the account is looked at between renewals (default one minute): a token
+   * is bound to its account's uid, so one deleted or recreated since takes a new token
+   * at once rather than at the next renewal.
+   */
+  readonly checkEveryMs?: number;
+}
+
+/** A token, the uid of the account it was issued for, and when to renew it. */
+interface Issued {
+  readonly token: string;
+  readonly expiresAt: Date;
+  readonly accountUid: string;
+  readonly renewAt: number;
 }
 
 /**
@@ -43,14 +58,23 @@ export async function serviceAccountClients(
   const backoff = new Backoff({ initialMs: opts.retryInitialMs ?? 1_000, maxMs: 30_000 });
   const log = ctx.logger.child({ serviceAccount: `${CONTROLLER_ACCOUNTS_NAMESPACE}/${account}` });
 
-  const fetchToken = async (): Promise<ServiceAccountToken> => {
-    await ensureServiceAccount(ctx.clients, account);
-    return requestServiceAccountToken(ctx.clients.api, CONTROLLER_ACCOUNTS_NAMESPACE, account, {
-      expirationSeconds,
-    });
+  const checkEveryMs = opts.checkEveryMs ?? 60_000;
+  const accounts = ctx.clients.kind<ServiceAccount>('ServiceAccount');
+
+  const fetchToken = async (): Promise<Issued> => {
+    const accountUid = await ensureServiceAccount(ctx.clients, account);
+    const { token, expiresAt } = await requestServiceAccountToken(
+      ctx.clients.api,
+      CONTROLLER_ACCOUNTS_NAMESPACE,
+      account,
+      { expirationSeconds },
+    );
+    // At 80 % of its life, as the kubelet renews projected tokens.
+    const renewAt = Date.now() + 0.8 * Math.max(0, expiresAt.getTime() - Date.now());
+    return { token, expiresAt, accountUid, renewAt };
   };
   /** A token, retried until one comes or the signal aborts (then undefined). */
-  const tokenWithRetries = async (): Promise<ServiceAccountToken | undefined> => {
+  const tokenWithRetries = async (): Promise<Issued | undefined> => {
     for (;;) {
       try {
         const got = await fetchToken();
@@ -65,20 +89,31 @@ export async function serviceAccountClients(
       }
     }
   };
+  /** Whether the account is still the one `issued` was for ('' when it is gone; a failed read counts as yes). */
+  const sameAccount = async (issued: Issued): Promise<boolean> => {
+    try {
+      return (await accounts.get(CONTROLLER_ACCOUNTS_NAMESPACE, account)).metadata?.uid === issued.accountUid;
+    } catch (err) {
+      return !(err instanceof ApiError && err.code === Code.NOT_FOUND);
+    }
+  };
 
-  let current = await tokenWithRetries();
-  if (current === undefined) throw new ApiError(Code.CANCELLED, `stopped before ${account} had a token`);
-  const clients = ctx.clientsWithToken(() => (current as ServiceAccountToken).token);
+  const first = await tokenWithRetries();
+  if (first === undefined) throw new ApiError(Code.CANCELLED, `stopped before ${account} had a token`);
+  let current: Issued = first;
+  const clients = ctx.clientsWithToken(() => current.token);
   log.info({ expiresAt: current.expiresAt }, 'controller runs as its service account');
 
-  // Renewal: at 80 % of the token's life, as the kubelet renews projected tokens; a renewal
-  // that fails is retried while the old token still serves.
+  // Renewal when due, or at once when the account was deleted or replaced; a renewal that
+  // fails is retried while the old token still serves.
   void (async () => {
     while (!ctx.signal.aborted) {
-      const now = Date.now();
-      const issuedFor = Math.max(0, (current as ServiceAccountToken).expiresAt.getTime() - now);
-      await sleep(Math.max(1_000, issuedFor * 0.8), ctx.signal);
+      await sleep(Math.max(100, Math.min(checkEveryMs, current.renewAt - Date.now())), ctx.signal);
       if (ctx.signal.aborted) break;
+      if (Date.now() < current.renewAt) {
+        if (await sameAccount(current)) continue;
+        log.warn('the service account was deleted or replaced; asking for a new token');
+      }
       const renewed = await tokenWithRetries();
       if (renewed !== undefined) current = renewed;
     }
@@ -87,24 +122,26 @@ export async function serviceAccountClients(
   return clients;
 }
 
-/** Creates the ServiceAccount unless it exists. */
-async function ensureServiceAccount(clients: Clientset, name: string): Promise<void> {
+/** Creates the ServiceAccount unless it exists; resolves with its uid. */
+async function ensureServiceAccount(clients: Clientset, name: string): Promise<string> {
   const accounts = clients.kind<ServiceAccount>('ServiceAccount');
   try {
-    await accounts.get(CONTROLLER_ACCOUNTS_NAMESPACE, name);
-    return;
+    return (await accounts.get(CONTROLLER_ACCOUNTS_NAMESPACE, name)).metadata?.uid ?? '';
   } catch (err) {
     if (!(err instanceof ApiError && err.code === Code.NOT_FOUND)) throw err;
   }
   try {
-    await accounts.create(
+    const created = await accounts.create(
       ServiceAccount.fromPartial({
         apiVersion: 'v1',
         kind: 'ServiceAccount',
         metadata: { name, namespace: CONTROLLER_ACCOUNTS_NAMESPACE },
       }),
     );
+    return created.metadata?.uid ?? '';
   } catch (err) {
     if (!(err instanceof ApiError && err.code === Code.ALREADY_EXISTS)) throw err;
+    // Created meanwhile by another manager starting.
+    return (await accounts.get(CONTROLLER_ACCOUNTS_NAMESPACE, name)).metadata?.uid ?? '';
   }
 }
