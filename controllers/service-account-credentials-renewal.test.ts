@@ -107,3 +107,19 @@ test('stopped before its first token: CANCELLED, and no clients made', async () 
   await assert.rejects(pending, (err: unknown) => err instanceof ApiError && err.code === Code.CANCELLED);
   assert.deepEqual(calls.sent, []);
 });
+
+test('an apiserver that issues no tokens fails the controller at once, saying so', async () => {
+  const stop = new AbortController();
+  const { ctx } = fakeContext(
+    stop.signal,
+    () => new ApiError(Code.UNIMPLEMENTED, 'start it with --service-account-signing-key-file'),
+  );
+  await assert.rejects(
+    serviceAccountClients(ctx, 'job-controller', { retryInitialMs: 10 }),
+    (err: unknown) =>
+      err instanceof ApiError &&
+      err.code === Code.FAILED_PRECONDITION &&
+      /issues no service account tokens.*signing-key-file/.test(err.message),
+  );
+  stop.abort();
+});

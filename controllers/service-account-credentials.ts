@@ -82,6 +82,13 @@ export async function serviceAccountClients(
         return got;
       } catch (err) {
         if (ctx.signal.aborted) return undefined;
+        // An apiserver that issues no tokens never will: say so rather than wait forever.
+        if (err instanceof ApiError && err.code === Code.UNIMPLEMENTED) {
+          throw new ApiError(
+            Code.FAILED_PRECONDITION,
+            `--use-service-account-credentials: the apiserver issues no service account tokens (${err.message})`,
+          );
+        }
         const retryInMs = backoff.next();
         log.warn({ err, retryInMs }, 'cannot get a token for the controller; retrying');
         await sleep(retryInMs, ctx.signal);
