@@ -89,9 +89,25 @@ export function bearerToken(token: string): grpc.CallCredentials {
  * read at each call, so a token that is renewed (a service account's) is sent as renewed.
  */
 export function bearerTokenFrom(current: () => string): grpc.CallCredentials {
+  return callMetadata((metadata) => metadata.set('authorization', `Bearer ${current()}`));
+}
+
+/**
+ * Call credentials adding Kubernetes' impersonation headers to every call, as
+ * `kubectl --as/--as-group`: the server acts as `user` if the caller may impersonate it.
+ */
+export function impersonation(user: string, groups: readonly string[] = []): grpc.CallCredentials {
+  return callMetadata((metadata) => {
+    metadata.set('impersonate-user', user);
+    for (const group of groups) metadata.add('impersonate-group', group);
+  });
+}
+
+/** Call credentials whose metadata `fill` writes for every call. */
+function callMetadata(fill: (metadata: grpc.Metadata) => void): grpc.CallCredentials {
   return grpc.credentials.createFromMetadataGenerator((_params, callback) => {
     const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${current()}`);
+    fill(metadata);
     callback(null, metadata);
   });
 }

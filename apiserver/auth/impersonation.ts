@@ -110,6 +110,27 @@ function serviceAccountOf(user: string): { namespace: string; name: string } | u
   return { namespace, name };
 }
 
+/**
+ * HTTP headers as RequestHeaders. HTTP/2 keeps a repeated header as an array; HTTP/1.1
+ * joins the values with ", " (Impersonate-Group may repeat; Kubernetes' group names hold
+ * no comma), so they are split again.
+ */
+export function httpHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  httpVersionMajor: number,
+): RequestHeaders {
+  const joined = httpVersionMajor === 1;
+  return {
+    get: (name) => {
+      const value = headers[name];
+      if (value === undefined) return [];
+      const values = Array.isArray(value) ? value : [value];
+      return joined ? values.flatMap((v) => v.split(/,\s*/)) : values;
+    },
+    names: () => Object.keys(headers),
+  };
+}
+
 /** gRPC metadata as RequestHeaders (string values only). */
 export function metadataHeaders(metadata: Metadata): RequestHeaders {
   return {

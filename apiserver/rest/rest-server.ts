@@ -22,7 +22,7 @@ import type { Logger } from '../../sdk/logger.js';
 import type { RejectedCertificate } from '../../sdk/server/peer.js';
 import type { AuditLog } from '../audit/index.js';
 import type { createAuthenticator } from '../auth/authenticate.js';
-import type { RequestHeaders } from '../auth/impersonation.js';
+import { httpHeaders, type RequestHeaders } from '../auth/impersonation.js';
 import type { UserInfo } from '../auth/types.js';
 import { HttpError, statusOf } from './errors.js';
 import type { RestRouter } from './router.js';
@@ -127,21 +127,8 @@ export function createRestServer(opts: RestServerOptions): RestServer {
       const authorization = req.headers.authorization;
       try {
         user = await opts.authenticate(peer.certificate, authorization, peer.rejected);
-        if (opts.impersonate) {
-          const { headers } = req;
-          user = await opts.impersonate(user, {
-            // HTTP/2 keeps repeated headers as an array; HTTP/1.1 joins them with ", "
-            // (Impersonate-Group may repeat; group names hold no comma in Kubernetes).
-            get: (name) => {
-              const value = headers[name];
-              if (value === undefined) return [];
-              return (Array.isArray(value) ? value : [value]).flatMap((v) =>
-                'httpVersionMajor' in req && req.httpVersionMajor === 1 ? v.split(/,\s*/) : [v],
-              );
-            },
-            names: () => Object.keys(headers),
-          });
-        }
+        if (opts.impersonate)
+          user = await opts.impersonate(user, httpHeaders(req.headers, req.httpVersionMajor));
       } catch (err) {
         writeStatus(res, err);
         return;

@@ -3,9 +3,14 @@
  * same cluster: `server: a:6443,b:6443`), the credentials of its client config, and
  * channel options naming the component in every call's user agent.
  */
-import { type ChannelCredentials, type ChannelOptions, credentials, Metadata } from '@grpc/grpc-js';
+import { type ChannelCredentials, type ChannelOptions, credentials } from '@grpc/grpc-js';
 import type { ClientConfig } from '../client-config.js';
-import { channelCredentials, channelOptions, tokenChannelCredentials } from '../credentials.js';
+import {
+  channelCredentials,
+  channelOptions,
+  impersonation,
+  tokenChannelCredentials,
+} from '../credentials.js';
 
 export interface Connection {
   /** `host:port` of each apiserver, in order of preference. */
@@ -44,10 +49,7 @@ export function connectionFor(config: ClientConfig, opts: ConnectionOptions = {}
   return {
     endpoints,
     address: endpoints[0]!,
-    credentials: withImpersonation(
-      opts.token ? tokenChannelCredentials(config, opts.token) : channelCredentials(config),
-      opts.impersonate,
-    ),
+    credentials: credentialsFor(config, opts),
     options: {
       ...channelOptions(config),
       'grpc.primary_user_agent': `wheelhouse-${opts.component ?? 'whctl'}/${CLIENT_VERSION}`,
@@ -55,19 +57,11 @@ export function connectionFor(config: ClientConfig, opts: ConnectionOptions = {}
   };
 }
 
-/** Adds Kubernetes' impersonation headers (`impersonate-user`, `impersonate-group`) to every call. */
-function withImpersonation(
-  channel: ChannelCredentials,
-  impersonate: ConnectionOptions['impersonate'],
-): ChannelCredentials {
-  if (impersonate === undefined) return channel;
+function credentialsFor(config: ClientConfig, opts: ConnectionOptions): ChannelCredentials {
+  const channel = opts.token ? tokenChannelCredentials(config, opts.token) : channelCredentials(config);
+  if (opts.impersonate === undefined) return channel;
   return credentials.combineChannelCredentials(
     channel,
-    credentials.createFromMetadataGenerator((_params, callback) => {
-      const metadata = new Metadata();
-      metadata.set('impersonate-user', impersonate.user);
-      for (const group of impersonate.groups ?? []) metadata.add('impersonate-group', group);
-      callback(null, metadata);
-    }),
+    impersonation(opts.impersonate.user, opts.impersonate.groups),
   );
 }
