@@ -123,3 +123,15 @@ test('an apiserver that issues no tokens fails the controller at once, saying so
   );
   stop.abort();
 });
+
+test('a renewal the apiserver can no longer answer keeps the old token and the process', async () => {
+  const stop = new AbortController();
+  const { ctx, calls } = fakeContext(stop.signal, (n) =>
+    n === 0 ? { token: 'token-0', lifeMs: 500 } : new ApiError(Code.UNIMPLEMENTED, 'no signing key'),
+  );
+  await serviceAccountClients(ctx, 'job-controller', { checkEveryMs: 200 });
+  await new Promise((r) => setTimeout(r, 1_000));
+  assert.equal((calls.sent[0] as () => string)(), 'token-0');
+  assert.ok(calls.tokenRequests >= 2, 'renewal was tried');
+  stop.abort();
+});

@@ -96,7 +96,7 @@ export async function serviceAccountClients(
       }
     }
   };
-  /** Whether the account is still the one `issued` was for ('' when it is gone; a failed read counts as yes). */
+  /** Whether the account is still the one `issued` was for (a read that fails otherwise than NOT_FOUND counts as yes). */
   const sameAccount = async (issued: Issued): Promise<boolean> => {
     try {
       return (await accounts.get(CONTROLLER_ACCOUNTS_NAMESPACE, account)).metadata?.uid === issued.accountUid;
@@ -121,8 +121,14 @@ export async function serviceAccountClients(
         if (await sameAccount(current)) continue;
         log.warn('the service account was deleted or replaced; asking for a new token');
       }
-      const renewed = await tokenWithRetries();
-      if (renewed !== undefined) current = renewed;
+      try {
+        const renewed = await tokenWithRetries();
+        if (renewed !== undefined) current = renewed;
+      } catch (err) {
+        // The apiserver stopped issuing tokens: the old one serves while it lasts.
+        log.error({ err, retryInMs: checkEveryMs }, 'cannot renew the controller token');
+        await sleep(checkEveryMs, ctx.signal);
+      }
     }
     clients.close();
   })();
