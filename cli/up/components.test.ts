@@ -4,8 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { APISERVER_NODE_FLAGS } from '../../apiserver/node-flags.js';
+import { SCHEDULER_NODE_FLAGS } from '../../scheduler/node-flags.js';
 import { ensureClusterPki } from '../../sdk/pki/index.js';
-import { apiserverComponent, type ClusterLayout, nodeArgs, storeComponent } from './components.js';
+import {
+  apiserverComponent,
+  type ClusterLayout,
+  nodeArgs,
+  schedulerComponent,
+  storeComponent,
+} from './components.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wheelhouse-components-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,6 +80,17 @@ describe('component command lines', () => {
     const full = apiserverComponent({ ...layout, apiserverMetricsPort: 9443, auditLogPath: '/a/audit.log' });
     assert.deepEqual(valuesOf(full.args, '--metrics-bind-address'), ['127.0.0.1:9443']);
     assert.deepEqual(valuesOf(full.args, '--audit-log-path'), ['/a/audit.log']);
+  });
+
+  test('the scheduler runs with its Node flags and its own kubeconfig', () => {
+    const scheduler = schedulerComponent(layout);
+    assert.equal(scheduler.args[0], 'scheduler');
+    assert.deepEqual(scheduler.nodeFlags, SCHEDULER_NODE_FLAGS);
+    assert.deepEqual(valuesOf(scheduler.args, '--kubeconfig'), [join(dir, 'scheduler.yaml')]);
+    assert.deepEqual(nodeArgs(scheduler, 'w.js').slice(0, SCHEDULER_NODE_FLAGS.length + 1), [
+      ...SCHEDULER_NODE_FLAGS,
+      'w.js',
+    ]);
   });
 
   test('nodeArgs: Node flags, the script, the arguments, then the caller extras', () => {

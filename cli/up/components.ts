@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { APISERVER_NODE_FLAGS } from '../../apiserver/node-flags.js';
+import { SCHEDULER_NODE_FLAGS } from '../../scheduler/node-flags.js';
 import type { ClusterPki } from '../../sdk/pki/index.js';
 
 export const LOOPBACK = '127.0.0.1';
@@ -188,6 +189,7 @@ export function schedulerComponent(
   const { pki, host } = layout;
   return {
     name: 'scheduler',
+    nodeFlags: SCHEDULER_NODE_FLAGS,
     args: [
       'scheduler',
       '--kubeconfig',
