@@ -101,6 +101,16 @@ describe('whctl against the apiserver', () => {
     assert.match(groupAlone.err(), /--as-group needs --as/);
   });
 
+  it('auth whoami names the user --as acts as', async () => {
+    const self = await run(['auth', 'whoami']);
+    assert.equal(self.code, 0, self.err());
+    assert.match(self.out(), /^Groups +\[.*system:masters.*\]$/m);
+    const other = await run(['--as', 'alice', '--as-group', 'dev', 'auth', 'whoami']);
+    assert.equal(other.code, 0, other.err());
+    assert.match(other.out(), /^Username +alice$/m);
+    assert.match(other.out(), /^Groups +\[dev system:authenticated\]$/m);
+  });
+
   it('watches pods until interrupted, and deletes them', async () => {
     assert.equal((await run(['apply', '-f', file('a.yaml', pod('a', 'x'))])).out(), 'pod/a created\n');
     const config = join(cluster.dir, 'whctl.yaml');

@@ -32,6 +32,8 @@ export interface Context {
   config(explicitConfig: string | undefined): LoadedClientConfig;
   /** Writes a klog-style line to standard error when `-v` is at least `level`. */
   log(level: number, text: string): void;
+  /** The user (and groups) the global `--as`/`--as-group` ask to act as; undefined without `--as`. */
+  readonly impersonate: { readonly user: string; readonly groups: readonly string[] } | undefined;
   /** Closes what `client` opened. */
   close(): void;
 }
@@ -64,19 +66,18 @@ export function createContext(
     }
     return loaded;
   };
+  const impersonate =
+    globals.as === undefined ? undefined : { user: globals.as, groups: globals.asGroups ?? [] };
   return {
     io,
     verbosity: globals.verbosity,
     config,
     log,
+    impersonate,
     client(explicitPath) {
       if (!client) {
         const loadedConfig = config(explicitPath);
-        const impersonate =
-          globals.as === undefined
-            ? {}
-            : { impersonate: { user: globals.as, groups: globals.asGroups ?? [] } };
-        const connected = connect(connectionFor(loadedConfig, impersonate));
+        const connected = connect(connectionFor(loadedConfig, impersonate ? { impersonate } : {}));
         client =
           globals.verbosity >= TRACE_CALLS_LEVEL
             ? tracedClient(connected, loadedConfig.server, {

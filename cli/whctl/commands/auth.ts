@@ -4,8 +4,8 @@
  * that scripts can test it.
  */
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
+import { connectionFor } from '../../../sdk/client/connection.js';
 import type { LoadedClientConfig } from '../../../sdk/client-config.js';
-import { channelCredentials, channelOptions } from '../../../sdk/credentials.js';
 import { fromServiceError } from '../../../sdk/errors.js';
 import {
   AccessReviewServiceClient,
@@ -17,6 +17,7 @@ import {
 } from '../../../sdk/gen/wheelhouse/authorization/v1/access_review_service.js';
 import { resolveResource } from '../../../sdk/kinds.js';
 import type { Command } from '../command.js';
+import type { Context } from '../context.js';
 import { commonFlags, parseFlags } from '../flags.js';
 import { DEFAULT_NAMESPACE } from '../namespaces.js';
 import { renderTable } from '../printers/table.js';
@@ -60,8 +61,13 @@ const flags = {
   'no-headers': { type: 'boolean' },
 } as const;
 
-function connect(config: LoadedClientConfig): AccessReviewServiceClient {
-  return new AccessReviewServiceClient(config.server, channelCredentials(config), channelOptions(config));
+/** A client of the access reviews; acting as `impersonate` when given (the global `--as`). */
+function connect(
+  config: LoadedClientConfig,
+  impersonate?: Context['impersonate'],
+): AccessReviewServiceClient {
+  const { address, credentials, options } = connectionFor(config, impersonate ? { impersonate } : {});
+  return new AccessReviewServiceClient(address, credentials, options);
 }
 
 type Unary<Req, Res> = (
@@ -214,7 +220,8 @@ export function rulesTable(res: ListRulesResponse, headers = true): string[][] {
 async function whoami(args: readonly string[], ctx: Parameters<Command['run']>[1]): Promise<number> {
   const { values, positionals } = parseFlags(args, { config: commonFlags.config, help: commonFlags.help });
   if (positionals.length > 0) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`);
-  const client = connect(ctx.config(values.config));
+  // As kubectl: with the global --as, the review names the user acted as.
+  const client = connect(ctx.config(values.config), ctx.impersonate);
   try {
     const res = await unary<object, WhoAmIResponse>(client, client.whoAmI, {});
     const user = res.userInfo;
