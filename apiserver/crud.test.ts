@@ -155,6 +155,26 @@ describe('apiserver: objects through real processes', () => {
     await rejects(call(nsClient, 'deleteNamespace', { name: 'kube-system' }), Code.PERMISSION_DENIED);
   });
 
+  test('spec.finalizers change through finalize only; a terminating namespace without them goes', async () => {
+    const nsClient = cluster.client('namespaces');
+    await call(nsClient, 'createNamespace', { namespace: { metadata: { name: 'finalizable' } } });
+    const { namespace: deleting } = await call<{ namespace: Namespace }>(nsClient, 'deleteNamespace', {
+      name: 'finalizable',
+    });
+    assert.deepEqual(deleting.spec?.finalizers, ['kubernetes']);
+    const { namespace: updated } = await call<{ namespace: Namespace }>(nsClient, 'updateNamespace', {
+      namespace: { ...deleting, spec: { finalizers: [] } },
+    });
+    assert.deepEqual(updated.spec?.finalizers, ['kubernetes'], 'an update keeps spec.finalizers');
+    await rejects(
+      call(nsClient, 'finalizeNamespace', { namespace: { ...updated, spec: { finalizers: ['cleanup'] } } }),
+      Code.INVALID_ARGUMENT,
+      /spec\.finalizers\[0\]: Invalid value: "cleanup"/,
+    );
+    await call(nsClient, 'finalizeNamespace', { namespace: { ...updated, spec: { finalizers: [] } } });
+    await rejects(call(nsClient, 'getNamespace', { name: 'finalizable' }), Code.NOT_FOUND);
+  });
+
   test('updates: stale resourceVersion is ABORTED; generation moves only with the spec; status is ignored', async () => {
     const deploys = cluster.client('deployments');
     const { deployment: d } = await call<{ deployment: Deployment }>(deploys, 'createDeployment', {

@@ -132,6 +132,15 @@ function rpcsOf(info: KindInfo): Rpc[] {
       },
     );
   }
+  if (k === 'Namespace') {
+    rpcs.push({
+      comment:
+        'FinalizeNamespace replaces the spec.finalizers of a Namespace (the finalize subresource, used by the namespace controller); status is ignored. A Terminating namespace left without finalizers is deleted.',
+      name: 'FinalizeNamespace',
+      request: [`${k} ${field} = 1;`, 'bool dry_run = 2;'],
+      response: [`${k} ${field} = 1;`],
+    });
+  }
   if (k === 'Pod') {
     rpcs.push(
       {

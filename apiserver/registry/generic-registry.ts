@@ -32,7 +32,7 @@ import { checkTypeMeta, parseResourceVersion, randomSuffix } from './context.js'
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { createFieldManager, type FieldManager } from './field-manager.js';
 import type { RequestContext } from './request-context.js';
-import type { Strategy } from './strategy.js';
+import type { Strategy, SubresourceStrategy } from './strategy.js';
 
 /** Tries of a create whose name is generated (Kubernetes' maxNameGenerationCreateAttempts). */
 const GENERATED_NAME_ATTEMPTS = 8;
@@ -122,6 +122,15 @@ class ConflictRetries {
 
 /** How a write keeps metadata.managedFields (see create). */
 export type Tracking = 'update' | 'asGiven';
+
+/** Where an update is made: the object itself, or a subresource that changes part of it. */
+export type Endpoint = 'main' | 'status' | 'finalize';
+
+/** A subresource's update: its name (for admission and managedFields) and its strategy. */
+interface Subresource<T extends KindObject> {
+  readonly name: 'status' | 'finalize';
+  readonly strategy: SubresourceStrategy<T>;
+}
 
 export interface ListResult<T> {
   metadata: ListMeta;
@@ -346,11 +355,23 @@ export class GenericRegistry<T extends KindObject> {
     return this.replace(input, ctx, 'status');
   }
 
-  private async replace(input: T | undefined, ctx: RequestContext, endpoint: 'main' | 'status'): Promise<T> {
-    const status = endpoint === 'status' ? this.strategy.status : undefined;
-    if (endpoint === 'status' && status === undefined) {
-      throw ApiError.unimplemented(`${this.info.resource} have no status subresource`);
+  /** Replaces a Namespace's spec.finalizers through the finalize subresource: status is ignored. */
+  updateFinalize(input: T | undefined, ctx: RequestContext): Promise<T> {
+    return this.replace(input, ctx, 'finalize');
+  }
+
+  /** The strategy of an update through `endpoint`; UNIMPLEMENTED for a subresource the kind lacks. */
+  private subresource(endpoint: Endpoint): Subresource<T> | undefined {
+    if (endpoint === 'main') return undefined;
+    const strategy = this.strategy[endpoint];
+    if (strategy === undefined) {
+      throw ApiError.unimplemented(`${this.info.resource} have no ${endpoint} subresource`);
     }
+    return { name: endpoint, strategy };
+  }
+
+  private async replace(input: T | undefined, ctx: RequestContext, endpoint: Endpoint): Promise<T> {
+    const sub = this.subresource(endpoint);
     const obj = this.requireObject(input);
     checkTypeMeta(this.info, obj);
     const meta = this.metaOf(obj);
@@ -377,7 +398,7 @@ export class GenericRegistry<T extends KindObject> {
       retryConflicts: unconditional,
       check: this.revisionCheck(meta.name, requested),
       attempt: (current) =>
-        this.replaceOnce(pristine ? this.message.decode(pristine) : obj, current, ctx, status),
+        this.replaceOnce(pristine ? this.message.decode(pristine) : obj, current, ctx, sub),
     });
   }
 
@@ -397,17 +418,13 @@ export class GenericRegistry<T extends KindObject> {
     /** As for create: `asGiven` when `change` sets managedFields itself (server-side apply). */
     tracking: Tracking = 'update',
   ): Promise<T> {
-    const status = endpoint === 'status' ? this.strategy.status : undefined;
-    if (endpoint === 'status' && status === undefined) {
-      throw ApiError.unimplemented(`${this.info.resource} have no status subresource`);
-    }
+    const sub = this.subresource(endpoint);
     const ns = this.namespaceOf(namespace);
     this.requireName(name);
     return this.retryOnConflict(ns, name, ctx, {
       retryConflicts: expectedRevision === undefined,
       check: this.revisionCheck(name, expectedRevision),
-      attempt: (current) =>
-        this.replaceOnce(change(this.store.copy(current)), current, ctx, status, tracking),
+      attempt: (current) => this.replaceOnce(change(this.store.copy(current)), current, ctx, sub, tracking),
     });
   }
 
@@ -415,7 +432,7 @@ export class GenericRegistry<T extends KindObject> {
     obj: T,
     current: Stored<T>,
     ctx: RequestContext,
-    status: Strategy<T>['status'],
+    sub: Subresource<T> | undefined,
     tracking: Tracking = 'update',
   ): Promise<T> {
     const old = current.object;
@@ -433,10 +450,11 @@ export class GenericRegistry<T extends KindObject> {
     const given = tracking === 'asGiven' ? meta.managedFields : undefined;
 
     const errors = [];
-    if (status) {
-      await this.admission.mutate(this.attrs('UPDATE', obj, old, ctx, 'status'));
-      status.prepareForUpdate(obj, old, ctx);
-      errors.push(...validateObjectMetaUpdate(meta, oldMeta), ...status.validateUpdate(obj, old, ctx));
+    const subresource = sub?.name ?? '';
+    if (sub) {
+      await this.admission.mutate(this.attrs('UPDATE', obj, old, ctx, subresource));
+      sub.strategy.prepareForUpdate(obj, old, ctx);
+      errors.push(...validateObjectMetaUpdate(meta, oldMeta), ...sub.strategy.validateUpdate(obj, old, ctx));
     } else {
       this.strategy.applyDefaults(obj);
       await this.admission.mutate(this.attrs('UPDATE', obj, old, ctx));
@@ -448,11 +466,13 @@ export class GenericRegistry<T extends KindObject> {
       );
     }
     if (errors.length > 0) throw toApiError(this.info.kind, meta.name, errors);
-    if (!status && this.contentChanged(obj, old)) meta.generation = String(Number(oldMeta.generation) + 1);
+    if (subresource !== 'status' && this.contentChanged(obj, old)) {
+      meta.generation = String(Number(oldMeta.generation) + 1);
+    }
     this.strategy.canonicalize?.(obj);
-    if (tracking === 'update') this.fields.recordUpdate(obj, old, ctx, status ? 'status' : '');
+    if (tracking === 'update') this.fields.recordUpdate(obj, old, ctx, subresource);
     else if (given) this.metaOf(obj).managedFields = given;
-    await this.admission.validate(this.attrs('UPDATE', obj, old, ctx, status ? 'status' : ''));
+    await this.admission.validate(this.attrs('UPDATE', obj, old, ctx, subresource));
 
     if (meta.deletionTimestamp !== undefined && this.deletable(obj)) {
       // The last finalizer is gone: the object goes now.

@@ -5,7 +5,8 @@
  *
  * Create:  applyDefaults → prepareForCreate → validate → canonicalize → admission → store
  * Update:  applyDefaults → prepareForUpdate(new, old) → validateUpdate → canonicalize → admission → store
- * Status:  the same as update with the status strategy's prepareForUpdate/validateUpdate.
+ * Status:  the same as update with the status strategy's prepareForUpdate/validateUpdate;
+ *          finalize (Namespaces) likewise with its own.
  */
 import type { KindObject } from '../../sdk/kind-registry.js';
 import type { KindInfo } from '../../sdk/kinds.js';
@@ -20,11 +21,14 @@ export type NameRule = 'subdomain' | 'label' | 'path-segment';
 /** Extracts a field for field selectors; returns undefined when the object has no such field. */
 export type FieldExtractor<T> = (obj: T) => string | undefined;
 
-export interface StatusStrategy<T extends KindObject> {
-  /** Copies everything but status from `old` into `obj`: the status endpoint changes only status. */
+/** An update through a subresource (status, finalize): what it keeps of the stored object, and its checks. */
+export interface SubresourceStrategy<T extends KindObject> {
+  /** Copies from `old` into `obj` what the subresource may not change (for status: everything but status). */
   prepareForUpdate(obj: T, old: T, ctx: RequestContext): void;
   validateUpdate(obj: T, old: T, ctx: RequestContext): FieldError[];
 }
+
+export type StatusStrategy<T extends KindObject> = SubresourceStrategy<T>;
 
 export interface Strategy<T extends KindObject = KindObject> {
   readonly info: KindInfo;
@@ -45,6 +49,8 @@ export interface Strategy<T extends KindObject = KindObject> {
   canonicalize?(obj: T): void;
   /** The status subresource; absent for kinds without status. */
   readonly status?: StatusStrategy<T>;
+  /** The finalize subresource (Namespaces: spec.finalizers); absent for other kinds. */
+  readonly finalize?: SubresourceStrategy<T>;
   /** Field selectors this kind supports beyond metadata.name and metadata.namespace. */
   readonly fieldSelectors?: Readonly<Record<string, FieldExtractor<T>>>;
   /** Seconds a stored object lives before the store deletes it (Events); absent means forever. */

@@ -31,19 +31,20 @@ const conflictRetries = 5;
 
 /**
  * Reads the object, lets `mutate` change it (returning false when there is nothing to
- * do) and writes it with the resourceVersion it read, again on a conflict. Resolves
- * quietly when the object is gone.
+ * do) and writes it with the resourceVersion it read, again on a conflict: an update
+ * unless `write` says how (a subresource). Resolves quietly when the object is gone.
  */
 export async function updateLive(
   api: ApiClient,
   id: ObjectIdentity,
   mutate: (obj: KindObject) => boolean,
+  write: (obj: KindObject) => Promise<unknown> = (obj) => api.update(id.info, obj),
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const obj = await getLive(api, id);
     if (!obj || !mutate(obj)) return;
     try {
-      await api.update(id.info, obj);
+      await write(obj);
       return;
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;

@@ -2,8 +2,8 @@
  * The namespace controller (Kubernetes' pkg/controller/namespace): a namespace with a
  * deletionTimestamp is emptied of every namespaced kind, its conditions say what remains
  * and why, and once nothing remains its `kubernetes` finalizer (spec.finalizers) is
- * removed through an update of the namespace — the apiserver then deletes it, as its
- * strategy holds a namespace while spec.finalizers is not empty.
+ * removed through the namespace's finalize subresource — the apiserver then deletes it,
+ * as its strategy holds a namespace while spec.finalizers is not empty.
  *
  * While content remains the namespace is looked at again: when the pods' grace periods
  * end, or with a backoff doubling from 1 s to 30 s while finalizers hold objects.
@@ -63,12 +63,17 @@ export function createNamespaceController(ctx: ComponentContext, opts: { workers
         return { requeueAfter };
       }
       attempts.delete(name);
-      await updateLive(api, id, (obj) => {
-        const ns = obj as Namespace;
-        if (!ns.spec?.finalizers.includes(FINALIZER_KUBERNETES)) return false;
-        ns.spec.finalizers = ns.spec.finalizers.filter((f) => f !== FINALIZER_KUBERNETES);
-        return true;
-      });
+      await updateLive(
+        api,
+        id,
+        (obj) => {
+          const ns = obj as Namespace;
+          if (!ns.spec?.finalizers.includes(FINALIZER_KUBERNETES)) return false;
+          ns.spec.finalizers = ns.spec.finalizers.filter((f) => f !== FINALIZER_KUBERNETES);
+          return true;
+        },
+        (obj) => api.call(info, 'finalizeNamespace', { namespace: obj }),
+      );
       logger.info({ namespace: name }, 'namespace emptied; removed its kubernetes finalizer');
       return undefined;
     },

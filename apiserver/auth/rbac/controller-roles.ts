@@ -35,10 +35,10 @@ const rulesByAccount: Readonly<Record<string, PolicyRule[]>> = {
   ],
   // Works on every kind: reads owners, removes ownerReferences, deletes dependents.
   'generic-garbage-collector': [rule([...read, 'patch', 'update', 'delete'], ['*'], ['*']), events],
-  // Empties a namespace of every kind, then removes its finalizer from spec.finalizers,
-  // which is an update of the namespace here (Kubernetes has a finalize subresource).
+  // Empties a namespace of every kind, then removes its finalizer from spec.finalizers
+  // through the finalize subresource.
   'namespace-controller': [
-    rule([...read, 'update', 'delete'], [''], ['namespaces']),
+    rule([...read, 'delete'], [''], ['namespaces']),
     rule(update, [''], ['namespaces/finalize', 'namespaces/status']),
     rule([...read, 'delete', 'deletecollection'], ['*'], ['*']),
     events,

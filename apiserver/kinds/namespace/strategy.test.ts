@@ -49,6 +49,28 @@ describe('Namespace', () => {
     ]);
   });
 
+  it('changes spec.finalizers through finalize only, which keeps the status', () => {
+    const old = created();
+    const viaMain = created();
+    viaMain.spec!.finalizers = [];
+    viaMain.metadata!.labels = { team: 'a' };
+    strategy.prepareForUpdate(viaMain, old, ctx);
+    assert.deepEqual(viaMain.spec?.finalizers, ['kubernetes']);
+    assert.deepEqual(viaMain.metadata?.labels, { team: 'a' });
+
+    const viaFinalize = created();
+    viaFinalize.spec!.finalizers = ['example.com/cleanup'];
+    viaFinalize.status!.phase = 'Terminating';
+    strategy.finalize!.prepareForUpdate(viaFinalize, old, ctx);
+    assert.deepEqual(viaFinalize.spec?.finalizers, ['example.com/cleanup']);
+    assert.equal(viaFinalize.status?.phase, 'Active');
+    assert.deepEqual(messages(strategy.finalize!.validateUpdate(viaFinalize, old, ctx)), []);
+    viaFinalize.spec!.finalizers = ['cleanup'];
+    assert.deepEqual(messages(strategy.finalize!.validateUpdate(viaFinalize, old, ctx)), [
+      'spec.finalizers[0]: Invalid value: "cleanup": name is neither a standard finalizer name nor is it fully qualified',
+    ]);
+  });
+
   it('turns Terminating when deleted and is held while spec.finalizers remain', () => {
     const ns = created();
     strategy.deletion!.prepareForDelete!(ns);

@@ -1,8 +1,8 @@
 /**
  * The Namespace strategy (Kubernetes' pkg/registry/core/namespace): new
  * namespaces are Active and carry the `kubernetes` finalizer, which the
- * namespace controller removes once it has deleted everything inside; until
- * then a deleted namespace stays, Terminating.
+ * namespace controller removes through the finalize subresource once it has
+ * deleted everything inside; until then a deleted namespace stays, Terminating.
  */
 import { type Namespace, NamespaceStatus } from '../../../sdk/gen/wheelhouse/core/v1/namespace.js';
 import type { Strategy } from '../../registry/strategy.js';
@@ -67,11 +67,18 @@ export function namespaceStrategy(): Strategy<Namespace> {
       ns.status = NamespaceStatus.create({ phase: 'Active' });
     },
     validate,
-    // spec.finalizers may change here: there is no finalize subresource, so the namespace controller
-    // empties them through the main endpoint.
-    prepareForUpdate: keepStatus,
+    // As Kubernetes: spec.finalizers change only through the finalize subresource, which
+    // the namespace controller (or an operator) uses; the object itself keeps them.
+    prepareForUpdate(ns, old) {
+      keepStatus(ns, old);
+      ns.spec = { ...ns.spec, finalizers: [...(old.spec?.finalizers ?? [])] };
+    },
     validateUpdate: validate,
     status: statusStrategy<Namespace>(validateStatus),
+    finalize: {
+      prepareForUpdate: keepStatus,
+      validateUpdate: validate,
+    },
     fieldSelectors: {
       'status.phase': (ns) => ns.status?.phase,
     },

@@ -8,6 +8,7 @@ import { accessReviewResources } from './access-reviews.js';
 import { podBindingSubresource } from './binding.js';
 import { podEvictionSubresource } from './eviction.js';
 import { podExecSubresource } from './exec.js';
+import { namespaceFinalizeSubresource } from './finalize.js';
 import { podLogSubresource } from './log.js';
 import { metricsResources } from './metrics.js';
 import { scaleSubresources } from './scale.js';
@@ -20,6 +21,7 @@ export const restSubresources: ReadonlyMap<string, RestSubresource> = new Map([
   ['pods/binding', podBindingSubresource],
   ['pods/eviction', podEvictionSubresource],
   ['serviceaccounts/token', serviceAccountTokenSubresource],
+  ['namespaces/finalize', namespaceFinalizeSubresource],
   ...scaleSubresources,
 ]);
 

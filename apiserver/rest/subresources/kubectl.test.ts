@@ -219,6 +219,26 @@ describe('kubectl subresources and reviews', {
       assert.notEqual(bad.code, 0);
     });
 
+    it(`kubectl ${version} replace --raw .../finalize frees a namespace stuck in Terminating`, async () => {
+      // No controller manager runs here: a deleted namespace stays Terminating.
+      const name = `stuck-${version.replace('.', '-')}`;
+      assert.equal((await kubectl('create', 'namespace', name)).code, 0);
+      const deleted = await kubectl('delete', 'namespace', name, '--wait=false');
+      assert.equal(deleted.code, 0, deleted.stderr);
+      const got = await kubectl('get', 'namespace', name, '-o', 'json');
+      const ns = JSON.parse(got.stdout) as { spec: { finalizers: string[] }; status: { phase: string } };
+      assert.equal(ns.status.phase, 'Terminating');
+      assert.deepEqual(ns.spec.finalizers, ['kubernetes']);
+      ns.spec.finalizers = [];
+      const file = join(cluster.dir, `${name}.json`);
+      writeFileSync(file, JSON.stringify(ns));
+      const r = await kubectl('replace', '--raw', `/api/v1/namespaces/${name}/finalize`, '-f', file);
+      assert.equal(r.code, 0, r.stderr);
+      const gone = await kubectl('get', 'namespace', name);
+      assert.notEqual(gone.code, 0);
+      assert.match(gone.stderr, /not found/);
+    });
+
     it(`kubectl ${version} top pods and nodes`, async () => {
       const pods = await until(
         async () => {

@@ -149,6 +149,17 @@ export interface UpdateNamespaceStatusResponse {
   namespace?: Namespace | undefined;
 }
 
+/** FinalizeNamespaceRequest is the request of FinalizeNamespace. */
+export interface FinalizeNamespaceRequest {
+  namespace?: Namespace | undefined;
+  dryRun: boolean;
+}
+
+/** FinalizeNamespaceResponse is the response of FinalizeNamespace. */
+export interface FinalizeNamespaceResponse {
+  namespace?: Namespace | undefined;
+}
+
 function createBaseCreateNamespaceRequest(): CreateNamespaceRequest {
   return { namespace: undefined, dryRun: false };
 }
@@ -1570,6 +1581,166 @@ export const UpdateNamespaceStatusResponse: MessageFns<UpdateNamespaceStatusResp
   },
 };
 
+function createBaseFinalizeNamespaceRequest(): FinalizeNamespaceRequest {
+  return { namespace: undefined, dryRun: false };
+}
+
+export const FinalizeNamespaceRequest: MessageFns<FinalizeNamespaceRequest> = {
+  encode(message: FinalizeNamespaceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== undefined) {
+      Namespace.encode(message.namespace, writer.uint32(10).fork()).join();
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(16).bool(message.dryRun);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FinalizeNamespaceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFinalizeNamespaceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = Namespace.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FinalizeNamespaceRequest {
+    return {
+      namespace: isSet(object.namespace) ? Namespace.fromJSON(object.namespace) : undefined,
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+    };
+  },
+
+  toJSON(message: FinalizeNamespaceRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== undefined) {
+      obj.namespace = Namespace.toJSON(message.namespace);
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FinalizeNamespaceRequest>, I>>(base?: I): FinalizeNamespaceRequest {
+    return FinalizeNamespaceRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FinalizeNamespaceRequest>, I>>(object: I): FinalizeNamespaceRequest {
+    const message = createBaseFinalizeNamespaceRequest();
+    message.namespace = (object.namespace !== undefined && object.namespace !== null)
+      ? Namespace.fromPartial(object.namespace)
+      : undefined;
+    message.dryRun = object.dryRun ?? false;
+    return message;
+  },
+};
+
+function createBaseFinalizeNamespaceResponse(): FinalizeNamespaceResponse {
+  return { namespace: undefined };
+}
+
+export const FinalizeNamespaceResponse: MessageFns<FinalizeNamespaceResponse> = {
+  encode(message: FinalizeNamespaceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== undefined) {
+      Namespace.encode(message.namespace, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FinalizeNamespaceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFinalizeNamespaceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = Namespace.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FinalizeNamespaceResponse {
+    return { namespace: isSet(object.namespace) ? Namespace.fromJSON(object.namespace) : undefined };
+  },
+
+  toJSON(message: FinalizeNamespaceResponse): unknown {
+    const obj: any = {};
+    if (message.namespace !== undefined) {
+      obj.namespace = Namespace.toJSON(message.namespace);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FinalizeNamespaceResponse>, I>>(base?: I): FinalizeNamespaceResponse {
+    return FinalizeNamespaceResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FinalizeNamespaceResponse>, I>>(object: I): FinalizeNamespaceResponse {
+    const message = createBaseFinalizeNamespaceResponse();
+    message.namespace = (object.namespace !== undefined && object.namespace !== null)
+      ? Namespace.fromPartial(object.namespace)
+      : undefined;
+    return message;
+  },
+};
+
 /** NamespaceService serves Namespaces (apiVersion v1, resource namespaces, cluster-scoped). */
 export type NamespaceServiceService = typeof NamespaceServiceService;
 export const NamespaceServiceService = {
@@ -1668,6 +1839,18 @@ export const NamespaceServiceService = {
       encodeToBuffer(UpdateNamespaceStatusResponse, value),
     responseDeserialize: (value: Buffer): UpdateNamespaceStatusResponse => UpdateNamespaceStatusResponse.decode(value),
   },
+  /** FinalizeNamespace replaces the spec.finalizers of a Namespace (the finalize subresource, used by the namespace controller); status is ignored. A Terminating namespace left without finalizers is deleted. */
+  finalizeNamespace: {
+    path: "/wheelhouse.core.v1.NamespaceService/FinalizeNamespace" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FinalizeNamespaceRequest): Buffer =>
+      encodeToBuffer(FinalizeNamespaceRequest, value),
+    requestDeserialize: (value: Buffer): FinalizeNamespaceRequest => FinalizeNamespaceRequest.decode(value),
+    responseSerialize: (value: FinalizeNamespaceResponse): Buffer =>
+      encodeToBuffer(FinalizeNamespaceResponse, value),
+    responseDeserialize: (value: Buffer): FinalizeNamespaceResponse => FinalizeNamespaceResponse.decode(value),
+  },
 } as const;
 
 export interface NamespaceServiceServer extends UntypedServiceImplementation {
@@ -1687,6 +1870,8 @@ export interface NamespaceServiceServer extends UntypedServiceImplementation {
   watchNamespaces: handleServerStreamingCall<WatchNamespacesRequest, WatchNamespacesResponse>;
   /** UpdateNamespaceStatus replaces the status of a Namespace; everything else is ignored. */
   updateNamespaceStatus: handleUnaryCall<UpdateNamespaceStatusRequest, UpdateNamespaceStatusResponse>;
+  /** FinalizeNamespace replaces the spec.finalizers of a Namespace (the finalize subresource, used by the namespace controller); status is ignored. A Terminating namespace left without finalizers is deleted. */
+  finalizeNamespace: handleUnaryCall<FinalizeNamespaceRequest, FinalizeNamespaceResponse>;
 }
 
 export interface NamespaceServiceClient extends Client {
@@ -1811,6 +1996,22 @@ export interface NamespaceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateNamespaceStatusResponse) => void,
+  ): ClientUnaryCall;
+  /** FinalizeNamespace replaces the spec.finalizers of a Namespace (the finalize subresource, used by the namespace controller); status is ignored. A Terminating namespace left without finalizers is deleted. */
+  finalizeNamespace(
+    request: FinalizeNamespaceRequest,
+    callback: (error: ServiceError | null, response: FinalizeNamespaceResponse) => void,
+  ): ClientUnaryCall;
+  finalizeNamespace(
+    request: FinalizeNamespaceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FinalizeNamespaceResponse) => void,
+  ): ClientUnaryCall;
+  finalizeNamespace(
+    request: FinalizeNamespaceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FinalizeNamespaceResponse) => void,
   ): ClientUnaryCall;
 }
 
