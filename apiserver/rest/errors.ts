@@ -65,8 +65,24 @@ export function statusOf(err: unknown): { status: number; body: JsonObject } {
     err instanceof HttpError
       ? { status: err.httpStatus, reason: err.httpReason }
       : (httpOf[err.code] ?? { status: 500, reason: 'InternalError' });
-  return { status: http.status, body: failure(http.status, http.reason, err.message, detailsOf(err)) };
+  const details = detailsOf(err) ?? (alwaysDetailed.has(http.reason) ? {} : undefined);
+  return { status: http.status, body: failure(http.status, http.reason, err.message, details) };
 }
+
+/**
+ * Reasons whose Status carries `details` even when it names nothing, as Kubernetes'
+ * constructors make them: clients read `details` of these without checking it is there
+ * (`kubectl debug` reads `details.name` of a 404 to tell a missing subresource from a
+ * missing pod, and crashes on a Status without it).
+ */
+const alwaysDetailed: ReadonlySet<string> = new Set([
+  'NotFound',
+  'AlreadyExists',
+  'Conflict',
+  'Forbidden',
+  'Invalid',
+  'MethodNotAllowed',
+]);
 
 /** A `Status` of success, as DELETE of a collection-less object answers in some cases. */
 export function successStatus(details?: JsonObject): JsonObject {

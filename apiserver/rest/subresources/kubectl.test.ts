@@ -239,6 +239,15 @@ describe('kubectl subresources and reviews', {
       assert.match(gone.stderr, /not found/);
     });
 
+    it(`kubectl ${version} debug: told that ephemeral containers are not served, not a crash`, async () => {
+      // The 404 of a missing subresource carries an empty `details`, as Kubernetes' does;
+      // kubectl reads it to tell a missing subresource from a missing pod.
+      const r = await kubectl('debug', 'talker', '--image=busybox', '--profile=general', '--', 'true');
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /ephemeral containers are disabled for this cluster/);
+      assert.doesNotMatch(r.stderr, /panic/);
+    });
+
     it(`kubectl ${version} top pods and nodes`, async () => {
       const pods = await until(
         async () => {
