@@ -316,7 +316,7 @@ export class GenericRegistry<T extends KindObject> {
     meta.creationTimestamp = ctx.now;
     meta.deletionTimestamp = undefined;
     meta.deletionGracePeriodSeconds = undefined;
-    meta.generation = '1';
+    meta.generation = this.strategy.tracksGeneration ? '1' : '0';
 
     this.strategy.applyDefaults(obj);
     await this.admission.mutate(this.attrs('CREATE', obj, undefined, ctx));
@@ -466,7 +466,7 @@ export class GenericRegistry<T extends KindObject> {
       );
     }
     if (errors.length > 0) throw toApiError(this.info.kind, meta.name, errors);
-    if (subresource !== 'status' && this.contentChanged(obj, old)) {
+    if (this.strategy.tracksGeneration && subresource !== 'status' && this.contentChanged(obj, old)) {
       meta.generation = String(Number(oldMeta.generation) + 1);
     }
     this.strategy.canonicalize?.(obj);

@@ -35,6 +35,12 @@ export interface Strategy<T extends KindObject = KindObject> {
   readonly nameRule: NameRule;
   /** Updates without metadata.resourceVersion are allowed (last write wins) when true. */
   readonly allowUnconditionalUpdate: boolean;
+  /**
+   * metadata.generation is 1 on create and moves with every change beyond metadata and
+   * status, for controllers' observedGeneration (workloads, budgets, webhook
+   * configurations, as in Kubernetes 1.32); other kinds have none.
+   */
+  readonly tracksGeneration?: boolean;
   /** Fills in defaults, as Kubernetes' scheme defaulting does; called on create and on update. */
   applyDefaults(obj: T): void;
   /** Clears what clients may not set on create (status, for kinds with a status subresource). */

@@ -23,6 +23,7 @@ export function cronJobStrategy(): Strategy<CronJob> {
     info: infoOf('CronJob'),
     nameRule: 'subdomain',
     allowUnconditionalUpdate: true,
+    tracksGeneration: true,
     applyDefaults,
     prepareForCreate(cj) {
       cj.status = undefined;

@@ -116,6 +116,7 @@ export function daemonSetStrategy(): Strategy<DaemonSet> {
     info: infoOf('DaemonSet'),
     nameRule: 'subdomain',
     allowUnconditionalUpdate: true,
+    tracksGeneration: true,
     applyDefaults,
     prepareForCreate(ds) {
       ds.status = undefined;

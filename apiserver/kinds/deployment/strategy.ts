@@ -31,6 +31,7 @@ export function deploymentStrategy(): Strategy<Deployment> {
     info: infoOf('Deployment'),
     nameRule: 'subdomain',
     allowUnconditionalUpdate: true,
+    tracksGeneration: true,
     applyDefaults,
     prepareForCreate(d) {
       d.status = undefined;

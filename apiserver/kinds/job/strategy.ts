@@ -60,6 +60,7 @@ export function jobStrategy(): Strategy<Job> {
     info: infoOf('Job'),
     nameRule: 'subdomain',
     allowUnconditionalUpdate: true,
+    tracksGeneration: true,
     applyDefaults: applyJobDefaults,
     prepareForCreate(job) {
       job.status = undefined;

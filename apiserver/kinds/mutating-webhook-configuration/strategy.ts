@@ -9,6 +9,7 @@ export function mutatingWebhookConfigurationStrategy(): Strategy<MutatingWebhook
     info: infoOf('MutatingWebhookConfiguration'),
     nameRule: 'subdomain',
     allowUnconditionalUpdate: true,
+    tracksGeneration: true,
     applyDefaults(config) {
       for (const hook of config.webhooks) {
         hook.reinvocationPolicy ??= 'Never';

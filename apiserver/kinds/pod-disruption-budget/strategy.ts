@@ -54,6 +54,7 @@ export function podDisruptionBudgetStrategy(): Strategy<PodDisruptionBudget> {
     info: infoOf('PodDisruptionBudget'),
     nameRule: 'subdomain',
     allowUnconditionalUpdate: true,
+    tracksGeneration: true,
     applyDefaults() {},
     prepareForCreate(pdb) {
       pdb.status = undefined;

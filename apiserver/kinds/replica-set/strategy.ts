@@ -64,6 +64,7 @@ export function replicaSetStrategy(): Strategy<ReplicaSet> {
     info: infoOf('ReplicaSet'),
     nameRule: 'subdomain',
     allowUnconditionalUpdate: true,
+    tracksGeneration: true,
     applyDefaults(rs) {
       if (!rs.spec) return;
       if (rs.spec.replicas === undefined) rs.spec.replicas = 1;

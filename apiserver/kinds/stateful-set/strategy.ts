@@ -215,6 +215,7 @@ export function statefulSetStrategy(): Strategy<StatefulSet> {
     info: infoOf('StatefulSet'),
     nameRule: 'subdomain',
     allowUnconditionalUpdate: true,
+    tracksGeneration: true,
     applyDefaults,
     prepareForCreate(sts) {
       sts.status = undefined;

@@ -9,6 +9,7 @@ export function validatingWebhookConfigurationStrategy(): Strategy<ValidatingWeb
     info: infoOf('ValidatingWebhookConfiguration'),
     nameRule: 'subdomain',
     allowUnconditionalUpdate: true,
+    tracksGeneration: true,
     applyDefaults(config) {
       for (const hook of config.webhooks) defaultWebhook(hook);
     },
