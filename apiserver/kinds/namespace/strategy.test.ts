@@ -49,7 +49,7 @@ describe('Namespace', () => {
     ]);
   });
 
-  it('changes spec.finalizers through finalize only, which keeps the status', () => {
+  it('changes spec.finalizers through finalize only, which keeps metadata and status', () => {
     const old = created();
     const viaMain = created();
     viaMain.spec!.finalizers = [];
@@ -61,9 +61,11 @@ describe('Namespace', () => {
     const viaFinalize = created();
     viaFinalize.spec!.finalizers = ['example.com/cleanup'];
     viaFinalize.status!.phase = 'Terminating';
+    viaFinalize.metadata!.labels = { 'not a label': 'x' };
     strategy.finalize!.prepareForUpdate(viaFinalize, old, ctx);
     assert.deepEqual(viaFinalize.spec?.finalizers, ['example.com/cleanup']);
     assert.equal(viaFinalize.status?.phase, 'Active');
+    assert.deepEqual(viaFinalize.metadata?.labels, old.metadata?.labels, 'metadata stays as stored');
     assert.deepEqual(messages(strategy.finalize!.validateUpdate(viaFinalize, old, ctx)), []);
     viaFinalize.spec!.finalizers = ['cleanup'];
     assert.deepEqual(messages(strategy.finalize!.validateUpdate(viaFinalize, old, ctx)), [

@@ -10,7 +10,7 @@ import { type ErrorList, invalid, notSupported } from '../../validation/field-er
 import { FieldPath } from '../../validation/field-path.js';
 import { validateQualifiedName } from '../../validation/names.js';
 import { infoOf } from '../kind-info.js';
-import { keepStatus, statusStrategy } from '../shared/status-strategy.js';
+import { keepAllButStatus, keepStatus, statusStrategy } from '../shared/status-strategy.js';
 
 /** The finalizer the namespace controller owns. */
 export const namespaceFinalizer = 'kubernetes';
@@ -75,8 +75,14 @@ export function namespaceStrategy(): Strategy<Namespace> {
     },
     validateUpdate: validate,
     status: statusStrategy<Namespace>(validateStatus),
+    // Only spec.finalizers change here: metadata and status stay as stored.
     finalize: {
-      prepareForUpdate: keepStatus,
+      prepareForUpdate(ns, old) {
+        const finalizers = [...(ns.spec?.finalizers ?? [])];
+        keepAllButStatus(ns, old);
+        keepStatus(ns, old);
+        ns.spec = { ...ns.spec, finalizers };
+      },
       validateUpdate: validate,
     },
     fieldSelectors: {
