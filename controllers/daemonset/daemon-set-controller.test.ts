@@ -539,6 +539,18 @@ describe('DaemonSet controller: updates and history', { timeout: 120_000 }, () =
       return p.length === 3 ? p : undefined;
     });
     assert.ok(pods.every((p) => hashOfPod(p) === revs[0]?.metadata?.labels[CONTROLLER_REVISION_HASH_LABEL]));
+
+    // A status that lost the count (a write from a stale copy) gets it back from the revision's name.
+    const fresh = await dsClient().get(NS, 'clash');
+    await dsClient().updateStatus({
+      ...fresh,
+      status: { ...fresh.status, collisionCount: undefined },
+    } as DaemonSet);
+    await waitFor('collisionCount 1 again', async () => {
+      const d = await dsClient().get(NS, 'clash');
+      return d.status?.collisionCount === 1 ? d : undefined;
+    });
+    assert.equal((await revisionsOf(cur)).length, 1);
   });
 
   test('creates refused by a quota are FailedCreate events; the pods come once the quota allows them', async () => {

@@ -24,6 +24,7 @@ import {
   CONTROLLER_REVISION_HASH_LABEL,
   type ControllerHistory,
   canonicalData,
+  collisionCountOf,
   newControllerRevision,
   nextRevision,
   type RevisionData,
@@ -132,7 +133,7 @@ export function createDaemonSetHistory(opts: DaemonSetHistoryOptions): DaemonSet
         await history.delete(dup);
       }
       if (revisionNumber(keep) < next) keep = await history.updateRevisionNumber(keep, next);
-      return { current: keep, old, collisionCount: statusCount };
+      return { current: keep, old, collisionCount: collisionCountOf(keep, keep.data, statusCount) };
     },
 
     async cleanup(ds, old, pods) {

@@ -7,6 +7,7 @@ import { fromSet } from '../../sdk/labels/index.js';
 import {
   CONTROLLER_REVISION_HASH_LABEL,
   type ControllerHistory,
+  collisionCountOf,
   controllerRevisionName,
   createControllerHistory,
   equalRevision,
@@ -57,6 +58,17 @@ describe('controller history: pure functions', () => {
       { kind: ref?.kind, name: ref?.name, uid: ref?.uid, controller: ref?.controller },
       { kind: 'StatefulSet', name: 'web', uid: 'uid-web', controller: true },
     );
+  });
+
+  test('the collisionCount a revision was named under is read back from its hash', () => {
+    const named = (count: number) => newControllerRevision(parent, {}, data('nginx:1'), 1, count);
+    assert.equal(collisionCountOf(named(0), data('nginx:1'), undefined), 0);
+    assert.equal(collisionCountOf(named(2), data('nginx:1'), undefined), 2);
+    assert.equal(collisionCountOf(named(2), data('nginx:1'), 1), 2);
+    // A count the status already moved past, other data, or no hash label: the status's count stands.
+    assert.equal(collisionCountOf(named(0), data('nginx:1'), 3), 3);
+    assert.equal(collisionCountOf(named(2), data('nginx:2'), undefined), undefined);
+    assert.equal(collisionCountOf(revisionOf('web-old', 1), {}, 4), 4);
   });
 
   test('long parent names are cut so that the revision name stays valid', () => {

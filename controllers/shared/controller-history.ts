@@ -36,6 +36,9 @@ export type RevisionData = Record<string, unknown>;
 /** Longest parent-name prefix of a revision name, so that `<prefix>-<hash>` stays a valid name. */
 const MAX_PREFIX = 223;
 
+/** Gives up on collisions after this many attempts: it means the apiserver keeps changing under us. */
+const MAX_COLLISION_ATTEMPTS = 20;
+
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value !== null && typeof value === 'object') {
@@ -70,6 +73,26 @@ export function hashControllerRevision(data: RevisionData | undefined, collision
   let h = fnv32a(encoder.encode(canonicalData(data)));
   if (collisionCount !== undefined) h = fnv32a(encoder.encode(String(collisionCount)), h);
   return safeEncode(String(h));
+}
+
+/**
+ * The collisionCount a revision holding `data` was named under: the first count from
+ * `from` whose hash is the revision's `controller-revision-hash`, else `from`. The name
+ * records the count, so a count the parent's status lost (a status write that failed, or
+ * one made from a stale copy) is found again rather than reset.
+ */
+export function collisionCountOf(
+  revision: ControllerRevision,
+  data: RevisionData | undefined,
+  from: number | undefined,
+): number | undefined {
+  const hash = revision.metadata?.labels[CONTROLLER_REVISION_HASH_LABEL];
+  if (hash === undefined) return from;
+  const start = from ?? 0;
+  for (let count = start; count < start + MAX_COLLISION_ATTEMPTS; count++) {
+    if (hashControllerRevision(data, count) === hash) return count;
+  }
+  return from;
 }
 
 /**
@@ -189,9 +212,6 @@ export interface ControllerHistoryOptions {
   /** The ControllerRevision informer the candidates for `claim` are read from. */
   readonly informer: SharedInformer<ControllerRevision>;
 }
-
-/** Gives up on collisions after this many attempts: it means the apiserver keeps changing under us. */
-const MAX_COLLISION_ATTEMPTS = 20;
 
 export function createControllerHistory(opts: ControllerHistoryOptions): ControllerHistory {
   const { client, informer } = opts;

@@ -34,6 +34,7 @@ import {
 import { fromLabelSelector, matches, type Selector } from '../../sdk/labels/index.js';
 import { controllerOf } from '../../sdk/owner-references.js';
 import {
+  collisionCountOf,
   createControllerHistory,
   equalRevision,
   findEqualRevisions,
@@ -208,11 +209,12 @@ export async function runStatefulSetController(
     const newest = revisions[revisions.length - 1];
     const lastEqual = equal[equal.length - 1];
     let update: ControllerRevision;
-    if (lastEqual && equalRevision(newest, lastEqual)) {
-      update = lastEqual;
-    } else if (lastEqual) {
-      // Back to an earlier template: that revision becomes the newest.
-      update = await history.updateRevisionNumber(lastEqual, revisionNumber(candidate));
+    if (lastEqual) {
+      // Back to an earlier template, that revision becomes the newest.
+      update = equalRevision(newest, lastEqual)
+        ? lastEqual
+        : await history.updateRevisionNumber(lastEqual, revisionNumber(candidate));
+      collisionCount = collisionCountOf(update, update.data, collisionCount) ?? collisionCount;
     } else {
       const created = await history.create(set, candidate, collisionCount);
       update = created.revision;
