@@ -2,7 +2,7 @@
  * Resource amounts as plain numbers, the way the scheduler adds and compares them
  * many times per cycle: cpu in millicores, memory and ephemeral-storage in bytes,
  * every other (extended) resource by its integer value. Parsing from quantity
- * strings happens once per pod and once per node.
+ * strings happens once per pod spec and once per node.
  */
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { parseList, podTotal, type ResourceList } from '../../sdk/resources/resource-list.js';
@@ -68,9 +68,27 @@ export class Resource {
   }
 }
 
+/**
+ * Both are kept per pod spec: the informer's objects are replaced on change, never
+ * mutated, and a pod's requests are read by the cache, PreFilter, scoring and the queue's
+ * event checks, each of which used to parse the quantity strings again. The Resources
+ * answered are shared: callers must not change them.
+ */
+type PodSpec = NonNullable<Pod['spec']>;
+const requestsBySpec = new WeakMap<PodSpec, Resource>();
+const nonZeroBySpec = new WeakMap<PodSpec, Resource>();
+const NONE = new Resource();
+
 /** A pod's effective requests: containers summed, the largest init container, plus overhead. */
 export function podRequests(pod: Pod): Resource {
-  return pod.spec === undefined ? new Resource() : Resource.fromList(podTotal(pod.spec, 'requests'));
+  const spec = pod.spec;
+  if (spec === undefined) return NONE;
+  let r = requestsBySpec.get(spec);
+  if (r === undefined) {
+    r = Resource.fromList(podTotal(spec, 'requests'));
+    requestsBySpec.set(spec, r);
+  }
+  return r;
 }
 
 /**
@@ -79,9 +97,18 @@ export function podRequests(pod: Pod): Resource {
  * best-effort pods do not all land on one node.
  */
 export function podNonZeroRequests(pod: Pod): Resource {
-  const r = new Resource();
   const spec = pod.spec;
-  if (spec === undefined) return r;
+  if (spec === undefined) return NONE;
+  let r = nonZeroBySpec.get(spec);
+  if (r === undefined) {
+    r = nonZeroRequestsOf(spec);
+    nonZeroBySpec.set(spec, r);
+  }
+  return r;
+}
+
+function nonZeroRequestsOf(spec: PodSpec): Resource {
+  const r = new Resource();
   const one = (requests: Readonly<Record<string, string>> | undefined) => {
     const c = Resource.fromList(parseList(requests));
     if (requests?.[CPU] === undefined) c.milliCpu = DEFAULT_MILLI_CPU_REQUEST;

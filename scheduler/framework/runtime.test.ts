@@ -340,9 +340,13 @@ describe('Framework: scoring', () => {
       { name: 'c', score: 9 },
       { name: 'd', score: 9 },
     ];
-    assert.equal(fw.selectHost(scores), 'd', 'random 0 takes each later tie');
-    const { fw: fw2 } = frameworkWith({ Binder: binder() }, { random: () => 0.99 });
-    assert.equal(fw2.selectHost(scores), 'b', 'random near 1 keeps the first');
+    assert.equal(fw.selectHost(scores), 'b', 'random 0 takes the first tie');
+    const { fw: fw2 } = frameworkWith({ Binder: binder() }, { random: () => 0.5 });
+    assert.equal(fw2.selectHost(scores), 'c', 'random 1/2 takes the middle one of three');
+    const { fw: fw3 } = frameworkWith({ Binder: binder() }, { random: () => 0.99 });
+    assert.equal(fw3.selectHost(scores), 'd', 'random near 1 takes the last');
+    assert.equal(fw3.selectHost([{ name: 'x', score: 0 }]), 'x');
+    assert.equal(fw3.selectHost([]), '');
   });
 });
 

@@ -728,42 +728,50 @@ export class Framework implements Handle {
     return totals;
   }
 
-  /** selectHost over scoreNodes' totals. */
+  /**
+   * selectHost over scoreNodes' totals. Two passes with one random draw, rather than
+   * reservoir sampling's draw per tie: on a cluster of empty nodes most feasible nodes tie,
+   * and each draw through `this.random` allocated its result.
+   */
   private selectBest(nodes: readonly NodeInfo[], totals: Float64Array): string {
     // By index: only the chosen node's NodeInfo is read, not every leader's on the way.
-    let best = -1;
+    const n = nodes.length;
+    if (n === 0) return '';
     let bestScore = -1;
     let ties = 0;
-    for (let i = 0; i < nodes.length; i++) {
+    for (let i = 0; i < n; i++) {
       const score = totals[i] as number;
       if (score > bestScore) {
-        best = i;
         bestScore = score;
         ties = 1;
       } else if (score === bestScore) {
         ties++;
-        if (this.random() * ties < 1) best = i;
       }
     }
-    return best < 0 ? '' : (nodes[best] as NodeInfo).name;
+    let k = ties > 1 ? Math.min(ties - 1, Math.floor(this.random() * ties)) : 0;
+    for (let i = 0; i < n; i++) {
+      if (totals[i] === bestScore && k-- === 0) return (nodes[i] as NodeInfo).name;
+    }
+    return '';
   }
 
-  /** The highest score; ties broken uniformly at random (reservoir sampling, one pass). */
+  /** The highest score; ties broken uniformly at random (one draw, the k-th of the ties). */
   selectHost(scores: readonly NodeScore[]): string {
-    let best = '';
     let bestScore = -1;
     let ties = 0;
     for (const s of scores) {
       if (s.score > bestScore) {
-        best = s.name;
         bestScore = s.score;
         ties = 1;
       } else if (s.score === bestScore) {
         ties++;
-        if (this.random() * ties < 1) best = s.name;
       }
     }
-    return best;
+    let k = ties > 1 ? Math.min(ties - 1, Math.floor(this.random() * ties)) : 0;
+    for (const s of scores) {
+      if (s.score === bestScore && k-- === 0) return s.name;
+    }
+    return '';
   }
 
   /** Runs the PostFilter plugins until one nominates a node or says preemption cannot help. */
