@@ -21,6 +21,8 @@ import { defaultAuthorizationModes, parseAuthorizationModes } from './auth/autho
 import { defaultServiceAccountIssuer, loadServiceAccountTokens } from './auth/service-account/index.js';
 import { TokenFileAuthenticator } from './auth/token-file.js';
 import { X509Authenticator } from './auth/x509.js';
+import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, DEFAULT_SERVICE_NODE_PORT_RANGE } from './kinds/service/index.js';
+import { parsePortRange, parseServiceCidr } from './kinds/service/service-ranges.js';
 import { apiserverMetricsAuthorizer } from './metrics-access.js';
 import { createApiServer } from './server.js';
 import type { KubeletClientTls } from './services/pod-logs.js';
@@ -55,6 +57,8 @@ const flags = {
   'watch-cache-max-bytes': { type: 'string', default: '64Mi' },
   'watch-max-pending-bytes': { type: 'string', default: '16Mi' },
   'event-ttl': { type: 'string', default: '1h' },
+  'service-cluster-ip-range': { type: 'string', default: DEFAULT_SERVICE_CLUSTER_IP_RANGE },
+  'service-node-port-range': { type: 'string', default: DEFAULT_SERVICE_NODE_PORT_RANGE },
   'watch-batch-window': { type: 'string', default: '20ms' },
   'metrics-bind-address': { type: 'string', default: '' },
   'metrics-insecure-loopback': { type: 'boolean', default: false },
@@ -101,6 +105,8 @@ const usage = `Usage: wheelhouse apiserver [flags]
   --watch-max-pending-bytes SIZE   what one watch may leave unread before it is ended
                                    (estimated; default 16Mi; 0 for no byte bound)
   --event-ttl DURATION             how long Events are kept (default 1h; e.g. 30m, 2h, 90s)
+  --service-cluster-ip-range CIDR  Services' cluster IPs (IPv4; default 10.96.0.0/12)
+  --service-node-port-range RANGE  Services' node ports (default 30000-32767)
   --watch-batch-window DURATION    after a change goes out to watches, later ones wait until this
                                    much time has passed and then go out together (default 20ms; 0 off)
   --metrics-bind-address HOST:PORT Prometheus metrics at https://HOST:PORT/metrics, served with the
@@ -264,6 +270,8 @@ export async function runApiserver(argv: string[]): Promise<void> {
       '--watch-max-pending-bytes',
     ),
     eventTtlSeconds: parseDuration(values['event-ttl'] ?? '1h'),
+    serviceClusterIPRange: parseServiceCidr(values['service-cluster-ip-range'] ?? '').text,
+    serviceNodePortRange: parsePortRange(values['service-node-port-range'] ?? '').text,
     watchBatchWindowMs: parseDurationMs(values['watch-batch-window'] ?? '20ms'),
     metrics,
     serviceAccountTokens,

@@ -37,7 +37,7 @@ import { createRuleResolver } from './auth/rbac/rule-resolver.js';
 import type { ServiceAccountTokens } from './auth/service-account/index.js';
 import type { Authorizer, UserInfo } from './auth/types.js';
 import { ensureSystemPriorityClasses } from './bootstrap/system-priority-classes.js';
-import { createStrategies } from './kinds/index.js';
+import { createStrategies, createWriteHooks } from './kinds/index.js';
 import type { Admit } from './registry/admit.js';
 import { systemContext } from './registry/context.js';
 import { GenericRegistry } from './registry/generic-registry.js';
@@ -88,6 +88,10 @@ export interface ApiServerOptions {
   /** See WatchCacheOptions.coalesceMs (default 20). */
   watchBatchWindowMs?: number;
   eventTtlSeconds: number;
+  /** Services' cluster IPs (IPv4 CIDR); 10.96.0.0/12 when unset. */
+  serviceClusterIPRange?: string;
+  /** Services' node ports (`low-high`); 30000-32767 when unset. */
+  serviceNodePortRange?: string;
   metrics?: Registry;
   /** Service account tokens: the issuer behind CreateServiceAccountToken, the authenticator to connect. */
   serviceAccountTokens?: ServiceAccountTokens;
@@ -121,7 +125,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   // wait of theirs), besides the background loops: more than Node's default of 10 that
   // suggests a leak, and still a bounded number, so that a real leak is still reported.
   setMaxListeners(4 * kinds.length + 16, lifetime.signal);
-  const strategies = createStrategies({ eventTtlSeconds: opts.eventTtlSeconds });
+  const strategyOptions = {
+    eventTtlSeconds: opts.eventTtlSeconds,
+    ...(opts.serviceClusterIPRange ? { serviceClusterIPRange: opts.serviceClusterIPRange } : {}),
+    ...(opts.serviceNodePortRange ? { serviceNodePortRange: opts.serviceNodePortRange } : {}),
+  };
+  const strategies = createStrategies(strategyOptions);
+  const hooks = createWriteHooks({ store: opts.store, options: strategyOptions });
   const stores = new Map<string, ObjectStore<KindObject>>();
   const caches = new Map<string, WatchCache<KindObject>>();
   const uncached = new Map<string, UncachedWatchSource<KindObject>>();
@@ -184,6 +194,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
         caches.get(info.kind),
         admission,
         uncached.get(info.kind),
+        hooks.get(info.kind),
       ),
     );
   }

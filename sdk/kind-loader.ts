@@ -94,6 +94,14 @@ const modules: Readonly<Record<string, () => [Promise<Module>, Promise<Module>]>
     import('./gen/wheelhouse/coordination/v1/lease.js'),
     import('./gen/wheelhouse/coordination/v1/lease_service.js'),
   ],
+  Service: () => [
+    import('./gen/wheelhouse/core/v1/service.js'),
+    import('./gen/wheelhouse/core/v1/service_service.js'),
+  ],
+  EndpointSlice: () => [
+    import('./gen/wheelhouse/discovery/v1/endpoint_slice.js'),
+    import('./gen/wheelhouse/discovery/v1/endpoint_slice_service.js'),
+  ],
   PriorityClass: () => [
     import('./gen/wheelhouse/scheduling/v1/priority_class.js'),
     import('./gen/wheelhouse/scheduling/v1/priority_class_service.js'),

@@ -77,11 +77,18 @@ import {
 } from './gen/wheelhouse/core/v1/resource_quota_service.js';
 import { Secret } from './gen/wheelhouse/core/v1/secret.js';
 import { SecretServiceClient, SecretServiceService } from './gen/wheelhouse/core/v1/secret_service.js';
+import { Service } from './gen/wheelhouse/core/v1/service.js';
 import { ServiceAccount } from './gen/wheelhouse/core/v1/service_account.js';
 import {
   ServiceAccountServiceClient,
   ServiceAccountServiceService,
 } from './gen/wheelhouse/core/v1/service_account_service.js';
+import { ServiceServiceClient, ServiceServiceService } from './gen/wheelhouse/core/v1/service_service.js';
+import { EndpointSlice } from './gen/wheelhouse/discovery/v1/endpoint_slice.js';
+import {
+  EndpointSliceServiceClient,
+  EndpointSliceServiceService,
+} from './gen/wheelhouse/discovery/v1/endpoint_slice_service.js';
 import type { ObjectMeta } from './gen/wheelhouse/meta/v1/meta.js';
 import { PodDisruptionBudget } from './gen/wheelhouse/policy/v1/pod_disruption_budget.js';
 import {
@@ -156,6 +163,7 @@ export const kindTypes: Readonly<Record<string, KindTypes>> = {
   Pod: types(Pod, PodServiceService, PodServiceClient),
   Event: types(Event, EventServiceService, EventServiceClient),
   ServiceAccount: types(ServiceAccount, ServiceAccountServiceService, ServiceAccountServiceClient),
+  Service: types(Service, ServiceServiceService, ServiceServiceClient),
   ConfigMap: types(ConfigMap, ConfigMapServiceService, ConfigMapServiceClient),
   Secret: types(Secret, SecretServiceService, SecretServiceClient),
   LimitRange: types(LimitRange, LimitRangeServiceService, LimitRangeServiceClient),
@@ -185,6 +193,7 @@ export const kindTypes: Readonly<Record<string, KindTypes>> = {
     ClusterRoleBindingServiceClient,
   ),
   Lease: types(Lease, LeaseServiceService, LeaseServiceClient),
+  EndpointSlice: types(EndpointSlice, EndpointSliceServiceService, EndpointSliceServiceClient),
   PriorityClass: types(PriorityClass, PriorityClassServiceService, PriorityClassServiceClient),
   MutatingWebhookConfiguration: types(
     MutatingWebhookConfiguration,

@@ -13,6 +13,7 @@ export type ProtoGroup =
   | 'batch'
   | 'policy'
   | 'scheduling'
+  | 'discovery'
   | 'rbac'
   | 'coordination'
   | 'admissionregistration';
@@ -40,6 +41,7 @@ const apiGroups: Record<ProtoGroup, string> = {
   batch: 'batch',
   policy: 'policy',
   scheduling: 'scheduling.k8s.io',
+  discovery: 'discovery.k8s.io',
   rbac: 'rbac.authorization.k8s.io',
   coordination: 'coordination.k8s.io',
   admissionregistration: 'admissionregistration.k8s.io',
@@ -71,6 +73,7 @@ export const kinds: readonly KindInfo[] = [
   kind('core', 'ServiceAccount', 'serviceaccounts', { shortNames: ['sa'] }),
   kind('core', 'ConfigMap', 'configmaps', { shortNames: ['cm'] }),
   kind('core', 'Secret', 'secrets'),
+  kind('core', 'Service', 'services', { status: true, shortNames: ['svc'] }),
   kind('core', 'LimitRange', 'limitranges', { shortNames: ['limits'] }),
   kind('core', 'ResourceQuota', 'resourcequotas', { status: true, shortNames: ['quota'] }),
   kind('apps', 'Deployment', 'deployments', { status: true, scale: true, shortNames: ['deploy'] }),
@@ -86,6 +89,7 @@ export const kinds: readonly KindInfo[] = [
   kind('rbac', 'RoleBinding', 'rolebindings'),
   kind('rbac', 'ClusterRoleBinding', 'clusterrolebindings', { namespaced: false }),
   kind('coordination', 'Lease', 'leases'),
+  kind('discovery', 'EndpointSlice', 'endpointslices'),
   kind('scheduling', 'PriorityClass', 'priorityclasses', { namespaced: false, shortNames: ['pc'] }),
   kind('admissionregistration', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', {
     namespaced: false,

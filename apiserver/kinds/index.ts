@@ -5,6 +5,7 @@
  */
 import type { KindObject } from '../../sdk/kind-registry.js';
 import type { Strategy } from '../registry/strategy.js';
+import type { WriteHooks } from '../registry/write-hooks.js';
 import { clusterRoleKind } from './cluster-role/index.js';
 import { clusterRoleBindingKind } from './cluster-role-binding/index.js';
 import { configMapKind } from './config-map/index.js';
@@ -12,9 +13,10 @@ import { controllerRevisionKind } from './controller-revision/index.js';
 import { cronJobKind } from './cron-job/index.js';
 import { daemonSetKind } from './daemon-set/index.js';
 import { deploymentKind } from './deployment/index.js';
+import { endpointSliceKind } from './endpoint-slice/index.js';
 import { eventKind } from './event/index.js';
 import { jobKind } from './job/index.js';
-import type { KindDefinition, StrategyOptions, Subresources } from './kind-definition.js';
+import type { HookContext, KindDefinition, StrategyOptions, Subresources } from './kind-definition.js';
 import { leaseKind } from './lease/index.js';
 import { limitRangeKind } from './limit-range/index.js';
 import { mutatingWebhookConfigurationKind } from './mutating-webhook-configuration/index.js';
@@ -28,11 +30,18 @@ import { resourceQuotaKind } from './resource-quota/index.js';
 import { roleKind } from './role/index.js';
 import { roleBindingKind } from './role-binding/index.js';
 import { secretKind } from './secret/index.js';
+import { serviceKind } from './service/index.js';
 import { serviceAccountKind } from './service-account/index.js';
 import { statefulSetKind } from './stateful-set/index.js';
 import { validatingWebhookConfigurationKind } from './validating-webhook-configuration/index.js';
 
-export type { KindDefinition, StrategyOptions, SubresourceContext, Subresources } from './kind-definition.js';
+export type {
+  HookContext,
+  KindDefinition,
+  StrategyOptions,
+  SubresourceContext,
+  Subresources,
+} from './kind-definition.js';
 
 /**
  * The registry is generic over KindObject; a kind is written for its own type. Each
@@ -52,6 +61,7 @@ const definitions = new Map(
     erase(serviceAccountKind),
     erase(configMapKind),
     erase(secretKind),
+    erase(serviceKind),
     erase(limitRangeKind),
     erase(resourceQuotaKind),
     erase(deploymentKind),
@@ -67,6 +77,7 @@ const definitions = new Map(
     erase(roleBindingKind),
     erase(clusterRoleBindingKind),
     erase(leaseKind),
+    erase(endpointSliceKind),
     erase(priorityClassKind),
     erase(mutatingWebhookConfigurationKind),
     erase(validatingWebhookConfigurationKind),
@@ -75,6 +86,13 @@ const definitions = new Map(
 
 export function createStrategies(opts: StrategyOptions): Map<string, Strategy> {
   return new Map([...definitions].map(([kind, d]) => [kind, d.strategy(opts) as Strategy]));
+}
+
+/** Each kind's write hooks, for kinds that have them. */
+export function createWriteHooks(ctx: HookContext): Map<string, WriteHooks<KindObject>> {
+  const out = new Map<string, WriteHooks<KindObject>>();
+  for (const [kind, d] of definitions) if (d.hooks) out.set(kind, d.hooks(ctx));
+  return out;
 }
 
 /** The methods a kind's service has besides the generic ones; undefined when it has none. */

@@ -7,12 +7,24 @@ import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { KindObject } from '../../sdk/kind-registry.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import type { Strategy } from '../registry/strategy.js';
+import type { WriteHooks } from '../registry/write-hooks.js';
 import type { KindServiceOptions } from '../services/kind-service.js';
 import type { RequestGate } from '../services/request.js';
+import type { StoreAccess } from '../storage/store-access.js';
 
 export interface StrategyOptions {
   /** How long Events are kept (Kubernetes' --event-ttl; one hour by default). */
   readonly eventTtlSeconds: number;
+  /** Where Services' cluster IPs come from (--service-cluster-ip-range; 10.96.0.0/12 by default). */
+  readonly serviceClusterIPRange?: string;
+  /** Where Services' node ports come from (--service-node-port-range; 30000-32767 by default). */
+  readonly serviceNodePortRange?: string;
+}
+
+/** What a kind's write hooks are built from: they may read and write storage. */
+export interface HookContext {
+  readonly store: StoreAccess;
+  readonly options: StrategyOptions;
 }
 
 /** What a kind's extra methods are built from. */
@@ -31,4 +43,6 @@ export interface KindDefinition<T extends KindObject> {
   readonly kind: string;
   strategy(opts: StrategyOptions): Strategy<T>;
   readonly subresources?: Subresources<T>;
+  /** What the kind does around its writes beyond the strategy (a Service's IPs and ports). */
+  hooks?(ctx: HookContext): WriteHooks<T>;
 }

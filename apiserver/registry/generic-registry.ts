@@ -33,6 +33,7 @@ import { decodeContinue, encodeContinue } from './continue-token.js';
 import { createFieldManager, type FieldManager } from './field-manager.js';
 import type { RequestContext } from './request-context.js';
 import type { Strategy, SubresourceStrategy } from './strategy.js';
+import { finishing, type WriteHooks } from './write-hooks.js';
 
 /** Tries of a create whose name is generated (Kubernetes' maxNameGenerationCreateAttempts). */
 const GENERATED_NAME_ATTEMPTS = 8;
@@ -152,6 +153,8 @@ export class GenericRegistry<T extends KindObject> {
     private readonly admission: Admit,
     /** Serves watches when there is no watch cache: a store watch per client watch. */
     private readonly uncached?: UncachedWatchSource<T>,
+    /** What the kind holds outside its objects (a Service's IPs and ports). */
+    private readonly hooks: WriteHooks<T> = {},
   ) {
     this.info = strategy.info;
     this.message = typesOf(this.info).message as unknown as MessageFns<T>;
@@ -321,26 +324,29 @@ export class GenericRegistry<T extends KindObject> {
     this.strategy.applyDefaults(obj);
     await this.admission.mutate(this.attrs('CREATE', obj, undefined, ctx));
     this.strategy.prepareForCreate(obj, ctx);
-    const errors = [
-      ...validateObjectMeta(meta, { namespaced: this.info.namespaced, nameRule: this.strategy.nameRule }),
-      ...this.strategy.validate(obj, ctx),
-    ];
-    if (errors.length > 0) throw toApiError(this.info.kind, meta.name, errors);
-    this.strategy.canonicalize?.(obj);
-    if (tracking === 'update') this.fields.recordUpdate(obj, undefined, ctx, '');
-    await this.admission.validate(this.attrs('CREATE', obj, undefined, ctx));
-    if (ctx.dryRun) return obj;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return (await this.store.create(obj, this.strategy.ttlSeconds?.(obj))).object;
-      } catch (err) {
-        // A generated name that collides is generated again, as Kubernetes does since 1.30:
-        // five random characters collide now and then among thousands of a controller's pods.
-        const collided = generated && err instanceof ApiError && err.code === Code.ALREADY_EXISTS;
-        if (!collided || attempt >= GENERATED_NAME_ATTEMPTS) throw err;
-        meta.name = `${meta.generateName}${randomSuffix()}`;
+    const finish = await this.hooks.beginCreate?.(obj, ctx);
+    return finishing(finish, async () => {
+      const errors = [
+        ...validateObjectMeta(meta, { namespaced: this.info.namespaced, nameRule: this.strategy.nameRule }),
+        ...this.strategy.validate(obj, ctx),
+      ];
+      if (errors.length > 0) throw toApiError(this.info.kind, meta.name, errors);
+      this.strategy.canonicalize?.(obj);
+      if (tracking === 'update') this.fields.recordUpdate(obj, undefined, ctx, '');
+      await this.admission.validate(this.attrs('CREATE', obj, undefined, ctx));
+      if (ctx.dryRun) return obj;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return (await this.store.create(obj, this.strategy.ttlSeconds?.(obj))).object;
+        } catch (err) {
+          // A generated name that collides is generated again, as Kubernetes does since 1.30:
+          // five random characters collide now and then among thousands of a controller's pods.
+          const collided = generated && err instanceof ApiError && err.code === Code.ALREADY_EXISTS;
+          if (!collided || attempt >= GENERATED_NAME_ATTEMPTS) throw err;
+          meta.name = `${meta.generateName}${randomSuffix()}`;
+        }
       }
-    }
+    });
   }
 
   // ---- update --------------------------------------------------------------------------------
@@ -449,22 +455,38 @@ export class GenericRegistry<T extends KindObject> {
     // The status strategy copies metadata from the stored object; an apply's own entries must survive it.
     const given = tracking === 'asGiven' ? meta.managedFields : undefined;
 
-    const errors = [];
-    const subresource = sub?.name ?? '';
     if (sub) {
-      await this.admission.mutate(this.attrs('UPDATE', obj, old, ctx, subresource));
+      await this.admission.mutate(this.attrs('UPDATE', obj, old, ctx, sub.name));
       sub.strategy.prepareForUpdate(obj, old, ctx);
-      errors.push(...validateObjectMetaUpdate(meta, oldMeta), ...sub.strategy.validateUpdate(obj, old, ctx));
-    } else {
-      this.strategy.applyDefaults(obj);
-      await this.admission.mutate(this.attrs('UPDATE', obj, old, ctx));
-      this.strategy.prepareForUpdate(obj, old, ctx);
-      errors.push(
-        ...validateObjectMetaUpdate(meta, oldMeta),
-        ...validateObjectMeta(meta, { namespaced: this.info.namespaced, nameRule: this.strategy.nameRule }),
-        ...this.strategy.validateUpdate(obj, old, ctx),
-      );
+      return this.writeUpdate(obj, current, ctx, sub, tracking, given);
     }
+    this.strategy.applyDefaults(obj);
+    await this.admission.mutate(this.attrs('UPDATE', obj, old, ctx));
+    this.strategy.prepareForUpdate(obj, old, ctx);
+    const finish = await this.hooks.beginUpdate?.(obj, old, ctx);
+    return finishing(finish, () => this.writeUpdate(obj, current, ctx, sub, tracking, given));
+  }
+
+  /** replaceOnce from validation on: the object as prepared, checked and stored. */
+  private async writeUpdate(
+    obj: T,
+    current: Stored<T>,
+    ctx: RequestContext,
+    sub: Subresource<T> | undefined,
+    tracking: Tracking,
+    given: ObjectMeta['managedFields'] | undefined,
+  ): Promise<T> {
+    const old = current.object;
+    const meta = this.metaOf(obj);
+    const oldMeta = this.metaOf(old);
+    const subresource = sub?.name ?? '';
+    const errors = sub
+      ? [...validateObjectMetaUpdate(meta, oldMeta), ...sub.strategy.validateUpdate(obj, old, ctx)]
+      : [
+          ...validateObjectMetaUpdate(meta, oldMeta),
+          ...validateObjectMeta(meta, { namespaced: this.info.namespaced, nameRule: this.strategy.nameRule }),
+          ...this.strategy.validateUpdate(obj, old, ctx),
+        ];
     if (errors.length > 0) throw toApiError(this.info.kind, meta.name, errors);
     if (this.strategy.tracksGeneration && subresource !== 'status' && this.contentChanged(obj, old)) {
       meta.generation = String(Number(oldMeta.generation) + 1);
@@ -477,7 +499,7 @@ export class GenericRegistry<T extends KindObject> {
     if (meta.deletionTimestamp !== undefined && this.deletable(obj)) {
       // The last finalizer is gone: the object goes now.
       if (ctx.dryRun) return obj;
-      return (await this.store.delete(meta.namespace, meta.name, current.revision)).object;
+      return this.remove(meta, current.revision);
     }
     // Encoded once: to tell whether anything changed, and as the value to store.
     const value = this.store.encode(obj);
@@ -662,7 +684,7 @@ export class GenericRegistry<T extends KindObject> {
     const held = meta.finalizers.length > 0 || deletion?.holdsDeletion?.(obj) === true;
     if (!held && (grace === 0 || (alreadyDeleting && requestedGrace === 0))) {
       if (ctx.dryRun) return obj;
-      return (await this.store.delete(meta.namespace, meta.name, current.revision)).object;
+      return this.remove(meta, current.revision);
     }
     if (alreadyDeleting) {
       // A second delete may only shorten the grace period.
@@ -674,6 +696,13 @@ export class GenericRegistry<T extends KindObject> {
     deletion?.prepareForDelete?.(obj);
     if (ctx.dryRun) return obj;
     return (await this.store.update(obj, current.revision, this.strategy.ttlSeconds?.(obj))).object;
+  }
+
+  /** Deletes the stored object at `revision`, then releases what it held. */
+  private async remove(meta: ObjectMeta, revision: number): Promise<T> {
+    const gone = (await this.store.delete(meta.namespace, meta.name, revision)).object;
+    await this.hooks.afterDelete?.(gone);
+    return gone;
   }
 
   private deletable(obj: T): boolean {

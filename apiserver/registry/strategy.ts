@@ -16,7 +16,7 @@ import type { RequestContext } from './request-context.js';
 export type { RequestContext } from './request-context.js';
 
 /** How `metadata.name` is validated: Kubernetes uses different rules per kind. */
-export type NameRule = 'subdomain' | 'label' | 'path-segment';
+export type NameRule = 'subdomain' | 'label' | 'dns1035-label' | 'path-segment';
 
 /** Extracts a field for field selectors; returns undefined when the object has no such field. */
 export type FieldExtractor<T> = (obj: T) => string | undefined;

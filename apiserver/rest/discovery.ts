@@ -15,6 +15,7 @@ export const KUBERNETES_MINOR = '32';
 /** Kinds listed in the `all` category (`kubectl get all`), as in Kubernetes. */
 const allCategory = new Set([
   'pods',
+  'services',
   'deployments',
   'replicasets',
   'daemonsets',

@@ -4,6 +4,7 @@
  * Kubernetes' (see sdk/labels/validation.ts); these wrap them into field errors.
  */
 import {
+  isDns1035Label,
   isDns1123Label,
   isDns1123Subdomain,
   isQualifiedName,
@@ -20,7 +21,7 @@ import type { FieldPath } from './field-path.js';
 export type NameValidator = (name: string, prefix: boolean) => string[];
 
 /** How a kind's names are checked: most kinds use subdomains, namespaces use labels. */
-export type NameRule = 'subdomain' | 'label' | 'path-segment';
+export type NameRule = 'subdomain' | 'label' | 'dns1035-label' | 'path-segment';
 
 /** A generateName prefix may end in '-': check it as if the server's suffix were already there. */
 function maskTrailingDash(name: string): string {
@@ -32,6 +33,10 @@ export const nameIsDnsSubdomain: NameValidator = (name, prefix) =>
 
 export const nameIsDnsLabel: NameValidator = (name, prefix) =>
   isDns1123Label(prefix ? maskTrailingDash(name) : name);
+
+/** Service names: they become DNS names whose first character must be a letter. */
+export const nameIsDns1035Label: NameValidator = (name, prefix) =>
+  isDns1035Label(prefix ? maskTrailingDash(name) : name);
 
 /** What the store takes in a key: printable ASCII without spaces. */
 const storeKeyChars = /^[\x21-\x7e]*$/;
@@ -50,6 +55,7 @@ export const nameIsPathSegment: NameValidator = (name, prefix) => {
 export const nameValidators: Readonly<Record<NameRule, NameValidator>> = {
   subdomain: nameIsDnsSubdomain,
   label: nameIsDnsLabel,
+  'dns1035-label': nameIsDns1035Label,
   'path-segment': nameIsPathSegment,
 };
 

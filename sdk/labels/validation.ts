@@ -114,6 +114,21 @@ export function isDns1123Label(value: string): string[] {
   return errs;
 }
 
+const dns1035LabelFmt = '[a-z]([-a-z0-9]*[a-z0-9])?';
+const dns1035LabelErrMsg =
+  "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character";
+const dns1035LabelRegexp = new RegExp(`^${dns1035LabelFmt}$`);
+
+/** An RFC 1035 label: a label that starts with a letter (Service names). */
+export function isDns1035Label(value: string): string[] {
+  const errs: string[] = [];
+  if (byteLength(value) > dns1123LabelMaxLength) errs.push(maxLenError(dns1123LabelMaxLength));
+  if (!dns1035LabelRegexp.test(value)) {
+    errs.push(regexError(dns1035LabelErrMsg, dns1035LabelFmt, 'my-name', 'abc-123'));
+  }
+  return errs;
+}
+
 /** An RFC 1123 subdomain: the default rule for object names. */
 export function isDns1123Subdomain(value: string): string[] {
   const errs: string[] = [];

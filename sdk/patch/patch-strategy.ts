@@ -61,6 +61,8 @@ export const patchStrategies: Readonly<Record<string, Readonly<Record<string, Pa
   'wheelhouse.core.v1.NodeStatus': { conditions: byType, addresses: byType },
   'wheelhouse.core.v1.NamespaceStatus': { conditions: byType },
   'wheelhouse.core.v1.ServiceAccount': { secrets: merge('name') },
+  'wheelhouse.core.v1.ServiceSpec': { ports: merge('port') },
+  'wheelhouse.core.v1.ServiceStatus': { conditions: byType },
   'wheelhouse.apps.v1.DeploymentSpec': { strategy: { retainKeys: true } },
   'wheelhouse.apps.v1.DeploymentStatus': { conditions: byType },
   'wheelhouse.apps.v1.ReplicaSetStatus': { conditions: byType },

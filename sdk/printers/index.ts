@@ -22,6 +22,7 @@ import { priorityClassPrinter } from './priority-class.js';
 import { roleBindingPrinter } from './rbac.js';
 import { replicaSetPrinter } from './replica-set.js';
 import { resourceQuotaPrinter } from './resource-quota.js';
+import { endpointSlicePrinter, servicePrinter } from './service.js';
 import { statefulSetPrinter } from './stateful-set.js';
 import { webhookConfigurationPrinter } from './webhook-configuration.js';
 
@@ -33,6 +34,7 @@ export { nodeRoles, nodeStatus } from './node.js';
 export { podRestarts, podStatus, summarizePod } from './pod.js';
 export type { Cell, ColumnDefinition, Printer, RowCondition } from './printer.js';
 export { NONE } from './printer.js';
+export { serviceExternalIP, servicePorts } from './service.js';
 
 const printers: Readonly<Record<string, Printer>> = {
   Pod: podPrinter,
@@ -42,6 +44,8 @@ const printers: Readonly<Record<string, Printer>> = {
   ConfigMap: configMapPrinter,
   Secret: secretPrinter,
   ServiceAccount: serviceAccountPrinter,
+  Service: servicePrinter,
+  EndpointSlice: endpointSlicePrinter,
   ResourceQuota: resourceQuotaPrinter,
   Deployment: deploymentPrinter,
   ReplicaSet: replicaSetPrinter,

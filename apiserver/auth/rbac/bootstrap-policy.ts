@@ -28,6 +28,7 @@ import {
   authenticationGroup,
   authorizationGroup,
   coordinationGroup,
+  discoveryGroup,
   events,
   rbacGroup,
   read,
@@ -84,6 +85,7 @@ const viewRules: PolicyRule[] = [
   ),
   rule(read, ['batch'], ['cronjobs', 'cronjobs/status', 'jobs', 'jobs/status']),
   rule(read, ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
+  rule(read, [discoveryGroup], ['endpointslices']),
   // Kubernetes aggregates metrics.k8s.io reads (pods, nodes) into view; here they are
   // PodService.ListPodMetrics and NodeService.GetNodeStats, which read the kubelets' stats.
   rule(['get', 'list'], [''], ['pods/metrics']),
@@ -167,7 +169,7 @@ const controllerManagerRules: PolicyRule[] = [
   // The garbage collector and the namespace controller work on every kind.
   rule(
     ['get', 'list', 'watch', 'update', 'patch', 'delete', 'deletecollection'],
-    ['', 'apps', 'batch', 'policy', coordinationGroup],
+    ['', 'apps', 'batch', 'policy', coordinationGroup, discoveryGroup],
     ['*'],
   ),
   rule(read, [schedulingGroup], ['priorityclasses']),
@@ -179,6 +181,7 @@ const controllerManagerRules: PolicyRule[] = [
   // CronJobs make Jobs.
   rule(['create'], ['apps'], ['replicasets', 'controllerrevisions']),
   rule(['create'], ['batch'], ['jobs']),
+  rule(['create'], [discoveryGroup], ['endpointslices']),
   rule(['create'], [coordinationGroup], ['leases']),
   events,
   // RBAC objects: read all, delete those of a namespace being deleted; never write them.

@@ -11,7 +11,7 @@
  * a controller that records its own.
  */
 import type { PolicyRule, Subject } from '../../../sdk/gen/wheelhouse/rbac/v1/policy.js';
-import { coordinationGroup, events, read, rule } from './policy-rule.js';
+import { coordinationGroup, discoveryGroup, events, read, rule } from './policy-rule.js';
 
 const apps = 'apps';
 const batch = 'batch';
@@ -51,6 +51,13 @@ const rulesByAccount: Readonly<Record<string, PolicyRule[]>> = {
     rule([...read, 'delete'], [''], ['pods']),
     rule(['create'], [''], ['pods/eviction']),
     rule(read, [coordinationGroup], ['leases']),
+    events,
+  ],
+  // A Service's EndpointSlices, from its selector and the pods it picks.
+  'endpointslice-controller': [
+    rule(read, [''], ['services', 'pods', 'nodes']),
+    rule(['update'], [''], ['services/finalizers']),
+    rule([...read, 'create', 'update', 'delete'], [discoveryGroup], ['endpointslices']),
     events,
   ],
   'pod-garbage-collector': [

@@ -7,6 +7,7 @@ export const rbacGroup = 'rbac.authorization.k8s.io';
 export const authorizationGroup = 'authorization.k8s.io';
 export const authenticationGroup = 'authentication.k8s.io';
 export const coordinationGroup = 'coordination.k8s.io';
+export const discoveryGroup = 'discovery.k8s.io';
 export const schedulingGroup = 'scheduling.k8s.io';
 
 export function rule(

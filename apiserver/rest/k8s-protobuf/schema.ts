@@ -447,6 +447,15 @@ core.VsphereVirtualDiskVolumeSource volumePath=1 fsType=2 storagePolicyName=3 st
 core.WeightedPodAffinityTerm weight=1:i32 podAffinityTerm=2:core.PodAffinityTerm
 core.WindowsSecurityContextOptions gmsaCredentialSpecName?=1 gmsaCredentialSpec?=2 runAsUserName?=3
     hostProcess?=4:bool
+discovery.Endpoint addresses=1:[s] conditions=2:discovery.EndpointConditions hostname?=3
+    targetRef?=4:core.ObjectReference nodeName?=6 zone?=7 hints?=8:discovery.EndpointHints
+discovery.EndpointConditions ready?=1:bool serving?=2:bool terminating?=3:bool
+discovery.EndpointHints forZones=1:[discovery.ForZone] forNodes=2:[discovery.ForNode]
+discovery.EndpointPort name?=1 protocol?=2 port?=3:i32 appProtocol?=4
+discovery.EndpointSlice metadata=1:meta.ObjectMeta addressType=4 endpoints=2:[discovery.Endpoint]
+    ports=3:[discovery.EndpointPort]
+discovery.ForNode name=1
+discovery.ForZone name=1
 meta.Condition type=1 status=2 observedGeneration=3:i64 lastTransitionTime=4:Time reason=5 message=6
 meta.DeleteOptions gracePeriodSeconds?=1:i64 preconditions?=2:meta.Preconditions
     orphanDependents?=3:bool propagationPolicy?=4 dryRun=5:[s]
@@ -530,6 +539,7 @@ export const kubernetesKinds: Readonly<Record<string, { apiVersions: readonly st
     ClusterRoleBinding: { apiVersions: ['rbac.authorization.k8s.io/v1'], message: 'rbac.ClusterRoleBinding' },
     Lease: { apiVersions: ['coordination.k8s.io/v1'], message: 'coordination.Lease' },
     PriorityClass: { apiVersions: ['scheduling.k8s.io/v1'], message: 'scheduling.PriorityClass' },
+    EndpointSlice: { apiVersions: ['discovery.k8s.io/v1'], message: 'discovery.EndpointSlice' },
     Ingress: { apiVersions: ['networking.k8s.io/v1'], message: 'networking.Ingress' },
     SelfSubjectAccessReview: {
       apiVersions: ['authorization.k8s.io/v1'],
@@ -567,6 +577,7 @@ export const kubernetesPackages: Readonly<Record<string, string>> = {
   coordination: 'k8s.io.api.coordination.v1',
   scheduling: 'k8s.io.api.scheduling.v1',
   networking: 'k8s.io.api.networking.v1',
+  discovery: 'k8s.io.api.discovery.v1',
   authorization: 'k8s.io.api.authorization.v1',
   authentication: 'k8s.io.api.authentication.v1',
 };

@@ -70,9 +70,13 @@ export const requiredFields: Readonly<Record<string, readonly string[]>> = {
   'wheelhouse.rbac.v1.RoleBinding': ['roleRef'],
   'wheelhouse.rbac.v1.ClusterRoleBinding': ['roleRef'],
   'wheelhouse.scheduling.v1.PriorityClass': ['value'],
+  'wheelhouse.core.v1.ServicePort': ['port'],
+  'wheelhouse.discovery.v1.EndpointSlice': ['addressType', 'endpoints'],
+  'wheelhouse.discovery.v1.Endpoint': ['addresses'],
 };
 
 /** Map-like lists whose elements are identified by more than their merge key. */
 export const listMapKeys: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   'wheelhouse.core.v1.Container': { ports: ['containerPort', 'protocol'] },
+  'wheelhouse.core.v1.ServiceSpec': { ports: ['port', 'protocol'] },
 };
