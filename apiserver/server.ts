@@ -131,7 +131,12 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     ...(opts.serviceNodePortRange ? { serviceNodePortRange: opts.serviceNodePortRange } : {}),
   };
   const strategies = createStrategies(strategyOptions);
-  const hooks = createWriteHooks({ store: opts.store, options: strategyOptions });
+  const hooks = createWriteHooks({
+    store: opts.store,
+    options: strategyOptions,
+    signal: lifetime.signal,
+    logger: opts.logger,
+  });
   const stores = new Map<string, ObjectStore<KindObject>>();
   const caches = new Map<string, WatchCache<KindObject>>();
   const uncached = new Map<string, UncachedWatchSource<KindObject>>();

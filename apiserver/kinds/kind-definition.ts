@@ -5,6 +5,7 @@
  */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { KindObject } from '../../sdk/kind-registry.js';
+import type { Logger } from '../../sdk/logger.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import type { Strategy } from '../registry/strategy.js';
 import type { WriteHooks } from '../registry/write-hooks.js';
@@ -21,10 +22,15 @@ export interface StrategyOptions {
   readonly serviceNodePortRange?: string;
 }
 
-/** What a kind's write hooks are built from: they may read and write storage. */
+/**
+ * What a kind's write hooks are built from: they may read and write storage, and keep
+ * background work of their own (a repair loop) until `signal` aborts.
+ */
 export interface HookContext {
   readonly store: StoreAccess;
   readonly options: StrategyOptions;
+  readonly signal?: AbortSignal;
+  readonly logger?: Logger;
 }
 
 /** What a kind's extra methods are built from. */

@@ -6,6 +6,7 @@
  */
 import { ApiError, Code } from '../../../sdk/errors.js';
 import type { Service, ServiceSpec } from '../../../sdk/gen/wheelhouse/core/v1/service.js';
+import type { Logger } from '../../../sdk/logger.js';
 import type { RequestContext } from '../../registry/request-context.js';
 import type { FinishWrite, WriteHooks } from '../../registry/write-hooks.js';
 import { type ErrorList, invalid } from '../../validation/field-error.js';
@@ -25,14 +26,14 @@ export interface ServiceAllocators {
   readonly nodePorts: RangeAllocator;
 }
 
-interface Held {
+export interface Held {
   readonly allocator: RangeAllocator;
   readonly value: string;
 }
 
 const specPath = FieldPath.of('spec');
 
-function ownerOf(svc: Service): string {
+export function ownerOf(svc: Service): string {
   const m = svc.metadata;
   return `${m?.namespace ?? ''}/${m?.name ?? ''} ${m?.uid ?? ''}`;
 }
@@ -43,7 +44,7 @@ function needsHealthCheckPort(spec: ServiceSpec | undefined): boolean {
 }
 
 /** Everything `svc` holds in the ranges. */
-function heldBy(svc: Service, a: ServiceAllocators): Held[] {
+export function heldBy(svc: Service, a: ServiceAllocators): Held[] {
   const spec = svc.spec;
   const out: Held[] = [];
   if (needsClusterIP(spec) && spec?.clusterIp) out.push({ allocator: a.clusterIPs, value: spec.clusterIp });
@@ -60,9 +61,16 @@ function heldBy(svc: Service, a: ServiceAllocators): Held[] {
 
 const sameHeld = (x: Held, y: Held) => x.allocator === y.allocator && x.value === y.value;
 
-export function serviceWriteHooks(a: ServiceAllocators): WriteHooks<Service> {
+export function serviceWriteHooks(a: ServiceAllocators, logger?: Logger): WriteHooks<Service> {
+  /** Never fails the write it follows: what it could not free, the repair loop frees later. */
   async function release(held: readonly Held[], owner: string): Promise<void> {
-    await Promise.all(held.map((h) => h.allocator.release(h.value, owner)));
+    await Promise.all(
+      held.map((h) =>
+        h.allocator.release(h.value, owner).catch((err: unknown) => {
+          logger?.warn({ err, value: h.value, owner }, 'could not free a reservation; the repair loop will');
+        }),
+      ),
+    );
   }
 
   async function begin(svc: Service, old: Service | undefined, ctx: RequestContext): Promise<FinishWrite> {
