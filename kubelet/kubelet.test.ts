@@ -18,6 +18,7 @@ import type { Node } from '../sdk/gen/wheelhouse/core/v1/node.js';
 import { Pod } from '../sdk/gen/wheelhouse/core/v1/pod.js';
 import { GetPodLogsRequest } from '../sdk/gen/wheelhouse/core/v1/pod_service.js';
 import { Secret } from '../sdk/gen/wheelhouse/core/v1/secret.js';
+import { Service } from '../sdk/gen/wheelhouse/core/v1/service.js';
 import { type Cluster, startCluster } from '../test/cluster.js';
 import { freePort } from '../test/free-port.js';
 import { type ProcessKubelet, startProcessKubelet } from '../test/process-kubelet.js';
@@ -134,6 +135,13 @@ describe('kubelet on the process runtime', () => {
         data: { password: Buffer.from('s3cret') },
       }),
     );
+    // A Service of the namespace: the container finds it through its service link variables.
+    const db = await clients.kind<Service>('Service').create(
+      Service.fromPartial({
+        metadata: { name: 'db-main', namespace: 'default' },
+        spec: { ports: [{ name: 'pg', port: 5432 }] },
+      }),
+    );
     await pods().create(
       Pod.fromPartial({
         metadata: { name: 'env-pod', namespace: 'default', labels: { app: 'env' } },
@@ -147,7 +155,7 @@ describe('kubelet on the process runtime', () => {
               command: [
                 'sh',
                 '-c',
-                'echo "GREETING=$greeting POD=$POD_NAME NS=$NS APP=$APP PW=$PW PLAIN=$PLAIN"; exec sleep 600',
+                'echo "GREETING=$greeting POD=$POD_NAME NS=$NS APP=$APP PW=$PW PLAIN=$PLAIN DB=$DB_MAIN_SERVICE_HOST:$DB_MAIN_SERVICE_PORT_PG $DB_MAIN_PORT"; exec sleep 600',
               ],
               env: [
                 { name: 'PLAIN', value: 'v-$(greeting)' },
@@ -210,6 +218,8 @@ describe('kubelet on the process runtime', () => {
         : undefined;
     }, 'the container log');
     assert.match(log, /GREETING=hello POD=env-pod NS=default APP=env PW=s3cret PLAIN=v-hello/);
+    const ip = db.spec?.clusterIp ?? '';
+    assert.ok(log.includes(`DB=${ip}:5432 tcp://${ip}:5432`), log);
     const volumes = join(root, 'pods', uid, 'volumes');
     assert.equal(readFileSync(join(volumes, 'kubernetes.io~configmap', 'config', 'app.conf'), 'utf8'), 'x=1');
     assert.equal(

@@ -1,6 +1,7 @@
 /**
- * A container's environment, as the kubelet builds it: `envFrom` first (ConfigMaps and
- * Secrets, each key prefixed), then `env` in order, which wins; values may reference
+ * A container's environment, as the kubelet builds it: the service links of the pod's
+ * namespace first (service-env.ts), then `envFrom` (ConfigMaps and Secrets, each key
+ * prefixed), then `env` in order, which wins; values may reference
  * earlier variables as `$(VAR)` (`$$` escapes). A missing required source is an error
  * whose message becomes the container's CreateContainerConfigError.
  */
@@ -8,6 +9,7 @@ import type { Container } from '../../sdk/gen/wheelhouse/core/v1/container.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { type PodRuntimeFields, resolveFieldRef, resolveResourceFieldRef } from './field-ref.js';
 import type { ObjectSource } from './object-source.js';
+import { serviceLinkEnv } from './service-env.js';
 
 export class ContainerConfigError extends Error {}
 
@@ -29,7 +31,10 @@ export function expand(text: string, vars: ReadonlyMap<string, string>): string 
 export async function containerEnv(container: Container, ctx: EnvContext): Promise<Map<string, string>> {
   const { pod, objects } = ctx;
   const namespace = pod.metadata?.namespace ?? '';
-  const env = new Map<string, string>();
+  const env =
+    pod.spec?.enableServiceLinks === false
+      ? new Map<string, string>()
+      : serviceLinkEnv(await objects.services(namespace));
   const where = `container "${container.name}"`;
   for (const from of container.envFrom) {
     if (from.configMapRef) {

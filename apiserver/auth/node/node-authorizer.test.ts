@@ -125,6 +125,19 @@ describe('NodeAuthorizer', () => {
     );
   });
 
+  it('lets every node read Services (for service links), and never write them', () => {
+    for (const verb of ['get', 'list', 'watch']) {
+      assert.equal(can(n1, { resource: 'services', verb, name: verb === 'get' ? 'web' : '' }), true, verb);
+    }
+    for (const verb of ['create', 'update', 'delete']) {
+      assert.equal(can(n1, { resource: 'services', verb, name: 'web' }), false, verb);
+    }
+    assert.equal(
+      can(n1, { resource: 'services', verb: 'update', subresource: 'status', name: 'web' }),
+      false,
+    );
+  });
+
   it('forgets what a deleted pod referenced', () => {
     const g = new NodeGraph();
     const p = pod('x', 'node-1', { volumes: [{ name: 'v', secret: { secretName: 's' } }] });

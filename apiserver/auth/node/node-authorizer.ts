@@ -89,6 +89,11 @@ export class NodeAuthorizer implements Authorizer {
         if (this.graph.nodeOf(namespace, name) === node) return allow(`pod is bound to node "${node}"`);
         return this.podInStore(node, namespace, name);
       }
+      // Every kubelet reads the Services of its pods' namespaces, for their service links.
+      case 'services':
+        return subresource === '' && ['get', 'list', 'watch'].includes(verb)
+          ? allow('nodes read services')
+          : noOpinion();
       case 'secrets':
       case 'configmaps':
         if (subresource !== '' || verb !== 'get')
