@@ -94,6 +94,12 @@ describe('kubectl and Services', { skip: skipUnlessInstalled(existsSync(KUBECTL)
     assert.match(out, /^web +ClusterIP +10\.\d+\.\d+\.\d+ +<none> +80\/TCP,443\/TCP +\S+ +app=web$/m);
   });
 
+  it('get all lists the Services (they are in the all category)', async () => {
+    const out = await kubectl('get', 'all');
+    assert.match(out, /^service\/np +NodePort /m);
+    assert.match(out, /^service\/web +ClusterIP /m);
+  });
+
   it('get endpointslices: ADDRESSTYPE PORTS ENDPOINTS', async () => {
     const out = await kubectl('get', 'endpointslices');
     assert.match(out, /^NAME +ADDRESSTYPE +PORTS +ENDPOINTS +AGE$/m);
