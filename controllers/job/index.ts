@@ -1,16 +1,7 @@
 /** The `job` controller of the controller manager. */
-import { parseDurationMs } from '../../sdk/duration.js';
 import type { ControllerDescriptor } from '../controller-descriptor.js';
-import { positiveIntFlag } from '../shared/flags.js';
+import { durationFlag, positiveIntFlag } from '../shared/flags.js';
 import { runJobController } from './job-controller.js';
-
-function duration(flags: Readonly<Record<string, unknown>>, name: string): number {
-  try {
-    return parseDurationMs(String(flags[name]));
-  } catch {
-    throw new Error(`--${name} must be a duration such as 10s or 500ms, not "${String(flags[name])}"`);
-  }
-}
 
 export const jobController: ControllerDescriptor = {
   name: 'job',
@@ -39,8 +30,8 @@ export const jobController: ControllerDescriptor = {
         logger: ctx.logger.child({ controller: 'job' }),
         registry: ctx.registry,
         workers: positiveIntFlag(ctx.flags, 'concurrent-job-syncs'),
-        podFailureBackoffMs: duration(ctx.flags, 'job-pod-failure-backoff'),
-        maxPodFailureBackoffMs: duration(ctx.flags, 'job-pod-failure-max-backoff'),
+        podFailureBackoffMs: durationFlag(ctx.flags, 'job-pod-failure-backoff'),
+        maxPodFailureBackoffMs: durationFlag(ctx.flags, 'job-pod-failure-max-backoff'),
       },
       ctx.signal,
     ),

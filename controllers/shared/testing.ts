@@ -20,7 +20,7 @@ import type { Event } from '../../sdk/gen/wheelhouse/core/v1/event.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { InformerFactory, keyOf } from '../../sdk/informers/index.js';
 import { createLogger, type Logger } from '../../sdk/logger.js';
-import { type Cluster, startCluster } from '../../test/cluster.js';
+import { type Cluster, type ClusterOptions, startCluster } from '../../test/cluster.js';
 import { freePort } from '../../test/free-port.js';
 import { type ControllerDescriptor, controllerContext } from '../controller-descriptor.js';
 import { isPodReady } from './pod-state.js';
@@ -413,6 +413,8 @@ export interface ClusterSuite {
  */
 export function useCluster(
   opts: {
+    /** How the store and apiserver start (their extra flags: an audit log, ...). */
+    cluster?: ClusterOptions;
     prepare?: (suite: Pick<ClusterSuite, 'cluster' | 'admin' | 'signal'>) => Promise<unknown>;
     controllerManager?: readonly string[];
     inProcess?: {
@@ -454,7 +456,7 @@ export function useCluster(
     },
   };
   before(async () => {
-    cluster = await startCluster();
+    cluster = await startCluster(opts.cluster);
     admin = adminClients(cluster);
     await opts.prepare?.(suite);
     if (opts.inProcess) controllers = runInProcess(cluster, opts.inProcess.controllers, opts.inProcess.flags);

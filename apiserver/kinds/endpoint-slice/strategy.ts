@@ -79,6 +79,8 @@ export function endpointSliceStrategy(): Strategy<EndpointSlice> {
     info: infoOf('EndpointSlice'),
     nameRule: 'subdomain',
     allowUnconditionalUpdate: true,
+    // Consumers (service proxies) tell a slice they have seen from a changed one by it.
+    tracksGeneration: true,
     applyDefaults(slice) {
       for (const port of slice.ports) {
         port.protocol ??= 'TCP';
