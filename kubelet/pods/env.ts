@@ -28,13 +28,29 @@ export function expand(text: string, vars: ReadonlyMap<string, string>): string 
   });
 }
 
+/** Where the kubelet read a pod from: `api`, or `file` for a static pod (kubelet.ts). */
+const CONFIG_SOURCE_ANNOTATION = 'kubernetes.io/config.source';
+
+/**
+ * The service link variables of a pod from the API. Static pods get none: they are read
+ * from files, often to run the apiserver itself, and must start without it.
+ */
+async function serviceLinks(pod: Pod, objects: ObjectSource): Promise<Map<string, string>> {
+  const fromApi = (pod.metadata?.annotations[CONFIG_SOURCE_ANNOTATION] ?? 'api') === 'api';
+  if (pod.spec?.enableServiceLinks === false || !fromApi) return new Map();
+  try {
+    return serviceLinkEnv(await objects.services(pod.metadata?.namespace ?? ''));
+  } catch (err) {
+    throw new ContainerConfigError(
+      `services could not be read, cannot construct the service link variables: ${(err as Error).message}`,
+    );
+  }
+}
+
 export async function containerEnv(container: Container, ctx: EnvContext): Promise<Map<string, string>> {
   const { pod, objects } = ctx;
   const namespace = pod.metadata?.namespace ?? '';
-  const env =
-    pod.spec?.enableServiceLinks === false
-      ? new Map<string, string>()
-      : serviceLinkEnv(await objects.services(namespace));
+  const env = await serviceLinks(pod, objects);
   const where = `container "${container.name}"`;
   for (const from of container.envFrom) {
     if (from.configMapRef) {
