@@ -49,6 +49,10 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     summary: 'Create resources from files or standard input',
     load: async () => (await import('./commands/create.js')).createCommand,
   },
+  expose: {
+    summary: 'Expose a deployment, replica set, pod or service as a new service',
+    load: async () => (await import('./commands/expose.js')).exposeCommand,
+  },
   run: {
     summary: 'Run a particular image in a pod',
     load: async () => (await import('./commands/run.js')).runCommand,

@@ -8,12 +8,15 @@
  */
 import type { Service } from '../../sdk/gen/wheelhouse/core/v1/service.js';
 import { type EndpointPort, EndpointSlice } from '../../sdk/gen/wheelhouse/discovery/v1/endpoint_slice.js';
+import { SERVICE_NAME_LABEL } from '../../sdk/labels/well-known.js';
 import { controllerRef } from '../../sdk/owner-references.js';
+
+export { SERVICE_NAME_LABEL };
 
 /** The value of the managed-by label on the slices this controller writes. */
 export const CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
 export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
-export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
 /** Set (empty) on the slices of a Service without a cluster IP. */
 export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 /** When the change that led to the slice's last write happened (RFC 3339, nanoseconds). */

@@ -143,3 +143,18 @@ export function isDns1123Subdomain(value: string): string[] {
 export function isValidPercent(value: string): string[] {
   return percentRegexp.test(value) ? [] : [regexError('must be a percentage', percentFmt, '1%', '93%')];
 }
+
+const ianaSvcNameMaxLength = 15;
+
+/** An IANA service name (RFC 6335), as port names are: `http`, `metrics`, `grpc-web`. */
+export function isValidPortName(name: string): string[] {
+  const errs: string[] = [];
+  if (name.length > ianaSvcNameMaxLength)
+    errs.push(`must be no more than ${ianaSvcNameMaxLength} characters`);
+  if (!/^[-a-z0-9]+$/.test(name))
+    errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
+  if (name.includes('--')) errs.push('must not contain consecutive hyphens');
+  if (!/[a-z]/.test(name)) errs.push('must contain at least one letter (a-z)');
+  if (name.startsWith('-') || name.endsWith('-')) errs.push('must not begin or end with a hyphen');
+  return errs;
+}

@@ -3,6 +3,8 @@
  * and the other string formats Kubernetes checks in pkg/apis/core/validation,
  * with its wording. Each returns an ErrorList, empty when the value is valid.
  */
+
+import { isValidPortName } from '../../../sdk/labels/validation.js';
 import { type ErrorList, invalid, notSupported, required } from '../../validation/field-error.js';
 import type { FieldPath } from '../../validation/field-path.js';
 
@@ -39,20 +41,7 @@ export function parseInt64(value: string, path: FieldPath): { value?: bigint; er
   return { value: BigInt(value), errors: [] };
 }
 
-const ianaSvcNameMaxLength = 15;
-
-/** An IANA service name (RFC 6335), as port names are: `http`, `metrics`, `grpc-web`. */
-export function isValidPortName(name: string): string[] {
-  const errs: string[] = [];
-  if (name.length > ianaSvcNameMaxLength)
-    errs.push(`must be no more than ${ianaSvcNameMaxLength} characters`);
-  if (!/^[-a-z0-9]+$/.test(name))
-    errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
-  if (name.includes('--')) errs.push('must not contain consecutive hyphens');
-  if (!/[a-z]/.test(name)) errs.push('must contain at least one letter (a-z)');
-  if (name.startsWith('-') || name.endsWith('-')) errs.push('must not begin or end with a hyphen');
-  return errs;
-}
+export { isValidPortName };
 
 export function validatePortName(name: string, path: FieldPath): ErrorList {
   return isValidPortName(name).map((msg) => invalid(path, name, msg));

@@ -18,6 +18,7 @@ import { priorityClassGenerator } from './create/priority-class.js';
 import { roleGenerator } from './create/role.js';
 import { clusterRoleBindingGenerator, roleBindingGenerator } from './create/role-binding.js';
 import { createSecretCommand } from './create/secret.js';
+import { createServiceCommand } from './create/service.js';
 import { serviceAccountGenerator } from './create/service-account.js';
 import { createTokenCommand } from './create-token.js';
 
@@ -38,6 +39,8 @@ const subcommands: Readonly<Record<string, Command>> = (() => {
     configmap: configMap,
     cm: configMap,
     secret: createSecretCommand,
+    service: createServiceCommand,
+    svc: createServiceCommand,
     serviceaccount: serviceAccount,
     sa: serviceAccount,
     role: generatorCommand(roleGenerator),
@@ -60,8 +63,9 @@ Usage:
   whctl create -f FILENAME [-f FILENAME...] [flags]
   whctl create KIND NAME [flags]      an object built from flags, as kubectl's generators:
       deployment, namespace, configmap, secret (generic|tls|docker-registry),
-      serviceaccount, role, clusterrole, rolebinding, clusterrolebinding, job,
-      cronjob, priorityclass ("whctl create KIND --help" for each one's flags)
+      service (clusterip|nodeport|loadbalancer|externalname), serviceaccount, role,
+      clusterrole, rolebinding, clusterrolebinding, job, cronjob, priorityclass
+      ("whctl create KIND --help" for each one's flags)
   whctl create token SERVICE_ACCOUNT [-n NS] [--duration 1h] [--audience AUD]
                                       print a token of the ServiceAccount
 

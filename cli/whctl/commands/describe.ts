@@ -1,13 +1,15 @@
 /**
  * `whctl describe TYPE [NAME_PREFIX...] | TYPE/NAME`: each object in words, with the
- * Events recorded about it, as `kubectl describe`. Pods and Nodes have describers of
- * their own; every other kind prints its spec and status as a tree. A name that is not
- * found exactly describes every object whose name starts with it, as kubectl does.
+ * Events recorded about it, as `kubectl describe`. Pods, Nodes and Services have
+ * describers of their own; every other kind prints its spec and status as a tree. A name
+ * that is not found exactly describes every object whose name starts with it, as kubectl does.
  */
 import type { ApiClient } from '../../../sdk/client/dynamic-client.js';
 import { Code, isApiError } from '../../../sdk/errors.js';
 import type { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
+import type { Service } from '../../../sdk/gen/wheelhouse/core/v1/service.js';
+import type { EndpointSlice } from '../../../sdk/gen/wheelhouse/discovery/v1/endpoint_slice.js';
 import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
 import type { Command } from '../command.js';
@@ -16,6 +18,7 @@ import { describeEvents, eventsOf } from '../describe/events.js';
 import { describeGeneric } from '../describe/generic.js';
 import { describeNode } from '../describe/node.js';
 import { describePod } from '../describe/pod.js';
+import { describeService, SERVICE_NAME_LABEL } from '../describe/service.js';
 import { commonFlags, parseFlags } from '../flags.js';
 import { DEFAULT_NAMESPACE } from '../namespaces.js';
 import { kindLabel, parseResourceArgs, resolveKind } from '../resources.js';
@@ -31,6 +34,7 @@ Examples:
   whctl describe pod web                # one pod: containers, conditions, events
   whctl describe pods -l app=web        # every pod with that label
   whctl describe nodes                  # every node
+  whctl describe svc web                # ports, target ports and the endpoints behind each
   whctl describe deploy/web rs/web-7d4b9
 
 Flags:
@@ -82,18 +86,45 @@ export const describeCommand: Command = {
     const texts: string[] = [];
     for (const { info, object } of found) {
       const d = new Description();
-      if (info.kind === 'Pod') describePod(d, object as Pod);
-      else if (info.kind === 'Node') {
-        const pods = await client.list(resolveKind('pods'), '', {
-          fieldSelector: `spec.nodeName=${object.metadata?.name ?? ''}`,
-        });
-        describeNode(d, object as Node, pods.items as Pod[]);
-      } else describeGeneric(d, info, object);
+      const describer = describers[info.kind];
+      if (describer) await describer(d, object, client);
+      else describeGeneric(d, info, object);
       if (showEvents) describeEvents(d, await eventsOf(client, object), ctx.io.now());
       texts.push(d.render());
     }
     ctx.io.write(texts.join('\n\n'));
     return 0;
+  },
+};
+
+/** A kind's own describer, given what else it needs to read through the client. */
+type Describer = (d: Description, object: KindObject, client: ApiClient) => Promise<void>;
+
+const describers: Readonly<Record<string, Describer>> = {
+  Pod: async (d, pod) => describePod(d, pod as Pod),
+  // The pods on the node, for their requests.
+  Node: async (d, node, client) => {
+    const pods = await client.list(resolveKind('pods'), '', {
+      fieldSelector: `spec.nodeName=${node.metadata?.name ?? ''}`,
+    });
+    describeNode(d, node as Node, pods.items as Pod[]);
+  },
+  // The Service's EndpointSlices, for the endpoints behind each port. Someone who may
+  // read Services but not EndpointSlices still gets the rest, as kubectl gives it.
+  Service: async (d, svc, client) => {
+    const m = svc.metadata;
+    const slices = await client
+      .list(resolveKind('endpointslices'), m?.namespace ?? '', {
+        labelSelector: `${SERVICE_NAME_LABEL}=${m?.name ?? ''}`,
+      })
+      .then(
+        (list) => list.items as EndpointSlice[],
+        (err: unknown) => {
+          if (isApiError(err, Code.PERMISSION_DENIED)) return [];
+          throw err;
+        },
+      );
+    describeService(d, svc as Service, slices);
   },
 };
 

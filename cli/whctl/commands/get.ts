@@ -123,7 +123,8 @@ export const getCommand: Command = {
 Usage:
   whctl get TYPE[,TYPE...] [NAME...] [flags]
   whctl get TYPE/NAME [TYPE/NAME...] [flags]
-  whctl get all [-n NS | -A]          pods, deployments, replica sets, stateful sets, daemon sets, jobs, cron jobs
+  whctl get all [-n NS | -A]          pods, services, daemon sets, deployments, replica sets,
+                                      stateful sets, cron jobs, jobs
 
 Examples:
   whctl get pods                       # pods in the default namespace
@@ -264,17 +265,20 @@ Flags:
 };
 
 /**
- * `all`, as kubectl has it: the workload kinds and what runs them, each its own table.
- * kubectl's list also has services, which Wheelhouse does not serve.
+ * `all`, as kubectl has it: the pods, the services in front of them and the workloads
+ * that run them, each its own table, in the order of kubectl's `all` category (API
+ * groups in discovery order, resources by name). Of that category Wheelhouse serves
+ * neither replication controllers nor horizontal pod autoscalers.
  */
 export const ALL_RESOURCES = [
   'pods',
+  'services',
+  'daemonsets',
   'deployments',
   'replicasets',
   'statefulsets',
-  'daemonsets',
-  'jobs',
   'cronjobs',
+  'jobs',
 ] as const;
 
 function expandAll(positionals: readonly string[]): string[] {

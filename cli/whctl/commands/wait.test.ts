@@ -128,7 +128,7 @@ describe('whctl wait', () => {
 });
 
 describe('whctl get all', () => {
-  it('prints one table per kind that has objects, names as kind/name', async () => {
+  it('prints one table per kind that has objects, services among them, names as kind/name', async () => {
     writeFileSync(
       join(cluster.dir, 'deploy.yaml'),
       `apiVersion: apps/v1
@@ -140,13 +140,23 @@ spec:
   template:
     metadata: { labels: { app: web } }
     spec: { containers: [{ name: main, image: nginx:1.27 }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec:
+  selector: { app: web }
+  ports: [{ port: 80, targetPort: 8080 }]
 `,
     );
     assert.equal((await run(['apply', '-f', 'deploy.yaml'])).code, 0);
     const res = await run(['get', 'all']);
     assert.equal(res.code, 0, res.err());
-    assert.match(res.out(), /^NAME +READY +STATUS +RESTARTS +AGE\npod\/ready +0\/1 +Pending/);
-    assert.match(res.out(), /\n\nNAME +READY +UP-TO-DATE +AVAILABLE +AGE\ndeployment\.apps\/web +0\/1 /);
+    // In kubectl's order: pods, services, then the workloads.
+    assert.match(
+      res.out(),
+      /^NAME +READY +STATUS +RESTARTS +AGE\npod\/ready +0\/1 +Pending[\s\S]*\n\nNAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\(S\) +AGE\nservice\/web +ClusterIP +10\.\d+\.\d+\.\d+ +<none> +80\/TCP +\S+\n\nNAME +READY +UP-TO-DATE +AVAILABLE +AGE\ndeployment\.apps\/web +0\/1 /,
+    );
     assert.doesNotMatch(res.out(), /statefulset|cronjob/);
     const empty = await run(['get', 'all', '-n', 'kube-public']);
     assert.equal(empty.err(), 'No resources found in kube-public namespace.\n');

@@ -7,13 +7,35 @@ export function describeMeta(d: Description, meta: ObjectMeta | undefined, names
   d.item(0, 'Name', meta?.name ?? '');
   if (namespaced) d.item(0, 'Namespace', meta?.namespace ?? '');
   d.map(0, 'Labels', meta?.labels);
-  d.map(0, 'Annotations', withoutLastApplied(meta?.annotations));
+  describeAnnotations(d, meta?.annotations);
 }
 
-/** kubectl leaves the last-applied configuration out: it repeats the object. */
-function withoutLastApplied(annotations: Readonly<Record<string, string>> | undefined) {
-  const { 'kubectl.kubernetes.io/last-applied-configuration': _, ...rest } = annotations ?? {};
-  return rest;
+/** Longer `key: value` annotations go on lines of their own, shortened (kubectl's maxAnnotationLen). */
+const MAX_ANNOTATION_LENGTH = 140;
+
+/**
+ * `Annotations:  key: value`, one a line, keys sorted, as kubectl prints them (labels are
+ * `key=value`); a long or multi-line value goes under its key, each line shortened. The
+ * last-applied configuration is left out: it repeats the object.
+ */
+export function describeAnnotations(
+  d: Description,
+  annotations: Readonly<Record<string, string>> | undefined,
+): void {
+  const { 'kubectl.kubernetes.io/last-applied-configuration': _, ...shown } = annotations ?? {};
+  const lines = Object.keys(shown)
+    .sort()
+    .flatMap((key) => {
+      const value = (shown[key] ?? '').replace(/\n$/, '');
+      if (value.length + key.length + 2 <= MAX_ANNOTATION_LENGTH && !value.includes('\n'))
+        return [`${key}: ${value}`];
+      return [`${key}:`, ...value.split('\n').map((line) => `  ${shorten(line, MAX_ANNOTATION_LENGTH - 2)}`)];
+    });
+  d.values(0, 'Annotations', lines);
+}
+
+function shorten(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
 }
 
 /** `Kind/name` of the controller owner, as `Controlled By:` shows it. */

@@ -2,7 +2,7 @@
 import type { Container } from '../../../sdk/gen/wheelhouse/core/v1/container.js';
 import type { ContainerState, ContainerStatus, Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { qosClassOf } from '../../../sdk/resources/qos.js';
-import { controlledBy, describeQuantities, timestamp } from './common.js';
+import { controlledBy, describeAnnotations, describeQuantities, timestamp } from './common.js';
 import type { Description } from './description.js';
 
 export function describePod(d: Description, pod: Pod): void {
@@ -81,8 +81,7 @@ export function describePod(d: Description, pod: Pod): void {
 function describeMetaRest(d: Description, pod: Pod): void {
   const meta = pod.metadata;
   d.map(0, 'Labels', meta?.labels);
-  const { 'kubectl.kubernetes.io/last-applied-configuration': _, ...annotations } = meta?.annotations ?? {};
-  d.map(0, 'Annotations', annotations);
+  describeAnnotations(d, meta?.annotations);
 }
 
 function describeContainer(d: Description, c: Container, status: ContainerStatus | undefined): void {
