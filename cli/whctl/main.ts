@@ -159,7 +159,7 @@ export async function runWhctl(argv: readonly string[], io: CommandIo): Promise<
   }
   const command = await entry.load();
   if (args.includes('--help') || args.includes('-h')) {
-    io.write(command.help);
+    io.write(command.helpFor?.(args) ?? command.help);
     return 0;
   }
   // Loaded here, not at the top: the client and the generated messages they pull in

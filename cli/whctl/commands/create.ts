@@ -76,6 +76,10 @@ Flags:
       --dry-run[=MODE]    server (default when given) or client
       --config FILE       client config file
 `,
+  helpFor(args) {
+    const sub = args[0] === undefined ? undefined : subcommands[args[0]];
+    return sub && (sub.helpFor?.(args.slice(1)) ?? sub.help);
+  },
   async run(args, ctx) {
     const sub = args[0] === undefined ? undefined : subcommands[args[0]];
     if (sub) return sub.run(args.slice(1), ctx);

@@ -128,6 +128,10 @@ Usage:
 
 Run "whctl create secret FORM --help" for a form's flags.
 `,
+  helpFor(args) {
+    const command = args[0] === undefined ? undefined : forms[args[0]];
+    return command?.help;
+  },
   async run(args, ctx) {
     const [form, ...rest] = args;
     const command = form === undefined ? undefined : forms[form];
