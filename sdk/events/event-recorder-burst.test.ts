@@ -116,8 +116,11 @@ describe('event recorder: a burst of 16,000 Events', () => {
   ] as const)
     test(`over ${shape}: a queue four times deeper costs no more per Event`, async () => {
       const { one, four } = await depthCost(keys);
+      // A cost per Event that grew with the queue's depth would make one burst cost four
+      // times the four quarters; a larger live heap alone (the collector's share on a
+      // loaded machine) has been seen to reach 2.1 times.
       assert.ok(
-        one < 2 * four,
+        one < 3 * four,
         `one burst of ${events}: ${one.toFixed(0)} ms of CPU; four of ${events / 4}: ${four.toFixed(0)} ms`,
       );
     });
