@@ -1,4 +1,5 @@
 /** The EndpointSlice strategy (Kubernetes' pkg/registry/discovery/endpointslice and its validation). */
+import { isIPv4, isIPv6 } from 'node:net';
 import type { EndpointSlice } from '../../../sdk/gen/wheelhouse/discovery/v1/endpoint_slice.js';
 import type { Strategy } from '../../registry/strategy.js';
 import { duplicate, type ErrorList, invalid, required, tooMany } from '../../validation/field-error.js';
@@ -6,7 +7,6 @@ import { FieldPath } from '../../validation/field-path.js';
 import { validateDnsLabel, validateDnsSubdomain, validateQualifiedName } from '../../validation/names.js';
 import { immutable } from '../../validation/object-meta.js';
 import { infoOf } from '../kind-info.js';
-import { isIPv4 } from '../service/service-ranges.js';
 import { validateEnum, validatePortNumber } from '../shared/rules.js';
 
 export const addressTypes = ['IPv4', 'IPv6', 'FQDN'];
@@ -14,26 +14,12 @@ const MAX_ENDPOINTS = 1000;
 const MAX_PORTS = 100;
 const MAX_ADDRESSES = 100;
 
-/** A textual IPv6 address: hex groups with at most one `::`, or an embedded IPv4 tail. */
-function isIPv6(text: string): boolean {
-  if (!/^[0-9a-fA-F:.]+$/.test(text) || !text.includes(':')) return false;
-  const doubles = text.split('::').length - 1;
-  if (doubles > 1) return false;
-  let groups = text.split(':').filter((g) => g !== '');
-  let width = 8;
-  const last = groups[groups.length - 1] ?? '';
-  if (last.includes('.')) {
-    if (!isIPv4(last)) return false;
-    groups = groups.slice(0, -1);
-    width = 6;
-  }
-  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
-  return doubles === 1 ? groups.length < width : groups.length === width;
-}
-
 function validateAddress(address: string, type: string, path: FieldPath): ErrorList {
   if (type === 'IPv4') return isIPv4(address) ? [] : [invalid(path, address, 'must be a valid IPv4 address')];
-  if (type === 'IPv6') return isIPv6(address) ? [] : [invalid(path, address, 'must be a valid IPv6 address')];
+  if (type === 'IPv6')
+    return isIPv6(address) && !address.includes('%')
+      ? []
+      : [invalid(path, address, 'must be a valid IPv6 address')];
   if (type === 'FQDN') return validateDnsSubdomain(address, path);
   return [];
 }

@@ -4,6 +4,7 @@
  * them (Kubernetes' Service REST: BeginCreate, BeginUpdate, AfterDelete). What a write
  * reserved is freed again when the write fails; dry runs check and reserve nothing.
  */
+import { isIPv4 } from 'node:net';
 import { ApiError, Code } from '../../../sdk/errors.js';
 import type { Service, ServiceSpec } from '../../../sdk/gen/wheelhouse/core/v1/service.js';
 import type { Logger } from '../../../sdk/logger.js';
@@ -18,7 +19,6 @@ import {
   RangeFullError,
   ValueTakenError,
 } from './range-allocator.js';
-import { isIPv4 } from './service-ranges.js';
 import { needsClusterIP, needsNodePorts } from './strategy.js';
 
 export interface ServiceAllocators {

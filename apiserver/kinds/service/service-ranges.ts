@@ -31,11 +31,6 @@ function formatIPv4(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
-/** Whether `text` is an IPv4 address in dotted decimal (no leading zeros). */
-export function isIPv4(text: string): boolean {
-  return parseIPv4(text) !== undefined;
-}
-
 /**
  * The usable addresses of an IPv4 CIDR: all but the network address and, for prefixes
  * shorter than /31, the broadcast address (Kubernetes' allocator leaves both out).

@@ -3,6 +3,7 @@
  * pkg/apis/core/validation). Cluster IPs and node ports are allocated by the kind's write
  * hooks (allocation.ts) between prepare and validation, so validation sees them.
  */
+import { isIPv4 } from 'node:net';
 import type { Service, ServicePort, ServiceSpec } from '../../../sdk/gen/wheelhouse/core/v1/service.js';
 import type { Strategy } from '../../registry/strategy.js';
 import {
@@ -19,7 +20,6 @@ import { validateDnsLabel, validateDnsSubdomain } from '../../validation/names.j
 import { infoOf } from '../kind-info.js';
 import { validateEnum, validateInRange, validatePortName, validatePortNumber } from '../shared/rules.js';
 import { keepStatus, statusStrategy } from '../shared/status-strategy.js';
-import { isIPv4 } from './service-ranges.js';
 
 export const serviceTypes = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 export const protocols = ['TCP', 'UDP', 'SCTP'];
