@@ -102,6 +102,10 @@ const modules: Readonly<Record<string, () => [Promise<Module>, Promise<Module>]>
     import('./gen/wheelhouse/discovery/v1/endpoint_slice.js'),
     import('./gen/wheelhouse/discovery/v1/endpoint_slice_service.js'),
   ],
+  HorizontalPodAutoscaler: () => [
+    import('./gen/wheelhouse/autoscaling/v2/horizontal_pod_autoscaler.js'),
+    import('./gen/wheelhouse/autoscaling/v2/horizontal_pod_autoscaler_service.js'),
+  ],
   PriorityClass: () => [
     import('./gen/wheelhouse/scheduling/v1/priority_class.js'),
     import('./gen/wheelhouse/scheduling/v1/priority_class_service.js'),

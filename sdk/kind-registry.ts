@@ -77,6 +77,11 @@ import {
 } from './gen/wheelhouse/core/v1/resource_quota_service.js';
 import { Secret } from './gen/wheelhouse/core/v1/secret.js';
 import { SecretServiceClient, SecretServiceService } from './gen/wheelhouse/core/v1/secret_service.js';
+import { HorizontalPodAutoscaler } from './gen/wheelhouse/autoscaling/v2/horizontal_pod_autoscaler.js';
+import {
+  HorizontalPodAutoscalerServiceClient,
+  HorizontalPodAutoscalerServiceService,
+} from './gen/wheelhouse/autoscaling/v2/horizontal_pod_autoscaler_service.js';
 import { Service } from './gen/wheelhouse/core/v1/service.js';
 import { ServiceAccount } from './gen/wheelhouse/core/v1/service_account.js';
 import {
@@ -194,6 +199,11 @@ export const kindTypes: Readonly<Record<string, KindTypes>> = {
   ),
   Lease: types(Lease, LeaseServiceService, LeaseServiceClient),
   EndpointSlice: types(EndpointSlice, EndpointSliceServiceService, EndpointSliceServiceClient),
+  HorizontalPodAutoscaler: types(
+    HorizontalPodAutoscaler,
+    HorizontalPodAutoscalerServiceService,
+    HorizontalPodAutoscalerServiceClient,
+  ),
   PriorityClass: types(PriorityClass, PriorityClassServiceService, PriorityClassServiceClient),
   MutatingWebhookConfiguration: types(
     MutatingWebhookConfiguration,

@@ -6,10 +6,11 @@
  * registers one service per entry and whctl resolves names through it.
  */
 
-/** A Protobuf API group: the `<group>` in `wheelhouse.<group>.v1`. */
+/** A Protobuf API group: the `<group>` in `wheelhouse.<group>.<version>`. */
 export type ProtoGroup =
   | 'core'
   | 'apps'
+  | 'autoscaling'
   | 'batch'
   | 'policy'
   | 'scheduling'
@@ -19,10 +20,12 @@ export type ProtoGroup =
   | 'admissionregistration';
 
 export interface KindInfo {
-  /** Protobuf package group (`wheelhouse.<protoGroup>.v1`). */
+  /** Protobuf package group (`wheelhouse.<protoGroup>.<version>`). */
   readonly protoGroup: ProtoGroup;
   /** Kubernetes API group: '' for the core group. */
   readonly apiGroup: string;
+  /** The API version served (`v1`, `v2`), also the Protobuf package's version. */
+  readonly version: string;
   /** The manifest `kind`, also the Protobuf message name. */
   readonly kind: string;
   /** The resource name: lower-case plural, as in RBAC rules and storage keys. */
@@ -38,6 +41,7 @@ export interface KindInfo {
 const apiGroups: Record<ProtoGroup, string> = {
   core: '',
   apps: 'apps',
+  autoscaling: 'autoscaling',
   batch: 'batch',
   policy: 'policy',
   scheduling: 'scheduling.k8s.io',
@@ -51,11 +55,12 @@ function kind(
   protoGroup: ProtoGroup,
   name: string,
   resource: string,
-  opts: { namespaced?: boolean; status?: boolean; scale?: boolean; shortNames?: string[] } = {},
+  opts: { namespaced?: boolean; status?: boolean; scale?: boolean; shortNames?: string[]; version?: string } = {},
 ): KindInfo {
   return {
     protoGroup,
     apiGroup: apiGroups[protoGroup],
+    version: opts.version ?? 'v1',
     kind: name,
     resource,
     namespaced: opts.namespaced ?? true,
@@ -81,6 +86,11 @@ export const kinds: readonly KindInfo[] = [
   kind('apps', 'DaemonSet', 'daemonsets', { status: true, shortNames: ['ds'] }),
   kind('apps', 'StatefulSet', 'statefulsets', { status: true, scale: true, shortNames: ['sts'] }),
   kind('apps', 'ControllerRevision', 'controllerrevisions'),
+  kind('autoscaling', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', {
+    status: true,
+    shortNames: ['hpa'],
+    version: 'v2',
+  }),
   kind('batch', 'Job', 'jobs', { status: true }),
   kind('batch', 'CronJob', 'cronjobs', { status: true, shortNames: ['cj'] }),
   kind('policy', 'PodDisruptionBudget', 'poddisruptionbudgets', { status: true, shortNames: ['pdb'] }),
@@ -99,19 +109,24 @@ export const kinds: readonly KindInfo[] = [
   }),
 ];
 
-/** `v1` for the core group, `<group>/v1` otherwise: the manifest's apiVersion. */
+/** `v1` for the core group, `<group>/<version>` otherwise: the manifest's apiVersion. */
 export function apiVersionOf(info: KindInfo): string {
-  return info.apiGroup === '' ? 'v1' : `${info.apiGroup}/v1`;
+  return info.apiGroup === '' ? info.version : `${info.apiGroup}/${info.version}`;
+}
+
+/** The Protobuf package of a kind: `wheelhouse.core.v1`, `wheelhouse.autoscaling.v2`. */
+export function protoPackageOf(info: KindInfo): string {
+  return `wheelhouse.${info.protoGroup}.${info.version}`;
 }
 
 /** The fully qualified Protobuf message name, e.g. `wheelhouse.core.v1.Pod`. */
 export function protoTypeOf(info: KindInfo): string {
-  return `wheelhouse.${info.protoGroup}.v1.${info.kind}`;
+  return `${protoPackageOf(info)}.${info.kind}`;
 }
 
 /** The fully qualified service name, e.g. `wheelhouse.core.v1.PodService`. */
 export function serviceNameOf(info: KindInfo): string {
-  return `wheelhouse.${info.protoGroup}.v1.${info.kind}Service`;
+  return `${protoPackageOf(info)}.${info.kind}Service`;
 }
 
 /** The plural used in RPC names: `ListPods`, `WatchReplicaSets`, `ListPriorityClasses`. */

@@ -15,6 +15,7 @@ import { daemonSetKind } from './daemon-set/index.js';
 import { deploymentKind } from './deployment/index.js';
 import { endpointSliceKind } from './endpoint-slice/index.js';
 import { eventKind } from './event/index.js';
+import { horizontalPodAutoscalerKind } from './horizontal-pod-autoscaler/index.js';
 import { jobKind } from './job/index.js';
 import type { HookContext, KindDefinition, StrategyOptions, Subresources } from './kind-definition.js';
 import { leaseKind } from './lease/index.js';
@@ -69,6 +70,7 @@ const definitions = new Map(
     erase(daemonSetKind),
     erase(statefulSetKind),
     erase(controllerRevisionKind),
+    erase(horizontalPodAutoscalerKind),
     erase(jobKind),
     erase(cronJobKind),
     erase(podDisruptionBudgetKind),

@@ -101,7 +101,9 @@ export function decodeRestObject(
 }
 
 function cannotHandle(info: KindInfo, why: string): HttpError {
-  return HttpError.badRequest(`${info.kind} in version "v1" cannot be handled as a ${info.kind}: ${why}`);
+  return HttpError.badRequest(
+    `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${why}`,
+  );
 }
 
 /** A copy of `doc` without the field at `path` (`spec.containers[0].foo`). */

@@ -20,6 +20,7 @@ const allCategory = new Set([
   'replicasets',
   'daemonsets',
   'statefulsets',
+  'horizontalpodautoscalers',
   'jobs',
   'cronjobs',
 ]);
@@ -64,7 +65,7 @@ function resourceOfKind(info: KindInfo): Resource {
   if (info.status) {
     subresources.push({
       name: 'status',
-      kind: { group: info.apiGroup, version: 'v1', kind: info.kind },
+      kind: { group: info.apiGroup, version: info.version, kind: info.kind },
       verbs: statusVerbs,
     });
   }
@@ -73,7 +74,7 @@ function resourceOfKind(info: KindInfo): Resource {
     if (resource !== info.resource || name === 'status') continue;
     subresources.push({
       name,
-      kind: sub.kind ?? { group: info.apiGroup, version: 'v1', kind: info.kind },
+      kind: sub.kind ?? { group: info.apiGroup, version: info.version, kind: info.kind },
       verbs: sub.verbs,
     });
   }
@@ -82,7 +83,7 @@ function resourceOfKind(info: KindInfo): Resource {
     singular: info.kind.toLowerCase(),
     namespaced: info.namespaced,
     group: info.apiGroup,
-    version: 'v1',
+    version: info.version,
     kind: info.kind,
     verbs: storedVerbs,
     shortNames: info.shortNames,

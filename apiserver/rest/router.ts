@@ -122,7 +122,7 @@ export function createRestRouter(opts: RestRouterOptions): RestRouter {
       return virtual.handler(rest, res, services);
     }
     const info = kinds.find((k) => k.apiGroup === api.group && k.resource === api.resource);
-    if (!info || api.version !== 'v1') throw notFound();
+    if (!info || api.version !== info.version) throw notFound();
     // A namespaced kind's object lives in a namespace; a cluster-scoped one has none.
     if (info.namespaced ? !api.namespaced && (api.name !== '' || req.method !== 'GET') : api.namespaced) {
       throw notFound();

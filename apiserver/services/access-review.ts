@@ -37,6 +37,7 @@ function reviewResource(apiGroup: string, kind: string, resource: string): KindI
   return {
     protoGroup: 'core',
     apiGroup,
+    version: 'v1',
     kind,
     resource,
     namespaced: false,

@@ -10,7 +10,7 @@
  * by key and lists are replaced whole, as in a JSON merge patch.
  */
 import type { DescField, DescMessage } from '@bufbuild/protobuf';
-import { kinds } from '../kinds.js';
+import { kinds, protoTypeOf } from '../kinds.js';
 import { fieldsOf, intOrString, messageType, struct, timestamp } from '../manifest/schema.js';
 
 export interface PatchMeta {
@@ -64,6 +64,7 @@ export const patchStrategies: Readonly<Record<string, Readonly<Record<string, Pa
   'wheelhouse.core.v1.ServiceSpec': { ports: merge('port') },
   'wheelhouse.core.v1.ServiceStatus': { conditions: byType },
   'wheelhouse.apps.v1.DeploymentSpec': { strategy: { retainKeys: true } },
+  'wheelhouse.autoscaling.v2.HorizontalPodAutoscalerStatus': { conditions: byType },
   'wheelhouse.apps.v1.DeploymentStatus': { conditions: byType },
   'wheelhouse.apps.v1.ReplicaSetStatus': { conditions: byType },
   'wheelhouse.apps.v1.DaemonSetStatus': { conditions: byType },
@@ -153,7 +154,7 @@ function schemaOfField(field: DescField): PatchSchema | undefined {
 export function schemaOfKind(kind: string): PatchSchema | undefined {
   const info = kinds.find((k) => k.kind === kind);
   if (!info) return undefined;
-  return schemaOfMessage(messageType(`wheelhouse.${info.protoGroup}.v1.${info.kind}`));
+  return schemaOfMessage(messageType(protoTypeOf(info)));
 }
 
 /** The tag and value schema of `name` under `schema`; untagged and free-form when there is no schema. */

@@ -11,6 +11,7 @@ import { cronJobPrinter } from './cron-job.js';
 import { daemonSetPrinter } from './daemon-set.js';
 import { deploymentPrinter } from './deployment.js';
 import { eventPrinter } from './event.js';
+import { horizontalPodAutoscalerPrinter } from './horizontal-pod-autoscaler.js';
 import { jobPrinter } from './job.js';
 import { leasePrinter } from './lease.js';
 import { namespacePrinter } from './namespace.js';
@@ -29,6 +30,7 @@ import { webhookConfigurationPrinter } from './webhook-configuration.js';
 export { age, humanDuration } from './age.js';
 export { createdAt } from './created-at.js';
 export { eventCount, eventFirstSeen, eventLastSeen, eventObject, eventSource } from './event.js';
+export { formatHpaMetrics } from './horizontal-pod-autoscaler.js';
 export { formatLabelSelector, formatLabels } from './labels.js';
 export { nodeRoles, nodeStatus } from './node.js';
 export { podRestarts, podStatus, summarizePod } from './pod.js';
@@ -52,6 +54,7 @@ const printers: Readonly<Record<string, Printer>> = {
   DaemonSet: daemonSetPrinter,
   StatefulSet: statefulSetPrinter,
   ControllerRevision: controllerRevisionPrinter,
+  HorizontalPodAutoscaler: horizontalPodAutoscalerPrinter,
   Job: jobPrinter,
   CronJob: cronJobPrinter,
   PodDisruptionBudget: podDisruptionBudgetPrinter,

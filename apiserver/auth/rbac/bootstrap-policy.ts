@@ -27,6 +27,7 @@ import { controllerAccounts, controllerRoleBindings, controllerRoles } from './c
 import {
   authenticationGroup,
   authorizationGroup,
+  autoscalingGroup,
   coordinationGroup,
   discoveryGroup,
   events,
@@ -83,6 +84,7 @@ const viewRules: PolicyRule[] = [
       'statefulsets/status',
     ],
   ),
+  rule(read, [autoscalingGroup], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']),
   rule(read, ['batch'], ['cronjobs', 'cronjobs/status', 'jobs', 'jobs/status']),
   rule(read, ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
   rule(read, [discoveryGroup], ['endpointslices']),
@@ -130,6 +132,7 @@ const editRules: PolicyRule[] = [
       'statefulsets/scale',
     ],
   ),
+  rule(write, [autoscalingGroup], ['horizontalpodautoscalers']),
   rule(write, ['batch'], ['cronjobs', 'jobs']),
   rule(write, ['policy'], ['poddisruptionbudgets']),
   ...viewRules,
@@ -166,10 +169,12 @@ const schedulerRules: PolicyRule[] = [
 const controllerManagerRules: PolicyRule[] = [
   rule(['create'], [authenticationGroup], ['tokenreviews']),
   rule(['create'], [authorizationGroup], ['subjectaccessreviews']),
-  // The garbage collector and the namespace controller work on every kind.
+  // The garbage collector and the namespace controller work on every kind. The same rule
+  // lets the autoscaler controller follow autoscalers, set their workloads' scale and read
+  // pods/metrics.
   rule(
     ['get', 'list', 'watch', 'update', 'patch', 'delete', 'deletecollection'],
-    ['', 'apps', 'batch', 'policy', coordinationGroup, discoveryGroup],
+    ['', 'apps', autoscalingGroup, 'batch', 'policy', coordinationGroup, discoveryGroup],
     ['*'],
   ),
   rule(read, [schedulingGroup], ['priorityclasses']),

@@ -11,7 +11,7 @@
  * a controller that records its own.
  */
 import type { PolicyRule, Subject } from '../../../sdk/gen/wheelhouse/rbac/v1/policy.js';
-import { coordinationGroup, discoveryGroup, events, read, rule } from './policy-rule.js';
+import { autoscalingGroup, coordinationGroup, discoveryGroup, events, read, rule } from './policy-rule.js';
 
 const apps = 'apps';
 const batch = 'batch';
@@ -58,6 +58,15 @@ const rulesByAccount: Readonly<Record<string, PolicyRule[]>> = {
     rule(read, [''], ['services', 'pods', 'nodes']),
     rule(['update'], [''], ['services/finalizers']),
     rule([...read, 'create', 'update', 'delete'], [discoveryGroup], ['endpointslices']),
+    events,
+  ],
+  // Sets each autoscaler's target's scale from its Pods' metrics: the resource metrics are
+  // PodService.ListPodMetrics here (list of pods/metrics), not the metrics.k8s.io group.
+  'horizontal-pod-autoscaler': [
+    rule(read, [autoscalingGroup], ['horizontalpodautoscalers']),
+    rule(['update'], [autoscalingGroup], ['horizontalpodautoscalers/status']),
+    rule(['get', 'update'], ['*'], ['*/scale']),
+    rule(['list'], [''], ['pods', 'pods/metrics']),
     events,
   ],
   'pod-garbage-collector': [

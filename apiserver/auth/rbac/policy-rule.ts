@@ -6,6 +6,7 @@ export const write = ['create', 'delete', 'deletecollection', 'patch', 'update']
 export const rbacGroup = 'rbac.authorization.k8s.io';
 export const authorizationGroup = 'authorization.k8s.io';
 export const authenticationGroup = 'authentication.k8s.io';
+export const autoscalingGroup = 'autoscaling';
 export const coordinationGroup = 'coordination.k8s.io';
 export const discoveryGroup = 'discovery.k8s.io';
 export const schedulingGroup = 'scheduling.k8s.io';

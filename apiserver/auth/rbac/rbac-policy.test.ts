@@ -226,6 +226,12 @@ describe('bootstrap policy', () => {
   }
   const scheduler: UserInfo = { name: 'system:kube-scheduler', uid: '', groups: ['system:authenticated'] };
   const kcm: UserInfo = { name: 'system:kube-controller-manager', uid: '', groups: ['system:authenticated'] };
+  const hpaController: UserInfo = {
+    name: 'system:serviceaccount:kube-system:horizontal-pod-autoscaler',
+    uid: '',
+    groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
+  };
+  const hpa = { apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers' };
   const node: UserInfo = {
     name: 'system:node:n1',
     uid: '',
@@ -299,6 +305,51 @@ describe('bootstrap policy', () => {
       { verb: 'update', apiGroup: rbac, resource: 'roles', name: 'r' },
       false,
     ],
+    ['controller manager watches autoscalers', kcm, { verb: 'watch', ...hpa, namespace: '' }, true],
+    [
+      'controller manager updates autoscaler status',
+      kcm,
+      { verb: 'update', ...hpa, subresource: 'status', name: 'h' },
+      true,
+    ],
+    [
+      'controller manager sets a deployment scale',
+      kcm,
+      { verb: 'update', apiGroup: 'apps', resource: 'deployments', subresource: 'scale', name: 'd' },
+      true,
+    ],
+    ['autoscaler controller lists autoscalers', hpaController, { verb: 'list', ...hpa, namespace: '' }, true],
+    [
+      'autoscaler controller updates autoscaler status',
+      hpaController,
+      { verb: 'update', ...hpa, subresource: 'status', name: 'h' },
+      true,
+    ],
+    [
+      'autoscaler controller may not update an autoscaler spec',
+      hpaController,
+      { verb: 'update', ...hpa, name: 'h' },
+      false,
+    ],
+    [
+      'autoscaler controller gets and sets any scale',
+      hpaController,
+      { verb: 'update', apiGroup: 'apps', resource: 'statefulsets', subresource: 'scale', name: 's' },
+      true,
+    ],
+    [
+      'autoscaler controller may not update a deployment itself',
+      hpaController,
+      { verb: 'update', apiGroup: 'apps', resource: 'deployments', name: 'd' },
+      false,
+    ],
+    [
+      'autoscaler controller lists pod metrics',
+      hpaController,
+      { verb: 'list', subresource: 'metrics' },
+      true,
+    ],
+    ['autoscaler controller may not read secrets', hpaController, { resource: 'secrets', name: 's' }, false],
     [
       'nodes get nothing from RBAC by default',
       node,
@@ -348,6 +399,12 @@ describe('bootstrap policy', () => {
     const can = (i: number, p: Partial<RequestAttributes>) =>
       authz.authorize(attrs(u(i), { namespace: 'team', ...p })).allowed;
     assert.equal(can(0, { verb: 'list', apiGroup: 'apps', resource: 'deployments' }), true);
+    const hpa = { apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers' };
+    assert.equal(can(0, { verb: 'get', ...hpa, subresource: 'status', name: 'h' }), true);
+    assert.equal(can(0, { verb: 'create', ...hpa }), false);
+    assert.equal(can(1, { verb: 'patch', ...hpa, name: 'h' }), true);
+    assert.equal(can(1, { verb: 'update', ...hpa, subresource: 'status', name: 'h' }), false);
+    assert.equal(can(2, { verb: 'delete', ...hpa, name: 'h' }), true);
     assert.equal(can(0, { verb: 'get', resource: 'secrets', name: 's' }), false);
     assert.equal(can(0, { verb: 'create' }), false);
     assert.equal(

@@ -8,7 +8,7 @@ import { kubernetesKinds } from './schema.js';
 
 /*
  * The bytes below are built by hand, field number by field number, from Kubernetes'
- * published generated.proto (k8s.io/api core/v1, apps/v1, policy/v1; apimachinery
+ * published generated.proto (k8s.io/api core/v1, apps/v1, policy/v1, autoscaling/v2; apimachinery
  * meta/v1, resource, intstr): the numbers are written here literally, not taken from the
  * table under test.
  */
@@ -179,6 +179,73 @@ describe('Kubernetes protobuf → JSON', () => {
     assert.equal(event.eventTime, '2026-12-05T19:51:44.123456Z');
   });
 
+  it('reads an autoscaling/v2 HorizontalPodAutoscaler, its metric sources by their own numbers', () => {
+    // Quantity {string=1}; MetricTarget {type=1, value=2, averageValue=3, averageUtilization=4 (*int32)}.
+    const utilization = msg([1, 'Utilization'], [4, 50]);
+    const average = msg([1, 'AverageValue'], [3, msg([1, '30'])]);
+    // MetricIdentifier {name=1}; ResourceMetricSource {name=1, target=2};
+    // ContainerResourceMetricSource {name=1, target=2, container=3}; ExternalMetricSource {metric=1, target=2}.
+    // MetricSpec {type=1, resource=4, containerResource=7, external=5}.
+    const metrics: Value[] = [
+      msg([1, 'Resource'], [4, msg([1, 'cpu'], [2, utilization])]),
+      msg([1, 'ContainerResource'], [7, msg([1, 'cpu'], [2, utilization], [3, 'app'])]),
+      msg([1, 'External'], [5, msg([1, msg([1, 'queue'])], [2, average])]),
+    ];
+    // HPAScalingPolicy {type=1, value=2, periodSeconds=3};
+    // HPAScalingRules {selectPolicy=1 (*string), policies=2, stabilizationWindowSeconds=3 (*int32)}.
+    const scaleDown = msg([1, 'Max'], [2, msg([1, 'Percent'], [2, 10], [3, 60])], [3, 0]);
+    // CrossVersionObjectReference {kind=1, name=2, apiVersion=3}; HorizontalPodAutoscalerBehavior {scaleUp=1, scaleDown=2}.
+    // HorizontalPodAutoscalerSpec {scaleTargetRef=1, minReplicas=2 (*int32), maxReplicas=3, metrics=4, behavior=5}.
+    const spec = msg(
+      [1, msg([1, 'Deployment'], [2, 'web'], [3, 'apps/v1'])],
+      [2, 1],
+      [3, 5],
+      [4, metrics],
+      [5, msg([2, scaleDown])],
+    );
+    // HorizontalPodAutoscalerStatus {currentReplicas=3, desiredReplicas=4}: zeros on the wire, unset in JSON.
+    const raw = msg([1, msg([1, 'web'])], [2, spec], [3, msg([3, 0], [4, 0])]);
+    assert.deepEqual(decodeProtobufObject(envelope('autoscaling/v2', 'HorizontalPodAutoscaler', raw)), {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web' },
+      spec: {
+        scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' },
+        minReplicas: 1,
+        maxReplicas: 5,
+        metrics: [
+          {
+            type: 'Resource',
+            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } },
+          },
+          {
+            type: 'ContainerResource',
+            containerResource: {
+              name: 'cpu',
+              target: { type: 'Utilization', averageUtilization: 50 },
+              container: 'app',
+            },
+          },
+          {
+            type: 'External',
+            external: { metric: { name: 'queue' }, target: { type: 'AverageValue', averageValue: '30' } },
+          },
+        ],
+        behavior: {
+          scaleDown: {
+            selectPolicy: 'Max',
+            policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }],
+            stabilizationWindowSeconds: 0,
+          },
+        },
+      },
+    });
+    assert.throws(
+      () => decodeProtobufObject(envelope('autoscaling/v1', 'HorizontalPodAutoscaler', raw)),
+      refusal(415, /HorizontalPodAutoscaler \(autoscaling\/v1\) is not accepted/),
+    );
+  });
+
   it('refuses what it does not read instead of dropping it', () => {
     const withField = (extra: [number, Value]) =>
       envelope('apps/v1', 'Deployment', msg([2, msg([3, msg([2, msg([2, msg([1, 'c'], extra)])])])]));
@@ -242,6 +309,12 @@ describe('the schema table', () => {
     assert.equal(name('rbac.PolicyRule', 5), 'nonResourceURLs');
     assert.equal(name('core.ResourceQuotaSpec', 1), 'hard');
     assert.equal(name('scheduling.PriorityClass', 5), 'preemptionPolicy');
+    assert.equal(name('autoscaling.MetricSpec', 7), 'containerResource');
+    assert.equal(name('autoscaling.MetricSpec', 5), 'external');
+    assert.equal(name('autoscaling.MetricStatus', 7), 'containerResource');
+    assert.equal(name('autoscaling.HPAScalingRules', 3), 'stabilizationWindowSeconds');
+    assert.equal(name('autoscaling.ObjectMetricSource', 3), 'metric');
+    assert.equal(name('autoscaling.ObjectMetricStatus', 3), 'describedObject');
   });
 });
 

@@ -2,7 +2,7 @@
  * The Kubernetes protobuf schema of the objects clients send as
  * `application/vnd.kubernetes.protobuf`: for each message, its fields by number, with the
  * JSON (manifest) name and the type of each. The field numbers are those of Kubernetes'
- * published generated.proto files (k8s.io/api <group>/v1 and
+ * published generated.proto files (k8s.io/api <group>/v1, autoscaling/v2 and
  * k8s.io/apimachinery meta/v1, as of Kubernetes 1.33; Kubernetes never renumbers a field).
  *
  * One message a line (continued on lines that start with spaces):
@@ -105,6 +105,46 @@ authorization.SubjectAccessReviewStatus allowed=1:bool denied=4:bool reason=2 ev
 authorization.SubjectRulesReviewStatus resourceRules=1:[authorization.ResourceRule]
     nonResourceRules=2:[authorization.NonResourceRule]
     incomplete=3:bool evaluationError=4
+autoscaling.ContainerResourceMetricSource name=1 target=2:autoscaling.MetricTarget container=3
+autoscaling.ContainerResourceMetricStatus name=1 current=2:autoscaling.MetricValueStatus container=3
+autoscaling.CrossVersionObjectReference kind=1 name=2 apiVersion=3
+autoscaling.ExternalMetricSource metric=1:autoscaling.MetricIdentifier target=2:autoscaling.MetricTarget
+autoscaling.ExternalMetricStatus metric=1:autoscaling.MetricIdentifier
+    current=2:autoscaling.MetricValueStatus
+autoscaling.HPAScalingPolicy type=1 value=2:i32 periodSeconds=3:i32
+autoscaling.HPAScalingRules stabilizationWindowSeconds?=3:i32 selectPolicy?=1
+    policies=2:[autoscaling.HPAScalingPolicy]
+autoscaling.HorizontalPodAutoscaler metadata=1:meta.ObjectMeta
+    spec=2:autoscaling.HorizontalPodAutoscalerSpec status=3:autoscaling.HorizontalPodAutoscalerStatus
+autoscaling.HorizontalPodAutoscalerBehavior scaleUp?=1:autoscaling.HPAScalingRules
+    scaleDown?=2:autoscaling.HPAScalingRules
+autoscaling.HorizontalPodAutoscalerCondition type=1 status=2 lastTransitionTime=3:Time reason=4
+    message=5
+autoscaling.HorizontalPodAutoscalerSpec scaleTargetRef=1:autoscaling.CrossVersionObjectReference
+    minReplicas?=2:i32 maxReplicas=3:i32 metrics=4:[autoscaling.MetricSpec]
+    behavior?=5:autoscaling.HorizontalPodAutoscalerBehavior
+autoscaling.HorizontalPodAutoscalerStatus observedGeneration?=1:i64 lastScaleTime?=2:Time
+    currentReplicas=3:i32 desiredReplicas=4:i32 currentMetrics=5:[autoscaling.MetricStatus]
+    conditions=6:[autoscaling.HorizontalPodAutoscalerCondition]
+autoscaling.MetricIdentifier name=1 selector?=2:meta.LabelSelector
+autoscaling.MetricSpec type=1 object?=2:autoscaling.ObjectMetricSource pods?=3:autoscaling.PodsMetricSource
+    resource?=4:autoscaling.ResourceMetricSource
+    containerResource?=7:autoscaling.ContainerResourceMetricSource
+    external?=5:autoscaling.ExternalMetricSource
+autoscaling.MetricStatus type=1 object?=2:autoscaling.ObjectMetricStatus pods?=3:autoscaling.PodsMetricStatus
+    resource?=4:autoscaling.ResourceMetricStatus
+    containerResource?=7:autoscaling.ContainerResourceMetricStatus
+    external?=5:autoscaling.ExternalMetricStatus
+autoscaling.MetricTarget type=1 value?=2:Quantity averageValue?=3:Quantity averageUtilization?=4:i32
+autoscaling.MetricValueStatus value?=1:Quantity averageValue?=2:Quantity averageUtilization?=3:i32
+autoscaling.ObjectMetricSource describedObject=1:autoscaling.CrossVersionObjectReference
+    target=2:autoscaling.MetricTarget metric=3:autoscaling.MetricIdentifier
+autoscaling.ObjectMetricStatus metric=1:autoscaling.MetricIdentifier current=2:autoscaling.MetricValueStatus
+    describedObject=3:autoscaling.CrossVersionObjectReference
+autoscaling.PodsMetricSource metric=1:autoscaling.MetricIdentifier target=2:autoscaling.MetricTarget
+autoscaling.PodsMetricStatus metric=1:autoscaling.MetricIdentifier current=2:autoscaling.MetricValueStatus
+autoscaling.ResourceMetricSource name=1 target=2:autoscaling.MetricTarget
+autoscaling.ResourceMetricStatus name=1 current=2:autoscaling.MetricValueStatus
 batch.CronJob metadata=1:meta.ObjectMeta spec=2:batch.CronJobSpec status=3:batch.CronJobStatus
 batch.CronJobSpec schedule=1 timeZone?=8 startingDeadlineSeconds?=2:i64 concurrencyPolicy=3
     suspend?=4:bool jobTemplate=5:batch.JobTemplateSpec
@@ -529,6 +569,10 @@ export const kubernetesKinds: Readonly<Record<string, { apiVersions: readonly st
     DaemonSet: { apiVersions: ['apps/v1'], message: 'apps.DaemonSet' },
     StatefulSet: { apiVersions: ['apps/v1'], message: 'apps.StatefulSet' },
     ControllerRevision: { apiVersions: ['apps/v1'], message: 'apps.ControllerRevision' },
+    HorizontalPodAutoscaler: {
+      apiVersions: ['autoscaling/v2'],
+      message: 'autoscaling.HorizontalPodAutoscaler',
+    },
     Job: { apiVersions: ['batch/v1'], message: 'batch.Job' },
     CronJob: { apiVersions: ['batch/v1'], message: 'batch.CronJob' },
     PodDisruptionBudget: { apiVersions: ['policy/v1'], message: 'policy.PodDisruptionBudget' },
@@ -571,6 +615,7 @@ export const kubernetesPackages: Readonly<Record<string, string>> = {
   meta: 'k8s.io.apimachinery.pkg.apis.meta.v1',
   core: 'k8s.io.api.core.v1',
   apps: 'k8s.io.api.apps.v1',
+  autoscaling: 'k8s.io.api.autoscaling.v2',
   batch: 'k8s.io.api.batch.v1',
   policy: 'k8s.io.api.policy.v1',
   rbac: 'k8s.io.api.rbac.v1',

@@ -3,7 +3,7 @@
  * `/openapi/v3/apis/apps/v1`): the paths of its kinds and every schema they reach,
  * generated from the Protobuf descriptors of the kinds in sdk/kinds.ts.
  */
-import { kinds as allKinds, type KindInfo, type ProtoGroup } from '../../../sdk/kinds.js';
+import { kinds as allKinds, type KindInfo, type ProtoGroup, protoTypeOf } from '../../../sdk/kinds.js';
 import { messageType } from '../../../sdk/manifest/schema.js';
 import { restSubresources } from '../subresources/index.js';
 import type { RestSubresource } from '../types.js';
@@ -32,10 +32,10 @@ export interface OpenApiV3Document {
 export function groupVersions(): GroupVersion[] {
   const byPath = new Map<string, { group: string; version: string; kinds: KindInfo[] }>();
   for (const info of allKinds) {
-    const key = groupVersionPath(info.apiGroup, 'v1');
+    const key = groupVersionPath(info.apiGroup, info.version);
     let gv = byPath.get(key);
     if (!gv) {
-      gv = { group: info.apiGroup, version: 'v1', kinds: [] };
+      gv = { group: info.apiGroup, version: info.version, kinds: [] };
       byPath.set(key, gv);
     }
     gv.kinds.push(info);
@@ -117,7 +117,7 @@ export function buildGroupVersionDocument(gv: GroupVersion): OpenApiV3Document {
   }
   let paths: Record<string, PathItem> = {};
   for (const info of gv.kinds) {
-    const object = components.add(messageType(`wheelhouse.${info.protoGroup}.v1.${info.kind}`), {
+    const object = components.add(messageType(protoTypeOf(info)), {
       group: info.apiGroup,
       version: gv.version,
       kind: info.kind,

@@ -19,6 +19,8 @@ export const quantityFields: Readonly<Record<string, readonly string[]>> = {
   'wheelhouse.core.v1.ResourceQuotaStatus': ['hard', 'used'],
   'wheelhouse.apps.v1.VolumeResourceRequirements': ['limits', 'requests'],
   'wheelhouse.apps.v1.PersistentVolumeClaimStatus': ['capacity'],
+  'wheelhouse.autoscaling.v2.MetricTarget': ['value', 'averageValue'],
+  'wheelhouse.autoscaling.v2.MetricValueStatus': ['value', 'averageValue'],
 };
 
 /** Fields the server's validation requires, as Kubernetes' schemas list them in `required`. */
@@ -73,6 +75,25 @@ export const requiredFields: Readonly<Record<string, readonly string[]>> = {
   'wheelhouse.core.v1.ServicePort': ['port'],
   'wheelhouse.discovery.v1.EndpointSlice': ['addressType', 'endpoints'],
   'wheelhouse.discovery.v1.Endpoint': ['addresses'],
+  'wheelhouse.autoscaling.v2.HorizontalPodAutoscalerSpec': ['scaleTargetRef', 'maxReplicas'],
+  'wheelhouse.autoscaling.v2.CrossVersionObjectReference': ['kind', 'name'],
+  'wheelhouse.autoscaling.v2.MetricSpec': ['type'],
+  'wheelhouse.autoscaling.v2.ObjectMetricSource': ['describedObject', 'target', 'metric'],
+  'wheelhouse.autoscaling.v2.PodsMetricSource': ['metric', 'target'],
+  'wheelhouse.autoscaling.v2.ResourceMetricSource': ['name', 'target'],
+  'wheelhouse.autoscaling.v2.ContainerResourceMetricSource': ['name', 'target', 'container'],
+  'wheelhouse.autoscaling.v2.ExternalMetricSource': ['metric', 'target'],
+  'wheelhouse.autoscaling.v2.MetricIdentifier': ['name'],
+  'wheelhouse.autoscaling.v2.MetricTarget': ['type'],
+  'wheelhouse.autoscaling.v2.HPAScalingPolicy': ['type', 'value', 'periodSeconds'],
+  'wheelhouse.autoscaling.v2.HorizontalPodAutoscalerStatus': ['desiredReplicas'],
+  'wheelhouse.autoscaling.v2.HorizontalPodAutoscalerCondition': ['type', 'status'],
+  'wheelhouse.autoscaling.v2.MetricStatus': ['type'],
+  'wheelhouse.autoscaling.v2.ObjectMetricStatus': ['metric', 'current', 'describedObject'],
+  'wheelhouse.autoscaling.v2.PodsMetricStatus': ['metric', 'current'],
+  'wheelhouse.autoscaling.v2.ResourceMetricStatus': ['name', 'current'],
+  'wheelhouse.autoscaling.v2.ContainerResourceMetricStatus': ['name', 'current', 'container'],
+  'wheelhouse.autoscaling.v2.ExternalMetricStatus': ['metric', 'current'],
 };
 
 /** Map-like lists whose elements are identified by more than their merge key. */

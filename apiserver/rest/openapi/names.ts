@@ -4,7 +4,7 @@
  * model them. Clients look schemas up by these names (kubectl explain, client-side
  * validation, generated clients), so they must match Kubernetes' exactly.
  */
-import type { KindInfo } from '../../../sdk/kinds.js';
+import { type KindInfo, protoTypeOf } from '../../../sdk/kinds.js';
 
 const metaV1 = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 
@@ -43,7 +43,7 @@ export function definitionName(typeName: string): string {
 
 /** The schema name of a kind's list (`io.k8s.api.core.v1.PodList`). */
 export function listDefinitionName(info: KindInfo): string {
-  return `${definitionName(`wheelhouse.${info.protoGroup}.v1.${info.kind}`)}List`;
+  return `${definitionName(protoTypeOf(info))}List`;
 }
 
 /** Kubernetes' quantities and int-or-strings, which are messages of their own there. */
