@@ -43,6 +43,11 @@ import {
   StatefulSetServiceClient,
   StatefulSetServiceService,
 } from './gen/wheelhouse/apps/v1/stateful_set_service.js';
+import { HorizontalPodAutoscaler } from './gen/wheelhouse/autoscaling/v2/horizontal_pod_autoscaler.js';
+import {
+  HorizontalPodAutoscalerServiceClient,
+  HorizontalPodAutoscalerServiceService,
+} from './gen/wheelhouse/autoscaling/v2/horizontal_pod_autoscaler_service.js';
 import { CronJob } from './gen/wheelhouse/batch/v1/cron_job.js';
 import { CronJobServiceClient, CronJobServiceService } from './gen/wheelhouse/batch/v1/cron_job_service.js';
 import { Job } from './gen/wheelhouse/batch/v1/job.js';
@@ -77,11 +82,6 @@ import {
 } from './gen/wheelhouse/core/v1/resource_quota_service.js';
 import { Secret } from './gen/wheelhouse/core/v1/secret.js';
 import { SecretServiceClient, SecretServiceService } from './gen/wheelhouse/core/v1/secret_service.js';
-import { HorizontalPodAutoscaler } from './gen/wheelhouse/autoscaling/v2/horizontal_pod_autoscaler.js';
-import {
-  HorizontalPodAutoscalerServiceClient,
-  HorizontalPodAutoscalerServiceService,
-} from './gen/wheelhouse/autoscaling/v2/horizontal_pod_autoscaler_service.js';
 import { Service } from './gen/wheelhouse/core/v1/service.js';
 import { ServiceAccount } from './gen/wheelhouse/core/v1/service_account.js';
 import {

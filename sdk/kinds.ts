@@ -55,7 +55,13 @@ function kind(
   protoGroup: ProtoGroup,
   name: string,
   resource: string,
-  opts: { namespaced?: boolean; status?: boolean; scale?: boolean; shortNames?: string[]; version?: string } = {},
+  opts: {
+    namespaced?: boolean;
+    status?: boolean;
+    scale?: boolean;
+    shortNames?: string[];
+    version?: string;
+  } = {},
 ): KindInfo {
   return {
     protoGroup,
