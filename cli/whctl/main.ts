@@ -53,6 +53,10 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     summary: 'Expose a deployment, replica set, pod or service as a new service',
     load: async () => (await import('./commands/expose.js')).exposeCommand,
   },
+  autoscale: {
+    summary: 'Auto-scale a deployment, replica set or stateful set',
+    load: async () => (await import('./commands/autoscale.js')).autoscaleCommand,
+  },
   run: {
     summary: 'Run a particular image in a pod',
     load: async () => (await import('./commands/run.js')).runCommand,

@@ -1,11 +1,13 @@
 /**
  * `whctl describe TYPE [NAME_PREFIX...] | TYPE/NAME`: each object in words, with the
- * Events recorded about it, as `kubectl describe`. Pods, Nodes and Services have
- * describers of their own; every other kind prints its spec and status as a tree. A name
- * that is not found exactly describes every object whose name starts with it, as kubectl does.
+ * Events recorded about it, as `kubectl describe`. Pods, Nodes, Services and
+ * HorizontalPodAutoscalers have describers of their own; every other kind prints its spec
+ * and status as a tree. A name that is not found exactly describes every object whose name
+ * starts with it, as kubectl does.
  */
 import type { ApiClient } from '../../../sdk/client/dynamic-client.js';
 import { Code, isApiError } from '../../../sdk/errors.js';
+import type { HorizontalPodAutoscaler } from '../../../sdk/gen/wheelhouse/autoscaling/v2/horizontal_pod_autoscaler.js';
 import type { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { Service } from '../../../sdk/gen/wheelhouse/core/v1/service.js';
@@ -16,6 +18,7 @@ import type { Command } from '../command.js';
 import { Description } from '../describe/description.js';
 import { describeEvents, eventsOf } from '../describe/events.js';
 import { describeGeneric } from '../describe/generic.js';
+import { describeHorizontalPodAutoscaler } from '../describe/horizontal-pod-autoscaler.js';
 import { describeNode } from '../describe/node.js';
 import { describePod } from '../describe/pod.js';
 import { describeService, SERVICE_NAME_LABEL } from '../describe/service.js';
@@ -35,6 +38,7 @@ Examples:
   whctl describe pods -l app=web        # every pod with that label
   whctl describe nodes                  # every node
   whctl describe svc web                # ports, target ports and the endpoints behind each
+  whctl describe hpa web                # metrics (current / target), bounds, replicas, conditions
   whctl describe deploy/web rs/web-7d4b9
 
 Flags:
@@ -126,6 +130,8 @@ const describers: Readonly<Record<string, Describer>> = {
       );
     describeService(d, svc as Service, slices);
   },
+  HorizontalPodAutoscaler: async (d, hpa) =>
+    describeHorizontalPodAutoscaler(d, hpa as HorizontalPodAutoscaler),
 };
 
 /** The object of that name, or else every object whose name starts with it (kubectl's prefix match). */

@@ -124,7 +124,7 @@ Usage:
   whctl get TYPE[,TYPE...] [NAME...] [flags]
   whctl get TYPE/NAME [TYPE/NAME...] [flags]
   whctl get all [-n NS | -A]          pods, services, daemon sets, deployments, replica sets,
-                                      stateful sets, cron jobs, jobs
+                                      stateful sets, horizontal pod autoscalers, cron jobs, jobs
 
 Examples:
   whctl get pods                       # pods in the default namespace
@@ -265,10 +265,10 @@ Flags:
 };
 
 /**
- * `all`, as kubectl has it: the pods, the services in front of them and the workloads
- * that run them, each its own table, in the order of kubectl's `all` category (API
- * groups in discovery order, resources by name). Of that category Wheelhouse serves
- * neither replication controllers nor horizontal pod autoscalers.
+ * `all`, as kubectl has it: the pods, the services in front of them, the workloads
+ * that run them and their autoscalers, each its own table, in the order of kubectl's
+ * `all` category (API groups in discovery order, resources by name). Of that category
+ * Wheelhouse does not serve replication controllers.
  */
 export const ALL_RESOURCES = [
   'pods',
@@ -277,6 +277,7 @@ export const ALL_RESOURCES = [
   'deployments',
   'replicasets',
   'statefulsets',
+  'horizontalpodautoscalers',
   'cronjobs',
   'jobs',
 ] as const;

@@ -1,10 +1,18 @@
 /**
  * The text of a `describe`: `Key:  value` lines at indent levels, with the values of
  * neighbouring pairs at one level lined up, as kubectl's tab-aligned describers print.
+ *
+ * kubectl writes each describe through one tabwriter: neighbouring lines with tab-ended
+ * cells share their columns, and a line without a tab ends them. So the rows of a table
+ * and the pairs right after it (`Events:  <none>` after a Conditions table) share their
+ * first column, and render() lines them up alike.
  */
 type Line =
   | { readonly level: number; readonly type: 'pair'; readonly key: string; readonly value: string }
+  | { readonly level: number; readonly type: 'row'; readonly cells: readonly string[] }
   | { readonly level: number; readonly type: 'heading' | 'text'; readonly text: string };
+
+type Tabbed = Extract<Line, { type: 'pair' | 'row' }>;
 
 export class Description {
   private readonly lines: Line[] = [];
@@ -21,23 +29,18 @@ export class Description {
     return this;
   }
 
-  /** A line printed as it is (table rows, free text). */
+  /** A line printed as it is; it ends the block of aligned lines before it. */
   text(level: number, text: string): this {
     this.lines.push({ level, type: 'text', text });
     return this;
   }
 
-  /** Rows as columns two spaces apart (the first row is the header), each row one text line. */
+  /** Rows as columns two spaces apart (the first row is usually the header); the first column is shared with the pairs around. */
   table(level: number, rows: readonly (readonly string[])[]): this {
-    const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-    for (const row of rows)
-      this.text(
-        level,
-        row
-          .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 2)))
-          .join('')
-          .trimEnd(),
-      );
+    for (const cells of rows) {
+      if (cells.length < 2) this.text(level, cells[0] ?? '');
+      else this.lines.push({ level, type: 'row', cells });
+    }
     return this;
   }
 
@@ -61,24 +64,77 @@ export class Description {
     let i = 0;
     while (i < this.lines.length) {
       const line = this.lines[i] as Line;
-      const indent = '  '.repeat(line.level);
-      if (line.type !== 'pair') {
-        out += `${indent}${line.text}\n`;
+      if (line.type === 'heading' || line.type === 'text') {
+        out += `${indentOf(line.level)}${line.text}\n`;
         i++;
         continue;
       }
-      // A run of pairs at one level shares its value column.
-      let end = i;
+      // A block of pairs and rows shares its first column; pairs at another level than
+      // the pair before them start a block of their own.
+      let end = i + 1;
       while (end < this.lines.length) {
         const next = this.lines[end] as Line;
-        if (next.type !== 'pair' || next.level !== line.level) break;
+        const previous = this.lines[end - 1] as Tabbed;
+        if (next.type === 'heading' || next.type === 'text') break;
+        if (next.type === 'pair' && previous.type === 'pair' && next.level !== previous.level) break;
         end++;
       }
-      const run = this.lines.slice(i, end) as Extract<Line, { type: 'pair' }>[];
-      const width = Math.max(...run.map((l) => l.key.length)) + 2;
-      for (const pair of run) out += `${indent}${pair.key.padEnd(width)}${pair.value}\n`;
+      out += renderBlock(this.lines.slice(i, end) as Tabbed[]);
       i = end;
     }
     return out;
   }
+}
+
+function indentOf(level: number): string {
+  return '  '.repeat(level);
+}
+
+function firstCell(line: Tabbed): string {
+  return indentOf(line.level) + (line.type === 'pair' ? line.key : (line.cells[0] as string));
+}
+
+/** Lines that share their first column; the other columns of rows are shared by neighbouring rows. */
+function renderBlock(block: readonly Tabbed[]): string {
+  const first = Math.max(...block.map((line) => firstCell(line).length)) + 2;
+  let out = '';
+  let i = 0;
+  while (i < block.length) {
+    const line = block[i] as Tabbed;
+    if (line.type === 'pair') {
+      out += `${firstCell(line).padEnd(first)}${line.value}\n`;
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    while (end < block.length && (block[end] as Tabbed).type === 'row') end++;
+    const rows = block.slice(i, end) as Extract<Tabbed, { type: 'row' }>[];
+    out += renderRows(rows, first);
+    i = end;
+  }
+  return out;
+}
+
+/** Rows: every cell but the last padded to its column's widest and two spaces. */
+function renderRows(rows: readonly Extract<Tabbed, { type: 'row' }>[], first: number): string {
+  const columns = Math.max(...rows.map((row) => row.cells.length));
+  const widths = Array.from(
+    { length: columns },
+    (_, column) =>
+      Math.max(
+        ...rows.map((row) => (column < row.cells.length - 1 ? (row.cells[column] as string).length : 0)),
+      ) + 2,
+  );
+  return rows
+    .map((row) => {
+      const last = row.cells.length - 1;
+      const text = row.cells
+        .map((cell, column) => {
+          if (column === last) return cell;
+          return column === 0 ? firstCell(row).padEnd(first) : cell.padEnd(widths[column] as number);
+        })
+        .join('');
+      return `${text.trimEnd()}\n`;
+    })
+    .join('');
 }
