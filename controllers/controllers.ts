@@ -10,6 +10,7 @@ import { jobController } from './job/index.js';
 import { namespaceController } from './namespace/index.js';
 import { nodeLifecycleController } from './node-lifecycle/index.js';
 import { podGcController } from './pod-gc/index.js';
+import { horizontalPodAutoscalerController } from './podautoscaler/index.js';
 import { replicaSetController } from './replicaset/index.js';
 import { serviceAccountController } from './service-account/index.js';
 import { statefulSetController } from './statefulset/index.js';
@@ -30,4 +31,5 @@ export const controllers: readonly ControllerDescriptor[] = [
   cronJobController,
   ttlAfterFinishedController,
   endpointSliceController,
+  horizontalPodAutoscalerController,
 ];
