@@ -84,7 +84,7 @@ export async function patchObject<T extends KindObject>(
   if (request.fieldManager) ctx = { ...ctx, fieldManager: request.fieldManager };
   if (request.type === PatchType.PATCH_TYPE_APPLY) return applyObject(registry, request, ctx);
   const info = registry.info;
-  const apply = patchFunction(info, request.type, parsePatch(request.patch));
+  const apply = patchFunctionOf(info, request.type, request.patch);
   const pinned = pinnedResourceVersion(request.type, apply.document);
   return registry.updateBy(
     request.namespace,
@@ -108,11 +108,20 @@ export async function patchObject<T extends KindObject>(
   );
 }
 
-interface PatchFunction {
+export interface PatchFunction {
   /** The parsed patch document. */
   readonly document: Json;
   /** Applies the patch to the manifest form of the current object. */
   to(current: JsonObject): Json;
+}
+
+/**
+ * A JSON, merge or strategic merge patch (`text`) of a `info`'s object as a function of its
+ * manifest form; a patch that is not JSON, of the wrong shape, or of another type is
+ * INVALID_ARGUMENT, and so is one that cannot be applied, naming where.
+ */
+export function patchFunctionOf(info: KindInfo, type: PatchType, text: string): PatchFunction {
+  return patchFunction(info, type, parsePatch(text));
 }
 
 function patchFunction(info: KindInfo, type: PatchType, document: Json): PatchFunction {

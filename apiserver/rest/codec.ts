@@ -17,14 +17,15 @@ import {
 } from '../../sdk/manifest/index.js';
 import { HttpError } from './errors.js';
 import { writeKubernetesTimes } from './k8s-protobuf/index.js';
+import { type ServedVersion, viewApiVersion } from './versions/served-versions.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
-/** The object as the REST API writes it. */
-export function encodeRestObject(info: KindInfo, object: KindObject): JsonObject {
+/** The object as the REST API writes it: in the kind's version, or as `view` shows it. */
+export function encodeRestObject(info: KindInfo, object: KindObject, view?: ServedVersion): JsonObject {
   const json = encodeObject(info, object);
   writeKubernetesTimes(info.kind, json);
-  return json;
+  return view ? view.converter.fromStored(json) : json;
 }
 
 /** A list as the REST API writes it: `PodList`, items without kind and apiVersion. */
@@ -32,16 +33,17 @@ export function encodeRestList(
   info: KindInfo,
   items: readonly KindObject[],
   meta: { resourceVersion?: string; continue?: string },
+  view?: ServedVersion,
 ): JsonObject {
   const metadata: JsonObject = {};
   if (meta.resourceVersion) metadata.resourceVersion = meta.resourceVersion;
   if (meta.continue) metadata.continue = meta.continue;
   return {
     kind: `${info.kind}List`,
-    apiVersion: apiVersionOf(info),
+    apiVersion: view ? viewApiVersion(info, view) : apiVersionOf(info),
     metadata,
     items: items.map((item) => {
-      const { kind: _kind, apiVersion: _apiVersion, ...rest } = encodeRestObject(info, item);
+      const { kind: _kind, apiVersion: _apiVersion, ...rest } = encodeRestObject(info, item, view);
       return rest;
     }),
   };

@@ -2,12 +2,15 @@
  * Discovery, as kubectl and the client libraries read it: `/version`, `/api`, `/apis`,
  * the per-group-version `APIResourceList`s, and aggregated discovery
  * (`apidiscovery.k8s.io/v2` `APIGroupDiscoveryList`, one round trip for all groups).
- * Everything is derived from the kind table (sdk/kinds.ts), the subresources and the
- * virtual resources that plug into the router, so a new kind is discovered unasked.
+ * Everything is derived from the kind table (sdk/kinds.ts), the alternate served versions,
+ * the subresources and the virtual resources that plug into the router, so a new kind is
+ * discovered unasked. A group lists its versions in the order first seen: a kind's own
+ * version before the versions it is also served at, so the stored one is preferred.
  */
 import { type KindInfo, kinds } from '../../sdk/kinds.js';
 import type { Json, JsonObject } from '../../sdk/manifest/index.js';
 import { restSubresources, restVirtualResources } from './subresources/index.js';
+import { servedVersions } from './versions/served-versions.js';
 
 /** The Kubernetes version this API follows; kubectl's dispatcher picks its minor version from it. */
 export const KUBERNETES_MINOR = '32';
@@ -92,9 +95,25 @@ function resourceOfKind(info: KindInfo): Resource {
   };
 }
 
+/** A kind at an alternate served version: the same resource with only its status subresource. */
+function resourceOfView(info: KindInfo, version: string): Resource {
+  const resource = resourceOfKind(info);
+  return {
+    ...resource,
+    version,
+    subresources: resource.subresources
+      .filter((s) => s.name === 'status')
+      .map((s) => ({ ...s, kind: { ...s.kind, version } })),
+  };
+}
+
 function allResources(): Resource[] {
   return [
     ...kinds.map(resourceOfKind),
+    ...servedVersions.flatMap((v) => {
+      const info = kinds.find((k) => k.kind === v.kind);
+      return info ? [resourceOfView(info, v.version)] : [];
+    }),
     ...restVirtualResources.map((v) => ({
       name: v.resource,
       singular: v.kind.toLowerCase(),

@@ -1,9 +1,10 @@
 /**
  * The verbs of stored kinds over REST: get, list, watch, create, update, patch, delete and
- * deletecollection of `/api/v1/...` and `/apis/<group>/v1/...`, and the `status`
+ * deletecollection of `/api/v1/...` and `/apis/<group>/<version>/...`, and the `status`
  * subresource. Each authorizes through the same gate as the gRPC service of the kind and
  * then calls the kind's registry, as apiserver/services/kind-service.ts does; what differs
- * is only how requests are read and answers written.
+ * is only how requests are read and answers written. At an alternate served version
+ * (versions/) answers are that version's view and writes go through it.
  */
 import { ApiError } from '../../sdk/errors.js';
 import { ObjectMeta, PatchType } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
@@ -26,6 +27,8 @@ import { decodeProtobufObject, isProtobufContentType, protobufMediaType } from '
 import { deleteOptionsOf, dryRunOf, isWatch, listOptionsOf } from './options.js';
 import { tableOf } from './table/index.js';
 import type { RestRequest, RestResponse, RestResult, RestServices } from './types.js';
+import type { ServedVersion } from './versions/served-versions.js';
+import { decodeThroughView, patchThroughView, updateThroughView } from './versions/writes.js';
 import { serveWatch } from './watch.js';
 
 /** PATCH content types and the patch each is. */
@@ -42,12 +45,16 @@ function applyPatchType(): [string, PatchType][] {
   return apply === undefined ? [] : [['application/apply-patch+yaml', apply]];
 }
 
-/** Serves a request for a stored kind's collection, one object, or its `status`. */
+/**
+ * Serves a request for a stored kind's collection, one object, or its `status`; through
+ * `view` when the request is for an alternate served version.
+ */
 export async function serveKind(
   req: RestRequest,
   res: RestResponse,
   info: KindInfo,
   services: RestServices,
+  view?: ServedVersion,
 ): Promise<RestResult> {
   const registry = services.registries.get(info.kind);
   if (!registry)
@@ -76,19 +83,21 @@ export async function serveKind(
         const options = listOptionsOf(q);
         if (isWatch(q)) {
           await services.authorize(req, { verb: 'watch', info, namespace, name: '' });
-          return serveWatch(req, res, registry, options, form);
+          return serveWatch(req, res, registry, options, form, view);
         }
         await services.authorize(req, { verb: 'list', info, namespace, name: '' });
         const list = await registry.list(namespace, options);
         const meta = { resourceVersion: list.metadata.resourceVersion, continue: list.metadata.continue };
         if (form === 'table') {
-          return { body: tableOf(info, list.items, { ...tableOptions(q), listMeta: listMetaJson(meta) }) };
+          return {
+            body: tableOf(info, list.items, { ...tableOptions(q), listMeta: listMetaJson(meta), view }),
+          };
         }
-        return { body: encodeRestList(info, list.items, meta) };
+        return { body: encodeRestList(info, list.items, meta, view) };
       }
       case 'POST': {
         const dryRun = dryRunOf(q);
-        const object = await readObject(req, res, info);
+        const object = await readObject(req, res, info, view);
         const meta = metadataOf(object);
         if (info.namespaced) {
           if (meta.namespace && meta.namespace !== namespace) {
@@ -100,7 +109,7 @@ export async function serveKind(
         }
         const ctx = await services.authorize(req, { verb: 'create', info, namespace, name: '', dryRun });
         const created = await registry.create(object, bound(ctx, req));
-        return { status: 201, body: encodeRestObject(info, created) };
+        return { status: 201, body: encodeRestObject(info, created, view) };
       }
       case 'DELETE': {
         const dryRun = dryRunOf(q);
@@ -129,7 +138,9 @@ export async function serveKind(
             if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
           }
         }
-        return { body: encodeRestList(info, deleted, { resourceVersion: list.metadata.resourceVersion }) };
+        return {
+          body: encodeRestList(info, deleted, { resourceVersion: list.metadata.resourceVersion }, view),
+        };
       }
       default:
         throw HttpError.methodNotAllowed(
@@ -144,27 +155,25 @@ export async function serveKind(
       const form = objectFormOf(req.headers);
       await services.authorize(req, { verb: 'get', ...access });
       const object = await registry.get(namespace, req.name, q.get('resourceVersion') ?? '');
-      if (form === 'table') return { body: tableOf(info, [object], tableOptions(q)) };
-      return { body: encodeRestObject(info, object) };
+      if (form === 'table') return { body: tableOf(info, [object], { ...tableOptions(q), view }) };
+      return { body: encodeRestObject(info, object, view) };
     }
     case 'PUT': {
       const dryRun = dryRunOf(q);
+      const place = (object: KindObject) =>
+        placeForUpdate(object, req.name, info.namespaced ? namespace : '');
+      if (view) {
+        // The body replaces what the view shows of the object as it is when written.
+        const ctx = bound(await services.authorize(req, { verb: 'update', ...access, dryRun }), req);
+        const json = await readBody(req, info);
+        const validation = fieldValidationOf(q);
+        const target = { namespace, name: req.name, status, validation };
+        const { object, warnings } = await updateThroughView(registry, view, json, target, ctx, place);
+        if (warnings.length > 0) addWarnings(res, warnings);
+        return { body: encodeRestObject(info, object, view) };
+      }
       const object = await readObject(req, res, info);
-      const meta = metadataOf(object);
-      if (meta.name && meta.name !== req.name) {
-        throw HttpError.badRequest(
-          `the name of the object (${meta.name}) does not match the name on the URL (${req.name})`,
-        );
-      }
-      meta.name = req.name;
-      if (info.namespaced) {
-        if (meta.namespace && meta.namespace !== namespace) {
-          throw HttpError.badRequest(
-            'the namespace of the provided object does not match the namespace sent on the request',
-          );
-        }
-        meta.namespace = namespace;
-      }
+      place(object);
       const ctx = bound(await services.authorize(req, { verb: 'update', ...access, dryRun }), req);
       const updated = status ? await registry.updateStatus(object, ctx) : await registry.update(object, ctx);
       return { body: encodeRestObject(info, updated) };
@@ -198,8 +207,10 @@ export async function serveKind(
           await services.authorize(req, { verb: 'create', info, namespace, name: '', dryRun });
         },
       };
-      const patched = await patchObject(registry, request, ctx);
-      return { body: encodeRestObject(info, patched) };
+      const patched = view
+        ? await patchThroughView(registry, view, request, ctx)
+        : await patchObject(registry, request, ctx);
+      return { body: encodeRestObject(info, patched, view) };
     }
     case 'DELETE': {
       if (status) throw HttpError.methodNotAllowed('the status subresource cannot be deleted');
@@ -209,17 +220,35 @@ export async function serveKind(
       const deleted = await registry.delete(namespace, req.name, options, bound(ctx, req));
       // Still there (a grace period or finalizers hold it): 202, as Kubernetes answers.
       const lingering = deleted.metadata?.deletionTimestamp !== undefined && !options.dryRun;
-      return { status: lingering ? 202 : 200, body: encodeRestObject(info, deleted) };
+      return { status: lingering ? 202 : 200, body: encodeRestObject(info, deleted, view) };
     }
     default:
       throw HttpError.methodNotAllowed(`${req.method} is not supported on ${info.resource}`);
   }
 }
 
-/** The body of a create or update as the kind's object, `fieldValidation` applied; warnings go out as headers. */
-async function readObject(req: RestRequest, res: RestResponse, info: KindInfo): Promise<KindObject> {
-  const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim().toLowerCase();
+/**
+ * The body of a create or update as the kind's object (converted from `view`'s version when
+ * given), `fieldValidation` applied; warnings go out as headers.
+ */
+async function readObject(
+  req: RestRequest,
+  res: RestResponse,
+  info: KindInfo,
+  view?: ServedVersion,
+): Promise<KindObject> {
+  const json = await readBody(req, info);
   const validation = fieldValidationOf(req.url.searchParams);
+  const { object, warnings } = view
+    ? decodeThroughView(info, view, json, undefined, validation)
+    : decodeRestObject(info, json, validation);
+  if (warnings.length > 0) addWarnings(res, warnings);
+  return object;
+}
+
+/** The body as JSON, from JSON, YAML or Kubernetes protobuf. */
+async function readBody(req: RestRequest, info: KindInfo): Promise<unknown> {
+  const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim().toLowerCase();
   let json: unknown;
   if (contentType === 'application/json' || contentType === '') {
     json = parseJsonBody(info, await req.body());
@@ -246,9 +275,26 @@ async function readObject(req: RestRequest, res: RestResponse, info: KindInfo): 
       `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, ${protobufMediaType}`,
     );
   }
-  const { object, warnings } = decodeRestObject(info, json, validation);
-  if (warnings.length > 0) addWarnings(res, warnings);
-  return object;
+  return json;
+}
+
+/** An update's object takes the name and namespace of the path; a body naming others is a 400. */
+function placeForUpdate(object: KindObject, name: string, namespace: string): void {
+  const meta = metadataOf(object);
+  if (meta.name && meta.name !== name) {
+    throw HttpError.badRequest(
+      `the name of the object (${meta.name}) does not match the name on the URL (${name})`,
+    );
+  }
+  meta.name = name;
+  if (namespace !== '') {
+    if (meta.namespace && meta.namespace !== namespace) {
+      throw HttpError.badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+    }
+    meta.namespace = namespace;
+  }
 }
 
 /** `Warning: 299 - "..."` headers, as kube-apiserver words them. */

@@ -2,7 +2,8 @@
  * The REST router: one authenticated request in, one response out. Non-resource paths
  * (`/version`, health, discovery, OpenAPI) first; then `/api` and `/apis` paths go to a
  * virtual resource (access reviews, metrics), a subresource handler, or the stored kind's
- * verbs (resources.ts). Whatever a handler throws is written as a Kubernetes `Status`.
+ * verbs (resources.ts), at the kind's version or one it is also served at (versions/).
+ * Whatever a handler throws is written as a Kubernetes `Status`.
  */
 import { ApiError } from '../../sdk/errors.js';
 import { kinds } from '../../sdk/kinds.js';
@@ -24,6 +25,7 @@ import { parseApiPath } from './paths.js';
 import { serveKind } from './resources.js';
 import { restSubresources, restVirtualResources } from './subresources/index.js';
 import type { RestRequest, RestResponse, RestResult, RestServices } from './types.js';
+import { servedVersionOf } from './versions/served-versions.js';
 
 /** What the router needs of a request besides what the path says. */
 export interface IncomingRestRequest {
@@ -122,14 +124,17 @@ export function createRestRouter(opts: RestRouterOptions): RestRouter {
       return virtual.handler(rest, res, services);
     }
     const info = kinds.find((k) => k.apiGroup === api.group && k.resource === api.resource);
-    if (!info || api.version !== info.version) throw notFound();
+    if (!info) throw notFound();
+    // Another version of the kind is a view of the stored object (versions/).
+    const view = api.version === info.version ? undefined : servedVersionOf(info, api.version);
+    if (api.version !== info.version && !view) throw notFound();
     // A namespaced kind's object lives in a namespace; a cluster-scoped one has none.
     if (info.namespaced ? !api.namespaced && (api.name !== '' || req.method !== 'GET') : api.namespaced) {
       throw notFound();
     }
     if (api.subresource !== '' && api.subresource !== 'status') {
       const sub = restSubresources.get(`${api.resource}/${api.subresource}`);
-      if (!sub || api.name === '') throw notFound();
+      if (!sub || api.name === '' || view) throw notFound();
       if (req.upgrade !== undefined && !sub.upgrade) {
         throw HttpError.badRequest(`${api.resource}/${api.subresource} does not take an Upgrade request`);
       }
@@ -140,7 +145,7 @@ export function createRestRouter(opts: RestRouterOptions): RestRouter {
       }
       return sub.handler(rest, res, services);
     }
-    return serveKind(rest, res, info, services);
+    return serveKind(rest, res, info, services, view);
   };
 
   return async (req, res) => {

@@ -17,6 +17,7 @@ import { encodeRestObject } from './codec.js';
 import { statusOf } from './errors.js';
 import { tableOf } from './table/index.js';
 import type { RestRequest, RestResponse, RestResult } from './types.js';
+import type { ServedVersion } from './versions/served-versions.js';
 
 export async function serveWatch(
   req: RestRequest,
@@ -24,6 +25,8 @@ export async function serveWatch(
   registry: GenericRegistry<KindObject>,
   options: ListOptions,
   form: ObjectForm,
+  /** The version events' objects are written in, when not the kind's own. */
+  view?: ServedVersion,
 ): Promise<RestResult> {
   const info = registry.info;
   const timeout = watchTimeoutMs(options.timeoutSeconds);
@@ -50,10 +53,10 @@ export async function serveWatch(
   const encode = (event: CacheEvent<KindObject>): string => {
     let object: JsonObject;
     if (form === 'table' && event.type !== 'BOOKMARK') {
-      object = tableOf(info, [event.object], { includeObject, noHeaders: headersSent });
+      object = tableOf(info, [event.object], { includeObject, noHeaders: headersSent, view });
       headersSent = true;
     } else {
-      object = encodeRestObject(info, event.object);
+      object = encodeRestObject(info, event.object, view);
     }
     return `${JSON.stringify({ type: event.type, object })}\n`;
   };

@@ -14,7 +14,7 @@ import { skipUnlessInstalled } from '../../../test/requirements.js';
 
 const run = promisify(execFile);
 const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
-/** kubectl 1.32's autoscale writes autoscaling/v1, which is not served; from 1.33 it writes v2. */
+/** kubectl 1.33's autoscale writes autoscaling/v2 (1.32's writes v1: apiserver/rest/versions/kubectl.test.ts). */
 const KUBECTL_AUTOSCALE = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33';
 
 const manifest = `

@@ -8,7 +8,7 @@ import { kubernetesKinds } from './schema.js';
 
 /*
  * The bytes below are built by hand, field number by field number, from Kubernetes'
- * published generated.proto (k8s.io/api core/v1, apps/v1, policy/v1, autoscaling/v2; apimachinery
+ * published generated.proto (k8s.io/api core/v1, apps/v1, policy/v1, autoscaling/v1 and v2; apimachinery
  * meta/v1, resource, intstr): the numbers are written here literally, not taken from the
  * table under test.
  */
@@ -241,9 +241,32 @@ describe('Kubernetes protobuf → JSON', () => {
       },
     });
     assert.throws(
-      () => decodeProtobufObject(envelope('autoscaling/v1', 'HorizontalPodAutoscaler', raw)),
-      refusal(415, /HorizontalPodAutoscaler \(autoscaling\/v1\) is not accepted/),
+      () => decodeProtobufObject(envelope('autoscaling/v2beta2', 'HorizontalPodAutoscaler', raw)),
+      refusal(415, /HorizontalPodAutoscaler \(autoscaling\/v2beta2\) is not accepted/),
     );
+  });
+
+  it('reads the autoscaling/v1 HorizontalPodAutoscaler kubectl 1.32 autoscale sends, by its own message', () => {
+    // autoscaling/v1 HorizontalPodAutoscalerSpec {scaleTargetRef=1, minReplicas=2 (*int32),
+    // maxReplicas=3, targetCPUUtilizationPercentage=4 (*int32)}; CrossVersionObjectReference
+    // {kind=1, name=2, apiVersion=3}; HorizontalPodAutoscalerStatus {observedGeneration=1 (*int64),
+    // lastScaleTime=2 (*Time), currentReplicas=3, desiredReplicas=4,
+    // currentCPUUtilizationPercentage=5 (*int32)}.
+    const spec = msg([1, msg([1, 'Deployment'], [2, 'web'], [3, 'apps/v1'])], [2, 1], [3, 5], [4, 50]);
+    const status = msg([1, 2], [3, 0], [4, 0], [5, 30]);
+    const raw = msg([1, msg([1, 'web'])], [2, spec], [3, status]);
+    assert.deepEqual(decodeProtobufObject(envelope('autoscaling/v1', 'HorizontalPodAutoscaler', raw)), {
+      apiVersion: 'autoscaling/v1',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web' },
+      spec: {
+        scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' },
+        minReplicas: 1,
+        maxReplicas: 5,
+        targetCPUUtilizationPercentage: 50,
+      },
+      status: { observedGeneration: 2, currentCPUUtilizationPercentage: 30 },
+    });
   });
 
   it('refuses what it does not read instead of dropping it', () => {
@@ -292,8 +315,8 @@ describe('the schema table', () => {
   it('resolves every message it names and every kind it serves', () => {
     const messages = kubernetesMessages();
     assert.ok(messages.size > 200);
-    for (const [kind, { message }] of Object.entries(kubernetesKinds)) {
-      assert.ok(messages.has(message), `${kind}: ${message}`);
+    for (const [kind, byVersion] of Object.entries(kubernetesKinds)) {
+      for (const message of Object.values(byVersion)) assert.ok(messages.has(message), `${kind}: ${message}`);
     }
   });
 
@@ -315,6 +338,8 @@ describe('the schema table', () => {
     assert.equal(name('autoscaling.HPAScalingRules', 3), 'stabilizationWindowSeconds');
     assert.equal(name('autoscaling.ObjectMetricSource', 3), 'metric');
     assert.equal(name('autoscaling.ObjectMetricStatus', 3), 'describedObject');
+    assert.equal(name('autoscalingv1.HorizontalPodAutoscalerSpec', 4), 'targetCPUUtilizationPercentage');
+    assert.equal(name('autoscalingv1.HorizontalPodAutoscalerStatus', 5), 'currentCPUUtilizationPercentage');
   });
 });
 

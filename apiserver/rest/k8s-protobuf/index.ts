@@ -6,7 +6,7 @@ import type { JsonObject } from '../../../sdk/manifest/index.js';
 import { HttpError } from '../errors.js';
 import { decodeMessage, ProtobufDecodeError } from './decode.js';
 import { protobufMediaType, unwrapUnknown } from './envelope.js';
-import { kubernetesKinds } from './schema.js';
+import { kubernetesMessageOf } from './schema.js';
 
 export { formatMicroTime, formatTime } from './decode.js';
 export { isProtobufContentType, protobufMediaType, unwrapUnknown } from './envelope.js';
@@ -19,14 +19,14 @@ export { writeKubernetesTimes } from './times.js';
  */
 export function decodeProtobufObject(body: Uint8Array): JsonObject {
   const { apiVersion, kind, raw } = unwrapUnknown(body);
-  const entry = kubernetesKinds[kind];
-  if (!entry || !(entry.apiVersions.includes('*') || entry.apiVersions.includes(apiVersion))) {
+  const message = kubernetesMessageOf(kind, apiVersion);
+  if (message === undefined) {
     throw HttpError.unsupportedMediaType(
       `${kind || 'an object without a kind'}${apiVersion ? ` (${apiVersion})` : ''} is not accepted as ${protobufMediaType}: send it as application/json`,
     );
   }
   try {
-    return { apiVersion, kind, ...decodeMessage(raw, entry.message) };
+    return { apiVersion, kind, ...decodeMessage(raw, message) };
   } catch (err) {
     if (!(err instanceof ProtobufDecodeError)) throw err;
     if (err.unsupported) {

@@ -116,7 +116,7 @@ function parseField(token: string, message: string): FieldSpec {
   let type: ValueType;
   if (scalars.has(inner)) type = { kind: 'scalar', scalar: inner as ScalarKind };
   else if (specials.has(inner)) type = { kind: 'special', special: inner as SpecialKind };
-  else if (/^[a-z]+\.[A-Z][A-Za-z0-9]*$/.test(inner)) type = { kind: 'message', message: inner };
+  else if (/^[a-z][a-z0-9]*\.[A-Z][A-Za-z0-9]*$/.test(inner)) type = { kind: 'message', message: inner };
   else throw new Error(`schema: bad type "${typeText}" of ${message}.${name}`);
   return {
     number: Number(number),

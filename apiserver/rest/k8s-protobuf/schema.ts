@@ -4,6 +4,7 @@
  * JSON (manifest) name and the type of each. The field numbers are those of Kubernetes'
  * published generated.proto files (k8s.io/api <group>/v1, autoscaling/v2 and
  * k8s.io/apimachinery meta/v1, as of Kubernetes 1.33; Kubernetes never renumbers a field).
+ * A second version of a group has a package of its own (`autoscalingv1`: autoscaling/v1).
  *
  * One message a line (continued on lines that start with spaces):
  * `<package>.<Message> <field>...`, each field `<jsonName>=<number>[:<type>]`:
@@ -145,6 +146,13 @@ autoscaling.PodsMetricSource metric=1:autoscaling.MetricIdentifier target=2:auto
 autoscaling.PodsMetricStatus metric=1:autoscaling.MetricIdentifier current=2:autoscaling.MetricValueStatus
 autoscaling.ResourceMetricSource name=1 target=2:autoscaling.MetricTarget
 autoscaling.ResourceMetricStatus name=1 current=2:autoscaling.MetricValueStatus
+autoscalingv1.CrossVersionObjectReference kind=1 name=2 apiVersion=3
+autoscalingv1.HorizontalPodAutoscaler metadata=1:meta.ObjectMeta
+    spec=2:autoscalingv1.HorizontalPodAutoscalerSpec status=3:autoscalingv1.HorizontalPodAutoscalerStatus
+autoscalingv1.HorizontalPodAutoscalerSpec scaleTargetRef=1:autoscalingv1.CrossVersionObjectReference
+    minReplicas?=2:i32 maxReplicas=3:i32 targetCPUUtilizationPercentage?=4:i32
+autoscalingv1.HorizontalPodAutoscalerStatus observedGeneration?=1:i64 lastScaleTime?=2:Time
+    currentReplicas=3:i32 desiredReplicas=4:i32 currentCPUUtilizationPercentage?=5:i32
 batch.CronJob metadata=1:meta.ObjectMeta spec=2:batch.CronJobSpec status=3:batch.CronJobStatus
 batch.CronJobSpec schedule=1 timeZone?=8 startingDeadlineSeconds?=2:i64 concurrencyPolicy=3
     suspend?=4:bool jobTemplate=5:batch.JobTemplateSpec
@@ -551,64 +559,59 @@ scheduling.PriorityClass metadata=1:meta.ObjectMeta value=2:i32 globalDefault=3:
     preemptionPolicy?=5
 `;
 
-/** The objects that are read from protobuf: kind → the apiVersions it is sent as and its message. */
-export const kubernetesKinds: Readonly<Record<string, { apiVersions: readonly string[]; message: string }>> =
-  {
-    Namespace: { apiVersions: ['v1'], message: 'core.Namespace' },
-    Node: { apiVersions: ['v1'], message: 'core.Node' },
-    Pod: { apiVersions: ['v1'], message: 'core.Pod' },
-    Event: { apiVersions: ['v1'], message: 'core.Event' },
-    ServiceAccount: { apiVersions: ['v1'], message: 'core.ServiceAccount' },
-    ConfigMap: { apiVersions: ['v1'], message: 'core.ConfigMap' },
-    Secret: { apiVersions: ['v1'], message: 'core.Secret' },
-    LimitRange: { apiVersions: ['v1'], message: 'core.LimitRange' },
-    ResourceQuota: { apiVersions: ['v1'], message: 'core.ResourceQuota' },
-    Service: { apiVersions: ['v1'], message: 'core.Service' },
-    Deployment: { apiVersions: ['apps/v1'], message: 'apps.Deployment' },
-    ReplicaSet: { apiVersions: ['apps/v1'], message: 'apps.ReplicaSet' },
-    DaemonSet: { apiVersions: ['apps/v1'], message: 'apps.DaemonSet' },
-    StatefulSet: { apiVersions: ['apps/v1'], message: 'apps.StatefulSet' },
-    ControllerRevision: { apiVersions: ['apps/v1'], message: 'apps.ControllerRevision' },
-    HorizontalPodAutoscaler: {
-      apiVersions: ['autoscaling/v2'],
-      message: 'autoscaling.HorizontalPodAutoscaler',
-    },
-    Job: { apiVersions: ['batch/v1'], message: 'batch.Job' },
-    CronJob: { apiVersions: ['batch/v1'], message: 'batch.CronJob' },
-    PodDisruptionBudget: { apiVersions: ['policy/v1'], message: 'policy.PodDisruptionBudget' },
-    Eviction: { apiVersions: ['policy/v1'], message: 'policy.Eviction' },
-    Role: { apiVersions: ['rbac.authorization.k8s.io/v1'], message: 'rbac.Role' },
-    ClusterRole: { apiVersions: ['rbac.authorization.k8s.io/v1'], message: 'rbac.ClusterRole' },
-    RoleBinding: { apiVersions: ['rbac.authorization.k8s.io/v1'], message: 'rbac.RoleBinding' },
-    ClusterRoleBinding: { apiVersions: ['rbac.authorization.k8s.io/v1'], message: 'rbac.ClusterRoleBinding' },
-    Lease: { apiVersions: ['coordination.k8s.io/v1'], message: 'coordination.Lease' },
-    PriorityClass: { apiVersions: ['scheduling.k8s.io/v1'], message: 'scheduling.PriorityClass' },
-    EndpointSlice: { apiVersions: ['discovery.k8s.io/v1'], message: 'discovery.EndpointSlice' },
-    Ingress: { apiVersions: ['networking.k8s.io/v1'], message: 'networking.Ingress' },
-    SelfSubjectAccessReview: {
-      apiVersions: ['authorization.k8s.io/v1'],
-      message: 'authorization.SelfSubjectAccessReview',
-    },
-    SubjectAccessReview: {
-      apiVersions: ['authorization.k8s.io/v1'],
-      message: 'authorization.SubjectAccessReview',
-    },
-    LocalSubjectAccessReview: {
-      apiVersions: ['authorization.k8s.io/v1'],
-      message: 'authorization.LocalSubjectAccessReview',
-    },
-    SelfSubjectRulesReview: {
-      apiVersions: ['authorization.k8s.io/v1'],
-      message: 'authorization.SelfSubjectRulesReview',
-    },
-    SelfSubjectReview: {
-      apiVersions: ['authentication.k8s.io/v1'],
-      message: 'authentication.SelfSubjectReview',
-    },
-    TokenRequest: { apiVersions: ['authentication.k8s.io/v1'], message: 'authentication.TokenRequest' },
-    // Every group version serves DeleteOptions; clients name meta.k8s.io/v1 or the resource's own.
-    DeleteOptions: { apiVersions: ['*'], message: 'meta.DeleteOptions' },
-  };
+/**
+ * The objects that are read from protobuf: kind → the message of each apiVersion it is
+ * sent as (`*`: any). A kind served at several versions (versions/) names one message each.
+ */
+export const kubernetesKinds: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  Namespace: { v1: 'core.Namespace' },
+  Node: { v1: 'core.Node' },
+  Pod: { v1: 'core.Pod' },
+  Event: { v1: 'core.Event' },
+  ServiceAccount: { v1: 'core.ServiceAccount' },
+  ConfigMap: { v1: 'core.ConfigMap' },
+  Secret: { v1: 'core.Secret' },
+  LimitRange: { v1: 'core.LimitRange' },
+  ResourceQuota: { v1: 'core.ResourceQuota' },
+  Service: { v1: 'core.Service' },
+  Deployment: { 'apps/v1': 'apps.Deployment' },
+  ReplicaSet: { 'apps/v1': 'apps.ReplicaSet' },
+  DaemonSet: { 'apps/v1': 'apps.DaemonSet' },
+  StatefulSet: { 'apps/v1': 'apps.StatefulSet' },
+  ControllerRevision: { 'apps/v1': 'apps.ControllerRevision' },
+  HorizontalPodAutoscaler: {
+    'autoscaling/v2': 'autoscaling.HorizontalPodAutoscaler',
+    'autoscaling/v1': 'autoscalingv1.HorizontalPodAutoscaler',
+  },
+  Job: { 'batch/v1': 'batch.Job' },
+  CronJob: { 'batch/v1': 'batch.CronJob' },
+  PodDisruptionBudget: { 'policy/v1': 'policy.PodDisruptionBudget' },
+  Eviction: { 'policy/v1': 'policy.Eviction' },
+  Role: { 'rbac.authorization.k8s.io/v1': 'rbac.Role' },
+  ClusterRole: { 'rbac.authorization.k8s.io/v1': 'rbac.ClusterRole' },
+  RoleBinding: { 'rbac.authorization.k8s.io/v1': 'rbac.RoleBinding' },
+  ClusterRoleBinding: { 'rbac.authorization.k8s.io/v1': 'rbac.ClusterRoleBinding' },
+  Lease: { 'coordination.k8s.io/v1': 'coordination.Lease' },
+  PriorityClass: { 'scheduling.k8s.io/v1': 'scheduling.PriorityClass' },
+  EndpointSlice: { 'discovery.k8s.io/v1': 'discovery.EndpointSlice' },
+  Ingress: { 'networking.k8s.io/v1': 'networking.Ingress' },
+  SelfSubjectAccessReview: { 'authorization.k8s.io/v1': 'authorization.SelfSubjectAccessReview' },
+  SubjectAccessReview: { 'authorization.k8s.io/v1': 'authorization.SubjectAccessReview' },
+  LocalSubjectAccessReview: { 'authorization.k8s.io/v1': 'authorization.LocalSubjectAccessReview' },
+  SelfSubjectRulesReview: { 'authorization.k8s.io/v1': 'authorization.SelfSubjectRulesReview' },
+  SelfSubjectReview: { 'authentication.k8s.io/v1': 'authentication.SelfSubjectReview' },
+  TokenRequest: { 'authentication.k8s.io/v1': 'authentication.TokenRequest' },
+  // Every group version serves DeleteOptions; clients name meta.k8s.io/v1 or the resource's own.
+  DeleteOptions: { '*': 'meta.DeleteOptions' },
+};
+
+/** The message of `kind` sent as `apiVersion`; without an apiVersion, the kind's first. */
+export function kubernetesMessageOf(kind: string, apiVersion?: string): string | undefined {
+  const messages = kubernetesKinds[kind];
+  if (!messages) return undefined;
+  if (apiVersion === undefined) return Object.values(messages)[0];
+  return messages[apiVersion] ?? messages['*'];
+}
 
 /** The Protobuf package of each short package name, for messages that name a message. */
 export const kubernetesPackages: Readonly<Record<string, string>> = {
@@ -616,6 +619,7 @@ export const kubernetesPackages: Readonly<Record<string, string>> = {
   core: 'k8s.io.api.core.v1',
   apps: 'k8s.io.api.apps.v1',
   autoscaling: 'k8s.io.api.autoscaling.v2',
+  autoscalingv1: 'k8s.io.api.autoscaling.v1',
   batch: 'k8s.io.api.batch.v1',
   policy: 'k8s.io.api.policy.v1',
   rbac: 'k8s.io.api.rbac.v1',

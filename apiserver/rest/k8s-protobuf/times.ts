@@ -6,11 +6,12 @@
  */
 import type { Json, JsonObject } from '../../../sdk/manifest/index.js';
 import { type FieldSpec, type MessageSpec, messageSpec } from './messages.js';
-import { kubernetesKinds } from './schema.js';
+import { kubernetesMessageOf } from './schema.js';
 
-/** Rewrites, in place, the times of an object of `kind` as encoded for the REST API. */
+/** Rewrites, in place, the times of an object of `kind` (at its `apiVersion`) as encoded for the REST API. */
 export function writeKubernetesTimes(kind: string, object: JsonObject): void {
-  const message = kubernetesKinds[kind]?.message;
+  const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : undefined;
+  const message = kubernetesMessageOf(kind, apiVersion);
   if (message !== undefined) {
     walk(object, messageSpec(message));
   } else if (isObject(object.metadata)) {

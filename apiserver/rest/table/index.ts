@@ -10,6 +10,7 @@ import type { KindInfo } from '../../../sdk/kinds.js';
 import type { JsonObject } from '../../../sdk/manifest/index.js';
 import { printerFor } from '../../../sdk/printers/index.js';
 import { encodeRestObject } from '../codec.js';
+import type { ServedVersion } from '../versions/served-versions.js';
 
 export interface TableOptions {
   /** `includeObject`: None, Metadata (the default) or Object, as the Table's rows carry them. */
@@ -20,6 +21,8 @@ export interface TableOptions {
   readonly listMeta?: JsonObject;
   /** The time AGE is measured from. */
   readonly now?: Date;
+  /** The version the rows' objects are written in, when not the kind's own. */
+  readonly view?: ServedVersion;
 }
 
 /**
@@ -52,17 +55,17 @@ export function tableOf(info: KindInfo, objects: readonly KindObject[], options:
       return {
         cells: printer.cells(o, now),
         ...(conditions.length > 0 ? { conditions: conditions.map((c) => ({ ...c })) } : {}),
-        object: rowObject(info, o, options.includeObject),
+        object: rowObject(info, o, options),
       };
     }),
   };
 }
 
 /** What a row carries of its object: nothing, its metadata (PartialObjectMetadata), or all of it. */
-function rowObject(info: KindInfo, o: KindObject, include: TableOptions['includeObject']): JsonObject | null {
-  if (include === 'None') return null;
-  const encoded = encodeRestObject(info, o);
-  if (include === 'Object') return encoded;
+function rowObject(info: KindInfo, o: KindObject, options: TableOptions): JsonObject | null {
+  if (options.includeObject === 'None') return null;
+  const encoded = encodeRestObject(info, o, options.view);
+  if (options.includeObject === 'Object') return encoded;
   return {
     kind: 'PartialObjectMetadata',
     apiVersion: 'meta.k8s.io/v1',
