@@ -94,6 +94,10 @@ const modules: Readonly<Record<string, () => [Promise<Module>, Promise<Module>]>
     import('./gen/wheelhouse/coordination/v1/lease.js'),
     import('./gen/wheelhouse/coordination/v1/lease_service.js'),
   ],
+  Endpoints: () => [
+    import('./gen/wheelhouse/core/v1/endpoints.js'),
+    import('./gen/wheelhouse/core/v1/endpoints_service.js'),
+  ],
   Service: () => [
     import('./gen/wheelhouse/core/v1/service.js'),
     import('./gen/wheelhouse/core/v1/service_service.js'),

@@ -59,6 +59,11 @@ import {
   ConfigMapServiceClient,
   ConfigMapServiceService,
 } from './gen/wheelhouse/core/v1/config_map_service.js';
+import { Endpoints } from './gen/wheelhouse/core/v1/endpoints.js';
+import {
+  EndpointsServiceClient,
+  EndpointsServiceService,
+} from './gen/wheelhouse/core/v1/endpoints_service.js';
 import { Event } from './gen/wheelhouse/core/v1/event.js';
 import { EventServiceClient, EventServiceService } from './gen/wheelhouse/core/v1/event_service.js';
 import { LimitRange } from './gen/wheelhouse/core/v1/limit_range.js';
@@ -169,6 +174,7 @@ export const kindTypes: Readonly<Record<string, KindTypes>> = {
   Event: types(Event, EventServiceService, EventServiceClient),
   ServiceAccount: types(ServiceAccount, ServiceAccountServiceService, ServiceAccountServiceClient),
   Service: types(Service, ServiceServiceService, ServiceServiceClient),
+  Endpoints: types(Endpoints, EndpointsServiceService, EndpointsServiceClient),
   ConfigMap: types(ConfigMap, ConfigMapServiceService, ConfigMapServiceClient),
   Secret: types(Secret, SecretServiceService, SecretServiceClient),
   LimitRange: types(LimitRange, LimitRangeServiceService, LimitRangeServiceClient),

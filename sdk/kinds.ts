@@ -85,6 +85,7 @@ export const kinds: readonly KindInfo[] = [
   kind('core', 'ConfigMap', 'configmaps', { shortNames: ['cm'] }),
   kind('core', 'Secret', 'secrets'),
   kind('core', 'Service', 'services', { status: true, shortNames: ['svc'] }),
+  kind('core', 'Endpoints', 'endpoints', { shortNames: ['ep'] }),
   kind('core', 'LimitRange', 'limitranges', { shortNames: ['limits'] }),
   kind('core', 'ResourceQuota', 'resourcequotas', { status: true, shortNames: ['quota'] }),
   kind('apps', 'Deployment', 'deployments', { status: true, scale: true, shortNames: ['deploy'] }),
@@ -137,6 +138,8 @@ export function serviceNameOf(info: KindInfo): string {
 
 /** The plural used in RPC names: `ListPods`, `WatchReplicaSets`, `ListPriorityClasses`. */
 export function pluralOf(info: KindInfo): string {
+  // A kind whose resource is its own name is plural already (Endpoints).
+  if (info.resource === info.kind.toLowerCase()) return info.kind;
   if (info.kind.endsWith('s')) return `${info.kind}es`;
   if (/[^aeiou]y$/.test(info.kind)) return `${info.kind.slice(0, -1)}ies`;
   return `${info.kind}s`;

@@ -14,6 +14,7 @@ import { cronJobKind } from './cron-job/index.js';
 import { daemonSetKind } from './daemon-set/index.js';
 import { deploymentKind } from './deployment/index.js';
 import { endpointSliceKind } from './endpoint-slice/index.js';
+import { endpointsKind } from './endpoints/index.js';
 import { eventKind } from './event/index.js';
 import { horizontalPodAutoscalerKind } from './horizontal-pod-autoscaler/index.js';
 import { jobKind } from './job/index.js';
@@ -63,6 +64,7 @@ const definitions = new Map(
     erase(configMapKind),
     erase(secretKind),
     erase(serviceKind),
+    erase(endpointsKind),
     erase(limitRangeKind),
     erase(resourceQuotaKind),
     erase(deploymentKind),

@@ -10,6 +10,7 @@ import { createdAtPrinter } from './created-at.js';
 import { cronJobPrinter } from './cron-job.js';
 import { daemonSetPrinter } from './daemon-set.js';
 import { deploymentPrinter } from './deployment.js';
+import { endpointsPrinter } from './endpoints.js';
 import { eventPrinter } from './event.js';
 import { horizontalPodAutoscalerPrinter } from './horizontal-pod-autoscaler.js';
 import { jobPrinter } from './job.js';
@@ -29,6 +30,7 @@ import { webhookConfigurationPrinter } from './webhook-configuration.js';
 
 export { age, humanDuration } from './age.js';
 export { createdAt } from './created-at.js';
+export { formatEndpoints } from './endpoints.js';
 export { eventCount, eventFirstSeen, eventLastSeen, eventObject, eventSource } from './event.js';
 export { formatHpaMetrics } from './horizontal-pod-autoscaler.js';
 export { formatLabelSelector, formatLabels } from './labels.js';
@@ -47,6 +49,7 @@ const printers: Readonly<Record<string, Printer>> = {
   Secret: secretPrinter,
   ServiceAccount: serviceAccountPrinter,
   Service: servicePrinter,
+  Endpoints: endpointsPrinter,
   EndpointSlice: endpointSlicePrinter,
   ResourceQuota: resourceQuotaPrinter,
   Deployment: deploymentPrinter,

@@ -178,7 +178,8 @@ const controllerManagerRules: PolicyRule[] = [
     ['*'],
   ),
   rule(read, [schedulingGroup], ['priorityclasses']),
-  rule(['create'], [''], ['pods', 'serviceaccounts', 'configmaps']),
+  // The endpoints controller keeps each selecting Service's Endpoints.
+  rule(['create'], [''], ['pods', 'serviceaccounts', 'configmaps', 'endpoints']),
   // The disruption controller's budgets hold evictions back; it and the node lifecycle
   // controller evict through the eviction subresource.
   rule(['create'], [''], ['pods/eviction']),

@@ -60,6 +60,14 @@ const rulesByAccount: Readonly<Record<string, PolicyRule[]>> = {
     rule([...read, 'create', 'update', 'delete'], [discoveryGroup], ['endpointslices']),
     events,
   ],
+  // A selecting Service's Endpoints, from the pods it picks (the legacy form of its
+  // EndpointSlices). Kubernetes' endpoints/restricted, for addresses only the controller
+  // may write, has no counterpart here.
+  'endpoint-controller': [
+    rule(read, [''], ['services', 'pods']),
+    rule(['get', 'list', 'create', 'update', 'delete'], [''], ['endpoints']),
+    events,
+  ],
   // Sets each autoscaler's target's scale from its Pods' metrics: the resource metrics are
   // PodService.ListPodMetrics here (list of pods/metrics), not the metrics.k8s.io group.
   'horizontal-pod-autoscaler': [

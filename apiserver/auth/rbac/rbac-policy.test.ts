@@ -232,6 +232,11 @@ describe('bootstrap policy', () => {
     groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
   };
   const hpa = { apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers' };
+  const endpointController: UserInfo = {
+    name: 'system:serviceaccount:kube-system:endpoint-controller',
+    uid: '',
+    groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
+  };
   const node: UserInfo = {
     name: 'system:node:n1',
     uid: '',
@@ -350,6 +355,44 @@ describe('bootstrap policy', () => {
       true,
     ],
     ['autoscaler controller may not read secrets', hpaController, { resource: 'secrets', name: 's' }, false],
+    ['controller manager creates endpoints', kcm, { verb: 'create', resource: 'endpoints' }, true],
+    [
+      'controller manager updates endpoints',
+      kcm,
+      { verb: 'update', resource: 'endpoints', name: 'web' },
+      true,
+    ],
+    [
+      'endpoint controller watches services',
+      endpointController,
+      { verb: 'watch', resource: 'services', namespace: '' },
+      true,
+    ],
+    ['endpoint controller lists pods', endpointController, { verb: 'list', resource: 'pods' }, true],
+    [
+      'endpoint controller creates endpoints',
+      endpointController,
+      { verb: 'create', resource: 'endpoints' },
+      true,
+    ],
+    [
+      'endpoint controller deletes endpoints',
+      endpointController,
+      { verb: 'delete', resource: 'endpoints', name: 'web' },
+      true,
+    ],
+    [
+      'endpoint controller may not patch endpoints (it updates them)',
+      endpointController,
+      { verb: 'patch', resource: 'endpoints', name: 'web' },
+      false,
+    ],
+    [
+      'endpoint controller may not update services',
+      endpointController,
+      { verb: 'update', resource: 'services', name: 'web' },
+      false,
+    ],
     [
       'nodes get nothing from RBAC by default',
       node,
@@ -405,6 +448,10 @@ describe('bootstrap policy', () => {
     assert.equal(can(1, { verb: 'patch', ...hpa, name: 'h' }), true);
     assert.equal(can(1, { verb: 'update', ...hpa, subresource: 'status', name: 'h' }), false);
     assert.equal(can(2, { verb: 'delete', ...hpa, name: 'h' }), true);
+    // Endpoints: read by view; written by no aggregated role since Kubernetes 1.22 (CVE-2021-25740).
+    assert.equal(can(0, { verb: 'list', resource: 'endpoints' }), true);
+    assert.equal(can(1, { verb: 'create', resource: 'endpoints' }), false);
+    assert.equal(can(2, { verb: 'update', resource: 'endpoints', name: 'e' }), false);
     assert.equal(can(0, { verb: 'get', resource: 'secrets', name: 's' }), false);
     assert.equal(can(0, { verb: 'create' }), false);
     assert.equal(

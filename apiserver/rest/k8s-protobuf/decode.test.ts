@@ -332,6 +332,10 @@ describe('the schema table', () => {
     assert.equal(name('rbac.PolicyRule', 5), 'nonResourceURLs');
     assert.equal(name('core.ResourceQuotaSpec', 1), 'hard');
     assert.equal(name('scheduling.PriorityClass', 5), 'preemptionPolicy');
+    assert.equal(name('core.Endpoints', 2), 'subsets');
+    assert.equal(name('core.EndpointAddress', 2), 'targetRef');
+    assert.equal(name('core.EndpointAddress', 4), 'nodeName');
+    assert.equal(name('core.EndpointPort', 4), 'appProtocol');
     assert.equal(name('autoscaling.MetricSpec', 7), 'containerResource');
     assert.equal(name('autoscaling.MetricSpec', 5), 'external');
     assert.equal(name('autoscaling.MetricStatus', 7), 'containerResource');

@@ -237,6 +237,11 @@ core.DownwardAPIVolumeFile path=1 fieldRef?=2:core.ObjectFieldSelector
     resourceFieldRef?=3:core.ResourceFieldSelector mode?=4:i32
 core.DownwardAPIVolumeSource items=1:[core.DownwardAPIVolumeFile] defaultMode?=2:i32
 core.EmptyDirVolumeSource medium=1 sizeLimit?=2:Quantity
+core.EndpointAddress ip=1 hostname=3 nodeName?=4 targetRef?=2:core.ObjectReference
+core.EndpointPort name=1 port=2:i32 protocol=3 appProtocol?=4
+core.EndpointSubset addresses=1:[core.EndpointAddress] notReadyAddresses=2:[core.EndpointAddress]
+    ports=3:[core.EndpointPort]
+core.Endpoints metadata=1:meta.ObjectMeta subsets=2:[core.EndpointSubset]
 core.EnvFromSource prefix=1 configMapRef?=2:core.ConfigMapEnvSource
     secretRef?=3:core.SecretEnvSource
 core.EnvVar name=1 value=2 valueFrom?=3:core.EnvVarSource
@@ -574,6 +579,7 @@ export const kubernetesKinds: Readonly<Record<string, Readonly<Record<string, st
   LimitRange: { v1: 'core.LimitRange' },
   ResourceQuota: { v1: 'core.ResourceQuota' },
   Service: { v1: 'core.Service' },
+  Endpoints: { v1: 'core.Endpoints' },
   Deployment: { 'apps/v1': 'apps.Deployment' },
   ReplicaSet: { 'apps/v1': 'apps.ReplicaSet' },
   DaemonSet: { 'apps/v1': 'apps.DaemonSet' },

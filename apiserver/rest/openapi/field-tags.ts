@@ -73,6 +73,8 @@ export const requiredFields: Readonly<Record<string, readonly string[]>> = {
   'wheelhouse.rbac.v1.ClusterRoleBinding': ['roleRef'],
   'wheelhouse.scheduling.v1.PriorityClass': ['value'],
   'wheelhouse.core.v1.ServicePort': ['port'],
+  'wheelhouse.core.v1.EndpointAddress': ['ip'],
+  'wheelhouse.core.v1.EndpointPort': ['port'],
   'wheelhouse.discovery.v1.EndpointSlice': ['addressType', 'endpoints'],
   'wheelhouse.discovery.v1.Endpoint': ['addresses'],
   'wheelhouse.autoscaling.v2.HorizontalPodAutoscalerSpec': ['scaleTargetRef', 'maxReplicas'],

@@ -1,6 +1,6 @@
 /**
  * `whctl describe TYPE [NAME_PREFIX...] | TYPE/NAME`: each object in words, with the
- * Events recorded about it, as `kubectl describe`. Pods, Nodes, Services and
+ * Events recorded about it, as `kubectl describe`. Pods, Nodes, Services, Endpoints and
  * HorizontalPodAutoscalers have describers of their own; every other kind prints its spec
  * and status as a tree. A name that is not found exactly describes every object whose name
  * starts with it, as kubectl does.
@@ -8,6 +8,7 @@
 import type { ApiClient } from '../../../sdk/client/dynamic-client.js';
 import { Code, isApiError } from '../../../sdk/errors.js';
 import type { HorizontalPodAutoscaler } from '../../../sdk/gen/wheelhouse/autoscaling/v2/horizontal_pod_autoscaler.js';
+import type { Endpoints } from '../../../sdk/gen/wheelhouse/core/v1/endpoints.js';
 import type { Node } from '../../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { Service } from '../../../sdk/gen/wheelhouse/core/v1/service.js';
@@ -16,6 +17,7 @@ import type { KindObject } from '../../../sdk/kind-registry.js';
 import type { KindInfo } from '../../../sdk/kinds.js';
 import type { Command } from '../command.js';
 import { Description } from '../describe/description.js';
+import { describeEndpoints } from '../describe/endpoints.js';
 import { describeEvents, eventsOf } from '../describe/events.js';
 import { describeGeneric } from '../describe/generic.js';
 import { describeHorizontalPodAutoscaler } from '../describe/horizontal-pod-autoscaler.js';
@@ -38,6 +40,7 @@ Examples:
   whctl describe pods -l app=web        # every pod with that label
   whctl describe nodes                  # every node
   whctl describe svc web                # ports, target ports and the endpoints behind each
+  whctl describe ep web                 # each subset's addresses, ready and not, and its ports
   whctl describe hpa web                # metrics (current / target), bounds, replicas, conditions
   whctl describe deploy/web rs/web-7d4b9
 
@@ -130,6 +133,7 @@ const describers: Readonly<Record<string, Describer>> = {
       );
     describeService(d, svc as Service, slices);
   },
+  Endpoints: async (d, endpoints) => describeEndpoints(d, endpoints as Endpoints),
   HorizontalPodAutoscaler: async (d, hpa) =>
     describeHorizontalPodAutoscaler(d, hpa as HorizontalPodAutoscaler),
 };
