@@ -4,6 +4,7 @@ import { cronJobController } from './cronjob/index.js';
 import { daemonSetController } from './daemonset/index.js';
 import { deploymentController } from './deployment/index.js';
 import { disruptionController } from './disruption/index.js';
+import { endpointController } from './endpoint/index.js';
 import { endpointSliceController } from './endpointslice/index.js';
 import { garbageCollectorController } from './garbage-collector/index.js';
 import { jobController } from './job/index.js';
@@ -30,6 +31,7 @@ export const controllers: readonly ControllerDescriptor[] = [
   jobController,
   cronJobController,
   ttlAfterFinishedController,
+  endpointController,
   endpointSliceController,
   horizontalPodAutoscalerController,
 ];

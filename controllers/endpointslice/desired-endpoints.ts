@@ -6,9 +6,10 @@ import type { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { Service } from '../../sdk/gen/wheelhouse/core/v1/service.js';
 import type { Endpoint, EndpointPort } from '../../sdk/gen/wheelhouse/discovery/v1/endpoint_slice.js';
+import { shouldPodBeInEndpoints } from '../shared/pod-endpoints.js';
 import { endpointKey } from './endpoint-key.js';
 import { endpointPorts, portMapKey } from './endpoint-ports.js';
-import { podToEndpoint, shouldPodBeInEndpoints } from './pod-endpoint.js';
+import { podToEndpoint } from './pod-endpoint.js';
 
 export interface PortGroup {
   readonly ports: EndpointPort[];
@@ -39,7 +40,9 @@ export function desiredEndpoints(
   const errors: string[] = [];
   const publishNotReady = service.spec?.publishNotReadyAddresses ?? false;
   for (const pod of [...pods].sort(byName)) {
-    if (!shouldPodBeInEndpoints(pod)) continue;
+    // Terminating Pods stay (terminating true), so that consumers can still reach one
+    // that serves while it drains, as Kubernetes keeps them since 1.26.
+    if (!shouldPodBeInEndpoints(pod, true)) continue;
     const ports = endpointPorts(service, pod);
     const key = portMapKey(ports);
     let group = groups.get(key);

@@ -1,40 +1,13 @@
 /**
- * The ports a Pod serves a Service on (Kubernetes' getEndpointPorts and FindPort), and the
+ * The ports a Pod serves a Service on (Kubernetes' getEndpointPorts over FindPort), and the
  * key that groups Pods with the same ports into the same slices: a slice has one port list
  * for all its endpoints, so Pods whose named target ports resolve differently go to
  * different slices.
  */
-import type { Container } from '../../sdk/gen/wheelhouse/core/v1/container.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import type { Service, ServicePort } from '../../sdk/gen/wheelhouse/core/v1/service.js';
+import type { Service } from '../../sdk/gen/wheelhouse/core/v1/service.js';
 import type { EndpointPort } from '../../sdk/gen/wheelhouse/discovery/v1/endpoint_slice.js';
-
-/** Containers whose ports a Service may name: the app containers, then the sidecars (init containers that keep running). */
-function servingContainers(pod: Pod): Container[] {
-  const spec = pod.spec;
-  if (!spec) return [];
-  return [...spec.containers, ...spec.initContainers.filter((c) => c.restartPolicy === 'Always')];
-}
-
-/**
- * The Pod's port for a Service port: a number as it is; a name through the ports its
- * containers declare with that name and the Service port's protocol. Undefined when the
- * name matches none.
- */
-export function findPort(pod: Pod, servicePort: ServicePort): number | undefined {
-  const target = servicePort.targetPort?.value;
-  if (target === undefined) return servicePort.port;
-  if (target.$case === 'intVal') return target.value;
-  for (const container of servingContainers(pod)) {
-    for (const port of container.ports) {
-      // A container port's protocol defaults to TCP, as the Service port's does.
-      if (port.name === target.value && (port.protocol || 'TCP') === servicePort.protocol) {
-        return port.containerPort;
-      }
-    }
-  }
-  return undefined;
-}
+import { findPort } from '../shared/find-port.js';
 
 /**
  * One EndpointPort per Service port the Pod resolves; a port it cannot resolve is left

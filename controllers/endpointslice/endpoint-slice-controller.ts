@@ -29,16 +29,16 @@ import {
   createMaxOfRateLimiter,
 } from '../../sdk/workqueue/index.js';
 import type { ControllerOptions } from '../shared/controller-options.js';
+import { onPodServiceChanges } from '../shared/pod-changes.js';
+import { createServiceSelectors } from '../shared/service-selectors.js';
+import { createTriggerTimeTracker } from '../shared/trigger-time-tracker.js';
 import { desiredEndpoints, type PortGroup } from './desired-endpoints.js';
 import { createEndpointSliceTracker } from './endpoint-slice-tracker.js';
 import { isManagedService, isManagedSlice, serviceKeyOf } from './managed-slices.js';
-import { podChange, servicesToSync } from './pod-changes.js';
 import { addressTypesOf, ZONE_LABEL } from './pod-endpoint.js';
-import { createServiceSelectors } from './service-selectors.js';
 import { planSlices } from './slice-plan.js';
 import { createSliceWriter } from './slice-writer.js';
 import { syncMetrics } from './sync-metrics.js';
-import { createTriggerTimeTracker } from './trigger-time-tracker.js';
 
 export interface EndpointSliceControllerOptions extends ControllerOptions {
   /** At most this many endpoints in one slice (--max-endpoints-per-slice). */
@@ -122,17 +122,7 @@ export async function runEndpointSliceController(
   const podServicesChanged = (keys: Iterable<string>) => {
     for (const key of keys) enqueueAfter(key, opts.batchPeriodMs);
   };
-  pods.addEventHandler({
-    onAdd: (pod) => podServicesChanged(selectors.servicesOf(pod)),
-    onUpdate(old, cur) {
-      if (old.metadata?.resourceVersion === cur.metadata?.resourceVersion) return;
-      const change = podChange(old, cur);
-      if (!change.endpoint && !change.membership) return;
-      const before = change.membership ? selectors.servicesOf(old) : new Set<string>();
-      podServicesChanged(servicesToSync(change, before, selectors.servicesOf(cur)));
-    },
-    onDelete: (obj) => podServicesChanged(selectors.servicesOf(unwrap(obj))),
-  });
+  onPodServiceChanges(pods, selectors, podServicesChanged);
 
   // A Node's zone is in its Pods' endpoints; a Pod whose Node is missing is left out until it comes.
   const nodeChanged = (node: Node) => {

@@ -75,14 +75,6 @@ export function sliceLabels(service: Service): Record<string, string> {
   return labels;
 }
 
-export function sameLabels(
-  a: Readonly<Record<string, string>>,
-  b: Readonly<Record<string, string>>,
-): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
-}
-
 /** A new, empty slice of `service` for one address type and port set, named by the apiserver. */
 export function newEndpointSlice(
   service: Service,

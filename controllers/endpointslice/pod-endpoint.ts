@@ -1,5 +1,6 @@
 /**
- * A Pod as an endpoint of a Service (Kubernetes' podToEndpoint and ShouldPodBeInEndpoints).
+ * A Pod as an endpoint of a Service's slices (Kubernetes' podToEndpoint); which Pods have a
+ * place at all is shared/pod-endpoints.ts.
  *
  * Conditions, as Kubernetes sets them:
  *  - serving: the Pod's Ready condition is True, whether or not it is terminating;
@@ -12,6 +13,7 @@ import type { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { Service } from '../../sdk/gen/wheelhouse/core/v1/service.js';
 import type { Endpoint, EndpointHints } from '../../sdk/gen/wheelhouse/discovery/v1/endpoint_slice.js';
+import { podIPs, podReference, shouldSetHostname } from '../shared/pod-endpoints.js';
 import { isPodReady } from '../shared/pod-state.js';
 
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
@@ -20,37 +22,9 @@ const TOPOLOGY_MODE_ANNOTATIONS = [
   'service.kubernetes.io/topology-mode',
 ];
 
-/**
- * Whether the Pod has a place in a Service's slices: it has an IP and has not finished.
- * Terminating Pods stay (with terminating true), so that consumers can still reach one
- * that serves while it drains, as Kubernetes keeps them since 1.26.
- */
-export function shouldPodBeInEndpoints(pod: Pod): boolean {
-  const phase = pod.status?.phase ?? '';
-  if (phase === 'Succeeded' || phase === 'Failed') return false;
-  return podIPs(pod).length > 0;
-}
-
-/** Every IP of the Pod: `podIPs`, or `podIP` alone when only that is reported. */
-function podIPs(pod: Pod): string[] {
-  const status = pod.status;
-  if (!status) return [];
-  if (status.podIps.length > 0) return status.podIps.map((p) => p.ip).filter((ip) => ip !== '');
-  return status.podIp === '' ? [] : [status.podIp];
-}
-
 /** The Pod's IPs of the slice's address type. */
 export function endpointAddresses(pod: Pod, addressType: string): string[] {
   return podIPs(pod).filter((ip) => (addressType === 'IPv6') === isIPv6(ip));
-}
-
-/** The Pod's hostname names it in the Service's DNS when its subdomain is the Service. */
-function shouldSetHostname(pod: Pod, service: Service): boolean {
-  return (
-    (pod.spec?.hostname ?? '') !== '' &&
-    pod.spec?.subdomain === service.metadata?.name &&
-    pod.metadata?.namespace === service.metadata?.namespace
-  );
 }
 
 /**
@@ -91,15 +65,7 @@ export function podToEndpoint(
   return {
     addresses: endpointAddresses(pod, addressType),
     conditions: { ready, serving, terminating },
-    targetRef: {
-      apiVersion: '',
-      kind: 'Pod',
-      namespace: pod.metadata?.namespace ?? '',
-      name: pod.metadata?.name ?? '',
-      uid: pod.metadata?.uid ?? '',
-      resourceVersion: '',
-      fieldPath: '',
-    },
+    targetRef: podReference(pod),
     ...(nodeName !== '' ? { nodeName } : {}),
     ...(zone !== undefined ? { zone } : {}),
     ...(shouldSetHostname(pod, service) ? { hostname: pod.spec?.hostname ?? '' } : {}),

@@ -19,10 +19,11 @@
 import type { Service } from '../../sdk/gen/wheelhouse/core/v1/service.js';
 import type { Endpoint, EndpointSlice } from '../../sdk/gen/wheelhouse/discovery/v1/endpoint_slice.js';
 import { ObjectMeta } from '../../sdk/gen/wheelhouse/meta/v1/meta.js';
+import { sameLabels } from '../shared/labels.js';
 import type { PortGroup } from './desired-endpoints.js';
 import { endpointKey, endpointsEqualBeyondKey } from './endpoint-key.js';
 import { portMapKey } from './endpoint-ports.js';
-import { newEndpointSlice, ownedBy, sameLabels, sliceLabels } from './managed-slices.js';
+import { newEndpointSlice, ownedBy, sliceLabels } from './managed-slices.js';
 
 export interface SlicePlan {
   readonly create: EndpointSlice[];

@@ -9,7 +9,7 @@
  */
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { Service } from '../../sdk/gen/wheelhouse/core/v1/service.js';
-import { readyCondition } from '../shared/pod-state.js';
+import { readyCondition } from './pod-state.js';
 
 interface ServiceState {
   readonly pods: ReadonlyMap<string, number>;

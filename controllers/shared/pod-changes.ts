@@ -1,11 +1,13 @@
 /**
  * Which Services a Pod's change concerns (Kubernetes' GetServicesToUpdateOnPodChange):
- * most Pod updates (container statuses, probes' times) change nothing a slice holds, and
- * queue nothing.
+ * most Pod updates (container statuses, probes' times) change nothing an endpoint
+ * shows, and queue nothing.
  */
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
-import { isPodReady } from '../shared/pod-state.js';
-import { sameLabels } from './managed-slices.js';
+import { DeletedFinalStateUnknown, type SharedInformer } from '../../sdk/informers/index.js';
+import { sameLabels } from './labels.js';
+import { isPodReady } from './pod-state.js';
+import type { ServiceSelectors } from './service-selectors.js';
 
 export interface PodChange {
   /** Something its endpoint shows changed: deletion, readiness, IPs, hostname, finishing. */
@@ -27,7 +29,7 @@ export function podChange(old: Pod, cur: Pod): PodChange {
     old.spec?.hostname !== cur.spec?.hostname ||
     old.spec?.subdomain !== cur.spec?.subdomain ||
     // Kubernetes relies on readiness dropping as a Pod finishes; a finished Pod leaves
-    // its slices even when its last status write kept Ready.
+    // its endpoints even when its last status write kept Ready.
     finished(old) !== finished(cur);
   return { endpoint, membership };
 }
@@ -48,4 +50,27 @@ export function servicesToSync(
   for (const s of newServices) if (!oldServices.has(s)) out.add(s);
   for (const s of oldServices) if (!newServices.has(s)) out.add(s);
   return out;
+}
+
+/**
+ * Calls `enqueue` with the keys of the Services each Pod event concerns: all of a Pod's
+ * Services when it comes or goes, and on an update those servicesToSync names.
+ */
+export function onPodServiceChanges(
+  pods: SharedInformer<Pod>,
+  selectors: ServiceSelectors,
+  enqueue: (serviceKeys: Iterable<string>) => void,
+): void {
+  pods.addEventHandler({
+    onAdd: (pod) => enqueue(selectors.servicesOf(pod)),
+    onUpdate(old, cur) {
+      if (old.metadata?.resourceVersion === cur.metadata?.resourceVersion) return;
+      const change = podChange(old, cur);
+      if (!change.endpoint && !change.membership) return;
+      const before = change.membership ? selectors.servicesOf(old) : new Set<string>();
+      enqueue(servicesToSync(change, before, selectors.servicesOf(cur)));
+    },
+    onDelete: (obj) =>
+      enqueue(selectors.servicesOf(obj instanceof DeletedFinalStateUnknown ? obj.object : obj)),
+  });
 }
