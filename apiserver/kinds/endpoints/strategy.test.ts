@@ -62,27 +62,26 @@ subsets:
     assert.deepEqual(refusals('subsets: [{addresses: [{ip: "fe80::1%eth0"}]}]').length, 2);
   });
 
-  it('refuses unspecified, loopback, link-local and link-local multicast IPs, ready or not', () => {
+  it('refuses unspecified, link-local and link-local multicast IPs, ready or not', () => {
     assert.deepEqual(
       refusals(`
 subsets:
-- addresses: [{ip: 0.0.0.0}, {ip: 127.0.0.1}, {ip: 169.254.169.254}, {ip: 224.0.0.251}]
-  notReadyAddresses: [{ip: "::"}, {ip: "::1"}, {ip: "fe80::1"}, {ip: "ff02::fb"}, {ip: "::ffff:127.0.0.1"}]
+- addresses: [{ip: 0.0.0.0}, {ip: 169.254.169.254}, {ip: 224.0.0.251}]
+  notReadyAddresses: [{ip: "::"}, {ip: "fe80::1"}, {ip: "ff02::fb"}, {ip: "::ffff:169.254.0.1"}]
 `),
       [
         'subsets[0].addresses[0].ip: Invalid value: "0.0.0.0": may not be unspecified (0.0.0.0)',
-        'subsets[0].addresses[1].ip: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)',
-        'subsets[0].addresses[2].ip: Invalid value: "169.254.169.254": may not be in the link-local range (169.254.0.0/16, fe80::/10)',
-        'subsets[0].addresses[3].ip: Invalid value: "224.0.0.251": may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)',
+        'subsets[0].addresses[1].ip: Invalid value: "169.254.169.254": may not be in the link-local range (169.254.0.0/16, fe80::/10)',
+        'subsets[0].addresses[2].ip: Invalid value: "224.0.0.251": may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)',
         'subsets[0].notReadyAddresses[0].ip: Invalid value: "::": may not be unspecified (::)',
-        'subsets[0].notReadyAddresses[1].ip: Invalid value: "::1": may not be in the loopback range (127.0.0.0/8, ::1/128)',
-        'subsets[0].notReadyAddresses[2].ip: Invalid value: "fe80::1": may not be in the link-local range (169.254.0.0/16, fe80::/10)',
-        'subsets[0].notReadyAddresses[3].ip: Invalid value: "ff02::fb": may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)',
-        'subsets[0].notReadyAddresses[4].ip: Invalid value: "::ffff:127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)',
+        'subsets[0].notReadyAddresses[1].ip: Invalid value: "fe80::1": may not be in the link-local range (169.254.0.0/16, fe80::/10)',
+        'subsets[0].notReadyAddresses[2].ip: Invalid value: "ff02::fb": may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)',
+        'subsets[0].notReadyAddresses[3].ip: Invalid value: "::ffff:169.254.0.1": may not be in the link-local range (169.254.0.0/16, fe80::/10)',
       ],
     );
-    // Global multicast is not special to Kubernetes.
-    assert.deepEqual(refusals('subsets: [{addresses: [{ip: 239.1.1.1}]}]'), []);
+    // Global multicast is not special to Kubernetes; loopback is accepted here (the
+    // address of every pod of a plane on one machine).
+    assert.deepEqual(refusals('subsets: [{addresses: [{ip: 239.1.1.1}, {ip: 127.0.0.1}, {ip: "::1"}]}]'), []);
   });
 
   it('refuses a hostname that is not a DNS label and a node name that is not a subdomain', () => {
@@ -120,10 +119,10 @@ subsets:
 
   it('validates an update as a create', () => {
     const old = created('subsets: [{addresses: [{ip: 10.0.0.1}], ports: [{port: 80}]}]');
-    const next = created('subsets: [{addresses: [{ip: 127.0.0.1}], ports: [{port: 80}]}]');
+    const next = created('subsets: [{addresses: [{ip: 169.254.0.9}], ports: [{port: 80}]}]');
     strategy.prepareForUpdate(next, old, ctx);
     assert.deepEqual(messages(strategy.validateUpdate(next, old, ctx)), [
-      'subsets[0].addresses[0].ip: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)',
+      'subsets[0].addresses[0].ip: Invalid value: "169.254.0.9": may not be in the link-local range (169.254.0.0/16, fe80::/10)',
     ]);
   });
 });

@@ -28,9 +28,14 @@ function ranges(subnets: readonly Subnet[]): BlockList {
 }
 
 /**
- * Addresses that make no sense as a destination (unspecified, loopback) or that serve the
- * node itself (link-local, e.g. a cloud's metadata service). Go's net.IP checks, which
+ * Addresses that make no sense as a destination (unspecified) or that serve the node
+ * itself (link-local, e.g. a cloud's metadata service). Go's net.IP checks, which
  * Kubernetes uses, match IPv4-mapped IPv6 addresses too; a BlockList's IPv4 ranges do as well.
+ *
+ * Loopback addresses are accepted, unlike in Kubernetes: a plane on one machine has its
+ * node, and so its pods, at 127.0.0.1, and their Endpoints must say so. Kubernetes refuses
+ * them so that its apiserver's service proxy cannot be pointed at its own host; this
+ * apiserver has no such proxy (one that comes must refuse loopback targets itself).
  */
 const specialRanges: readonly { ranges: BlockList; reason: (ip: string) => string }[] = [
   {
@@ -39,13 +44,6 @@ const specialRanges: readonly { ranges: BlockList; reason: (ip: string) => strin
       ['::', 128, 'ipv6'],
     ]),
     reason: (ip) => `may not be unspecified (${ip})`,
-  },
-  {
-    ranges: ranges([
-      ['127.0.0.0', 8, 'ipv4'],
-      ['::1', 128, 'ipv6'],
-    ]),
-    reason: () => 'may not be in the loopback range (127.0.0.0/8, ::1/128)',
   },
   {
     ranges: ranges([
@@ -69,7 +67,7 @@ function isIP(ip: string): boolean {
   return isIPv4(ip) || (isIPv6(ip) && !ip.includes('%'));
 }
 
-/** Not unspecified, loopback or link-local (Kubernetes' ValidateNonSpecialIP). */
+/** Not unspecified or link-local (Kubernetes' ValidateNonSpecialIP, loopback aside). */
 function validateNonSpecialIP(ip: string, path: FieldPath): ErrorList {
   if (!isIP(ip)) return [invalid(path, ip, 'must be a valid IP address')];
   const family = isIPv4(ip) ? 'ipv4' : 'ipv6';
