@@ -6,6 +6,7 @@ import { deploymentController } from './deployment/index.js';
 import { disruptionController } from './disruption/index.js';
 import { endpointController } from './endpoint/index.js';
 import { endpointSliceController } from './endpointslice/index.js';
+import { endpointSliceMirroringController } from './endpointslicemirroring/index.js';
 import { garbageCollectorController } from './garbage-collector/index.js';
 import { jobController } from './job/index.js';
 import { namespaceController } from './namespace/index.js';
@@ -33,5 +34,6 @@ export const controllers: readonly ControllerDescriptor[] = [
   ttlAfterFinishedController,
   endpointController,
   endpointSliceController,
+  endpointSliceMirroringController,
   horizontalPodAutoscalerController,
 ];

@@ -13,6 +13,7 @@ import { Endpoints } from '../../sdk/gen/wheelhouse/core/v1/endpoints.js';
 import { Node } from '../../sdk/gen/wheelhouse/core/v1/node.js';
 import { Pod, PodStatus } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { Service } from '../../sdk/gen/wheelhouse/core/v1/service.js';
+import { SKIP_MIRROR_LABEL } from '../../sdk/labels/well-known.js';
 import { useCluster, waitFor } from '../shared/testing.js';
 import { LEADER_ANNOTATION } from './endpoints-controller.js';
 import { TRIGGER_TIME_ANNOTATION } from './endpoints-plan.js';
@@ -134,7 +135,7 @@ describe('endpoint controller', { timeout: 60_000 }, () => {
       (e) => show(e)[0] === 'http/TCP:8080: web-1,web-2 | web-3',
     );
     assert.equal(ep?.subsets.length, 1);
-    assert.deepEqual(ep?.metadata?.labels, { team: 'core' });
+    assert.deepEqual(ep?.metadata?.labels, { team: 'core', [SKIP_MIRROR_LABEL]: 'true' });
     assert.deepEqual(ep?.metadata?.ownerReferences, []);
     assert.match(ep?.metadata?.annotations?.[TRIGGER_TIME_ANNOTATION] ?? '', /^\d{4}-\d\d-\d\dT.*Z$/);
     const first = ep?.subsets[0]?.addresses[0];

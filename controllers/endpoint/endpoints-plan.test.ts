@@ -7,6 +7,8 @@ import { describe, test } from 'node:test';
 import { type EndpointSubset, Endpoints } from '../../sdk/gen/wheelhouse/core/v1/endpoints.js';
 import { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import { Service, type ServicePort } from '../../sdk/gen/wheelhouse/core/v1/service.js';
+import { SKIP_MIRROR_LABEL } from '../../sdk/labels/well-known.js';
+import { repackSubsets, sameSubsets } from '../shared/repack-subsets.js';
 import {
   desiredSubsets,
   HEADLESS_LABEL,
@@ -15,7 +17,6 @@ import {
   TRIGGER_TIME_ANNOTATION,
   truncateSubsets,
 } from './endpoints-plan.js';
-import { repackSubsets, sameSubsets } from './repack-subsets.js';
 
 const http: ServicePort = {
   name: 'http',
@@ -219,12 +220,16 @@ describe('endpoints plan', () => {
     const pods = [pod('web-1', '10.0.0.1'), pod('web-2', '10.0.0.2', { ready: false })];
     const headless = service({ clusterIp: 'None', ports: [] });
     const created = write(headless, pods);
-    assert.deepEqual(created.metadata?.labels, { team: 'core', [HEADLESS_LABEL]: '' });
+    assert.deepEqual(created.metadata?.labels, {
+      team: 'core',
+      [HEADLESS_LABEL]: '',
+      [SKIP_MIRROR_LABEL]: 'true',
+    });
     assert.deepEqual(show(created.subsets), [': 10.0.0.1 | 10.0.0.2']);
     assert.deepEqual(desiredSubsets(service({ ports: [] }), pods), []);
     // A Service that gets a cluster IP loses the label.
     const updated = write(service({ ports: [] }), pods, created);
-    assert.deepEqual(updated.metadata?.labels, { team: 'core' });
+    assert.deepEqual(updated.metadata?.labels, { team: 'core', [SKIP_MIRROR_LABEL]: 'true' });
   });
 
   test('the hostname is set when the Pod’s subdomain is the Service', () => {
@@ -327,7 +332,7 @@ describe('endpoints plan', () => {
       metadata: { ...created.metadata, annotations: { ...created.metadata?.annotations, note: 'mine' } },
     });
     const relabelled = write(service({ labels: { team: 'edge' } }), pods, annotated);
-    assert.deepEqual(relabelled.metadata?.labels, { team: 'edge' });
+    assert.deepEqual(relabelled.metadata?.labels, { team: 'edge', [SKIP_MIRROR_LABEL]: 'true' });
     assert.deepEqual(relabelled.metadata?.annotations, { note: 'mine' });
 
     const stray = Endpoints.fromPartial({

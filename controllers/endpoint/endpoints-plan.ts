@@ -16,11 +16,12 @@ import {
 } from '../../sdk/gen/wheelhouse/core/v1/endpoints.js';
 import type { Pod } from '../../sdk/gen/wheelhouse/core/v1/pod.js';
 import type { Service } from '../../sdk/gen/wheelhouse/core/v1/service.js';
+import { SKIP_MIRROR_LABEL } from '../../sdk/labels/well-known.js';
 import { findPort } from '../shared/find-port.js';
 import { sameLabels } from '../shared/labels.js';
 import { podIPs, podReference, shouldPodBeInEndpoints, shouldSetHostname } from '../shared/pod-endpoints.js';
 import { isPodReady } from '../shared/pod-state.js';
-import { repackSubsets, sameSubsets } from './repack-subsets.js';
+import { repackSubsets, sameSubsets } from '../shared/repack-subsets.js';
 
 /** Most addresses, ready and not, one Endpoints holds; beyond it they are truncated. */
 export const MAX_CAPACITY = 1000;
@@ -141,11 +142,15 @@ export function truncateSubsets(
   return { subsets: out, truncated: true };
 }
 
-/** The Endpoints' labels: the Service's, and the headless marker when it has no cluster IP. */
+/**
+ * The Endpoints' labels: the Service's, the headless marker when it has no cluster IP,
+ * and skip-mirror (its Service's EndpointSlices come from the EndpointSlice controller).
+ */
 export function endpointsLabels(service: Service): Record<string, string> {
   const labels = { ...(service.metadata?.labels ?? {}) };
   if (hasClusterIP(service)) delete labels[HEADLESS_LABEL];
   else labels[HEADLESS_LABEL] = '';
+  labels[SKIP_MIRROR_LABEL] = 'true';
   return labels;
 }
 

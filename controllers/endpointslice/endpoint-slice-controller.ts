@@ -29,11 +29,11 @@ import {
   createMaxOfRateLimiter,
 } from '../../sdk/workqueue/index.js';
 import type { ControllerOptions } from '../shared/controller-options.js';
+import { createEndpointSliceTracker } from '../shared/endpoint-slice-tracker.js';
 import { onPodServiceChanges } from '../shared/pod-changes.js';
 import { createServiceSelectors } from '../shared/service-selectors.js';
 import { createTriggerTimeTracker } from '../shared/trigger-time-tracker.js';
 import { desiredEndpoints, type PortGroup } from './desired-endpoints.js';
-import { createEndpointSliceTracker } from './endpoint-slice-tracker.js';
 import { isManagedService, isManagedSlice, serviceKeyOf } from './managed-slices.js';
 import { addressTypesOf, ZONE_LABEL } from './pod-endpoint.js';
 import { planSlices } from './slice-plan.js';

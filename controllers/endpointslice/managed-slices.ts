@@ -11,6 +11,7 @@ import { type EndpointPort, EndpointSlice } from '../../sdk/gen/wheelhouse/disco
 import { SERVICE_NAME_LABEL } from '../../sdk/labels/well-known.js';
 import { controllerRef } from '../../sdk/owner-references.js';
 
+export { serviceKeyOf } from '../shared/endpoint-slice-tracker.js';
 export { SERVICE_NAME_LABEL };
 
 /** The value of the managed-by label on the slices this controller writes. */
@@ -26,12 +27,6 @@ const reservedLabels = new Set([SERVICE_NAME_LABEL, MANAGED_BY_LABEL, HEADLESS_L
 
 export function isManagedSlice(slice: EndpointSlice): boolean {
   return slice.metadata?.labels?.[MANAGED_BY_LABEL] === CONTROLLER_NAME;
-}
-
-/** `namespace/name` of the Service a slice names by label; undefined when it names none. */
-export function serviceKeyOf(slice: EndpointSlice): string | undefined {
-  const name = slice.metadata?.labels?.[SERVICE_NAME_LABEL] ?? '';
-  return name === '' ? undefined : `${slice.metadata?.namespace ?? ''}/${name}`;
 }
 
 /**

@@ -1,14 +1,12 @@
 /**
- * Carries out a slice plan through the API (the finalize step of Kubernetes' reconciler):
- * creates, then updates, then deletes, each recorded in the tracker so that the next sync
- * knows what its cache must show first. Stops at the first failure, with a message that
- * names the slice and the Service.
+ * Carries out a Service's slice plan (shared/slice-writer.ts), stamping each write with
+ * the trigger time of the change that led to it.
  */
 import type { TypedClient } from '../../sdk/client/typed-client.js';
-import { ApiError, Code } from '../../sdk/errors.js';
 import type { Service } from '../../sdk/gen/wheelhouse/core/v1/service.js';
 import type { EndpointSlice } from '../../sdk/gen/wheelhouse/discovery/v1/endpoint_slice.js';
-import type { EndpointSliceTracker } from './endpoint-slice-tracker.js';
+import type { EndpointSliceTracker } from '../shared/endpoint-slice-tracker.js';
+import { writeSlices } from '../shared/slice-writer.js';
 import { TRIGGER_TIME_ANNOTATION } from './managed-slices.js';
 import type { SlicePlan } from './slice-plan.js';
 import type { SyncMetrics } from './sync-metrics.js';
@@ -29,49 +27,19 @@ function withTriggerTime(slice: EndpointSlice, at: Date | undefined): EndpointSl
   };
 }
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
-const isCode = (err: unknown, code: Code) => err instanceof ApiError && err.code === code;
-
 export function createSliceWriter(
   client: TypedClient<EndpointSlice>,
   tracker: EndpointSliceTracker,
   metrics: SyncMetrics,
 ): SliceWriter {
-  return async (service, plan, triggerTime) => {
+  return (service, plan, triggerTime) => {
     const namespace = service.metadata?.namespace ?? '';
-    const key = `${namespace}/${service.metadata?.name ?? ''}`;
-    // Nothing is created for a Service being deleted: the garbage collector would race to remove it.
-    if (service.metadata?.deletionTimestamp === undefined) {
-      for (const slice of plan.create) {
-        try {
-          tracker.update(await client.create(withTriggerTime(slice, triggerTime)));
-          metrics.changed('create');
-        } catch (err) {
-          // The namespace is being terminated: creates will keep failing, and the Service goes with it.
-          if (isCode(err, Code.FAILED_PRECONDITION)) return;
-          throw new Error(`failed to create EndpointSlice for Service ${key}: ${messageOf(err)}`);
-        }
-      }
-    }
-    for (const slice of plan.update) {
-      const name = slice.metadata?.name ?? '';
-      try {
-        tracker.update(await client.update(withTriggerTime(slice, triggerTime)));
-        metrics.changed('update');
-      } catch (err) {
-        throw new Error(`failed to update ${name} EndpointSlice for Service ${key}: ${messageOf(err)}`);
-      }
-    }
-    for (const slice of plan.delete) {
-      const name = slice.metadata?.name ?? '';
-      try {
-        await client.delete(namespace, name);
-        tracker.expectDeletion(slice);
-        metrics.changed('delete');
-      } catch (err) {
-        if (isCode(err, Code.NOT_FOUND)) continue;
-        throw new Error(`failed to delete ${name} EndpointSlice for Service ${key}: ${messageOf(err)}`);
-      }
-    }
+    return writeSlices(client, tracker, plan, {
+      namespace,
+      owner: `Service ${namespace}/${service.metadata?.name ?? ''}`,
+      mayCreate: service.metadata?.deletionTimestamp === undefined,
+      prepare: (slice) => withTriggerTime(slice, triggerTime),
+      changed: (operation) => metrics.changed(operation),
+    });
   };
 }

@@ -60,6 +60,13 @@ const rulesByAccount: Readonly<Record<string, PolicyRule[]>> = {
     rule([...read, 'create', 'update', 'delete'], [discoveryGroup], ['endpointslices']),
     events,
   ],
+  // EndpointSlices mirrored from the Endpoints of a Service without a selector.
+  // Kubernetes' role also updates endpoints/finalizers, a subresource not served here.
+  'endpointslicemirroring-controller': [
+    rule(read, [''], ['services', 'endpoints']),
+    rule([...read, 'create', 'update', 'delete'], [discoveryGroup], ['endpointslices']),
+    events,
+  ],
   // A selecting Service's Endpoints, from the pods it picks (the legacy form of its
   // EndpointSlices). Kubernetes' endpoints/restricted, for addresses only the controller
   // may write, has no counterpart here.

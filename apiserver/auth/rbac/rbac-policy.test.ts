@@ -237,6 +237,12 @@ describe('bootstrap policy', () => {
     uid: '',
     groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
   };
+  const mirroringController: UserInfo = {
+    name: 'system:serviceaccount:kube-system:endpointslicemirroring-controller',
+    uid: '',
+    groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
+  };
+  const endpointSlices = { apiGroup: 'discovery.k8s.io', resource: 'endpointslices' };
   const node: UserInfo = {
     name: 'system:node:n1',
     uid: '',
@@ -391,6 +397,36 @@ describe('bootstrap policy', () => {
       'endpoint controller may not update services',
       endpointController,
       { verb: 'update', resource: 'services', name: 'web' },
+      false,
+    ],
+    [
+      'mirroring controller watches endpoints',
+      mirroringController,
+      { verb: 'watch', resource: 'endpoints', namespace: '' },
+      true,
+    ],
+    [
+      'mirroring controller creates endpointslices',
+      mirroringController,
+      { verb: 'create', ...endpointSlices },
+      true,
+    ],
+    [
+      'mirroring controller deletes endpointslices',
+      mirroringController,
+      { verb: 'delete', ...endpointSlices, name: 'web-abcde' },
+      true,
+    ],
+    [
+      'mirroring controller may not write endpoints',
+      mirroringController,
+      { verb: 'update', resource: 'endpoints', name: 'web' },
+      false,
+    ],
+    [
+      'mirroring controller may not read pods',
+      mirroringController,
+      { verb: 'list', resource: 'pods' },
       false,
     ],
     [

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EndpointSlice } from '../../sdk/gen/wheelhouse/discovery/v1/endpoint_slice.js';
+import { SERVICE_NAME_LABEL } from '../../sdk/labels/well-known.js';
 import { createEndpointSliceTracker } from './endpoint-slice-tracker.js';
-import { SERVICE_NAME_LABEL } from './managed-slices.js';
 
 const slice = (uid: string, resourceVersion: string) =>
   EndpointSlice.fromPartial({

@@ -1,6 +1,7 @@
 /**
- * What this controller last wrote to each Service's slices, until its informer shows it
- * (Kubernetes' EndpointSliceTracker). A sync that planned from a cache missing its own
+ * What a slice controller (the EndpointSlice controller, the mirroring one) last wrote to
+ * each Service's slices, until its informer shows it (Kubernetes' EndpointSliceTracker,
+ * one per controller). A sync that planned from a cache missing its own
  * last create would create the slice again; one that missed its own update would
  * conflict or undo it. So a sync first asks whether the cache is stale for the Service,
  * and waits if it is.
@@ -11,7 +12,13 @@
  * Service once, which writes nothing when nothing needs to change.
  */
 import type { EndpointSlice } from '../../sdk/gen/wheelhouse/discovery/v1/endpoint_slice.js';
-import { serviceKeyOf } from './managed-slices.js';
+import { SERVICE_NAME_LABEL } from '../../sdk/labels/well-known.js';
+
+/** `namespace/name` of the Service a slice names by label; undefined when it names none. */
+export function serviceKeyOf(slice: EndpointSlice): string | undefined {
+  const name = slice.metadata?.labels?.[SERVICE_NAME_LABEL] ?? '';
+  return name === '' ? undefined : `${slice.metadata?.namespace ?? ''}/${name}`;
+}
 
 /** Marks a slice whose deletion was asked for and not yet seen. */
 const DELETION_EXPECTED = -1;
