@@ -18,7 +18,6 @@ import type { Service } from '../../sdk/gen/wheelhouse/core/v1/service.js';
 import type { EndpointSlice } from '../../sdk/gen/wheelhouse/discovery/v1/endpoint_slice.js';
 import {
   DeletedFinalStateUnknown,
-  type IndexFunc,
   indexByNodeName,
   NAMESPACE_INDEX,
   NODE_NAME_INDEX,
@@ -32,6 +31,7 @@ import type { ControllerOptions } from '../shared/controller-options.js';
 import { createEndpointSliceTracker } from '../shared/endpoint-slice-tracker.js';
 import { onPodServiceChanges } from '../shared/pod-changes.js';
 import { createServiceSelectors } from '../shared/service-selectors.js';
+import { slicesByService } from '../shared/slices-by-service.js';
 import { createTriggerTimeTracker } from '../shared/trigger-time-tracker.js';
 import { desiredEndpoints, type PortGroup } from './desired-endpoints.js';
 import { isManagedService, isManagedSlice, serviceKeyOf } from './managed-slices.js';
@@ -46,13 +46,6 @@ export interface EndpointSliceControllerOptions extends ControllerOptions {
   /** How long syncs caused by Pod changes wait, so that a burst makes one write (--endpointslice-updates-batch-period). */
   readonly batchPeriodMs: number;
 }
-
-/** Slices by the Service their `kubernetes.io/service-name` label names. */
-const SERVICE_INDEX = 'endpointslice-controller/service';
-const indexByService: IndexFunc<EndpointSlice> = (slice) => {
-  const key = serviceKeyOf(slice);
-  return key === undefined ? [] : [key];
-};
 
 /** A change to a slice syncs its Service this much later at least, so that changes to several slices make one sync. */
 const SLICE_CHANGE_MIN_DELAY_MS = 1_000;
@@ -82,11 +75,8 @@ export async function runEndpointSliceController(
   const services = informers.informerFor<Service>('Service');
   const pods = informers.informerFor<Pod>('Pod', {}, { [NODE_NAME_INDEX]: indexByNodeName });
   const nodes = informers.informerFor<Node>('Node');
-  const slices = informers.informerFor<EndpointSlice>(
-    'EndpointSlice',
-    {},
-    { [SERVICE_INDEX]: indexByService },
-  );
+  const slices = informers.informerFor<EndpointSlice>('EndpointSlice');
+  const slicesOf = slicesByService(slices.indexer);
   const selectors = createServiceSelectors(services);
   const tracker = createEndpointSliceTracker();
   const triggerTimes = createTriggerTimeTracker();
@@ -182,7 +172,7 @@ export async function runEndpointSliceController(
     },
   });
 
-  const managedSlicesOf = (key: string) => slices.indexer.byIndex(SERVICE_INDEX, key).filter(isManagedSlice);
+  const managedSlicesOf = (key: string) => slicesOf(key).filter(isManagedSlice);
 
   /** Per address type, the endpoints wanted, and the Pods left out for want of their Node. */
   function desiredFor(service: Service, selected: readonly Pod[]) {

@@ -16,7 +16,7 @@ import { createController, type ReconcileResult } from '../../sdk/controller/ind
 import type { Endpoints } from '../../sdk/gen/wheelhouse/core/v1/endpoints.js';
 import type { Service } from '../../sdk/gen/wheelhouse/core/v1/service.js';
 import type { EndpointSlice } from '../../sdk/gen/wheelhouse/discovery/v1/endpoint_slice.js';
-import { DeletedFinalStateUnknown, type IndexFunc } from '../../sdk/informers/index.js';
+import { DeletedFinalStateUnknown } from '../../sdk/informers/index.js';
 import {
   createBucketRateLimiter,
   createItemExponentialFailureRateLimiter,
@@ -25,6 +25,7 @@ import {
 import type { ControllerOptions } from '../shared/controller-options.js';
 import { createEndpointSliceTracker, serviceKeyOf } from '../shared/endpoint-slice-tracker.js';
 import { writeSlices } from '../shared/slice-writer.js';
+import { slicesByService } from '../shared/slices-by-service.js';
 import { isMirroredSlice, planMirroredSlices, shouldMirror } from './mirror-plan.js';
 
 export interface EndpointSliceMirroringControllerOptions extends ControllerOptions {
@@ -33,13 +34,6 @@ export interface EndpointSliceMirroringControllerOptions extends ControllerOptio
   /** How long syncs caused by slice changes wait at least (--mirroring-endpointslice-updates-batch-period). */
   readonly batchPeriodMs: number;
 }
-
-/** Slices by the Service (and so Endpoints) their `kubernetes.io/service-name` label names. */
-const SERVICE_INDEX = 'endpointslicemirroring-controller/service';
-const indexByService: IndexFunc<EndpointSlice> = (slice) => {
-  const key = serviceKeyOf(slice);
-  return key === undefined ? [] : [key];
-};
 
 /** A sync that found the cache behind its own writes looks again this much later, unless the writes show up first. */
 const STALE_CACHE_RECHECK_MS = 1_000;
@@ -64,11 +58,8 @@ export async function runEndpointSliceMirroringController(
   const { informers, clients, events, logger } = opts;
   const services = informers.informerFor<Service>('Service');
   const endpointsInformer = informers.informerFor<Endpoints>('Endpoints');
-  const slices = informers.informerFor<EndpointSlice>(
-    'EndpointSlice',
-    {},
-    { [SERVICE_INDEX]: indexByService },
-  );
+  const slices = informers.informerFor<EndpointSlice>('EndpointSlice');
+  const slicesOf = slicesByService(slices.indexer);
   const tracker = createEndpointSliceTracker();
   const sliceClient = clients.kind<EndpointSlice>('EndpointSlice');
   /** Endpoints whose last sync found the cache behind its own writes: synced again as soon as it catches up. */
@@ -158,7 +149,7 @@ export async function runEndpointSliceMirroringController(
       return undefined;
     }
     const endpoints: Endpoints = { ...cached, apiVersion: 'v1', kind: 'Endpoints' };
-    const mirrored = slices.indexer.byIndex(SERVICE_INDEX, key).filter(isMirroredSlice);
+    const mirrored = slicesOf(key).filter(isMirroredSlice);
     if (tracker.stale(key, mirrored)) {
       waitingForCache.add(key);
       return { requeueAfter: STALE_CACHE_RECHECK_MS };
